@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: MIT
+# Benchmarks (never run by make check)

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# The runtime core: a static library linked whole into the tessera binary
+# (so every tessera_* function is exported to plugins) and into unit tests.
+noinst_LIBRARIES += kernel/libcore.a
+kernel_libcore_a_CFLAGS = $(AM_CFLAGS) -fPIC $(GLIB_CFLAGS) $(INIH_CFLAGS) \
+	$(CAPSTONE_CFLAGS) $(ZSTD_CFLAGS) $(FDT_CFLAGS)
+kernel_libcore_a_SOURCES = \
+	kernel/bus.c kernel/bus.h \
+	kernel/cpu.c kernel/cpu.h kernel/cpu-internal.h \
+	kernel/ir.c kernel/ir-internal.h \
+	kernel/ir-opt.c \
+	kernel/interp.c \
+	kernel/tcache.c \
+	kernel/sched.c kernel/sched.h \
+	kernel/log.c kernel/log.h \
+	kernel/chardev.c kernel/chardev.h \
+	kernel/plugin.c kernel/plugin.h \
+	kernel/device.c kernel/device.h \
+	kernel/board.c kernel/board.h \
+	kernel/machine.c kernel/machine.h \
+	kernel/util.c kernel/util.h \
+	loader/loader.h loader/elf.c loader/raw.c
+
+# Link flag for programs that embed the core (tessera, unit tests).
+CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
+CORE_LIBS = $(GLIB_LIBS) $(INIH_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
+	$(LTDL_LIBS) -lm
+CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(INIH_CFLAGS)
+
+bin_PROGRAMS += tessera
+tessera_SOURCES = kernel/main.c
+tessera_CFLAGS = $(CORE_CC_FLAGS)
+tessera_LDADD = $(CORE_LIBS)
+tessera_LDFLAGS = -export-dynamic $(CORE_LINK)
+tessera_DEPENDENCIES = kernel/libcore.a
+
+tesserainclude_HEADERS = \
+	plugin-api/tessera/tessera.h \
+	plugin-api/tessera/ir.h \
+	plugin-api/tessera/arch.h \
+	plugin-api/tessera/device.h \
+	plugin-api/tessera/board.h

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest image loaders. Parsing is separate from placing the bytes, so the
+ * parsers can be tested and fuzzed on buffers without a machine.
+ */
+#ifndef LOADER_LOADER_H
+#define LOADER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ElfSegment {
+    uint64_t paddr;   /* where the bytes go (physical address) */
+    uint64_t filesz;  /* bytes taken from the file ... */
+    uint64_t memsz;   /* ... then zero-filled up to memsz */
+    const uint8_t *data; /* points into the parsed buffer */
+} ElfSegment;
+
+typedef struct ElfSymbol {
+    char *name;
+    uint64_t value;
+    uint64_t size;
+} ElfSymbol;
+
+typedef struct ElfImage {
+    unsigned class_bits; /* 32 or 64 */
+    bool big_endian;
+    uint16_t machine;    /* e_machine: 243 RISC-V, 83 AVR */
+    uint64_t entry;
+    ElfSegment *segs;
+    size_t nsegs;
+    ElfSymbol *syms;
+    size_t nsyms;
+} ElfImage;
+
+/*
+ * Parses an ELF file held in buf (which must outlive the image). Returns 0,
+ * or -1 with a one-line reason in err (no read ever leaves buf).
+ */
+int elf_parse(const uint8_t *buf, size_t len, ElfImage *img, char *err,
+              size_t errlen);
+void elf_free(ElfImage *img);
+
+/* Symbols of every loaded image, for tessera_symbol_lookup(). */
+void loader_symbols_add(const ElfImage *img);
+bool loader_symbol_lookup(const char *name, uint64_t *value);
+void loader_symbols_clear(void);
+
+#endif

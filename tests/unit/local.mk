@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: MIT
+# CUnit suites: each area keeps its own fragment.
+include tests/unit/core.mk
+include tests/unit/engine.mk
+include tests/unit/loader.mk
