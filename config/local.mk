@@ -1,2 +1,3 @@
 # SPDX-License-Identifier: MIT
-# Board files
+# Board files, installed to $(pkgdatadir)/boards.
+dist_boardfiles_DATA += config/boards/virt.ini config/boards/spike.ini

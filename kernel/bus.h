@@ -59,6 +59,9 @@ bool bus_write_buf(uint64_t addr, const void *buf, uint64_t len);
 unsigned bus_region_count(void);
 Region *bus_region(unsigned i);
 
+/* "ram", "rom", "mmio", "unimplemented". */
+const char *bus_kind_name(RegionKind k);
+
 /* Removes every region (machine teardown, tests). */
 void bus_reset_all(void);
 

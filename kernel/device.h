@@ -1,1 +1,33 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Device instances: creation from a [device NAME] section, property
+ * parsing and checking, IRQ wiring, reset.
+ */
+#ifndef KERNEL_DEVICE_H
+#define KERNEL_DEVICE_H
+
+#include <glib.h>
+
+#include <tessera/device.h>
+
+#include "kernel/board.h"
+
+/*
+ * Creates and realizes the device of section s. sets holds -set
+ * "NAME.PROP=VALUE" strings (those for other devices are ignored).
+ * Returns NULL after printing an error with file and line.
+ */
+TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
+                             GPtrArray *sets);
+/* Connects every device's IRQ outputs; 0 or -1 after an error. */
+int device_wire_all(void);
+/* Resets every device in creation order. */
+void device_reset_all(void);
+/* Destroys every device (teardown, tests). */
+void device_destroy_all(void);
+/* Prints a device type's properties (-device NAME,help). 0 or -1. */
+int device_print_props(const char *type);
+/* -set strings naming devices that do not exist: error, -1. */
+int device_check_sets(GPtrArray *sets);
+
+#endif

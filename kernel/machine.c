@@ -1,1 +1,314 @@
 /* SPDX-License-Identifier: MIT */
+#include "kernel/machine.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernel/bus.h"
+#include "kernel/cpu.h"
+#include "kernel/device.h"
+#include "kernel/plugin.h"
+#include "kernel/sched.h"
+#include "kernel/util.h"
+#include "loader/loader.h"
+
+Machine machine;
+
+static const char *const board_keys[] = {"name", "description", "logic",
+                                         "aliases", NULL};
+static const char *const cpu_keys[] = {"arch", "model", "count", NULL};
+static const char *const memory_keys[] = {"base", "size", "type", NULL};
+
+#define MAX_CPUS 64
+
+static char *where(BoardConfig *cfg, int line)
+{
+    return g_strdup_printf("%s:%d", cfg->path, line);
+}
+
+static bool check_keys(BoardConfig *cfg, BoardSection *s,
+                       const char *const *allowed)
+{
+    char err[1024];
+    if (board_check_keys(cfg, s, allowed, err, sizeof(err)))
+        return true;
+    tessera_error("%s", err);
+    return false;
+}
+
+/* A number key of a section; returns false after an error message. */
+static bool get_u64(BoardConfig *cfg, BoardSection *s, const char *key,
+                    bool required, uint64_t *out)
+{
+    BoardKV *kv = board_get(s, key);
+    if (!kv) {
+        if (required)
+            tessera_error("%s:%d: [%s%s%s] needs '%s'", cfg->path, s->line,
+                          s->kind == SECTION_MEMORY ? "memory" : "cpu",
+                          *s->name ? " " : "", s->name, key);
+        return !required;
+    }
+    if (!util_parse_u64(kv->value, out)) {
+        tessera_error("%s:%d: %s = '%s' is not a number (examples: 4096, "
+                      "0x80000000, 128M)",
+                      cfg->path, kv->line, key, kv->value);
+        return false;
+    }
+    return true;
+}
+
+static int create_cpus(const MachineOptions *opts)
+{
+    BoardConfig *cfg = machine.cfg;
+    bool first = true;
+
+    for (size_t i = 0; i < cfg->nsections; i++) {
+        BoardSection *s = &cfg->sections[i];
+        if (s->kind != SECTION_CPU)
+            continue;
+        if (!check_keys(cfg, s, cpu_keys))
+            return -1;
+        BoardKV *arch_kv = board_get(s, "arch");
+        if (!arch_kv) {
+            tessera_error("%s:%d: [cpu] needs 'arch' (e.g. arch = riscv)",
+                          cfg->path, s->line);
+            return -1;
+        }
+        char *w = where(cfg, arch_kv->line);
+        const TesseraArchClass *arch = plugin_find_arch(arch_kv->value, w);
+        g_free(w);
+        if (!arch)
+            return -1;
+
+        uint64_t count = 1;
+        if (!get_u64(cfg, s, "count", false, &count))
+            return -1;
+        if (first && opts->smp)
+            count = opts->smp;
+        BoardKV *model_kv = board_get(s, "model");
+        const char *model_name = model_kv ? model_kv->value
+                                          : arch->default_model;
+        const char *model_where = model_kv ? NULL : "";
+        if (first && opts->cpu_model) {
+            model_name = opts->cpu_model;
+            model_where = "-cpu";
+        }
+        const TesseraCpuModel *model = NULL;
+        for (const TesseraCpuModel *m = arch->models; m && m->name; m++)
+            if (model_name && !strcmp(m->name, model_name))
+                model = m;
+        if (!model) {
+            GString *names = g_string_new(NULL);
+            for (const TesseraCpuModel *m = arch->models; m && m->name; m++)
+                g_string_append_printf(names, "%s%s", names->len ? ", " : "",
+                                       m->name);
+            if (model_where && *model_where)
+                tessera_error("%s: '%s' is not a %s CPU model (models: %s)",
+                              model_where, model_name ? model_name : "",
+                              arch->name, names->str);
+            else
+                tessera_error("%s:%d: model '%s' is not a %s CPU model "
+                              "(models: %s)",
+                              cfg->path, model_kv ? model_kv->line : s->line,
+                              model_name ? model_name : "", arch->name,
+                              names->str);
+            g_string_free(names, TRUE);
+            return -1;
+        }
+        if (count == 0 || machine.ncpus + count > MAX_CPUS) {
+            tessera_error("%s:%d: CPU count %" PRIu64 " out of range (1..%d "
+                          "in all)",
+                          cfg->path, s->line, count, MAX_CPUS);
+            return -1;
+        }
+        machine.cpus = g_renew(Cpu *, machine.cpus, machine.ncpus + count);
+        for (uint64_t k = 0; k < count; k++) {
+            Cpu *cpu = cpu_new(arch, model, machine.ncpus);
+            if (!cpu)
+                return -1;
+            machine.cpus[machine.ncpus++] = cpu;
+        }
+        first = false;
+    }
+    if (machine.ncpus == 0) {
+        tessera_error("%s: the board has no [cpu] section", cfg->path);
+        return -1;
+    }
+    return 0;
+}
+
+static int create_memory(const MachineOptions *opts)
+{
+    BoardConfig *cfg = machine.cfg;
+    bool ram_seen = false;
+
+    for (size_t i = 0; i < cfg->nsections; i++) {
+        BoardSection *s = &cfg->sections[i];
+        uint64_t base, size;
+        if (s->kind != SECTION_MEMORY)
+            continue;
+        if (!check_keys(cfg, s, memory_keys) ||
+            !get_u64(cfg, s, "base", true, &base) ||
+            !get_u64(cfg, s, "size", true, &size))
+            return -1;
+        BoardKV *type = board_get(s, "type");
+        const char *t = type ? type->value : "ram";
+        Region *r;
+        if (!strcmp(t, "ram")) {
+            if (!ram_seen && opts->ram_size)
+                size = opts->ram_size;
+            if (!ram_seen) {
+                machine.boot.ram_base = base;
+                machine.boot.ram_size = size;
+            }
+            ram_seen = true;
+            r = bus_add_ram(s->name, base, size);
+        } else if (!strcmp(t, "rom")) {
+            r = bus_add_rom(s->name, base, size);
+        } else if (!strcmp(t, "unimplemented")) {
+            r = bus_add_unimp(s->name, base, size);
+        } else {
+            tessera_error("%s:%d: type = '%s': expected ram, rom or "
+                          "unimplemented",
+                          cfg->path, type->line, t);
+            return -1;
+        }
+        if (!r) {
+            tessera_error("%s:%d: cannot add [memory %s]", cfg->path, s->line,
+                          s->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int machine_create(const MachineOptions *opts)
+{
+    char err[1024];
+
+    machine.board_path = board_find(opts->board);
+    if (!machine.board_path) {
+        tessera_error("unknown board '%s' (use -M help for a list, or give "
+                      "a path to a .ini file)",
+                      opts->board);
+        return -1;
+    }
+    machine.cfg = board_load(machine.board_path, err, sizeof(err));
+    if (!machine.cfg) {
+        tessera_error("%s", err);
+        return -1;
+    }
+    BoardConfig *cfg = machine.cfg;
+    BoardSection *bs = board_section(cfg, SECTION_BOARD);
+    if (!check_keys(cfg, bs, board_keys))
+        return -1;
+    BoardKV *logic = board_get(bs, "logic");
+    if (logic) {
+        char *w = where(cfg, logic->line);
+        machine.logic = plugin_find_board(logic->value, w);
+        g_free(w);
+        if (!machine.logic)
+            return -1;
+    }
+    if (create_cpus(opts) < 0 || create_memory(opts) < 0)
+        return -1;
+    for (size_t i = 0; i < cfg->nsections; i++) {
+        BoardSection *s = &cfg->sections[i];
+        if (s->kind == SECTION_DEVICE && !device_create(cfg, s, opts->sets))
+            return -1;
+    }
+    if (device_check_sets(opts->sets) < 0 || device_wire_all() < 0)
+        return -1;
+
+    machine.boot.bios = opts->bios;
+    machine.boot.kernel = opts->kernel;
+    machine.boot.initrd = opts->initrd;
+    machine.boot.dtb = opts->dtb;
+    machine.boot.append = opts->append;
+    machine.boot.ncpus = machine.ncpus;
+    return 0;
+}
+
+/* Loads one image: ELF anywhere it says, raw at addr. */
+static int load_image(const char *path, uint64_t addr, uint64_t *entry)
+{
+    if (tessera_file_is_elf(path))
+        return tessera_load_elf(path, entry, NULL, NULL);
+    uint64_t size;
+    *entry = addr;
+    return tessera_load_raw(path, addr, &size);
+}
+
+/* Without board logic: firmware and/or kernel, every CPU at the entry. */
+static int default_boot(const TesseraBootInfo *b)
+{
+    uint64_t entry = 0;
+    bool have_entry = false;
+
+    if (b->bios && strcmp(b->bios, "none")) {
+        if (load_image(b->bios, b->ram_base, &entry) < 0)
+            return -1;
+        have_entry = true;
+    }
+    if (b->kernel) {
+        uint64_t kentry;
+        if (load_image(b->kernel, b->ram_base, &kentry) < 0)
+            return -1;
+        if (!have_entry)
+            entry = kentry;
+        have_entry = true;
+    }
+    if (!have_entry) {
+        tessera_error("nothing to run: give -kernel FILE (ELF or raw "
+                      "binary) or -bios FILE");
+        return -1;
+    }
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        tessera_cpu_set_pc(machine.cpus[i], entry);
+    return 0;
+}
+
+int machine_reset(void)
+{
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_reset(machine.cpus[i]);
+    loader_symbols_clear();
+    int r = machine.logic ? machine.logic->boot(&machine.boot)
+                          : default_boot(&machine.boot);
+    if (r < 0)
+        return -1;
+    device_reset_all();
+    return 0;
+}
+
+void machine_destroy(void)
+{
+    device_destroy_all();
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_free(machine.cpus[i]);
+    g_free(machine.cpus);
+    bus_reset_all();
+    board_free(machine.cfg);
+    g_free(machine.board_path);
+    memset(&machine, 0, sizeof(machine));
+}
+
+TesseraCpu *tessera_cpu_by_index(unsigned i)
+{
+    return i < machine.ncpus ? machine.cpus[i] : NULL;
+}
+
+void tessera_request_exit(int status)
+{
+    sched_request_exit(status);
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+}
+
+void tessera_request_reset(void)
+{
+    sched_request_reset();
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+}

@@ -1,1 +1,361 @@
 /* SPDX-License-Identifier: MIT */
+/* The tessera command line. */
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "kernel/chardev.h"
+#include "kernel/cpu.h"
+#include "kernel/device.h"
+#include "kernel/log.h"
+#include "kernel/machine.h"
+#include "kernel/plugin.h"
+#include "kernel/sched.h"
+#include "kernel/util.h"
+
+static void usage(void)
+{
+    printf(
+"Usage: tessera [options]\n"
+"\n"
+"Runs a machine described by a board file. Options follow QEMU's where they\n"
+"mean the same thing. Example:\n"
+"  tessera -M virt -bios none -nographic -kernel hello.elf\n"
+"\n"
+"Machine:\n"
+"  -M, -machine, -board NAME|FILE.ini\n"
+"                      board to run (default: virt); 'help' lists them. NAME\n"
+"                      is looked up as NAME.ini in $TESSERA_BOARD_PATH and the\n"
+"                      installed board directory\n"
+"  -cpu MODEL          CPU model of the board's first [cpu]; 'help' lists them\n"
+"  -m SIZE             size of the board's first RAM region (128M, 1G, ...)\n"
+"  -smp N              number of CPUs of the board's first [cpu]\n"
+"  -set DEV.PROP=VALUE override a device property of the board file\n"
+"  -device help        list device types; -device NAME,help lists properties\n"
+"\n"
+"Boot:\n"
+"  -bios FILE|none     firmware image (ELF, or raw at the start of RAM)\n"
+"  -kernel FILE        kernel or bare-metal program (ELF or raw); without\n"
+"                      firmware the CPUs start at its entry point\n"
+"  -append STRING      kernel command line (for boards that pass one)\n"
+"  -initrd FILE        initial ramdisk (for boards that load one)\n"
+"  -dtb FILE           device tree blob (for boards that pass one)\n"
+"\n"
+"Input/output:\n"
+"  -nographic          serial port 0 on the terminal (the only display now)\n"
+"  -serial SPEC        serial port 0 backend: stdio, null, file:PATH\n"
+"                      (repeat for serial 1, 2, ...)\n"
+"  -chardev TYPE,id=ID[,path=PATH]\n"
+"                      define a backend (TYPE: stdio, null, file) for a\n"
+"                      device property 'chardev = ID'\n"
+"  On a terminal, Ctrl-A x quits, Ctrl-A h shows the other escapes.\n"
+"\n"
+"Execution:\n"
+"  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
+"  -tb-size N          translation cache size in MiB (default from host RAM)\n"
+"\n"
+"Debugging:\n"
+"  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
+"                      guest_errors, op, op_opt, all); -d help lists them\n"
+"  -D FILE             write the log to FILE instead of stderr\n"
+"\n"
+"Plugins:\n"
+"  -L DIR              look for plugins in DIR first (repeatable)\n"
+"  -plugins            list the plugins found, with kind, version and file\n"
+"  Plugins are also searched in $TESSERA_PLUGIN_PATH (colon-separated), then\n"
+"  in %s.\n"
+"\n"
+"  -h, -help, --help   this text\n"
+"  -version            version\n"
+"\n"
+"Exit status: the guest's exit code (e.g. from the sifive-test finisher or\n"
+"HTIF), 1 when tessera itself fails.\n",
+        TESSERA_PLUGINDIR);
+}
+
+typedef struct Args {
+    MachineOptions m;
+    GPtrArray *serials;
+    GPtrArray *chardevs;
+    GPtrArray *to_free;
+    const char *log_spec;
+    const char *log_file;
+    int icount_shift;
+    uint64_t tb_size;
+    bool nographic;
+    bool want_help_board, want_help_cpu, want_help_device, want_plugins;
+    const char *device_help;
+} Args;
+
+static int bad(const char *opt, const char *fmt, const char *val)
+{
+    char msg[512];
+    snprintf(msg, sizeof(msg), fmt, val);
+    tessera_error("%s %s: %s", opt, val, msg);
+    return -1;
+}
+
+/* Options that take a value, and where the value goes. */
+static int parse_option(Args *a, const char *opt, const char *val)
+{
+    uint64_t n;
+
+    if (!strcmp(opt, "M") || !strcmp(opt, "machine") || !strcmp(opt, "board")) {
+        if (!strcmp(val, "help")) {
+            a->want_help_board = true;
+            return 0;
+        }
+        /* QEMU-style "name,key=value": only the name is used for now. */
+        char *name = g_strdup(val);
+        char *comma = strchr(name, ',');
+        if (comma) {
+            *comma = 0;
+            if (g_str_has_prefix(comma + 1, "type=")) {
+                char *t = g_strdup(comma + 6);
+                g_free(name);
+                name = t;
+            } else {
+                g_free(name);
+                return bad("-M", "unsupported machine option '%s'", val);
+            }
+        }
+        g_ptr_array_add(a->to_free, name);
+        a->m.board = name;
+    } else if (!strcmp(opt, "cpu")) {
+        if (!strcmp(val, "help"))
+            a->want_help_cpu = true;
+        a->m.cpu_model = val;
+    } else if (!strcmp(opt, "m")) {
+        const char *v = g_str_has_prefix(val, "size=") ? val + 5 : val;
+        if (!util_parse_u64(v, &n) || n == 0)
+            return bad("-m", "'%s' is not a size (examples: 128M, 1G)", val);
+        /* QEMU reads a plain number as MiB. */
+        if (g_ascii_isdigit(v[strlen(v) - 1]))
+            n <<= 20;
+        a->m.ram_size = n;
+    } else if (!strcmp(opt, "smp")) {
+        const char *v = g_str_has_prefix(val, "cpus=") ? val + 5 : val;
+        if (!util_parse_u64(v, &n) || n == 0 || n > 64)
+            return bad("-smp", "'%s': expected a CPU count from 1 to 64", val);
+        a->m.smp = n;
+    } else if (!strcmp(opt, "bios")) {
+        a->m.bios = val;
+    } else if (!strcmp(opt, "kernel")) {
+        a->m.kernel = val;
+    } else if (!strcmp(opt, "append")) {
+        a->m.append = val;
+    } else if (!strcmp(opt, "initrd")) {
+        a->m.initrd = val;
+    } else if (!strcmp(opt, "dtb")) {
+        a->m.dtb = val;
+    } else if (!strcmp(opt, "serial")) {
+        g_ptr_array_add(a->serials, (gpointer)val);
+    } else if (!strcmp(opt, "chardev")) {
+        g_ptr_array_add(a->chardevs, (gpointer)val);
+    } else if (!strcmp(opt, "d")) {
+        a->log_spec = val;
+    } else if (!strcmp(opt, "D")) {
+        a->log_file = val;
+    } else if (!strcmp(opt, "icount")) {
+        const char *v = g_str_has_prefix(val, "shift=") ? val + 6 : val;
+        if (!util_parse_u64(v, &n) || n > 30)
+            return bad("-icount", "'%s': expected shift=N with N from 0 to 30",
+                       val);
+        a->icount_shift = (int)n;
+    } else if (!strcmp(opt, "tb-size")) {
+        if (!util_parse_u64(val, &n) || n == 0 || n > (1u << 20))
+            return bad("-tb-size", "'%s': expected a size in MiB", val);
+        a->tb_size = n << 20;
+    } else if (!strcmp(opt, "L")) {
+        plugin_add_dir(val);
+    } else if (!strcmp(opt, "set")) {
+        g_ptr_array_add(a->m.sets, (gpointer)val);
+    } else if (!strcmp(opt, "device")) {
+        if (!strcmp(val, "help"))
+            a->want_help_device = true;
+        else if (g_str_has_suffix(val, ",help"))
+            a->device_help = val;
+        else
+            return bad("-device", "%s",
+                       "adding devices on the command line is not supported "
+                       "yet; add a [device] section to a board file");
+    } else if (!strcmp(opt, "display")) {
+        if (strcmp(val, "none"))
+            return bad("-display", "'%s': only 'none' is supported", val);
+    } else {
+        return 1; /* not an option with a value */
+    }
+    return 0;
+}
+
+static int parse_args(Args *a, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-') {
+            tessera_error("unexpected argument '%s' (see tessera --help)", arg);
+            return -1;
+        }
+        const char *opt = arg + (arg[1] == '-' ? 2 : 1);
+        if (!strcmp(opt, "h") || !strcmp(opt, "help")) {
+            usage();
+            exit(0);
+        }
+        if (!strcmp(opt, "version")) {
+            printf("tessera %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+                   TESSERA_ABI_MAJOR, TESSERA_ABI_MINOR);
+            exit(0);
+        }
+        if (!strcmp(opt, "nographic")) {
+            a->nographic = true;
+            continue;
+        }
+        if (!strcmp(opt, "plugins")) {
+            a->want_plugins = true;
+            continue;
+        }
+        if (!strcmp(opt, "no-reboot") || !strcmp(opt, "enable-kvm") ||
+            !strcmp(opt, "s") || !strcmp(opt, "S")) {
+            if (!strcmp(opt, "no-reboot"))
+                continue;
+            tessera_error("%s is not supported yet", arg);
+            return -1;
+        }
+        if (i + 1 >= argc) {
+            tessera_error("%s needs a value (see tessera --help)", arg);
+            return -1;
+        }
+        int r = parse_option(a, opt, argv[i + 1]);
+        if (r < 0)
+            return -1;
+        if (r > 0) {
+            tessera_error("unknown option '%s' (see tessera --help)", arg);
+            return -1;
+        }
+        i++;
+    }
+    return 0;
+}
+
+static int setup_chardevs(Args *a)
+{
+    char err[512];
+
+    for (guint i = 0; i < a->chardevs->len; i++) {
+        const char *spec = a->chardevs->pdata[i];
+        char **parts = g_strsplit(spec, ",", -1);
+        const char *id = NULL, *path = NULL;
+        for (char **p = parts + 1; *p; p++) {
+            if (g_str_has_prefix(*p, "id="))
+                id = *p + 3;
+            else if (g_str_has_prefix(*p, "path="))
+                path = *p + 5;
+            else {
+                tessera_error("-chardev %s: unknown option '%s'", spec, *p);
+                g_strfreev(parts);
+                return -1;
+            }
+        }
+        if (!id) {
+            tessera_error("-chardev %s: needs id=NAME", spec);
+            g_strfreev(parts);
+            return -1;
+        }
+        char *cspec = path ? g_strdup_printf("%s:%s", parts[0], path)
+                           : g_strdup(parts[0]);
+        TesseraChardev *c = chardev_new(id, cspec, err, sizeof(err));
+        g_free(cspec);
+        g_strfreev(parts);
+        if (!c) {
+            tessera_error("-chardev %s: %s", spec, err);
+            return -1;
+        }
+    }
+    for (guint i = 0; i < a->serials->len; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "serial%u", i);
+        if (!chardev_new(id, a->serials->pdata[i], err, sizeof(err))) {
+            tessera_error("-serial %s: %s", (char *)a->serials->pdata[i], err);
+            return -1;
+        }
+    }
+    /* No display exists yet, so serial 0 is the terminal by default. */
+    if (a->serials->len == 0 && !chardev_find("serial0") &&
+        !chardev_new("serial0", "stdio", err, sizeof(err))) {
+        tessera_error("serial0: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    Args a = {0};
+    int status = 1;
+
+    a.icount_shift = -1;
+    a.m.board = "virt";
+    a.m.sets = g_ptr_array_new();
+    a.serials = g_ptr_array_new();
+    a.chardevs = g_ptr_array_new();
+    a.to_free = g_ptr_array_new_with_free_func(g_free);
+
+    if (parse_args(&a, argc, argv) < 0)
+        goto out;
+    if (a.log_spec) {
+        char err[256];
+        if (!strcmp(a.log_spec, "help")) {
+            log_print_help();
+            status = 0;
+            goto out;
+        }
+        if (log_parse(a.log_spec, err, sizeof(err)) < 0) {
+            tessera_error("%s", err);
+            goto out;
+        }
+    }
+    if (a.log_file && log_set_file(a.log_file) < 0)
+        goto out;
+    if (a.want_help_board || a.want_help_cpu || a.want_help_device ||
+        a.want_plugins || a.device_help) {
+        status = 0;
+        if (a.want_help_board)
+            board_print_list();
+        if (a.want_help_cpu)
+            plugin_print_archs();
+        if (a.want_help_device)
+            plugin_print_devices();
+        if (a.want_plugins)
+            plugin_print_plugins();
+        if (a.device_help) {
+            char *type = g_strndup(a.device_help,
+                                   strlen(a.device_help) - strlen(",help"));
+            if (device_print_props(type) < 0)
+                status = 1;
+            g_free(type);
+        }
+        goto out;
+    }
+
+    sched_set_icount(a.icount_shift);
+    tcache_init(a.tb_size);
+    if (setup_chardevs(&a) < 0)
+        goto out;
+    if (machine_create(&a.m) < 0 || machine_reset() < 0)
+        goto out_machine;
+    status = sched_run();
+out_machine:
+    fflush(stdout);
+    chardev_cleanup();
+    machine_destroy();
+    plugin_shutdown();
+out:
+    g_ptr_array_free(a.m.sets, TRUE);
+    g_ptr_array_free(a.serials, TRUE);
+    g_ptr_array_free(a.chardevs, TRUE);
+    g_ptr_array_free(a.to_free, TRUE);
+    return status;
+}

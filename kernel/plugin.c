@@ -1,1 +1,394 @@
 /* SPDX-License-Identifier: MIT */
+#include "kernel/plugin.h"
+
+#include <glib.h>
+#include <ltdl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct PluginFile {
+    char *path;
+    char *name; /* file name without .so */
+    lt_dlhandle handle;
+    const TesseraPluginDesc *desc;
+    bool tried;
+    bool ok;
+} PluginFile;
+
+typedef struct Registered {
+    const void *cls;
+    PluginFile *file;
+} Registered;
+
+static GPtrArray *extra_dirs;   /* -L */
+static GPtrArray *search_dirs;  /* all, in order; built on first use */
+static GPtrArray *files;        /* PluginFile, in search order */
+static GHashTable *files_by_name;
+static GHashTable *reg_arch, *reg_device, *reg_board;
+static PluginFile *loading;     /* the plugin whose init() is running */
+static bool ltdl_ready;
+
+void plugin_add_dir(const char *dir)
+{
+    if (!extra_dirs)
+        extra_dirs = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(extra_dirs, g_strdup(dir));
+}
+
+bool plugin_running_from_build_tree(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        char *exe = g_file_read_link("/proc/self/exe", NULL);
+        cached = exe && g_str_has_prefix(exe, TESSERA_BUILDDIR "/");
+        g_free(exe);
+    }
+    return cached;
+}
+
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint cmp_strp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void scan_dir(const char *dir, int depth)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *f;
+    if (!d)
+        return;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    while ((f = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(f));
+    g_dir_close(d);
+    g_ptr_array_sort(names, cmp_strp);
+    for (guint i = 0; i < names->len; i++) {
+        const char *n = names->pdata[i];
+        char *p = g_build_filename(dir, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+            if (depth > 0 && (n[0] != '.' || !strcmp(n, ".libs")))
+                scan_dir(p, depth - 1);
+        } else if (g_str_has_suffix(n, ".so") &&
+                   !g_hash_table_contains(files_by_name, n)) {
+            PluginFile *pf = g_new0(PluginFile, 1);
+            pf->path = g_strdup(p);
+            pf->name = g_strndup(n, strlen(n) - 3);
+            g_ptr_array_add(files, pf);
+            g_hash_table_insert(files_by_name, pf->name, pf);
+        }
+        g_free(p);
+    }
+    g_ptr_array_free(names, TRUE);
+}
+
+static void init_catalog(void)
+{
+    static const char *const kinds[] = {"arch", "devices", "boards", "tools"};
+
+    if (files)
+        return;
+    files = g_ptr_array_new();
+    files_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    reg_arch = g_hash_table_new(g_str_hash, g_str_equal);
+    reg_device = g_hash_table_new(g_str_hash, g_str_equal);
+    reg_board = g_hash_table_new(g_str_hash, g_str_equal);
+    search_dirs = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; extra_dirs && i < extra_dirs->len; i++)
+        g_ptr_array_add(search_dirs, g_strdup(extra_dirs->pdata[i]));
+    const char *env = g_getenv("TESSERA_PLUGIN_PATH");
+    if (env) {
+        char **parts = g_strsplit(env, ":", -1);
+        for (char **p = parts; *p; p++)
+            if (**p)
+                g_ptr_array_add(search_dirs, g_strdup(*p));
+        g_strfreev(parts);
+    }
+    if (plugin_running_from_build_tree()) {
+        g_ptr_array_add(search_dirs, g_strdup(TESSERA_BUILDDIR "/plugins"));
+    } else {
+        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++)
+            g_ptr_array_add(search_dirs,
+                            g_build_filename(TESSERA_PLUGINDIR, kinds[k], NULL));
+    }
+    for (guint i = 0; i < search_dirs->len; i++)
+        scan_dir(search_dirs->pdata[i], 4);
+}
+
+static char *searched_dirs(void)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < search_dirs->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "",
+                               (char *)search_dirs->pdata[i]);
+    return g_string_free(s, FALSE);
+}
+
+static bool load_file(PluginFile *pf, bool quiet)
+{
+    if (pf->tried)
+        return pf->ok;
+    pf->tried = true;
+    if (!ltdl_ready) {
+        lt_dlinit();
+        ltdl_ready = true;
+    }
+    lt_dladvise adv;
+    lt_dladvise_init(&adv);
+    lt_dladvise_local(&adv);
+    pf->handle = lt_dlopenadvise(pf->path, adv);
+    lt_dladvise_destroy(&adv);
+    if (!pf->handle) {
+        tessera_error("%s: cannot load plugin: %s", pf->path, lt_dlerror());
+        return false;
+    }
+    pf->desc = lt_dlsym(pf->handle, TESSERA_PLUGIN_SYMBOL);
+    if (!pf->desc) {
+        if (!quiet)
+            tessera_error("%s: not a Tessera plugin (no %s symbol)", pf->path,
+                          TESSERA_PLUGIN_SYMBOL);
+        lt_dlclose(pf->handle);
+        pf->handle = NULL;
+        return false;
+    }
+    if (pf->desc->abi_major != TESSERA_ABI_MAJOR ||
+        pf->desc->abi_minor > TESSERA_ABI_MINOR) {
+        tessera_error("%s: plugin built for plugin ABI %u.%u, but this "
+                      "tessera provides ABI %u.%u",
+                      pf->path, pf->desc->abi_major, pf->desc->abi_minor,
+                      TESSERA_ABI_MAJOR, TESSERA_ABI_MINOR);
+        pf->desc = NULL;
+        lt_dlclose(pf->handle);
+        pf->handle = NULL;
+        return false;
+    }
+    loading = pf;
+    int r = pf->desc->init ? pf->desc->init() : 0;
+    loading = NULL;
+    if (r != 0) {
+        tessera_error("%s: plugin '%s' failed to initialise", pf->path,
+                      pf->desc->name);
+        return false;
+    }
+    pf->ok = true;
+    return true;
+}
+
+void plugin_load_all(void)
+{
+    init_catalog();
+    for (guint i = 0; i < files->len; i++)
+        load_file(files->pdata[i], true);
+}
+
+static int do_register(GHashTable *table, const char *what, const char *name,
+                       const void *cls)
+{
+    init_catalog();
+    if (!name || !*name) {
+        tessera_error("%s: registers a %s without a name",
+                      loading ? loading->path : "(core)", what);
+        return -1;
+    }
+    Registered *old = g_hash_table_lookup(table, name);
+    if (old) {
+        tessera_error("%s type '%s' registered twice (by %s and %s)", what,
+                      name, old->file ? old->file->path : "(core)",
+                      loading ? loading->path : "(core)");
+        return -1;
+    }
+    Registered *r = g_new0(Registered, 1);
+    r->cls = cls;
+    r->file = loading;
+    g_hash_table_insert(table, (gpointer)name, r);
+    return 0;
+}
+
+int tessera_register_arch(const TesseraArchClass *cls)
+{
+    return do_register(reg_arch, "arch", cls->name, cls);
+}
+
+int tessera_register_device(const TesseraDeviceClass *cls)
+{
+    return do_register(reg_device, "device", cls->name, cls);
+}
+
+int tessera_register_board(const TesseraBoardClass *cls)
+{
+    return do_register(reg_board, "board logic", cls->name, cls);
+}
+
+static const void *find(GHashTable *table, const char *what, const char *name,
+                        const char *requester)
+{
+    init_catalog();
+    Registered *r = g_hash_table_lookup(table, name);
+    if (r)
+        return r->cls;
+    PluginFile *pf = g_hash_table_lookup(files_by_name, name);
+    if (pf && load_file(pf, false)) {
+        r = g_hash_table_lookup(table, name);
+        if (r)
+            return r->cls;
+    }
+    plugin_load_all();
+    r = g_hash_table_lookup(table, name);
+    if (r)
+        return r->cls;
+    if (requester) {
+        char *dirs = searched_dirs();
+        tessera_error("%s: no plugin provides %s '%s' (looked for %s.so in: "
+                      "%s)",
+                      requester, what, name, name, *dirs ? dirs : "(none)");
+        g_free(dirs);
+    }
+    return NULL;
+}
+
+const TesseraArchClass *plugin_find_arch(const char *name,
+                                         const char *requester)
+{
+    return find(reg_arch, "arch", name, requester);
+}
+
+const TesseraDeviceClass *plugin_find_device(const char *name,
+                                             const char *requester)
+{
+    return find(reg_device, "device type", name, requester);
+}
+
+const TesseraBoardClass *plugin_find_board(const char *name,
+                                           const char *requester)
+{
+    return find(reg_board, "board logic", name, requester);
+}
+
+static Registered *reg_of(const void *cls)
+{
+    GHashTable *tables[] = {reg_arch, reg_device, reg_board};
+    for (size_t t = 0; t < G_N_ELEMENTS(tables); t++) {
+        GHashTableIter it;
+        gpointer k, v;
+        if (!tables[t])
+            continue;
+        g_hash_table_iter_init(&it, tables[t]);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            if (((Registered *)v)->cls == cls)
+                return v;
+    }
+    return NULL;
+}
+
+const char *plugin_file_of(const void *cls)
+{
+    Registered *r = reg_of(cls);
+    return r && r->file ? r->file->path : "(built in)";
+}
+
+static GList *sorted_keys(GHashTable *t)
+{
+    return g_list_sort(g_hash_table_get_keys(t), (GCompareFunc)strcmp);
+}
+
+unsigned plugin_arch_count(void)
+{
+    init_catalog();
+    return g_hash_table_size(reg_arch);
+}
+
+const TesseraArchClass *plugin_arch(unsigned i)
+{
+    GList *keys = sorted_keys(reg_arch);
+    GList *k = g_list_nth(keys, i);
+    const TesseraArchClass *cls = NULL;
+    if (k)
+        cls = ((Registered *)g_hash_table_lookup(reg_arch, k->data))->cls;
+    g_list_free(keys);
+    return cls;
+}
+
+void plugin_print_archs(void)
+{
+    plugin_load_all();
+    GList *keys = sorted_keys(reg_arch);
+    printf("Available CPU models (-cpu NAME):\n");
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_arch, k->data);
+        const TesseraArchClass *a = r->cls;
+        for (const TesseraCpuModel *m = a->models; m && m->name; m++)
+            printf("%-16s %-8s %s%s\n", m->name, a->name,
+                   m->description ? m->description : "",
+                   a->default_model && !strcmp(a->default_model, m->name)
+                       ? " (default)"
+                       : "");
+    }
+    if (!keys)
+        printf("(no arch plugin found)\n");
+    g_list_free(keys);
+}
+
+void plugin_print_devices(void)
+{
+    plugin_load_all();
+    GList *keys = sorted_keys(reg_device);
+    printf("Available device types (use -device NAME,help for properties):\n");
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_device, k->data);
+        const TesseraDeviceClass *d = r->cls;
+        printf("%-20s %s\n", d->name, d->description ? d->description : "");
+    }
+    if (!keys)
+        printf("(no device plugin found)\n");
+    g_list_free(keys);
+}
+
+void plugin_print_plugins(void)
+{
+    static const char *kind_names[] = {"?", "arch", "device", "board", "tool"};
+    plugin_load_all();
+    printf("%-20s %-7s %-9s %s\n", "PLUGIN", "KIND", "VERSION", "FILE");
+    for (guint i = 0; i < files->len; i++) {
+        PluginFile *pf = files->pdata[i];
+        if (!pf->ok)
+            continue;
+        unsigned k = pf->desc->kind <= 4 ? pf->desc->kind : 0;
+        printf("%-20s %-7s %-9s %s\n", pf->desc->name, kind_names[k],
+               pf->desc->version ? pf->desc->version : "", pf->path);
+    }
+}
+
+void plugin_shutdown(void)
+{
+    if (!files)
+        return;
+    for (guint i = 0; i < files->len; i++) {
+        PluginFile *pf = files->pdata[i];
+        if (pf->handle)
+            lt_dlclose(pf->handle);
+        g_free(pf->path);
+        g_free(pf->name);
+        g_free(pf);
+    }
+    g_ptr_array_free(files, TRUE);
+    files = NULL;
+    g_hash_table_destroy(files_by_name);
+    GHashTable *tables[] = {reg_arch, reg_device, reg_board};
+    for (size_t t = 0; t < G_N_ELEMENTS(tables); t++) {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, tables[t]);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            g_free(v);
+        g_hash_table_destroy(tables[t]);
+    }
+    reg_arch = reg_device = reg_board = NULL;
+    g_ptr_array_free(search_dirs, TRUE);
+    search_dirs = NULL;
+    if (ltdl_ready) {
+        lt_dlexit();
+        ltdl_ready = false;
+    }
+}

@@ -1,1 +1,227 @@
 /* SPDX-License-Identifier: MIT */
+#include "kernel/sched.h"
+
+#include <glib.h>
+#include <time.h>
+
+#include <tessera/device.h>
+
+#include "kernel/chardev.h"
+#include "kernel/cpu.h"
+#include "kernel/machine.h"
+
+struct TesseraTimer {
+    void (*cb)(void *opaque);
+    void *opaque;
+    uint64_t expire;
+    bool armed;
+    TesseraTimer *next; /* armed timers, sorted by expire */
+};
+
+/* Cycles a CPU runs before the loop looks at timers and input again. */
+#define QUANTUM_CYCLES 100000
+/* In real time, poll host input at most this often while CPUs run. */
+#define POLL_INTERVAL_NS 1000000
+
+static int icount_shift = -1;
+static uint64_t icount_ns;   /* the clock under -icount */
+static uint64_t host_start;  /* host time of clock 0 in real-time mode */
+static TesseraTimer *armed;
+static bool exit_requested;
+static int exit_status;
+static bool reset_requested;
+
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void sched_set_icount(int shift)
+{
+    icount_shift = shift;
+}
+
+bool sched_icount_enabled(void)
+{
+    return icount_shift >= 0;
+}
+
+uint64_t tessera_clock_ns(void)
+{
+    if (icount_shift >= 0)
+        return icount_ns;
+    if (!host_start)
+        host_start = host_ns();
+    return host_ns() - host_start;
+}
+
+void sched_advance_ns(uint64_t ns)
+{
+    if (icount_shift >= 0)
+        icount_ns += ns;
+}
+
+TesseraTimer *tessera_timer_new(void (*cb)(void *opaque), void *opaque)
+{
+    TesseraTimer *t = g_new0(TesseraTimer, 1);
+    t->cb = cb;
+    t->opaque = opaque;
+    return t;
+}
+
+void tessera_timer_del(TesseraTimer *t)
+{
+    if (!t->armed)
+        return;
+    for (TesseraTimer **p = &armed; *p; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    }
+    t->armed = false;
+    t->next = NULL;
+}
+
+void tessera_timer_mod(TesseraTimer *t, uint64_t expire_ns)
+{
+    TesseraTimer **p;
+    tessera_timer_del(t);
+    t->expire = expire_ns;
+    t->armed = true;
+    for (p = &armed; *p && (*p)->expire <= expire_ns; p = &(*p)->next)
+        ;
+    t->next = *p;
+    *p = t;
+    /* A deadline earlier than the running quantum's end: stop early. */
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+}
+
+uint64_t sched_next_deadline(void)
+{
+    return armed ? armed->expire : UINT64_MAX;
+}
+
+void sched_run_timers(void)
+{
+    uint64_t now = tessera_clock_ns();
+    while (armed && armed->expire <= now) {
+        TesseraTimer *t = armed;
+        armed = t->next;
+        t->armed = false;
+        t->next = NULL;
+        t->cb(t->opaque);
+    }
+}
+
+void sched_request_exit(int status)
+{
+    if (!exit_requested) {
+        exit_requested = true;
+        exit_status = status;
+    }
+}
+
+void sched_request_reset(void)
+{
+    reset_requested = true;
+}
+
+bool sched_exit_requested(void)
+{
+    return exit_requested;
+}
+
+void sched_reset_all(void)
+{
+    while (armed)
+        tessera_timer_del(armed);
+    icount_ns = 0;
+    host_start = 0;
+    exit_requested = false;
+    reset_requested = false;
+    exit_status = 0;
+}
+
+/* Cycles the CPUs may run before the next deadline. */
+static uint64_t budget_until(uint64_t deadline)
+{
+    if (icount_shift < 0 || deadline == UINT64_MAX)
+        return QUANTUM_CYCLES;
+    uint64_t now = icount_ns;
+    if (deadline <= now)
+        return 1;
+    uint64_t cycles = ((deadline - now) + (1ull << icount_shift) - 1) >>
+                      icount_shift;
+    return cycles < QUANTUM_CYCLES ? cycles : QUANTUM_CYCLES;
+}
+
+/* All CPUs sleep: move time to the next event or wait for input. */
+static void idle_wait(void)
+{
+    uint64_t deadline = sched_next_deadline();
+    if (icount_shift >= 0) {
+        /* Input may wake a CPU; otherwise jump to the deadline. */
+        if (chardev_poll(0))
+            return;
+        if (deadline == UINT64_MAX) {
+            chardev_poll(-1);
+            return;
+        }
+        if (deadline > icount_ns)
+            icount_ns = deadline;
+        return;
+    }
+    uint64_t now = tessera_clock_ns();
+    int timeout_ms = -1;
+    if (deadline != UINT64_MAX)
+        timeout_ms = deadline <= now ? 0 : (int)MIN((deadline - now + 999999) / 1000000, 1000);
+    chardev_poll(timeout_ms);
+}
+
+int sched_run(void)
+{
+    uint64_t last_poll = 0;
+
+    tessera_clock_ns(); /* start the real-time clock now */
+    while (!exit_requested) {
+        if (reset_requested) {
+            reset_requested = false;
+            if (machine_reset() < 0)
+                return 1;
+        }
+        sched_run_timers();
+        if (exit_requested)
+            break;
+
+        uint64_t budget = budget_until(sched_next_deadline());
+        uint64_t ran_max = 0;
+        bool any_awake = false;
+        for (unsigned i = 0; i < machine.ncpus && !exit_requested; i++) {
+            Cpu *cpu = machine.cpus[i];
+            if (cpu_is_idle(cpu))
+                continue;
+            any_awake = true;
+            uint64_t ran = cpu_exec(cpu, budget);
+            if (ran > ran_max)
+                ran_max = ran;
+        }
+        if (icount_shift >= 0)
+            icount_ns += ran_max << icount_shift;
+
+        if (!any_awake) {
+            idle_wait();
+            last_poll = host_ns();
+        } else {
+            uint64_t h = host_ns();
+            if (h - last_poll >= POLL_INTERVAL_NS) {
+                chardev_poll(0);
+                last_poll = h;
+            }
+        }
+    }
+    return exit_status;
+}

@@ -1,1 +1,35 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Virtual time and the main loop. The clock follows the host's monotonic
+ * clock, or, with -icount shift=N, advances 2^N ns per executed cycle so
+ * that runs are deterministic. Idle CPUs (wfi) make the clock skip to the
+ * next timer deadline under -icount, or sleep until it in real time.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* shift < 0: real time (default). */
+void sched_set_icount(int shift);
+bool sched_icount_enabled(void);
+
+/* Runs the machine until an exit request; returns the exit status. */
+int sched_run(void);
+
+/* Ask the loop to stop with status (first request wins) or to reset. */
+void sched_request_exit(int status);
+void sched_request_reset(void);
+bool sched_exit_requested(void);
+
+/* Deadline of the earliest armed timer, UINT64_MAX when none. */
+uint64_t sched_next_deadline(void);
+/* Runs callbacks of timers whose deadline is <= now. */
+void sched_run_timers(void);
+/* Advance the icount clock (tests); no effect in real-time mode. */
+void sched_advance_ns(uint64_t ns);
+/* Resets clock and timers to the initial state (tests, teardown). */
+void sched_reset_all(void);
+
+#endif

@@ -1,1 +1,18 @@
 /* SPDX-License-Identifier: MIT */
+/* Small parsing helpers shared by the board parser and the command line. */
+#ifndef KERNEL_UTIL_H
+#define KERNEL_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A number: decimal, 0x hex, 0b binary or 0 octal, optionally followed by
+ * K, M, G or T (powers of 1024, upper or lower case). Surrounding blanks
+ * are allowed; anything else, or overflow, fails.
+ */
+bool util_parse_u64(const char *s, uint64_t *out);
+/* on/off, yes/no, true/false, 1/0. */
+bool util_parse_bool(const char *s, bool *out);
+
+#endif

@@ -1,1 +1,261 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Putting image files into guest memory: raw binaries, and ELF images
+ * parsed by elf.c. The symbols of loaded ELF images are kept here for
+ * tessera_symbol_lookup(). The parser stays in elf.c, free of the bus and
+ * of glib, so that it can be fuzzed alone.
+ */
+#include "loader/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tessera/board.h>
+
+#include "kernel/bus.h"
+
+/* ---------------------------------------------------------------------- */
+/* Symbols                                                                 */
+
+/* name -> value of every symbol of every image loaded so far. */
+static GHashTable *loader_symbols;
+
+void loader_symbols_add(const ElfImage *img)
+{
+    if (!loader_symbols)
+        loader_symbols = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, g_free);
+    /*
+     * Later definitions win: ELF lists local symbols before global ones,
+     * so a global beats a local of the same name, and a later image (the
+     * kernel after the firmware) beats an earlier one.
+     */
+    for (size_t i = 0; i < img->nsyms; i++) {
+        uint64_t *v = g_new(uint64_t, 1);
+        *v = img->syms[i].value;
+        g_hash_table_replace(loader_symbols, g_strdup(img->syms[i].name), v);
+    }
+}
+
+bool loader_symbol_lookup(const char *name, uint64_t *value)
+{
+    uint64_t *v;
+
+    if (!loader_symbols || !name)
+        return false;
+    v = g_hash_table_lookup(loader_symbols, name);
+    if (!v)
+        return false;
+    if (value)
+        *value = *v;
+    return true;
+}
+
+void loader_symbols_clear(void)
+{
+    if (loader_symbols)
+        g_hash_table_remove_all(loader_symbols);
+}
+
+bool tessera_symbol_lookup(const char *name, uint64_t *value)
+{
+    return loader_symbol_lookup(name, value);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Files                                                                   */
+
+/* Reads a whole regular file. 0, or -1 after a message naming it. */
+static int loader_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    struct stat st;
+    uint8_t *buf = NULL;
+    size_t size, done = 0;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        tessera_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        tessera_error("%s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        tessera_error("%s: not a regular file", path);
+        goto fail;
+    }
+    if ((uint64_t)st.st_size > SIZE_MAX - 1) {
+        tessera_error("%s: file too large", path);
+        goto fail;
+    }
+    size = (size_t)st.st_size;
+    buf = g_try_malloc(size ? size : 1);
+    if (!buf) {
+        tessera_error("%s: out of memory reading %zu bytes", path, size);
+        goto fail;
+    }
+    while (done < size) {
+        ssize_t n = read(fd, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            tessera_error("%s: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (n == 0) /* shrank while we read it */
+            break;
+        done += (size_t)n;
+    }
+    close(fd);
+    *data = buf;
+    *len = done;
+    return 0;
+
+fail:
+    g_free(buf);
+    close(fd);
+    return -1;
+}
+
+/*
+ * True when every byte of [addr, addr+len) is backed by some region, so a
+ * load either fits completely or writes nothing.
+ */
+static bool loader_range_mapped(uint64_t addr, uint64_t len)
+{
+    while (len > 0) {
+        Region *r = bus_lookup(addr);
+        if (!r || r->kind == REGION_UNIMP)
+            return false;
+        uint64_t avail = r->size - (addr - r->base);
+        if (avail >= len)
+            return true;
+        addr += avail;
+        len -= avail;
+        if (addr == 0) /* wrapped around the address space */
+            return false;
+    }
+    return true;
+}
+
+static int loader_check_range(const char *path, uint64_t addr, uint64_t len)
+{
+    if (len == 0)
+        return 0;
+    if (addr + (len - 1) < addr || !loader_range_mapped(addr, len)) {
+        tessera_error("%s: image range 0x%" PRIx64 "-0x%" PRIx64
+                      " is outside guest memory", path, addr,
+                      addr + (len - 1));
+        return -1;
+    }
+    return 0;
+}
+
+/* Writes len zero bytes at addr (the .bss part of a segment). */
+static bool loader_zero(uint64_t addr, uint64_t len)
+{
+    static const uint8_t zeros[4096];
+
+    while (len > 0) {
+        uint64_t n = MIN(len, sizeof(zeros));
+        if (!bus_write_buf(addr, zeros, n))
+            return false;
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+bool tessera_file_is_elf(const char *path)
+{
+    uint8_t magic[4];
+    ssize_t n;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    do {
+        n = read(fd, magic, sizeof(magic));
+    } while (n < 0 && errno == EINTR);
+    close(fd);
+    return n == sizeof(magic) && memcmp(magic, "\x7f" "ELF", 4) == 0;
+}
+
+int tessera_load_elf(const char *path, uint64_t *entry, uint64_t *lowest,
+                     uint64_t *highest)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    ElfImage img;
+    uint8_t *data;
+    size_t len;
+    char err[256];
+    int ret = -1;
+
+    if (loader_read_file(path, &data, &len) < 0)
+        return -1;
+    if (elf_parse(data, len, &img, err, sizeof(err)) < 0) {
+        tessera_error("%s: %s", path, err);
+        g_free(data);
+        return -1;
+    }
+
+    /* Check everything first so a bad image leaves memory untouched. */
+    for (size_t i = 0; i < img.nsegs; i++) {
+        const ElfSegment *s = &img.segs[i];
+        if (loader_check_range(path, s->paddr, s->memsz) < 0)
+            goto out;
+        lo = MIN(lo, s->paddr);
+        hi = MAX(hi, s->paddr + (s->memsz - 1));
+    }
+    for (size_t i = 0; i < img.nsegs; i++) {
+        const ElfSegment *s = &img.segs[i];
+        if (!bus_write_buf(s->paddr, s->data, s->filesz) ||
+            !loader_zero(s->paddr + s->filesz, s->memsz - s->filesz)) {
+            tessera_error("%s: cannot write segment at 0x%" PRIx64, path,
+                          s->paddr);
+            goto out;
+        }
+    }
+    loader_symbols_add(&img);
+    if (entry)
+        *entry = img.entry;
+    if (lowest)
+        *lowest = lo;
+    if (highest)
+        *highest = hi;
+    ret = 0;
+out:
+    elf_free(&img);
+    g_free(data);
+    return ret;
+}
+
+int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size)
+{
+    uint8_t *data;
+    size_t len;
+    int ret = -1;
+
+    if (loader_read_file(path, &data, &len) < 0)
+        return -1;
+    if (loader_check_range(path, addr, len) < 0)
+        goto out;
+    if (!bus_write_buf(addr, data, len)) {
+        tessera_error("%s: cannot write image at 0x%" PRIx64, path, addr);
+        goto out;
+    }
+    if (size)
+        *size = len;
+    ret = 0;
+out:
+    g_free(data);
+    return ret;
+}

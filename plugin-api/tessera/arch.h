@@ -151,6 +151,12 @@ void tessera_cpu_set_pc(TesseraCpu *cpu, uint64_t pc);
 uint32_t tessera_cpu_get_tb_flags(TesseraCpu *cpu);
 void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint32_t flags);
 
+/**
+ * The MMU context used to fetch code (default 0). Part of the mode: set it
+ * together with the translation flags.
+ */
+void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx);
+
 /** Instructions retired and cycles spent so far (exact inside helpers). */
 uint64_t tessera_cpu_insns(TesseraCpu *cpu);
 uint64_t tessera_cpu_cycles(TesseraCpu *cpu);

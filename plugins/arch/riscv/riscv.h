@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RISC-V frontend: CPU state, CSR numbers and the interfaces between the
+ * plugin's files (cpu.c, csr.c, decode.c, translate.c, disas.c).
+ *
+ * Register representation: x[] and the CSRs are 8-byte slots. On RV32
+ * every value is kept zero-extended to 64 bits; 32-bit IR operations
+ * produce exactly that, so RV32 code is translated with TESSERA_I32 ops and
+ * addresses are already valid 32-bit physical addresses.
+ *
+ * MMU contexts: the mmu index of loads, stores and fetches is the
+ * privilege level (0 = U, 1 = S, 3 = M), so nb_mmu_modes is 4.
+ */
+#ifndef RISCV_RISCV_H
+#define RISCV_RISCV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tessera/arch.h>
+
+/* Privilege levels (also the mmu index). */
+#define RISCV_PRV_U 0
+#define RISCV_PRV_S 1
+#define RISCV_PRV_M 3
+#define RISCV_NB_MMU_MODES 4
+
+/*
+ * Translation flags: everything that changes how a block is translated.
+ * Later issues add FS/VS state, MPRV effects, etc. here.
+ */
+#define RISCV_TBF_PRIV_MASK 0x3u /* current privilege */
+#define RISCV_TBF_RV64 0x4u      /* XLEN is 64 */
+
+static inline unsigned riscv_tbf_priv(uint32_t flags)
+{
+    return flags & RISCV_TBF_PRIV_MASK;
+}
+
+static inline unsigned riscv_tbf_xlen(uint32_t flags)
+{
+    return (flags & RISCV_TBF_RV64) ? 64 : 32;
+}
+
+/* misa extension bits. */
+#define RISCV_EXT(c) (1u << ((c) - 'A'))
+
+/* mstatus fields (RV64 positions; RV32 keeps the low word). */
+#define MSTATUS_SIE (1ull << 1)
+#define MSTATUS_MIE (1ull << 3)
+#define MSTATUS_SPIE (1ull << 5)
+#define MSTATUS_UBE (1ull << 6)
+#define MSTATUS_MPIE (1ull << 7)
+#define MSTATUS_SPP (1ull << 8)
+#define MSTATUS_VS (3ull << 9)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP (3ull << MSTATUS_MPP_SHIFT)
+#define MSTATUS_FS (3ull << 13)
+#define MSTATUS_XS (3ull << 15)
+#define MSTATUS_MPRV (1ull << 17)
+#define MSTATUS_SUM (1ull << 18)
+#define MSTATUS_MXR (1ull << 19)
+#define MSTATUS_TVM (1ull << 20)
+#define MSTATUS_TW (1ull << 21)
+#define MSTATUS_TSR (1ull << 22)
+#define MSTATUS_UXL (3ull << 32)
+#define MSTATUS_SXL (3ull << 34)
+#define MSTATUS_SBE (1ull << 36)
+#define MSTATUS_MBE (1ull << 37)
+#define MSTATUS64_SD (1ull << 63)
+#define MSTATUS32_SD (1ull << 31)
+
+/* Interrupt numbers (bit positions in mip/mie, mcause codes). */
+#define IRQ_S_SOFT 1
+#define IRQ_M_SOFT 3
+#define IRQ_S_TIMER 5
+#define IRQ_M_TIMER 7
+#define IRQ_S_EXT 9
+#define IRQ_M_EXT 11
+
+#define MIP_SSIP (1ull << IRQ_S_SOFT)
+#define MIP_MSIP (1ull << IRQ_M_SOFT)
+#define MIP_STIP (1ull << IRQ_S_TIMER)
+#define MIP_MTIP (1ull << IRQ_M_TIMER)
+#define MIP_SEIP (1ull << IRQ_S_EXT)
+#define MIP_MEIP (1ull << IRQ_M_EXT)
+
+/* Synchronous exception causes. */
+enum {
+    EXC_INSN_MISALIGNED = 0,
+    EXC_INSN_ACCESS = 1,
+    EXC_ILLEGAL_INSN = 2,
+    EXC_BREAKPOINT = 3,
+    EXC_LOAD_MISALIGNED = 4,
+    EXC_LOAD_ACCESS = 5,
+    EXC_STORE_MISALIGNED = 6,
+    EXC_STORE_ACCESS = 7,
+    EXC_ECALL_U = 8,
+    EXC_ECALL_S = 9,
+    EXC_ECALL_M = 11,
+    EXC_INSN_PAGE = 12,
+    EXC_LOAD_PAGE = 13,
+    EXC_STORE_PAGE = 15,
+};
+
+/* CSR numbers. */
+enum {
+    CSR_FFLAGS = 0x001,
+    CSR_FRM = 0x002,
+    CSR_FCSR = 0x003,
+    CSR_CYCLE = 0xc00,
+    CSR_TIME = 0xc01,
+    CSR_INSTRET = 0xc02,
+    CSR_HPMCOUNTER3 = 0xc03,
+    CSR_HPMCOUNTER31 = 0xc1f,
+    CSR_CYCLEH = 0xc80,
+    CSR_TIMEH = 0xc81,
+    CSR_INSTRETH = 0xc82,
+    CSR_HPMCOUNTER3H = 0xc83,
+    CSR_HPMCOUNTER31H = 0xc9f,
+
+    CSR_SSTATUS = 0x100,
+    CSR_SIE = 0x104,
+    CSR_STVEC = 0x105,
+    CSR_SCOUNTEREN = 0x106,
+    CSR_SENVCFG = 0x10a,
+    CSR_SSCRATCH = 0x140,
+    CSR_SEPC = 0x141,
+    CSR_SCAUSE = 0x142,
+    CSR_STVAL = 0x143,
+    CSR_SIP = 0x144,
+    CSR_SATP = 0x180,
+
+    CSR_MVENDORID = 0xf11,
+    CSR_MARCHID = 0xf12,
+    CSR_MIMPID = 0xf13,
+    CSR_MHARTID = 0xf14,
+    CSR_MCONFIGPTR = 0xf15,
+    CSR_MSTATUS = 0x300,
+    CSR_MISA = 0x301,
+    CSR_MEDELEG = 0x302,
+    CSR_MIDELEG = 0x303,
+    CSR_MIE = 0x304,
+    CSR_MTVEC = 0x305,
+    CSR_MCOUNTEREN = 0x306,
+    CSR_MENVCFG = 0x30a,
+    CSR_MSTATUSH = 0x310,
+    CSR_MENVCFGH = 0x31a,
+    CSR_MCOUNTINHIBIT = 0x320,
+    CSR_MHPMEVENT3 = 0x323,
+    CSR_MHPMEVENT31 = 0x33f,
+    CSR_MSCRATCH = 0x340,
+    CSR_MEPC = 0x341,
+    CSR_MCAUSE = 0x342,
+    CSR_MTVAL = 0x343,
+    CSR_MIP = 0x344,
+    CSR_PMPCFG0 = 0x3a0,
+    CSR_PMPADDR0 = 0x3b0,
+    CSR_MCYCLE = 0xb00,
+    CSR_MINSTRET = 0xb02,
+    CSR_MHPMCOUNTER3 = 0xb03,
+    CSR_MHPMCOUNTER31 = 0xb1f,
+    CSR_MCYCLEH = 0xb80,
+    CSR_MINSTRETH = 0xb82,
+    CSR_MHPMCOUNTER3H = 0xb83,
+    CSR_MHPMCOUNTER31H = 0xb9f,
+
+    CSR_TSELECT = 0x7a0,
+    CSR_DCSR = 0x7b0,
+    CSR_DPC = 0x7b1,
+};
+
+/* A CPU model: what -cpu selects. */
+typedef struct RiscvModel {
+    unsigned xlen;  /* 32 or 64 */
+    uint32_t exts;  /* misa extension bits */
+} RiscvModel;
+
+/* IRQ input lines, in the order of riscv_irq_inputs[]. */
+enum {
+    RISCV_LINE_MSIP,
+    RISCV_LINE_MTIP,
+    RISCV_LINE_MEIP,
+    RISCV_LINE_SSIP,
+    RISCV_LINE_STIP,
+    RISCV_LINE_SEIP,
+    RISCV_NB_LINES,
+};
+
+typedef struct RiscvEnv {
+    /* IR globals first: 8-byte slots at fixed offsets. x[0] stays 0. */
+    uint64_t x[32];
+    uint64_t mstatus;
+    uint64_t mtvec;
+    uint64_t mepc;
+    uint64_t mcause;
+    uint64_t mtval;
+    uint64_t mie;
+    uint64_t mip; /* what software reads: mip_sw | line levels */
+    uint64_t mscratch;
+    uint64_t misa;
+    uint64_t mhartid;
+    uint64_t mcounteren;
+    uint64_t mcountinhibit;
+    /* Counter value minus the core's count, so writes are cheap. */
+    uint64_t mcycle_offset;
+    uint64_t minstret_offset;
+
+    /* LR/SC: reserved address (or RISCV_NO_RESERVATION) and loaded value. */
+    uint64_t res_addr;
+    uint64_t res_val;
+    /*
+     * Set by the translator around the load half of an AMO or SC so that
+     * raise_fault reports store/AMO causes for it, as the spec requires.
+     */
+    uint64_t amo_access;
+
+    uint64_t mip_sw;    /* software-set pending bits */
+    uint64_t mip_lines; /* levels of the IRQ input lines, as mip bits */
+
+    uint32_t priv;
+    unsigned xlen;
+    const RiscvModel *model;
+    TesseraCpu *cpu;
+} RiscvEnv;
+
+#define RISCV_NO_RESERVATION UINT64_MAX
+
+static inline uint64_t riscv_xlen_mask(const RiscvEnv *env)
+{
+    return env->xlen == 64 ? UINT64_MAX : UINT32_MAX;
+}
+
+static inline bool riscv_has_ext(const RiscvEnv *env, char ext)
+{
+    return (env->misa & RISCV_EXT(ext)) != 0;
+}
+
+/* cpu.c */
+uint32_t riscv_tb_flags(const RiscvEnv *env);
+/* Re-derives the translation flags and code mmu index after a mode change. */
+void riscv_update_mode(RiscvEnv *env);
+/* Enters the trap handler (cause has the interrupt bit for interrupts). */
+void riscv_do_trap(RiscvEnv *env, uint64_t cause, uint64_t tval);
+/* Raises a synchronous exception from a helper: does not return. */
+TESSERA_NORETURN void riscv_raise(RiscvEnv *env, uint64_t cause,
+                                  uint64_t tval);
+/* Pending and enabled interrupts changed: let the core look at them. */
+void riscv_update_irq(RiscvEnv *env);
+
+/* csr.c */
+void riscv_csr_init(void);
+/*
+ * A CSR instruction (insn holds csr, rd, rs1 and funct3). src is the rs1
+ * value or the immediate. Returns the old value for rd. Raises illegal
+ * instruction on access errors.
+ */
+uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src);
+/* True when a write to csr may change interrupts or translation flags. */
+bool riscv_csr_write_ends_block(unsigned csr);
+/* mstatus as software reads it (SD computed). */
+uint64_t riscv_mstatus_read(const RiscvEnv *env);
+
+/* translate.c */
+int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint32_t flags);
+
+/* disas.c */
+unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
+                     uint32_t flags, char *out, size_t outlen);
+/* Standard name of a CSR, or NULL. */
+const char *riscv_csr_name(unsigned csr);
+extern const char *const riscv_gpr_names[32];
+
+#endif
