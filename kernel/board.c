@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kernel/plugin.h"
+#include "kernel/util.h"
 
 typedef struct ParseState {
     BoardConfig *cfg;
     const char *text; /* remaining input */
     int line;         /* line most recently handed to inih */
     int header_line;  /* line of the most recent [section] header */
+    bool new_header;  /* a header was read since the last section opened */
     bool line_too_long;
     char *err;
     size_t errlen;
@@ -53,8 +54,13 @@ static char *reader(char *buf, int size, void *opaque)
     const char *q = p;
     while (*q == ' ' || *q == '\t')
         q++;
-    if (*q == '[')
+    if (*q == '[') {
         st->header_line = st->line;
+        st->new_header = true;
+        const char *close = memchr(q, ']', len - (q - p));
+        if (!close)
+            fail(st, st->line, "syntax error: section header without ']'");
+    }
     if (len >= (size_t)size) {
         fail(st, st->line, "line longer than %d characters", size - 2);
         len = size - 2; /* inih sees a truncated line; we already failed */
@@ -110,39 +116,39 @@ static void open_section(ParseState *st, const char *header)
     if (!kind) {
         fail(st, s.line, "empty section name []");
     } else if (nwords > 2) {
-        fail(st, st->line, "section [%s]: expected [KIND] or [KIND NAME]",
+        fail(st, s.line, "section [%s]: expected [KIND] or [KIND NAME]",
              header);
     } else if (!strcmp(kind, "board")) {
         s.kind = SECTION_BOARD;
         if (name)
-            fail(st, st->line, "[board] takes no name (got '%s')", name);
+            fail(st, s.line, "[board] takes no name (got '%s')", name);
     } else if (!strcmp(kind, "cpu")) {
         s.kind = SECTION_CPU;
     } else if (!strcmp(kind, "memory") || !strcmp(kind, "device")) {
         s.kind = !strcmp(kind, "memory") ? SECTION_MEMORY : SECTION_DEVICE;
         if (!name)
-            fail(st, st->line, "[%s] needs a name, e.g. [%s %s0]", kind, kind,
+            fail(st, s.line, "[%s] needs a name, e.g. [%s %s0]", kind, kind,
                  kind[0] == 'm' ? "ram" : "uart");
     } else {
-        fail(st, st->line,
+        fail(st, s.line,
              "unknown section [%s] (expected board, cpu, memory or device)",
              header);
     }
     if (name && !valid_name(name))
-        fail(st, st->line,
+        fail(st, s.line,
              "bad name '%s': use letters, digits, '_', '-' and '.'", name);
     /* Names are unique among cpus, memories and devices together. */
     for (guint i = 0; name && i < st->sections->len; i++) {
         BoardSection *o = &g_array_index(st->sections, BoardSection, i);
         if (o->name && !strcmp(o->name, name))
-            fail(st, st->line, "name '%s' already used on line %d", name,
+            fail(st, s.line, "name '%s' already used on line %d", name,
                  o->line);
     }
     if (!name && (s.kind == SECTION_BOARD || s.kind == SECTION_CPU)) {
         for (guint i = 0; i < st->sections->len; i++) {
             BoardSection *o = &g_array_index(st->sections, BoardSection, i);
             if (o->kind == s.kind && !*o->name)
-                fail(st, st->line, "second [%s] section (first on line %d)",
+                fail(st, s.line, "second [%s] section (first on line %d)",
                      kind, o->line);
         }
     }
@@ -157,7 +163,12 @@ static int handler(void *opaque, const char *section, const char *key,
 {
     ParseState *st = opaque;
 
-    if (!st->cur_header || strcmp(st->cur_header, section)) {
+    if (!*section) {
+        fail(st, st->line, "'%s' outside any section", key ? key : "");
+        return 0;
+    }
+    if (st->new_header || !st->cur_header || strcmp(st->cur_header, section)) {
+        st->new_header = false;
         g_free(st->cur_header);
         st->cur_header = g_strdup(section);
         open_section(st, section);
@@ -304,7 +315,7 @@ static GPtrArray *board_dirs(void)
                 g_ptr_array_add(dirs, g_strdup(*p));
         g_strfreev(parts);
     }
-    if (plugin_running_from_build_tree())
+    if (util_running_from_build_tree())
         g_ptr_array_add(dirs, g_strdup(TESSERA_SRCDIR "/config/boards"));
     else
         g_ptr_array_add(dirs, g_strdup(TESSERA_BOARDDIR));

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "kernel/plugin.h"
 
+#include "kernel/util.h"
+
 #include <glib.h>
 #include <ltdl.h>
 #include <stdio.h>
@@ -34,17 +36,6 @@ void plugin_add_dir(const char *dir)
     if (!extra_dirs)
         extra_dirs = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(extra_dirs, g_strdup(dir));
-}
-
-bool plugin_running_from_build_tree(void)
-{
-    static int cached = -1;
-    if (cached < 0) {
-        char *exe = g_file_read_link("/proc/self/exe", NULL);
-        cached = exe && g_str_has_prefix(exe, TESSERA_BUILDDIR "/");
-        g_free(exe);
-    }
-    return cached;
 }
 
 /* g_ptr_array_sort passes pointers to the elements. */
@@ -106,7 +97,7 @@ static void init_catalog(void)
                 g_ptr_array_add(search_dirs, g_strdup(*p));
         g_strfreev(parts);
     }
-    if (plugin_running_from_build_tree()) {
+    if (util_running_from_build_tree()) {
         g_ptr_array_add(search_dirs, g_strdup(TESSERA_BUILDDIR "/plugins"));
     } else {
         for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++)

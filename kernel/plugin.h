@@ -19,8 +19,6 @@
 
 /* -L DIR; call before any lookup. */
 void plugin_add_dir(const char *dir);
-/* True when the running program lives in the build tree. */
-bool plugin_running_from_build_tree(void);
 
 /*
  * Finds a registered type, loading plugins as needed. On failure returns

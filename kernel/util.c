@@ -2,6 +2,7 @@
 #include "kernel/util.h"
 
 #include <ctype.h>
+#include <glib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -82,4 +83,15 @@ bool util_parse_bool(const char *s, bool *out)
         }
     }
     return false;
+}
+
+bool util_running_from_build_tree(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        char *exe = g_file_read_link("/proc/self/exe", NULL);
+        cached = exe && g_str_has_prefix(exe, TESSERA_BUILDDIR "/");
+        g_free(exe);
+    }
+    return cached;
 }

@@ -15,4 +15,8 @@ bool util_parse_u64(const char *s, uint64_t *out);
 /* on/off, yes/no, true/false, 1/0. */
 bool util_parse_bool(const char *s, bool *out);
 
+/* True when the running program lives in the build tree (then plugins and
+ * board files are taken from there instead of the installed ones). */
+bool util_running_from_build_tree(void);
+
 #endif

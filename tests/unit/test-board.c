@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* Board-file parser and number parsing: every error names file and line. */
+#include <CUnit/Basic.h>
+#include <string.h>
+
+#include "kernel/board.h"
+#include "kernel/util.h"
+
+static char err[1024];
+
+static BoardConfig *parse(const char *text)
+{
+    err[0] = 0;
+    return board_parse("t.ini", text, err, sizeof(err));
+}
+
+/* Parsing must fail with a message that starts with "t.ini:LINE:" and
+ * contains the given words. */
+static void expect_error(const char *text, int line, const char *words)
+{
+    char prefix[32];
+    BoardConfig *cfg = parse(text);
+    CU_ASSERT_PTR_NULL(cfg);
+    board_free(cfg);
+    snprintf(prefix, sizeof(prefix), "t.ini:%d:", line);
+    if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, words)) {
+        fprintf(stderr, "\n  got error '%s', want prefix '%s' and '%s'\n", err,
+                prefix, words);
+        CU_FAIL("wrong error message");
+    }
+}
+
+static void test_valid(void)
+{
+    BoardConfig *cfg = parse("; comment\n"
+                             "[board]\n"
+                             "name = virt   ; inline comment\n"
+                             "\n"
+                             "[cpu]\n"
+                             "arch = riscv\n"
+                             "[memory dram]\n"
+                             "base = 0x80000000\n"
+                             "size = 128M\n"
+                             "[device uart0]\n"
+                             "type = ns16550a\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+    CU_ASSERT_EQUAL(cfg->nsections, 4);
+    BoardSection *b = board_section(cfg, SECTION_BOARD);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_STRING_EQUAL(board_get(b, "name")->value, "virt");
+    CU_ASSERT_EQUAL(board_get(b, "name")->line, 3);
+    BoardSection *m = board_section(cfg, SECTION_MEMORY);
+    CU_ASSERT_STRING_EQUAL(m->name, "dram");
+    CU_ASSERT_EQUAL(m->line, 7);
+    CU_ASSERT_EQUAL(board_get(m, "size")->line, 9);
+    BoardSection *d = board_section(cfg, SECTION_DEVICE);
+    CU_ASSERT_STRING_EQUAL(d->name, "uart0");
+    CU_ASSERT_PTR_NULL(board_get(d, "base"));
+    board_free(cfg);
+}
+
+static void test_syntax_errors(void)
+{
+    expect_error("[board]\nname = x\nthis line has no equals sign\n", 3,
+                 "syntax error");
+    expect_error("[board\nname = x\n", 1, "syntax error");
+    expect_error("name = x\n[board]\n", 1, "outside any section");
+}
+
+static void test_section_errors(void)
+{
+    expect_error("[board]\n[gadget x]\nk = v\n", 2, "unknown section");
+    expect_error("[board]\nname = a\n[device]\ntype = x\n", 3, "needs a name");
+    expect_error("[board]\nname = a\n[memory]\nsize = 1\n", 3, "needs a name");
+    expect_error("[board]\nname = a\n[device a b c]\ntype = x\n", 3,
+                 "expected [KIND]");
+    expect_error("[board]\nname = a\n[device u/0]\ntype = x\n", 3, "bad name");
+    expect_error("[board]\nname = a\n[device u0]\ntype = x\n"
+                 "[memory u0]\nsize = 1\n",
+                 5, "already used on line 3");
+    expect_error("[board]\nname = a\n[cpu]\narch = x\n[cpu]\narch = y\n", 5,
+                 "second [cpu]");
+    expect_error("[board x]\nname = a\n", 1, "takes no name");
+    expect_error("[cpu]\narch = riscv\n", 1, "no [board] section");
+}
+
+static void test_key_errors(void)
+{
+    expect_error("[board]\nname = a\nname = b\n", 3, "given twice (first on line 2)");
+    char text[600];
+    memset(text, 'x', sizeof(text));
+    memcpy(text, "[board]\nname = ", 15);
+    text[sizeof(text) - 2] = '\n';
+    text[sizeof(text) - 1] = 0;
+    expect_error(text, 2, "longer than");
+}
+
+static void test_check_keys(void)
+{
+    static const char *const allowed[] = {"name", "description", NULL};
+    BoardConfig *cfg = parse("[board]\nname = a\n\ndescriptoin = typo\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+    CU_ASSERT_FALSE(board_check_keys(cfg, board_section(cfg, SECTION_BOARD),
+                                     allowed, err, sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.ini:4: unknown key 'descriptoin'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "name, description"));
+    board_free(cfg);
+}
+
+static void test_numbers(void)
+{
+    uint64_t v;
+    CU_ASSERT_TRUE(util_parse_u64("4096", &v) && v == 4096);
+    CU_ASSERT_TRUE(util_parse_u64("0x80000000", &v) && v == 0x80000000);
+    CU_ASSERT_TRUE(util_parse_u64("0x8000_0000", &v) && v == 0x80000000);
+    CU_ASSERT_TRUE(util_parse_u64("128M", &v) && v == 128ull << 20);
+    CU_ASSERT_TRUE(util_parse_u64("2g", &v) && v == 2ull << 30);
+    CU_ASSERT_TRUE(util_parse_u64("64KiB", &v) && v == 64 << 10);
+    CU_ASSERT_TRUE(util_parse_u64(" 12 ", &v) && v == 12);
+    CU_ASSERT_TRUE(util_parse_u64("010", &v) && v == 8);
+    CU_ASSERT_TRUE(util_parse_u64("0b101", &v) && v == 5);
+    CU_ASSERT_TRUE(util_parse_u64("0", &v) && v == 0);
+    CU_ASSERT_TRUE(util_parse_u64("0xffffffffffffffff", &v) && v == UINT64_MAX);
+    CU_ASSERT_FALSE(util_parse_u64("0x1_0000_0000_0000_0000", &v));
+    CU_ASSERT_FALSE(util_parse_u64("", &v));
+    CU_ASSERT_FALSE(util_parse_u64("0x", &v));
+    CU_ASSERT_FALSE(util_parse_u64("12Q", &v));
+    CU_ASSERT_FALSE(util_parse_u64("-1", &v));
+    CU_ASSERT_FALSE(util_parse_u64("99999999999T", &v));
+    CU_ASSERT_FALSE(util_parse_u64("1 2", &v));
+    bool b;
+    CU_ASSERT_TRUE(util_parse_bool("on", &b) && b);
+    CU_ASSERT_TRUE(util_parse_bool("No", &b) && !b);
+    CU_ASSERT_FALSE(util_parse_bool("maybe", &b));
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("board", NULL, NULL);
+    CU_add_test(s, "valid file", test_valid);
+    CU_add_test(s, "syntax errors", test_syntax_errors);
+    CU_add_test(s, "section errors", test_section_errors);
+    CU_add_test(s, "key errors", test_key_errors);
+    CU_add_test(s, "unknown keys", test_check_keys);
+    CU_add_test(s, "numbers and booleans", test_numbers);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

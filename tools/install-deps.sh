@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs what building and testing Tessera needs on Debian 12.
+set -e
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends \
+    build-essential autoconf automake libtool libltdl-dev pkg-config \
+    libglib2.0-dev libinih-dev libfdt-dev libzstd-dev libcapstone-dev \
+    libcunit1-dev \
+    gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
+    qemu-system-misc device-tree-compiler \
+    clang libclang-rt-14-dev valgrind git ca-certificates
