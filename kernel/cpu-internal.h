@@ -1,1 +1,271 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Inside the execution engine: the CPU structure, the soft TLB, translated
+ * blocks and the interpreter's compiled form. Shared by cpu.c, ir.c,
+ * interp.c and tcache.c (and white-box unit tests); nothing else should
+ * include it.
+ *
+ * Memory layout of a CPU: core fields, then CPU_TEMP_SLOTS 8-byte slots for
+ * block temporaries, then the arch's env. Compiled operands are signed
+ * 16-bit offsets from env (globals >= 0, temps < 0), so a block holds no
+ * CPU pointer and can run on any CPU of its arch.
+ */
+#ifndef KERNEL_CPU_INTERNAL_H
+#define KERNEL_CPU_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tessera/arch.h>
+
+#include "kernel/cpu.h"
+#include "kernel/ir-internal.h"
+
+#if defined(__GNUC__)
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define likely(x) (x)
+#define unlikely(x) (x)
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Soft TLB                                                                */
+
+#define CPU_TLB_BITS 9
+#define CPU_TLB_SIZE (1u << CPU_TLB_BITS)
+#define CPU_MAX_MMU_MODES 8
+
+/*
+ * Tags are the page's virtual address with flag bits in the page offset.
+ * A fast-path compare uses an address whose low bits are zero (or, for
+ * aligned accesses, hold the misalignment, which is below 8), so any flag
+ * makes it miss. Flags sit above bit 2 for that reason; pages must be at
+ * least 64 bytes.
+ */
+#define TLB_INVALID UINT64_MAX
+#define TLB_FLAG_SLOW 8u  /* MMIO, ROM write, partial page: bus access */
+#define TLB_FLAG_CODE 16u /* writes check the code granule mask first */
+#define TLB_FLAGS (TLB_FLAG_SLOW | TLB_FLAG_CODE)
+
+/* Probed by every load and store: keep at 32 bytes. */
+typedef struct TlbEntry {
+    uint64_t tag_r;
+    uint64_t tag_w;
+    uintptr_t addend;         /* host address = vaddr + addend */
+    const uint64_t *codemask; /* TLB_FLAG_CODE: granules holding code */
+} TlbEntry;
+
+/* Used on misses and by code lookup. */
+typedef struct TlbCold {
+    uint64_t tag_x;       /* virtual page for fetches, or TLB_INVALID */
+    uint64_t phys_addend; /* physical address = vaddr + phys_addend */
+} TlbCold;
+
+/* ---------------------------------------------------------------------- */
+/* Code pages (tcache.c): the unit of self-modifying-code tracking.        */
+
+#define TC_PAGE_BITS 12
+#define TC_PAGE_SIZE (1ull << TC_PAGE_BITS)
+#define TC_GRANULE_BITS (TC_PAGE_BITS - 6) /* 64 granules per page */
+
+/* ---------------------------------------------------------------------- */
+/* Compiled code (interp.c)                                                */
+
+struct TB;
+struct TBExit;
+
+/*
+ * One compiled operation: the handler's address, then operands as env
+ * offsets, the guest instruction index, and an immediate whose meaning
+ * depends on the handler (constant, memory offset, exit, helper...).
+ */
+typedef struct IOp {
+    const void *h;
+    int16_t d, a, b;
+    uint16_t insn;
+    union {
+        int64_t imm;
+        uint64_t uimm;
+        struct TBExit *exit;
+        TesseraHelper fn;
+        struct {
+            int16_t t, f;
+        } sel;
+    };
+} IOp;
+
+/* ---------------------------------------------------------------------- */
+/* Translated blocks (tcache.c)                                            */
+
+/* Every exit op of a block has one: its target, chain and count fix-up. */
+typedef struct TBExit {
+    uint64_t pc;            /* target, for goto and exit_loop */
+    struct TB *next;        /* chained successor (goto only) or NULL */
+    struct TB *tb;          /* the block this exit belongs to */
+    struct TBExit *in_next; /* next exit chained to the same target */
+    uint32_t insn_adj;      /* instructions after this exit's insn */
+    uint32_t cycle_adj;     /* their pre-committed cycles */
+} TBExit;
+
+#define TB_MODE_DEAD UINT64_MAX
+
+typedef struct TBPage {
+    uint64_t page;   /* physical code page number */
+    uint32_t lo, hi; /* bytes [lo, hi) of the page hold this block's code */
+    uint64_t mask;   /* granules of [lo, hi) */
+} TBPage;
+
+typedef struct TB {
+    /* Key: (phys_pc, pc, mode, arch). mode = flags | code_mmu << 32. */
+    uint64_t pc;
+    uint64_t mode; /* TB_MODE_DEAD once invalidated */
+    uint64_t phys_pc;
+    const TesseraArchClass *arch;
+
+    /* Virtual units (see IRSpan) and where they mapped, for lookups. */
+    uint64_t vunit[IR_MAX_SPANS];
+    uint64_t punit[IR_MAX_SPANS];
+    unsigned nspans;
+
+    TBPage pages[2];
+    unsigned npages;
+    struct TB *page_next[2]; /* lists of blocks per code page */
+    struct TB *hash_next;
+    TBExit *in_list;         /* exits of other blocks chained to this one */
+
+    uint64_t *insn_pc;       /* [ninsns] */
+    uint32_t *cycles_before; /* [ninsns + 1] prefix sums of insn cycles */
+    uint8_t *insn_size;      /* [ninsns] */
+    TBExit *exits;
+    unsigned nexits;
+    unsigned nops;
+    uint32_t ninsns;
+    uint32_t ncycles;
+    IOp code[]; /* code[0] is the block entry check */
+} TB;
+
+static inline TB *tb_of_entry(const IOp *entry)
+{
+    return (TB *)((char *)entry - offsetof(TB, code));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The CPU                                                                 */
+
+#define CPU_JC_BITS 12
+#define CPU_JC_SIZE (1u << CPU_JC_BITS)
+
+/* Temp area slots: fixed roles first, then block temporaries. */
+#define CPU_TEMP_SLOTS 1024
+#define CPU_SLOT_ZERO 0    /* always reads 0 */
+#define CPU_SLOT_DISCARD 1 /* results nobody reads */
+#define CPU_SLOT_SCRATCH 2 /* 6 slots for constants materialised per op */
+#define CPU_SLOT_FIRST_TEMP 8
+
+static inline int16_t cpu_slot_offset(unsigned slot)
+{
+    return (int16_t)(-(int)((CPU_TEMP_SLOTS - slot) * 8));
+}
+
+static inline uint32_t cpu_jc_hash(uint64_t pc)
+{
+    return (uint32_t)((pc >> 1) ^ (pc >> (CPU_JC_BITS + 1))) &
+           (CPU_JC_SIZE - 1);
+}
+
+struct TesseraCpu {
+    /* Hot: read and written by the interpreter. */
+    uint64_t insns; /* pre-committed at block entry */
+    uint64_t cycles;
+    uint64_t limit; /* block entry returns when cycles >= limit */
+    TB *cur_tb;
+    TlbEntry *tlb; /* [nb_mmu][CPU_TLB_SIZE] */
+    TlbCold *tlb_cold;
+    uint64_t page_mask; /* ~(page size - 1) */
+    unsigned page_bits;
+    bool smc_pending;   /* the running block was invalidated */
+    bool pc_override;   /* set_pc inside a helper */
+    const IOp *cur_ip;  /* op in a helper or slow path; NULL in the loop */
+    uint64_t mode;      /* tb_flags | code_mmu << 32 */
+    TB **jc;            /* jump cache by virtual pc */
+    TBExit *last_exit;  /* unchained goto that returned to the loop */
+
+    /* Loop state. */
+    uint64_t pc;
+    uint64_t end; /* cycle count where cpu_exec returns */
+    const TesseraArchClass *arch;
+    const TesseraCpuModel *model;
+    unsigned index;
+    unsigned nb_mmu;
+    uint32_t tb_flags;
+    unsigned code_mmu;
+    bool running, stop, kick, halted;
+    uint64_t flush_gen; /* tcache generation of last_exit */
+    IOp *smc_tail;      /* scratch code finishing an instruction */
+    unsigned smc_tail_cap;
+    sigjmp_buf jmp;
+
+    _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
+    _Alignas(16) unsigned char env[];
+};
+
+_Static_assert(offsetof(struct TesseraCpu, env) ==
+                   offsetof(struct TesseraCpu, temps) +
+                       CPU_TEMP_SLOTS * sizeof(uint64_t),
+               "temps must end where env starts");
+
+/* ---------------------------------------------------------------------- */
+/* Functions shared inside the engine                                      */
+
+/* cpu.c */
+/* Virtual to physical for code, without raising; fills the TLB. */
+TesseraFault cpu_translate_code(Cpu *cpu, uint64_t vaddr, uint64_t *phys);
+/* Sets the PC and exact counters from cur_ip (if inside a block). */
+void cpu_sync_state(Cpu *cpu, bool fault);
+/* Enters the arch's trap for a failed access and leaves the block. */
+TESSERA_NORETURN void cpu_fault(Cpu *cpu, uint64_t vaddr,
+                                TesseraAccess access, TesseraFault fault);
+/* Slow paths of the interpreter's memory ops. */
+uint64_t cpu_load_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+                       unsigned memop, unsigned mmu);
+const IOp *cpu_store_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+                          uint64_t value, unsigned memop, unsigned mmu);
+/* After a helper or slow path: ip + n, or a tail ending the instruction
+ * when the running block was invalidated. */
+const IOp *cpu_after_call(Cpu *cpu, const IOp *ip, unsigned n);
+/* Tcache events every CPU must see. */
+void cpu_all_tcache_flushed(void);
+void cpu_all_tb_invalidated(TB *tb);
+void cpu_all_code_page_added(uint64_t page);
+
+/* tcache.c */
+/* The block for (phys_pc, pc, cpu mode), translating it if needed; NULL
+ * after a message if the arch cannot translate it. */
+TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc);
+/* Chains exit x to tb when both allow it. */
+void tcache_chain(TBExit *x, TB *tb, unsigned page_bits);
+/* The code page's granule mask, or NULL if the page never held code. */
+const uint64_t *tcache_page_mask(uint64_t page);
+/* Increments on every flush; chained pointers die with it. */
+uint64_t tcache_generation(void);
+/* A block whose key never matches (empty jump cache entries). */
+TB *tcache_dummy_tb(void);
+
+/* interp.c */
+/* Compiles b into the interpreter's scratch buffer: returns the number of
+ * ops, and in *nexits the number of exits. */
+unsigned interp_compile(const TesseraIR *b, unsigned *nexits);
+/* Copies the last compiled code into tb->code and fills tb->exits (room
+ * for both, plus the counts and insn tables, set up by the caller). */
+void interp_install(TB *tb);
+/* Runs from ip until a block exit returns to the loop. With cpu NULL it
+ * only publishes its handler addresses. */
+void interp_exec(Cpu *cpu, const IOp *ip);
+/* For building SMC tails (cpu.c). */
+const void *interp_smc_exit_handler(void);
+bool interp_is_branch(const IOp *op);
+
+#endif

@@ -1,1 +1,805 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * CPUs: creation, the execution loop, the soft TLB and the memory slow
+ * paths, precise state for helpers and faults, and the tessera_cpu_* API
+ * that arch plugins use.
+ *
+ * The loop (cpu_exec) finds a block, lets the interpreter run it and
+ * whatever it chains to, and comes back only when the interpreter returns:
+ * budget used up, a kick or stop (both drop cpu->limit to 0 so the next
+ * block entry fails), an exit that is not chained yet, or exit_loop.
+ * Faults and tessera_cpu_exit_loop() come back with siglongjmp.
+ */
+#include <glib.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/bus.h"
+#include "kernel/cpu-internal.h"
+#include "kernel/log.h"
+
+static GPtrArray *all_cpus;
+
+/* ---------------------------------------------------------------------- */
+/* Soft TLB                                                                */
+
+static void jc_reset(Cpu *cpu)
+{
+    TB *dummy = tcache_dummy_tb();
+    for (unsigned i = 0; i < CPU_JC_SIZE; i++)
+        cpu->jc[i] = dummy;
+}
+
+static void tlb_flush_all(Cpu *cpu)
+{
+    size_t n = (size_t)cpu->nb_mmu * CPU_TLB_SIZE;
+    memset(cpu->tlb, 0xff, n * sizeof(TlbEntry));
+    memset(cpu->tlb_cold, 0xff, n * sizeof(TlbCold));
+}
+
+/*
+ * A translation changed: blocks found through the jump cache (by virtual
+ * PC) and chained jumps may be stale, so the next block entry must come
+ * back to the loop for a fresh lookup.
+ */
+static void mapping_changed(Cpu *cpu)
+{
+    jc_reset(cpu);
+    if (cpu->running)
+        cpu->limit = 0;
+}
+
+void tessera_tlb_flush(TesseraCpu *cpu)
+{
+    tlb_flush_all(cpu);
+    mapping_changed(cpu);
+}
+
+void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
+{
+    uint64_t vpage = vaddr & cpu->page_mask;
+    unsigned idx = (unsigned)(vaddr >> cpu->page_bits) & (CPU_TLB_SIZE - 1);
+
+    for (unsigned m = 0; m < cpu->nb_mmu; m++) {
+        TlbEntry *e = &cpu->tlb[m * CPU_TLB_SIZE + idx];
+        TlbCold *c = &cpu->tlb_cold[m * CPU_TLB_SIZE + idx];
+        if ((e->tag_r & ~(uint64_t)TLB_FLAGS) == vpage ||
+            (e->tag_w & ~(uint64_t)TLB_FLAGS) == vpage || c->tag_x == vpage) {
+            e->tag_r = e->tag_w = TLB_INVALID;
+            c->tag_x = TLB_INVALID;
+        }
+    }
+    mapping_changed(cpu);
+}
+
+static inline unsigned tlb_index(Cpu *cpu, uint64_t va, unsigned mmu)
+{
+    return mmu * CPU_TLB_SIZE +
+           ((unsigned)(va >> cpu->page_bits) & (CPU_TLB_SIZE - 1));
+}
+
+/* True when a code page overlaps [ppage, ppage + psize). */
+static bool range_has_code(uint64_t ppage, uint64_t psize)
+{
+    for (uint64_t a = ppage & ~(TC_PAGE_SIZE - 1); a < ppage + psize;
+         a += TC_PAGE_SIZE)
+        if (tcache_page_mask(a >> TC_PAGE_BITS))
+            return true;
+    return false;
+}
+
+/* Fills the entry of vaddr from a translation (phys of vaddr, prot). */
+static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
+                    unsigned prot)
+{
+    uint64_t psize = 1ull << cpu->page_bits;
+    uint64_t vpage = va & cpu->page_mask;
+    uint64_t ppage = phys - (va - vpage);
+    unsigned idx = tlb_index(cpu, va, mmu);
+    TlbEntry *e = &cpu->tlb[idx];
+    TlbCold *c = &cpu->tlb_cold[idx];
+
+    /* Only a page that one RAM or ROM region covers whole goes fast. */
+    Region *r = bus_lookup(ppage);
+    bool whole = r && ppage - r->base <= r->size - psize && r->size >= psize;
+    bool ram = whole && r->kind == REGION_RAM;
+    bool rom = whole && r->kind == REGION_ROM;
+
+    e->addend = (ram || rom) ? (uintptr_t)(r->host + (ppage - r->base)) - vpage
+                             : 0;
+    e->codemask = NULL;
+    e->tag_r = !(prot & TESSERA_PROT_READ) ? TLB_INVALID
+               : (ram || rom)              ? vpage
+                                           : vpage | TLB_FLAG_SLOW;
+    if (!(prot & TESSERA_PROT_WRITE)) {
+        e->tag_w = TLB_INVALID;
+    } else if (!ram) {
+        e->tag_w = vpage | TLB_FLAG_SLOW;
+    } else if (cpu->page_bits <= TC_PAGE_BITS) {
+        const uint64_t *m = tcache_page_mask(ppage >> TC_PAGE_BITS);
+        e->tag_w = m ? vpage | TLB_FLAG_CODE : vpage;
+        e->codemask = m;
+    } else {
+        /* One mask cannot describe the page: code pages go slow. */
+        e->tag_w = range_has_code(ppage, psize) ? vpage | TLB_FLAG_SLOW
+                                                : vpage;
+    }
+    c->tag_x = (prot & TESSERA_PROT_EXEC) ? vpage : TLB_INVALID;
+    c->phys_addend = ppage - vpage;
+}
+
+static TesseraFault translate(Cpu *cpu, uint64_t va, TesseraAccess acc,
+                              unsigned mmu, uint64_t *phys, unsigned *prot)
+{
+    static const unsigned need[] = {TESSERA_PROT_READ, TESSERA_PROT_WRITE,
+                                    TESSERA_PROT_EXEC};
+    if (!cpu->arch->translate_addr) {
+        *phys = va;
+        *prot = TESSERA_PROT_READ | TESSERA_PROT_WRITE | TESSERA_PROT_EXEC;
+        return TESSERA_FAULT_NONE;
+    }
+    TesseraFault f =
+        cpu->arch->translate_addr(cpu->env, va, acc, mmu, phys, prot);
+    if (f == TESSERA_FAULT_NONE && !(*prot & need[acc]))
+        f = TESSERA_FAULT_PAGE;
+    return f;
+}
+
+/* Makes the entry of va valid for acc, or raises the fault. */
+static void tlb_fill(Cpu *cpu, uint64_t va, TesseraAccess acc, unsigned mmu)
+{
+    uint64_t phys;
+    unsigned prot;
+    TesseraFault f = translate(cpu, va, acc, mmu, &phys, &prot);
+    if (f != TESSERA_FAULT_NONE)
+        cpu_fault(cpu, va, acc, f);
+    tlb_set(cpu, va, mmu, phys, prot);
+}
+
+TesseraFault cpu_translate_code(Cpu *cpu, uint64_t va, uint64_t *phys)
+{
+    unsigned idx = tlb_index(cpu, va, cpu->code_mmu);
+    TlbCold *c = &cpu->tlb_cold[idx];
+
+    if (c->tag_x != (va & cpu->page_mask)) {
+        unsigned prot;
+        uint64_t p;
+        TesseraFault f = translate(cpu, va, TESSERA_ACCESS_EXEC,
+                                   cpu->code_mmu, &p, &prot);
+        if (f != TESSERA_FAULT_NONE)
+            return f;
+        tlb_set(cpu, va, cpu->code_mmu, p, prot);
+    }
+    *phys = va + c->phys_addend;
+    return TESSERA_FAULT_NONE;
+}
+
+void cpu_all_code_page_added(uint64_t page)
+{
+    /* Write entries of that page must start checking the code mask:
+     * drop them so the next store refills them flagged. */
+    for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
+        Cpu *cpu = g_ptr_array_index(all_cpus, i);
+        uint64_t psize = 1ull << cpu->page_bits;
+        size_t n = (size_t)cpu->nb_mmu * CPU_TLB_SIZE;
+        for (size_t k = 0; k < n; k++) {
+            TlbEntry *e = &cpu->tlb[k];
+            if (e->tag_w == TLB_INVALID)
+                continue;
+            uint64_t ppage = (e->tag_w & ~(uint64_t)TLB_FLAGS) +
+                             cpu->tlb_cold[k].phys_addend;
+            uint64_t pbase = page << TC_PAGE_BITS;
+            if (ppage < pbase + TC_PAGE_SIZE && pbase < ppage + psize)
+                e->tag_w = TLB_INVALID;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Precise state and faults                                                */
+
+void cpu_sync_state(Cpu *cpu, bool fault)
+{
+    const IOp *ip = cpu->cur_ip;
+    if (!ip)
+        return;
+    const TB *tb = cpu->cur_tb;
+    unsigned i = ip->insn;
+    if (fault || !cpu->pc_override)
+        cpu->pc = tb->insn_pc[i];
+    cpu->insns -= tb->ninsns - i;
+    cpu->cycles -= tb->ncycles - tb->cycles_before[i];
+    cpu->cur_ip = NULL;
+}
+
+static TESSERA_NORETURN void leave_block(Cpu *cpu)
+{
+    if (!cpu->running) {
+        tessera_error("cpu %u: guest exception or exit_loop outside of "
+                      "execution", cpu->index);
+        abort();
+    }
+    siglongjmp(cpu->jmp, 1);
+}
+
+void cpu_fault(Cpu *cpu, uint64_t vaddr, TesseraAccess access,
+               TesseraFault fault)
+{
+    cpu_sync_state(cpu, true);
+    cpu->pc_override = false;
+    if (cpu->arch->raise_fault) {
+        cpu->arch->raise_fault(cpu->env, vaddr, access, fault);
+    } else {
+        tessera_error("cpu %u: unhandled %s fault at 0x%" PRIx64
+                      " (pc 0x%" PRIx64 ")", cpu->index,
+                      access == TESSERA_ACCESS_EXEC ? "fetch"
+                      : access == TESSERA_ACCESS_WRITE ? "store" : "load",
+                      vaddr, cpu->pc);
+        tessera_request_exit(1);
+    }
+    leave_block(cpu);
+}
+
+void tessera_cpu_exit_loop(TesseraCpu *cpu)
+{
+    cpu_sync_state(cpu, false);
+    leave_block(cpu);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory slow paths                                                       */
+
+static uint64_t bswap_size(uint64_t v, unsigned size)
+{
+    switch (size) {
+    case 2: return __builtin_bswap16((uint16_t)v);
+    case 4: return __builtin_bswap32((uint32_t)v);
+    case 8: return __builtin_bswap64(v);
+    default: return v;
+    }
+}
+
+static uint64_t host_load(const uint8_t *p, unsigned size)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, size); /* little-endian host */
+    return v;
+}
+
+/* An access inside one page, in memory byte order (little-endian). */
+static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
+{
+    unsigned idx = tlb_index(cpu, va, mmu);
+    TlbEntry *e = &cpu->tlb[idx];
+    uint64_t vpage = va & cpu->page_mask;
+
+    if ((e->tag_r & ~(uint64_t)TLB_FLAGS) != vpage)
+        tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
+    if (!(e->tag_r & TLB_FLAG_SLOW))
+        return host_load((const uint8_t *)(va + e->addend), size);
+    uint64_t v;
+    if (!bus_read(va + cpu->tlb_cold[idx].phys_addend, size, &v))
+        cpu_fault(cpu, va, TESSERA_ACCESS_READ, TESSERA_FAULT_ACCESS);
+    return v;
+}
+
+/* Drops translated code under a store that the code mask flags. */
+static void check_code_write(uint64_t pa, unsigned size)
+{
+    const uint64_t *m = tcache_page_mask(pa >> TC_PAGE_BITS);
+    if (!m || !*m)
+        return;
+    unsigned g0 = (pa >> TC_GRANULE_BITS) & 63;
+    unsigned g1 = ((pa + size - 1) >> TC_GRANULE_BITS) & 63;
+    if (((*m >> g0) | (*m >> g1)) & 1)
+        tcache_invalidate_phys(pa, size);
+}
+
+static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
+                       unsigned mmu)
+{
+    unsigned idx = tlb_index(cpu, va, mmu);
+    TlbEntry *e = &cpu->tlb[idx];
+    uint64_t vpage = va & cpu->page_mask;
+
+    if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != vpage)
+        tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
+    uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;
+    if (e->tag_w & TLB_FLAG_SLOW) {
+        if (!bus_write(pa, size, v))
+            cpu_fault(cpu, va, TESSERA_ACCESS_WRITE, TESSERA_FAULT_ACCESS);
+    } else {
+        memcpy((void *)(va + e->addend), &v, size);
+    }
+    if (e->tag_w & TLB_FLAGS)
+        check_code_write(pa, size);
+}
+
+static bool crosses_page(Cpu *cpu, uint64_t va, unsigned size)
+{
+    return ((va & ~cpu->page_mask) + size) > (1ull << cpu->page_bits);
+}
+
+static uint64_t do_load(Cpu *cpu, uint64_t va, unsigned memop, unsigned mmu)
+{
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    uint64_t v;
+
+    if ((memop & TESSERA_MO_ALIGN) && (va & (size - 1)))
+        cpu_fault(cpu, va, TESSERA_ACCESS_READ, TESSERA_FAULT_MISALIGNED);
+    if (unlikely(crosses_page(cpu, va, size))) {
+        /* Both pages must translate before any device sees a byte. */
+        tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
+        tlb_fill(cpu, va + size - 1, TESSERA_ACCESS_READ, mmu);
+        v = 0;
+        for (unsigned i = 0; i < size; i++)
+            v |= load_page(cpu, va + i, 1, mmu) << (8 * i);
+    } else {
+        v = load_page(cpu, va, size, mmu);
+    }
+    if (cpu->arch->big_endian)
+        v = bswap_size(v, size);
+    if (memop & TESSERA_MO_SIGN) {
+        unsigned sh = 64 - 8 * size;
+        v = (uint64_t)((int64_t)(v << sh) >> sh);
+    }
+    return v;
+}
+
+static void do_store(Cpu *cpu, uint64_t va, uint64_t v, unsigned memop,
+                     unsigned mmu)
+{
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+
+    if ((memop & TESSERA_MO_ALIGN) && (va & (size - 1)))
+        cpu_fault(cpu, va, TESSERA_ACCESS_WRITE, TESSERA_FAULT_MISALIGNED);
+    if (cpu->arch->big_endian)
+        v = bswap_size(v, size);
+    if (unlikely(crosses_page(cpu, va, size))) {
+        tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
+        tlb_fill(cpu, va + size - 1, TESSERA_ACCESS_WRITE, mmu);
+        for (unsigned i = 0; i < size; i++)
+            store_page(cpu, va + i, 1, v >> (8 * i), mmu);
+    } else {
+        store_page(cpu, va, size, v, mmu);
+    }
+}
+
+uint64_t cpu_load_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+                       unsigned memop, unsigned mmu)
+{
+    cpu->cur_ip = ip;
+    cpu->pc_override = false;
+    return do_load(cpu, vaddr, memop, mmu);
+}
+
+const IOp *cpu_store_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+                          uint64_t value, unsigned memop, unsigned mmu)
+{
+    cpu->cur_ip = ip;
+    cpu->pc_override = false;
+    do_store(cpu, vaddr, value, memop, mmu);
+    return cpu_after_call(cpu, ip, 1);
+}
+
+static bool memop_valid(Cpu *cpu, unsigned memop, unsigned mmu)
+{
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    return (size == 1 || size == 2 || size == 4 || size == 8) &&
+           mmu < cpu->nb_mmu;
+}
+
+uint64_t tessera_cpu_load(TesseraCpu *cpu, uint64_t vaddr, unsigned memop,
+                          unsigned mmu_idx)
+{
+    if (!memop_valid(cpu, memop, mmu_idx)) {
+        tessera_error("tessera_cpu_load: bad memop %u or mmu index %u",
+                      memop, mmu_idx);
+        return 0;
+    }
+    return do_load(cpu, vaddr, memop, mmu_idx);
+}
+
+void tessera_cpu_store(TesseraCpu *cpu, uint64_t vaddr, uint64_t value,
+                       unsigned memop, unsigned mmu_idx)
+{
+    if (!memop_valid(cpu, memop, mmu_idx)) {
+        tessera_error("tessera_cpu_store: bad memop %u or mmu index %u",
+                      memop, mmu_idx);
+        return;
+    }
+    do_store(cpu, vaddr, value, memop & ~(unsigned)TESSERA_MO_SIGN, mmu_idx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Self-modifying code                                                     */
+
+/*
+ * The running block was invalidated by something its current instruction
+ * did (a store into its own code, a helper's DMA). That instruction must
+ * finish, and the next one must be translated afresh: copy the rest of the
+ * instruction's ops into a per-CPU buffer that ends with an exit to the
+ * next instruction. Blocks are never freed while running, so the copied
+ * ops' exits and the block's tables stay valid.
+ */
+const IOp *cpu_after_call(Cpu *cpu, const IOp *ip, unsigned n)
+{
+    const IOp *next = ip + n;
+
+    if (likely(!cpu->smc_pending))
+        return next;
+    cpu->smc_pending = false;
+    if (cpu->smc_tail && ip >= cpu->smc_tail &&
+        ip < cpu->smc_tail + cpu->smc_tail_cap)
+        return next; /* already finishing the instruction */
+
+    const TB *tb = cpu->cur_tb;
+    unsigned insn = ip->insn;
+    const IOp *end = tb->code + tb->nops;
+    const IOp *stop = next;
+    unsigned nbr = 0;
+    while (stop < end && stop->insn == insn) {
+        if (stop->h && interp_is_branch(stop))
+            nbr++;
+        stop++;
+    }
+    unsigned count = (unsigned)(stop - next);
+    unsigned need = count + 1 + nbr;
+    if (need > cpu->smc_tail_cap) {
+        cpu->smc_tail_cap = need * 2;
+        cpu->smc_tail = g_renew(IOp, cpu->smc_tail, cpu->smc_tail_cap);
+    }
+    IOp *tail = cpu->smc_tail;
+    memcpy(tail, next, count * sizeof(IOp));
+
+    const void *hx = interp_smc_exit_handler();
+    uint64_t next_pc = tb->insn_pc[insn] + tb->insn_size[insn];
+    memset(&tail[count], 0, sizeof(IOp));
+    tail[count].h = hx;
+    tail[count].insn = (uint16_t)insn;
+    tail[count].uimm = next_pc;
+
+    /* Branches leaving the instruction become exits to their target's
+     * instruction. */
+    unsigned stub = count + 1;
+    for (unsigned j = 0; j < count; j++) {
+        if (!tail[j].h || !interp_is_branch(&tail[j]))
+            continue;
+        const IOp *target = next + j + tail[j].d;
+        if (target >= next && target < stop)
+            continue;
+        memset(&tail[stub], 0, sizeof(IOp));
+        tail[stub].h = hx;
+        tail[stub].insn = (uint16_t)insn;
+        tail[stub].uimm = target < end ? tb->insn_pc[target->insn] : next_pc;
+        tail[j].d = (int16_t)(stub - j);
+        stub++;
+    }
+    return tail;
+}
+
+void cpu_all_tb_invalidated(TB *tb)
+{
+    for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
+        Cpu *cpu = g_ptr_array_index(all_cpus, i);
+        if (cpu->running && cpu->cur_tb == tb)
+            cpu->smc_pending = true;
+    }
+}
+
+void cpu_all_tcache_flushed(void)
+{
+    for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
+        Cpu *cpu = g_ptr_array_index(all_cpus, i);
+        jc_reset(cpu);
+        /* Write entries point at code masks that are gone. */
+        tlb_flush_all(cpu);
+        cpu->last_exit = NULL;
+        if (cpu->running)
+            cpu->limit = 0;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle                                                              */
+
+static const TesseraCpuModel *default_model(const TesseraArchClass *arch)
+{
+    const TesseraCpuModel *m = arch->models;
+    if (!m)
+        return NULL;
+    for (const TesseraCpuModel *p = m; p->name; p++)
+        if (arch->default_model && !strcmp(p->name, arch->default_model))
+            return p;
+    return m->name ? m : NULL;
+}
+
+Cpu *cpu_new(const TesseraArchClass *arch, const TesseraCpuModel *model,
+             unsigned index)
+{
+    if (arch->page_bits < 6 || arch->page_bits > 30) {
+        tessera_error("arch %s: page_bits %u is outside 6..30", arch->name,
+                      arch->page_bits);
+        return NULL;
+    }
+    if (arch->nb_mmu_modes > CPU_MAX_MMU_MODES) {
+        tessera_error("arch %s: %u MMU modes, at most %u", arch->name,
+                      arch->nb_mmu_modes, CPU_MAX_MMU_MODES);
+        return NULL;
+    }
+    if (arch->env_size > 30 * 1024) {
+        tessera_error("arch %s: env_size %zu is over 30 KiB", arch->name,
+                      arch->env_size);
+        return NULL;
+    }
+    if (!arch->translate) {
+        tessera_error("arch %s has no translate callback", arch->name);
+        return NULL;
+    }
+
+    size_t size = sizeof(struct TesseraCpu) + ((arch->env_size + 15) & ~15u);
+    Cpu *cpu;
+    if (posix_memalign((void **)&cpu, 64, size) != 0) {
+        tessera_error("out of memory for cpu %u", index);
+        return NULL;
+    }
+    memset(cpu, 0, size);
+    cpu->arch = arch;
+    cpu->model = model ? model : default_model(arch);
+    cpu->index = index;
+    cpu->page_bits = arch->page_bits;
+    cpu->page_mask = ~((1ull << arch->page_bits) - 1);
+    cpu->nb_mmu = arch->nb_mmu_modes ? arch->nb_mmu_modes : 1;
+    cpu->tlb = g_new(TlbEntry, (size_t)cpu->nb_mmu * CPU_TLB_SIZE);
+    cpu->tlb_cold = g_new(TlbCold, (size_t)cpu->nb_mmu * CPU_TLB_SIZE);
+    cpu->jc = g_new(TB *, CPU_JC_SIZE);
+    tlb_flush_all(cpu);
+    jc_reset(cpu);
+
+    if (!all_cpus)
+        all_cpus = g_ptr_array_new();
+    g_ptr_array_add(all_cpus, cpu);
+
+    if (arch->cpu_init &&
+        arch->cpu_init(cpu, cpu->env, cpu->model, index) < 0) {
+        cpu_free(cpu);
+        return NULL;
+    }
+    cpu_reset(cpu);
+    return cpu;
+}
+
+void cpu_free(Cpu *cpu)
+{
+    if (!cpu)
+        return;
+    if (all_cpus)
+        g_ptr_array_remove(all_cpus, cpu);
+    g_free(cpu->tlb);
+    g_free(cpu->tlb_cold);
+    g_free(cpu->jc);
+    g_free(cpu->smc_tail);
+    free(cpu);
+}
+
+void cpu_reset(Cpu *cpu)
+{
+    cpu->halted = false;
+    cpu->kick = false;
+    if (cpu->arch->cpu_reset)
+        cpu->arch->cpu_reset(cpu->env);
+    tlb_flush_all(cpu);
+    mapping_changed(cpu);
+}
+
+const TesseraArchClass *cpu_arch(Cpu *cpu)
+{
+    return cpu->arch;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The loop                                                                */
+
+static TB *find_tb(Cpu *cpu)
+{
+    uint64_t pc = cpu->pc;
+    uint32_t h = cpu_jc_hash(pc);
+    TB *tb = cpu->jc[h];
+
+    if (tb->pc == pc && tb->mode == cpu->mode)
+        return tb;
+    uint64_t phys;
+    TesseraFault f = cpu_translate_code(cpu, pc, &phys);
+    if (f != TESSERA_FAULT_NONE)
+        cpu_fault(cpu, pc, TESSERA_ACCESS_EXEC, f);
+    tb = tcache_find(cpu, pc, phys);
+    if (tb)
+        cpu->jc[h] = tb;
+    return tb;
+}
+
+static void log_block(Cpu *cpu, const TB *tb)
+{
+    if (log_on(TESSERA_LOG_CPU) && cpu->arch->dump_state)
+        cpu->arch->dump_state(cpu->env);
+    if (log_on(TESSERA_LOG_EXEC))
+        tessera_log(TESSERA_LOG_EXEC,
+                    "exec: cpu %u pc 0x%016" PRIx64 " phys 0x%" PRIx64
+                    " flags 0x%x insns %u\n",
+                    cpu->index, tb->pc, tb->phys_pc, cpu->tb_flags,
+                    tb->ninsns);
+}
+
+/* Runs blocks until a reason to return; re-entered after a siglongjmp. */
+static void exec_loop(Cpu *cpu)
+{
+    const TesseraArchClass *arch = cpu->arch;
+
+    for (;;) {
+        cpu->pc_override = false;
+        cpu->smc_pending = false;
+        cpu->cur_ip = NULL;
+        if (cpu->kick) {
+            cpu->kick = false;
+            if (arch->exec_interrupt && arch->exec_interrupt(cpu->env))
+                cpu->halted = false;
+        }
+        if (cpu->stop || cpu->halted || cpu->cycles >= cpu->end)
+            return;
+
+        TB *tb = find_tb(cpu);
+        if (!tb) {
+            cpu->last_exit = NULL;
+            tessera_request_exit(1);
+            return;
+        }
+        /* Logging a line per block means coming back after each one. */
+        bool single = (log_mask & (TESSERA_LOG_EXEC | TESSERA_LOG_CPU)) != 0;
+        if (cpu->last_exit) {
+            if (!single)
+                tcache_chain(cpu->last_exit, tb, cpu->page_bits);
+            cpu->last_exit = NULL;
+        }
+        if (unlikely(single))
+            log_block(cpu, tb);
+
+        cpu->limit = single || cpu->kick || cpu->stop ? 0 : cpu->end;
+        cpu->cur_tb = tb;
+        cpu->insns += tb->ninsns;
+        cpu->cycles += tb->ncycles;
+        interp_exec(cpu, tb->code + 1);
+    }
+}
+
+uint64_t cpu_exec(Cpu *cpu, uint64_t max_cycles)
+{
+    const TesseraArchClass *arch = cpu->arch;
+
+    if (cpu->halted) {
+        if (!arch->has_work || !arch->has_work(cpu->env))
+            return 0;
+        cpu->halted = false;
+    }
+    uint64_t start = cpu->cycles;
+    cpu->end = start + max_cycles < start ? UINT64_MAX : start + max_cycles;
+    cpu->stop = false;
+    cpu->last_exit = NULL;
+    cpu->running = true;
+    cpu->limit = 0;
+    /* Faults and exit_loop land here with the CPU state already exact. */
+    if (sigsetjmp(cpu->jmp, 0))
+        cpu->last_exit = NULL;
+    exec_loop(cpu);
+    cpu->running = false;
+    cpu->limit = 0;
+    cpu->cur_ip = NULL;
+    return cpu->cycles - start;
+}
+
+void cpu_stop(Cpu *cpu)
+{
+    if (cpu->running) {
+        cpu->stop = true;
+        cpu->limit = 0;
+    }
+}
+
+bool cpu_is_idle(Cpu *cpu)
+{
+    return cpu->halted &&
+           !(cpu->arch->has_work && cpu->arch->has_work(cpu->env));
+}
+
+void cpu_irq_set(Cpu *cpu, unsigned line, int level)
+{
+    if (cpu->arch->irq_set)
+        cpu->arch->irq_set(cpu->env, line, level);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The CPU as the arch sees it                                             */
+
+unsigned tessera_cpu_index(TesseraCpu *cpu)
+{
+    return cpu->index;
+}
+
+void *tessera_cpu_env(TesseraCpu *cpu)
+{
+    return cpu->env;
+}
+
+uint64_t tessera_cpu_get_pc(TesseraCpu *cpu)
+{
+    if (cpu->cur_ip && !cpu->pc_override)
+        return cpu->cur_tb->insn_pc[cpu->cur_ip->insn];
+    return cpu->pc;
+}
+
+void tessera_cpu_set_pc(TesseraCpu *cpu, uint64_t pc)
+{
+    cpu->pc = pc;
+    cpu->pc_override = true;
+}
+
+uint32_t tessera_cpu_get_tb_flags(TesseraCpu *cpu)
+{
+    return cpu->tb_flags;
+}
+
+static void update_mode(Cpu *cpu)
+{
+    uint64_t mode = cpu->tb_flags | (uint64_t)cpu->code_mmu << 32;
+    if (mode != cpu->mode) {
+        cpu->mode = mode;
+        /* Chains never cross modes, but the running chain must stop. */
+        if (cpu->running)
+            cpu->limit = 0;
+    }
+}
+
+void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint32_t flags)
+{
+    cpu->tb_flags = flags;
+    update_mode(cpu);
+}
+
+void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx)
+{
+    if (mmu_idx >= cpu->nb_mmu) {
+        tessera_error("cpu %u: code mmu index %u out of range", cpu->index,
+                      mmu_idx);
+        return;
+    }
+    cpu->code_mmu = mmu_idx;
+    update_mode(cpu);
+}
+
+uint64_t tessera_cpu_insns(TesseraCpu *cpu)
+{
+    if (cpu->cur_ip)
+        return cpu->insns - (cpu->cur_tb->ninsns - cpu->cur_ip->insn);
+    return cpu->insns;
+}
+
+uint64_t tessera_cpu_cycles(TesseraCpu *cpu)
+{
+    if (cpu->cur_ip) {
+        const TB *tb = cpu->cur_tb;
+        return cpu->cycles - (tb->ncycles - tb->cycles_before[cpu->cur_ip->insn]);
+    }
+    return cpu->cycles;
+}
+
+void tessera_cpu_kick(TesseraCpu *cpu)
+{
+    cpu->kick = true;
+    cpu->limit = 0;
+}
+
+void tessera_cpu_halt(TesseraCpu *cpu)
+{
+    cpu->halted = true;
+    cpu->limit = 0;
+}

@@ -1,1 +1,865 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter backend: a block's IR is compiled into an array of IOp,
+ * each naming its handler by address, and run with GNU computed goto
+ * (direct threading). Operands are env-relative offsets, constants are
+ * immediates of register-immediate handler variants, and loads and stores
+ * probe the soft TLB inline; everything unusual goes to C slow paths in
+ * cpu.c.
+ *
+ * Control stays here across blocks: a goto exit jumps straight into its
+ * chained successor, goto_dyn probes the CPU's jump cache, and each block
+ * starts with an entry op that checks the cycle limit (which the core
+ * drops to 0 to make the CPU come back to its loop) and pre-commits the
+ * block's instruction and cycle counts.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "kernel/cpu-internal.h"
+#include "kernel/ir-internal.h"
+
+/* Env slots are also the arch's struct fields: read them without
+ * assuming anything about aliasing. */
+typedef uint64_t __attribute__((may_alias)) u64a;
+typedef uint32_t __attribute__((may_alias, aligned(1))) u32u;
+typedef uint16_t __attribute__((may_alias, aligned(1))) u16u;
+typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
+
+/* ---------------------------------------------------------------------- */
+/* Handler tables, filled by interp_exec(NULL, NULL)                       */
+
+enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
+
+static struct {
+    bool ready;
+    const void *entry, *movi, *mov64, *mov32, *br, *call, *add_cycles;
+    const void *go, *go_adj, *go_dyn, *go_dyn_adj, *exit_loop, *smc_exit;
+    const void *binop[TESSERA_ROTR + 1][2][2]; /* [op][imm][w] */
+    const void *unop[TESSERA_EXT32U + 1][2];   /* [op][w] */
+    const void *setcond[TESSERA_GTU + 1][2][2];
+    const void *brcond[TESSERA_GTU + 1][2][2];
+    const void *select[TESSERA_GTU + 1][2];
+    const void *load[LD_NKINDS][2][2];          /* [kind][align][be] */
+    const void *store[4][2][2];                 /* [log2 size][align][be] */
+} H;
+
+static void interp_init(void)
+{
+    if (!H.ready) {
+        interp_exec(NULL, NULL);
+        H.ready = true;
+    }
+}
+
+const void *interp_smc_exit_handler(void)
+{
+    interp_init();
+    return H.smc_exit;
+}
+
+bool interp_is_branch(const IOp *op)
+{
+    if (op->h == H.br)
+        return true;
+    for (unsigned c = 0; c <= TESSERA_GTU; c++)
+        for (unsigned i = 0; i < 2; i++)
+            for (unsigned w = 0; w < 2; w++)
+                if (op->h == H.brcond[c][i][w])
+                    return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The interpreter                                                         */
+
+#define R(o) (*(u64a *)(env + (o)))
+#define DISPATCH() goto *ip->h
+#define NEXT(n)        \
+    do {               \
+        ip += (n);     \
+        DISPATCH();    \
+    } while (0)
+
+/* name, TesseraBinop, 64-bit expression, 32-bit expression (x, y). */
+#define BINOPS(X)                                                          \
+    X(add, TESSERA_ADD, x + y, x + y)                                      \
+    X(sub, TESSERA_SUB, x - y, x - y)                                      \
+    X(mul, TESSERA_MUL, x * y, x * y)                                      \
+    X(mulh, TESSERA_MULH, ir_mulh64(x, y), ir_mulh32(x, y))                \
+    X(mulhu, TESSERA_MULHU, ir_mulhu64(x, y), ir_mulhu32(x, y))            \
+    X(mulhsu, TESSERA_MULHSU, ir_mulhsu64(x, y), ir_mulhsu32(x, y))        \
+    X(div, TESSERA_DIV, ir_div64(x, y), ir_div32(x, y))                    \
+    X(divu, TESSERA_DIVU, ir_divu64(x, y), ir_divu32(x, y))                \
+    X(rem, TESSERA_REM, ir_rem64(x, y), ir_rem32(x, y))                    \
+    X(remu, TESSERA_REMU, ir_remu64(x, y), ir_remu32(x, y))                \
+    X(and, TESSERA_AND, x & y, x & y)                                      \
+    X(or, TESSERA_OR, x | y, x | y)                                        \
+    X(xor, TESSERA_XOR, x ^ y, x ^ y)                                      \
+    X(shl, TESSERA_SHL, x << (y & 63), x << (y & 31))                      \
+    X(shr, TESSERA_SHR, x >> (y & 63), x >> (y & 31))                      \
+    X(sar, TESSERA_SAR, (uint64_t)((int64_t)x >> (y & 63)),                \
+      (uint32_t)((int32_t)x >> (y & 31)))                                  \
+    X(rotl, TESSERA_ROTL, ir_rotl64(x, (unsigned)y), ir_rotl32(x, y))      \
+    X(rotr, TESSERA_ROTR, ir_rotr64(x, (unsigned)y), ir_rotr32(x, y))
+
+/* name, TesseraUnop, expression of uint64_t x (the 32-bit form keeps the
+ * low half of the result). */
+#define UNOPS(X)                                        \
+    X(neg, TESSERA_NEG, -x)                             \
+    X(not, TESSERA_NOT, ~x)                             \
+    X(ext8s, TESSERA_EXT8S, (uint64_t)(int64_t)(int8_t)x)   \
+    X(ext8u, TESSERA_EXT8U, (uint8_t)x)                 \
+    X(ext16s, TESSERA_EXT16S, (uint64_t)(int64_t)(int16_t)x) \
+    X(ext16u, TESSERA_EXT16U, (uint16_t)x)              \
+    X(ext32s, TESSERA_EXT32S, (uint64_t)(int64_t)(int32_t)x) \
+    X(ext32u, TESSERA_EXT32U, (uint32_t)x)
+
+/* name, TesseraCond, operator, signedness. */
+#define CONDS(X)                      \
+    X(eq, TESSERA_EQ, ==, u)          \
+    X(ne, TESSERA_NE, !=, u)          \
+    X(lt, TESSERA_LT, <, s)           \
+    X(ge, TESSERA_GE, >=, s)          \
+    X(le, TESSERA_LE, <=, s)          \
+    X(gt, TESSERA_GT, >, s)           \
+    X(ltu, TESSERA_LTU, <, u)         \
+    X(geu, TESSERA_GEU, >=, u)        \
+    X(leu, TESSERA_LEU, <=, u)        \
+    X(gtu, TESSERA_GTU, >, u)
+
+#define T64_s int64_t
+#define T64_u uint64_t
+#define T32_s int32_t
+#define T32_u uint32_t
+
+/* name, kind, C type loaded, size, memop, sign-extension cast. */
+#define LOADS(X)                                                   \
+    X(u8, LD_U8, uint8_t, 1, TESSERA_MO_8, uint64_t)               \
+    X(s8, LD_S8, uint8_t, 1, TESSERA_MO_8 | TESSERA_MO_SIGN, int8_t) \
+    X(u16, LD_U16, uint16_t, 2, TESSERA_MO_16, uint64_t)           \
+    X(s16, LD_S16, uint16_t, 2, TESSERA_MO_16 | TESSERA_MO_SIGN, int16_t) \
+    X(u32, LD_U32, uint32_t, 4, TESSERA_MO_32, uint64_t)           \
+    X(s32, LD_S32, uint32_t, 4, TESSERA_MO_32 | TESSERA_MO_SIGN, int32_t) \
+    X(u64, LD_U64, uint64_t, 8, TESSERA_MO_64, uint64_t)
+
+#define STORES(X)                          \
+    X(8, 0, uint8_t, 1, TESSERA_MO_8)      \
+    X(16, 1, uint16_t, 2, TESSERA_MO_16)   \
+    X(32, 2, uint32_t, 4, TESSERA_MO_32)   \
+    X(64, 3, uint64_t, 8, TESSERA_MO_64)
+
+static inline uint8_t bswap_1(uint8_t x)
+{
+    return x;
+}
+#define bswap_2 __builtin_bswap16
+#define bswap_4 __builtin_bswap32
+#define bswap_8 __builtin_bswap64
+#define SWAP(n, x) bswap_##n(x)
+
+static inline uint64_t host_ld(uintptr_t p, unsigned size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: return *(const u16u *)p;
+    case 4: return *(const u32u *)p;
+    default: return *(const u64u *)p;
+    }
+}
+
+static inline void host_st(uintptr_t p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: *(u16u *)p = (uint16_t)v; break;
+    case 4: *(u32u *)p = (uint32_t)v; break;
+    default: *(u64u *)p = v; break;
+    }
+}
+
+/* The compare value a hit must equal: the page of the access's last byte
+ * (a page-crossing access misses), or for aligned accesses the address with
+ * its misalignment kept (a misaligned one misses). */
+#define TLB_CMP(va, size, align)                                     \
+    ((align) ? ((va) & (cpu->page_mask | ((size) - 1)))              \
+             : (((va) + (size) - 1) & cpu->page_mask))
+
+#define TLB_INDEX(va) (((va) >> cpu->page_bits) & (CPU_TLB_SIZE - 1))
+
+void interp_exec(Cpu *cpu, const IOp *ip)
+{
+    if (!cpu) {
+        /* Publish the handler addresses. */
+        H.entry = &&L_entry;
+        H.movi = &&L_movi;
+        H.mov64 = &&L_mov64;
+        H.mov32 = &&L_mov32;
+        H.br = &&L_br;
+        H.call = &&L_call;
+        H.add_cycles = &&L_add_cycles;
+        H.go = &&L_goto;
+        H.go_adj = &&L_goto_adj;
+        H.go_dyn = &&L_goto_dyn;
+        H.go_dyn_adj = &&L_goto_dyn_adj;
+        H.exit_loop = &&L_exit_loop;
+        H.smc_exit = &&L_smc_exit;
+#define X(name, OP, e64, e32)                 \
+        H.binop[OP][0][1] = &&L_##name##_rr64; \
+        H.binop[OP][1][1] = &&L_##name##_ri64; \
+        H.binop[OP][0][0] = &&L_##name##_rr32; \
+        H.binop[OP][1][0] = &&L_##name##_ri32;
+        BINOPS(X)
+#undef X
+#define X(name, OP, e)                      \
+        H.unop[OP][1] = &&L_##name##_64;    \
+        H.unop[OP][0] = &&L_##name##_32;
+        UNOPS(X)
+#undef X
+#define X(name, C, op, sg)                           \
+        H.setcond[C][0][1] = &&L_set##name##_rr64;   \
+        H.setcond[C][1][1] = &&L_set##name##_ri64;   \
+        H.setcond[C][0][0] = &&L_set##name##_rr32;   \
+        H.setcond[C][1][0] = &&L_set##name##_ri32;   \
+        H.brcond[C][0][1] = &&L_b##name##_rr64;      \
+        H.brcond[C][1][1] = &&L_b##name##_ri64;      \
+        H.brcond[C][0][0] = &&L_b##name##_rr32;      \
+        H.brcond[C][1][0] = &&L_b##name##_ri32;      \
+        H.select[C][1] = &&L_sel##name##_64;         \
+        H.select[C][0] = &&L_sel##name##_32;
+        CONDS(X)
+#undef X
+#define X(name, K, T, S, MO, CAST)                  \
+        H.load[K][0][0] = &&L_ld##name;             \
+        H.load[K][1][0] = &&L_ld##name##_a;         \
+        H.load[K][0][1] = &&L_ld##name##_be;        \
+        H.load[K][1][1] = &&L_ld##name##_a_be;
+        LOADS(X)
+#undef X
+#define X(bits, L2, T, S, MO)                       \
+        H.store[L2][0][0] = &&L_st##bits;           \
+        H.store[L2][1][0] = &&L_st##bits##_a;       \
+        H.store[L2][0][1] = &&L_st##bits##_be;      \
+        H.store[L2][1][1] = &&L_st##bits##_a_be;
+        STORES(X)
+#undef X
+        return;
+    }
+
+    unsigned char *env = cpu->env;
+    DISPATCH();
+
+L_entry:
+    if (unlikely(cpu->cycles >= cpu->limit)) {
+        cpu->pc = tb_of_entry(ip)->pc;
+        cpu->last_exit = NULL;
+        return;
+    }
+    cpu->cur_tb = tb_of_entry(ip);
+    cpu->insns += (uint16_t)ip->d;
+    cpu->cycles += ip->uimm;
+    NEXT(1);
+
+L_movi:
+    R(ip->d) = ip->uimm;
+    NEXT(1);
+L_mov64:
+    R(ip->d) = R(ip->a);
+    NEXT(1);
+L_mov32:
+    R(ip->d) = (uint32_t)R(ip->a);
+    NEXT(1);
+
+#define X(name, OP, e64, e32)                                          \
+    L_##name##_rr64 : {                                                \
+        uint64_t x = R(ip->a), y = R(ip->b);                           \
+        R(ip->d) = (e64);                                              \
+        NEXT(1);                                                       \
+    }                                                                  \
+    L_##name##_ri64 : {                                                \
+        uint64_t x = R(ip->a), y = ip->uimm;                           \
+        R(ip->d) = (e64);                                              \
+        NEXT(1);                                                       \
+    }                                                                  \
+    L_##name##_rr32 : {                                                \
+        uint32_t x = (uint32_t)R(ip->a), y = (uint32_t)R(ip->b);       \
+        R(ip->d) = (uint32_t)(e32);                                    \
+        NEXT(1);                                                       \
+    }                                                                  \
+    L_##name##_ri32 : {                                                \
+        uint32_t x = (uint32_t)R(ip->a), y = (uint32_t)ip->uimm;       \
+        R(ip->d) = (uint32_t)(e32);                                    \
+        NEXT(1);                                                       \
+    }
+    BINOPS(X)
+#undef X
+
+#define X(name, OP, e)                     \
+    L_##name##_64 : {                      \
+        uint64_t x = R(ip->a);             \
+        R(ip->d) = (e);                    \
+        NEXT(1);                           \
+    }                                      \
+    L_##name##_32 : {                      \
+        uint64_t x = R(ip->a);             \
+        R(ip->d) = (uint32_t)(e);          \
+        NEXT(1);                           \
+    }
+    UNOPS(X)
+#undef X
+
+#define X(name, C, op, sg)                                                 \
+    L_set##name##_rr64 :                                                   \
+        R(ip->d) = (T64_##sg)R(ip->a) op(T64_##sg) R(ip->b);               \
+    NEXT(1);                                                               \
+    L_set##name##_ri64 :                                                   \
+        R(ip->d) = (T64_##sg)R(ip->a) op(T64_##sg) ip->uimm;               \
+    NEXT(1);                                                               \
+    L_set##name##_rr32 :                                                   \
+        R(ip->d) = (T32_##sg)R(ip->a) op(T32_##sg) R(ip->b);               \
+    NEXT(1);                                                               \
+    L_set##name##_ri32 :                                                   \
+        R(ip->d) = (T32_##sg)R(ip->a) op(T32_##sg) ip->uimm;               \
+    NEXT(1);                                                               \
+    L_b##name##_rr64 :                                                     \
+        if ((T64_##sg)R(ip->a) op(T64_##sg) R(ip->b))                      \
+            NEXT(ip->d);                                                   \
+    NEXT(1);                                                               \
+    L_b##name##_ri64 :                                                     \
+        if ((T64_##sg)R(ip->a) op(T64_##sg) ip->uimm)                      \
+            NEXT(ip->d);                                                   \
+    NEXT(1);                                                               \
+    L_b##name##_rr32 :                                                     \
+        if ((T32_##sg)R(ip->a) op(T32_##sg) R(ip->b))                      \
+            NEXT(ip->d);                                                   \
+    NEXT(1);                                                               \
+    L_b##name##_ri32 :                                                     \
+        if ((T32_##sg)R(ip->a) op(T32_##sg) ip->uimm)                      \
+            NEXT(ip->d);                                                   \
+    NEXT(1);                                                               \
+    L_sel##name##_64 :                                                     \
+        R(ip->d) = (T64_##sg)R(ip->a) op(T64_##sg) R(ip->b) ? R(ip->sel.t) \
+                                                           : R(ip->sel.f); \
+    NEXT(1);                                                               \
+    L_sel##name##_32 :                                                     \
+        R(ip->d) = (uint32_t)((T32_##sg)R(ip->a) op(T32_##sg) R(ip->b)     \
+                                  ? R(ip->sel.t)                           \
+                                  : R(ip->sel.f));                         \
+    NEXT(1);
+    CONDS(X)
+#undef X
+
+L_br:
+    NEXT(ip->d);
+
+L_add_cycles:
+    cpu->cycles += ip->uimm;
+    NEXT(1);
+
+L_call: {
+    const IOp *x = ip + 1;
+    cpu->cur_ip = ip;
+    cpu->pc_override = false;
+    uint64_t r = ip->fn(env, R(ip->a), R(ip->b), R(x->d), R(x->a));
+    R(ip->d) = r;
+    if (unlikely(cpu->smc_pending)) {
+        ip = cpu_after_call(cpu, ip, 2);
+        DISPATCH();
+    }
+    NEXT(2);
+}
+
+/* Loads: TLB hit -> host load; anything else -> cpu_load_slow. */
+#define LOAD_BODY(T, S, MO, CAST, ALIGN, BE)                               \
+    {                                                                      \
+        uint64_t va = R(ip->a) + ip->uimm;                                 \
+        const TlbEntry *e =                                                \
+            &cpu->tlb[((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va)];  \
+        uint64_t v;                                                        \
+        if (likely(e->tag_r == TLB_CMP(va, S, ALIGN))) {                   \
+            T raw = (T)host_ld(va + e->addend, S);                         \
+            if (BE)                                                        \
+                raw = SWAP(S, raw);                                        \
+            v = (uint64_t)(CAST)raw;                                       \
+        } else {                                                           \
+            v = cpu_load_slow(cpu, ip, va, (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0), \
+                              (unsigned)ip->b);                            \
+            if (unlikely(cpu->smc_pending)) {                              \
+                R(ip->d) = v;                                              \
+                ip = cpu_after_call(cpu, ip, 1);                           \
+                DISPATCH();                                                \
+            }                                                              \
+        }                                                                  \
+        R(ip->d) = v;                                                      \
+        NEXT(1);                                                           \
+    }
+#define X(name, K, T, S, MO, CAST)                          \
+    L_ld##name : LOAD_BODY(T, S, MO, CAST, 0, 0)            \
+    L_ld##name##_a : LOAD_BODY(T, S, MO, CAST, 1, 0)        \
+    L_ld##name##_be : LOAD_BODY(T, S, MO, CAST, 0, 1)       \
+    L_ld##name##_a_be : LOAD_BODY(T, S, MO, CAST, 1, 1)
+    LOADS(X)
+#undef X
+
+/*
+ * Stores: TLB hit -> host store. A write entry flagged CODE still stores
+ * inline when no granule the store touches holds translated code.
+ */
+#define STORE_BODY(T, S, MO, ALIGN, BE)                                    \
+    {                                                                      \
+        uint64_t va = R(ip->a) + ip->uimm;                                 \
+        unsigned idx = ((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va);  \
+        const TlbEntry *e = &cpu->tlb[idx];                                \
+        uint64_t cmp = TLB_CMP(va, S, ALIGN);                              \
+        T v = (T)R(ip->d);                                                 \
+        if (BE)                                                            \
+            v = SWAP(S, v);                                                \
+        if (likely(e->tag_w == cmp)) {                                     \
+            host_st(va + e->addend, S, v);                                 \
+            NEXT(1);                                                       \
+        }                                                                  \
+        if ((e->tag_w ^ TLB_FLAG_CODE) == cmp) {                           \
+            uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;             \
+            uint64_t m = *e->codemask;                                     \
+            if (!(((m >> ((pa >> TC_GRANULE_BITS) & 63)) |                 \
+                   (m >> (((pa + S - 1) >> TC_GRANULE_BITS) & 63))) & 1)) { \
+                host_st(va + e->addend, S, v);                             \
+                NEXT(1);                                                   \
+            }                                                              \
+        }                                                                  \
+        ip = cpu_store_slow(cpu, ip, va, R(ip->d),                         \
+                            (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0),       \
+                            (unsigned)ip->b);                              \
+        DISPATCH();                                                        \
+    }
+#define X(bits, L2, T, S, MO)                           \
+    L_st##bits : STORE_BODY(T, S, MO, 0, 0)             \
+    L_st##bits##_a : STORE_BODY(T, S, MO, 1, 0)         \
+    L_st##bits##_be : STORE_BODY(T, S, MO, 0, 1)        \
+    L_st##bits##_a_be : STORE_BODY(T, S, MO, 1, 1)
+    STORES(X)
+#undef X
+
+L_goto_adj:
+    cpu->insns -= ip->exit->insn_adj;
+    cpu->cycles -= ip->exit->cycle_adj;
+    /* fall through */
+L_goto: {
+    TBExit *x = ip->exit;
+    if (likely(x->next != NULL)) {
+        ip = x->next->code;
+        DISPATCH();
+    }
+    cpu->pc = x->pc;
+    cpu->last_exit = x;
+    return;
+}
+
+L_goto_dyn_adj:
+    cpu->insns -= ip->exit->insn_adj;
+    cpu->cycles -= ip->exit->cycle_adj;
+    /* fall through */
+L_goto_dyn: {
+    uint64_t pc = R(ip->a);
+    TB *n = cpu->jc[cpu_jc_hash(pc)];
+    if (likely(n->pc == pc && n->mode == cpu->mode)) {
+        ip = n->code;
+        DISPATCH();
+    }
+    cpu->pc = pc;
+    cpu->last_exit = NULL;
+    return;
+}
+
+L_exit_loop:
+    cpu->insns -= ip->exit->insn_adj;
+    cpu->cycles -= ip->exit->cycle_adj;
+    cpu->pc = ip->exit->pc;
+    cpu->last_exit = NULL;
+    return;
+
+L_smc_exit: {
+    /* End of an instruction whose block was invalidated under it. */
+    const TB *tb = cpu->cur_tb;
+    unsigned next = ip->insn + 1u;
+    cpu->insns -= tb->ninsns - next;
+    cpu->cycles -= tb->ncycles - tb->cycles_before[next];
+    cpu->pc = ip->uimm;
+    cpu->last_exit = NULL;
+    return;
+}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Compiler: IR -> IOp                                                     */
+
+typedef struct CompiledExit {
+    unsigned op;   /* index of the exit op */
+    uint32_t insn;
+    uint64_t pc;
+} CompiledExit;
+
+static struct {
+    IOp *ops;
+    unsigned n, cap;
+    unsigned scratch; /* next scratch slot for this IR op */
+    int16_t *slot_of; /* temp -> slot offset, 0 = none yet */
+    unsigned *label_pos;
+    unsigned *fix_op, *fix_label; /* branch fixups */
+    unsigned nfix, fix_cap;
+    CompiledExit *exits;
+    unsigned nexits, exits_cap;
+} C;
+
+static IOp *cc_emit(const void *h, uint32_t insn)
+{
+    if (C.n == C.cap) {
+        C.cap = C.cap ? C.cap * 2 : 1024;
+        C.ops = g_renew(IOp, C.ops, C.cap);
+    }
+    IOp *op = &C.ops[C.n++];
+    memset(op, 0, sizeof(*op));
+    op->h = h;
+    op->insn = (uint16_t)insn;
+    return op;
+}
+
+/* An operand as an env offset; constants other than 0 are materialised
+ * into a scratch slot by a movi placed before the op. */
+static int16_t cc_operand(const TesseraIR *b, TesseraVal v, uint32_t insn)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        return C.slot_of[IR_VAL_INDEX(v)];
+    case IR_VK_GLOBAL:
+        return (int16_t)IR_VAL_INDEX(v);
+    case IR_VK_CONST: {
+        uint64_t c = ir_const_value(b, v);
+        if (c == 0)
+            return cpu_slot_offset(CPU_SLOT_ZERO);
+        g_assert(C.scratch < CPU_SLOT_FIRST_TEMP);
+        int16_t off = cpu_slot_offset(C.scratch++);
+        IOp *m = cc_emit(H.movi, insn);
+        m->d = off;
+        m->uimm = c;
+        return off;
+    }
+    case IR_VK_NONE:
+        break;
+    }
+    return cpu_slot_offset(CPU_SLOT_ZERO);
+}
+
+static int16_t cc_dst(TesseraVal v)
+{
+    if (ir_val_kind(v) == IR_VK_TEMP)
+        return C.slot_of[IR_VAL_INDEX(v)];
+    if (ir_val_kind(v) == IR_VK_GLOBAL)
+        return (int16_t)IR_VAL_INDEX(v);
+    return cpu_slot_offset(CPU_SLOT_DISCARD);
+}
+
+static bool is_const(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_CONST;
+}
+
+static uint64_t imm_of(const TesseraIR *b, TesseraVal v, unsigned w)
+{
+    uint64_t c = ir_const_value(b, v);
+    return w == TESSERA_I64 ? c : (uint32_t)c;
+}
+
+/*
+ * Temps get slots by linear scan over op order. Branches only go forward,
+ * so a temp's interval [first mention, last mention] covers every path
+ * between its definition and its uses.
+ */
+static void alloc_slots(const TesseraIR *b)
+{
+    unsigned nt = b->ntemps;
+    unsigned *last = g_new(unsigned, nt + 1);
+    unsigned *free_slots = g_new(unsigned, CPU_TEMP_SLOTS);
+    unsigned nfree = 0;
+    /* Per op, the temps whose interval ends there (linked through
+     * next_end) so each op frees its temps in O(1). */
+    int *end_head = g_new(int, b->nops + 1);
+    int *next_end = g_new(int, nt + 1);
+
+    C.slot_of = g_renew(int16_t, C.slot_of, nt + 1);
+    memset(C.slot_of, 0, (nt + 1) * sizeof(int16_t));
+    memset(last, 0xff, (nt + 1) * sizeof(unsigned));
+    for (unsigned i = 0; i < b->nops; i++)
+        for (int k = 0; k < 5; k++)
+            if (ir_val_kind(b->ops[i].v[k]) == IR_VK_TEMP)
+                last[IR_VAL_INDEX(b->ops[i].v[k])] = i;
+    for (unsigned i = 0; i <= b->nops; i++)
+        end_head[i] = -1;
+    for (unsigned t = 0; t <= nt; t++) {
+        if (last[t] != UINT_MAX) {
+            next_end[t] = end_head[last[t]];
+            end_head[last[t]] = (int)t;
+        }
+    }
+    for (unsigned s = CPU_TEMP_SLOTS; s-- > CPU_SLOT_FIRST_TEMP;)
+        free_slots[nfree++] = s;
+
+    for (unsigned i = 0; i < b->nops; i++) {
+        for (int k = 0; k < 5; k++) {
+            TesseraVal v = b->ops[i].v[k];
+            if (ir_val_kind(v) != IR_VK_TEMP || C.slot_of[IR_VAL_INDEX(v)])
+                continue;
+            g_assert(nfree > 0); /* tessera_ir_block_full() bounds temps */
+            C.slot_of[IR_VAL_INDEX(v)] = cpu_slot_offset(free_slots[--nfree]);
+        }
+        for (int t = end_head[i]; t >= 0; t = next_end[t]) {
+            int off = C.slot_of[t];
+            free_slots[nfree++] = CPU_TEMP_SLOTS + (unsigned)(off / 8);
+        }
+    }
+    g_free(last);
+    g_free(free_slots);
+    g_free(end_head);
+    g_free(next_end);
+}
+
+static void add_fixup(unsigned op, unsigned label)
+{
+    if (C.nfix == C.fix_cap) {
+        C.fix_cap = C.fix_cap ? C.fix_cap * 2 : 64;
+        C.fix_op = g_renew(unsigned, C.fix_op, C.fix_cap);
+        C.fix_label = g_renew(unsigned, C.fix_label, C.fix_cap);
+    }
+    C.fix_op[C.nfix] = op;
+    C.fix_label[C.nfix++] = label;
+}
+
+static IOp *add_exit(const void *h, const IROp *op)
+{
+    if (C.nexits == C.exits_cap) {
+        C.exits_cap = C.exits_cap ? C.exits_cap * 2 : 16;
+        C.exits = g_renew(CompiledExit, C.exits, C.exits_cap);
+    }
+    IOp *io = cc_emit(h, op->insn);
+    CompiledExit *x = &C.exits[C.nexits];
+    x->op = C.n - 1;
+    x->insn = op->insn;
+    x->pc = op->imm;
+    io->imm = C.nexits++;
+    return io;
+}
+
+static unsigned ld_kind(unsigned memop)
+{
+    bool s = (memop & TESSERA_MO_SIGN) != 0;
+    switch (memop & TESSERA_MO_SIZE_MASK) {
+    case 1: return s ? LD_S8 : LD_U8;
+    case 2: return s ? LD_S16 : LD_U16;
+    case 4: return s ? LD_S32 : LD_U32;
+    default: return LD_U64;
+    }
+}
+
+static unsigned log2_size(unsigned memop)
+{
+    switch (memop & TESSERA_MO_SIZE_MASK) {
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    default: return 3;
+    }
+}
+
+static void compile_op(const TesseraIR *b, const IROp *op, bool be)
+{
+    unsigned w = op->width;
+    uint32_t insn = op->insn;
+    IOp *io;
+    int16_t a, r2, d;
+
+    C.scratch = CPU_SLOT_SCRATCH;
+    switch ((IROpc)op->opc) {
+    case IR_NOP:
+    case IR_INSN_START:
+    case IR_NB_OPC:
+        break;
+    case IR_ADD_CYCLES:
+        cc_emit(H.add_cycles, insn)->uimm = op->imm;
+        break;
+    case IR_LABEL:
+        C.label_pos[op->imm] = C.n;
+        break;
+    case IR_MOV:
+        d = cc_dst(op->v[0]);
+        if (is_const(op->v[1])) {
+            io = cc_emit(H.movi, insn);
+            io->uimm = imm_of(b, op->v[1], w);
+        } else {
+            io = cc_emit(w == TESSERA_I64 ? H.mov64 : H.mov32, insn);
+            io->a = cc_operand(b, op->v[1], insn);
+        }
+        io->d = d;
+        break;
+    case IR_BINOP: {
+        bool ri = is_const(op->v[2]);
+        a = cc_operand(b, op->v[1], insn);
+        r2 = ri ? 0 : cc_operand(b, op->v[2], insn);
+        io = cc_emit(H.binop[op->sub][ri][w], insn);
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        io->b = r2;
+        if (ri)
+            io->uimm = imm_of(b, op->v[2], w);
+        break;
+    }
+    case IR_UNOP:
+        a = cc_operand(b, op->v[1], insn);
+        io = cc_emit(H.unop[op->sub][w], insn);
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        break;
+    case IR_SETCOND:
+    case IR_BRCOND: {
+        bool ri = is_const(op->v[2]);
+        a = cc_operand(b, op->v[1], insn);
+        r2 = ri ? 0 : cc_operand(b, op->v[2], insn);
+        if (op->opc == IR_SETCOND) {
+            io = cc_emit(H.setcond[op->sub][ri][w], insn);
+            io->d = cc_dst(op->v[0]);
+        } else {
+            io = cc_emit(H.brcond[op->sub][ri][w], insn);
+            add_fixup(C.n - 1, (unsigned)op->imm);
+        }
+        io->a = a;
+        io->b = r2;
+        if (ri)
+            io->uimm = imm_of(b, op->v[2], w);
+        break;
+    }
+    case IR_BR:
+        cc_emit(H.br, insn);
+        add_fixup(C.n - 1, (unsigned)op->imm);
+        break;
+    case IR_SELECT: {
+        int16_t t, f;
+        a = cc_operand(b, op->v[1], insn);
+        r2 = cc_operand(b, op->v[2], insn);
+        t = cc_operand(b, op->v[3], insn);
+        f = cc_operand(b, op->v[4], insn);
+        io = cc_emit(H.select[op->sub][w], insn);
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        io->b = r2;
+        io->sel.t = t;
+        io->sel.f = f;
+        break;
+    }
+    case IR_LOAD:
+    case IR_STORE: {
+        bool align = (op->memop & TESSERA_MO_ALIGN) != 0;
+        uint64_t off = op->imm;
+        int16_t val = 0;
+        /* A constant address becomes the offset from the zero slot. */
+        if (is_const(op->v[1])) {
+            off += ir_const_value(b, op->v[1]);
+            a = cpu_slot_offset(CPU_SLOT_ZERO);
+        } else {
+            a = cc_operand(b, op->v[1], insn);
+        }
+        if (op->opc == IR_STORE) {
+            val = cc_operand(b, op->v[0], insn);
+            io = cc_emit(H.store[log2_size(op->memop)][align][be], insn);
+            io->d = val;
+        } else {
+            io = cc_emit(H.load[ld_kind(op->memop)][align][be], insn);
+            io->d = cc_dst(op->v[0]);
+        }
+        io->a = a;
+        io->b = op->mmu;
+        io->uimm = off;
+        break;
+    }
+    case IR_CALL: {
+        int16_t args[4];
+        for (unsigned k = 0; k < 4; k++)
+            args[k] = k < op->aux ? cc_operand(b, op->v[1 + k], insn)
+                                  : cpu_slot_offset(CPU_SLOT_ZERO);
+        io = cc_emit(H.call, insn);
+        io->d = op->v[0] == TESSERA_IR_NONE ? cpu_slot_offset(CPU_SLOT_DISCARD)
+                                            : cc_dst(op->v[0]);
+        io->a = args[0];
+        io->b = args[1];
+        io->fn = (TesseraHelper)(uintptr_t)op->imm;
+        io = cc_emit(NULL, insn); /* argument extension word */
+        io->d = args[2];
+        io->a = args[3];
+        break;
+    }
+    case IR_GOTO:
+        add_exit(H.go, op);
+        break;
+    case IR_GOTO_DYN:
+        a = cc_operand(b, op->v[1], insn);
+        add_exit(H.go_dyn, op)->a = a;
+        break;
+    case IR_EXIT_LOOP:
+        add_exit(H.exit_loop, op);
+        break;
+    }
+}
+
+unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
+{
+    bool be = b->arch && b->arch->big_endian;
+    uint32_t ncycles = 0;
+
+    interp_init();
+    C.n = 0;
+    C.nfix = 0;
+    C.nexits = 0;
+    C.label_pos = g_renew(unsigned, C.label_pos, b->nlabels + 1);
+    alloc_slots(b);
+
+    for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc == IR_INSN_START)
+            ncycles += b->ops[i].aux2;
+    IOp *entry = cc_emit(H.entry, 0);
+    entry->d = (int16_t)b->ninsns;
+    entry->uimm = ncycles;
+
+    for (unsigned i = 0; i < b->nops; i++)
+        compile_op(b, &b->ops[i], be);
+    for (unsigned i = 0; i < C.nfix; i++)
+        C.ops[C.fix_op[i]].d =
+            (int16_t)((int)C.label_pos[C.fix_label[i]] - (int)C.fix_op[i]);
+    *nexits = C.nexits;
+    return C.n;
+}
+
+void interp_install(TB *tb)
+{
+    memcpy(tb->code, C.ops, C.n * sizeof(IOp));
+    tb->nops = C.n;
+    tb->nexits = C.nexits;
+    for (unsigned i = 0; i < C.nexits; i++) {
+        const CompiledExit *cx = &C.exits[i];
+        TBExit *x = &tb->exits[i];
+        IOp *io = &tb->code[cx->op];
+        uint32_t after = cx->insn + 1 < tb->ninsns ? cx->insn + 1 : tb->ninsns;
+
+        memset(x, 0, sizeof(*x));
+        x->pc = cx->pc;
+        x->tb = tb;
+        x->insn_adj = tb->ninsns - after;
+        x->cycle_adj = tb->ncycles - tb->cycles_before[after];
+        io->exit = x;
+        /* Early exits give back what the entry pre-committed for the
+         * instructions they skip. */
+        if (x->insn_adj || x->cycle_adj) {
+            if (io->h == H.go)
+                io->h = H.go_adj;
+            else if (io->h == H.go_dyn)
+                io->h = H.go_dyn_adj;
+        }
+    }
+}

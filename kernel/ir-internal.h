@@ -1,1 +1,379 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The IR as the core keeps it: the builder's op list (ir.c), the optimiser
+ * (ir-opt.c) and the evaluation rules every backend must agree with.
+ *
+ * A block is a flat array of IROp. Values are 32-bit handles whose top bits
+ * give the kind (temp, global, const) and whose low bits give the temp
+ * number, the env offset or the index in the constant table.
+ */
+#ifndef KERNEL_IR_INTERNAL_H
+#define KERNEL_IR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <tessera/arch.h>
+#include <tessera/ir.h>
+
+struct TesseraCpu;
+
+/* ---------------------------------------------------------------------- */
+/* Values                                                                  */
+
+#define IR_VAL_SHIFT 28
+#define IR_VAL_INDEX(v) ((v) & ((1u << IR_VAL_SHIFT) - 1))
+
+typedef enum IRValKind {
+    IR_VK_NONE = 0,
+    IR_VK_TEMP = 1,
+    IR_VK_GLOBAL = 2,
+    IR_VK_CONST = 3,
+} IRValKind;
+
+static inline IRValKind ir_val_kind(TesseraVal v)
+{
+    return (IRValKind)(v >> IR_VAL_SHIFT);
+}
+
+static inline TesseraVal ir_make_val(IRValKind k, uint32_t index)
+{
+    return ((uint32_t)k << IR_VAL_SHIFT) | index;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Operations                                                              */
+
+typedef enum IROpc {
+    IR_NOP,
+    IR_INSN_START, /* imm = pc, aux = size, aux2 = cycles */
+    IR_ADD_CYCLES, /* imm = cycles */
+    IR_MOV,        /* v0 = v1 */
+    IR_BINOP,      /* v0 = v1 sub v2 */
+    IR_UNOP,       /* v0 = sub v1 */
+    IR_SETCOND,    /* v0 = v1 cond v2 */
+    IR_SELECT,     /* v0 = v1 cond v2 ? v3 : v4 */
+    IR_LOAD,       /* v0 = mem[v1 + imm] */
+    IR_STORE,      /* mem[v1 + imm] = v0 */
+    IR_LABEL,      /* imm = label */
+    IR_BRCOND,     /* if (v1 cond v2) goto label imm */
+    IR_BR,         /* goto label imm (made by the optimiser) */
+    IR_CALL,       /* v0 = fn(v1..v4), imm = fn, aux = nargs, aux2 = flags */
+    IR_GOTO,       /* imm = pc */
+    IR_GOTO_DYN,   /* pc = v1 */
+    IR_EXIT_LOOP,  /* imm = pc */
+    IR_NB_OPC
+} IROpc;
+
+typedef struct IROp {
+    uint8_t opc;   /* IROpc */
+    uint8_t sub;   /* TesseraBinop, TesseraUnop or TesseraCond */
+    uint8_t width; /* TesseraWidth */
+    uint8_t memop; /* loads and stores */
+    uint8_t mmu;   /* loads and stores */
+    uint8_t aux;   /* see IROpc */
+    uint16_t aux2; /* see IROpc */
+    uint32_t insn; /* guest instruction index in the block */
+    TesseraVal v[5];
+    uint64_t imm;
+} IROp;
+
+/* One contiguous run of guest code bytes inside one "unit" of address
+ * space (min(arch page, code page)): virtual and physical base of the unit,
+ * and the byte range fetched from it. */
+typedef struct IRSpan {
+    uint64_t vunit;
+    uint64_t punit;
+    uint8_t *host; /* host address of punit */
+    uint32_t lo, hi;
+} IRSpan;
+
+#define IR_MAX_SPANS 2
+
+struct TesseraIR {
+    struct TesseraCpu *cpu;
+    const TesseraArchClass *arch;
+    uint64_t pc;
+    uint32_t flags;
+    unsigned code_mmu;
+    unsigned unit_bits; /* log2 of the unit size used for spans */
+
+    IROp *ops;
+    unsigned nops, ops_cap;
+    uint64_t *consts;
+    unsigned nconsts, consts_cap;
+    unsigned ntemps;
+    unsigned nlabels;
+    unsigned ninsns;
+    unsigned insn0_size; /* bytes of the first instruction */
+    int cur_insn; /* -1 before the first insn_start */
+    bool error;   /* misuse detected; the block is refused */
+    const char *error_msg;
+
+    IRSpan spans[IR_MAX_SPANS];
+    unsigned nspans;
+
+    /* Copy of the fetched bytes for -d in_asm, by offset from pc. */
+    uint8_t bytes[1024];
+    uint32_t bytes_hi;
+};
+
+/* Block size limits: tessera_ir_block_full() turns true near them. */
+#define IR_MAX_INSNS 64
+#define IR_MAX_OPS 2048
+#define IR_MAX_TEMPS 960
+
+/* Starts a block for cpu at pc; returns the (single, reused) builder. */
+TesseraIR *ir_begin(struct TesseraCpu *cpu, uint64_t pc, uint32_t flags,
+                    unsigned code_mmu);
+/* Checks the finished block's shape; false (with b->error_msg) if bad. */
+bool ir_validate(TesseraIR *b);
+/* A constant value handle (new table entry). */
+TesseraVal ir_const(TesseraIR *b, uint64_t value);
+static inline uint64_t ir_const_value(const TesseraIR *b, TesseraVal v)
+{
+    return b->consts[IR_VAL_INDEX(v)];
+}
+/* Appends an op (used by the builder and by tests). */
+IROp *ir_emit(TesseraIR *b, IROpc opc);
+
+/* The optimiser: folding, propagation, dead code. */
+void ir_optimize(TesseraIR *b);
+
+/* Writes the op list to f (for -d op / op_opt and tests). */
+void ir_dump(const TesseraIR *b, FILE *f, const char *title);
+/* -d in_asm listing of the block's instructions. */
+void ir_dump_asm(const TesseraIR *b, FILE *f);
+
+/* ---------------------------------------------------------------------- */
+/* Evaluation rules (ir.h semantics), shared by optimiser and backends.     */
+
+static inline uint64_t ir_zext32(uint64_t x)
+{
+    return (uint32_t)x;
+}
+
+static inline uint64_t ir_div64(uint64_t x, uint64_t y)
+{
+    if (y == 0)
+        return UINT64_MAX;
+    if ((int64_t)x == INT64_MIN && (int64_t)y == -1)
+        return x;
+    return (uint64_t)((int64_t)x / (int64_t)y);
+}
+
+static inline uint64_t ir_rem64(uint64_t x, uint64_t y)
+{
+    if (y == 0)
+        return x;
+    if ((int64_t)x == INT64_MIN && (int64_t)y == -1)
+        return 0;
+    return (uint64_t)((int64_t)x % (int64_t)y);
+}
+
+static inline uint64_t ir_divu64(uint64_t x, uint64_t y)
+{
+    return y ? x / y : UINT64_MAX;
+}
+
+static inline uint64_t ir_remu64(uint64_t x, uint64_t y)
+{
+    return y ? x % y : x;
+}
+
+static inline uint32_t ir_div32(uint32_t x, uint32_t y)
+{
+    if (y == 0)
+        return UINT32_MAX;
+    if ((int32_t)x == INT32_MIN && (int32_t)y == -1)
+        return x;
+    return (uint32_t)((int32_t)x / (int32_t)y);
+}
+
+static inline uint32_t ir_rem32(uint32_t x, uint32_t y)
+{
+    if (y == 0)
+        return x;
+    if ((int32_t)x == INT32_MIN && (int32_t)y == -1)
+        return 0;
+    return (uint32_t)((int32_t)x % (int32_t)y);
+}
+
+static inline uint32_t ir_divu32(uint32_t x, uint32_t y)
+{
+    return y ? x / y : UINT32_MAX;
+}
+
+static inline uint32_t ir_remu32(uint32_t x, uint32_t y)
+{
+    return y ? x % y : x;
+}
+
+static inline uint64_t ir_mulh64(uint64_t x, uint64_t y)
+{
+    return (uint64_t)(((__int128)(int64_t)x * (int64_t)y) >> 64);
+}
+
+static inline uint64_t ir_mulhu64(uint64_t x, uint64_t y)
+{
+    return (uint64_t)(((unsigned __int128)x * y) >> 64);
+}
+
+static inline uint64_t ir_mulhsu64(uint64_t x, uint64_t y)
+{
+    return (uint64_t)(((__int128)(int64_t)x * (__int128)(unsigned __int128)y) >>
+                      64);
+}
+
+static inline uint32_t ir_mulh32(uint32_t x, uint32_t y)
+{
+    return (uint32_t)(((int64_t)(int32_t)x * (int32_t)y) >> 32);
+}
+
+static inline uint32_t ir_mulhu32(uint32_t x, uint32_t y)
+{
+    return (uint32_t)(((uint64_t)x * y) >> 32);
+}
+
+static inline uint32_t ir_mulhsu32(uint32_t x, uint32_t y)
+{
+    return (uint32_t)(((int64_t)(int32_t)x * (int64_t)(uint64_t)y) >> 32);
+}
+
+static inline uint64_t ir_rotl64(uint64_t x, unsigned n)
+{
+    n &= 63;
+    return (x << n) | (x >> ((64 - n) & 63));
+}
+
+static inline uint64_t ir_rotr64(uint64_t x, unsigned n)
+{
+    n &= 63;
+    return (x >> n) | (x << ((64 - n) & 63));
+}
+
+static inline uint32_t ir_rotl32(uint32_t x, unsigned n)
+{
+    n &= 31;
+    return (x << n) | (x >> ((32 - n) & 31));
+}
+
+static inline uint32_t ir_rotr32(uint32_t x, unsigned n)
+{
+    n &= 31;
+    return (x >> n) | (x << ((32 - n) & 31));
+}
+
+static inline uint64_t ir_eval_binop(TesseraBinop op, TesseraWidth w,
+                                     uint64_t x, uint64_t y)
+{
+    if (w == TESSERA_I64) {
+        switch (op) {
+        case TESSERA_ADD: return x + y;
+        case TESSERA_SUB: return x - y;
+        case TESSERA_MUL: return x * y;
+        case TESSERA_MULH: return ir_mulh64(x, y);
+        case TESSERA_MULHU: return ir_mulhu64(x, y);
+        case TESSERA_MULHSU: return ir_mulhsu64(x, y);
+        case TESSERA_DIV: return ir_div64(x, y);
+        case TESSERA_DIVU: return ir_divu64(x, y);
+        case TESSERA_REM: return ir_rem64(x, y);
+        case TESSERA_REMU: return ir_remu64(x, y);
+        case TESSERA_AND: return x & y;
+        case TESSERA_OR: return x | y;
+        case TESSERA_XOR: return x ^ y;
+        case TESSERA_SHL: return x << (y & 63);
+        case TESSERA_SHR: return x >> (y & 63);
+        case TESSERA_SAR: return (uint64_t)((int64_t)x >> (y & 63));
+        case TESSERA_ROTL: return ir_rotl64(x, (unsigned)y);
+        case TESSERA_ROTR: return ir_rotr64(x, (unsigned)y);
+        }
+        return 0;
+    }
+    uint32_t a = (uint32_t)x, b = (uint32_t)y;
+    switch (op) {
+    case TESSERA_ADD: return (uint32_t)(a + b);
+    case TESSERA_SUB: return (uint32_t)(a - b);
+    case TESSERA_MUL: return (uint32_t)(a * b);
+    case TESSERA_MULH: return ir_mulh32(a, b);
+    case TESSERA_MULHU: return ir_mulhu32(a, b);
+    case TESSERA_MULHSU: return ir_mulhsu32(a, b);
+    case TESSERA_DIV: return ir_div32(a, b);
+    case TESSERA_DIVU: return ir_divu32(a, b);
+    case TESSERA_REM: return ir_rem32(a, b);
+    case TESSERA_REMU: return ir_remu32(a, b);
+    case TESSERA_AND: return a & b;
+    case TESSERA_OR: return a | b;
+    case TESSERA_XOR: return a ^ b;
+    case TESSERA_SHL: return (uint32_t)(a << (b & 31));
+    case TESSERA_SHR: return a >> (b & 31);
+    case TESSERA_SAR: return (uint32_t)((int32_t)a >> (b & 31));
+    case TESSERA_ROTL: return ir_rotl32(a, b);
+    case TESSERA_ROTR: return ir_rotr32(a, b);
+    }
+    return 0;
+}
+
+static inline uint64_t ir_eval_unop(TesseraUnop op, TesseraWidth w,
+                                    uint64_t x)
+{
+    uint64_t r;
+    switch (op) {
+    case TESSERA_NEG: r = -x; break;
+    case TESSERA_NOT: r = ~x; break;
+    case TESSERA_EXT8S: r = (uint64_t)(int64_t)(int8_t)x; break;
+    case TESSERA_EXT8U: r = (uint8_t)x; break;
+    case TESSERA_EXT16S: r = (uint64_t)(int64_t)(int16_t)x; break;
+    case TESSERA_EXT16U: r = (uint16_t)x; break;
+    case TESSERA_EXT32S: r = (uint64_t)(int64_t)(int32_t)x; break;
+    case TESSERA_EXT32U: r = (uint32_t)x; break;
+    default: r = 0; break;
+    }
+    return w == TESSERA_I64 ? r : (uint32_t)r;
+}
+
+static inline bool ir_eval_cond(TesseraCond c, TesseraWidth w, uint64_t x,
+                                uint64_t y)
+{
+    if (w == TESSERA_I32) {
+        /* Signed compares see the low 32 bits as int32. */
+        x = (uint32_t)x;
+        y = (uint32_t)y;
+        if (c >= TESSERA_LT && c <= TESSERA_GT) {
+            x = (uint64_t)(int64_t)(int32_t)x;
+            y = (uint64_t)(int64_t)(int32_t)y;
+        }
+    }
+    switch (c) {
+    case TESSERA_EQ: return x == y;
+    case TESSERA_NE: return x != y;
+    case TESSERA_LT: return (int64_t)x < (int64_t)y;
+    case TESSERA_GE: return (int64_t)x >= (int64_t)y;
+    case TESSERA_LE: return (int64_t)x <= (int64_t)y;
+    case TESSERA_GT: return (int64_t)x > (int64_t)y;
+    case TESSERA_LTU: return x < y;
+    case TESSERA_GEU: return x >= y;
+    case TESSERA_LEU: return x <= y;
+    case TESSERA_GTU: return x > y;
+    }
+    return false;
+}
+
+/* The condition with its operands exchanged: a c b == b swap(c) a. */
+static inline TesseraCond ir_cond_swap(TesseraCond c)
+{
+    switch (c) {
+    case TESSERA_LT: return TESSERA_GT;
+    case TESSERA_GT: return TESSERA_LT;
+    case TESSERA_LE: return TESSERA_GE;
+    case TESSERA_GE: return TESSERA_LE;
+    case TESSERA_LTU: return TESSERA_GTU;
+    case TESSERA_GTU: return TESSERA_LTU;
+    case TESSERA_LEU: return TESSERA_GEU;
+    case TESSERA_GEU: return TESSERA_LEU;
+    default: return c;
+    }
+}
+
+#endif

@@ -1,1 +1,482 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Block optimiser: one forward pass (constant folding, constant and copy
+ * propagation into temps, branch folding, unreachable code) and one
+ * backward pass (dead temps and pure helpers). Both are linear in the
+ * number of ops; translation speed matters when an OS boots.
+ *
+ * What we know about temps is forgotten at every label that a branch still
+ * targets, because another path joins there. Globals are memory: a temp
+ * copied from a global is only replaced by it until the global may change
+ * (a write to it, a helper, a memory access whose slow path could reach
+ * the arch through a device).
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "kernel/ir-internal.h"
+
+typedef enum { FACT_NONE, FACT_CONST, FACT_COPY } FactKind;
+
+typedef struct Fact {
+    uint32_t gen;   /* valid when equal to the pass's generation */
+    uint8_t kind;
+    TesseraVal val; /* FACT_CONST: a const handle; FACT_COPY: the source */
+} Fact;
+
+typedef struct Opt {
+    TesseraIR *b;
+    Fact *facts;       /* by temp number */
+    uint32_t gen;
+    uint32_t *copies;  /* temps that hold a FACT_COPY */
+    unsigned ncopies;
+    uint32_t *refs;    /* live branches per label */
+} Opt;
+
+static Fact *fact_of(Opt *o, TesseraVal v)
+{
+    Fact *f = &o->facts[IR_VAL_INDEX(v)];
+    return f->gen == o->gen ? f : NULL;
+}
+
+static bool is_temp(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_TEMP;
+}
+
+static bool is_const(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_CONST;
+}
+
+static TesseraVal subst(Opt *o, TesseraVal v)
+{
+    if (!is_temp(v))
+        return v;
+    Fact *f = fact_of(o, v);
+    return f && f->kind != FACT_NONE ? f->val : v;
+}
+
+/* Forget every copy whose source satisfies pred (or is exactly src). */
+static void kill_copies(Opt *o, TesseraVal src, bool all_globals)
+{
+    unsigned j = 0;
+    for (unsigned i = 0; i < o->ncopies; i++) {
+        uint32_t t = o->copies[i];
+        Fact *f = &o->facts[t];
+        bool dead = f->gen != o->gen || f->kind != FACT_COPY ||
+                    f->val == src ||
+                    (all_globals && ir_val_kind(f->val) == IR_VK_GLOBAL);
+        if (dead) {
+            if (f->gen == o->gen && f->kind == FACT_COPY)
+                f->kind = FACT_NONE;
+        } else {
+            o->copies[j++] = t;
+        }
+    }
+    o->ncopies = j;
+}
+
+/* dst is about to be written: nothing it stood for holds any more. */
+static void clobber(Opt *o, TesseraVal dst)
+{
+    if (is_temp(dst)) {
+        Fact *f = &o->facts[IR_VAL_INDEX(dst)];
+        f->gen = o->gen;
+        f->kind = FACT_NONE;
+    }
+    if (is_temp(dst) || ir_val_kind(dst) == IR_VK_GLOBAL)
+        kill_copies(o, dst, false);
+}
+
+static void set_fact(Opt *o, TesseraVal dst, FactKind kind, TesseraVal val)
+{
+    if (!is_temp(dst))
+        return;
+    Fact *f = &o->facts[IR_VAL_INDEX(dst)];
+    f->gen = o->gen;
+    f->kind = (uint8_t)kind;
+    f->val = val;
+    if (kind == FACT_COPY)
+        o->copies[o->ncopies++] = IR_VAL_INDEX(dst);
+}
+
+static uint64_t cval(Opt *o, TesseraVal v)
+{
+    return ir_const_value(o->b, v);
+}
+
+static uint64_t width_mask(unsigned w)
+{
+    return w == TESSERA_I64 ? UINT64_MAX : UINT32_MAX;
+}
+
+/* Turns op into "mov w dst, src" (dst unchanged). */
+static void to_mov(IROp *op, TesseraVal src)
+{
+    op->opc = IR_MOV;
+    op->v[1] = src;
+    op->v[2] = op->v[3] = op->v[4] = TESSERA_IR_NONE;
+}
+
+static void to_movi(Opt *o, IROp *op, uint64_t value)
+{
+    op->width = TESSERA_I64;
+    to_mov(op, ir_const(o->b, value));
+}
+
+static bool commutative(TesseraBinop op)
+{
+    switch (op) {
+    case TESSERA_ADD:
+    case TESSERA_MUL:
+    case TESSERA_MULH:
+    case TESSERA_MULHU:
+    case TESSERA_AND:
+    case TESSERA_OR:
+    case TESSERA_XOR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void fold_binop(Opt *o, IROp *op)
+{
+    TesseraBinop bop = op->sub;
+    unsigned w = op->width;
+    uint64_t m = width_mask(w);
+
+    if (is_const(op->v[1]) && is_const(op->v[2])) {
+        to_movi(o, op, ir_eval_binop(bop, w, cval(o, op->v[1]),
+                                     cval(o, op->v[2])));
+        return;
+    }
+    /* Constants go second: backends have register-immediate forms. */
+    if (is_const(op->v[1]) && commutative(bop)) {
+        TesseraVal t = op->v[1];
+        op->v[1] = op->v[2];
+        op->v[2] = t;
+    }
+    if (op->v[1] == op->v[2] &&
+        (bop == TESSERA_SUB || bop == TESSERA_XOR)) {
+        to_movi(o, op, 0);
+        return;
+    }
+    if (!is_const(op->v[2]))
+        return;
+    uint64_t c = cval(o, op->v[2]) & m;
+    unsigned shift_mask = w == TESSERA_I64 ? 63 : 31;
+    switch (bop) {
+    case TESSERA_ADD:
+    case TESSERA_SUB:
+    case TESSERA_OR:
+    case TESSERA_XOR:
+        if (c == 0)
+            to_mov(op, op->v[1]);
+        else if (bop == TESSERA_OR && c == m)
+            to_movi(o, op, m);
+        break;
+    case TESSERA_SHL:
+    case TESSERA_SHR:
+    case TESSERA_SAR:
+    case TESSERA_ROTL:
+    case TESSERA_ROTR:
+        if ((c & shift_mask) == 0)
+            to_mov(op, op->v[1]);
+        break;
+    case TESSERA_MUL:
+        if (c == 1)
+            to_mov(op, op->v[1]);
+        else if (c == 0)
+            to_movi(o, op, 0);
+        break;
+    case TESSERA_DIV:
+    case TESSERA_DIVU:
+        if (c == 1)
+            to_mov(op, op->v[1]);
+        break;
+    case TESSERA_AND:
+        if (c == 0)
+            to_movi(o, op, 0);
+        else if (c == m)
+            to_mov(op, op->v[1]);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Puts a constant first operand of a comparison second. */
+static void canon_cmp(IROp *op)
+{
+    if (is_const(op->v[1]) && !is_const(op->v[2])) {
+        TesseraVal t = op->v[1];
+        op->v[1] = op->v[2];
+        op->v[2] = t;
+        op->sub = (uint8_t)ir_cond_swap(op->sub);
+    }
+}
+
+/* -1 unknown, else whether (a cond b) holds. */
+static int known_cond(Opt *o, const IROp *op)
+{
+    TesseraCond c = op->sub;
+    if (is_const(op->v[1]) && is_const(op->v[2]))
+        return ir_eval_cond(c, op->width, cval(o, op->v[1]),
+                            cval(o, op->v[2]));
+    if (op->v[1] == op->v[2]) {
+        switch (c) {
+        case TESSERA_EQ: case TESSERA_GE: case TESSERA_LE:
+        case TESSERA_GEU: case TESSERA_LEU:
+            return 1;
+        default:
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Records what dst holds after op (which writes it). */
+static void after_write(Opt *o, IROp *op)
+{
+    TesseraVal dst = op->v[0];
+    clobber(o, dst);
+    if (op->opc != IR_MOV || !is_temp(dst))
+        return;
+    TesseraVal src = op->v[1];
+    if (is_const(src)) {
+        if (op->width == TESSERA_I32) {
+            src = ir_const(o->b, ir_zext32(cval(o, src)));
+            op->v[1] = src;
+            op->width = TESSERA_I64;
+        }
+        set_fact(o, dst, FACT_CONST, src);
+    } else if (op->width == TESSERA_I64 && src != dst) {
+        set_fact(o, dst, FACT_COPY, src);
+    }
+}
+
+static void drop_branch(Opt *o, IROp *op)
+{
+    if (op->opc == IR_BRCOND || op->opc == IR_BR)
+        o->refs[op->imm]--;
+    op->opc = IR_NOP;
+}
+
+static void forward(Opt *o)
+{
+    TesseraIR *b = o->b;
+    bool reachable = true;
+
+    for (unsigned i = 0; i < b->nops; i++) {
+        IROp *op = &b->ops[i];
+        if (op->opc == IR_LABEL) {
+            if (o->refs[op->imm] == 0) {
+                /* Nobody branches here any more: fall through or dead. */
+                op->opc = IR_NOP;
+                continue;
+            }
+            o->gen++;
+            o->ncopies = 0;
+            reachable = true;
+            continue;
+        }
+        if (!reachable) {
+            if (op->opc != IR_INSN_START)
+                drop_branch(o, op);
+            continue;
+        }
+        /* Sources: v[1..4] always; v[0] for stores and calls' args. */
+        for (int k = 1; k < 5; k++)
+            op->v[k] = subst(o, op->v[k]);
+
+        switch ((IROpc)op->opc) {
+        case IR_MOV:
+            if (op->v[0] == op->v[1] && op->width == TESSERA_I64) {
+                op->opc = IR_NOP;
+                break;
+            }
+            after_write(o, op);
+            break;
+        case IR_BINOP:
+            fold_binop(o, op);
+            after_write(o, op);
+            break;
+        case IR_UNOP:
+            if (is_const(op->v[1]))
+                to_movi(o, op, ir_eval_unop(op->sub, op->width,
+                                            cval(o, op->v[1])));
+            after_write(o, op);
+            break;
+        case IR_SETCOND: {
+            canon_cmp(op);
+            int k = known_cond(o, op);
+            if (k >= 0)
+                to_movi(o, op, (uint64_t)k);
+            after_write(o, op);
+            break;
+        }
+        case IR_SELECT: {
+            canon_cmp(op);
+            int k = known_cond(o, op);
+            if (k >= 0)
+                to_mov(op, k ? op->v[3] : op->v[4]);
+            else if (op->v[3] == op->v[4])
+                to_mov(op, op->v[3]);
+            after_write(o, op);
+            break;
+        }
+        case IR_LOAD:
+            kill_copies(o, TESSERA_IR_NONE, true);
+            after_write(o, op);
+            break;
+        case IR_STORE:
+            op->v[0] = subst(o, op->v[0]);
+            kill_copies(o, TESSERA_IR_NONE, true);
+            break;
+        case IR_CALL:
+            if (!(op->aux2 & TESSERA_HELPER_PURE))
+                kill_copies(o, TESSERA_IR_NONE, true);
+            if (op->v[0] != TESSERA_IR_NONE)
+                clobber(o, op->v[0]);
+            break;
+        case IR_BRCOND: {
+            canon_cmp(op);
+            int k = known_cond(o, op);
+            if (k == 0) {
+                drop_branch(o, op);
+            } else if (k == 1) {
+                op->opc = IR_BR;
+                reachable = false;
+            }
+            break;
+        }
+        case IR_BR:
+        case IR_GOTO:
+        case IR_GOTO_DYN:
+        case IR_EXIT_LOOP:
+            reachable = false;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static bool removable(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_MOV:
+    case IR_BINOP:
+    case IR_UNOP:
+    case IR_SETCOND:
+    case IR_SELECT:
+        return true;
+    case IR_CALL:
+        return (op->aux2 & TESSERA_HELPER_PURE) != 0;
+    default:
+        return false;
+    }
+}
+
+/* Backward liveness of temps; dead results of removable ops go. */
+static void backward(Opt *o)
+{
+    TesseraIR *b = o->b;
+    unsigned words = (b->ntemps + 63) / 64;
+    uint64_t *live = g_new0(uint64_t, words);
+    uint64_t *at_label = g_new0(uint64_t, (size_t)words * (b->nlabels + 1));
+
+#define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
+#define USE(v)                                                          \
+    do {                                                                \
+        if (is_temp(v))                                                 \
+            live[IR_VAL_INDEX(v) / 64] |= 1ull << (IR_VAL_INDEX(v) % 64); \
+    } while (0)
+
+    for (unsigned i = b->nops; i-- > 0;) {
+        IROp *op = &b->ops[i];
+        switch ((IROpc)op->opc) {
+        case IR_NOP:
+        case IR_INSN_START:
+        case IR_ADD_CYCLES:
+            continue;
+        case IR_LABEL:
+            memcpy(&at_label[op->imm * words], live, words * 8);
+            continue;
+        case IR_GOTO:
+        case IR_EXIT_LOOP:
+            memset(live, 0, words * 8);
+            continue;
+        case IR_GOTO_DYN:
+            memset(live, 0, words * 8);
+            USE(op->v[1]);
+            continue;
+        case IR_BR:
+            memcpy(live, &at_label[op->imm * words], words * 8);
+            continue;
+        case IR_BRCOND:
+            for (unsigned k = 0; k < words; k++)
+                live[k] |= at_label[op->imm * words + k];
+            USE(op->v[1]);
+            USE(op->v[2]);
+            continue;
+        case IR_STORE:
+            USE(op->v[0]);
+            USE(op->v[1]);
+            continue;
+        default:
+            break;
+        }
+        /* Ops that define v[0]. */
+        TesseraVal dst = op->v[0];
+        if (is_temp(dst)) {
+            uint32_t t = IR_VAL_INDEX(dst);
+            if (!LIVE(live, t) && removable(op)) {
+                op->opc = IR_NOP;
+                continue;
+            }
+            live[t / 64] &= ~(1ull << (t % 64));
+        } else if (dst == TESSERA_IR_NONE && op->opc == IR_CALL &&
+                   removable(op)) {
+            op->opc = IR_NOP;
+            continue;
+        }
+        for (int k = 1; k < 5; k++)
+            USE(op->v[k]);
+    }
+#undef LIVE
+#undef USE
+    g_free(live);
+    g_free(at_label);
+}
+
+static void compact(TesseraIR *b)
+{
+    unsigned j = 0;
+    for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc != IR_NOP)
+            b->ops[j++] = b->ops[i];
+    b->nops = j;
+}
+
+void ir_optimize(TesseraIR *b)
+{
+    Opt o = {.b = b, .gen = 1};
+
+    o.facts = g_new0(Fact, b->ntemps + 1);
+    o.copies = g_new(uint32_t, b->ntemps + 1);
+    o.refs = g_new0(uint32_t, b->nlabels + 1);
+    for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc == IR_BRCOND || b->ops[i].opc == IR_BR)
+            o.refs[b->ops[i].imm]++;
+
+    forward(&o);
+    backward(&o);
+    compact(b);
+
+    g_free(o.facts);
+    g_free(o.copies);
+    g_free(o.refs);
+}

@@ -1,1 +1,613 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The IR builder: the tessera_ir_* calls an arch frontend makes while it
+ * translates one block. Ops go into one reused array; nothing is checked on
+ * the hot paths of the builder beyond what would corrupt the core, and
+ * ir_validate() checks the block's shape once at the end.
+ */
+#include <glib.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "kernel/bus.h"
+#include "kernel/cpu-internal.h"
+#include "kernel/ir-internal.h"
+#include "kernel/log.h"
+
+static TesseraIR builder;
+
+static void ir_fail(TesseraIR *b, const char *msg)
+{
+    if (!b->error) {
+        b->error = true;
+        b->error_msg = msg;
+    }
+}
+
+TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint32_t flags, unsigned code_mmu)
+{
+    TesseraIR *b = &builder;
+
+    b->cpu = cpu;
+    b->arch = cpu ? cpu->arch : NULL;
+    b->pc = pc;
+    b->flags = flags;
+    b->code_mmu = code_mmu;
+    /* Spans must sit inside one arch page and inside one code page. */
+    b->unit_bits = TC_PAGE_BITS;
+    if (cpu && cpu->page_bits < b->unit_bits)
+        b->unit_bits = cpu->page_bits;
+    b->nops = 0;
+    b->nconsts = 0;
+    b->ntemps = 0;
+    b->nlabels = 0;
+    b->ninsns = 0;
+    b->insn0_size = 0;
+    b->cur_insn = -1;
+    b->error = false;
+    b->error_msg = NULL;
+    b->nspans = 0;
+    b->bytes_hi = 0;
+    /* Handle 0 of each table is unused so that no value is TESSERA_IR_NONE. */
+    ir_const(b, 0);
+    b->ntemps = 1;
+    return b;
+}
+
+IROp *ir_emit(TesseraIR *b, IROpc opc)
+{
+    if (b->nops == b->ops_cap) {
+        b->ops_cap = b->ops_cap ? b->ops_cap * 2 : 256;
+        b->ops = g_renew(IROp, b->ops, b->ops_cap);
+    }
+    IROp *op = &b->ops[b->nops++];
+    memset(op, 0, sizeof(*op));
+    op->opc = (uint8_t)opc;
+    op->insn = b->cur_insn < 0 ? 0 : (uint32_t)b->cur_insn;
+    return op;
+}
+
+TesseraVal ir_const(TesseraIR *b, uint64_t value)
+{
+    if (b->nconsts == b->consts_cap) {
+        b->consts_cap = b->consts_cap ? b->consts_cap * 2 : 256;
+        b->consts = g_renew(uint64_t, b->consts, b->consts_cap);
+    }
+    b->consts[b->nconsts] = value;
+    return ir_make_val(IR_VK_CONST, b->nconsts++);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values                                                                  */
+
+TesseraVal tessera_ir_temp(TesseraIR *b)
+{
+    if (b->ntemps >= (1u << IR_VAL_SHIFT) - 1) {
+        ir_fail(b, "too many temporaries");
+        return ir_make_val(IR_VK_TEMP, 1);
+    }
+    return ir_make_val(IR_VK_TEMP, b->ntemps++);
+}
+
+TesseraVal tessera_ir_global(TesseraIR *b, size_t offset)
+{
+    if (b->arch && (offset + 8 > b->arch->env_size || (offset & 7))) {
+        ir_fail(b, "global outside env or not 8-byte aligned");
+        offset = 0;
+    }
+    return ir_make_val(IR_VK_GLOBAL, (uint32_t)offset);
+}
+
+TesseraVal tessera_ir_const(TesseraIR *b, uint64_t value)
+{
+    return ir_const(b, value);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Instructions                                                            */
+
+void tessera_ir_insn_start(TesseraIR *b, uint64_t pc, unsigned size,
+                           unsigned cycles)
+{
+    b->cur_insn = (int)b->ninsns++;
+    if (b->cur_insn == 0)
+        b->insn0_size = size;
+    IROp *op = ir_emit(b, IR_INSN_START);
+    op->imm = pc;
+    op->aux = (uint8_t)(size > 255 ? 255 : size);
+    op->aux2 = (uint16_t)(cycles > 65535 ? 65535 : cycles);
+    /* Instrumentation tools will hook here: per-instruction callbacks
+     * and counters are ops inserted right after the insn_start. */
+}
+
+void tessera_ir_add_cycles(TesseraIR *b, unsigned cycles)
+{
+    if (cycles)
+        ir_emit(b, IR_ADD_CYCLES)->imm = cycles;
+}
+
+static bool is_dst(TesseraVal v)
+{
+    IRValKind k = ir_val_kind(v);
+    return k == IR_VK_TEMP || k == IR_VK_GLOBAL;
+}
+
+static bool is_src(TesseraVal v)
+{
+    return ir_val_kind(v) != IR_VK_NONE;
+}
+
+void tessera_ir_mov(TesseraIR *b, TesseraWidth w, TesseraVal dst,
+                    TesseraVal src)
+{
+    if (!is_dst(dst) || !is_src(src))
+        ir_fail(b, "mov: bad operand");
+    IROp *op = ir_emit(b, IR_MOV);
+    op->width = (uint8_t)w;
+    op->v[0] = dst;
+    op->v[1] = src;
+}
+
+void tessera_ir_binop(TesseraIR *b, TesseraBinop o, TesseraWidth w,
+                      TesseraVal dst, TesseraVal a, TesseraVal b2)
+{
+    if (!is_dst(dst) || !is_src(a) || !is_src(b2) || o > TESSERA_ROTR)
+        ir_fail(b, "binop: bad operand");
+    IROp *op = ir_emit(b, IR_BINOP);
+    op->sub = (uint8_t)o;
+    op->width = (uint8_t)w;
+    op->v[0] = dst;
+    op->v[1] = a;
+    op->v[2] = b2;
+}
+
+void tessera_ir_unop(TesseraIR *b, TesseraUnop o, TesseraWidth w,
+                     TesseraVal dst, TesseraVal a)
+{
+    if (!is_dst(dst) || !is_src(a) || o > TESSERA_EXT32U ||
+        (w == TESSERA_I32 && o >= TESSERA_EXT32S))
+        ir_fail(b, "unop: bad operand");
+    IROp *op = ir_emit(b, IR_UNOP);
+    op->sub = (uint8_t)o;
+    op->width = (uint8_t)w;
+    op->v[0] = dst;
+    op->v[1] = a;
+}
+
+void tessera_ir_setcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
+                        TesseraVal dst, TesseraVal a, TesseraVal b2)
+{
+    if (!is_dst(dst) || !is_src(a) || !is_src(b2) || c > TESSERA_GTU)
+        ir_fail(b, "setcond: bad operand");
+    IROp *op = ir_emit(b, IR_SETCOND);
+    op->sub = (uint8_t)c;
+    op->width = (uint8_t)w;
+    op->v[0] = dst;
+    op->v[1] = a;
+    op->v[2] = b2;
+}
+
+void tessera_ir_select(TesseraIR *b, TesseraCond c, TesseraWidth w,
+                       TesseraVal dst, TesseraVal a, TesseraVal b2,
+                       TesseraVal t, TesseraVal f)
+{
+    if (!is_dst(dst) || !is_src(a) || !is_src(b2) || !is_src(t) ||
+        !is_src(f) || c > TESSERA_GTU)
+        ir_fail(b, "select: bad operand");
+    IROp *op = ir_emit(b, IR_SELECT);
+    op->sub = (uint8_t)c;
+    op->width = (uint8_t)w;
+    op->v[0] = dst;
+    op->v[1] = a;
+    op->v[2] = b2;
+    op->v[3] = t;
+    op->v[4] = f;
+}
+
+static bool memop_ok(TesseraIR *b, unsigned memop, unsigned mmu_idx)
+{
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    if (size != 1 && size != 2 && size != 4 && size != 8)
+        return false;
+    if (memop & ~(unsigned)(TESSERA_MO_SIZE_MASK | TESSERA_MO_SIGN |
+                            TESSERA_MO_ALIGN))
+        return false;
+    if (b->arch && mmu_idx >= b->arch->nb_mmu_modes)
+        return false;
+    return mmu_idx < CPU_MAX_MMU_MODES;
+}
+
+void tessera_ir_load(TesseraIR *b, TesseraVal dst, TesseraVal addr,
+                     int64_t offset, unsigned memop, unsigned mmu_idx)
+{
+    if (!is_dst(dst) || !is_src(addr) || !memop_ok(b, memop, mmu_idx)) {
+        ir_fail(b, "load: bad operand, memop or mmu index");
+        mmu_idx = 0;
+    }
+    /* A sign flag on a 64-bit load means nothing. */
+    if ((memop & TESSERA_MO_SIZE_MASK) == 8)
+        memop &= ~(unsigned)TESSERA_MO_SIGN;
+    IROp *op = ir_emit(b, IR_LOAD);
+    op->v[0] = dst;
+    op->v[1] = addr;
+    op->imm = (uint64_t)offset;
+    op->memop = (uint8_t)memop;
+    op->mmu = (uint8_t)mmu_idx;
+}
+
+void tessera_ir_store(TesseraIR *b, TesseraVal val, TesseraVal addr,
+                      int64_t offset, unsigned memop, unsigned mmu_idx)
+{
+    if (!is_src(val) || !is_src(addr) || !memop_ok(b, memop, mmu_idx)) {
+        ir_fail(b, "store: bad operand, memop or mmu index");
+        mmu_idx = 0;
+    }
+    IROp *op = ir_emit(b, IR_STORE);
+    op->v[0] = val;
+    op->v[1] = addr;
+    op->imm = (uint64_t)offset;
+    op->memop = (uint8_t)(memop & ~(unsigned)TESSERA_MO_SIGN);
+    op->mmu = (uint8_t)mmu_idx;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Control flow                                                            */
+
+TesseraLabel tessera_ir_label_new(TesseraIR *b)
+{
+    return ++b->nlabels; /* 0 is never a label */
+}
+
+void tessera_ir_label_set(TesseraIR *b, TesseraLabel l)
+{
+    if (l == 0 || l > b->nlabels)
+        ir_fail(b, "label_set: unknown label");
+    ir_emit(b, IR_LABEL)->imm = l;
+}
+
+void tessera_ir_brcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
+                       TesseraVal a, TesseraVal b2, TesseraLabel l)
+{
+    if (!is_src(a) || !is_src(b2) || c > TESSERA_GTU || l == 0 ||
+        l > b->nlabels)
+        ir_fail(b, "brcond: bad operand or label");
+    IROp *op = ir_emit(b, IR_BRCOND);
+    op->sub = (uint8_t)c;
+    op->width = (uint8_t)w;
+    op->v[1] = a;
+    op->v[2] = b2;
+    op->imm = l;
+}
+
+void tessera_ir_call(TesseraIR *b, TesseraHelper fn, unsigned flags,
+                     TesseraVal dst, unsigned nargs, const TesseraVal *args)
+{
+    if (!fn || nargs > 4 || (dst != TESSERA_IR_NONE && !is_dst(dst)))
+        ir_fail(b, "call: bad helper, destination or argument count");
+    if (nargs > 4)
+        nargs = 4;
+    IROp *op = ir_emit(b, IR_CALL);
+    op->v[0] = dst;
+    for (unsigned i = 0; i < nargs; i++) {
+        if (!is_src(args[i]))
+            ir_fail(b, "call: bad argument");
+        op->v[1 + i] = args[i];
+    }
+    op->aux = (uint8_t)nargs;
+    op->aux2 = (uint16_t)flags;
+    op->imm = (uint64_t)(uintptr_t)fn;
+}
+
+void tessera_ir_goto(TesseraIR *b, uint64_t pc)
+{
+    ir_emit(b, IR_GOTO)->imm = pc;
+}
+
+void tessera_ir_goto_dyn(TesseraIR *b, TesseraVal pc)
+{
+    if (!is_src(pc))
+        ir_fail(b, "goto_dyn: bad operand");
+    ir_emit(b, IR_GOTO_DYN)->v[1] = pc;
+}
+
+void tessera_ir_exit_loop(TesseraIR *b, uint64_t pc)
+{
+    ir_emit(b, IR_EXIT_LOOP)->imm = pc;
+}
+
+bool tessera_ir_block_full(TesseraIR *b)
+{
+    return b->ninsns >= IR_MAX_INSNS || b->nops >= IR_MAX_OPS - 256 ||
+           b->ntemps >= IR_MAX_TEMPS - 64;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Code fetch                                                              */
+
+/* The span holding vaddr's unit, adding it if there is room. */
+static TesseraFault find_span(TesseraIR *b, uint64_t vaddr, IRSpan **out)
+{
+    uint64_t usize = 1ull << b->unit_bits;
+    uint64_t vunit = vaddr & ~(usize - 1);
+
+    for (unsigned i = 0; i < b->nspans; i++) {
+        if (b->spans[i].vunit == vunit) {
+            *out = &b->spans[i];
+            return TESSERA_FAULT_NONE;
+        }
+    }
+    if (b->nspans == IR_MAX_SPANS) {
+        *out = NULL;
+        return TESSERA_FAULT_NONE;
+    }
+
+    uint64_t phys;
+    TesseraFault f = b->cpu ? cpu_translate_code(b->cpu, vunit, &phys)
+                            : TESSERA_FAULT_NONE;
+    if (!b->cpu)
+        phys = vunit;
+    if (f != TESSERA_FAULT_NONE)
+        return f;
+    /* Code must be in RAM or ROM, the whole unit in one region. */
+    Region *r = bus_lookup(phys);
+    if (!r || (r->kind != REGION_RAM && r->kind != REGION_ROM) ||
+        phys - r->base + usize > r->size)
+        return TESSERA_FAULT_ACCESS;
+
+    IRSpan *s = &b->spans[b->nspans++];
+    s->vunit = vunit;
+    s->punit = phys;
+    s->host = r->host + (phys - r->base);
+    s->lo = UINT32_MAX;
+    s->hi = 0;
+    *out = s;
+    return TESSERA_FAULT_NONE;
+}
+
+bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
+{
+    uint8_t *out = buf;
+    uint64_t usize = 1ull << b->unit_bits;
+
+    if (len == 0 || len > 8) {
+        ir_fail(b, "fetch: length must be 1..8");
+        return false;
+    }
+    while (len > 0) {
+        IRSpan *s;
+        TesseraFault f = find_span(b, pc, &s);
+        if (f != TESSERA_FAULT_NONE || !s) {
+            /* Only the block's first instruction reports the fault; later
+             * ones end the block and fault when they run first. */
+            bool first = b->ninsns == 0 ||
+                         (b->ninsns == 1 && pc - b->pc < b->insn0_size);
+            if (first && f != TESSERA_FAULT_NONE && b->cpu)
+                cpu_fault(b->cpu, pc, TESSERA_ACCESS_EXEC, f);
+            if (first)
+                ir_fail(b, "fetch: first instruction cannot be fetched");
+            return false;
+        }
+        uint32_t off = (uint32_t)(pc - s->vunit);
+        unsigned n = (unsigned)MIN((uint64_t)len, usize - off);
+        memcpy(out, s->host + off, n);
+        if (off < s->lo)
+            s->lo = off;
+        if (off + n > s->hi)
+            s->hi = off + n;
+        uint64_t boff = pc - b->pc;
+        if (boff + n <= sizeof(b->bytes)) {
+            memcpy(b->bytes + boff, out, n);
+            if (boff + n > b->bytes_hi)
+                b->bytes_hi = (uint32_t)(boff + n);
+        }
+        out += n;
+        pc += n;
+        len -= n;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Checks and listings                                                     */
+
+bool ir_validate(TesseraIR *b)
+{
+    if (b->error)
+        return false;
+    if (b->ninsns == 0) {
+        ir_fail(b, "block has no instruction");
+        return false;
+    }
+    /* Labels placed once, after their branches; every path ends in an
+     * exit; nothing after an exit but a label. */
+    uint8_t *state = g_malloc0(b->nlabels + 1); /* 1 used, 2 placed */
+    bool open = true; /* the current point is reachable by falling in */
+    for (unsigned i = 0; i < b->nops && !b->error; i++) {
+        IROp *op = &b->ops[i];
+        switch (op->opc) {
+        case IR_LABEL:
+            if (state[op->imm] & 2)
+                ir_fail(b, "label placed twice");
+            state[op->imm] |= 2;
+            open = true;
+            break;
+        case IR_BRCOND:
+        case IR_BR:
+            if (state[op->imm] & 2)
+                ir_fail(b, "backward branch");
+            state[op->imm] |= 1;
+            break;
+        case IR_GOTO:
+        case IR_GOTO_DYN:
+        case IR_EXIT_LOOP:
+            if (!open)
+                ir_fail(b, "exit after exit without a label");
+            open = false;
+            break;
+        case IR_INSN_START:
+            break;
+        default:
+            if (!open)
+                ir_fail(b, "operation after an exit without a label");
+            break;
+        }
+    }
+    if (open)
+        ir_fail(b, "block does not end with an exit");
+    for (unsigned l = 1; l <= b->nlabels && !b->error; l++)
+        if (state[l] == 1)
+            ir_fail(b, "branch to a label that is never placed");
+    g_free(state);
+    return !b->error;
+}
+
+static const char *const binop_names[] = {
+    "add", "sub", "mul", "mulh", "mulhu", "mulhsu", "div", "divu", "rem",
+    "remu", "and", "or", "xor", "shl", "shr", "sar", "rotl", "rotr",
+};
+static const char *const unop_names[] = {
+    "neg", "not", "ext8s", "ext8u", "ext16s", "ext16u", "ext32s", "ext32u",
+};
+static const char *const cond_names[] = {
+    "eq", "ne", "lt", "ge", "le", "gt", "ltu", "geu", "leu", "gtu",
+};
+
+static const char *val_str(const TesseraIR *b, TesseraVal v, char *buf,
+                           size_t len)
+{
+    uint32_t i = IR_VAL_INDEX(v);
+    switch (ir_val_kind(v)) {
+    case IR_VK_NONE:
+        snprintf(buf, len, "-");
+        break;
+    case IR_VK_TEMP:
+        snprintf(buf, len, "t%u", i);
+        break;
+    case IR_VK_CONST:
+        snprintf(buf, len, "$0x%" PRIx64, b->consts[i]);
+        break;
+    case IR_VK_GLOBAL: {
+        const TesseraRegInfo *r = b->arch ? b->arch->regs : NULL;
+        for (; r && r->name; r++) {
+            if (r->offset == i && r->size == 8) {
+                snprintf(buf, len, "%s", r->name);
+                return buf;
+            }
+        }
+        snprintf(buf, len, "env+0x%x", i);
+        break;
+    }
+    }
+    return buf;
+}
+
+void ir_dump(const TesseraIR *b, FILE *f, const char *title)
+{
+    char s[5][48];
+    const char *w;
+
+    fprintf(f, "%s: 0x%" PRIx64 " flags 0x%x\n", title, b->pc, b->flags);
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        for (int k = 0; k < 5; k++)
+            val_str(b, op->v[k], s[k], sizeof(s[k]));
+        w = op->width == TESSERA_I64 ? "i64" : "i32";
+        switch ((IROpc)op->opc) {
+        case IR_NOP:
+            break;
+        case IR_INSN_START:
+            fprintf(f, " ---- 0x%" PRIx64 " (insn %u, %u bytes, %u cycles)\n",
+                    op->imm, op->insn, op->aux, op->aux2);
+            break;
+        case IR_ADD_CYCLES:
+            fprintf(f, " add_cycles %" PRIu64 "\n", op->imm);
+            break;
+        case IR_MOV:
+            fprintf(f, " mov_%s %s, %s\n", w, s[0], s[1]);
+            break;
+        case IR_BINOP:
+            fprintf(f, " %s_%s %s, %s, %s\n", binop_names[op->sub], w, s[0],
+                    s[1], s[2]);
+            break;
+        case IR_UNOP:
+            fprintf(f, " %s_%s %s, %s\n", unop_names[op->sub], w, s[0], s[1]);
+            break;
+        case IR_SETCOND:
+            fprintf(f, " setcond_%s %s, %s, %s, %s\n", w, s[0], s[1], s[2],
+                    cond_names[op->sub]);
+            break;
+        case IR_SELECT:
+            fprintf(f, " select_%s %s, %s, %s, %s, %s, %s\n", w, s[0], s[1],
+                    s[2], cond_names[op->sub], s[3], s[4]);
+            break;
+        case IR_LOAD:
+            fprintf(f, " ld%s%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+                    op->memop & TESSERA_MO_SIGN ? "s" : "u",
+                    (op->memop & TESSERA_MO_SIZE_MASK) * 8,
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    (int64_t)op->imm, op->mmu);
+            break;
+        case IR_STORE:
+            fprintf(f, " st%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+                    (op->memop & TESSERA_MO_SIZE_MASK) * 8,
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    (int64_t)op->imm, op->mmu);
+            break;
+        case IR_LABEL:
+            fprintf(f, " L%" PRIu64 ":\n", op->imm);
+            break;
+        case IR_BRCOND:
+            fprintf(f, " brcond_%s %s, %s, %s, L%" PRIu64 "\n", w, s[1], s[2],
+                    cond_names[op->sub], op->imm);
+            break;
+        case IR_BR:
+            fprintf(f, " br L%" PRIu64 "\n", op->imm);
+            break;
+        case IR_CALL:
+            fprintf(f, " call %p%s, %s", (void *)(uintptr_t)op->imm,
+                    op->aux2 & TESSERA_HELPER_PURE ? " pure" : "", s[0]);
+            for (unsigned k = 0; k < op->aux; k++)
+                fprintf(f, ", %s", s[1 + k]);
+            fputc('\n', f);
+            break;
+        case IR_GOTO:
+            fprintf(f, " goto 0x%" PRIx64 "\n", op->imm);
+            break;
+        case IR_GOTO_DYN:
+            fprintf(f, " goto_dyn %s\n", s[1]);
+            break;
+        case IR_EXIT_LOOP:
+            fprintf(f, " exit_loop 0x%" PRIx64 "\n", op->imm);
+            break;
+        case IR_NB_OPC:
+            break;
+        }
+    }
+    fputc('\n', f);
+}
+
+void ir_dump_asm(const TesseraIR *b, FILE *f)
+{
+    fprintf(f, "IN:\n");
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc != IR_INSN_START)
+            continue;
+        uint64_t pc = op->imm, off = pc - b->pc;
+        unsigned size = op->aux;
+        char text[128] = "";
+        bool have = off + size <= b->bytes_hi && size > 0;
+
+        if (have && b->arch && b->arch->disas &&
+            b->arch->disas(pc, b->bytes + off, size, b->flags, text,
+                           sizeof(text)) > 0) {
+            fprintf(f, "0x%08" PRIx64 ":  %s\n", pc, text);
+            continue;
+        }
+        fprintf(f, "0x%08" PRIx64 ":  .byte", pc);
+        for (unsigned k = 0; have && k < size; k++)
+            fprintf(f, "%s0x%02x", k ? "," : " ", b->bytes[off + k]);
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+}

@@ -212,10 +212,11 @@ int tessera_register_board(const TesseraBoardClass *cls)
     return do_register(reg_board, "board logic", cls->name, cls);
 }
 
-static const void *find(GHashTable *table, const char *what, const char *name,
-                        const char *requester)
+static const void *find(GHashTable **tablep, const char *what,
+                        const char *name, const char *requester)
 {
     init_catalog();
+    GHashTable *table = *tablep;
     Registered *r = g_hash_table_lookup(table, name);
     if (r)
         return r->cls;
@@ -242,19 +243,19 @@ static const void *find(GHashTable *table, const char *what, const char *name,
 const TesseraArchClass *plugin_find_arch(const char *name,
                                          const char *requester)
 {
-    return find(reg_arch, "arch", name, requester);
+    return find(&reg_arch, "arch", name, requester);
 }
 
 const TesseraDeviceClass *plugin_find_device(const char *name,
                                              const char *requester)
 {
-    return find(reg_device, "device type", name, requester);
+    return find(&reg_device, "device type", name, requester);
 }
 
 const TesseraBoardClass *plugin_find_board(const char *name,
                                            const char *requester)
 {
-    return find(reg_board, "board logic", name, requester);
+    return find(&reg_board, "board logic", name, requester);
 }
 
 static Registered *reg_of(const void *cls)

@@ -1,1 +1,522 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The translation cache: translated blocks in one arena of the -tb-size
+ * budget, found by (physical PC, virtual PC, mode, arch) through a chained
+ * hash table, and listed per physical code page so that a write to guest
+ * code finds the blocks to drop. When the arena is full everything is
+ * flushed at once; blocks are never freed one by one, which is what makes
+ * it safe to finish running a block that a store just invalidated.
+ *
+ * Each code page keeps a 64-bit mask of the granules (page / 64) that hold
+ * translated code. Stores to such a page test the mask inline; only a store
+ * into a marked granule comes here to compare byte ranges.
+ */
+#include <glib.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kernel/cpu-internal.h"
+#include "kernel/log.h"
+
+typedef struct CodePage {
+    uint64_t mask;
+    TB *first; /* linked through TB.page_next[] */
+} CodePage;
+
+static struct {
+    bool ready;
+    uint8_t *arena;
+    size_t size, used;
+    TB **buckets;
+    unsigned bucket_bits;
+    unsigned count;
+    GHashTable *pages; /* page number -> CodePage */
+    uint64_t generation;
+    uint64_t flushes;
+    uint64_t translated;
+} T;
+
+static TB dummy_tb = {.pc = UINT64_MAX, .mode = TB_MODE_DEAD};
+
+TB *tcache_dummy_tb(void)
+{
+    return &dummy_tb;
+}
+
+uint64_t tcache_generation(void)
+{
+    return T.generation;
+}
+
+uint64_t tcache_blocks_translated(void)
+{
+    return T.translated;
+}
+
+uint64_t tcache_flush_count(void)
+{
+    return T.flushes;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Setup                                                                   */
+
+#define TC_MIN_BUDGET (1u << 20)
+#define TC_DEFAULT_MIN (32ull << 20)
+#define TC_DEFAULT_MAX (1ull << 30)
+
+static size_t default_budget(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES);
+    long psize = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && psize > 0 ? (uint64_t)pages * psize : 0;
+    uint64_t b = ram / 16;
+    if (b < TC_DEFAULT_MIN)
+        b = TC_DEFAULT_MIN;
+    if (b > TC_DEFAULT_MAX)
+        b = TC_DEFAULT_MAX;
+    return (size_t)b;
+}
+
+static void free_page(gpointer p)
+{
+    g_free(p);
+}
+
+void tcache_init(size_t budget_bytes)
+{
+    size_t size = budget_bytes ? budget_bytes : default_budget();
+    if (size < TC_MIN_BUDGET)
+        size = TC_MIN_BUDGET;
+
+    if (T.ready) {
+        tcache_flush();
+        munmap(T.arena, T.size);
+    } else {
+        T.bucket_bits = 12;
+        T.buckets = g_new0(TB *, 1u << T.bucket_bits);
+        T.pages = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                        free_page);
+    }
+    /* Reserved, not committed: pages appear as blocks are written. */
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        tessera_error("cannot reserve %zu bytes for the translation cache",
+                      size);
+        abort();
+    }
+    T.arena = p;
+    T.size = size;
+    T.used = 0;
+    T.ready = true;
+}
+
+static void ensure_ready(void)
+{
+    if (!T.ready)
+        tcache_init(0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Hash table                                                              */
+
+static unsigned tb_hash(uint64_t phys, uint64_t pc, uint64_t mode)
+{
+    uint64_t h = phys * 0x9e3779b97f4a7c15ull;
+    h ^= (pc ^ (pc >> 29)) * 0xc2b2ae3d27d4eb4full;
+    h ^= mode * 0x165667b19e3779f9ull;
+    return (unsigned)(h >> (64 - T.bucket_bits));
+}
+
+static void hash_grow(void)
+{
+    unsigned old_n = 1u << T.bucket_bits;
+    TB **old = T.buckets;
+
+    T.bucket_bits++;
+    T.buckets = g_new0(TB *, 1u << T.bucket_bits);
+    for (unsigned i = 0; i < old_n; i++) {
+        for (TB *tb = old[i], *next; tb; tb = next) {
+            next = tb->hash_next;
+            unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+            tb->hash_next = T.buckets[h];
+            T.buckets[h] = tb;
+        }
+    }
+    g_free(old);
+}
+
+static void hash_insert(TB *tb)
+{
+    if (T.count >= (1u << T.bucket_bits))
+        hash_grow();
+    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+    tb->hash_next = T.buckets[h];
+    T.buckets[h] = tb;
+    T.count++;
+}
+
+static void hash_remove(TB *tb)
+{
+    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+    for (TB **p = &T.buckets[h]; *p; p = &(*p)->hash_next) {
+        if (*p == tb) {
+            *p = tb->hash_next;
+            T.count--;
+            return;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Code pages                                                              */
+
+static CodePage *page_get(uint64_t page)
+{
+    return g_hash_table_lookup(T.pages, GSIZE_TO_POINTER(page));
+}
+
+const uint64_t *tcache_page_mask(uint64_t page)
+{
+    if (!T.ready)
+        return NULL;
+    CodePage *cp = page_get(page);
+    return cp ? &cp->mask : NULL;
+}
+
+/* Which of tb's pages is page (0 or 1). */
+static unsigned page_slot(const TB *tb, uint64_t page)
+{
+    return tb->npages > 1 && tb->pages[1].page == page ? 1 : 0;
+}
+
+static void page_recompute(CodePage *cp, uint64_t page)
+{
+    uint64_t m = 0;
+    for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)])
+        m |= tb->pages[page_slot(tb, page)].mask;
+    cp->mask = m;
+}
+
+static void page_link(TB *tb, unsigned k)
+{
+    uint64_t page = tb->pages[k].page;
+    CodePage *cp = page_get(page);
+    if (!cp) {
+        cp = g_new0(CodePage, 1);
+        g_hash_table_insert(T.pages, GSIZE_TO_POINTER(page), cp);
+        cpu_all_code_page_added(page);
+    }
+    tb->page_next[k] = cp->first;
+    cp->first = tb;
+    cp->mask |= tb->pages[k].mask;
+}
+
+static void page_unlink(TB *tb, unsigned k)
+{
+    uint64_t page = tb->pages[k].page;
+    CodePage *cp = page_get(page);
+    if (!cp)
+        return;
+    for (TB **p = &cp->first; *p; p = &(*p)->page_next[page_slot(*p, page)]) {
+        if (*p == tb) {
+            *p = tb->page_next[k];
+            break;
+        }
+    }
+    page_recompute(cp, page);
+}
+
+static uint64_t granule_mask(uint32_t lo, uint32_t hi)
+{
+    unsigned g0 = lo >> TC_GRANULE_BITS, g1 = (hi - 1) >> TC_GRANULE_BITS;
+    uint64_t upto = g1 == 63 ? UINT64_MAX : (2ull << g1) - 1;
+    return upto & ~((1ull << g0) - 1);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Invalidation                                                            */
+
+static void unchain_from_target(TBExit *x)
+{
+    TB *target = x->next;
+    for (TBExit **p = &target->in_list; *p; p = &(*p)->in_next) {
+        if (*p == x) {
+            *p = x->in_next;
+            break;
+        }
+    }
+    x->next = NULL;
+    x->in_next = NULL;
+}
+
+static void tb_invalidate(TB *tb)
+{
+    if (tb->mode == TB_MODE_DEAD)
+        return;
+    hash_remove(tb); /* needs the key intact */
+    tb->mode = TB_MODE_DEAD;
+    for (unsigned k = 0; k < tb->npages; k++)
+        page_unlink(tb, k);
+    for (TBExit *x = tb->in_list, *next; x; x = next) {
+        next = x->in_next;
+        x->next = NULL;
+        x->in_next = NULL;
+    }
+    tb->in_list = NULL;
+    for (unsigned i = 0; i < tb->nexits; i++)
+        if (tb->exits[i].next)
+            unchain_from_target(&tb->exits[i]);
+    cpu_all_tb_invalidated(tb);
+}
+
+/* Drops the blocks of page whose code overlaps [addr, addr + len). */
+static void invalidate_in_page(uint64_t page, uint64_t addr, uint64_t len)
+{
+    CodePage *cp = page_get(page);
+    TB *victims[64];
+    unsigned n;
+
+    if (!cp)
+        return;
+    uint64_t base = page << TC_PAGE_BITS;
+    uint64_t lo = addr > base ? addr - base : 0;
+    uint64_t hi = addr + len - base; /* may exceed the page: fine */
+    if (addr + len < addr || hi > TC_PAGE_SIZE)
+        hi = TC_PAGE_SIZE;
+    do {
+        n = 0;
+        for (TB *tb = cp->first; tb && n < 64;
+             tb = tb->page_next[page_slot(tb, page)]) {
+            const TBPage *tp = &tb->pages[page_slot(tb, page)];
+            if (tp->lo < hi && lo < tp->hi)
+                victims[n++] = tb;
+        }
+        for (unsigned i = 0; i < n; i++)
+            tb_invalidate(victims[i]);
+        cp = page_get(page); /* still there: pages live until a flush */
+    } while (n == 64);
+}
+
+void tcache_invalidate_phys(uint64_t addr, uint64_t len)
+{
+    if (!T.ready || len == 0 || g_hash_table_size(T.pages) == 0)
+        return;
+    uint64_t last_addr = addr + len - 1 < addr ? UINT64_MAX : addr + len - 1;
+    uint64_t first = addr >> TC_PAGE_BITS, last = last_addr >> TC_PAGE_BITS;
+
+    if (last - first >= g_hash_table_size(T.pages)) {
+        /* A large range: walk the code pages instead of the range. */
+        GArray *hits = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        GHashTableIter it;
+        gpointer key;
+        g_hash_table_iter_init(&it, T.pages);
+        while (g_hash_table_iter_next(&it, &key, NULL)) {
+            uint64_t p = GPOINTER_TO_SIZE(key);
+            if (p >= first && p <= last)
+                g_array_append_val(hits, p);
+        }
+        for (unsigned i = 0; i < hits->len; i++)
+            invalidate_in_page(g_array_index(hits, uint64_t, i), addr, len);
+        g_array_free(hits, TRUE);
+        return;
+    }
+    for (uint64_t p = first; p <= last; p++) {
+        invalidate_in_page(p, addr, len);
+        if (p == UINT64_MAX >> TC_PAGE_BITS)
+            break;
+    }
+}
+
+void tcache_flush(void)
+{
+    if (!T.ready)
+        return;
+    T.used = 0;
+    memset(T.buckets, 0, sizeof(TB *) << T.bucket_bits);
+    T.count = 0;
+    g_hash_table_remove_all(T.pages);
+    T.generation++;
+    T.flushes++;
+    cpu_all_tcache_flushed();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lookup and translation                                                  */
+
+static void *arena_alloc(size_t size)
+{
+    size = (size + 63) & ~(size_t)63;
+    if (T.used + size > T.size)
+        return NULL;
+    void *p = T.arena + T.used;
+    T.used += size;
+    return p;
+}
+
+/* The block's other virtual units still map where they did. */
+static bool spans_valid(Cpu *cpu, const TB *tb)
+{
+    for (unsigned i = 1; i < tb->nspans; i++) {
+        if ((tb->vunit[i] >> cpu->page_bits) ==
+            (tb->vunit[0] >> cpu->page_bits))
+            continue; /* same arch page as the checked one */
+        uint64_t phys;
+        if (cpu_translate_code(cpu, tb->vunit[i], &phys) != TESSERA_FAULT_NONE ||
+            phys != tb->punit[i])
+            return false;
+    }
+    return true;
+}
+
+static void log_translation(const TesseraIR *b, uint32_t mask,
+                            const char *title)
+{
+    FILE *f = log_stream();
+    if (mask == TESSERA_LOG_IN_ASM)
+        ir_dump_asm(b, f);
+    else
+        ir_dump(b, f, title);
+    fflush(f);
+}
+
+static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
+{
+    const TesseraArchClass *arch = cpu->arch;
+    TesseraIR *b = ir_begin(cpu, pc, cpu->tb_flags, cpu->code_mmu);
+
+    if (arch->translate(cpu->env, b, pc, cpu->tb_flags) < 0 ||
+        !ir_validate(b)) {
+        tessera_error("%s: cannot translate the block at 0x%" PRIx64 "%s%s",
+                      arch->name, pc, b->error_msg ? ": " : "",
+                      b->error_msg ? b->error_msg : "");
+        return NULL;
+    }
+    if (unlikely(log_mask & (TESSERA_LOG_IN_ASM | TESSERA_LOG_OP |
+                             TESSERA_LOG_OP_OPT))) {
+        if (log_on(TESSERA_LOG_IN_ASM))
+            log_translation(b, TESSERA_LOG_IN_ASM, NULL);
+        if (log_on(TESSERA_LOG_OP))
+            log_translation(b, TESSERA_LOG_OP, "OP");
+    }
+    ir_optimize(b);
+    if (unlikely(log_on(TESSERA_LOG_OP_OPT)))
+        log_translation(b, TESSERA_LOG_OP_OPT, "OP after optimisation");
+
+    unsigned nexits;
+    unsigned nops = interp_compile(b, &nexits);
+    unsigned ni = b->ninsns;
+    size_t size = sizeof(TB) + nops * sizeof(IOp) + nexits * sizeof(TBExit) +
+                  ni * sizeof(uint64_t) + (ni + 1) * sizeof(uint32_t) + ni;
+    TB *tb = arena_alloc(size);
+    if (!tb) {
+        tcache_flush();
+        tb = arena_alloc(size);
+        if (!tb) {
+            tessera_error("translation cache too small for one block "
+                          "(%zu bytes)", size);
+            return NULL;
+        }
+    }
+    memset(tb, 0, sizeof(*tb));
+    uint8_t *extra = (uint8_t *)&tb->code[nops];
+    tb->exits = (TBExit *)extra;
+    extra += nexits * sizeof(TBExit);
+    tb->insn_pc = (uint64_t *)extra;
+    extra += ni * sizeof(uint64_t);
+    tb->cycles_before = (uint32_t *)extra;
+    extra += (ni + 1) * sizeof(uint32_t);
+    tb->insn_size = extra;
+
+    tb->pc = pc;
+    tb->mode = cpu->mode;
+    tb->phys_pc = phys;
+    tb->arch = arch;
+    tb->ninsns = ni;
+    uint32_t cyc = 0;
+    for (unsigned i = 0, k = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc != IR_INSN_START)
+            continue;
+        tb->insn_pc[k] = op->imm;
+        tb->insn_size[k] = op->aux;
+        tb->cycles_before[k] = cyc;
+        cyc += op->aux2;
+        k++;
+    }
+    tb->cycles_before[ni] = cyc;
+    tb->ncycles = cyc;
+    interp_install(tb);
+
+    /* Units -> code pages (two units may share a page). */
+    tb->nspans = b->nspans;
+    for (unsigned i = 0; i < b->nspans; i++) {
+        const IRSpan *s = &b->spans[i];
+        tb->vunit[i] = s->vunit;
+        tb->punit[i] = s->punit;
+        if (s->hi <= s->lo)
+            continue;
+        uint64_t page = s->punit >> TC_PAGE_BITS;
+        uint32_t base = (uint32_t)(s->punit & (TC_PAGE_SIZE - 1));
+        uint32_t lo = base + s->lo, hi = base + s->hi;
+        unsigned k;
+        for (k = 0; k < tb->npages && tb->pages[k].page != page; k++)
+            ;
+        if (k == tb->npages) {
+            tb->npages++;
+            tb->pages[k].page = page;
+            tb->pages[k].lo = lo;
+            tb->pages[k].hi = hi;
+        } else {
+            tb->pages[k].lo = MIN(tb->pages[k].lo, lo);
+            tb->pages[k].hi = MAX(tb->pages[k].hi, hi);
+        }
+    }
+    for (unsigned k = 0; k < tb->npages; k++) {
+        tb->pages[k].mask = granule_mask(tb->pages[k].lo, tb->pages[k].hi);
+        page_link(tb, k);
+    }
+    hash_insert(tb);
+    T.translated++;
+    return tb;
+}
+
+TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc)
+{
+    ensure_ready();
+    uint64_t mode = cpu->mode;
+    for (TB *tb = T.buckets[tb_hash(phys_pc, pc, mode)]; tb;
+         tb = tb->hash_next) {
+        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->mode == mode &&
+            tb->arch == cpu->arch && spans_valid(cpu, tb))
+            return tb;
+    }
+    return translate(cpu, pc, phys_pc);
+}
+
+void tcache_chain(TBExit *x, TB *tb, unsigned page_bits)
+{
+    TB *src = x->tb;
+    if (x->next || src->mode == TB_MODE_DEAD || tb->mode != src->mode ||
+        x->pc != tb->pc)
+        return;
+    /*
+     * A chained jump skips the lookup, so the target's code must lie in
+     * pages whose mapping the source's own lookup already vouched for.
+     */
+    for (unsigned i = 0; i < tb->nspans; i++) {
+        uint64_t page = tb->vunit[i] >> page_bits;
+        bool known = false;
+        for (unsigned j = 0; j < src->nspans; j++)
+            if ((src->vunit[j] >> page_bits) == page)
+                known = true;
+        if (!known)
+            return;
+    }
+    x->next = tb;
+    x->in_next = tb->in_list;
+    tb->in_list = x;
+}

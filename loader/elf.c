@@ -288,6 +288,11 @@ static int elf_parse_symtab(ElfReader *r, ElfImage *img, uint64_t shoff,
         ElfSymbol *s = &img->syms[img->nsyms];
         if (elf_string(r, &str, name, &s->name) < 0)
             return -1;
+        if (!s->name[0]) { /* an offset that lands on a NUL: no name */
+            free(s->name);
+            s->name = NULL;
+            continue;
+        }
         s->value = value;
         s->size = size;
         img->nsyms++;

@@ -145,13 +145,21 @@ static bool loader_range_mapped(uint64_t addr, uint64_t len)
     return true;
 }
 
-static int loader_check_range(const char *path, uint64_t addr, uint64_t len)
+/* what: "segment" or "image", for the message. */
+static int loader_check_range(const char *path, const char *what,
+                              uint64_t addr, uint64_t len)
 {
     if (len == 0)
         return 0;
-    if (addr + (len - 1) < addr || !loader_range_mapped(addr, len)) {
-        tessera_error("%s: image range 0x%" PRIx64 "-0x%" PRIx64
-                      " is outside guest memory", path, addr,
+    if (addr + (len - 1) < addr) {
+        tessera_error("%s: %s at 0x%" PRIx64 " (0x%" PRIx64
+                      " bytes) runs past the end of the address space",
+                      path, what, addr, len);
+        return -1;
+    }
+    if (!loader_range_mapped(addr, len)) {
+        tessera_error("%s: %s 0x%" PRIx64 "-0x%" PRIx64
+                      " is outside guest memory", path, what, addr,
                       addr + (len - 1));
         return -1;
     }
@@ -210,7 +218,7 @@ int tessera_load_elf(const char *path, uint64_t *entry, uint64_t *lowest,
     /* Check everything first so a bad image leaves memory untouched. */
     for (size_t i = 0; i < img.nsegs; i++) {
         const ElfSegment *s = &img.segs[i];
-        if (loader_check_range(path, s->paddr, s->memsz) < 0)
+        if (loader_check_range(path, "segment", s->paddr, s->memsz) < 0)
             goto out;
         lo = MIN(lo, s->paddr);
         hi = MAX(hi, s->paddr + (s->memsz - 1));
@@ -246,7 +254,7 @@ int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size)
 
     if (loader_read_file(path, &data, &len) < 0)
         return -1;
-    if (loader_check_range(path, addr, len) < 0)
+    if (loader_check_range(path, "image", addr, len) < 0)
         goto out;
     if (!bus_write_buf(addr, data, len)) {
         tessera_error("%s: cannot write image at 0x%" PRIx64, path, addr);

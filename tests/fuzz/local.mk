@@ -9,3 +9,11 @@ tests_fuzz_fuzz_ini_CFLAGS = $(CORE_CC_FLAGS)
 tests_fuzz_fuzz_ini_LDADD = $(GLIB_LIBS) $(INIH_LIBS)
 TESTS += tests/fuzz/replay-ini.sh
 EXTRA_DIST += tests/fuzz/replay-ini.sh tests/fuzz/corpus
+
+# ELF parser: same scheme as the board-file parser above.
+check_PROGRAMS += tests/fuzz/fuzz-elf
+tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c tests/fuzz/replay.c \
+	loader/elf.c
+tests_fuzz_fuzz_elf_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/fuzz/replay-elf.sh
+EXTRA_DIST += tests/fuzz/replay-elf.sh tests/fuzz/run-fuzz.sh

@@ -1,2 +1,60 @@
 # SPDX-License-Identifier: MIT
-# Guest programs built with the RISC-V cross compiler
+# Guest programs built with the RISC-V cross compiler, each run on Tessera
+# and on QEMU by tests/guest/run-guest.sh. One test per program, XLEN and
+# board, named <program>-<xlen>-<board>.test; the ELFs and these small
+# wrapper scripts are made by tests/guest/guest.mk (a GNU make sub-make,
+# because the per-variant rules need pattern rules). Everything built goes
+# under tests/guest/build/.
+
+GUEST_TESTS = \
+	tests/guest/build/rvi-rv64-virt.test tests/guest/build/rvi-rv32-virt.test \
+	tests/guest/build/rvm-rv64-virt.test tests/guest/build/rvm-rv32-virt.test \
+	tests/guest/build/rva-rv64-virt.test tests/guest/build/rva-rv32-virt.test \
+	tests/guest/build/rvc-rv64-virt.test tests/guest/build/rvc-rv32-virt.test \
+	tests/guest/build/csr-rv64-virt.test tests/guest/build/csr-rv32-virt.test \
+	tests/guest/build/traps-rv64-virt.test tests/guest/build/traps-rv32-virt.test \
+	tests/guest/build/timer-rv64-virt.test tests/guest/build/timer-rv32-virt.test \
+	tests/guest/build/smc-rv64-virt.test tests/guest/build/smc-rv32-virt.test \
+	tests/guest/build/uart-rv64-virt.test tests/guest/build/uart-rv32-virt.test \
+	tests/guest/build/exitcode-rv64-virt.test tests/guest/build/exitcode-rv32-virt.test \
+	tests/guest/build/htif-rv64-spike.test tests/guest/build/htif-rv32-spike.test \
+	tests/guest/build/rvi-rv64-spike.test tests/guest/build/rvi-rv32-spike.test \
+	tests/guest/build/rvm-rv64-spike.test tests/guest/build/rvm-rv32-spike.test \
+	tests/guest/build/rva-rv64-spike.test tests/guest/build/rva-rv32-spike.test \
+	tests/guest/build/rvc-rv64-spike.test tests/guest/build/rvc-rv32-spike.test \
+	tests/guest/build/csr-rv64-spike.test tests/guest/build/csr-rv32-spike.test \
+	tests/guest/build/traps-rv64-spike.test tests/guest/build/traps-rv32-spike.test \
+	tests/guest/build/timer-rv64-spike.test tests/guest/build/timer-rv32-spike.test \
+	tests/guest/build/smc-rv64-spike.test tests/guest/build/smc-rv32-spike.test \
+	tests/guest/build/exitcode-rv64-spike.test tests/guest/build/exitcode-rv32-spike.test
+
+GUEST_SRC_FILES = \
+	tests/guest/guest.mk tests/guest/run-guest.sh \
+	tests/guest/rt/asm.h tests/guest/rt/crt0.S tests/guest/rt/guest.ld \
+	tests/guest/rt/insn.h tests/guest/rt/rt.c tests/guest/rt/rt.h \
+	tests/guest/rvi.c tests/guest/rvm.c tests/guest/rva.c \
+	tests/guest/rvc.c tests/guest/rvc-forms.S tests/guest/csr.c \
+	tests/guest/traps.c tests/guest/traps-vec.S tests/guest/timer.c \
+	tests/guest/smc.c tests/guest/smc-code.S tests/guest/uart.c \
+	tests/guest/htif.c tests/guest/exitcode.c
+
+check_SCRIPTS += $(GUEST_TESTS)
+TESTS += $(GUEST_TESTS)
+EXTRA_DIST += $(GUEST_SRC_FILES) tests/guest/expect
+CLEANFILES += tests/guest/build/.built
+
+# The wrappers come with the ELFs; the sub-make decides what is stale.
+$(GUEST_TESTS): tests/guest/build/.built
+tests/guest/build/.built: $(GUEST_SRC_FILES) Makefile
+	$(AM_V_GEN)$(MAKE) --no-print-directory -f $(srcdir)/tests/guest/guest.mk \
+		SRCDIR='$(abs_top_srcdir)/tests/guest' OUT=tests/guest/build \
+		RISCV_CC='$(RISCV_CC)' QEMU_RISCV64='$(QEMU_RISCV64)' \
+		QEMU_RISCV32='$(QEMU_RISCV32)' \
+		TESSERA='$(abs_top_builddir)/tessera$(EXEEXT)' \
+		TESTS='$(GUEST_TESTS)' V='$(V)' all && touch $@
+
+clean-local: guest-clean
+guest-clean:
+	-$(MAKE) --no-print-directory -f $(srcdir)/tests/guest/guest.mk OUT=tests/guest/build \
+		TESTS='$(GUEST_TESTS)' clean
+.PHONY: guest-clean

@@ -237,17 +237,32 @@ static inline bool riscv_has_ext(const RiscvEnv *env, char ext)
     return (env->misa & RISCV_EXT(ext)) != 0;
 }
 
+/* Interrupts this hart implements (mie bits, readable mip bits). */
+static inline uint64_t riscv_irq_mask(const RiscvEnv *env)
+{
+    uint64_t m = MIP_MSIP | MIP_MTIP | MIP_MEIP;
+
+    if (riscv_has_ext(env, 'S'))
+        m |= MIP_SSIP | MIP_STIP | MIP_SEIP;
+    return m;
+}
+
+/* mcause of an interrupt before the XLEN-dependent top bit is placed. */
+#define RISCV_CAUSE_IRQ (1ull << 63)
+
 /* cpu.c */
 uint32_t riscv_tb_flags(const RiscvEnv *env);
 /* Re-derives the translation flags and code mmu index after a mode change. */
 void riscv_update_mode(RiscvEnv *env);
-/* Enters the trap handler (cause has the interrupt bit for interrupts). */
+/* Enters the trap handler (cause | RISCV_CAUSE_IRQ for interrupts). */
 void riscv_do_trap(RiscvEnv *env, uint64_t cause, uint64_t tval);
 /* Raises a synchronous exception from a helper: does not return. */
 TESSERA_NORETURN void riscv_raise(RiscvEnv *env, uint64_t cause,
                                   uint64_t tval);
 /* Pending and enabled interrupts changed: let the core look at them. */
 void riscv_update_irq(RiscvEnv *env);
+/* mret: returns from the trap handler (leaves the block, no return). */
+TESSERA_NORETURN void riscv_do_mret(RiscvEnv *env);
 
 /* csr.c */
 void riscv_csr_init(void);
@@ -268,8 +283,7 @@ int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint32_t flags);
 /* disas.c */
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
                      uint32_t flags, char *out, size_t outlen);
-/* Standard name of a CSR, or NULL. */
-const char *riscv_csr_name(unsigned csr);
+/* ABI names of x0..x31. */
 extern const char *const riscv_gpr_names[32];
 
 #endif

@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Times Tessera against qemu-system-riscv64 on the same guest workload.
+#
+#   bench/run.sh [-n RUNS] [LAYOUT...]      (layouts: normal mixed; default both)
+#
+# Run it from the build tree (or set BUILDDIR). It builds the ELFs if needed,
+# runs each emulator RUNS times (default 3), alternating, keeps the fastest
+# wall time of each, and prints guest MIPS and the speed ratio.
+# Environment: TESSERA (default BUILDDIR/tessera), QEMU (default
+# qemu-system-riscv64), BENCH_TIMEOUT (seconds per run, default 900).
+#
+# The instruction count used for MIPS comes from one extra QEMU run with
+# -icount shift=0, where QEMU's minstret counts instructions (without
+# -icount it counts host ticks). Tessera's own count is shown beside it.
+
+set -u
+
+runs=3
+while getopts n:h opt; do
+    case $opt in
+    n) runs=$OPTARG ;;
+    *) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+layouts=${*:-normal mixed}
+
+if [ -n "${BUILDDIR:-}" ]; then
+    build=$BUILDDIR
+elif [ -f Makefile ] && grep -q '^bench-guest-elfs:' Makefile; then
+    build=$(pwd)
+else
+    build=$(cd "$(dirname "$0")/.." && pwd)
+fi
+tessera=${TESSERA:-$build/tessera}
+qemu=${QEMU:-qemu-system-riscv64}
+limit=${BENCH_TIMEOUT:-900}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+targets=
+for l in $layouts; do
+    case $l in
+    normal|mixed) targets="$targets bench/bench-$l.elf" ;;
+    *) echo "unknown layout '$l' (normal, mixed)" >&2; exit 2 ;;
+    esac
+done
+# shellcheck disable=SC2086
+make -s -C "$build" $targets || { echo "building the benchmark failed" >&2; exit 1; }
+if [ ! -x "$tessera" ]; then
+    echo "no tessera binary at $tessera (build it, or set TESSERA)" >&2
+    exit 1
+fi
+if ! command -v "$qemu" >/dev/null 2>&1; then
+    echo "$qemu not found: apt-get install qemu-system-misc" >&2
+    exit 1
+fi
+
+now() { date +%s.%N; }
+
+# timed_run OUTFILE CMD...: runs CMD, prints its wall time in seconds, or
+# "FAIL" when it does not exit with 0.
+timed_run() {
+    out=$1
+    shift
+    t0=$(now)
+    timeout "$limit" "$@" </dev/null >"$out" 2>"$out.err"
+    rc=$?
+    t1=$(now)
+    if [ $rc -ne 0 ]; then
+        echo FAIL
+    else
+        echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
+    fi
+}
+
+field() { sed -n "s/^$1: //p" "$2"; }
+min() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b + 0 < a + 0) print b; else print a }'
+}
+
+status=0
+for l in $layouts; do
+    elf=$build/bench/bench-$l.elf
+    echo "== layout $l: $elf"
+
+    if [ "$(timed_run "$tmp/ref" "$qemu" -M virt -bios none -nographic \
+            -icount shift=0 -kernel "$elf")" = FAIL ]; then
+        echo "  qemu -icount reference run failed:"
+        sed 's/^/    /' "$tmp/ref" "$tmp/ref.err"
+        status=1
+        continue
+    fi
+    insns=$(field instructions "$tmp/ref")
+    sum=$(field checksum "$tmp/ref")
+    echo "  rounds $(field rounds "$tmp/ref"), $insns guest instructions, checksum $sum"
+
+    best_t= best_q= t_insns=
+    i=0
+    while [ $i -lt "$runs" ]; do
+        i=$((i + 1))
+        t=$(timed_run "$tmp/t" "$tessera" -M virt -bios none -nographic -kernel "$elf")
+        q=$(timed_run "$tmp/q" "$qemu" -M virt -bios none -nographic -kernel "$elf")
+        echo "  run $i: tessera $t s, qemu $q s"
+        if [ "$t" = FAIL ] || [ "$(field checksum "$tmp/t")" != "$sum" ]; then
+            echo "  tessera failed or gave a wrong checksum (want $sum):"
+            sed 's/^/    /' "$tmp/t" | head -n 10
+            sed 's/^/    /' "$tmp/t.err" | head -n 10
+            best_t=FAIL
+            status=1
+        elif [ "$best_t" != FAIL ]; then
+            best_t=$(min "$best_t" "$t")
+            t_insns=$(field instructions "$tmp/t")
+        fi
+        if [ "$q" = FAIL ] || [ "$(field checksum "$tmp/q")" != "$sum" ]; then
+            echo "  qemu failed or gave a wrong checksum"
+            status=1
+        else
+            best_q=$(min "$best_q" "$q")
+        fi
+    done
+
+    if [ -n "$t_insns" ] && [ "$t_insns" != "$insns" ]; then
+        echo "  note: tessera's minstret counted $t_insns instructions, qemu -icount $insns"
+    fi
+    if [ "$best_t" = FAIL ] || [ -z "$best_t" ] || [ -z "$best_q" ]; then
+        echo "  no comparison: tessera ${best_t:-FAIL}, qemu ${best_q:-FAIL}"
+        continue
+    fi
+    echo "$insns $best_t $best_q" | awk '{
+        tm = $1 / $2 / 1e6; qm = $1 / $3 / 1e6;
+        printf "  best of %d: tessera %.3f s (%.1f MIPS), qemu %.3f s (%.1f MIPS)\n", '"$runs"', $2, tm, $3, qm;
+        printf "  tessera/qemu speed: %.3f\n", $3 / $2 }'
+done
+exit $status

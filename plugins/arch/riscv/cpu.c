@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RISC-V arch plugin: CPU models, reset, traps, interrupts and the class
+ * registration.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "riscv.h"
+
+/*
+ * Where a hart starts after reset. Boards (or the core's -kernel loader)
+ * normally set the PC afterwards; 0x1000 is the boot ROM of the virt board.
+ */
+#define RISCV_RESET_VECTOR 0x1000
+
+static const RiscvModel model_rv32 = {
+    .xlen = 32,
+    .exts = RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'),
+};
+
+static const RiscvModel model_rv64 = {
+    .xlen = 64,
+    .exts = RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'),
+};
+
+static const TesseraCpuModel riscv_models[] = {
+    {"rv32", "RV32IMAC_Zicsr_Zifencei, machine mode only", &model_rv32},
+    {"rv64", "RV64IMAC_Zicsr_Zifencei, machine mode only", &model_rv64},
+    {NULL, NULL, NULL},
+};
+
+static const char *const riscv_irq_inputs[] = {
+    [RISCV_LINE_MSIP] = "msip", [RISCV_LINE_MTIP] = "mtip",
+    [RISCV_LINE_MEIP] = "meip", [RISCV_LINE_SSIP] = "ssip",
+    [RISCV_LINE_STIP] = "stip", [RISCV_LINE_SEIP] = "seip",
+    [RISCV_NB_LINES] = NULL,
+};
+
+/* mip bit driven by each input line. */
+static const uint64_t line_bits[RISCV_NB_LINES] = {
+    MIP_MSIP, MIP_MTIP, MIP_MEIP, MIP_SSIP, MIP_STIP, MIP_SEIP,
+};
+
+#define CSR_REG(name) {#name, offsetof(RiscvEnv, name), 8}
+
+/* x0..x31 by ABI name, then the machine-mode CSRs; the core adds pc. */
+static const TesseraRegInfo riscv_regs[] = {
+    {"zero", offsetof(RiscvEnv, x) + 8 * 0, 8},
+    {"ra", offsetof(RiscvEnv, x) + 8 * 1, 8},
+    {"sp", offsetof(RiscvEnv, x) + 8 * 2, 8},
+    {"gp", offsetof(RiscvEnv, x) + 8 * 3, 8},
+    {"tp", offsetof(RiscvEnv, x) + 8 * 4, 8},
+    {"t0", offsetof(RiscvEnv, x) + 8 * 5, 8},
+    {"t1", offsetof(RiscvEnv, x) + 8 * 6, 8},
+    {"t2", offsetof(RiscvEnv, x) + 8 * 7, 8},
+    {"s0", offsetof(RiscvEnv, x) + 8 * 8, 8},
+    {"s1", offsetof(RiscvEnv, x) + 8 * 9, 8},
+    {"a0", offsetof(RiscvEnv, x) + 8 * 10, 8},
+    {"a1", offsetof(RiscvEnv, x) + 8 * 11, 8},
+    {"a2", offsetof(RiscvEnv, x) + 8 * 12, 8},
+    {"a3", offsetof(RiscvEnv, x) + 8 * 13, 8},
+    {"a4", offsetof(RiscvEnv, x) + 8 * 14, 8},
+    {"a5", offsetof(RiscvEnv, x) + 8 * 15, 8},
+    {"a6", offsetof(RiscvEnv, x) + 8 * 16, 8},
+    {"a7", offsetof(RiscvEnv, x) + 8 * 17, 8},
+    {"s2", offsetof(RiscvEnv, x) + 8 * 18, 8},
+    {"s3", offsetof(RiscvEnv, x) + 8 * 19, 8},
+    {"s4", offsetof(RiscvEnv, x) + 8 * 20, 8},
+    {"s5", offsetof(RiscvEnv, x) + 8 * 21, 8},
+    {"s6", offsetof(RiscvEnv, x) + 8 * 22, 8},
+    {"s7", offsetof(RiscvEnv, x) + 8 * 23, 8},
+    {"s8", offsetof(RiscvEnv, x) + 8 * 24, 8},
+    {"s9", offsetof(RiscvEnv, x) + 8 * 25, 8},
+    {"s10", offsetof(RiscvEnv, x) + 8 * 26, 8},
+    {"s11", offsetof(RiscvEnv, x) + 8 * 27, 8},
+    {"t3", offsetof(RiscvEnv, x) + 8 * 28, 8},
+    {"t4", offsetof(RiscvEnv, x) + 8 * 29, 8},
+    {"t5", offsetof(RiscvEnv, x) + 8 * 30, 8},
+    {"t6", offsetof(RiscvEnv, x) + 8 * 31, 8},
+    CSR_REG(mstatus),
+    CSR_REG(mcause),
+    CSR_REG(mepc),
+    CSR_REG(mtval),
+    CSR_REG(mtvec),
+    CSR_REG(mie),
+    CSR_REG(mip),
+    CSR_REG(mscratch),
+    {NULL, 0, 0},
+};
+
+/* ---------------------------------------------------------------------- */
+/* Mode and interrupts                                                     */
+
+uint32_t riscv_tb_flags(const RiscvEnv *env)
+{
+    return (env->priv & RISCV_TBF_PRIV_MASK) |
+           (env->xlen == 64 ? RISCV_TBF_RV64 : 0);
+}
+
+void riscv_update_mode(RiscvEnv *env)
+{
+    tessera_cpu_set_tb_flags(env->cpu, riscv_tb_flags(env));
+    tessera_cpu_set_code_mmu_idx(env->cpu, env->priv);
+}
+
+void riscv_update_irq(RiscvEnv *env)
+{
+    env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
+    if (env->mip & env->mie)
+        tessera_cpu_kick(env->cpu);
+}
+
+static void riscv_irq_set(void *opaque, unsigned line, int level)
+{
+    RiscvEnv *env = opaque;
+
+    if (line >= RISCV_NB_LINES)
+        return;
+    if (level)
+        env->mip_lines |= line_bits[line];
+    else
+        env->mip_lines &= ~line_bits[line];
+    riscv_update_irq(env);
+}
+
+/* Highest-priority pending and enabled interrupt first (priv spec 3.1.9). */
+static const unsigned irq_priority[] = {
+    IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER,
+};
+
+static bool riscv_exec_interrupt(void *opaque)
+{
+    RiscvEnv *env = opaque;
+    uint64_t pending = env->mip & env->mie;
+
+    /* All interrupts go to M mode until mideleg exists. */
+    if (!pending ||
+        (env->priv == RISCV_PRV_M && !(env->mstatus & MSTATUS_MIE)))
+        return false;
+    for (size_t i = 0; i < sizeof(irq_priority) / sizeof(irq_priority[0]);
+         i++) {
+        if (pending & (1ull << irq_priority[i])) {
+            riscv_do_trap(env, RISCV_CAUSE_IRQ | irq_priority[i], 0);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool riscv_has_work(void *opaque)
+{
+    RiscvEnv *env = opaque;
+
+    return (env->mip & env->mie) != 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Traps                                                                   */
+
+static const char *const exc_names[16] = {
+    "instruction address misaligned", "instruction access fault",
+    "illegal instruction", "breakpoint", "load address misaligned",
+    "load access fault", "store/AMO address misaligned",
+    "store/AMO access fault", "environment call from U-mode",
+    "environment call from S-mode", NULL, "environment call from M-mode",
+    "instruction page fault", "load page fault", NULL,
+    "store/AMO page fault",
+};
+
+static const char *const irq_names[16] = {
+    [IRQ_S_SOFT] = "supervisor software interrupt",
+    [IRQ_M_SOFT] = "machine software interrupt",
+    [IRQ_S_TIMER] = "supervisor timer interrupt",
+    [IRQ_M_TIMER] = "machine timer interrupt",
+    [IRQ_S_EXT] = "supervisor external interrupt",
+    [IRQ_M_EXT] = "machine external interrupt",
+};
+
+void riscv_do_trap(RiscvEnv *env, uint64_t cause, uint64_t tval)
+{
+    bool irq = (cause & RISCV_CAUSE_IRQ) != 0;
+    uint64_t code = cause & ~RISCV_CAUSE_IRQ;
+    uint64_t pc = tessera_cpu_get_pc(env->cpu);
+    uint64_t mask = riscv_xlen_mask(env);
+    uint64_t vec = env->mtvec & ~(uint64_t)3;
+    uint64_t s = env->mstatus;
+
+    if ((env->mtvec & 3) == 1 && irq)
+        vec += 4 * code;
+    vec &= mask;
+
+    if (tessera_log_enabled(TESSERA_LOG_INT)) {
+        const char *name = code < 16 ? (irq ? irq_names : exc_names)[code]
+                                     : NULL;
+        tessera_log(TESSERA_LOG_INT,
+                    "riscv: hart %" PRIu64 ": %s %" PRIu64 " (%s) at pc 0x%"
+                    PRIx64 ", tval 0x%" PRIx64 " -> 0x%" PRIx64 "\n",
+                    env->mhartid, irq ? "interrupt" : "exception", code,
+                    name ? name : "?", pc, tval & mask, vec);
+    }
+
+    env->mepc = pc & mask;
+    env->mcause = irq ? code | (1ull << (env->xlen - 1)) : code;
+    env->mtval = tval & mask;
+    /* MPIE = MIE, MIE = 0, MPP = previous privilege. */
+    s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+    s &= ~MSTATUS_MIE;
+    s = (s & ~MSTATUS_MPP) | ((uint64_t)env->priv << MSTATUS_MPP_SHIFT);
+    env->mstatus = s;
+    env->priv = RISCV_PRV_M;
+    /* A trap breaks any LR/SC sequence. */
+    env->res_addr = RISCV_NO_RESERVATION;
+    env->amo_access = 0;
+
+    tessera_cpu_set_pc(env->cpu, vec);
+    riscv_update_mode(env);
+}
+
+void riscv_raise(RiscvEnv *env, uint64_t cause, uint64_t tval)
+{
+    riscv_do_trap(env, cause, tval);
+    tessera_cpu_exit_loop(env->cpu);
+}
+
+void riscv_do_mret(RiscvEnv *env)
+{
+    uint64_t s = env->mstatus;
+    unsigned mpp = (s & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    /* MPP becomes the least-privileged supported mode. */
+    unsigned lowest = riscv_has_ext(env, 'U') ? RISCV_PRV_U : RISCV_PRV_M;
+
+    s = (s & ~MSTATUS_MIE) | ((s & MSTATUS_MPIE) ? MSTATUS_MIE : 0);
+    s |= MSTATUS_MPIE;
+    s = (s & ~MSTATUS_MPP) | ((uint64_t)lowest << MSTATUS_MPP_SHIFT);
+    if (mpp != RISCV_PRV_M)
+        s &= ~MSTATUS_MPRV;
+    env->mstatus = s;
+    env->priv = mpp;
+
+    tessera_cpu_set_pc(env->cpu, env->mepc & riscv_xlen_mask(env));
+    riscv_update_mode(env);
+    riscv_update_irq(env);
+    tessera_cpu_exit_loop(env->cpu);
+}
+
+static void riscv_raise_fault(void *opaque, uint64_t vaddr,
+                              TesseraAccess access, TesseraFault fault)
+{
+    RiscvEnv *env = opaque;
+    /* Rows: READ, WRITE, EXEC; columns: PAGE, ACCESS, MISALIGNED. */
+    static const uint8_t causes[3][3] = {
+        {EXC_LOAD_PAGE, EXC_LOAD_ACCESS, EXC_LOAD_MISALIGNED},
+        {EXC_STORE_PAGE, EXC_STORE_ACCESS, EXC_STORE_MISALIGNED},
+        {EXC_INSN_PAGE, EXC_INSN_ACCESS, EXC_INSN_MISALIGNED},
+    };
+    unsigned row = access > TESSERA_ACCESS_EXEC ? TESSERA_ACCESS_READ : access;
+    unsigned col = fault == TESSERA_FAULT_PAGE         ? 0
+                   : fault == TESSERA_FAULT_MISALIGNED ? 2
+                                                       : 1;
+
+    /* The load half of an AMO or SC reports store/AMO causes. */
+    if (row == TESSERA_ACCESS_READ && env->amo_access)
+        row = TESSERA_ACCESS_WRITE;
+    riscv_do_trap(env, causes[row][col], vaddr);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle                                                              */
+
+static int riscv_cpu_init(TesseraCpu *cpu, void *opaque,
+                          const TesseraCpuModel *model, unsigned index)
+{
+    RiscvEnv *env = opaque;
+
+    env->cpu = cpu;
+    env->model = model->data;
+    env->xlen = env->model->xlen;
+    env->mhartid = index;
+    return 0;
+}
+
+static void riscv_cpu_reset(void *opaque)
+{
+    RiscvEnv *env = opaque;
+    const RiscvModel *m = env->model;
+
+    memset(env->x, 0, sizeof(env->x));
+    env->misa = (m->xlen == 64 ? 2ull << 62 : 1ull << 30) | m->exts;
+    /* MPP holds M: with M mode only it is read-only M anyway. */
+    env->mstatus = (uint64_t)RISCV_PRV_M << MSTATUS_MPP_SHIFT;
+    if (m->xlen == 64) {
+        /* UXL/SXL are read-only 64-bit when the mode exists, else 0. */
+        if (m->exts & RISCV_EXT('U'))
+            env->mstatus |= 2ull << 32;
+        if (m->exts & RISCV_EXT('S'))
+            env->mstatus |= 2ull << 34;
+    }
+    env->mtvec = 0;
+    env->mepc = 0;
+    env->mcause = 0;
+    env->mtval = 0;
+    env->mie = 0;
+    env->mip_sw = 0;
+    env->mscratch = 0;
+    env->mcounteren = 0;
+    env->mcountinhibit = 0;
+    env->mcycle_offset = 0;
+    env->minstret_offset = 0;
+    env->res_addr = RISCV_NO_RESERVATION;
+    env->res_val = 0;
+    env->amo_access = 0;
+    env->priv = RISCV_PRV_M;
+    /* Line levels survive a reset: the devices driving them keep theirs. */
+    env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
+
+    tessera_cpu_set_pc(env->cpu, RISCV_RESET_VECTOR);
+    riscv_update_mode(env);
+}
+
+static void riscv_dump_state(void *opaque)
+{
+    RiscvEnv *env = opaque;
+    int w = env->xlen / 4;
+
+    tessera_log(TESSERA_LOG_CPU, " pc       %0*" PRIx64 "\n", w,
+                tessera_cpu_get_pc(env->cpu));
+    tessera_log(TESSERA_LOG_CPU,
+                " priv     %c\n mstatus  %0*" PRIx64 "\n mcause   %0*" PRIx64
+                "\n mepc     %0*" PRIx64 "\n mtval    %0*" PRIx64
+                "\n mtvec    %0*" PRIx64 "\n mie      %0*" PRIx64
+                "\n mip      %0*" PRIx64 "\n",
+                "US?M"[env->priv & 3], w, riscv_mstatus_read(env), w,
+                env->mcause, w, env->mepc, w, env->mtval, w, env->mtvec, w,
+                env->mie, w, env->mip);
+    for (int i = 0; i < 32; i += 4)
+        tessera_log(TESSERA_LOG_CPU,
+                    " x%-2d/%-4s %0*" PRIx64 " x%-2d/%-4s %0*" PRIx64
+                    " x%-2d/%-4s %0*" PRIx64 " x%-2d/%-4s %0*" PRIx64 "\n",
+                    i, riscv_gpr_names[i], w, env->x[i], i + 1,
+                    riscv_gpr_names[i + 1], w, env->x[i + 1], i + 2,
+                    riscv_gpr_names[i + 2], w, env->x[i + 2], i + 3,
+                    riscv_gpr_names[i + 3], w, env->x[i + 3]);
+}
+
+static const TesseraArchClass riscv_arch = {
+    .name = "riscv",
+    .description = "RISC-V (RV32/RV64 IMAC, machine mode)",
+    .models = riscv_models,
+    .default_model = "rv64",
+    .env_size = sizeof(RiscvEnv),
+    .nb_mmu_modes = RISCV_NB_MMU_MODES,
+    .page_bits = 12,
+    .irq_inputs = riscv_irq_inputs,
+    .regs = riscv_regs,
+    .big_endian = false,
+    .cpu_init = riscv_cpu_init,
+    .cpu_reset = riscv_cpu_reset,
+    .translate = riscv_translate,
+    .irq_set = riscv_irq_set,
+    .exec_interrupt = riscv_exec_interrupt,
+    .has_work = riscv_has_work,
+    .translate_addr = NULL, /* identity until PMP and paging exist */
+    .raise_fault = riscv_raise_fault,
+    .disas = riscv_disas,
+    .dump_state = riscv_dump_state,
+};
+
+static int riscv_plugin_init(void)
+{
+    riscv_csr_init();
+    return tessera_register_arch(&riscv_arch);
+}
+
+TESSERA_PLUGIN(TESSERA_PLUGIN_ARCH, "riscv", "0.1.0", riscv_plugin_init);

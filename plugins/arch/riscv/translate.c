@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RISC-V translator: decoded instructions to Tessera IR.
+ *
+ * Guest registers are IR globals, so a simple ALU instruction is one IR
+ * operation on globals and constants. x0 reads as the constant 0 and
+ * writes to it emit nothing (a load to x0 still happens, into a
+ * temporary). RV32 uses 32-bit IR operations, which keep the registers
+ * zero-extended (see riscv.h); RV64 *W instructions are a 32-bit
+ * operation plus EXT32S.
+ */
+#include <stddef.h>
+
+#include "decode.h"
+#include "riscv.h"
+
+typedef struct Ctx {
+    TesseraIR *b;
+    const RiscvEnv *env;
+    unsigned xlen;
+    TesseraWidth w;  /* XLEN-wide operations */
+    uint64_t mask;   /* XLEN mask for addresses and constants */
+    unsigned priv;
+    unsigned mmu_idx;
+    uint64_t pc;     /* current instruction */
+    uint64_t next_pc;
+    bool ended;      /* the instruction ended the block */
+    TesseraVal gpr[32];
+    TesseraVal zero;
+} Ctx;
+
+/* ---------------------------------------------------------------------- */
+/* Operands                                                                */
+
+static TesseraVal cst(Ctx *c, uint64_t v)
+{
+    return tessera_ir_const(c->b, v);
+}
+
+static TesseraVal global_at(Ctx *c, size_t offset)
+{
+    return tessera_ir_global(c->b, offset);
+}
+
+/* The value of register r as an operand (x0 is the constant 0). */
+static TesseraVal reg(Ctx *c, unsigned r)
+{
+    if (r == 0) {
+        if (!c->zero)
+            c->zero = cst(c, 0);
+        return c->zero;
+    }
+    if (!c->gpr[r])
+        c->gpr[r] = global_at(c, offsetof(RiscvEnv, x) + 8 * r);
+    return c->gpr[r];
+}
+
+/* Register r as a destination; callers skip r == 0. */
+static TesseraVal dst(Ctx *c, unsigned r)
+{
+    return reg(c, r);
+}
+
+static TesseraVal temp(Ctx *c)
+{
+    return tessera_ir_temp(c->b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Helpers called from translated code                                     */
+
+static uint64_t helper_raise(void *env, uint64_t cause, uint64_t tval,
+                             uint64_t a2, uint64_t a3)
+{
+    riscv_raise(env, cause, tval);
+}
+
+static uint64_t helper_csr(void *env, uint64_t insn, uint64_t src,
+                           uint64_t a2, uint64_t a3)
+{
+    return riscv_csr_op(env, (uint32_t)insn, src);
+}
+
+static uint64_t helper_mret(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    riscv_do_mret(env);
+}
+
+static uint64_t helper_wfi(void *env, uint64_t next_pc, uint64_t a1,
+                           uint64_t a2, uint64_t a3)
+{
+    RiscvEnv *e = env;
+
+    tessera_cpu_set_pc(e->cpu, next_pc);
+    tessera_cpu_halt(e->cpu);
+    return 0;
+}
+
+static void call(Ctx *c, TesseraHelper fn, TesseraVal d, unsigned nargs,
+                 const TesseraVal *args)
+{
+    tessera_ir_call(c->b, fn, 0, d, nargs, args);
+}
+
+/* Raises an exception and ends the block (the helper does not return). */
+static void gen_raise(Ctx *c, unsigned cause, uint64_t tval)
+{
+    TesseraVal args[2] = {cst(c, cause), cst(c, tval)};
+
+    call(c, helper_raise, TESSERA_IR_NONE, 2, args);
+    tessera_ir_exit_loop(c->b, c->pc);
+    c->ended = true;
+}
+
+static void gen_illegal(Ctx *c, const RiscvInsn *in)
+{
+    gen_raise(c, EXC_ILLEGAL_INSN, in->raw);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Integer computation                                                     */
+
+static void gen_mov(Ctx *c, unsigned rd, TesseraVal v)
+{
+    if (rd)
+        tessera_ir_mov(c->b, c->w, dst(c, rd), v);
+}
+
+static void gen_binop(Ctx *c, TesseraBinop op, unsigned rd, TesseraVal a,
+                      TesseraVal b2)
+{
+    if (rd)
+        tessera_ir_binop(c->b, op, c->w, dst(c, rd), a, b2);
+}
+
+/* RV64 *W: 32-bit operation, then sign-extend the result. */
+static void gen_binop_w(Ctx *c, TesseraBinop op, unsigned rd, TesseraVal a,
+                        TesseraVal b2)
+{
+    if (!rd)
+        return;
+    tessera_ir_binop(c->b, op, TESSERA_I32, dst(c, rd), a, b2);
+    tessera_ir_unop(c->b, TESSERA_EXT32S, TESSERA_I64, dst(c, rd), dst(c, rd));
+}
+
+static void gen_setcond(Ctx *c, TesseraCond cond, unsigned rd, TesseraVal a,
+                        TesseraVal b2)
+{
+    if (rd)
+        tessera_ir_setcond(c->b, cond, c->w, dst(c, rd), a, b2);
+}
+
+static void gen_op_imm(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal s, imm;
+
+    if (in->rd == 0) /* nop and hints */
+        return;
+    s = reg(c, in->rs1);
+    if (in->op == RV_ADDI && in->rs1 == 0) { /* li */
+        gen_mov(c, in->rd, cst(c, in->imm & c->mask));
+        return;
+    }
+    if (in->op == RV_ADDI && in->imm == 0) { /* mv */
+        gen_mov(c, in->rd, s);
+        return;
+    }
+    imm = cst(c, in->imm);
+    switch (in->op) {
+    case RV_ADDI:
+        gen_binop(c, TESSERA_ADD, in->rd, s, imm);
+        break;
+    case RV_SLTI: gen_setcond(c, TESSERA_LT, in->rd, s, imm); break;
+    case RV_SLTIU: gen_setcond(c, TESSERA_LTU, in->rd, s, imm); break;
+    case RV_XORI: gen_binop(c, TESSERA_XOR, in->rd, s, imm); break;
+    case RV_ORI: gen_binop(c, TESSERA_OR, in->rd, s, imm); break;
+    case RV_ANDI: gen_binop(c, TESSERA_AND, in->rd, s, imm); break;
+    case RV_SLLI: gen_binop(c, TESSERA_SHL, in->rd, s, imm); break;
+    case RV_SRLI: gen_binop(c, TESSERA_SHR, in->rd, s, imm); break;
+    case RV_SRAI: gen_binop(c, TESSERA_SAR, in->rd, s, imm); break;
+    case RV_ADDIW:
+        if (in->rs1 == 0)
+            gen_mov(c, in->rd, imm); /* already sign-extended from 12 bits */
+        else
+            gen_binop_w(c, TESSERA_ADD, in->rd, s, imm);
+        break;
+    case RV_SLLIW: gen_binop_w(c, TESSERA_SHL, in->rd, s, imm); break;
+    case RV_SRLIW: gen_binop_w(c, TESSERA_SHR, in->rd, s, imm); break;
+    case RV_SRAIW: gen_binop_w(c, TESSERA_SAR, in->rd, s, imm); break;
+    default: break;
+    }
+}
+
+static const TesseraBinop op_binops[RV_NB_OPS] = {
+    [RV_ADD] = TESSERA_ADD,     [RV_SUB] = TESSERA_SUB,
+    [RV_SLL] = TESSERA_SHL,     [RV_XOR] = TESSERA_XOR,
+    [RV_SRL] = TESSERA_SHR,     [RV_SRA] = TESSERA_SAR,
+    [RV_OR] = TESSERA_OR,       [RV_AND] = TESSERA_AND,
+    [RV_MUL] = TESSERA_MUL,     [RV_MULH] = TESSERA_MULH,
+    [RV_MULHSU] = TESSERA_MULHSU, [RV_MULHU] = TESSERA_MULHU,
+    [RV_DIV] = TESSERA_DIV,     [RV_DIVU] = TESSERA_DIVU,
+    [RV_REM] = TESSERA_REM,     [RV_REMU] = TESSERA_REMU,
+    [RV_ADDW] = TESSERA_ADD,    [RV_SUBW] = TESSERA_SUB,
+    [RV_SLLW] = TESSERA_SHL,    [RV_SRLW] = TESSERA_SHR,
+    [RV_SRAW] = TESSERA_SAR,    [RV_MULW] = TESSERA_MUL,
+    [RV_DIVW] = TESSERA_DIV,    [RV_DIVUW] = TESSERA_DIVU,
+    [RV_REMW] = TESSERA_REM,    [RV_REMUW] = TESSERA_REMU,
+};
+
+static void gen_op(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal a = reg(c, in->rs1), b2 = reg(c, in->rs2);
+
+    switch (in->op) {
+    case RV_SLT:
+        gen_setcond(c, TESSERA_LT, in->rd, a, b2);
+        return;
+    case RV_SLTU:
+        gen_setcond(c, TESSERA_LTU, in->rd, a, b2);
+        return;
+    case RV_ADD:
+    case RV_OR:
+    case RV_XOR:
+        /* c.mv and friends: a copy when one side is x0. */
+        if (in->rs1 == 0) {
+            gen_mov(c, in->rd, b2);
+            return;
+        }
+        if (in->rs2 == 0) {
+            gen_mov(c, in->rd, a);
+            return;
+        }
+        break;
+    case RV_ADDW: case RV_SUBW: case RV_SLLW: case RV_SRLW: case RV_SRAW:
+    case RV_MULW: case RV_DIVW: case RV_DIVUW: case RV_REMW: case RV_REMUW:
+        gen_binop_w(c, op_binops[in->op], in->rd, a, b2);
+        return;
+    default:
+        break;
+    }
+    gen_binop(c, op_binops[in->op], in->rd, a, b2);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memory                                                                  */
+
+/* Base and offset of rs1 + imm; RV32 addresses wrap at 32 bits. */
+static void gen_addr(Ctx *c, unsigned rs1, int64_t imm, TesseraVal *base,
+                     int64_t *off)
+{
+    if (c->xlen == 64) {
+        *base = reg(c, rs1);
+        *off = imm;
+    } else if (rs1 == 0) {
+        *base = cst(c, (uint64_t)imm & UINT32_MAX);
+        *off = 0;
+    } else if (imm == 0) {
+        *base = reg(c, rs1);
+        *off = 0;
+    } else {
+        *base = temp(c);
+        tessera_ir_binop(c->b, TESSERA_ADD, TESSERA_I32, *base, reg(c, rs1),
+                         cst(c, imm));
+        *off = 0;
+    }
+}
+
+static void gen_load(Ctx *c, const RiscvInsn *in)
+{
+    static const unsigned memops[RV_NB_OPS] = {
+        [RV_LB] = TESSERA_MO_8 | TESSERA_MO_SIGN,
+        [RV_LH] = TESSERA_MO_16 | TESSERA_MO_SIGN,
+        [RV_LW] = TESSERA_MO_32 | TESSERA_MO_SIGN,
+        [RV_LD] = TESSERA_MO_64,
+        [RV_LBU] = TESSERA_MO_8,
+        [RV_LHU] = TESSERA_MO_16,
+        [RV_LWU] = TESSERA_MO_32,
+    };
+    unsigned memop = memops[in->op];
+    TesseraVal base, d;
+    int64_t off;
+
+    /* RV32 keeps registers zero-extended: lw needs no extension. */
+    if (c->xlen == 32 && in->op == RV_LW)
+        memop = TESSERA_MO_32;
+    gen_addr(c, in->rs1, in->imm, &base, &off);
+    /* A load to x0 still accesses memory (faults, MMIO side effects). */
+    d = in->rd ? dst(c, in->rd) : temp(c);
+    tessera_ir_load(c->b, d, base, off, memop, c->mmu_idx);
+    if (c->xlen == 32 && in->rd && (memop & TESSERA_MO_SIGN))
+        tessera_ir_unop(c->b, TESSERA_EXT32U, TESSERA_I64, d, d);
+}
+
+static void gen_store(Ctx *c, const RiscvInsn *in)
+{
+    static const unsigned memops[RV_NB_OPS] = {
+        [RV_SB] = TESSERA_MO_8,
+        [RV_SH] = TESSERA_MO_16,
+        [RV_SW] = TESSERA_MO_32,
+        [RV_SD] = TESSERA_MO_64,
+    };
+    TesseraVal base;
+    int64_t off;
+
+    gen_addr(c, in->rs1, in->imm, &base, &off);
+    tessera_ir_store(c->b, reg(c, in->rs2), base, off, memops[in->op],
+                     c->mmu_idx);
+}
+
+static TesseraVal amo_flag(Ctx *c)
+{
+    return global_at(c, offsetof(RiscvEnv, amo_access));
+}
+
+/* Word-sized atomics sign-extend on RV64 (RV32 keeps zero extension). */
+static unsigned amo_memop(Ctx *c, bool dword)
+{
+    if (dword)
+        return TESSERA_MO_64 | TESSERA_MO_ALIGN;
+    return TESSERA_MO_32 | TESSERA_MO_ALIGN |
+           (c->xlen == 64 ? TESSERA_MO_SIGN : 0);
+}
+
+static void gen_lr(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal addr = reg(c, in->rs1), v = temp(c);
+
+    tessera_ir_load(c->b, v, addr, 0, amo_memop(c, in->op == RV_LR_D),
+                    c->mmu_idx);
+    tessera_ir_mov(c->b, TESSERA_I64,
+                   global_at(c, offsetof(RiscvEnv, res_addr)), addr);
+    tessera_ir_mov(c->b, TESSERA_I64,
+                   global_at(c, offsetof(RiscvEnv, res_val)), v);
+    gen_mov(c, in->rd, v);
+}
+
+/*
+ * sc succeeds when the reservation is for this address and memory still
+ * holds the value lr read: harts are interleaved on one host thread, so a
+ * store by another hart in between shows up as a changed value. The load
+ * comes first so that misaligned or faulting addresses trap even when the
+ * reservation is gone.
+ */
+static void gen_sc(Ctx *c, const RiscvInsn *in)
+{
+    unsigned memop = amo_memop(c, in->op == RV_SC_D);
+    TesseraVal addr = reg(c, in->rs1), cur = temp(c), result = temp(c);
+    TesseraVal res_addr = global_at(c, offsetof(RiscvEnv, res_addr));
+    TesseraLabel fail = tessera_ir_label_new(c->b);
+
+    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 1));
+    tessera_ir_load(c->b, cur, addr, 0, memop, c->mmu_idx);
+    tessera_ir_mov(c->b, TESSERA_I64, result, cst(c, 1));
+    tessera_ir_brcond(c->b, TESSERA_NE, TESSERA_I64, res_addr, addr, fail);
+    tessera_ir_brcond(c->b, TESSERA_NE, TESSERA_I64, cur,
+                      global_at(c, offsetof(RiscvEnv, res_val)), fail);
+    tessera_ir_store(c->b, reg(c, in->rs2), addr, 0, memop & ~TESSERA_MO_SIGN,
+                     c->mmu_idx);
+    tessera_ir_mov(c->b, TESSERA_I64, result, cst(c, 0));
+    tessera_ir_label_set(c->b, fail);
+    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
+    tessera_ir_mov(c->b, TESSERA_I64, res_addr,
+                   cst(c, RISCV_NO_RESERVATION));
+    gen_mov(c, in->rd, result);
+}
+
+static void gen_amo(Ctx *c, const RiscvInsn *in)
+{
+    bool dword = in->op >= RV_LR_D;
+    RiscvOp op = dword ? (RiscvOp)(in->op - (RV_LR_D - RV_LR_W)) : in->op;
+    TesseraWidth w = dword ? TESSERA_I64 : TESSERA_I32;
+    unsigned memop = amo_memop(c, dword);
+    TesseraVal addr = reg(c, in->rs1), src = reg(c, in->rs2);
+    TesseraVal old = temp(c), val = temp(c);
+
+    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 1));
+    tessera_ir_load(c->b, old, addr, 0, memop, c->mmu_idx);
+    switch (op) {
+    case RV_AMOSWAP_W:
+        val = src;
+        break;
+    case RV_AMOADD_W:
+        tessera_ir_binop(c->b, TESSERA_ADD, w, val, old, src);
+        break;
+    case RV_AMOXOR_W:
+        tessera_ir_binop(c->b, TESSERA_XOR, w, val, old, src);
+        break;
+    case RV_AMOAND_W:
+        tessera_ir_binop(c->b, TESSERA_AND, w, val, old, src);
+        break;
+    case RV_AMOOR_W:
+        tessera_ir_binop(c->b, TESSERA_OR, w, val, old, src);
+        break;
+    case RV_AMOMIN_W:
+        tessera_ir_select(c->b, TESSERA_LT, w, val, old, src, old, src);
+        break;
+    case RV_AMOMAX_W:
+        tessera_ir_select(c->b, TESSERA_GT, w, val, old, src, old, src);
+        break;
+    case RV_AMOMINU_W:
+        tessera_ir_select(c->b, TESSERA_LTU, w, val, old, src, old, src);
+        break;
+    case RV_AMOMAXU_W:
+        tessera_ir_select(c->b, TESSERA_GTU, w, val, old, src, old, src);
+        break;
+    default:
+        break;
+    }
+    tessera_ir_store(c->b, val, addr, 0, memop & ~TESSERA_MO_SIGN,
+                     c->mmu_idx);
+    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
+    gen_mov(c, in->rd, old);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Control flow                                                            */
+
+static void gen_branch(Ctx *c, const RiscvInsn *in)
+{
+    static const TesseraCond conds[RV_NB_OPS] = {
+        [RV_BEQ] = TESSERA_EQ,   [RV_BNE] = TESSERA_NE,
+        [RV_BLT] = TESSERA_LT,   [RV_BGE] = TESSERA_GE,
+        [RV_BLTU] = TESSERA_LTU, [RV_BGEU] = TESSERA_GEU,
+    };
+    TesseraLabel taken = tessera_ir_label_new(c->b);
+
+    tessera_ir_brcond(c->b, conds[in->op], c->w, reg(c, in->rs1),
+                      reg(c, in->rs2), taken);
+    tessera_ir_goto(c->b, c->next_pc);
+    tessera_ir_label_set(c->b, taken);
+    tessera_ir_goto(c->b, (c->pc + in->imm) & c->mask);
+    c->ended = true;
+}
+
+static void gen_jal(Ctx *c, const RiscvInsn *in)
+{
+    gen_mov(c, in->rd, cst(c, c->next_pc));
+    tessera_ir_goto(c->b, (c->pc + in->imm) & c->mask);
+    c->ended = true;
+}
+
+/* With C, IALIGN is 16: the target's bit 0 is cleared and never traps. */
+static void gen_jalr(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal target;
+
+    if (in->rs1 == 0) {
+        gen_mov(c, in->rd, cst(c, c->next_pc));
+        tessera_ir_goto(c->b, (uint64_t)in->imm & ~(uint64_t)1 & c->mask);
+    } else {
+        /* Compute the target first: rd may be rs1. */
+        target = temp(c);
+        tessera_ir_binop(c->b, TESSERA_ADD, c->w, target, reg(c, in->rs1),
+                         cst(c, in->imm));
+        tessera_ir_binop(c->b, TESSERA_AND, c->w, target, target,
+                         cst(c, ~(uint64_t)1));
+        gen_mov(c, in->rd, cst(c, c->next_pc));
+        tessera_ir_goto_dyn(c->b, target);
+    }
+    c->ended = true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* System                                                                  */
+
+static void gen_csr(Ctx *c, const RiscvInsn *in)
+{
+    bool imm_form = in->op >= RV_CSRRWI;
+    bool is_rw = in->op == RV_CSRRW || in->op == RV_CSRRWI;
+    bool writes = is_rw || in->rs1 != 0;
+    TesseraVal args[2];
+
+    args[0] = cst(c, in->raw);
+    args[1] = imm_form ? cst(c, in->rs1) : reg(c, in->rs1);
+    call(c, helper_csr, in->rd ? dst(c, in->rd) : TESSERA_IR_NONE, 2, args);
+    /* Interrupts may now be enabled, or the translation mode changed. */
+    if (writes && riscv_csr_write_ends_block((unsigned)in->imm)) {
+        tessera_ir_exit_loop(c->b, c->next_pc);
+        c->ended = true;
+    }
+}
+
+static void gen_system(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal arg;
+
+    switch (in->op) {
+    case RV_ECALL:
+        gen_raise(c, EXC_ECALL_U + c->priv, 0);
+        break;
+    case RV_EBREAK:
+        gen_raise(c, EXC_BREAKPOINT, c->pc);
+        break;
+    case RV_MRET:
+        if (c->priv != RISCV_PRV_M) {
+            gen_illegal(c, in);
+            break;
+        }
+        call(c, helper_mret, TESSERA_IR_NONE, 0, NULL);
+        tessera_ir_exit_loop(c->b, c->next_pc); /* not reached */
+        c->ended = true;
+        break;
+    case RV_WFI:
+        arg = cst(c, c->next_pc);
+        call(c, helper_wfi, TESSERA_IR_NONE, 1, &arg);
+        tessera_ir_exit_loop(c->b, c->next_pc);
+        c->ended = true;
+        break;
+    case RV_FENCE:
+        /* One host thread runs every hart: memory is always ordered. */
+        break;
+    case RV_FENCE_I:
+        /* Stores already invalidated stale code; refetch from here. */
+        tessera_ir_exit_loop(c->b, c->next_pc);
+        c->ended = true;
+        break;
+    default:
+        /* sret, sfence.vma: no S mode yet. */
+        gen_illegal(c, in);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The block                                                               */
+
+static bool has_ext(Ctx *c, char ext)
+{
+    return (c->env->misa & RISCV_EXT(ext)) != 0;
+}
+
+static void gen_insn(Ctx *c, const RiscvInsn *in)
+{
+    switch (in->op) {
+    case RV_LUI:
+        gen_mov(c, in->rd, cst(c, in->imm & c->mask));
+        break;
+    case RV_AUIPC:
+        gen_mov(c, in->rd, cst(c, (c->pc + in->imm) & c->mask));
+        break;
+    case RV_JAL:
+        gen_jal(c, in);
+        break;
+    case RV_JALR:
+        gen_jalr(c, in);
+        break;
+    case RV_BEQ: case RV_BNE: case RV_BLT: case RV_BGE: case RV_BLTU:
+    case RV_BGEU:
+        gen_branch(c, in);
+        break;
+    case RV_LB: case RV_LH: case RV_LW: case RV_LD: case RV_LBU: case RV_LHU:
+    case RV_LWU:
+        gen_load(c, in);
+        break;
+    case RV_SB: case RV_SH: case RV_SW: case RV_SD:
+        gen_store(c, in);
+        break;
+    case RV_ADDI: case RV_SLTI: case RV_SLTIU: case RV_XORI: case RV_ORI:
+    case RV_ANDI: case RV_SLLI: case RV_SRLI: case RV_SRAI: case RV_ADDIW:
+    case RV_SLLIW: case RV_SRLIW: case RV_SRAIW:
+        gen_op_imm(c, in);
+        break;
+    case RV_ADD: case RV_SUB: case RV_SLL: case RV_SLT: case RV_SLTU:
+    case RV_XOR: case RV_SRL: case RV_SRA: case RV_OR: case RV_AND:
+    case RV_ADDW: case RV_SUBW: case RV_SLLW: case RV_SRLW: case RV_SRAW:
+        gen_op(c, in);
+        break;
+    case RV_MUL: case RV_MULH: case RV_MULHSU: case RV_MULHU: case RV_DIV:
+    case RV_DIVU: case RV_REM: case RV_REMU: case RV_MULW: case RV_DIVW:
+    case RV_DIVUW: case RV_REMW: case RV_REMUW:
+        if (has_ext(c, 'M'))
+            gen_op(c, in);
+        else
+            gen_illegal(c, in);
+        break;
+    case RV_LR_W: case RV_LR_D:
+        if (has_ext(c, 'A'))
+            gen_lr(c, in);
+        else
+            gen_illegal(c, in);
+        break;
+    case RV_SC_W: case RV_SC_D:
+        if (has_ext(c, 'A'))
+            gen_sc(c, in);
+        else
+            gen_illegal(c, in);
+        break;
+    case RV_AMOSWAP_W: case RV_AMOADD_W: case RV_AMOXOR_W: case RV_AMOAND_W:
+    case RV_AMOOR_W: case RV_AMOMIN_W: case RV_AMOMAX_W: case RV_AMOMINU_W:
+    case RV_AMOMAXU_W: case RV_AMOSWAP_D: case RV_AMOADD_D: case RV_AMOXOR_D:
+    case RV_AMOAND_D: case RV_AMOOR_D: case RV_AMOMIN_D: case RV_AMOMAX_D:
+    case RV_AMOMINU_D: case RV_AMOMAXU_D:
+        if (has_ext(c, 'A'))
+            gen_amo(c, in);
+        else
+            gen_illegal(c, in);
+        break;
+    case RV_CSRRW: case RV_CSRRS: case RV_CSRRC: case RV_CSRRWI:
+    case RV_CSRRSI: case RV_CSRRCI:
+        gen_csr(c, in);
+        break;
+    case RV_FENCE: case RV_FENCE_I: case RV_ECALL: case RV_EBREAK:
+    case RV_SRET: case RV_MRET: case RV_WFI: case RV_SFENCE_VMA:
+        gen_system(c, in);
+        break;
+    default:
+        /* Unknown encodings, and FP loads/stores until F/D exist. */
+        gen_illegal(c, in);
+        break;
+    }
+}
+
+int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint32_t flags)
+{
+    Ctx c = {
+        .b = b,
+        .env = opaque,
+        .xlen = riscv_tbf_xlen(flags),
+        .priv = riscv_tbf_priv(flags),
+    };
+    uint64_t page = pc >> 12;
+
+    c.w = c.xlen == 64 ? TESSERA_I64 : TESSERA_I32;
+    c.mask = c.xlen == 64 ? UINT64_MAX : UINT32_MAX;
+    c.mmu_idx = c.priv;
+    c.pc = pc;
+
+    for (;;) {
+        uint8_t buf[4] = {0};
+        uint32_t raw;
+        RiscvInsn in;
+
+        /*
+         * Fetch in 16-bit parcels: a 32-bit instruction may straddle a page
+         * boundary, and its second half may fault on its own.
+         */
+        if (!tessera_ir_fetch(b, c.pc, buf, 2)) {
+            tessera_ir_goto(b, c.pc);
+            break;
+        }
+        if ((buf[0] & 3) == 3 &&
+            !tessera_ir_fetch(b, (c.pc + 2) & c.mask, buf + 2, 2)) {
+            tessera_ir_goto(b, c.pc);
+            break;
+        }
+        raw = buf[0] | buf[1] << 8 | (uint32_t)buf[2] << 16 |
+              (uint32_t)buf[3] << 24;
+        riscv_decode(raw, c.xlen, &in);
+        c.next_pc = (c.pc + in.len) & c.mask;
+
+        tessera_ir_insn_start(b, c.pc, in.len, 1);
+        gen_insn(&c, &in);
+        if (c.ended)
+            break;
+
+        c.pc = c.next_pc;
+        /* Blocks stay within one page so page-level invalidation covers
+         * them; and stop when the core says the block is full. */
+        if ((c.pc >> 12) != page || tessera_ir_block_full(b)) {
+            tessera_ir_goto(b, c.pc);
+            break;
+        }
+    }
+    return 0;
+}

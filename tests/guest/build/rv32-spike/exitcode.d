@@ -1,0 +1,3 @@
+tests/guest/build/rv32-spike/exitcode.o: \
+ /work/main/tests/guest/exitcode.c /work/main/tests/guest/rt/rt.h
+/work/main/tests/guest/rt/rt.h:

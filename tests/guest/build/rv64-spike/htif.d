@@ -1,0 +1,3 @@
+tests/guest/build/rv64-spike/htif.o: /work/main/tests/guest/htif.c \
+ /work/main/tests/guest/rt/rt.h
+/work/main/tests/guest/rt/rt.h:

@@ -1,0 +1,3 @@
+tests/guest/build/rv64-virt/traps.o: /work/main/tests/guest/traps.c \
+ /work/main/tests/guest/rt/rt.h
+/work/main/tests/guest/rt/rt.h:

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Character backend tests. The stdio backend uses fds 0 and 1, so tests
+ * put pipes (or a pseudo-terminal) there and restore the real ones
+ * afterwards; CUnit's own output is flushed first so nothing gets lost.
+ */
+#define _GNU_SOURCE
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "kernel/chardev.h"
+#include "kernel/sched.h"
+
+/* A receiver that takes at most `limit` bytes per can_read(). */
+typedef struct Sink {
+    int limit;
+    uint8_t buf[8192];
+    size_t len;
+    TesseraChardev *chr;
+    bool reenter; /* call accept_input from inside receive */
+} Sink;
+
+static int sink_can_read(void *opaque)
+{
+    Sink *s = opaque;
+    return s->limit;
+}
+
+static void sink_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    Sink *s = opaque;
+
+    CU_ASSERT(len <= (size_t)s->limit);
+    memcpy(s->buf + s->len, buf, len);
+    s->len += len;
+    if (s->reenter)
+        tessera_chr_accept_input(s->chr); /* must not recurse */
+}
+
+/* Replaces fd target with fd, returning a copy of the old one. */
+static int swap_fd(int fd, int target)
+{
+    int saved;
+
+    fflush(stdout);
+    saved = dup(target);
+    CU_ASSERT_FATAL(saved >= 0);
+    CU_ASSERT_FATAL(dup2(fd, target) == target);
+    close(fd);
+    return saved;
+}
+
+static void restore_fd(int saved, int target)
+{
+    dup2(saved, target);
+    close(saved);
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+    CU_ASSERT_EQUAL(write(fd, buf, len), (ssize_t)len);
+}
+
+static void test_null(void)
+{
+    char err[128];
+    TesseraChardev *c = chardev_new("n0", "null", err, sizeof(err));
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_EQUAL(chardev_find("n0"), c);
+    tessera_chr_write(c, (const uint8_t *)"abc", 3);
+    CU_ASSERT_PTR_NOT_NULL(chardev_new("n1", "none", err, sizeof(err)));
+    CU_ASSERT_FALSE(chardev_poll(0));
+    /* NULL backends (unset properties) are accepted everywhere. */
+    tessera_chr_write(NULL, (const uint8_t *)"abc", 3);
+    tessera_chr_set_receiver(NULL, NULL, NULL, NULL);
+    tessera_chr_accept_input(NULL);
+    chardev_cleanup();
+    CU_ASSERT_PTR_NULL(chardev_find("n0"));
+}
+
+static void test_file(void)
+{
+    char path[] = "/tmp/tessera-chr-XXXXXX";
+    char spec[64], err[128], got[16] = {0};
+    int fd = mkstemp(path);
+
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    snprintf(spec, sizeof(spec), "file:%s", path);
+    TesseraChardev *c = chardev_new("f", spec, err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    tessera_chr_write(c, (const uint8_t *)"hello", 5);
+    tessera_chr_write(c, (const uint8_t *)"!", 1);
+    /* Written at once, not at exit. */
+    fd = open(path, O_RDONLY);
+    CU_ASSERT_EQUAL(read(fd, got, sizeof(got)), 6);
+    CU_ASSERT_STRING_EQUAL(got, "hello!");
+    close(fd);
+    chardev_cleanup();
+    unlink(path);
+}
+
+static void test_errors(void)
+{
+    char err[128];
+
+    CU_ASSERT_PTR_NULL(chardev_new("x", "bogus", err, sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
+    CU_ASSERT_PTR_NULL(chardev_new("x", "file:", err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(chardev_new("x", "file:/nonexistent/dir/f", err,
+                                   sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/dir/f"));
+    CU_ASSERT_PTR_NOT_NULL(chardev_new("x", "null", err, sizeof(err)));
+    CU_ASSERT_PTR_NULL(chardev_new("x", "null", err, sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "already exists"));
+    CU_ASSERT_PTR_NULL(chardev_find("nothing"));
+    chardev_cleanup();
+}
+
+/* "null" and "stdio" may be named without being created first. */
+static void test_well_known_names(void)
+{
+    int p[2];
+    char err[128];
+
+    CU_ASSERT_FATAL(pipe(p) == 0);
+    int saved = swap_fd(p[0], 0);
+    TesseraChardev *s = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL(s);
+    CU_ASSERT_PTR_EQUAL(chardev_find("stdio"), s);
+    CU_ASSERT_PTR_NOT_NULL(chardev_find("null"));
+    /* Only one backend can own stdin. */
+    CU_ASSERT_PTR_NULL(chardev_new("serial1", "stdio", err, sizeof(err)));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "serial0"));
+    chardev_cleanup();
+    restore_fd(saved, 0);
+    close(p[1]);
+}
+
+/* Piped input reaches the receiver only as fast as it accepts it. */
+static void test_stdio_pipe_flow_control(void)
+{
+    static Sink sink = {.limit = 3};
+    int p[2];
+    char err[128];
+
+    sink.len = 0;
+    CU_ASSERT_FATAL(pipe(p) == 0);
+    int saved = swap_fd(p[0], 0);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
+
+    write_all(p[1], "hello, world", 12);
+    CU_ASSERT_TRUE(chardev_poll(100));
+    CU_ASSERT_EQUAL(sink.len, 12);
+    CU_ASSERT_EQUAL(memcmp(sink.buf, "hello, world", 12), 0);
+
+    /* A full receiver keeps the bytes until it makes room. */
+    sink.limit = 0;
+    sink.len = 0;
+    write_all(p[1], "xyz", 3);
+    CU_ASSERT_FALSE(chardev_poll(100));
+    CU_ASSERT_EQUAL(sink.len, 0);
+    sink.limit = 2;
+    tessera_chr_accept_input(c);
+    CU_ASSERT_EQUAL(sink.len, 3);
+    CU_ASSERT_EQUAL(memcmp(sink.buf, "xyz", 3), 0);
+
+    /* EOF: no more input, polling goes on quietly, the guest runs on. */
+    close(p[1]);
+    CU_ASSERT_FALSE(chardev_poll(0));
+    CU_ASSERT_FALSE(chardev_poll(0));
+    CU_ASSERT_FALSE(sched_exit_requested());
+    chardev_cleanup();
+    restore_fd(saved, 0);
+}
+
+/* Large piped input is never dropped, whatever the receiver's pace. */
+static void test_stdio_pipe_large(void)
+{
+    static Sink sink = {.limit = 1};
+    static uint8_t data[6000];
+    int p[2];
+    char err[128];
+
+    sink.len = 0;
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 7);
+    CU_ASSERT_FATAL(pipe(p) == 0);
+    int saved = swap_fd(p[0], 0);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
+    write_all(p[1], data, sizeof(data));
+    close(p[1]);
+    for (int i = 0; i < 100 && sink.len < sizeof(data); i++)
+        chardev_poll(10);
+    CU_ASSERT_EQUAL(sink.len, sizeof(data));
+    CU_ASSERT_EQUAL(memcmp(sink.buf, data, sizeof(data)), 0);
+    chardev_cleanup();
+    restore_fd(saved, 0);
+}
+
+/* accept_input called from inside receive() does not recurse. */
+static void test_reentrant_accept(void)
+{
+    static Sink sink = {.limit = 1, .reenter = true};
+    int p[2];
+    char err[128];
+
+    sink.len = 0;
+    CU_ASSERT_FATAL(pipe(p) == 0);
+    int saved = swap_fd(p[0], 0);
+    sink.chr = chardev_new("serial0", "stdio", err, sizeof(err));
+    tessera_chr_set_receiver(sink.chr, sink_can_read, sink_receive, &sink);
+    write_all(p[1], "abcd", 4);
+    CU_ASSERT_TRUE(chardev_poll(100));
+    CU_ASSERT_EQUAL(sink.len, 4);
+    CU_ASSERT_EQUAL(memcmp(sink.buf, "abcd", 4), 0);
+    chardev_cleanup();
+    restore_fd(saved, 0);
+    close(p[1]);
+}
+
+/* stdin at /dev/null: EOF at once, never an error. */
+static void test_stdio_devnull(void)
+{
+    char err[128];
+    int fd = open("/dev/null", O_RDONLY);
+    int saved = swap_fd(fd, 0);
+
+    CU_ASSERT_PTR_NOT_NULL(chardev_new("serial0", "stdio", err, sizeof(err)));
+    CU_ASSERT_FALSE(chardev_poll(0));
+    CU_ASSERT_FALSE(chardev_poll(0));
+    chardev_cleanup();
+    restore_fd(saved, 0);
+}
+
+/* Output goes straight to fd 1, unbuffered. */
+static void test_stdio_output(void)
+{
+    int in[2], out[2];
+    char err[128], got[16] = {0};
+
+    CU_ASSERT_FATAL(pipe(in) == 0 && pipe(out) == 0);
+    int saved_in = swap_fd(in[0], 0);
+    int saved_out = swap_fd(out[1], 1);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    tessera_chr_write(c, (const uint8_t *)"out", 3);
+    restore_fd(saved_out, 1);
+    CU_ASSERT_EQUAL(read(out[0], got, sizeof(got)), 3);
+    CU_ASSERT_STRING_EQUAL(got, "out");
+    chardev_cleanup();
+    restore_fd(saved_in, 0);
+    close(in[1]);
+    close(out[0]);
+}
+
+/*
+ * On a terminal: raw mode while the backend lives, the Ctrl-A escapes
+ * (Ctrl-A Ctrl-A is a literal Ctrl-A, Ctrl-A h prints help, unknown
+ * commands vanish), and the terminal settings restored at cleanup.
+ */
+static void test_stdio_tty(void)
+{
+    static Sink sink = {.limit = 64};
+    int out[2];
+    char err[128], help[512] = {0};
+    struct termios before, during, after;
+
+    sink.len = 0;
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(master >= 0);
+    CU_ASSERT_FATAL(grantpt(master) == 0 && unlockpt(master) == 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(slave >= 0);
+    CU_ASSERT_FATAL(tcgetattr(slave, &before) == 0);
+    CU_ASSERT_FATAL(pipe(out) == 0);
+
+    int saved_in = swap_fd(slave, 0);
+    int saved_out = swap_fd(out[1], 1);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
+    tcgetattr(0, &during);
+    CU_ASSERT_EQUAL(during.c_lflag & (ICANON | ECHO | ISIG), 0);
+
+    write_all(master, "a\x01\x01" "b\x01h\x01zc\x03", 10);
+    for (int i = 0; i < 50 && sink.len < 5; i++)
+        chardev_poll(20);
+    restore_fd(saved_out, 1);
+    CU_ASSERT_EQUAL(sink.len, 5);
+    CU_ASSERT_EQUAL(memcmp(sink.buf, "a\x01" "bc\x03", 5), 0);
+    CU_ASSERT(read(out[0], help, sizeof(help) - 1) > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(help, "C-a x"));
+
+    chardev_cleanup();
+    tcgetattr(0, &after);
+    CU_ASSERT_EQUAL(after.c_lflag, before.c_lflag);
+    CU_ASSERT_EQUAL(after.c_iflag, before.c_iflag);
+    restore_fd(saved_in, 0);
+    close(master);
+    close(out[0]);
+}
+
+/* Ctrl-A x on a terminal ends the emulation and restores the terminal. */
+static void test_stdio_tty_exit(void)
+{
+    static Sink sink = {.limit = 64};
+    int out[2];
+    char err[128], msg[256] = {0};
+    struct termios before, after;
+
+    sink.len = 0;
+    sched_reset_all();
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(master >= 0);
+    CU_ASSERT_FATAL(grantpt(master) == 0 && unlockpt(master) == 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(slave >= 0);
+    CU_ASSERT_FATAL(tcgetattr(slave, &before) == 0);
+    CU_ASSERT_FATAL(pipe(out) == 0);
+
+    int saved_in = swap_fd(slave, 0);
+    int saved_out = swap_fd(out[1], 1);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
+    write_all(master, "q\x01x", 3);
+    for (int i = 0; i < 50 && !sched_exit_requested(); i++)
+        chardev_poll(20);
+    restore_fd(saved_out, 1);
+    CU_ASSERT_TRUE(sched_exit_requested());
+    CU_ASSERT_EQUAL(sink.len, 1);
+    CU_ASSERT(read(out[0], msg, sizeof(msg) - 1) > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "terminated"));
+    /* Restored at once, before the emulator even gets to its cleanup. */
+    tcgetattr(0, &after);
+    CU_ASSERT_EQUAL(after.c_lflag, before.c_lflag);
+
+    chardev_cleanup();
+    sched_reset_all();
+    restore_fd(saved_in, 0);
+    close(master);
+    close(out[0]);
+}
+
+int main(void)
+{
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"null", test_null},
+        {"file", test_file},
+        {"errors", test_errors},
+        {"well-known names", test_well_known_names},
+        {"stdio pipe flow control", test_stdio_pipe_flow_control},
+        {"stdio pipe large input", test_stdio_pipe_large},
+        {"reentrant accept_input", test_reentrant_accept},
+        {"stdio /dev/null", test_stdio_devnull},
+        {"stdio output", test_stdio_output},
+        {"stdio terminal", test_stdio_tty},
+        {"stdio terminal Ctrl-A x", test_stdio_tty_exit},
+    };
+    unsigned failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite suite = CU_add_suite("chardev", NULL, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(tests); i++)
+        CU_add_test(suite, tests[i].name, tests[i].fn);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

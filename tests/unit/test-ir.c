@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IR optimiser, checked on the op list it leaves: constant folding and
+ * propagation, copy propagation and its limits (global writes, helpers,
+ * labels), branch folding, dead code.
+ */
+#include <CUnit/Basic.h>
+#include <string.h>
+
+#include "kernel/ir-internal.h"
+
+static TesseraIR *b;
+
+#define G(i) tessera_ir_global(b, 8 * (i))
+#define C(v) tessera_ir_const(b, (v))
+
+static void begin(void)
+{
+    b = ir_begin(NULL, 0x1000, 0, 0);
+    tessera_ir_insn_start(b, 0x1000, 4, 1);
+}
+
+static void end_and_optimize(void)
+{
+    tessera_ir_goto(b, 0x1004);
+    CU_ASSERT_TRUE(ir_validate(b));
+    ir_optimize(b);
+}
+
+/* The n-th op that is not insn_start. */
+static IROp *op(unsigned n)
+{
+    for (unsigned i = 0; i < b->nops; i++) {
+        if (b->ops[i].opc == IR_INSN_START)
+            continue;
+        if (n-- == 0)
+            return &b->ops[i];
+    }
+    return NULL;
+}
+
+static unsigned count(IROpc opc)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < b->nops; i++)
+        n += b->ops[i].opc == opc;
+    return n;
+}
+
+static bool is_const_val(TesseraVal v, uint64_t c)
+{
+    return ir_val_kind(v) == IR_VK_CONST && ir_const_value(b, v) == c;
+}
+
+static void test_fold_constants(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_MUL, TESSERA_I64, t, C(6), C(7));
+    tessera_ir_mov(b, TESSERA_I64, G(1), t);
+    end_and_optimize();
+    /* t is gone, the global gets the folded value. */
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->v[0], G(1));
+    CU_ASSERT_TRUE(is_const_val(op(0)->v[1], 42));
+    CU_ASSERT_EQUAL(op(1)->opc, IR_GOTO);
+    CU_ASSERT_EQUAL(count(IR_BINOP), 0);
+}
+
+static void test_fold_chain_and_widths(void)
+{
+    begin();
+    TesseraVal t1 = tessera_ir_temp(b), t2 = tessera_ir_temp(b);
+    TesseraVal t3 = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I32, t1, C(0x100000005ull)); /* 5 */
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, t2, t1, C(3));
+    tessera_ir_unop(b, TESSERA_NEG, TESSERA_I32, t3, t2); /* 0xfffffff8 */
+    tessera_ir_binop(b, TESSERA_DIVU, TESSERA_I64, G(2), t3, C(0));
+    tessera_ir_setcond(b, TESSERA_LT, TESSERA_I32, G(3), t3, C(0));
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_TRUE(is_const_val(op(0)->v[1], UINT64_MAX)); /* x/0 */
+    CU_ASSERT_EQUAL(op(1)->opc, IR_MOV);
+    CU_ASSERT_TRUE(is_const_val(op(1)->v[1], 1)); /* int32 -8 < 0 */
+    CU_ASSERT_EQUAL(b->nops, 4); /* insn_start, 2 movs, goto */
+}
+
+static void test_copy_propagation(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I64, t, G(0));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), t, C(1));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(2), t, t);
+    end_and_optimize();
+    /* Both uses read the global directly; the copy is dead. */
+    CU_ASSERT_EQUAL(op(0)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(0)->v[1], G(0));
+    CU_ASSERT_EQUAL(op(1)->v[1], G(0));
+    CU_ASSERT_EQUAL(op(1)->v[2], G(0));
+    CU_ASSERT_EQUAL(count(IR_MOV), 0);
+}
+
+static void test_copy_killed_by_global_write(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I64, t, G(0));
+    tessera_ir_mov(b, TESSERA_I64, G(0), C(5));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), t, C(1));
+    end_and_optimize();
+    /* t holds the old value of G(0): it must stay a temp. */
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->v[0], t);
+    CU_ASSERT_EQUAL(op(2)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(2)->v[1], t);
+}
+
+static uint64_t dummy_helper(void *env, uint64_t a0, uint64_t a1,
+                             uint64_t a2, uint64_t a3)
+{
+    return 0;
+}
+
+static void test_copy_killed_by_helper(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b), u = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I64, t, G(0));
+    tessera_ir_mov(b, TESSERA_I64, u, G(0));
+    tessera_ir_call(b, dummy_helper, TESSERA_HELPER_PURE, TESSERA_IR_NONE, 0,
+                    NULL);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), u, C(1));
+    tessera_ir_call(b, dummy_helper, 0, TESSERA_IR_NONE, 0, NULL);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(2), t, C(1));
+    end_and_optimize();
+    /* A pure helper leaves env alone (and, unused, is removed); a normal
+     * helper may write env, so t keeps its own slot. */
+    CU_ASSERT_EQUAL(count(IR_CALL), 1);
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->v[0], t);
+    CU_ASSERT_EQUAL(op(1)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(1)->v[1], G(0)); /* u replaced */
+    CU_ASSERT_EQUAL(op(2)->opc, IR_CALL);
+    CU_ASSERT_EQUAL(op(3)->v[1], t);
+}
+
+static void test_knowledge_reset_at_label(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    TesseraLabel l = tessera_ir_label_new(b);
+    tessera_ir_mov(b, TESSERA_I64, t, C(5));
+    tessera_ir_brcond(b, TESSERA_EQ, TESSERA_I64, G(0), C(0), l);
+    tessera_ir_mov(b, TESSERA_I64, t, C(6));
+    tessera_ir_label_set(b, l);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), t, C(1));
+    end_and_optimize();
+    /* Two paths join at l with t = 5 or 6: the add keeps reading t. */
+    IROp *add = NULL;
+    for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc == IR_BINOP)
+            add = &b->ops[i];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(add);
+    CU_ASSERT_EQUAL(add->v[1], t);
+    CU_ASSERT_EQUAL(count(IR_MOV), 2);
+    CU_ASSERT_EQUAL(count(IR_LABEL), 1);
+}
+
+static void test_branch_folding(void)
+{
+    begin();
+    TesseraLabel l1 = tessera_ir_label_new(b), l2 = tessera_ir_label_new(b);
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I64, t, C(3));
+    /* Never taken: removed, and l1 loses its only branch. */
+    tessera_ir_brcond(b, TESSERA_GTU, TESSERA_I64, t, C(4), l1);
+    tessera_ir_mov(b, TESSERA_I64, G(1), t);
+    tessera_ir_label_set(b, l1);
+    /* Always taken: a plain branch; what follows up to l2 is dead. */
+    tessera_ir_brcond(b, TESSERA_LEU, TESSERA_I64, t, C(3), l2);
+    tessera_ir_mov(b, TESSERA_I64, G(2), C(9));
+    tessera_ir_goto(b, 0x2000);
+    tessera_ir_label_set(b, l2);
+    tessera_ir_mov(b, TESSERA_I64, G(3), t);
+    end_and_optimize();
+
+    CU_ASSERT_EQUAL(count(IR_BRCOND), 0);
+    CU_ASSERT_EQUAL(count(IR_BR), 1);
+    CU_ASSERT_EQUAL(count(IR_GOTO), 1); /* the dead goto 0x2000 is gone */
+    /* t is still read after l2 (knowledge is not carried over labels). */
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->v[0], t);
+    CU_ASSERT_EQUAL(op(1)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(1)->v[0], G(1));
+    CU_ASSERT_TRUE(is_const_val(op(1)->v[1], 3));
+    CU_ASSERT_EQUAL(op(2)->opc, IR_BR);
+    CU_ASSERT_EQUAL(op(3)->opc, IR_LABEL);
+    CU_ASSERT_EQUAL(op(3)->imm, l2);
+    CU_ASSERT_EQUAL(op(4)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(4)->v[0], G(3));
+    CU_ASSERT_EQUAL(count(IR_LABEL), 1);
+}
+
+static void test_dead_code(void)
+{
+    begin();
+    TesseraVal t1 = tessera_ir_temp(b), t2 = tessera_ir_temp(b);
+    TesseraVal t3 = tessera_ir_temp(b), t4 = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, t1, G(0), G(1)); /* dead */
+    tessera_ir_binop(b, TESSERA_XOR, TESSERA_I64, t2, G(0), G(2));
+    tessera_ir_unop(b, TESSERA_NOT, TESSERA_I64, t3, t2);          /* dead */
+    tessera_ir_load(b, t4, G(3), 0, TESSERA_MO_32, 0); /* may fault: kept */
+    tessera_ir_call(b, dummy_helper, TESSERA_HELPER_PURE, t1, 0, NULL);
+    tessera_ir_store(b, t2, G(4), 8, TESSERA_MO_64, 0);
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(0)->sub, TESSERA_XOR);
+    CU_ASSERT_EQUAL(op(1)->opc, IR_LOAD);
+    CU_ASSERT_EQUAL(op(2)->opc, IR_STORE);
+    CU_ASSERT_EQUAL(op(3)->opc, IR_GOTO);
+    CU_ASSERT_EQUAL(count(IR_CALL), 0);
+    CU_ASSERT_EQUAL(count(IR_UNOP), 0);
+}
+
+static void test_dead_across_branch(void)
+{
+    begin();
+    TesseraLabel l = tessera_ir_label_new(b);
+    TesseraVal t = tessera_ir_temp(b), u = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, t, G(0), C(1));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, u, G(0), C(2));
+    tessera_ir_brcond(b, TESSERA_EQ, TESSERA_I64, G(1), C(0), l);
+    tessera_ir_goto(b, 0x2000);
+    tessera_ir_label_set(b, l);
+    tessera_ir_mov(b, TESSERA_I64, G(2), t); /* t used on one path only */
+    end_and_optimize();
+    CU_ASSERT_EQUAL(count(IR_BINOP), 1);
+    CU_ASSERT_EQUAL(op(0)->v[0], t);
+}
+
+static void test_algebra(void)
+{
+    begin();
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), G(0), C(0));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I32, G(2), G(0), C(0));
+    tessera_ir_binop(b, TESSERA_AND, TESSERA_I64, G(3), G(0), C(0));
+    tessera_ir_binop(b, TESSERA_MUL, TESSERA_I64, G(4), C(1), G(0));
+    tessera_ir_binop(b, TESSERA_SHL, TESSERA_I32, G(5), G(0), C(32));
+    tessera_ir_binop(b, TESSERA_XOR, TESSERA_I64, G(6), G(0), G(0));
+    tessera_ir_binop(b, TESSERA_OR, TESSERA_I64, G(7), C(8), G(0));
+    tessera_ir_binop(b, TESSERA_SUB, TESSERA_I64, G(8), C(8), G(0));
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->width, TESSERA_I64);
+    CU_ASSERT_EQUAL(op(0)->v[1], G(0));
+    CU_ASSERT_EQUAL(op(1)->opc, IR_MOV); /* still truncates */
+    CU_ASSERT_EQUAL(op(1)->width, TESSERA_I32);
+    CU_ASSERT_TRUE(is_const_val(op(2)->v[1], 0));
+    CU_ASSERT_EQUAL(op(3)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(3)->v[1], G(0));
+    CU_ASSERT_EQUAL(op(4)->opc, IR_MOV); /* shift by 32 at I32 is by 0 */
+    CU_ASSERT_EQUAL(op(4)->width, TESSERA_I32);
+    CU_ASSERT_TRUE(is_const_val(op(5)->v[1], 0));
+    /* Commutative: constant moved second; subtraction left alone. */
+    CU_ASSERT_EQUAL(op(6)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(6)->v[1], G(0));
+    CU_ASSERT_TRUE(is_const_val(op(6)->v[2], 8));
+    CU_ASSERT_TRUE(is_const_val(op(7)->v[1], 8));
+}
+
+static void test_compare_canonical(void)
+{
+    begin();
+    TesseraLabel l = tessera_ir_label_new(b);
+    tessera_ir_setcond(b, TESSERA_LT, TESSERA_I64, G(1), C(5), G(0));
+    tessera_ir_brcond(b, TESSERA_GEU, TESSERA_I64, C(5), G(0), l);
+    tessera_ir_goto(b, 0x2000);
+    tessera_ir_label_set(b, l);
+    end_and_optimize();
+    /* 5 < x  ==  x > 5;  5 >=u x  ==  x <=u 5 */
+    CU_ASSERT_EQUAL(op(0)->sub, TESSERA_GT);
+    CU_ASSERT_EQUAL(op(0)->v[1], G(0));
+    CU_ASSERT_TRUE(is_const_val(op(0)->v[2], 5));
+    CU_ASSERT_EQUAL(op(1)->sub, TESSERA_LEU);
+    CU_ASSERT_EQUAL(op(1)->v[1], G(0));
+}
+
+static void test_select_fold(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_mov(b, TESSERA_I64, t, C(2));
+    tessera_ir_select(b, TESSERA_EQ, TESSERA_I64, G(1), t, C(2), G(2), G(3));
+    tessera_ir_select(b, TESSERA_EQ, TESSERA_I32, G(4), G(0), C(1), G(5),
+                      G(5));
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(0)->v[1], G(2));
+    CU_ASSERT_EQUAL(op(1)->opc, IR_MOV);
+    CU_ASSERT_EQUAL(op(1)->width, TESSERA_I32);
+    CU_ASSERT_EQUAL(op(1)->v[1], G(5));
+}
+
+static void test_eval_rules(void)
+{
+    /* The reference rules that the optimiser and backends share. */
+    CU_ASSERT_EQUAL(ir_eval_binop(TESSERA_DIV, TESSERA_I64, 5, 0),
+                    UINT64_MAX);
+    CU_ASSERT_EQUAL(ir_eval_binop(TESSERA_DIV, TESSERA_I32, 5, 0),
+                    0xffffffff);
+    CU_ASSERT_EQUAL(ir_eval_binop(TESSERA_REMU, TESSERA_I32, 0x100000005ull,
+                                  0), 5);
+    CU_ASSERT_EQUAL(ir_eval_binop(TESSERA_SAR, TESSERA_I32, 0x80000000, 33),
+                    0xc0000000);
+    CU_ASSERT_EQUAL(ir_eval_unop(TESSERA_EXT16S, TESSERA_I32, 0xffff),
+                    0xffffffff);
+    CU_ASSERT_TRUE(ir_eval_cond(TESSERA_LT, TESSERA_I32, 0x80000000, 0));
+    CU_ASSERT_FALSE(ir_eval_cond(TESSERA_LT, TESSERA_I64, 0x80000000, 0));
+    CU_ASSERT_TRUE(ir_eval_cond(TESSERA_GTU, TESSERA_I32, 0x1, 0x100000000ull));
+}
+
+int main(void)
+{
+    CU_pSuite s;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("ir-opt", NULL, NULL);
+    CU_add_test(s, "constant folding", test_fold_constants);
+    CU_add_test(s, "folding through temps and widths",
+                test_fold_chain_and_widths);
+    CU_add_test(s, "copy propagation", test_copy_propagation);
+    CU_add_test(s, "copies die when the global changes",
+                test_copy_killed_by_global_write);
+    CU_add_test(s, "copies die across helpers", test_copy_killed_by_helper);
+    CU_add_test(s, "knowledge reset at labels", test_knowledge_reset_at_label);
+    CU_add_test(s, "branch folding", test_branch_folding);
+    CU_add_test(s, "dead code", test_dead_code);
+    CU_add_test(s, "liveness across branches", test_dead_across_branch);
+    CU_add_test(s, "algebraic identities", test_algebra);
+    CU_add_test(s, "constants second in comparisons", test_compare_canonical);
+    CU_add_test(s, "select folding", test_select_fold);
+    CU_add_test(s, "evaluation rules", test_eval_rules);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

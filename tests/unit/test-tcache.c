@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translation cache and the CPU loop, with toy programs in RAM:
+ * lookup, chaining, budgets, self-modifying code (other block, current
+ * block, data next to code), external invalidation, flush on a full cache,
+ * remapping, interrupts, halt, stop, fetch faults and logging.
+ */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel/bus.h"
+#include "kernel/cpu-internal.h"
+#include "kernel/cpu.h"
+#include "kernel/log.h"
+#include "tests/unit/toy-arch.h"
+
+#define RAM_SIZE 0x100000
+#define MMIO_BASE 0x200000
+
+static Cpu *cpu;
+static ToyEnv *env;
+
+/* Device: +0 drives the IRQ line, +8 stops the CPU, +0x10 invalidates
+ * 4 bytes of code at the written address (like a DMA engine). */
+static uint64_t dev_read(void *opaque, uint64_t off, unsigned size)
+{
+    return 0;
+}
+
+static void dev_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
+{
+    if (off == 0)
+        cpu_irq_set(cpu, 0, (int)v);
+    else if (off == 8)
+        cpu_stop(cpu);
+    else if (off == 0x10)
+        tcache_invalidate_phys(v, 4);
+}
+
+static const TesseraMmioOps dev_ops = {dev_read, dev_write, 0, 0};
+
+static int suite_init(void)
+{
+    if (!bus_add_ram("ram", 0, RAM_SIZE) ||
+        !bus_add_mmio("dev", MMIO_BASE, 0x1000, &dev_ops, NULL))
+        return -1;
+    tcache_init(0);
+    cpu = cpu_new(&toy_arch, NULL, 0);
+    if (!cpu)
+        return -1;
+    env = tessera_cpu_env(cpu);
+    return 0;
+}
+
+static int suite_clean(void)
+{
+    cpu_free(cpu);
+    bus_reset_all();
+    return 0;
+}
+
+#define I(op, a, b, c) toy_insn(op, a, b, c)
+#define LI(r, v) toy_imm16(0x01, r, v)
+#define ADDI(d, s, v) toy_insn(0x03, d, s, (unsigned)(v))
+#define ADD(d, s, t) toy_insn(0x02, d, s, t)
+#define ST8(v, base, off) toy_insn(0x04, v, base, (unsigned)(off))
+#define ST32(v, base, off) toy_insn(0x09, v, base, (unsigned)(off))
+#define LD32(d, base, off) toy_insn(0x0a, d, base, (unsigned)(off))
+#define BNEZ(r, rel) toy_imm16(0x06, r, rel)
+#define JR(r) toy_insn(0x07, r, 0, 0)
+#define JMP(rel) toy_imm16(0x0c, 0, rel)
+#define HALT toy_insn(0x08, 0, 0, 0)
+#define MARK toy_insn(0x0d, 0, 0, 0)
+#define STP(v, base) toy_insn(0x0f, v, base, 0)
+
+static void load_prog(uint64_t addr, const uint32_t *words, size_t n)
+{
+    CU_ASSERT_TRUE(bus_write_buf(addr, words, n * 4));
+}
+
+/* Resets the CPU and runs it from 0x1000 until it halts. */
+static void run_prog(void)
+{
+    cpu_reset(cpu);
+    memset(env->scratch, 0, sizeof(env->scratch));
+    env->faults = 0;
+    for (int i = 0; i < 1000 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 100000);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+}
+
+static const uint32_t loop_prog[] = {
+    LI(2, 100),        /* 0x1000 */
+    LI(1, 0),          /* 0x1004 */
+    ADDI(1, 1, 3),     /* 0x1008 loop */
+    ADDI(2, 2, -1),    /* 0x100c */
+    BNEZ(2, -2),       /* 0x1010 -> 0x1008 */
+    HALT,              /* 0x1014 */
+};
+
+static void test_lookup(void)
+{
+    tcache_flush();
+    load_prog(0x1000, loop_prog, 6);
+    uint64_t t0 = tcache_blocks_translated();
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 300);
+    CU_ASSERT_EQUAL(env->r[2], 0);
+    CU_ASSERT_EQUAL(tcache_blocks_translated() - t0, 3);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 2 + 100 * 3 + 1);
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), 0x1018);
+    /* Again: everything comes from the cache. */
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 300);
+    CU_ASSERT_EQUAL(tcache_blocks_translated() - t0, 3);
+}
+
+static void test_chaining(void)
+{
+    tcache_flush();
+    load_prog(0x1000, loop_prog, 6);
+    run_prog();
+    TB *loop = tcache_find(cpu, 0x1008, 0x1008);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+    CU_ASSERT_EQUAL(loop->ninsns, 3);
+    /* The taken branch of the loop jumps straight back into itself. */
+    bool self = false;
+    for (unsigned i = 0; i < loop->nexits; i++)
+        if (loop->exits[i].pc == 0x1008 && loop->exits[i].next == loop)
+            self = true;
+    CU_ASSERT_TRUE(self);
+    CU_ASSERT_PTR_EQUAL(loop->in_list->tb, loop);
+}
+
+static void test_budget(void)
+{
+    static const uint32_t forever[] = {LI(2, 1), ADDI(1, 1, 1), BNEZ(2, -1)};
+    tcache_flush();
+    load_prog(0x1000, forever, 3);
+    cpu_reset(cpu);
+    uint64_t ran = cpu_exec(cpu, 1000);
+    /* Blocks are 3 and 2 cycles: at most one block over. */
+    CU_ASSERT_TRUE(ran >= 1000 && ran < 1003);
+    ran = cpu_exec(cpu, 1);
+    CU_ASSERT_TRUE(ran >= 1 && ran <= 2);
+    CU_ASSERT_EQUAL(tessera_cpu_cycles(cpu), tessera_cpu_insns(cpu));
+}
+
+static void test_goto_dyn_loop(void)
+{
+    /* A loop closed by a computed jump goes through the jump cache. */
+    static const uint32_t prog[] = {
+        LI(2, 50),       /* 0x1000 */
+        LI(5, 0x1008),   /* 0x1004 */
+        ADDI(1, 1, 2),   /* 0x1008 */
+        ADDI(2, 2, -1),  /* 0x100c */
+        BNEZ(2, 2),      /* 0x1010 -> 0x1018 */
+        HALT,            /* 0x1014 */
+        JR(5),           /* 0x1018 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 7);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 100);
+}
+
+static void test_smc_other_block(void)
+{
+    static const uint32_t prog[] = {
+        LI(5, 2),             /* 0x1000 */
+        JMP(0x3f),            /* 0x1004 -> 0x1100 */
+        LI(6, 0x1102),        /* 0x1008 */
+        LI(7, 7),             /* 0x100c */
+        ST8(7, 6, 0),         /* 0x1010: patch LI r1's immediate */
+        ADDI(5, 5, -1),       /* 0x1014 */
+        BNEZ(5, -5),          /* 0x1018 -> 0x1004 */
+        HALT,                 /* 0x101c */
+    };
+    static const uint32_t sub[] = {LI(1, 1), ADD(4, 4, 1), JMP(-0x3e)};
+    tcache_flush();
+    load_prog(0x1000, prog, 8);
+    load_prog(0x1100, sub, 3);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 7);
+    CU_ASSERT_EQUAL(env->r[4], 1 + 7);
+}
+
+static void test_smc_same_block(void)
+{
+    /* The store patches the next instruction of the running block. */
+    static const uint32_t prog[] = {
+        LI(6, 0x100e),    /* 0x1000 */
+        LI(7, 0x42),      /* 0x1004 */
+        ST8(7, 6, 0),     /* 0x1008 */
+        LI(3, 0),         /* 0x100c: becomes LI r3, 0x42 */
+        HALT,             /* 0x1010 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 5);
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    uint64_t t0 = tcache_blocks_translated();
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[3], 0x42);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 5);
+    CU_ASSERT_EQUAL(tcache_blocks_translated() - t0, 2);
+}
+
+static void test_smc_same_block_tail(void)
+{
+    /* Ops after the store (a post-increment) run exactly once. */
+    static const uint32_t prog[] = {
+        LI(6, 0x100e),    /* 0x1000 */
+        LI(7, 0x42),      /* 0x1004 */
+        STP(7, 6),        /* 0x1008: store, then r6++ */
+        LI(3, 0),         /* 0x100c: patched */
+        HALT,             /* 0x1010 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 5);
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    uint64_t c0 = tessera_cpu_cycles(cpu);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[3], 0x42);
+    CU_ASSERT_EQUAL(env->r[6], 0x100f);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 5);
+    CU_ASSERT_EQUAL(tessera_cpu_cycles(cpu) - c0, 5);
+}
+
+static void test_smc_loop_patches_itself(void)
+{
+    /* A loop block rewrites its own ADDI immediate on every iteration. */
+    static const uint32_t prog[] = {
+        LI(2, 5),         /* 0x1000 */
+        LI(6, 0x100f),    /* 0x1004: the immediate byte of 0x100c */
+        LI(1, 0),         /* 0x1008 */
+        ADDI(1, 1, 0),    /* 0x100c loop: r1 += imm */
+        ADDI(7, 7, 1),    /* 0x1010 */
+        ST8(7, 6, 0),     /* 0x1014: imm = r7 */
+        ADDI(2, 2, -1),   /* 0x1018 */
+        BNEZ(2, -4),      /* 0x101c -> 0x100c */
+        HALT,             /* 0x1020 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 9);
+    run_prog();
+    /* imm is 0, 1, 2, 3, 4 on the five passes. */
+    CU_ASSERT_EQUAL(env->r[1], 0 + 1 + 2 + 3 + 4);
+}
+
+static void test_data_next_to_code(void)
+{
+    static const uint32_t prog[] = {
+        LI(6, 0x1800),    /* 0x1000: data in the code's 4 KiB page */
+        LI(2, 1000),      /* 0x1004 */
+        ST32(2, 6, 0),    /* 0x1008 */
+        ST32(2, 6, 0x30 - 0x800 + 0x800 - 0x7d0 + 0x7d0 - 0x30 + 0x10),
+        ADDI(2, 2, -1),   /* 0x1010 */
+        BNEZ(2, -3),      /* 0x1014 -> 0x1008 */
+        HALT,             /* 0x1018 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 7);
+    uint64_t t0 = tcache_blocks_translated();
+    run_prog();
+    uint32_t v;
+    CU_ASSERT_TRUE(bus_read_buf(0x1800, &v, 4));
+    CU_ASSERT_EQUAL(v, 1);
+    /* No store touched code: nothing was translated twice. */
+    CU_ASSERT_EQUAL(tcache_blocks_translated() - t0, 3);
+
+    /* A store into a code granule but not onto code bytes: still no
+     * retranslation. */
+    static const uint32_t prog2[] = {
+        LI(6, 0x1030),    /* 0x1000: same 64-byte granule as the code */
+        LI(2, 100),       /* 0x1004 */
+        ST32(2, 6, 0),    /* 0x1008 */
+        ADDI(2, 2, -1),   /* 0x100c */
+        BNEZ(2, -2),      /* 0x1010 */
+        HALT,             /* 0x1014 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog2, 6);
+    t0 = tcache_blocks_translated();
+    run_prog();
+    CU_ASSERT_TRUE(bus_read_buf(0x1030, &v, 4));
+    CU_ASSERT_EQUAL(v, 1);
+    CU_ASSERT_EQUAL(tcache_blocks_translated() - t0, 3);
+}
+
+static void test_external_invalidation(void)
+{
+    static const uint32_t prog[] = {LI(1, 11), HALT};
+    static const uint32_t patched = LI(1, 22);
+    tcache_flush();
+    load_prog(0x1000, prog, 2);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 11);
+    /* A loader or DMA write: the bus tells the cache. */
+    load_prog(0x1000, &patched, 1);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 22);
+}
+
+static void test_invalidation_from_device(void)
+{
+    /* A device write (in the running block) invalidates that block's
+     * next instruction, which was patched behind the cache's back. */
+    static const uint32_t prog[] = {
+        LI(6, 0x2000),     /* 0x1000: device base >> 8 below */
+        ADD(6, 6, 6),      /* 0x1004 */
+        LI(7, 0x1014),     /* 0x1008 */
+        LI(8, 1),          /* 0x100c */
+        ST32(7, 9, 0),     /* 0x1010: r9 = MMIO_BASE + 0x10 */
+        LI(3, 5),          /* 0x1014: patched to LI r3, 9 */
+        HALT,              /* 0x1018 */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 7);
+    cpu_reset(cpu);
+    /* Translate it once as is, then patch memory without telling. */
+    env->r[9] = 0;
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[3], 5);
+    uint32_t w = LI(3, 9);
+    memcpy(bus_lookup(0x1014)->host + 0x1014, &w, 4);
+    cpu_reset(cpu);
+    env->r[9] = MMIO_BASE + 0x10;
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 100000);
+    CU_ASSERT_EQUAL(env->r[3], 9);
+}
+
+static void test_flush_when_full(void)
+{
+    enum { N = 2000 };
+    uint32_t *prog = g_new(uint32_t, 2 * N + 1);
+    for (int i = 0; i < N; i++) {
+        prog[2 * i] = ADDI(1, 1, 1);
+        prog[2 * i + 1] = JMP(1);
+    }
+    prog[2 * N] = HALT;
+    tcache_init(64 * 1024);
+    uint64_t f0 = tcache_flush_count();
+    load_prog(0x1000, prog, 2 * N + 1);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], N);
+    CU_ASSERT_TRUE(tcache_flush_count() - f0 >= 2);
+    /* And again, now partly cached, partly flushed. */
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], N);
+    g_free(prog);
+    tcache_init(0);
+}
+
+static void test_block_across_pages(void)
+{
+    static const uint32_t prog[] = {
+        LI(1, 1),         /* 0x1ff8 */
+        LI(2, 2),         /* 0x1ffc */
+        LI(3, 3),         /* 0x2000: next page */
+        HALT,             /* 0x2004 */
+    };
+    static const uint32_t entry = JMP(0xff8 / 4);
+    tcache_flush();
+    load_prog(0x1000, &entry, 1);
+    load_prog(0x1ff8, prog, 4);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[3], 3);
+    TB *tb = tcache_find(cpu, 0x1ff8, 0x1ff8);
+    CU_ASSERT_EQUAL(tb->npages, 2);
+    CU_ASSERT_EQUAL(tb->ninsns, 4);
+    /* A write to the second page drops the block. */
+    static const uint32_t patched = LI(3, 33);
+    load_prog(0x2000, &patched, 1);
+    CU_ASSERT_EQUAL(tb->mode, TB_MODE_DEAD);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[3], 33);
+}
+
+static void test_remap_and_tlb_flush(void)
+{
+    static const uint32_t a[] = {LI(1, 0xa), HALT};
+    static const uint32_t b[] = {LI(1, 0xb), HALT};
+    tcache_flush();
+    load_prog(0x11000, a, 2);
+    load_prog(0x21000, b, 2);
+    cpu_reset(cpu);
+    env->mmu1_offset = 0x10000;
+    tessera_cpu_set_code_mmu_idx(cpu, 1);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->r[1], 0xa);
+
+    cpu_reset(cpu);
+    env->mmu1_offset = 0x20000;
+    tessera_tlb_flush(cpu);
+    tessera_cpu_set_code_mmu_idx(cpu, 1);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->r[1], 0xb);
+    env->mmu1_offset = 0;
+    tessera_cpu_set_code_mmu_idx(cpu, 0);
+    tessera_tlb_flush(cpu);
+}
+
+static void test_interrupts(void)
+{
+    static const uint32_t prog[] = {
+        LI(2, 1),          /* 0x1000 */
+        ADDI(1, 1, 1),     /* 0x1004 */
+        BNEZ(2, -1),       /* 0x1008 -> 0x1004 */
+    };
+    static const uint32_t handler[] = {LI(4, 0x99), HALT};
+    tcache_flush();
+    load_prog(0x1000, prog, 3);
+    load_prog(0x3000, handler, 2);
+    cpu_reset(cpu);
+    env->irq_vector = 0x3000;
+    env->irq_enabled = 1;
+    env->irq_taken = 0;
+    cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->irq_taken, 0);
+    cpu_irq_set(cpu, 0, 1);
+    cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->irq_taken, 1);
+    CU_ASSERT_TRUE(env->irq_pc == 0x1004 || env->irq_pc == 0x1000);
+    CU_ASSERT_EQUAL(env->r[4], 0x99);
+    CU_ASSERT_FALSE(cpu_is_idle(cpu)); /* the line is still up */
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+}
+
+static void test_interrupt_mid_quantum(void)
+{
+    /* A store to the device raises the line; the CPU takes the interrupt
+     * at the next block boundary, within the same cpu_exec call. */
+    static const uint32_t prog[] = {
+        LI(9, 0x2000),     /* 0x1000 */
+        ADD(9, 9, 9),      /* 0x1004 */
+        ADD(9, 9, 9),      /* 0x1008 */
+        ADD(9, 9, 9),      /* 0x100c */
+        ADD(9, 9, 9),      /* 0x1010: r9 = 0x20000 */
+        ADD(9, 9, 9),      /* 0x1014 */
+        ADD(9, 9, 9),      /* 0x1018 */
+        ADD(9, 9, 9),      /* 0x101c */
+        ADD(9, 9, 9),      /* 0x1020: r9 = 0x200000 */
+        LI(8, 1),          /* 0x1024 */
+        ST32(8, 9, 0),     /* 0x1028: raise */
+        LI(5, 1),          /* 0x102c: same block, still runs */
+        MARK,              /* 0x1030: block ends */
+        LI(5, 2),          /* 0x1034: interrupted before this */
+        HALT,
+    };
+    static const uint32_t handler[] = {HALT};
+    tcache_flush();
+    load_prog(0x1000, prog, 15);
+    load_prog(0x3000, handler, 1);
+    cpu_reset(cpu);
+    env->irq_vector = 0x3000;
+    env->irq_enabled = 1;
+    env->irq_taken = 0;
+    cpu_exec(cpu, 100000);
+    CU_ASSERT_EQUAL(env->irq_taken, 1);
+    CU_ASSERT_EQUAL(env->irq_pc, 0x1034);
+    CU_ASSERT_EQUAL(env->r[5], 1);
+    cpu_irq_set(cpu, 0, 0);
+}
+
+static void test_halt_and_wake(void)
+{
+    static const uint32_t prog[] = {HALT, LI(1, 5), HALT};
+    tcache_flush();
+    load_prog(0x1000, prog, 3);
+    cpu_reset(cpu);
+    cpu_exec(cpu, 1000);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    CU_ASSERT_EQUAL(cpu_exec(cpu, 1000), 0);
+    CU_ASSERT_EQUAL(env->r[1], 0);
+    /* Work without an interrupt being taken (disabled): wfi resumes. */
+    env->irq_enabled = 0;
+    cpu_irq_set(cpu, 0, 1);
+    CU_ASSERT_FALSE(cpu_is_idle(cpu));
+    cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->r[1], 5);
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+}
+
+static void test_stop(void)
+{
+    static const uint32_t prog[] = {
+        LI(9, 0x2008),     /* 0x1000 */
+        ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9),
+        ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9),
+        ST32(8, 9, 0),     /* MMIO_BASE + 8: cpu_stop */
+        LI(2, 1),
+        ADDI(1, 1, 1),
+        BNEZ(2, -1),
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 13);
+    cpu_reset(cpu);
+    uint64_t ran = cpu_exec(cpu, 1000000);
+    CU_ASSERT_TRUE(ran < 100);
+    CU_ASSERT_FALSE(cpu_is_idle(cpu));
+    /* The next call runs normally. */
+    ran = cpu_exec(cpu, 1000);
+    CU_ASSERT_TRUE(ran >= 1000);
+}
+
+static void test_fetch_faults(void)
+{
+    static const uint32_t prog[] = {LI(5, 0x9000), ADD(5, 5, 5), JR(5)};
+    tcache_flush();
+    load_prog(0x1000, prog, 3);
+    env->unmapped_lo = 0x12000;
+    env->unmapped_hi = 0x13000;
+    cpu_reset(cpu);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_EXEC);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_PAGE);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x12000);
+    CU_ASSERT_EQUAL(env->fault_vaddr, 0x12000);
+    CU_ASSERT_EQUAL(env->fault_insns, env->fault_insns); /* exact below */
+    env->unmapped_lo = env->unmapped_hi = 0;
+    tessera_tlb_flush(cpu);
+
+    /* Unmapped physical memory and MMIO are not executable. */
+    static const uint32_t prog2[] = {LI(5, 0x4800), ADD(5, 5, 5),
+                                     ADD(5, 5, 5), ADD(5, 5, 5), ADD(5, 5, 5),
+                                     ADD(5, 5, 5), ADD(5, 5, 5), JR(5)};
+    load_prog(0x1000, prog2, 8);
+    env->faults = 0;
+    cpu_reset(cpu);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_ACCESS);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x4800 << 6);
+    CU_ASSERT_EQUAL(env->fault_pc, MMIO_BASE);
+
+    /* A block whose later instruction is on a faulting page ends before
+     * it; the fault comes when that instruction runs first. */
+    static const uint32_t prog3[] = {LI(1, 1), LI(2, 2)};
+    static const uint32_t entry = JMP(0xff8 / 4);
+    load_prog(0x1000, &entry, 1);
+    load_prog(0x1ff8, prog3, 2);
+    env->unmapped_lo = 0x2000;
+    env->unmapped_hi = 0x3000;
+    tcache_flush();
+    tessera_tlb_flush(cpu);
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    env->faults = 0;
+    cpu_reset(cpu);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->r[2], 2);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x2000);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 3);
+    env->unmapped_lo = env->unmapped_hi = 0;
+    tessera_tlb_flush(cpu);
+}
+
+static void test_logging(void)
+{
+    char path[] = "/tmp/tessera-test-log-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    CU_ASSERT_EQUAL_FATAL(log_set_file(path), 0);
+    static const uint32_t prog[] = {LI(1, 3), ADDI(1, 1, 4), HALT};
+    tcache_flush();
+    load_prog(0x1000, prog, 3);
+    log_mask = TESSERA_LOG_IN_ASM | TESSERA_LOG_OP | TESSERA_LOG_OP_OPT |
+               TESSERA_LOG_EXEC;
+    run_prog();
+    log_mask = 0;
+    fflush(log_stream());
+    CU_ASSERT_EQUAL(env->r[1], 7);
+
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = 0;
+    fclose(f);
+    unlink(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "IN:\n0x00001000:  op01 1,3,0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "0x00001004:  op03 1,1,4\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "OP: 0x1000"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "OP after optimisation: 0x1000"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "mov_i64 r1, $0x3"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "exec: cpu 0 pc 0x0000000000001000"));
+}
+
+int main(void)
+{
+    CU_pSuite s;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("tcache", suite_init, suite_clean);
+    CU_add_test(s, "lookup and exact counts", test_lookup);
+    CU_add_test(s, "chaining", test_chaining);
+    CU_add_test(s, "cycle budget", test_budget);
+    CU_add_test(s, "goto_dyn through the jump cache", test_goto_dyn_loop);
+    CU_add_test(s, "SMC: another block", test_smc_other_block);
+    CU_add_test(s, "SMC: the running block", test_smc_same_block);
+    CU_add_test(s, "SMC: ops after the store", test_smc_same_block_tail);
+    CU_add_test(s, "SMC: a loop rewriting itself",
+                test_smc_loop_patches_itself);
+    CU_add_test(s, "data next to code", test_data_next_to_code);
+    CU_add_test(s, "invalidation from the bus", test_external_invalidation);
+    CU_add_test(s, "invalidation from a device", test_invalidation_from_device);
+    CU_add_test(s, "flush when full", test_flush_when_full);
+    CU_add_test(s, "block across pages", test_block_across_pages);
+    CU_add_test(s, "remap and TLB flush", test_remap_and_tlb_flush);
+    CU_add_test(s, "interrupts", test_interrupts);
+    CU_add_test(s, "interrupt raised mid-quantum", test_interrupt_mid_quantum);
+    CU_add_test(s, "halt and wake", test_halt_and_wake);
+    CU_add_test(s, "cpu_stop", test_stop);
+    CU_add_test(s, "fetch faults", test_fetch_faults);
+    CU_add_test(s, "logging", test_logging);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
