@@ -35,3 +35,13 @@ bench-guest-elfs: $(BENCH_GUEST_ELFS)
 bench-guest: all bench-guest-elfs
 	$(SHELL) $(srcdir)/bench/run.sh
 .PHONY: bench-guest bench-guest-elfs
+
+# Micro-benchmark of the execution engine (IR -> interpreter), built on
+# demand: make bench/engine-micro && bench/engine-micro alu
+EXTRA_PROGRAMS = bench/engine-micro
+CLEANFILES += bench/engine-micro
+bench_engine_micro_SOURCES = bench/engine-micro.c
+bench_engine_micro_CFLAGS = $(CORE_CC_FLAGS)
+bench_engine_micro_LDFLAGS = $(CORE_LINK)
+bench_engine_micro_LDADD = $(CORE_LIBS)
+bench_engine_micro_DEPENDENCIES = kernel/libcore.a

@@ -47,7 +47,10 @@
  */
 #define TLB_INVALID UINT64_MAX
 #define TLB_FLAG_SLOW 8u  /* MMIO, ROM write, partial page: bus access */
-#define TLB_FLAG_CODE 16u /* writes check the code granule mask first */
+/* Writes check the code masks first; only used when the arch's page is a
+ * code page (page_bits == TC_PAGE_BITS), so page offsets of virtual and
+ * physical addresses agree. Other code pages are TLB_FLAG_SLOW. */
+#define TLB_FLAG_CODE 16u
 #define TLB_FLAGS (TLB_FLAG_SLOW | TLB_FLAG_CODE)
 
 /* Probed by every load and store: keep at 32 bytes. */
@@ -55,7 +58,7 @@ typedef struct TlbEntry {
     uint64_t tag_r;
     uint64_t tag_w;
     uintptr_t addend;         /* host address = vaddr + addend */
-    const uint64_t *codemask; /* TLB_FLAG_CODE: granules holding code */
+    const uint64_t *codemask; /* TLB_FLAG_CODE: the page's CodePage mask */
 } TlbEntry;
 
 /* Used on misses and by code lookup. */
@@ -70,6 +73,41 @@ typedef struct TlbCold {
 #define TC_PAGE_BITS 12
 #define TC_PAGE_SIZE (1ull << TC_PAGE_BITS)
 #define TC_GRANULE_BITS (TC_PAGE_BITS - 6) /* 64 granules per page */
+#define TC_FINE_BITS 2 /* 4-byte units in the fine map */
+#define TC_FINE_WORDS (TC_PAGE_SIZE >> TC_FINE_BITS >> 6)
+
+struct TB;
+
+/*
+ * A physical page holding translated code. The coarse mask comes first:
+ * write TLB entries point at it, and the fine map is reached from there.
+ */
+typedef struct CodePage {
+    uint64_t mask;                /* 64-byte granules holding code */
+    uint64_t fine[TC_FINE_WORDS]; /* 4-byte units holding code */
+    struct TB *first;             /* linked through TB.page_next[] */
+} CodePage;
+
+/* Whether [pa, pa + size), inside one code page, overlaps translated code
+ * (4-byte precision); codemask points at a CodePage's mask. */
+static inline bool tcache_code_overlap(const uint64_t *codemask, uint64_t pa,
+                                       unsigned size)
+{
+    const CodePage *cp = (const CodePage *)codemask;
+    uint32_t u0 = (uint32_t)(pa & (TC_PAGE_SIZE - 1)) >> TC_FINE_BITS;
+    uint32_t u1 = (uint32_t)((pa + size - 1) & (TC_PAGE_SIZE - 1)) >>
+                  TC_FINE_BITS;
+    return ((cp->fine[u0 / 64] >> (u0 % 64)) |
+            (cp->fine[u1 / 64] >> (u1 % 64))) & 1;
+}
+
+/* The granule test that stores to code pages do inline. */
+static inline bool tcache_granule_hit(uint64_t mask, uint64_t pa,
+                                      unsigned size)
+{
+    return ((mask >> ((pa >> TC_GRANULE_BITS) & 63)) |
+            (mask >> (((pa + size - 1) >> TC_GRANULE_BITS) & 63))) & 1;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Compiled code (interp.c)                                                */

@@ -116,12 +116,12 @@ static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
         e->tag_w = TLB_INVALID;
     } else if (!ram) {
         e->tag_w = vpage | TLB_FLAG_SLOW;
-    } else if (cpu->page_bits <= TC_PAGE_BITS) {
+    } else if (cpu->page_bits == TC_PAGE_BITS) {
         const uint64_t *m = tcache_page_mask(ppage >> TC_PAGE_BITS);
         e->tag_w = m ? vpage | TLB_FLAG_CODE : vpage;
         e->codemask = m;
     } else {
-        /* One mask cannot describe the page: code pages go slow. */
+        /* The masks do not line up with the page: code pages go slow. */
         e->tag_w = range_has_code(ppage, psize) ? vpage | TLB_FLAG_SLOW
                                                 : vpage;
     }
@@ -284,15 +284,22 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
     return v;
 }
 
-/* Drops translated code under a store that the code mask flags. */
-static void check_code_write(uint64_t pa, unsigned size)
+/* Drops translated code under a store into a page that holds some. */
+static void check_code_write(const TlbEntry *e, uint64_t pa, unsigned size)
 {
-    const uint64_t *m = tcache_page_mask(pa >> TC_PAGE_BITS);
-    if (!m || !*m)
+    if ((pa & (TC_PAGE_SIZE - 1)) + size > TC_PAGE_SIZE) {
+        /* Two code pages (arch pages above 4 KiB): compare ranges. */
+        tcache_invalidate_phys(pa, size);
         return;
-    unsigned g0 = (pa >> TC_GRANULE_BITS) & 63;
-    unsigned g1 = ((pa + size - 1) >> TC_GRANULE_BITS) & 63;
-    if (((*m >> g0) | (*m >> g1)) & 1)
+    }
+    const uint64_t *m = e->codemask;
+    if (!m) {
+        /* Slow entries (MMIO, ROM, big pages) have no mask pointer. */
+        m = tcache_page_mask(pa >> TC_PAGE_BITS);
+        if (!m)
+            return;
+    }
+    if (tcache_granule_hit(*m, pa, size) && tcache_code_overlap(m, pa, size))
         tcache_invalidate_phys(pa, size);
 }
 
@@ -313,12 +320,34 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
         memcpy((void *)(va + e->addend), &v, size);
     }
     if (e->tag_w & TLB_FLAGS)
-        check_code_write(pa, size);
+        check_code_write(e, pa, size);
 }
 
 static bool crosses_page(Cpu *cpu, uint64_t va, unsigned size)
 {
     return ((va & ~cpu->page_mask) + size) > (1ull << cpu->page_bits);
+}
+
+/*
+ * Before a page-crossing access touches anything, both parts must
+ * translate and exist on the bus, so a fault leaves memory and devices
+ * as they were.
+ */
+static void probe_crossing(Cpu *cpu, uint64_t va, unsigned size,
+                           TesseraAccess acc, unsigned mmu)
+{
+    uint64_t psize = 1ull << cpu->page_bits;
+    uint64_t second = (va & cpu->page_mask) + psize;
+    uint64_t part[2][2] = {{va, second - va}, {second, va + size - second}};
+
+    for (int i = 0; i < 2; i++) {
+        uint64_t a = part[i][0], n = part[i][1];
+        tlb_fill(cpu, a, acc, mmu);
+        uint64_t pa = a + cpu->tlb_cold[tlb_index(cpu, a, mmu)].phys_addend;
+        Region *r = bus_lookup(pa);
+        if (!r || pa - r->base + n > r->size)
+            cpu_fault(cpu, a, acc, TESSERA_FAULT_ACCESS);
+    }
 }
 
 static uint64_t do_load(Cpu *cpu, uint64_t va, unsigned memop, unsigned mmu)
@@ -329,9 +358,7 @@ static uint64_t do_load(Cpu *cpu, uint64_t va, unsigned memop, unsigned mmu)
     if ((memop & TESSERA_MO_ALIGN) && (va & (size - 1)))
         cpu_fault(cpu, va, TESSERA_ACCESS_READ, TESSERA_FAULT_MISALIGNED);
     if (unlikely(crosses_page(cpu, va, size))) {
-        /* Both pages must translate before any device sees a byte. */
-        tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
-        tlb_fill(cpu, va + size - 1, TESSERA_ACCESS_READ, mmu);
+        probe_crossing(cpu, va, size, TESSERA_ACCESS_READ, mmu);
         v = 0;
         for (unsigned i = 0; i < size; i++)
             v |= load_page(cpu, va + i, 1, mmu) << (8 * i);
@@ -357,8 +384,7 @@ static void do_store(Cpu *cpu, uint64_t va, uint64_t v, unsigned memop,
     if (cpu->arch->big_endian)
         v = bswap_size(v, size);
     if (unlikely(crosses_page(cpu, va, size))) {
-        tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
-        tlb_fill(cpu, va + size - 1, TESSERA_ACCESS_WRITE, mmu);
+        probe_crossing(cpu, va, size, TESSERA_ACCESS_WRITE, mmu);
         for (unsigned i = 0; i < size; i++)
             store_page(cpu, va + i, 1, v >> (8 * i), mmu);
     } else {

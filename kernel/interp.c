@@ -35,10 +35,12 @@ static struct {
     bool ready;
     const void *entry, *movi, *mov64, *mov32, *br, *call, *add_cycles;
     const void *go, *go_adj, *go_dyn, *go_dyn_adj, *exit_loop, *smc_exit;
-    const void *binop[TESSERA_ROTR + 1][2][2]; /* [op][imm][w] */
-    const void *unop[TESSERA_EXT32U + 1][2];   /* [op][w] */
+    /* w: TESSERA_I32, TESSERA_I64, IR_W32S */
+    const void *binop[TESSERA_ROTR + 1][2][3]; /* [op][imm][w] */
+    const void *unop[TESSERA_EXT32U + 1][3];   /* [op][w] */
     const void *setcond[TESSERA_GTU + 1][2][2];
     const void *brcond[TESSERA_GTU + 1][2][2];
+    const void *br2[TESSERA_GTU + 1][2];        /* [cond][w] */
     const void *select[TESSERA_GTU + 1][2];
     const void *load[LD_NKINDS][2][2];          /* [kind][align][be] */
     const void *store[4][2][2];                 /* [log2 size][align][be] */
@@ -74,6 +76,26 @@ bool interp_is_branch(const IOp *op)
 /* The interpreter                                                         */
 
 #define R(o) (*(u64a *)(env + (o)))
+
+/*
+ * Enters block n from an exit: the entry check, inline, so that chained
+ * jumps skip the entry op's dispatch. Back to the loop (continuing at n)
+ * when the cycle limit is reached.
+ */
+#define ENTER(n)                                  \
+    do {                                          \
+        TB *n_ = (n);                             \
+        if (unlikely(cpu->cycles >= cpu->limit)) { \
+            cpu->pc = n_->pc;                     \
+            cpu->last_exit = NULL;                \
+            return;                               \
+        }                                         \
+        cpu->cur_tb = n_;                         \
+        cpu->insns += n_->ninsns;                 \
+        cpu->cycles += n_->ncycles;               \
+        ip = n_->code + 1;                        \
+        DISPATCH();                               \
+    } while (0)
 #define DISPATCH() goto *ip->h
 #define NEXT(n)        \
     do {               \
@@ -204,16 +226,19 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.go_dyn_adj = &&L_goto_dyn_adj;
         H.exit_loop = &&L_exit_loop;
         H.smc_exit = &&L_smc_exit;
-#define X(name, OP, e64, e32)                 \
-        H.binop[OP][0][1] = &&L_##name##_rr64; \
-        H.binop[OP][1][1] = &&L_##name##_ri64; \
-        H.binop[OP][0][0] = &&L_##name##_rr32; \
-        H.binop[OP][1][0] = &&L_##name##_ri32;
+#define X(name, OP, e64, e32)                  \
+        H.binop[OP][0][1] = &&L_##name##_rr64;  \
+        H.binop[OP][1][1] = &&L_##name##_ri64;  \
+        H.binop[OP][0][0] = &&L_##name##_rr32;  \
+        H.binop[OP][1][0] = &&L_##name##_ri32;  \
+        H.binop[OP][0][2] = &&L_##name##_rr32s; \
+        H.binop[OP][1][2] = &&L_##name##_ri32s;
         BINOPS(X)
 #undef X
 #define X(name, OP, e)                      \
         H.unop[OP][1] = &&L_##name##_64;    \
-        H.unop[OP][0] = &&L_##name##_32;
+        H.unop[OP][0] = &&L_##name##_32;    \
+        H.unop[OP][2] = &&L_##name##_32s;
         UNOPS(X)
 #undef X
 #define X(name, C, op, sg)                           \
@@ -226,7 +251,9 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.brcond[C][0][0] = &&L_b##name##_rr32;      \
         H.brcond[C][1][0] = &&L_b##name##_ri32;      \
         H.select[C][1] = &&L_sel##name##_64;         \
-        H.select[C][0] = &&L_sel##name##_32;
+        H.select[C][0] = &&L_sel##name##_32;         \
+        H.br2[C][1] = &&L_b2##name##_64;             \
+        H.br2[C][0] = &&L_b2##name##_32;
         CONDS(X)
 #undef X
 #define X(name, K, T, S, MO, CAST)                  \
@@ -247,6 +274,7 @@ void interp_exec(Cpu *cpu, const IOp *ip)
     }
 
     unsigned char *env = cpu->env;
+    TBExit *x2;
     DISPATCH();
 
 L_entry:
@@ -290,6 +318,16 @@ L_mov32:
         uint32_t x = (uint32_t)R(ip->a), y = (uint32_t)ip->uimm;       \
         R(ip->d) = (uint32_t)(e32);                                    \
         NEXT(1);                                                       \
+    }                                                                  \
+    L_##name##_rr32s : {                                               \
+        uint32_t x = (uint32_t)R(ip->a), y = (uint32_t)R(ip->b);       \
+        R(ip->d) = (uint64_t)(int64_t)(int32_t)(uint32_t)(e32);        \
+        NEXT(1);                                                       \
+    }                                                                  \
+    L_##name##_ri32s : {                                               \
+        uint32_t x = (uint32_t)R(ip->a), y = (uint32_t)ip->uimm;       \
+        R(ip->d) = (uint64_t)(int64_t)(int32_t)(uint32_t)(e32);        \
+        NEXT(1);                                                       \
     }
     BINOPS(X)
 #undef X
@@ -303,6 +341,11 @@ L_mov32:
     L_##name##_32 : {                      \
         uint64_t x = R(ip->a);             \
         R(ip->d) = (uint32_t)(e);          \
+        NEXT(1);                           \
+    }                                      \
+    L_##name##_32s : {                     \
+        uint64_t x = R(ip->a);             \
+        R(ip->d) = (uint64_t)(int64_t)(int32_t)(uint32_t)(e); \
         NEXT(1);                           \
     }
     UNOPS(X)
@@ -345,9 +388,25 @@ L_mov32:
         R(ip->d) = (uint32_t)((T32_##sg)R(ip->a) op(T32_##sg) R(ip->b)     \
                                   ? R(ip->sel.t)                           \
                                   : R(ip->sel.f));                         \
-    NEXT(1);
+    NEXT(1);                                                               \
+    L_b2##name##_64 :                                                      \
+        x2 = (T64_##sg)R(ip->a) op(T64_##sg) R(ip->b) ? ip->exit           \
+                                                      : ip[1].exit;        \
+    goto take_exit;                                                        \
+    L_b2##name##_32 :                                                      \
+        x2 = (T32_##sg)R(ip->a) op(T32_##sg) R(ip->b) ? ip->exit           \
+                                                      : ip[1].exit;        \
+    goto take_exit;
     CONDS(X)
 #undef X
+
+    /* Two-way block end (brcond + goto + goto): chain or return. */
+take_exit:
+    if (likely(x2->next != NULL))
+        ENTER(x2->next);
+    cpu->pc = x2->pc;
+    cpu->last_exit = x2;
+    return;
 
 L_br:
     NEXT(ip->d);
@@ -408,8 +467,8 @@ L_call: {
 #define STORE_BODY(T, S, MO, ALIGN, BE)                                    \
     {                                                                      \
         uint64_t va = R(ip->a) + ip->uimm;                                 \
-        unsigned idx = ((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va);  \
-        const TlbEntry *e = &cpu->tlb[idx];                                \
+        const TlbEntry *e =                                                \
+            &cpu->tlb[((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va)];  \
         uint64_t cmp = TLB_CMP(va, S, ALIGN);                              \
         T v = (T)R(ip->d);                                                 \
         if (BE)                                                            \
@@ -418,14 +477,12 @@ L_call: {
             host_st(va + e->addend, S, v);                                 \
             NEXT(1);                                                       \
         }                                                                  \
-        if ((e->tag_w ^ TLB_FLAG_CODE) == cmp) {                           \
-            uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;             \
-            uint64_t m = *e->codemask;                                     \
-            if (!(((m >> ((pa >> TC_GRANULE_BITS) & 63)) |                 \
-                   (m >> (((pa + S - 1) >> TC_GRANULE_BITS) & 63))) & 1)) { \
-                host_st(va + e->addend, S, v);                             \
-                NEXT(1);                                                   \
-            }                                                              \
+        if ((e->tag_w ^ TLB_FLAG_CODE) == cmp &&                           \
+            (!tcache_granule_hit(*e->codemask, va, S) ||                   \
+             !tcache_code_overlap(e->codemask, va, S))) {                  \
+            /* A code page, but no code under these bytes. */             \
+            host_st(va + e->addend, S, v);                                 \
+            NEXT(1);                                                       \
         }                                                                  \
         ip = cpu_store_slow(cpu, ip, va, R(ip->d),                         \
                             (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0),       \
@@ -446,10 +503,8 @@ L_goto_adj:
     /* fall through */
 L_goto: {
     TBExit *x = ip->exit;
-    if (likely(x->next != NULL)) {
-        ip = x->next->code;
-        DISPATCH();
-    }
+    if (likely(x->next != NULL))
+        ENTER(x->next);
     cpu->pc = x->pc;
     cpu->last_exit = x;
     return;
@@ -462,10 +517,8 @@ L_goto_dyn_adj:
 L_goto_dyn: {
     uint64_t pc = R(ip->a);
     TB *n = cpu->jc[cpu_jc_hash(pc)];
-    if (likely(n->pc == pc && n->mode == cpu->mode)) {
-        ip = n->code;
-        DISPATCH();
-    }
+    if (likely(n->pc == pc && n->mode == cpu->mode))
+        ENTER(n);
     cpu->pc = pc;
     cpu->last_exit = NULL;
     return;
@@ -808,6 +861,38 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be)
     }
 }
 
+/*
+ * "brcond L; goto X; L: goto Y" at the end of a block becomes one op with
+ * two exits, saving a dispatch on every guest branch. Returns the number of
+ * IR ops consumed (0 when the pattern does not apply).
+ */
+static unsigned try_fuse_branch(const TesseraIR *b, unsigned i,
+                                const unsigned *label_refs)
+{
+    const IROp *br = &b->ops[i];
+    if (br->opc != IR_BRCOND || i + 3 >= b->nops)
+        return 0;
+    const IROp *gx = &b->ops[i + 1], *lab = &b->ops[i + 2],
+               *gy = &b->ops[i + 3];
+    uint32_t last = b->ninsns - 1;
+    if (gx->opc != IR_GOTO || lab->opc != IR_LABEL || lab->imm != br->imm ||
+        gy->opc != IR_GOTO || gx->insn != last || gy->insn != last ||
+        br->width > TESSERA_I64)
+        return 0;
+
+    uint32_t insn = br->insn;
+    C.scratch = CPU_SLOT_SCRATCH;
+    int16_t a = cc_operand(b, br->v[1], insn);
+    int16_t r2 = cc_operand(b, br->v[2], insn);
+    IOp *io = add_exit(H.br2[br->sub][br->width], gy);
+    io->a = a;
+    io->b = r2;
+    io->insn = (uint16_t)insn;
+    add_exit(NULL, gx)->insn = (uint16_t)insn; /* second exit word */
+    /* Other branches to L still need "L: goto Y". */
+    return label_refs[br->imm] > 1 ? 2 : 4;
+}
+
 unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
 {
     bool be = b->arch && b->arch->big_endian;
@@ -827,8 +912,20 @@ unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
     entry->d = (int16_t)b->ninsns;
     entry->uimm = ncycles;
 
+    unsigned *label_refs = g_new0(unsigned, b->nlabels + 1);
     for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc == IR_BRCOND || b->ops[i].opc == IR_BR)
+            label_refs[b->ops[i].imm]++;
+    for (unsigned i = 0; i < b->nops;) {
+        unsigned n = try_fuse_branch(b, i, label_refs);
+        if (n) {
+            i += n;
+            continue;
+        }
         compile_op(b, &b->ops[i], be);
+        i++;
+    }
+    g_free(label_refs);
     for (unsigned i = 0; i < C.nfix; i++)
         C.ops[C.fix_op[i]].d =
             (int16_t)((int)C.label_pos[C.fix_label[i]] - (int)C.fix_op[i]);

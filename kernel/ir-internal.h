@@ -66,10 +66,17 @@ typedef enum IROpc {
     IR_NB_OPC
 } IROpc;
 
+/*
+ * Besides TesseraWidth, ops may carry this width after optimisation: a
+ * 32-bit operation whose result is sign-extended to 64 bits (what RV64's
+ * "w" instructions and similar need, as one op instead of two).
+ */
+#define IR_W32S 2
+
 typedef struct IROp {
     uint8_t opc;   /* IROpc */
     uint8_t sub;   /* TesseraBinop, TesseraUnop or TesseraCond */
-    uint8_t width; /* TesseraWidth */
+    uint8_t width; /* TesseraWidth or IR_W32S */
     uint8_t memop; /* loads and stores */
     uint8_t mmu;   /* loads and stores */
     uint8_t aux;   /* see IROpc */

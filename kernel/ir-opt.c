@@ -9,7 +9,13 @@
  * targets, because another path joins there. Globals are memory: a temp
  * copied from a global is only replaced by it until the global may change
  * (a write to it, a helper, a memory access whose slow path could reach
- * the arch through a device).
+ * the arch through a device). Constants written to globals are known on
+ * the same terms, and a global write that a later one overwrites before
+ * anything could see it (a read, an exit, a helper, a memory access that
+ * may fault) is dropped.
+ *
+ * Last, a 32-bit op followed by a sign extension of its result becomes
+ * one IR_W32S op.
  */
 #include <glib.h>
 #include <string.h>
@@ -27,11 +33,16 @@ typedef struct Fact {
 typedef struct Opt {
     TesseraIR *b;
     Fact *facts;       /* by temp number */
+    Fact *gfacts;      /* by global offset / 8: known constants */
+    uint32_t ggen;     /* generation of gfacts */
+    unsigned nglobals;
     uint32_t gen;
     uint32_t *copies;  /* temps that hold a FACT_COPY */
     unsigned ncopies;
     uint32_t *refs;    /* live branches per label */
 } Opt;
+
+static void kill_copies(Opt *o, TesseraVal src, bool all_globals);
 
 static Fact *fact_of(Opt *o, TesseraVal v)
 {
@@ -49,12 +60,32 @@ static bool is_const(TesseraVal v)
     return ir_val_kind(v) == IR_VK_CONST;
 }
 
+static Fact *gfact_of(Opt *o, TesseraVal v)
+{
+    Fact *f = &o->gfacts[IR_VAL_INDEX(v) / 8];
+    return f->gen == o->ggen && f->kind == FACT_CONST ? f : NULL;
+}
+
 static TesseraVal subst(Opt *o, TesseraVal v)
 {
-    if (!is_temp(v))
-        return v;
-    Fact *f = fact_of(o, v);
-    return f && f->kind != FACT_NONE ? f->val : v;
+    if (is_temp(v)) {
+        Fact *f = fact_of(o, v);
+        if (f && f->kind != FACT_NONE)
+            v = f->val;
+    }
+    if (ir_val_kind(v) == IR_VK_GLOBAL) {
+        Fact *g = gfact_of(o, v);
+        if (g)
+            v = g->val;
+    }
+    return v;
+}
+
+/* Anything may have changed env: forget globals. */
+static void forget_globals(Opt *o)
+{
+    o->ggen++;
+    kill_copies(o, TESSERA_IR_NONE, true);
 }
 
 /* Forget every copy whose source satisfies pred (or is exactly src). */
@@ -84,6 +115,8 @@ static void clobber(Opt *o, TesseraVal dst)
         Fact *f = &o->facts[IR_VAL_INDEX(dst)];
         f->gen = o->gen;
         f->kind = FACT_NONE;
+    } else if (ir_val_kind(dst) == IR_VK_GLOBAL) {
+        o->gfacts[IR_VAL_INDEX(dst) / 8].kind = FACT_NONE;
     }
     if (is_temp(dst) || ir_val_kind(dst) == IR_VK_GLOBAL)
         kill_copies(o, dst, false);
@@ -91,6 +124,13 @@ static void clobber(Opt *o, TesseraVal dst)
 
 static void set_fact(Opt *o, TesseraVal dst, FactKind kind, TesseraVal val)
 {
+    if (ir_val_kind(dst) == IR_VK_GLOBAL && kind == FACT_CONST) {
+        Fact *g = &o->gfacts[IR_VAL_INDEX(dst) / 8];
+        g->gen = o->ggen;
+        g->kind = FACT_CONST;
+        g->val = val;
+        return;
+    }
     if (!is_temp(dst))
         return;
     Fact *f = &o->facts[IR_VAL_INDEX(dst)];
@@ -242,7 +282,7 @@ static void after_write(Opt *o, IROp *op)
 {
     TesseraVal dst = op->v[0];
     clobber(o, dst);
-    if (op->opc != IR_MOV || !is_temp(dst))
+    if (op->opc != IR_MOV)
         return;
     TesseraVal src = op->v[1];
     if (is_const(src)) {
@@ -252,7 +292,7 @@ static void after_write(Opt *o, IROp *op)
             op->width = TESSERA_I64;
         }
         set_fact(o, dst, FACT_CONST, src);
-    } else if (op->width == TESSERA_I64 && src != dst) {
+    } else if (op->width == TESSERA_I64 && src != dst && is_temp(dst)) {
         set_fact(o, dst, FACT_COPY, src);
     }
 }
@@ -278,6 +318,7 @@ static void forward(Opt *o)
                 continue;
             }
             o->gen++;
+            o->ggen++;
             o->ncopies = 0;
             reachable = true;
             continue;
@@ -328,16 +369,16 @@ static void forward(Opt *o)
             break;
         }
         case IR_LOAD:
-            kill_copies(o, TESSERA_IR_NONE, true);
+            forget_globals(o);
             after_write(o, op);
             break;
         case IR_STORE:
             op->v[0] = subst(o, op->v[0]);
-            kill_copies(o, TESSERA_IR_NONE, true);
+            forget_globals(o);
             break;
         case IR_CALL:
             if (!(op->aux2 & TESSERA_HELPER_PURE))
-                kill_copies(o, TESSERA_IR_NONE, true);
+                forget_globals(o);
             if (op->v[0] != TESSERA_IR_NONE)
                 clobber(o, op->v[0]);
             break;
@@ -352,9 +393,17 @@ static void forward(Opt *o)
             }
             break;
         }
+        case IR_GOTO_DYN:
+            if (is_const(op->v[1])) {
+                /* A computed jump to a known place chains like a goto. */
+                op->opc = IR_GOTO;
+                op->imm = cval(o, op->v[1]);
+                op->v[1] = TESSERA_IR_NONE;
+            }
+            reachable = false;
+            break;
         case IR_BR:
         case IR_GOTO:
-        case IR_GOTO_DYN:
         case IR_EXIT_LOOP:
             reachable = false;
             break;
@@ -380,13 +429,19 @@ static bool removable(const IROp *op)
     }
 }
 
-/* Backward liveness of temps; dead results of removable ops go. */
+/*
+ * Backward liveness of temps; dead results of removable ops go. For
+ * globals, overwritten[g] == ogen says a later op writes g before anything
+ * can observe it; a barrier (anything but plain ALU ops) bumps ogen.
+ */
 static void backward(Opt *o)
 {
     TesseraIR *b = o->b;
     unsigned words = (b->ntemps + 63) / 64;
     uint64_t *live = g_new0(uint64_t, words);
     uint64_t *at_label = g_new0(uint64_t, (size_t)words * (b->nlabels + 1));
+    uint32_t *overwritten = g_new0(uint32_t, o->nglobals + 1);
+    uint32_t ogen = 1;
 
 #define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
 #define USE(v)                                                          \
@@ -397,6 +452,29 @@ static void backward(Opt *o)
 
     for (unsigned i = b->nops; i-- > 0;) {
         IROp *op = &b->ops[i];
+        switch ((IROpc)op->opc) {
+        case IR_NOP:
+        case IR_INSN_START:
+        case IR_ADD_CYCLES:
+            continue;
+        case IR_MOV:
+        case IR_BINOP:
+        case IR_UNOP:
+        case IR_SETCOND:
+        case IR_SELECT:
+            if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL) {
+                uint32_t g = IR_VAL_INDEX(op->v[0]) / 8;
+                if (overwritten[g] == ogen) {
+                    op->opc = IR_NOP;
+                    continue;
+                }
+                overwritten[g] = ogen;
+            }
+            break;
+        default:
+            ogen++; /* a barrier */
+            break;
+        }
         switch ((IROpc)op->opc) {
         case IR_NOP:
         case IR_INSN_START:
@@ -443,13 +521,59 @@ static void backward(Opt *o)
             op->opc = IR_NOP;
             continue;
         }
-        for (int k = 1; k < 5; k++)
+        for (int k = 1; k < 5; k++) {
             USE(op->v[k]);
+            if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                overwritten[IR_VAL_INDEX(op->v[k]) / 8] = 0;
+        }
     }
 #undef LIVE
 #undef USE
     g_free(live);
     g_free(at_label);
+    g_free(overwritten);
+}
+
+/*
+ * "op32 d, ...; ext32s d, d" -> one op of width IR_W32S. Also when the
+ * 32-bit result is a temp read only by the extension.
+ */
+static void fuse_sext(TesseraIR *b)
+{
+    uint32_t *uses = g_new0(uint32_t, b->ntemps + 1);
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        for (int k = op->opc == IR_STORE ? 0 : 1; k < 5; k++)
+            if (is_temp(op->v[k]))
+                uses[IR_VAL_INDEX(op->v[k])]++;
+    }
+    for (unsigned i = 0; i + 1 < b->nops; i++) {
+        IROp *op = &b->ops[i], *x = &b->ops[i + 1];
+        if (x->opc != IR_UNOP || x->sub != TESSERA_EXT32S ||
+            x->width != TESSERA_I64 || op->width != TESSERA_I32 ||
+            x->v[1] != op->v[0])
+            continue;
+        bool same = x->v[0] == op->v[0];
+        bool single = is_temp(op->v[0]) && uses[IR_VAL_INDEX(op->v[0])] == 1;
+        if (!same && !single)
+            continue;
+        switch ((IROpc)op->opc) {
+        case IR_BINOP:
+        case IR_UNOP:
+            op->width = IR_W32S;
+            op->v[0] = x->v[0];
+            break;
+        case IR_MOV:
+            /* sext.w: the extension alone reads the low half. */
+            x->v[1] = op->v[1];
+            op->opc = IR_NOP;
+            continue;
+        default:
+            continue;
+        }
+        x->opc = IR_NOP;
+    }
+    g_free(uses);
 }
 
 static void compact(TesseraIR *b)
@@ -467,6 +591,13 @@ void ir_optimize(TesseraIR *b)
 
     o.facts = g_new0(Fact, b->ntemps + 1);
     o.copies = g_new(uint32_t, b->ntemps + 1);
+    for (unsigned i = 0; i < b->nops; i++)
+        for (int k = 0; k < 5; k++)
+            if (ir_val_kind(b->ops[i].v[k]) == IR_VK_GLOBAL &&
+                IR_VAL_INDEX(b->ops[i].v[k]) / 8 >= o.nglobals)
+                o.nglobals = IR_VAL_INDEX(b->ops[i].v[k]) / 8 + 1;
+    o.gfacts = g_new0(Fact, o.nglobals + 1);
+    o.ggen = 1;
     o.refs = g_new0(uint32_t, b->nlabels + 1);
     for (unsigned i = 0; i < b->nops; i++)
         if (b->ops[i].opc == IR_BRCOND || b->ops[i].opc == IR_BR)
@@ -475,8 +606,11 @@ void ir_optimize(TesseraIR *b)
     forward(&o);
     backward(&o);
     compact(b);
+    fuse_sext(b);
+    compact(b);
 
     g_free(o.facts);
+    g_free(o.gfacts);
     g_free(o.copies);
     g_free(o.refs);
 }

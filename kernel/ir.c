@@ -511,7 +511,9 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
         const IROp *op = &b->ops[i];
         for (int k = 0; k < 5; k++)
             val_str(b, op->v[k], s[k], sizeof(s[k]));
-        w = op->width == TESSERA_I64 ? "i64" : "i32";
+        w = op->width == TESSERA_I64 ? "i64"
+            : op->width == IR_W32S   ? "i32s"
+                                     : "i32";
         switch ((IROpc)op->opc) {
         case IR_NOP:
             break;

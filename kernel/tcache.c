@@ -20,11 +20,6 @@
 #include "kernel/cpu-internal.h"
 #include "kernel/log.h"
 
-typedef struct CodePage {
-    uint64_t mask;
-    TB *first; /* linked through TB.page_next[] */
-} CodePage;
-
 static struct {
     bool ready;
     uint8_t *arena;
@@ -63,7 +58,7 @@ uint64_t tcache_flush_count(void)
 /* ---------------------------------------------------------------------- */
 /* Setup                                                                   */
 
-#define TC_MIN_BUDGET (1u << 20)
+#define TC_MIN_BUDGET (64u << 10)
 #define TC_DEFAULT_MIN (32ull << 20)
 #define TC_DEFAULT_MAX (1ull << 30)
 
@@ -193,11 +188,21 @@ static unsigned page_slot(const TB *tb, uint64_t page)
     return tb->npages > 1 && tb->pages[1].page == page ? 1 : 0;
 }
 
+static void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
+{
+    for (uint32_t u = lo >> TC_FINE_BITS; u <= (hi - 1) >> TC_FINE_BITS; u++)
+        cp->fine[u / 64] |= 1ull << (u % 64);
+}
+
 static void page_recompute(CodePage *cp, uint64_t page)
 {
     uint64_t m = 0;
-    for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)])
-        m |= tb->pages[page_slot(tb, page)].mask;
+    memset(cp->fine, 0, sizeof(cp->fine));
+    for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)]) {
+        const TBPage *tp = &tb->pages[page_slot(tb, page)];
+        m |= tp->mask;
+        fine_set(cp, tp->lo, tp->hi);
+    }
     cp->mask = m;
 }
 
@@ -213,6 +218,7 @@ static void page_link(TB *tb, unsigned k)
     tb->page_next[k] = cp->first;
     cp->first = tb;
     cp->mask |= tb->pages[k].mask;
+    fine_set(cp, tb->pages[k].lo, tb->pages[k].hi);
 }
 
 static void page_unlink(TB *tb, unsigned k)

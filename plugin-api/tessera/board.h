@@ -42,8 +42,8 @@ int tessera_register_board(const TesseraBoardClass *cls);
 
 /**
  * Loads an ELF image's loadable segments into guest physical memory.
- * entry receives the entry point; lowest/highest (may be NULL) the address
- * range written. Its symbols become visible to tessera_symbol_lookup().
+ * entry receives the entry point; lowest/highest (may be NULL) the first
+ * and the last byte address written (both inclusive). Its symbols become visible to tessera_symbol_lookup().
  * Returns 0, or -1 after a message naming the file and the problem.
  */
 int tessera_load_elf(const char *path, uint64_t *entry, uint64_t *lowest,

@@ -6,6 +6,7 @@
  * remapping, interrupts, halt, stop, fetch faults and logging.
  */
 #include <CUnit/Basic.h>
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +63,19 @@ static int suite_clean(void)
     return 0;
 }
 
-#define I(op, a, b, c) toy_insn(op, a, b, c)
-#define LI(r, v) toy_imm16(0x01, r, v)
-#define ADDI(d, s, v) toy_insn(0x03, d, s, (unsigned)(v))
-#define ADD(d, s, t) toy_insn(0x02, d, s, t)
-#define ST8(v, base, off) toy_insn(0x04, v, base, (unsigned)(off))
-#define ST32(v, base, off) toy_insn(0x09, v, base, (unsigned)(off))
-#define LD32(d, base, off) toy_insn(0x0a, d, base, (unsigned)(off))
-#define BNEZ(r, rel) toy_imm16(0x06, r, rel)
-#define JR(r) toy_insn(0x07, r, 0, 0)
-#define JMP(rel) toy_imm16(0x0c, 0, rel)
-#define HALT toy_insn(0x08, 0, 0, 0)
-#define MARK toy_insn(0x0d, 0, 0, 0)
-#define STP(v, base) toy_insn(0x0f, v, base, 0)
+#define I(op, a, b, c) TOY_INSN(op, a, b, c)
+#define LI(r, v) TOY_IMM16(0x01, r, v)
+#define ADDI(d, s, v) TOY_INSN(0x03, d, s, (unsigned)(v))
+#define ADD(d, s, t) TOY_INSN(0x02, d, s, t)
+#define ST8(v, base, off) TOY_INSN(0x04, v, base, (unsigned)(off))
+#define ST32(v, base, off) TOY_INSN(0x09, v, base, (unsigned)(off))
+#define LD32(d, base, off) TOY_INSN(0x0a, d, base, (unsigned)(off))
+#define BNEZ(r, rel) TOY_IMM16(0x06, r, rel)
+#define JR(r) TOY_INSN(0x07, r, 0, 0)
+#define JMP(rel) TOY_IMM16(0x0c, 0, rel)
+#define HALT TOY_INSN(0x08, 0, 0, 0)
+#define MARK TOY_INSN(0x0d, 0, 0, 0)
+#define STP(v, base) TOY_INSN(0x0f, v, base, 0)
 
 static void load_prog(uint64_t addr, const uint32_t *words, size_t n)
 {
@@ -133,7 +134,11 @@ static void test_chaining(void)
         if (loop->exits[i].pc == 0x1008 && loop->exits[i].next == loop)
             self = true;
     CU_ASSERT_TRUE(self);
-    CU_ASSERT_PTR_EQUAL(loop->in_list->tb, loop);
+    bool listed = false;
+    for (TBExit *x = loop->in_list; x; x = x->in_next)
+        if (x->tb == loop)
+            listed = true;
+    CU_ASSERT_TRUE(listed);
 }
 
 static void test_budget(void)
@@ -180,7 +185,7 @@ static void test_smc_other_block(void)
         BNEZ(5, -5),          /* 0x1018 -> 0x1004 */
         HALT,                 /* 0x101c */
     };
-    static const uint32_t sub[] = {LI(1, 1), ADD(4, 4, 1), JMP(-0x3e)};
+    static const uint32_t sub[] = {LI(1, 1), ADD(4, 4, 1), JMP(-0x40)};
     tcache_flush();
     load_prog(0x1000, prog, 8);
     load_prog(0x1100, sub, 3);
@@ -257,13 +262,12 @@ static void test_data_next_to_code(void)
         LI(6, 0x1800),    /* 0x1000: data in the code's 4 KiB page */
         LI(2, 1000),      /* 0x1004 */
         ST32(2, 6, 0),    /* 0x1008 */
-        ST32(2, 6, 0x30 - 0x800 + 0x800 - 0x7d0 + 0x7d0 - 0x30 + 0x10),
-        ADDI(2, 2, -1),   /* 0x1010 */
-        BNEZ(2, -3),      /* 0x1014 -> 0x1008 */
-        HALT,             /* 0x1018 */
+        ADDI(2, 2, -1),   /* 0x100c */
+        BNEZ(2, -2),      /* 0x1010 -> 0x1008 */
+        HALT,             /* 0x1014 */
     };
     tcache_flush();
-    load_prog(0x1000, prog, 7);
+    load_prog(0x1000, prog, 6);
     uint64_t t0 = tcache_blocks_translated();
     run_prog();
     uint32_t v;
@@ -307,26 +311,25 @@ static void test_external_invalidation(void)
 
 static void test_invalidation_from_device(void)
 {
-    /* A device write (in the running block) invalidates that block's
-     * next instruction, which was patched behind the cache's back. */
+    /* A device write in the running block invalidates that block's next
+     * instruction (patched behind the cache's back, as DMA would). */
     static const uint32_t prog[] = {
-        LI(6, 0x2000),     /* 0x1000: device base >> 8 below */
-        ADD(6, 6, 6),      /* 0x1004 */
-        LI(7, 0x1014),     /* 0x1008 */
-        LI(8, 1),          /* 0x100c */
-        ST32(7, 9, 0),     /* 0x1010: r9 = MMIO_BASE + 0x10 */
-        LI(3, 5),          /* 0x1014: patched to LI r3, 9 */
-        HALT,              /* 0x1018 */
+        LI(7, 0x1008),     /* 0x1000 */
+        ST32(7, 9, 0),     /* 0x1004: r9 is RAM, then the device */
+        LI(3, 5),          /* 0x1008: patched to LI r3, 9 */
+        HALT,              /* 0x100c */
     };
     tcache_flush();
-    load_prog(0x1000, prog, 7);
+    load_prog(0x1000, prog, 4);
     cpu_reset(cpu);
-    /* Translate it once as is, then patch memory without telling. */
-    env->r[9] = 0;
-    run_prog();
+    env->r[9] = 0x8000;
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 100000);
     CU_ASSERT_EQUAL(env->r[3], 5);
+
     uint32_t w = LI(3, 9);
-    memcpy(bus_lookup(0x1014)->host + 0x1014, &w, 4);
+    Region *r = bus_lookup(0x1008);
+    memcpy(r->host + (0x1008 - r->base), &w, 4);
     cpu_reset(cpu);
     env->r[9] = MMIO_BASE + 0x10;
     for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
@@ -439,34 +442,27 @@ static void test_interrupt_mid_quantum(void)
     /* A store to the device raises the line; the CPU takes the interrupt
      * at the next block boundary, within the same cpu_exec call. */
     static const uint32_t prog[] = {
-        LI(9, 0x2000),     /* 0x1000 */
-        ADD(9, 9, 9),      /* 0x1004 */
-        ADD(9, 9, 9),      /* 0x1008 */
-        ADD(9, 9, 9),      /* 0x100c */
-        ADD(9, 9, 9),      /* 0x1010: r9 = 0x20000 */
-        ADD(9, 9, 9),      /* 0x1014 */
-        ADD(9, 9, 9),      /* 0x1018 */
-        ADD(9, 9, 9),      /* 0x101c */
-        ADD(9, 9, 9),      /* 0x1020: r9 = 0x200000 */
-        LI(8, 1),          /* 0x1024 */
-        ST32(8, 9, 0),     /* 0x1028: raise */
-        LI(5, 1),          /* 0x102c: same block, still runs */
-        MARK,              /* 0x1030: block ends */
-        LI(5, 2),          /* 0x1034: interrupted before this */
+        LI(8, 1),          /* 0x1000 */
+        ST32(8, 9, 0),     /* 0x1004: raise */
+        LI(5, 1),          /* 0x1008: same block, still runs */
+        MARK,              /* 0x100c: block ends */
+        LI(5, 2),          /* 0x1010: interrupted before this */
         HALT,
     };
     static const uint32_t handler[] = {HALT};
     tcache_flush();
-    load_prog(0x1000, prog, 15);
+    load_prog(0x1000, prog, 6);
     load_prog(0x3000, handler, 1);
     cpu_reset(cpu);
+    env->r[9] = MMIO_BASE;
     env->irq_vector = 0x3000;
     env->irq_enabled = 1;
     env->irq_taken = 0;
     cpu_exec(cpu, 100000);
     CU_ASSERT_EQUAL(env->irq_taken, 1);
-    CU_ASSERT_EQUAL(env->irq_pc, 0x1034);
+    CU_ASSERT_EQUAL(env->irq_pc, 0x1010);
     CU_ASSERT_EQUAL(env->r[5], 1);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu) == false); /* line still up */
     cpu_irq_set(cpu, 0, 0);
 }
 
@@ -493,56 +489,62 @@ static void test_halt_and_wake(void)
 static void test_stop(void)
 {
     static const uint32_t prog[] = {
-        LI(9, 0x2008),     /* 0x1000 */
-        ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9),
-        ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9), ADD(9, 9, 9),
-        ST32(8, 9, 0),     /* MMIO_BASE + 8: cpu_stop */
-        LI(2, 1),
-        ADDI(1, 1, 1),
-        BNEZ(2, -1),
+        ST32(8, 9, 0),     /* 0x1000: MMIO_BASE + 8: cpu_stop */
+        LI(2, 1),          /* 0x1004 */
+        ADDI(1, 1, 1),     /* 0x1008 */
+        BNEZ(2, -1),       /* 0x100c -> 0x1008 */
     };
     tcache_flush();
-    load_prog(0x1000, prog, 13);
+    load_prog(0x1000, prog, 4);
     cpu_reset(cpu);
+    env->r[9] = MMIO_BASE + 8;
     uint64_t ran = cpu_exec(cpu, 1000000);
-    CU_ASSERT_TRUE(ran < 100);
+    CU_ASSERT_TRUE(ran > 0 && ran < 100);
     CU_ASSERT_FALSE(cpu_is_idle(cpu));
-    /* The next call runs normally. */
+    /* A stop outside cpu_exec does nothing; the next call runs in full. */
+    cpu_stop(cpu);
     ran = cpu_exec(cpu, 1000);
     CU_ASSERT_TRUE(ran >= 1000);
 }
 
-static void test_fetch_faults(void)
+/* Runs from 0x1000 with r5 preset until the CPU halts. */
+static void run_with_r5(uint64_t r5)
 {
-    static const uint32_t prog[] = {LI(5, 0x9000), ADD(5, 5, 5), JR(5)};
-    tcache_flush();
-    load_prog(0x1000, prog, 3);
-    env->unmapped_lo = 0x12000;
-    env->unmapped_hi = 0x13000;
     cpu_reset(cpu);
+    env->r[5] = r5;
+    env->faults = 0;
     for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
         cpu_exec(cpu, 1000);
+}
+
+static void test_fetch_faults(void)
+{
+    static const uint32_t prog[] = {JR(5)};
+    tcache_flush();
+    load_prog(0x1000, prog, 1);
+
+    /* The MMU refuses the page. */
+    env->unmapped_lo = 0x12000;
+    env->unmapped_hi = 0x13000;
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    run_with_r5(0x12000);
     CU_ASSERT_EQUAL(env->faults, 1);
     CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_EXEC);
     CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_PAGE);
     CU_ASSERT_EQUAL(env->fault_pc, 0x12000);
     CU_ASSERT_EQUAL(env->fault_vaddr, 0x12000);
-    CU_ASSERT_EQUAL(env->fault_insns, env->fault_insns); /* exact below */
+    CU_ASSERT_EQUAL(env->fault_insns - i0, 1);
     env->unmapped_lo = env->unmapped_hi = 0;
-    tessera_tlb_flush(cpu);
 
     /* Unmapped physical memory and MMIO are not executable. */
-    static const uint32_t prog2[] = {LI(5, 0x4800), ADD(5, 5, 5),
-                                     ADD(5, 5, 5), ADD(5, 5, 5), ADD(5, 5, 5),
-                                     ADD(5, 5, 5), ADD(5, 5, 5), JR(5)};
-    load_prog(0x1000, prog2, 8);
-    env->faults = 0;
-    cpu_reset(cpu);
-    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
-        cpu_exec(cpu, 1000);
+    run_with_r5(0x120000);
     CU_ASSERT_EQUAL(env->faults, 1);
     CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_ACCESS);
-    CU_ASSERT_EQUAL(env->fault_pc, 0x4800 << 6);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x120000);
+    run_with_r5(MMIO_BASE);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_ACCESS);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_EXEC);
     CU_ASSERT_EQUAL(env->fault_pc, MMIO_BASE);
 
     /* A block whose later instruction is on a faulting page ends before
@@ -554,12 +556,8 @@ static void test_fetch_faults(void)
     env->unmapped_lo = 0x2000;
     env->unmapped_hi = 0x3000;
     tcache_flush();
-    tessera_tlb_flush(cpu);
-    uint64_t i0 = tessera_cpu_insns(cpu);
-    env->faults = 0;
-    cpu_reset(cpu);
-    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
-        cpu_exec(cpu, 1000);
+    i0 = tessera_cpu_insns(cpu);
+    run_with_r5(0);
     CU_ASSERT_EQUAL(env->r[2], 2);
     CU_ASSERT_EQUAL(env->faults, 1);
     CU_ASSERT_EQUAL(env->fault_pc, 0x2000);

@@ -70,17 +70,11 @@ extern const TesseraArchClass toy_arch_be; /* big-endian variant */
 #define TOY_R(i) (offsetof(ToyEnv, r) + 8 * (i))
 #define TOY_S(i) (offsetof(ToyEnv, scratch) + 8 * (i))
 
-/* Encodes one instruction. */
-static inline uint32_t toy_insn(unsigned op, unsigned a, unsigned b,
-                                unsigned c)
-{
-    return (op & 0xff) | (a & 0xff) << 8 | (b & 0xff) << 16 |
-           (c & 0xff) << 24;
-}
-
-static inline uint32_t toy_imm16(unsigned op, unsigned a, int imm)
-{
-    return toy_insn(op, a, (unsigned)imm & 0xff, ((unsigned)imm >> 8) & 0xff);
-}
+/* Encodes one instruction (constant expressions, for static tables). */
+#define TOY_INSN(op, a, b, c)                                          \
+    ((uint32_t)((op) & 0xff) | (uint32_t)((a) & 0xff) << 8 |           \
+     (uint32_t)((b) & 0xff) << 16 | (uint32_t)((c) & 0xff) << 24)
+#define TOY_IMM16(op, a, imm)                                          \
+    TOY_INSN(op, a, (unsigned)(imm) & 0xff, ((unsigned)(imm) >> 8) & 0xff)
 
 #endif

@@ -224,7 +224,7 @@ void riscv_raise(RiscvEnv *env, uint64_t cause, uint64_t tval)
     tessera_cpu_exit_loop(env->cpu);
 }
 
-void riscv_do_mret(RiscvEnv *env)
+uint64_t riscv_do_mret(RiscvEnv *env)
 {
     uint64_t s = env->mstatus;
     unsigned mpp = (s & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
@@ -239,10 +239,9 @@ void riscv_do_mret(RiscvEnv *env)
     env->mstatus = s;
     env->priv = mpp;
 
-    tessera_cpu_set_pc(env->cpu, env->mepc & riscv_xlen_mask(env));
     riscv_update_mode(env);
     riscv_update_irq(env);
-    tessera_cpu_exit_loop(env->cpu);
+    return env->mepc & riscv_xlen_mask(env);
 }
 
 static void riscv_raise_fault(void *opaque, uint64_t vaddr,

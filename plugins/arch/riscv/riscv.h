@@ -261,8 +261,12 @@ TESSERA_NORETURN void riscv_raise(RiscvEnv *env, uint64_t cause,
                                   uint64_t tval);
 /* Pending and enabled interrupts changed: let the core look at them. */
 void riscv_update_irq(RiscvEnv *env);
-/* mret: returns from the trap handler (leaves the block, no return). */
-TESSERA_NORETURN void riscv_do_mret(RiscvEnv *env);
+/*
+ * mret: leaves the trap handler and returns the PC to continue at. The
+ * caller jumps there with goto_dyn: the mode change and the kick make the
+ * core re-read the flags and look at interrupts before the next block.
+ */
+uint64_t riscv_do_mret(RiscvEnv *env);
 
 /* csr.c */
 void riscv_csr_init(void);

@@ -84,7 +84,7 @@ static uint64_t helper_csr(void *env, uint64_t insn, uint64_t src,
 static uint64_t helper_mret(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
                             uint64_t a3)
 {
-    riscv_do_mret(env);
+    return riscv_do_mret(env);
 }
 
 static uint64_t helper_wfi(void *env, uint64_t next_pc, uint64_t a1,
@@ -483,7 +483,7 @@ static void gen_csr(Ctx *c, const RiscvInsn *in)
 
 static void gen_system(Ctx *c, const RiscvInsn *in)
 {
-    TesseraVal arg;
+    TesseraVal arg, target;
 
     switch (in->op) {
     case RV_ECALL:
@@ -497,8 +497,10 @@ static void gen_system(Ctx *c, const RiscvInsn *in)
             gen_illegal(c, in);
             break;
         }
-        call(c, helper_mret, TESSERA_IR_NONE, 0, NULL);
-        tessera_ir_exit_loop(c->b, c->next_pc); /* not reached */
+        /* goto_dyn rather than a helper exit, so that mret retires. */
+        target = temp(c);
+        call(c, helper_mret, target, 0, NULL);
+        tessera_ir_goto_dyn(c->b, target);
         c->ended = true;
         break;
     case RV_WFI:

@@ -372,7 +372,6 @@ static int uart_realize(TesseraDevice *dev, void *state)
     }
     s->dev = dev;
     s->shift = (unsigned)shift;
-    s->irq = tessera_dev_irq_out(dev, "irq", 0);
     s->chr = tessera_dev_chardev(dev, "chardev");
     if (tessera_dev_map_mmio(dev, base, 8u << s->shift, &uart_ops, s) < 0)
         return -1;
@@ -384,11 +383,13 @@ static void uart_reset(TesseraDevice *dev, void *state)
 {
     Uart *s = state;
 
+    /* IRQ lines are wired after realize: look the line up here. */
     s->irq = tessera_dev_irq_out(dev, "irq", 0);
     uart_rx_clear(s);
     s->ier = 0;
     s->lcr = 0;
-    s->mcr = MCR_OUT2; /* as QEMU's virt board leaves it at reset */
+    /* OUT2 set, as QEMU's model has it at reset (guests were tested there). */
+    s->mcr = MCR_OUT2;
     s->scr = 0;
     s->dll = 0;
     s->dlm = 0;

@@ -36,7 +36,7 @@
 typedef struct Htif {
     TesseraDevice *dev;
     TesseraChardev *chr;
-    bool mapped;
+    bool mapped, map_failed;
     uint64_t tohost_addr, fromhost_addr;
     uint64_t tohost, fromhost;
     bool getc_pending; /* a console read waits for a byte */
@@ -270,12 +270,13 @@ static void htif_reset(TesseraDevice *dev, void *state)
     s->fromhost = 0;
     s->getc_pending = false;
     /*
-     * Images are loaded after realize, so the symbols exist only now. A
-     * later reset keeps the first mapping. The reset callback cannot fail:
-     * a mapping error was reported, and the guest runs without HTIF.
+     * Images are loaded after realize, so the symbols exist only now; the
+     * mapping then stays for good. reset() cannot fail: after a reported
+     * mapping error the guest runs without HTIF. An image without tohost
+     * leaves the device idle.
      */
-    if (!s->mapped && !s->tohost_addr)
-        htif_map(s);
+    if (!s->mapped && !s->map_failed && htif_map(s) < 0)
+        s->map_failed = true;
 }
 
 static const TesseraProp htif_props[] = {
