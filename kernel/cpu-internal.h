@@ -132,6 +132,10 @@ typedef struct IOp {
         struct {
             int16_t t, f;
         } sel;
+        struct {
+            int32_t disp;    /* address displacement */
+            uint32_t tlboff; /* byte offset of the mmu's TLB (b = mmu) */
+        } mem;
     };
 } IOp;
 
@@ -241,7 +245,9 @@ struct TesseraCpu {
     uint32_t tb_flags;
     unsigned code_mmu;
     bool running, stop, kick, halted;
-    uint64_t flush_gen; /* tcache generation of last_exit */
+    uint64_t flush_gen;   /* tcache generation of last_exit */
+    uint64_t spin_insns;  /* insns at the last fault of this cpu_exec */
+    unsigned spin_faults; /* faults in a row without progress */
     IOp *smc_tail;      /* scratch code finishing an instruction */
     unsigned smc_tail_cap;
     sigjmp_buf jmp;

@@ -713,10 +713,22 @@ uint64_t cpu_exec(Cpu *cpu, uint64_t max_cycles)
     cpu->last_exit = NULL;
     cpu->running = true;
     cpu->limit = 0;
+    cpu->spin_insns = cpu->insns;
+    cpu->spin_faults = 0;
     /* Faults and exit_loop land here with the CPU state already exact. */
-    if (sigsetjmp(cpu->jmp, 0))
+    if (sigsetjmp(cpu->jmp, 0)) {
         cpu->last_exit = NULL;
+        /* A trap handler that faults itself retires nothing and uses no
+         * cycles: give the scheduler its turn now and then. */
+        if (cpu->insns != cpu->spin_insns) {
+            cpu->spin_insns = cpu->insns;
+            cpu->spin_faults = 0;
+        } else if (++cpu->spin_faults >= 64) {
+            goto out;
+        }
+    }
     exec_loop(cpu);
+out:
     cpu->running = false;
     cpu->limit = 0;
     cpu->cur_ip = NULL;

@@ -42,8 +42,9 @@ static struct {
     const void *brcond[TESSERA_GTU + 1][2][2];
     const void *br2[TESSERA_GTU + 1][2];        /* [cond][w] */
     const void *select[TESSERA_GTU + 1][2];
-    const void *load[LD_NKINDS][2][2];          /* [kind][align][be] */
-    const void *store[4][2][2];                 /* [log2 size][align][be] */
+    /* [kind or log2 size][align][be][4 KiB pages] */
+    const void *load[LD_NKINDS][2][2][2];
+    const void *store[4][2][2][2];
 } H;
 
 static void interp_init(void)
@@ -200,14 +201,22 @@ static inline void host_st(uintptr_t p, unsigned size, uint64_t v)
     }
 }
 
-/* The compare value a hit must equal: the page of the access's last byte
+/*
+ * The compare value a hit must equal: the page of the access's last byte
  * (a page-crossing access misses), or for aligned accesses the address with
- * its misalignment kept (a misaligned one misses). */
-#define TLB_CMP(va, size, align)                                     \
-    ((align) ? ((va) & (cpu->page_mask | ((size) - 1)))              \
-             : (((va) + (size) - 1) & cpu->page_mask))
-
-#define TLB_INDEX(va) (((va) >> cpu->page_bits) & (CPU_TLB_SIZE - 1))
+ * its misalignment kept (a misaligned one misses). FIXED4K: handlers for
+ * archs with 4 KiB pages use constants instead of the CPU's page size.
+ */
+#define PAGE_MASK(fixed4k) ((fixed4k) ? ~(uint64_t)0xfff : cpu->page_mask)
+#define PAGE_BITS(fixed4k) ((fixed4k) ? 12u : cpu->page_bits)
+#define TLB_CMP(va, size, align, fixed4k)                             \
+    ((align) ? ((va) & (PAGE_MASK(fixed4k) | ((size) - 1)))           \
+             : (((va) + (size) - 1) & PAGE_MASK(fixed4k)))
+#define TLB_INDEX(va, fixed4k)                                        \
+    (((va) >> PAGE_BITS(fixed4k)) & (CPU_TLB_SIZE - 1))
+#define TLB_ENTRY(va, fixed4k)                                        \
+    ((const TlbEntry *)((char *)cpu->tlb + ip->mem.tlboff +           \
+                        TLB_INDEX(va, fixed4k) * sizeof(TlbEntry)))
 
 void interp_exec(Cpu *cpu, const IOp *ip)
 {
@@ -256,18 +265,26 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.br2[C][0] = &&L_b2##name##_32;
         CONDS(X)
 #undef X
-#define X(name, K, T, S, MO, CAST)                  \
-        H.load[K][0][0] = &&L_ld##name;             \
-        H.load[K][1][0] = &&L_ld##name##_a;         \
-        H.load[K][0][1] = &&L_ld##name##_be;        \
-        H.load[K][1][1] = &&L_ld##name##_a_be;
+#define X(name, K, T, S, MO, CAST)                   \
+        H.load[K][0][0][0] = &&L_ld##name;           \
+        H.load[K][1][0][0] = &&L_ld##name##_a;       \
+        H.load[K][0][1][0] = &&L_ld##name##_be;      \
+        H.load[K][1][1][0] = &&L_ld##name##_a_be;    \
+        H.load[K][0][0][1] = &&L_ld##name##_4k;      \
+        H.load[K][1][0][1] = &&L_ld##name##_a_4k;    \
+        H.load[K][0][1][1] = &&L_ld##name##_be_4k;   \
+        H.load[K][1][1][1] = &&L_ld##name##_a_be_4k;
         LOADS(X)
 #undef X
-#define X(bits, L2, T, S, MO)                       \
-        H.store[L2][0][0] = &&L_st##bits;           \
-        H.store[L2][1][0] = &&L_st##bits##_a;       \
-        H.store[L2][0][1] = &&L_st##bits##_be;      \
-        H.store[L2][1][1] = &&L_st##bits##_a_be;
+#define X(bits, L2, T, S, MO)                        \
+        H.store[L2][0][0][0] = &&L_st##bits;         \
+        H.store[L2][1][0][0] = &&L_st##bits##_a;     \
+        H.store[L2][0][1][0] = &&L_st##bits##_be;    \
+        H.store[L2][1][1][0] = &&L_st##bits##_a_be;  \
+        H.store[L2][0][0][1] = &&L_st##bits##_4k;    \
+        H.store[L2][1][0][1] = &&L_st##bits##_a_4k;  \
+        H.store[L2][0][1][1] = &&L_st##bits##_be_4k; \
+        H.store[L2][1][1][1] = &&L_st##bits##_a_be_4k;
         STORES(X)
 #undef X
         return;
@@ -429,13 +446,12 @@ L_call: {
 }
 
 /* Loads: TLB hit -> host load; anything else -> cpu_load_slow. */
-#define LOAD_BODY(T, S, MO, CAST, ALIGN, BE)                               \
+#define LOAD_BODY(T, S, MO, CAST, ALIGN, BE, F4K)                          \
     {                                                                      \
-        uint64_t va = R(ip->a) + ip->uimm;                                 \
-        const TlbEntry *e =                                                \
-            &cpu->tlb[((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va)];  \
+        uint64_t va = R(ip->a) + (int64_t)ip->mem.disp;                    \
+        const TlbEntry *e = TLB_ENTRY(va, F4K);                            \
         uint64_t v;                                                        \
-        if (likely(e->tag_r == TLB_CMP(va, S, ALIGN))) {                   \
+        if (likely(e->tag_r == TLB_CMP(va, S, ALIGN, F4K))) {              \
             T raw = (T)host_ld(va + e->addend, S);                         \
             if (BE)                                                        \
                 raw = SWAP(S, raw);                                        \
@@ -452,11 +468,15 @@ L_call: {
         R(ip->d) = v;                                                      \
         NEXT(1);                                                           \
     }
-#define X(name, K, T, S, MO, CAST)                          \
-    L_ld##name : LOAD_BODY(T, S, MO, CAST, 0, 0)            \
-    L_ld##name##_a : LOAD_BODY(T, S, MO, CAST, 1, 0)        \
-    L_ld##name##_be : LOAD_BODY(T, S, MO, CAST, 0, 1)       \
-    L_ld##name##_a_be : LOAD_BODY(T, S, MO, CAST, 1, 1)
+#define X(name, K, T, S, MO, CAST)                            \
+    L_ld##name : LOAD_BODY(T, S, MO, CAST, 0, 0, 0)           \
+    L_ld##name##_a : LOAD_BODY(T, S, MO, CAST, 1, 0, 0)       \
+    L_ld##name##_be : LOAD_BODY(T, S, MO, CAST, 0, 1, 0)      \
+    L_ld##name##_a_be : LOAD_BODY(T, S, MO, CAST, 1, 1, 0)    \
+    L_ld##name##_4k : LOAD_BODY(T, S, MO, CAST, 0, 0, 1)      \
+    L_ld##name##_a_4k : LOAD_BODY(T, S, MO, CAST, 1, 0, 1)    \
+    L_ld##name##_be_4k : LOAD_BODY(T, S, MO, CAST, 0, 1, 1)   \
+    L_ld##name##_a_be_4k : LOAD_BODY(T, S, MO, CAST, 1, 1, 1)
     LOADS(X)
 #undef X
 
@@ -464,12 +484,11 @@ L_call: {
  * Stores: TLB hit -> host store. A write entry flagged CODE still stores
  * inline when no granule the store touches holds translated code.
  */
-#define STORE_BODY(T, S, MO, ALIGN, BE)                                    \
+#define STORE_BODY(T, S, MO, ALIGN, BE, F4K)                               \
     {                                                                      \
-        uint64_t va = R(ip->a) + ip->uimm;                                 \
-        const TlbEntry *e =                                                \
-            &cpu->tlb[((unsigned)ip->b << CPU_TLB_BITS) + TLB_INDEX(va)];  \
-        uint64_t cmp = TLB_CMP(va, S, ALIGN);                              \
+        uint64_t va = R(ip->a) + (int64_t)ip->mem.disp;                    \
+        const TlbEntry *e = TLB_ENTRY(va, F4K);                            \
+        uint64_t cmp = TLB_CMP(va, S, ALIGN, F4K);                         \
         T v = (T)R(ip->d);                                                 \
         if (BE)                                                            \
             v = SWAP(S, v);                                                \
@@ -489,11 +508,15 @@ L_call: {
                             (unsigned)ip->b);                              \
         DISPATCH();                                                        \
     }
-#define X(bits, L2, T, S, MO)                           \
-    L_st##bits : STORE_BODY(T, S, MO, 0, 0)             \
-    L_st##bits##_a : STORE_BODY(T, S, MO, 1, 0)         \
-    L_st##bits##_be : STORE_BODY(T, S, MO, 0, 1)        \
-    L_st##bits##_a_be : STORE_BODY(T, S, MO, 1, 1)
+#define X(bits, L2, T, S, MO)                             \
+    L_st##bits : STORE_BODY(T, S, MO, 0, 0, 0)            \
+    L_st##bits##_a : STORE_BODY(T, S, MO, 1, 0, 0)        \
+    L_st##bits##_be : STORE_BODY(T, S, MO, 0, 1, 0)       \
+    L_st##bits##_a_be : STORE_BODY(T, S, MO, 1, 1, 0)     \
+    L_st##bits##_4k : STORE_BODY(T, S, MO, 0, 0, 1)       \
+    L_st##bits##_a_4k : STORE_BODY(T, S, MO, 1, 0, 1)     \
+    L_st##bits##_be_4k : STORE_BODY(T, S, MO, 0, 1, 1)    \
+    L_st##bits##_a_be_4k : STORE_BODY(T, S, MO, 1, 1, 1)
     STORES(X)
 #undef X
 
@@ -723,7 +746,7 @@ static unsigned log2_size(unsigned memop)
     }
 }
 
-static void compile_op(const TesseraIR *b, const IROp *op, bool be)
+static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
 {
     unsigned w = op->width;
     uint32_t insn = op->insn;
@@ -819,17 +842,29 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be)
         } else {
             a = cc_operand(b, op->v[1], insn);
         }
+        if ((int64_t)off != (int32_t)off) {
+            /* Displacements are 32-bit: add a big one beforehand. */
+            g_assert(C.scratch < CPU_SLOT_FIRST_TEMP);
+            int16_t t = cpu_slot_offset(C.scratch++);
+            io = cc_emit(H.binop[TESSERA_ADD][1][TESSERA_I64], insn);
+            io->d = t;
+            io->a = a;
+            io->uimm = off;
+            a = t;
+            off = 0;
+        }
         if (op->opc == IR_STORE) {
             val = cc_operand(b, op->v[0], insn);
-            io = cc_emit(H.store[log2_size(op->memop)][align][be], insn);
+            io = cc_emit(H.store[log2_size(op->memop)][align][be][f4k], insn);
             io->d = val;
         } else {
-            io = cc_emit(H.load[ld_kind(op->memop)][align][be], insn);
+            io = cc_emit(H.load[ld_kind(op->memop)][align][be][f4k], insn);
             io->d = cc_dst(op->v[0]);
         }
         io->a = a;
         io->b = op->mmu;
-        io->uimm = off;
+        io->mem.disp = (int32_t)off;
+        io->mem.tlboff = op->mmu * CPU_TLB_SIZE * (uint32_t)sizeof(TlbEntry);
         break;
     }
     case IR_CALL: {
@@ -896,6 +931,7 @@ static unsigned try_fuse_branch(const TesseraIR *b, unsigned i,
 unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
 {
     bool be = b->arch && b->arch->big_endian;
+    bool f4k = b->arch && b->arch->page_bits == 12;
     uint32_t ncycles = 0;
 
     interp_init();
@@ -922,7 +958,7 @@ unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
             i += n;
             continue;
         }
-        compile_op(b, &b->ops[i], be);
+        compile_op(b, &b->ops[i], be, f4k);
         i++;
     }
     g_free(label_refs);

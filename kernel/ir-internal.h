@@ -92,7 +92,6 @@ typedef struct IROp {
 typedef struct IRSpan {
     uint64_t vunit;
     uint64_t punit;
-    uint8_t *host; /* host address of punit */
     uint32_t lo, hi;
 } IRSpan;
 

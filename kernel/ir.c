@@ -341,27 +341,40 @@ static TesseraFault find_span(TesseraIR *b, uint64_t vaddr, IRSpan **out)
         return TESSERA_FAULT_NONE;
     }
 
-    uint64_t phys;
-    TesseraFault f = b->cpu ? cpu_translate_code(b->cpu, vunit, &phys)
-                            : TESSERA_FAULT_NONE;
-    if (!b->cpu)
-        phys = vunit;
-    if (f != TESSERA_FAULT_NONE)
-        return f;
-    /* Code must be in RAM or ROM, the whole unit in one region. */
-    Region *r = bus_lookup(phys);
-    if (!r || (r->kind != REGION_RAM && r->kind != REGION_ROM) ||
-        phys - r->base + usize > r->size)
-        return TESSERA_FAULT_ACCESS;
-
+    uint64_t phys = vunit;
+    if (b->cpu) {
+        TesseraFault f = cpu_translate_code(b->cpu, vunit, &phys);
+        if (f != TESSERA_FAULT_NONE)
+            return f;
+    }
     IRSpan *s = &b->spans[b->nspans++];
     s->vunit = vunit;
     s->punit = phys;
-    s->host = r->host + (phys - r->base);
     s->lo = UINT32_MAX;
     s->hi = 0;
     *out = s;
     return TESSERA_FAULT_NONE;
+}
+
+/*
+ * Copies n code bytes at physical pa. They must be RAM or ROM: code in
+ * MMIO (or nowhere) cannot be executed. Other parts of the same page may
+ * be anything (a device overlaying a few bytes of RAM, say).
+ */
+static bool copy_code(uint64_t pa, void *out, unsigned n)
+{
+    while (n > 0) {
+        Region *r = bus_lookup(pa);
+        if (!r || (r->kind != REGION_RAM && r->kind != REGION_ROM))
+            return false;
+        uint64_t avail = r->size - (pa - r->base);
+        unsigned k = avail < n ? (unsigned)avail : n;
+        memcpy(out, r->host + (pa - r->base), k);
+        out = (uint8_t *)out + k;
+        pa += k;
+        n -= k;
+    }
+    return true;
 }
 
 bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
@@ -374,8 +387,12 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
         return false;
     }
     while (len > 0) {
-        IRSpan *s;
+        IRSpan *s = NULL;
         TesseraFault f = find_span(b, pc, &s);
+        uint32_t off = s ? (uint32_t)(pc - s->vunit) : 0;
+        unsigned n = (unsigned)MIN((uint64_t)len, usize - off);
+        if (f == TESSERA_FAULT_NONE && s && !copy_code(s->punit + off, out, n))
+            f = TESSERA_FAULT_ACCESS;
         if (f != TESSERA_FAULT_NONE || !s) {
             /* Only the block's first instruction reports the fault; later
              * ones end the block and fault when they run first. */
@@ -387,9 +404,6 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
                 ir_fail(b, "fetch: first instruction cannot be fetched");
             return false;
         }
-        uint32_t off = (uint32_t)(pc - s->vunit);
-        unsigned n = (unsigned)MIN((uint64_t)len, usize - off);
-        memcpy(out, s->host + off, n);
         if (off < s->lo)
             s->lo = off;
         if (off + n > s->hi)

@@ -3,7 +3,7 @@
 # (GNU make, so it may use pattern rules, which automake files may not).
 #
 # Inputs (command line): SRCDIR (this folder), OUT (output folder),
-# RISCV_CC, QEMU_RISCV64, QEMU_RISCV32, TESSERA, TESTS (the wrapper scripts
+# RISCV_CC, QEMU_RISCV64, QEMU_RISCV32, TESSERA, WRAPPERS (the test scripts
 # to write, named OUT/<program>-<rv32|rv64>-<virt|spike>.test).
 
 SRCDIR ?= .
@@ -37,13 +37,13 @@ endif
 
 # rvi-rv64-virt.test -> rvi rv64 virt
 test_words = $(subst -, ,$(basename $(notdir $(1))))
-ELFS := $(foreach t,$(TESTS),$(OUT)/$(word 2,$(call test_words,$(t)))-$(word 3,$(call test_words,$(t)))/$(word 1,$(call test_words,$(t))).elf)
+ELFS := $(foreach t,$(WRAPPERS),$(OUT)/$(word 2,$(call test_words,$(t)))-$(word 3,$(call test_words,$(t)))/$(word 1,$(call test_words,$(t))).elf)
 
 ifeq ($(strip $(RISCV_CC)),)
-all: $(TESTS) $(OUT)/guest-config.sh
+all: $(WRAPPERS) $(OUT)/guest-config.sh
 	@echo "guest tests: RISCV_CC is empty (apt-get install gcc-riscv64-unknown-elf); the tests will fail"
 else
-all: $(TESTS) $(OUT)/guest-config.sh $(ELFS)
+all: $(WRAPPERS) $(OUT)/guest-config.sh $(ELFS)
 endif
 
 # One object directory per xlen and board: <xlen>-<board>/.
@@ -91,11 +91,7 @@ $(OUT)/%.test: $(SRCDIR)/guest.mk
 		$(call test_words,$@) > $@
 	@chmod +x $@
 
-clean:
-	rm -rf $(OUT)/rv32-virt $(OUT)/rv64-virt $(OUT)/rv32-spike $(OUT)/rv64-spike \
-		$(OUT)/guest-config.sh $(TESTS)
-
-.PHONY: all clean FORCE
+.PHONY: all FORCE
 .SECONDARY:
 .DELETE_ON_ERROR:
 

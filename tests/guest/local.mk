@@ -41,7 +41,6 @@ GUEST_SRC_FILES = \
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)
 EXTRA_DIST += $(GUEST_SRC_FILES) tests/guest/expect
-CLEANFILES += tests/guest/build/.built
 
 # The wrappers come with the ELFs; the sub-make decides what is stale.
 $(GUEST_TESTS): tests/guest/build/.built
@@ -51,10 +50,9 @@ tests/guest/build/.built: $(GUEST_SRC_FILES) Makefile
 		RISCV_CC='$(RISCV_CC)' QEMU_RISCV64='$(QEMU_RISCV64)' \
 		QEMU_RISCV32='$(QEMU_RISCV32)' \
 		TESSERA='$(abs_top_builddir)/tessera$(EXEEXT)' \
-		TESTS='$(GUEST_TESTS)' V='$(V)' all && touch $@
+		WRAPPERS='$(GUEST_TESTS)' V='$(V)' all && touch $@
 
 clean-local: guest-clean
 guest-clean:
-	-$(MAKE) --no-print-directory -f $(srcdir)/tests/guest/guest.mk OUT=tests/guest/build \
-		TESTS='$(GUEST_TESTS)' clean
+	-rm -rf tests/guest/build
 .PHONY: guest-clean

@@ -230,10 +230,91 @@ static void test_binop_all(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* 32-bit op, then sign extension: fused into one op (RV64 "w" ops). */
+static bool t_via_temp;
+static TesseraUnop u_op;
+static int emit_binop_sext(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal x = t_form == 2 ? tessera_ir_const(b, t_x)
+                               : tessera_ir_global(b, TOY_S(0));
+    TesseraVal y = t_form == 1 ? tessera_ir_const(b, t_y)
+                               : tessera_ir_global(b, TOY_S(1));
+    TesseraVal d = tessera_ir_global(b, TOY_S(2));
+    TesseraVal r = t_via_temp ? tessera_ir_temp(b) : d;
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_binop(b, t_op, TESSERA_I32, r, x, y);
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, d, r);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_binop_sext(void)
+{
+    static const uint64_t vals[] = {0, 1, 5, 31, 0x7fffffff, 0x80000000,
+                                    0xffffffff, 0x123456789abcdef0ull,
+                                    (uint64_t)-7};
+    unsigned n = sizeof(vals) / sizeof(vals[0]), bad = 0;
+    for (int op = TESSERA_ADD; op <= TESSERA_ROTR; op++)
+        for (unsigned i = 0; i < n; i++)
+            for (unsigned j = 0; j < n; j++)
+                for (int f = 0; f < 3; f++)
+                    for (int via = 0; via < 2; via++) {
+                        t_op = op;
+                        t_form = f;
+                        t_via_temp = via;
+                        t_x = vals[i];
+                        t_y = vals[j];
+                        env->scratch[0] = vals[i];
+                        env->scratch[1] = vals[j];
+                        run(emit_binop_sext);
+                        uint64_t want = (uint64_t)(int64_t)(int32_t)
+                            ir_eval_binop(op, TESSERA_I32, vals[i], vals[j]);
+                        if (env->scratch[2] != want)
+                            bad++;
+                    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+static int emit_unop_sext(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal d = tessera_ir_global(b, TOY_S(2));
+    tessera_ir_insn_start(b, pc, 4, 1);
+    if (t_form)
+        tessera_ir_mov(b, TESSERA_I32, d, tessera_ir_global(b, TOY_S(0)));
+    else
+        tessera_ir_unop(b, u_op, TESSERA_I32, d,
+                        tessera_ir_global(b, TOY_S(0)));
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, d, d);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_unop_sext(void)
+{
+    static const uint64_t vals[] = {0, 1, 0x7f, 0x80, 0x8000, 0x7fffffff,
+                                    0x80000000, 0xfedcba9876543210ull};
+    unsigned bad = 0;
+    for (int op = TESSERA_NEG; op <= TESSERA_EXT16U; op++)
+        for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            u_op = op;
+            t_form = 0;
+            env->scratch[0] = vals[i];
+            run(emit_unop_sext);
+            if (env->scratch[2] != (uint64_t)(int64_t)(int32_t)
+                    ir_eval_unop(op, TESSERA_I32, vals[i]))
+                bad++;
+        }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* mov_i32 + ext32s is sext.w */
+    t_form = 1;
+    env->scratch[0] = 0x1234567880000001ull;
+    run(emit_unop_sext);
+    CU_ASSERT_EQUAL(env->scratch[2], 0xffffffff80000001ull);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Unary operations, setcond, select, brcond                               */
 
-static TesseraUnop u_op;
 static int emit_unop(ToyEnv *e, TesseraIR *b, uint64_t pc)
 {
     tessera_ir_insn_start(b, pc, 4, 1);
@@ -326,30 +407,66 @@ static void check_cond(TesseraCond c, TesseraWidth w, uint64_t x, uint64_t y,
     }
 }
 
+/* The usual block end: brcond, goto, label, goto (one fused op). */
+static int emit_branch_end(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal x = t_form == 2 ? tessera_ir_const(b, t_x)
+                               : tessera_ir_global(b, TOY_S(0));
+    TesseraVal y = t_form == 1 ? tessera_ir_const(b, t_y)
+                               : tessera_ir_global(b, TOY_S(1));
+    TesseraLabel l = tessera_ir_label_new(b);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_brcond(b, c_cond, t_w, x, y, l);
+    tessera_ir_goto(b, 0x5000);
+    tessera_ir_label_set(b, l);
+    tessera_ir_goto(b, 0x6000);
+    return 0;
+}
+
+static void check_cond(TesseraCond c, TesseraWidth w, uint64_t x, uint64_t y,
+                       bool want);
+
+static void check_branch_end(TesseraCond c, TesseraWidth w, uint64_t x,
+                             uint64_t y, bool want)
+{
+    c_cond = c;
+    t_w = w;
+    t_x = x;
+    t_y = y;
+    for (int f = 0; f < 3; f++) {
+        t_form = f;
+        env->scratch[0] = x;
+        env->scratch[1] = y;
+        run(emit_branch_end);
+        CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), want ? 0x6000 : 0x5000);
+    }
+    check_cond(c, w, x, y, want);
+}
+
 static void test_conditions(void)
 {
-    check_cond(TESSERA_EQ, TESSERA_I64, 5, 5, true);
-    check_cond(TESSERA_EQ, TESSERA_I64, 5, 0x100000005ull, false);
-    check_cond(TESSERA_EQ, TESSERA_I32, 5, 0x100000005ull, true);
-    check_cond(TESSERA_NE, TESSERA_I64, 5, 6, true);
-    check_cond(TESSERA_NE, TESSERA_I32, 0xff00000006ull, 6, false);
-    check_cond(TESSERA_LT, TESSERA_I64, (uint64_t)-1, 0, true);
-    check_cond(TESSERA_LT, TESSERA_I32, 0xffffffff, 0, true);
-    check_cond(TESSERA_LT, TESSERA_I64, 0xffffffff, 0, false);
-    check_cond(TESSERA_GE, TESSERA_I64, 0, (uint64_t)-1, true);
-    check_cond(TESSERA_GE, TESSERA_I32, 0x80000000, 0x7fffffff, false);
-    check_cond(TESSERA_LE, TESSERA_I64, 3, 3, true);
-    check_cond(TESSERA_LE, TESSERA_I64, 4, 3, false);
-    check_cond(TESSERA_GT, TESSERA_I32, 1, 0x80000000, true);
-    check_cond(TESSERA_GT, TESSERA_I64, 1, 0x80000000, false);
-    check_cond(TESSERA_LTU, TESSERA_I64, 0, (uint64_t)-1, true);
-    check_cond(TESSERA_LTU, TESSERA_I32, 0x1ffffffffull, 0x100000000ull, false);
-    check_cond(TESSERA_GEU, TESSERA_I64, (uint64_t)-1, 0, true);
-    check_cond(TESSERA_GEU, TESSERA_I32, 1, 2, false);
-    check_cond(TESSERA_LEU, TESSERA_I64, 2, 2, true);
-    check_cond(TESSERA_LEU, TESSERA_I32, 0xffffffff, 0, false);
-    check_cond(TESSERA_GTU, TESSERA_I64, 0x8000000000000000ull, 1, true);
-    check_cond(TESSERA_GTU, TESSERA_I32, 0x100000000ull, 0, false);
+    check_branch_end(TESSERA_EQ, TESSERA_I64, 5, 5, true);
+    check_branch_end(TESSERA_EQ, TESSERA_I64, 5, 0x100000005ull, false);
+    check_branch_end(TESSERA_EQ, TESSERA_I32, 5, 0x100000005ull, true);
+    check_branch_end(TESSERA_NE, TESSERA_I64, 5, 6, true);
+    check_branch_end(TESSERA_NE, TESSERA_I32, 0xff00000006ull, 6, false);
+    check_branch_end(TESSERA_LT, TESSERA_I64, (uint64_t)-1, 0, true);
+    check_branch_end(TESSERA_LT, TESSERA_I32, 0xffffffff, 0, true);
+    check_branch_end(TESSERA_LT, TESSERA_I64, 0xffffffff, 0, false);
+    check_branch_end(TESSERA_GE, TESSERA_I64, 0, (uint64_t)-1, true);
+    check_branch_end(TESSERA_GE, TESSERA_I32, 0x80000000, 0x7fffffff, false);
+    check_branch_end(TESSERA_LE, TESSERA_I64, 3, 3, true);
+    check_branch_end(TESSERA_LE, TESSERA_I64, 4, 3, false);
+    check_branch_end(TESSERA_GT, TESSERA_I32, 1, 0x80000000, true);
+    check_branch_end(TESSERA_GT, TESSERA_I64, 1, 0x80000000, false);
+    check_branch_end(TESSERA_LTU, TESSERA_I64, 0, (uint64_t)-1, true);
+    check_branch_end(TESSERA_LTU, TESSERA_I32, 0x1ffffffffull, 0x100000000ull, false);
+    check_branch_end(TESSERA_GEU, TESSERA_I64, (uint64_t)-1, 0, true);
+    check_branch_end(TESSERA_GEU, TESSERA_I32, 1, 2, false);
+    check_branch_end(TESSERA_LEU, TESSERA_I64, 2, 2, true);
+    check_branch_end(TESSERA_LEU, TESSERA_I32, 0xffffffff, 0, false);
+    check_branch_end(TESSERA_GTU, TESSERA_I64, 0x8000000000000000ull, 1, true);
+    check_branch_end(TESSERA_GTU, TESSERA_I32, 0x100000000ull, 0, false);
 }
 
 static int emit_mov(ToyEnv *e, TesseraIR *b, uint64_t pc)
@@ -513,6 +630,17 @@ static void test_load_sizes(void)
     cpu_exec(cpu, 1);
     toy_custom = NULL;
     CU_ASSERT_EQUAL(env->scratch[2], 0x04030201);
+
+    /* A displacement beyond 32 bits. */
+    m_off = 0x100000000ll;
+    env->scratch[0] = 0x8004 - 0x100000000ull;
+    toy_custom = emit_load;
+    tcache_flush();
+    tessera_cpu_set_pc(cpu, PC0);
+    cpu_exec(cpu, 1);
+    toy_custom = NULL;
+    CU_ASSERT_EQUAL(env->scratch[2], 0x91223344);
+    m_off = 0;
 }
 
 static void test_store_sizes(void)
@@ -973,8 +1101,10 @@ int main(void)
     CU_add_test(s, "div and rem corner cases", test_binop_div);
     CU_add_test(s, "shifts and rotates modulo width", test_binop_shift);
     CU_add_test(s, "all binops, widths and forms", test_binop_all);
+    CU_add_test(s, "32-bit binops with sign extension", test_binop_sext);
+    CU_add_test(s, "32-bit unops with sign extension", test_unop_sext);
     CU_add_test(s, "unops", test_unop);
-    CU_add_test(s, "setcond, select, brcond", test_conditions);
+    CU_add_test(s, "setcond, select, brcond, branch ends", test_conditions);
     CU_add_test(s, "mov widths", test_mov);
     CU_add_test(s, "temps and labels", test_temps_and_labels);
     CU_add_test(s, "load sizes and sign extension", test_load_sizes);

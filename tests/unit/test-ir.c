@@ -302,6 +302,86 @@ static void test_select_fold(void)
     CU_ASSERT_EQUAL(op(1)->v[1], G(5));
 }
 
+static void test_sext_fusion(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b), u = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I32, G(1), G(1), G(2));
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, G(1), G(1));
+    tessera_ir_binop(b, TESSERA_MUL, TESSERA_I32, t, G(1), G(2));
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, G(3), t);
+    tessera_ir_mov(b, TESSERA_I32, G(4), G(5));
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, G(4), G(4));
+    /* u is read again: its 32-bit value must stay. */
+    tessera_ir_binop(b, TESSERA_SUB, TESSERA_I32, u, G(1), G(2));
+    tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, G(6), u);
+    tessera_ir_mov(b, TESSERA_I64, G(7), u);
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(0)->width, IR_W32S);
+    CU_ASSERT_EQUAL(op(1)->opc, IR_BINOP);
+    CU_ASSERT_EQUAL(op(1)->width, IR_W32S);
+    CU_ASSERT_EQUAL(op(1)->v[0], G(3));
+    CU_ASSERT_EQUAL(op(2)->opc, IR_UNOP);
+    CU_ASSERT_EQUAL(op(2)->sub, TESSERA_EXT32S);
+    CU_ASSERT_EQUAL(op(2)->v[0], G(4));
+    CU_ASSERT_EQUAL(op(2)->v[1], G(5));
+    CU_ASSERT_EQUAL(op(3)->width, TESSERA_I32);
+    CU_ASSERT_EQUAL(op(4)->opc, IR_UNOP);
+    CU_ASSERT_EQUAL(count(IR_UNOP), 2);
+}
+
+static void test_global_constants(void)
+{
+    begin();
+    /* auipc + addi: one constant, and the first write is dead. */
+    tessera_ir_mov(b, TESSERA_I64, G(1), C(0x80000000));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), G(1), C(0x10));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(2), G(1), C(1));
+    end_and_optimize();
+    CU_ASSERT_EQUAL(count(IR_BINOP), 0);
+    CU_ASSERT_EQUAL(op(0)->v[0], G(1));
+    CU_ASSERT_TRUE(is_const_val(op(0)->v[1], 0x80000010));
+    CU_ASSERT_EQUAL(op(1)->v[0], G(2));
+    CU_ASSERT_TRUE(is_const_val(op(1)->v[1], 0x80000011));
+    CU_ASSERT_EQUAL(op(2)->opc, IR_GOTO);
+}
+
+static void test_global_barriers(void)
+{
+    begin();
+    /* A memory access may fault: the state before it must be exact, and
+     * a device behind it may change env. */
+    tessera_ir_mov(b, TESSERA_I64, G(1), C(5));
+    tessera_ir_load(b, G(3), G(4), 0, TESSERA_MO_32, 0);
+    tessera_ir_mov(b, TESSERA_I64, G(1), C(6));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(2), G(1), C(1));
+    tessera_ir_mov(b, TESSERA_I64, G(5), C(1));
+    tessera_ir_call(b, dummy_helper, 0, TESSERA_IR_NONE, 0, NULL);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(6), G(5), C(1));
+    end_and_optimize();
+    CU_ASSERT_EQUAL(op(0)->opc, IR_MOV); /* kept: before the load */
+    CU_ASSERT_EQUAL(op(1)->opc, IR_LOAD);
+    CU_ASSERT_EQUAL(op(2)->opc, IR_MOV);
+    CU_ASSERT_TRUE(is_const_val(op(3)->v[1], 7)); /* after the load: known */
+    CU_ASSERT_EQUAL(op(4)->opc, IR_MOV);           /* the helper reads it */
+    CU_ASSERT_EQUAL(op(5)->opc, IR_CALL);
+    CU_ASSERT_EQUAL(op(6)->opc, IR_BINOP);         /* the helper may write */
+    CU_ASSERT_EQUAL(op(6)->v[1], G(5));
+}
+
+static void test_goto_dyn_const(void)
+{
+    begin();
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_AND, TESSERA_I64, t, C(0x2001), C(~1ull));
+    tessera_ir_goto_dyn(b, t);
+    CU_ASSERT_TRUE(ir_validate(b));
+    ir_optimize(b);
+    CU_ASSERT_EQUAL(op(0)->opc, IR_GOTO);
+    CU_ASSERT_EQUAL(op(0)->imm, 0x2000);
+}
+
 static void test_eval_rules(void)
 {
     /* The reference rules that the optimiser and backends share. */
@@ -341,6 +421,12 @@ int main(void)
     CU_add_test(s, "algebraic identities", test_algebra);
     CU_add_test(s, "constants second in comparisons", test_compare_canonical);
     CU_add_test(s, "select folding", test_select_fold);
+    CU_add_test(s, "sign-extension fusion", test_sext_fusion);
+    CU_add_test(s, "constants in globals, dead global writes",
+                test_global_constants);
+    CU_add_test(s, "global knowledge stops at barriers",
+                test_global_barriers);
+    CU_add_test(s, "goto_dyn to a constant", test_goto_dyn_const);
     CU_add_test(s, "evaluation rules", test_eval_rules);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -46,7 +46,9 @@ static const TesseraMmioOps dev_ops = {dev_read, dev_write, 0, 0};
 static int suite_init(void)
 {
     if (!bus_add_ram("ram", 0, RAM_SIZE) ||
-        !bus_add_mmio("dev", MMIO_BASE, 0x1000, &dev_ops, NULL))
+        !bus_add_mmio("dev", MMIO_BASE, 0x1000, &dev_ops, NULL) ||
+        /* A device over 16 bytes of RAM page 0x7000 (HTIF does this). */
+        !bus_add_mmio("overlay", 0x7f00, 0x10, &dev_ops, NULL))
         return -1;
     tcache_init(0);
     cpu = cpu_new(&toy_arch, NULL, 0);
@@ -566,6 +568,52 @@ static void test_fetch_faults(void)
     tessera_tlb_flush(cpu);
 }
 
+static void test_fault_loop_returns(void)
+{
+    /* The trap vector itself cannot be fetched: the guest faults forever
+     * without retiring anything, yet cpu_exec comes back. */
+    static const uint32_t prog[] = {JR(5)};
+    tcache_flush();
+    load_prog(0x1000, prog, 1);
+    cpu_reset(cpu);
+    env->r[5] = 0x900000;
+    env->trap_vector = 0x900000;
+    env->faults = 0;
+    uint64_t ran = cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(ran, 1); /* the JR */
+    CU_ASSERT_TRUE(env->faults >= 64);
+    CU_ASSERT_FALSE(cpu_is_idle(cpu));
+    uint64_t f = env->faults;
+    CU_ASSERT_EQUAL(cpu_exec(cpu, 1000), 0);
+    CU_ASSERT_TRUE(env->faults > f);
+    env->trap_vector = 0;
+}
+
+static void test_code_next_to_device(void)
+{
+    /* Code, data and a device share one page: the code still runs, and
+     * stores into the page (slow path: not all RAM) still find the code. */
+    static const uint32_t prog[] = {
+        LI(6, 0x7f40),    /* 0x7000 */
+        LI(7, 0x2a),      /* 0x7004 */
+        ST32(7, 6, 0),    /* 0x7008: RAM after the device */
+        LI(6, 0x7016),    /* 0x700c: the immediate of 0x7014 */
+        ST8(7, 6, 0),     /* 0x7010 */
+        LI(3, 0),         /* 0x7014: becomes LI r3, 0x2a */
+        HALT,             /* 0x7018 */
+    };
+    static const uint32_t entry = JMP((0x7000 - 0x1000) / 4);
+    tcache_flush();
+    load_prog(0x1000, &entry, 1);
+    load_prog(0x7000, prog, 7);
+    run_prog();
+    uint32_t v = 0;
+    CU_ASSERT_TRUE(bus_read_buf(0x7f40, &v, 4));
+    CU_ASSERT_EQUAL(v, 0x2a);
+    CU_ASSERT_EQUAL(env->r[3], 0x2a);
+    CU_ASSERT_EQUAL(env->faults, 0);
+}
+
 static void test_logging(void)
 {
     char path[] = "/tmp/tessera-test-log-XXXXXX";
@@ -625,6 +673,8 @@ int main(void)
     CU_add_test(s, "halt and wake", test_halt_and_wake);
     CU_add_test(s, "cpu_stop", test_stop);
     CU_add_test(s, "fetch faults", test_fetch_faults);
+    CU_add_test(s, "a faulting trap vector", test_fault_loop_returns);
+    CU_add_test(s, "code next to a device", test_code_next_to_device);
     CU_add_test(s, "logging", test_logging);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

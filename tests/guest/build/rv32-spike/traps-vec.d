@@ -1,3 +1,0 @@
-tests/guest/build/rv32-spike/traps-vec.o: \
- /work/main/tests/guest/traps-vec.S /work/main/tests/guest/rt/asm.h
-/work/main/tests/guest/rt/asm.h:

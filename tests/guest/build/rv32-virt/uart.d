@@ -1,3 +1,0 @@
-tests/guest/build/rv32-virt/uart.o: /work/main/tests/guest/uart.c \
- /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/rt.h:

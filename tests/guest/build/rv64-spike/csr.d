@@ -1,3 +1,0 @@
-tests/guest/build/rv64-spike/csr.o: /work/main/tests/guest/csr.c \
- /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/rt.h:

@@ -1,3 +1,0 @@
-tests/guest/build/rv64-spike/htif.o: /work/main/tests/guest/htif.c \
- /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/rt.h:

@@ -1,3 +1,0 @@
-tests/guest/build/rv64-spike/rt/rt.o: /work/main/tests/guest/rt/rt.c \
- /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/rt.h:

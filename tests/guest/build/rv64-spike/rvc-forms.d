@@ -1,3 +1,0 @@
-tests/guest/build/rv64-spike/rvc-forms.o: \
- /work/main/tests/guest/rvc-forms.S /work/main/tests/guest/rt/asm.h
-/work/main/tests/guest/rt/asm.h:

@@ -1,4 +1,0 @@
-tests/guest/build/rv64-spike/rvi.o: /work/main/tests/guest/rvi.c \
- /work/main/tests/guest/rt/insn.h /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/insn.h:
-/work/main/tests/guest/rt/rt.h:

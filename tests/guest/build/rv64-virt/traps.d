@@ -1,3 +1,0 @@
-tests/guest/build/rv64-virt/traps.o: /work/main/tests/guest/traps.c \
- /work/main/tests/guest/rt/rt.h
-/work/main/tests/guest/rt/rt.h:
