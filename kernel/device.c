@@ -278,6 +278,8 @@ static char *prop_names(const TesseraDeviceClass *cls)
 
 static void free_device(TesseraDevice *dev)
 {
+    if (dev->state && dev->cls->finalize)
+        dev->cls->finalize(dev, dev->state);
     g_hash_table_destroy(dev->props);
     for (guint i = 0; i < dev->irq_outs->len; i++) {
         IrqOut *o = dev->irq_outs->pdata[i];

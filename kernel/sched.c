@@ -85,6 +85,14 @@ void tessera_timer_del(TesseraTimer *t)
     t->next = NULL;
 }
 
+void tessera_timer_free(TesseraTimer *t)
+{
+    if (t) {
+        tessera_timer_del(t);
+        g_free(t);
+    }
+}
+
 void tessera_timer_mod(TesseraTimer *t, uint64_t expire_ns)
 {
     TesseraTimer **p;

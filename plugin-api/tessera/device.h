@@ -174,6 +174,8 @@ TesseraTimer *tessera_timer_new(void (*cb)(void *opaque), void *opaque);
 void tessera_timer_mod(TesseraTimer *t, uint64_t expire_ns);
 /** Disarms the timer. */
 void tessera_timer_del(TesseraTimer *t);
+/** Disarms and frees the timer (from finalize()). */
+void tessera_timer_free(TesseraTimer *t);
 
 /* ---------------------------------------------------------------------- */
 /* The class                                                               */
@@ -193,6 +195,11 @@ typedef struct TesseraDeviceClass {
      * 0 or -1.
      */
     int (*fdt_node)(TesseraDevice *dev, void *state, void *fdt, int parent);
+    /**
+     * Frees what realize() allocated (timers, buffers) when the machine is
+     * torn down; the core frees the state block itself. May be NULL.
+     */
+    void (*finalize)(TesseraDevice *dev, void *state);
 } TesseraDeviceClass;
 
 /** Registers a device class; call from the plugin's init. 0 or -1. */

@@ -72,9 +72,9 @@ static void test_timer_order(void)
     sched_advance_ns(5000);
     sched_run_timers();
     CU_ASSERT_EQUAL(fired[1], 0);
-    g_free(a);
-    g_free(b);
-    g_free(c);
+    tessera_timer_free(a);
+    tessera_timer_free(b);
+    tessera_timer_free(c);
 }
 
 static void test_timer_rearm_from_callback(void)
@@ -88,7 +88,7 @@ static void test_timer_rearm_from_callback(void)
     }
     CU_ASSERT_EQUAL(fired[4], 3);
     CU_ASSERT_EQUAL(sched_next_deadline(), UINT64_MAX);
-    g_free(rearm_timer);
+    tessera_timer_free(rearm_timer);
 }
 
 static void test_exit_request(void)

@@ -265,6 +265,15 @@ static void clint_reset(TesseraDevice *dev, void *state)
     }
 }
 
+static void clint_finalize(TesseraDevice *dev, void *state)
+{
+    Clint *c = state;
+
+    for (unsigned i = 0; c->harts && i < c->nharts; i++)
+        tessera_timer_free(c->harts[i].timer);
+    free(c->harts);
+}
+
 static const TesseraProp clint_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "MMIO base address"},
     {"timebase-frequency", TESSERA_PROP_U64, "10000000",
@@ -281,6 +290,7 @@ static const TesseraDeviceClass clint_class = {
     .state_size = sizeof(Clint),
     .realize = clint_realize,
     .reset = clint_reset,
+    .finalize = clint_finalize,
 };
 
 static int clint_init(void)
