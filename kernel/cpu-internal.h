@@ -245,7 +245,6 @@ struct TesseraCpu {
     uint32_t tb_flags;
     unsigned code_mmu;
     bool running, stop, kick, halted;
-    uint64_t flush_gen;   /* tcache generation of last_exit */
     uint64_t spin_insns;  /* insns at the last fault of this cpu_exec */
     unsigned spin_faults; /* faults in a row without progress */
     IOp *smc_tail;      /* scratch code finishing an instruction */
@@ -293,8 +292,6 @@ TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc);
 void tcache_chain(TBExit *x, TB *tb, unsigned page_bits);
 /* The code page's granule mask, or NULL if the page never held code. */
 const uint64_t *tcache_page_mask(uint64_t page);
-/* Increments on every flush; chained pointers die with it. */
-uint64_t tcache_generation(void);
 /* A block whose key never matches (empty jump cache entries). */
 TB *tcache_dummy_tb(void);
 

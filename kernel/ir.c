@@ -432,6 +432,13 @@ bool ir_validate(TesseraIR *b)
         ir_fail(b, "block has no instruction");
         return false;
     }
+    /* Backends use 16-bit instruction indices and branch offsets;
+     * tessera_ir_block_full() keeps frontends far below this. */
+    if (b->ninsns > 4096 || b->nops > 4 * IR_MAX_OPS ||
+        b->ntemps > CPU_TEMP_SLOTS - CPU_SLOT_FIRST_TEMP) {
+        ir_fail(b, "block too large (ignores tessera_ir_block_full)");
+        return false;
+    }
     /* Labels placed once, after their branches; every path ends in an
      * exit; nothing after an exit but a label. */
     uint8_t *state = g_malloc0(b->nlabels + 1); /* 1 used, 2 placed */

@@ -28,7 +28,6 @@ static struct {
     unsigned bucket_bits;
     unsigned count;
     GHashTable *pages; /* page number -> CodePage */
-    uint64_t generation;
     uint64_t flushes;
     uint64_t translated;
 } T;
@@ -38,11 +37,6 @@ static TB dummy_tb = {.pc = UINT64_MAX, .mode = TB_MODE_DEAD};
 TB *tcache_dummy_tb(void)
 {
     return &dummy_tb;
-}
-
-uint64_t tcache_generation(void)
-{
-    return T.generation;
 }
 
 uint64_t tcache_blocks_translated(void)
@@ -345,7 +339,6 @@ void tcache_flush(void)
     memset(T.buckets, 0, sizeof(TB *) << T.bucket_bits);
     T.count = 0;
     g_hash_table_remove_all(T.pages);
-    T.generation++;
     T.flushes++;
     cpu_all_tcache_flushed();
 }
