@@ -5,6 +5,7 @@
 
 #include "kernel/board.h"
 #include "kernel/util.h"
+#include "tests/unit/unit.h"
 
 static char err[1024];
 
@@ -136,19 +137,13 @@ static void test_numbers(void)
 
 int main(void)
 {
-    CU_pSuite s;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("board", NULL, NULL);
-    CU_add_test(s, "valid file", test_valid);
-    CU_add_test(s, "syntax errors", test_syntax_errors);
-    CU_add_test(s, "section errors", test_section_errors);
-    CU_add_test(s, "key errors", test_key_errors);
-    CU_add_test(s, "unknown keys", test_check_keys);
-    CU_add_test(s, "numbers and booleans", test_numbers);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"valid file", test_valid},
+        {"syntax errors", test_syntax_errors},
+        {"section errors", test_section_errors},
+        {"key errors", test_key_errors},
+        {"unknown keys", test_check_keys},
+        {"numbers and booleans", test_numbers},
+    };
+    return UNIT_RUN("board", tests);
 }

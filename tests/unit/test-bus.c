@@ -5,6 +5,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/log.h"
+#include "tests/unit/unit.h"
 
 typedef struct FakeDev {
     uint64_t regs[4];
@@ -159,20 +160,14 @@ static void test_buf_copy(void)
 
 int main(void)
 {
-    CU_pSuite s;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("bus", NULL, clean);
-    CU_add_test(s, "ram read/write and bus errors", test_ram_rw);
-    CU_add_test(s, "overlaps rejected", test_overlap_rejected);
-    CU_add_test(s, "rom ignores cpu writes", test_rom_ignores_cpu_writes);
-    CU_add_test(s, "mmio access sizes split/widened", test_mmio_sizes);
-    CU_add_test(s, "mmio overlays ram", test_mmio_overlays_ram);
-    CU_add_test(s, "unimplemented regions", test_unimp);
-    CU_add_test(s, "buffer copies", test_buf_copy);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"ram read/write and bus errors", test_ram_rw},
+        {"overlaps rejected", test_overlap_rejected},
+        {"rom ignores cpu writes", test_rom_ignores_cpu_writes},
+        {"mmio access sizes split/widened", test_mmio_sizes},
+        {"mmio overlays ram", test_mmio_overlays_ram},
+        {"unimplemented regions", test_unimp},
+        {"buffer copies", test_buf_copy},
+    };
+    return UNIT_RUN("bus", tests);
 }

@@ -16,6 +16,7 @@
 
 #include "kernel/chardev.h"
 #include "kernel/sched.h"
+#include "tests/unit/unit.h"
 
 /* A receiver that takes at most `limit` bytes per can_read(). */
 typedef struct Sink {
@@ -354,10 +355,7 @@ static void test_stdio_tty_exit(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"null", test_null},
         {"file", test_file},
         {"errors", test_errors},
@@ -370,16 +368,6 @@ int main(void)
         {"stdio terminal", test_stdio_tty},
         {"stdio terminal Ctrl-A x", test_stdio_tty_exit},
     };
-    unsigned failed;
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("chardev", NULL, NULL);
-    for (size_t i = 0; i < G_N_ELEMENTS(tests); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return UNIT_RUN("chardev", tests);
 }

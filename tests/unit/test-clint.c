@@ -5,6 +5,7 @@
 
 #include "plugins/devices/riscv/clint.c"
 #include "tests/unit/fake-core.h"
+#include "tests/unit/unit.h"
 
 #define BASE 0x2000000u
 
@@ -183,10 +184,7 @@ static void test_conversions(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"mtime counts", test_mtime_counts},
         {"MTIP pending at reset", test_reset_pending},
         {"timer exact", test_timer_exact},
@@ -197,19 +195,9 @@ int main(void)
         {"bad frequency", test_bad_frequency},
         {"tick conversions", test_conversions},
     };
-    unsigned failed;
 
     fake_reset();
     if (tessera_plugin_descriptor.init() != 0 || !fake.cls)
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("clint", NULL, NULL);
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return UNIT_RUN("clint", tests);
 }

@@ -6,6 +6,7 @@
 
 #include "plugins/devices/riscv/htif.c"
 #include "tests/unit/fake-core.h"
+#include "tests/unit/unit.h"
 
 static void *st;
 
@@ -195,10 +196,7 @@ static void test_misaligned_symbols(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"maps over tohost/fromhost", test_maps_at_symbols},
         {"properties override symbols", test_properties_override},
         {"no symbols: inactive", test_no_symbols},
@@ -211,19 +209,9 @@ int main(void)
         {"syscall exit", test_syscall_exit},
         {"misaligned symbols", test_misaligned_symbols},
     };
-    unsigned failed;
 
     fake_reset();
     if (tessera_plugin_descriptor.init() != 0 || !fake.cls)
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("htif", NULL, NULL);
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return UNIT_RUN("htif", tests);
 }

@@ -12,6 +12,7 @@
 #include "kernel/cpu-internal.h"
 #include "kernel/cpu.h"
 #include "tests/unit/toy-arch.h"
+#include "tests/unit/unit.h"
 
 #define RAM_BASE 0x0
 #define RAM_SIZE 0x100000
@@ -1091,42 +1092,35 @@ static void test_ir_validate(void)
 
 int main(void)
 {
-    CU_pSuite s;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("interp", suite_init, suite_clean);
-    CU_add_test(s, "binop basics", test_binop_basic);
-    CU_add_test(s, "mulh variants", test_binop_mulh);
-    CU_add_test(s, "div and rem corner cases", test_binop_div);
-    CU_add_test(s, "shifts and rotates modulo width", test_binop_shift);
-    CU_add_test(s, "all binops, widths and forms", test_binop_all);
-    CU_add_test(s, "32-bit binops with sign extension", test_binop_sext);
-    CU_add_test(s, "32-bit unops with sign extension", test_unop_sext);
-    CU_add_test(s, "unops", test_unop);
-    CU_add_test(s, "setcond, select, brcond, branch ends", test_conditions);
-    CU_add_test(s, "mov widths", test_mov);
-    CU_add_test(s, "temps and labels", test_temps_and_labels);
-    CU_add_test(s, "load sizes and sign extension", test_load_sizes);
-    CU_add_test(s, "store sizes", test_store_sizes);
-    CU_add_test(s, "page-crossing accesses", test_page_crossing);
-    CU_add_test(s, "big-endian guest", test_big_endian);
-    CU_add_test(s, "MMIO through the slow path", test_mmio);
-    CU_add_test(s, "mmu index", test_mmu_index);
-    CU_add_test(s, "fault: unmapped address", test_fault_unmapped);
-    CU_add_test(s, "fault: store runs off RAM", test_fault_store_partial);
-    CU_add_test(s, "fault: misaligned", test_fault_misaligned);
-    CU_add_test(s, "fault: page fault and read-only", test_fault_page);
-    CU_add_test(s, "fault: trap vector", test_fault_trap_vector);
-    CU_add_test(s, "helper arguments, pc and counts", test_helper);
-    CU_add_test(s, "pure helpers", test_helper_pure);
-    CU_add_test(s, "exit_loop from a helper", test_helper_exit_loop);
-    CU_add_test(s, "early exits and add_cycles", test_early_exit_counts);
-    CU_add_test(s, "goto_dyn", test_goto_dyn);
-    CU_add_test(s, "malformed blocks", test_ir_validate);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"binop basics", test_binop_basic},
+        {"mulh variants", test_binop_mulh},
+        {"div and rem corner cases", test_binop_div},
+        {"shifts and rotates modulo width", test_binop_shift},
+        {"all binops, widths and forms", test_binop_all},
+        {"32-bit binops with sign extension", test_binop_sext},
+        {"32-bit unops with sign extension", test_unop_sext},
+        {"unops", test_unop},
+        {"setcond, select, brcond, branch ends", test_conditions},
+        {"mov widths", test_mov},
+        {"temps and labels", test_temps_and_labels},
+        {"load sizes and sign extension", test_load_sizes},
+        {"store sizes", test_store_sizes},
+        {"page-crossing accesses", test_page_crossing},
+        {"big-endian guest", test_big_endian},
+        {"MMIO through the slow path", test_mmio},
+        {"mmu index", test_mmu_index},
+        {"fault: unmapped address", test_fault_unmapped},
+        {"fault: store runs off RAM", test_fault_store_partial},
+        {"fault: misaligned", test_fault_misaligned},
+        {"fault: page fault and read-only", test_fault_page},
+        {"fault: trap vector", test_fault_trap_vector},
+        {"helper arguments, pc and counts", test_helper},
+        {"pure helpers", test_helper_pure},
+        {"exit_loop from a helper", test_helper_exit_loop},
+        {"early exits and add_cycles", test_early_exit_counts},
+        {"goto_dyn", test_goto_dyn},
+        {"malformed blocks", test_ir_validate},
+    };
+    return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernel/ir-internal.h"
+#include "tests/unit/unit.h"
 
 static TesseraIR *b;
 
@@ -402,35 +403,24 @@ static void test_eval_rules(void)
 
 int main(void)
 {
-    CU_pSuite s;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("ir-opt", NULL, NULL);
-    CU_add_test(s, "constant folding", test_fold_constants);
-    CU_add_test(s, "folding through temps and widths",
-                test_fold_chain_and_widths);
-    CU_add_test(s, "copy propagation", test_copy_propagation);
-    CU_add_test(s, "copies die when the global changes",
-                test_copy_killed_by_global_write);
-    CU_add_test(s, "copies die across helpers", test_copy_killed_by_helper);
-    CU_add_test(s, "knowledge reset at labels", test_knowledge_reset_at_label);
-    CU_add_test(s, "branch folding", test_branch_folding);
-    CU_add_test(s, "dead code", test_dead_code);
-    CU_add_test(s, "liveness across branches", test_dead_across_branch);
-    CU_add_test(s, "algebraic identities", test_algebra);
-    CU_add_test(s, "constants second in comparisons", test_compare_canonical);
-    CU_add_test(s, "select folding", test_select_fold);
-    CU_add_test(s, "sign-extension fusion", test_sext_fusion);
-    CU_add_test(s, "constants in globals, dead global writes",
-                test_global_constants);
-    CU_add_test(s, "global knowledge stops at barriers",
-                test_global_barriers);
-    CU_add_test(s, "goto_dyn to a constant", test_goto_dyn_const);
-    CU_add_test(s, "evaluation rules", test_eval_rules);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"constant folding", test_fold_constants},
+        {"folding through temps and widths", test_fold_chain_and_widths},
+        {"copy propagation", test_copy_propagation},
+        {"copies die when the global changes", test_copy_killed_by_global_write},
+        {"copies die across helpers", test_copy_killed_by_helper},
+        {"knowledge reset at labels", test_knowledge_reset_at_label},
+        {"branch folding", test_branch_folding},
+        {"dead code", test_dead_code},
+        {"liveness across branches", test_dead_across_branch},
+        {"algebraic identities", test_algebra},
+        {"constants second in comparisons", test_compare_canonical},
+        {"select folding", test_select_fold},
+        {"sign-extension fusion", test_sext_fusion},
+        {"constants in globals, dead global writes", test_global_constants},
+        {"global knowledge stops at barriers", test_global_barriers},
+        {"goto_dyn to a constant", test_goto_dyn_const},
+        {"evaluation rules", test_eval_rules},
+    };
+    return UNIT_RUN("ir-opt", tests);
 }

@@ -16,6 +16,7 @@
 
 #include "kernel/bus.h"
 #include "loader/loader.h"
+#include "tests/unit/unit.h"
 
 /* ---------------------------------------------------------------------- */
 /* Building images                                                         */
@@ -823,10 +824,7 @@ static void test_symbol_precedence(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"elf64 little-endian", test_elf64_le},
         {"elf64 big-endian", test_elf64_be},
         {"elf32 little-endian", test_elf32_le},
@@ -868,22 +866,11 @@ int main(void)
         {"load empty raw", test_load_raw_empty},
         {"symbol precedence", test_symbol_precedence},
     };
-    unsigned failed;
 
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/tessera-loader-XXXXXX");
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("loader", NULL, NULL);
-    for (size_t i = 0; i < G_N_ELEMENTS(tests); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    rmdir(tmpdir);
-    return failed ? 1 : 0;
+    return UNIT_RUN("loader", tests);
 }

@@ -10,6 +10,7 @@
 
 #include "plugins/devices/common/ns16550a.c"
 #include "tests/unit/fake-core.h"
+#include "tests/unit/unit.h"
 
 #define BASE 0x10000000u
 
@@ -272,10 +273,7 @@ static void test_no_chardev(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"reset state", test_reset_state},
         {"transmit", test_transmit},
         {"divisor latch and scratch", test_divisor_latch},
@@ -291,19 +289,9 @@ int main(void)
         {"bad reg-shift", test_bad_reg_shift},
         {"no chardev", test_no_chardev},
     };
-    unsigned failed;
 
     fake_reset();
     if (tessera_plugin_descriptor.init() != 0 || !fake.cls)
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("ns16550a", NULL, NULL);
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return UNIT_RUN("ns16550a", tests);
 }

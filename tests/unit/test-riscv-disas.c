@@ -11,6 +11,7 @@
 
 #include "decode.h"
 #include "riscv.h"
+#include "tests/unit/unit.h"
 
 typedef struct Vector {
     bool rv64;
@@ -270,21 +271,13 @@ static void test_decode_fields(void)
 
 int main(void)
 {
-    CU_pSuite s;
-    unsigned failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("riscv-disas", NULL, NULL);
-    CU_add_test(s, "objdump vectors", test_vectors);
-    CU_add_test(s, "invalid encodings", test_invalid);
-    CU_add_test(s, "truncated input", test_truncated_input);
-    CU_add_test(s, "small output buffer", test_small_output);
-    CU_add_test(s, "branch targets", test_targets);
-    CU_add_test(s, "decoded fields", test_decode_fields);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"objdump vectors", test_vectors},
+        {"invalid encodings", test_invalid},
+        {"truncated input", test_truncated_input},
+        {"small output buffer", test_small_output},
+        {"branch targets", test_targets},
+        {"decoded fields", test_decode_fields},
+    };
+    return UNIT_RUN("riscv-disas", tests);
 }

@@ -7,6 +7,7 @@
 #include <tessera/device.h>
 
 #include "kernel/sched.h"
+#include "tests/unit/unit.h"
 
 static int fired[8];
 static int order[8], norder;
@@ -103,17 +104,11 @@ static void test_exit_request(void)
 
 int main(void)
 {
-    CU_pSuite s;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("sched", NULL, NULL);
-    CU_add_test(s, "icount clock", test_clock_icount);
-    CU_add_test(s, "timers fire in deadline order", test_timer_order);
-    CU_add_test(s, "timer re-armed from its callback", test_timer_rearm_from_callback);
-    CU_add_test(s, "exit request", test_exit_request);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"icount clock", test_clock_icount},
+        {"timers fire in deadline order", test_timer_order},
+        {"timer re-armed from its callback", test_timer_rearm_from_callback},
+        {"exit request", test_exit_request},
+    };
+    return UNIT_RUN("sched", tests);
 }

@@ -9,6 +9,7 @@
 
 #include "plugins/devices/riscv/sifive-test.c"
 #include "tests/unit/fake-core.h"
+#include "tests/unit/unit.h"
 
 static void *st;
 
@@ -65,28 +66,15 @@ static void test_other_values(void)
 
 int main(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const UnitTest tests[] = {
         {"pass", test_pass},
         {"fail with code", test_fail_code},
         {"reset", test_reset},
         {"other values", test_other_values},
     };
-    unsigned failed;
 
     fake_reset();
     if (tessera_plugin_descriptor.init() != 0 || !fake.cls)
         return 1;
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite suite = CU_add_suite("sifive-test", NULL, NULL);
-    for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-        CU_add_test(suite, tests[i].name, tests[i].fn);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return UNIT_RUN("sifive-test", tests);
 }

@@ -17,6 +17,7 @@
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "tests/unit/toy-arch.h"
+#include "tests/unit/unit.h"
 
 #define RAM_SIZE 0x100000
 #define MMIO_BASE 0x200000
@@ -648,37 +649,29 @@ static void test_logging(void)
 
 int main(void)
 {
-    CU_pSuite s;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("tcache", suite_init, suite_clean);
-    CU_add_test(s, "lookup and exact counts", test_lookup);
-    CU_add_test(s, "chaining", test_chaining);
-    CU_add_test(s, "cycle budget", test_budget);
-    CU_add_test(s, "goto_dyn through the jump cache", test_goto_dyn_loop);
-    CU_add_test(s, "SMC: another block", test_smc_other_block);
-    CU_add_test(s, "SMC: the running block", test_smc_same_block);
-    CU_add_test(s, "SMC: ops after the store", test_smc_same_block_tail);
-    CU_add_test(s, "SMC: a loop rewriting itself",
-                test_smc_loop_patches_itself);
-    CU_add_test(s, "data next to code", test_data_next_to_code);
-    CU_add_test(s, "invalidation from the bus", test_external_invalidation);
-    CU_add_test(s, "invalidation from a device", test_invalidation_from_device);
-    CU_add_test(s, "flush when full", test_flush_when_full);
-    CU_add_test(s, "block across pages", test_block_across_pages);
-    CU_add_test(s, "remap and TLB flush", test_remap_and_tlb_flush);
-    CU_add_test(s, "interrupts", test_interrupts);
-    CU_add_test(s, "interrupt raised mid-quantum", test_interrupt_mid_quantum);
-    CU_add_test(s, "halt and wake", test_halt_and_wake);
-    CU_add_test(s, "cpu_stop", test_stop);
-    CU_add_test(s, "fetch faults", test_fetch_faults);
-    CU_add_test(s, "a faulting trap vector", test_fault_loop_returns);
-    CU_add_test(s, "code next to a device", test_code_next_to_device);
-    CU_add_test(s, "logging", test_logging);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const UnitTest tests[] = {
+        {"lookup and exact counts", test_lookup},
+        {"chaining", test_chaining},
+        {"cycle budget", test_budget},
+        {"goto_dyn through the jump cache", test_goto_dyn_loop},
+        {"SMC: another block", test_smc_other_block},
+        {"SMC: the running block", test_smc_same_block},
+        {"SMC: ops after the store", test_smc_same_block_tail},
+        {"SMC: a loop rewriting itself", test_smc_loop_patches_itself},
+        {"data next to code", test_data_next_to_code},
+        {"invalidation from the bus", test_external_invalidation},
+        {"invalidation from a device", test_invalidation_from_device},
+        {"flush when full", test_flush_when_full},
+        {"block across pages", test_block_across_pages},
+        {"remap and TLB flush", test_remap_and_tlb_flush},
+        {"interrupts", test_interrupts},
+        {"interrupt raised mid-quantum", test_interrupt_mid_quantum},
+        {"halt and wake", test_halt_and_wake},
+        {"cpu_stop", test_stop},
+        {"fetch faults", test_fetch_faults},
+        {"a faulting trap vector", test_fault_loop_returns},
+        {"code next to a device", test_code_next_to_device},
+        {"logging", test_logging},
+    };
+    return UNIT_RUN_WITH("tcache", suite_init, suite_clean, tests);
 }
