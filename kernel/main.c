@@ -10,9 +10,11 @@
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
 #include "kernel/device.h"
+#include "kernel/fdt.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/plugin.h"
+#include "kernel/tool.h"
 #include "kernel/sched.h"
 #include "kernel/util.h"
 
@@ -33,6 +35,8 @@ static void usage(void)
 "  -cpu MODEL          CPU model of the board's first [cpu]; 'help' lists them\n"
 "  -m SIZE             size of the board's first RAM region (128M, 1G, ...)\n"
 "  -smp N              number of CPUs of the board's first [cpu]\n"
+"  -machine NAME,dumpdtb=FILE\n"
+"                      write the machine's device tree blob to FILE and exit\n"
 "  -set DEV.PROP=VALUE override a device property of the board file\n"
 "  -device help        list device types; -device NAME,help lists properties\n"
 "\n"
@@ -65,6 +69,9 @@ static void usage(void)
 "Plugins:\n"
 "  -L DIR              look for plugins in DIR first (repeatable)\n"
 "  -plugins            list the plugins found, with kind, version and file\n"
+"  -plugin NAME[,key=value...]\n"
+"                      load instrumentation tool NAME (repeatable);\n"
+"                      -plugin help lists the tools and their options\n"
 "  Plugins are also searched in $TESSERA_PLUGIN_PATH (colon-separated), then\n"
 "  in %s.\n"
 "\n"
@@ -98,32 +105,49 @@ static int bad(const char *opt, const char *fmt, const char *val)
     return -1;
 }
 
+static bool is_value_option(const char *opt)
+{
+    static const char *const names[] = {
+        "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
+        "append", "initrd", "dtb", "serial", "chardev", "d", "D", "icount",
+        "tb-size", "L", "set", "device", "display", "plugin", NULL};
+    for (const char *const *n = names; *n; n++)
+        if (!strcmp(*n, opt))
+            return true;
+    return false;
+}
+
 /* Options that take a value, and where the value goes. */
 static int parse_option(Args *a, const char *opt, const char *val)
 {
     uint64_t n;
+
+    if (!val) /* only asking whether opt is an option with a value */
+        return is_value_option(opt) ? 0 : 1;
 
     if (!strcmp(opt, "M") || !strcmp(opt, "machine") || !strcmp(opt, "board")) {
         if (!strcmp(val, "help")) {
             a->want_help_board = true;
             return 0;
         }
-        /* QEMU-style "name,key=value": only the name is used for now. */
-        char *name = g_strdup(val);
-        char *comma = strchr(name, ',');
-        if (comma) {
-            *comma = 0;
-            if (g_str_has_prefix(comma + 1, "type=")) {
-                char *t = g_strdup(comma + 6);
-                g_free(name);
-                name = t;
-            } else {
-                g_free(name);
-                return bad("-M", "unsupported machine option '%s'", val);
+        /* QEMU-style "name,key=value,...": type= and dumpdtb= are known. */
+        char **parts = g_strsplit(val, ",", -1);
+        for (char **p = parts; *p; p++) {
+            char *item = g_strdup(*p);
+            g_ptr_array_add(a->to_free, item);
+            if (g_str_has_prefix(item, "type="))
+                a->m.board = item + 5;
+            else if (g_str_has_prefix(item, "dumpdtb="))
+                a->m.dumpdtb = item + 8;
+            else if (p == parts && !strchr(item, '='))
+                a->m.board = item;
+            else {
+                g_strfreev(parts);
+                return bad("-M", "unsupported machine option in '%s' "
+                           "(known: type=NAME, dumpdtb=FILE)", val);
             }
         }
-        g_ptr_array_add(a->to_free, name);
-        a->m.board = name;
+        g_strfreev(parts);
     } else if (!strcmp(opt, "cpu")) {
         if (!strcmp(val, "help"))
             a->want_help_cpu = true;
@@ -169,6 +193,9 @@ static int parse_option(Args *a, const char *opt, const char *val)
         if (!util_parse_u64(val, &n) || n == 0 || n > (1u << 20))
             return bad("-tb-size", "'%s': expected a size in MiB", val);
         a->tb_size = n << 20;
+    } else if (!strcmp(opt, "plugin")) {
+        if (tool_add_spec(val) < 0)
+            return -1;
     } else if (!strcmp(opt, "L")) {
         plugin_add_dir(val);
     } else if (!strcmp(opt, "set")) {
@@ -225,7 +252,11 @@ static int parse_args(Args *a, int argc, char **argv)
             return -1;
         }
         if (i + 1 >= argc) {
-            tessera_error("%s needs a value (see tessera --help)", arg);
+            /* Tell an unknown option from a known one missing its value. */
+            int known = parse_option(a, opt, NULL);
+            tessera_error(known > 0 ? "unknown option '%s' (see tessera --help)"
+                                    : "%s needs a value (see tessera --help)",
+                          arg);
             return -1;
         }
         int r = parse_option(a, opt, argv[i + 1]);
@@ -320,7 +351,7 @@ int main(int argc, char **argv)
     if (a.log_file && log_set_file(a.log_file) < 0)
         goto out;
     if (a.want_help_board || a.want_help_cpu || a.want_help_device ||
-        a.want_plugins || a.device_help) {
+        a.want_plugins || a.device_help || tool_help_requested()) {
         status = 0;
         if (a.want_help_board)
             board_print_list();
@@ -330,6 +361,8 @@ int main(int argc, char **argv)
             plugin_print_devices();
         if (a.want_plugins)
             plugin_print_plugins();
+        if (tool_help_requested())
+            tool_print_help();
         if (a.device_help) {
             char *type = g_strndup(a.device_help,
                                    strlen(a.device_help) - strlen(",help"));
@@ -346,7 +379,16 @@ int main(int argc, char **argv)
         goto out;
     if (machine_create(&a.m) < 0 || machine_reset() < 0)
         goto out_machine;
+    if (a.m.dumpdtb) {
+        /* As QEMU: write the tree the guest would get, then stop. */
+        status = fdt_dump(a.m.dumpdtb) < 0 ? 1 : 0;
+        goto out_machine;
+    }
+    if (tool_load_all() < 0)
+        goto out_machine;
+    tool_machine_started();
     status = sched_run();
+    tool_finish();
 out_machine:
     fflush(stdout);
     chardev_cleanup();
