@@ -18,6 +18,7 @@
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
 #include "kernel/log.h"
+#include "kernel/tool.h"
 
 static GPtrArray *all_cpus;
 
@@ -229,7 +230,10 @@ void cpu_fault(Cpu *cpu, uint64_t vaddr, TesseraAccess access,
     cpu_sync_state(cpu, true);
     cpu->pc_override = false;
     if (cpu->arch->raise_fault) {
+        uint64_t from = cpu->pc;
         cpu->arch->raise_fault(cpu->env, vaddr, access, fault);
+        if (unlikely(tool_trap_active))
+            tool_trap(cpu, TESSERA_TOOL_TRAP_FAULT, fault, from, cpu->pc);
     } else {
         tessera_error("cpu %u: unhandled %s fault at 0x%" PRIx64
                       " (pc 0x%" PRIx64 ")", cpu->index,
@@ -243,6 +247,15 @@ void cpu_fault(Cpu *cpu, uint64_t vaddr, TesseraAccess access,
 
 void tessera_cpu_exit_loop(TesseraCpu *cpu)
 {
+    if (unlikely(tool_trap_active) && cpu->cur_ip && cpu->pc_override) {
+        const TB *tb = cpu->cur_tb;
+        unsigned i = cpu->cur_ip->insn;
+        uint64_t from = tb->insn_pc[i];
+        /* A helper that moved the PC elsewhere than the next instruction:
+         * an exception or a trap return. */
+        if (cpu->pc != from + tb->insn_size[i])
+            tool_trap(cpu, TESSERA_TOOL_TRAP_EXCEPTION, 0, from, cpu->pc);
+    }
     cpu_sync_state(cpu, false);
     leave_block(cpu);
 }
@@ -668,8 +681,13 @@ static void exec_loop(Cpu *cpu)
         cpu->cur_ip = NULL;
         if (cpu->kick) {
             cpu->kick = false;
-            if (arch->exec_interrupt && arch->exec_interrupt(cpu->env))
+            uint64_t from = cpu->pc;
+            if (arch->exec_interrupt && arch->exec_interrupt(cpu->env)) {
                 cpu->halted = false;
+                if (unlikely(tool_trap_active))
+                    tool_trap(cpu, TESSERA_TOOL_TRAP_INTERRUPT, 0, from,
+                              cpu->pc);
+            }
         }
         if (cpu->stop || cpu->halted || cpu->cycles >= cpu->end)
             return;
@@ -828,6 +846,11 @@ uint64_t tessera_cpu_cycles(TesseraCpu *cpu)
         return cpu->cycles - (tb->ncycles - tb->cycles_before[cpu->cur_ip->insn]);
     }
     return cpu->cycles;
+}
+
+bool tessera_cpu_should_stop(TesseraCpu *cpu)
+{
+    return cpu->stop || cpu->kick || tessera_cpu_cycles(cpu) >= cpu->end;
 }
 
 void tessera_cpu_kick(TesseraCpu *cpu)

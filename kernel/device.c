@@ -518,6 +518,38 @@ void device_destroy_all(void)
     devices = NULL;
 }
 
+int device_fdt_all(void *fdt, int (*parent_offset)(void *fdt))
+{
+    for (guint i = 0; devices && i < devices->len; i++) {
+        TesseraDevice *dev = devices->pdata[i];
+        if (!dev->cls->fdt_node)
+            continue;
+        int r = dev->cls->fdt_node(dev, dev->state, fdt, parent_offset(fdt));
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+bool tessera_dev_irq_target(TesseraDevice *dev, const char *name,
+                            unsigned index, TesseraIrqTarget *t)
+{
+    IrqOut *o = irq_out(dev, name);
+    if (!o || !o->lines || index >= o->count)
+        return false;
+    const TesseraIrq *l = &o->lines[index];
+    memset(t, 0, sizeof(*t));
+    t->dev = l->dev;
+    t->cpu = -1;
+    t->input = l->line;
+    if (l->cpu) {
+        const char *const *names = cpu_arch(l->cpu)->irq_inputs;
+        t->cpu = (int)tessera_cpu_index(l->cpu);
+        t->input_name = names ? names[l->line] : NULL;
+    }
+    return true;
+}
+
 int device_check_sets(GPtrArray *sets)
 {
     for (guint i = 0; sets && i < sets->len; i++) {

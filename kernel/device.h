@@ -29,5 +29,12 @@ void device_destroy_all(void);
 int device_print_props(const char *type);
 /* -set strings naming devices that do not exist: error, -1. */
 int device_check_sets(GPtrArray *sets);
+/*
+ * Calls every device's fdt_node() in creation order. parent_offset()
+ * gives the parent node's offset afresh for each (a device that adds nodes
+ * elsewhere moves other nodes). Returns 0, or the first negative libfdt
+ * error / -1.
+ */
+int device_fdt_all(void *fdt, int (*parent_offset)(void *fdt));
 
 #endif

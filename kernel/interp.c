@@ -34,6 +34,7 @@ enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
 static struct {
     bool ready;
     const void *entry, *movi, *mov64, *mov32, *br, *call, *add_cycles;
+    const void *counter; /* tool inline counters */
     const void *go, *go_adj, *go_dyn, *go_dyn_adj, *exit_loop, *smc_exit;
     /* w: TESSERA_I32, TESSERA_I64, IR_W32S */
     const void *binop[TESSERA_ROTR + 1][2][3]; /* [op][imm][w] */
@@ -229,6 +230,7 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.br = &&L_br;
         H.call = &&L_call;
         H.add_cycles = &&L_add_cycles;
+        H.counter = &&L_counter;
         H.go = &&L_goto;
         H.go_adj = &&L_goto_adj;
         H.go_dyn = &&L_goto_dyn;
@@ -430,6 +432,10 @@ L_br:
 
 L_add_cycles:
     cpu->cycles += ip->uimm;
+    NEXT(1);
+
+L_counter:
+    ((uint64_t *)ip->uimm)[cpu->index] += (uint64_t)ip->d;
     NEXT(1);
 
 L_call: {
@@ -761,6 +767,11 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         break;
     case IR_ADD_CYCLES:
         cc_emit(H.add_cycles, insn)->uimm = op->imm;
+        break;
+    case IR_COUNTER:
+        io = cc_emit(H.counter, insn);
+        io->uimm = op->imm;
+        io->d = (int16_t)op->aux2;
         break;
     case IR_LABEL:
         C.label_pos[op->imm] = C.n;

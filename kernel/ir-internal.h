@@ -63,6 +63,9 @@ typedef enum IROpc {
     IR_GOTO,       /* imm = pc */
     IR_GOTO_DYN,   /* pc = v1 */
     IR_EXIT_LOOP,  /* imm = pc */
+    /* Instrumentation (kernel/tool.c): ((uint64_t *)imm)[cpu index] +=
+     * aux2, no call. Never removed. */
+    IR_COUNTER,
     IR_NB_OPC
 } IROpc;
 

@@ -602,6 +602,10 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
         case IR_EXIT_LOOP:
             fprintf(f, " exit_loop 0x%" PRIx64 "\n", op->imm);
             break;
+        case IR_COUNTER:
+            fprintf(f, " counter %p += %u\n", (void *)(uintptr_t)op->imm,
+                    (unsigned)op->aux2);
+            break;
         case IR_NB_OPC:
             break;
         }

@@ -18,8 +18,10 @@ kernel_libcore_a_SOURCES = \
 	kernel/device.c kernel/device.h \
 	kernel/board.c kernel/board.h \
 	kernel/machine.c kernel/machine.h \
+	kernel/fdt.c kernel/fdt.h \
 	kernel/util.c kernel/util.h \
-	loader/loader.h loader/elf.c loader/raw.c
+	kernel/tool.c kernel/tool.h \
+	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
 
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
@@ -39,4 +41,5 @@ tesserainclude_HEADERS = \
 	plugin-api/tessera/ir.h \
 	plugin-api/tessera/arch.h \
 	plugin-api/tessera/device.h \
-	plugin-api/tessera/board.h
+	plugin-api/tessera/board.h \
+	plugin-api/tessera/tool.h

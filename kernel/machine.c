@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "kernel/machine.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernel/bus.h"
 #include "kernel/cpu.h"
 #include "kernel/device.h"
+#include "kernel/fdt.h"
 #include "kernel/plugin.h"
 #include "kernel/sched.h"
 #include "kernel/util.h"
@@ -17,7 +20,8 @@ Machine machine;
 
 static const char *const board_keys[] = {"name", "description", "logic",
                                          "aliases", NULL};
-static const char *const cpu_keys[] = {"arch", "model", "count", NULL};
+static const char *const cpu_keys[] = {"arch", "model", "count",
+                                       "frequency", NULL};
 static const char *const memory_keys[] = {"base", "size", "type", NULL};
 
 #define MAX_CPUS 64
@@ -58,6 +62,38 @@ static bool get_u64(BoardConfig *cfg, BoardSection *s, const char *key,
     return true;
 }
 
+/*
+ * [cpu] frequency: a clock rate, so K/M/G are powers of 1000 here (16M is
+ * 16 MHz), with an optional "Hz" suffix.
+ */
+static bool get_frequency(BoardConfig *cfg, BoardSection *s, uint64_t *out)
+{
+    BoardKV *kv = board_get(s, "frequency");
+    if (!kv)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(kv->value, &end, 10);
+    uint64_t mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1000, end++;
+    else if (*end == 'M')
+        mul = 1000000, end++;
+    else if (*end == 'G')
+        mul = 1000000000, end++;
+    if (!g_ascii_strcasecmp(end, "hz"))
+        end += 2;
+    if (errno || end == kv->value || *end || !v || v > UINT64_MAX / mul ||
+        !g_ascii_isdigit(kv->value[0])) {
+        tessera_error("%s:%d: frequency = '%s' is not a clock rate (examples: "
+                      "16M, 16MHz, 16000000)",
+                      cfg->path, kv->line, kv->value);
+        return false;
+    }
+    *out = v * mul;
+    return true;
+}
+
 static int create_cpus(const MachineOptions *opts)
 {
     BoardConfig *cfg = machine.cfg;
@@ -86,6 +122,11 @@ static int create_cpus(const MachineOptions *opts)
             return -1;
         if (first && opts->smp)
             count = opts->smp;
+        uint64_t freq = 0;
+        if (!get_frequency(cfg, s, &freq))
+            return -1;
+        if (first && freq)
+            sched_set_frequency(freq); /* 16M: 16 MHz, 1 cycle = 62.5 ns */
         BoardKV *model_kv = board_get(s, "model");
         const char *model_name = model_kv ? model_kv->value
                                           : arch->default_model;
@@ -235,6 +276,8 @@ static int load_image(const char *path, uint64_t addr, uint64_t *entry)
 {
     if (tessera_file_is_elf(path))
         return tessera_load_elf(path, entry, NULL, NULL);
+    if (tessera_file_is_ihex(path)) /* addresses are absolute */
+        return tessera_load_ihex(path, 0, entry, NULL, NULL);
     uint64_t size;
     *entry = addr;
     return tessera_load_raw(path, addr, &size);
@@ -284,6 +327,7 @@ int machine_reset(void)
 
 void machine_destroy(void)
 {
+    fdt_cleanup();
     device_destroy_all();
     for (unsigned i = 0; i < machine.ncpus; i++)
         cpu_free(machine.cpus[i]);

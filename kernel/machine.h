@@ -20,6 +20,7 @@ typedef struct MachineOptions {
     unsigned smp;          /* -smp, 0 = board's */
     const char *bios, *kernel, *initrd, *dtb, *append;
     GPtrArray *sets;       /* -set DEV.PROP=VALUE strings */
+    const char *dumpdtb;   /* -machine dumpdtb=FILE, or NULL */
 } MachineOptions;
 
 typedef struct Machine {

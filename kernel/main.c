@@ -41,12 +41,13 @@ static void usage(void)
 "  -device help        list device types; -device NAME,help lists properties\n"
 "\n"
 "Boot:\n"
-"  -bios FILE|none     firmware image (ELF, or raw at the start of RAM)\n"
+"  -bios FILE|none     firmware image (ELF, or raw at the start of RAM); the\n"
+"                      virt board defaults to Debian's OpenSBI fw_dynamic\n"
 "  -kernel FILE        kernel or bare-metal program (ELF or raw); without\n"
 "                      firmware the CPUs start at its entry point\n"
 "  -append STRING      kernel command line (for boards that pass one)\n"
 "  -initrd FILE        initial ramdisk (for boards that load one)\n"
-"  -dtb FILE           device tree blob (for boards that pass one)\n"
+"  -dtb FILE           device tree blob instead of the generated one\n"
 "\n"
 "Input/output:\n"
 "  -nographic          serial port 0 on the terminal (the only display now)\n"
@@ -388,7 +389,9 @@ int main(int argc, char **argv)
         goto out_machine;
     tool_machine_started();
     status = sched_run();
-    tool_finish();
+    int tool_status = tool_finish();
+    if (tool_status)
+        status = tool_status;
 out_machine:
     fflush(stdout);
     chardev_cleanup();

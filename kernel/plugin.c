@@ -7,6 +7,7 @@
 #include <ltdl.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 typedef struct PluginFile {
@@ -14,6 +15,7 @@ typedef struct PluginFile {
     char *name; /* file name without .so */
     lt_dlhandle handle;
     const TesseraPluginDesc *desc;
+    int fd; /* the file as found at start-up, see load_file() */
     bool tried;
     bool ok;
 } PluginFile;
@@ -61,13 +63,20 @@ static void scan_dir(const char *dir, int depth)
         if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
             if (depth > 0 && (n[0] != '.' || !strcmp(n, ".libs")))
                 scan_dir(p, depth - 1);
-        } else if (g_str_has_suffix(n, ".so") &&
-                   !g_hash_table_contains(files_by_name, n)) {
-            PluginFile *pf = g_new0(PluginFile, 1);
-            pf->path = g_strdup(p);
-            pf->name = g_strndup(n, strlen(n) - 3);
-            g_ptr_array_add(files, pf);
-            g_hash_table_insert(files_by_name, pf->name, pf);
+        } else if (g_str_has_suffix(n, ".so")) {
+            /* The first file of a name wins, so -L overrides installed
+             * plugins and a newer copy never shadows the one chosen. */
+            char *name = g_strndup(n, strlen(n) - 3);
+            if (g_hash_table_contains(files_by_name, name)) {
+                g_free(name);
+            } else {
+                PluginFile *pf = g_new0(PluginFile, 1);
+                pf->path = g_strdup(p);
+                pf->fd = open(p, O_RDONLY | O_CLOEXEC);
+                pf->name = name;
+                g_ptr_array_add(files, pf);
+                g_hash_table_insert(files_by_name, pf->name, pf);
+            }
         }
         g_free(p);
     }
@@ -76,8 +85,6 @@ static void scan_dir(const char *dir, int depth)
 
 static void init_catalog(void)
 {
-    static const char *const kinds[] = {"arch", "devices", "boards", "tools"};
-
     if (files)
         return;
     files = g_ptr_array_new();
@@ -100,9 +107,9 @@ static void init_catalog(void)
     if (util_running_from_build_tree()) {
         g_ptr_array_add(search_dirs, g_strdup(TESSERA_BUILDDIR "/plugins"));
     } else {
-        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++)
-            g_ptr_array_add(search_dirs,
-                            g_build_filename(TESSERA_PLUGINDIR, kinds[k], NULL));
+        /* One directory per ABI major holding {arch,devices,boards,tools}:
+         * packages for another ABI install beside it, never over it. */
+        g_ptr_array_add(search_dirs, g_strdup(TESSERA_PLUGINDIR));
     }
     for (guint i = 0; i < search_dirs->len; i++)
         scan_dir(search_dirs->pdata[i], 4);
@@ -117,6 +124,41 @@ static char *searched_dirs(void)
     return g_string_free(s, FALSE);
 }
 
+/*
+ * The distribution package that ships plugin NAME, from the first
+ * "plugin-packages" file of the search directories that mentions it. Each
+ * line is "KIND/FILE.so PACKAGE"; the build generates the file from the
+ * source layout, so it also knows plugins that are not installed.
+ */
+static char *package_of(const char *name)
+{
+    char *want = g_strconcat("/", name, ".so", NULL);
+    char *pkg = NULL;
+    for (guint i = 0; i < search_dirs->len && !pkg; i++) {
+        char *p = g_build_filename(search_dirs->pdata[i], "plugin-packages",
+                                   NULL);
+        char *text = NULL;
+        if (g_file_get_contents(p, &text, NULL, NULL)) {
+            char **lines = g_strsplit(text, "\n", -1);
+            for (char **l = lines; *l && !pkg; l++) {
+                char **f = g_strsplit_set(*l, " \t", -1);
+                if (f[0] && f[1] && *f[1]) {
+                    char *file = g_strconcat("/", f[0], NULL);
+                    if (g_str_has_suffix(file, want))
+                        pkg = g_strdup(f[1]);
+                    g_free(file);
+                }
+                g_strfreev(f);
+            }
+            g_strfreev(lines);
+            g_free(text);
+        }
+        g_free(p);
+    }
+    g_free(want);
+    return pkg;
+}
+
 static bool load_file(PluginFile *pf, bool quiet)
 {
     if (pf->tried)
@@ -129,7 +171,16 @@ static bool load_file(PluginFile *pf, bool quiet)
     lt_dladvise adv;
     lt_dladvise_init(&adv);
     lt_dladvise_local(&adv);
-    pf->handle = lt_dlopenadvise(pf->path, adv);
+    /* Open the file we found at start-up, not what the path names now:
+     * a package upgrade replaces plugin files under a running emulator,
+     * and a plugin of the new version may not suit this core. */
+    if (pf->fd >= 0) {
+        char *pinned = g_strdup_printf("/proc/self/fd/%d", pf->fd);
+        pf->handle = lt_dlopenadvise(pinned, adv);
+        g_free(pinned);
+    }
+    if (!pf->handle)
+        pf->handle = lt_dlopenadvise(pf->path, adv);
     lt_dladvise_destroy(&adv);
     if (!pf->handle) {
         tessera_error("%s: cannot load plugin: %s", pf->path, lt_dlerror());
@@ -232,9 +283,16 @@ static const void *find(GHashTable **tablep, const char *what,
         return r->cls;
     if (requester) {
         char *dirs = searched_dirs();
+        char *pkg = package_of(name);
+        char *hint = pkg ? g_strdup_printf("; it is in the package '%s': "
+                                           "install that package", pkg)
+                         : g_strdup("");
         tessera_error("%s: no plugin provides %s '%s' (looked for %s.so in: "
-                      "%s)",
-                      requester, what, name, name, *dirs ? dirs : "(none)");
+                      "%s)%s",
+                      requester, what, name, name, *dirs ? dirs : "(none)",
+                      hint);
+        g_free(hint);
+        g_free(pkg);
         g_free(dirs);
     }
     return NULL;
@@ -360,6 +418,8 @@ void plugin_shutdown(void)
         PluginFile *pf = files->pdata[i];
         if (pf->handle)
             lt_dlclose(pf->handle);
+        if (pf->fd >= 0)
+            close(pf->fd);
         g_free(pf->path);
         g_free(pf->name);
         g_free(pf);

@@ -25,6 +25,16 @@ struct TesseraTimer {
 
 static int icount_shift = -1;
 static uint64_t icount_ns;   /* the clock under -icount */
+/*
+ * Cycle-accurate mode ([cpu] frequency): the clock counts CPU cycles and
+ * one cycle lasts freq_num / freq_den ns exactly (1e9 / frequency, reduced;
+ * 125/2 at 16 MHz). Nanoseconds are rounded up so that floor(ns * den /
+ * num) gives back the cycle count.
+ */
+static uint64_t freq_num, freq_den;
+static uint64_t freq_cycles;     /* cycles committed by finished quanta */
+static Cpu *freq_cpu;            /* the CPU running now, for exact reads */
+static uint64_t freq_cpu_start;  /* its cycle count when the quantum began */
 static uint64_t host_start;  /* host time of clock 0 in real-time mode */
 static TesseraTimer *armed;
 static bool exit_requested;
@@ -45,11 +55,56 @@ void sched_set_icount(int shift)
 
 bool sched_icount_enabled(void)
 {
-    return icount_shift >= 0;
+    return icount_shift >= 0 || freq_num;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+void sched_set_frequency(uint64_t hz)
+{
+    if (!hz) {
+        freq_num = freq_den = 0;
+        return;
+    }
+    uint64_t g = gcd64(1000000000ull, hz);
+    freq_num = 1000000000ull / g;
+    freq_den = hz / g;
+}
+
+static uint64_t freq_now_cycles(void)
+{
+    uint64_t c = freq_cycles;
+    if (freq_cpu)
+        c += tessera_cpu_cycles(freq_cpu) - freq_cpu_start;
+    return c;
+}
+
+static uint64_t cycles_to_ns(uint64_t c)
+{
+    return (uint64_t)(((unsigned __int128)c * freq_num + freq_den - 1) /
+                      freq_den);
+}
+
+/* The first cycle count whose time is >= ns. */
+static uint64_t ns_to_cycles_ceil(uint64_t ns)
+{
+    if (!ns)
+        return 0;
+    return (uint64_t)(((unsigned __int128)(ns - 1) * freq_den) / freq_num) + 1;
 }
 
 uint64_t tessera_clock_ns(void)
 {
+    if (freq_num)
+        return cycles_to_ns(freq_now_cycles());
     if (icount_shift >= 0)
         return icount_ns;
     if (!host_start)
@@ -59,7 +114,9 @@ uint64_t tessera_clock_ns(void)
 
 void sched_advance_ns(uint64_t ns)
 {
-    if (icount_shift >= 0)
+    if (freq_num)
+        freq_cycles = ns_to_cycles_ceil(cycles_to_ns(freq_cycles) + ns);
+    else if (icount_shift >= 0)
         icount_ns += ns;
 }
 
@@ -148,6 +205,8 @@ void sched_reset_all(void)
     while (armed)
         tessera_timer_del(armed);
     icount_ns = 0;
+    freq_cycles = 0;
+    freq_cpu = NULL;
     host_start = 0;
     exit_requested = false;
     reset_requested = false;
@@ -157,6 +216,12 @@ void sched_reset_all(void)
 /* Cycles the CPUs may run before the next deadline. */
 static uint64_t budget_until(uint64_t deadline)
 {
+    if (freq_num && deadline != UINT64_MAX) {
+        uint64_t target = ns_to_cycles_ceil(deadline);
+        if (target <= freq_cycles)
+            return 1;
+        return MIN(target - freq_cycles, (uint64_t)QUANTUM_CYCLES);
+    }
     if (icount_shift < 0 || deadline == UINT64_MAX)
         return QUANTUM_CYCLES;
     uint64_t now = icount_ns;
@@ -171,6 +236,18 @@ static uint64_t budget_until(uint64_t deadline)
 static void idle_wait(void)
 {
     uint64_t deadline = sched_next_deadline();
+    if (freq_num) {
+        if (chardev_poll(0))
+            return;
+        if (deadline == UINT64_MAX) {
+            chardev_poll(-1);
+            return;
+        }
+        uint64_t target = ns_to_cycles_ceil(deadline);
+        if (target > freq_cycles)
+            freq_cycles = target;
+        return;
+    }
     if (icount_shift >= 0) {
         /* Input may wake a CPU; otherwise jump to the deadline. */
         if (chardev_poll(0))
@@ -204,6 +281,8 @@ int sched_run(void)
         sched_run_timers();
         if (exit_requested)
             break;
+        if (reset_requested) /* a timer asked for it: do not idle first */
+            continue;
 
         uint64_t budget = budget_until(sched_next_deadline());
         uint64_t ran_max = 0;
@@ -213,11 +292,16 @@ int sched_run(void)
             if (cpu_is_idle(cpu))
                 continue;
             any_awake = true;
+            freq_cpu = cpu;
+            freq_cpu_start = tessera_cpu_cycles(cpu);
             uint64_t ran = cpu_exec(cpu, budget);
+            freq_cpu = NULL;
             if (ran > ran_max)
                 ran_max = ran;
         }
-        if (icount_shift >= 0)
+        if (freq_num)
+            freq_cycles += ran_max;
+        else if (icount_shift >= 0)
             icount_ns += ran_max << icount_shift;
 
         if (!any_awake) {

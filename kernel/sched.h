@@ -14,6 +14,12 @@
 /* shift < 0: real time (default). */
 void sched_set_icount(int shift);
 bool sched_icount_enabled(void);
+/*
+ * Cycle-accurate time ([cpu] frequency in the board file): the clock is
+ * the CPU's cycle count at hz, exact even inside a block. 0 turns it off.
+ * Takes precedence over -icount.
+ */
+void sched_set_frequency(uint64_t hz);
 
 /* Runs the machine until an exit request; returns the exit status. */
 int sched_run(void);

@@ -19,6 +19,7 @@
 
 #include "kernel/cpu-internal.h"
 #include "kernel/log.h"
+#include "kernel/tool.h"
 
 static struct {
     bool ready;
@@ -394,6 +395,9 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
                       b->error_msg ? b->error_msg : "");
         return NULL;
     }
+    /* Tools see the block and add their IR before it is optimised. */
+    if (unlikely(tool_active))
+        tool_instrument(cpu, b, phys);
     if (unlikely(log_mask & (TESSERA_LOG_IN_ASM | TESSERA_LOG_OP |
                              TESSERA_LOG_OP_OPT))) {
         if (log_on(TESSERA_LOG_IN_ASM))

@@ -42,6 +42,28 @@ int elf_parse(const uint8_t *buf, size_t len, ElfImage *img, char *err,
               size_t errlen);
 void elf_free(ElfImage *img);
 
+/* Intel HEX: contiguous runs of data records, in file order. */
+typedef struct IhexChunk {
+    uint64_t addr; /* from the record addresses and 02/04 base records */
+    size_t len;
+    uint8_t *data; /* owned by the image */
+} IhexChunk;
+
+typedef struct IhexImage {
+    IhexChunk *chunks;
+    size_t nchunks;
+    uint64_t entry; /* from a 03 or 05 record, if has_entry */
+    bool has_entry;
+} IhexImage;
+
+/*
+ * Parses Intel HEX text in buf. Returns 0, or -1 with a one-line reason
+ * (naming the line) in err. Free the image with ihex_free().
+ */
+int ihex_parse(const uint8_t *buf, size_t len, IhexImage *img, char *err,
+               size_t errlen);
+void ihex_free(IhexImage *img);
+
 /* Symbols of every loaded image, for tessera_symbol_lookup(). */
 void loader_symbols_add(const ElfImage *img);
 bool loader_symbol_lookup(const char *name, uint64_t *value);

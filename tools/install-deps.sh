@@ -11,5 +11,6 @@ $SUDO apt-get install -y --no-install-recommends \
     libglib2.0-dev libinih-dev libfdt-dev libzstd-dev libcapstone-dev \
     libcunit1-dev \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
-    qemu-system-misc device-tree-compiler \
-    clang libclang-rt-14-dev valgrind git ca-certificates
+    qemu-system-misc device-tree-compiler opensbi u-boot-qemu \
+    clang libclang-rt-14-dev valgrind git ca-certificates \
+    dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr

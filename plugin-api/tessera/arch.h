@@ -161,6 +161,17 @@ void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx);
 uint64_t tessera_cpu_insns(TesseraCpu *cpu);
 uint64_t tessera_cpu_cycles(TesseraCpu *cpu);
 
+/**
+ * True when the core wants the running CPU back: the virtual clock has
+ * reached the next timer deadline (or the end of the time slice), or a
+ * kick or stop is pending. Exact inside helpers. A frontend whose
+ * interrupts must be taken at an exact instruction (cycle-accurate MCUs)
+ * calls it from an instruction's helper before the instruction does
+ * anything, and if true sets the PC to that instruction and calls
+ * tessera_cpu_exit_loop() (the instruction then neither runs nor counts).
+ */
+bool tessera_cpu_should_stop(TesseraCpu *cpu);
+
 /** Leaves the current block now, continuing at the PC last set. */
 TESSERA_NORETURN void tessera_cpu_exit_loop(TesseraCpu *cpu);
 /** Makes the main loop call exec_interrupt() at the next block boundary. */

@@ -202,6 +202,40 @@ typedef struct TesseraDeviceClass {
     void (*finalize)(TesseraDevice *dev, void *state);
 } TesseraDeviceClass;
 
+/* ---------------------------------------------------------------------- */
+/* Device tree helpers (for fdt_node; added in ABI 1.1)                    */
+
+/**
+ * The phandle of the device's node. The core allocates it on first use and
+ * keeps it for the machine's lifetime, so a device may refer to another
+ * device's phandle before that device has written its node. A device that
+ * others refer to (an interrupt controller, a syscon) writes its own
+ * "phandle" property with this value.
+ */
+uint32_t tessera_dev_phandle(TesseraDevice *dev);
+
+/**
+ * The phandle of CPU cpu's interrupt controller node (the board logic
+ * writes that node, e.g. /cpus/cpu@0/interrupt-controller on RISC-V).
+ */
+uint32_t tessera_cpu_intc_phandle(unsigned cpu);
+
+/** Where one output line goes, as the board file wired it. */
+typedef struct TesseraIrqTarget {
+    TesseraDevice *dev;     /* target device, or NULL for a CPU */
+    int cpu;                /* target CPU index, or -1 for a device */
+    unsigned input;         /* input number (for CPUs: index in irq_inputs) */
+    const char *input_name; /* for CPUs: the arch's input name ("meip") */
+} TesseraIrqTarget;
+
+/**
+ * Fills *t with the target of output line index of IRQ property name.
+ * Returns false when that line is not wired. Valid after wiring (in
+ * reset() and fdt_node()), not in realize().
+ */
+bool tessera_dev_irq_target(TesseraDevice *dev, const char *name,
+                            unsigned index, TesseraIrqTarget *t);
+
 /** Registers a device class; call from the plugin's init. 0 or -1. */
 int tessera_register_device(const TesseraDeviceClass *cls);
 

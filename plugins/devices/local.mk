@@ -3,20 +3,44 @@
 
 devices_LTLIBRARIES += plugins/devices/common/ns16550a.la
 plugins_devices_common_ns16550a_la_SOURCES = plugins/devices/common/ns16550a.c
-plugins_devices_common_ns16550a_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_common_ns16550a_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
 plugins_devices_common_ns16550a_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_common_ns16550a_la_LIBADD = $(FDT_LIBS)
 
 devices_LTLIBRARIES += plugins/devices/riscv/sifive-test.la
-plugins_devices_riscv_sifive_test_la_SOURCES = plugins/devices/riscv/sifive-test.c
-plugins_devices_riscv_sifive_test_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_riscv_sifive_test_la_SOURCES = plugins/devices/riscv/sifive-test.c \
+	plugins/devices/riscv/riscv-fdt.h
+plugins_devices_riscv_sifive_test_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
 plugins_devices_riscv_sifive_test_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_sifive_test_la_LIBADD = $(FDT_LIBS)
 
 devices_LTLIBRARIES += plugins/devices/riscv/clint.la
-plugins_devices_riscv_clint_la_SOURCES = plugins/devices/riscv/clint.c
-plugins_devices_riscv_clint_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_riscv_clint_la_SOURCES = plugins/devices/riscv/clint.c \
+	plugins/devices/riscv/riscv-fdt.h
+plugins_devices_riscv_clint_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
 plugins_devices_riscv_clint_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_clint_la_LIBADD = $(FDT_LIBS)
 
 devices_LTLIBRARIES += plugins/devices/riscv/htif.la
 plugins_devices_riscv_htif_la_SOURCES = plugins/devices/riscv/htif.c
-plugins_devices_riscv_htif_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_riscv_htif_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
 plugins_devices_riscv_htif_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_htif_la_LIBADD = $(FDT_LIBS)
+
+devices_LTLIBRARIES += plugins/devices/riscv/sifive-plic.la
+plugins_devices_riscv_sifive_plic_la_SOURCES = plugins/devices/riscv/sifive-plic.c plugins/devices/riscv/riscv-fdt.h
+plugins_devices_riscv_sifive_plic_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
+plugins_devices_riscv_sifive_plic_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_sifive_plic_la_LIBADD = $(FDT_LIBS)
+
+devices_LTLIBRARIES += plugins/devices/riscv/goldfish-rtc.la
+plugins_devices_riscv_goldfish_rtc_la_SOURCES = plugins/devices/riscv/goldfish-rtc.c plugins/devices/riscv/riscv-fdt.h
+plugins_devices_riscv_goldfish_rtc_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
+plugins_devices_riscv_goldfish_rtc_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_goldfish_rtc_la_LIBADD = $(FDT_LIBS)
+
+devices_LTLIBRARIES += plugins/devices/riscv/virtio-mmio.la
+plugins_devices_riscv_virtio_mmio_la_SOURCES = plugins/devices/riscv/virtio-mmio.c plugins/devices/riscv/riscv-fdt.h
+plugins_devices_riscv_virtio_mmio_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
+plugins_devices_riscv_virtio_mmio_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_riscv_virtio_mmio_la_LIBADD = $(FDT_LIBS)

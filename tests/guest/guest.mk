@@ -14,6 +14,7 @@ RISCV_CC ?= riscv64-unknown-elf-gcc
 rvc_SRCS := rvc.c rvc-forms.S
 traps_SRCS := traps.c traps-vec.S
 smc_SRCS := smc.c smc-code.S
+priv_SRCS := priv.c priv-asm.S
 srcs_of = $(or $($(1)_SRCS),$(1).c)
 
 ARCH_rv32 := -march=rv32imac_zicsr_zifencei -mabi=ilp32
@@ -21,6 +22,9 @@ ARCH_rv64 := -march=rv64imac_zicsr_zifencei -mabi=lp64
 # The multilib (and so libgcc) is chosen by the plain ISA string.
 LINK_rv32 := -march=rv32imac -mabi=ilp32
 LINK_rv64 := -march=rv64imac -mabi=lp64
+# The F/D test compiles with the FP extensions (same soft-float ABI).
+FP_ARCH_rv32 = $(if $(filter fpu.o,$(@F)),-march=rv32imafdc_zicsr_zifencei)
+FP_ARCH_rv64 = $(if $(filter fpu.o,$(@F)),-march=rv64imafdc_zicsr_zifencei)
 BOARD_virt := -DRT_BOARD_VIRT
 BOARD_spike := -DRT_BOARD_SPIKE
 
@@ -50,16 +54,16 @@ endif
 define variant
 $(OUT)/$(1)-$(2)/%.o: $(SRCDIR)/%.c
 	@mkdir -p $$(@D)
-	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
+	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $$(FP_ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
 $(OUT)/$(1)-$(2)/%.o: $(SRCDIR)/%.S
 	@mkdir -p $$(@D)
-	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
+	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $$(FP_ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
 $(OUT)/$(1)-$(2)/rt/%.o: $(SRCDIR)/rt/%.c
 	@mkdir -p $$(@D)
-	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
+	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $$(FP_ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
 $(OUT)/$(1)-$(2)/rt/%.o: $(SRCDIR)/rt/%.S
 	@mkdir -p $$(@D)
-	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
+	$(call quiet,GUESTCC)$(RISCV_CC) $(ARCH_$(1)) $$(FP_ARCH_$(1)) $(BOARD_$(2)) $(GUEST_CFLAGS) -MMD -MP -c -o $$@ $$<
 $(OUT)/$(1)-$(2)/%.elf: $(OUT)/$(1)-$(2)/rt/crt0.o $(OUT)/$(1)-$(2)/rt/rt.o $(SRCDIR)/rt/guest.ld
 	$(call quiet,GUESTLD)$(RISCV_CC) $(LINK_$(1)) -nostdlib -nostartfiles -static -Wl,--no-warn-rwx-segments -T $(SRCDIR)/rt/guest.ld \
 		-o $$@ $(OUT)/$(1)-$(2)/rt/crt0.o $$(filter %.o,$$(filter-out %/rt/crt0.o %/rt/rt.o,$$^)) \

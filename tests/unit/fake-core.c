@@ -342,3 +342,20 @@ bool tessera_log_enabled(uint32_t mask)
 void tessera_log(uint32_t mask, const char *fmt, ...)
 {
 }
+
+/* Device-tree helpers (ABI 1.1): the fake machine wires nothing to fdt. */
+uint32_t tessera_dev_phandle(TesseraDevice *dev)
+{
+    return 1;
+}
+
+uint32_t tessera_cpu_intc_phandle(unsigned cpu)
+{
+    return 2 + cpu;
+}
+
+bool tessera_dev_irq_target(TesseraDevice *dev, const char *name,
+                            unsigned index, TesseraIrqTarget *t)
+{
+    return false;
+}

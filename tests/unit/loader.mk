@@ -26,17 +26,17 @@ TESTS += $(DEVICE_TESTS)
 tests_unit_test_ns16550a_SOURCES = tests/unit/test-ns16550a.c \
 	tests/unit/fake-core.c tests/unit/fake-core.h
 tests_unit_test_ns16550a_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_ns16550a_LDADD = $(CUNIT_LIBS)
+tests_unit_test_ns16550a_LDADD = $(CUNIT_LIBS) $(FDT_LIBS)
 
 tests_unit_test_clint_SOURCES = tests/unit/test-clint.c tests/unit/fake-core.c
 tests_unit_test_clint_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_clint_LDADD = $(CUNIT_LIBS)
+tests_unit_test_clint_LDADD = $(CUNIT_LIBS) $(FDT_LIBS)
 
 tests_unit_test_htif_SOURCES = tests/unit/test-htif.c tests/unit/fake-core.c
 tests_unit_test_htif_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_htif_LDADD = $(CUNIT_LIBS)
+tests_unit_test_htif_LDADD = $(CUNIT_LIBS) $(FDT_LIBS)
 
 tests_unit_test_sifive_test_SOURCES = tests/unit/test-sifive-test.c \
 	tests/unit/fake-core.c
 tests_unit_test_sifive_test_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
-tests_unit_test_sifive_test_LDADD = $(CUNIT_LIBS)
+tests_unit_test_sifive_test_LDADD = $(CUNIT_LIBS) $(FDT_LIBS)

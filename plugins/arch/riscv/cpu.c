@@ -15,19 +15,33 @@
  */
 #define RISCV_RESET_VECTOR 0x1000
 
-static const RiscvModel model_rv32 = {
-    .xlen = 32,
-    .exts = RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'),
-};
+/*
+ * QEMU's default rv32/rv64 CPUs are RV{32,64}GC with S and U modes (misa
+ * "acdfimsu"); ours match so that the same firmware runs. The *imac
+ * models keep the earlier machine-mode-only harts.
+ */
+#define EXTS_GC                                                              \
+    (RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('F') |   \
+     RISCV_EXT('D') | RISCV_EXT('C') | RISCV_EXT('S') | RISCV_EXT('U'))
+#define EXTS_IMAC                                                            \
+    (RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'))
 
-static const RiscvModel model_rv64 = {
-    .xlen = 64,
-    .exts = RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'),
-};
+static const RiscvModel model_rv32 = {.xlen = 32, .exts = EXTS_GC};
+static const RiscvModel model_rv64 = {.xlen = 64, .exts = EXTS_GC};
+static const RiscvModel model_rv32imac = {.xlen = 32, .exts = EXTS_IMAC};
+static const RiscvModel model_rv64imac = {.xlen = 64, .exts = EXTS_IMAC};
 
 static const TesseraCpuModel riscv_models[] = {
-    {"rv32", "RV32IMAC_Zicsr_Zifencei, machine mode only", &model_rv32},
-    {"rv64", "RV64IMAC_Zicsr_Zifencei, machine mode only", &model_rv64},
+    {"rv32", "RV32GC (IMAFDC_Zicsr_Zifencei), M/S/U modes, Sv32, PMP, Sstc",
+     &model_rv32},
+    {"rv64", "RV64GC (IMAFDC_Zicsr_Zifencei), M/S/U modes, Sv39/48/57, PMP, "
+     "Sstc", &model_rv64},
+    {"rv32gc", "same as rv32", &model_rv32},
+    {"rv64gc", "same as rv64", &model_rv64},
+    {"rv32imac", "RV32IMAC_Zicsr_Zifencei, machine mode only",
+     &model_rv32imac},
+    {"rv64imac", "RV64IMAC_Zicsr_Zifencei, machine mode only",
+     &model_rv64imac},
     {NULL, NULL, NULL},
 };
 
@@ -87,16 +101,39 @@ static const TesseraRegInfo riscv_regs[] = {
     CSR_REG(mie),
     CSR_REG(mip),
     CSR_REG(mscratch),
+    CSR_REG(medeleg),
+    CSR_REG(mideleg),
+    CSR_REG(stvec),
+    CSR_REG(sepc),
+    CSR_REG(scause),
+    CSR_REG(stval),
+    CSR_REG(sscratch),
+    CSR_REG(satp),
     {NULL, 0, 0},
 };
 
 /* ---------------------------------------------------------------------- */
 /* Mode and interrupts                                                     */
 
+unsigned riscv_data_priv(const RiscvEnv *env)
+{
+    if (env->priv == RISCV_PRV_M && (env->mstatus & MSTATUS_MPRV))
+        return (env->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    return env->priv;
+}
+
 uint32_t riscv_tb_flags(const RiscvEnv *env)
 {
-    return (env->priv & RISCV_TBF_PRIV_MASK) |
-           (env->xlen == 64 ? RISCV_TBF_RV64 : 0);
+    uint32_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
+                 (env->xlen == 64 ? RISCV_TBF_RV64 : 0) |
+                 (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
+
+    if (riscv_has_ext(env, 'F') && (env->mstatus & MSTATUS_FS)) {
+        f |= RISCV_TBF_FP;
+        if ((env->mstatus & MSTATUS_FS) == MSTATUS_FS)
+            f |= RISCV_TBF_FS_DIRTY;
+    }
+    return f;
 }
 
 void riscv_update_mode(RiscvEnv *env)
@@ -107,7 +144,8 @@ void riscv_update_mode(RiscvEnv *env)
 
 void riscv_update_irq(RiscvEnv *env)
 {
-    env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
+    env->mip = (env->mip_sw | env->mip_lines | env->mip_stimer) &
+               riscv_irq_mask(env);
     if (env->mip & env->mie)
         tessera_cpu_kick(env->cpu);
 }
@@ -125,23 +163,37 @@ static void riscv_irq_set(void *opaque, unsigned line, int level)
     riscv_update_irq(env);
 }
 
-/* Highest-priority pending and enabled interrupt first (priv spec 3.1.9). */
+/* Highest-priority interrupt first (priv spec 3.1.9). */
 static const unsigned irq_priority[] = {
     IRQ_M_EXT, IRQ_M_SOFT, IRQ_M_TIMER, IRQ_S_EXT, IRQ_S_SOFT, IRQ_S_TIMER,
 };
 
+/*
+ * Interrupts for M mode (not delegated) are taken when running below M or
+ * with MIE set; delegated ones when below S or in S with SIE set. Those
+ * for M come before any for S, whatever their numbers.
+ */
 static bool riscv_exec_interrupt(void *opaque)
 {
     RiscvEnv *env = opaque;
     uint64_t pending = env->mip & env->mie;
+    uint64_t m_pend = pending & ~env->mideleg;
+    uint64_t s_pend = pending & env->mideleg;
+    uint64_t take = 0;
 
-    /* All interrupts go to M mode until mideleg exists. */
-    if (!pending ||
-        (env->priv == RISCV_PRV_M && !(env->mstatus & MSTATUS_MIE)))
+    if (!pending)
+        return false;
+    if (env->priv < RISCV_PRV_M ||
+        (env->mstatus & MSTATUS_MIE))
+        take = m_pend;
+    if (!take && (env->priv < RISCV_PRV_S ||
+                  (env->priv == RISCV_PRV_S && (env->mstatus & MSTATUS_SIE))))
+        take = s_pend;
+    if (!take)
         return false;
     for (size_t i = 0; i < sizeof(irq_priority) / sizeof(irq_priority[0]);
          i++) {
-        if (pending & (1ull << irq_priority[i])) {
+        if (take & (1ull << irq_priority[i])) {
             riscv_do_trap(env, RISCV_CAUSE_IRQ | irq_priority[i], 0);
             return true;
         }
@@ -184,10 +236,14 @@ void riscv_do_trap(RiscvEnv *env, uint64_t cause, uint64_t tval)
     uint64_t code = cause & ~RISCV_CAUSE_IRQ;
     uint64_t pc = tessera_cpu_get_pc(env->cpu);
     uint64_t mask = riscv_xlen_mask(env);
-    uint64_t vec = env->mtvec & ~(uint64_t)3;
+    uint64_t deleg = irq ? env->mideleg : env->medeleg;
+    bool to_s = env->priv <= RISCV_PRV_S && code < 64 && (deleg >> code & 1);
+    uint64_t tvec = to_s ? env->stvec : env->mtvec;
+    uint64_t vec = tvec & ~(uint64_t)3;
     uint64_t s = env->mstatus;
+    uint64_t xcause = irq ? code | (1ull << (env->xlen - 1)) : code;
 
-    if ((env->mtvec & 3) == 1 && irq)
+    if ((tvec & 3) == 1 && irq)
         vec += 4 * code;
     vec &= mask;
 
@@ -196,20 +252,33 @@ void riscv_do_trap(RiscvEnv *env, uint64_t cause, uint64_t tval)
                                      : NULL;
         tessera_log(TESSERA_LOG_INT,
                     "riscv: hart %" PRIu64 ": %s %" PRIu64 " (%s) at pc 0x%"
-                    PRIx64 ", tval 0x%" PRIx64 " -> 0x%" PRIx64 "\n",
+                    PRIx64 ", tval 0x%" PRIx64 " -> %c 0x%" PRIx64 "\n",
                     env->mhartid, irq ? "interrupt" : "exception", code,
-                    name ? name : "?", pc, tval & mask, vec);
+                    name ? name : "?", pc, tval & mask, to_s ? 'S' : 'M',
+                    vec);
     }
 
-    env->mepc = pc & mask;
-    env->mcause = irq ? code | (1ull << (env->xlen - 1)) : code;
-    env->mtval = tval & mask;
-    /* MPIE = MIE, MIE = 0, MPP = previous privilege. */
-    s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
-    s &= ~MSTATUS_MIE;
-    s = (s & ~MSTATUS_MPP) | ((uint64_t)env->priv << MSTATUS_MPP_SHIFT);
+    if (to_s) {
+        env->sepc = pc & mask;
+        env->scause = xcause;
+        env->stval = tval & mask;
+        /* SPIE = SIE, SIE = 0, SPP = previous privilege (U or S). */
+        s = (s & ~MSTATUS_SPIE) | ((s & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
+        s &= ~(MSTATUS_SIE | MSTATUS_SPP);
+        if (env->priv == RISCV_PRV_S)
+            s |= MSTATUS_SPP;
+        env->priv = RISCV_PRV_S;
+    } else {
+        env->mepc = pc & mask;
+        env->mcause = xcause;
+        env->mtval = tval & mask;
+        /* MPIE = MIE, MIE = 0, MPP = previous privilege. */
+        s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+        s &= ~MSTATUS_MIE;
+        s = (s & ~MSTATUS_MPP) | ((uint64_t)env->priv << MSTATUS_MPP_SHIFT);
+        env->priv = RISCV_PRV_M;
+    }
     env->mstatus = s;
-    env->priv = RISCV_PRV_M;
     /* A trap breaks any LR/SC sequence. */
     env->res_addr = RISCV_NO_RESERVATION;
     env->amo_access = 0;
@@ -242,6 +311,61 @@ uint64_t riscv_do_mret(RiscvEnv *env)
     riscv_update_mode(env);
     riscv_update_irq(env);
     return env->mepc & riscv_xlen_mask(env);
+}
+
+uint64_t riscv_do_sret(RiscvEnv *env)
+{
+    uint64_t s = env->mstatus;
+    unsigned spp = (s & MSTATUS_SPP) ? RISCV_PRV_S : RISCV_PRV_U;
+
+    s = (s & ~MSTATUS_SIE) | ((s & MSTATUS_SPIE) ? MSTATUS_SIE : 0);
+    s |= MSTATUS_SPIE;
+    s &= ~MSTATUS_SPP;
+    /* Returning below M clears MPRV (priv spec 1.12, 3.1.6.1). */
+    s &= ~MSTATUS_MPRV;
+    env->mstatus = s;
+    env->priv = spp;
+
+    riscv_update_mode(env);
+    riscv_update_irq(env);
+    return env->sepc & riscv_xlen_mask(env);
+}
+
+/*
+ * Sstc: with menvcfg.STCE, STIP is time >= stimecmp. The timer wakes us
+ * when that becomes true; a write moves it.
+ */
+static uint64_t riscv_time_now(void)
+{
+    return tessera_clock_ns() / 100; /* 10 MHz, as the CLINT */
+}
+
+void riscv_stimer_update(RiscvEnv *env)
+{
+    bool stce = (env->menvcfg >> 63) & 1;
+    uint64_t now = riscv_time_now();
+
+    if (!stce || !env->stimer) {
+        env->mip_stimer = 0;
+        if (env->stimer)
+            tessera_timer_del(env->stimer);
+    } else if (now >= env->stimecmp) {
+        env->mip_stimer = MIP_STIP;
+        tessera_timer_del(env->stimer);
+    } else {
+        env->mip_stimer = 0;
+        /* Round up so that the timer fires at or after the tick. */
+        tessera_timer_mod(env->stimer,
+                          env->stimecmp > UINT64_MAX / 100
+                              ? UINT64_MAX
+                              : env->stimecmp * 100);
+    }
+    riscv_update_irq(env);
+}
+
+static void riscv_stimer_cb(void *opaque)
+{
+    riscv_stimer_update(opaque);
 }
 
 static void riscv_raise_fault(void *opaque, uint64_t vaddr,
@@ -277,6 +401,8 @@ static int riscv_cpu_init(TesseraCpu *cpu, void *opaque,
     env->model = model->data;
     env->xlen = env->model->xlen;
     env->mhartid = index;
+    if (env->model->exts & RISCV_EXT('S'))
+        env->stimer = tessera_timer_new(riscv_stimer_cb, env);
     return 0;
 }
 
@@ -287,7 +413,7 @@ static void riscv_cpu_reset(void *opaque)
 
     memset(env->x, 0, sizeof(env->x));
     env->misa = (m->xlen == 64 ? 2ull << 62 : 1ull << 30) | m->exts;
-    /* MPP holds M: with M mode only it is read-only M anyway. */
+    /* MPP starts as M (read-only M on the machine-mode-only models). */
     env->mstatus = (uint64_t)RISCV_PRV_M << MSTATUS_MPP_SHIFT;
     if (m->xlen == 64) {
         /* UXL/SXL are read-only 64-bit when the mode exists, else 0. */
@@ -310,7 +436,23 @@ static void riscv_cpu_reset(void *opaque)
     env->res_addr = RISCV_NO_RESERVATION;
     env->res_val = 0;
     env->amo_access = 0;
+    memset(env->f, 0, sizeof(env->f));
+    env->fflags = env->frm = 0;
+    env->medeleg = env->mideleg = 0;
+    env->stvec = env->sscratch = env->sepc = env->scause = env->stval = 0;
+    env->satp = env->scounteren = env->senvcfg = env->menvcfg = 0;
+    env->stimecmp = UINT64_MAX;
+    env->mip_stimer = 0;
+    if (env->stimer)
+        tessera_timer_del(env->stimer);
+    memset(env->pmpcfg, 0, sizeof(env->pmpcfg));
+    memset(env->pmpaddr, 0, sizeof(env->pmpaddr));
+    env->pmp_any = env->pmp_locked = false;
+    memset(env->hpm, 0, sizeof(env->hpm));
+    memset(env->hpmevent, 0, sizeof(env->hpmevent));
+    env->tlb_superpage = false;
     env->priv = RISCV_PRV_M;
+    tessera_tlb_flush(env->cpu);
     /* Line levels survive a reset: the devices driving them keep theirs. */
     env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
 
@@ -345,7 +487,7 @@ static void riscv_dump_state(void *opaque)
 
 static const TesseraArchClass riscv_arch = {
     .name = "riscv",
-    .description = "RISC-V (RV32/RV64 IMAC, machine mode)",
+    .description = "RISC-V (RV32/RV64 GC, M/S/U modes)",
     .models = riscv_models,
     .default_model = "rv64",
     .env_size = sizeof(RiscvEnv),
@@ -360,7 +502,7 @@ static const TesseraArchClass riscv_arch = {
     .irq_set = riscv_irq_set,
     .exec_interrupt = riscv_exec_interrupt,
     .has_work = riscv_has_work,
-    .translate_addr = NULL, /* identity until PMP and paging exist */
+    .translate_addr = riscv_translate_addr,
     .raise_fault = riscv_raise_fault,
     .disas = riscv_disas,
     .dump_state = riscv_dump_state,

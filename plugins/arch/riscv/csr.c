@@ -88,6 +88,20 @@ static uint64_t read_mstatus(RiscvEnv *env, unsigned csr)
     return riscv_mstatus_read(env);
 }
 
+/*
+ * Stores a new mstatus. SUM and MXR change what the cached translations
+ * allow; MPRV and MPP only change which MMU context data accesses use,
+ * which the translation flags carry.
+ */
+static void mstatus_set(RiscvEnv *env, uint64_t v)
+{
+    if ((v ^ env->mstatus) & (MSTATUS_SUM | MSTATUS_MXR))
+        tessera_tlb_flush(env->cpu);
+    env->mstatus = v;
+    riscv_update_mode(env);
+    riscv_update_irq(env);
+}
+
 static void write_mstatus(RiscvEnv *env, unsigned csr, uint64_t val)
 {
     uint64_t wmask = mstatus_wmask(env);
@@ -98,9 +112,7 @@ static void write_mstatus(RiscvEnv *env, unsigned csr, uint64_t val)
         wmask &= ~MSTATUS_MPP;
     if (env->xlen == 32)
         wmask &= UINT32_MAX;
-    env->mstatus = (env->mstatus & ~wmask) | (val & wmask);
-    riscv_update_mode(env);
-    riscv_update_irq(env);
+    mstatus_set(env, (env->mstatus & ~wmask) | (val & wmask));
 }
 
 /* RV32 upper half of mstatus: only the endianness bits, all zero here. */
@@ -145,6 +157,10 @@ static uint64_t read_mip(RiscvEnv *env, unsigned csr)
 static void write_mip(RiscvEnv *env, unsigned csr, uint64_t val)
 {
     uint64_t wmask = mip_wmask(env);
+
+    /* With Sstc enabled, STIP follows stimecmp only. */
+    if (env->menvcfg >> 63)
+        wmask &= ~MIP_STIP;
 
     env->mip_sw = (env->mip_sw & ~wmask) | (val & wmask);
     riscv_update_irq(env);
@@ -265,26 +281,443 @@ static uint64_t read_time(RiscvEnv *env, unsigned csr)
 /* User counters below M mode need their mcounteren bit (and later scounteren). */
 static bool user_counter_present(const RiscvEnv *env, unsigned csr)
 {
-    return env->priv == RISCV_PRV_M ||
-           (env->mcounteren >> (csr & 31) & 1);
+    unsigned bit = csr & 31;
+
+    if (env->priv == RISCV_PRV_M)
+        return true;
+    if (!(env->mcounteren >> bit & 1))
+        return false;
+    return env->priv == RISCV_PRV_S || !riscv_has_ext(env, 'S') ||
+           (env->scounteren >> bit & 1);
+}
+
+/*
+ * Performance counters 3..18 exist (as on QEMU's virt CPUs) so that
+ * firmware finds them, but no event makes them count.
+ */
+#define NB_HPM 16
+
+static uint64_t read_hpm(RiscvEnv *env, unsigned csr)
+{
+    unsigned i = (csr & 31) - 3;
+    uint64_t v = i < NB_HPM ? env->hpm[i] : 0;
+
+    return (csr & 0x80) ? v >> 32 : (v & riscv_xlen_mask(env));
+}
+
+static void write_hpm(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    unsigned i = (csr & 31) - 3;
+
+    if (i >= NB_HPM)
+        return;
+    if (env->xlen == 64)
+        env->hpm[i] = val;
+    else if (csr & 0x80)
+        env->hpm[i] = (env->hpm[i] & UINT32_MAX) | (val << 32);
+    else
+        env->hpm[i] = (env->hpm[i] & ~(uint64_t)UINT32_MAX) |
+                      (val & UINT32_MAX);
+}
+
+static uint64_t read_hpmevent(RiscvEnv *env, unsigned csr)
+{
+    unsigned i = csr - CSR_MHPMEVENT3;
+
+    return i < NB_HPM ? env->hpmevent[i] : 0;
+}
+
+static void write_hpmevent(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    unsigned i = csr - CSR_MHPMEVENT3;
+
+    if (i < NB_HPM)
+        env->hpmevent[i] = val;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Supervisor mode                                                         */
+
+#define SSTATUS_MASK                                                         \
+    (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_UBE | MSTATUS_SPP | MSTATUS_VS |   \
+     MSTATUS_FS | MSTATUS_XS | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL)
+
+static bool s_present(const RiscvEnv *env, unsigned csr)
+{
+    return riscv_has_ext(env, 'S');
+}
+
+static uint64_t read_sstatus(RiscvEnv *env, unsigned csr)
+{
+    uint64_t v = riscv_mstatus_read(env);
+    uint64_t sd = env->xlen == 32 ? MSTATUS32_SD : MSTATUS64_SD;
+
+    return v & (SSTATUS_MASK | sd);
+}
+
+static void write_sstatus(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    uint64_t wmask = mstatus_wmask(env) & SSTATUS_MASK;
+
+    if (env->xlen == 32)
+        wmask &= UINT32_MAX;
+    mstatus_set(env, (env->mstatus & ~wmask) | (val & wmask));
+}
+
+/* Exceptions M mode may hand to S: all but ecall from M (and reserved). */
+#define MEDELEG_MASK 0xb3ffull
+#define S_IRQS (MIP_SSIP | MIP_STIP | MIP_SEIP)
+
+static uint64_t read_medeleg(RiscvEnv *env, unsigned csr)
+{
+    return env->medeleg;
+}
+
+static void write_medeleg(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->medeleg = val & MEDELEG_MASK;
+}
+
+static uint64_t read_mideleg(RiscvEnv *env, unsigned csr)
+{
+    return env->mideleg;
+}
+
+static void write_mideleg(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->mideleg = val & S_IRQS;
+    riscv_update_irq(env);
+}
+
+static uint64_t read_sie(RiscvEnv *env, unsigned csr)
+{
+    return env->mie & env->mideleg;
+}
+
+static void write_sie(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->mie = (env->mie & ~env->mideleg) | (val & env->mideleg);
+    riscv_update_irq(env);
+}
+
+static uint64_t read_sip(RiscvEnv *env, unsigned csr)
+{
+    return env->mip & env->mideleg;
+}
+
+static void write_sip(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    /* Only SSIP is writable from S mode. */
+    uint64_t wmask = MIP_SSIP & env->mideleg;
+
+    env->mip_sw = (env->mip_sw & ~wmask) | (val & wmask);
+    riscv_update_irq(env);
+}
+
+#define SIMPLE_CSR(name)                                                     \
+    static uint64_t read_##name(RiscvEnv *env, unsigned csr)                 \
+    {                                                                        \
+        return env->name;                                                    \
+    }                                                                        \
+    static void write_##name(RiscvEnv *env, unsigned csr, uint64_t val)     \
+    {                                                                        \
+        env->name = val;                                                     \
+    }
+SIMPLE_CSR(sscratch)
+SIMPLE_CSR(scause)
+SIMPLE_CSR(stval)
+
+static uint64_t read_stvec(RiscvEnv *env, unsigned csr)
+{
+    return env->stvec;
+}
+
+static void write_stvec(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    if ((val & 3) < 2)
+        env->stvec = val;
+}
+
+static uint64_t read_sepc(RiscvEnv *env, unsigned csr)
+{
+    return env->sepc;
+}
+
+static void write_sepc(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->sepc = val & ~(uint64_t)1;
+}
+
+static uint64_t read_scounteren(RiscvEnv *env, unsigned csr)
+{
+    return env->scounteren;
+}
+
+static void write_scounteren(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->scounteren = val & UINT32_MAX;
+}
+
+/* senvcfg: FIOM (bit 0) only; the CBO fields need Zicbo*. */
+static uint64_t read_senvcfg(RiscvEnv *env, unsigned csr)
+{
+    return env->senvcfg;
+}
+
+static void write_senvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    env->senvcfg = val & 1;
+}
+
+/* menvcfg: FIOM and STCE (bit 63, Sstc); RV32 sees STCE in menvcfgh. */
+#define MENVCFG_STCE (1ull << 63)
+
+static uint64_t read_menvcfg(RiscvEnv *env, unsigned csr)
+{
+    if (csr == CSR_MENVCFGH)
+        return env->menvcfg >> 32;
+    return env->menvcfg;
+}
+
+static void write_menvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    uint64_t v = env->menvcfg;
+
+    if (csr == CSR_MENVCFGH)
+        v = (v & UINT32_MAX) | (val << 32);
+    else if (env->xlen == 32)
+        v = (v & ~(uint64_t)UINT32_MAX) | (val & UINT32_MAX);
+    else
+        v = val;
+    env->menvcfg = v & (1 | MENVCFG_STCE);
+    riscv_stimer_update(env);
+}
+
+static bool menvcfgh_present(const RiscvEnv *env, unsigned csr)
+{
+    return riscv_has_ext(env, 'U');
+}
+
+/*
+ * satp: an unsupported MODE leaves the register unchanged. TVM makes it
+ * illegal in S mode (checked in present()).
+ */
+static bool satp_present(const RiscvEnv *env, unsigned csr)
+{
+    return riscv_has_ext(env, 'S') &&
+           !(env->priv == RISCV_PRV_S && (env->mstatus & MSTATUS_TVM));
+}
+
+static uint64_t read_satp(RiscvEnv *env, unsigned csr)
+{
+    return env->satp;
+}
+
+static void write_satp(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    if (env->xlen == 32) {
+        /* MODE(1) ASID(9) PPN(22) */
+        val &= UINT32_MAX;
+    } else {
+        unsigned mode = (unsigned)(val >> 60);
+
+        if (mode != 0 && mode != 8 && mode != 9 && mode != 10)
+            return;
+        /* ASID is 16 bits, PPN 44. */
+        val &= (0xfull << 60) | (0xffffull << 44) | ((1ull << 44) - 1);
+    }
+    env->satp = val;
+    env->tlb_superpage = false;
+    tessera_tlb_flush(env->cpu);
+}
+
+/* Sstc: stimecmp is for S mode when mcounteren.TM and menvcfg.STCE. */
+static bool stimecmp_present(const RiscvEnv *env, unsigned csr)
+{
+    if (!riscv_has_ext(env, 'S') || (csr == CSR_STIMECMPH && env->xlen != 32))
+        return false;
+    if (env->priv == RISCV_PRV_M)
+        return true;
+    return (env->mcounteren & 2) && (env->menvcfg & MENVCFG_STCE);
+}
+
+static uint64_t read_stimecmp(RiscvEnv *env, unsigned csr)
+{
+    if (csr == CSR_STIMECMPH)
+        return env->stimecmp >> 32;
+    return env->stimecmp & riscv_xlen_mask(env);
+}
+
+static void write_stimecmp(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    uint64_t v = env->stimecmp;
+
+    if (csr == CSR_STIMECMPH)
+        v = (v & UINT32_MAX) | (val << 32);
+    else if (env->xlen == 32)
+        v = (v & ~(uint64_t)UINT32_MAX) | (val & UINT32_MAX);
+    else
+        v = val;
+    env->stimecmp = v;
+    riscv_stimer_update(env);
+}
+
+/* ---------------------------------------------------------------------- */
+/* PMP                                                                     */
+
+/* On RV64 only the even pmpcfg registers exist, each with 8 entries. */
+static bool pmpcfg_present(const RiscvEnv *env, unsigned csr)
+{
+    unsigned n = csr - CSR_PMPCFG0;
+
+    return n < 4 && (env->xlen == 32 || !(n & 1));
+}
+
+static uint64_t read_pmpcfg(RiscvEnv *env, unsigned csr)
+{
+    unsigned first = (csr - CSR_PMPCFG0) * 4;
+    unsigned count = env->xlen / 8;
+    uint64_t v = 0;
+
+    for (unsigned i = 0; i < count && first + i < 16; i++)
+        v |= (uint64_t)env->pmpcfg[first + i] << (8 * i);
+    return v;
+}
+
+static void write_pmpcfg(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    unsigned first = (csr - CSR_PMPCFG0) * 4;
+    unsigned count = env->xlen / 8;
+
+    for (unsigned i = 0; i < count && first + i < 16; i++) {
+        uint8_t b = (uint8_t)(val >> (8 * i));
+
+        if (env->pmpcfg[first + i] & 0x80) /* locked */
+            continue;
+        /* W without R is reserved: keep R=0,W=0 (as QEMU does). */
+        if ((b & 3) == 2)
+            b &= ~3;
+        env->pmpcfg[first + i] = b & 0x9f;
+    }
+    riscv_pmp_changed(env);
+}
+
+static bool pmpaddr_locked(const RiscvEnv *env, unsigned i)
+{
+    if (env->pmpcfg[i] & 0x80)
+        return true;
+    /* A locked TOR entry above also locks this address. */
+    return i + 1 < 16 && (env->pmpcfg[i + 1] & 0x80) &&
+           ((env->pmpcfg[i + 1] >> 3) & 3) == 1;
+}
+
+static uint64_t read_pmpaddr(RiscvEnv *env, unsigned csr)
+{
+    unsigned i = csr - CSR_PMPADDR0;
+
+    return i < 16 ? env->pmpaddr[i] : 0;
+}
+
+static void write_pmpaddr(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    unsigned i = csr - CSR_PMPADDR0;
+
+    if (i >= 16 || pmpaddr_locked(env, i))
+        return;
+    env->pmpaddr[i] = env->xlen == 32 ? val & UINT32_MAX
+                                      : val & ((1ull << 54) - 1);
+    riscv_pmp_changed(env);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Floating point                                                          */
+
+static bool fp_present(const RiscvEnv *env, unsigned csr)
+{
+    return riscv_has_ext(env, 'F') && (env->mstatus & MSTATUS_FS);
+}
+
+static uint64_t read_fcsr(RiscvEnv *env, unsigned csr)
+{
+    switch (csr) {
+    case CSR_FFLAGS:
+        return env->fflags;
+    case CSR_FRM:
+        return env->frm;
+    default:
+        return env->fflags | env->frm << 5;
+    }
+}
+
+static void write_fcsr(RiscvEnv *env, unsigned csr, uint64_t val)
+{
+    switch (csr) {
+    case CSR_FFLAGS:
+        env->fflags = val & 0x1f;
+        break;
+    case CSR_FRM:
+        env->frm = val & 7;
+        break;
+    default:
+        env->fflags = val & 0x1f;
+        env->frm = (val >> 5) & 7;
+        break;
+    }
+    if ((env->mstatus & MSTATUS_FS) != MSTATUS_FS) {
+        env->mstatus |= MSTATUS_FS;
+        riscv_update_mode(env);
+    }
 }
 
 /* ---------------------------------------------------------------------- */
 /* The table                                                               */
 
 static const RiscvCsr csr_table[] = {
+    /* Floating point (FS must not be Off). */
+    {CSR_FFLAGS, CSR_FCSR, CSRF_MODE, read_fcsr, write_fcsr, fp_present},
+
+    /* Supervisor. */
+    {CSR_SSTATUS, CSR_SSTATUS, CSRF_MODE, read_sstatus, write_sstatus,
+     s_present},
+    {CSR_SIE, CSR_SIE, CSRF_MODE, read_sie, write_sie, s_present},
+    {CSR_STVEC, CSR_STVEC, 0, read_stvec, write_stvec, s_present},
+    {CSR_SCOUNTEREN, CSR_SCOUNTEREN, 0, read_scounteren, write_scounteren,
+     s_present},
+    {CSR_SENVCFG, CSR_SENVCFG, 0, read_senvcfg, write_senvcfg, s_present},
+    {CSR_SSCRATCH, CSR_SSCRATCH, 0, read_sscratch, write_sscratch,
+     s_present},
+    {CSR_SEPC, CSR_SEPC, 0, read_sepc, write_sepc, s_present},
+    {CSR_SCAUSE, CSR_SCAUSE, 0, read_scause, write_scause, s_present},
+    {CSR_STVAL, CSR_STVAL, 0, read_stval, write_stval, s_present},
+    {CSR_SIP, CSR_SIP, CSRF_MODE, read_sip, write_sip, s_present},
+    {CSR_STIMECMP, CSR_STIMECMP, CSRF_MODE, read_stimecmp, write_stimecmp,
+     stimecmp_present},
+    {CSR_STIMECMPH, CSR_STIMECMPH, CSRF_MODE, read_stimecmp, write_stimecmp,
+     stimecmp_present},
+    {CSR_SATP, CSR_SATP, CSRF_MODE, read_satp, write_satp, satp_present},
+    {CSR_MEDELEG, CSR_MEDELEG, 0, read_medeleg, write_medeleg, s_present},
+    {CSR_MIDELEG, CSR_MIDELEG, CSRF_MODE, read_mideleg, write_mideleg,
+     s_present},
+    {CSR_MENVCFG, CSR_MENVCFG, CSRF_MODE, read_menvcfg, write_menvcfg,
+     menvcfgh_present},
+    {CSR_MENVCFGH, CSR_MENVCFGH, CSRF_MODE | CSRF_RV32, read_menvcfg,
+     write_menvcfg, menvcfgh_present},
+    {CSR_PMPCFG0, CSR_PMPCFG0 + 15, CSRF_MODE, read_pmpcfg, write_pmpcfg,
+     pmpcfg_present},
+    {CSR_PMPADDR0, CSR_PMPADDR0 + 63, CSRF_MODE, read_pmpaddr, write_pmpaddr,
+     NULL},
     /* User counters (read-only by their number). */
     {CSR_CYCLE, CSR_CYCLE, 0, read_counter, NULL, user_counter_present},
     {CSR_TIME, CSR_TIME, 0, read_time, NULL, user_counter_present},
     {CSR_INSTRET, CSR_INSTRET, 0, read_counter, NULL, user_counter_present},
-    {CSR_HPMCOUNTER3, CSR_HPMCOUNTER31, 0, read_zero, NULL,
+    {CSR_HPMCOUNTER3, CSR_HPMCOUNTER31, 0, read_hpm, NULL,
      user_counter_present},
     {CSR_CYCLEH, CSR_CYCLEH, CSRF_RV32, read_counter, NULL,
      user_counter_present},
     {CSR_TIMEH, CSR_TIMEH, CSRF_RV32, read_time, NULL, user_counter_present},
     {CSR_INSTRETH, CSR_INSTRETH, CSRF_RV32, read_counter, NULL,
      user_counter_present},
-    {CSR_HPMCOUNTER3H, CSR_HPMCOUNTER31H, CSRF_RV32, read_zero, NULL,
+    {CSR_HPMCOUNTER3H, CSR_HPMCOUNTER31H, CSRF_RV32, read_hpm, NULL,
      user_counter_present},
 
     /* Machine information. */
@@ -302,7 +735,8 @@ static const RiscvCsr csr_table[] = {
     {CSR_MSTATUSH, CSR_MSTATUSH, CSRF_RV32, read_mstatush, NULL, NULL},
     {CSR_MCOUNTINHIBIT, CSR_MCOUNTINHIBIT, 0, read_mcountinhibit,
      write_mcountinhibit, NULL},
-    {CSR_MHPMEVENT3, CSR_MHPMEVENT31, 0, read_zero, NULL, NULL},
+    {CSR_MHPMEVENT3, CSR_MHPMEVENT31, 0, read_hpmevent, write_hpmevent,
+     NULL},
     {CSR_MSCRATCH, CSR_MSCRATCH, 0, read_mscratch, write_mscratch, NULL},
     {CSR_MEPC, CSR_MEPC, 0, read_mepc, write_mepc, NULL},
     {CSR_MCAUSE, CSR_MCAUSE, 0, read_mcause, write_mcause, NULL},
@@ -312,11 +746,12 @@ static const RiscvCsr csr_table[] = {
     /* Machine counters. */
     {CSR_MCYCLE, CSR_MCYCLE, 0, read_counter, write_counter, NULL},
     {CSR_MINSTRET, CSR_MINSTRET, 0, read_counter, write_counter, NULL},
-    {CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31, 0, read_zero, NULL, NULL},
+    {CSR_MHPMCOUNTER3, CSR_MHPMCOUNTER31, 0, read_hpm, write_hpm, NULL},
     {CSR_MCYCLEH, CSR_MCYCLEH, CSRF_RV32, read_counter, write_counter, NULL},
     {CSR_MINSTRETH, CSR_MINSTRETH, CSRF_RV32, read_counter, write_counter,
      NULL},
-    {CSR_MHPMCOUNTER3H, CSR_MHPMCOUNTER31H, CSRF_RV32, read_zero, NULL, NULL},
+    {CSR_MHPMCOUNTER3H, CSR_MHPMCOUNTER31H, CSRF_RV32, read_hpm, write_hpm,
+     NULL},
 };
 
 static const RiscvCsr *csr_index[4096];

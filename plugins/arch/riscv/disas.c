@@ -363,6 +363,101 @@ static void put_insn(Out *o, const RiscvInsn *in, uint64_t pc,
     }
 }
 
+/*
+ * OP-FP and the fused multiply-adds, which the decoder leaves to the
+ * translator: mnemonic and operands straight from the bits. A rounding
+ * mode other than dyn is printed as objdump does. False if reserved.
+ */
+static bool put_fp(Out *o, uint32_t raw, unsigned xlen)
+{
+    static const char *const rms[8] = {"rne", "rtz", "rdn", "rup", "rmm",
+                                       NULL, NULL, NULL};
+    static const char *const fma_names[4] = {"fmadd", "fmsub", "fnmsub",
+                                             "fnmadd"};
+    unsigned opc = raw & 0x7f, rd = (raw >> 7) & 31, f3 = (raw >> 12) & 7;
+    unsigned rs1 = (raw >> 15) & 31, rs2 = (raw >> 20) & 31;
+    unsigned fmt = (raw >> 25) & 3, f5 = raw >> 27;
+    char sfx = fmt == 0 ? 's' : fmt == 1 ? 'd' : 0;
+    const char *rm = f3 == 7 ? NULL : rms[f3];
+    const char *const *f = fpr_names;
+    static const char *const ints[4] = {"w", "wu", "l", "lu"};
+
+    if (!sfx || (f3 != 7 && !rm && (opc != 0x53 || f5 == 0 || f5 == 0x0b ||
+                                     f5 == 0x08 || f5 == 0x18 || f5 == 0x1a)))
+        return false;
+#define RM_SFX (rm ? "," : ""), (rm ? rm : "")
+    if (opc != 0x53) {
+        put(o, "%s.%c %s,%s,%s,%s%s%s", fma_names[(opc >> 2) & 3], sfx,
+            f[rd], f[rs1], f[rs2], f[f5], RM_SFX);
+        return true;
+    }
+    switch (f5) {
+    case 0x00: case 0x01: case 0x02: case 0x03: {
+        static const char *const n[4] = {"fadd", "fsub", "fmul", "fdiv"};
+        put(o, "%s.%c %s,%s,%s%s%s", n[f5], sfx, f[rd], f[rs1], f[rs2],
+            RM_SFX);
+        return true;
+    }
+    case 0x0b:
+        if (rs2)
+            return false;
+        put(o, "fsqrt.%c %s,%s%s%s", sfx, f[rd], f[rs1], RM_SFX);
+        return true;
+    case 0x04:
+        if (f3 > 2)
+            return false;
+        put(o, "%s.%c %s,%s,%s",
+            f3 == 0 ? "fsgnj" : f3 == 1 ? "fsgnjn" : "fsgnjx", sfx, f[rd],
+            f[rs1], f[rs2]);
+        return true;
+    case 0x05:
+        if (f3 > 1)
+            return false;
+        put(o, "%s.%c %s,%s,%s", f3 ? "fmax" : "fmin", sfx, f[rd], f[rs1],
+            f[rs2]);
+        return true;
+    case 0x08:
+        if (rs2 != (fmt ? 0u : 1u))
+            return false;
+        put(o, "fcvt.%c.%c %s,%s%s%s", sfx, fmt ? 's' : 'd', f[rd], f[rs1],
+            RM_SFX);
+        return true;
+    case 0x14:
+        if (f3 > 2)
+            return false;
+        put(o, "%s.%c %s,%s,%s", f3 == 2 ? "feq" : f3 == 1 ? "flt" : "fle",
+            sfx, X(rd), f[rs1], f[rs2]);
+        return true;
+    case 0x18:
+        if (rs2 > 3 || (rs2 > 1 && xlen == 32))
+            return false;
+        put(o, "fcvt.%s.%c %s,%s%s%s", ints[rs2], sfx, X(rd), f[rs1],
+            RM_SFX);
+        return true;
+    case 0x1a:
+        if (rs2 > 3 || (rs2 > 1 && xlen == 32))
+            return false;
+        put(o, "fcvt.%c.%s %s,%s%s%s", sfx, ints[rs2], f[rd], X(rs1),
+            RM_SFX);
+        return true;
+    case 0x1c:
+        if (rs2 || f3 > 1 || (f3 == 0 && fmt == 1 && xlen == 32))
+            return false;
+        if (f3)
+            put(o, "fclass.%c %s,%s", sfx, X(rd), f[rs1]);
+        else
+            put(o, "fmv.x.%c %s,%s", fmt ? 'd' : 'w', X(rd), f[rs1]);
+        return true;
+    case 0x1e:
+        if (rs2 || f3 || (fmt == 1 && xlen == 32))
+            return false;
+        put(o, "fmv.%c.x %s,%s", fmt ? 'd' : 'w', f[rd], X(rs1));
+        return true;
+    }
+#undef RM_SFX
+    return false;
+}
+
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
                      uint32_t flags, char *out, size_t outlen)
 {
@@ -382,6 +477,13 @@ unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
         raw |= (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
     }
     riscv_decode(raw, xlen, &in);
+    if (in.op == RV_ILLEGAL && in.len == 4) {
+        unsigned opc = raw & 0x7f;
+        if ((opc == 0x53 || opc == 0x43 || opc == 0x47 || opc == 0x4b ||
+             opc == 0x4f) &&
+            put_fp(&o, raw, xlen))
+            return 4;
+    }
     if (in.op == RV_ILLEGAL) {
         if (in.len == 4)
             put(&o, ".word 0x%08" PRIx32, raw);

@@ -7,9 +7,12 @@ plugins_arch_riscv_riscv_la_SOURCES = \
 	plugins/arch/riscv/decode.c \
 	plugins/arch/riscv/cpu.c \
 	plugins/arch/riscv/csr.c \
+	plugins/arch/riscv/mmu.c \
+	plugins/arch/riscv/fpu.c \
 	plugins/arch/riscv/translate.c \
 	plugins/arch/riscv/disas.c
-plugins_arch_riscv_riscv_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_arch_riscv_riscv_la_CFLAGS = $(PLUGIN_CC_FLAGS) -frounding-math
+plugins_arch_riscv_riscv_la_LIBADD = -lm
 plugins_arch_riscv_riscv_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 
 # The disassembler and decoder are plain functions: test them directly.

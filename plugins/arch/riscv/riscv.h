@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RISC-V frontend: CPU state, CSR numbers and the interfaces between the
- * plugin's files (cpu.c, csr.c, decode.c, translate.c, disas.c).
+ * plugin's files (cpu.c, csr.c, mmu.c, fpu.c, decode.c, translate.c,
+ * disas.c).
  *
  * Register representation: x[] and the CSRs are 8-byte slots. On RV32
  * every value is kept zero-extended to 64 bits; 32-bit IR operations
@@ -9,7 +10,9 @@
  * addresses are already valid 32-bit physical addresses.
  *
  * MMU contexts: the mmu index of loads, stores and fetches is the
- * privilege level (0 = U, 1 = S, 3 = M), so nb_mmu_modes is 4.
+ * privilege level (0 = U, 1 = S, 3 = M), so nb_mmu_modes is 4. Data
+ * accesses use the effective privilege (MPP under mstatus.MPRV); what
+ * SUM and MXR change is flushed from the TLB when they change.
  */
 #ifndef RISCV_RISCV_H
 #define RISCV_RISCV_H
@@ -19,6 +22,7 @@
 #include <stdint.h>
 
 #include <tessera/arch.h>
+#include <tessera/device.h>
 
 /* Privilege levels (also the mmu index). */
 #define RISCV_PRV_U 0
@@ -28,10 +32,15 @@
 
 /*
  * Translation flags: everything that changes how a block is translated.
- * Later issues add FS/VS state, MPRV effects, etc. here.
+ * The data privilege (MPRV) and the FP state are part of them.
  */
 #define RISCV_TBF_PRIV_MASK 0x3u /* current privilege */
 #define RISCV_TBF_RV64 0x4u      /* XLEN is 64 */
+/* Privilege of data accesses (differs from priv under mstatus.MPRV). */
+#define RISCV_TBF_DPRIV_SHIFT 3
+#define RISCV_TBF_DPRIV_MASK (0x3u << RISCV_TBF_DPRIV_SHIFT)
+#define RISCV_TBF_FP 0x20u       /* F present and mstatus.FS is not Off */
+#define RISCV_TBF_FS_DIRTY 0x40u /* mstatus.FS is already Dirty */
 
 static inline unsigned riscv_tbf_priv(uint32_t flags)
 {
@@ -41,6 +50,11 @@ static inline unsigned riscv_tbf_priv(uint32_t flags)
 static inline unsigned riscv_tbf_xlen(uint32_t flags)
 {
     return (flags & RISCV_TBF_RV64) ? 64 : 32;
+}
+
+static inline unsigned riscv_tbf_dpriv(uint32_t flags)
+{
+    return (flags & RISCV_TBF_DPRIV_MASK) >> RISCV_TBF_DPRIV_SHIFT;
 }
 
 /* misa extension bits. */
@@ -131,6 +145,8 @@ enum {
     CSR_STVAL = 0x143,
     CSR_SIP = 0x144,
     CSR_SATP = 0x180,
+    CSR_STIMECMP = 0x14d,
+    CSR_STIMECMPH = 0x15d,
 
     CSR_MVENDORID = 0xf11,
     CSR_MARCHID = 0xf12,
@@ -219,6 +235,38 @@ typedef struct RiscvEnv {
     uint64_t mip_sw;    /* software-set pending bits */
     uint64_t mip_lines; /* levels of the IRQ input lines, as mip bits */
 
+    /* F/D: registers hold NaN-boxed singles; fflags and frm apart. */
+    uint64_t f[32];
+    uint64_t fflags;
+    uint64_t frm;
+
+    /* Supervisor mode. */
+    uint64_t medeleg;
+    uint64_t mideleg;
+    uint64_t stvec;
+    uint64_t sscratch;
+    uint64_t sepc;
+    uint64_t scause;
+    uint64_t stval;
+    uint64_t satp;
+    uint64_t scounteren;
+    uint64_t senvcfg;
+    uint64_t menvcfg;
+    uint64_t stimecmp;
+    uint64_t mip_stimer; /* STIP from Sstc's comparison */
+    TesseraTimer *stimer;
+    /* A superpage entered the TLB: sfence.vma of one page flushes all. */
+    bool tlb_superpage;
+
+    /* PMP: 16 entries; cfg bytes and pmpaddr (address >> 2). */
+    uint8_t pmpcfg[16];
+    uint64_t pmpaddr[16];
+    /* mhpmcounter3..18 and their events: writable, never counting. */
+    uint64_t hpm[16];
+    uint64_t hpmevent[16];
+    bool pmp_any;    /* some entry is not OFF */
+    bool pmp_locked; /* some entry is locked (applies to M mode) */
+
     uint32_t priv;
     unsigned xlen;
     const RiscvModel *model;
@@ -267,6 +315,23 @@ void riscv_update_irq(RiscvEnv *env);
  * core re-read the flags and look at interrupts before the next block.
  */
 uint64_t riscv_do_mret(RiscvEnv *env);
+
+/* sret (S or M mode): like mret, returns the PC to continue at. */
+uint64_t riscv_do_sret(RiscvEnv *env);
+/* The data privilege (for tb flags): MPP under MPRV in M mode. */
+unsigned riscv_data_priv(const RiscvEnv *env);
+/* Sstc: stimecmp or menvcfg changed, or the time passed stimecmp. */
+void riscv_stimer_update(RiscvEnv *env);
+
+/* mmu.c */
+TesseraFault riscv_translate_addr(void *env, uint64_t vaddr,
+                                  TesseraAccess access, unsigned mmu_idx,
+                                  uint64_t *phys, unsigned *prot);
+/* PMP configuration changed: recompute summaries and flush the TLB. */
+void riscv_pmp_changed(RiscvEnv *env);
+
+/* fpu.c: one OP-FP / FMADD-family instruction, executed in C. */
+void riscv_fp_exec(RiscvEnv *env, uint32_t insn);
 
 /* csr.c */
 void riscv_csr_init(void);

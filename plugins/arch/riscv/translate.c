@@ -21,7 +21,8 @@ typedef struct Ctx {
     TesseraWidth w;  /* XLEN-wide operations */
     uint64_t mask;   /* XLEN mask for addresses and constants */
     unsigned priv;
-    unsigned mmu_idx;
+    unsigned mmu_idx; /* of data accesses */
+    uint32_t flags;
     uint64_t pc;     /* current instruction */
     uint64_t next_pc;
     bool ended;      /* the instruction ended the block */
@@ -87,11 +88,52 @@ static uint64_t helper_mret(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
     return riscv_do_mret(env);
 }
 
-static uint64_t helper_wfi(void *env, uint64_t next_pc, uint64_t a1,
+static uint64_t helper_sret(void *env, uint64_t insn, uint64_t a1,
+                            uint64_t a2, uint64_t a3)
+{
+    RiscvEnv *e = env;
+
+    /* TSR makes sret illegal in S mode. */
+    if (e->priv == RISCV_PRV_S && (e->mstatus & MSTATUS_TSR))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
+    return riscv_do_sret(e);
+}
+
+static uint64_t helper_sfence_vma(void *env, uint64_t insn, uint64_t vaddr,
+                                  uint64_t has_addr, uint64_t a3)
+{
+    RiscvEnv *e = env;
+
+    if (e->priv == RISCV_PRV_S && (e->mstatus & MSTATUS_TVM))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
+    /* The core's TLB holds 4 KiB pieces of superpages: flush them all. */
+    if (has_addr && !e->tlb_superpage) {
+        tessera_tlb_flush_page(e->cpu, vaddr & riscv_xlen_mask(e));
+    } else {
+        e->tlb_superpage = false;
+        tessera_tlb_flush(e->cpu);
+    }
+    return 0;
+}
+
+static uint64_t helper_fp(void *env, uint64_t insn, uint64_t a1, uint64_t a2,
+                          uint64_t a3)
+{
+    riscv_fp_exec(env, (uint32_t)insn);
+    return 0;
+}
+
+static uint64_t helper_wfi(void *env, uint64_t next_pc, uint64_t insn,
                            uint64_t a2, uint64_t a3)
 {
     RiscvEnv *e = env;
 
+    /* TW: wfi traps below M (no time limit implemented: at once). */
+    if (e->priv < RISCV_PRV_M && (e->mstatus & MSTATUS_TW))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
+    /* With S mode present, wfi in U mode is always illegal. */
+    if (e->priv == RISCV_PRV_U && riscv_has_ext(e, 'S'))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
     tessera_cpu_set_pc(e->cpu, next_pc);
     tessera_cpu_halt(e->cpu);
     return 0;
@@ -464,6 +506,8 @@ static void gen_jalr(Ctx *c, const RiscvInsn *in)
 /* ---------------------------------------------------------------------- */
 /* System                                                                  */
 
+static bool has_ext(Ctx *c, char ext);
+
 static void gen_csr(Ctx *c, const RiscvInsn *in)
 {
     bool imm_form = in->op >= RV_CSRRWI;
@@ -503,12 +547,13 @@ static void gen_system(Ctx *c, const RiscvInsn *in)
         tessera_ir_goto_dyn(c->b, target);
         c->ended = true;
         break;
-    case RV_WFI:
-        arg = cst(c, c->next_pc);
-        call(c, helper_wfi, TESSERA_IR_NONE, 1, &arg);
+    case RV_WFI: {
+        TesseraVal wargs[2] = {cst(c, c->next_pc), cst(c, in->raw)};
+        call(c, helper_wfi, TESSERA_IR_NONE, 2, wargs);
         tessera_ir_exit_loop(c->b, c->next_pc);
         c->ended = true;
         break;
+    }
     case RV_FENCE:
         /* One host thread runs every hart: memory is always ordered. */
         break;
@@ -517,11 +562,111 @@ static void gen_system(Ctx *c, const RiscvInsn *in)
         tessera_ir_exit_loop(c->b, c->next_pc);
         c->ended = true;
         break;
+    case RV_SRET:
+        if (c->priv < RISCV_PRV_S || !has_ext(c, 'S')) {
+            gen_illegal(c, in);
+            break;
+        }
+        arg = cst(c, in->raw);
+        target = temp(c);
+        call(c, helper_sret, target, 1, &arg);
+        tessera_ir_goto_dyn(c->b, target);
+        c->ended = true;
+        break;
+    case RV_SFENCE_VMA: {
+        TesseraVal sargs[3];
+
+        if (c->priv < RISCV_PRV_S || !has_ext(c, 'S')) {
+            gen_illegal(c, in);
+            break;
+        }
+        sargs[0] = cst(c, in->raw);
+        sargs[1] = reg(c, in->rs1);
+        sargs[2] = cst(c, in->rs1 != 0);
+        call(c, helper_sfence_vma, TESSERA_IR_NONE, 3, sargs);
+        /* Following code may now translate differently. */
+        tessera_ir_exit_loop(c->b, c->next_pc);
+        c->ended = true;
+        break;
+    }
     default:
-        /* sret, sfence.vma: no S mode yet. */
         gen_illegal(c, in);
         break;
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Floating point                                                          */
+
+static bool fp_ok(Ctx *c, bool dbl)
+{
+    return (c->flags & RISCV_TBF_FP) && has_ext(c, dbl ? 'D' : 'F');
+}
+
+/* FP loads write f registers: mstatus.FS becomes Dirty. */
+static void gen_fs_dirty(Ctx *c)
+{
+    TesseraVal ms;
+
+    if (c->flags & RISCV_TBF_FS_DIRTY)
+        return;
+    ms = global_at(c, offsetof(RiscvEnv, mstatus));
+    tessera_ir_binop(c->b, TESSERA_OR, TESSERA_I64, ms, ms,
+                     cst(c, MSTATUS_FS));
+}
+
+static TesseraVal freg(Ctx *c, unsigned r)
+{
+    return global_at(c, offsetof(RiscvEnv, f) + 8 * r);
+}
+
+static void gen_fload(Ctx *c, const RiscvInsn *in)
+{
+    bool dbl = in->op == RV_FLD;
+    TesseraVal base, v;
+    int64_t off;
+
+    if (!fp_ok(c, dbl)) {
+        gen_illegal(c, in);
+        return;
+    }
+    gen_addr(c, in->rs1, in->imm, &base, &off);
+    v = temp(c);
+    tessera_ir_load(c->b, v, base, off, dbl ? TESSERA_MO_64 : TESSERA_MO_32,
+                    c->mmu_idx);
+    if (!dbl) /* NaN-box the single */
+        tessera_ir_binop(c->b, TESSERA_OR, TESSERA_I64, v, v,
+                         cst(c, 0xffffffff00000000ull));
+    tessera_ir_mov(c->b, TESSERA_I64, freg(c, in->rd), v);
+    gen_fs_dirty(c);
+}
+
+static void gen_fstore(Ctx *c, const RiscvInsn *in)
+{
+    bool dbl = in->op == RV_FSD;
+    TesseraVal base;
+    int64_t off;
+
+    if (!fp_ok(c, dbl)) {
+        gen_illegal(c, in);
+        return;
+    }
+    gen_addr(c, in->rs1, in->imm, &base, &off);
+    tessera_ir_store(c->b, freg(c, in->rs2), base, off,
+                     dbl ? TESSERA_MO_64 : TESSERA_MO_32, c->mmu_idx);
+}
+
+/* OP-FP and the fused multiply-adds run in C (fpu.c). */
+static void gen_fp_op(Ctx *c, const RiscvInsn *in)
+{
+    TesseraVal arg;
+
+    if (!fp_ok(c, false)) {
+        gen_illegal(c, in);
+        return;
+    }
+    arg = cst(c, in->raw);
+    call(c, helper_fp, TESSERA_IR_NONE, 1, &arg);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -606,8 +751,21 @@ static void gen_insn(Ctx *c, const RiscvInsn *in)
     case RV_SRET: case RV_MRET: case RV_WFI: case RV_SFENCE_VMA:
         gen_system(c, in);
         break;
+    case RV_FLW: case RV_FLD:
+        gen_fload(c, in);
+        break;
+    case RV_FSW: case RV_FSD:
+        gen_fstore(c, in);
+        break;
     default:
-        /* Unknown encodings, and FP loads/stores until F/D exist. */
+        if (in->len == 4) {
+            unsigned opc = in->raw & 0x7f;
+            if (opc == 0x53 || opc == 0x43 || opc == 0x47 || opc == 0x4b ||
+                opc == 0x4f) {
+                gen_fp_op(c, in);
+                break;
+            }
+        }
         gen_illegal(c, in);
         break;
     }
@@ -625,7 +783,8 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint32_t flags)
 
     c.w = c.xlen == 64 ? TESSERA_I64 : TESSERA_I32;
     c.mask = c.xlen == 64 ? UINT64_MAX : UINT32_MAX;
-    c.mmu_idx = c.priv;
+    c.mmu_idx = riscv_tbf_dpriv(flags);
+    c.flags = flags;
     c.pc = pc;
 
     for (;;) {

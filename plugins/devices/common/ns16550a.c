@@ -9,6 +9,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <libfdt.h>
+#include <stdio.h>
+
 #include <tessera/device.h>
 
 /* Register indices (offset >> reg-shift). */
@@ -402,12 +405,47 @@ static void uart_reset(TesseraDevice *dev, void *state)
     tessera_chr_accept_input(s->chr);
 }
 
+/* "serial@BASE" with the PLIC line it is wired to, as Linux's 8250 wants. */
+static int uart_fdt_node(TesseraDevice *dev, void *state, void *fdt,
+                         int parent)
+{
+    uint64_t base = tessera_dev_prop_u64(dev, "base");
+    uint64_t shift = tessera_dev_prop_u64(dev, "reg-shift");
+    /* Decoded window: 0x100 as on QEMU's boards, or 8 wider registers. */
+    uint64_t size = (8u << shift) > 0x100 ? (8u << shift) : 0x100;
+    TesseraIrqTarget t;
+    char name[48];
+    int node, r;
+
+    (void)state;
+    snprintf(name, sizeof(name), "serial@%llx", (unsigned long long)base);
+    if ((node = fdt_add_subnode(fdt, parent, name)) < 0)
+        return node;
+    if (tessera_dev_irq_target(dev, "irq", 0, &t) && t.dev &&
+        ((r = fdt_setprop_u32(fdt, node, "interrupts", t.input)) < 0 ||
+         (r = fdt_setprop_u32(fdt, node, "interrupt-parent",
+                              tessera_dev_phandle(t.dev))) < 0))
+        return r;
+    if ((r = fdt_setprop_u32(fdt, node, "clock-frequency",
+                             (uint32_t)tessera_dev_prop_u64(
+                                 dev, "clock-frequency"))) < 0 ||
+        (r = fdt_setprop_u64(fdt, node, "reg", base)) < 0 ||
+        (r = fdt_appendprop_u64(fdt, node, "reg", size)) < 0 ||
+        (shift && (r = fdt_setprop_u32(fdt, node, "reg-shift",
+                                       (uint32_t)shift)) < 0) ||
+        (r = fdt_setprop_string(fdt, node, "compatible", "ns16550a")) < 0)
+        return r;
+    return 0;
+}
+
 static const TesseraProp uart_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "MMIO base address"},
     {"reg-shift", TESSERA_PROP_U64, "0",
      "registers are 1 << reg-shift bytes apart (0 to 3)"},
     {"irq", TESSERA_PROP_IRQ, "", "interrupt output"},
     {"chardev", TESSERA_PROP_CHARDEV, "", "character backend"},
+    {"clock-frequency", TESSERA_PROP_U64, "3686400",
+     "input clock in Hz, for the device tree"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -418,6 +456,7 @@ static const TesseraDeviceClass uart_class = {
     .state_size = sizeof(Uart),
     .realize = uart_realize,
     .reset = uart_reset,
+    .fdt_node = uart_fdt_node,
 };
 
 static int uart_init(void)

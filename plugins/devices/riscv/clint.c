@@ -11,6 +11,8 @@
 
 #include <tessera/device.h>
 
+#include "riscv-fdt.h"
+
 #define CLINT_SIZE 0x10000
 #define CLINT_MSIP 0x0000     /* 4 bytes per hart */
 #define CLINT_MTIMECMP 0x4000 /* 8 bytes per hart */
@@ -265,6 +267,65 @@ static void clint_reset(TesseraDevice *dev, void *state)
     }
 }
 
+/*
+ * The ACLINT spec splits the CLINT into an MSWI device (the msip words) and
+ * an MTIMER device (mtimecmp array and mtime) with the same registers at
+ * the same offsets, so "aclint = on" only changes how the tree names them.
+ */
+static int clint_fdt_aclint(TesseraDevice *dev, void *fdt, int parent,
+                            uint64_t base)
+{
+    static const char *const msip[] = {"msip", NULL};
+    static const char *const mtip[] = {"mtip", NULL};
+    int node, r;
+
+    if ((node = riscv_fdt_node(fdt, parent, "mswi", base)) < 0)
+        return node;
+    if ((r = fdt_setprop_u32(fdt, node, "#interrupt-cells", 0)) < 0 ||
+        (r = fdt_setprop(fdt, node, "interrupt-controller", NULL, 0)) < 0 ||
+        (r = riscv_fdt_irqs_extended(dev, fdt, node, msip)) < 0 ||
+        (r = riscv_fdt_reg(fdt, node, base + CLINT_MSIP,
+                           CLINT_MTIMECMP - CLINT_MSIP)) < 0 ||
+        (r = fdt_setprop_string(fdt, node, "compatible",
+                                "riscv,aclint-mswi")) < 0)
+        return r;
+    parent = fdt_parent_offset(fdt, node);
+    if ((node = riscv_fdt_node(fdt, parent, "mtimer",
+                               base + CLINT_MTIMECMP)) < 0)
+        return node;
+    /* mtime first, then the mtimecmp array, as the binding orders them. */
+    if ((r = riscv_fdt_irqs_extended(dev, fdt, node, mtip)) < 0 ||
+        (r = riscv_fdt_reg(fdt, node, base + CLINT_MTIME, 8)) < 0 ||
+        (r = fdt_appendprop_u64(fdt, node, "reg", base + CLINT_MTIMECMP)) < 0 ||
+        (r = fdt_appendprop_u64(fdt, node, "reg",
+                                CLINT_MTIME - CLINT_MTIMECMP)) < 0 ||
+        (r = fdt_setprop_string(fdt, node, "compatible",
+                                "riscv,aclint-mtimer")) < 0)
+        return r;
+    return 0;
+}
+
+/* The node OpenSBI and Linux know as the SiFive CLINT (ACLINT-compatible). */
+static int clint_fdt_node(TesseraDevice *dev, void *state, void *fdt,
+                          int parent)
+{
+    static const char compat[] = "sifive,clint0\0riscv,clint0";
+    static const char *const irqs[] = {"msip", "mtip", NULL};
+    uint64_t base = tessera_dev_prop_u64(dev, "base");
+
+    (void)state;
+    if (tessera_dev_prop_bool(dev, "aclint"))
+        return clint_fdt_aclint(dev, fdt, parent, base);
+    int node = riscv_fdt_node(fdt, parent, "clint", base), r;
+    if (node < 0)
+        return node;
+    if ((r = riscv_fdt_irqs_extended(dev, fdt, node, irqs)) < 0 ||
+        (r = riscv_fdt_reg(fdt, node, base, CLINT_SIZE)) < 0 ||
+        (r = fdt_setprop(fdt, node, "compatible", compat, sizeof(compat))) < 0)
+        return r;
+    return 0;
+}
+
 static void clint_finalize(TesseraDevice *dev, void *state)
 {
     Clint *c = state;
@@ -280,6 +341,8 @@ static const TesseraProp clint_props[] = {
      "mtime ticks per second"},
     {"msip", TESSERA_PROP_IRQ, "", "software interrupt, one per hart"},
     {"mtip", TESSERA_PROP_IRQ, "", "timer interrupt, one per hart"},
+    {"aclint", TESSERA_PROP_BOOL, "off",
+     "describe it as ACLINT MSWI + MTIMER in the device tree"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -290,6 +353,7 @@ static const TesseraDeviceClass clint_class = {
     .state_size = sizeof(Clint),
     .realize = clint_realize,
     .reset = clint_reset,
+    .fdt_node = clint_fdt_node,
     .finalize = clint_finalize,
 };
 

@@ -18,6 +18,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <libfdt.h>
+
 #include <tessera/device.h>
 
 #define HTIF_DEV_SYSCALL 0
@@ -234,9 +236,16 @@ static int htif_map(Htif *s)
     TesseraDevice *dev = s->dev;
     bool have_from;
 
-    if (!htif_address(dev, "tohost", &s->tohost_addr))
+    if (htif_address(dev, "tohost", &s->tohost_addr)) {
+        have_from = htif_address(dev, "fromhost", &s->fromhost_addr);
+    } else if (tessera_dev_prop_u64(dev, "base")) {
+        /* No symbols (e.g. a stripped OpenSBI): the fixed pair at base. */
+        s->fromhost_addr = tessera_dev_prop_u64(dev, "base");
+        s->tohost_addr = s->fromhost_addr + 8;
+        have_from = true;
+    } else {
         return 0; /* the image does not speak HTIF: nothing to do */
-    have_from = htif_address(dev, "fromhost", &s->fromhost_addr);
+    }
     if ((s->tohost_addr & 7) || (have_from && (s->fromhost_addr & 7))) {
         tessera_error("%s: tohost 0x%" PRIx64 " and fromhost 0x%" PRIx64
                       " must be 8-byte aligned", tessera_dev_name(dev),
@@ -279,12 +288,37 @@ static void htif_reset(TesseraDevice *dev, void *state)
         s->map_failed = true;
 }
 
+/*
+ * Spike's /htif node. With the fixed pair at base (no tohost symbol), reg
+ * gives fromhost's address, tohost following it, which is how OpenSBI
+ * reads the binding; with symbols the firmware knows its own addresses.
+ */
+static int htif_fdt_node(TesseraDevice *dev, void *state, void *fdt,
+                         int parent)
+{
+    uint64_t base = tessera_dev_prop_u64(dev, "base"), sym;
+    int node, r;
+
+    (void)state;
+    (void)parent;
+    if ((node = fdt_add_subnode(fdt, 0, "htif")) < 0)
+        return node;
+    if (base && !tessera_dev_prop_u64(dev, "tohost") &&
+        !tessera_symbol_lookup("tohost", &sym) &&
+        ((r = fdt_setprop_u64(fdt, node, "reg", base)) < 0 ||
+         (r = fdt_appendprop_u64(fdt, node, "reg", 16)) < 0))
+        return r;
+    return fdt_setprop_string(fdt, node, "compatible", "ucb,htif0");
+}
+
 static const TesseraProp htif_props[] = {
     {"tohost", TESSERA_PROP_U64, "0",
      "address of tohost; 0 = the image's tohost symbol"},
     {"fromhost", TESSERA_PROP_U64, "0",
      "address of fromhost; 0 = the image's fromhost symbol"},
     {"chardev", TESSERA_PROP_CHARDEV, "", "console backend"},
+    {"base", TESSERA_PROP_U64, "0",
+     "fromhost (tohost at +8) when the image has no symbols; 0 = none"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -295,6 +329,7 @@ static const TesseraDeviceClass htif_class = {
     .state_size = sizeof(Htif),
     .realize = htif_realize,
     .reset = htif_reset,
+    .fdt_node = htif_fdt_node,
 };
 
 static int htif_init(void)

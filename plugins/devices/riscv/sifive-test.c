@@ -8,6 +8,8 @@
 
 #include <tessera/device.h>
 
+#include "riscv-fdt.h"
+
 #define TEST_SIZE 0x1000
 
 #define TEST_FAIL 0x3333  /* upper 16 bits: exit code */
@@ -63,6 +65,47 @@ static int test_realize(TesseraDevice *dev, void *state)
                                 TEST_SIZE, &test_ops, s);
 }
 
+/*
+ * The test device is a syscon; the root gets the syscon-poweroff and
+ * syscon-reboot nodes that tell Linux which values to write.
+ */
+static int test_fdt_node(TesseraDevice *dev, void *state, void *fdt,
+                         int parent)
+{
+    static const char compat[] = "sifive,test1\0sifive,test0\0syscon";
+    static const struct {
+        const char *name, *compat;
+        uint32_t value;
+    } ctl[] = {
+        {"poweroff", "syscon-poweroff", TEST_PASS},
+        {"reboot", "syscon-reboot", TEST_RESET},
+    };
+    uint64_t base = tessera_dev_prop_u64(dev, "base");
+    uint32_t ph = tessera_dev_phandle(dev);
+    int node = riscv_fdt_node(fdt, parent, "test", base), r;
+
+    (void)state;
+    if (node < 0)
+        return node;
+    if ((r = fdt_setprop_u32(fdt, node, "phandle", ph)) < 0 ||
+        (r = riscv_fdt_reg(fdt, node, base, TEST_SIZE)) < 0 ||
+        (r = fdt_setprop(fdt, node, "compatible", compat, sizeof(compat))) < 0)
+        return r;
+    for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
+        int n = fdt_add_subnode(fdt, 0, ctl[i].name);
+        if (n == -FDT_ERR_EXISTS)
+            continue; /* a second test device: the first one owns these */
+        if (n < 0)
+            return n;
+        if ((r = fdt_setprop_u32(fdt, n, "value", ctl[i].value)) < 0 ||
+            (r = fdt_setprop_u32(fdt, n, "offset", 0)) < 0 ||
+            (r = fdt_setprop_u32(fdt, n, "regmap", ph)) < 0 ||
+            (r = fdt_setprop_string(fdt, n, "compatible", ctl[i].compat)) < 0)
+            return r;
+    }
+    return 0;
+}
+
 static const TesseraProp test_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "MMIO base address"},
     {NULL, 0, NULL, NULL},
@@ -74,6 +117,7 @@ static const TesseraDeviceClass test_class = {
     .props = test_props,
     .state_size = sizeof(SifiveTest),
     .realize = test_realize,
+    .fdt_node = test_fdt_node,
 };
 
 static int test_init(void)
