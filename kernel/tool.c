@@ -225,6 +225,11 @@ static int install_one(const char *spec)
 
 int tool_load_all(void)
 {
+    if (specs && specs->len && machine.ncpus > TOOL_MAX_VCPUS) {
+        tessera_error("-plugin: tools support at most %u vCPUs (the machine "
+                      "has %u)", TOOL_MAX_VCPUS, machine.ncpus);
+        return -1;
+    }
     for (guint i = 0; specs && i < specs->len; i++)
         if (install_one(specs->pdata[i]) < 0)
             return -1;
@@ -328,8 +333,6 @@ static void each_vcpu_hook(size_t member_off)
 
 void tool_machine_started(void)
 {
-    if (machine.ncpus > TOOL_MAX_VCPUS && tool_active)
-        tessera_warn("tools count only the first %u vCPUs", TOOL_MAX_VCPUS);
     each_vcpu_hook(offsetof(TesseraTool, vcpu_init));
 }
 
@@ -676,6 +679,11 @@ static void *site_alloc(size_t size)
     return p;
 }
 
+void *tessera_tool_alloc(size_t size)
+{
+    return site_alloc(size ? size : 1);
+}
+
 uint64_t tessera_tool_block_vaddr(const TesseraToolBlock *blk)
 {
     return blk->vaddr;
@@ -806,15 +814,14 @@ static IROp *out_op(Out *o, IROpc opc, uint32_t insn)
     return op;
 }
 
-static void out_call(Out *o, TesseraIR *b, uint32_t insn, TesseraHelper fn,
-                     unsigned nargs, const TesseraVal *args)
+static void out_call(Out *o, uint32_t insn, TesseraHelper fn, unsigned nargs,
+                     const TesseraVal *args)
 {
     IROp *op = out_op(o, IR_CALL, insn);
     op->imm = (uint64_t)(uintptr_t)fn;
     op->aux = (uint8_t)nargs;
     for (unsigned k = 0; k < nargs; k++)
         op->v[1 + k] = args[k];
-    (void)b;
 }
 
 /* The requests for one instruction (or -1, the block), in order: inline
@@ -843,7 +850,7 @@ static void emit_exec(Out *o, TesseraIR *b, GArray *reqs, int which,
         s->fn = (TesseraToolExecCb)r->fn;
         s->udata = r->udata;
         TesseraVal a = ir_const(b, (uint64_t)(uintptr_t)s);
-        out_call(o, b, insn, helper_exec, 1, &a);
+        out_call(o, insn, helper_exec, 1, &a);
     }
 }
 
@@ -911,7 +918,7 @@ static void rewrite(TesseraIR *b, GArray *reqs)
                 s->store = op.opc == IR_STORE;
                 TesseraVal args[3] = {addr, op.v[0],
                                       ir_const(b, (uint64_t)(uintptr_t)s)};
-                out_call(&o, b, op.insn, helper_mem, 3, args);
+                out_call(&o, op.insn, helper_mem, 3, args);
             }
             continue;
         }

@@ -48,11 +48,11 @@ best() { # label binary args...
             "$bin" -M virt -bios none -nographic -kernel "$elf" "$@" \
             >"$tmp/out" 2>&1 || { echo "$label: run failed" >&2; cat "$tmp/out" >&2; exit 1; }
         t=$(awk '{ print $1 + $2 }' "$tmp/time")
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+        if [ -z "$b" ] || awk "BEGIN { exit !($t < $b) }"; then b=$t; fi
         i=$((i + 1))
     done
     printf '%-34s %8.3f s CPU %9.1f MIPS\n' "$label" "$b" \
-        "$(echo "$insns / $b / 1000000" | bc -l)"
+        "$(awk "BEGIN { print ($b > 0 ? $insns / $b / 1e6 : 0) }")"
 }
 
 # The instruction count, from the insn tool itself.
@@ -74,6 +74,6 @@ if [ "$cg" = 1 ]; then
             -M virt -bios none -nographic -kernel "$elf" >"$tmp/vg" 2>&1
         host=$(sed -n 's/.*Collected : *//p' "$tmp/vg")
         printf 'callgrind %-24s %12s host insns, %.3f per guest insn\n' \
-            "$(basename "$b")" "$host" "$(echo "$host / $insns" | bc -l)"
+            "$(basename "$b")" "$host" "$(awk "BEGIN { print $host / $insns }")"
     done
 fi

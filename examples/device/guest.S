@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Bare-metal RV64 guest for doorbell.ini: checks the ID register, rings the
- * doorbell, takes the interrupt, acknowledges it, prints the outcome on the
- * UART and ends through the sifive-test finisher (exit 0 on success, else
- * the number of the failed step).
+ * doorbell, takes its interrupt through the PLIC (claim, acknowledge the
+ * device, complete), prints the outcome on the UART and ends through the
+ * sifive-test finisher (exit 0 on success, else the number of the failed
+ * step).
  */
 #define TEST    0x100000
 #define UART    0x10000000
-#define BELL    0x10001000
+#define BELL    0x10010000
 #define ID      0x7e55e7a
+#define PLIC    0xc000000
+#define SOURCE  12                  /* bell0's "irq = plic0:12" */
 
     .text
     .globl _start
@@ -24,6 +27,14 @@ _start:
     bne     t1, t2, fail
 
     li      a0, 2                   /* step 2: ring, interrupt arrives */
+    li      t0, PLIC                /* source priority 1, enabled for */
+    li      t1, 1                   /* context 0 (hart 0, M mode), */
+    sw      t1, 4 * SOURCE(t0)      /* threshold 0 */
+    li      t2, PLIC + 0x2000
+    li      t1, 1 << SOURCE
+    sw      t1, 0(t2)
+    li      t2, PLIC + 0x200000
+    sw      zero, 0(t2)
     li      t0, 1 << 11             /* mie.MEIE */
     csrs    mie, t0
     csrsi   mstatus, 8              /* mstatus.MIE */
@@ -75,9 +86,14 @@ trap:
     csrr    t0, mcause
     li      t1, (1 << 63) | 11      /* machine external interrupt */
     bne     t0, t1, unexpected
-    li      t0, BELL
-    li      t1, 1
-    sw      t1, 12(t0)              /* ACK lowers the line */
+    li      t0, PLIC + 0x200004     /* claim */
+    lw      t2, 0(t0)
+    li      t1, SOURCE
+    bne     t2, t1, unexpected
+    li      t1, BELL
+    li      t4, 1                   /* (t3 is the main loop's counter) */
+    sw      t4, 12(t1)              /* ACK lowers the line */
+    sw      t2, 0(t0)               /* complete */
     addi    s1, s1, 1
     mret
 unexpected:

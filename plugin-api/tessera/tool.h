@@ -178,6 +178,11 @@ uint64_t tessera_tool_counter_sum(const TesseraToolCounter *c);
 void tessera_tool_counter_set(TesseraToolCounter *c, unsigned vcpu,
                               uint64_t v);
 
+/** Zeroed memory that the core frees after the at-exit callbacks: for
+ *  data attached to instrumentation (udata of per-instruction callbacks)
+ *  that must live as long as the translated code. Never returns NULL. */
+void *tessera_tool_alloc(size_t size);
+
 /** Number of vCPUs of the machine (valid from vcpu init on). */
 unsigned tessera_tool_vcpu_count(void);
 

@@ -113,10 +113,8 @@ static void on_block(const TesseraToolBlock *blk, void *u)
     (void)u;
     for (unsigned i = 0; i < tessera_tool_block_ninsns(blk); i++) {
         const TesseraToolInsn *in = tessera_tool_block_insn(blk, i);
-        /* Lives as long as the block may run: never freed. */
-        Insn *x = calloc(1, sizeof(*x));
-        if (!x)
-            abort();
+        /* Lives as long as the block may run. */
+        Insn *x = tessera_tool_alloc(sizeof(*x));
         x->pc = in->vaddr;
         for (unsigned k = 0; k < in->size && k < 4; k++)
             x->raw |= (uint32_t)in->bytes[k] << (8 * k);

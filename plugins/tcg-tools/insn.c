@@ -11,6 +11,10 @@
  *                (exclusive): the number a guest computes by reading its
  *                instruction counter at A and at B. A and B are numbers or
  *                guest symbols.
+ *
+ * An instruction counts when it starts executing: one that faults and is
+ * executed again after the trap handler counts twice, where the guest's
+ * minstret counts it once.
  */
 #include <tessera/tool.h>
 
@@ -58,8 +62,10 @@ static TesseraToolCounter *class_of(const char *disas)
     return c->count;
 }
 
-/* The counters run before the instruction: at the start address the
- * counter already includes it, so the window opens at (value - 1). */
+/* Counters are bumped before the instruction's callbacks, so both
+ * snapshots include their own instruction: the difference counts
+ * [start, stop), the instructions a guest's counter reads at start and
+ * at stop would differ by. */
 static void at_start(unsigned vcpu, void *u)
 {
     (void)u;

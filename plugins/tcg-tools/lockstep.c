@@ -61,6 +61,8 @@ typedef struct RingEntry {
     uint64_t *regs;
 } RingEntry;
 
+static bool wait_fd(int fd, int events);
+
 static int sock = -1;
 static bool listener;
 static char *sockpath;
@@ -321,7 +323,8 @@ static void report(uint64_t g, const char *why)
     free(b.p);
     unsigned type;
     Buf r = {0};
-    ok = ok && recv_msg(&type, &r) && type == M_DETAIL && get_side(&r, peer);
+    ok = ok && wait_fd(sock, POLLIN) && recv_msg(&type, &r) &&
+         type == M_DETAIL && get_side(&r, peer);
     free(r.p);
 
     tessera_tool_printf("lockstep: DIVERGENCE at instruction %llu (%s)\n",
@@ -364,7 +367,7 @@ static bool compare(uint64_t base, const Step *mine, unsigned n,
     unsigned common = n < pn ? n : pn;
     for (unsigned i = 0; i < common; i++) {
         const Step *a = &mine[i], *b = &theirs[i];
-        char why[160];
+        char why[256];
         if (a->pc != b->pc || a->raw != b->raw) {
             snprintf(why, sizeof(why),
                      "different instruction: 0x%llx %08x here, 0x%llx %08x "
@@ -382,9 +385,18 @@ static bool compare(uint64_t base, const Step *mine, unsigned n,
             return false;
         }
         if (a->hash != b->hash) {
-            snprintf(why, sizeof(why),
-                     "same instruction, different state: the instruction "
-                     "before it (the last one listed) diverged");
+            uint64_t g = base + i;
+            const RingEntry *prev = g ? ring_at(g - 1) : NULL;
+            if (prev && prev->insn)
+                snprintf(why, sizeof(why),
+                         "same instruction, different registers: "
+                         "instruction %llu before it, 0x%llx \"%s\", "
+                         "gave different results",
+                         (unsigned long long)(g - 1),
+                         (unsigned long long)prev->insn->pc,
+                         prev->insn->disas);
+            else
+                snprintf(why, sizeof(why), "different initial registers");
             report(base + i, why);
             return false;
         }
@@ -409,6 +421,11 @@ static void exchange(bool last)
     free(b.p);
     unsigned type;
     Buf r = {0};
+    if (ok && !wait_fd(sock, POLLIN)) {
+        fail("the peer run sent nothing within the timeout (is its guest "
+             "waiting for an interrupt?)");
+        return;
+    }
     if (!ok || !recv_msg(&type, &r) || (type != M_STEPS && type != M_END)) {
         free(r.p);
         fail("the peer run went away");
@@ -478,9 +495,7 @@ static void on_block(const TesseraToolBlock *blk, void *u)
     (void)u;
     for (unsigned i = 0; i < tessera_tool_block_ninsns(blk); i++) {
         const TesseraToolInsn *t = tessera_tool_block_insn(blk, i);
-        Insn *x = calloc(1, sizeof(*x)); /* lives as long as the block */
-        if (!x)
-            abort();
+        Insn *x = tessera_tool_alloc(sizeof(*x)); /* lives with the block */
         x->pc = t->vaddr;
         x->size = t->size;
         for (unsigned k = 0; k < t->size && k < 4; k++)
@@ -687,7 +702,8 @@ static const TesseraToolOption options[] = {
                          "connects (required)"},
     {"ring", "N", "instructions shown from each side on divergence (8)"},
     {"stores", "on|off", "also compare every stored value"},
-    {"timeout", "SECONDS", "wait this long for the peer (60; 0 = forever)"},
+    {"timeout", "SECONDS", "wait this long for the peer to connect or to "
+                           "answer (60; 0 = forever)"},
     {NULL, NULL, NULL},
 };
 

@@ -54,5 +54,55 @@ for prog in "$@"; do
     else
         echo "PASS: $prog on $board ($mcu)"
     fi
+    # The same program as Intel HEX (what the Arduino tools flash), given
+    # with -kernel this time.
+    if [ "$prog" = hello ]; then
+        avr-objcopy -O ihex -R .eeprom "$elf" "$out/$prog.hex" &&
+        timeout 60 "$top/tessera" -M "$board" -nographic \
+            -kernel "$out/$prog.hex" >"$out/$prog.hex.out" 2>/dev/null
+        if cmp -s "$out/$prog.out" "$out/$prog.hex.out"; then
+            echo "PASS: $prog.hex on $board"
+        else
+            echo "FAIL: $prog.hex on $board: output differs from the ELF's"
+            status=1
+        fi
+    fi
 done
+# USART input (simavr has no stdin to compare with): typed text comes back
+# in upper case through the RX-complete interrupt.
+elf=$out/echo.elf
+if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
+        "$srcdir/tests/avr/echo.c"; then
+    printf 'hello, avr.' | timeout 60 "$top/tessera" -M "$board" -nographic \
+        -bios "$elf" >"$out/echo.out" 2>/dev/null
+    if [ "$(cat "$out/echo.out")" = "$(printf 'ready\nHELLO, AVR\nbye')" ]; then
+        echo "PASS: echo (USART RX) on $board"
+    else
+        echo "FAIL: echo (USART RX) on $board, got:"
+        cat "$out/echo.out"
+        status=1
+    fi
+else
+    echo "FAIL: echo: avr-gcc failed"
+    status=1
+fi
+# VCD trace: PB5 toggles four times, 1004 cycles (62750 ns) apart.
+elf=$out/blink.elf
+if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
+        "$srcdir/tests/avr/blink.c" &&
+   timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" \
+        -set portb.vcd="$out/blink.vcd" >/dev/null 2>&1; then
+    got=$(awk '/^#/ { t = substr($0, 2) } /^[01]f$/ { n++; if (n > 2) printf "%d ", t - last; last = t }
+               END { printf "changes=%d", n }' "$out/blink.vcd")
+    if [ "$got" = "62750 62750 62750 changes=5" ] &&
+       grep -q '^\$var wire 1 f portb_5 \$end' "$out/blink.vcd"; then
+        echo "PASS: blink VCD trace on $board"
+    else
+        echo "FAIL: blink VCD trace on $board: $got"
+        status=1
+    fi
+else
+    echo "FAIL: blink on $board did not build or run"
+    status=1
+fi
 exit $status

@@ -4,8 +4,9 @@
 console: S-mode U-Boot as -kernel after OpenSBI, or M-mode U-Boot as -bios.
 It must reach the "=>" prompt, and `version`, `bdinfo` and
 `fdt addr $fdtcontroladdr; fdt print /cpus` must answer as on
-qemu-system-riscv64 with the same options, apart from these documented
-differences:
+qemu-system-riscv64 with the same options; then `reset` must reboot the
+machine to the prompt again and `poweroff` end it with status 0 (the
+syscon nodes of the test device). Documented differences from QEMU:
 
   - riscv,isa / "CPU:": QEMU's CPU also has H, Zihintpause, Zb* and Sstc
     in its ISA string; Tessera's model string lists what it implements.
@@ -41,7 +42,7 @@ def normalize(text):
     return "\n".join(out).strip("\n")
 
 
-def session(argv, name):
+def session(argv, name, reboot=False):
     c = bx.Console(argv, name)
     try:
         c.expect("U-Boot 20")
@@ -53,6 +54,18 @@ def session(argv, name):
         c.expect("=> ")
         ready = c.elapsed()
         answers = [c.command(cmd) for cmd in COMMANDS]
+        if reboot:
+            # syscon-reboot, then syscon-poweroff, through the test device.
+            c.send("reset\n")
+            c.expect("U-Boot 20")
+            c.expect("Hit any key to stop autoboot")
+            c.send("\n")
+            c.expect("=> ")
+            c.send("poweroff\n")
+            status = c.proc.wait(timeout=bx.TIMEOUT)
+            if status != 0:
+                raise bx.Failure("%s: exit status %d after poweroff"
+                                 % (name, status))
     finally:
         c.close()
     return head, answers, ready
@@ -71,7 +84,7 @@ def main():
     opts = ["-M", "virt", "-nographic", "-smp", smp] + boot
     what = "U-Boot %s -smp %s" % (mode, smp)
     try:
-        t_head, t_ans, t_time = session([tessera] + opts, "tessera")
+        t_head, t_ans, t_time = session([tessera] + opts, "tessera", True)
         q_head, q_ans, q_time = session([qemu] + opts, "qemu")
     except bx.Failure as e:
         bx.fail("%s: %s" % (what, e))
@@ -95,7 +108,8 @@ def main():
         errors += 1
     if errors:
         sys.exit(1)
-    print("PASS %s: prompt after %.2f s (QEMU %.2f s); %s answer as on QEMU"
+    print("PASS %s: prompt after %.2f s (QEMU %.2f s); %s answer as on "
+          "QEMU; reset and poweroff work"
           % (what, t_time, q_time, ", ".join("'%s'" % c for c in COMMANDS)))
 
 

@@ -17,3 +17,11 @@ tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c tests/fuzz/replay.c \
 tests_fuzz_fuzz_elf_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/fuzz/replay-elf.sh
 EXTRA_DIST += tests/fuzz/replay-elf.sh tests/fuzz/run-fuzz.sh
+
+# Intel HEX parser: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-ihex
+tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c tests/fuzz/replay.c \
+	loader/ihex.c
+tests_fuzz_fuzz_ihex_CFLAGS = $(AM_CFLAGS) -DIHEX_PARSER_ONLY
+TESTS += tests/fuzz/replay-ihex.sh
+EXTRA_DIST += tests/fuzz/replay-ihex.sh

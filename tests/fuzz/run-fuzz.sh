@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex)" >&2
     exit 2
 fi
 target=$1
@@ -27,8 +27,13 @@ ini)
     sources="kernel/board.c kernel/util.c"
     pkgs="glib-2.0 inih"
     ;;
+ihex)
+    sources="loader/ihex.c"
+    pkgs=""
+    defs_extra="-DIHEX_PARSER_ONLY"
+    ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex)" >&2
     exit 2
     ;;
 esac
@@ -44,7 +49,7 @@ fi
 incs="-I$top -I$top/plugin-api -I${BUILDDIR:-$top}"
 # The core's sources expect the paths that AM_CPPFLAGS defines.
 defs="-DTESSERA_PLUGINDIR=\"/nonexistent\" -DTESSERA_BOARDDIR=\"$top/config/boards\""
-defs="$defs -DTESSERA_BUILDDIR=\"${BUILDDIR:-$top}\" -DTESSERA_SRCDIR=\"$top\""
+defs="$defs ${defs_extra:-} -DTESSERA_BUILDDIR=\"${BUILDDIR:-$top}\" -DTESSERA_SRCDIR=\"$top\""
 
 srcs="$top/tests/fuzz/fuzz-$target.c"
 for s in $sources; do

@@ -27,7 +27,7 @@ TESTS += tests/tools/tools.test tests/tools/lockstep.test \
 EXTRA_DIST += tests/tools/tools.test tests/tools/lockstep.test \
 	tests/tools/out-of-tree.test tests/tools/count.S \
 	tests/tools/lockstep-guest.S tests/tools/trap.S tests/tools/guest.ld \
-	docs/writing-tools.md
+	docs/writing-tools.md bench/tools/run.sh bench/tools/README.md
 CLEANFILES += $(TOOLS_GUEST_ELFS) tests/tools/install.log
 clean-local: clean-tools-tests
 clean-tools-tests:

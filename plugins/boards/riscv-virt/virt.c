@@ -33,8 +33,6 @@
 
 #define DEFAULT_FW64 "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 
-typedef enum BoardKind { BOARD_VIRT, BOARD_SPIKE } BoardKind;
-
 /* What boot() decided, for the tree built from it. */
 static struct {
     uint64_t initrd_start, initrd_end;
@@ -275,7 +273,7 @@ static int write_reset_stub(unsigned xlen, uint64_t start, uint64_t fdt_addr,
     return 0;
 }
 
-static int riscv_boot(const TesseraBootInfo *b, BoardKind kind)
+static int riscv_boot(const TesseraBootInfo *b)
 {
     unsigned xlen = cpu_xlen(0);
     const char *fw = b->bios;
@@ -359,27 +357,17 @@ static int riscv_boot(const TesseraBootInfo *b, BoardKind kind)
     return 0;
 }
 
-static int virt_boot(const TesseraBootInfo *b)
-{
-    return riscv_boot(b, BOARD_VIRT);
-}
-
-static int spike_boot(const TesseraBootInfo *b)
-{
-    return riscv_boot(b, BOARD_SPIKE);
-}
-
 static const TesseraBoardClass virt_class = {
     .name = "riscv-virt",
     .description = "RISC-V virt: OpenSBI fw_dynamic boot, DTB, reset stub",
-    .boot = virt_boot,
+    .boot = riscv_boot,
     .fdt_populate = virt_fdt,
 };
 
 static const TesseraBoardClass spike_class = {
     .name = "riscv-spike",
     .description = "RISC-V spike: -bios/-kernel, DTB with /htif, reset stub",
-    .boot = spike_boot,
+    .boot = riscv_boot,
     .fdt_populate = spike_fdt,
 };
 
