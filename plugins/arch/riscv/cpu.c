@@ -93,6 +93,7 @@ static const TesseraRegInfo riscv_regs[] = {
     {"t4", offsetof(RiscvEnv, x) + 8 * 29, 8},
     {"t5", offsetof(RiscvEnv, x) + 8 * 30, 8},
     {"t6", offsetof(RiscvEnv, x) + 8 * 31, 8},
+    CSR_REG(misa),
     CSR_REG(mstatus),
     CSR_REG(mcause),
     CSR_REG(mepc),
