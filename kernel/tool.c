@@ -551,7 +551,7 @@ uint64_t tessera_tool_insns(unsigned v)
     return cpu ? tessera_cpu_insns(cpu) : 0;
 }
 
-/* Virtual to physical through the data MMU context 0 without faulting. */
+/* Virtual to physical through MMU context mmu, without faulting. */
 static bool virt_to_phys(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t *pa)
 {
     if (!cpu->arch->translate_addr) {
@@ -574,7 +574,7 @@ bool tessera_tool_read_vmem(unsigned v, uint64_t vaddr, void *buf,
         uint64_t psize = 1ull << cpu->page_bits;
         size_t chunk = MIN(len, psize - (vaddr & (psize - 1)));
         uint64_t pa;
-        if (!virt_to_phys(cpu, vaddr, 0, &pa) ||
+        if (!virt_to_phys(cpu, vaddr, cpu->code_mmu, &pa) ||
             !tessera_tool_read_pmem(pa, out, chunk))
             return false;
         vaddr += chunk;

@@ -204,9 +204,10 @@ bool tessera_tool_reg_read_name(unsigned vcpu, const char *name,
 uint64_t tessera_tool_pc(unsigned vcpu);
 uint64_t tessera_tool_insns(unsigned vcpu);
 
-/** Reads guest memory by virtual address (vcpu's current translation with
- *  MMU context 0, no fault raised) or by physical address. Only RAM and
- *  ROM are read (never device registers); false otherwise. */
+/** Reads guest memory by virtual address (translated as the vCPU's code
+ *  fetches are in its current mode, no fault raised) or by physical
+ *  address. Only RAM and ROM are read (never device registers); false
+ *  otherwise. */
 bool tessera_tool_read_vmem(unsigned vcpu, uint64_t vaddr, void *buf,
                             size_t len);
 bool tessera_tool_read_pmem(uint64_t paddr, void *buf, size_t len);

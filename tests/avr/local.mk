@@ -5,9 +5,9 @@ AVR_BOARD_TESTS = tests/avr/board-uno.sh tests/avr/board-2009.sh \
 	tests/avr/board-mega.sh tests/avr/board-mega2560.sh
 TESTS += $(AVR_BOARD_TESTS)
 EXTRA_DIST += $(AVR_BOARD_TESTS) tests/avr/run-avr.sh tests/avr/common.h \
-	tests/avr/hello.c tests/avr/cycles.c tests/avr/ticks.c tests/avr/sleep.c \
+	tests/avr/hello.c tests/avr/alu.c tests/avr/cycles.c tests/avr/ticks.c tests/avr/sleep.c \
 	tests/avr/eeprom.c tests/avr/wdt.c tests/avr/farcall.c tests/avr/echo.c \
-	tests/avr/blink.c tests/avr/test-ihex.c
+	tests/avr/blink.c tests/avr/unimp.c tests/avr/test-ihex.c
 clean-local: clean-avr-tests
 clean-avr-tests:
 	rm -rf tests/avr/build
@@ -19,3 +19,6 @@ TESTS += tests/avr/test-ihex
 tests_avr_test_ihex_SOURCES = tests/avr/test-ihex.c loader/ihex.c
 tests_avr_test_ihex_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) -DIHEX_PARSER_ONLY
 tests_avr_test_ihex_LDADD = $(CUNIT_LIBS)
+
+# The AVR benchmark (bench/avr/run.sh; not run by make check).
+EXTRA_DIST += bench/avr/run.sh bench/avr/workload.c bench/avr/README.md

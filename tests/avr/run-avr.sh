@@ -86,6 +86,20 @@ else
     echo "FAIL: echo: avr-gcc failed"
     status=1
 fi
+# -d unimp names the I/O registers nothing models (the ADC here).
+elf=$out/unimp.elf
+if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
+        "$srcdir/tests/avr/unimp.c" &&
+   timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" -d unimp \
+        -D "$out/unimp.log" >/dev/null 2>&1 &&
+   grep -q "write 0x87 to unmodelled data address 0x007a" "$out/unimp.log" &&
+   grep -q "read of unmodelled data address 0x0078" "$out/unimp.log"; then
+    echo "PASS: -d unimp on $board"
+else
+    echo "FAIL: -d unimp on $board did not log the ADC accesses"
+    status=1
+fi
+
 # VCD trace: PB5 toggles four times, 1004 cycles (62750 ns) apart.
 elf=$out/blink.elf
 if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \

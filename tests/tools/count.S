@@ -27,5 +27,6 @@ loop:
 
     .section .data
     .balign 8
+    .globl buf
 buf:
     .dword 0

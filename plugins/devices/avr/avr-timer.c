@@ -164,12 +164,69 @@ static uint8_t tick(AvrTimer *t, uint16_t *c, int *dir)
     return f;
 }
 
+/*
+ * Up-counting modes with the counter at or below TOP, in closed form:
+ * ticks from c until the first tick that sets flag (0 = never). The
+ * counter visits c+1, ..., TOP, 0, 1, ... with period TOP + 1.
+ */
+static uint64_t up_first(AvrTimer *t, uint16_t c, uint16_t top, bool ctc,
+                         uint8_t flag)
+{
+    uint16_t max = t->wide ? 0xffff : 0xff;
+    uint64_t period = (uint64_t)top + 1;
+    uint16_t match;
+    switch (flag) {
+    case F_OVF:
+        if (!ctc && wgm(t) != 0) /* fast PWM: on reaching TOP */
+            return c < top ? (uint64_t)(top - c) : period;
+        if (ctc && top != max)
+            return 0;
+        return (uint64_t)(top - c) + 1; /* leaving MAX */
+    case F_OCFA: match = t->ocra; break;
+    case F_OCFB: match = t->ocrb; break;
+    case F_OCFC:
+        if (!t->wide)
+            return 0;
+        match = t->ocrc;
+        break;
+    case F_ICF:
+        if (!(t->wide && ctc && wgm(t) == 12))
+            return 0;
+        match = t->icr;
+        break;
+    default:
+        return 0;
+    }
+    if (match > top)
+        return 0;
+    /* The flag rises on the tick that leaves match. */
+    if (c <= match)
+        return (uint64_t)(match - c) + 1;
+    return (uint64_t)(top - c) + 1 + match + 1;
+}
+
+static bool up_simple(AvrTimer *t, uint16_t c, uint16_t *top, bool *ctc)
+{
+    return mode(t, top, ctc) == UP && c <= *top;
+}
+
 /* Ticks from (c, dir) until the next tick that sets one of mask; 0 when
  * none ever will. */
 static uint64_t ticks_until(AvrTimer *t, uint16_t c, int dir, uint8_t mask)
 {
     uint16_t top;
     bool ctc;
+    if (up_simple(t, c, &top, &ctc)) {
+        uint64_t best = 0;
+        for (uint8_t f = 1; f; f <<= 1) {
+            if (!(mask & f))
+                continue;
+            uint64_t n = up_first(t, c, top, ctc, f);
+            if (n && (!best || n < best))
+                best = n;
+        }
+        return best;
+    }
     enum Shape sh = mode(t, &top, &ctc);
     uint64_t period = sh == UPDOWN ? 2u * top : (uint64_t)top + 1;
     uint16_t max = t->wide ? 0xffff : 0xff;
@@ -200,9 +257,18 @@ static void advance(AvrTimer *t)
     if (!n)
         return;
     t->ref += n * p;
-    /* Skip whole periods: they set every flag a period sets. */
     uint16_t top;
     bool ctc;
+    if (up_simple(t, t->cnt, &top, &ctc)) {
+        for (uint8_t f = 1; f; f <<= 1) {
+            uint64_t k = up_first(t, t->cnt, top, ctc, f);
+            if (k && k <= n)
+                t->tifr |= f;
+        }
+        t->cnt = (uint16_t)((t->cnt + n) % ((uint64_t)top + 1));
+        return;
+    }
+    /* Skip whole periods: they set every flag a period sets. */
     enum Shape sh = mode(t, &top, &ctc);
     uint64_t period = sh == UPDOWN ? 2u * top : (uint64_t)top + 1;
     uint16_t max = t->wide ? 0xffff : 0xff;
