@@ -615,6 +615,8 @@ void cpu_free(Cpu *cpu)
         return;
     if (all_cpus)
         g_ptr_array_remove(all_cpus, cpu);
+    if (cpu->arch->cpu_finalize)
+        cpu->arch->cpu_finalize(tessera_cpu_env(cpu));
     g_free(cpu->tlb);
     g_free(cpu->tlb_cold);
     g_free(cpu->jc);

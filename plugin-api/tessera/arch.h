@@ -125,6 +125,11 @@ typedef struct TesseraArchClass {
                       uint32_t flags, char *out, size_t outlen);
     /** Writes the registers for -d cpu with tessera_log(TESSERA_LOG_CPU). */
     void (*dump_state)(void *env);
+    /**
+     * Frees what cpu_init() allocated (timers...) when the machine is torn
+     * down; the core frees env itself. May be NULL.
+     */
+    void (*cpu_finalize)(void *env);
 } TesseraArchClass;
 
 /** Registers an arch; call from the plugin's init. 0 or -1. */

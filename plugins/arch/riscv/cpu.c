@@ -407,6 +407,13 @@ static int riscv_cpu_init(TesseraCpu *cpu, void *opaque,
     return 0;
 }
 
+static void riscv_cpu_finalize(void *opaque)
+{
+    RiscvEnv *env = opaque;
+
+    tessera_timer_free(env->stimer);
+}
+
 static void riscv_cpu_reset(void *opaque)
 {
     RiscvEnv *env = opaque;
@@ -507,6 +514,7 @@ static const TesseraArchClass riscv_arch = {
     .raise_fault = riscv_raise_fault,
     .disas = riscv_disas,
     .dump_state = riscv_dump_state,
+    .cpu_finalize = riscv_cpu_finalize,
 };
 
 static int riscv_plugin_init(void)

@@ -18,6 +18,8 @@
 typedef struct Gpio {
     TesseraDevice *dev;
     uint8_t ddr, port;
+    uint8_t irq_pins;   /* pins that drive the "pins" output lines */
+    TesseraIrq *pin_irq[8];
     FILE *vcd;
     uint8_t vcd_pins, vcd_ddr;
     bool vcd_started;
@@ -27,6 +29,15 @@ static void vcd_bits(FILE *f, uint8_t v)
 {
     for (int i = 7; i >= 0; i--)
         fputc('0' + ((v >> i) & 1), f);
+}
+
+/* Drives the "pins" lines (external interrupt inputs) with the levels. */
+static void pins_out(Gpio *s)
+{
+    unsigned j = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if ((s->irq_pins >> i) & 1)
+            tessera_irq_set(s->pin_irq[j++], (s->port >> i) & 1);
 }
 
 /* Dumps what changed since the last dump (everything at the first). */
@@ -82,6 +93,7 @@ static void gpio_write(void *opaque, uint64_t off, uint64_t value,
         s->port = (uint8_t)value;
         break;
     }
+    pins_out(s);
     vcd_sample(s);
 }
 
@@ -92,6 +104,7 @@ static int gpio_realize(TesseraDevice *dev, void *state)
 {
     Gpio *s = state;
     s->dev = dev;
+    s->irq_pins = (uint8_t)tessera_dev_prop_u64(dev, "irq-pins");
     const char *vcd = tessera_dev_prop_str(dev, "vcd");
     if (vcd && *vcd) {
         s->vcd = fopen(vcd, "w");
@@ -118,6 +131,13 @@ static void gpio_reset(TesseraDevice *dev, void *state)
     Gpio *s = state;
     (void)dev;
     s->ddr = s->port = 0;
+    unsigned j = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if ((s->irq_pins >> i) & 1) {
+            s->pin_irq[j] = tessera_dev_irq_out(dev, "pins", j);
+            j++;
+        }
+    pins_out(s);
     vcd_sample(s);
 }
 
@@ -134,6 +154,10 @@ static void gpio_finalize(TesseraDevice *dev, void *state)
 static const TesseraProp gpio_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "data address of PINx (0x23 for PORTB)"},
     {"vcd", TESSERA_PROP_STRING, "", "write a VCD trace of the pins here"},
+    {"irq-pins", TESSERA_PROP_U64, "0",
+     "mask of the pins whose levels drive the 'pins' lines"},
+    {"pins", TESSERA_PROP_IRQ, "",
+     "one line per irq-pins bit, lowest first (to avr-extint inputs)"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -29,3 +29,9 @@ plugins_devices_avr_avr_wdt_la_SOURCES = plugins/devices/avr/avr-wdt.c \
 	plugins/devices/avr/avr-dev.h
 plugins_devices_avr_avr_wdt_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_avr_avr_wdt_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/avr/avr-extint.la
+plugins_devices_avr_avr_extint_la_SOURCES = plugins/devices/avr/avr-extint.c \
+	plugins/devices/avr/avr-dev.h
+plugins_devices_avr_avr_extint_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_avr_avr_extint_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
