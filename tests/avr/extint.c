@@ -33,10 +33,15 @@ int main(void)
         PIND = 1 << INT1_BIT;      /* toggle: counts */
     }
     printf("int0=%u int1=%u eifr=%u\n", n0, n1, EIFR);
+    /* A falling edge while interrupts are off stays pending; SEI lets the
+     * SLEEP after it run first, and the pending INT0 wakes the CPU. */
     set_sleep_mode(SLEEP_MODE_IDLE);
-    EIMSK = 1;
-    PORTD &= ~(1 << INT0_BIT); /* pending before sleep: wakes at once */
-    sleep_mode();
+    cli();
+    PORTD &= ~(1 << INT0_BIT);
+    sleep_enable();
+    sei();
+    sleep_cpu();
+    sleep_disable();
     printf("woke int0=%u\n", n0);
     common_stop();
     return 0;

@@ -6,7 +6,7 @@ AVR_BOARD_TESTS = tests/avr/board-uno.sh tests/avr/board-2009.sh \
 TESTS += $(AVR_BOARD_TESTS)
 EXTRA_DIST += $(AVR_BOARD_TESTS) tests/avr/run-avr.sh tests/avr/common.h \
 	tests/avr/hello.c tests/avr/alu.c tests/avr/cycles.c tests/avr/ticks.c tests/avr/sleep.c \
-	tests/avr/eeprom.c tests/avr/wdt.c tests/avr/farcall.c tests/avr/echo.c \
+	tests/avr/eeprom.c tests/avr/wdt.c tests/avr/farcall.c tests/avr/echo.c tests/avr/extint.c \
 	tests/avr/blink.c tests/avr/unimp.c tests/avr/test-ihex.c
 clean-local: clean-avr-tests
 clean-avr-tests:

@@ -34,7 +34,7 @@ for prog in "$@"; do
         sed 's/\x1b\[[0-9;]*m//g; s/\.$//' | grep -v '^simavr:' \
         >"$out/$prog.simavr"
     timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" \
-        >"$out/$prog.out" 2>"$out/$prog.err"
+        </dev/null >"$out/$prog.out" 2>"$out/$prog.err"
     rc=$?
     if [ $rc -ne 0 ]; then
         echo "FAIL: $prog on $board: tessera exited with status $rc"
@@ -59,7 +59,7 @@ for prog in "$@"; do
     if [ "$prog" = hello ]; then
         avr-objcopy -O ihex -R .eeprom "$elf" "$out/$prog.hex" &&
         timeout 60 "$top/tessera" -M "$board" -nographic \
-            -kernel "$out/$prog.hex" >"$out/$prog.hex.out" 2>/dev/null
+            -kernel "$out/$prog.hex" </dev/null >"$out/$prog.hex.out" 2>/dev/null
         if cmp -s "$out/$prog.out" "$out/$prog.hex.out"; then
             echo "PASS: $prog.hex on $board"
         else
@@ -86,12 +86,27 @@ else
     echo "FAIL: echo: avr-gcc failed"
     status=1
 fi
+# EEPROM persistence: a second run with the same file sees the first's
+# writes instead of the ELF's .eeprom contents.
+rm -f "$out/ee.bin"
+for run in 1 2; do
+    timeout 60 "$top/tessera" -M "$board" -nographic -bios "$out/eeprom.elf" \
+        -set eeprom.file="$out/ee.bin" </dev/null >"$out/ee$run.out" 2>/dev/null
+done
+if grep -q '^preset\[1\]=0x22$' "$out/ee1.out" &&
+   grep -q '^preset\[1\]=0xa5$' "$out/ee2.out"; then
+    echo "PASS: EEPROM file persists on $board"
+else
+    echo "FAIL: EEPROM file did not persist on $board"
+    status=1
+fi
+
 # -d unimp names the I/O registers nothing models (the ADC here).
 elf=$out/unimp.elf
 if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
         "$srcdir/tests/avr/unimp.c" &&
    timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" -d unimp \
-        -D "$out/unimp.log" >/dev/null 2>&1 &&
+        -D "$out/unimp.log" </dev/null >/dev/null 2>&1 &&
    grep -q "write 0x87 to unmodelled data address 0x007a" "$out/unimp.log" &&
    grep -q "read of unmodelled data address 0x0078" "$out/unimp.log"; then
     echo "PASS: -d unimp on $board"
@@ -105,7 +120,7 @@ elf=$out/blink.elf
 if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
         "$srcdir/tests/avr/blink.c" &&
    timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" \
-        -set portb.vcd="$out/blink.vcd" >/dev/null 2>&1; then
+        -set portb.vcd="$out/blink.vcd" </dev/null >/dev/null 2>&1; then
     got=$(awk '/^#/ { t = substr($0, 2) } /^[01]f$/ { n++; if (n > 2) printf "%d ", t - last; last = t }
                END { printf "changes=%d", n }' "$out/blink.vcd")
     if [ "$got" = "62750 62750 62750 changes=5" ] &&

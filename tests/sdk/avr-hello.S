@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* ATmega328P: prints "avr ok" on USART0, then sleeps with interrupts off,
- * which ends the run (exit 0) once the USART is idle. */
+/* ATmega168/328P/1280/2560 (USART0 is at the same addresses on each):
+ * prints "avr ok" on USART0, then sleeps with interrupts off, which ends
+ * the run (exit 0) once the USART is idle. */
 #define UCSR0A 0xc0
 #define UCSR0B 0xc1
 #define UDR0   0xc6
@@ -11,7 +12,7 @@
     .text
     .global _start
 _start:
-    ldi     r16, 0x08               /* SP = RAMEND (0x08ff) */
+    ldi     r16, 0x04               /* SP = 0x04ff: RAM on every board */
     out     SPH, r16
     ldi     r16, 0xff
     out     SPL, r16

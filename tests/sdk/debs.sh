@@ -68,28 +68,30 @@ status=$?
     { echo "FAIL: virt exited $status"; fail=1; }
 check "virt prints the demo's greeting" "$work/out" "Hello from a bare-metal RISC-V guest!"
 
-# 2. An Arduino board without the AVR packages.
+# 2. The Arduino boards without the AVR packages.
+ARDUINOS="arduino-uno arduino-duemilanove arduino-mega arduino-mega-2560-v3"
 avr-gcc -mmcu=atmega328p -nostartfiles -nostdlib -o "$work/avr.elf" \
     "$src/tests/sdk/avr-hello.S" ||
     { echo "FAIL: cannot build the AVR guest (apt-get install gcc-avr)"; exit 1; }
-"$tessera" -M arduino-uno -nographic -bios "$work/avr.elf" \
-    </dev/null >"$work/out" 2>&1
-[ $? -ne 0 ] || { echo "FAIL: arduino-uno ran without the AVR packages"; fail=1; }
-check "arduino-uno: missing arch plugin" "$work/out" "no plugin provides arch 'avr'"
-check "arduino-uno: names the package" "$work/out" \
-    "it is in the package 'tessera-arch-avr'"
+for b in $ARDUINOS; do
+    "$tessera" -M $b -nographic -bios "$work/avr.elf" </dev/null >"$work/out" 2>&1
+    [ $? -ne 0 ] || { echo "FAIL: $b ran without the AVR packages"; fail=1; }
+    check "$b: missing arch plugin" "$work/out" "no plugin provides arch 'avr'"
+    check "$b: names the package" "$work/out" "it is in the package 'tessera-arch-avr'"
+done
 
 # 3. Install the AVR arch: its Depends bring the devices.
 install_pkg tessera-arch-avr
 [ -n "${unpacked[tessera-devices-avr]:-}" ] &&
     echo "ok: tessera-arch-avr pulled tessera-devices-avr" ||
     { echo "FAIL: tessera-arch-avr does not depend on tessera-devices-avr"; fail=1; }
-"$tessera" -M arduino-uno -nographic -bios "$work/avr.elf" \
-    </dev/null >"$work/out" 2>&1
-status=$?
-[ $status -eq 0 ] && echo "ok: arduino-uno runs with the AVR packages" ||
-    { echo "FAIL: arduino-uno exited $status with the AVR packages"; fail=1; }
-check "arduino-uno prints the guest's USART output" "$work/out" "avr ok"
+for b in $ARDUINOS; do
+    "$tessera" -M $b -nographic -bios "$work/avr.elf" </dev/null >"$work/out" 2>&1
+    status=$?
+    [ $status -eq 0 ] && echo "ok: $b runs with the AVR packages" ||
+        { echo "FAIL: $b exited $status with the AVR packages"; fail=1; }
+    check "$b prints the guest's USART output" "$work/out" "avr ok"
+done
 
 # 4. The SDK package builds and runs the example.
 install_pkg libtessera-plugin-dev
