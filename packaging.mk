@@ -46,5 +46,3 @@ EXTRA_DIST += tests/sdk/sdk.test tests/sdk/debs.sh tests/sdk/avr-hello.S \
 
 # The tarball must build as cleanly as the tree.
 AM_DISTCHECK_CONFIGURE_FLAGS = --enable-werror
-# Headers no _SOURCES lists (tests/unit/local.mk should list it itself).
-EXTRA_DIST += tests/unit/unit.h
