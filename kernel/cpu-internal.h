@@ -51,7 +51,9 @@
  * code page (page_bits == TC_PAGE_BITS), so page offsets of virtual and
  * physical addresses agree. Other code pages are TLB_FLAG_SLOW. */
 #define TLB_FLAG_CODE 16u
-#define TLB_FLAGS (TLB_FLAG_SLOW | TLB_FLAG_CODE)
+/* TESSERA_PROT_NOCACHE: every access re-translates (sub-page protection). */
+#define TLB_FLAG_RECHECK 32u
+#define TLB_FLAGS (TLB_FLAG_SLOW | TLB_FLAG_CODE | TLB_FLAG_RECHECK)
 
 /* Probed by every load and store: keep at 32 bytes. */
 typedef struct TlbEntry {
@@ -186,6 +188,9 @@ typedef struct TB {
     unsigned nops;
     uint32_t ninsns;
     uint32_t ncycles;
+    /* Translated from a TESSERA_PROT_NOCACHE page: one instruction, never
+     * in the jump cache nor chained to, so every run checks the fetch. */
+    bool nocache;
     IOp code[]; /* code[0] is the block entry check */
 } TB;
 
@@ -234,6 +239,7 @@ struct TesseraCpu {
     uint64_t mode;      /* tb_flags | code_mmu << 32 */
     TB **jc;            /* jump cache by virtual pc */
     TBExit *last_exit;  /* unchained goto that returned to the loop */
+    bool code_nocache;  /* last cpu_translate_code: TESSERA_PROT_NOCACHE */
 
     /* Loop state. */
     uint64_t pc;

@@ -128,6 +128,15 @@ static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
     }
     c->tag_x = (prot & TESSERA_PROT_EXEC) ? vpage : TLB_INVALID;
     c->phys_addend = ppage - vpage;
+    if (unlikely(prot & TESSERA_PROT_NOCACHE)) {
+        /* Valid for this address only: every access misses the fast path
+         * and the slow path translates it again. */
+        if (e->tag_r != TLB_INVALID)
+            e->tag_r |= TLB_FLAG_RECHECK;
+        if (e->tag_w != TLB_INVALID)
+            e->tag_w |= TLB_FLAG_RECHECK;
+        c->tag_x = TLB_INVALID;
+    }
 }
 
 static TesseraFault translate(Cpu *cpu, uint64_t va, TesseraAccess acc,
@@ -163,6 +172,7 @@ TesseraFault cpu_translate_code(Cpu *cpu, uint64_t va, uint64_t *phys)
     unsigned idx = tlb_index(cpu, va, cpu->code_mmu);
     TlbCold *c = &cpu->tlb_cold[idx];
 
+    cpu->code_nocache = false;
     if (c->tag_x != (va & cpu->page_mask)) {
         unsigned prot;
         uint64_t p;
@@ -171,6 +181,7 @@ TesseraFault cpu_translate_code(Cpu *cpu, uint64_t va, uint64_t *phys)
         if (f != TESSERA_FAULT_NONE)
             return f;
         tlb_set(cpu, va, cpu->code_mmu, p, prot);
+        cpu->code_nocache = (prot & TESSERA_PROT_NOCACHE) != 0;
     }
     *phys = va + c->phys_addend;
     return TESSERA_FAULT_NONE;
@@ -287,7 +298,8 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
     TlbEntry *e = &cpu->tlb[idx];
     uint64_t vpage = va & cpu->page_mask;
 
-    if ((e->tag_r & ~(uint64_t)TLB_FLAGS) != vpage)
+    if ((e->tag_r & ~(uint64_t)TLB_FLAGS) != vpage ||
+        (e->tag_r & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
     if (!(e->tag_r & TLB_FLAG_SLOW))
         return host_load((const uint8_t *)(va + e->addend), size);
@@ -323,7 +335,8 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
     TlbEntry *e = &cpu->tlb[idx];
     uint64_t vpage = va & cpu->page_mask;
 
-    if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != vpage)
+    if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != vpage ||
+        (e->tag_w & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
     uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;
     if (e->tag_w & TLB_FLAG_SLOW) {
@@ -654,8 +667,16 @@ static TB *find_tb(Cpu *cpu)
     TesseraFault f = cpu_translate_code(cpu, pc, &phys);
     if (f != TESSERA_FAULT_NONE)
         cpu_fault(cpu, pc, TESSERA_ACCESS_EXEC, f);
+    bool nocache = cpu->code_nocache;
     tb = tcache_find(cpu, pc, phys);
-    if (tb)
+    if (tb && unlikely(nocache) && !tb->nocache) {
+        /* Translated before the page's protection stopped being uniform:
+         * it may run past a boundary. Make a one-instruction block. */
+        tcache_invalidate_phys(phys, 1);
+        cpu->smc_pending = false; /* between blocks: nothing is running */
+        tb = tcache_find(cpu, pc, phys);
+    }
+    if (tb && likely(!tb->nocache))
         cpu->jc[h] = tb;
     return tb;
 }

@@ -122,6 +122,7 @@ struct TesseraIR {
 
     IRSpan spans[IR_MAX_SPANS];
     unsigned nspans;
+    bool one_insn; /* code on a TESSERA_PROT_NOCACHE page */
 
     /* Copy of the fetched bytes for -d in_asm, by offset from pc. */
     uint8_t bytes[1024];

@@ -47,6 +47,7 @@ TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint32_t flags, unsigned code_mmu)
     b->error = false;
     b->error_msg = NULL;
     b->nspans = 0;
+    b->one_insn = false;
     b->bytes_hi = 0;
     /* Handle 0 of each table is unused so that no value is TESSERA_IR_NONE. */
     ir_const(b, 0);
@@ -318,7 +319,7 @@ void tessera_ir_exit_loop(TesseraIR *b, uint64_t pc)
 bool tessera_ir_block_full(TesseraIR *b)
 {
     return b->ninsns >= IR_MAX_INSNS || b->nops >= IR_MAX_OPS - 256 ||
-           b->ntemps >= IR_MAX_TEMPS - 64;
+           b->ntemps >= IR_MAX_TEMPS - 64 || (b->one_insn && b->ninsns);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -343,9 +344,13 @@ static TesseraFault find_span(TesseraIR *b, uint64_t vaddr, IRSpan **out)
 
     uint64_t phys = vunit;
     if (b->cpu) {
-        TesseraFault f = cpu_translate_code(b->cpu, vunit, &phys);
+        /* vaddr itself: fetch permission may differ inside the unit. */
+        TesseraFault f = cpu_translate_code(b->cpu, vaddr, &phys);
         if (f != TESSERA_FAULT_NONE)
             return f;
+        phys -= vaddr - vunit;
+        if (b->cpu->code_nocache)
+            b->one_insn = true;
     }
     IRSpan *s = &b->spans[b->nspans++];
     s->vunit = vunit;

@@ -452,6 +452,7 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
     }
     tb->cycles_before[ni] = cyc;
     tb->ncycles = cyc;
+    tb->nocache = b->one_insn;
     interp_install(tb);
 
     /* Units -> code pages (two units may share a page). */
@@ -504,7 +505,7 @@ void tcache_chain(TBExit *x, TB *tb, unsigned page_bits)
 {
     TB *src = x->tb;
     if (x->next || src->mode == TB_MODE_DEAD || tb->mode != src->mode ||
-        x->pc != tb->pc)
+        x->pc != tb->pc || tb->nocache)
         return;
     /*
      * A chained jump skips the lookup, so the target's code must lie in

@@ -45,6 +45,15 @@ typedef enum TesseraFault {
 #define TESSERA_PROT_READ 1u
 #define TESSERA_PROT_WRITE 2u
 #define TESSERA_PROT_EXEC 4u
+/*
+ * Decide every access separately: the engine must not cache this
+ * translation. Set it (with the bits granted to this very access) when the
+ * answer is not uniform over the page, e.g. a protection boundary inside
+ * it. The engine then calls translate_addr again for every load and store
+ * to that page; code on such a page is translated one instruction per
+ * block and its fetch permission checked each time the block runs.
+ */
+#define TESSERA_PROT_NOCACHE 8u
 
 /** A CPU model selectable with -cpu. */
 typedef struct TesseraCpuModel {
@@ -103,8 +112,9 @@ typedef struct TesseraArchClass {
     /**
      * Virtual to physical translation for mmu_idx. NULL means identity with
      * full permissions. Returns TESSERA_FAULT_NONE and fills phys and prot
-     * (TESSERA_PROT_* for the whole page of 1 << page_bits bytes), or the
-     * fault kind. Must not raise by itself.
+     * (TESSERA_PROT_* for the whole page of 1 << page_bits bytes, which the
+     * core caches, unless TESSERA_PROT_NOCACHE is set), or the fault kind.
+     * Must not raise by itself.
      */
     TesseraFault (*translate_addr)(void *env, uint64_t vaddr,
                                    TesseraAccess access, unsigned mmu_idx,

@@ -7,7 +7,8 @@ TESTS += $(AVR_BOARD_TESTS)
 EXTRA_DIST += $(AVR_BOARD_TESTS) tests/avr/run-avr.sh tests/avr/common.h \
 	tests/avr/hello.c tests/avr/alu.c tests/avr/cycles.c tests/avr/ticks.c tests/avr/sleep.c \
 	tests/avr/eeprom.c tests/avr/wdt.c tests/avr/farcall.c tests/avr/echo.c tests/avr/extint.c \
-	tests/avr/blink.c tests/avr/unimp.c tests/avr/test-ihex.c
+	tests/avr/blink.c tests/avr/unimp.c tests/avr/test-ihex.c \
+	tests/avr/prr.c tests/avr/sleepmodes.c
 clean-local: clean-avr-tests
 clean-avr-tests:
 	rm -rf tests/avr/build

@@ -115,6 +115,47 @@ else
     status=1
 fi
 
+# Power reduction and sleep modes: simavr models neither (its clocks run in
+# every sleep mode and PRR is plain memory), so these check the
+# datasheet's behaviour on Tessera only.
+prr_expect='prr=0x00 off-read=0 frozen=1
+counting again=1
+write while off ignored: TCNT1=100
+usart off: UCSR0A read 0, nothing sent
+timer0 off: TOV0=0'
+case $mcu in
+atmega1280|atmega2560) prr_expect="$prr_expect
+timer3 off: read 0, prr1=0x00" ;;
+esac
+sleep_expect='idle: t2=1 wdt=0 timer1 stopped=0
+power-save: t2=2 wdt=0 timer1 stopped=1
+adc noise reduction: t2=3 wdt=0 timer1 stopped=1
+extended standby: t2=4 wdt=0 timer1 stopped=1
+power-down: t2=4 wdt=1 timer1 stopped=1
+power-down with only timer 0: never wakes'
+for prog in prr sleepmodes; do
+    elf=$out/$prog.elf
+    if [ $prog = prr ]; then expect=$prr_expect; else expect=$sleep_expect; fi
+    if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
+            "$srcdir/tests/avr/$prog.c" &&
+       timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" \
+            </dev/null >"$out/$prog.out" 2>"$out/$prog.err" &&
+       [ "$(cat "$out/$prog.out")" = "$expect" ] &&
+       [ "$(wc -l <"$out/$prog.err")" -eq 1 ] &&
+       grep -q "can never wake" "$out/$prog.err"; then
+        echo "PASS: $prog (Tessera only, datasheet behaviour) on $board"
+    else
+        echo "FAIL: $prog on $board, got:"
+        cat "$out/$prog.out" "$out/$prog.err"
+        status=1
+    fi
+done
+# The last sleep is power-down with only a stopped clock's interrupt on.
+if ! grep -q "mode 2 with no wake source" "$out/sleepmodes.err"; then
+    echo "FAIL: sleepmodes on $board did not stop as 'can never wake' in power-down"
+    status=1
+fi
+
 # VCD trace: PB5 toggles four times, 1004 cycles (62750 ns) apart.
 elf=$out/blink.elf
 if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
@@ -132,6 +173,24 @@ if avr-gcc -mmcu="$mcu" -Os -Wall -I"$srcdir/tests/avr" -o "$elf" \
     fi
 else
     echo "FAIL: blink on $board did not build or run"
+    status=1
+fi
+# The same through the register trace (avr-vcd sampling PORTB every cycle).
+if timeout 60 "$top/tessera" -M "$board" -nographic -bios "$elf" \
+        -set vcd.file="$out/regs.vcd" -set vcd.regs=PORTB:0x25,DDRB:0x24 \
+        -set vcd.period=1 </dev/null >/dev/null 2>&1; then
+    got=$(awk '/^#/ { t = substr($0, 2) } / !$/ { n++; if (n > 2) printf "%d ", t - last; last = t }
+               END { printf "changes=%d", n }' "$out/regs.vcd")
+    if [ "$got" = "62750 62750 62750 changes=5" ] &&
+       grep -q '^\$var wire 8 ! PORTB \$end' "$out/regs.vcd" &&
+       grep -q '^b00100000 "$' "$out/regs.vcd"; then
+        echo "PASS: register VCD trace on $board"
+    else
+        echo "FAIL: register VCD trace on $board: $got"
+        status=1
+    fi
+else
+    echo "FAIL: blink with vcd.regs on $board did not run"
     status=1
 fi
 exit $status

@@ -145,6 +145,30 @@ probe_store:
     sw      a0, 0(t0)
     ebreak
 
+/* Two accesses in one run: first at probe_first, then at a0, so the
+ * second finds whatever the first left in the TLB. */
+    .globl  probe_load2
+    .balign 4
+probe_load2:
+    mv      t0, a0
+    la      t1, probe_first
+    LREG    t1, 0(t1)
+    lw      t1, 0(t1)
+    li      a0, -1
+    lw      a0, 0(t0)
+    ebreak
+
+    .globl  probe_store2
+    .balign 4
+probe_store2:
+    mv      t0, a0
+    la      t1, probe_first
+    LREG    t1, 0(t1)
+    li      a0, 0x5a
+    sw      a0, 0(t1)
+    sw      a0, 0(t0)
+    ebreak
+
     .globl  probe_exec
     .balign 4
 probe_exec:

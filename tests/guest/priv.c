@@ -45,6 +45,8 @@ void lower_return(void);
 void s_trap_entry(void);
 extern volatile ulong s_last[5];
 void probe_load(void), probe_store(void), probe_exec(void);
+void probe_load2(void), probe_store2(void);
+ulong probe_first; /* the first address of probe_load2/probe_store2 */
 void probe_ecall(void), probe_csr_mstatus(void), probe_sstatus(void);
 void probe_cycle(void), probe_sret(void), probe_mret(void);
 void probe_wfi(void), probe_sfence(void), probe_ssip(void);
@@ -58,6 +60,8 @@ static ulong leaf[PT_ENTRIES] __attribute__((aligned(4096)));
 /* Physical pages behind the test mappings, and pages for PMP. */
 static uint32_t tpage[8][1024] __attribute__((aligned(4096)));
 static uint32_t pdata[3][1024] __attribute__((aligned(4096)));
+static uint32_t spage[1024] __attribute__((aligned(4096)));
+static uint32_t xpage[1024] __attribute__((aligned(4096)));
 
 /* Test pages: virtual TVA(i) maps to tpage[i] with leaf[i]. */
 #define TVA(i) (0x40000000UL + (ulong)(i) * 4096)
@@ -113,6 +117,12 @@ static ulong run(ulong mode, void (*fn)(void), ulong arg)
 {
     last.count = 0;
     return run_lower(mode, fn, arg);
+}
+
+/* Around an M-mode access that traps: the handler uses `last` too. */
+static inline void barrier(void)
+{
+    __asm__ volatile("" ::: "memory");
 }
 
 static void expect_fault(ulong cause, ulong tval)
@@ -452,6 +462,146 @@ static void test_paging(void)
     CHECK_EQ(csr_read(satp), 0);
 }
 
+/*
+ * PMP boundaries inside one page: an allowed access first (so a TLB that
+ * cached the whole page would say yes), then the other side of the
+ * boundary, in the same page, must differ.
+ * Entry 0: NA4, no access, at P+0x100. Entry 1: NAPOT 64 bytes read-only
+ * at P+0x200. Entries 2-3: TOR [P+0x404, P+0x80c) read-only. Entry 15
+ * allows the rest.
+ */
+/* fn (probe_load2 or probe_store2) at first, then at arg, in one run. */
+static ulong run2(ulong mode, void (*fn)(void), ulong first, ulong arg)
+{
+    probe_first = first;
+    return run(mode, fn, arg);
+}
+
+static void test_pmp_subpage(void)
+{
+    ulong p = (ulong)spage;
+
+    puts("pmp: boundaries inside a page (NA4, 64-byte NAPOT, unaligned TOR)");
+    for (int i = 0; i < 1024; i++)
+        spage[i] = 0x1000 + (uint32_t)i;
+    csr_write(pmpaddr0, (p + 0x100) >> 2);
+    csr_write(pmpaddr1, ((p + 0x200) >> 2) | 0x7);
+    csr_write(pmpaddr2, (p + 0x404) >> 2);
+    csr_write(pmpaddr3, (p + 0x80c) >> 2);
+    csr_write(pmpcfg0, 0x09001910UL);
+    CHECK_EQ(csr_read(pmpcfg0) & 0xffffffffUL, 0x09001910UL);
+
+    /* NA4: the words before and after load, the word itself does not. */
+    CHECK_EQ(run2(PRV_S, probe_load2, p + 0x100 - 4, p + 0x104),
+             0x1000 + 0x104 / 4);
+    expect_none();
+    run2(PRV_S, probe_load2, p + 0xfc, p + 0x100);
+    expect_fault(5, p + 0x100);
+    run2(PRV_U, probe_load2, p + 0x104, p + 0x100);
+    expect_fault(5, p + 0x100);
+    run2(PRV_S, probe_store2, p + 0x104, p + 0x100);
+    expect_fault(7, p + 0x100);
+    CHECK_EQ(spage[0x104 / 4], 0x5a);
+    CHECK_EQ(spage[0x100 / 4], 0x1000 + 0x100 / 4);
+    /* Read after read in the other direction: denied, then allowed. */
+    CHECK_EQ(run2(PRV_U, probe_load2, p + 0xf8, p + 0xfc),
+             0x1000 + 0xfc / 4);
+    expect_none();
+    /* The same through the MMU: RAM's identity superpage (map_setup). */
+    csr_write(satp, SATP_MODE | ((ulong)root >> 12));
+    sfence();
+    run2(PRV_S, probe_load2, p + 0xfc, p + 0x100);
+    expect_fault(5, p + 0x100);
+    CHECK_EQ(run2(PRV_S, probe_load2, p + 0x100, p + 0x108),
+             0x1000 + 0x108 / 4);
+    expect_fault(5, p + 0x100);
+    run2(PRV_S, probe_store2, p + 0x10c, p + 0x100);
+    expect_fault(7, p + 0x100);
+    CHECK_EQ(spage[0x10c / 4], 0x5a);
+    csr_write(satp, 0);
+    sfence();
+
+    /* NAPOT 64 bytes, read-only: stores stop at its edges. */
+    run2(PRV_S, probe_store2, p + 0x1fc, p + 0x200);
+    expect_fault(7, p + 0x200);
+    run2(PRV_U, probe_store2, p + 0x240, p + 0x23c);
+    expect_fault(7, p + 0x23c);
+    CHECK_EQ(run2(PRV_U, probe_load2, p + 0x240, p + 0x220),
+             0x1000 + 0x220 / 4);
+    expect_none();
+    CHECK_EQ(spage[0x1fc / 4], 0x5a);
+    CHECK_EQ(spage[0x200 / 4], 0x1000 + 0x200 / 4);
+    CHECK_EQ(spage[0x23c / 4], 0x1000 + 0x23c / 4);
+    CHECK_EQ(spage[0x240 / 4], 0x5a);
+
+    /* TOR with bounds that are not page-aligned. */
+    run2(PRV_S, probe_store2, p + 0x400, p + 0x404);
+    expect_fault(7, p + 0x404);
+    run2(PRV_U, probe_store2, p + 0x80c, p + 0x808);
+    expect_fault(7, p + 0x808);
+    CHECK_EQ(run2(PRV_U, probe_load2, p + 0x80c, p + 0x808),
+             0x1000 + 0x808 / 4);
+    expect_none();
+    CHECK_EQ(spage[0x400 / 4], 0x5a);
+    CHECK_EQ(spage[0x404 / 4], 0x1000 + 0x404 / 4);
+    CHECK_EQ(spage[0x808 / 4], 0x1000 + 0x808 / 4);
+    CHECK_EQ(spage[0x80c / 4], 0x5a);
+
+    /* Fetches: 64 bytes at X+0x140 lose X; code on both sides of it in
+     * the same page. (A block running from X+0x138 into it must fault
+     * at X+0x140 too, but QEMU 7.2 runs on there: that case is in
+     * tests/unit/test-tcache.c instead.) */
+    static const uint32_t code[] = {
+        0x02a00513, /* li a0, 42 */
+        0x00150513, /* addi a0, a0, 1 */
+        0x00008067, /* ret */
+    };
+    ulong x = (ulong)xpage;
+    for (int i = 0; i < 1024; i++)
+        xpage[i] = 0x00008067; /* ret */
+    memcpy((void *)(x + 0x120), code, sizeof(code));
+    memcpy((void *)(x + 0x180), code, sizeof(code));
+    __asm__ volatile("fence.i" ::: "memory");
+    csr_write(pmpcfg0, 0);
+    csr_write(pmpaddr0, ((x + 0x140) >> 2) | 0x7);
+    csr_write(pmpcfg0, 0x1bUL); /* NAPOT, R and W */
+    CHECK_EQ(run(PRV_S, probe_exec, x + 0x120), 43);
+    expect_none();
+    CHECK_EQ(run(PRV_U, probe_exec, x + 0x180), 43);
+    expect_none();
+    run(PRV_U, probe_exec, x + 0x17c);
+    expect_fault(1, x + 0x17c);
+    run(PRV_S, probe_exec, x + 0x140);
+    expect_fault(1, x + 0x140);
+    CHECK_EQ(run(PRV_S, probe_exec, x + 0x13c), -1UL);
+    expect_none();
+    CHECK_EQ(run(PRV_S, probe_load, x + 0x140), 0x00008067);
+    expect_none();
+
+    /* Locked entry 14, 64 bytes read-only at P+0x300: M mode obeys it
+     * there and nowhere else in the page. Entries 0-3 go off first. */
+    csr_write(pmpcfg0, 0);
+    csr_write(pmpaddr14, ((p + 0x300) >> 2) | 0x7);
+#if XLEN == 64
+    csr_set(pmpcfg2, 0x99UL << 48);
+#else
+    csr_set(pmpcfg3, 0x99UL << 16);
+#endif
+    last.count = 0;
+    barrier();
+    *(volatile uint32_t *)(p + 0x2fc) = 1;
+    *(volatile uint32_t *)(p + 0x300) = 2;
+    barrier();
+    expect_fault(7, p + 0x300);
+    *(volatile uint32_t *)(p + 0x340) = 3;
+    barrier();
+    CHECK_EQ(last.count, 1);
+    CHECK_EQ(spage[0x2fc / 4], 1);
+    CHECK_EQ(spage[0x300 / 4], 0x1000 + 0x300 / 4);
+    CHECK_EQ(spage[0x340 / 4], 3);
+    CHECK_EQ(*(volatile uint32_t *)(p + 0x33c), 0x1000 + 0x33c / 4);
+}
+
 static void test_pmp(void)
 {
     ulong a0 = (ulong)pdata[0], a1 = (ulong)pdata[1], a2 = (ulong)pdata[2];
@@ -493,7 +643,9 @@ static void test_pmp(void)
     csr_write(pmpaddr0, 0);
     CHECK_EQ(csr_read(pmpaddr0), (a0 >> 2) | 0x1ff);
     last.count = 0;
+    barrier();
     *(volatile uint32_t *)(a0 + 8) = 1;
+    barrier();
     expect_fault(7, a0 + 8);
     CHECK_EQ(pdata[0][2], 0);
 }
@@ -566,6 +718,7 @@ int main(void)
     test_paging();
     test_counters();
     test_sstc();
+    test_pmp_subpage();
     test_pmp();
     return check_done("priv");
 }

@@ -837,6 +837,79 @@ static void test_fault_page(void)
     cpu_reset(cpu);
 }
 
+/*
+ * TESSERA_PROT_NOCACHE: protection that changes inside a page. Without
+ * the flag the engine caches the first answer for the whole page; with
+ * it every access is translated again, so both sides of a boundary in
+ * the same page get their own answer.
+ */
+static void test_prot_nocache(void)
+{
+    uint8_t b;
+
+    env->readonly_lo = 0x50100; /* 4 read-only bytes */
+    env->readonly_hi = 0x50104;
+    env->unmapped_lo = 0x50200; /* 8 unmapped bytes */
+    env->unmapped_hi = 0x50208;
+    env->nocache = 1;
+    tessera_tlb_flush(cpu);
+
+    fault_setup();
+    store(0x500fc, 0xa1, TESSERA_MO_8);
+    store(0x50104, 0xa2, TESSERA_MO_8);
+    CU_ASSERT_EQUAL(env->faults, 0);
+    store(0x50100, 0xa3, TESSERA_MO_8);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_PAGE);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_WRITE);
+    CU_ASSERT_EQUAL(env->fault_vaddr, 0x50100);
+    cpu_reset(cpu);
+    CU_ASSERT_TRUE(bus_read_buf(0x500fc, &b, 1));
+    CU_ASSERT_EQUAL(b, 0xa1);
+    CU_ASSERT_TRUE(bus_read_buf(0x50104, &b, 1));
+    CU_ASSERT_EQUAL(b, 0xa2);
+    CU_ASSERT_TRUE(bus_read_buf(0x50100, &b, 1));
+    CU_ASSERT_NOT_EQUAL(b, 0xa3);
+
+    /* Reads: the read-only bytes load, the unmapped ones fault. */
+    fault_setup();
+    CU_ASSERT_EQUAL(load(0x50104, TESSERA_MO_8), 0xa2);
+    CU_ASSERT_EQUAL(load(0x501fc, TESSERA_MO_8), 0);
+    load(0x50204, TESSERA_MO_8);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_PAGE);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_READ);
+    CU_ASSERT_EQUAL(env->fault_vaddr, 0x50204);
+    cpu_reset(cpu);
+    fault_setup();
+    load(0x50208, TESSERA_MO_8);
+    CU_ASSERT_EQUAL(env->faults, 0);
+
+    /* Every access asks translate_addr again (direct accesses, outside
+     * blocks, so code fetches do not count). */
+    uint64_t n = env->translations;
+    tessera_cpu_load(cpu, 0x50010, TESSERA_MO_32, 0);
+    tessera_cpu_load(cpu, 0x50014, TESSERA_MO_32, 0);
+    tessera_cpu_store(cpu, 0x50018, 1, TESSERA_MO_32, 0);
+    CU_ASSERT_EQUAL(env->translations - n, 3);
+
+    /* Without the flag the page's first answer is cached: the wrong one
+     * for the bytes across the boundary, which is why the flag exists. */
+    env->nocache = 0;
+    tessera_tlb_flush(cpu);
+    n = env->translations;
+    tessera_cpu_store(cpu, 0x500fc, 0xb1, TESSERA_MO_8, 0);
+    tessera_cpu_store(cpu, 0x50100, 0xb2, TESSERA_MO_8, 0);
+    CU_ASSERT_EQUAL(env->translations - n, 1);
+    CU_ASSERT_TRUE(bus_read_buf(0x50100, &b, 1));
+    CU_ASSERT_EQUAL(b, 0xb2);
+
+    env->readonly_lo = env->readonly_hi = 0;
+    env->unmapped_lo = env->unmapped_hi = 0;
+    tessera_tlb_flush(cpu);
+    cpu_reset(cpu);
+}
+
 static void test_fault_trap_vector(void)
 {
     /* The arch moves the PC to its handler; execution goes on there. */
@@ -1114,6 +1187,7 @@ int main(void)
         {"fault: store runs off RAM", test_fault_store_partial},
         {"fault: misaligned", test_fault_misaligned},
         {"fault: page fault and read-only", test_fault_page},
+        {"fault: PROT_NOCACHE decides every access", test_prot_nocache},
         {"fault: trap vector", test_fault_trap_vector},
         {"helper arguments, pc and counts", test_helper},
         {"pure helpers", test_helper_pure},

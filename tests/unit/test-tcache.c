@@ -569,6 +569,68 @@ static void test_fetch_faults(void)
     tessera_tlb_flush(cpu);
 }
 
+/*
+ * Fetch permission that changes inside a page (TESSERA_PROT_NOCACHE):
+ * blocks there hold one instruction and every run checks the fetch, so
+ * execution stops exactly at the boundary, also when the code was
+ * translated earlier as one long block while the page was uniform.
+ */
+static void test_fetch_nocache(void)
+{
+    static const uint32_t prog[] = {
+        LI(1, 0),        /* 0x1000 */
+        LI(2, 3),        /* 0x1004 */
+        ADDI(1, 1, 1),   /* 0x1008 loop */
+        ADDI(2, 2, -1),  /* 0x100c */
+        BNEZ(2, -2),     /* 0x1010 -> 0x1008 */
+        ADDI(1, 1, 10),  /* 0x1014 */
+        ADDI(1, 1, 10),  /* 0x1018: not executable in step 2 */
+        HALT,            /* 0x101c */
+    };
+    tcache_flush();
+    load_prog(0x1000, prog, 8);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 23);
+    CU_ASSERT_EQUAL(env->faults, 0);
+
+    /* As after a PMP change: new answers, TLB flushed, blocks kept. */
+    env->unmapped_lo = 0x1018;
+    env->unmapped_hi = 0x101c;
+    env->nocache = 1;
+    tessera_tlb_flush(cpu);
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 13);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_EXEC);
+    CU_ASSERT_EQUAL(env->fault_kind, TESSERA_FAULT_PAGE);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x1018);
+    CU_ASSERT_EQUAL(env->fault_vaddr, 0x1018);
+    CU_ASSERT_EQUAL(env->fault_insns - i0, 2 + 3 * 3 + 1);
+
+    /* Fresh translations on the page stop there too. */
+    tcache_flush();
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 13);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_pc, 0x1018);
+
+    /* Executable again but still uncached: one-instruction blocks give
+     * the same results. */
+    env->unmapped_lo = env->unmapped_hi = 0;
+    tessera_tlb_flush(cpu);
+    i0 = tessera_cpu_insns(cpu);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 23);
+    CU_ASSERT_EQUAL(env->faults, 0);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 2 + 3 * 3 + 3);
+
+    env->nocache = 0;
+    tessera_tlb_flush(cpu);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 23);
+}
+
 static void test_fault_loop_returns(void)
 {
     /* The trap vector itself cannot be fetched: the guest faults forever
@@ -663,6 +725,7 @@ int main(void)
         {"invalidation from a device", test_invalidation_from_device},
         {"flush when full", test_flush_when_full},
         {"block across pages", test_block_across_pages},
+        {"fetch on a PROT_NOCACHE page", test_fetch_nocache},
         {"remap and TLB flush", test_remap_and_tlb_flush},
         {"interrupts", test_interrupts},
         {"interrupt raised mid-quantum", test_interrupt_mid_quantum},

@@ -140,6 +140,8 @@ static TesseraFault toy_translate_addr(void *opaque, uint64_t vaddr,
         if (access == TESSERA_ACCESS_WRITE)
             return TESSERA_FAULT_PAGE;
     }
+    if (env->nocache)
+        *prot |= TESSERA_PROT_NOCACHE;
     *phys = mmu == 1 ? vaddr + env->mmu1_offset : vaddr;
     return TESSERA_FAULT_NONE;
 }

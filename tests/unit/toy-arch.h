@@ -59,6 +59,8 @@ typedef struct ToyEnv {
     uint64_t irq_level, irq_enabled, irq_vector, irq_taken, irq_pc;
 
     TesseraCpu *cpu;
+
+    uint64_t nocache; /* translate_addr adds TESSERA_PROT_NOCACHE */
 } ToyEnv;
 
 typedef int (*ToyTranslateFn)(ToyEnv *env, TesseraIR *b, uint64_t pc);

@@ -23,6 +23,8 @@
 #define AVR_DATA_BASE 0x800000u
 #define AVR_EEPROM_BASE 0x810000u
 #define AVR_IRQ_ACK_BASE 0x820000u
+/* SMCR written on SLEEP, 0 on wake; reads 0 if nothing can wake. */
+#define AVR_SLEEP_STROBE 0x8200feu
 #define AVR_MAX_VECTORS 64
 
 /* SREG bits */

@@ -321,6 +321,10 @@ static bool avr_exec_interrupt(void *env)
      * than an entry from running code (calibrated on simavr, see
      * avr_translate()). */
     uint32_t flags = e->sleeping || e->model->pc22 ? AVR_TBF_IRQ_ENTRY : 0;
+    if (e->sleeping) {
+        uint8_t zero = 0; /* the clocks the sleep mode stopped restart */
+        tessera_phys_write(AVR_SLEEP_STROBE, &zero, 1);
+    }
     e->sleeping = false;
     if (tessera_log_enabled(TESSERA_LOG_INT))
         tessera_log(TESSERA_LOG_INT, "avr: interrupt vector %u from pc "

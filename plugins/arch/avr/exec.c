@@ -285,6 +285,25 @@ static void do_sleep(AvrEnv *e, uint32_t next, bool real_sleep)
             return;
         }
     }
+    if (real_sleep) {
+        /* Tell the power device (if the board has one) which clocks stop,
+         * and ask it whether an enabled wake source still runs. */
+        uint8_t mode = e->smcr, wake = 1;
+        tessera_phys_write(AVR_SLEEP_STROBE, &mode, 1);
+        tessera_phys_read(AVR_SLEEP_STROBE, &wake, 1);
+        /* An interrupt already pending (SEI; SLEEP) wakes it at once. */
+        for (unsigned i = 0; i < AVR_MAX_VECTORS / 64; i++)
+            if (e->pending[i])
+                wake = 1;
+        if (!wake) {
+            fprintf(stderr, "tessera: avr: sleeping in mode %u with no wake "
+                            "source that this mode keeps clocked: the guest "
+                            "can never wake, stopping\n",
+                    (e->smcr >> 1) & 7);
+            tessera_request_exit(0);
+            return;
+        }
+    }
     e->sleeping = real_sleep;
     tessera_cpu_set_pc(e->cpu, next);
     tessera_cpu_halt(e->cpu);

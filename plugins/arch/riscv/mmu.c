@@ -4,7 +4,8 @@
  * hardware A/D updates, and PMP on the resulting physical address.
  *
  * The core caches what translate_addr returns per 4 KiB page and MMU
- * context (the privilege), so this runs only on TLB misses. Write
+ * context (the privilege), so this runs only on TLB misses (and on every
+ * access to a page that a PMP boundary cuts: TESSERA_PROT_NOCACHE). Write
  * permission is reported only when a write needs no more bookkeeping
  * (D already set), so the first write to a clean page comes back here.
  */
@@ -78,12 +79,18 @@ static bool pmp_range(const RiscvEnv *env, unsigned i, uint64_t *lo,
 
 /*
  * Permissions (TESSERA_PROT_*) PMP grants at privilege priv for the
- * access at addr. The lowest-numbered entry that contains addr decides;
- * the core caches the answer for the page, which is exact when entries
- * are page-aligned (as firmware sets them).
+ * access at addr. The lowest-numbered entry that contains addr decides.
+ * The core caches the answer for the 4 KiB page, which is exact when no
+ * entry before the deciding one (or the deciding one itself) only partly
+ * covers that page; otherwise TESSERA_PROT_NOCACHE is added so every
+ * access comes back here. Firmware sets page-aligned entries, which stay
+ * on the fast path.
  */
 static unsigned pmp_prot(const RiscvEnv *env, uint64_t addr, unsigned priv)
 {
+    uint64_t plo = addr & ~(uint64_t)0xfff, plast = plo + 0xfff;
+    unsigned nocache = 0;
+
     /* With no entry active, S and U get nothing, as with no match. */
     if (priv == RISCV_PRV_M && !env->pmp_locked)
         return 7u;
@@ -93,16 +100,21 @@ static unsigned pmp_prot(const RiscvEnv *env, uint64_t addr, unsigned priv)
         uint64_t lo, hi;
         uint8_t cfg = env->pmpcfg[i];
 
-        if (!pmp_range(env, i, &lo, &hi) || addr < lo || addr >= hi)
+        if (!pmp_range(env, i, &lo, &hi) || lo >= hi || hi <= plo ||
+            lo > plast)
+            continue; /* off, empty or outside the page */
+        if (lo > plo || hi - 1 < plast)
+            nocache = TESSERA_PROT_NOCACHE; /* a boundary in the page */
+        if (addr < lo || addr >= hi)
             continue;
         if (priv == RISCV_PRV_M && !(cfg & PMP_L))
-            return 7u;
+            return 7u | nocache;
         return ((cfg & PMP_R) ? TESSERA_PROT_READ : 0) |
                ((cfg & PMP_W) ? TESSERA_PROT_WRITE : 0) |
-               ((cfg & PMP_X) ? TESSERA_PROT_EXEC : 0);
+               ((cfg & PMP_X) ? TESSERA_PROT_EXEC : 0) | nocache;
     }
     /* No match: M mode may, S and U may not. */
-    return priv == RISCV_PRV_M ? 7u : 0u;
+    return (priv == RISCV_PRV_M ? 7u : 0u) | nocache;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -246,9 +258,11 @@ TesseraFault riscv_translate_addr(void *opaque, uint64_t vaddr,
         if (f != TESSERA_FAULT_NONE)
             return f;
     }
+    /* The walk's own PMP checks need no NOCACHE: they are on the PTEs,
+     * the same for every address of this virtual page. */
     unsigned pp = pmp_prot(env, *phys, priv);
     if (!(pp & access_prot(access)))
         return TESSERA_FAULT_ACCESS;
-    *prot &= pp;
+    *prot = (*prot & pp) | (pp & TESSERA_PROT_NOCACHE);
     return TESSERA_FAULT_NONE;
 }

@@ -20,6 +20,8 @@
 #define AVR_DEV_EEPROM_BASE 0x810000u
 #define AVR_DEV_ACK_BASE 0x820000u
 #define AVR_DEV_WDR_STROBE 0x8200ffu
+/* SMCR on SLEEP, 0 on wake; reads 1 if a wake source survives (avr-power). */
+#define AVR_DEV_SLEEP_STROBE 0x8200feu
 
 /* Virtual time <-> CPU cycles at hz (exact with [cpu] frequency = hz). */
 static inline uint64_t avr_now_cycles(uint64_t hz)

@@ -16,6 +16,12 @@
  * event whose flag matters. Normal, CTC, fast PWM and phase-correct PWM
  * modes; prescalers 1, 8, (32,) 64, (128,) 256, 1024. External clock
  * inputs are not modelled (the counter stops).
+ *
+ * Input line 0 stops the timer's clock (avr-power: its PRR bit, or a
+ * sleep mode that halts its clock domain). A stopped counter keeps its
+ * state; while stopped its registers read 0 and ignore writes, as the
+ * datasheets say of a peripheral whose PRR bit is set (the CPU sleeps
+ * during the other kind of stop, so it cannot tell the difference).
  */
 #include <tessera/device.h>
 
@@ -52,6 +58,7 @@ struct AvrTimer {
     uint16_t cnt;
     int dir;
     uint64_t ref;
+    bool stopped; /* clock gated off */
 };
 
 static unsigned wgm(AvrTimer *t)
@@ -64,6 +71,8 @@ static unsigned wgm(AvrTimer *t)
 /* Clock divider, 0 when stopped. */
 static unsigned prescaler(AvrTimer *t)
 {
+    if (t->stopped)
+        return 0;
     static const unsigned normal[8] = {0, 1, 8, 64, 256, 1024, 0, 0};
     static const unsigned t2[8] = {0, 1, 8, 32, 64, 128, 256, 1024};
     return (t->async2 ? t2 : normal)[t->tccrb & 7];
@@ -337,6 +346,8 @@ static uint64_t timer_read(void *opaque, uint64_t off, unsigned size)
     (void)size;
     advance(t);
     sync(t);
+    if (t->stopped)
+        return 0;
     if (!t->wide) {
         switch (off) {
         case 0: return t->tccra;
@@ -370,6 +381,8 @@ static void timer_write(void *opaque, uint64_t off, uint64_t value,
     AvrTimer *t = opaque;
     uint8_t v = (uint8_t)value;
     (void)size;
+    if (t->stopped)
+        return;
     advance(t);
     if (!t->wide) {
         switch (off) {
@@ -467,6 +480,20 @@ static void ack_write(void *opaque, uint64_t off, uint64_t value,
 static const TesseraMmioOps ack_ops = {
     .read = ack_read, .write = ack_write, .min_access = 1, .max_access = 1};
 
+/* Clock gate from avr-power: count up to now, then freeze; a stopped
+ * timer's advance() keeps ref at the present, so counting resumes from
+ * the moment the clock comes back. */
+static void timer_gate(void *opaque, unsigned line, int level)
+{
+    AvrTimer *t = opaque;
+    (void)line;
+    if (t->stopped == (level != 0))
+        return;
+    advance(t);
+    t->stopped = level != 0;
+    sync(t);
+}
+
 static int timer_realize(TesseraDevice *dev, void *state)
 {
     AvrTimer *t = state;
@@ -484,6 +511,7 @@ static int timer_realize(TesseraDevice *dev, void *state)
         return -1;
     }
     t->timer = tessera_timer_new(timer_cb, t);
+    tessera_dev_irq_inputs(dev, 1, timer_gate, t);
     uint64_t base = AVR_DEV_DATA_BASE + tessera_dev_prop_u64(dev, "base");
     if (tessera_dev_map_mmio(dev, base, t->wide ? 14 : 5, &timer_ops, t) < 0 ||
         tessera_dev_map_mmio(dev,
@@ -520,6 +548,7 @@ static void timer_reset(TesseraDevice *dev, void *state)
     t->ocra = t->ocrb = t->ocrc = t->icr = 0;
     t->cnt = 0;
     t->dir = 1;
+    t->stopped = false;
     t->ref = avr_now_cycles(t->hz);
     sync(t);
 }

@@ -5,6 +5,11 @@
  * the chardev at once, so the transmitter is always ready (UDRE stays 1)
  * and TXC is set as soon as the byte is written; received bytes wait in
  * the two-byte receive FIFO the hardware has.
+ *
+ * Input line 0 stops the USART's clock (avr-power: PRUSARTn, or a sleep
+ * mode that halts the I/O clock): nothing is sent or received, received
+ * bytes wait in the chardev, and the registers read 0 and ignore writes,
+ * as the datasheets say of a peripheral whose PRR bit is set.
  */
 #include <tessera/device.h>
 
@@ -31,6 +36,7 @@ typedef struct Usart {
     uint8_t rx[2];
     unsigned rx_count;
     bool acks_mapped;
+    bool stopped; /* clock gated off */
 } Usart;
 
 static void usart_update(Usart *s)
@@ -44,6 +50,8 @@ static uint64_t usart_read(void *opaque, uint64_t off, unsigned size)
 {
     Usart *s = opaque;
     (void)size;
+    if (s->stopped)
+        return 0;
     switch (off) {
     case UCSRA:
         return s->a;
@@ -76,6 +84,8 @@ static void usart_write(void *opaque, uint64_t off, uint64_t value,
     Usart *s = opaque;
     uint8_t v = (uint8_t)value;
     (void)size;
+    if (s->stopped)
+        return;
     switch (off) {
     case UCSRA:
         /* TXC is cleared by writing one; U2X and MPCM are plain bits. */
@@ -132,7 +142,7 @@ static const TesseraMmioOps ack_ops = {
 static int usart_can_read(void *opaque)
 {
     Usart *s = opaque;
-    if (!(s->b & B_RXEN))
+    if (!(s->b & B_RXEN) || s->stopped)
         return 0;
     return 2 - (int)s->rx_count;
 }
@@ -147,10 +157,20 @@ static void usart_receive(void *opaque, const uint8_t *buf, size_t len)
     usart_update(s);
 }
 
+static void usart_gate(void *opaque, unsigned line, int level)
+{
+    Usart *s = opaque;
+    (void)line;
+    s->stopped = level != 0;
+    if (!s->stopped)
+        tessera_chr_accept_input(s->chr);
+}
+
 static int usart_realize(TesseraDevice *dev, void *state)
 {
     Usart *s = state;
     s->dev = dev;
+    tessera_dev_irq_inputs(dev, 1, usart_gate, s);
     s->chr = tessera_dev_chardev(dev, "chardev");
     if (tessera_dev_map_mmio(dev,
                              AVR_DEV_DATA_BASE +
@@ -177,6 +197,7 @@ static void usart_reset(TesseraDevice *dev, void *state)
     s->c = 0x06;
     s->ubrrl = s->ubrrh = 0;
     s->rx_count = 0;
+    s->stopped = false;
     usart_update(s);
 }
 

@@ -35,3 +35,15 @@ plugins_devices_avr_avr_extint_la_SOURCES = plugins/devices/avr/avr-extint.c \
 	plugins/devices/avr/avr-dev.h
 plugins_devices_avr_avr_extint_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_avr_avr_extint_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/avr/avr-power.la
+plugins_devices_avr_avr_power_la_SOURCES = plugins/devices/avr/avr-power.c \
+	plugins/devices/avr/avr-dev.h
+plugins_devices_avr_avr_power_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_avr_avr_power_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/avr/avr-vcd.la
+plugins_devices_avr_avr_vcd_la_SOURCES = plugins/devices/avr/avr-vcd.c \
+	plugins/devices/avr/avr-dev.h
+plugins_devices_avr_avr_vcd_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_avr_avr_vcd_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
