@@ -23,6 +23,15 @@
 /* SMCR on SLEEP, 0 on wake; reads 1 if a wake source survives (avr-power). */
 #define AVR_DEV_SLEEP_STROBE 0x8200feu
 
+/* Maps a one-byte I/O register at the data-space address held by prop. */
+static inline int avr_dev_map_reg(TesseraDevice *dev, const char *prop,
+                                  const TesseraMmioOps *ops, void *opaque)
+{
+    return tessera_dev_map_mmio(
+        dev, AVR_DEV_DATA_BASE + tessera_dev_prop_u64(dev, prop), 1, ops,
+        opaque);
+}
+
 /* Virtual time <-> CPU cycles at hz (exact with [cpu] frequency = hz). */
 static inline uint64_t avr_now_cycles(uint64_t hz)
 {

@@ -145,14 +145,8 @@ static int ext_realize(TesseraDevice *dev, void *state)
                              AVR_DEV_DATA_BASE +
                                  tessera_dev_prop_u64(dev, "base"),
                              s->n > 4 ? 2 : 1, &ctl_ops, s) < 0 ||
-        tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "eimsk"),
-                             1, &mask_ops, s) < 0 ||
-        tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "eifr"),
-                             1, &flag_ops, s) < 0)
+        avr_dev_map_reg(dev, "eimsk", &mask_ops, s) < 0 ||
+        avr_dev_map_reg(dev, "eifr", &flag_ops, s) < 0)
         return -1;
     return 0;
 }

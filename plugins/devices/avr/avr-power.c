@@ -177,10 +177,7 @@ static int power_realize(TesseraDevice *dev, void *state)
     s->async = (uint16_t)tessera_dev_prop_u64(dev, "async");
     uint64_t base1 = tessera_dev_prop_u64(dev, "base1");
     s->has_prr1 = base1 != 0;
-    if (tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "base"),
-                             1, &prr_ops, s) < 0 ||
+    if (avr_dev_map_reg(dev, "base", &prr_ops, s) < 0 ||
         (s->has_prr1 &&
          tessera_dev_map_mmio(dev, AVR_DEV_DATA_BASE + base1, 1, &one_ops,
                               s) < 0) ||

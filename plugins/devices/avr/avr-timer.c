@@ -514,14 +514,8 @@ static int timer_realize(TesseraDevice *dev, void *state)
     tessera_dev_irq_inputs(dev, 1, timer_gate, t);
     uint64_t base = AVR_DEV_DATA_BASE + tessera_dev_prop_u64(dev, "base");
     if (tessera_dev_map_mmio(dev, base, t->wide ? 14 : 5, &timer_ops, t) < 0 ||
-        tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "timsk"),
-                             1, &mask_ops, t) < 0 ||
-        tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "tifr"),
-                             1, &flag_ops, t) < 0)
+        avr_dev_map_reg(dev, "timsk", &mask_ops, t) < 0 ||
+        avr_dev_map_reg(dev, "tifr", &flag_ops, t) < 0)
         return -1;
     return 0;
 }

@@ -162,14 +162,8 @@ static int wdt_realize(TesseraDevice *dev, void *state)
         return -1;
     }
     s->timer = tessera_timer_new(wdt_expired, s);
-    if (tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "base"),
-                             1, &wdt_ops, s) < 0 ||
-        tessera_dev_map_mmio(dev,
-                             AVR_DEV_DATA_BASE +
-                                 tessera_dev_prop_u64(dev, "mcusr"),
-                             1, &mcusr_ops, s) < 0 ||
+    if (avr_dev_map_reg(dev, "base", &wdt_ops, s) < 0 ||
+        avr_dev_map_reg(dev, "mcusr", &mcusr_ops, s) < 0 ||
         tessera_dev_map_mmio(dev, AVR_DEV_WDR_STROBE, 1, &strobe_ops, s) < 0)
         return -1;
     return 0;
