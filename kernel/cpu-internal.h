@@ -20,6 +20,7 @@
 
 #include <tessera/arch.h>
 
+#include "kernel/backend.h"
 #include "kernel/cpu.h"
 #include "kernel/ir-internal.h"
 
@@ -144,7 +145,7 @@ typedef struct IOp {
 /* ---------------------------------------------------------------------- */
 /* Translated blocks (tcache.c)                                            */
 
-/* Every exit op of a block has one: its target, chain and count fix-up. */
+/* Every exit of a block has one: its target, chain and count fix-up. */
 typedef struct TBExit {
     uint64_t pc;            /* target, for goto and exit_loop */
     struct TB *next;        /* chained successor (goto only) or NULL */
@@ -154,7 +155,10 @@ typedef struct TBExit {
     uint32_t cycle_adj;     /* their pre-committed cycles */
 } TBExit;
 
-#define TB_MODE_DEAD UINT64_MAX
+/* tb->cflags: the core's part of a block's key, beside the arch flags. */
+#define TB_CF_MMU_MASK 0xffu    /* code MMU index */
+#define TB_CF_SINGLE (1u << 8)  /* one instruction (near an exact deadline) */
+#define TB_CF_DEAD (1u << 31)   /* invalidated: never matches */
 
 typedef struct TBPage {
     uint64_t page;   /* physical code page number */
@@ -163,9 +167,10 @@ typedef struct TBPage {
 } TBPage;
 
 typedef struct TB {
-    /* Key: (phys_pc, pc, mode, arch). mode = flags | code_mmu << 32. */
+    /* Key: (phys_pc, pc, flags, cflags, arch). */
     uint64_t pc;
-    uint64_t mode; /* TB_MODE_DEAD once invalidated */
+    uint64_t flags;  /* the arch's translation flags */
+    uint32_t cflags; /* TB_CF_* */
     uint64_t phys_pc;
     const TesseraArchClass *arch;
 
@@ -185,18 +190,19 @@ typedef struct TB {
     uint8_t *insn_size;      /* [ninsns] */
     TBExit *exits;
     unsigned nexits;
-    unsigned nops;
     uint32_t ninsns;
     uint32_t ncycles;
     /* Translated from a TESSERA_PROT_NOCACHE page: one instruction, never
      * in the jump cache nor chained to, so every run checks the fetch. */
     bool nocache;
-    IOp code[]; /* code[0] is the block entry check */
+    void *code;       /* the backend's code, at its run-time address */
+    size_t code_size; /* bytes */
 } TB;
 
-static inline TB *tb_of_entry(const IOp *entry)
+static inline bool tb_matches(const TB *tb, uint64_t pc, uint64_t flags,
+                              uint32_t cflags)
 {
-    return (TB *)((char *)entry - offsetof(TB, code));
+    return tb->pc == pc && tb->flags == flags && tb->cflags == cflags;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -209,8 +215,8 @@ static inline TB *tb_of_entry(const IOp *entry)
 #define CPU_TEMP_SLOTS 1024
 #define CPU_SLOT_ZERO 0    /* always reads 0 */
 #define CPU_SLOT_DISCARD 1 /* results nobody reads */
-#define CPU_SLOT_SCRATCH 2 /* 6 slots for constants materialised per op */
-#define CPU_SLOT_FIRST_TEMP 8
+#define CPU_SLOT_SCRATCH 2 /* 14 slots for constants and narrow globals */
+#define CPU_SLOT_FIRST_TEMP 16
 
 static inline int16_t cpu_slot_offset(unsigned slot)
 {
@@ -233,10 +239,13 @@ struct TesseraCpu {
     TlbCold *tlb_cold;
     uint64_t page_mask; /* ~(page size - 1) */
     unsigned page_bits;
-    bool smc_pending;   /* the running block was invalidated */
+    /* The running block must stop after its current instruction (its
+     * code was overwritten; an exact-interrupt CPU was kicked). */
+    bool end_insn;
     bool pc_override;   /* set_pc inside a helper */
-    const IOp *cur_ip;  /* op in a helper or slow path; NULL in the loop */
-    uint64_t mode;      /* tb_flags | code_mmu << 32 */
+    int32_t cur_insn;   /* instruction of a helper or slow path, or -1 */
+    uint64_t tb_flags;  /* the arch's translation flags */
+    uint32_t cflags;    /* code_mmu (TB_CF_*) */
     TB **jc;            /* jump cache by virtual pc */
     TBExit *last_exit;  /* unchained goto that returned to the loop */
     bool code_nocache;  /* last cpu_translate_code: TESSERA_PROT_NOCACHE */
@@ -248,12 +257,11 @@ struct TesseraCpu {
     const TesseraCpuModel *model;
     unsigned index;
     unsigned nb_mmu;
-    uint32_t tb_flags;
     unsigned code_mmu;
     bool running, stop, kick, halted;
     uint64_t spin_insns;  /* insns at the last fault of this cpu_exec */
     unsigned spin_faults; /* faults in a row without progress */
-    IOp *smc_tail;      /* scratch code finishing an instruction */
+    IOp *smc_tail;      /* interpreter: code finishing an instruction */
     unsigned smc_tail_cap;
     sigjmp_buf jmp;
 
@@ -272,19 +280,20 @@ _Static_assert(offsetof(struct TesseraCpu, env) ==
 /* cpu.c */
 /* Virtual to physical for code, without raising; fills the TLB. */
 TesseraFault cpu_translate_code(Cpu *cpu, uint64_t vaddr, uint64_t *phys);
-/* Sets the PC and exact counters from cur_ip (if inside a block). */
+/* Sets the PC and exact counters from cur_insn (if inside a block). */
 void cpu_sync_state(Cpu *cpu, bool fault);
 /* Enters the arch's trap for a failed access and leaves the block. */
 TESSERA_NORETURN void cpu_fault(Cpu *cpu, uint64_t vaddr,
                                 TesseraAccess access, TesseraFault fault);
-/* Slow paths of the interpreter's memory ops. */
-uint64_t cpu_load_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+/* Slow paths of backends' memory ops, for guest instruction insn. */
+uint64_t cpu_load_slow(Cpu *cpu, unsigned insn, uint64_t vaddr,
                        unsigned memop, unsigned mmu);
-const IOp *cpu_store_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
-                          uint64_t value, unsigned memop, unsigned mmu);
-/* After a helper or slow path: ip + n, or a tail ending the instruction
- * when the running block was invalidated. */
-const IOp *cpu_after_call(Cpu *cpu, const IOp *ip, unsigned n);
+void cpu_store_slow(Cpu *cpu, unsigned insn, uint64_t vaddr, uint64_t value,
+                    unsigned memop, unsigned mmu);
+/* IR_ATOMIC (amo >= 0, a TesseraAtomicOp) or IR_CMPXCHG (amo < 0, v is
+ * the new value): returns the old value. */
+uint64_t cpu_atomic(Cpu *cpu, unsigned insn, int amo, uint64_t vaddr,
+                    uint64_t v, uint64_t newv, unsigned memop, unsigned mmu);
 /* Tcache events every CPU must see. */
 void cpu_all_tcache_flushed(void);
 void cpu_all_tb_invalidated(TB *tb);
@@ -293,26 +302,17 @@ void cpu_all_code_page_added(uint64_t page);
 /* tcache.c */
 /* The block for (phys_pc, pc, cpu mode), translating it if needed; NULL
  * after a message if the arch cannot translate it. */
-TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc);
+TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags);
+/* size bytes of the arena for code; *exec_addr is where they run. */
+void *tcache_code_alloc(size_t size, void **exec_addr);
 /* Chains exit x to tb when both allow it. */
 void tcache_chain(TBExit *x, TB *tb, unsigned page_bits);
 /* The code page's granule mask, or NULL if the page never held code. */
 const uint64_t *tcache_page_mask(uint64_t page);
 /* A block whose key never matches (empty jump cache entries). */
 TB *tcache_dummy_tb(void);
-
-/* interp.c */
-/* Compiles b into the interpreter's scratch buffer: returns the number of
- * ops, and in *nexits the number of exits. */
-unsigned interp_compile(const TesseraIR *b, unsigned *nexits);
-/* Copies the last compiled code into tb->code and fills tb->exits (room
- * for both, plus the counts and insn tables, set up by the caller). */
-void interp_install(TB *tb);
-/* Runs from ip until a block exit returns to the loop. With cpu NULL it
- * only publishes its handler addresses. */
-void interp_exec(Cpu *cpu, const IOp *ip);
-/* For building SMC tails (cpu.c). */
-const void *interp_smc_exit_handler(void);
-bool interp_is_branch(const IOp *op);
+/* For backends' install(): exit x of tb goes to pc, from instruction
+ * insn (its count fix-ups follow from the block's tables). */
+void tcache_exit_init(TB *tb, TBExit *x, uint64_t pc, uint32_t insn);
 
 #endif

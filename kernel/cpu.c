@@ -213,16 +213,15 @@ void cpu_all_code_page_added(uint64_t page)
 
 void cpu_sync_state(Cpu *cpu, bool fault)
 {
-    const IOp *ip = cpu->cur_ip;
-    if (!ip)
+    if (cpu->cur_insn < 0)
         return;
     const TB *tb = cpu->cur_tb;
-    unsigned i = ip->insn;
+    unsigned i = (unsigned)cpu->cur_insn;
     if (fault || !cpu->pc_override)
         cpu->pc = tb->insn_pc[i];
     cpu->insns -= tb->ninsns - i;
     cpu->cycles -= tb->ncycles - tb->cycles_before[i];
-    cpu->cur_ip = NULL;
+    cpu->cur_insn = -1;
 }
 
 static TESSERA_NORETURN void leave_block(Cpu *cpu)
@@ -258,9 +257,10 @@ void cpu_fault(Cpu *cpu, uint64_t vaddr, TesseraAccess access,
 
 void tessera_cpu_exit_loop(TesseraCpu *cpu)
 {
-    if (unlikely(tool_trap_active) && cpu->cur_ip && cpu->pc_override) {
+    if (unlikely(tool_trap_active) && cpu->cur_insn >= 0 &&
+        cpu->pc_override) {
         const TB *tb = cpu->cur_tb;
-        unsigned i = cpu->cur_ip->insn;
+        unsigned i = (unsigned)cpu->cur_insn;
         uint64_t from = tb->insn_pc[i];
         /* A helper that moved the PC elsewhere than the next instruction:
          * an exception or a trap return. */
@@ -376,6 +376,15 @@ static void probe_crossing(Cpu *cpu, uint64_t va, unsigned size,
     }
 }
 
+/* The page of va is writable (its write entry valid), or the fault. */
+static void probe_write(Cpu *cpu, uint64_t va, unsigned mmu)
+{
+    TlbEntry *e = &cpu->tlb[tlb_index(cpu, va, mmu)];
+    if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != (va & cpu->page_mask) ||
+        (e->tag_w & TLB_FLAG_RECHECK))
+        tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
+}
+
 static uint64_t do_load(Cpu *cpu, uint64_t va, unsigned memop, unsigned mmu)
 {
     unsigned size = memop & TESSERA_MO_SIZE_MASK;
@@ -418,21 +427,50 @@ static void do_store(Cpu *cpu, uint64_t va, uint64_t v, unsigned memop,
     }
 }
 
-uint64_t cpu_load_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
+uint64_t cpu_load_slow(Cpu *cpu, unsigned insn, uint64_t vaddr,
                        unsigned memop, unsigned mmu)
 {
-    cpu->cur_ip = ip;
+    cpu->cur_insn = (int32_t)insn;
     cpu->pc_override = false;
     return do_load(cpu, vaddr, memop, mmu);
 }
 
-const IOp *cpu_store_slow(Cpu *cpu, const IOp *ip, uint64_t vaddr,
-                          uint64_t value, unsigned memop, unsigned mmu)
+void cpu_store_slow(Cpu *cpu, unsigned insn, uint64_t vaddr, uint64_t value,
+                    unsigned memop, unsigned mmu)
 {
-    cpu->cur_ip = ip;
+    cpu->cur_insn = (int32_t)insn;
     cpu->pc_override = false;
     do_store(cpu, vaddr, value, memop, mmu);
-    return cpu_after_call(cpu, ip, 1);
+}
+
+/*
+ * Atomics: one vCPU runs at a time, so a load and a store in a row are
+ * atomic; the access is checked for writing first so that a read-only
+ * page gives a write fault before anything happens.
+ */
+uint64_t cpu_atomic(Cpu *cpu, unsigned insn, int amo, uint64_t vaddr,
+                    uint64_t v, uint64_t newv, unsigned memop, unsigned mmu)
+{
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+
+    cpu->cur_insn = (int32_t)insn;
+    cpu->pc_override = false;
+    if ((memop & TESSERA_MO_ALIGN) && (vaddr & (size - 1)))
+        cpu_fault(cpu, vaddr, TESSERA_ACCESS_WRITE, TESSERA_FAULT_MISALIGNED);
+    if (crosses_page(cpu, vaddr, size))
+        probe_crossing(cpu, vaddr, size, TESSERA_ACCESS_WRITE, mmu);
+    else
+        probe_write(cpu, vaddr, mmu);
+    memop &= ~(unsigned)TESSERA_MO_ALIGN;
+    uint64_t old = do_load(cpu, vaddr, memop, mmu);
+    if (amo < 0) {
+        if (old == v)
+            do_store(cpu, vaddr, newv, memop, mmu);
+    } else {
+        do_store(cpu, vaddr, ir_eval_atomic((TesseraAtomicOp)amo, size, old, v),
+                 memop, mmu);
+    }
+    return old;
 }
 
 static bool memop_valid(Cpu *cpu, unsigned memop, unsigned mmu)
@@ -467,76 +505,13 @@ void tessera_cpu_store(TesseraCpu *cpu, uint64_t vaddr, uint64_t value,
 /* ---------------------------------------------------------------------- */
 /* Self-modifying code                                                     */
 
-/*
- * The running block was invalidated by something its current instruction
- * did (a store into its own code, a helper's DMA). That instruction must
- * finish, and the next one must be translated afresh: copy the rest of the
- * instruction's ops into a per-CPU buffer that ends with an exit to the
- * next instruction. Blocks are never freed while running, so the copied
- * ops' exits and the block's tables stay valid.
- */
-const IOp *cpu_after_call(Cpu *cpu, const IOp *ip, unsigned n)
-{
-    const IOp *next = ip + n;
-
-    if (likely(!cpu->smc_pending))
-        return next;
-    cpu->smc_pending = false;
-    if (cpu->smc_tail && ip >= cpu->smc_tail &&
-        ip < cpu->smc_tail + cpu->smc_tail_cap)
-        return next; /* already finishing the instruction */
-
-    const TB *tb = cpu->cur_tb;
-    unsigned insn = ip->insn;
-    const IOp *end = tb->code + tb->nops;
-    const IOp *stop = next;
-    unsigned nbr = 0;
-    while (stop < end && stop->insn == insn) {
-        if (stop->h && interp_is_branch(stop))
-            nbr++;
-        stop++;
-    }
-    unsigned count = (unsigned)(stop - next);
-    unsigned need = count + 1 + nbr;
-    if (need > cpu->smc_tail_cap) {
-        cpu->smc_tail_cap = need * 2;
-        cpu->smc_tail = g_renew(IOp, cpu->smc_tail, cpu->smc_tail_cap);
-    }
-    IOp *tail = cpu->smc_tail;
-    memcpy(tail, next, count * sizeof(IOp));
-
-    const void *hx = interp_smc_exit_handler();
-    uint64_t next_pc = tb->insn_pc[insn] + tb->insn_size[insn];
-    memset(&tail[count], 0, sizeof(IOp));
-    tail[count].h = hx;
-    tail[count].insn = (uint16_t)insn;
-    tail[count].uimm = next_pc;
-
-    /* Branches leaving the instruction become exits to their target's
-     * instruction. */
-    unsigned stub = count + 1;
-    for (unsigned j = 0; j < count; j++) {
-        if (!tail[j].h || !interp_is_branch(&tail[j]))
-            continue;
-        const IOp *target = next + j + tail[j].d;
-        if (target >= next && target < stop)
-            continue;
-        memset(&tail[stub], 0, sizeof(IOp));
-        tail[stub].h = hx;
-        tail[stub].insn = (uint16_t)insn;
-        tail[stub].uimm = target < end ? tb->insn_pc[target->insn] : next_pc;
-        tail[j].d = (int16_t)(stub - j);
-        stub++;
-    }
-    return tail;
-}
-
+/* The backend finishes the running instruction and leaves the block. */
 void cpu_all_tb_invalidated(TB *tb)
 {
     for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
         Cpu *cpu = g_ptr_array_index(all_cpus, i);
         if (cpu->running && cpu->cur_tb == tb)
-            cpu->smc_pending = true;
+            cpu->end_insn = true;
     }
 }
 
@@ -597,6 +572,7 @@ Cpu *cpu_new(const TesseraArchClass *arch, const TesseraCpuModel *model,
         return NULL;
     }
     memset(cpu, 0, size);
+    cpu->cur_insn = -1;
     cpu->arch = arch;
     cpu->model = model ? model : default_model(arch);
     cpu->index = index;
@@ -655,28 +631,30 @@ const TesseraArchClass *cpu_arch(Cpu *cpu)
 /* ---------------------------------------------------------------------- */
 /* The loop                                                                */
 
-static TB *find_tb(Cpu *cpu)
+static TB *find_tb(Cpu *cpu, uint32_t cflags)
 {
     uint64_t pc = cpu->pc;
     uint32_t h = cpu_jc_hash(pc);
     TB *tb = cpu->jc[h];
 
-    if (tb->pc == pc && tb->mode == cpu->mode)
+    if (tb_matches(tb, pc, cpu->tb_flags, cflags))
         return tb;
     uint64_t phys;
     TesseraFault f = cpu_translate_code(cpu, pc, &phys);
     if (f != TESSERA_FAULT_NONE)
         cpu_fault(cpu, pc, TESSERA_ACCESS_EXEC, f);
     bool nocache = cpu->code_nocache;
-    tb = tcache_find(cpu, pc, phys);
+    tb = tcache_find(cpu, pc, phys, cflags);
     if (tb && unlikely(nocache) && !tb->nocache) {
         /* Translated before the page's protection stopped being uniform:
          * it may run past a boundary. Make a one-instruction block. */
         tcache_invalidate_phys(phys, 1);
-        cpu->smc_pending = false; /* between blocks: nothing is running */
-        tb = tcache_find(cpu, pc, phys);
+        cpu->end_insn = false; /* between blocks: nothing is running */
+        tb = tcache_find(cpu, pc, phys, cflags);
     }
-    if (tb && likely(!tb->nocache))
+    /* One-instruction blocks for exact deadlines stay out of the jump
+     * cache: the whole block is what the next lookup wants. */
+    if (tb && likely(!tb->nocache) && !(cflags & TB_CF_SINGLE))
         cpu->jc[h] = tb;
     return tb;
 }
@@ -688,7 +666,7 @@ static void log_block(Cpu *cpu, const TB *tb)
     if (log_on(TESSERA_LOG_EXEC))
         tessera_log(TESSERA_LOG_EXEC,
                     "exec: cpu %u pc 0x%016" PRIx64 " phys 0x%" PRIx64
-                    " flags 0x%x insns %u\n",
+                    " flags 0x%" PRIx64 " insns %u\n",
                     cpu->index, tb->pc, tb->phys_pc, cpu->tb_flags,
                     tb->ninsns);
 }
@@ -700,8 +678,8 @@ static void exec_loop(Cpu *cpu)
 
     for (;;) {
         cpu->pc_override = false;
-        cpu->smc_pending = false;
-        cpu->cur_ip = NULL;
+        cpu->end_insn = false;
+        cpu->cur_insn = -1;
         if (cpu->kick) {
             cpu->kick = false;
             uint64_t from = cpu->pc;
@@ -715,7 +693,13 @@ static void exec_loop(Cpu *cpu)
         if (cpu->stop || cpu->halted || cpu->cycles >= cpu->end)
             return;
 
-        TB *tb = find_tb(cpu);
+        TB *tb = find_tb(cpu, cpu->cflags);
+        /* An exact-interrupt CPU runs no block past its deadline: near
+         * it, one instruction at a time (it still runs one instruction
+         * that starts before the deadline and ends after it). */
+        if (tb && arch->exact_interrupts && tb->ninsns > 1 &&
+            cpu->cycles + tb->ncycles > cpu->end)
+            tb = find_tb(cpu, cpu->cflags | TB_CF_SINGLE);
         if (!tb) {
             cpu->last_exit = NULL;
             tessera_request_exit(1);
@@ -735,7 +719,7 @@ static void exec_loop(Cpu *cpu)
         cpu->cur_tb = tb;
         cpu->insns += tb->ninsns;
         cpu->cycles += tb->ncycles;
-        interp_exec(cpu, tb->code + 1);
+        backend_current()->exec(cpu, tb);
     }
 }
 
@@ -772,7 +756,7 @@ uint64_t cpu_exec(Cpu *cpu, uint64_t max_cycles)
 out:
     cpu->running = false;
     cpu->limit = 0;
-    cpu->cur_ip = NULL;
+    cpu->cur_insn = -1;
     return cpu->cycles - start;
 }
 
@@ -811,8 +795,8 @@ void *tessera_cpu_env(TesseraCpu *cpu)
 
 uint64_t tessera_cpu_get_pc(TesseraCpu *cpu)
 {
-    if (cpu->cur_ip && !cpu->pc_override)
-        return cpu->cur_tb->insn_pc[cpu->cur_ip->insn];
+    if (cpu->cur_insn >= 0 && !cpu->pc_override)
+        return cpu->cur_tb->insn_pc[cpu->cur_insn];
     return cpu->pc;
 }
 
@@ -822,26 +806,24 @@ void tessera_cpu_set_pc(TesseraCpu *cpu, uint64_t pc)
     cpu->pc_override = true;
 }
 
-uint32_t tessera_cpu_get_tb_flags(TesseraCpu *cpu)
+uint64_t tessera_cpu_get_tb_flags(TesseraCpu *cpu)
 {
     return cpu->tb_flags;
 }
 
-static void update_mode(Cpu *cpu)
+/* Chains never cross modes, but the running chain must stop. */
+static void mode_changed(Cpu *cpu)
 {
-    uint64_t mode = cpu->tb_flags | (uint64_t)cpu->code_mmu << 32;
-    if (mode != cpu->mode) {
-        cpu->mode = mode;
-        /* Chains never cross modes, but the running chain must stop. */
-        if (cpu->running)
-            cpu->limit = 0;
-    }
+    if (cpu->running)
+        cpu->limit = 0;
 }
 
-void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint32_t flags)
+void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint64_t flags)
 {
-    cpu->tb_flags = flags;
-    update_mode(cpu);
+    if (flags != cpu->tb_flags) {
+        cpu->tb_flags = flags;
+        mode_changed(cpu);
+    }
 }
 
 void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx)
@@ -851,22 +833,25 @@ void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx)
                       mmu_idx);
         return;
     }
-    cpu->code_mmu = mmu_idx;
-    update_mode(cpu);
+    if (mmu_idx != cpu->code_mmu) {
+        cpu->code_mmu = mmu_idx;
+        cpu->cflags = mmu_idx;
+        mode_changed(cpu);
+    }
 }
 
 uint64_t tessera_cpu_insns(TesseraCpu *cpu)
 {
-    if (cpu->cur_ip)
-        return cpu->insns - (cpu->cur_tb->ninsns - cpu->cur_ip->insn);
+    if (cpu->cur_insn >= 0)
+        return cpu->insns - (cpu->cur_tb->ninsns - (uint32_t)cpu->cur_insn);
     return cpu->insns;
 }
 
 uint64_t tessera_cpu_cycles(TesseraCpu *cpu)
 {
-    if (cpu->cur_ip) {
+    if (cpu->cur_insn >= 0) {
         const TB *tb = cpu->cur_tb;
-        return cpu->cycles - (tb->ncycles - tb->cycles_before[cpu->cur_ip->insn]);
+        return cpu->cycles - (tb->ncycles - tb->cycles_before[cpu->cur_insn]);
     }
     return cpu->cycles;
 }
@@ -880,6 +865,10 @@ void tessera_cpu_kick(TesseraCpu *cpu)
 {
     cpu->kick = true;
     cpu->limit = 0;
+    /* Kicked by its own instruction (a store to a device, a helper): an
+     * exact-interrupt CPU stops right after that instruction. */
+    if (cpu->arch->exact_interrupts && cpu->running && cpu->cur_insn >= 0)
+        cpu->end_insn = true;
 }
 
 void tessera_cpu_halt(TesseraCpu *cpu)

@@ -22,23 +22,30 @@
 /* Env slots are also the arch's struct fields: read them without
  * assuming anything about aliasing. */
 typedef uint64_t __attribute__((may_alias)) u64a;
+typedef uint32_t __attribute__((may_alias)) u32a;
+typedef uint16_t __attribute__((may_alias)) u16a;
 typedef uint32_t __attribute__((may_alias, aligned(1))) u32u;
 typedef uint16_t __attribute__((may_alias, aligned(1))) u16u;
 typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
 
 /* ---------------------------------------------------------------------- */
-/* Handler tables, filled by interp_exec(NULL, NULL)                       */
+/* Handler tables, filled by interp_run(NULL, NULL)                        */
 
 enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
 
 static struct {
     bool ready;
-    const void *entry, *movi, *mov64, *mov32, *br, *call, *add_cycles;
+    const void *movi, *mov64, *mov32, *br, *call, *add_cycles;
+    const void *ldg[7], *stg[4];  /* narrow globals: [LD_* kind], [log2] */
+    const void *carry[TESSERA_SUB_OVERFLOW + 1];
+    const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
+    const void *unop_any;         /* rare unops, through ir_eval_unop */
+    const void *atomic;
     const void *counter; /* tool inline counters */
     const void *go, *go_adj, *go_dyn, *go_dyn_adj, *exit_loop, *smc_exit;
     /* w: TESSERA_I32, TESSERA_I64, IR_W32S */
     const void *binop[TESSERA_ROTR + 1][2][3]; /* [op][imm][w] */
-    const void *unop[TESSERA_EXT32U + 1][3];   /* [op][w] */
+    const void *unop[TESSERA_CTPOP + 1][3];    /* [op][w] */
     const void *setcond[TESSERA_GTU + 1][2][2];
     const void *brcond[TESSERA_GTU + 1][2][2];
     const void *br2[TESSERA_GTU + 1][2];        /* [cond][w] */
@@ -48,21 +55,17 @@ static struct {
     const void *store[4][2][2][2];
 } H;
 
+static void interp_run(Cpu *cpu, const IOp *ip);
+
 static void interp_init(void)
 {
     if (!H.ready) {
-        interp_exec(NULL, NULL);
+        interp_run(NULL, NULL);
         H.ready = true;
     }
 }
 
-const void *interp_smc_exit_handler(void)
-{
-    interp_init();
-    return H.smc_exit;
-}
-
-bool interp_is_branch(const IOp *op)
+static bool interp_is_branch(const IOp *op)
 {
     if (op->h == H.br)
         return true;
@@ -75,19 +78,84 @@ bool interp_is_branch(const IOp *op)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Ending a block after the current instruction                            */
+
+/*
+ * The running block must stop after the current instruction: a store or
+ * helper overwrote its code, or kicked a CPU whose interrupts are exact.
+ * That instruction must finish, and the next one be found afresh: copy
+ * the rest of the instruction's ops into a per-CPU buffer that ends with
+ * an exit to the next instruction. Blocks are never freed while running,
+ * so the copied ops' exits and the block's tables stay valid.
+ */
+static const IOp *after_call(Cpu *cpu, const IOp *ip, unsigned n)
+{
+    const IOp *next = ip + n;
+
+    cpu->end_insn = false;
+    if (cpu->smc_tail && ip >= cpu->smc_tail &&
+        ip < cpu->smc_tail + cpu->smc_tail_cap)
+        return next; /* already finishing the instruction */
+
+    const TB *tb = cpu->cur_tb;
+    const IOp *code = tb->code;
+    unsigned insn = ip->insn;
+    const IOp *end = code + tb->code_size / sizeof(IOp);
+    const IOp *stop = next;
+    unsigned nbr = 0;
+    while (stop < end && stop->insn == insn) {
+        if (stop->h && interp_is_branch(stop))
+            nbr++;
+        stop++;
+    }
+    unsigned count = (unsigned)(stop - next);
+    unsigned need = count + 1 + nbr;
+    if (need > cpu->smc_tail_cap) {
+        cpu->smc_tail_cap = need * 2;
+        cpu->smc_tail = g_renew(IOp, cpu->smc_tail, cpu->smc_tail_cap);
+    }
+    IOp *tail = cpu->smc_tail;
+    memcpy(tail, next, count * sizeof(IOp));
+
+    uint64_t next_pc = tb->insn_pc[insn] + tb->insn_size[insn];
+    memset(&tail[count], 0, sizeof(IOp));
+    tail[count].h = H.smc_exit;
+    tail[count].insn = (uint16_t)insn;
+    tail[count].uimm = next_pc;
+
+    /* Branches leaving the instruction become exits to their target's
+     * instruction. */
+    unsigned stub = count + 1;
+    for (unsigned j = 0; j < count; j++) {
+        if (!tail[j].h || !interp_is_branch(&tail[j]))
+            continue;
+        const IOp *target = next + j + tail[j].d;
+        if (target >= next && target < stop)
+            continue;
+        memset(&tail[stub], 0, sizeof(IOp));
+        tail[stub].h = H.smc_exit;
+        tail[stub].insn = (uint16_t)insn;
+        tail[stub].uimm = target < end ? tb->insn_pc[target->insn] : next_pc;
+        tail[j].d = (int16_t)(stub - j);
+        stub++;
+    }
+    return tail;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The interpreter                                                         */
 
 #define R(o) (*(u64a *)(env + (o)))
 
 /*
- * Enters block n from an exit: the entry check, inline, so that chained
- * jumps skip the entry op's dispatch. Back to the loop (continuing at n)
- * when the cycle limit is reached.
+ * Enters block n from an exit: back to the loop (continuing at n) when
+ * running it whole would pass the cycle limit (a deadline, or 0 after a
+ * kick), else pre-commit its instructions and cycles and run it.
  */
 #define ENTER(n)                                  \
     do {                                          \
         TB *n_ = (n);                             \
-        if (unlikely(cpu->cycles >= cpu->limit)) { \
+        if (unlikely(cpu->cycles + n_->ncycles > cpu->limit)) { \
             cpu->pc = n_->pc;                     \
             cpu->last_exit = NULL;                \
             return;                               \
@@ -95,7 +163,7 @@ bool interp_is_branch(const IOp *op)
         cpu->cur_tb = n_;                         \
         cpu->insns += n_->ninsns;                 \
         cpu->cycles += n_->ncycles;               \
-        ip = n_->code + 1;                        \
+        ip = n_->code;                            \
         DISPATCH();                               \
     } while (0)
 #define DISPATCH() goto *ip->h
@@ -112,7 +180,6 @@ bool interp_is_branch(const IOp *op)
     X(mul, TESSERA_MUL, x * y, x * y)                                      \
     X(mulh, TESSERA_MULH, ir_mulh64(x, y), ir_mulh32(x, y))                \
     X(mulhu, TESSERA_MULHU, ir_mulhu64(x, y), ir_mulhu32(x, y))            \
-    X(mulhsu, TESSERA_MULHSU, ir_mulhsu64(x, y), ir_mulhsu32(x, y))        \
     X(div, TESSERA_DIV, ir_div64(x, y), ir_div32(x, y))                    \
     X(divu, TESSERA_DIVU, ir_divu64(x, y), ir_divu32(x, y))                \
     X(rem, TESSERA_REM, ir_rem64(x, y), ir_rem32(x, y))                    \
@@ -219,11 +286,10 @@ static inline void host_st(uintptr_t p, unsigned size, uint64_t v)
     ((const TlbEntry *)((char *)cpu->tlb + ip->mem.tlboff +           \
                         TLB_INDEX(va, fixed4k) * sizeof(TlbEntry)))
 
-void interp_exec(Cpu *cpu, const IOp *ip)
+static void interp_run(Cpu *cpu, const IOp *ip)
 {
     if (!cpu) {
         /* Publish the handler addresses. */
-        H.entry = &&L_entry;
         H.movi = &&L_movi;
         H.mov64 = &&L_mov64;
         H.mov32 = &&L_mov32;
@@ -237,6 +303,28 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.go_dyn_adj = &&L_goto_dyn_adj;
         H.exit_loop = &&L_exit_loop;
         H.smc_exit = &&L_smc_exit;
+        H.ldg[LD_U8] = &&L_ldg_u8;
+        H.ldg[LD_S8] = &&L_ldg_s8;
+        H.ldg[LD_U16] = &&L_ldg_u16;
+        H.ldg[LD_S16] = &&L_ldg_s16;
+        H.ldg[LD_U32] = &&L_ldg_u32;
+        H.ldg[LD_S32] = &&L_ldg_s32;
+        H.stg[0] = &&L_stg_8;
+        H.stg[1] = &&L_stg_16;
+        H.stg[2] = &&L_stg_32;
+        H.carry[TESSERA_ADDC] = &&L_addc;
+        H.carry[TESSERA_SUBC] = &&L_subc;
+        H.carry[TESSERA_ADD_CARRY] = &&L_add_carry;
+        H.carry[TESSERA_ADD_OVERFLOW] = &&L_add_overflow;
+        H.carry[TESSERA_SUB_BORROW] = &&L_sub_borrow;
+        H.carry[TESSERA_SUB_OVERFLOW] = &&L_sub_overflow;
+        H.extract = &&L_extract;
+        H.sextract64 = &&L_sextract64;
+        H.sextract32 = &&L_sextract32;
+        H.deposit64 = &&L_deposit64;
+        H.deposit32 = &&L_deposit32;
+        H.unop_any = &&L_unop_any;
+        H.atomic = &&L_atomic;
 #define X(name, OP, e64, e32)                  \
         H.binop[OP][0][1] = &&L_##name##_rr64;  \
         H.binop[OP][1][1] = &&L_##name##_ri64;  \
@@ -246,6 +334,9 @@ void interp_exec(Cpu *cpu, const IOp *ip)
         H.binop[OP][1][2] = &&L_##name##_ri32s;
         BINOPS(X)
 #undef X
+        for (unsigned u = 0; u <= TESSERA_CTPOP; u++)
+            for (unsigned w = 0; w < 3; w++)
+                H.unop[u][w] = &&L_unop_any;
 #define X(name, OP, e)                      \
         H.unop[OP][1] = &&L_##name##_64;    \
         H.unop[OP][0] = &&L_##name##_32;    \
@@ -295,17 +386,6 @@ void interp_exec(Cpu *cpu, const IOp *ip)
     unsigned char *env = cpu->env;
     TBExit *x2;
     DISPATCH();
-
-L_entry:
-    if (unlikely(cpu->cycles >= cpu->limit)) {
-        cpu->pc = tb_of_entry(ip)->pc;
-        cpu->last_exit = NULL;
-        return;
-    }
-    cpu->cur_tb = tb_of_entry(ip);
-    cpu->insns += (uint16_t)ip->d;
-    cpu->cycles += ip->uimm;
-    NEXT(1);
 
 L_movi:
     R(ip->d) = ip->uimm;
@@ -427,6 +507,84 @@ take_exit:
     cpu->last_exit = x2;
     return;
 
+    /* Narrow globals: a read extends into a slot, a write stores the low
+     * bytes of one. */
+#define LDG(name, T, CAST)                                   \
+    L_ldg_##name : R(ip->d) = (uint64_t)(CAST)(*(const T *)(env + ip->a)); \
+    NEXT(1);
+    LDG(u8, uint8_t, uint8_t)
+    LDG(s8, uint8_t, int8_t)
+    LDG(u16, u16a, uint16_t)
+    LDG(s16, u16a, int16_t)
+    LDG(u32, u32a, uint32_t)
+    LDG(s32, u32a, int32_t)
+#undef LDG
+L_stg_8:
+    *(uint8_t *)(env + ip->d) = (uint8_t)R(ip->a);
+    NEXT(1);
+L_stg_16:
+    *(u16a *)(env + ip->d) = (uint16_t)R(ip->a);
+    NEXT(1);
+L_stg_32:
+    *(u32a *)(env + ip->d) = (uint32_t)R(ip->a);
+    NEXT(1);
+
+    /* Carries: operands a, b, carry-in sel.t; sel.f = width in bits. */
+#define CARRY(label, OP)                                                    \
+    label : R(ip->d) = ir_eval_carry(OP, (unsigned)ip->sel.f, R(ip->a),    \
+                                     R(ip->b), R(ip->sel.t));              \
+    NEXT(1);
+    CARRY(L_addc, TESSERA_ADDC)
+    CARRY(L_subc, TESSERA_SUBC)
+    CARRY(L_add_carry, TESSERA_ADD_CARRY)
+    CARRY(L_add_overflow, TESSERA_ADD_OVERFLOW)
+    CARRY(L_sub_borrow, TESSERA_SUB_BORROW)
+    CARRY(L_sub_overflow, TESSERA_SUB_OVERFLOW)
+#undef CARRY
+
+    /* Bit fields: b = position (or left shift), uimm = mask (or right
+     * shift). */
+L_extract:
+    R(ip->d) = (R(ip->a) >> ip->b) & ip->uimm;
+    NEXT(1);
+L_sextract64:
+    R(ip->d) = (uint64_t)((int64_t)(R(ip->a) << ip->b) >> ip->uimm);
+    NEXT(1);
+L_sextract32:
+    R(ip->d) = (uint32_t)((int64_t)(R(ip->a) << ip->b) >> ip->uimm);
+    NEXT(1);
+L_deposit64: {
+    uint64_t m = ip[1].uimm;
+    R(ip->d) = (R(ip->a) & ~m) | ((R(ip->b) << ip[1].d) & m);
+    NEXT(2);
+}
+L_deposit32: {
+    uint64_t m = ip[1].uimm;
+    R(ip->d) = (uint32_t)((R(ip->a) & ~m) | ((R(ip->b) << ip[1].d) & m));
+    NEXT(2);
+}
+L_unop_any:
+    R(ip->d) = ir_eval_unop((TesseraUnop)ip->b, (TesseraWidth)ip->uimm,
+                            R(ip->a));
+    NEXT(1);
+
+    /* Atomics: d = old value, a = address, b = operand; the extension
+     * word holds the new value (cmpxchg), the op, memop, mmu and
+     * displacement. */
+L_atomic: {
+    const IOp *x = ip + 1;
+    uint64_t va = R(ip->a) + (uint64_t)x->imm;
+    uint64_t old = cpu_atomic(cpu, ip->insn, (int)(int16_t)x->a, va,
+                              R(ip->b), R(x->d), (unsigned)x->b & 0xff,
+                              (unsigned)x->b >> 8);
+    R(ip->d) = old;
+    if (unlikely(cpu->end_insn)) {
+        ip = after_call(cpu, ip, 2);
+        DISPATCH();
+    }
+    NEXT(2);
+}
+
 L_br:
     NEXT(ip->d);
 
@@ -440,12 +598,12 @@ L_counter:
 
 L_call: {
     const IOp *x = ip + 1;
-    cpu->cur_ip = ip;
+    cpu->cur_insn = ip->insn;
     cpu->pc_override = false;
     uint64_t r = ip->fn(env, R(ip->a), R(ip->b), R(x->d), R(x->a));
     R(ip->d) = r;
-    if (unlikely(cpu->smc_pending)) {
-        ip = cpu_after_call(cpu, ip, 2);
+    if (unlikely(cpu->end_insn)) {
+        ip = after_call(cpu, ip, 2);
         DISPATCH();
     }
     NEXT(2);
@@ -463,11 +621,12 @@ L_call: {
                 raw = SWAP(S, raw);                                        \
             v = (uint64_t)(CAST)raw;                                       \
         } else {                                                           \
-            v = cpu_load_slow(cpu, ip, va, (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0), \
+            v = cpu_load_slow(cpu, ip->insn, va,                           \
+                              (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0),     \
                               (unsigned)ip->b);                            \
-            if (unlikely(cpu->smc_pending)) {                              \
+            if (unlikely(cpu->end_insn)) {                                 \
                 R(ip->d) = v;                                              \
-                ip = cpu_after_call(cpu, ip, 1);                           \
+                ip = after_call(cpu, ip, 1);                               \
                 DISPATCH();                                                \
             }                                                              \
         }                                                                  \
@@ -509,9 +668,10 @@ L_call: {
             host_st(va + e->addend, S, v);                                 \
             NEXT(1);                                                       \
         }                                                                  \
-        ip = cpu_store_slow(cpu, ip, va, R(ip->d),                         \
-                            (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0),       \
-                            (unsigned)ip->b);                              \
+        cpu_store_slow(cpu, ip->insn, va, R(ip->d),                        \
+                       (MO) | ((ALIGN) ? TESSERA_MO_ALIGN : 0),            \
+                       (unsigned)ip->b);                                   \
+        ip = unlikely(cpu->end_insn) ? after_call(cpu, ip, 1) : ip + 1;    \
         DISPATCH();                                                        \
     }
 #define X(bits, L2, T, S, MO)                             \
@@ -546,7 +706,7 @@ L_goto_dyn_adj:
 L_goto_dyn: {
     uint64_t pc = R(ip->a);
     TB *n = cpu->jc[cpu_jc_hash(pc)];
-    if (likely(n->pc == pc && n->mode == cpu->mode))
+    if (likely(tb_matches(n, pc, cpu->tb_flags, cpu->cflags)))
         ENTER(n);
     cpu->pc = pc;
     cpu->last_exit = NULL;
@@ -561,7 +721,8 @@ L_exit_loop:
     return;
 
 L_smc_exit: {
-    /* End of an instruction whose block was invalidated under it. */
+    /* End of an instruction after which the block must not go on (its
+     * code was overwritten, or an exact-interrupt CPU was kicked). */
     const TB *tb = cpu->cur_tb;
     unsigned next = ip->insn + 1u;
     cpu->insns -= tb->ninsns - next;
@@ -585,6 +746,9 @@ static struct {
     IOp *ops;
     unsigned n, cap;
     unsigned scratch; /* next scratch slot for this IR op */
+    /* A narrow global the current op writes: stored from a slot after it. */
+    TesseraVal pending_global;
+    int16_t pending_slot;
     int16_t *slot_of; /* temp -> slot offset, 0 = none yet */
     unsigned *label_pos;
     unsigned *fix_op, *fix_label; /* branch fixups */
@@ -608,19 +772,42 @@ static IOp *cc_emit(const void *h, uint32_t insn)
 
 /* An operand as an env offset; constants other than 0 are materialised
  * into a scratch slot by a movi placed before the op. */
+static int16_t scratch_slot(void)
+{
+    g_assert(C.scratch < CPU_SLOT_FIRST_TEMP);
+    return cpu_slot_offset(C.scratch++);
+}
+
+static unsigned ldg_kind(TesseraVal g)
+{
+    bool s = ir_global_is_signed(g);
+    switch (ir_global_size(g)) {
+    case 1: return s ? LD_S8 : LD_U8;
+    case 2: return s ? LD_S16 : LD_U16;
+    default: return s ? LD_S32 : LD_U32;
+    }
+}
+
 static int16_t cc_operand(const TesseraIR *b, TesseraVal v, uint32_t insn)
 {
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
         return C.slot_of[IR_VAL_INDEX(v)];
     case IR_VK_GLOBAL:
+        if (ir_global_is_narrow(v)) {
+            /* Extended into a scratch slot first. */
+            int16_t off = scratch_slot();
+            IOp *m = cc_emit(H.ldg[ldg_kind(v)], insn);
+            m->d = off;
+            m->a = (int16_t)IR_GLOBAL_OFFSET(v);
+            return off;
+        }
         return (int16_t)IR_VAL_INDEX(v);
     case IR_VK_CONST: {
         uint64_t c = ir_const_value(b, v);
         if (c == 0)
             return cpu_slot_offset(CPU_SLOT_ZERO);
-        g_assert(C.scratch < CPU_SLOT_FIRST_TEMP);
-        int16_t off = cpu_slot_offset(C.scratch++);
+        int16_t off = scratch_slot();
         IOp *m = cc_emit(H.movi, insn);
         m->d = off;
         m->uimm = c;
@@ -636,9 +823,27 @@ static int16_t cc_dst(TesseraVal v)
 {
     if (ir_val_kind(v) == IR_VK_TEMP)
         return C.slot_of[IR_VAL_INDEX(v)];
-    if (ir_val_kind(v) == IR_VK_GLOBAL)
-        return (int16_t)IR_VAL_INDEX(v);
+    if (ir_val_kind(v) == IR_VK_GLOBAL) {
+        if (!ir_global_is_narrow(v))
+            return (int16_t)IR_VAL_INDEX(v);
+        /* Written to a slot; the op's store of it follows the op. */
+        C.pending_global = v;
+        C.pending_slot = scratch_slot();
+        return C.pending_slot;
+    }
     return cpu_slot_offset(CPU_SLOT_DISCARD);
+}
+
+static void cc_flush_global(uint32_t insn)
+{
+    TesseraVal g = C.pending_global;
+    if (g == TESSERA_IR_NONE)
+        return;
+    static const unsigned l2[5] = {[1] = 0, [2] = 1, [4] = 2};
+    IOp *io = cc_emit(H.stg[l2[ir_global_size(g)]], insn);
+    io->d = (int16_t)IR_GLOBAL_OFFSET(g);
+    io->a = C.pending_slot;
+    C.pending_global = TESSERA_IR_NONE;
 }
 
 static bool is_const(TesseraVal v)
@@ -804,6 +1009,94 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         io = cc_emit(H.unop[op->sub][w], insn);
         io->d = cc_dst(op->v[0]);
         io->a = a;
+        if (io->h == H.unop_any) {
+            io->b = op->sub;
+            io->uimm = w == IR_W32S ? TESSERA_I32 : w;
+            if (w == IR_W32S) {
+                /* The rare ops have no sign-extending form. */
+                int16_t r = io->d;
+                io = cc_emit(H.unop[TESSERA_EXT32S][TESSERA_I64], insn);
+                io->d = r;
+                io->a = r;
+            }
+        }
+        break;
+    case IR_CARRY: {
+        int16_t r2, cin;
+        a = cc_operand(b, op->v[1], insn);
+        r2 = cc_operand(b, op->v[2], insn);
+        cin = cc_operand(b, op->v[3], insn);
+        io = cc_emit(H.carry[op->sub], insn);
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        io->b = r2;
+        io->sel.t = cin;
+        io->sel.f = op->aux;
+        break;
+    }
+    case IR_EXTRACT: {
+        unsigned pos = op->aux, len = op->aux2;
+        a = cc_operand(b, op->v[1], insn);
+        if (!op->sub) {
+            io = cc_emit(H.extract, insn);
+            io->b = (int16_t)pos;
+            io->uimm = len >= 64 ? UINT64_MAX : (1ull << len) - 1;
+        } else {
+            io = cc_emit(w == TESSERA_I64 ? H.sextract64 : H.sextract32, insn);
+            io->b = (int16_t)(64 - pos - len);
+            io->uimm = 64 - len;
+        }
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        if (w == IR_W32S) {
+            int16_t r = io->d;
+            io = cc_emit(H.unop[TESSERA_EXT32S][TESSERA_I64], insn);
+            io->d = r;
+            io->a = r;
+        }
+        break;
+    }
+    case IR_DEPOSIT: {
+        unsigned pos = op->aux, len = op->aux2;
+        a = cc_operand(b, op->v[1], insn);
+        r2 = cc_operand(b, op->v[2], insn);
+        io = cc_emit(w == TESSERA_I64 ? H.deposit64 : H.deposit32, insn);
+        io->d = cc_dst(op->v[0]);
+        io->a = a;
+        io->b = r2;
+        io = cc_emit(NULL, insn); /* extension word */
+        io->d = (int16_t)pos;
+        io->uimm = (len >= 64 ? UINT64_MAX : (1ull << len) - 1) << pos;
+        break;
+    }
+    case IR_ATOMIC:
+    case IR_CMPXCHG: {
+        int16_t v2, v3 = cpu_slot_offset(CPU_SLOT_ZERO);
+        uint64_t off = op->imm;
+        if (is_const(op->v[1])) {
+            off += ir_const_value(b, op->v[1]);
+            a = cpu_slot_offset(CPU_SLOT_ZERO);
+        } else {
+            a = cc_operand(b, op->v[1], insn);
+        }
+        v2 = cc_operand(b, op->v[2], insn);
+        if (op->opc == IR_CMPXCHG)
+            v3 = cc_operand(b, op->v[3], insn);
+        io = cc_emit(H.atomic, insn);
+        io->d = op->v[0] == TESSERA_IR_NONE
+                    ? cpu_slot_offset(CPU_SLOT_DISCARD)
+                    : cc_dst(op->v[0]);
+        io->a = a;
+        io->b = v2;
+        io = cc_emit(NULL, insn); /* extension word */
+        io->d = v3;
+        io->a = op->opc == IR_CMPXCHG ? -1 : (int16_t)op->sub;
+        io->b = (int16_t)(op->memop | op->mmu << 8);
+        io->uimm = off;
+        break;
+    }
+    case IR_MB:
+        /* One vCPU runs at a time: program order is memory order. */
         break;
     case IR_SETCOND:
     case IR_BRCOND: {
@@ -855,8 +1148,7 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         }
         if ((int64_t)off != (int32_t)off) {
             /* Displacements are 32-bit: add a big one beforehand. */
-            g_assert(C.scratch < CPU_SLOT_FIRST_TEMP);
-            int16_t t = cpu_slot_offset(C.scratch++);
+            int16_t t = scratch_slot();
             io = cc_emit(H.binop[TESSERA_ADD][1][TESSERA_I64], insn);
             io->d = t;
             io->a = a;
@@ -905,6 +1197,7 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         add_exit(H.exit_loop, op);
         break;
     }
+    cc_flush_global(insn);
 }
 
 /*
@@ -939,25 +1232,18 @@ static unsigned try_fuse_branch(const TesseraIR *b, unsigned i,
     return label_refs[br->imm] > 1 ? 2 : 4;
 }
 
-unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
+static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
 {
     bool be = b->arch && b->arch->big_endian;
     bool f4k = b->arch && b->arch->page_bits == 12;
-    uint32_t ncycles = 0;
 
     interp_init();
     C.n = 0;
     C.nfix = 0;
     C.nexits = 0;
+    C.pending_global = TESSERA_IR_NONE;
     C.label_pos = g_renew(unsigned, C.label_pos, b->nlabels + 1);
     alloc_slots(b);
-
-    for (unsigned i = 0; i < b->nops; i++)
-        if (b->ops[i].opc == IR_INSN_START)
-            ncycles += b->ops[i].aux2;
-    IOp *entry = cc_emit(H.entry, 0);
-    entry->d = (int16_t)b->ninsns;
-    entry->uimm = ncycles;
 
     unsigned *label_refs = g_new0(unsigned, b->nlabels + 1);
     for (unsigned i = 0; i < b->nops; i++)
@@ -977,28 +1263,25 @@ unsigned interp_compile(const TesseraIR *b, unsigned *nexits)
         C.ops[C.fix_op[i]].d =
             (int16_t)((int)C.label_pos[C.fix_label[i]] - (int)C.fix_op[i]);
     *nexits = C.nexits;
-    return C.n;
+    return C.n * sizeof(IOp);
 }
 
-void interp_install(TB *tb)
+/* The interpreter's code is data: the write and run addresses agree. */
+static void interp_install(TB *tb, void *code, void *code_x)
 {
-    memcpy(tb->code, C.ops, C.n * sizeof(IOp));
-    tb->nops = C.n;
-    tb->nexits = C.nexits;
+    IOp *ops = code;
+
+    memcpy(ops, C.ops, C.n * sizeof(IOp));
+    tb->code = code_x;
     for (unsigned i = 0; i < C.nexits; i++) {
         const CompiledExit *cx = &C.exits[i];
         TBExit *x = &tb->exits[i];
-        IOp *io = &tb->code[cx->op];
-        uint32_t after = cx->insn + 1 < tb->ninsns ? cx->insn + 1 : tb->ninsns;
+        IOp *io = &ops[cx->op];
 
-        memset(x, 0, sizeof(*x));
-        x->pc = cx->pc;
-        x->tb = tb;
-        x->insn_adj = tb->ninsns - after;
-        x->cycle_adj = tb->ncycles - tb->cycles_before[after];
+        tcache_exit_init(tb, x, cx->pc, cx->insn);
         io->exit = x;
-        /* Early exits give back what the entry pre-committed for the
-         * instructions they skip. */
+        /* Early exits give back what the block entry pre-committed for
+         * the instructions they skip. */
         if (x->insn_adj || x->cycle_adj) {
             if (io->h == H.go)
                 io->h = H.go_adj;
@@ -1007,3 +1290,17 @@ void interp_install(TB *tb)
         }
     }
 }
+
+static void interp_exec(Cpu *cpu, TB *tb)
+{
+    interp_run(cpu, tb->code);
+}
+
+const Backend backend_interp = {
+    .name = "interp",
+    .description = "portable direct-threaded interpreter of the IR",
+    .executable = false,
+    .compile = interp_compile,
+    .install = interp_install,
+    .exec = interp_exec,
+};

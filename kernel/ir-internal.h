@@ -42,6 +42,42 @@ static inline TesseraVal ir_make_val(IRValKind k, uint32_t index)
     return ((uint32_t)k << IR_VAL_SHIFT) | index;
 }
 
+/*
+ * A global's index is its env offset, plus a size code in bits 16-17
+ * (0: 8 bytes, 1: 1 byte, 2: 2 bytes, 3: 4 bytes) and a sign flag in bit
+ * 18, so an 8-byte global's index is its offset.
+ */
+#define IR_GLOBAL_OFFSET(v) (IR_VAL_INDEX(v) & 0xffffu)
+#define IR_GLOBAL_SIGN (1u << 18)
+
+static inline unsigned ir_global_size(TesseraVal v)
+{
+    static const unsigned char sizes[4] = {8, 1, 2, 4};
+    return sizes[(IR_VAL_INDEX(v) >> 16) & 3];
+}
+
+/* A 1, 2 or 4-byte global: backends convert it on access. */
+static inline bool ir_global_is_narrow(TesseraVal v)
+{
+    return (IR_VAL_INDEX(v) >> 16) != 0;
+}
+
+static inline bool ir_global_is_signed(TesseraVal v)
+{
+    return (IR_VAL_INDEX(v) & IR_GLOBAL_SIGN) != 0;
+}
+
+/* The value a narrow global reads back after x was written to it. */
+static inline uint64_t ir_global_extend(TesseraVal v, uint64_t x)
+{
+    unsigned sh = 64 - 8 * ir_global_size(v);
+    if (sh == 0)
+        return x;
+    if (ir_global_is_signed(v))
+        return (uint64_t)((int64_t)(x << sh) >> sh);
+    return (x << sh) >> sh;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Operations                                                              */
 
@@ -60,6 +96,12 @@ typedef enum IROpc {
     IR_BRCOND,     /* if (v1 cond v2) goto label imm */
     IR_BR,         /* goto label imm (made by the optimiser) */
     IR_CALL,       /* v0 = fn(v1..v4), imm = fn, aux = nargs, aux2 = flags */
+    IR_CARRY,      /* v0 = sub(v1, v2, v3) over aux bits (TesseraCarryOp) */
+    IR_EXTRACT,    /* v0 = bits [aux, aux + aux2) of v1; sub 1: signed */
+    IR_DEPOSIT,    /* v0 = v1 with bits [aux, aux + aux2) from v2 */
+    IR_ATOMIC,     /* v0 = mem[v1 + imm]; mem = sub(v0, v2) (TesseraAtomicOp) */
+    IR_CMPXCHG,    /* v0 = mem[v1 + imm]; if v0 == v2: mem = v3 */
+    IR_MB,         /* aux = TESSERA_MB_* kinds */
     IR_GOTO,       /* imm = pc */
     IR_GOTO_DYN,   /* pc = v1 */
     IR_EXIT_LOOP,  /* imm = pc */
@@ -104,7 +146,7 @@ struct TesseraIR {
     struct TesseraCpu *cpu;
     const TesseraArchClass *arch;
     uint64_t pc;
-    uint32_t flags;
+    uint64_t flags;
     unsigned code_mmu;
     unsigned unit_bits; /* log2 of the unit size used for spans */
 
@@ -135,7 +177,7 @@ struct TesseraIR {
 #define IR_MAX_TEMPS 960
 
 /* Starts a block for cpu at pc; returns the (single, reused) builder. */
-TesseraIR *ir_begin(struct TesseraCpu *cpu, uint64_t pc, uint32_t flags,
+TesseraIR *ir_begin(struct TesseraCpu *cpu, uint64_t pc, uint64_t flags,
                     unsigned code_mmu);
 /* Checks the finished block's shape; false (with b->error_msg) if bad. */
 bool ir_validate(TesseraIR *b);
@@ -230,11 +272,6 @@ static inline uint64_t ir_mulhu64(uint64_t x, uint64_t y)
     return (uint64_t)(((unsigned __int128)x * y) >> 64);
 }
 
-static inline uint64_t ir_mulhsu64(uint64_t x, uint64_t y)
-{
-    return (uint64_t)(((__int128)(int64_t)x * (__int128)(unsigned __int128)y) >>
-                      64);
-}
 
 static inline uint32_t ir_mulh32(uint32_t x, uint32_t y)
 {
@@ -246,10 +283,6 @@ static inline uint32_t ir_mulhu32(uint32_t x, uint32_t y)
     return (uint32_t)(((uint64_t)x * y) >> 32);
 }
 
-static inline uint32_t ir_mulhsu32(uint32_t x, uint32_t y)
-{
-    return (uint32_t)(((int64_t)(int32_t)x * (int64_t)(uint64_t)y) >> 32);
-}
 
 static inline uint64_t ir_rotl64(uint64_t x, unsigned n)
 {
@@ -285,7 +318,6 @@ static inline uint64_t ir_eval_binop(TesseraBinop op, TesseraWidth w,
         case TESSERA_MUL: return x * y;
         case TESSERA_MULH: return ir_mulh64(x, y);
         case TESSERA_MULHU: return ir_mulhu64(x, y);
-        case TESSERA_MULHSU: return ir_mulhsu64(x, y);
         case TESSERA_DIV: return ir_div64(x, y);
         case TESSERA_DIVU: return ir_divu64(x, y);
         case TESSERA_REM: return ir_rem64(x, y);
@@ -308,7 +340,6 @@ static inline uint64_t ir_eval_binop(TesseraBinop op, TesseraWidth w,
     case TESSERA_MUL: return (uint32_t)(a * b);
     case TESSERA_MULH: return ir_mulh32(a, b);
     case TESSERA_MULHU: return ir_mulhu32(a, b);
-    case TESSERA_MULHSU: return ir_mulhsu32(a, b);
     case TESSERA_DIV: return ir_div32(a, b);
     case TESSERA_DIVU: return ir_divu32(a, b);
     case TESSERA_REM: return ir_rem32(a, b);
@@ -329,7 +360,17 @@ static inline uint64_t ir_eval_unop(TesseraUnop op, TesseraWidth w,
                                     uint64_t x)
 {
     uint64_t r;
+    unsigned bits = w == TESSERA_I64 ? 64 : 32;
+    if (bits == 32)
+        x = (uint32_t)x;
     switch (op) {
+    case TESSERA_BSWAP16: r = __builtin_bswap16((uint16_t)x); break;
+    case TESSERA_BSWAP32: r = __builtin_bswap32((uint32_t)x); break;
+    case TESSERA_BSWAP64: r = __builtin_bswap64(x); break;
+    case TESSERA_CLZ: r = x ? (unsigned)__builtin_clzll(x) - (64 - bits) : bits;
+        break;
+    case TESSERA_CTZ: r = x ? (unsigned)__builtin_ctzll(x) : bits; break;
+    case TESSERA_CTPOP: r = (unsigned)__builtin_popcountll(x); break;
     case TESSERA_NEG: r = -x; break;
     case TESSERA_NOT: r = ~x; break;
     case TESSERA_EXT8S: r = (uint64_t)(int64_t)(int8_t)x; break;
@@ -368,6 +409,93 @@ static inline bool ir_eval_cond(TesseraCond c, TesseraWidth w, uint64_t x,
     case TESSERA_GTU: return x > y;
     }
     return false;
+}
+
+/* Mask of the low bits bits (1..64). */
+static inline uint64_t ir_bits_mask(unsigned bits)
+{
+    return bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+}
+
+/* TesseraCarryOp over the low bits bits of x and y; cin is 0 or 1. */
+static inline uint64_t ir_eval_carry(TesseraCarryOp op, unsigned bits,
+                                     uint64_t x, uint64_t y, uint64_t cin)
+{
+    uint64_t m = ir_bits_mask(bits), top = 1ull << (bits - 1);
+    x &= m;
+    y &= m;
+    cin &= 1;
+    switch (op) {
+    case TESSERA_ADDC:
+        return (x + y + cin) & m;
+    case TESSERA_SUBC:
+        return (x - y - cin) & m;
+    case TESSERA_ADD_CARRY: {
+        uint64_t t;
+        if (bits < 64)
+            return ((x + y + cin) >> bits) & 1;
+        bool c1 = __builtin_add_overflow(x, y, &t);
+        return c1 | __builtin_add_overflow(t, cin, &t);
+    }
+    case TESSERA_ADD_OVERFLOW: {
+        uint64_t r = (x + y + cin) & m;
+        return ((x ^ r) & (y ^ r) & top) != 0;
+    }
+    case TESSERA_SUB_BORROW: {
+        uint64_t t;
+        if (bits < 64)
+            return ((x - y - cin) >> bits) & 1;
+        bool b1 = __builtin_sub_overflow(x, y, &t);
+        return b1 | __builtin_sub_overflow(t, cin, &t);
+    }
+    case TESSERA_SUB_OVERFLOW: {
+        uint64_t r = (x - y - cin) & m;
+        return ((x ^ y) & (x ^ r) & top) != 0;
+    }
+    }
+    return 0;
+}
+
+static inline uint64_t ir_eval_extract(TesseraWidth w, bool sign, uint64_t x,
+                                       unsigned pos, unsigned len)
+{
+    uint64_t r;
+    if (w == TESSERA_I32)
+        x = (uint32_t)x;
+    if (sign)
+        r = (uint64_t)((int64_t)(x << (64 - pos - len)) >> (64 - len));
+    else
+        r = (x >> pos) & ir_bits_mask(len);
+    return w == TESSERA_I64 ? r : (uint32_t)r;
+}
+
+static inline uint64_t ir_eval_deposit(TesseraWidth w, uint64_t x, uint64_t v,
+                                       unsigned pos, unsigned len)
+{
+    uint64_t m = ir_bits_mask(len) << pos;
+    uint64_t r = (x & ~m) | ((v << pos) & m);
+    return w == TESSERA_I64 ? r : (uint32_t)r;
+}
+
+/* TesseraAtomicOp on values of size bytes (already extended). */
+static inline uint64_t ir_eval_atomic(TesseraAtomicOp op, unsigned size,
+                                      uint64_t old, uint64_t v)
+{
+    unsigned sh = 64 - 8 * size;
+    int64_t so = (int64_t)(old << sh) >> sh, sv = (int64_t)(v << sh) >> sh;
+    uint64_t uo = (old << sh) >> sh, uv = (v << sh) >> sh;
+    switch (op) {
+    case TESSERA_AMO_XCHG: return v;
+    case TESSERA_AMO_ADD: return old + v;
+    case TESSERA_AMO_AND: return old & v;
+    case TESSERA_AMO_OR: return old | v;
+    case TESSERA_AMO_XOR: return old ^ v;
+    case TESSERA_AMO_SMIN: return so < sv ? old : v;
+    case TESSERA_AMO_SMAX: return so > sv ? old : v;
+    case TESSERA_AMO_UMIN: return uo < uv ? old : v;
+    case TESSERA_AMO_UMAX: return uo > uv ? old : v;
+    }
+    return v;
 }
 
 /* The condition with its operands exchanged: a c b == b swap(c) a. */

@@ -6,13 +6,17 @@
  * number of ops; translation speed matters when an OS boots.
  *
  * What we know about temps is forgotten at every label that a branch still
- * targets, because another path joins there. Globals are memory: a temp
- * copied from a global is only replaced by it until the global may change
- * (a write to it, a helper, a memory access whose slow path could reach
- * the arch through a device). Constants written to globals are known on
- * the same terms, and a global write that a later one overwrites before
- * anything could see it (a read, an exit, a helper, a memory access that
- * may fault) is dropped.
+ * targets, because another path joins there. Globals are env fields of 1
+ * to 8 bytes that may overlap: a write to one forgets what is known of
+ * every global sharing a byte with it. A temp copied from an 8-byte global
+ * is replaced by the global until the global may change (a write to it,
+ * or a helper that does not declare TESSERA_HELPER_NO_WRITE); loads and
+ * stores do not change globals (devices never write CPU state behind a
+ * block). Narrow globals are not propagated into uses: backends convert
+ * them on every read, so a temp is cheaper. Constants written to globals
+ * are known on the same terms, and a global write that a later one
+ * overwrites before anything could see it (a read, an exit, a helper that
+ * reads globals or may raise, a memory access that may fault) is dropped.
  *
  * Last, a 32-bit op followed by a sign extension of its result becomes
  * one IR_W32S op.
@@ -28,14 +32,15 @@ typedef struct Fact {
     uint32_t gen;   /* valid when equal to the pass's generation */
     uint8_t kind;
     TesseraVal val; /* FACT_CONST: a const handle; FACT_COPY: the source */
+    TesseraVal who; /* global facts: the global (size and sign) known */
 } Fact;
 
 typedef struct Opt {
     TesseraIR *b;
     Fact *facts;       /* by temp number */
-    Fact *gfacts;      /* by global offset / 8: known constants */
+    Fact *gfacts;      /* by global byte offset: known constants */
     uint32_t ggen;     /* generation of gfacts */
-    unsigned nglobals;
+    unsigned nbytes;   /* env bytes the block's globals reach */
     uint32_t gen;
     uint32_t *copies;  /* temps that hold a FACT_COPY */
     unsigned ncopies;
@@ -43,6 +48,18 @@ typedef struct Opt {
 } Opt;
 
 static void kill_copies(Opt *o, TesseraVal src, bool all_globals);
+
+static bool is_global(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_GLOBAL;
+}
+
+/* Whether globals a and b share a byte. */
+static bool globals_overlap(TesseraVal a, TesseraVal b)
+{
+    uint32_t oa = IR_GLOBAL_OFFSET(a), ob = IR_GLOBAL_OFFSET(b);
+    return oa < ob + ir_global_size(b) && ob < oa + ir_global_size(a);
+}
 
 static Fact *fact_of(Opt *o, TesseraVal v)
 {
@@ -62,8 +79,9 @@ static bool is_const(TesseraVal v)
 
 static Fact *gfact_of(Opt *o, TesseraVal v)
 {
-    Fact *f = &o->gfacts[IR_VAL_INDEX(v) / 8];
-    return f->gen == o->ggen && f->kind == FACT_CONST ? f : NULL;
+    Fact *f = &o->gfacts[IR_GLOBAL_OFFSET(v)];
+    return f->gen == o->ggen && f->kind == FACT_CONST && f->who == v ? f
+                                                                     : NULL;
 }
 
 static TesseraVal subst(Opt *o, TesseraVal v)
@@ -97,7 +115,9 @@ static void kill_copies(Opt *o, TesseraVal src, bool all_globals)
         Fact *f = &o->facts[t];
         bool dead = f->gen != o->gen || f->kind != FACT_COPY ||
                     f->val == src ||
-                    (all_globals && ir_val_kind(f->val) == IR_VK_GLOBAL);
+                    (is_global(f->val) &&
+                     (all_globals ||
+                      (is_global(src) && globals_overlap(f->val, src))));
         if (dead) {
             if (f->gen == o->gen && f->kind == FACT_COPY)
                 f->kind = FACT_NONE;
@@ -115,8 +135,15 @@ static void clobber(Opt *o, TesseraVal dst)
         Fact *f = &o->facts[IR_VAL_INDEX(dst)];
         f->gen = o->gen;
         f->kind = FACT_NONE;
-    } else if (ir_val_kind(dst) == IR_VK_GLOBAL) {
-        o->gfacts[IR_VAL_INDEX(dst) / 8].kind = FACT_NONE;
+    } else if (is_global(dst)) {
+        uint32_t off = IR_GLOBAL_OFFSET(dst);
+        for (uint32_t k = off > 7 ? off - 7 : 0;
+             k < off + ir_global_size(dst); k++) {
+            Fact *g = &o->gfacts[k];
+            if (g->gen == o->ggen && g->kind == FACT_CONST &&
+                globals_overlap(g->who, dst))
+                g->kind = FACT_NONE;
+        }
     }
     if (is_temp(dst) || ir_val_kind(dst) == IR_VK_GLOBAL)
         kill_copies(o, dst, false);
@@ -124,11 +151,16 @@ static void clobber(Opt *o, TesseraVal dst)
 
 static void set_fact(Opt *o, TesseraVal dst, FactKind kind, TesseraVal val)
 {
-    if (ir_val_kind(dst) == IR_VK_GLOBAL && kind == FACT_CONST) {
-        Fact *g = &o->gfacts[IR_VAL_INDEX(dst) / 8];
+    if (is_global(dst) && kind == FACT_CONST) {
+        Fact *g = &o->gfacts[IR_GLOBAL_OFFSET(dst)];
+        uint64_t c = ir_const_value(o->b, val);
         g->gen = o->ggen;
         g->kind = FACT_CONST;
-        g->val = val;
+        g->who = dst;
+        /* What a read of the global gives back. */
+        g->val = ir_global_extend(dst, c) == c
+                     ? val
+                     : ir_const(o->b, ir_global_extend(dst, c));
         return;
     }
     if (!is_temp(dst))
@@ -292,7 +324,8 @@ static void after_write(Opt *o, IROp *op)
             op->width = TESSERA_I64;
         }
         set_fact(o, dst, FACT_CONST, src);
-    } else if (op->width == TESSERA_I64 && src != dst && is_temp(dst)) {
+    } else if (op->width == TESSERA_I64 && src != dst && is_temp(dst) &&
+               !(is_global(src) && ir_global_is_narrow(src))) {
         set_fact(o, dst, FACT_COPY, src);
     }
 }
@@ -368,16 +401,42 @@ static void forward(Opt *o)
             after_write(o, op);
             break;
         }
+        case IR_CARRY:
+            if (is_const(op->v[1]) && is_const(op->v[2]) &&
+                is_const(op->v[3]))
+                to_movi(o, op, ir_eval_carry(op->sub, op->aux,
+                                             cval(o, op->v[1]),
+                                             cval(o, op->v[2]),
+                                             cval(o, op->v[3])));
+            after_write(o, op);
+            break;
+        case IR_EXTRACT:
+            if (is_const(op->v[1]))
+                to_movi(o, op, ir_eval_extract(op->width, op->sub,
+                                               cval(o, op->v[1]), op->aux,
+                                               op->aux2));
+            after_write(o, op);
+            break;
+        case IR_DEPOSIT:
+            if (is_const(op->v[1]) && is_const(op->v[2]))
+                to_movi(o, op, ir_eval_deposit(op->width, cval(o, op->v[1]),
+                                               cval(o, op->v[2]), op->aux,
+                                               op->aux2));
+            after_write(o, op);
+            break;
         case IR_LOAD:
-            forget_globals(o);
             after_write(o, op);
             break;
         case IR_STORE:
             op->v[0] = subst(o, op->v[0]);
-            forget_globals(o);
+            break;
+        case IR_ATOMIC:
+        case IR_CMPXCHG:
+            if (op->v[0] != TESSERA_IR_NONE)
+                clobber(o, op->v[0]);
             break;
         case IR_CALL:
-            if (!(op->aux2 & TESSERA_HELPER_PURE))
+            if (!(op->aux2 & TESSERA_HELPER_NO_WRITE))
                 forget_globals(o);
             if (op->v[0] != TESSERA_IR_NONE)
                 clobber(o, op->v[0]);
@@ -421,9 +480,33 @@ static bool removable(const IROp *op)
     case IR_UNOP:
     case IR_SETCOND:
     case IR_SELECT:
+    case IR_CARRY:
+    case IR_EXTRACT:
+    case IR_DEPOSIT:
         return true;
     case IR_CALL:
-        return (op->aux2 & TESSERA_HELPER_PURE) != 0;
+        return (op->aux2 & TESSERA_HELPER_PURE) == TESSERA_HELPER_PURE;
+    default:
+        return false;
+    }
+}
+
+/* Ops that only compute: they observe nothing but their operands. */
+static bool plain(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_MOV:
+    case IR_BINOP:
+    case IR_UNOP:
+    case IR_SETCOND:
+    case IR_SELECT:
+    case IR_CARRY:
+    case IR_EXTRACT:
+    case IR_DEPOSIT:
+        return true;
+    case IR_CALL:
+        return (op->aux2 & (TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_RAISE)) ==
+               (TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_RAISE);
     default:
         return false;
     }
@@ -431,8 +514,10 @@ static bool removable(const IROp *op)
 
 /*
  * Backward liveness of temps; dead results of removable ops go. For
- * globals, overwritten[g] == ogen says a later op writes g before anything
- * can observe it; a barrier (anything but plain ALU ops) bumps ogen.
+ * globals, overwritten[byte] == ogen says a later op writes that env byte
+ * before anything can observe it; a barrier (an op that may observe
+ * globals: an exit, a memory access that may fault, a helper that reads
+ * them or may raise, a label) bumps ogen.
  */
 static void backward(Opt *o)
 {
@@ -440,7 +525,7 @@ static void backward(Opt *o)
     unsigned words = (b->ntemps + 63) / 64;
     uint64_t *live = g_new0(uint64_t, words);
     uint64_t *at_label = g_new0(uint64_t, (size_t)words * (b->nlabels + 1));
-    uint32_t *overwritten = g_new0(uint32_t, o->nglobals + 1);
+    uint32_t *overwritten = g_new0(uint32_t, o->nbytes + 1);
     uint32_t ogen = 1;
 
 #define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
@@ -452,28 +537,23 @@ static void backward(Opt *o)
 
     for (unsigned i = b->nops; i-- > 0;) {
         IROp *op = &b->ops[i];
-        switch ((IROpc)op->opc) {
-        case IR_NOP:
-        case IR_INSN_START:
-        case IR_ADD_CYCLES:
+        if (op->opc == IR_NOP || op->opc == IR_INSN_START ||
+            op->opc == IR_ADD_CYCLES)
             continue;
-        case IR_MOV:
-        case IR_BINOP:
-        case IR_UNOP:
-        case IR_SETCOND:
-        case IR_SELECT:
-            if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL) {
-                uint32_t g = IR_VAL_INDEX(op->v[0]) / 8;
-                if (overwritten[g] == ogen) {
-                    op->opc = IR_NOP;
-                    continue;
-                }
-                overwritten[g] = ogen;
-            }
-            break;
-        default:
+        if (!plain(op)) {
             ogen++; /* a barrier */
-            break;
+        } else if (is_global(op->v[0])) {
+            uint32_t off = IR_GLOBAL_OFFSET(op->v[0]);
+            unsigned size = ir_global_size(op->v[0]);
+            bool dead = op->opc != IR_CALL;
+            for (unsigned k = 0; k < size && dead; k++)
+                dead = overwritten[off + k] == ogen;
+            if (dead) {
+                op->opc = IR_NOP;
+                continue;
+            }
+            for (unsigned k = 0; k < size; k++)
+                overwritten[off + k] = ogen;
         }
         switch ((IROpc)op->opc) {
         case IR_NOP:
@@ -523,8 +603,9 @@ static void backward(Opt *o)
         }
         for (int k = 1; k < 5; k++) {
             USE(op->v[k]);
-            if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
-                overwritten[IR_VAL_INDEX(op->v[k]) / 8] = 0;
+            if (is_global(op->v[k]))
+                for (unsigned j = 0; j < ir_global_size(op->v[k]); j++)
+                    overwritten[IR_GLOBAL_OFFSET(op->v[k]) + j] = 0;
         }
     }
 #undef LIVE
@@ -593,10 +674,10 @@ void ir_optimize(TesseraIR *b)
     o.copies = g_new(uint32_t, b->ntemps + 1);
     for (unsigned i = 0; i < b->nops; i++)
         for (int k = 0; k < 5; k++)
-            if (ir_val_kind(b->ops[i].v[k]) == IR_VK_GLOBAL &&
-                IR_VAL_INDEX(b->ops[i].v[k]) / 8 >= o.nglobals)
-                o.nglobals = IR_VAL_INDEX(b->ops[i].v[k]) / 8 + 1;
-    o.gfacts = g_new0(Fact, o.nglobals + 1);
+            if (is_global(b->ops[i].v[k]) &&
+                IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
+                o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
+    o.gfacts = g_new0(Fact, o.nbytes + 1);
     o.ggen = 1;
     o.refs = g_new0(uint32_t, b->nlabels + 1);
     for (unsigned i = 0; i < b->nops; i++)

@@ -24,7 +24,7 @@ static void ir_fail(TesseraIR *b, const char *msg)
     }
 }
 
-TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint32_t flags, unsigned code_mmu)
+TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint64_t flags, unsigned code_mmu)
 {
     TesseraIR *b = &builder;
 
@@ -92,11 +92,31 @@ TesseraVal tessera_ir_temp(TesseraIR *b)
 
 TesseraVal tessera_ir_global(TesseraIR *b, size_t offset)
 {
-    if (b->arch && (offset + 8 > b->arch->env_size || (offset & 7))) {
+    if ((b->arch && offset + 8 > b->arch->env_size) || (offset & 7) ||
+        offset > 0xffff) {
         ir_fail(b, "global outside env or not 8-byte aligned");
         offset = 0;
     }
     return ir_make_val(IR_VK_GLOBAL, (uint32_t)offset);
+}
+
+TesseraVal tessera_ir_global_sized(TesseraIR *b, size_t offset,
+                                   unsigned memop)
+{
+    static const uint32_t code[9] = {[1] = 1, [2] = 2, [4] = 3, [8] = 0};
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    bool sign = (memop & TESSERA_MO_SIGN) && size < 8;
+
+    if ((size != 1 && size != 2 && size != 4 && size != 8) ||
+        (memop & ~(unsigned)(TESSERA_MO_SIZE_MASK | TESSERA_MO_SIGN)) ||
+        (offset & (size - 1)) || offset > 0xffff ||
+        (b->arch && offset + size > b->arch->env_size)) {
+        ir_fail(b, "global_sized: bad size, or field outside env or not "
+                   "naturally aligned");
+        return ir_make_val(IR_VK_GLOBAL, 0);
+    }
+    return ir_make_val(IR_VK_GLOBAL, (uint32_t)offset | code[size] << 16 |
+                                         (sign ? IR_GLOBAL_SIGN : 0));
 }
 
 TesseraVal tessera_ir_const(TesseraIR *b, uint64_t value)
@@ -165,8 +185,9 @@ void tessera_ir_binop(TesseraIR *b, TesseraBinop o, TesseraWidth w,
 void tessera_ir_unop(TesseraIR *b, TesseraUnop o, TesseraWidth w,
                      TesseraVal dst, TesseraVal a)
 {
-    if (!is_dst(dst) || !is_src(a) || o > TESSERA_EXT32U ||
-        (w == TESSERA_I32 && o >= TESSERA_EXT32S))
+    if (!is_dst(dst) || !is_src(a) || o > TESSERA_CTPOP ||
+        (w == TESSERA_I32 && (o == TESSERA_EXT32S || o == TESSERA_EXT32U ||
+                              o == TESSERA_BSWAP64)))
         ir_fail(b, "unop: bad operand");
     IROp *op = ir_emit(b, IR_UNOP);
     op->sub = (uint8_t)o;
@@ -203,6 +224,92 @@ void tessera_ir_select(TesseraIR *b, TesseraCond c, TesseraWidth w,
     op->v[2] = b2;
     op->v[3] = t;
     op->v[4] = f;
+}
+
+void tessera_ir_carry(TesseraIR *b, TesseraCarryOp o, unsigned bits,
+                      TesseraVal dst, TesseraVal a, TesseraVal b2,
+                      TesseraVal cin)
+{
+    if (!is_dst(dst) || !is_src(a) || !is_src(b2) || !is_src(cin) ||
+        o > TESSERA_SUB_OVERFLOW || bits < 1 || bits > 64)
+        ir_fail(b, "carry: bad operand, op or width");
+    IROp *op = ir_emit(b, IR_CARRY);
+    op->sub = (uint8_t)o;
+    op->width = TESSERA_I64;
+    op->aux = (uint8_t)bits;
+    op->v[0] = dst;
+    op->v[1] = a;
+    op->v[2] = b2;
+    op->v[3] = cin;
+}
+
+/* The high half first, into a temp: lo and hi may be a or b2. */
+static void mul2(TesseraIR *b, TesseraBinop high, TesseraWidth w,
+                 TesseraVal lo, TesseraVal hi, TesseraVal a, TesseraVal b2)
+{
+    if (!is_dst(lo) || !is_dst(hi) || lo == hi)
+        ir_fail(b, "mul2: bad destination");
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_binop(b, high, w, t, a, b2);
+    tessera_ir_binop(b, TESSERA_MUL, w, lo, a, b2);
+    tessera_ir_mov(b, w, hi, t);
+}
+
+void tessera_ir_mulu2(TesseraIR *b, TesseraWidth w, TesseraVal lo,
+                      TesseraVal hi, TesseraVal a, TesseraVal b2)
+{
+    mul2(b, TESSERA_MULHU, w, lo, hi, a, b2);
+}
+
+void tessera_ir_muls2(TesseraIR *b, TesseraWidth w, TesseraVal lo,
+                      TesseraVal hi, TesseraVal a, TesseraVal b2)
+{
+    mul2(b, TESSERA_MULH, w, lo, hi, a, b2);
+}
+
+static void extract(TesseraIR *b, bool sign, TesseraWidth w, TesseraVal dst,
+                    TesseraVal a, unsigned pos, unsigned len)
+{
+    unsigned bits = w == TESSERA_I64 ? 64 : 32;
+    if (!is_dst(dst) || !is_src(a) || len < 1 || pos >= bits ||
+        len > bits - pos)
+        ir_fail(b, "extract: bad operand or bit field");
+    IROp *op = ir_emit(b, IR_EXTRACT);
+    op->sub = sign;
+    op->width = (uint8_t)w;
+    op->aux = (uint8_t)pos;
+    op->aux2 = (uint16_t)len;
+    op->v[0] = dst;
+    op->v[1] = a;
+}
+
+void tessera_ir_extract(TesseraIR *b, TesseraWidth w, TesseraVal dst,
+                        TesseraVal a, unsigned pos, unsigned len)
+{
+    extract(b, false, w, dst, a, pos, len);
+}
+
+void tessera_ir_sextract(TesseraIR *b, TesseraWidth w, TesseraVal dst,
+                         TesseraVal a, unsigned pos, unsigned len)
+{
+    extract(b, true, w, dst, a, pos, len);
+}
+
+void tessera_ir_deposit(TesseraIR *b, TesseraWidth w, TesseraVal dst,
+                        TesseraVal a, TesseraVal v, unsigned pos,
+                        unsigned len)
+{
+    unsigned bits = w == TESSERA_I64 ? 64 : 32;
+    if (!is_dst(dst) || !is_src(a) || !is_src(v) || len < 1 ||
+        pos >= bits || len > bits - pos)
+        ir_fail(b, "deposit: bad operand or bit field");
+    IROp *op = ir_emit(b, IR_DEPOSIT);
+    op->width = (uint8_t)w;
+    op->aux = (uint8_t)pos;
+    op->aux2 = (uint16_t)len;
+    op->v[0] = dst;
+    op->v[1] = a;
+    op->v[2] = v;
 }
 
 static bool memop_ok(TesseraIR *b, unsigned memop, unsigned mmu_idx)
@@ -249,6 +356,52 @@ void tessera_ir_store(TesseraIR *b, TesseraVal val, TesseraVal addr,
     op->imm = (uint64_t)offset;
     op->memop = (uint8_t)(memop & ~(unsigned)TESSERA_MO_SIGN);
     op->mmu = (uint8_t)mmu_idx;
+}
+
+void tessera_ir_atomic_rmw(TesseraIR *b, TesseraAtomicOp o, TesseraVal dst,
+                           TesseraVal addr, int64_t offset, TesseraVal v,
+                           unsigned memop, unsigned mmu_idx)
+{
+    if ((dst != TESSERA_IR_NONE && !is_dst(dst)) || !is_src(addr) ||
+        !is_src(v) || o > TESSERA_AMO_UMAX || !memop_ok(b, memop, mmu_idx)) {
+        ir_fail(b, "atomic_rmw: bad operand, op, memop or mmu index");
+        mmu_idx = 0;
+    }
+    IROp *op = ir_emit(b, IR_ATOMIC);
+    op->sub = (uint8_t)o;
+    op->v[0] = dst;
+    op->v[1] = addr;
+    op->v[2] = v;
+    op->imm = (uint64_t)offset;
+    op->memop = (uint8_t)memop;
+    op->mmu = (uint8_t)mmu_idx;
+}
+
+void tessera_ir_atomic_cmpxchg(TesseraIR *b, TesseraVal dst, TesseraVal addr,
+                               int64_t offset, TesseraVal expected,
+                               TesseraVal newv, unsigned memop,
+                               unsigned mmu_idx)
+{
+    if ((dst != TESSERA_IR_NONE && !is_dst(dst)) || !is_src(addr) ||
+        !is_src(expected) || !is_src(newv) || !memop_ok(b, memop, mmu_idx)) {
+        ir_fail(b, "atomic_cmpxchg: bad operand, memop or mmu index");
+        mmu_idx = 0;
+    }
+    IROp *op = ir_emit(b, IR_CMPXCHG);
+    op->v[0] = dst;
+    op->v[1] = addr;
+    op->v[2] = expected;
+    op->v[3] = newv;
+    op->imm = (uint64_t)offset;
+    op->memop = (uint8_t)memop;
+    op->mmu = (uint8_t)mmu_idx;
+}
+
+void tessera_ir_mb(TesseraIR *b, unsigned kinds)
+{
+    if (kinds & ~TESSERA_MB_ALL)
+        ir_fail(b, "mb: unknown barrier kind");
+    ir_emit(b, IR_MB)->aux = (uint8_t)(kinds & TESSERA_MB_ALL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -488,11 +641,18 @@ bool ir_validate(TesseraIR *b)
 }
 
 static const char *const binop_names[] = {
-    "add", "sub", "mul", "mulh", "mulhu", "mulhsu", "div", "divu", "rem",
+    "add", "sub", "mul", "mulh", "mulhu", "div", "divu", "rem",
     "remu", "and", "or", "xor", "shl", "shr", "sar", "rotl", "rotr",
 };
 static const char *const unop_names[] = {
     "neg", "not", "ext8s", "ext8u", "ext16s", "ext16u", "ext32s", "ext32u",
+    "bswap16", "bswap32", "bswap64", "clz", "ctz", "ctpop",
+};
+static const char *const carry_names[] = {
+    "addc", "subc", "add_carry", "add_overflow", "sub_borrow", "sub_overflow",
+};
+static const char *const amo_names[] = {
+    "xchg", "add", "and", "or", "xor", "smin", "smax", "umin", "umax",
 };
 static const char *const cond_names[] = {
     "eq", "ne", "lt", "ge", "le", "gt", "ltu", "geu", "leu", "gtu",
@@ -514,13 +674,19 @@ static const char *val_str(const TesseraIR *b, TesseraVal v, char *buf,
         break;
     case IR_VK_GLOBAL: {
         const TesseraRegInfo *r = b->arch ? b->arch->regs : NULL;
+        uint32_t off = IR_GLOBAL_OFFSET(v);
+        unsigned size = ir_global_size(v);
         for (; r && r->name; r++) {
-            if (r->offset == i && r->size == 8) {
+            if (r->offset == off && r->size == size) {
                 snprintf(buf, len, "%s", r->name);
                 return buf;
             }
         }
-        snprintf(buf, len, "env+0x%x", i);
+        if (size == 8)
+            snprintf(buf, len, "env+0x%x", off);
+        else
+            snprintf(buf, len, "env+0x%x:%c%u", off,
+                     ir_global_is_signed(v) ? 's' : 'u', size * 8);
         break;
     }
     }
@@ -532,7 +698,7 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
     char s[5][48];
     const char *w;
 
-    fprintf(f, "%s: 0x%" PRIx64 " flags 0x%x\n", title, b->pc, b->flags);
+    fprintf(f, "%s: 0x%" PRIx64 " flags 0x%" PRIx64 "\n", title, b->pc, b->flags);
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         for (int k = 0; k < 5; k++)
@@ -593,10 +759,37 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
             break;
         case IR_CALL:
             fprintf(f, " call %p%s, %s", (void *)(uintptr_t)op->imm,
-                    op->aux2 & TESSERA_HELPER_PURE ? " pure" : "", s[0]);
+                    (op->aux2 & TESSERA_HELPER_PURE) == TESSERA_HELPER_PURE
+                        ? " pure" : "", s[0]);
             for (unsigned k = 0; k < op->aux; k++)
                 fprintf(f, ", %s", s[1 + k]);
             fputc('\n', f);
+            break;
+        case IR_CARRY:
+            fprintf(f, " %s/%u %s, %s, %s, %s\n", carry_names[op->sub],
+                    op->aux, s[0], s[1], s[2], s[3]);
+            break;
+        case IR_EXTRACT:
+            fprintf(f, " %sextract_%s %s, %s, %u, %u\n", op->sub ? "s" : "",
+                    w, s[0], s[1], op->aux, op->aux2);
+            break;
+        case IR_DEPOSIT:
+            fprintf(f, " deposit_%s %s, %s, %s, %u, %u\n", w, s[0], s[1],
+                    s[2], op->aux, op->aux2);
+            break;
+        case IR_ATOMIC:
+            fprintf(f, " amo%s%u %s, [%s%+" PRId64 "], %s mmu%u\n",
+                    amo_names[op->sub],
+                    (op->memop & TESSERA_MO_SIZE_MASK) * 8, s[0], s[1],
+                    (int64_t)op->imm, s[2], op->mmu);
+            break;
+        case IR_CMPXCHG:
+            fprintf(f, " cmpxchg%u %s, [%s%+" PRId64 "], %s, %s mmu%u\n",
+                    (op->memop & TESSERA_MO_SIZE_MASK) * 8, s[0], s[1],
+                    (int64_t)op->imm, s[2], s[3], op->mmu);
+            break;
+        case IR_MB:
+            fprintf(f, " mb 0x%x\n", op->aux);
             break;
         case IR_GOTO:
             fprintf(f, " goto 0x%" PRIx64 "\n", op->imm);

@@ -11,6 +11,9 @@
  * translated code. Stores to such a page test the mask inline; only a store
  * into a marked granule comes here to compare byte ranges.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <glib.h>
 #include <inttypes.h>
 #include <string.h>
@@ -23,7 +26,9 @@
 
 static struct {
     bool ready;
-    uint8_t *arena;
+    uint8_t *arena;   /* written through this mapping */
+    ptrdiff_t exec_delta; /* run-time address = arena address + delta */
+    int arena_fd;     /* the executable arena's memory file, or -1 */
     size_t size, used;
     TB **buckets;
     unsigned bucket_bits;
@@ -33,7 +38,12 @@ static struct {
     uint64_t translated;
 } T;
 
-static TB dummy_tb = {.pc = UINT64_MAX, .mode = TB_MODE_DEAD};
+static void ensure_ready(void);
+static bool arena_map(size_t size, bool executable);
+static void arena_unmap(void);
+static void *arena_alloc(size_t size);
+
+static TB dummy_tb = {.pc = UINT64_MAX, .cflags = TB_CF_DEAD};
 
 TB *tcache_dummy_tb(void)
 {
@@ -83,25 +93,78 @@ void tcache_init(size_t budget_bytes)
 
     if (T.ready) {
         tcache_flush();
-        munmap(T.arena, T.size);
+        arena_unmap();
     } else {
         T.bucket_bits = 12;
         T.buckets = g_new0(TB *, 1u << T.bucket_bits);
         T.pages = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                         free_page);
     }
-    /* Reserved, not committed: pages appear as blocks are written. */
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
+    if (!arena_map(size, backend_current()->executable)) {
         tessera_error("cannot reserve %zu bytes for the translation cache",
                       size);
         abort();
     }
-    T.arena = p;
     T.size = size;
     T.used = 0;
     T.ready = true;
+}
+
+/*
+ * The arena. A backend whose code runs on the host gets the same pages
+ * mapped twice, writable and executable, so that no page is ever both
+ * (W^X hosts refuse that); the interpreter's code is data in one
+ * writable mapping. Either way it is reserved, not committed: pages
+ * appear as blocks are written.
+ */
+static bool arena_map(size_t size, bool executable)
+{
+    T.arena_fd = -1;
+    T.exec_delta = 0;
+    if (!executable) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        T.arena = p == MAP_FAILED ? NULL : p;
+        return T.arena != NULL;
+    }
+    int fd = memfd_create("tessera-code", MFD_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    void *w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *x = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    if (w == MAP_FAILED || x == MAP_FAILED) {
+        if (w != MAP_FAILED)
+            munmap(w, size);
+        if (x != MAP_FAILED)
+            munmap(x, size);
+        close(fd);
+        return false;
+    }
+    T.arena = w;
+    T.arena_fd = fd;
+    T.exec_delta = (uint8_t *)x - (uint8_t *)w;
+    return true;
+}
+
+static void arena_unmap(void)
+{
+    munmap(T.arena, T.size);
+    if (T.arena_fd >= 0) {
+        munmap(T.arena + T.exec_delta, T.size);
+        close(T.arena_fd);
+    }
+}
+
+void *tcache_code_alloc(size_t size, void **exec_addr)
+{
+    ensure_ready();
+    void *p = arena_alloc(size);
+    if (p && exec_addr)
+        *exec_addr = (uint8_t *)p + T.exec_delta;
+    return p;
 }
 
 static void ensure_ready(void)
@@ -113,11 +176,12 @@ static void ensure_ready(void)
 /* ---------------------------------------------------------------------- */
 /* Hash table                                                              */
 
-static unsigned tb_hash(uint64_t phys, uint64_t pc, uint64_t mode)
+static unsigned tb_hash(uint64_t phys, uint64_t pc, uint64_t flags,
+                        uint32_t cflags)
 {
     uint64_t h = phys * 0x9e3779b97f4a7c15ull;
     h ^= (pc ^ (pc >> 29)) * 0xc2b2ae3d27d4eb4full;
-    h ^= mode * 0x165667b19e3779f9ull;
+    h ^= (flags ^ ((uint64_t)cflags << 40)) * 0x165667b19e3779f9ull;
     return (unsigned)(h >> (64 - T.bucket_bits));
 }
 
@@ -131,7 +195,7 @@ static void hash_grow(void)
     for (unsigned i = 0; i < old_n; i++) {
         for (TB *tb = old[i], *next; tb; tb = next) {
             next = tb->hash_next;
-            unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+            unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->flags, tb->cflags);
             tb->hash_next = T.buckets[h];
             T.buckets[h] = tb;
         }
@@ -143,7 +207,7 @@ static void hash_insert(TB *tb)
 {
     if (T.count >= (1u << T.bucket_bits))
         hash_grow();
-    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->flags, tb->cflags);
     tb->hash_next = T.buckets[h];
     T.buckets[h] = tb;
     T.count++;
@@ -151,7 +215,7 @@ static void hash_insert(TB *tb)
 
 static void hash_remove(TB *tb)
 {
-    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->mode);
+    unsigned h = tb_hash(tb->phys_pc, tb->pc, tb->flags, tb->cflags);
     for (TB **p = &T.buckets[h]; *p; p = &(*p)->hash_next) {
         if (*p == tb) {
             *p = tb->hash_next;
@@ -244,6 +308,7 @@ static uint64_t granule_mask(uint32_t lo, uint32_t hi)
 static void unchain_from_target(TBExit *x)
 {
     TB *target = x->next;
+    const Backend *be = backend_current();
     for (TBExit **p = &target->in_list; *p; p = &(*p)->in_next) {
         if (*p == x) {
             *p = x->in_next;
@@ -252,20 +317,26 @@ static void unchain_from_target(TBExit *x)
     }
     x->next = NULL;
     x->in_next = NULL;
+    if (be->unchain)
+        be->unchain(x);
 }
 
 static void tb_invalidate(TB *tb)
 {
-    if (tb->mode == TB_MODE_DEAD)
+    const Backend *be = backend_current();
+
+    if (tb->cflags & TB_CF_DEAD)
         return;
     hash_remove(tb); /* needs the key intact */
-    tb->mode = TB_MODE_DEAD;
+    tb->cflags |= TB_CF_DEAD;
     for (unsigned k = 0; k < tb->npages; k++)
         page_unlink(tb, k);
     for (TBExit *x = tb->in_list, *next; x; x = next) {
         next = x->in_next;
         x->next = NULL;
         x->in_next = NULL;
+        if (be->unchain)
+            be->unchain(x);
     }
     tb->in_list = NULL;
     for (unsigned i = 0; i < tb->nexits; i++)
@@ -349,6 +420,8 @@ void tcache_flush(void)
 
 static void *arena_alloc(size_t size)
 {
+    if (!size)
+        size = 1;
     size = (size + 63) & ~(size_t)63;
     if (T.used + size > T.size)
         return NULL;
@@ -383,11 +456,13 @@ static void log_translation(const TesseraIR *b, uint32_t mask,
     fflush(f);
 }
 
-static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
+static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
 {
     const TesseraArchClass *arch = cpu->arch;
     TesseraIR *b = ir_begin(cpu, pc, cpu->tb_flags, cpu->code_mmu);
 
+    if (cflags & TB_CF_SINGLE)
+        b->one_insn = true;
     if (arch->translate(cpu->env, b, pc, cpu->tb_flags) < 0 ||
         !ir_validate(b)) {
         tessera_error("%s: cannot translate the block at 0x%" PRIx64 "%s%s",
@@ -409,23 +484,25 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
     if (unlikely(log_on(TESSERA_LOG_OP_OPT)))
         log_translation(b, TESSERA_LOG_OP_OPT, "OP after optimisation");
 
+    const Backend *be = backend_current();
     unsigned nexits;
-    unsigned nops = interp_compile(b, &nexits);
+    size_t code_size = be->compile(b, &nexits);
     unsigned ni = b->ninsns;
-    size_t size = sizeof(TB) + nops * sizeof(IOp) + nexits * sizeof(TBExit) +
+    size_t head = sizeof(TB) + nexits * sizeof(TBExit) +
                   ni * sizeof(uint64_t) + (ni + 1) * sizeof(uint32_t) + ni;
-    TB *tb = arena_alloc(size);
+    head = (head + 63) & ~(size_t)63; /* code starts on a cache line */
+    TB *tb = arena_alloc(head + code_size);
     if (!tb) {
         tcache_flush();
-        tb = arena_alloc(size);
+        tb = arena_alloc(head + code_size);
         if (!tb) {
             tessera_error("translation cache too small for one block "
-                          "(%zu bytes)", size);
+                          "(%zu bytes)", head + code_size);
             return NULL;
         }
     }
     memset(tb, 0, sizeof(*tb));
-    uint8_t *extra = (uint8_t *)&tb->code[nops];
+    uint8_t *extra = (uint8_t *)(tb + 1);
     tb->exits = (TBExit *)extra;
     extra += nexits * sizeof(TBExit);
     tb->insn_pc = (uint64_t *)extra;
@@ -435,7 +512,8 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
     tb->insn_size = extra;
 
     tb->pc = pc;
-    tb->mode = cpu->mode;
+    tb->flags = cpu->tb_flags;
+    tb->cflags = cflags;
     tb->phys_pc = phys;
     tb->arch = arch;
     tb->ninsns = ni;
@@ -453,7 +531,9 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
     tb->cycles_before[ni] = cyc;
     tb->ncycles = cyc;
     tb->nocache = b->one_insn;
-    interp_install(tb);
+    tb->nexits = nexits;
+    tb->code_size = code_size;
+    be->install(tb, (uint8_t *)tb + head, (uint8_t *)tb + head + T.exec_delta);
 
     /* Units -> code pages (two units may share a page). */
     tb->nspans = b->nspans;
@@ -488,24 +568,35 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys)
     return tb;
 }
 
-TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc)
+TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags)
 {
     ensure_ready();
-    uint64_t mode = cpu->mode;
-    for (TB *tb = T.buckets[tb_hash(phys_pc, pc, mode)]; tb;
+    uint64_t flags = cpu->tb_flags;
+    for (TB *tb = T.buckets[tb_hash(phys_pc, pc, flags, cflags)]; tb;
          tb = tb->hash_next) {
-        if (tb->phys_pc == phys_pc && tb->pc == pc && tb->mode == mode &&
+        if (tb->phys_pc == phys_pc && tb_matches(tb, pc, flags, cflags) &&
             tb->arch == cpu->arch && spans_valid(cpu, tb))
             return tb;
     }
-    return translate(cpu, pc, phys_pc);
+    return translate(cpu, pc, phys_pc, cflags);
+}
+
+void tcache_exit_init(TB *tb, TBExit *x, uint64_t pc, uint32_t insn)
+{
+    uint32_t after = insn + 1 < tb->ninsns ? insn + 1 : tb->ninsns;
+
+    memset(x, 0, sizeof(*x));
+    x->pc = pc;
+    x->tb = tb;
+    x->insn_adj = tb->ninsns - after;
+    x->cycle_adj = tb->ncycles - tb->cycles_before[after];
 }
 
 void tcache_chain(TBExit *x, TB *tb, unsigned page_bits)
 {
     TB *src = x->tb;
-    if (x->next || src->mode == TB_MODE_DEAD || tb->mode != src->mode ||
-        x->pc != tb->pc || tb->nocache)
+    if (x->next || (src->cflags & TB_CF_DEAD) || tb->flags != src->flags ||
+        tb->cflags != src->cflags || x->pc != tb->pc || tb->nocache)
         return;
     /*
      * A chained jump skips the lookup, so the target's code must lie in
@@ -523,4 +614,6 @@ void tcache_chain(TBExit *x, TB *tb, unsigned page_bits)
     x->next = tb;
     x->in_next = tb->in_list;
     tb->in_list = x;
+    if (backend_current()->chain)
+        backend_current()->chain(x);
 }

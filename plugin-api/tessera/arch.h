@@ -10,7 +10,7 @@
  * The program counter, the translation flags and the instruction counters
  * live in the core; the arch reads and writes them with the tessera_cpu_*
  * functions below. Everything else (registers, CSRs, privilege) lives in
- * env, in 8-byte fields wherever IR globals refer to them.
+ * env; IR globals name its fields (1, 2, 4 or 8 bytes, naturally aligned).
  *
  * Traps: a helper (or a memory access through raise_fault) puts the guest
  * into its trap handler by updating env and calling tessera_cpu_set_pc(),
@@ -62,11 +62,21 @@ typedef struct TesseraCpuModel {
     const void *data;        /* arch-private */
 } TesseraCpuModel;
 
+/** Kinds of register, for debuggers (target descriptions) and tools. */
+typedef enum TesseraRegType {
+    TESSERA_REG_INT = 0,    /* integer, little-endian in env */
+    TESSERA_REG_FLOAT = 1,  /* IEEE float of size bytes */
+    TESSERA_REG_VECTOR = 2, /* vector: size bytes, lane 0 first */
+} TesseraRegType;
+
 /** A register visible to the debugger and to tools. */
 typedef struct TesseraRegInfo {
-    const char *name; /* "a0", "mstatus" */
-    uint32_t offset;  /* byte offset in env */
-    uint32_t size;    /* bytes: 1, 2, 4 or 8 */
+    const char *name;  /* "a0", "mstatus" */
+    uint32_t offset;   /* byte offset in env */
+    uint32_t size;     /* bytes: 1 to 64 (16 or 32 for vector registers) */
+    uint32_t type;     /* TesseraRegType */
+    const char *group; /* "general", "float", "vector", "system"; NULL is
+                          "general" */
 } TesseraRegInfo;
 
 typedef struct TesseraArchClass {
@@ -83,6 +93,15 @@ typedef struct TesseraArchClass {
     const TesseraRegInfo *regs;
     /** Guest is big-endian (the core then byte-swaps loads and stores). */
     bool big_endian;
+    /**
+     * Interrupts and timer deadlines are taken between any two
+     * instructions, at the exact cycle (microcontrollers whose timers a
+     * guest measures). The core then never runs a block past the CPU's
+     * next deadline (it runs one-instruction blocks near it) and ends a
+     * block right after an instruction whose memory access or helper
+     * kicked the CPU. Otherwise they are taken at block boundaries.
+     */
+    bool exact_interrupts;
 
     /** index is the CPU number (hart id). 0 or -1 with a message. */
     int (*cpu_init)(TesseraCpu *cpu, void *env, const TesseraCpuModel *model,
@@ -95,10 +114,15 @@ typedef struct TesseraArchClass {
      * (the value last passed to tessera_cpu_set_tb_flags). Returns 0, or
      * -1 only for internal errors.
      */
-    int (*translate)(void *env, TesseraIR *b, uint64_t pc, uint32_t flags);
+    int (*translate)(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
 
-    /** An IRQ input line changed level. Call tessera_cpu_kick() if the CPU
-     *  should look at its interrupts. */
+    /**
+     * An IRQ input line changed level. Call tessera_cpu_kick() if the CPU
+     * should look at its interrupts. May run in the middle of a block (a
+     * device raises a line from a store's MMIO callback): record the line
+     * in env fields that no block uses as an IR global (helpers and
+     * exec_interrupt read them), never in one that does.
+     */
     void (*irq_set)(void *env, unsigned line, int level);
     /**
      * Called at a block boundary after tessera_cpu_kick(): takes the
@@ -132,7 +156,7 @@ typedef struct TesseraArchClass {
      * Returns its length in bytes, or 0 when it is not valid.
      */
     unsigned (*disas)(uint64_t pc, const uint8_t *bytes, size_t len,
-                      uint32_t flags, char *out, size_t outlen);
+                      uint64_t flags, char *out, size_t outlen);
     /** Writes the registers for -d cpu with tessera_log(TESSERA_LOG_CPU). */
     void (*dump_state)(void *env);
     /**
@@ -163,8 +187,8 @@ void tessera_cpu_set_pc(TesseraCpu *cpu, uint64_t pc);
  * translated (privilege, XLEN, ...). Blocks are keyed by (physical PC,
  * flags). The block that changes them must end with tessera_ir_exit_loop.
  */
-uint32_t tessera_cpu_get_tb_flags(TesseraCpu *cpu);
-void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint32_t flags);
+uint64_t tessera_cpu_get_tb_flags(TesseraCpu *cpu);
+void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint64_t flags);
 
 /**
  * The MMU context used to fetch code (default 0). Part of the mode: set it

@@ -30,8 +30,11 @@
 extern "C" {
 #endif
 
-#define TESSERA_ABI_MAJOR 1
-#define TESSERA_ABI_MINOR 2 /* 2: tool.h, the instrumentation API */
+/* 2.0: the ISA-neutral IR (sub-word globals, carries, bit fields,
+ * atomics, helper effect flags), 64-bit translation flags, register
+ * types, exact interrupts. */
+#define TESSERA_ABI_MAJOR 2
+#define TESSERA_ABI_MINOR 0
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))

@@ -148,19 +148,17 @@ static void test_binop_mulh(void)
 {
     CHECK_BINOP(TESSERA_MULH, TESSERA_I64, (uint64_t)-2, 3, UINT64_MAX);
     CHECK_BINOP(TESSERA_MULHU, TESSERA_I64, (uint64_t)-2, 3, 2);
-    CHECK_BINOP(TESSERA_MULHSU, TESSERA_I64, (uint64_t)-2, 3, UINT64_MAX);
-    CHECK_BINOP(TESSERA_MULHSU, TESSERA_I64, 3, (uint64_t)-2, 2);
     CHECK_BINOP(TESSERA_MULH, TESSERA_I64, INT64_MIN, INT64_MIN,
                 0x4000000000000000ull);
     CHECK_BINOP(TESSERA_MULH, TESSERA_I32, 0xfffffffe, 3, 0xffffffff);
     CHECK_BINOP(TESSERA_MULHU, TESSERA_I32, 0xfffffffe, 3, 2);
-    CHECK_BINOP(TESSERA_MULHSU, TESSERA_I32, 0xfffffffe, 3, 0xffffffff);
-    CHECK_BINOP(TESSERA_MULHSU, TESSERA_I32, 3, 0xfffffffe, 2);
 }
 
 static void test_binop_div(void)
 {
-    /* x/0 is all ones, x%0 is x, MIN/-1 is MIN with remainder 0. */
+    /* The IR leaves x/0 and MIN/-1 unspecified; whatever the backends give
+     * must agree with the optimiser's folding (lockstep compares backends)
+     * and never trap the host. Ours: x/0 all ones, x%0 x, MIN/-1 MIN. */
     CHECK_BINOP(TESSERA_DIV, TESSERA_I64, 7, 0, UINT64_MAX);
     CHECK_BINOP(TESSERA_DIVU, TESSERA_I64, 7, 0, UINT64_MAX);
     CHECK_BINOP(TESSERA_REM, TESSERA_I64, 7, 0, 7);

@@ -128,7 +128,7 @@ static void test_chaining(void)
     tcache_flush();
     load_prog(0x1000, loop_prog, 6);
     run_prog();
-    TB *loop = tcache_find(cpu, 0x1008, 0x1008);
+    TB *loop = tcache_find(cpu, 0x1008, 0x1008, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
     CU_ASSERT_EQUAL(loop->ninsns, 3);
     /* The taken branch of the loop jumps straight back into itself. */
@@ -376,13 +376,13 @@ static void test_block_across_pages(void)
     load_prog(0x1ff8, prog, 4);
     run_prog();
     CU_ASSERT_EQUAL(env->r[3], 3);
-    TB *tb = tcache_find(cpu, 0x1ff8, 0x1ff8);
+    TB *tb = tcache_find(cpu, 0x1ff8, 0x1ff8, 0);
     CU_ASSERT_EQUAL(tb->npages, 2);
     CU_ASSERT_EQUAL(tb->ninsns, 4);
     /* A write to the second page drops the block. */
     static const uint32_t patched = LI(3, 33);
     load_prog(0x2000, &patched, 1);
-    CU_ASSERT_EQUAL(tb->mode, TB_MODE_DEAD);
+    CU_ASSERT_TRUE(tb->cflags & TB_CF_DEAD);
     run_prog();
     CU_ASSERT_EQUAL(env->r[3], 33);
 }

@@ -38,7 +38,7 @@ static uint64_t helper_illegal(void *opaque, uint64_t a0, uint64_t a1,
 }
 
 static int toy_translate(void *opaque, TesseraIR *b, uint64_t pc,
-                         uint32_t flags)
+                         uint64_t flags)
 {
     ToyEnv *env = opaque;
     if (toy_custom)
@@ -206,7 +206,7 @@ static void toy_cpu_reset(void *opaque)
 }
 
 static unsigned toy_disas(uint64_t pc, const uint8_t *bytes, size_t len,
-                          uint32_t flags, char *out, size_t outlen)
+                          uint64_t flags, char *out, size_t outlen)
 {
     if (len < 4)
         return 0;
@@ -221,9 +221,9 @@ static const TesseraCpuModel toy_models[] = {
 };
 
 static const TesseraRegInfo toy_regs[] = {
-    {"r0", offsetof(ToyEnv, r), 8},
-    {"r1", offsetof(ToyEnv, r) + 8, 8},
-    {NULL, 0, 0},
+    {"r0", offsetof(ToyEnv, r), 8, TESSERA_REG_INT, NULL},
+    {"r1", offsetof(ToyEnv, r) + 8, 8, TESSERA_REG_INT, NULL},
+    {0},
 };
 
 static const char *const toy_irqs[] = {"irq", NULL};

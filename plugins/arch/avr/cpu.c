@@ -47,7 +47,8 @@ static const TesseraCpuModel avr_models[] = {
 static char irq_names[AVR_MAX_VECTORS][8];
 static const char *irq_inputs[AVR_MAX_VECTORS + 1];
 
-#define REG(n) {#n, offsetof(AvrEnv, n), sizeof(((AvrEnv *)0)->n)}
+#define REG(n) \
+    {#n, offsetof(AvrEnv, n), sizeof(((AvrEnv *)0)->n), TESSERA_REG_INT, NULL}
 static TesseraRegInfo avr_regs[32 + 5];
 
 static int avr_cpu_init(TesseraCpu *cpu, void *env,
@@ -189,7 +190,7 @@ static uint64_t helper_entry_done(void *env, uint64_t a0, uint64_t a1,
 
 #define MAX_BLOCK_INSNS 64
 
-static int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint32_t flags)
+static int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
 {
     AvrEnv *e = env;
     bool pc22 = e->model->pc22;
@@ -339,7 +340,7 @@ static bool avr_exec_interrupt(void *env)
 }
 
 static unsigned avr_disas(uint64_t pc, const uint8_t *bytes, size_t len,
-                          uint32_t flags, char *out, size_t outlen)
+                          uint64_t flags, char *out, size_t outlen)
 {
     (void)pc, (void)flags;
     if (len < 2)
@@ -403,13 +404,14 @@ static int avr_plugin_init(void)
     for (unsigned i = 0; i < 32; i++) {
         snprintf(reg_names[i], sizeof(reg_names[i]), "r%u", i);
         avr_regs[i] = (TesseraRegInfo){reg_names[i],
-                                       (uint32_t)offsetof(AvrEnv, r) + i, 1};
+                                       (uint32_t)offsetof(AvrEnv, r) + i, 1,
+                                       TESSERA_REG_INT, NULL};
     }
     avr_regs[32] = (TesseraRegInfo)REG(sreg);
     avr_regs[33] = (TesseraRegInfo)REG(sp);
     avr_regs[34] = (TesseraRegInfo)REG(rampz);
     avr_regs[35] = (TesseraRegInfo)REG(eind);
-    avr_regs[36] = (TesseraRegInfo){NULL, 0, 0};
+    avr_regs[36] = (TesseraRegInfo){0};
     return tessera_register_arch(&avr_arch);
 }
 

@@ -459,7 +459,7 @@ static bool put_fp(Out *o, uint32_t raw, unsigned xlen)
 }
 
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
-                     uint32_t flags, char *out, size_t outlen)
+                     uint64_t flags, char *out, size_t outlen)
 {
     Out o = {out, outlen, 0};
     unsigned xlen = riscv_tbf_xlen(flags);

@@ -347,11 +347,11 @@ bool riscv_csr_write_ends_block(unsigned csr);
 uint64_t riscv_mstatus_read(const RiscvEnv *env);
 
 /* translate.c */
-int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint32_t flags);
+int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
 
 /* disas.c */
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
-                     uint32_t flags, char *out, size_t outlen);
+                     uint64_t flags, char *out, size_t outlen);
 /* ABI names of x0..x31. */
 extern const char *const riscv_gpr_names[32];
 

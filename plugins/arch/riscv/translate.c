@@ -240,7 +240,7 @@ static const TesseraBinop op_binops[RV_NB_OPS] = {
     [RV_SRL] = TESSERA_SHR,     [RV_SRA] = TESSERA_SAR,
     [RV_OR] = TESSERA_OR,       [RV_AND] = TESSERA_AND,
     [RV_MUL] = TESSERA_MUL,     [RV_MULH] = TESSERA_MULH,
-    [RV_MULHSU] = TESSERA_MULHSU, [RV_MULHU] = TESSERA_MULHU,
+    [RV_MULHU] = TESSERA_MULHU,
     [RV_DIV] = TESSERA_DIV,     [RV_DIVU] = TESSERA_DIVU,
     [RV_REM] = TESSERA_REM,     [RV_REMU] = TESSERA_REMU,
     [RV_ADDW] = TESSERA_ADD,    [RV_SUBW] = TESSERA_SUB,
@@ -249,6 +249,61 @@ static const TesseraBinop op_binops[RV_NB_OPS] = {
     [RV_DIVW] = TESSERA_DIV,    [RV_DIVUW] = TESSERA_DIVU,
     [RV_REMW] = TESSERA_REM,    [RV_REMUW] = TESSERA_REMU,
 };
+
+/*
+ * M extension. The IR leaves x/0 and MIN/-1 to the frontend: RISC-V gives
+ * all ones (DIV, DIVU), the dividend (REM, REMU), and for a divisor of -1
+ * the negated dividend and 0 (which covers MIN/-1 = MIN, remainder 0).
+ * MULHSU is MULH plus a when b is negative.
+ */
+static void gen_muldiv(Ctx *c, const RiscvInsn *in)
+{
+    TesseraIR *b = c->b;
+    bool w32 = in->op == RV_MULW || in->op == RV_DIVW || in->op == RV_DIVUW ||
+               in->op == RV_REMW || in->op == RV_REMUW;
+    TesseraWidth w = w32 ? TESSERA_I32 : c->w;
+    TesseraVal a = reg(c, in->rs1), b2 = reg(c, in->rs2);
+    TesseraVal r = tessera_ir_temp(b), t = tessera_ir_temp(b);
+    TesseraVal ones = cst(c, UINT64_MAX);
+
+    if (!in->rd)
+        return;
+    switch (in->op) {
+    case RV_MULHSU:
+        tessera_ir_binop(b, TESSERA_MULH, w, r, a, b2);
+        tessera_ir_binop(b, TESSERA_SAR, w, t, b2,
+                         cst(c, w == TESSERA_I64 ? 63 : 31));
+        tessera_ir_binop(b, TESSERA_AND, w, t, t, a);
+        tessera_ir_binop(b, TESSERA_ADD, w, r, r, t);
+        break;
+    case RV_DIV: case RV_DIVW:
+        tessera_ir_binop(b, TESSERA_DIV, w, r, a, b2);
+        tessera_ir_unop(b, TESSERA_NEG, w, t, a);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, ones, t, r);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, cst(c, 0), ones, r);
+        break;
+    case RV_REM: case RV_REMW:
+        tessera_ir_binop(b, TESSERA_REM, w, r, a, b2);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, ones, cst(c, 0), r);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, cst(c, 0), a, r);
+        break;
+    case RV_DIVU: case RV_DIVUW:
+        tessera_ir_binop(b, TESSERA_DIVU, w, r, a, b2);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, cst(c, 0), ones, r);
+        break;
+    case RV_REMU: case RV_REMUW:
+        tessera_ir_binop(b, TESSERA_REMU, w, r, a, b2);
+        tessera_ir_select(b, TESSERA_EQ, w, r, b2, cst(c, 0), a, r);
+        break;
+    default: /* MUL, MULH, MULHU, MULW */
+        tessera_ir_binop(b, op_binops[in->op], w, r, a, b2);
+        break;
+    }
+    if (w32 && c->w == TESSERA_I64)
+        tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, dst(c, in->rd), r);
+    else
+        tessera_ir_mov(b, w, dst(c, in->rd), r);
+}
 
 static void gen_op(Ctx *c, const RiscvInsn *in)
 {
@@ -717,7 +772,7 @@ static void gen_insn(Ctx *c, const RiscvInsn *in)
     case RV_DIVU: case RV_REM: case RV_REMU: case RV_MULW: case RV_DIVW:
     case RV_DIVUW: case RV_REMW: case RV_REMUW:
         if (has_ext(c, 'M'))
-            gen_op(c, in);
+            gen_muldiv(c, in);
         else
             gen_illegal(c, in);
         break;
@@ -771,7 +826,7 @@ static void gen_insn(Ctx *c, const RiscvInsn *in)
     }
 }
 
-int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint32_t flags)
+int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
 {
     Ctx c = {
         .b = b,
