@@ -434,29 +434,28 @@ static void gen_lr(Ctx *c, const RiscvInsn *in)
 
 /*
  * sc succeeds when the reservation is for this address and memory still
- * holds the value lr read: harts are interleaved on one host thread, so a
- * store by another hart in between shows up as a changed value. The load
- * comes first so that misaligned or faulting addresses trap even when the
- * reservation is gone.
+ * holds the value lr read (a compare-and-swap against it): harts are
+ * interleaved, so a store by another hart in between shows up as a
+ * changed value. A probing load comes first, as a store access, so that
+ * misaligned or faulting addresses trap even when the reservation is gone.
  */
 static void gen_sc(Ctx *c, const RiscvInsn *in)
 {
     unsigned memop = amo_memop(c, in->op == RV_SC_D);
     TesseraVal addr = reg(c, in->rs1), cur = temp(c), result = temp(c);
     TesseraVal res_addr = global_at(c, offsetof(RiscvEnv, res_addr));
+    TesseraVal res_val = global_at(c, offsetof(RiscvEnv, res_val));
     TesseraLabel fail = tessera_ir_label_new(c->b);
 
     tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 1));
     tessera_ir_load(c->b, cur, addr, 0, memop, c->mmu_idx);
+    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
     tessera_ir_mov(c->b, TESSERA_I64, result, cst(c, 1));
     tessera_ir_brcond(c->b, TESSERA_NE, TESSERA_I64, res_addr, addr, fail);
-    tessera_ir_brcond(c->b, TESSERA_NE, TESSERA_I64, cur,
-                      global_at(c, offsetof(RiscvEnv, res_val)), fail);
-    tessera_ir_store(c->b, reg(c, in->rs2), addr, 0, memop & ~TESSERA_MO_SIGN,
-                     c->mmu_idx);
-    tessera_ir_mov(c->b, TESSERA_I64, result, cst(c, 0));
+    tessera_ir_atomic_cmpxchg(c->b, cur, addr, 0, res_val, reg(c, in->rs2),
+                              memop, c->mmu_idx);
+    tessera_ir_setcond(c->b, TESSERA_NE, TESSERA_I64, result, cur, res_val);
     tessera_ir_label_set(c->b, fail);
-    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
     tessera_ir_mov(c->b, TESSERA_I64, res_addr,
                    cst(c, RISCV_NO_RESERVATION));
     gen_mov(c, in->rd, result);
@@ -464,49 +463,21 @@ static void gen_sc(Ctx *c, const RiscvInsn *in)
 
 static void gen_amo(Ctx *c, const RiscvInsn *in)
 {
+    static const TesseraAtomicOp ops[RV_NB_OPS] = {
+        [RV_AMOSWAP_W] = TESSERA_AMO_XCHG, [RV_AMOADD_W] = TESSERA_AMO_ADD,
+        [RV_AMOXOR_W] = TESSERA_AMO_XOR,   [RV_AMOAND_W] = TESSERA_AMO_AND,
+        [RV_AMOOR_W] = TESSERA_AMO_OR,     [RV_AMOMIN_W] = TESSERA_AMO_SMIN,
+        [RV_AMOMAX_W] = TESSERA_AMO_SMAX,  [RV_AMOMINU_W] = TESSERA_AMO_UMIN,
+        [RV_AMOMAXU_W] = TESSERA_AMO_UMAX,
+    };
     bool dword = in->op >= RV_LR_D;
     RiscvOp op = dword ? (RiscvOp)(in->op - (RV_LR_D - RV_LR_W)) : in->op;
-    TesseraWidth w = dword ? TESSERA_I64 : TESSERA_I32;
-    unsigned memop = amo_memop(c, dword);
-    TesseraVal addr = reg(c, in->rs1), src = reg(c, in->rs2);
-    TesseraVal old = temp(c), val = temp(c);
+    TesseraVal old = temp(c);
 
-    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 1));
-    tessera_ir_load(c->b, old, addr, 0, memop, c->mmu_idx);
-    switch (op) {
-    case RV_AMOSWAP_W:
-        val = src;
-        break;
-    case RV_AMOADD_W:
-        tessera_ir_binop(c->b, TESSERA_ADD, w, val, old, src);
-        break;
-    case RV_AMOXOR_W:
-        tessera_ir_binop(c->b, TESSERA_XOR, w, val, old, src);
-        break;
-    case RV_AMOAND_W:
-        tessera_ir_binop(c->b, TESSERA_AND, w, val, old, src);
-        break;
-    case RV_AMOOR_W:
-        tessera_ir_binop(c->b, TESSERA_OR, w, val, old, src);
-        break;
-    case RV_AMOMIN_W:
-        tessera_ir_select(c->b, TESSERA_LT, w, val, old, src, old, src);
-        break;
-    case RV_AMOMAX_W:
-        tessera_ir_select(c->b, TESSERA_GT, w, val, old, src, old, src);
-        break;
-    case RV_AMOMINU_W:
-        tessera_ir_select(c->b, TESSERA_LTU, w, val, old, src, old, src);
-        break;
-    case RV_AMOMAXU_W:
-        tessera_ir_select(c->b, TESSERA_GTU, w, val, old, src, old, src);
-        break;
-    default:
-        break;
-    }
-    tessera_ir_store(c->b, val, addr, 0, memop & ~TESSERA_MO_SIGN,
-                     c->mmu_idx);
-    tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
+    /* The core checks the access for writing first: faults are store/AMO
+     * faults, misalignment too. */
+    tessera_ir_atomic_rmw(c->b, ops[op], old, reg(c, in->rs1), 0,
+                          reg(c, in->rs2), amo_memop(c, dword), c->mmu_idx);
     gen_mov(c, in->rd, old);
 }
 
