@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "kernel/backend.h"
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
 #include "kernel/device.h"
@@ -61,6 +62,8 @@ static void usage(void)
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
 "  -tb-size N          translation cache size in MiB (default from host RAM)\n"
+"  -accel NAME         code generator: interp (the IR interpreter); tcg is the\n"
+"                      default one; -accel help lists them\n"
 "\n"
 "Debugging:\n"
 "  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
@@ -190,6 +193,20 @@ static int parse_option(Args *a, const char *opt, const char *val)
             return bad("-icount", "'%s': expected shift=N with N from 0 to 30",
                        val);
         a->icount_shift = (int)n;
+    } else if (!strcmp(opt, "accel")) {
+        /* QEMU's -accel tcg means the default code generator here. */
+        char *name = g_strndup(val, strcspn(val, ","));
+        bool ok = true;
+        if (!strcmp(name, "help")) {
+            backend_list();
+            exit(0);
+        }
+        if (strcmp(name, "tcg") != 0)
+            ok = backend_select(name);
+        g_free(name);
+        if (!ok)
+            return bad("-accel", "'%s': unknown accelerator (-accel help "
+                       "lists them)", val);
     } else if (!strcmp(opt, "tb-size")) {
         if (!util_parse_u64(val, &n) || n == 0 || n > (1u << 20))
             return bad("-tb-size", "'%s': expected a size in MiB", val);
