@@ -303,6 +303,8 @@ void cpu_all_code_page_added(uint64_t page);
 /* The block for (phys_pc, pc, cpu mode), translating it if needed; NULL
  * after a message if the arch cannot translate it. */
 TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags);
+/* tcache_init() with an arena for host code (dual-mapped) or not. */
+void tcache_init_arena(size_t budget_bytes, bool executable);
 /* size bytes of the arena for code; *exec_addr is where they run. */
 void *tcache_code_alloc(size_t size, void **exec_addr);
 /* Chains exit x to tb when both allow it. */

@@ -87,6 +87,11 @@ static void free_page(gpointer p)
 
 void tcache_init(size_t budget_bytes)
 {
+    tcache_init_arena(budget_bytes, backend_current()->executable);
+}
+
+void tcache_init_arena(size_t budget_bytes, bool executable)
+{
     size_t size = budget_bytes ? budget_bytes : default_budget();
     if (size < TC_MIN_BUDGET)
         size = TC_MIN_BUDGET;
@@ -100,7 +105,7 @@ void tcache_init(size_t budget_bytes)
         T.pages = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                         free_page);
     }
-    if (!arena_map(size, backend_current()->executable)) {
+    if (!arena_map(size, executable)) {
         tessera_error("cannot reserve %zu bytes for the translation cache",
                       size);
         abort();

@@ -500,13 +500,35 @@ uint64_t tessera_tool_reg_read(unsigned v, unsigned i)
     if (i > n)
         return 0;
     const TesseraRegInfo *r = &cpu->arch->regs[i];
-    const unsigned char *p = cpu->env + r->offset;
-    switch (r->size) {
-    case 1: return *p;
-    case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
-    case 4: { uint32_t x; memcpy(&x, p, 4); return x; }
-    default: { uint64_t x; memcpy(&x, p, 8); return x; }
+    uint64_t x = 0;
+    /* Little-endian env: the low bytes of a wider register. */
+    memcpy(&x, cpu->env + r->offset, MIN(r->size, 8u));
+    return x;
+}
+
+unsigned tessera_tool_reg_size(unsigned i)
+{
+    unsigned n = arch_nregs();
+    const TesseraArchClass *a = any_arch();
+    if (i == n)
+        return 8; /* pc */
+    return i < n && a ? a->regs[i].size : 0;
+}
+
+unsigned tessera_tool_reg_read_bytes(unsigned v, unsigned i, void *buf,
+                                     size_t len)
+{
+    Cpu *cpu = vcpu(v);
+    unsigned size = tessera_tool_reg_size(i);
+    if (!cpu || size == 0 || len < size)
+        return 0;
+    if (i == arch_nregs()) {
+        uint64_t pc = tessera_cpu_get_pc(cpu);
+        memcpy(buf, &pc, 8);
+    } else {
+        memcpy(buf, cpu->env + cpu->arch->regs[i].offset, size);
     }
+    return size;
 }
 
 unsigned tessera_tool_reg_read_all(unsigned v, uint64_t *vals, unsigned n)

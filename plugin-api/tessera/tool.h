@@ -190,8 +190,16 @@ unsigned tessera_tool_vcpu_count(void);
 unsigned tessera_tool_reg_count(void);
 const char *tessera_tool_reg_name(unsigned i);
 int tessera_tool_reg_find(const char *name);
-/** Value of register i (zero-extended) of vcpu. */
+/** Value of register i (zero-extended) of vcpu; the low 8 bytes of a
+ *  wider one (vector registers: see tessera_tool_reg_read_bytes). */
 uint64_t tessera_tool_reg_read(unsigned vcpu, unsigned i);
+/** Size in bytes of register i (1 to 64), 0 if there is none. */
+unsigned tessera_tool_reg_size(unsigned i);
+/** Copies register i of vcpu (its size in bytes, as in env: little-endian,
+ *  lane 0 first) to buf; returns the size, or 0 if len is too small or
+ *  there is no such register. */
+unsigned tessera_tool_reg_read_bytes(unsigned vcpu, unsigned i, void *buf,
+                                     size_t len);
 /** Registers 0 to n - 1 at once into vals (the fast way to snapshot all
  *  of them); returns how many were read. */
 unsigned tessera_tool_reg_read_all(unsigned vcpu, uint64_t *vals,

@@ -709,6 +709,67 @@ static void test_logging(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "exec: cpu 0 pc 0x0000000000001000"));
 }
 
+/* ---------------------------------------------------------------------- */
+/* The arena for host code                                                 */
+
+/* The permissions ("rw-s") of the mapping holding p, from /proc. */
+static bool perms_of(const void *p, char out[5])
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool found = false;
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        char perms[5];
+        if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+            (uintptr_t)p >= lo && (uintptr_t)p < hi) {
+            memcpy(out, perms, 5);
+            found = true;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/*
+ * A native backend's code is written through one mapping and run through
+ * another of the same pages: no page is ever writable and executable.
+ */
+static void test_exec_arena(void)
+{
+    char pw[5], px[5];
+    void *x = NULL;
+
+    tcache_init_arena(1 << 20, true);
+    uint8_t *w = tcache_code_alloc(16, &x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_PTR_NOT_EQUAL(w, x);
+    CU_ASSERT_TRUE(perms_of(w, pw));
+    CU_ASSERT_STRING_EQUAL(pw, "rw-s");
+    CU_ASSERT_TRUE(perms_of(x, px));
+    CU_ASSERT_STRING_EQUAL(px, "r-xs");
+#if defined(__x86_64__)
+    /* mov eax, 42; ret */
+    static const uint8_t code[] = {0xb8, 42, 0, 0, 0, 0xc3};
+    int (*fn)(void);
+    memcpy(w, code, sizeof(code));
+    memcpy(&fn, &x, sizeof(fn));
+    CU_ASSERT_EQUAL(fn(), 42);
+#endif
+    /* Back to the interpreter's arena: blocks run as before. */
+    tcache_init_arena(0, false);
+    x = NULL;
+    w = tcache_code_alloc(16, &x);
+    CU_ASSERT_PTR_EQUAL(w, x);
+    CU_ASSERT_TRUE(perms_of(w, pw));
+    CU_ASSERT_STRING_EQUAL(pw, "rw-p");
+    load_prog(0x1000, loop_prog, 6);
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 300);
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
@@ -735,6 +796,7 @@ int main(void)
         {"a faulting trap vector", test_fault_loop_returns},
         {"code next to a device", test_code_next_to_device},
         {"logging", test_logging},
+        {"executable arena", test_exec_arena},
     };
     return UNIT_RUN_WITH("tcache", suite_init, suite_clean, tests);
 }
