@@ -1048,12 +1048,6 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         }
         io->d = cc_dst(op->v[0]);
         io->a = a;
-        if (w == IR_W32S) {
-            int16_t r = io->d;
-            io = cc_emit(H.unop[TESSERA_EXT32S][TESSERA_I64], insn);
-            io->d = r;
-            io->a = r;
-        }
         break;
     }
     case IR_DEPOSIT: {
