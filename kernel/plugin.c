@@ -159,6 +159,31 @@ static char *package_of(const char *name)
     return pkg;
 }
 
+/*
+ * Why path does not load. lt_dlopen() tries its "dlopen" loader, then
+ * its "preopen" loader, whose "file not found" replaces the real reason
+ * (an unresolved symbol, not an ELF file, too many open files); asking
+ * the dlopen loader alone gets that reason from lt_dlerror().
+ */
+static char *load_error(const char *path)
+{
+    const lt_dlvtable *v = lt_dlloader_find("lt_dlopen");
+    if (!v || !v->module_open)
+        return g_strdup(lt_dlerror());
+    lt_module m = v->module_open(v->dlloader_data, path, NULL);
+    if (m) { /* it loads now: the file changed under us */
+        v->module_close(v->dlloader_data, m);
+        return g_strdup("it changed while being loaded");
+    }
+    const char *why = lt_dlerror();
+    if (!why)
+        return g_strdup("unknown error");
+    /* dlerror() starts with the file name we already print. */
+    if (g_str_has_prefix(why, path) && !strncmp(why + strlen(path), ": ", 2))
+        why += strlen(path) + 2;
+    return g_strdup(why);
+}
+
 static bool load_file(PluginFile *pf, bool quiet)
 {
     if (pf->tried)
@@ -183,7 +208,9 @@ static bool load_file(PluginFile *pf, bool quiet)
         pf->handle = lt_dlopenadvise(pf->path, adv);
     lt_dladvise_destroy(&adv);
     if (!pf->handle) {
-        tessera_error("%s: cannot load plugin: %s", pf->path, lt_dlerror());
+        char *why = load_error(pf->path);
+        tessera_error("%s: cannot load plugin: %s", pf->path, why);
+        g_free(why);
         return false;
     }
     pf->desc = lt_dlsym(pf->handle, TESSERA_PLUGIN_SYMBOL);
@@ -281,7 +308,10 @@ static const void *find(GHashTable **tablep, const char *what,
     r = g_hash_table_lookup(table, name);
     if (r)
         return r->cls;
-    if (requester) {
+    if (requester && pf && !pf->ok) {
+        tessera_error("%s: %s '%s': %s did not load (reason above)",
+                      requester, what, name, pf->path);
+    } else if (requester) {
         char *dirs = searched_dirs();
         char *pkg = package_of(name);
         char *hint = pkg ? g_strdup_printf("; it is in the package '%s': "
@@ -330,6 +360,12 @@ static Registered *reg_of(const void *cls)
                 return v;
     }
     return NULL;
+}
+
+unsigned plugin_abi_minor_of(const void *cls)
+{
+    Registered *r = reg_of(cls);
+    return r && r->file ? r->file->desc->abi_minor : TESSERA_ABI_MINOR;
 }
 
 const char *plugin_file_of(const void *cls)

@@ -34,6 +34,8 @@ const TesseraBoardClass *plugin_find_board(const char *name,
 
 /* The plugin file a type came from (for listings). */
 const char *plugin_file_of(const void *cls);
+/* The ABI minor the plugin of a type was built for (fields it has). */
+unsigned plugin_abi_minor_of(const void *cls);
 
 /* Loads every plugin found (for listings); problems become warnings. */
 void plugin_load_all(void);

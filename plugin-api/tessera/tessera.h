@@ -31,7 +31,9 @@ extern "C" {
 #endif
 
 #define TESSERA_ABI_MAJOR 1
-#define TESSERA_ABI_MINOR 2 /* 2: tool.h, the instrumentation API */
+/* 2: tool.h, the instrumentation API; 3: TESSERA_PROP_FREQ and the
+ * mmio_help/irq_inputs_help fields of TesseraDeviceClass */
+#define TESSERA_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
