@@ -394,13 +394,15 @@ void board_print_list(void)
             char *p = g_build_filename(dirs->pdata[i], f, NULL);
             char err[256];
             BoardConfig *cfg = board_load(p, err, sizeof(err));
-            BoardKV *kv = cfg ? board_get(board_section(cfg, SECTION_BOARD),
-                                          "description")
-                              : NULL;
+            BoardSection *b = cfg ? board_section(cfg, SECTION_BOARD) : NULL;
+            BoardKV *kv = b ? board_get(b, "description") : NULL;
+            BoardKV *al = b ? board_get(b, "aliases") : NULL;
             g_ptr_array_add(lines, g_strdup_printf(
-                                       "%-22s %s", name,
+                                       "%-22s %s%s%s%s", name,
                                        kv ? kv->value
-                                          : cfg ? "" : "(broken board file)"));
+                                          : cfg ? "" : "(broken board file)",
+                                       al ? " (alias: " : "",
+                                       al ? al->value : "", al ? ")" : ""));
             g_hash_table_add(seen, name);
             board_free(cfg);
             g_free(p);

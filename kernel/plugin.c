@@ -413,6 +413,38 @@ void plugin_print_archs(void)
     }
     if (!keys)
         printf("(no arch plugin found)\n");
+    /* What a board file's "cpuN:INPUT" references may name. */
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_arch, k->data);
+        const TesseraArchClass *a = r->cls;
+        const char *const *in = a->irq_inputs;
+        if (!in || !*in)
+            continue;
+        unsigned n = 0;
+        while (in[n])
+            n++;
+        printf("IRQ inputs of %s CPUs (cpuN:NAME or cpuN:NUMBER): ", a->name);
+        if (n > 12)
+            printf("%s .. %s (%u inputs)\n", in[0], in[n - 1], n);
+        else
+            for (unsigned i = 0; i < n; i++)
+                printf("%s%s", in[i], i + 1 < n ? " " : "\n");
+    }
+    g_list_free(keys);
+}
+
+void plugin_print_board_logic(void)
+{
+    plugin_load_all();
+    GList *keys = sorted_keys(reg_board);
+    printf("Board logic ([board] logic = NAME):\n");
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_board, k->data);
+        const TesseraBoardClass *b = r->cls;
+        printf("%-22s %s\n", b->name, b->description ? b->description : "");
+    }
+    if (!keys)
+        printf("(no board logic plugin found)\n");
     g_list_free(keys);
 }
 

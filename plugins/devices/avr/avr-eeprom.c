@@ -193,7 +193,7 @@ static const TesseraProp ee_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "data address of EECR (0x3f)"},
     {"size", TESSERA_PROP_U64, NULL, "EEPROM bytes (the [memory eeprom] size)"},
     {"file", TESSERA_PROP_STRING, "", "persist the contents in this file"},
-    {"frequency", TESSERA_PROP_U64, "16000000", "CPU clock in Hz"},
+    {"frequency", TESSERA_PROP_FREQ, "16000000", "CPU clock in Hz"},
     {"ready", TESSERA_PROP_IRQ, "", "EE_READY interrupt (cpu0:vecN)"},
     {NULL, 0, NULL, NULL},
 };
@@ -206,6 +206,9 @@ static const TesseraDeviceClass ee_class = {
     .realize = ee_realize,
     .reset = ee_reset,
     .finalize = ee_finalize,
+    .mmio_help =
+        "4 bytes at data address base (EECR, EEDR, EEARL, EEARH); the cells"
+        " are the board's [memory] at 0x810000",
 };
 
 static int ee_init(void)
