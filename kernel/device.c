@@ -9,6 +9,7 @@
 #include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
+#include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/plugin.h"
 #include "kernel/util.h"
@@ -424,9 +425,12 @@ TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
         if (!devices)
             devices = g_ptr_array_new();
         g_ptr_array_add(devices, dev);
+        unsigned errors = log_error_count();
         if (cls->realize && cls->realize(dev, dev->state) != 0) {
-            tessera_error("%s: [device %s] (%s) could not be set up",
-                          dev->where, dev->name, cls->name);
+            /* One line per problem: only when the device said nothing. */
+            if (log_error_count() == errors)
+                tessera_error("%s: [device %s] (%s) could not be set up",
+                              dev->where, dev->name, cls->name);
             g_ptr_array_remove(devices, dev);
             ok = false;
         }
