@@ -38,11 +38,13 @@ dist_example_DATA = examples/device/Makefile examples/device/README.md \
 	examples/device/doorbell.c examples/device/doorbell.ini \
 	examples/device/guest.S examples/device/link.ld
 
+# The guide for plugin authors, beside the example ($(docdir)).
+dist_doc_DATA = docs/writing-plugins.md
+
 # Installs into a DESTDIR, builds the example against it, boots it.
 TESTS += tests/sdk/sdk.test
 EXTRA_DIST += tests/sdk/sdk.test tests/sdk/debs.sh tests/sdk/avr-hello.S \
-	docs/writing-plugins.md docs/board-files.md \
-	debian
+	docs/board-files.md debian
 
 # The tarball must build as cleanly as the tree.
 AM_DISTCHECK_CONFIGURE_FLAGS = --enable-werror

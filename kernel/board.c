@@ -3,7 +3,6 @@
 
 #include <glib.h>
 #include <stdarg.h>
-#include <ini.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,17 +10,12 @@
 
 typedef struct ParseState {
     BoardConfig *cfg;
-    const char *text; /* remaining input */
-    int line;         /* line most recently handed to inih */
-    int header_line;  /* line of the most recent [section] header */
-    bool new_header;  /* a header was read since the last section opened */
-    bool line_too_long;
+    int line;         /* line being parsed */
     char *err;
     size_t errlen;
     bool failed;
     GArray *sections;  /* BoardSection */
     GArray *kvs;       /* BoardKV of the current section */
-    char *cur_header;  /* raw [header] of the current section */
 } ParseState;
 
 static void fail(ParseState *st, int line, const char *fmt, ...)
@@ -39,40 +33,6 @@ static void fail(ParseState *st, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(st->err + n, st->errlen - n, fmt, ap);
     va_end(ap);
-}
-
-/* inih reader: hands over one line per call so that st->line is exact. */
-static char *reader(char *buf, int size, void *opaque)
-{
-    ParseState *st = opaque;
-    const char *p = st->text;
-    if (!*p)
-        return NULL;
-    const char *nl = strchr(p, '\n');
-    size_t len = nl ? (size_t)(nl - p + 1) : strlen(p);
-    st->line++;
-    const char *q = p;
-    while (*q == ' ' || *q == '\t')
-        q++;
-    if (*q == '[') {
-        st->header_line = st->line;
-        st->new_header = true;
-        const char *close = memchr(q, ']', len - (q - p));
-        if (!close)
-            fail(st, st->line, "syntax error: section header without ']'");
-    }
-    if (len >= (size_t)size) {
-        fail(st, st->line, "line longer than %d characters", size - 2);
-        len = size - 2; /* inih sees a truncated line; we already failed */
-        memcpy(buf, p, len);
-        buf[len] = '\n';
-        buf[len + 1] = 0;
-    } else {
-        memcpy(buf, p, len);
-        buf[len] = 0;
-    }
-    st->text = nl ? nl + 1 : p + strlen(p);
-    return buf;
 }
 
 static void close_section(ParseState *st)
@@ -112,7 +72,7 @@ static void open_section(ParseState *st, const char *header)
             name = *w;
         nwords++;
     }
-    s.line = st->header_line ? st->header_line : st->line;
+    s.line = st->line;
     if (!kind) {
         fail(st, s.line, "empty section name []");
     } else if (nwords > 2) {
@@ -158,38 +118,71 @@ static void open_section(ParseState *st, const char *header)
     g_array_append_val(st->sections, s);
 }
 
-static int handler(void *opaque, const char *section, const char *key,
-                   const char *value)
+/* "key = value" inside the current section. */
+static void add_key(ParseState *st, const char *key, const char *value)
 {
-    ParseState *st = opaque;
-
-    if (!*section) {
-        fail(st, st->line, "'%s' outside any section", key ? key : "");
-        return 0;
-    }
-    if (st->new_header || !st->cur_header || strcmp(st->cur_header, section)) {
-        st->new_header = false;
-        g_free(st->cur_header);
-        st->cur_header = g_strdup(section);
-        open_section(st, section);
-    }
-    if (!key)
-        return 1; /* an empty section */
     if (st->sections->len == 0) {
         fail(st, st->line, "'%s' outside any section", key);
-        return 0;
+        return;
     }
     for (guint i = 0; i < st->kvs->len; i++) {
         BoardKV *o = &g_array_index(st->kvs, BoardKV, i);
         if (!strcmp(o->key, key)) {
             fail(st, st->line, "key '%s' given twice (first on line %d)", key,
                  o->line);
-            return 0;
+            return;
         }
     }
     BoardKV kv = {g_strdup(key), g_strdup(value), st->line};
     g_array_append_val(st->kvs, kv);
-    return 1;
+}
+
+/*
+ * Cuts a comment off line: ';' or '#' at the start of the line or after
+ * a space or tab. Then strips the spaces around what is left.
+ */
+static char *strip_comment(char *line)
+{
+    for (char *p = line; *p; p++) {
+        if ((*p == ';' || *p == '#') &&
+            (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+            *p = 0;
+            break;
+        }
+    }
+    return g_strstrip(line);
+}
+
+/* One line, without its line ending. */
+static void parse_line(ParseState *st, char *line)
+{
+    line = strip_comment(line);
+    if (!*line)
+        return;
+    if (*line == '[') {
+        char *close = strchr(line, ']');
+        if (!close || close[1]) {
+            fail(st, st->line, "syntax error: expected [KIND] or [KIND NAME] "
+                               "on a line of its own");
+            return;
+        }
+        *close = 0;
+        open_section(st, line + 1);
+        return;
+    }
+    char *eq = strchr(line, '=');
+    if (!eq) {
+        fail(st, st->line, "syntax error (expected [section], key = value, or "
+                           "a comment starting with ';' or '#')");
+        return;
+    }
+    *eq = 0;
+    char *key = g_strstrip(line), *value = g_strstrip(eq + 1);
+    if (!*key) {
+        fail(st, st->line, "syntax error: '= %s' has no key", value);
+        return;
+    }
+    add_key(st, key, value);
 }
 
 BoardConfig *board_parse(const char *path, const char *text, char *err,
@@ -200,20 +193,28 @@ BoardConfig *board_parse(const char *path, const char *text, char *err,
 
     cfg->path = g_strdup(path);
     st.cfg = cfg;
-    st.text = text;
     st.err = err;
     st.errlen = errlen;
     st.sections = g_array_new(FALSE, TRUE, sizeof(BoardSection));
     st.kvs = g_array_new(FALSE, TRUE, sizeof(BoardKV));
-    int r = ini_parse_stream(reader, &st, handler, &st);
-    if (r > 0)
-        fail(&st, r, "syntax error (expected [section], key = value, or a "
-                     "comment starting with ';' or '#')");
-    else if (r < 0)
-        fail(&st, 0, "cannot parse");
+    /* Lines end with LF, CRLF or CR; a UTF-8 byte order mark is skipped. */
+    const char *p = text;
+    if (!strncmp(p, "\xef\xbb\xbf", 3))
+        p += 3;
+    while (*p && !st.failed) {
+        size_t len = strcspn(p, "\r\n");
+        char *line = g_strndup(p, len);
+        st.line++;
+        parse_line(&st, line);
+        g_free(line);
+        p += len;
+        if (p[0] == '\r' && p[1] == '\n')
+            p += 2;
+        else if (*p)
+            p++;
+    }
     close_section(&st);
     g_array_free(st.kvs, TRUE);
-    g_free(st.cur_header);
     cfg->nsections = st.sections->len;
     cfg->sections = (BoardSection *)g_array_free(st.sections, FALSE);
     if (!st.failed && !board_section(cfg, SECTION_BOARD))
@@ -393,13 +394,15 @@ void board_print_list(void)
             char *p = g_build_filename(dirs->pdata[i], f, NULL);
             char err[256];
             BoardConfig *cfg = board_load(p, err, sizeof(err));
-            BoardKV *kv = cfg ? board_get(board_section(cfg, SECTION_BOARD),
-                                          "description")
-                              : NULL;
+            BoardSection *b = cfg ? board_section(cfg, SECTION_BOARD) : NULL;
+            BoardKV *kv = b ? board_get(b, "description") : NULL;
+            BoardKV *al = b ? board_get(b, "aliases") : NULL;
             g_ptr_array_add(lines, g_strdup_printf(
-                                       "%-22s %s", name,
+                                       "%-22s %s%s%s%s", name,
                                        kv ? kv->value
-                                          : cfg ? "" : "(broken board file)"));
+                                          : cfg ? "" : "(broken board file)",
+                                       al ? " (alias: " : "",
+                                       al ? al->value : "", al ? ")" : ""));
             g_hash_table_add(seen, name);
             board_free(cfg);
             g_free(p);

@@ -422,6 +422,11 @@ TesseraChardev *chardev_new(const char *id, const char *spec, char *err,
         return chr_new_stdio(id, err, errlen);
     if (strcmp(spec, "null") == 0 || strcmp(spec, "none") == 0)
         return chr_alloc(id, CHR_NULL);
+    if (strcmp(spec, "file") == 0 || strcmp(spec, "file:") == 0) {
+        snprintf(err, errlen, "the file backend needs a path (path=PATH with "
+                              "-chardev, file:PATH with -serial)");
+        return NULL;
+    }
     if (strncmp(spec, "file:", 5) == 0)
         return chr_new_file(id, spec + 5, err, errlen);
     snprintf(err, errlen,

@@ -9,6 +9,7 @@
 #include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
+#include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/plugin.h"
 #include "kernel/util.h"
@@ -109,6 +110,15 @@ TesseraDevice *tessera_device_find(const char *name)
 int tessera_dev_map_mmio(TesseraDevice *dev, uint64_t base, uint64_t size,
                          const TesseraMmioOps *ops, void *opaque)
 {
+    /* Caught here, not at the guest's first access to the region. */
+    if (!ops || !ops->read || !ops->write) {
+        tessera_error("%s: [device %s] (%s, plugin %s) maps MMIO at 0x%" PRIx64
+                      " without %s callback: a plugin bug",
+                      dev->where, dev->name, dev->cls->name,
+                      plugin_file_of(dev->cls), base,
+                      !ops ? "an ops table" : !ops->read ? "a read" : "a write");
+        return -1;
+    }
     return bus_add_mmio(dev->name, base, size, ops, opaque) ? 0 : -1;
 }
 
@@ -226,6 +236,13 @@ static bool parse_value(TesseraDevice *dev, PropValue *v, IrqOut **irq,
     case TESSERA_PROP_U64:
         if (!util_parse_u64(v->text, &v->u64)) {
             snprintf(err, errlen, "'%s' is not a number", v->text);
+            return false;
+        }
+        return true;
+    case TESSERA_PROP_FREQ:
+        if (!util_parse_freq(v->text, &v->u64)) {
+            snprintf(err, errlen, "'%s' is not a frequency in Hz (examples: "
+                     "16M, 16MHz, 16000000; K/M/G are powers of 1000)", v->text);
             return false;
         }
         return true;
@@ -408,9 +425,12 @@ TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
         if (!devices)
             devices = g_ptr_array_new();
         g_ptr_array_add(devices, dev);
+        unsigned errors = log_error_count();
         if (cls->realize && cls->realize(dev, dev->state) != 0) {
-            tessera_error("%s: [device %s] (%s) could not be set up",
-                          dev->where, dev->name, cls->name);
+            /* One line per problem: only when the device said nothing. */
+            if (log_error_count() == errors)
+                tessera_error("%s: [device %s] (%s) could not be set up",
+                              dev->where, dev->name, cls->name);
             g_ptr_array_remove(devices, dev);
             ok = false;
         }
@@ -574,14 +594,14 @@ int device_check_sets(GPtrArray *sets)
 int device_print_props(const char *type)
 {
     static const char *type_names[] = {"?", "number", "on/off", "string",
-                                       "irq", "chardev"};
+                                       "irq", "chardev", "Hz"};
     const TesseraDeviceClass *cls = plugin_find_device(type, "-device");
     if (!cls)
         return -1;
     printf("%s: %s\n", cls->name, cls->description ? cls->description : "");
     printf("  (from %s)\n", plugin_file_of(cls));
     for (const TesseraProp *p = cls->props; p && p->name; p++) {
-        unsigned t = p->type <= TESSERA_PROP_CHARDEV ? p->type : 0;
+        unsigned t = p->type <= TESSERA_PROP_FREQ ? p->type : 0;
         printf("  %-18s %-8s %s", p->name, type_names[t], p->help ? p->help : "");
         if (p->default_value)
             printf(" (default: %s)", *p->default_value ? p->default_value : "\"\"");
@@ -589,5 +609,10 @@ int device_print_props(const char *type)
             printf(" (required)");
         printf("\n");
     }
+    printf("  MMIO: %s\n", cls->mmio_help ? cls->mmio_help : "none");
+    printf("  IRQ inputs: %s\n",
+           cls->irq_inputs_help ? cls->irq_inputs_help : "none");
+    printf("  Numbers take K/M/G/T = 2^10/2^20/2^30/2^40; Hz values take "
+           "K/M/G = 10^3/10^6/10^9.\n");
     return 0;
 }

@@ -2,7 +2,7 @@
 # The runtime core: a static library linked whole into the tessera binary
 # (so every tessera_* function is exported to plugins) and into unit tests.
 noinst_LIBRARIES += kernel/libcore.a
-kernel_libcore_a_CFLAGS = $(AM_CFLAGS) -fPIC $(GLIB_CFLAGS) $(INIH_CFLAGS) \
+kernel_libcore_a_CFLAGS = $(AM_CFLAGS) -fPIC $(GLIB_CFLAGS) \
 	$(CAPSTONE_CFLAGS) $(ZSTD_CFLAGS) $(FDT_CFLAGS)
 kernel_libcore_a_SOURCES = \
 	kernel/bus.c kernel/bus.h \
@@ -25,9 +25,9 @@ kernel_libcore_a_SOURCES = \
 
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
-CORE_LIBS = $(GLIB_LIBS) $(INIH_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
+CORE_LIBS = $(GLIB_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
 	$(LTDL_LIBS) -lm
-CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(INIH_CFLAGS)
+CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 bin_PROGRAMS += tessera
 tessera_SOURCES = kernel/main.c

@@ -101,9 +101,17 @@ void tessera_log(uint32_t mask, const char *fmt, ...)
     va_end(ap);
 }
 
+static unsigned error_count;
+
+unsigned log_error_count(void)
+{
+    return error_count;
+}
+
 void tessera_error(const char *fmt, ...)
 {
     va_list ap;
+    error_count++;
     fflush(stdout);
     fputs("tessera: ", stderr);
     va_start(ap, fmt);

@@ -24,5 +24,7 @@ void log_print_help(void);
 int log_set_file(const char *path);
 /* Where log lines go: the -D file or stderr. */
 FILE *log_stream(void);
+/* How many errors tessera_error() has printed so far. */
+unsigned log_error_count(void);
 
 #endif

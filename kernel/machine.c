@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "kernel/machine.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,36 +61,16 @@ static bool get_u64(BoardConfig *cfg, BoardSection *s, const char *key,
     return true;
 }
 
-/*
- * [cpu] frequency: a clock rate, so K/M/G are powers of 1000 here (16M is
- * 16 MHz), with an optional "Hz" suffix.
- */
+/* [cpu] frequency: a clock rate (util_parse_freq: 16M is 16 MHz). */
 static bool get_frequency(BoardConfig *cfg, BoardSection *s, uint64_t *out)
 {
     BoardKV *kv = board_get(s, "frequency");
-    if (!kv)
+    if (!kv || util_parse_freq(kv->value, out))
         return true;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(kv->value, &end, 10);
-    uint64_t mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1000, end++;
-    else if (*end == 'M')
-        mul = 1000000, end++;
-    else if (*end == 'G')
-        mul = 1000000000, end++;
-    if (!g_ascii_strcasecmp(end, "hz"))
-        end += 2;
-    if (errno || end == kv->value || *end || !v || v > UINT64_MAX / mul ||
-        !g_ascii_isdigit(kv->value[0])) {
-        tessera_error("%s:%d: frequency = '%s' is not a clock rate (examples: "
-                      "16M, 16MHz, 16000000)",
-                      cfg->path, kv->line, kv->value);
-        return false;
-    }
-    *out = v * mul;
-    return true;
+    tessera_error("%s:%d: frequency = '%s' is not a clock rate (examples: "
+                  "16M, 16MHz, 16000000)",
+                  cfg->path, kv->line, kv->value);
+    return false;
 }
 
 static int create_cpus(const MachineOptions *opts)

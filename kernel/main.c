@@ -224,9 +224,10 @@ static int parse_option(Args *a, const char *opt, const char *val)
         else if (g_str_has_suffix(val, ",help"))
             a->device_help = val;
         else
-            return bad("-device", "%s",
-                       "adding devices on the command line is not supported "
-                       "yet; add a [device] section to a board file");
+            return bad("-device", "adding device '%s' on the command line "
+                       "is not supported yet: add a [device] section to a "
+                       "board file (-device NAME,help lists its properties)",
+                       val);
     } else if (!strcmp(opt, "display")) {
         if (strcmp(val, "none"))
             return bad("-display", "'%s': only 'none' is supported", val);
@@ -371,8 +372,10 @@ int main(int argc, char **argv)
     if (a.want_help_board || a.want_help_cpu || a.want_help_device ||
         a.want_plugins || a.device_help || tool_help_requested()) {
         status = 0;
-        if (a.want_help_board)
+        if (a.want_help_board) {
             board_print_list();
+            plugin_print_board_logic();
+        }
         if (a.want_help_cpu)
             plugin_print_archs();
         if (a.want_help_device)

@@ -159,6 +159,31 @@ static char *package_of(const char *name)
     return pkg;
 }
 
+/*
+ * Why path does not load. lt_dlopen() tries its "dlopen" loader, then
+ * its "preopen" loader, whose "file not found" replaces the real reason
+ * (an unresolved symbol, not an ELF file, too many open files); asking
+ * the dlopen loader alone gets that reason from lt_dlerror().
+ */
+static char *load_error(const char *path)
+{
+    const lt_dlvtable *v = lt_dlloader_find("lt_dlopen");
+    if (!v || !v->module_open)
+        return g_strdup(lt_dlerror());
+    lt_module m = v->module_open(v->dlloader_data, path, NULL);
+    if (m) { /* it loads now: the file changed under us */
+        v->module_close(v->dlloader_data, m);
+        return g_strdup("it changed while being loaded");
+    }
+    const char *why = lt_dlerror();
+    if (!why)
+        return g_strdup("unknown error");
+    /* dlerror() starts with the file name we already print. */
+    if (g_str_has_prefix(why, path) && !strncmp(why + strlen(path), ": ", 2))
+        why += strlen(path) + 2;
+    return g_strdup(why);
+}
+
 static bool load_file(PluginFile *pf, bool quiet)
 {
     if (pf->tried)
@@ -183,7 +208,9 @@ static bool load_file(PluginFile *pf, bool quiet)
         pf->handle = lt_dlopenadvise(pf->path, adv);
     lt_dladvise_destroy(&adv);
     if (!pf->handle) {
-        tessera_error("%s: cannot load plugin: %s", pf->path, lt_dlerror());
+        char *why = load_error(pf->path);
+        tessera_error("%s: cannot load plugin: %s", pf->path, why);
+        g_free(why);
         return false;
     }
     pf->desc = lt_dlsym(pf->handle, TESSERA_PLUGIN_SYMBOL);
@@ -281,7 +308,10 @@ static const void *find(GHashTable **tablep, const char *what,
     r = g_hash_table_lookup(table, name);
     if (r)
         return r->cls;
-    if (requester) {
+    if (requester && pf && !pf->ok) {
+        tessera_error("%s: %s '%s': %s did not load (reason above)",
+                      requester, what, name, pf->path);
+    } else if (requester) {
         char *dirs = searched_dirs();
         char *pkg = package_of(name);
         char *hint = pkg ? g_strdup_printf("; it is in the package '%s': "
@@ -377,6 +407,38 @@ void plugin_print_archs(void)
     }
     if (!keys)
         printf("(no arch plugin found)\n");
+    /* What a board file's "cpuN:INPUT" references may name. */
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_arch, k->data);
+        const TesseraArchClass *a = r->cls;
+        const char *const *in = a->irq_inputs;
+        if (!in || !*in)
+            continue;
+        unsigned n = 0;
+        while (in[n])
+            n++;
+        printf("IRQ inputs of %s CPUs (cpuN:NAME or cpuN:NUMBER): ", a->name);
+        if (n > 12)
+            printf("%s .. %s (%u inputs)\n", in[0], in[n - 1], n);
+        else
+            for (unsigned i = 0; i < n; i++)
+                printf("%s%s", in[i], i + 1 < n ? " " : "\n");
+    }
+    g_list_free(keys);
+}
+
+void plugin_print_board_logic(void)
+{
+    plugin_load_all();
+    GList *keys = sorted_keys(reg_board);
+    printf("Board logic ([board] logic = NAME):\n");
+    for (GList *k = keys; k; k = k->next) {
+        Registered *r = g_hash_table_lookup(reg_board, k->data);
+        const TesseraBoardClass *b = r->cls;
+        printf("%-22s %s\n", b->name, b->description ? b->description : "");
+    }
+    if (!keys)
+        printf("(no board logic plugin found)\n");
     g_list_free(keys);
 }
 

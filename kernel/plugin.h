@@ -41,6 +41,7 @@ void plugin_load_all(void);
 /* Listings for -cpu help, -device help, -plugins. */
 void plugin_print_archs(void);
 void plugin_print_devices(void);
+void plugin_print_board_logic(void);
 void plugin_print_plugins(void);
 /* Every registered arch, for -cpu help across arches. */
 unsigned plugin_arch_count(void);

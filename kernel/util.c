@@ -68,6 +68,38 @@ bool util_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+bool util_parse_freq(const char *s, uint64_t *out)
+{
+    uint64_t v = 0, mul = 1;
+    bool digits = false;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    for (; isdigit((unsigned char)*s) || *s == '_'; s++) {
+        if (*s == '_')
+            continue;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+        digits = true;
+    }
+    switch (*s) {
+    case 'k': case 'K': mul = 1000; s++; break;
+    case 'M': mul = 1000000; s++; break;
+    case 'G': mul = 1000000000; s++; break;
+    default: break;
+    }
+    if ((s[0] == 'h' || s[0] == 'H') && (s[1] == 'z' || s[1] == 'Z'))
+        s += 2;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!digits || *s || !v || v > UINT64_MAX / mul)
+        return false;
+    *out = v * mul;
+    return true;
+}
+
 bool util_parse_bool(const char *s, bool *out)
 {
     static const char *yes[] = {"on", "yes", "true", "1"};

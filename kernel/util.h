@@ -12,6 +12,11 @@
  * are allowed; anything else, or overflow, fails.
  */
 bool util_parse_u64(const char *s, uint64_t *out);
+/*
+ * A frequency in Hz: a decimal number, optionally followed by K, M or G
+ * (powers of 1000: 16M is 16000000) and "Hz" in any case. Zero fails.
+ */
+bool util_parse_freq(const char *s, uint64_t *out);
 /* on/off, yes/no, true/false, 1/0. */
 bool util_parse_bool(const char *s, bool *out);
 

@@ -155,6 +155,7 @@ static const TesseraDeviceClass doorbell_class = {
     .realize = doorbell_realize,
     .reset = doorbell_reset,
     .fdt_node = doorbell_fdt_node,
+    .mmio_help = "0x1000 bytes at base",
 };
 
 static int doorbell_init(void)

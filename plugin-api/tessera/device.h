@@ -39,11 +39,13 @@ typedef struct TesseraTimer TesseraTimer;     /* a virtual-clock timer */
 /* Properties                                                              */
 
 typedef enum TesseraPropType {
-    TESSERA_PROP_U64 = 1, /* number: 0x.., 0.., decimal; K/M/G suffixes */
+    TESSERA_PROP_U64 = 1, /* number: 0x.., 0.., decimal; K/M/G/T = 2^10.. */
     TESSERA_PROP_BOOL,    /* on/off, true/false, yes/no, 1/0 */
     TESSERA_PROP_STRING,  /* free text */
     TESSERA_PROP_IRQ,     /* output line(s): "dev:N" or "dev:name", see below */
     TESSERA_PROP_CHARDEV, /* name of a character backend: serial0, stdio, null */
+    TESSERA_PROP_FREQ,    /* Hz, decimal; K/M/G = 10^3/10^6/10^9;
+                             read with tessera_dev_prop_u64() */
 } TesseraPropType;
 
 /**
@@ -82,8 +84,9 @@ typedef struct TesseraMmioOps {
 
 /**
  * Maps an MMIO region of the device at an absolute bus address in the
- * system address space. Returns 0, or -1 (after an error message) when it
- * overlaps another region.
+ * system address space. ops, ops->read and ops->write must not be NULL.
+ * Returns 0, or -1 (after an error message) when they are or when the
+ * region overlaps another one.
  */
 int tessera_dev_map_mmio(TesseraDevice *dev, uint64_t base, uint64_t size,
                          const TesseraMmioOps *ops, void *opaque);
@@ -200,6 +203,13 @@ typedef struct TesseraDeviceClass {
      * torn down; the core frees the state block itself. May be NULL.
      */
     void (*finalize)(TesseraDevice *dev, void *state);
+    /*
+     * For -device NAME,help (may be NULL): what realize() maps, e.g. "0x10000
+     * bytes at base", and the input lines it declares, e.g. "1..1023:
+     * interrupt sources (from other devices' irq properties)".
+     */
+    const char *mmio_help;
+    const char *irq_inputs_help;
 } TesseraDeviceClass;
 
 /* ---------------------------------------------------------------------- */

@@ -32,7 +32,8 @@ extern "C" {
 
 /* 2.0: the ISA-neutral IR (sub-word globals, carries, bit fields,
  * atomics, helper effect flags), 64-bit translation flags, register
- * types, exact interrupts. */
+ * types, exact interrupts; TESSERA_PROP_FREQ and the mmio_help and
+ * irq_inputs_help fields of TesseraDeviceClass. */
 #define TESSERA_ABI_MAJOR 2
 #define TESSERA_ABI_MINOR 0
 

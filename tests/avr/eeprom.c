@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* EEPROM: initial contents from the ELF's .eeprom, write then read back. */
+/* EEPROM: initial contents from the ELF's .eeprom, cells it does not set
+ * (erased: 0xff), write then read back. */
 #include <avr/eeprom.h>
 #include <stdint.h>
 
@@ -13,6 +14,7 @@ int main(void)
     common_init();
     for (uint8_t i = 0; i < 4; i++)
         printf("preset[%u]=0x%02x\n", i, eeprom_read_byte(&preset[i]));
+    printf("erased[100]=0x%02x\n", eeprom_read_byte((const uint8_t *)100));
     eeprom_write_byte(&preset[1], 0xa5);
     eeprom_write_word(&word, 0xbeef);
     printf("after write: 0x%02x 0x%04x\n", eeprom_read_byte(&preset[1]),

@@ -100,6 +100,28 @@ else
     echo "FAIL: EEPROM file did not persist on $board"
     status=1
 fi
+# A file= that cannot keep the contents stops the run before it starts,
+# with one line naming the file and what is wrong.
+mkdir -p "$out/ee-dir"
+printf 'abc' >"$out/ee-short.bin"
+for bad in "dir:$out/ee-dir:is not a regular file" \
+           "missing:$out/no/such/dir/ee.bin:cannot create it" \
+           "size:$out/ee-short.bin:is 3 bytes, expected"; do
+    what=${bad%%:*}; rest=${bad#*:}; file=${rest%%:*}; expect=${rest#*:}
+    timeout 60 "$top/tessera" -M "$board" -nographic -bios "$out/eeprom.elf" \
+        -set eeprom.file="$file" </dev/null >/dev/null 2>"$out/ee-$what.err"
+    rc=$?
+    if [ $rc -eq 1 ] && [ "$(wc -l <"$out/ee-$what.err")" -eq 1 ] &&
+       grep -qF "eeprom.file=$file: $expect" "$out/ee-$what.err"; then
+        echo "PASS: EEPROM file ($what) refused on $board"
+    else
+        echo "FAIL: EEPROM file ($what) on $board: status $rc, stderr:"
+        cat "$out/ee-$what.err"
+        status=1
+    fi
+done
+[ "$(cat "$out/ee-short.bin")" = abc ] ||
+    { echo "FAIL: the refused EEPROM file was changed on $board"; status=1; }
 
 # -d unimp names the I/O registers nothing models (the ADC here).
 elf=$out/unimp.elf

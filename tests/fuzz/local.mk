@@ -6,7 +6,7 @@ check_PROGRAMS += tests/fuzz/fuzz-ini
 tests_fuzz_fuzz_ini_SOURCES = tests/fuzz/fuzz-ini.c tests/fuzz/replay.c \
 	kernel/board.c kernel/util.c
 tests_fuzz_fuzz_ini_CFLAGS = $(CORE_CC_FLAGS)
-tests_fuzz_fuzz_ini_LDADD = $(GLIB_LIBS) $(INIH_LIBS)
+tests_fuzz_fuzz_ini_LDADD = $(GLIB_LIBS)
 TESTS += tests/fuzz/replay-ini.sh
 EXTRA_DIST += tests/fuzz/replay-ini.sh tests/fuzz/corpus
 

@@ -25,7 +25,7 @@ elf)
     ;;
 ini)
     sources="kernel/board.c kernel/util.c"
-    pkgs="glib-2.0 inih"
+    pkgs="glib-2.0"
     ;;
 ihex)
     sources="loader/ihex.c"

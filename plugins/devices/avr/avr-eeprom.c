@@ -2,16 +2,25 @@
 /*
  * AVR EEPROM controller: EECR, EEDR, EEARL, EEARH from "base". The cells
  * are the board's [memory eeprom] region at 0x810000 (where avr-gcc ELF
- * files put .eeprom, so the loader fills it). With file=PATH the contents
+ * files put .eeprom, so the loader fills it); cells the ELF file does not
+ * set read 0xff, as on an erased part. With file=PATH the contents
  * persist: loaded at reset when the file exists, written back after each
- * programmed byte (-set eeprom.file=PATH on the command line).
+ * programmed byte (-set eeprom.file=PATH on the command line). The file
+ * must be writable and, when it exists, be empty or exactly size bytes:
+ * anything else is refused when the machine starts, so that no write is
+ * lost and no other part's EEPROM image is cut to this size.
  *
  * A write needs EEMPE then EEPE within four cycles and keeps EEPE set for
  * the 3.4 ms programming time; the EE_READY interrupt ("ready") is level
  * triggered on EERIE with EEPE clear.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <tessera/device.h>
 
@@ -37,6 +46,7 @@ typedef struct Eeprom {
     /* The cells as the guest left them: a machine reset reloads the ELF,
      * but EEPROM keeps its contents across resets. */
     uint8_t *shadow;
+    bool save_failed; /* warned once already */
 } Eeprom;
 
 static void ee_update(Eeprom *s)
@@ -51,13 +61,16 @@ static void ee_save(Eeprom *s)
     uint8_t *buf = malloc(s->size);
     if (!buf)
         return;
-    FILE *f;
-    if (tessera_phys_read(AVR_DEV_EEPROM_BASE, buf, s->size) == 0 &&
-        (f = fopen(s->file, "wb"))) {
-        if (fwrite(buf, 1, s->size, f) != s->size)
-            tessera_warn("%s: cannot write %s", tessera_dev_name(s->dev),
-                         s->file);
-        fclose(f);
+    FILE *f = NULL;
+    bool ok = tessera_phys_read(AVR_DEV_EEPROM_BASE, buf, s->size) == 0 &&
+              (f = fopen(s->file, "wb")) &&
+              fwrite(buf, 1, s->size, f) == s->size;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok && !s->save_failed) {
+        tessera_warn("%s: cannot write %s: %s (EEPROM writes are not saved)",
+                     tessera_dev_name(s->dev), s->file, strerror(errno));
+        s->save_failed = true;
     }
     free(buf);
 }
@@ -132,6 +145,51 @@ static void ee_write(void *opaque, uint64_t off, uint64_t value,
 static const TesseraMmioOps ee_ops = {
     .read = ee_read, .write = ee_write, .min_access = 1, .max_access = 1};
 
+/*
+ * Refuses a file= that could not keep the contents: not a regular file,
+ * not writable, or of another size than the EEPROM (an image of another
+ * part). An empty file counts as a new one.
+ */
+static int check_file(Eeprom *s)
+{
+    const char *name = tessera_dev_name(s->dev);
+    struct stat st;
+    if (stat(s->file, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            tessera_error("%s.file=%s: is not a regular file (expected a "
+                          "file for the %llu EEPROM bytes)", name, s->file,
+                          (unsigned long long)s->size);
+            return -1;
+        }
+        if (st.st_size != 0 && (uint64_t)st.st_size != s->size) {
+            tessera_error("%s.file=%s: is %llu bytes, expected %llu (the "
+                          "EEPROM size) or an empty or new file", name,
+                          s->file, (unsigned long long)st.st_size,
+                          (unsigned long long)s->size);
+            return -1;
+        }
+        int fd = open(s->file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            tessera_error("%s.file=%s: cannot write it: %s", name, s->file,
+                          strerror(errno));
+            return -1;
+        }
+        close(fd);
+        return 0;
+    }
+    /* A new file: create it to see that we can, then leave the place
+     * empty so that the ELF file's .eeprom is used until the first write. */
+    int fd = open(s->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        tessera_error("%s.file=%s: cannot create it: %s", name, s->file,
+                      strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(s->file);
+    return 0;
+}
+
 static int ee_realize(TesseraDevice *dev, void *state)
 {
     Eeprom *s = state;
@@ -145,6 +203,22 @@ static int ee_realize(TesseraDevice *dev, void *state)
                       tessera_dev_name(dev));
         return -1;
     }
+    /* An erased EEPROM reads 0xff; the loader then writes .eeprom. */
+    uint8_t *blank = malloc(s->size);
+    int r = blank ? 0 : -1;
+    if (blank) {
+        memset(blank, 0xff, s->size);
+        r = tessera_phys_write(AVR_DEV_EEPROM_BASE, blank, s->size);
+        free(blank);
+    }
+    if (r < 0) {
+        tessera_error("%s: needs a [memory] region of size %llu at 0x%x for "
+                      "the EEPROM cells", tessera_dev_name(dev),
+                      (unsigned long long)s->size, AVR_DEV_EEPROM_BASE);
+        return -1;
+    }
+    if (s->file && check_file(s) < 0)
+        return -1;
     s->timer = tessera_timer_new(ee_done, s);
     return tessera_dev_map_mmio(dev,
                                 AVR_DEV_DATA_BASE +
@@ -193,7 +267,7 @@ static const TesseraProp ee_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "data address of EECR (0x3f)"},
     {"size", TESSERA_PROP_U64, NULL, "EEPROM bytes (the [memory eeprom] size)"},
     {"file", TESSERA_PROP_STRING, "", "persist the contents in this file"},
-    {"frequency", TESSERA_PROP_U64, "16000000", "CPU clock in Hz"},
+    {"frequency", TESSERA_PROP_FREQ, "16000000", "CPU clock in Hz"},
     {"ready", TESSERA_PROP_IRQ, "", "EE_READY interrupt (cpu0:vecN)"},
     {NULL, 0, NULL, NULL},
 };
@@ -206,6 +280,9 @@ static const TesseraDeviceClass ee_class = {
     .realize = ee_realize,
     .reset = ee_reset,
     .finalize = ee_finalize,
+    .mmio_help =
+        "4 bytes at data address base (EECR, EEDR, EEARL, EEARH); the cells"
+        " are the board's [memory] at 0x810000",
 };
 
 static int ee_init(void)

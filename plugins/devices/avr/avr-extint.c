@@ -184,6 +184,11 @@ static const TesseraDeviceClass ext_class = {
     .state_size = sizeof(ExtInt),
     .realize = ext_realize,
     .reset = ext_reset,
+    .mmio_help =
+        "1 byte each at base (EICRA, plus EICRB at base+1 with more than 4 "
+        "lines), eimsk and eifr",
+    .irq_inputs_help =
+        "0..lines-1: the INTn pins (from a GPIO port's pins property)",
 };
 
 static int ext_init(void)

@@ -169,6 +169,7 @@ static const TesseraDeviceClass gpio_class = {
     .realize = gpio_realize,
     .reset = gpio_reset,
     .finalize = gpio_finalize,
+    .mmio_help = "3 bytes at data address base (PINx, DDRx, PORTx)",
 };
 
 static int gpio_init(void)

@@ -240,6 +240,7 @@ static const TesseraDeviceClass power_class = {
     .state_size = sizeof(Power),
     .realize = power_realize,
     .reset = power_reset,
+    .mmio_help = "1 byte at base (PRR), 1 byte at base1 (PRR1) when set",
 };
 
 static int power_init(void)

@@ -561,7 +561,7 @@ static const TesseraProp timer_props[] = {
     {"width", TESSERA_PROP_U64, "8", "counter width: 8 or 16 bits"},
     {"timer2-prescaler", TESSERA_PROP_BOOL, "off",
      "timer 2's clock select (adds /32 and /128)"},
-    {"frequency", TESSERA_PROP_U64, "16000000", "CPU clock in Hz"},
+    {"frequency", TESSERA_PROP_FREQ, "16000000", "CPU clock in Hz"},
     {"ovf", TESSERA_PROP_IRQ, "", "overflow interrupt (cpu0:vecN)"},
     {"compa", TESSERA_PROP_IRQ, "", "compare match A interrupt"},
     {"compb", TESSERA_PROP_IRQ, "", "compare match B interrupt"},
@@ -578,6 +578,10 @@ static const TesseraDeviceClass timer_class = {
     .realize = timer_realize,
     .reset = timer_reset,
     .finalize = timer_finalize,
+    .mmio_help =
+        "5 bytes (8-bit) or 14 bytes (16-bit) at base, 1 byte each at timsk"
+        " and tifr",
+    .irq_inputs_help = "0: clock gate from avr-power (1 = stopped)",
 };
 
 static int timer_init(void)

@@ -217,6 +217,8 @@ static const TesseraDeviceClass usart_class = {
     .state_size = sizeof(Usart),
     .realize = usart_realize,
     .reset = usart_reset,
+    .mmio_help = "7 bytes at data address base (UCSRnA..UDRn)",
+    .irq_inputs_help = "0: clock gate from avr-power (1 = stopped)",
 };
 
 static int usart_init(void)

@@ -153,7 +153,7 @@ static const TesseraProp vcd_props[] = {
     {"regs", TESSERA_PROP_STRING, "",
      "registers to trace: NAME:ADDRESS,... (data addresses)"},
     {"period", TESSERA_PROP_U64, "16", "sampling period in CPU cycles"},
-    {"frequency", TESSERA_PROP_U64, "16000000", "CPU clock in Hz"},
+    {"frequency", TESSERA_PROP_FREQ, "16000000", "CPU clock in Hz"},
     {NULL, 0, NULL, NULL},
 };
 

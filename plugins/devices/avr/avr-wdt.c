@@ -202,7 +202,7 @@ static void wdt_finalize(TesseraDevice *dev, void *state)
 static const TesseraProp wdt_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "data address of WDTCSR (0x60)"},
     {"mcusr", TESSERA_PROP_U64, NULL, "data address of MCUSR (0x54)"},
-    {"frequency", TESSERA_PROP_U64, "16000000", "CPU clock in Hz"},
+    {"frequency", TESSERA_PROP_FREQ, "16000000", "CPU clock in Hz"},
     {"irq", TESSERA_PROP_IRQ, "", "watchdog interrupt (cpu0:vecN)"},
     {NULL, 0, NULL, NULL},
 };
@@ -215,6 +215,7 @@ static const TesseraDeviceClass wdt_class = {
     .realize = wdt_realize,
     .reset = wdt_reset,
     .finalize = wdt_finalize,
+    .mmio_help = "1 byte at base (WDTCSR), 1 byte at mcusr",
 };
 
 static int wdt_init(void)

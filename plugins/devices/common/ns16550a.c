@@ -444,7 +444,7 @@ static const TesseraProp uart_props[] = {
      "registers are 1 << reg-shift bytes apart (0 to 3)"},
     {"irq", TESSERA_PROP_IRQ, "", "interrupt output"},
     {"chardev", TESSERA_PROP_CHARDEV, "", "character backend"},
-    {"clock-frequency", TESSERA_PROP_U64, "3686400",
+    {"clock-frequency", TESSERA_PROP_FREQ, "3686400",
      "input clock in Hz, for the device tree"},
     {NULL, 0, NULL, NULL},
 };
@@ -457,6 +457,7 @@ static const TesseraDeviceClass uart_class = {
     .realize = uart_realize,
     .reset = uart_reset,
     .fdt_node = uart_fdt_node,
+    .mmio_help = "8 << reg-shift bytes at base",
 };
 
 static int uart_init(void)

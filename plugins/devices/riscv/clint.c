@@ -337,7 +337,7 @@ static void clint_finalize(TesseraDevice *dev, void *state)
 
 static const TesseraProp clint_props[] = {
     {"base", TESSERA_PROP_U64, NULL, "MMIO base address"},
-    {"timebase-frequency", TESSERA_PROP_U64, "10000000",
+    {"timebase-frequency", TESSERA_PROP_FREQ, "10000000",
      "mtime ticks per second"},
     {"msip", TESSERA_PROP_IRQ, "", "software interrupt, one per hart"},
     {"mtip", TESSERA_PROP_IRQ, "", "timer interrupt, one per hart"},
@@ -355,6 +355,9 @@ static const TesseraDeviceClass clint_class = {
     .reset = clint_reset,
     .fdt_node = clint_fdt_node,
     .finalize = clint_finalize,
+    .mmio_help =
+        "0x10000 bytes at base (msip at +0, mtimecmp at +0x4000, mtime at "
+        "+0xbff8)",
 };
 
 static int clint_init(void)

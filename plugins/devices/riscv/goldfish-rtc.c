@@ -223,6 +223,7 @@ static const TesseraDeviceClass rtc_class = {
     .reset = rtc_reset,
     .fdt_node = rtc_fdt_node,
     .finalize = rtc_finalize,
+    .mmio_help = "0x1000 bytes at base",
 };
 
 static int rtc_init(void)

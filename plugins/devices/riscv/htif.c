@@ -330,6 +330,9 @@ static const TesseraDeviceClass htif_class = {
     .realize = htif_realize,
     .reset = htif_reset,
     .fdt_node = htif_fdt_node,
+    .mmio_help =
+        "8 bytes at tohost and 8 at fromhost (from the ELF symbols when not"
+        " set)",
 };
 
 static int htif_init(void)

@@ -330,6 +330,9 @@ static const TesseraDeviceClass plic_class = {
     .reset = plic_reset,
     .fdt_node = plic_fdt_node,
     .finalize = plic_finalize,
+    .mmio_help = "size bytes at base (default 0x4000000)",
+    .irq_inputs_help =
+        "1..num-sources: interrupt sources (input 0 is reserved)",
 };
 
 static int plic_init(void)

@@ -118,6 +118,9 @@ static const TesseraDeviceClass test_class = {
     .state_size = sizeof(SifiveTest),
     .realize = test_realize,
     .fdt_node = test_fdt_node,
+    .mmio_help =
+        "0x1000 bytes at base; write 0x5555 = exit 0, (CODE << 16) | 0x3333"
+        " = exit CODE, 0x7777 = machine reset",
 };
 
 static int test_init(void)

@@ -100,6 +100,7 @@ static const TesseraDeviceClass virtio_class = {
     .state_size = sizeof(VirtioMmio),
     .realize = virtio_realize,
     .fdt_node = virtio_fdt_node,
+    .mmio_help = "0x1000 bytes at base (virtio-mmio version 2 registers)",
 };
 
 static int virtio_init(void)
