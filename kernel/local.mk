@@ -10,6 +10,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/ir.c kernel/ir-internal.h \
 	kernel/ir-opt.c \
 	kernel/interp.c kernel/backend.c kernel/backend.h \
+	kernel/x86-emit.c kernel/x86-emit.h \
 	kernel/tcache.c \
 	kernel/sched.c kernel/sched.h \
 	kernel/log.c kernel/log.h \

@@ -27,3 +27,13 @@ tests_unit_test_tcache_CFLAGS = $(ENGINE_TEST_CFLAGS)
 tests_unit_test_tcache_LDFLAGS = $(CORE_LINK)
 tests_unit_test_tcache_LDADD = $(ENGINE_TEST_LIBS)
 tests_unit_test_tcache_DEPENDENCIES = kernel/libcore.a
+
+# The native backend's x86-64 emitter, checked against capstone.
+X86_EMIT_TESTS = tests/unit/test-x86-emit
+check_PROGRAMS += $(X86_EMIT_TESTS)
+TESTS += $(X86_EMIT_TESTS)
+tests_unit_test_x86_emit_SOURCES = tests/unit/test-x86-emit.c
+tests_unit_test_x86_emit_CFLAGS = $(ENGINE_TEST_CFLAGS) $(CAPSTONE_CFLAGS)
+tests_unit_test_x86_emit_LDFLAGS = $(CORE_LINK)
+tests_unit_test_x86_emit_LDADD = $(ENGINE_TEST_LIBS)
+tests_unit_test_x86_emit_DEPENDENCIES = kernel/libcore.a
