@@ -53,6 +53,9 @@ typedef struct Backend {
 } Backend;
 
 extern const Backend backend_interp;
+#if defined(__x86_64__)
+extern const Backend backend_native;
+#endif
 
 /* The backend blocks are compiled with (the interpreter by default). */
 const Backend *backend_current(void);
@@ -60,5 +63,8 @@ const Backend *backend_current(void);
 bool backend_select(const char *name);
 /* Prints the backends for -accel help. */
 void backend_list(void);
+/* Each temp of b gets a CPU temp slot (an env-relative offset, by
+ * temp number); valid until the next call. */
+const int16_t *backend_alloc_slots(const TesseraIR *b);
 
 #endif

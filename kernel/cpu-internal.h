@@ -153,6 +153,9 @@ typedef struct TBExit {
     struct TBExit *in_next; /* next exit chained to the same target */
     uint32_t insn_adj;      /* instructions after this exit's insn */
     uint32_t cycle_adj;     /* their pre-committed cycles */
+    /* Backend-private: where a native exit's jump is, and where it goes
+     * when unchained (offsets in the block's code). */
+    uint32_t jmp_field, jmp_home;
 } TBExit;
 
 /* tb->cflags: the core's part of a block's key, beside the arch flags. */
@@ -197,6 +200,7 @@ typedef struct TB {
     bool nocache;
     void *code;       /* the backend's code, at its run-time address */
     size_t code_size; /* bytes */
+    uint32_t code_entry; /* where the loop enters it (after a chain entry) */
 } TB;
 
 static inline bool tb_matches(const TB *tb, uint64_t pc, uint64_t flags,
@@ -303,6 +307,8 @@ void cpu_all_code_page_added(uint64_t page);
 /* The block for (phys_pc, pc, cpu mode), translating it if needed; NULL
  * after a message if the arch cannot translate it. */
 TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags);
+/* Run-time address minus write address of arena memory. */
+ptrdiff_t tcache_exec_delta(void);
 /* tcache_init() with an arena for host code (dual-mapped) or not. */
 void tcache_init_arena(size_t budget_bytes, bool executable);
 /* size bytes of the arena for code; *exec_addr is where they run. */

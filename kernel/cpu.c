@@ -510,8 +510,10 @@ void cpu_all_tb_invalidated(TB *tb)
 {
     for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
         Cpu *cpu = g_ptr_array_index(all_cpus, i);
-        if (cpu->running && cpu->cur_tb == tb)
+        if (cpu->running && cpu->cur_tb == tb) {
             cpu->end_insn = true;
+            cpu->limit = 0; /* and no chaining on from it */
+        }
     }
 }
 

@@ -749,7 +749,7 @@ static struct {
     /* A narrow global the current op writes: stored from a slot after it. */
     TesseraVal pending_global;
     int16_t pending_slot;
-    int16_t *slot_of; /* temp -> slot offset, 0 = none yet */
+    const int16_t *slot_of; /* temp -> slot offset (backend_alloc_slots) */
     unsigned *label_pos;
     unsigned *fix_op, *fix_label; /* branch fixups */
     unsigned nfix, fix_cap;
@@ -855,59 +855,6 @@ static uint64_t imm_of(const TesseraIR *b, TesseraVal v, unsigned w)
 {
     uint64_t c = ir_const_value(b, v);
     return w == TESSERA_I64 ? c : (uint32_t)c;
-}
-
-/*
- * Temps get slots by linear scan over op order. Branches only go forward,
- * so a temp's interval [first mention, last mention] covers every path
- * between its definition and its uses.
- */
-static void alloc_slots(const TesseraIR *b)
-{
-    unsigned nt = b->ntemps;
-    unsigned *last = g_new(unsigned, nt + 1);
-    unsigned *free_slots = g_new(unsigned, CPU_TEMP_SLOTS);
-    unsigned nfree = 0;
-    /* Per op, the temps whose interval ends there (linked through
-     * next_end) so each op frees its temps in O(1). */
-    int *end_head = g_new(int, b->nops + 1);
-    int *next_end = g_new(int, nt + 1);
-
-    C.slot_of = g_renew(int16_t, C.slot_of, nt + 1);
-    memset(C.slot_of, 0, (nt + 1) * sizeof(int16_t));
-    memset(last, 0xff, (nt + 1) * sizeof(unsigned));
-    for (unsigned i = 0; i < b->nops; i++)
-        for (int k = 0; k < 5; k++)
-            if (ir_val_kind(b->ops[i].v[k]) == IR_VK_TEMP)
-                last[IR_VAL_INDEX(b->ops[i].v[k])] = i;
-    for (unsigned i = 0; i <= b->nops; i++)
-        end_head[i] = -1;
-    for (unsigned t = 0; t <= nt; t++) {
-        if (last[t] != UINT_MAX) {
-            next_end[t] = end_head[last[t]];
-            end_head[last[t]] = (int)t;
-        }
-    }
-    for (unsigned s = CPU_TEMP_SLOTS; s-- > CPU_SLOT_FIRST_TEMP;)
-        free_slots[nfree++] = s;
-
-    for (unsigned i = 0; i < b->nops; i++) {
-        for (int k = 0; k < 5; k++) {
-            TesseraVal v = b->ops[i].v[k];
-            if (ir_val_kind(v) != IR_VK_TEMP || C.slot_of[IR_VAL_INDEX(v)])
-                continue;
-            g_assert(nfree > 0); /* tessera_ir_block_full() bounds temps */
-            C.slot_of[IR_VAL_INDEX(v)] = cpu_slot_offset(free_slots[--nfree]);
-        }
-        for (int t = end_head[i]; t >= 0; t = next_end[t]) {
-            int off = C.slot_of[t];
-            free_slots[nfree++] = CPU_TEMP_SLOTS + (unsigned)(off / 8);
-        }
-    }
-    g_free(last);
-    g_free(free_slots);
-    g_free(end_head);
-    g_free(next_end);
 }
 
 static void add_fixup(unsigned op, unsigned label)
@@ -1237,7 +1184,7 @@ static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
     C.nexits = 0;
     C.pending_global = TESSERA_IR_NONE;
     C.label_pos = g_renew(unsigned, C.label_pos, b->nlabels + 1);
-    alloc_slots(b);
+    C.slot_of = backend_alloc_slots(b);
 
     unsigned *label_refs = g_new0(unsigned, b->nlabels + 1);
     for (unsigned i = 0; i < b->nops; i++)

@@ -9,7 +9,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/cpu.c kernel/cpu.h kernel/cpu-internal.h \
 	kernel/ir.c kernel/ir-internal.h \
 	kernel/ir-opt.c \
-	kernel/interp.c kernel/backend.c kernel/backend.h \
+	kernel/interp.c kernel/native.c kernel/backend.c kernel/backend.h \
 	kernel/x86-emit.c kernel/x86-emit.h \
 	kernel/tcache.c \
 	kernel/sched.c kernel/sched.h \

@@ -24,6 +24,8 @@ static const struct {
      "invalid guest actions (bus errors, ROM writes, bad register values)"},
     {"op", TESSERA_LOG_OP, "IR of each block as translated"},
     {"op_opt", TESSERA_LOG_OP_OPT, "IR of each block after optimisation"},
+    {"out_asm", TESSERA_LOG_OUT_ASM,
+     "host code of each block (backends that generate it: -accel native)"},
 };
 
 int log_parse(const char *spec, char *err, size_t errlen)

@@ -96,6 +96,7 @@ typedef struct Args {
     const char *log_file;
     int icount_shift;
     uint64_t tb_size;
+    bool accel_given;
     bool nographic;
     bool want_help_board, want_help_cpu, want_help_device, want_plugins;
     const char *device_help;
@@ -203,6 +204,7 @@ static int parse_option(Args *a, const char *opt, const char *val)
         }
         if (strcmp(name, "tcg") != 0)
             ok = backend_select(name);
+        a->accel_given = true;
         g_free(name);
         if (!ok)
             return bad("-accel", "'%s': unknown accelerator (-accel help "
@@ -395,6 +397,14 @@ int main(int argc, char **argv)
     }
 
     sched_set_icount(a.icount_shift);
+    /* $TESSERA_ACCEL picks the backend when -accel does not. */
+    const char *accel = getenv("TESSERA_ACCEL");
+    if (!a.accel_given && accel && *accel && strcmp(accel, "tcg") != 0 &&
+        !backend_select(accel)) {
+        tessera_error("TESSERA_ACCEL=%s: unknown accelerator (-accel help "
+                      "lists them)", accel);
+        return 1;
+    }
     tcache_init(a.tb_size);
     if (setup_chardevs(&a) < 0)
         goto out;

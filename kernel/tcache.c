@@ -14,6 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
+#include <capstone/capstone.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <string.h>
@@ -161,6 +162,11 @@ static void arena_unmap(void)
         munmap(T.arena + T.exec_delta, T.size);
         close(T.arena_fd);
     }
+}
+
+ptrdiff_t tcache_exec_delta(void)
+{
+    return T.exec_delta;
 }
 
 void *tcache_code_alloc(size_t size, void **exec_addr)
@@ -461,6 +467,33 @@ static void log_translation(const TesseraIR *b, uint32_t mask,
     fflush(f);
 }
 
+/* -d out_asm: the block's host code, disassembled with capstone. */
+static void log_host_code(const TB *tb)
+{
+    FILE *f = log_stream();
+    csh cs;
+    cs_insn *insn;
+
+    fprintf(f, "OUT: [size=%zu] guest 0x%" PRIx64 "\n", tb->code_size, tb->pc);
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+        fprintf(f, "  (capstone cannot disassemble x86-64)\n\n");
+        return;
+    }
+    const uint8_t *code = (const uint8_t *)tb->code;
+    size_t n = cs_disasm(cs, code, tb->code_size, (uintptr_t)code, 0, &insn);
+    for (size_t i = 0; i < n; i++) {
+        const char *mark = insn[i].address == (uintptr_t)code + tb->code_entry
+                               ? "  <- entry from the loop" : "";
+        fprintf(f, "0x%" PRIx64 ":  %-8s %s%s\n", insn[i].address,
+                insn[i].mnemonic, insn[i].op_str, mark);
+    }
+    if (n)
+        cs_free(insn, n);
+    cs_close(&cs);
+    fputc('\n', f);
+    fflush(f);
+}
+
 static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
 {
     const TesseraArchClass *arch = cpu->arch;
@@ -539,6 +572,8 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
     tb->nexits = nexits;
     tb->code_size = code_size;
     be->install(tb, (uint8_t *)tb + head, (uint8_t *)tb + head + T.exec_delta);
+    if (unlikely(log_on(TESSERA_LOG_OUT_ASM)) && be->executable)
+        log_host_code(tb);
 
     /* Units -> code pages (two units may share a page). */
     tb->nspans = b->nspans;

@@ -102,6 +102,7 @@ typedef enum TesseraLogMask {
     TESSERA_LOG_GUEST_ERRORS = 1u << 5, /* guest did something invalid */
     TESSERA_LOG_OP = 1u << 6,           /* IR after translation */
     TESSERA_LOG_OP_OPT = 1u << 7,       /* IR after optimisation */
+    TESSERA_LOG_OUT_ASM = 1u << 8,      /* host code of each block */
 } TesseraLogMask;
 
 /** True when any category in mask is enabled (cheap: test before formatting). */

@@ -1,0 +1,1005 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The native x86-64 backend: each IR op of a block becomes x86-64 code
+ * (kernel/x86-emit.c encodes it). This first version keeps every value
+ * where the interpreter keeps it (temps in the CPU's temp slots, globals in
+ * env) and works in scratch registers op by op, so what it saves over the
+ * interpreter is the dispatch; keeping guest registers in host registers
+ * across a block comes next.
+ *
+ * Registers while a block runs: R12 = the CPU, RBX = its env; RAX, RCX,
+ * RDX, RSI, RDI, R8..R11 are scratch. Blocks run below a trampoline that
+ * saves the callee-saved registers, and leave through their own epilogue.
+ *
+ * A block's code: a chain entry (the check that the block fits under
+ * cpu->limit, then the pre-commit of its instructions and cycles), the
+ * body (where the CPU loop enters, having pre-committed itself), then the
+ * cold code: TLB-miss paths, exits to the loop, the epilogue.
+ *
+ * Precise state: helper calls and slow paths set cpu->cur_insn (the slow
+ * paths in cpu.c do it from the instruction index they are given). When
+ * one sets cpu->end_insn, the block leaves at the next instruction
+ * boundary (each instruction after one with a slow path checks), and its
+ * exits do not chain onwards (cpu->limit is 0 then).
+ */
+#include <glib.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "kernel/cpu-internal.h"
+#include "kernel/x86-emit.h"
+
+#if defined(__x86_64__)
+
+#define RCPU X86_R12
+#define RENV X86_RBX
+
+#define CPU_FIELD(f) x86_mem(RCPU, (int32_t)offsetof(struct TesseraCpu, f))
+
+/* ---------------------------------------------------------------------- */
+/* Slow paths and helpers called from generated code                       */
+
+/* desc: insn | memop << 16 | mmu << 24 */
+static uint64_t native_load_slow(Cpu *cpu, uint64_t va, uint64_t desc)
+{
+    return cpu_load_slow(cpu, desc & 0xffff, va, (desc >> 16) & 0xff,
+                         (desc >> 24) & 0xff);
+}
+
+static void native_store_slow(Cpu *cpu, uint64_t va, uint64_t v,
+                              uint64_t desc)
+{
+    unsigned memop = (desc >> 16) & 0xff, mmu = (desc >> 24) & 0xff;
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    const TlbEntry *e = &cpu->tlb[mmu * CPU_TLB_SIZE +
+                                  ((va >> cpu->page_bits) &
+                                   (CPU_TLB_SIZE - 1))];
+    uint64_t cmp = (memop & TESSERA_MO_ALIGN)
+                       ? va & (cpu->page_mask | (size - 1))
+                       : (va + size - 1) & cpu->page_mask;
+
+    /* A code page, but no translated code under these bytes. */
+    if ((e->tag_w ^ TLB_FLAG_CODE) == cmp &&
+        (!tcache_granule_hit(*e->codemask, va, size) ||
+         !tcache_code_overlap(e->codemask, va, size))) {
+        uint64_t x = v;
+        if (cpu->arch->big_endian)
+            x = size == 2   ? __builtin_bswap16((uint16_t)x)
+                : size == 4 ? __builtin_bswap32((uint32_t)x)
+                : size == 8 ? __builtin_bswap64(x)
+                            : x;
+        memcpy((void *)(uintptr_t)(va + e->addend), &x, size);
+        return;
+    }
+    cpu_store_slow(cpu, desc & 0xffff, va, v, memop, mmu);
+}
+
+/* desc: insn | memop << 16 | mmu << 24 | (amo + 1) << 32 (0: cmpxchg) */
+static uint64_t native_atomic(Cpu *cpu, uint64_t va, uint64_t v,
+                              uint64_t newv, uint64_t desc)
+{
+    int amo = (int)((desc >> 32) & 0xff) - 1;
+    return cpu_atomic(cpu, desc & 0xffff, amo, va, v, newv,
+                      (desc >> 16) & 0xff, (desc >> 24) & 0xff);
+}
+
+/* The rare ops go through the optimiser's evaluation rules. */
+static uint64_t native_binop(uint64_t op_w, uint64_t x, uint64_t y)
+{
+    TesseraWidth w = (op_w >> 8) == IR_W32S ? TESSERA_I32
+                                            : (TesseraWidth)(op_w >> 8);
+    uint64_t r = ir_eval_binop((TesseraBinop)(op_w & 0xff), w, x, y);
+    return (op_w >> 8) == IR_W32S ? (uint64_t)(int64_t)(int32_t)r : r;
+}
+
+static uint64_t native_unop(uint64_t op_w, uint64_t x)
+{
+    TesseraWidth w = (op_w >> 8) == IR_W32S ? TESSERA_I32
+                                            : (TesseraWidth)(op_w >> 8);
+    uint64_t r = ir_eval_unop((TesseraUnop)(op_w & 0xff), w, x);
+    return (op_w >> 8) == IR_W32S ? (uint64_t)(int64_t)(int32_t)r : r;
+}
+
+static uint64_t native_carry(uint64_t op_bits, uint64_t a, uint64_t b,
+                             uint64_t cin)
+{
+    return ir_eval_carry((TesseraCarryOp)(op_bits & 0xff),
+                         (unsigned)(op_bits >> 8), a, b, cin);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The compiler                                                            */
+
+/* What install() fills in once the block has its address. */
+typedef enum PatchKind { PATCH_TB, PATCH_EXIT } PatchKind;
+
+typedef struct Patch {
+    size_t off; /* of an 8-byte immediate */
+    PatchKind kind;
+    unsigned index; /* exit number */
+} Patch;
+
+typedef struct NExit {
+    uint64_t pc;
+    uint32_t insn;
+    size_t jmp_field; /* rel32 of a chainable goto, or SIZE_MAX */
+    size_t home;      /* where that jump goes when unchained */
+} NExit;
+
+/* Code placed after the body. */
+typedef enum ColdKind { COLD_LOAD, COLD_STORE, COLD_END_INSN } ColdKind;
+
+typedef struct Cold {
+    ColdKind kind;
+    size_t from;  /* rel32 field of the jump that leads here */
+    size_t back;  /* where to continue (loads, stores) */
+    uint64_t desc;
+    unsigned insn; /* COLD_END_INSN: the instruction to continue at */
+} Cold;
+
+static struct {
+    X86Buf b;
+    uint8_t *mem;
+    size_t cap;
+    const TesseraIR *ir;
+    const int16_t *slot_of;
+    size_t *label_pos;
+    GArray *fix_label; /* pairs (rel32 field, label) */
+    GArray *patches;   /* Patch */
+    GArray *exits;     /* NExit */
+    GArray *colds;     /* Cold */
+    GArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    size_t entry;      /* offset of the body */
+    uint64_t *insn_pc; /* by instruction */
+    uint32_t *cycles_before;
+    uint32_t ninsns, ncycles;
+} N;
+
+static void *trampoline;
+
+static void jmp_to_epilogue(void)
+{
+    size_t f = x86_jmp(&N.b);
+    g_array_append_val(N.to_epilogue, f);
+}
+
+static void movabs_patch(X86Reg r, PatchKind kind, unsigned index)
+{
+    Patch p = {x86_movabs(&N.b, r, 0), kind, index};
+    g_array_append_val(N.patches, p);
+}
+
+static void call_fn(const void *fn)
+{
+    x86_movabs(&N.b, X86_RAX, (uint64_t)(uintptr_t)fn);
+    x86_call_r(&N.b, X86_RAX);
+}
+
+/* An operand into register r. */
+static void load_val(X86Reg r, TesseraVal v)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        x86_load(&N.b, 8, r, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]));
+        return;
+    case IR_VK_GLOBAL: {
+        X86Mem m = x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
+        unsigned size = ir_global_size(v);
+        if (size == 8)
+            x86_load(&N.b, 8, r, m);
+        else if (ir_global_is_signed(v))
+            x86_movsx_rm(&N.b, 8, size, r, m);
+        else if (size == 4)
+            x86_load(&N.b, 4, r, m);
+        else
+            x86_movzx_rm(&N.b, 4, size, r, m);
+        return;
+    }
+    case IR_VK_CONST:
+        x86_mov_ri(&N.b, 8, r, ir_const_value(N.ir, v));
+        return;
+    case IR_VK_NONE:
+        x86_mov_ri(&N.b, 4, r, 0);
+        return;
+    }
+}
+
+/* Register r into a destination (nothing for TESSERA_IR_NONE). */
+static void store_val(TesseraVal v, X86Reg r)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        x86_store(&N.b, 8, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]), r);
+        return;
+    case IR_VK_GLOBAL:
+        x86_store(&N.b, ir_global_size(v),
+                  x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v)), r);
+        return;
+    default:
+        return;
+    }
+}
+
+static bool fits_i32(uint64_t x)
+{
+    return (int64_t)x == (int32_t)x;
+}
+
+static X86Cond cond_of(TesseraCond c)
+{
+    static const X86Cond map[] = {
+        [TESSERA_EQ] = X86_CC_E,   [TESSERA_NE] = X86_CC_NE,
+        [TESSERA_LT] = X86_CC_L,   [TESSERA_GE] = X86_CC_GE,
+        [TESSERA_LE] = X86_CC_LE,  [TESSERA_GT] = X86_CC_G,
+        [TESSERA_LTU] = X86_CC_B,  [TESSERA_GEU] = X86_CC_AE,
+        [TESSERA_LEU] = X86_CC_BE, [TESSERA_GTU] = X86_CC_A,
+    };
+    return map[c];
+}
+
+/* Operand size of an op's width; W32S ops work at 4 bytes. */
+static unsigned sz_of(unsigned w)
+{
+    return w == TESSERA_I64 ? 8 : 4;
+}
+
+/* The result in RAX of a W32S op is sign-extended. */
+static void finish_w(unsigned w)
+{
+    if (w == IR_W32S)
+        x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
+}
+
+/* cmp a, b at the width (RAX, RCX hold them afterwards). */
+static void emit_cmp(const IROp *op)
+{
+    load_val(X86_RAX, op->v[1]);
+    if (ir_val_kind(op->v[2]) == IR_VK_CONST &&
+        fits_i32(ir_const_value(N.ir, op->v[2])) && op->width == TESSERA_I64) {
+        x86_alu_ri(&N.b, X86_CMP, 8, X86_RAX,
+                   (int32_t)ir_const_value(N.ir, op->v[2]));
+        return;
+    }
+    load_val(X86_RCX, op->v[2]);
+    x86_alu_rr(&N.b, X86_CMP, sz_of(op->width), X86_RAX, X86_RCX);
+}
+
+static void emit_binop(const IROp *op)
+{
+    static const X86Alu alu[] = {
+        [TESSERA_ADD] = X86_ADD, [TESSERA_SUB] = X86_SUB,
+        [TESSERA_AND] = X86_AND, [TESSERA_OR] = X86_OR,
+        [TESSERA_XOR] = X86_XOR,
+    };
+    static const X86Shift sh[] = {
+        [TESSERA_SHL] = X86_SHL, [TESSERA_SHR] = X86_SHR,
+        [TESSERA_SAR] = X86_SAR, [TESSERA_ROTL] = X86_ROL,
+        [TESSERA_ROTR] = X86_ROR,
+    };
+    unsigned w = op->width, sz = sz_of(w);
+
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_ADD:
+    case TESSERA_SUB:
+    case TESSERA_AND:
+    case TESSERA_OR:
+    case TESSERA_XOR:
+        load_val(X86_RAX, op->v[1]);
+        if (ir_val_kind(op->v[2]) == IR_VK_CONST &&
+            fits_i32(ir_const_value(N.ir, op->v[2]))) {
+            x86_alu_ri(&N.b, alu[op->sub], sz, X86_RAX,
+                       (int32_t)ir_const_value(N.ir, op->v[2]));
+        } else {
+            load_val(X86_RCX, op->v[2]);
+            x86_alu_rr(&N.b, alu[op->sub], sz, X86_RAX, X86_RCX);
+        }
+        break;
+    case TESSERA_MUL:
+        load_val(X86_RAX, op->v[1]);
+        load_val(X86_RCX, op->v[2]);
+        x86_imul_rr(&N.b, sz, X86_RAX, X86_RCX);
+        break;
+    case TESSERA_SHL:
+    case TESSERA_SHR:
+    case TESSERA_SAR:
+    case TESSERA_ROTL:
+    case TESSERA_ROTR:
+        load_val(X86_RAX, op->v[1]);
+        if (ir_val_kind(op->v[2]) == IR_VK_CONST) {
+            unsigned n = (unsigned)ir_const_value(N.ir, op->v[2]) &
+                         (sz == 8 ? 63 : 31);
+            if (n)
+                x86_shift_ri(&N.b, sh[op->sub], sz, X86_RAX, (uint8_t)n);
+            else if (sz == 4)
+                x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+        } else {
+            load_val(X86_RCX, op->v[2]);
+            x86_shift_cl(&N.b, sh[op->sub], sz, X86_RAX);
+        }
+        break;
+    default: /* MULH, MULHU, DIV, DIVU, REM, REMU: rare */
+        load_val(X86_RSI, op->v[1]);
+        load_val(X86_RDX, op->v[2]);
+        x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)w << 8);
+        call_fn((const void *)native_binop);
+        store_val(op->v[0], X86_RAX);
+        return;
+    }
+    finish_w(w);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_unop(const IROp *op)
+{
+    unsigned w = op->width, sz = sz_of(w);
+
+    load_val(X86_RAX, op->v[1]);
+    switch ((TesseraUnop)op->sub) {
+    case TESSERA_NEG:
+        x86_unary(&N.b, X86_NEG, sz, X86_RAX);
+        break;
+    case TESSERA_NOT:
+        x86_unary(&N.b, X86_NOT, sz, X86_RAX);
+        break;
+    case TESSERA_EXT8S:
+        x86_movsx_rr(&N.b, sz, 1, X86_RAX, X86_RAX);
+        break;
+    case TESSERA_EXT8U:
+        x86_movzx_rr(&N.b, 4, 1, X86_RAX, X86_RAX);
+        break;
+    case TESSERA_EXT16S:
+        x86_movsx_rr(&N.b, sz, 2, X86_RAX, X86_RAX);
+        break;
+    case TESSERA_EXT16U:
+        x86_movzx_rr(&N.b, 4, 2, X86_RAX, X86_RAX);
+        break;
+    case TESSERA_EXT32S:
+        x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
+        break;
+    case TESSERA_EXT32U:
+        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+        break;
+    default: /* bswap, clz, ctz, ctpop */
+        x86_mov_rr(&N.b, 8, X86_RSI, X86_RAX);
+        x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)w << 8);
+        call_fn((const void *)native_unop);
+        store_val(op->v[0], X86_RAX);
+        return;
+    }
+    finish_w(w);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_select(const IROp *op)
+{
+    unsigned sz = sz_of(op->width);
+    load_val(X86_RDX, op->v[3]);
+    load_val(X86_RSI, op->v[4]);
+    emit_cmp(op);
+    x86_mov_rr(&N.b, sz, X86_RAX, X86_RSI);
+    x86_cmov(&N.b, cond_of(op->sub), sz, X86_RAX, X86_RDX);
+    store_val(op->v[0], X86_RAX);
+}
+
+/* RSI = the guest address of a memory op. */
+static void emit_address(const IROp *op)
+{
+    uint64_t off = op->imm;
+    if (ir_val_kind(op->v[1]) == IR_VK_CONST) {
+        x86_mov_ri(&N.b, 8, X86_RSI, ir_const_value(N.ir, op->v[1]) + off);
+        return;
+    }
+    load_val(X86_RSI, op->v[1]);
+    if (off && fits_i32(off)) {
+        x86_lea(&N.b, 8, X86_RSI, x86_mem(X86_RSI, (int32_t)off));
+    } else if (off) {
+        x86_mov_ri(&N.b, 8, X86_RAX, off);
+        x86_alu_rr(&N.b, X86_ADD, 8, X86_RSI, X86_RAX);
+    }
+}
+
+/*
+ * The soft-TLB probe of RSI: RDX = the entry, RCX = the value a hit's tag
+ * equals; jumps to a new cold path on a miss and returns its index.
+ */
+static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
+{
+    unsigned pb = N.ir->arch->page_bits;
+    unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
+    int32_t mask = (int32_t)~((1u << pb) - 1);
+    int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
+
+    x86_mov_rr(&N.b, 8, X86_RAX, X86_RSI);
+    x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)pb);
+    x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, CPU_TLB_SIZE - 1);
+    x86_shift_ri(&N.b, X86_SHL, 4, X86_RAX, 5);
+    _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
+    x86_alu_rm(&N.b, X86_ADD, 8, X86_RAX, CPU_FIELD(tlb));
+    if (op->memop & TESSERA_MO_ALIGN) {
+        x86_mov_rr(&N.b, 8, X86_RCX, X86_RSI);
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
+    } else {
+        x86_lea(&N.b, 8, X86_RCX, x86_mem(X86_RSI, (int32_t)size - 1));
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+    }
+    x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
+               x86_mem(X86_RDX, base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
+                                                       : offsetof(TlbEntry, tag_r))));
+    Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
+              op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
+              0};
+    g_array_append_val(N.colds, c);
+    x86_load(&N.b, 8, X86_RDX,
+             x86_mem(X86_RDX, base + (int32_t)offsetof(TlbEntry, addend)));
+    return N.colds->len - 1;
+}
+
+static void emit_load(const IROp *op)
+{
+    unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
+    bool sign = (op->memop & TESSERA_MO_SIGN) != 0;
+    bool be = N.ir->arch->big_endian && size > 1;
+
+    emit_address(op);
+    unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
+    X86Mem m = x86_mem_index(X86_RSI, X86_RDX, 1, 0);
+    if (size == 8) {
+        x86_load(&N.b, 8, X86_RAX, m);
+        if (be)
+            x86_bswap(&N.b, 8, X86_RAX);
+    } else if (be) {
+        /* Swap the bytes, then extend. */
+        if (size == 2)
+            x86_movzx_rm(&N.b, 4, 2, X86_RAX, m);
+        else
+            x86_load(&N.b, 4, X86_RAX, m);
+        x86_bswap(&N.b, 4, X86_RAX);
+        if (size == 2)
+            x86_shift_ri(&N.b, sign ? X86_SAR : X86_SHR, 4, X86_RAX, 16);
+        if (sign)
+            x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
+    } else if (sign) {
+        x86_movsx_rm(&N.b, 8, size, X86_RAX, m);
+    } else if (size == 4) {
+        x86_load(&N.b, 4, X86_RAX, m);
+    } else {
+        x86_movzx_rm(&N.b, 4, size, X86_RAX, m);
+    }
+    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_store(const IROp *op)
+{
+    unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
+
+    emit_address(op);
+    load_val(X86_R8, op->v[0]);
+    unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
+    if (N.ir->arch->big_endian && size > 1) {
+        x86_mov_rr(&N.b, 8, X86_RAX, X86_R8);
+        if (size == 2) {
+            x86_bswap(&N.b, 4, X86_RAX);
+            x86_shift_ri(&N.b, X86_SHR, 4, X86_RAX, 16);
+        } else {
+            x86_bswap(&N.b, size, X86_RAX);
+        }
+        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_RAX);
+    } else {
+        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_R8);
+    }
+    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
+}
+
+static void emit_atomic(const IROp *op)
+{
+    uint64_t amo = op->opc == IR_CMPXCHG ? 0 : (uint64_t)op->sub + 1;
+    emit_address(op);
+    load_val(X86_RDX, op->v[2]);
+    if (op->opc == IR_CMPXCHG)
+        load_val(X86_RCX, op->v[3]);
+    x86_mov_ri(&N.b, 8, X86_R8,
+               op->insn | (uint64_t)op->memop << 16 |
+                   (uint64_t)op->mmu << 24 | amo << 32);
+    x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
+    call_fn((const void *)native_atomic);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_call(const IROp *op)
+{
+    static const X86Reg args[4] = {X86_RSI, X86_RDX, X86_RCX, X86_R8};
+    x86_store_imm(&N.b, 4, CPU_FIELD(cur_insn), (int32_t)op->insn);
+    x86_store_imm(&N.b, 1, CPU_FIELD(pc_override), 0);
+    for (unsigned k = 0; k < 4; k++) {
+        if (k < op->aux)
+            load_val(args[k], op->v[1 + k]);
+        else
+            x86_mov_ri(&N.b, 4, args[k], 0);
+    }
+    x86_mov_rr(&N.b, 8, X86_RDI, RENV);
+    call_fn((const void *)(uintptr_t)op->imm);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_extract(const IROp *op)
+{
+    unsigned pos = op->aux, len = op->aux2;
+    load_val(X86_RAX, op->v[1]);
+    if (op->width == TESSERA_I32)
+        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+    if (op->sub) {
+        if (64 - pos - len)
+            x86_shift_ri(&N.b, X86_SHL, 8, X86_RAX, (uint8_t)(64 - pos - len));
+        if (64 - len)
+            x86_shift_ri(&N.b, X86_SAR, 8, X86_RAX, (uint8_t)(64 - len));
+    } else {
+        if (pos)
+            x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)pos);
+        if (len < 64) {
+            x86_mov_ri(&N.b, 8, X86_RCX, (1ull << len) - 1);
+            x86_alu_rr(&N.b, X86_AND, 8, X86_RAX, X86_RCX);
+        }
+    }
+    if (op->width == TESSERA_I32)
+        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_deposit(const IROp *op)
+{
+    unsigned pos = op->aux, len = op->aux2;
+    uint64_t m = (len >= 64 ? UINT64_MAX : (1ull << len) - 1) << pos;
+    load_val(X86_RAX, op->v[1]);
+    load_val(X86_RCX, op->v[2]);
+    if (pos)
+        x86_shift_ri(&N.b, X86_SHL, 8, X86_RCX, (uint8_t)pos);
+    x86_mov_ri(&N.b, 8, X86_RDX, m);
+    x86_alu_rr(&N.b, X86_AND, 8, X86_RCX, X86_RDX);
+    x86_unary(&N.b, X86_NOT, 8, X86_RDX);
+    x86_alu_rr(&N.b, X86_AND, 8, X86_RAX, X86_RDX);
+    x86_alu_rr(&N.b, X86_OR, 8, X86_RAX, X86_RCX);
+    if (op->width == TESSERA_I32)
+        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+    store_val(op->v[0], X86_RAX);
+}
+
+static void emit_carry(const IROp *op)
+{
+    load_val(X86_RSI, op->v[1]);
+    load_val(X86_RDX, op->v[2]);
+    load_val(X86_RCX, op->v[3]);
+    x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)op->aux << 8);
+    call_fn((const void *)native_carry);
+    store_val(op->v[0], X86_RAX);
+}
+
+/* Gives back what the block pre-committed for the instructions an exit
+ * from instruction insn skips. */
+static void emit_adjust(uint32_t insn)
+{
+    uint32_t after = insn + 1 < N.ninsns ? insn + 1 : N.ninsns;
+    uint32_t di = N.ninsns - after;
+    uint32_t dc = N.ncycles - N.cycles_before[after];
+    if (di)
+        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns), (int32_t)di);
+    if (dc)
+        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles), (int32_t)dc);
+}
+
+/* pc into cpu->pc, last_exit = NULL, leave. */
+static void emit_leave(uint64_t pc)
+{
+    x86_mov_ri(&N.b, 8, X86_RAX, pc);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
+    jmp_to_epilogue();
+}
+
+static unsigned add_exit(const IROp *op, uint64_t pc)
+{
+    NExit x = {pc, op->insn, SIZE_MAX, 0};
+    g_array_append_val(N.exits, x);
+    return N.exits->len - 1;
+}
+
+static void emit_goto(const IROp *op)
+{
+    unsigned i = add_exit(op, op->imm);
+    emit_adjust(op->insn);
+    size_t f = x86_jmp(&N.b);
+    size_t home = x86_buf_offset(&N.b);
+    x86_patch_rel32(&N.b, f, home);
+    /* Unchained: back to the loop, which may chain this exit. */
+    movabs_patch(X86_RAX, PATCH_EXIT, i);
+    x86_store(&N.b, 8, CPU_FIELD(last_exit), X86_RAX);
+    x86_mov_ri(&N.b, 8, X86_RAX, op->imm);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    jmp_to_epilogue();
+    g_array_index(N.exits, NExit, i).jmp_field = f;
+    g_array_index(N.exits, NExit, i).home = home;
+}
+
+/* The jump cache probe, as the interpreter's goto_dyn does it. */
+static void emit_goto_dyn(const IROp *op)
+{
+    add_exit(op, 0);
+    emit_adjust(op->insn);
+    load_val(X86_RAX, op->v[1]);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
+    x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
+    x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
+    x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
+    x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, CPU_JC_BITS + 1);
+    x86_alu_rr(&N.b, X86_XOR, 8, X86_RCX, X86_RDX);
+    x86_alu_ri(&N.b, X86_AND, 4, X86_RCX, CPU_JC_SIZE - 1);
+    x86_load(&N.b, 8, X86_RDX, CPU_FIELD(jc));
+    x86_load(&N.b, 8, X86_RDX, x86_mem_index(X86_RDX, X86_RCX, 8, 0));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
+               x86_mem(X86_RDX, (int32_t)offsetof(TB, pc)));
+    size_t miss1 = x86_jcc(&N.b, X86_CC_NE);
+    x86_load(&N.b, 8, X86_RAX, CPU_FIELD(tb_flags));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
+               x86_mem(X86_RDX, (int32_t)offsetof(TB, flags)));
+    size_t miss2 = x86_jcc(&N.b, X86_CC_NE);
+    x86_load(&N.b, 4, X86_RAX, CPU_FIELD(cflags));
+    x86_alu_rm(&N.b, X86_CMP, 4, X86_RAX,
+               x86_mem(X86_RDX, (int32_t)offsetof(TB, cflags)));
+    size_t miss3 = x86_jcc(&N.b, X86_CC_NE);
+    /* The target's chain entry checks the limit and pre-commits. */
+    x86_jmp_m(&N.b, x86_mem(X86_RDX, (int32_t)offsetof(TB, code)));
+    size_t miss = x86_buf_offset(&N.b);
+    x86_patch_rel32(&N.b, miss1, miss);
+    x86_patch_rel32(&N.b, miss2, miss);
+    x86_patch_rel32(&N.b, miss3, miss);
+    jmp_to_epilogue();
+}
+
+static void emit_exit_loop(const IROp *op)
+{
+    add_exit(op, op->imm);
+    emit_adjust(op->insn);
+    emit_leave(op->imm);
+}
+
+/* Leave at instruction insn if the previous one's slow path asked to. */
+static void emit_end_insn_check(unsigned insn)
+{
+    x86_movzx_rm(&N.b, 4, 1, X86_RAX, CPU_FIELD(end_insn));
+    x86_test_rr(&N.b, 4, X86_RAX, X86_RAX);
+    Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn};
+    g_array_append_val(N.colds, c);
+}
+
+static void emit_op(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_NOP:
+    case IR_INSN_START:
+    case IR_MB: /* one vCPU runs at a time */
+    case IR_NB_OPC:
+        break;
+    case IR_ADD_CYCLES:
+        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)op->imm);
+        break;
+    case IR_COUNTER:
+        x86_load(&N.b, 4, X86_RAX, CPU_FIELD(index));
+        x86_mov_ri(&N.b, 8, X86_RCX, op->imm);
+        x86_alu_mi(&N.b, X86_ADD, 8, x86_mem_index(X86_RCX, X86_RAX, 8, 0),
+                   op->aux2);
+        break;
+    case IR_LABEL:
+        N.label_pos[op->imm] = x86_buf_offset(&N.b);
+        break;
+    case IR_MOV:
+        load_val(X86_RAX, op->v[1]);
+        if (op->width != TESSERA_I64)
+            x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+        store_val(op->v[0], X86_RAX);
+        break;
+    case IR_BINOP:
+        emit_binop(op);
+        break;
+    case IR_UNOP:
+        emit_unop(op);
+        break;
+    case IR_SETCOND:
+        emit_cmp(op);
+        x86_setcc(&N.b, cond_of(op->sub), X86_RAX);
+        x86_movzx_rr(&N.b, 4, 1, X86_RAX, X86_RAX);
+        store_val(op->v[0], X86_RAX);
+        break;
+    case IR_SELECT:
+        emit_select(op);
+        break;
+    case IR_BRCOND: {
+        emit_cmp(op);
+        size_t f = x86_jcc(&N.b, cond_of(op->sub));
+        size_t pair[2] = {f, (size_t)op->imm};
+        g_array_append_vals(N.fix_label, pair, 2);
+        break;
+    }
+    case IR_BR: {
+        size_t pair[2] = {x86_jmp(&N.b), (size_t)op->imm};
+        g_array_append_vals(N.fix_label, pair, 2);
+        break;
+    }
+    case IR_LOAD:
+        emit_load(op);
+        break;
+    case IR_STORE:
+        emit_store(op);
+        break;
+    case IR_ATOMIC:
+    case IR_CMPXCHG:
+        emit_atomic(op);
+        break;
+    case IR_CALL:
+        emit_call(op);
+        break;
+    case IR_CARRY:
+        emit_carry(op);
+        break;
+    case IR_EXTRACT:
+        emit_extract(op);
+        break;
+    case IR_DEPOSIT:
+        emit_deposit(op);
+        break;
+    case IR_GOTO:
+        emit_goto(op);
+        break;
+    case IR_GOTO_DYN:
+        emit_goto_dyn(op);
+        break;
+    case IR_EXIT_LOOP:
+        emit_exit_loop(op);
+        break;
+    }
+}
+
+/* Ops after which the running block may have to stop (slow paths). */
+static bool may_end_insn(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_LOAD:
+    case IR_STORE:
+    case IR_ATOMIC:
+    case IR_CMPXCHG:
+    case IR_CALL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void emit_colds(void)
+{
+    for (unsigned i = 0; i < N.colds->len; i++) {
+        Cold *c = &g_array_index(N.colds, Cold, i);
+        x86_patch_rel32(&N.b, c->from, x86_buf_offset(&N.b));
+        switch (c->kind) {
+        case COLD_LOAD:
+            x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
+            x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
+            call_fn((const void *)native_load_slow);
+            x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+            break;
+        case COLD_STORE:
+            x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
+            x86_mov_rr(&N.b, 8, X86_RDX, X86_R8);
+            x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
+            call_fn((const void *)native_store_slow);
+            x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+            break;
+        case COLD_END_INSN:
+            /* Instructions insn.. did not run: give back their counts. */
+            x86_store_imm(&N.b, 1, CPU_FIELD(end_insn), 0);
+            if (N.ninsns - c->insn)
+                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns),
+                           (int32_t)(N.ninsns - c->insn));
+            if (N.ncycles - N.cycles_before[c->insn])
+                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles),
+                           (int32_t)(N.ncycles - N.cycles_before[c->insn]));
+            emit_leave(N.insn_pc[c->insn]);
+            break;
+        }
+    }
+}
+
+static void emit_block(const TesseraIR *b)
+{
+    X86Buf *xb = &N.b;
+
+    /* Chain entry: enter only if the whole block fits under the limit. */
+    x86_load(xb, 8, X86_RAX, CPU_FIELD(cycles));
+    x86_alu_ri(xb, X86_ADD, 8, X86_RAX, (int32_t)N.ncycles);
+    x86_alu_rm(xb, X86_CMP, 8, X86_RAX, CPU_FIELD(limit));
+    size_t no_enter = x86_jcc(xb, X86_CC_A);
+    movabs_patch(X86_RAX, PATCH_TB, 0);
+    x86_store(xb, 8, CPU_FIELD(cur_tb), X86_RAX);
+    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
+    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)N.ncycles);
+    N.entry = x86_buf_offset(xb);
+
+    bool slow_before = false;
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            if (slow_before && op->insn > 0)
+                emit_end_insn_check(op->insn);
+            slow_before = false;
+        }
+        emit_op(op);
+        slow_before |= may_end_insn(op);
+    }
+
+    x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
+    emit_leave(N.insn_pc[0]);
+    emit_colds();
+
+    /* The epilogue: undo the trampoline's frame. */
+    size_t epi = x86_buf_offset(xb);
+    for (unsigned i = 0; i < N.to_epilogue->len; i++)
+        x86_patch_rel32(xb, g_array_index(N.to_epilogue, size_t, i), epi);
+    x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
+    x86_pop(xb, X86_R15);
+    x86_pop(xb, X86_R14);
+    x86_pop(xb, X86_R13);
+    x86_pop(xb, X86_R12);
+    x86_pop(xb, X86_RBX);
+    x86_pop(xb, X86_RBP);
+    x86_ret(xb);
+
+    for (unsigned i = 0; i < N.fix_label->len; i += 2)
+        x86_patch_rel32(xb, g_array_index(N.fix_label, size_t, i),
+                        N.label_pos[g_array_index(N.fix_label, size_t, i + 1)]);
+}
+
+static void reset_state(const TesseraIR *b)
+{
+    if (!N.fix_label) {
+        N.fix_label = g_array_new(FALSE, FALSE, sizeof(size_t));
+        N.patches = g_array_new(FALSE, FALSE, sizeof(Patch));
+        N.exits = g_array_new(FALSE, FALSE, sizeof(NExit));
+        N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
+        N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
+    }
+    g_array_set_size(N.fix_label, 0);
+    g_array_set_size(N.patches, 0);
+    g_array_set_size(N.exits, 0);
+    g_array_set_size(N.colds, 0);
+    g_array_set_size(N.to_epilogue, 0);
+    N.ir = b;
+    N.label_pos = g_renew(size_t, N.label_pos, b->nlabels + 1);
+    N.insn_pc = g_renew(uint64_t, N.insn_pc, b->ninsns + 1);
+    N.cycles_before = g_renew(uint32_t, N.cycles_before, b->ninsns + 1);
+    uint32_t cyc = 0, k = 0;
+    for (unsigned i = 0; i < b->nops; i++) {
+        if (b->ops[i].opc != IR_INSN_START)
+            continue;
+        N.insn_pc[k] = b->ops[i].imm;
+        N.cycles_before[k++] = cyc;
+        cyc += b->ops[i].aux2;
+    }
+    N.cycles_before[k] = cyc;
+    N.ninsns = k;
+    N.ncycles = cyc;
+}
+
+static size_t native_compile(const TesseraIR *b, unsigned *nexits)
+{
+    N.slot_of = backend_alloc_slots(b);
+    for (;;) {
+        if (!N.mem) {
+            N.cap = N.cap ? N.cap * 2 : 64 << 10;
+            N.mem = g_malloc(N.cap);
+        }
+        reset_state(b);
+        x86_buf_init(&N.b, N.mem, N.cap);
+        emit_block(b);
+        if (!N.b.overflow)
+            break;
+        g_free(N.mem);
+        N.mem = NULL;
+    }
+    *nexits = N.exits->len;
+    return x86_buf_offset(&N.b);
+}
+
+static void native_install(TB *tb, void *code, void *code_x)
+{
+    size_t size = x86_buf_offset(&N.b);
+    memcpy(code, N.mem, size);
+    tb->code = code_x;
+    tb->code_entry = (uint32_t)N.entry;
+    for (unsigned i = 0; i < N.exits->len; i++) {
+        const NExit *nx = &g_array_index(N.exits, NExit, i);
+        TBExit *x = &tb->exits[i];
+        tcache_exit_init(tb, x, nx->pc, nx->insn);
+        x->jmp_field = nx->jmp_field == SIZE_MAX ? UINT32_MAX
+                                                 : (uint32_t)nx->jmp_field;
+        x->jmp_home = (uint32_t)nx->home;
+    }
+    for (unsigned i = 0; i < N.patches->len; i++) {
+        const Patch *p = &g_array_index(N.patches, Patch, i);
+        uint64_t v = p->kind == PATCH_TB ? (uint64_t)(uintptr_t)tb
+                                         : (uint64_t)(uintptr_t)&tb->exits[p->index];
+        memcpy((uint8_t *)code + p->off, &v, 8);
+    }
+}
+
+/* Points exit x's jump at target (run-time address). */
+static void set_exit_jump(TBExit *x, uintptr_t target)
+{
+    uint8_t *field_x = (uint8_t *)x->tb->code + x->jmp_field;
+    uint8_t *field_w = field_x - tcache_exec_delta();
+    bool ok = x86_set_rel32(field_w, (uintptr_t)field_x, target);
+    g_assert(ok); /* the arena is smaller than a rel32's reach */
+}
+
+static void native_chain(TBExit *x)
+{
+    if (x->jmp_field != UINT32_MAX)
+        set_exit_jump(x, (uintptr_t)x->next->code);
+}
+
+static void native_unchain(TBExit *x)
+{
+    if (x->jmp_field != UINT32_MAX)
+        set_exit_jump(x, (uintptr_t)x->tb->code + x->jmp_home);
+}
+
+/*
+ * The trampoline, in a page of its own: saves the callee-saved
+ * registers, keeps the stack 16-byte aligned for calls, loads R12 and RBX
+ * and jumps to the code (blocks pop the same frame in their epilogue).
+ */
+static void make_trampoline(void)
+{
+    size_t page = 4096;
+    void *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    g_assert(p != MAP_FAILED);
+    X86Buf b;
+    x86_buf_init(&b, p, page);
+    x86_push(&b, X86_RBP);
+    x86_push(&b, X86_RBX);
+    x86_push(&b, X86_R12);
+    x86_push(&b, X86_R13);
+    x86_push(&b, X86_R14);
+    x86_push(&b, X86_R15);
+    x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
+    x86_mov_rr(&b, 8, RCPU, X86_RDI);
+    x86_mov_rr(&b, 8, RENV, X86_RSI);
+    x86_jmp_r(&b, X86_RDX);
+    g_assert(!b.overflow);
+    /* Written, then made executable: never both. */
+    g_assert(mprotect(p, page, PROT_READ | PROT_EXEC) == 0);
+    trampoline = p;
+}
+
+static void native_exec(Cpu *cpu, TB *tb)
+{
+    void (*run)(Cpu *, unsigned char *, void *);
+    if (!trampoline)
+        make_trampoline();
+    memcpy(&run, &trampoline, sizeof(run));
+    run(cpu, cpu->env, (uint8_t *)tb->code + tb->code_entry);
+}
+
+const Backend backend_native = {
+    .name = "native",
+    .description = "x86-64 code generator",
+    .executable = true,
+    .compile = native_compile,
+    .install = native_install,
+    .exec = native_exec,
+    .chain = native_chain,
+    .unchain = native_unchain,
+};
+
+#endif
