@@ -132,7 +132,8 @@ static bool translate_insn(TesseraIR *b, uint64_t pc, const uint8_t in[4])
         tessera_ir_exit_loop(b, pc + 4);
         return false;
     default:
-        tessera_ir_call(b, helper_illegal, TESSERA_HELPER_NO_WRITE,
+        tessera_ir_call(b, helper_illegal,
+                        TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE,
                         TESSERA_IR_NONE, 0, NULL);
         tessera_ir_exit_loop(b, pc);
         return false;
