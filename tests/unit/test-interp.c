@@ -2139,6 +2139,75 @@ static void test_exact_deadline(void)
     cpu_free(c);
 }
 
+/* A helper whose instruction raises the CPU's interrupt line (as a device
+ * behind a store would), and one that parks the CPU at the vector. */
+static uint64_t helper_kick(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    toy_arch.irq_set(e, 0, 1);
+    return 0;
+}
+
+static uint64_t helper_park(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    ToyEnv *te = e;
+    tessera_cpu_halt(te->cpu);
+    return 0;
+}
+
+/* Six instructions: the second kicks, the others mark scratch[i]. */
+static int emit_kick(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    if (pc != PC0) {
+        tessera_ir_insn_start(b, pc, 4, 1);
+        tessera_ir_call(b, helper_park, 0, TESSERA_IR_NONE, 0, NULL);
+        tessera_ir_exit_loop(b, pc);
+        return 0;
+    }
+    for (unsigned i = 0; i < 6; i++) {
+        tessera_ir_insn_start(b, pc + 4 * i, 4, 1);
+        if (i == 1)
+            tessera_ir_call(b, helper_kick, 0, TESSERA_IR_NONE, 0, NULL);
+        else
+            tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(i)),
+                           tessera_ir_const(b, 1));
+    }
+    tessera_ir_exit_loop(b, pc + 24);
+    return 0;
+}
+
+static void check_kick(const TesseraArchClass *arch, unsigned index,
+                       uint64_t want_irq_pc, uint64_t want_marks)
+{
+    Cpu *c = cpu_new(arch, NULL, index);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    ToyEnv *e = tessera_cpu_env(c);
+    e->irq_enabled = 1;
+    e->irq_vector = 0x7000;
+    toy_custom = emit_kick;
+    tcache_flush();
+    tessera_cpu_set_pc(c, PC0);
+    cpu_exec(c, 1000);
+    toy_custom = NULL;
+    CU_ASSERT_EQUAL(e->irq_taken, 1);
+    CU_ASSERT_EQUAL(e->irq_pc, want_irq_pc);
+    uint64_t marks = 0;
+    for (unsigned i = 0; i < 6; i++)
+        marks += e->scratch[i];
+    CU_ASSERT_EQUAL(marks, want_marks);
+    cpu_free(c);
+}
+
+static void test_exact_kick(void)
+{
+    /* Exact: the block ends after the kicking instruction and the
+     * interrupt is taken before the next one. */
+    check_kick(&toy_arch_exact, 4, PC0 + 8, 1);
+    /* Ordinary: at the end of the block. */
+    check_kick(&toy_arch, 5, PC0 + 24, 5);
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
@@ -2185,6 +2254,7 @@ int main(void)
         {"helper flags and known globals", test_helper_flags},
         {"loads and stores keep known globals", test_mem_keeps_globals},
         {"exact interrupts: deadlines inside blocks", test_exact_deadline},
+        {"exact interrupts: a kick ends the block", test_exact_kick},
     };
     return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
 }
