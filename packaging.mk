@@ -38,11 +38,18 @@ dist_example_DATA = examples/device/Makefile examples/device/README.md \
 	examples/device/doorbell.c examples/device/doorbell.ini \
 	examples/device/guest.S examples/device/link.ld
 
-# The guide for plugin authors, beside the example ($(docdir)).
-dist_doc_DATA = docs/writing-plugins.md
+# The guides for plugin and arch authors, beside the examples ($(docdir)).
+dist_doc_DATA = docs/writing-plugins.md docs/writing-an-arch.md
 
-# Installs into a DESTDIR, builds the example against it, boots it.
-TESTS += tests/sdk/sdk.test
+# The out-of-tree arch example of docs/writing-an-arch.md, likewise.
+examplearchdir = $(docdir)/examples/arch
+dist_examplearch_DATA = examples/arch/Makefile examples/arch/README.md \
+	examples/arch/mini.c examples/arch/mini.inc examples/arch/mini.ini \
+	examples/arch/hello.s
+
+# Installs into a DESTDIR, builds the examples against it, boots them.
+TESTS += tests/sdk/sdk.test tests/sdk/arch-example.test
+EXTRA_DIST += tests/sdk/arch-example.test
 EXTRA_DIST += tests/sdk/sdk.test tests/sdk/debs.sh tests/sdk/avr-hello.S \
 	docs/board-files.md debian
 

@@ -934,8 +934,11 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
             io = cc_emit(H.movi, insn);
             io->uimm = imm_of(b, op->v[1], w);
         } else {
+            /* The operand first: a narrow global is loaded by an op
+             * emitted before the move. */
+            a = cc_operand(b, op->v[1], insn);
             io = cc_emit(w == TESSERA_I64 ? H.mov64 : H.mov32, insn);
-            io->a = cc_operand(b, op->v[1], insn);
+            io->a = a;
         }
         io->d = d;
         break;

@@ -6,6 +6,8 @@
  * Blocks come from toy_custom callbacks that emit IR directly.
  */
 #include <CUnit/Basic.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kernel/bus.h"
@@ -31,9 +33,16 @@ static struct {
     unsigned last_size, reads, writes;
 } dev;
 
+/* Set by the test that shows loads and stores keep what the optimiser
+ * knows of globals: the device then writes env->scratch[5] (a rule no
+ * real device may break). */
+static bool dev_pokes_env;
+
 static uint64_t dev_read(void *opaque, uint64_t off, unsigned size)
 {
     dev.reads++;
+    if (dev_pokes_env)
+        env->scratch[5] = 1000;
     dev.last_off = off;
     dev.last_size = size;
     /* The top bytes of a fixed pattern: 0x1122 for 2 bytes. */
@@ -43,6 +52,8 @@ static uint64_t dev_read(void *opaque, uint64_t off, unsigned size)
 static void dev_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
 {
     dev.writes++;
+    if (dev_pokes_env)
+        env->scratch[5] = 1000;
     dev.last_off = off;
     dev.last_val = v;
     dev.last_size = size;
@@ -1161,6 +1172,1042 @@ static void test_ir_validate(void)
     CU_ASSERT_EQUAL(tcache_blocks_translated(), before);
 }
 
+/* ---------------------------------------------------------------------- */
+/* ABI 2 ops: carries, bit fields, byte swaps, bit counts, double-width    */
+/* multiplies. Each checks the engine against a plain reference written   */
+/* here with wider arithmetic, with operands in globals (the backend) and */
+/* as constants (the optimiser's folding).                                */
+
+typedef unsigned __int128 u128;
+typedef __int128 s128;
+
+/* Prints the first few mismatches of a table-driven test. */
+static unsigned report_bad(unsigned bad, const char *what, uint64_t got,
+                           uint64_t want)
+{
+    if (bad < 5)
+        printf("\n  %s: got 0x%" PRIx64 ", want 0x%" PRIx64, what, got,
+               want);
+    return bad + 1;
+}
+
+/* bits-wide two's complement value of x (already masked) */
+static s128 ref_signed(u128 x, unsigned bits)
+{
+    u128 half = (u128)1 << (bits - 1);
+    return x >= half ? (s128)x - ((s128)1 << bits) : (s128)x;
+}
+
+static uint64_t ref_carry(TesseraCarryOp op, unsigned bits, uint64_t a,
+                          uint64_t b, uint64_t cin)
+{
+    u128 m = ((u128)1 << bits) - 1;
+    u128 ua = a & m, ub = b & m;
+    s128 sa = ref_signed(ua, bits), sb = ref_signed(ub, bits);
+    s128 lo = -((s128)1 << (bits - 1)), hi = ((s128)1 << (bits - 1)) - 1;
+    s128 s;
+
+    switch (op) {
+    case TESSERA_ADDC:
+        return (uint64_t)((ua + ub + cin) & m);
+    case TESSERA_SUBC:
+        return (uint64_t)((ua - ub - cin) & m);
+    case TESSERA_ADD_CARRY:
+        return ua + ub + cin > m;
+    case TESSERA_ADD_OVERFLOW:
+        s = sa + sb + (s128)cin;
+        return s < lo || s > hi;
+    case TESSERA_SUB_BORROW:
+        return ua < ub + cin;
+    case TESSERA_SUB_OVERFLOW:
+        s = sa - sb - (s128)cin;
+        return s < lo || s > hi;
+    }
+    return 0xbad;
+}
+
+static TesseraCarryOp k_op;
+static unsigned k_bits;
+static int k_form; /* 0: all globals  1: all constants  2: a global */
+static uint64_t k_a, k_b, k_cin;
+
+static int emit_carry(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal a = k_form == 1 ? tessera_ir_const(b, k_a)
+                               : tessera_ir_global(b, TOY_S(0));
+    TesseraVal y = k_form == 0 ? tessera_ir_global(b, TOY_S(1))
+                               : tessera_ir_const(b, k_b);
+    TesseraVal cin = k_form == 0 ? tessera_ir_global(b, TOY_S(3))
+                                 : tessera_ir_const(b, k_cin);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_carry(b, k_op, k_bits, tessera_ir_global(b, TOY_S(2)), a, y,
+                     cin);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_carry(void)
+{
+    static const unsigned widths[] = {1, 4, 8, 16, 32, 63, 64};
+    static const uint64_t junk[] = {0x5a5a5a5a5a5a5a5aull,
+                                    0xdeadbeefcafef00dull};
+    unsigned bad = 0, runs = 0;
+
+    for (int op = TESSERA_ADDC; op <= TESSERA_SUB_OVERFLOW; op++)
+        for (unsigned wi = 0; wi < 7; wi++) {
+            unsigned bits = widths[wi];
+            uint64_t m = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+            uint64_t half = 1ull << (bits - 1);
+            /* The edges of the width, plus bits above it (ignored). */
+            uint64_t vals[] = {0, 1, half - 1, half, half + 1, m - 1, m,
+                               junk[0], junk[1], ~m | 1};
+            unsigned n = sizeof(vals) / sizeof(vals[0]);
+            for (unsigned i = 0; i < n; i++)
+                for (unsigned j = 0; j < n; j++)
+                    for (uint64_t cin = 0; cin < 2; cin++)
+                        for (int f = 0; f < 3; f++) {
+                            k_op = op;
+                            k_bits = bits;
+                            k_form = f;
+                            k_a = vals[i];
+                            k_b = vals[j];
+                            k_cin = cin;
+                            env->scratch[0] = vals[i];
+                            env->scratch[1] = vals[j];
+                            env->scratch[3] = cin;
+                            env->scratch[2] = 0x7777;
+                            run(emit_carry);
+                            runs++;
+                            uint64_t want = ref_carry(op, bits, vals[i],
+                                                      vals[j], cin);
+                            if (env->scratch[2] != want) {
+                                char what[96];
+                                snprintf(what, sizeof(what),
+                                         "carry op %d bits %u form %d "
+                                         "a 0x%" PRIx64 " b 0x%" PRIx64
+                                         " cin %u",
+                                         op, bits, f, vals[i], vals[j],
+                                         (unsigned)cin);
+                                bad = report_bad(bad, what, env->scratch[2],
+                                                 want);
+                            }
+                        }
+        }
+    CU_ASSERT_EQUAL(runs, 6 * 7 * 10 * 10 * 2 * 3);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* Bit fields: the reference goes bit by bit. */
+static uint64_t ref_extract(TesseraWidth w, bool sign, uint64_t x,
+                            unsigned pos, unsigned len)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < len; i++)
+        r |= ((x >> (pos + i)) & 1) << i;
+    if (sign && ((r >> (len - 1)) & 1))
+        for (unsigned i = len; i < 64; i++)
+            r |= 1ull << i;
+    return w == TESSERA_I32 ? (uint32_t)r : r;
+}
+
+static uint64_t ref_deposit(TesseraWidth w, uint64_t x, uint64_t v,
+                            unsigned pos, unsigned len)
+{
+    uint64_t r = x;
+    for (unsigned i = 0; i < len; i++) {
+        r &= ~(1ull << (pos + i));
+        r |= ((v >> i) & 1) << (pos + i);
+    }
+    return w == TESSERA_I32 ? (uint32_t)r : r;
+}
+
+static int x_kind; /* 0 extract, 1 sextract, 2 deposit */
+static unsigned x_pos, x_len;
+
+static int emit_field(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal a = t_form ? tessera_ir_const(b, t_x)
+                          : tessera_ir_global(b, TOY_S(0));
+    TesseraVal v = t_form ? tessera_ir_const(b, t_y)
+                          : tessera_ir_global(b, TOY_S(1));
+    TesseraVal d = tessera_ir_global(b, TOY_S(2));
+    tessera_ir_insn_start(b, pc, 4, 1);
+    if (x_kind == 0)
+        tessera_ir_extract(b, t_w, d, a, x_pos, x_len);
+    else if (x_kind == 1)
+        tessera_ir_sextract(b, t_w, d, a, x_pos, x_len);
+    else
+        tessera_ir_deposit(b, t_w, d, a, v, x_pos, x_len);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_bit_fields(void)
+{
+    static const unsigned f32[][2] = {{0, 1},  {0, 8},   {0, 31}, {0, 32},
+                                      {1, 31}, {31, 1},  {16, 16}, {24, 8},
+                                      {5, 13}, {30, 2}};
+    static const unsigned f64[][2] = {{0, 1},   {0, 32},  {0, 63}, {0, 64},
+                                      {1, 63},  {63, 1},  {32, 32}, {31, 2},
+                                      {56, 8},  {7, 50}};
+    static const uint64_t vals[] = {0, UINT64_MAX, 0x8000000000000000ull,
+                                    0x80000000, 1, 0x123456789abcdef0ull,
+                                    0xfedcba9876543210ull,
+                                    0x5555555555555555ull};
+    static const uint64_t ins[] = {UINT64_MAX, 0, 0xa5a5a5a5a5a5a5a5ull};
+    unsigned bad = 0;
+
+    for (int w = 0; w < 2; w++)
+        for (unsigned fi = 0; fi < 10; fi++)
+            for (unsigned i = 0; i < 8; i++)
+                for (unsigned j = 0; j < 3; j++)
+                    for (int kind = 0; kind < 3; kind++)
+                        for (int f = 0; f < 2; f++) {
+                            t_w = w;
+                            x_pos = w ? f64[fi][0] : f32[fi][0];
+                            x_len = w ? f64[fi][1] : f32[fi][1];
+                            x_kind = kind;
+                            t_form = f;
+                            t_x = env->scratch[0] = vals[i];
+                            t_y = env->scratch[1] = ins[j];
+                            env->scratch[2] = 0x7777;
+                            run(emit_field);
+                            uint64_t x = w ? vals[i] : (uint32_t)vals[i];
+                            uint64_t want =
+                                kind == 2 ? ref_deposit(w, x, ins[j], x_pos,
+                                                        x_len)
+                                          : ref_extract(w, kind, x, x_pos,
+                                                        x_len);
+                            if (env->scratch[2] != want) {
+                                char what[96];
+                                snprintf(what, sizeof(what),
+                                         "field kind %d w %d pos %u len %u "
+                                         "form %d x 0x%" PRIx64,
+                                         kind, w, x_pos, x_len, f, vals[i]);
+                                bad = report_bad(bad, what, env->scratch[2],
+                                                 want);
+                            }
+                        }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+static uint64_t ref_bswap(uint64_t x, unsigned bytes)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < bytes; i++)
+        r |= ((x >> (8 * i)) & 0xff) << (8 * (bytes - 1 - i));
+    return r;
+}
+
+static uint64_t ref_count(TesseraUnop op, TesseraWidth w, uint64_t x)
+{
+    unsigned bits = w == TESSERA_I64 ? 64 : 32, n = 0;
+    if (op == TESSERA_CLZ)
+        while (n < bits && !((x >> (bits - 1 - n)) & 1))
+            n++;
+    else if (op == TESSERA_CTZ)
+        while (n < bits && !((x >> n) & 1))
+            n++;
+    else
+        for (unsigned i = 0; i < bits; i++)
+            n += (x >> i) & 1;
+    return n;
+}
+
+static void test_bswap_and_counts(void)
+{
+    static const uint64_t vals[] = {0,
+                                    1,
+                                    0x80,
+                                    0x8000,
+                                    0x80000000,
+                                    0x8000000000000000ull,
+                                    0xffffffff00000000ull,
+                                    0x00000000ffffffffull,
+                                    0x0123456789abcdefull,
+                                    UINT64_MAX,
+                                    0x0000010000100000ull};
+    unsigned bad = 0;
+
+    for (unsigned i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        uint64_t x = vals[i], x32 = (uint32_t)x;
+        struct {
+            TesseraUnop op;
+            TesseraWidth w;
+            uint64_t want;
+        } cases[] = {
+            {TESSERA_BSWAP16, TESSERA_I32, ref_bswap(x, 2)},
+            {TESSERA_BSWAP16, TESSERA_I64, ref_bswap(x, 2)},
+            {TESSERA_BSWAP32, TESSERA_I32, ref_bswap(x, 4)},
+            {TESSERA_BSWAP32, TESSERA_I64, ref_bswap(x, 4)},
+            {TESSERA_BSWAP64, TESSERA_I64, ref_bswap(x, 8)},
+            {TESSERA_CLZ, TESSERA_I32, ref_count(TESSERA_CLZ, 0, x32)},
+            {TESSERA_CLZ, TESSERA_I64, ref_count(TESSERA_CLZ, 1, x)},
+            {TESSERA_CTZ, TESSERA_I32, ref_count(TESSERA_CTZ, 0, x32)},
+            {TESSERA_CTZ, TESSERA_I64, ref_count(TESSERA_CTZ, 1, x)},
+            {TESSERA_CTPOP, TESSERA_I32, ref_count(TESSERA_CTPOP, 0, x32)},
+            {TESSERA_CTPOP, TESSERA_I64, ref_count(TESSERA_CTPOP, 1, x)},
+        };
+        for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            uint64_t got = unop(cases[k].op, cases[k].w, x);
+            if (got != cases[k].want) {
+                char what[64];
+                snprintf(what, sizeof(what), "unop %d w %d x 0x%" PRIx64,
+                         cases[k].op, cases[k].w, x);
+                bad = report_bad(bad, what, got, cases[k].want);
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* The zero cases by name. */
+    CU_ASSERT_EQUAL(unop(TESSERA_CLZ, TESSERA_I32, 0), 32);
+    CU_ASSERT_EQUAL(unop(TESSERA_CTZ, TESSERA_I64, 0), 64);
+    CU_ASSERT_EQUAL(unop(TESSERA_CTPOP, TESSERA_I64, 0), 0);
+    CU_ASSERT_EQUAL(unop(TESSERA_CLZ, TESSERA_I32, 0xffffffff00000000ull),
+                    32);
+}
+
+/* Double-width multiplies; alias: 0 none, 1 lo = a, 2 hi = a, 3 lo = b,
+ * 4 hi = b. */
+static int m2_signed, m2_alias;
+
+static int emit_mul2(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal a = t_form ? tessera_ir_const(b, t_x)
+                          : tessera_ir_global(b, TOY_S(0));
+    TesseraVal y = t_form ? tessera_ir_const(b, t_y)
+                          : tessera_ir_global(b, TOY_S(1));
+    TesseraVal lo = tessera_ir_global(b, TOY_S(2));
+    TesseraVal hi = tessera_ir_global(b, TOY_S(3));
+    if (m2_alias == 1)
+        lo = a;
+    else if (m2_alias == 2)
+        hi = a;
+    else if (m2_alias == 3)
+        lo = y;
+    else if (m2_alias == 4)
+        hi = y;
+    tessera_ir_insn_start(b, pc, 4, 1);
+    if (m2_signed)
+        tessera_ir_muls2(b, t_w, lo, hi, a, y);
+    else
+        tessera_ir_mulu2(b, t_w, lo, hi, a, y);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void ref_mul2(bool sign, TesseraWidth w, uint64_t a, uint64_t b,
+                     uint64_t *lo, uint64_t *hi)
+{
+    if (w == TESSERA_I64) {
+        u128 p = sign ? (u128)((s128)(int64_t)a * (int64_t)b)
+                      : (u128)a * b;
+        *lo = (uint64_t)p;
+        *hi = (uint64_t)(p >> 64);
+    } else {
+        uint64_t p = sign ? (uint64_t)((int64_t)(int32_t)a * (int32_t)b)
+                          : (uint64_t)(uint32_t)a * (uint32_t)b;
+        *lo = (uint32_t)p;
+        *hi = (uint32_t)(p >> 32);
+    }
+}
+
+static void test_mul2(void)
+{
+    static const uint64_t vals[] = {0, 1, 3, (uint64_t)-2, 0x7fffffff,
+                                    0x80000000, 0xffffffff,
+                                    0x8000000000000000ull, UINT64_MAX,
+                                    0x123456789abcdef0ull};
+    unsigned n = sizeof(vals) / sizeof(vals[0]), bad = 0;
+
+    for (int s = 0; s < 2; s++)
+        for (int w = 0; w < 2; w++)
+            for (int alias = 0; alias < 5; alias++)
+                for (unsigned i = 0; i < n; i++)
+                    for (unsigned j = 0; j < n; j++)
+                        for (int f = 0; f < 2; f++) {
+                            /* A constant cannot be a destination. */
+                            if (f && alias)
+                                continue;
+                            m2_signed = s;
+                            m2_alias = alias;
+                            t_w = w;
+                            t_form = f;
+                            t_x = vals[i];
+                            t_y = vals[j];
+                            env->scratch[0] = vals[i];
+                            env->scratch[1] = vals[j];
+                            env->scratch[2] = env->scratch[3] = 0x7777;
+                            run(emit_mul2);
+                            uint64_t lo, hi;
+                            ref_mul2(s, w, vals[i], vals[j], &lo, &hi);
+                            int lo_at = alias == 1 ? 0 : alias == 3 ? 1 : 2;
+                            int hi_at = alias == 2 ? 0 : alias == 4 ? 1 : 3;
+                            if (env->scratch[lo_at] != lo ||
+                                env->scratch[hi_at] != hi) {
+                                char what[96];
+                                snprintf(what, sizeof(what),
+                                         "mul2 signed %d w %d alias %d form %d"
+                                         " 0x%" PRIx64 " * 0x%" PRIx64 " lo",
+                                         s, w, alias, f, vals[i], vals[j]);
+                                bad = report_bad(bad, what,
+                                                 env->scratch[lo_at], lo);
+                            }
+                        }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Narrow globals                                                          */
+
+/* The narrow fields live in scratch[8] (8 bytes at N) and scratch[9]. */
+#define NB TOY_S(8)
+#define G8(b_, o_) tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_8)
+#define G8S(b_, o_) \
+    tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_8 | TESSERA_MO_SIGN)
+#define G16(b_, o_) tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_16)
+#define G16S(b_, o_) \
+    tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_16 | TESSERA_MO_SIGN)
+#define G32(b_, o_) tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_32)
+#define G32S(b_, o_) \
+    tessera_ir_global_sized(b_, NB + (o_), TESSERA_MO_32 | TESSERA_MO_SIGN)
+
+static uint8_t env_byte(unsigned off)
+{
+    return ((uint8_t *)env)[NB + off];
+}
+
+static int emit_narrow_reads(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(0)), G8(b, 3));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(1)), G8S(b, 3));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)), G16(b, 2));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(3)),
+                   G16S(b, 2));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(4)), G32(b, 4));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(5)),
+                   G32S(b, 4));
+    /* Through an op, not only a move. */
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64,
+                     tessera_ir_global(b, TOY_S(6)), G8S(b, 0),
+                     tessera_ir_const(b, 1));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_narrow_reads(void)
+{
+    /* Bytes N+0..7 (little-endian host): ff 01 34 92 78 56 34 f2 */
+    env->scratch[8] = 0xf2345678923401ffull;
+    run(emit_narrow_reads);
+    CU_ASSERT_EQUAL(env->scratch[0], 0x92);
+    CU_ASSERT_EQUAL(env->scratch[1], 0xffffffffffffff92ull);
+    CU_ASSERT_EQUAL(env->scratch[2], 0x9234);
+    CU_ASSERT_EQUAL(env->scratch[3], 0xffffffffffff9234ull);
+    CU_ASSERT_EQUAL(env->scratch[4], 0xf2345678);
+    CU_ASSERT_EQUAL(env->scratch[5], 0xfffffffff2345678ull);
+    CU_ASSERT_EQUAL(env->scratch[6], 0); /* (int8)0xff + 1 */
+    CU_ASSERT_EQUAL(env->scratch[8], 0xf2345678923401ffull);
+}
+
+/* Values to write come from constants (the optimiser knows them) or from
+ * the registers r[4..13] (it does not). */
+static int n_runtime;
+
+static TesseraVal nval(TesseraIR *b, unsigned i, uint64_t v)
+{
+    if (!n_runtime)
+        return tessera_ir_const(b, v);
+    env->r[4 + i] = v;
+    return tessera_ir_global(b, TOY_R(4 + i));
+}
+
+static int emit_narrow_writes(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    tessera_ir_insn_start(b, pc, 4, 1);
+    /* Only the low bytes of the value are written. */
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 1), nval(b, 0, 0xabcdefull));
+    tessera_ir_mov(b, TESSERA_I64, G16(b, 2), nval(b, 1, 0xffffffffffff1234));
+    tessera_ir_mov(b, TESSERA_I64, G32S(b, 4), nval(b, 2, 0x1111111187654321));
+    /* 0xff + 1 in a byte wraps without carrying into its neighbour. */
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G8(b, 8), G8(b, 8),
+                     nval(b, 3, 1));
+    tessera_ir_binop(b, TESSERA_SUB, TESSERA_I32, G16(b, 10), G16(b, 10),
+                     nval(b, 4, 1));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_narrow_writes(void)
+{
+    for (n_runtime = 0; n_runtime < 2; n_runtime++) {
+        env->scratch[8] = 0x0807060504030201ull;
+        env->scratch[9] = 0x1817161500001bffull;
+        run(emit_narrow_writes);
+        CU_ASSERT_EQUAL(env->scratch[8], 0x876543211234ef01ull);
+        /* byte 0: 0xff + 1 = 0; bytes 2-3: 0 - 1 = 0xffff; the rest as
+         * they were */
+        CU_ASSERT_EQUAL(env->scratch[9], 0x18171615ffff1b00ull);
+    }
+}
+
+/*
+ * Overlapping views: B0 = byte N, B1 = byte N+1, H = the 16-bit view over
+ * both, Q = the 8-byte global at N. Every read must see the last write
+ * through any view, with the optimiser's constant propagation (constants
+ * known per view) and dead-write elimination (a write is dead only when
+ * later writes cover all its bytes) in the way.
+ */
+static int emit_views(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal q = tessera_ir_global(b, NB);
+    TesseraVal t = tessera_ir_temp(b);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, t, q); /* a copy of the old Q */
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 0), nval(b, 0, 0x11));
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 1), nval(b, 1, 0x22));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(0)),
+                   G16(b, 0));                             /* 0x2211 */
+    tessera_ir_mov(b, TESSERA_I64, G16(b, 0), nval(b, 2, 0x3344));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(1)),
+                   G8(b, 1));                              /* 0x33 */
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)),
+                   G8S(b, 0));                             /* 0x44 */
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 1), nval(b, 3, 0x99));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(3)),
+                   G16(b, 0));                             /* 0x9944 */
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(4)),
+                   G16S(b, 0));                            /* sign */
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64,
+                     tessera_ir_global(b, TOY_S(5)), G8S(b, 1),
+                     tessera_ir_const(b, 1));              /* -0x66 */
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(6)), t);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(7)), q);
+    /* Dead writes: B0 and B1 are both overwritten by H (dead); H is then
+     * only half overwritten by B0 (not dead). */
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 0), nval(b, 4, 0xa0));
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 1), nval(b, 5, 0xa1));
+    tessera_ir_mov(b, TESSERA_I64, G16(b, 0), nval(b, 6, 0x5566));
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 0), nval(b, 7, 0x77));
+    /* A 32-bit view over the 16-bit one, written, then a byte of it. */
+    tessera_ir_mov(b, TESSERA_I64, G32(b, 4), nval(b, 8, 0xcafef00d));
+    tessera_ir_mov(b, TESSERA_I64, G8(b, 6), nval(b, 9, 0xee));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(9)),
+                   G32(b, 4));                             /* 0xcaeef00d */
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_narrow_views(void)
+{
+    for (n_runtime = 0; n_runtime < 2; n_runtime++) {
+        env->scratch[8] = 0x0807060504030201ull;
+        memset(env->scratch, 0, 8 * 8);
+        run(emit_views);
+        CU_ASSERT_EQUAL(env->scratch[0], 0x2211);
+        CU_ASSERT_EQUAL(env->scratch[1], 0x33);
+        CU_ASSERT_EQUAL(env->scratch[2], 0x44);
+        CU_ASSERT_EQUAL(env->scratch[3], 0x9944);
+        CU_ASSERT_EQUAL(env->scratch[4], 0xffffffffffff9944ull);
+        CU_ASSERT_EQUAL(env->scratch[5], (uint64_t)(int64_t)(int8_t)0x9a);
+        CU_ASSERT_EQUAL(env->scratch[6], 0x0807060504030201ull);
+        CU_ASSERT_EQUAL(env->scratch[7], 0x0807060504039944ull);
+        CU_ASSERT_EQUAL(env->scratch[9], 0xcaeef00d);
+        CU_ASSERT_EQUAL(env_byte(0), 0x77);
+        CU_ASSERT_EQUAL(env_byte(1), 0x55);
+        CU_ASSERT_EQUAL(env->scratch[8], 0xcaeef00d04035577ull);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Atomics and barriers                                                    */
+
+#define AMO_ADDR 0xb000
+
+static int a_kind; /* 0 rmw, 1 cmpxchg */
+static TesseraAtomicOp a_op;
+static unsigned a_memop;
+
+static int emit_atomic(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal addr = tessera_ir_global(b, TOY_S(0));
+    TesseraVal dst = tessera_ir_global(b, TOY_S(2));
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_R(1)),
+                   tessera_ir_const(b, 1));
+    tessera_ir_insn_start(b, pc + 4, 4, 1);
+    if (a_kind == 0)
+        tessera_ir_atomic_rmw(b, a_op, dst, addr, 0,
+                              tessera_ir_global(b, TOY_S(1)), a_memop, 0);
+    else
+        tessera_ir_atomic_cmpxchg(b, dst, addr, 0,
+                                  tessera_ir_global(b, TOY_S(3)),
+                                  tessera_ir_global(b, TOY_S(1)), a_memop, 0);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_R(2)),
+                   tessera_ir_const(b, 2));
+    tessera_ir_exit_loop(b, pc + 8);
+    return 0;
+}
+
+/* The new memory value of an rmw, over size bytes. */
+static uint64_t ref_amo(TesseraAtomicOp op, unsigned size, uint64_t old,
+                        uint64_t v)
+{
+    unsigned bits = 8 * size;
+    uint64_t m = size == 8 ? UINT64_MAX : (1ull << bits) - 1;
+    uint64_t uo = old & m, uv = v & m;
+    int64_t so = (int64_t)(uo << (64 - bits)) >> (64 - bits);
+    int64_t sv = (int64_t)(uv << (64 - bits)) >> (64 - bits);
+    uint64_t r = 0;
+    switch (op) {
+    case TESSERA_AMO_XCHG: r = uv; break;
+    case TESSERA_AMO_ADD: r = uo + uv; break;
+    case TESSERA_AMO_AND: r = uo & uv; break;
+    case TESSERA_AMO_OR: r = uo | uv; break;
+    case TESSERA_AMO_XOR: r = uo ^ uv; break;
+    case TESSERA_AMO_SMIN: r = so <= sv ? uo : uv; break;
+    case TESSERA_AMO_SMAX: r = so >= sv ? uo : uv; break;
+    case TESSERA_AMO_UMIN: r = uo <= uv ? uo : uv; break;
+    case TESSERA_AMO_UMAX: r = uo >= uv ? uo : uv; break;
+    }
+    return r & m;
+}
+
+static uint64_t mem64(uint64_t addr)
+{
+    uint64_t v = 0;
+    CU_ASSERT_TRUE(bus_read_buf(addr, &v, 8));
+    return v;
+}
+
+static void set_mem64(uint64_t addr, uint64_t v)
+{
+    CU_ASSERT_TRUE(bus_write_buf(addr, &v, 8));
+}
+
+static void test_atomic_rmw(void)
+{
+    static const uint64_t pairs[][2] = {
+        {5, 7},
+        {0xfffffffe, 3},
+        {0x80000000, 0x7fffffff},
+        {0xdead00000000000full, 0xbeef000000000003ull},
+        {0x8000000000000000ull, 1},
+        {UINT64_MAX, 0},
+        {0x123456789abcdef0ull, 0x0fedcba987654321ull},
+        {0x7fffffffffffffffull, 0x8000000000000001ull},
+    };
+    static const unsigned memops[] = {TESSERA_MO_32,
+                                      TESSERA_MO_32 | TESSERA_MO_SIGN,
+                                      TESSERA_MO_64};
+    unsigned bad = 0;
+
+    a_kind = 0;
+    for (int op = TESSERA_AMO_XCHG; op <= TESSERA_AMO_UMAX; op++)
+        for (unsigned mi = 0; mi < 3; mi++)
+            for (unsigned p = 0; p < 8; p++) {
+                unsigned size = memops[mi] & TESSERA_MO_SIZE_MASK;
+                uint64_t old = pairs[p][0], v = pairs[p][1];
+                uint64_t m = size == 8 ? UINT64_MAX : 0xffffffffull;
+                /* The 4-byte word sits in the low half of a marked
+                 * doubleword: its neighbours must stay. */
+                set_mem64(AMO_ADDR, (0xa5a5a5a5a5a5a5a5ull & ~m) | (old & m));
+                set_mem64(AMO_ADDR + 8, 0x5a5a5a5a5a5a5a5aull);
+                a_op = op;
+                a_memop = memops[mi];
+                env->scratch[0] = AMO_ADDR;
+                env->scratch[1] = v;
+                env->scratch[2] = 0x7777;
+                run(emit_atomic);
+                uint64_t want_dst = old & m;
+                if (memops[mi] & TESSERA_MO_SIGN)
+                    want_dst = (uint64_t)(int64_t)(int32_t)want_dst;
+                uint64_t want_mem = (0xa5a5a5a5a5a5a5a5ull & ~m) |
+                                    ref_amo(op, size, old, v);
+                char what[96];
+                snprintf(what, sizeof(what),
+                         "amo %d memop %u old 0x%" PRIx64 " v 0x%" PRIx64,
+                         op, memops[mi], old, v);
+                if (env->scratch[2] != want_dst)
+                    bad = report_bad(bad, what, env->scratch[2], want_dst);
+                if (mem64(AMO_ADDR) != want_mem)
+                    bad = report_bad(bad, what, mem64(AMO_ADDR), want_mem);
+                if (mem64(AMO_ADDR + 8) != 0x5a5a5a5a5a5a5a5aull)
+                    bad = report_bad(bad, what, mem64(AMO_ADDR + 8), 0);
+            }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* One cmpxchg; returns the old value read. */
+static uint64_t cmpxchg(uint64_t addr, uint64_t expected, uint64_t newv,
+                        unsigned memop)
+{
+    a_kind = 1;
+    a_memop = memop;
+    env->scratch[0] = addr;
+    env->scratch[1] = newv;
+    env->scratch[3] = expected;
+    env->scratch[2] = 0x7777;
+    run(emit_atomic);
+    return env->scratch[2];
+}
+
+static void test_atomic_cmpxchg(void)
+{
+    /* 8 bytes: success, then failure. */
+    set_mem64(AMO_ADDR, 0x1122334455667788ull);
+    CU_ASSERT_EQUAL(cmpxchg(AMO_ADDR, 0x1122334455667788ull, 42,
+                            TESSERA_MO_64),
+                    0x1122334455667788ull);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 42);
+    CU_ASSERT_EQUAL(cmpxchg(AMO_ADDR, 41, 43, TESSERA_MO_64), 42);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 42);
+
+    /* 4 bytes: the compare is over all 64 bits of the extended value. */
+    set_mem64(AMO_ADDR, 0xa5a5a5a5fffffff0ull);
+    CU_ASSERT_EQUAL(cmpxchg(AMO_ADDR, 0xfffffffffffffff0ull, 1,
+                            TESSERA_MO_32),
+                    0xfffffff0);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 0xa5a5a5a5fffffff0ull); /* failed */
+    CU_ASSERT_EQUAL(cmpxchg(AMO_ADDR, 0xfffffffffffffff0ull,
+                            0x9999999900000001ull,
+                            TESSERA_MO_32 | TESSERA_MO_SIGN),
+                    0xfffffffffffffff0ull);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 0xa5a5a5a500000001ull); /* low bytes */
+    CU_ASSERT_EQUAL(cmpxchg(AMO_ADDR, 1, 2, TESSERA_MO_32), 1);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 0xa5a5a5a500000002ull);
+    CU_ASSERT_EQUAL(env->r[2], 2); /* the block went on after it */
+}
+
+/* Write faults on a read-only page, before anything changes; misaligned
+ * with TESSERA_MO_ALIGN. */
+static void check_atomic_fault(int kind, uint64_t addr, unsigned memop,
+                               TesseraFault want)
+{
+    uint64_t before = mem64(addr & ~7ull);
+    fault_setup();
+    env->r[2] = 0;
+    a_kind = kind;
+    a_op = TESSERA_AMO_ADD;
+    a_memop = memop;
+    env->scratch[0] = addr;
+    env->scratch[1] = 1;
+    env->scratch[3] = before; /* cmpxchg: would succeed */
+    env->scratch[2] = 0x7777;
+    run(emit_atomic);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_kind, want);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_WRITE);
+    CU_ASSERT_EQUAL(env->fault_vaddr, addr);
+    CU_ASSERT_EQUAL(env->fault_pc, PC0 + 4);
+    CU_ASSERT_EQUAL(env->r[1], 1);          /* the first insn retired */
+    CU_ASSERT_EQUAL(env->r[2], 0);          /* nothing after the fault */
+    CU_ASSERT_EQUAL(env->scratch[2], 0x7777); /* dst untouched */
+    CU_ASSERT_EQUAL(mem64(addr & ~7ull), before);
+    cpu_reset(cpu);
+}
+
+static void test_atomic_faults(void)
+{
+    set_mem64(0x50010, 0x1000000000000005ull);
+    env->readonly_lo = 0x50000;
+    env->readonly_hi = 0x51000;
+    tessera_tlb_flush(cpu);
+    /* A load first: the page is in the TLB for reading. */
+    CU_ASSERT_EQUAL(load(0x50010, TESSERA_MO_8), 5);
+    for (int kind = 0; kind < 2; kind++) {
+        check_atomic_fault(kind, 0x50010, TESSERA_MO_64, TESSERA_FAULT_PAGE);
+        check_atomic_fault(kind, 0x50010, TESSERA_MO_32, TESSERA_FAULT_PAGE);
+    }
+    /* A failing compare still faults as a write. */
+    fault_setup();
+    cmpxchg(0x50010, 12345, 1, TESSERA_MO_64);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_access, TESSERA_ACCESS_WRITE);
+    CU_ASSERT_EQUAL(mem64(0x50010), 0x1000000000000005ull);
+    cpu_reset(cpu);
+    env->readonly_lo = env->readonly_hi = 0;
+    tessera_tlb_flush(cpu);
+
+    set_mem64(AMO_ADDR, 0);
+    set_mem64(AMO_ADDR + 8, 0);
+    for (int kind = 0; kind < 2; kind++) {
+        check_atomic_fault(kind, AMO_ADDR + 4, TESSERA_MO_64 | TESSERA_MO_ALIGN,
+                           TESSERA_FAULT_MISALIGNED);
+        check_atomic_fault(kind, AMO_ADDR + 2, TESSERA_MO_32 | TESSERA_MO_ALIGN,
+                           TESSERA_FAULT_MISALIGNED);
+    }
+    /* Aligned ones with the flag work. */
+    fault_setup();
+    a_kind = 0;
+    a_op = TESSERA_AMO_ADD;
+    a_memop = TESSERA_MO_32 | TESSERA_MO_ALIGN;
+    env->scratch[0] = AMO_ADDR + 4;
+    env->scratch[1] = 3;
+    run(emit_atomic);
+    CU_ASSERT_EQUAL(env->faults, 0);
+    CU_ASSERT_EQUAL(mem64(AMO_ADDR), 3ull << 32);
+}
+
+static int emit_mb(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)),
+                   tessera_ir_const(b, 1));
+    for (unsigned k = 1; k <= TESSERA_MB_ALL; k++)
+        tessera_ir_mb(b, k);
+    tessera_ir_store(b, tessera_ir_global(b, TOY_S(2)),
+                     tessera_ir_const(b, AMO_ADDR), 0, TESSERA_MO_64, 0);
+    tessera_ir_mb(b, TESSERA_MB_ST_LD);
+    tessera_ir_load(b, tessera_ir_global(b, TOY_S(3)),
+                    tessera_ir_const(b, AMO_ADDR), 0, TESSERA_MO_64, 0);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_mb(void)
+{
+    uint64_t before = tcache_blocks_translated();
+    env->scratch[2] = env->scratch[3] = 0;
+    set_mem64(AMO_ADDR, 0);
+    run(emit_mb);
+    CU_ASSERT_EQUAL(tcache_blocks_translated(), before + 1);
+    CU_ASSERT_EQUAL(env->scratch[3], 1);
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), PC0 + 4);
+
+    /* An unknown kind is refused. */
+    TesseraIR *b = ir_begin(NULL, 0x100, 0, 0);
+    tessera_ir_insn_start(b, 0x100, 4, 1);
+    tessera_ir_mb(b, 16);
+    tessera_ir_goto(b, 0x104);
+    CU_ASSERT_TRUE(b->error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What the optimiser keeps knowing about globals                          */
+
+/* Writes scratch[5] behind the optimiser's back, after noting what it saw
+ * there. */
+static uint64_t helper_writes_global(void *e, uint64_t a0, uint64_t a1,
+                                     uint64_t a2, uint64_t a3)
+{
+    ToyEnv *te = e;
+    te->scratch[6] = te->scratch[5];
+    te->scratch[5] = 99;
+    return 0;
+}
+
+static unsigned hf_flags;
+
+static int emit_helper_flags(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal s5 = tessera_ir_global(b, TOY_S(5));
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, s5, tessera_ir_const(b, 1));
+    tessera_ir_call(b, helper_writes_global, hf_flags, TESSERA_IR_NONE, 0,
+                    NULL);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64,
+                     tessera_ir_global(b, TOY_S(7)), s5,
+                     tessera_ir_const(b, 1));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_helper_flags(void)
+{
+    /* Declared NO_WRITE (falsely, to observe it): the optimiser keeps
+     * s5 = 1 across the call. */
+    hf_flags = TESSERA_HELPER_NO_WRITE;
+    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
+    run(emit_helper_flags);
+    CU_ASSERT_EQUAL(env->scratch[6], 1); /* it reads globals: written first */
+    CU_ASSERT_EQUAL(env->scratch[7], 2);
+    /* Without the flag the helper may write: s5 is read again. */
+    hf_flags = TESSERA_HELPER_NO_RAISE | TESSERA_HELPER_NO_READ;
+    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
+    run(emit_helper_flags);
+    CU_ASSERT_EQUAL(env->scratch[7], 100);
+    hf_flags = 0;
+    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
+    run(emit_helper_flags);
+    CU_ASSERT_EQUAL(env->scratch[6], 1);
+    CU_ASSERT_EQUAL(env->scratch[7], 100);
+}
+
+static int emit_mem_keeps(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal s5 = tessera_ir_global(b, TOY_S(5));
+    TesseraVal mmio = tessera_ir_const(b, MMIO_BASE);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_mov(b, TESSERA_I64, s5, tessera_ir_const(b, 7));
+    tessera_ir_load(b, tessera_ir_global(b, TOY_S(2)), mmio, 0x20,
+                    TESSERA_MO_32, 0);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64,
+                     tessera_ir_global(b, TOY_S(6)), s5,
+                     tessera_ir_const(b, 1));
+    tessera_ir_store(b, tessera_ir_global(b, TOY_S(2)), mmio, 0x20,
+                     TESSERA_MO_32, 0);
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64,
+                     tessera_ir_global(b, TOY_S(7)), s5,
+                     tessera_ir_const(b, 2));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_mem_keeps_globals(void)
+{
+    /* The device breaks the rule (it writes scratch[5] from its MMIO
+     * callbacks) so that we can see the optimiser still using s5 = 7
+     * after the load and the store. */
+    dev_pokes_env = true;
+    memset(&dev, 0, sizeof(dev));
+    run(emit_mem_keeps);
+    dev_pokes_env = false;
+    CU_ASSERT_EQUAL(dev.reads, 1);
+    CU_ASSERT_EQUAL(dev.writes, 1);
+    CU_ASSERT_EQUAL(env->scratch[5], 1000); /* the device did write */
+    CU_ASSERT_EQUAL(env->scratch[6], 8);
+    CU_ASSERT_EQUAL(env->scratch[7], 9);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Exact interrupts: no block runs past the deadline                       */
+
+#define LOOP_PC 0x3000
+
+/* Ten 1-cycle ADDI r1 += 1, then JMP back (or a SLOW in the middle). */
+static void write_loop(bool slow)
+{
+    uint32_t code[11];
+    for (int i = 0; i < 10; i++)
+        code[i] = TOY_INSN(0x03, 1, 1, 1);
+    if (slow)
+        code[2] = TOY_INSN(0x0e, 3, 0, 0); /* 4 cycles */
+    code[10] = TOY_IMM16(0x0c, 0, -10);
+    CU_ASSERT_TRUE(bus_write_buf(LOOP_PC, code, sizeof(code)));
+    tcache_flush();
+}
+
+static void test_exact_deadline(void)
+{
+    Cpu *c = cpu_new(&toy_arch_exact, NULL, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    ToyEnv *e = tessera_cpu_env(c);
+
+    write_loop(false);
+    tessera_cpu_set_pc(c, LOOP_PC);
+    uint64_t insns = tessera_cpu_insns(c);
+    CU_ASSERT_EQUAL(cpu_exec(c, 5), 5);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(c) - insns, 5);
+    CU_ASSERT_EQUAL(e->r[1], 5);
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(c), LOOP_PC + 20);
+    /* Every slice, also once blocks are chained, retires exactly its
+     * cycles' worth (all instructions here take one cycle). */
+    unsigned bad = 0;
+    for (uint64_t n = 1; n < 40; n++) {
+        insns = tessera_cpu_insns(c);
+        uint64_t ran = cpu_exec(c, n);
+        if (ran != n || tessera_cpu_insns(c) - insns != n)
+            bad++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+
+    /* A 4-cycle instruction that starts before the deadline runs (and
+     * ends after it); the next one does not start. */
+    write_loop(true);
+    tessera_cpu_set_pc(c, LOOP_PC);
+    e->r[1] = 0;
+    insns = tessera_cpu_insns(c);
+    CU_ASSERT_EQUAL(cpu_exec(c, 3), 6);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(c) - insns, 3);
+    CU_ASSERT_EQUAL(e->r[1], 2);
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(c), LOOP_PC + 12);
+    cpu_free(c);
+
+    /* The ordinary arch runs whole blocks: 10 ADDI and the JMP. */
+    c = cpu_new(&toy_arch, NULL, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    e = tessera_cpu_env(c);
+    write_loop(false);
+    tessera_cpu_set_pc(c, LOOP_PC);
+    insns = tessera_cpu_insns(c);
+    CU_ASSERT_EQUAL(cpu_exec(c, 5), 11);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(c) - insns, 11);
+    CU_ASSERT_EQUAL(e->r[1], 10);
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(c), LOOP_PC);
+    cpu_free(c);
+}
+
+/* A helper whose instruction raises the CPU's interrupt line (as a device
+ * behind a store would), and one that parks the CPU at the vector. */
+static uint64_t helper_kick(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    toy_arch.irq_set(e, 0, 1);
+    return 0;
+}
+
+static uint64_t helper_park(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    ToyEnv *te = e;
+    tessera_cpu_halt(te->cpu);
+    return 0;
+}
+
+/* Six instructions: the second kicks, the others mark scratch[i]. */
+static int emit_kick(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    if (pc != PC0) {
+        tessera_ir_insn_start(b, pc, 4, 1);
+        tessera_ir_call(b, helper_park, 0, TESSERA_IR_NONE, 0, NULL);
+        tessera_ir_exit_loop(b, pc);
+        return 0;
+    }
+    for (unsigned i = 0; i < 6; i++) {
+        tessera_ir_insn_start(b, pc + 4 * i, 4, 1);
+        if (i == 1)
+            tessera_ir_call(b, helper_kick, 0, TESSERA_IR_NONE, 0, NULL);
+        else
+            tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(i)),
+                           tessera_ir_const(b, 1));
+    }
+    tessera_ir_exit_loop(b, pc + 24);
+    return 0;
+}
+
+static void check_kick(const TesseraArchClass *arch, unsigned index,
+                       uint64_t want_irq_pc, uint64_t want_marks)
+{
+    Cpu *c = cpu_new(arch, NULL, index);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    ToyEnv *e = tessera_cpu_env(c);
+    e->irq_enabled = 1;
+    e->irq_vector = 0x7000;
+    toy_custom = emit_kick;
+    tcache_flush();
+    tessera_cpu_set_pc(c, PC0);
+    cpu_exec(c, 1000);
+    toy_custom = NULL;
+    CU_ASSERT_EQUAL(e->irq_taken, 1);
+    CU_ASSERT_EQUAL(e->irq_pc, want_irq_pc);
+    uint64_t marks = 0;
+    for (unsigned i = 0; i < 6; i++)
+        marks += e->scratch[i];
+    CU_ASSERT_EQUAL(marks, want_marks);
+    cpu_free(c);
+}
+
+static void test_exact_kick(void)
+{
+    /* Exact: the block ends after the kicking instruction and the
+     * interrupt is taken before the next one. */
+    check_kick(&toy_arch_exact, 4, PC0 + 8, 1);
+    /* Ordinary: at the end of the block. */
+    check_kick(&toy_arch, 5, PC0 + 24, 5);
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
@@ -1193,6 +2240,21 @@ int main(void)
         {"early exits and add_cycles", test_early_exit_counts},
         {"goto_dyn", test_goto_dyn},
         {"malformed blocks", test_ir_validate},
+        {"carry ops, every width, against a reference", test_carry},
+        {"extract, sextract, deposit", test_bit_fields},
+        {"bswap, clz, ctz, ctpop", test_bswap_and_counts},
+        {"mulu2 and muls2, also aliased", test_mul2},
+        {"narrow globals: extension on read", test_narrow_reads},
+        {"narrow globals: only their bytes written", test_narrow_writes},
+        {"narrow globals: overlapping views", test_narrow_views},
+        {"atomic rmw, every op, 4 and 8 bytes", test_atomic_rmw},
+        {"atomic cmpxchg", test_atomic_cmpxchg},
+        {"atomic faults", test_atomic_faults},
+        {"memory barriers", test_mb},
+        {"helper flags and known globals", test_helper_flags},
+        {"loads and stores keep known globals", test_mem_keeps_globals},
+        {"exact interrupts: deadlines inside blocks", test_exact_deadline},
+        {"exact interrupts: a kick ends the block", test_exact_kick},
     };
     return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
 }

@@ -371,6 +371,49 @@ static void test_global_barriers(void)
     CU_ASSERT_EQUAL(op(6)->v[1], G(5));
 }
 
+/* The op that writes dst, NULL if none. */
+static IROp *writer_of(TesseraVal dst)
+{
+    for (unsigned i = 0; i < b->nops; i++)
+        if (b->ops[i].opc != IR_INSN_START && b->ops[i].opc != IR_GOTO &&
+            b->ops[i].v[0] == dst)
+            return &b->ops[i];
+    return NULL;
+}
+
+static void test_narrow_globals(void)
+{
+    begin();
+    TesseraVal b0 = tessera_ir_global_sized(b, 64, TESSERA_MO_8);
+    TesseraVal b1 = tessera_ir_global_sized(b, 65, TESSERA_MO_8);
+    TesseraVal b0s =
+        tessera_ir_global_sized(b, 64, TESSERA_MO_8 | TESSERA_MO_SIGN);
+    TesseraVal h = tessera_ir_global_sized(b, 64, TESSERA_MO_16);
+    tessera_ir_mov(b, TESSERA_I64, b0, C(1)); /* dead: h covers it */
+    tessera_ir_mov(b, TESSERA_I64, b1, C(2)); /* dead */
+    tessera_ir_mov(b, TESSERA_I64, h, C(0x10304));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(1), h, C(1));
+    tessera_ir_mov(b, TESSERA_I64, b0s, C(0xff)); /* h stays: byte 65 */
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(2), b0s, C(1));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, G(3), b0, C(1));
+    end_and_optimize();
+    /* Constants are known per view, as the view reads them back. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(writer_of(G(1)));
+    CU_ASSERT_EQUAL(writer_of(G(1))->opc, IR_MOV);
+    CU_ASSERT_TRUE(is_const_val(writer_of(G(1))->v[1], 0x305));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(writer_of(G(2)));
+    CU_ASSERT_TRUE(is_const_val(writer_of(G(2))->v[1], 0));
+    /* Another view of the same byte: read from env, or folded right. */
+    IROp *g3 = writer_of(G(3));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g3);
+    CU_ASSERT_TRUE((g3->opc == IR_BINOP && g3->v[1] == b0) ||
+                   (g3->opc == IR_MOV && is_const_val(g3->v[1], 0x100)));
+    CU_ASSERT_PTR_NULL(writer_of(b0));
+    CU_ASSERT_PTR_NULL(writer_of(b1));
+    CU_ASSERT_PTR_NOT_NULL(writer_of(h));
+    CU_ASSERT_PTR_NOT_NULL(writer_of(b0s));
+}
+
 static void test_goto_dyn_const(void)
 {
     begin();
@@ -419,6 +462,7 @@ int main(void)
         {"sign-extension fusion", test_sext_fusion},
         {"constants in globals, dead global writes", test_global_constants},
         {"global knowledge stops at barriers", test_global_barriers},
+        {"narrow globals: per-view constants, dead writes", test_narrow_globals},
         {"goto_dyn to a constant", test_goto_dyn_const},
         {"evaluation rules", test_eval_rules},
     };

@@ -228,13 +228,14 @@ static const TesseraRegInfo toy_regs[] = {
 
 static const char *const toy_irqs[] = {"irq", NULL};
 
-#define TOY_CLASS(name_, be_)                                        \
+#define TOY_CLASS(name_, be_, exact_)                                \
     {                                                                \
         .name = name_, .description = "engine test CPU",             \
         .models = toy_models, .default_model = "toy",                \
         .env_size = sizeof(ToyEnv), .nb_mmu_modes = 2,               \
         .page_bits = 12, .irq_inputs = toy_irqs, .regs = toy_regs,   \
-        .big_endian = be_, .cpu_init = toy_cpu_init,                 \
+        .big_endian = be_, .exact_interrupts = exact_,               \
+        .cpu_init = toy_cpu_init,                                    \
         .cpu_reset = toy_cpu_reset, .translate = toy_translate,      \
         .irq_set = toy_irq_set, .exec_interrupt = toy_exec_interrupt, \
         .has_work = toy_has_work, .translate_addr = toy_translate_addr, \
@@ -242,5 +243,6 @@ static const char *const toy_irqs[] = {"irq", NULL};
         .dump_state = NULL,                                          \
     }
 
-const TesseraArchClass toy_arch = TOY_CLASS("toy", false);
-const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true);
+const TesseraArchClass toy_arch = TOY_CLASS("toy", false, false);
+const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true, false);
+const TesseraArchClass toy_arch_exact = TOY_CLASS("toy-exact", false, true);

@@ -68,6 +68,8 @@ typedef int (*ToyTranslateFn)(ToyEnv *env, TesseraIR *b, uint64_t pc);
 extern ToyTranslateFn toy_custom;
 extern const TesseraArchClass toy_arch;
 extern const TesseraArchClass toy_arch_be; /* big-endian variant */
+/* Interrupts and deadlines at the exact instruction (exact_interrupts). */
+extern const TesseraArchClass toy_arch_exact;
 
 #define TOY_R(i) (offsetof(ToyEnv, r) + 8 * (i))
 #define TOY_S(i) (offsetof(ToyEnv, scratch) + 8 * (i))
