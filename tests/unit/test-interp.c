@@ -8,8 +8,10 @@
 #include <CUnit/Basic.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernel/backend.h"
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
 #include "kernel/cpu.h"
@@ -2210,6 +2212,10 @@ static void test_exact_kick(void)
 
 int main(void)
 {
+    /* The same tests run on each backend (tests/unit/*-native.test). */
+    const char *accel = getenv("TESSERA_ACCEL");
+    if (accel && !backend_select(accel))
+        return 1;
     static const UnitTest tests[] = {
         {"binop basics", test_binop_basic},
         {"mulh variants", test_binop_mulh},
