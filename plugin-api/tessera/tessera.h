@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define TESSERA_ABI_MAJOR 1
-#define TESSERA_ABI_MINOR 2 /* 2: tool.h, the instrumentation API */
+#define TESSERA_ABI_MINOR 3 /* 2: tool.h; 3: tessera_load_blob, tessera_device_find_type */
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
