@@ -94,6 +94,14 @@ static bool get_frequency(BoardConfig *cfg, BoardSection *s, uint64_t *out)
     return true;
 }
 
+/* The [board] name, for messages. */
+static const char *board_name(void)
+{
+    BoardKV *name = board_get(board_section(machine.cfg, SECTION_BOARD),
+                              "name");
+    return name ? name->value : machine.cfg->path;
+}
+
 static int create_cpus(const MachineOptions *opts)
 {
     BoardConfig *cfg = machine.cfg;
@@ -124,13 +132,10 @@ static int create_cpus(const MachineOptions *opts)
         BoardKV *max_kv = board_get(s, "max-count");
         if (first && opts->smp && opts->smp > max) {
             /* As QEMU: "Invalid SMP CPUs 2. The max CPUs supported ..." */
-            BoardSection *bs = board_section(cfg, SECTION_BOARD);
-            BoardKV *name = board_get(bs, "name");
             tessera_error("-smp %u: the board '%s' supports at most %" PRIu64
-                          " CPU%s (%s:%d: max-count = %s)",
-                          opts->smp, name ? name->value : cfg->path, max,
-                          max == 1 ? "" : "s", cfg->path, max_kv->line,
-                          max_kv->value);
+                          " CPU%s (%s:%d)",
+                          opts->smp, board_name(), max, max == 1 ? "" : "s",
+                          cfg->path, max_kv ? max_kv->line : s->line);
             return -1;
         }
         if (first && opts->smp)
@@ -334,9 +339,9 @@ static int default_boot(const TesseraBootInfo *b)
                                    : NULL;
 
     if (unused) {
-        tessera_error("%s: board '%s' has no boot logic that passes it to "
-                      "the guest (only -bios and -kernel are loaded)",
-                      unused, machine.board_path);
+        tessera_error("%s: the board '%s' has no boot logic that passes it "
+                      "to the guest (only -bios and -kernel are loaded)",
+                      unused, board_name());
         return -1;
     }
     if (b->bios && strcmp(b->bios, "none")) {

@@ -349,8 +349,9 @@ static int riscv_boot(const TesseraBootInfo *b)
                               : b->ram_base;
         if (!tessera_file_is_elf(b->kernel) &&
             !fits_in_ram(b, "-kernel", b->kernel, at,
-                         have_fw ? "after the firmware, aligned to 2 MiB"
-                                 : "at the start of RAM"))
+                         !have_fw     ? "at the start of RAM"
+                         : xlen == 32 ? "after the firmware, aligned to 4 MiB"
+                                      : "after the firmware, aligned to 2 MiB"))
             return -1;
         if (load_image(b->kernel, at, &k_entry, &k_end) < 0)
             return -1;
