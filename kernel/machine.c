@@ -386,6 +386,7 @@ int machine_reset(void)
 
 void machine_destroy(void)
 {
+    loader_placements_clear();
     fdt_cleanup();
     device_destroy_all();
     for (unsigned i = 0; i < machine.ncpus; i++)
