@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kernel/cpu.h"
 #include "kernel/log.h"
@@ -25,6 +26,13 @@ typedef struct HostBlock {
     uint64_t size;
 } HostBlock;
 static GArray *host_blocks;
+
+static const char *blame; /* bus_set_blame() */
+
+void bus_set_blame(const char *who)
+{
+    blame = who;
+}
 
 static bool overlaps(uint64_t b1, uint64_t s1, uint64_t b2, uint64_t s2)
 {
@@ -90,9 +98,9 @@ static Region *add_region(const char *name, uint64_t base, uint64_t size,
                           RegionKind kind)
 {
     if (size == 0 || base + (size - 1) < base) {
-        tessera_error("memory region '%s' at 0x%" PRIx64
+        tessera_error("%s%smemory region '%s' at 0x%" PRIx64
                       ": size 0x%" PRIx64 " is empty or wraps around",
-                      name, base, size);
+                      blame ? blame : "", blame ? ": " : "", name, base, size);
         return NULL;
     }
     for (unsigned i = 0; i < nregions; i++) {
@@ -102,9 +110,10 @@ static Region *add_region(const char *name, uint64_t base, uint64_t size,
         /* MMIO may overlay RAM; nothing else may overlap. */
         if (kind == REGION_MMIO && o->kind == REGION_RAM)
             continue;
-        tessera_error("memory region '%s' [0x%" PRIx64 "-0x%" PRIx64
+        tessera_error("%s%smemory region '%s' [0x%" PRIx64 "-0x%" PRIx64
                       "] overlaps '%s' [0x%" PRIx64 "-0x%" PRIx64 "]",
-                      name, base, base + size - 1, o->name, o->base,
+                      blame ? blame : "", blame ? ": " : "", name, base,
+                      base + size - 1, o->name, o->base,
                       o->base + o->size - 1);
         return NULL;
     }
@@ -132,7 +141,8 @@ static uint8_t *alloc_host(uint64_t size, const char *name)
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
-        tessera_error("cannot allocate 0x%" PRIx64 " bytes for '%s'", size,
+        tessera_error("%s%scannot allocate 0x%" PRIx64 " bytes of host memory "
+                      "for '%s'", blame ? blame : "", blame ? ": " : "", size,
                       name);
         return NULL;
     }
@@ -384,6 +394,47 @@ bool bus_write_buf(uint64_t addr, const void *buf, uint64_t len)
     bool ok = bus_copy(addr, (uint8_t *)buf, len, true);
     tcache_invalidate_phys(addr, len);
     return ok;
+}
+
+/*
+ * Zeroes host memory. Whole host pages go back to the kernel (the mapping
+ * is private and anonymous, so they read as zero again and take no memory
+ * until written): a huge .bss costs neither time nor RSS.
+ */
+static void zero_host(uint8_t *p, uint64_t len)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+    if (end <= start || end - start < 16 * page) {
+        memset(p, 0, len);
+        return;
+    }
+    memset(p, 0, start - (uintptr_t)p);
+    if (madvise((void *)start, end - start, MADV_DONTNEED) < 0)
+        memset((void *)start, 0, end - start);
+    memset((void *)end, 0, (uintptr_t)p + len - end);
+}
+
+bool bus_zero(uint64_t addr, uint64_t len)
+{
+    uint64_t start = addr, total = len;
+
+    while (len > 0) {
+        Region *r = bus_lookup(addr);
+        if (!r || (r->kind != REGION_RAM && r->kind != REGION_ROM))
+            return false;
+        uint64_t off = addr - r->base;
+        uint64_t n = MIN(len, r->size - off);
+        zero_host(r->host + off, n);
+        addr += n;
+        len -= n;
+        if (len && addr == 0)
+            return false;
+    }
+    tcache_invalidate_phys(start, total);
+    return true;
 }
 
 int tessera_phys_read(uint64_t addr, void *buf, uint64_t len)

@@ -36,6 +36,11 @@ Region *bus_add_rom(const char *name, uint64_t base, uint64_t size);
 Region *bus_add_mmio(const char *name, uint64_t base, uint64_t size,
                      const TesseraMmioOps *ops, void *opaque);
 Region *bus_add_unimp(const char *name, uint64_t base, uint64_t size);
+/*
+ * What the next additions' error messages start with ("-m 4G") when the
+ * option, not the board file, chose the region; NULL to stop.
+ */
+void bus_set_blame(const char *who);
 
 /* The region that contains addr, or NULL. */
 Region *bus_lookup(uint64_t addr);
@@ -54,6 +59,12 @@ bool bus_write(uint64_t addr, unsigned size, uint64_t value);
  */
 bool bus_read_buf(uint64_t addr, void *buf, uint64_t len);
 bool bus_write_buf(uint64_t addr, const void *buf, uint64_t len);
+
+/*
+ * Zeroes len bytes of RAM or ROM at addr (an image's .bss) without
+ * touching whole host pages. False when part of the range is not RAM/ROM.
+ */
+bool bus_zero(uint64_t addr, uint64_t len);
 
 /* Number of regions and the i-th in address order (for listings). */
 unsigned bus_region_count(void);

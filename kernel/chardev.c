@@ -417,8 +417,7 @@ TesseraChardev *chardev_new(const char *id, const char *spec, char *err,
             return NULL;
         }
     }
-    /* "mon:stdio" is QEMU's stdio plus monitor; we have the escapes only. */
-    if (strcmp(spec, "stdio") == 0 || strcmp(spec, "mon:stdio") == 0)
+    if (strcmp(spec, "stdio") == 0)
         return chr_new_stdio(id, err, errlen);
     if (strcmp(spec, "null") == 0 || strcmp(spec, "none") == 0)
         return chr_alloc(id, CHR_NULL);

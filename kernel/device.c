@@ -107,6 +107,16 @@ TesseraDevice *tessera_device_find(const char *name)
     return NULL;
 }
 
+TesseraDevice *tessera_device_find_type(const char *type)
+{
+    for (guint i = 0; devices && i < devices->len; i++) {
+        TesseraDevice *d = devices->pdata[i];
+        if (!strcmp(d->cls->name, type))
+            return d;
+    }
+    return NULL;
+}
+
 int tessera_dev_map_mmio(TesseraDevice *dev, uint64_t base, uint64_t size,
                          const TesseraMmioOps *ops, void *opaque)
 {

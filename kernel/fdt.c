@@ -13,6 +13,7 @@
 #include "kernel/cpu-internal.h"
 #include "kernel/device.h"
 #include "kernel/machine.h"
+#include "loader/loader.h"
 
 static void *fdt_blob;       /* the last tree built or read */
 static size_t fdt_blob_size;
@@ -203,6 +204,52 @@ static const void *fdt_generate(size_t *size)
     return NULL;
 }
 
+/*
+ * As QEMU does with -dtb: the kernel command line and the initrd's place
+ * go into the given tree's /chosen (created when missing). Returns the
+ * patched copy, or NULL after a message.
+ */
+static void *fdt_patch_chosen(const char *path, void *in)
+{
+    const char *append = machine.boot.append;
+    uint64_t lo = 0, hi = 0;
+    bool initrd = machine.boot.initrd &&
+                  loader_placement_find(machine.boot.initrd, &lo, &hi);
+
+    if (!append && !initrd)
+        return in;
+    int size = (int)fdt_totalsize(in) + 1024 + (append ? (int)strlen(append) : 0);
+    void *out = g_malloc0((size_t)size);
+    int r = fdt_open_into(in, out, size), chosen = 0;
+    if (r >= 0) {
+        chosen = r = fdt_path_offset(out, "/chosen");
+        if (r == -FDT_ERR_NOTFOUND)
+            chosen = r = fdt_add_subnode(out, 0, "chosen");
+    }
+    if (r >= 0 && append)
+        r = fdt_setprop_string(out, chosen, "bootargs", append);
+    if (r >= 0 && initrd && hi + 1 <= UINT32_MAX) {
+        /* One cell when it fits, as the generated tree has them. */
+        if ((r = fdt_setprop_u32(out, chosen, "linux,initrd-start",
+                                 (uint32_t)lo)) >= 0)
+            r = fdt_setprop_u32(out, chosen, "linux,initrd-end",
+                                (uint32_t)(hi + 1));
+    } else if (r >= 0 && initrd) {
+        if ((r = fdt_setprop_u64(out, chosen, "linux,initrd-start", lo)) >= 0)
+            r = fdt_setprop_u64(out, chosen, "linux,initrd-end", hi + 1);
+    }
+    if (r >= 0)
+        r = fdt_pack(out);
+    g_free(in);
+    if (r < 0) {
+        tessera_error("-dtb %s: cannot set /chosen (-append, -initrd): %s",
+                      path, fdt_strerror(r));
+        g_free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static const void *fdt_read_file(const char *path, size_t *size)
 {
     gchar *data;
@@ -222,9 +269,12 @@ static const void *fdt_read_file(const char *path, size_t *size)
         g_free(data);
         return NULL;
     }
+    void *tree = fdt_patch_chosen(path, data);
+    if (!tree)
+        return NULL;
     g_free(fdt_blob);
-    fdt_blob = data;
-    fdt_blob_size = fdt_totalsize(data);
+    fdt_blob = tree;
+    fdt_blob_size = fdt_totalsize(tree);
     *size = fdt_blob_size;
     return fdt_blob;
 }

@@ -20,7 +20,7 @@ Machine machine;
 static const char *const board_keys[] = {"name", "description", "logic",
                                          "aliases", NULL};
 static const char *const cpu_keys[] = {"arch", "model", "count",
-                                       "frequency", NULL};
+                                       "max-count", "frequency", NULL};
 static const char *const memory_keys[] = {"base", "size", "type", NULL};
 
 #define MAX_CPUS 64
@@ -73,6 +73,14 @@ static bool get_frequency(BoardConfig *cfg, BoardSection *s, uint64_t *out)
     return false;
 }
 
+/* The [board] name, for messages. */
+static const char *board_name(void)
+{
+    BoardKV *name = board_get(board_section(machine.cfg, SECTION_BOARD),
+                              "name");
+    return name ? name->value : machine.cfg->path;
+}
+
 static int create_cpus(const MachineOptions *opts)
 {
     BoardConfig *cfg = machine.cfg;
@@ -96,11 +104,26 @@ static int create_cpus(const MachineOptions *opts)
         if (!arch)
             return -1;
 
-        uint64_t count = 1;
-        if (!get_u64(cfg, s, "count", false, &count))
+        uint64_t count = 1, max = MAX_CPUS;
+        if (!get_u64(cfg, s, "count", false, &count) ||
+            !get_u64(cfg, s, "max-count", false, &max))
             return -1;
+        BoardKV *max_kv = board_get(s, "max-count");
+        if (first && opts->smp && opts->smp > max) {
+            /* As QEMU: "Invalid SMP CPUs 2. The max CPUs supported ..." */
+            tessera_error("-smp %u: the board '%s' supports at most %" PRIu64
+                          " CPU%s (%s:%d)",
+                          opts->smp, board_name(), max, max == 1 ? "" : "s",
+                          cfg->path, max_kv ? max_kv->line : s->line);
+            return -1;
+        }
         if (first && opts->smp)
             count = opts->smp;
+        if (count > max) {
+            tessera_error("%s:%d: count = %" PRIu64 " is more than max-count "
+                          "= %" PRIu64, cfg->path, s->line, count, max);
+            return -1;
+        }
         uint64_t freq = 0;
         if (!get_frequency(cfg, s, &freq))
             return -1;
@@ -176,14 +199,23 @@ static int create_memory(const MachineOptions *opts)
         const char *t = type ? type->value : "ram";
         Region *r;
         if (!strcmp(t, "ram")) {
-            if (!ram_seen && opts->ram_size)
+            bool from_m = !ram_seen && opts->ram_size;
+            if (from_m)
                 size = opts->ram_size;
             if (!ram_seen) {
                 machine.boot.ram_base = base;
                 machine.boot.ram_size = size;
             }
             ram_seen = true;
+            /* The size came from -m: errors blame it, not the file. */
+            char *blame = from_m ? g_strdup_printf("-m %s", opts->ram_size_arg)
+                                 : NULL;
+            bus_set_blame(blame);
             r = bus_add_ram(s->name, base, size);
+            bus_set_blame(NULL);
+            g_free(blame);
+            if (!r && from_m)
+                return -1;
         } else if (!strcmp(t, "rom")) {
             r = bus_add_rom(s->name, base, size);
         } else if (!strcmp(t, "unimplemented")) {
@@ -250,7 +282,7 @@ int machine_create(const MachineOptions *opts)
     return 0;
 }
 
-/* Loads one image: ELF anywhere it says, raw at addr. */
+/* Loads one image: ELF and Intel HEX where they say, raw at addr. */
 static int load_image(const char *path, uint64_t addr, uint64_t *entry)
 {
     if (tessera_file_is_elf(path))
@@ -262,20 +294,43 @@ static int load_image(const char *path, uint64_t addr, uint64_t *entry)
     return tessera_load_raw(path, addr, &size);
 }
 
+/*
+ * Where a raw image goes without board logic: where CPU 0 starts after
+ * reset when that is RAM or ROM (a microcontroller's flash at 0), else the
+ * start of the first RAM region.
+ */
+static uint64_t raw_load_address(const TesseraBootInfo *b)
+{
+    uint64_t pc = tessera_cpu_get_pc(machine.cpus[0]);
+    Region *r = bus_lookup(pc);
+    if (r && (r->kind == REGION_RAM || r->kind == REGION_ROM))
+        return pc;
+    return b->ram_base;
+}
+
 /* Without board logic: firmware and/or kernel, every CPU at the entry. */
 static int default_boot(const TesseraBootInfo *b)
 {
-    uint64_t entry = 0;
+    uint64_t entry = 0, raw_at = raw_load_address(b);
     bool have_entry = false;
+    const char *unused = b->initrd ? "-initrd" : b->append ? "-append"
+                         : b->dtb  ? "-dtb"
+                                   : NULL;
 
+    if (unused) {
+        tessera_error("%s: the board '%s' has no boot logic that passes it "
+                      "to the guest (only -bios and -kernel are loaded)",
+                      unused, board_name());
+        return -1;
+    }
     if (b->bios && strcmp(b->bios, "none")) {
-        if (load_image(b->bios, b->ram_base, &entry) < 0)
+        if (load_image(b->bios, raw_at, &entry) < 0)
             return -1;
         have_entry = true;
     }
     if (b->kernel) {
         uint64_t kentry;
-        if (load_image(b->kernel, b->ram_base, &kentry) < 0)
+        if (load_image(b->kernel, raw_at, &kentry) < 0)
             return -1;
         if (!have_entry)
             entry = kentry;
@@ -296,16 +351,21 @@ int machine_reset(void)
     for (unsigned i = 0; i < machine.ncpus; i++)
         cpu_reset(machine.cpus[i]);
     loader_symbols_clear();
+    loader_placements_clear();
     int r = machine.logic ? machine.logic->boot(&machine.boot)
                           : default_boot(&machine.boot);
     if (r < 0)
         return -1;
     device_reset_all();
+    /* A device found a configuration error it could only see now. */
+    if (sched_exit_requested())
+        return -1;
     return 0;
 }
 
 void machine_destroy(void)
 {
+    loader_placements_clear();
     fdt_cleanup();
     device_destroy_all();
     for (unsigned i = 0; i < machine.ncpus; i++)

@@ -17,6 +17,7 @@ typedef struct MachineOptions {
     const char *board;     /* -M: name or path */
     const char *cpu_model; /* -cpu, or NULL */
     uint64_t ram_size;     /* -m in bytes, 0 = board's */
+    const char *ram_size_arg; /* -m as given, for messages */
     unsigned smp;          /* -smp, 0 = board's */
     const char *bios, *kernel, *initrd, *dtb, *append;
     GPtrArray *sets;       /* -set DEV.PROP=VALUE strings */

@@ -34,7 +34,8 @@ static void usage(void)
 "                      is looked up as NAME.ini in $TESSERA_BOARD_PATH and the\n"
 "                      installed board directory\n"
 "  -cpu MODEL          CPU model of the board's first [cpu]; 'help' lists them\n"
-"  -m SIZE             size of the board's first RAM region (128M, 1G, ...)\n"
+"  -m SIZE             size of the board's first RAM region (128M, 1.5G, ...;\n"
+"                      a number without suffix is MiB, as in QEMU)\n"
 "  -smp N              number of CPUs of the board's first [cpu]\n"
 "  -machine NAME,dumpdtb=FILE\n"
 "                      write the machine's device tree blob to FILE and exit\n"
@@ -53,7 +54,8 @@ static void usage(void)
 "Input/output:\n"
 "  -nographic          serial port 0 on the terminal (the only display now)\n"
 "  -serial SPEC        serial port 0 backend: stdio, null, file:PATH\n"
-"                      (repeat for serial 1, 2, ...)\n"
+"                      (repeat for serial 1, 2, ...); mon:SPEC is SPEC, with\n"
+"                      a warning (no monitor yet)\n"
 "  -chardev TYPE,id=ID[,path=PATH]\n"
 "                      define a backend (TYPE: stdio, null, file) for a\n"
 "                      device property 'chardev = ID'\n"
@@ -64,6 +66,7 @@ static void usage(void)
 "  -tb-size N          translation cache size in MiB (default from host RAM)\n"
 "  -accel NAME         code generator: interp (the IR interpreter); tcg is the\n"
 "                      default one; -accel help lists them\n"
+"  -no-reboot          exit (status 0) when the guest resets the machine\n"
 "\n"
 "Debugging:\n"
 "  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
@@ -98,6 +101,7 @@ typedef struct Args {
     uint64_t tb_size;
     bool accel_given;
     bool nographic;
+    bool no_reboot;
     bool want_help_board, want_help_cpu, want_help_device, want_plugins;
     const char *device_help;
 } Args;
@@ -159,12 +163,15 @@ static int parse_option(Args *a, const char *opt, const char *val)
         a->m.cpu_model = val;
     } else if (!strcmp(opt, "m")) {
         const char *v = g_str_has_prefix(val, "size=") ? val + 5 : val;
-        if (!util_parse_u64(v, &n) || n == 0)
-            return bad("-m", "'%s' is not a size (examples: 128M, 1G)", val);
-        /* QEMU reads a plain number as MiB. */
-        if (g_ascii_isdigit(v[strlen(v) - 1]))
-            n <<= 20;
-        a->m.ram_size = n;
+        char why[256];
+        if (util_parse_ram_size(v, &n, why, sizeof(why)) < 0) {
+            tessera_error("-m %s: %s", val, why);
+            return -1;
+        }
+        if (*why) /* a hex number without a suffix: MiB, as QEMU */
+            tessera_warn("-m %s: %s", val, why);
+        a->m.ram_size = n; /* 0: the board's size, as QEMU's default */
+        a->m.ram_size_arg = val;
     } else if (!strcmp(opt, "smp")) {
         const char *v = g_str_has_prefix(val, "cpus=") ? val + 5 : val;
         if (!util_parse_u64(v, &n) || n == 0 || n > 64)
@@ -265,10 +272,12 @@ static int parse_args(Args *a, int argc, char **argv)
             a->want_plugins = true;
             continue;
         }
-        if (!strcmp(opt, "no-reboot") || !strcmp(opt, "enable-kvm") ||
-            !strcmp(opt, "s") || !strcmp(opt, "S")) {
-            if (!strcmp(opt, "no-reboot"))
-                continue;
+        if (!strcmp(opt, "no-reboot")) {
+            a->no_reboot = true;
+            continue;
+        }
+        if (!strcmp(opt, "enable-kvm") || !strcmp(opt, "s") ||
+            !strcmp(opt, "S")) {
             tessera_error("%s is not supported yet", arg);
             return -1;
         }
@@ -328,8 +337,16 @@ static int setup_chardevs(Args *a)
     }
     for (guint i = 0; i < a->serials->len; i++) {
         char id[32];
+        const char *spec = a->serials->pdata[i];
         snprintf(id, sizeof(id), "serial%u", i);
-        if (!chardev_new(id, a->serials->pdata[i], err, sizeof(err))) {
+        if (g_str_has_prefix(spec, "mon:")) {
+            /* QEMU multiplexes its monitor there; there is none here. */
+            tessera_warn("-serial %s: there is no monitor yet; %s uses '%s' "
+                         "alone (Ctrl-A x quits, Ctrl-A h lists the escapes)",
+                         spec, id, spec + 4);
+            spec += 4;
+        }
+        if (!chardev_new(id, spec, err, sizeof(err))) {
             tessera_error("-serial %s: %s", (char *)a->serials->pdata[i], err);
             return -1;
         }
@@ -405,6 +422,7 @@ int main(int argc, char **argv)
                       "lists them)", accel);
         return 1;
     }
+    sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
     if (setup_chardevs(&a) < 0)
         goto out;

@@ -40,6 +40,7 @@ static TesseraTimer *armed;
 static bool exit_requested;
 static int exit_status;
 static bool reset_requested;
+static bool no_reboot;
 
 static uint64_t host_ns(void)
 {
@@ -190,9 +191,17 @@ void sched_request_exit(int status)
     }
 }
 
+void sched_set_no_reboot(bool on)
+{
+    no_reboot = on;
+}
+
 void sched_request_reset(void)
 {
-    reset_requested = true;
+    if (no_reboot) /* -no-reboot: a guest reset ends the run, as QEMU */
+        sched_request_exit(0);
+    else
+        reset_requested = true;
 }
 
 bool sched_exit_requested(void)

@@ -27,6 +27,8 @@ int sched_run(void);
 /* Ask the loop to stop with status (first request wins) or to reset. */
 void sched_request_exit(int status);
 void sched_request_reset(void);
+/* -no-reboot: a reset request ends the run with status 0 instead. */
+void sched_set_no_reboot(bool on);
 bool sched_exit_requested(void);
 
 /* Deadline of the earliest armed timer, UINT64_MAX when none. */

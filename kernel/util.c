@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,6 +100,113 @@ bool util_parse_freq(const char *s, uint64_t *out)
         return false;
     *out = v * mul;
     return true;
+}
+
+/* "256 MiB", "1.5 GiB"-style text for a byte count, in whole units. */
+static void format_size(uint64_t n, char *out, size_t len)
+{
+    static const char units[] = "KMGTPE";
+    int u = -1;
+    while (u < 5 && n >= 1024 && n % 1024 == 0) {
+        n /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(out, len, "%" PRIu64 " bytes", n);
+    else
+        snprintf(out, len, "%" PRIu64 " %ciB", n, units[u]);
+}
+
+int util_parse_ram_size(const char *s, uint64_t *out, char *why, size_t len)
+{
+    static const char suffixes[] = "BKMGTPE";
+    const char *p = s;
+    uint64_t v = 0, frac = 0, frac_div = 1;
+    bool hex = false, digits = false;
+
+    *why = 0;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        hex = true;
+        p += 2;
+    }
+    for (; hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p);
+         p++) {
+        unsigned d = g_ascii_xdigit_value(*p);
+        if (v > (UINT64_MAX - d) / (hex ? 16 : 10))
+            goto too_big;
+        v = v * (hex ? 16 : 10) + d;
+        digits = true;
+    }
+    if (!hex && *p == '.') {
+        for (p++; isdigit((unsigned char)*p); p++) {
+            if (frac_div >= 1000000000000000000ull)
+                goto bad; /* 18 decimals are plenty */
+            frac = frac * 10 + (uint64_t)(*p - '0');
+            frac_div *= 10;
+            digits = true;
+        }
+    }
+    if (!digits)
+        goto bad;
+    const char *unit = *p ? strchr(suffixes, g_ascii_toupper(*p)) : NULL;
+    if (*p && !unit)
+        goto bad;
+    unsigned shift = unit ? 10 * (unsigned)(unit - suffixes) : 20;
+    if (unit) {
+        p++;
+        if (shift && (*p == 'i' || *p == 'I') && (p[1] == 'b' || p[1] == 'B'))
+            p += 2; /* "MiB" */
+        else if (shift && (*p == 'b' || *p == 'B'))
+            p++;
+    }
+    if (*p)
+        goto bad;
+    if (frac && !unit) {
+        snprintf(why, len, "a fraction needs a suffix (1.5G, 512.5M)");
+        return -1;
+    }
+    if (v > (UINT64_MAX >> shift))
+        goto too_big;
+    uint64_t frac_bytes = 0;
+    if (frac) {
+        /* frac/frac_div of a unit must be whole bytes: reduce the fraction,
+         * then its denominator must be a power of two that the unit has. */
+        uint64_t x = frac, y = frac_div;
+        while (y) {
+            uint64_t t = x % y;
+            x = y;
+            y = t;
+        }
+        frac /= x;
+        frac_div /= x;
+        unsigned k = 0;
+        while ((1ull << k) < frac_div)
+            k++;
+        if ((1ull << k) != frac_div || k > shift) {
+            snprintf(why, len, "'%s' is not a whole number of bytes", s);
+            return -1;
+        }
+        frac_bytes = frac << (shift - k);
+    }
+    if ((v << shift) > UINT64_MAX - frac_bytes)
+        goto too_big;
+    *out = (v << shift) + frac_bytes;
+    if (hex && !unit) {
+        char meant[32], got[32];
+        format_size(v, meant, sizeof(meant));
+        format_size(*out, got, sizeof(got));
+        snprintf(why, len, "a number without a suffix is in MiB, as in QEMU, "
+                 "so this asks for %s; for %s write %s with a suffix "
+                 "(e.g. 256M)", got, meant, s);
+    }
+    return 0;
+too_big:
+    snprintf(why, len, "'%s' is too large", s);
+    return -1;
+bad:
+    snprintf(why, len, "'%s' is not a size (examples: 128M, 1.5G, 2048 for "
+             "2048 MiB)", s);
+    return -1;
 }
 
 bool util_parse_bool(const char *s, bool *out)

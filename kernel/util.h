@@ -4,6 +4,7 @@
 #define KERNEL_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -17,6 +18,16 @@ bool util_parse_u64(const char *s, uint64_t *out);
  * (powers of 1000: 16M is 16000000) and "Hz" in any case. Zero fails.
  */
 bool util_parse_freq(const char *s, uint64_t *out);
+/*
+ * -m's size, read as QEMU reads it: a decimal number (with a fraction
+ * when a suffix follows: 1.5G) or a 0x hex number, then an optional B, K,
+ * M, G, T, P or E suffix (powers of 1024); without a suffix, MiB. On
+ * failure, -1 and the reason in why. On success, 0 and in why a note for
+ * the user when the reading may surprise (a hex number taken as MiB), else
+ * "".
+ */
+int util_parse_ram_size(const char *s, uint64_t *out, char *why, size_t len);
+
 /* on/off, yes/no, true/false, 1/0. */
 bool util_parse_bool(const char *s, bool *out);
 

@@ -162,6 +162,20 @@ fail:
     return -1;
 }
 
+bool ihex_detect(const uint8_t *buf, size_t len)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len && (buf[i] == '\r' || buf[i] == '\n'))
+        i++; /* blank lines, which the parser skips too */
+    if (i >= len || buf[i] != ':')
+        return false;
+    for (i++; i < len && buf[i] != '\r' && buf[i] != '\n'; i++, n++)
+        if (hexval(buf[i]) < 0)
+            return false;
+    return n >= 10;
+}
+
 void ihex_free(IhexImage *img)
 {
     for (size_t i = 0; i < img->nchunks; i++)
@@ -180,18 +194,14 @@ void ihex_free(IhexImage *img)
 
 bool tessera_file_is_ihex(const char *path)
 {
+    /* Enough for the blank lines before the first record and the record. */
+    uint8_t head[4096];
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
-    char head[12];
     size_t n = fread(head, 1, sizeof(head), f);
     fclose(f);
-    if (n < 11 || head[0] != ':')
-        return false;
-    for (size_t i = 1; i < n && head[i] != '\r' && head[i] != '\n'; i++)
-        if (hexval((uint8_t)head[i]) < 0)
-            return false;
-    return true;
+    return ihex_detect(head, n);
 }
 
 int tessera_load_ihex(const char *path, uint64_t base, uint64_t *entry,
@@ -215,12 +225,12 @@ int tessera_load_ihex(const char *path, uint64_t base, uint64_t *entry,
         return -1;
     }
     uint64_t lo = UINT64_MAX, hi = 0;
+    char *what = g_strdup_printf("%s data", path);
     for (size_t i = 0; i < img.nchunks; i++) {
         IhexChunk *c = &img.chunks[i];
-        if (!bus_write_buf(base + c->addr, c->data, c->len)) {
-            tessera_error("%s: %zu bytes at 0x%" PRIx64 " fall outside "
-                          "memory",
-                          path, c->len, base + c->addr);
+        if (loader_claim(what, base + c->addr, c->len) < 0 ||
+            !bus_write_buf(base + c->addr, c->data, c->len)) {
+            g_free(what);
             ihex_free(&img);
             return -1;
         }
@@ -229,6 +239,7 @@ int tessera_load_ihex(const char *path, uint64_t base, uint64_t *entry,
         if (base + c->addr + c->len - 1 > hi)
             hi = base + c->addr + c->len - 1;
     }
+    g_free(what);
     if (entry)
         *entry = img.has_entry ? base + img.entry : (lo == UINT64_MAX ? base : lo);
     if (lowest)

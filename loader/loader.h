@@ -64,6 +64,24 @@ int ihex_parse(const uint8_t *buf, size_t len, IhexImage *img, char *err,
                size_t errlen);
 void ihex_free(IhexImage *img);
 
+/*
+ * Image placement since the last reset. loader_claim() accepts [addr,
+ * addr+len) for a load named what ("prog.elf segment") only when it is
+ * all RAM or ROM and overlaps nothing loaded before; 0, or -1 after a
+ * message naming both sides. Boot sequences start with
+ * loader_placements_clear(). loader_placement_find() gives the range of
+ * the first load named what.
+ */
+int loader_claim(const char *what, uint64_t addr, uint64_t len);
+void loader_placements_clear(void);
+bool loader_placement_find(const char *what, uint64_t *lo, uint64_t *hi);
+
+/*
+ * True when buf starts like an Intel HEX file: optional blank lines, then
+ * a record (':' and hex digits, at least 11 characters).
+ */
+bool ihex_detect(const uint8_t *buf, size_t len);
+
 /* Symbols of every loaded image, for tessera_symbol_lookup(). */
 void loader_symbols_add(const ElfImage *img);
 bool loader_symbol_lookup(const char *name, uint64_t *value);

@@ -124,61 +124,115 @@ fail:
     return -1;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Placement                                                               */
+
 /*
- * True when every byte of [addr, addr+len) is backed by some region, so a
- * load either fits completely or writes nothing.
+ * Everything loaded since the last reset (images, ELF segments, blobs the
+ * board logic wrote), so that a new load that would overwrite an earlier
+ * one is refused instead of silently corrupting it.
  */
-static bool loader_range_mapped(uint64_t addr, uint64_t len)
+typedef struct Placed {
+    char *what; /* "prog.elf segment", "device tree" */
+    uint64_t lo, hi; /* inclusive */
+} Placed;
+static GArray *placed;
+
+void loader_placements_clear(void)
 {
-    while (len > 0) {
-        Region *r = bus_lookup(addr);
-        if (!r || r->kind == REGION_UNIMP)
-            return false;
-        uint64_t avail = r->size - (addr - r->base);
-        if (avail >= len)
-            return true;
-        addr += avail;
-        len -= avail;
-        if (addr == 0) /* wrapped around the address space */
-            return false;
-    }
-    return true;
+    for (guint i = 0; placed && i < placed->len; i++)
+        g_free(g_array_index(placed, Placed, i).what);
+    if (placed)
+        g_array_set_size(placed, 0);
 }
 
-/* what: "segment" or "image", for the message. */
-static int loader_check_range(const char *path, const char *what,
-                              uint64_t addr, uint64_t len)
+bool loader_placement_find(const char *what, uint64_t *lo, uint64_t *hi)
+{
+    for (guint i = 0; placed && i < placed->len; i++) {
+        Placed *p = &g_array_index(placed, Placed, i);
+        if (!strcmp(p->what, what)) {
+            *lo = p->lo;
+            *hi = p->hi;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Forgets the placements after the first n (a load that failed midway). */
+static void loader_placements_truncate(guint n)
+{
+    for (guint i = n; placed && i < placed->len; i++)
+        g_free(g_array_index(placed, Placed, i).what);
+    if (placed && placed->len > n)
+        g_array_set_size(placed, n);
+}
+
+/*
+ * What lies at [lo, hi] when it is not all RAM or ROM: a description for
+ * the message, or NULL when the range may take an image.
+ */
+static char *loader_not_memory(uint64_t lo, uint64_t hi)
+{
+    uint64_t addr = lo;
+    for (;;) {
+        Region *r = bus_lookup(addr);
+        if (!r)
+            return g_strdup_printf("nothing is mapped at 0x%" PRIx64, addr);
+        if (r->kind != REGION_RAM && r->kind != REGION_ROM)
+            return g_strdup_printf("it overlaps %s region '%s' (0x%" PRIx64
+                                   "-0x%" PRIx64 ")", bus_kind_name(r->kind),
+                                   r->name, r->base, r->base + r->size - 1);
+        uint64_t last = r->base + (r->size - 1);
+        if (last >= hi || last == UINT64_MAX)
+            return NULL;
+        addr = last + 1;
+    }
+}
+
+int loader_claim(const char *what, uint64_t addr, uint64_t len)
 {
     if (len == 0)
         return 0;
-    if (addr + (len - 1) < addr) {
-        tessera_error("%s: %s at 0x%" PRIx64 " (0x%" PRIx64
-                      " bytes) runs past the end of the address space",
-                      path, what, addr, len);
+    uint64_t hi = addr + (len - 1);
+    if (hi < addr) {
+        tessera_error("%s at 0x%" PRIx64 " (0x%" PRIx64 " bytes) runs past "
+                      "the end of the address space", what, addr, len);
         return -1;
     }
-    if (!loader_range_mapped(addr, len)) {
-        tessera_error("%s: %s 0x%" PRIx64 "-0x%" PRIx64
-                      " is outside guest memory", path, what, addr,
-                      addr + (len - 1));
+    char *why = loader_not_memory(addr, hi);
+    if (why) {
+        tessera_error("%s 0x%" PRIx64 "-0x%" PRIx64 " must go to RAM or ROM, "
+                      "but %s", what, addr, hi, why);
+        g_free(why);
         return -1;
     }
+    for (guint i = 0; placed && i < placed->len; i++) {
+        Placed *p = &g_array_index(placed, Placed, i);
+        if (addr <= p->hi && p->lo <= hi) {
+            tessera_error("requested regions overlap: %s 0x%" PRIx64 "-0x%"
+                          PRIx64 " and %s 0x%" PRIx64 "-0x%" PRIx64, what,
+                          addr, hi, p->what, p->lo, p->hi);
+            return -1;
+        }
+    }
+    if (!placed)
+        placed = g_array_new(FALSE, FALSE, sizeof(Placed));
+    Placed p = {g_strdup(what), addr, hi};
+    g_array_append_val(placed, p);
     return 0;
 }
 
-/* Writes len zero bytes at addr (the .bss part of a segment). */
-static bool loader_zero(uint64_t addr, uint64_t len)
+int tessera_load_blob(const char *what, uint64_t addr, const void *data,
+                      uint64_t len)
 {
-    static const uint8_t zeros[4096];
-
-    while (len > 0) {
-        uint64_t n = MIN(len, sizeof(zeros));
-        if (!bus_write_buf(addr, zeros, n))
-            return false;
-        addr += n;
-        len -= n;
+    if (loader_claim(what, addr, len) < 0)
+        return -1;
+    if (!bus_write_buf(addr, data, len)) {
+        tessera_error("%s: cannot write at 0x%" PRIx64, what, addr);
+        return -1;
     }
-    return true;
+    return 0;
 }
 
 bool tessera_file_is_elf(const char *path)
@@ -216,17 +270,24 @@ int tessera_load_elf(const char *path, uint64_t *entry, uint64_t *lowest,
     }
 
     /* Check everything first so a bad image leaves memory untouched. */
+    guint nplaced = placed ? placed->len : 0;
     for (size_t i = 0; i < img.nsegs; i++) {
         const ElfSegment *s = &img.segs[i];
-        if (loader_check_range(path, "segment", s->paddr, s->memsz) < 0)
+        char *what = g_strdup_printf("%s segment", path);
+        int r = loader_claim(what, s->paddr, s->memsz);
+        g_free(what);
+        if (r < 0) {
+            loader_placements_truncate(nplaced);
             goto out;
+        }
         lo = MIN(lo, s->paddr);
         hi = MAX(hi, s->paddr + (s->memsz - 1));
     }
     for (size_t i = 0; i < img.nsegs; i++) {
         const ElfSegment *s = &img.segs[i];
+        /* The .bss part with bus_zero(): no page is touched for it. */
         if (!bus_write_buf(s->paddr, s->data, s->filesz) ||
-            !loader_zero(s->paddr + s->filesz, s->memsz - s->filesz)) {
+            !bus_zero(s->paddr + s->filesz, s->memsz - s->filesz)) {
             tessera_error("%s: cannot write segment at 0x%" PRIx64, path,
                           s->paddr);
             goto out;
@@ -254,12 +315,14 @@ int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size)
 
     if (loader_read_file(path, &data, &len) < 0)
         return -1;
-    if (loader_check_range(path, "image", addr, len) < 0)
-        goto out;
-    if (!bus_write_buf(addr, data, len)) {
-        tessera_error("%s: cannot write image at 0x%" PRIx64, path, addr);
+    if (len == 0) {
+        /* As QEMU: an empty image is a mistake, not a program. */
+        tessera_error("%s: the file is empty (0 bytes): nothing to load",
+                      path);
         goto out;
     }
+    if (tessera_load_blob(path, addr, data, len) < 0)
+        goto out;
     if (size)
         *size = len;
     ret = 0;

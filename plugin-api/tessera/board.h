@@ -80,8 +80,23 @@ bool tessera_cpu_reg_read(unsigned cpu, const char *name, uint64_t *value);
 /** The -cpu model name of CPU cpu ("rv64"), NULL when out of range. */
 const char *tessera_cpu_model_name(unsigned cpu);
 
-/** Loads a file's bytes at addr; size receives its length. 0 or -1. */
+/**
+ * Loads a file's bytes at addr; size receives its length. An empty file is
+ * refused. 0 or -1.
+ *
+ * Every loader (raw, ELF segments, Intel HEX, tessera_load_blob) refuses
+ * a placement that is not entirely RAM or ROM, or that overlaps anything
+ * loaded since the machine's last reset, with a message naming both.
+ */
 int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size);
+
+/**
+ * Writes data the board logic made (a device tree, a reset stub) at addr,
+ * with the loaders' checks; what names it in messages ("device tree").
+ * 0, or -1 after a message (ABI 1.3).
+ */
+int tessera_load_blob(const char *what, uint64_t addr, const void *data,
+                      uint64_t len);
 /** True when the file starts with the ELF magic. */
 bool tessera_file_is_elf(const char *path);
 
@@ -94,7 +109,10 @@ bool tessera_file_is_elf(const char *path);
  */
 int tessera_load_ihex(const char *path, uint64_t base, uint64_t *entry,
                       uint64_t *lowest, uint64_t *highest);
-/** True when the file starts with an Intel HEX record (":" then hex). */
+/**
+ * True when the file's first non-blank line is an Intel HEX record (":"
+ * then hex digits).
+ */
 bool tessera_file_is_ihex(const char *path);
 
 #ifdef __cplusplus

@@ -190,7 +190,12 @@ typedef struct TesseraDeviceClass {
     size_t state_size;
     /** Called once after the properties are set; 0 or -1 (with message). */
     int (*realize)(TesseraDevice *dev, void *state);
-    /** Machine reset; may be NULL. */
+    /**
+     * Machine reset; may be NULL. A configuration error found only now
+     * (e.g. from the loaded image's symbols): print it with
+     * tessera_error() and call tessera_request_exit(1); the machine then
+     * stops instead of starting.
+     */
     void (*reset)(TesseraDevice *dev, void *state);
     /**
      * Adds the device's node to a device tree (a libfdt blob opened with
@@ -251,6 +256,8 @@ int tessera_register_device(const TesseraDeviceClass *cls);
 
 /** Finds a device instance by name ("plic0"); NULL when absent. */
 TesseraDevice *tessera_device_find(const char *name);
+/** The first device of type type ("clint") in board-file order (ABI 1.3). */
+TesseraDevice *tessera_device_find_type(const char *type);
 
 #ifdef __cplusplus
 }

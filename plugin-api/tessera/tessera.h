@@ -33,7 +33,8 @@ extern "C" {
 /* 2.0: the ISA-neutral IR (sub-word globals, carries, bit fields,
  * atomics, helper effect flags), 64-bit translation flags, register
  * types, exact interrupts; TESSERA_PROP_FREQ and the mmio_help and
- * irq_inputs_help fields of TesseraDeviceClass. */
+ * irq_inputs_help fields of TesseraDeviceClass; tessera_load_blob and
+ * tessera_device_find_type. */
 #define TESSERA_ABI_MAJOR 2
 #define TESSERA_ABI_MINOR 0
 

@@ -66,12 +66,34 @@ static void test_errors(void)
     CU_ASSERT_PTR_NULL(img.chunks);
 }
 
+/* Detection skips the blank lines that the parser accepts too. */
+static void test_detect(void)
+{
+    static const char ok[] = ":0400000001020304F2\n:00000001FF\n";
+    static const char blank[] = "\n\r\n:0400000001020304F2\n:00000001FF\n";
+    CU_ASSERT_TRUE(ihex_detect((const uint8_t *)ok, strlen(ok)));
+    CU_ASSERT_TRUE(ihex_detect((const uint8_t *)blank, strlen(blank)));
+    IhexImage img;
+    char err[256];
+    CU_ASSERT_EQUAL(parse(blank, &img, err), 0);
+    ihex_free(&img);
+    /* Raw binaries (an AVR vector table) and near misses are not HEX. */
+    static const uint8_t raw[] = {0x0c, 0x94, 0x34, 0x00, 0x0c, 0x94, 0x3e,
+                                  0x00, 0x0c, 0x94, 0x3e, 0x00};
+    CU_ASSERT_FALSE(ihex_detect(raw, sizeof(raw)));
+    CU_ASSERT_FALSE(ihex_detect((const uint8_t *)":0400", 5));
+    CU_ASSERT_FALSE(ihex_detect((const uint8_t *)" :0400000001020304F2", 20));
+    CU_ASSERT_FALSE(ihex_detect((const uint8_t *)":04000000010203G4F2", 19));
+    CU_ASSERT_FALSE(ihex_detect((const uint8_t *)"\n\n", 2));
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
         {"data records merge", test_data_and_merge},
         {"extended addresses and entry", test_extended_addresses},
         {"errors name the line", test_errors},
+        {"detection", test_detect},
     };
     return UNIT_RUN("ihex", tests);
 }

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Unit tests of the bus, board parser, scheduler and device core.
-CORE_TESTS = tests/unit/test-bus tests/unit/test-board tests/unit/test-sched
+CORE_TESTS = tests/unit/test-bus tests/unit/test-board tests/unit/test-sched \
+	tests/unit/test-util
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 
@@ -21,3 +22,9 @@ tests_unit_test_sched_CFLAGS = $(CORE_CC_FLAGS) $(CUNIT_CFLAGS)
 tests_unit_test_sched_LDFLAGS = $(CORE_LINK)
 tests_unit_test_sched_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
 tests_unit_test_sched_DEPENDENCIES = kernel/libcore.a
+
+tests_unit_test_util_SOURCES = tests/unit/test-util.c
+tests_unit_test_util_CFLAGS = $(CORE_CC_FLAGS) $(CUNIT_CFLAGS)
+tests_unit_test_util_LDFLAGS = $(CORE_LINK)
+tests_unit_test_util_LDADD = $(CORE_LIBS) $(CUNIT_LIBS)
+tests_unit_test_util_DEPENDENCIES = kernel/libcore.a

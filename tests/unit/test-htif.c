@@ -191,6 +191,8 @@ static void test_misaligned_symbols(void)
     fake_dev_reset(st);
     CU_ASSERT_EQUAL(fake.errors, 1);
     CU_ASSERT_EQUAL(fake.nregions, 0);
+    /* The machine must not start without the HTIF it was given. */
+    CU_ASSERT_EQUAL(fake.exit_status, 1);
     free(st);
 }
 

@@ -677,6 +677,7 @@ static char *write_temp(const char *name, const void *data, size_t len)
 static int setup_memory(void)
 {
     loader_symbols_clear();
+    loader_placements_clear();
     bus_reset_all();
     return bus_add_ram("ram", 0x80000000, 0x10000) ? 0 : -1;
 }
@@ -712,6 +713,9 @@ static void test_load_elf(void)
     CU_ASSERT_FALSE(tessera_symbol_lookup("undef", &v));
     CU_ASSERT_FALSE(tessera_symbol_lookup("nonexistent", &v));
 
+    /* Loading it again over itself is refused until the next reset. */
+    CU_ASSERT_EQUAL(tessera_load_elf(path, NULL, NULL, NULL), -1);
+    loader_placements_clear();
     /* NULL outputs are allowed. */
     CU_ASSERT_EQUAL(tessera_load_elf(path, NULL, NULL, NULL), 0);
 
@@ -787,6 +791,7 @@ static void test_load_raw(void)
     bus_reset_all();
 }
 
+/* As QEMU: an empty image is refused, not run as nothing. */
 static void test_load_raw_empty(void)
 {
     char *path = write_temp("empty.bin", "", 0);
@@ -794,10 +799,101 @@ static void test_load_raw_empty(void)
 
     CU_ASSERT_EQUAL_FATAL(setup_memory(), 0);
     CU_ASSERT_FALSE(tessera_file_is_elf(path));
-    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x80000000, &size), 0);
-    CU_ASSERT_EQUAL(size, 0);
+    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x80000000, &size), -1);
+    CU_ASSERT_EQUAL(size, 99);
     unlink(path);
     g_free(path);
+    bus_reset_all();
+}
+
+/* Images may not overlap each other ("rom: requested regions overlap"). */
+static void test_load_overlap(void)
+{
+    static const uint8_t data[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t other[] = {9, 9, 9, 9};
+    char *path = write_temp("a.bin", data, sizeof(data));
+    char *path2 = write_temp("b.bin", other, sizeof(other));
+    uint8_t got[sizeof(data)];
+
+    CU_ASSERT_EQUAL_FATAL(setup_memory(), 0);
+    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x80000000, NULL), 0);
+    CU_ASSERT_EQUAL(tessera_load_raw(path2, 0x80000007, NULL), -1);
+    CU_ASSERT_EQUAL(tessera_load_blob("blob", 0x80000000, other, 1), -1);
+    CU_ASSERT(bus_read_buf(0x80000000, got, sizeof(got)));
+    CU_ASSERT_EQUAL(memcmp(got, data, sizeof(data)), 0); /* untouched */
+    /* Next to it is fine, and a reset forgets everything. */
+    CU_ASSERT_EQUAL(tessera_load_raw(path2, 0x80000008, NULL), 0);
+    loader_placements_clear();
+    CU_ASSERT_EQUAL(tessera_load_raw(path2, 0x80000004, NULL), 0);
+
+    unlink(path);
+    unlink(path2);
+    g_free(path);
+    g_free(path2);
+    bus_reset_all();
+}
+
+static unsigned mmio_writes;
+static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
+{
+    (void)opaque, (void)off, (void)size;
+    return 0;
+}
+static void mmio_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
+{
+    (void)opaque, (void)off, (void)v, (void)size;
+    mmio_writes++;
+}
+static const TesseraMmioOps mmio_ops = {
+    .read = mmio_read, .write = mmio_write, .min_access = 1, .max_access = 8,
+};
+
+/* Images go to RAM or ROM only: never into device registers. */
+static void test_load_not_memory(void)
+{
+    static const uint8_t data[] = {1, 2, 3, 4};
+    char *path = write_temp("dev.bin", data, sizeof(data));
+
+    CU_ASSERT_EQUAL_FATAL(setup_memory(), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bus_add_mmio("uart", 0x10000000, 0x100,
+                                              &mmio_ops, NULL));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bus_add_unimp("hole", 0x1000, 0x1000));
+    mmio_writes = 0;
+    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x10000000, NULL), -1);
+    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x1000, NULL), -1);
+    /* Half in RAM, half past its end. */
+    CU_ASSERT_EQUAL(tessera_load_raw(path, 0x8000fffe, NULL), -1);
+    CU_ASSERT_EQUAL(mmio_writes, 0);
+
+    unlink(path);
+    g_free(path);
+    bus_reset_all();
+}
+
+/* bus_zero() clears RAM (also what an earlier run wrote) page or not. */
+static void test_bus_zero(void)
+{
+    const uint64_t base = 0x90000000, size = 8 << 20;
+    uint8_t b = 0;
+
+    bus_reset_all();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bus_add_ram("big", base, size));
+    uint8_t *junk = g_malloc(size);
+    memset(junk, 0x55, size);
+    CU_ASSERT(bus_write_buf(base, junk, size));
+    CU_ASSERT(bus_zero(base + 3, size - 5));
+    CU_ASSERT(bus_read_buf(base, junk, size));
+    CU_ASSERT_EQUAL(junk[2], 0x55);
+    CU_ASSERT_EQUAL(junk[size - 2], 0x55);
+    CU_ASSERT_EQUAL(junk[size - 1], 0x55);
+    size_t nonzero = 0;
+    for (uint64_t i = 3; i < size - 2; i++)
+        nonzero += junk[i] != 0;
+    CU_ASSERT_EQUAL(nonzero, 0);
+    CU_ASSERT(bus_read_buf(base + size / 2, &b, 1));
+    CU_ASSERT_EQUAL(b, 0);
+    CU_ASSERT_FALSE(bus_zero(base + size - 1, 2)); /* runs off RAM */
+    g_free(junk);
     bus_reset_all();
 }
 
@@ -864,6 +960,9 @@ int main(void)
         {"load bad elf files", test_load_elf_bad_files},
         {"load raw", test_load_raw},
         {"load empty raw", test_load_raw_empty},
+        {"images may not overlap", test_load_overlap},
+        {"images only in RAM or ROM", test_load_not_memory},
+        {"bus_zero", test_bus_zero},
         {"symbol precedence", test_symbol_precedence},
     };
 

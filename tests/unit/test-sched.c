@@ -102,6 +102,21 @@ static void test_exit_request(void)
     CU_ASSERT_EQUAL(sched_run(), 3);
 }
 
+/* -no-reboot: a guest reset ends the run with status 0, as QEMU. */
+static void test_no_reboot(void)
+{
+    setup();
+    sched_set_no_reboot(true);
+    sched_request_reset();
+    CU_ASSERT_TRUE(sched_exit_requested());
+    CU_ASSERT_EQUAL(sched_run(), 0);
+    sched_set_no_reboot(false);
+    setup();
+    sched_request_reset();
+    CU_ASSERT_FALSE(sched_exit_requested());
+    sched_reset_all();
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
@@ -109,6 +124,7 @@ int main(void)
         {"timers fire in deadline order", test_timer_order},
         {"timer re-armed from its callback", test_timer_rearm_from_callback},
         {"exit request", test_exit_request},
+        {"-no-reboot", test_no_reboot},
     };
     return UNIT_RUN("sched", tests);
 }

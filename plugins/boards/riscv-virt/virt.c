@@ -17,6 +17,7 @@
 #include <libfdt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <tessera/arch.h>
@@ -25,7 +26,7 @@
 
 #define MIB (1024ull * 1024)
 #define RESET_VECTOR 0x1000ull
-#define TIMEBASE_HZ 10000000u
+#define TIMEBASE_HZ 10000000u /* without a CLINT */
 
 #define FW_DYNAMIC_MAGIC 0x4942534full /* "OSBI" */
 #define FW_DYNAMIC_VERSION 2
@@ -88,6 +89,14 @@ static void cpu_isa_string(unsigned cpu, char *out, size_t len)
             return r_;        \
     } while (0)
 
+/* The rate of mtime: the CLINT's, as the board file or -set gave it. */
+static uint64_t timebase_hz(void)
+{
+    TesseraDevice *clint = tessera_device_find_type("clint");
+    return clint ? tessera_dev_prop_u64(clint, "timebase-frequency")
+                 : TIMEBASE_HZ;
+}
+
 static int add_cpus(const TesseraBootInfo *info, void *fdt)
 {
     int cpus, map, cluster;
@@ -96,7 +105,14 @@ static int add_cpus(const TesseraBootInfo *info, void *fdt)
     TRY(cpus = fdt_add_subnode(fdt, 0, "cpus"));
     TRY(fdt_setprop_u32(fdt, cpus, "#address-cells", 1));
     TRY(fdt_setprop_u32(fdt, cpus, "#size-cells", 0));
-    TRY(fdt_setprop_u32(fdt, cpus, "timebase-frequency", TIMEBASE_HZ));
+    uint64_t timebase = timebase_hz();
+    if (timebase > UINT32_MAX) {
+        tessera_error("the CLINT's timebase-frequency %" PRIu64 " Hz does "
+                      "not fit the device tree's 32-bit cell (at most "
+                      "4294967295)", timebase);
+        return -1;
+    }
+    TRY(fdt_setprop_u32(fdt, cpus, "timebase-frequency", (uint32_t)timebase));
     /* Phandles from the last hart down, as QEMU numbers them. */
     for (unsigned i = info->ncpus; i-- > 0;) {
         snprintf(name, sizeof(name), "cpu%u", i);
@@ -223,6 +239,27 @@ static int load_image(const char *path, uint64_t addr, uint64_t *entry,
     return 0;
 }
 
+/*
+ * Whether raw file path (given with option) fits in RAM at addr, where the
+ * board's layout puts it (where says how); false after a message.
+ */
+static bool fits_in_ram(const TesseraBootInfo *b, const char *option,
+                        const char *path, uint64_t addr, const char *where)
+{
+    struct stat st;
+    uint64_t ram_end = b->ram_base + b->ram_size;
+
+    if (stat(path, &st) < 0 || addr < b->ram_base ||
+        (addr < ram_end && (uint64_t)st.st_size <= ram_end - addr))
+        return true; /* the loader reports what is wrong, if anything */
+    tessera_error("%s %s (%" PRIu64 " bytes) goes at 0x%" PRIx64 " (%s), "
+                  "but RAM is 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64
+                  " MiB): give more with -m", option, path,
+                  (uint64_t)st.st_size, addr, where, b->ram_base, ram_end - 1,
+                  (uint64_t)(b->ram_size / MIB));
+    return false;
+}
+
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
     return (v + a - 1) & ~(a - 1);
@@ -265,12 +302,9 @@ static int write_reset_stub(unsigned xlen, uint64_t start, uint64_t fdt_addr,
     for (unsigned i = 0; i < 8; i++)
         for (unsigned b = 0; b < w; b++)
             buf[n++] = (uint8_t)(words[i] >> (8 * b));
-    if (tessera_phys_write(RESET_VECTOR, buf, n) < 0) {
-        tessera_error("the board has no ROM at 0x%llx for the reset stub",
-                      (unsigned long long)RESET_VECTOR);
-        return -1;
-    }
-    return 0;
+    /* Refused (with the reason) unless 0x1000 is ROM or RAM. */
+    return tessera_load_blob("the reset stub (riscv-virt boots every hart "
+                             "from ROM at 0x1000)", RESET_VECTOR, buf, n);
 }
 
 static int riscv_boot(const TesseraBootInfo *b)
@@ -302,13 +336,23 @@ static int riscv_boot(const TesseraBootInfo *b)
         }
     }
     if (strcmp(fw, "none")) {
+        if (!tessera_file_is_elf(fw) &&
+            !fits_in_ram(b, "-bios", fw, b->ram_base, "the start of RAM"))
+            return -1;
         if (load_image(fw, b->ram_base, &fw_entry, &fw_end) < 0)
             return -1;
         have_fw = true;
     }
+    uint64_t ram_end = b->ram_base + b->ram_size; /* exclusive */
     if (b->kernel) {
         uint64_t at = have_fw ? align_up(fw_end, xlen == 32 ? 4 * MIB : 2 * MIB)
                               : b->ram_base;
+        if (!tessera_file_is_elf(b->kernel) &&
+            !fits_in_ram(b, "-kernel", b->kernel, at,
+                         !have_fw     ? "at the start of RAM"
+                         : xlen == 32 ? "after the firmware, aligned to 4 MiB"
+                                      : "after the firmware, aligned to 2 MiB"))
+            return -1;
         if (load_image(b->kernel, at, &k_entry, &k_end) < 0)
             return -1;
     }
@@ -324,7 +368,9 @@ static int riscv_boot(const TesseraBootInfo *b)
         uint64_t gap = b->ram_size / 2 < 128 * MIB ? b->ram_size / 2
                                                    : 128 * MIB;
         uint64_t start = align_up(base + gap, 4096), size;
-        if (tessera_load_raw(b->initrd, start, &size) < 0)
+        if (!fits_in_ram(b, "-initrd", b->initrd, start,
+                         "above the kernel by half of RAM, at most 128 MiB") ||
+            tessera_load_raw(b->initrd, start, &size) < 0)
             return -1;
         placed.initrd_start = start;
         placed.initrd_end = start + size;
@@ -334,20 +380,23 @@ static int riscv_boot(const TesseraBootInfo *b)
     const void *fdt = tessera_fdt_build(&fdt_size);
     if (!fdt)
         return -1;
-    uint64_t ram_end = b->ram_base + b->ram_size;
+    /* At the top of RAM (below 3 GiB), aligned down to 2 MiB. */
     uint64_t top = b->ram_base < 3072 * MIB && ram_end > 3072 * MIB
                        ? 3072 * MIB
                        : ram_end;
-    if (fdt_size + 2 * MIB > b->ram_size) {
-        tessera_error("the device tree (%zu bytes) does not fit in RAM",
-                      fdt_size);
+    if (fdt_size > top - b->ram_base) {
+        tessera_error("the device tree (%zu bytes) does not fit in RAM "
+                      "0x%" PRIx64 "-0x%" PRIx64, fdt_size, b->ram_base,
+                      top - 1);
         return -1;
     }
     uint64_t fdt_addr = (top - fdt_size) & ~(2 * MIB - 1);
-    if (tessera_phys_write(fdt_addr, fdt, fdt_size) < 0) {
-        tessera_error("cannot write the device tree at 0x%" PRIx64, fdt_addr);
+    if (fdt_addr < b->ram_base)
+        fdt_addr = b->ram_base;
+    /* Refused, naming both, when an image is already there. */
+    if (tessera_load_blob("the device tree (top of RAM, 2 MiB aligned)",
+                          fdt_addr, fdt, fdt_size) < 0)
         return -1;
-    }
 
     uint64_t start = have_fw ? fw_entry : k_entry;
     if (write_reset_stub(xlen, start, fdt_addr, b->kernel ? k_entry : 0) < 0)

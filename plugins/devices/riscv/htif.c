@@ -38,7 +38,7 @@
 typedef struct Htif {
     TesseraDevice *dev;
     TesseraChardev *chr;
-    bool mapped, map_failed;
+    bool mapped;
     uint64_t tohost_addr, fromhost_addr;
     uint64_t tohost, fromhost;
     bool getc_pending; /* a console read waits for a byte */
@@ -280,12 +280,12 @@ static void htif_reset(TesseraDevice *dev, void *state)
     s->getc_pending = false;
     /*
      * Images are loaded after realize, so the symbols exist only now; the
-     * mapping then stays for good. reset() cannot fail: after a reported
-     * mapping error the guest runs without HTIF. An image without tohost
-     * leaves the device idle.
+     * mapping then stays for good. A mapping error stops the machine
+     * (reset() cannot return one). An image without tohost leaves the
+     * device idle.
      */
-    if (!s->mapped && !s->map_failed && htif_map(s) < 0)
-        s->map_failed = true;
+    if (!s->mapped && htif_map(s) < 0)
+        tessera_request_exit(1);
 }
 
 /*
