@@ -48,6 +48,11 @@ check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)
 EXTRA_DIST += $(GUEST_SRC_FILES) tests/guest/expect
 
+# The native backend against the interpreter on the same programs.
+TESTS += tests/guest/backends.test
+EXTRA_DIST += tests/guest/backends.test
+tests/guest/backends.test: tests/guest/build/.built
+
 # The wrappers come with the ELFs; the sub-make decides what is stale.
 $(GUEST_TESTS): tests/guest/build/.built
 tests/guest/build/.built: $(GUEST_SRC_FILES) Makefile
