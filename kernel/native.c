@@ -221,6 +221,20 @@ static void store_val(TesseraVal v, X86Reg r)
     }
 }
 
+/* A temp or 8-byte global: an x86 memory operand as it is. */
+static bool in_memory(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_TEMP ||
+           (ir_val_kind(v) == IR_VK_GLOBAL && !ir_global_is_narrow(v));
+}
+
+static X86Mem mem_of(TesseraVal v)
+{
+    if (ir_val_kind(v) == IR_VK_TEMP)
+        return x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]);
+    return x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
+}
+
 static bool fits_i32(uint64_t x)
 {
     return (int64_t)x == (int32_t)x;
@@ -261,6 +275,11 @@ static void emit_cmp(const IROp *op)
                    (int32_t)ir_const_value(N.ir, op->v[2]));
         return;
     }
+    if (in_memory(op->v[2])) {
+        x86_alu_rm(&N.b, X86_CMP, sz_of(op->width), X86_RAX,
+                   mem_of(op->v[2]));
+        return;
+    }
     load_val(X86_RCX, op->v[2]);
     x86_alu_rr(&N.b, X86_CMP, sz_of(op->width), X86_RAX, X86_RCX);
 }
@@ -290,6 +309,8 @@ static void emit_binop(const IROp *op)
             fits_i32(ir_const_value(N.ir, op->v[2]))) {
             x86_alu_ri(&N.b, alu[op->sub], sz, X86_RAX,
                        (int32_t)ir_const_value(N.ir, op->v[2]));
+        } else if (in_memory(op->v[2])) {
+            x86_alu_rm(&N.b, alu[op->sub], sz, X86_RAX, mem_of(op->v[2]));
         } else {
             load_val(X86_RCX, op->v[2]);
             x86_alu_rr(&N.b, alu[op->sub], sz, X86_RAX, X86_RCX);
@@ -410,12 +431,12 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t mask = (int32_t)~((1u << pb) - 1);
     int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
 
-    x86_mov_rr(&N.b, 8, X86_RAX, X86_RSI);
-    x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)pb);
-    x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, CPU_TLB_SIZE - 1);
-    x86_shift_ri(&N.b, X86_SHL, 4, X86_RAX, 5);
+    /* RDX = &tlb[mmu][(va >> pb) & (size - 1)]: entries are 32 bytes. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
-    x86_alu_rm(&N.b, X86_ADD, 8, X86_RAX, CPU_FIELD(tlb));
+    x86_mov_rr(&N.b, 8, X86_RDX, X86_RSI);
+    x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
+    x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
+    x86_alu_rm(&N.b, X86_ADD, 8, X86_RDX, CPU_FIELD(tlb));
     if (op->memop & TESSERA_MO_ALIGN) {
         x86_mov_rr(&N.b, 8, X86_RCX, X86_RSI);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
@@ -423,7 +444,6 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
         x86_lea(&N.b, 8, X86_RCX, x86_mem(X86_RSI, (int32_t)size - 1));
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
     }
-    x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                x86_mem(X86_RDX, base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
                                                        : offsetof(TlbEntry, tag_r))));
