@@ -154,6 +154,9 @@ static struct {
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
+    /* The value RAX holds as the last op stored it (a temp or an 8-byte
+     * global), or TESSERA_IR_NONE: the next op need not load it again. */
+    TesseraVal rax_val;
 } N;
 
 static void *trampoline;
@@ -176,9 +179,25 @@ static void call_fn(const void *fn)
     x86_call_r(&N.b, X86_RAX);
 }
 
+/* A temp or 8-byte global: an x86 memory operand as it is. */
+static bool in_memory(TesseraVal v)
+{
+    return ir_val_kind(v) == IR_VK_TEMP ||
+           (ir_val_kind(v) == IR_VK_GLOBAL && !ir_global_is_narrow(v));
+}
+
+static X86Mem mem_of(TesseraVal v)
+{
+    if (ir_val_kind(v) == IR_VK_TEMP)
+        return x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]);
+    return x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
+}
+
 /* An operand into register r. */
 static void load_val(X86Reg r, TesseraVal v)
 {
+    if (r == X86_RAX && v == N.rax_val && v != TESSERA_IR_NONE)
+        return;
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
         x86_load(&N.b, 8, r, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]));
@@ -208,6 +227,9 @@ static void load_val(X86Reg r, TesseraVal v)
 /* Register r into a destination (nothing for TESSERA_IR_NONE). */
 static void store_val(TesseraVal v, X86Reg r)
 {
+    N.rax_val = TESSERA_IR_NONE;
+    if (r == X86_RAX && in_memory(v))
+        N.rax_val = v;
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
         x86_store(&N.b, 8, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]), r);
@@ -219,20 +241,6 @@ static void store_val(TesseraVal v, X86Reg r)
     default:
         return;
     }
-}
-
-/* A temp or 8-byte global: an x86 memory operand as it is. */
-static bool in_memory(TesseraVal v)
-{
-    return ir_val_kind(v) == IR_VK_TEMP ||
-           (ir_val_kind(v) == IR_VK_GLOBAL && !ir_global_is_narrow(v));
-}
-
-static X86Mem mem_of(TesseraVal v)
-{
-    if (ir_val_kind(v) == IR_VK_TEMP)
-        return x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]);
-    return x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
 }
 
 static bool fits_i32(uint64_t x)
@@ -688,14 +696,38 @@ static void emit_exit_loop(const IROp *op)
 /* Leave at instruction insn if the previous one's slow path asked to. */
 static void emit_end_insn_check(unsigned insn)
 {
-    x86_movzx_rm(&N.b, 4, 1, X86_RAX, CPU_FIELD(end_insn));
-    x86_test_rr(&N.b, 4, X86_RAX, X86_RAX);
+    x86_movzx_rm(&N.b, 4, 1, X86_RCX, CPU_FIELD(end_insn));
+    x86_test_rr(&N.b, 4, X86_RCX, X86_RCX);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn};
     g_array_append_val(N.colds, c);
 }
 
+/* Ops that leave RAX alone until they load their first operand into it
+ * (and instruction boundaries, which do not touch it). */
+static bool keeps_rax(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_INSN_START:
+    case IR_ADD_CYCLES:
+    case IR_NOP:
+    case IR_MOV:
+    case IR_BINOP:
+    case IR_UNOP:
+    case IR_SETCOND:
+    case IR_SELECT:
+    case IR_BRCOND:
+    case IR_EXTRACT:
+    case IR_DEPOSIT:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void emit_op(const IROp *op)
 {
+    if (!keeps_rax(op))
+        N.rax_val = TESSERA_IR_NONE;
     switch ((IROpc)op->opc) {
     case IR_NOP:
     case IR_INSN_START:
@@ -839,10 +871,10 @@ static void emit_block(const TesseraIR *b)
     x86_alu_ri(xb, X86_ADD, 8, X86_RAX, (int32_t)N.ncycles);
     x86_alu_rm(xb, X86_CMP, 8, X86_RAX, CPU_FIELD(limit));
     size_t no_enter = x86_jcc(xb, X86_CC_A);
+    x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
+    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
     movabs_patch(X86_RAX, PATCH_TB, 0);
     x86_store(xb, 8, CPU_FIELD(cur_tb), X86_RAX);
-    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
-    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)N.ncycles);
     N.entry = x86_buf_offset(xb);
 
     bool slow_before = false;
@@ -894,6 +926,7 @@ static void reset_state(const TesseraIR *b)
     g_array_set_size(N.colds, 0);
     g_array_set_size(N.to_epilogue, 0);
     N.ir = b;
+    N.rax_val = TESSERA_IR_NONE;
     N.label_pos = g_renew(size_t, N.label_pos, b->nlabels + 1);
     N.insn_pc = g_renew(uint64_t, N.insn_pc, b->ninsns + 1);
     N.cycles_before = g_renew(uint32_t, N.cycles_before, b->ninsns + 1);
