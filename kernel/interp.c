@@ -982,13 +982,17 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         C.label_pos[op->imm] = C.n;
         break;
     case IR_MOV:
-        d = cc_dst(op->v[0]);
         if (is_const(op->v[1])) {
+            d = cc_dst(op->v[0]);
             io = cc_emit(H.movi, insn);
             io->uimm = imm_of(b, op->v[1], w);
         } else {
+            /* The operand first: a narrow global's read is an op of its
+             * own, which must come before the move (and may move ops). */
+            a = cc_operand(b, op->v[1], insn);
+            d = cc_dst(op->v[0]);
             io = cc_emit(w == TESSERA_I64 ? H.mov64 : H.mov32, insn);
-            io->a = cc_operand(b, op->v[1], insn);
+            io->a = a;
         }
         io->d = d;
         break;
