@@ -37,6 +37,7 @@ static struct {
     bool ready;
     const void *movi, *mov64, *mov32, *br, *call, *add_cycles;
     const void *ldg[7], *stg[4];  /* narrow globals: [LD_* kind], [log2] */
+    const void *stgi[3];          /* constant to a narrow global: [log2] */
     const void *carry[TESSERA_SUB_OVERFLOW + 1];
     const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
     const void *unop_any;         /* rare unops, through ir_eval_unop */
@@ -312,6 +313,9 @@ static void interp_run(Cpu *cpu, const IOp *ip)
         H.stg[0] = &&L_stg_8;
         H.stg[1] = &&L_stg_16;
         H.stg[2] = &&L_stg_32;
+        H.stgi[0] = &&L_stgi_8;
+        H.stgi[1] = &&L_stgi_16;
+        H.stgi[2] = &&L_stgi_32;
         H.carry[TESSERA_ADDC] = &&L_addc;
         H.carry[TESSERA_SUBC] = &&L_subc;
         H.carry[TESSERA_ADD_CARRY] = &&L_add_carry;
@@ -527,6 +531,15 @@ L_stg_16:
     NEXT(1);
 L_stg_32:
     *(u32a *)(env + ip->d) = (uint32_t)R(ip->a);
+    NEXT(1);
+L_stgi_8:
+    *(uint8_t *)(env + ip->d) = (uint8_t)ip->uimm;
+    NEXT(1);
+L_stgi_16:
+    *(u16a *)(env + ip->d) = (uint16_t)ip->uimm;
+    NEXT(1);
+L_stgi_32:
+    *(u32a *)(env + ip->d) = (uint32_t)ip->uimm;
     NEXT(1);
 
     /* Carries: operands a, b, carry-in sel.t; sel.f = width in bits. */
@@ -982,6 +995,36 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         C.label_pos[op->imm] = C.n;
         break;
     case IR_MOV:
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[0]) && is_const(op->v[1])) {
+            /* Constant to narrow global: one store op. */
+            static const unsigned l2[5] = {[1] = 0, [2] = 1, [4] = 2};
+            io = cc_emit(H.stgi[l2[ir_global_size(op->v[0])]], insn);
+            io->d = (int16_t)IR_GLOBAL_OFFSET(op->v[0]);
+            io->uimm = ir_const_value(b, op->v[1]);
+            break;
+        }
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[0]) &&
+            ir_val_kind(op->v[1]) == IR_VK_TEMP) {
+            /* Temp to narrow global: one store op. */
+            static const unsigned l2[5] = {[1] = 0, [2] = 1, [4] = 2};
+            a = cc_operand(b, op->v[1], insn);
+            io = cc_emit(H.stg[l2[ir_global_size(op->v[0])]], insn);
+            io->d = (int16_t)IR_GLOBAL_OFFSET(op->v[0]);
+            io->a = a;
+            break;
+        }
+        if (ir_val_kind(op->v[1]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[1]) &&
+            ir_val_kind(op->v[0]) == IR_VK_TEMP &&
+            (w == TESSERA_I64 || !ir_global_is_signed(op->v[1]))) {
+            /* Narrow global to temp: one extending read. */
+            io = cc_emit(H.ldg[ldg_kind(op->v[1])], insn);
+            io->d = C.slot_of[IR_VAL_INDEX(op->v[0])];
+            io->a = (int16_t)IR_GLOBAL_OFFSET(op->v[1]);
+            break;
+        }
         if (is_const(op->v[1])) {
             d = cc_dst(op->v[0]);
             io = cc_emit(H.movi, insn);

@@ -88,6 +88,47 @@ static void run(ToyTranslateFn fn)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Moves between narrow globals, temporaries and constants                 */
+
+static int emit_narrow_moves(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    (void)e;
+    TesseraVal t = tessera_ir_temp(b), u = tessera_ir_temp(b);
+    TesseraVal s = tessera_ir_temp(b);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    /* A 16-bit and a sign-extended 8-bit read into temporaries... */
+    tessera_ir_mov(b, TESSERA_I64, t,
+                   tessera_ir_global_sized(b, TOY_S(0), TESSERA_MO_16));
+    tessera_ir_mov(b, TESSERA_I64, s,
+                   tessera_ir_global_sized(b, TOY_S(0) + 1,
+                                           TESSERA_MO_8 | TESSERA_MO_SIGN));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, u, t,
+                     tessera_ir_const(b, 1));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(1)), u);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(3)), s);
+    /* ...a temporary and a constant written to narrow globals. */
+    tessera_ir_mov(b, TESSERA_I32,
+                   tessera_ir_global_sized(b, TOY_S(2), TESSERA_MO_16), u);
+    tessera_ir_mov(b, TESSERA_I32,
+                   tessera_ir_global_sized(b, TOY_S(2) + 2, TESSERA_MO_8),
+                   tessera_ir_const(b, 0x1ab));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_narrow_moves(void)
+{
+    env->scratch[0] = 0x99f234;
+    env->scratch[1] = 0;
+    env->scratch[2] = 0xffffffffffffffffull;
+    env->scratch[3] = 0;
+    run(emit_narrow_moves);
+    CU_ASSERT_EQUAL(env->scratch[1], 0xf235);
+    CU_ASSERT_EQUAL(env->scratch[3], (uint64_t)(int64_t)(int8_t)0xf2);
+    CU_ASSERT_EQUAL(env->scratch[2], 0xffffffffffabf235ull);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Binary operations                                                       */
 
 static TesseraBinop t_op;
@@ -1192,6 +1233,7 @@ int main(void)
         {"exit_loop from a helper", test_helper_exit_loop},
         {"early exits and add_cycles", test_early_exit_counts},
         {"goto_dyn", test_goto_dyn},
+        {"moves with narrow globals", test_narrow_moves},
         {"malformed blocks", test_ir_validate},
     };
     return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
