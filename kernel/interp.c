@@ -33,12 +33,25 @@ typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
 
 enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
 
+/* Carry handlers at constant widths: name, op, bits, index. */
+#define CARRY_OPS(X, BITS, I)                                             \
+    X(addc, TESSERA_ADDC, BITS, I)                                        \
+    X(subc, TESSERA_SUBC, BITS, I)                                        \
+    X(add_carry, TESSERA_ADD_CARRY, BITS, I)                              \
+    X(add_overflow, TESSERA_ADD_OVERFLOW, BITS, I)                        \
+    X(sub_borrow, TESSERA_SUB_BORROW, BITS, I)                            \
+    X(sub_overflow, TESSERA_SUB_OVERFLOW, BITS, I)
+#define CARRY_WIDTHS(X) \
+    CARRY_OPS(X, 4, 0) CARRY_OPS(X, 8, 1) CARRY_OPS(X, 16, 2) CARRY_OPS(X, 32, 3)
+
 static struct {
     bool ready;
     const void *movi, *mov64, *mov32, *br, *call, *add_cycles;
     const void *ldg[7], *stg[4];  /* narrow globals: [LD_* kind], [log2] */
     const void *stgi[3];          /* constant to a narrow global: [log2] */
     const void *carry[TESSERA_SUB_OVERFLOW + 1];
+    /* The same at a constant width (bits 4, 8, 16, 32): masks fold. */
+    const void *carry_w[4][TESSERA_SUB_OVERFLOW + 1];
     const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
     const void *unop_any;         /* rare unops, through ir_eval_unop */
     const void *atomic;
@@ -322,6 +335,9 @@ static void interp_run(Cpu *cpu, const IOp *ip)
         H.carry[TESSERA_ADD_OVERFLOW] = &&L_add_overflow;
         H.carry[TESSERA_SUB_BORROW] = &&L_sub_borrow;
         H.carry[TESSERA_SUB_OVERFLOW] = &&L_sub_overflow;
+#define X(name, OP, BITS, I) H.carry_w[I][OP] = &&L_##name##_##BITS;
+        CARRY_WIDTHS(X)
+#undef X
         H.extract = &&L_extract;
         H.sextract64 = &&L_sextract64;
         H.sextract32 = &&L_sextract32;
@@ -554,6 +570,12 @@ L_stgi_32:
     CARRY(L_sub_borrow, TESSERA_SUB_BORROW)
     CARRY(L_sub_overflow, TESSERA_SUB_OVERFLOW)
 #undef CARRY
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS : R(ip->d) = ir_eval_carry(OP, BITS, R(ip->a),       \
+                                                 R(ip->b), R(ip->sel.t));  \
+    NEXT(1);
+    CARRY_WIDTHS(X)
+#undef X
 
     /* Bit fields: b = position (or left shift), uimm = mask (or right
      * shift). */
@@ -1073,7 +1095,10 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         a = cc_operand(b, op->v[1], insn);
         r2 = cc_operand(b, op->v[2], insn);
         cin = cc_operand(b, op->v[3], insn);
-        io = cc_emit(H.carry[op->sub], insn);
+        unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
+                      : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
+        io = cc_emit(wi < 4 ? H.carry_w[wi][op->sub] : H.carry[op->sub],
+                     insn);
         io->d = cc_dst(op->v[0]);
         io->a = a;
         io->b = r2;
