@@ -52,6 +52,8 @@ static struct {
     const void *carry[TESSERA_SUB_OVERFLOW + 1];
     /* The same at a constant width (bits 4, 8, 16, 32): masks fold. */
     const void *carry_w[4][TESSERA_SUB_OVERFLOW + 1];
+    /* ... also storing the result's low byte to a 1-byte global. */
+    const void *carry_wg8[4][TESSERA_SUB_OVERFLOW + 1];
     const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
     const void *unop_any;         /* rare unops, through ir_eval_unop */
     const void *atomic;
@@ -338,6 +340,9 @@ static void interp_run(Cpu *cpu, const IOp *ip)
 #define X(name, OP, BITS, I) H.carry_w[I][OP] = &&L_##name##_##BITS;
         CARRY_WIDTHS(X)
 #undef X
+#define X(name, OP, BITS, I) H.carry_wg8[I][OP] = &&L_##name##_##BITS##_g8;
+        CARRY_WIDTHS(X)
+#undef X
         H.extract = &&L_extract;
         H.sextract64 = &&L_sextract64;
         H.sextract32 = &&L_sextract32;
@@ -574,6 +579,17 @@ L_stgi_32:
     L_##name##_##BITS : R(ip->d) = ir_eval_carry(OP, BITS, R(ip->a),       \
                                                  R(ip->b), R(ip->sel.t));  \
     NEXT(1);
+    CARRY_WIDTHS(X)
+#undef X
+    /* sel.f: offset of the 1-byte global that also gets the result. */
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS##_g8 : {                                             \
+        uint64_t v_ = ir_eval_carry(OP, BITS, R(ip->a), R(ip->b),          \
+                                    R(ip->sel.t));                         \
+        R(ip->d) = v_;                                                     \
+        *(uint8_t *)(env + ip->sel.f) = (uint8_t)v_;                       \
+        NEXT(1);                                                           \
+    }
     CARRY_WIDTHS(X)
 #undef X
 
@@ -1304,6 +1320,44 @@ static unsigned try_fuse_branch(const TesseraIR *b, unsigned i,
     return label_refs[br->imm] > 1 ? 2 : 4;
 }
 
+/*
+ * A carry op at width 4, 8, 16 or 32 into a temporary, followed (NOPs
+ * aside) by a move of that temporary into a 1-byte global of the same
+ * instruction (a flag): one op that writes both. Returns the number of
+ * IR ops consumed (0 when the pattern does not apply).
+ */
+static unsigned try_fuse_carry_store(const TesseraIR *b, unsigned i)
+{
+    const IROp *op = &b->ops[i];
+    if (op->opc != IR_CARRY || ir_val_kind(op->v[0]) != IR_VK_TEMP)
+        return 0;
+    unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
+                  : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
+    unsigned j = i + 1;
+    while (j < b->nops && b->ops[j].opc == IR_NOP)
+        j++;
+    if (wi == 4 || j >= b->nops)
+        return 0;
+    const IROp *mv = &b->ops[j];
+    if (mv->opc != IR_MOV || mv->insn != op->insn || mv->v[1] != op->v[0] ||
+        ir_val_kind(mv->v[0]) != IR_VK_GLOBAL ||
+        !ir_global_is_narrow(mv->v[0]) || ir_global_size(mv->v[0]) != 1)
+        return 0;
+
+    uint32_t insn = op->insn;
+    C.scratch = CPU_SLOT_SCRATCH;
+    int16_t a = cc_operand(b, op->v[1], insn);
+    int16_t r2 = cc_operand(b, op->v[2], insn);
+    int16_t cin = cc_operand(b, op->v[3], insn);
+    IOp *io = cc_emit(H.carry_wg8[wi][op->sub], insn);
+    io->d = C.slot_of[IR_VAL_INDEX(op->v[0])];
+    io->a = a;
+    io->b = r2;
+    io->sel.t = cin;
+    io->sel.f = (int16_t)IR_GLOBAL_OFFSET(mv->v[0]);
+    return j + 1 - i;
+}
+
 static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
 {
     bool be = b->arch && b->arch->big_endian;
@@ -1323,6 +1377,8 @@ static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
             label_refs[b->ops[i].imm]++;
     for (unsigned i = 0; i < b->nops;) {
         unsigned n = try_fuse_branch(b, i, label_refs);
+        if (!n)
+            n = try_fuse_carry_store(b, i);
         if (n) {
             i += n;
             continue;
