@@ -472,9 +472,9 @@ static void ret(Ctx *c, bool reti)
 static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin)
 {
     TesseraVal r = carry(c, TESSERA_ADDC, 8, d, s, cin);
-    TesseraVal v = carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin);
     WF(c, SR_H, carry(c, TESSERA_ADD_CARRY, 4, d, s, cin));
     WF(c, SR_C, carry(c, TESSERA_ADD_CARRY, 8, d, s, cin));
+    TesseraVal v = carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin);
     WF(c, SR_V, v);
     flags_nzs(c, r, v);
     return r;
@@ -485,13 +485,13 @@ static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin)
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z)
 {
-    TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
-    TesseraVal v = carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
     TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
-    TesseraVal n = opi(c, TESSERA_SHR, r, 7);
+    TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
     WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
     WF(c, SR_C, carry(c, TESSERA_SUB_BORROW, 8, d, s, cin));
+    TesseraVal v = carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
     WF(c, SR_V, v);
+    TesseraVal n = opi(c, TESSERA_SHR, r, 7);
     WF(c, SR_N, n);
     TesseraVal z = cmpi(c, TESSERA_EQ, r, 0);
     WF(c, SR_Z, keep_z ? op2(c, TESSERA_AND, z, old_z) : z);
@@ -836,15 +836,16 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
         if (op & 0x100) { /* SBIW: V = Rdh7 & !R15, C = R15 & !Rdh7 */
             r = carry(c, TESSERA_SUBC, 16, v, k, zero);
             vf = carry(c, TESSERA_SUB_OVERFLOW, 16, v, k, zero);
+            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_SUB_BORROW, 16, v, k, zero);
         } else { /* ADIW: V = !Rdh7 & R15, C = !R15 & Rdh7 */
             r = carry(c, TESSERA_ADDC, 16, v, k, zero);
             vf = carry(c, TESSERA_ADD_OVERFLOW, 16, v, k, zero);
+            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_ADD_CARRY, 16, v, k, zero);
         }
-        TesseraVal n = opi(c, TESSERA_SHR, r, 15);
-        WF(c, SR_V, vf);
         WF(c, SR_C, cf);
+        TesseraVal n = opi(c, TESSERA_SHR, r, 15);
         WF(c, SR_N, n);
         WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
         WF(c, SR_S, op2(c, TESSERA_XOR, n, vf));
