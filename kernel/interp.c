@@ -43,6 +43,9 @@ enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
     X(sub_overflow, TESSERA_SUB_OVERFLOW, BITS, I)
 #define CARRY_WIDTHS(X) \
     CARRY_OPS(X, 4, 0) CARRY_OPS(X, 8, 1) CARRY_OPS(X, 16, 2) CARRY_OPS(X, 32, 3)
+/* Widths whose second operand fits the 16-bit b field as an immediate. */
+#define CARRY_WIDTHS_K(X) \
+    CARRY_OPS(X, 4, 0) CARRY_OPS(X, 8, 1) CARRY_OPS(X, 16, 2)
 
 static struct {
     bool ready;
@@ -54,6 +57,8 @@ static struct {
     const void *carry_w[4][TESSERA_SUB_OVERFLOW + 1];
     /* ... also storing the result's low byte to a 1-byte global. */
     const void *carry_wg8[4][TESSERA_SUB_OVERFLOW + 1];
+    /* ... with a constant second operand (low 16 bits in b): [g8][w][op] */
+    const void *carry_wk[2][3][TESSERA_SUB_OVERFLOW + 1];
     const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
     const void *unop_any;         /* rare unops, through ir_eval_unop */
     const void *atomic;
@@ -343,6 +348,11 @@ static void interp_run(Cpu *cpu, const IOp *ip)
 #define X(name, OP, BITS, I) H.carry_wg8[I][OP] = &&L_##name##_##BITS##_g8;
         CARRY_WIDTHS(X)
 #undef X
+#define X(name, OP, BITS, I)                                   \
+        H.carry_wk[0][I][OP] = &&L_##name##_##BITS##_k;        \
+        H.carry_wk[1][I][OP] = &&L_##name##_##BITS##_k_g8;
+        CARRY_WIDTHS_K(X)
+#undef X
         H.extract = &&L_extract;
         H.sextract64 = &&L_sextract64;
         H.sextract32 = &&L_sextract32;
@@ -591,6 +601,19 @@ L_stgi_32:
         NEXT(1);                                                           \
     }
     CARRY_WIDTHS(X)
+#undef X
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS##_k : R(ip->d) =                                     \
+        ir_eval_carry(OP, BITS, R(ip->a), (uint16_t)ip->b, R(ip->sel.t));  \
+    NEXT(1);                                                               \
+    L_##name##_##BITS##_k_g8 : {                                           \
+        uint64_t v_ = ir_eval_carry(OP, BITS, R(ip->a), (uint16_t)ip->b,   \
+                                    R(ip->sel.t));                         \
+        R(ip->d) = v_;                                                     \
+        *(uint8_t *)(env + ip->sel.f) = (uint8_t)v_;                       \
+        NEXT(1);                                                           \
+    }
+    CARRY_WIDTHS_K(X)
 #undef X
 
     /* Bit fields: b = position (or left shift), uimm = mask (or right
@@ -1008,6 +1031,39 @@ static unsigned log2_size(unsigned memop)
     }
 }
 
+/*
+ * A carry op; g8, when not TESSERA_IR_NONE, is a 1-byte global that also
+ * receives the result (see try_fuse_carry_store). Widths 4, 8, 16 and 32
+ * have their own handlers, and at 4, 8 and 16 bits a constant second
+ * operand is an immediate (its low 16 bits are all that count).
+ */
+static void compile_carry(const TesseraIR *b, const IROp *op, TesseraVal g8)
+{
+    uint32_t insn = op->insn;
+    unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
+                  : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
+    bool k = wi < 3 && is_const(op->v[2]);
+    int16_t a = cc_operand(b, op->v[1], insn);
+    int16_t r2 = k ? (int16_t)(uint16_t)ir_const_value(b, op->v[2])
+                   : cc_operand(b, op->v[2], insn);
+    int16_t cin = cc_operand(b, op->v[3], insn);
+    const void *h;
+    if (k)
+        h = H.carry_wk[g8 != TESSERA_IR_NONE][wi][op->sub];
+    else if (g8 != TESSERA_IR_NONE)
+        h = H.carry_wg8[wi][op->sub];
+    else
+        h = wi < 4 ? H.carry_w[wi][op->sub] : H.carry[op->sub];
+    IOp *io = cc_emit(h, insn);
+    io->d = g8 != TESSERA_IR_NONE ? C.slot_of[IR_VAL_INDEX(op->v[0])]
+                                  : cc_dst(op->v[0]);
+    io->a = a;
+    io->b = r2;
+    io->sel.t = cin;
+    io->sel.f = g8 != TESSERA_IR_NONE ? (int16_t)IR_GLOBAL_OFFSET(g8)
+                                      : (int16_t)op->aux;
+}
+
 static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
 {
     unsigned w = op->width;
@@ -1106,22 +1162,9 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
             }
         }
         break;
-    case IR_CARRY: {
-        int16_t r2, cin;
-        a = cc_operand(b, op->v[1], insn);
-        r2 = cc_operand(b, op->v[2], insn);
-        cin = cc_operand(b, op->v[3], insn);
-        unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
-                      : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
-        io = cc_emit(wi < 4 ? H.carry_w[wi][op->sub] : H.carry[op->sub],
-                     insn);
-        io->d = cc_dst(op->v[0]);
-        io->a = a;
-        io->b = r2;
-        io->sel.t = cin;
-        io->sel.f = op->aux;
+    case IR_CARRY:
+        compile_carry(b, op, TESSERA_IR_NONE);
         break;
-    }
     case IR_EXTRACT: {
         unsigned pos = op->aux, len = op->aux2;
         a = cc_operand(b, op->v[1], insn);
@@ -1344,17 +1387,8 @@ static unsigned try_fuse_carry_store(const TesseraIR *b, unsigned i)
         !ir_global_is_narrow(mv->v[0]) || ir_global_size(mv->v[0]) != 1)
         return 0;
 
-    uint32_t insn = op->insn;
     C.scratch = CPU_SLOT_SCRATCH;
-    int16_t a = cc_operand(b, op->v[1], insn);
-    int16_t r2 = cc_operand(b, op->v[2], insn);
-    int16_t cin = cc_operand(b, op->v[3], insn);
-    IOp *io = cc_emit(H.carry_wg8[wi][op->sub], insn);
-    io->d = C.slot_of[IR_VAL_INDEX(op->v[0])];
-    io->a = a;
-    io->b = r2;
-    io->sel.t = cin;
-    io->sel.f = (int16_t)IR_GLOBAL_OFFSET(mv->v[0]);
+    compile_carry(b, op, mv->v[0]);
     return j + 1 - i;
 }
 
