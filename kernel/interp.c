@@ -33,11 +33,32 @@ typedef uint64_t __attribute__((may_alias, aligned(1))) u64u;
 
 enum { LD_U8, LD_S8, LD_U16, LD_S16, LD_U32, LD_S32, LD_U64, LD_NKINDS };
 
+/* Carry handlers at constant widths: name, op, bits, index. */
+#define CARRY_OPS(X, BITS, I)                                             \
+    X(addc, TESSERA_ADDC, BITS, I)                                        \
+    X(subc, TESSERA_SUBC, BITS, I)                                        \
+    X(add_carry, TESSERA_ADD_CARRY, BITS, I)                              \
+    X(add_overflow, TESSERA_ADD_OVERFLOW, BITS, I)                        \
+    X(sub_borrow, TESSERA_SUB_BORROW, BITS, I)                            \
+    X(sub_overflow, TESSERA_SUB_OVERFLOW, BITS, I)
+#define CARRY_WIDTHS(X) \
+    CARRY_OPS(X, 4, 0) CARRY_OPS(X, 8, 1) CARRY_OPS(X, 16, 2) CARRY_OPS(X, 32, 3)
+/* Widths whose second operand fits the 16-bit b field as an immediate. */
+#define CARRY_WIDTHS_K(X) \
+    CARRY_OPS(X, 4, 0) CARRY_OPS(X, 8, 1) CARRY_OPS(X, 16, 2)
+
 static struct {
     bool ready;
     const void *movi, *mov64, *mov32, *br, *call, *add_cycles;
     const void *ldg[7], *stg[4];  /* narrow globals: [LD_* kind], [log2] */
+    const void *stgi[3];          /* constant to a narrow global: [log2] */
     const void *carry[TESSERA_SUB_OVERFLOW + 1];
+    /* The same at a constant width (bits 4, 8, 16, 32): masks fold. */
+    const void *carry_w[4][TESSERA_SUB_OVERFLOW + 1];
+    /* ... also storing the result's low byte to a 1-byte global. */
+    const void *carry_wg8[4][TESSERA_SUB_OVERFLOW + 1];
+    /* ... with a constant second operand (low 16 bits in b): [g8][w][op] */
+    const void *carry_wk[2][3][TESSERA_SUB_OVERFLOW + 1];
     const void *extract, *sextract64, *sextract32, *deposit64, *deposit32;
     const void *unop_any;         /* rare unops, through ir_eval_unop */
     const void *atomic;
@@ -312,12 +333,26 @@ static void interp_run(Cpu *cpu, const IOp *ip)
         H.stg[0] = &&L_stg_8;
         H.stg[1] = &&L_stg_16;
         H.stg[2] = &&L_stg_32;
+        H.stgi[0] = &&L_stgi_8;
+        H.stgi[1] = &&L_stgi_16;
+        H.stgi[2] = &&L_stgi_32;
         H.carry[TESSERA_ADDC] = &&L_addc;
         H.carry[TESSERA_SUBC] = &&L_subc;
         H.carry[TESSERA_ADD_CARRY] = &&L_add_carry;
         H.carry[TESSERA_ADD_OVERFLOW] = &&L_add_overflow;
         H.carry[TESSERA_SUB_BORROW] = &&L_sub_borrow;
         H.carry[TESSERA_SUB_OVERFLOW] = &&L_sub_overflow;
+#define X(name, OP, BITS, I) H.carry_w[I][OP] = &&L_##name##_##BITS;
+        CARRY_WIDTHS(X)
+#undef X
+#define X(name, OP, BITS, I) H.carry_wg8[I][OP] = &&L_##name##_##BITS##_g8;
+        CARRY_WIDTHS(X)
+#undef X
+#define X(name, OP, BITS, I)                                   \
+        H.carry_wk[0][I][OP] = &&L_##name##_##BITS##_k;        \
+        H.carry_wk[1][I][OP] = &&L_##name##_##BITS##_k_g8;
+        CARRY_WIDTHS_K(X)
+#undef X
         H.extract = &&L_extract;
         H.sextract64 = &&L_sextract64;
         H.sextract32 = &&L_sextract32;
@@ -528,6 +563,15 @@ L_stg_16:
 L_stg_32:
     *(u32a *)(env + ip->d) = (uint32_t)R(ip->a);
     NEXT(1);
+L_stgi_8:
+    *(uint8_t *)(env + ip->d) = (uint8_t)ip->uimm;
+    NEXT(1);
+L_stgi_16:
+    *(u16a *)(env + ip->d) = (uint16_t)ip->uimm;
+    NEXT(1);
+L_stgi_32:
+    *(u32a *)(env + ip->d) = (uint32_t)ip->uimm;
+    NEXT(1);
 
     /* Carries: operands a, b, carry-in sel.t; sel.f = width in bits. */
 #define CARRY(label, OP)                                                    \
@@ -541,6 +585,36 @@ L_stg_32:
     CARRY(L_sub_borrow, TESSERA_SUB_BORROW)
     CARRY(L_sub_overflow, TESSERA_SUB_OVERFLOW)
 #undef CARRY
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS : R(ip->d) = ir_eval_carry(OP, BITS, R(ip->a),       \
+                                                 R(ip->b), R(ip->sel.t));  \
+    NEXT(1);
+    CARRY_WIDTHS(X)
+#undef X
+    /* sel.f: offset of the 1-byte global that also gets the result. */
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS##_g8 : {                                             \
+        uint64_t v_ = ir_eval_carry(OP, BITS, R(ip->a), R(ip->b),          \
+                                    R(ip->sel.t));                         \
+        R(ip->d) = v_;                                                     \
+        *(uint8_t *)(env + ip->sel.f) = (uint8_t)v_;                       \
+        NEXT(1);                                                           \
+    }
+    CARRY_WIDTHS(X)
+#undef X
+#define X(name, OP, BITS, I)                                               \
+    L_##name##_##BITS##_k : R(ip->d) =                                     \
+        ir_eval_carry(OP, BITS, R(ip->a), (uint16_t)ip->b, R(ip->sel.t));  \
+    NEXT(1);                                                               \
+    L_##name##_##BITS##_k_g8 : {                                           \
+        uint64_t v_ = ir_eval_carry(OP, BITS, R(ip->a), (uint16_t)ip->b,   \
+                                    R(ip->sel.t));                         \
+        R(ip->d) = v_;                                                     \
+        *(uint8_t *)(env + ip->sel.f) = (uint8_t)v_;                       \
+        NEXT(1);                                                           \
+    }
+    CARRY_WIDTHS_K(X)
+#undef X
 
     /* Bit fields: b = position (or left shift), uimm = mask (or right
      * shift). */
@@ -904,6 +978,39 @@ static unsigned log2_size(unsigned memop)
     }
 }
 
+/*
+ * A carry op; g8, when not TESSERA_IR_NONE, is a 1-byte global that also
+ * receives the result (see try_fuse_carry_store). Widths 4, 8, 16 and 32
+ * have their own handlers, and at 4, 8 and 16 bits a constant second
+ * operand is an immediate (its low 16 bits are all that count).
+ */
+static void compile_carry(const TesseraIR *b, const IROp *op, TesseraVal g8)
+{
+    uint32_t insn = op->insn;
+    unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
+                  : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
+    bool k = wi < 3 && is_const(op->v[2]);
+    int16_t a = cc_operand(b, op->v[1], insn);
+    int16_t r2 = k ? (int16_t)(uint16_t)ir_const_value(b, op->v[2])
+                   : cc_operand(b, op->v[2], insn);
+    int16_t cin = cc_operand(b, op->v[3], insn);
+    const void *h;
+    if (k)
+        h = H.carry_wk[g8 != TESSERA_IR_NONE][wi][op->sub];
+    else if (g8 != TESSERA_IR_NONE)
+        h = H.carry_wg8[wi][op->sub];
+    else
+        h = wi < 4 ? H.carry_w[wi][op->sub] : H.carry[op->sub];
+    IOp *io = cc_emit(h, insn);
+    io->d = g8 != TESSERA_IR_NONE ? C.slot_of[IR_VAL_INDEX(op->v[0])]
+                                  : cc_dst(op->v[0]);
+    io->a = a;
+    io->b = r2;
+    io->sel.t = cin;
+    io->sel.f = g8 != TESSERA_IR_NONE ? (int16_t)IR_GLOBAL_OFFSET(g8)
+                                      : (int16_t)op->aux;
+}
+
 static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
 {
     unsigned w = op->width;
@@ -929,14 +1036,45 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         C.label_pos[op->imm] = C.n;
         break;
     case IR_MOV:
-        d = cc_dst(op->v[0]);
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[0]) && is_const(op->v[1])) {
+            /* Constant to narrow global: one store op. */
+            static const unsigned l2[5] = {[1] = 0, [2] = 1, [4] = 2};
+            io = cc_emit(H.stgi[l2[ir_global_size(op->v[0])]], insn);
+            io->d = (int16_t)IR_GLOBAL_OFFSET(op->v[0]);
+            io->uimm = ir_const_value(b, op->v[1]);
+            break;
+        }
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[0]) &&
+            ir_val_kind(op->v[1]) == IR_VK_TEMP) {
+            /* Temp to narrow global: one store op. */
+            static const unsigned l2[5] = {[1] = 0, [2] = 1, [4] = 2};
+            a = cc_operand(b, op->v[1], insn);
+            io = cc_emit(H.stg[l2[ir_global_size(op->v[0])]], insn);
+            io->d = (int16_t)IR_GLOBAL_OFFSET(op->v[0]);
+            io->a = a;
+            break;
+        }
+        if (ir_val_kind(op->v[1]) == IR_VK_GLOBAL &&
+            ir_global_is_narrow(op->v[1]) &&
+            ir_val_kind(op->v[0]) == IR_VK_TEMP &&
+            (w == TESSERA_I64 || !ir_global_is_signed(op->v[1]))) {
+            /* Narrow global to temp: one extending read. */
+            io = cc_emit(H.ldg[ldg_kind(op->v[1])], insn);
+            io->d = C.slot_of[IR_VAL_INDEX(op->v[0])];
+            io->a = (int16_t)IR_GLOBAL_OFFSET(op->v[1]);
+            break;
+        }
         if (is_const(op->v[1])) {
+            d = cc_dst(op->v[0]);
             io = cc_emit(H.movi, insn);
             io->uimm = imm_of(b, op->v[1], w);
         } else {
-            /* The operand first: a narrow global is loaded by an op
-             * emitted before the move. */
+            /* The operand first: a narrow global's read is an op of its
+             * own, which must come before the move (and may move ops). */
             a = cc_operand(b, op->v[1], insn);
+            d = cc_dst(op->v[0]);
             io = cc_emit(w == TESSERA_I64 ? H.mov64 : H.mov32, insn);
             io->a = a;
         }
@@ -971,19 +1109,9 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
             }
         }
         break;
-    case IR_CARRY: {
-        int16_t r2, cin;
-        a = cc_operand(b, op->v[1], insn);
-        r2 = cc_operand(b, op->v[2], insn);
-        cin = cc_operand(b, op->v[3], insn);
-        io = cc_emit(H.carry[op->sub], insn);
-        io->d = cc_dst(op->v[0]);
-        io->a = a;
-        io->b = r2;
-        io->sel.t = cin;
-        io->sel.f = op->aux;
+    case IR_CARRY:
+        compile_carry(b, op, TESSERA_IR_NONE);
         break;
-    }
     case IR_EXTRACT: {
         unsigned pos = op->aux, len = op->aux2;
         a = cc_operand(b, op->v[1], insn);
@@ -1176,6 +1304,35 @@ static unsigned try_fuse_branch(const TesseraIR *b, unsigned i,
     return label_refs[br->imm] > 1 ? 2 : 4;
 }
 
+/*
+ * A carry op at width 4, 8, 16 or 32 into a temporary, followed (NOPs
+ * aside) by a move of that temporary into a 1-byte global of the same
+ * instruction (a flag): one op that writes both. Returns the number of
+ * IR ops consumed (0 when the pattern does not apply).
+ */
+static unsigned try_fuse_carry_store(const TesseraIR *b, unsigned i)
+{
+    const IROp *op = &b->ops[i];
+    if (op->opc != IR_CARRY || ir_val_kind(op->v[0]) != IR_VK_TEMP)
+        return 0;
+    unsigned wi = op->aux == 4 ? 0 : op->aux == 8 ? 1
+                  : op->aux == 16 ? 2 : op->aux == 32 ? 3 : 4;
+    unsigned j = i + 1;
+    while (j < b->nops && b->ops[j].opc == IR_NOP)
+        j++;
+    if (wi == 4 || j >= b->nops)
+        return 0;
+    const IROp *mv = &b->ops[j];
+    if (mv->opc != IR_MOV || mv->insn != op->insn || mv->v[1] != op->v[0] ||
+        ir_val_kind(mv->v[0]) != IR_VK_GLOBAL ||
+        !ir_global_is_narrow(mv->v[0]) || ir_global_size(mv->v[0]) != 1)
+        return 0;
+
+    C.scratch = CPU_SLOT_SCRATCH;
+    compile_carry(b, op, mv->v[0]);
+    return j + 1 - i;
+}
+
 static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
 {
     bool be = b->arch && b->arch->big_endian;
@@ -1195,6 +1352,8 @@ static size_t interp_compile(const TesseraIR *b, unsigned *nexits)
             label_refs[b->ops[i].imm]++;
     for (unsigned i = 0; i < b->nops;) {
         unsigned n = try_fuse_branch(b, i, label_refs);
+        if (!n)
+            n = try_fuse_carry_store(b, i);
         if (n) {
             i += n;
             continue;

@@ -3,8 +3,9 @@
 # with simavr, one test per board.
 AVR_BOARD_TESTS = tests/avr/board-uno.sh tests/avr/board-2009.sh \
 	tests/avr/board-mega.sh tests/avr/board-mega2560.sh
-TESTS += $(AVR_BOARD_TESTS)
-EXTRA_DIST += $(AVR_BOARD_TESTS) tests/avr/run-avr.sh tests/avr/common.h \
+TESTS += $(AVR_BOARD_TESTS) tests/avr/disas.sh tests/avr/mem.sh
+EXTRA_DIST += $(AVR_BOARD_TESTS) tests/avr/disas.sh tests/avr/mem.sh \
+	tests/avr/memloop.S tests/avr/run-avr.sh tests/avr/common.h \
 	tests/avr/hello.c tests/avr/alu.c tests/avr/cycles.c tests/avr/ticks.c tests/avr/sleep.c \
 	tests/avr/eeprom.c tests/avr/wdt.c tests/avr/farcall.c tests/avr/echo.c tests/avr/extint.c \
 	tests/avr/blink.c tests/avr/unimp.c tests/avr/test-ihex.c \

@@ -101,6 +101,134 @@ static void run(ToyTranslateFn fn)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Moves between narrow globals, temporaries and constants                 */
+
+static int emit_narrow_moves(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    (void)e;
+    TesseraVal t = tessera_ir_temp(b), u = tessera_ir_temp(b);
+    TesseraVal s = tessera_ir_temp(b);
+    tessera_ir_insn_start(b, pc, 4, 1);
+    /* A 16-bit and a sign-extended 8-bit read into temporaries... */
+    tessera_ir_mov(b, TESSERA_I64, t,
+                   tessera_ir_global_sized(b, TOY_S(0), TESSERA_MO_16));
+    tessera_ir_mov(b, TESSERA_I64, s,
+                   tessera_ir_global_sized(b, TOY_S(0) + 1,
+                                           TESSERA_MO_8 | TESSERA_MO_SIGN));
+    tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, u, t,
+                     tessera_ir_const(b, 1));
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(1)), u);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(3)), s);
+    /* ...a temporary and a constant written to narrow globals. */
+    tessera_ir_mov(b, TESSERA_I32,
+                   tessera_ir_global_sized(b, TOY_S(2), TESSERA_MO_16), u);
+    tessera_ir_mov(b, TESSERA_I32,
+                   tessera_ir_global_sized(b, TOY_S(2) + 2, TESSERA_MO_8),
+                   tessera_ir_const(b, 0x1ab));
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_narrow_moves(void)
+{
+    env->scratch[0] = 0x99f234;
+    env->scratch[1] = 0;
+    env->scratch[2] = 0xffffffffffffffffull;
+    env->scratch[3] = 0;
+    run(emit_narrow_moves);
+    CU_ASSERT_EQUAL(env->scratch[1], 0xf235);
+    CU_ASSERT_EQUAL(env->scratch[3], (uint64_t)(int64_t)(int8_t)0xf2);
+    CU_ASSERT_EQUAL(env->scratch[2], 0xffffffffffabf235ull);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Carries, every width form, constant and register operands, and the     */
+/* carry whose result is also moved into a 1-byte global                  */
+
+static TesseraCarryOp c_op;
+static unsigned c_bits;
+static bool c_const, c_g8;
+static uint64_t c_x, c_y, c_cin;
+
+static int emit_carry(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    (void)e;
+    TesseraVal t = tessera_ir_temp(b);
+    TesseraVal y = c_const ? tessera_ir_const(b, c_y)
+                           : tessera_ir_global(b, TOY_S(1));
+    tessera_ir_insn_start(b, pc, 4, 1);
+    tessera_ir_carry(b, c_op, c_bits, t, tessera_ir_global(b, TOY_S(0)), y,
+                     tessera_ir_global(b, TOY_S(4)));
+    if (c_g8)
+        tessera_ir_mov(b, TESSERA_I64,
+                       tessera_ir_global_sized(b, TOY_S(3), TESSERA_MO_8),
+                       t);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)), t);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static uint64_t carry_ref(TesseraCarryOp op, unsigned bits, uint64_t x,
+                          uint64_t y, uint64_t cin)
+{
+    unsigned __int128 m = ((unsigned __int128)1 << bits) - 1;
+    unsigned __int128 ux = x & m, uy = y & m;
+    __int128 half = (__int128)1 << (bits - 1);
+    __int128 sx = ux >= (unsigned __int128)half ? (__int128)ux - 2 * half
+                                                 : (__int128)ux;
+    __int128 sy = uy >= (unsigned __int128)half ? (__int128)uy - 2 * half
+                                                 : (__int128)uy;
+    __int128 r;
+    switch (op) {
+    case TESSERA_ADDC: return (uint64_t)((ux + uy + cin) & m);
+    case TESSERA_SUBC: return (uint64_t)((ux - uy - cin) & m);
+    case TESSERA_ADD_CARRY: return (uint64_t)(((ux + uy + cin) >> bits) & 1);
+    case TESSERA_SUB_BORROW: return ux < uy + cin;
+    case TESSERA_ADD_OVERFLOW:
+        r = sx + sy + (__int128)cin;
+        return r < -half || r >= half;
+    case TESSERA_SUB_OVERFLOW:
+        r = sx - sy - (__int128)cin;
+        return r < -half || r >= half;
+    }
+    return 0;
+}
+
+static void test_carry_forms(void)
+{
+    static const unsigned widths[] = {1, 4, 7, 8, 16, 32, 64};
+    static const uint64_t vals[] = {0, 1, 0x7f, 0x80, 0xff, 0x8000, 0xffff,
+                                    0x12345678, 0x80000000, 0xffffffff,
+                                    0x8000000000000000ull, ~0ull};
+    for (unsigned op = TESSERA_ADDC; op <= TESSERA_SUB_OVERFLOW; op++)
+        for (unsigned wi = 0; wi < 7; wi++)
+            for (unsigned xi = 0; xi < 12; xi++)
+                for (unsigned yi = 0; yi < 12; yi += 1 + xi % 3)
+                    for (unsigned form = 0; form < 4; form++) {
+                        c_op = (TesseraCarryOp)op;
+                        c_bits = widths[wi];
+                        c_const = form & 1;
+                        c_g8 = form & 2;
+                        c_x = vals[xi];
+                        c_y = vals[yi];
+                        c_cin = (xi + yi) & 1;
+                        env->scratch[0] = c_x;
+                        env->scratch[1] = c_y;
+                        env->scratch[4] = c_cin;
+                        env->scratch[2] = 0xdead;
+                        env->scratch[3] = 0xffffffffffffffffull;
+                        run(emit_carry);
+                        uint64_t want = carry_ref(c_op, c_bits, c_x, c_y,
+                                                  c_cin);
+                        CU_ASSERT_EQUAL(env->scratch[2], want);
+                        if (c_g8)
+                            CU_ASSERT_EQUAL(env->scratch[3],
+                                            0xffffffffffffff00ull |
+                                                (uint8_t)want);
+                    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* Binary operations                                                       */
 
 static TesseraBinop t_op;
@@ -2245,6 +2373,9 @@ int main(void)
         {"exit_loop from a helper", test_helper_exit_loop},
         {"early exits and add_cycles", test_early_exit_counts},
         {"goto_dyn", test_goto_dyn},
+        {"moves with narrow globals", test_narrow_moves},
+        {"carries: widths, constant operands, fused flag store",
+         test_carry_forms},
         {"malformed blocks", test_ir_validate},
         {"carry ops, every width, against a reference", test_carry},
         {"extract, sextract, deposit", test_bit_fields},

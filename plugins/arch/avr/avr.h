@@ -41,6 +41,7 @@ enum { SR_C, SR_Z, SR_N, SR_V, SR_S, SR_H, SR_T, SR_I };
 
 typedef struct AvrModel {
     unsigned flash_size;  /* bytes */
+    unsigned sram_start;  /* first SRAM data address (after I/O) */
     unsigned sram_end;    /* last SRAM data address (reset SP) */
     unsigned nvectors;
     bool pc22;            /* 3-byte PC: EIND, 3-byte return addresses */
@@ -50,20 +51,35 @@ typedef struct AvrModel {
 
 /* Translation flags */
 #define AVR_TBF_IRQ_ENTRY 1u /* account the cycles of an interrupt entry */
+/* I was just set (SEI, RETI, SREG write): the block runs one instruction,
+ * then looks at the pending interrupts. */
+#define AVR_TBF_INHIBIT 2u
 
+/*
+ * CPU state. Blocks use r[], flag[], sp, rampz, eind and smcr as IR
+ * globals; SREG is not stored as a byte: each bit is its own byte (0 or 1)
+ * in flag[], indexed by SR_*, and avr_get_sreg() composes it. irq_set()
+ * writes only pending[].
+ */
 typedef struct AvrEnv {
     uint8_t r[32];
-    uint8_t sreg;
+    uint8_t flag[8]; /* SREG bits C Z N V S H T I, each 0 or 1 */
+    uint16_t sp;     /* SPL (low byte), SPH */
     uint8_t rampz;
     uint8_t eind;
     uint8_t smcr;
-    uint16_t sp;
-    uint8_t irq_entry_cycles; /* cycles of the pending entry pseudo-block */
     bool sleeping;
-    bool irq_inhibit; /* SEI/RETI: the next instruction runs first */
     uint64_t pending[AVR_MAX_VECTORS / 64]; /* levels of the vector lines */
     TesseraCpu *cpu;
     const AvrModel *model;
 } AvrEnv;
+
+static inline uint8_t avr_get_sreg(const AvrEnv *e)
+{
+    unsigned v = 0;
+    for (unsigned i = 0; i < 8; i++)
+        v |= (e->flag[i] & 1u) << i;
+    return (uint8_t)v;
+}
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * AVR frontend: models, translation (one helper call per instruction with
- * the manual's cycle count), interrupts and sleep.
+ * AVR frontend: models, interrupts, registers for tools and -d cpu.
+ * translate.c turns instructions into IR, exec.c holds the C slow paths,
+ * disas.c the disassembler.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,16 +20,16 @@
      0}
 
 static const AvrModel model_m168 = {
-    .flash_size = 16 * 1024, .sram_end = 0x4ff, .nvectors = 26,
+    .flash_size = 16 * 1024, .sram_start = 0x100, .sram_end = 0x4ff, .nvectors = 26,
     .pin_regs = PINS_X8};
 static const AvrModel model_m328p = {
-    .flash_size = 32 * 1024, .sram_end = 0x8ff, .nvectors = 26,
+    .flash_size = 32 * 1024, .sram_start = 0x100, .sram_end = 0x8ff, .nvectors = 26,
     .pin_regs = PINS_X8};
 static const AvrModel model_m1280 = {
-    .flash_size = 128 * 1024, .sram_end = 0x21ff, .nvectors = 57,
+    .flash_size = 128 * 1024, .sram_start = 0x200, .sram_end = 0x21ff, .nvectors = 57,
     .has_rampz = true, .pin_regs = {0x20, 0x23, 0x26, 0x29, 0x2c, 0x2f, 0x32, 0}};
 static const AvrModel model_m2560 = {
-    .flash_size = 256 * 1024, .sram_end = 0x21ff, .nvectors = 57,
+    .flash_size = 256 * 1024, .sram_start = 0x200, .sram_end = 0x21ff, .nvectors = 57,
     .has_rampz = true, .pc22 = true,
     .pin_regs = {0x20, 0x23, 0x26, 0x29, 0x2c, 0x2f, 0x32, 0}};
 
@@ -49,7 +50,7 @@ static const char *irq_inputs[AVR_MAX_VECTORS + 1];
 
 #define REG(n) \
     {#n, offsetof(AvrEnv, n), sizeof(((AvrEnv *)0)->n), TESSERA_REG_INT, NULL}
-static TesseraRegInfo avr_regs[32 + 5];
+static TesseraRegInfo avr_regs[32 + 8 + 4];
 
 static int avr_cpu_init(TesseraCpu *cpu, void *env,
                         const TesseraCpuModel *model, unsigned index)
@@ -65,218 +66,13 @@ static void avr_cpu_reset(void *env)
 {
     AvrEnv *e = env;
     memset(e->r, 0, sizeof(e->r));
-    e->sreg = 0;
+    memset(e->flag, 0, sizeof(e->flag));
     e->rampz = e->eind = e->smcr = 0;
     e->sp = (uint16_t)e->model->sram_end;
     e->sleeping = false;
     memset(e->pending, 0, sizeof(e->pending));
     tessera_cpu_set_tb_flags(e->cpu, 0);
     tessera_cpu_set_pc(e->cpu, 0);
-}
-
-static bool is32(uint16_t op)
-{
-    return (op & 0xfc0f) == 0x9000 || (op & 0xfe0c) == 0x940c;
-}
-
-enum Kind {
-    K_PLAIN,  /* falls through */
-    K_BRANCH, /* conditional: taken costs one more cycle */
-    K_SKIP,   /* skips the next instruction: 1 or 2 more cycles */
-    K_JUMP,   /* always leaves: next PC from the helper */
-    K_STOP,   /* sleep and friends: back to the main loop */
-    K_SEI,    /* one more instruction runs before an interrupt */
-};
-
-/* Cycle counts from the AVR Instruction Set Manual (AVRe/AVRe+ columns). */
-static unsigned classify(uint16_t op, bool pc22, enum Kind *kind)
-{
-    *kind = K_PLAIN;
-    switch (op >> 12) {
-    case 0x0:
-        if ((op & 0xfe00) == 0x0200)
-            return 2; /* MULS, MULSU, FMUL* */
-        return 1;
-    case 0x1:
-        if ((op & 0xfc00) == 0x1000)
-            *kind = K_SKIP; /* CPSE */
-        return 1;
-    case 0x8:
-    case 0xa:
-        return 2;
-    case 0x9:
-        break;
-    case 0xc:
-        *kind = op == 0xcfff ? K_STOP : K_JUMP;
-        return 2;
-    case 0xd:
-        *kind = K_JUMP;
-        return pc22 ? 4 : 3;
-    case 0xf:
-        if (!(op & 0x800)) {
-            *kind = K_BRANCH;
-            return 1;
-        }
-        if ((op & 0xfc00) == 0xfc00)
-            *kind = K_SKIP;
-        return 1;
-    default:
-        return 1;
-    }
-    switch ((op >> 8) & 15) {
-    case 0x0: case 0x1:
-        switch (op & 15) {
-        case 0x4: case 0x5: case 0x6: case 0x7:
-            return 3;
-        }
-        return 2;
-    case 0x2: case 0x3:
-        return 2;
-    case 0x4: case 0x5:
-        switch (op & 15) {
-        case 0xc: case 0xd:
-            *kind = K_JUMP;
-            return 3;
-        case 0xe: case 0xf:
-            *kind = K_JUMP;
-            return pc22 ? 5 : 4;
-        case 0x9:
-            *kind = K_JUMP;
-            if (op & 0x100)
-                return (pc22 || (op & 0x10)) ? 4 : 3;
-            return 2;
-        case 0x8:
-            if (!(op & 0x100)) {
-                if (op == 0x9478)
-                    *kind = K_SEI;
-                return 1;
-            }
-            switch ((op >> 4) & 15) {
-            case 0x0: case 0x1:
-                *kind = K_JUMP;
-                return pc22 ? 5 : 4;
-            case 0x8:
-                *kind = K_STOP;
-                return 1;
-            case 0xc: case 0xd:
-                return 3;
-            case 0xe: case 0xf:
-                return 4;
-            }
-            return 1;
-        }
-        return 1;
-    case 0x6: case 0x7:
-        return 2;
-    case 0x8: case 0xa:
-        return 2;
-    case 0x9: case 0xb:
-        *kind = K_SKIP;
-        return 1;
-    default:
-        return 2; /* MUL */
-    }
-}
-
-/* Ends the pseudo-block that accounts an interrupt entry's cycles. */
-static uint64_t helper_entry_done(void *env, uint64_t a0, uint64_t a1,
-                                  uint64_t a2, uint64_t a3)
-{
-    AvrEnv *e = env;
-    (void)a0, (void)a1, (void)a2, (void)a3;
-    tessera_cpu_set_tb_flags(e->cpu, 0);
-    return 0;
-}
-
-#define MAX_BLOCK_INSNS 64
-
-static int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
-{
-    AvrEnv *e = env;
-    bool pc22 = e->model->pc22;
-
-    if (flags & AVR_TBF_IRQ_ENTRY) {
-        /* The datasheets give 4 cycles (5 with a 3-byte PC) from the flag
-         * to the vector, plus 4 to wake from sleep. Our flags rise on the
-         * timer edge and the check runs before the next instruction, so
-         * what remains to account is calibrated on simavr, which the
-         * tests compare against: the first ISR instruction reads the same
-         * Timer1 value there and here. */
-        unsigned c = 1; /* the wake-up */
-        tessera_ir_insn_start(b, pc, 2, c);
-        tessera_ir_call(b, helper_entry_done, 0, TESSERA_IR_NONE, 0, NULL);
-        tessera_ir_exit_loop(b, pc);
-        return 0;
-    }
-
-    bool stop_after_next = false;
-    for (unsigned n = 0;; n++) {
-        uint8_t buf[4];
-        if (n >= MAX_BLOCK_INSNS || tessera_ir_block_full(b) ||
-            !tessera_ir_fetch(b, pc, buf, 2)) {
-            tessera_ir_goto(b, pc);
-            return 0;
-        }
-        uint16_t op = (uint16_t)(buf[0] | (buf[1] << 8));
-        uint32_t op32 = op;
-        unsigned size = 2;
-        if (is32(op)) {
-            if (!tessera_ir_fetch(b, pc + 2, buf + 2, 2)) {
-                if (n == 0) /* wrapped past the end of flash */
-                    memset(buf + 2, 0, 2);
-                else {
-                    tessera_ir_goto(b, pc);
-                    return 0;
-                }
-            }
-            op32 |= (uint32_t)(buf[2] | (buf[3] << 8)) << 16;
-            size = 4;
-        }
-        enum Kind kind;
-        unsigned cycles = classify(op, pc22, &kind);
-        unsigned next_size = 2;
-        if (kind == K_SKIP) {
-            uint8_t nb[2];
-            if (tessera_ir_fetch(b, pc + size, nb, 2) &&
-                is32((uint16_t)(nb[0] | (nb[1] << 8))))
-                next_size = 4;
-        }
-        tessera_ir_insn_start(b, pc, size, cycles);
-        TesseraVal args[4] = {
-            tessera_ir_const(b, op32), tessera_ir_const(b, pc),
-            tessera_ir_const(b, next_size), tessera_ir_const(b, size == 4)};
-        TesseraVal t = tessera_ir_temp(b);
-        tessera_ir_call(b, avr_helper_exec, 0, t, 4, args);
-        uint64_t next = pc + size;
-        switch (kind) {
-        case K_PLAIN:
-        case K_SEI:
-            break;
-        case K_BRANCH:
-        case K_SKIP: {
-            TesseraLabel cont = tessera_ir_label_new(b);
-            tessera_ir_brcond(b, TESSERA_EQ, TESSERA_I32, t,
-                              tessera_ir_const(b, next), cont);
-            tessera_ir_add_cycles(b, kind == K_SKIP ? next_size / 2 : 1);
-            tessera_ir_goto_dyn(b, t);
-            tessera_ir_label_set(b, cont);
-            break;
-        }
-        case K_JUMP:
-            tessera_ir_goto_dyn(b, t);
-            return 0;
-        case K_STOP:
-            tessera_ir_exit_loop(b, op == 0xcfff ? pc : next);
-            return 0;
-        }
-        pc = next % e->model->flash_size;
-        if (stop_after_next) {
-            tessera_ir_exit_loop(b, pc);
-            return 0;
-        }
-        if (kind == K_SEI)
-            stop_after_next = true;
-    }
 }
 
 static void avr_irq_set(void *env, unsigned line, int level)
@@ -287,7 +83,9 @@ static void avr_irq_set(void *env, unsigned line, int level)
     uint64_t bit = 1ull << (line % 64);
     if (level) {
         e->pending[line / 64] |= bit;
-        if (e->sreg & (1u << SR_I))
+        /* flag[] is a block global, but a store that reached a device is
+         * ordered after the block's earlier flag writes. */
+        if (e->flag[SR_I])
             tessera_cpu_kick(e->cpu);
     } else {
         e->pending[line / 64] &= ~bit;
@@ -297,7 +95,7 @@ static void avr_irq_set(void *env, unsigned line, int level)
 static bool avr_has_work(void *env)
 {
     AvrEnv *e = env;
-    if (!(e->sreg & (1u << SR_I)))
+    if (!e->flag[SR_I])
         return false;
     for (unsigned i = 0; i < AVR_MAX_VECTORS / 64; i++)
         if (e->pending[i])
@@ -308,7 +106,10 @@ static bool avr_has_work(void *env)
 static bool avr_exec_interrupt(void *env)
 {
     AvrEnv *e = env;
-    if (!(e->sreg & (1u << SR_I)))
+    /* The instruction after SEI/RETI has not run yet: its block looks at
+     * the pending interrupts when it is done. */
+    if (!e->flag[SR_I] ||
+        (tessera_cpu_get_tb_flags(e->cpu) & AVR_TBF_INHIBIT))
         return false;
     unsigned n = 0;
     for (unsigned i = 0; i < AVR_MAX_VECTORS / 64 && !n; i++)
@@ -317,7 +118,7 @@ static bool avr_exec_interrupt(void *env)
     if (!n || n >= e->model->nvectors)
         return false;
     avr_push_pc(e, (uint32_t)tessera_cpu_get_pc(e->cpu));
-    e->sreg &= (uint8_t)~(1u << SR_I);
+    e->flag[SR_I] = 0;
     /* Waking from sleep, or pushing a 3-byte PC, costs one more cycle
      * than an entry from running code (calibrated on simavr, see
      * avr_translate()). */
@@ -339,25 +140,10 @@ static bool avr_exec_interrupt(void *env)
     return true;
 }
 
-static unsigned avr_disas(uint64_t pc, const uint8_t *bytes, size_t len,
-                          uint64_t flags, char *out, size_t outlen)
-{
-    (void)pc, (void)flags;
-    if (len < 2)
-        return 0;
-    uint16_t op = (uint16_t)(bytes[0] | (bytes[1] << 8));
-    if (is32(op) && len >= 4) {
-        snprintf(out, outlen, ".word 0x%04x, 0x%04x", op,
-                 bytes[2] | (bytes[3] << 8));
-        return 4;
-    }
-    snprintf(out, outlen, ".word 0x%04x", op);
-    return 2;
-}
-
 static void avr_dump_state(void *env)
 {
     AvrEnv *e = env;
+    uint8_t sreg = avr_get_sreg(e);
     char line[256];
     int n = 0;
     for (unsigned i = 0; i < 32; i++)
@@ -365,11 +151,11 @@ static void avr_dump_state(void *env)
                       e->r[i]);
     tessera_log(TESSERA_LOG_CPU,
                 "pc %05llx sp %04x sreg %02x [%c%c%c%c%c%c%c%c]\n r %s\n",
-                (unsigned long long)tessera_cpu_get_pc(e->cpu), e->sp,
-                e->sreg, e->sreg & 0x80 ? 'I' : '-', e->sreg & 0x40 ? 'T' : '-',
-                e->sreg & 0x20 ? 'H' : '-', e->sreg & 0x10 ? 'S' : '-',
-                e->sreg & 0x08 ? 'V' : '-', e->sreg & 0x04 ? 'N' : '-',
-                e->sreg & 0x02 ? 'Z' : '-', e->sreg & 0x01 ? 'C' : '-', line);
+                (unsigned long long)tessera_cpu_get_pc(e->cpu), e->sp, sreg,
+                sreg & 0x80 ? 'I' : '-', sreg & 0x40 ? 'T' : '-',
+                sreg & 0x20 ? 'H' : '-', sreg & 0x10 ? 'S' : '-',
+                sreg & 0x08 ? 'V' : '-', sreg & 0x04 ? 'N' : '-',
+                sreg & 0x02 ? 'Z' : '-', sreg & 0x01 ? 'C' : '-', line);
 }
 
 static TesseraArchClass avr_arch = {
@@ -382,6 +168,7 @@ static TesseraArchClass avr_arch = {
     .page_bits = 8,
     .irq_inputs = irq_inputs,
     .regs = avr_regs,
+    .exact_interrupts = true,
     .cpu_init = avr_cpu_init,
     .cpu_reset = avr_cpu_reset,
     .translate = avr_translate,
@@ -393,6 +180,9 @@ static TesseraArchClass avr_arch = {
 };
 
 static char reg_names[32][4];
+static const char *const flag_names[8] = {
+    "sreg_c", "sreg_z", "sreg_n", "sreg_v", "sreg_s", "sreg_h", "sreg_t",
+    "sreg_i"};
 
 static int avr_plugin_init(void)
 {
@@ -407,11 +197,15 @@ static int avr_plugin_init(void)
                                        (uint32_t)offsetof(AvrEnv, r) + i, 1,
                                        TESSERA_REG_INT, NULL};
     }
-    avr_regs[32] = (TesseraRegInfo)REG(sreg);
-    avr_regs[33] = (TesseraRegInfo)REG(sp);
-    avr_regs[34] = (TesseraRegInfo)REG(rampz);
-    avr_regs[35] = (TesseraRegInfo)REG(eind);
-    avr_regs[36] = (TesseraRegInfo){0};
+    /* SREG is one byte per bit (0 or 1): "sreg_c" ... "sreg_i". */
+    for (unsigned i = 0; i < 8; i++)
+        avr_regs[32 + i] = (TesseraRegInfo){
+            flag_names[i], (uint32_t)offsetof(AvrEnv, flag) + i, 1,
+            TESSERA_REG_INT, NULL};
+    avr_regs[40] = (TesseraRegInfo)REG(sp);
+    avr_regs[41] = (TesseraRegInfo)REG(rampz);
+    avr_regs[42] = (TesseraRegInfo)REG(eind);
+    avr_regs[43] = (TesseraRegInfo){0};
     return tessera_register_arch(&avr_arch);
 }
 
