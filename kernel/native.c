@@ -196,8 +196,11 @@ static X86Mem mem_of(TesseraVal v)
 /* An operand into register r. */
 static void load_val(X86Reg r, TesseraVal v)
 {
-    if (r == X86_RAX && v == N.rax_val && v != TESSERA_IR_NONE)
-        return;
+    if (r == X86_RAX) {
+        if (v == N.rax_val && v != TESSERA_IR_NONE)
+            return;
+        N.rax_val = in_memory(v) ? v : TESSERA_IR_NONE;
+    }
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
         x86_load(&N.b, 8, r, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]));

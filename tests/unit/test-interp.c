@@ -150,7 +150,7 @@ static unsigned c_bits;
 static bool c_const, c_g8;
 static uint64_t c_x, c_y, c_cin;
 
-static int emit_carry(ToyEnv *e, TesseraIR *b, uint64_t pc)
+static int emit_carry_forms(ToyEnv *e, TesseraIR *b, uint64_t pc)
 {
     (void)e;
     TesseraVal t = tessera_ir_temp(b);
@@ -217,7 +217,7 @@ static void test_carry_forms(void)
                         env->scratch[4] = c_cin;
                         env->scratch[2] = 0xdead;
                         env->scratch[3] = 0xffffffffffffffffull;
-                        run(emit_carry);
+                        run(emit_carry_forms);
                         uint64_t want = carry_ref(c_op, c_bits, c_x, c_y,
                                                   c_cin);
                         CU_ASSERT_EQUAL(env->scratch[2], want);
@@ -2340,7 +2340,7 @@ static void test_exact_kick(void)
 
 int main(void)
 {
-    /* The same tests run on each backend (tests/unit/*-native.test). */
+    /* The same tests run on each backend (the tests/unit native scripts). */
     const char *accel = getenv("TESSERA_ACCEL");
     if (accel && !backend_select(accel))
         return 1;

@@ -775,7 +775,7 @@ static void test_exec_arena(void)
 
 int main(void)
 {
-    /* The same tests run on each backend (tests/unit/*-native.test). */
+    /* The same tests run on each backend (the tests/unit native scripts). */
     const char *accel = getenv("TESSERA_ACCEL");
     if (accel && !backend_select(accel))
         return 1;
