@@ -597,13 +597,62 @@ static void emit_deposit(const IROp *op)
     store_val(op->v[0], X86_RAX);
 }
 
+/* Carries up to 31 bits inline (flags of 8 and 16-bit ISAs, half
+ * carries); wider ones through the evaluation rules. */
 static void emit_carry(const IROp *op)
 {
-    load_val(X86_RSI, op->v[1]);
-    load_val(X86_RDX, op->v[2]);
-    load_val(X86_RCX, op->v[3]);
-    x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)op->aux << 8);
-    call_fn((const void *)native_carry);
+    unsigned bits = op->aux;
+    TesseraCarryOp cop = (TesseraCarryOp)op->sub;
+    bool add = cop == TESSERA_ADDC || cop == TESSERA_ADD_CARRY ||
+               cop == TESSERA_ADD_OVERFLOW;
+
+    if (bits > 31) {
+        load_val(X86_RSI, op->v[1]);
+        load_val(X86_RDX, op->v[2]);
+        load_val(X86_RCX, op->v[3]);
+        x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)op->aux << 8);
+        call_fn((const void *)native_carry);
+        store_val(op->v[0], X86_RAX);
+        return;
+    }
+    int32_t m = (int32_t)((1u << bits) - 1);
+    load_val(X86_RAX, op->v[1]);
+    load_val(X86_RCX, op->v[2]);
+    load_val(X86_RDX, op->v[3]);
+    x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
+    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, m);
+    x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, 1);
+    x86_mov_rr(&N.b, 8, X86_RSI, X86_RAX); /* a */
+    x86_mov_rr(&N.b, 8, X86_RDI, X86_RCX); /* b */
+    x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, X86_RAX, X86_RCX);
+    x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, X86_RAX, X86_RDX);
+    switch (cop) {
+    case TESSERA_ADDC:
+    case TESSERA_SUBC:
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
+        break;
+    case TESSERA_ADD_CARRY:
+    case TESSERA_SUB_BORROW:
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)bits);
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, 1);
+        break;
+    case TESSERA_ADD_OVERFLOW:
+    case TESSERA_SUB_OVERFLOW:
+        /* add: (a ^ r) & (b ^ r); sub: (a ^ b) & (a ^ r); top bit. */
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
+        if (add) {
+            x86_alu_rr(&N.b, X86_XOR, 8, X86_RDI, X86_RAX);
+        } else {
+            x86_alu_rr(&N.b, X86_XOR, 8, X86_RDI, X86_RSI);
+        }
+        x86_alu_rr(&N.b, X86_XOR, 8, X86_RSI, X86_RAX);
+        x86_alu_rr(&N.b, X86_AND, 8, X86_RSI, X86_RDI);
+        x86_mov_rr(&N.b, 8, X86_RAX, X86_RSI);
+        if (bits > 1)
+            x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)(bits - 1));
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, 1);
+        break;
+    }
     store_val(op->v[0], X86_RAX);
 }
 
