@@ -626,3 +626,18 @@ int device_print_props(const char *type)
            "K/M/G = 10^3/10^6/10^9.\n");
     return 0;
 }
+
+unsigned device_count(void)
+{
+    return devices ? devices->len : 0;
+}
+
+TesseraDevice *device_at(unsigned i)
+{
+    return i < device_count() ? devices->pdata[i] : NULL;
+}
+
+const TesseraDeviceClass *device_class(TesseraDevice *dev)
+{
+    return dev->cls;
+}

@@ -37,4 +37,9 @@ int device_check_sets(GPtrArray *sets);
  */
 int device_fdt_all(void *fdt, int (*parent_offset)(void *fdt));
 
+/* Devices in creation order, for the monitor's object tree. */
+unsigned device_count(void);
+TesseraDevice *device_at(unsigned i);
+const TesseraDeviceClass *device_class(TesseraDevice *dev);
+
 #endif

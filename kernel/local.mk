@@ -3,7 +3,7 @@
 # (so every tessera_* function is exported to plugins) and into unit tests.
 noinst_LIBRARIES += kernel/libcore.a
 kernel_libcore_a_CFLAGS = $(AM_CFLAGS) -fPIC $(GLIB_CFLAGS) \
-	$(CAPSTONE_CFLAGS) $(ZSTD_CFLAGS) $(FDT_CFLAGS)
+	$(CAPSTONE_CFLAGS) $(ZSTD_CFLAGS) $(FDT_CFLAGS) $(JSON_GLIB_CFLAGS)
 kernel_libcore_a_SOURCES = \
 	kernel/bus.c kernel/bus.h \
 	kernel/cpu.c kernel/cpu.h kernel/cpu-internal.h \
@@ -15,6 +15,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/sched.c kernel/sched.h \
 	kernel/log.c kernel/log.h \
 	kernel/chardev.c kernel/chardev.h \
+	kernel/monitor.c kernel/monitor.h kernel/qmp.c kernel/qom.c \
 	kernel/plugin.c kernel/plugin.h \
 	kernel/device.c kernel/device.h \
 	kernel/board.c kernel/board.h \
@@ -26,7 +27,7 @@ kernel_libcore_a_SOURCES = \
 
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
-CORE_LIBS = $(GLIB_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
+CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
 	$(LTDL_LIBS) -lm
 CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 

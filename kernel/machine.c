@@ -10,6 +10,7 @@
 #include "kernel/cpu.h"
 #include "kernel/device.h"
 #include "kernel/fdt.h"
+#include "kernel/monitor.h"
 #include "kernel/plugin.h"
 #include "kernel/sched.h"
 #include "kernel/util.h"
@@ -384,6 +385,8 @@ TesseraCpu *tessera_cpu_by_index(unsigned i)
 
 void tessera_request_exit(int status)
 {
+    if (!sched_exit_requested())
+        qmp_event_shutdown(true, "guest-shutdown");
     sched_request_exit(status);
     for (unsigned i = 0; i < machine.ncpus; i++)
         cpu_stop(machine.cpus[i]);
@@ -391,6 +394,7 @@ void tessera_request_exit(int status)
 
 void tessera_request_reset(void)
 {
+    qmp_event_reset(true, "guest-reset");
     sched_request_reset();
     for (unsigned i = 0; i < machine.ncpus; i++)
         cpu_stop(machine.cpus[i]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "kernel/backend.h"
@@ -14,6 +15,7 @@
 #include "kernel/fdt.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
+#include "kernel/monitor.h"
 #include "kernel/plugin.h"
 #include "kernel/tool.h"
 #include "kernel/sched.h"
@@ -53,13 +55,23 @@ static void usage(void)
 "\n"
 "Input/output:\n"
 "  -nographic          serial port 0 on the terminal (the only display now)\n"
-"  -serial SPEC        serial port 0 backend: stdio, null, file:PATH\n"
-"                      (repeat for serial 1, 2, ...); mon:SPEC is SPEC, with\n"
-"                      a warning (no monitor yet)\n"
-"  -chardev TYPE,id=ID[,path=PATH]\n"
-"                      define a backend (TYPE: stdio, null, file) for a\n"
-"                      device property 'chardev = ID'\n"
-"  On a terminal, Ctrl-A x quits, Ctrl-A h shows the other escapes.\n"
+"  -serial SPEC        serial port 0 backend (repeat for serial 1, 2, ...):\n"
+"                      stdio, null, file:PATH, pty, chardev:ID, mon:SPEC\n"
+"                      (shared with a monitor, Ctrl-A c switches),\n"
+"                      unix:PATH[,server=on[,wait=off]], tcp:HOST:PORT[,...]\n"
+"  -chardev TYPE,id=ID[,options]\n"
+"                      define a backend for -serial/-monitor/-qmp chardev:ID\n"
+"                      or a device property 'chardev = ID'. TYPE: stdio,\n"
+"                      null, pty, file (path=), socket (path=PATH or\n"
+"                      host=H,port=P; server=on|off, wait=on|off,\n"
+"                      reconnect=SECONDS, abstract=on, tight=on|off);\n"
+"                      mux=on lets a serial port and a monitor share it\n"
+"  -monitor SPEC       human monitor (HMP) on SPEC, same forms as -serial\n"
+"                      (e.g. stdio, unix:PATH,server=on,wait=off)\n"
+"  -qmp SPEC           QMP (JSON) monitor on SPEC (e.g. unix:PATH,server=on,\n"
+"                      wait=off or tcp:127.0.0.1:4444,server=on,wait=off)\n"
+"  On a terminal, Ctrl-A x quits, Ctrl-A h shows the other escapes; with\n"
+"  -nographic the terminal is shared with the monitor (Ctrl-A c).\n"
 "\n"
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
@@ -94,6 +106,8 @@ typedef struct Args {
     MachineOptions m;
     GPtrArray *serials;
     GPtrArray *chardevs;
+    GPtrArray *monitors; /* -monitor SPEC */
+    GPtrArray *qmps;     /* -qmp SPEC */
     GPtrArray *to_free;
     const char *log_spec;
     const char *log_file;
@@ -118,7 +132,8 @@ static bool is_value_option(const char *opt)
 {
     static const char *const names[] = {
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
-        "append", "initrd", "dtb", "serial", "chardev", "d", "D", "icount",
+        "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
+        "icount",
         "tb-size", "L", "set", "device", "display", "plugin", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
@@ -191,6 +206,10 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->serials, (gpointer)val);
     } else if (!strcmp(opt, "chardev")) {
         g_ptr_array_add(a->chardevs, (gpointer)val);
+    } else if (!strcmp(opt, "monitor")) {
+        g_ptr_array_add(a->monitors, (gpointer)val);
+    } else if (!strcmp(opt, "qmp")) {
+        g_ptr_array_add(a->qmps, (gpointer)val);
     } else if (!strcmp(opt, "d")) {
         a->log_spec = val;
     } else if (!strcmp(opt, "D")) {
@@ -301,61 +320,122 @@ static int parse_args(Args *a, int argc, char **argv)
     return 0;
 }
 
-static int setup_chardevs(Args *a)
+/*
+ * A backend for -serial, -monitor or -qmp: "chardev:ID" names a -chardev,
+ * "mon:SPEC" makes SPEC a mux shared with a monitor (*with_monitor),
+ * anything else is a new backend called id.
+ */
+static TesseraChardev *open_backend(const char *opt, const char *id,
+                                    const char *spec, bool *with_monitor)
+{
+    char err[512];
+    TesseraChardev *c;
+
+    if (with_monitor)
+        *with_monitor = false;
+    if (g_str_has_prefix(spec, "chardev:")) {
+        c = chardev_find(spec + 8);
+        if (!c)
+            tessera_error("%s %s: no character backend '%s' (define it with "
+                          "-chardev TYPE,id=%s)", opt, spec, spec + 8,
+                          spec + 8);
+        return c;
+    }
+    if (g_str_has_prefix(spec, "mon:")) {
+        if (!with_monitor) {
+            tessera_error("%s %s: mon: is for -serial", opt, spec);
+            return NULL;
+        }
+        c = chardev_new(id, spec + 4, err, sizeof(err));
+        if (c) {
+            chardev_set_mux(c);
+            *with_monitor = true;
+        }
+    } else {
+        c = chardev_new(id, spec, err, sizeof(err));
+    }
+    if (!c)
+        tessera_error("%s %s: %s", opt, spec, err);
+    return c;
+}
+
+static int setup_chardevs(Args *a, GPtrArray *mon_chrs)
 {
     char err[512];
 
     for (guint i = 0; i < a->chardevs->len; i++) {
         const char *spec = a->chardevs->pdata[i];
-        char **parts = g_strsplit(spec, ",", -1);
-        const char *id = NULL, *path = NULL;
-        for (char **p = parts + 1; *p; p++) {
-            if (g_str_has_prefix(*p, "id="))
-                id = *p + 3;
-            else if (g_str_has_prefix(*p, "path="))
-                path = *p + 5;
-            else {
-                tessera_error("-chardev %s: unknown option '%s'", spec, *p);
-                g_strfreev(parts);
-                return -1;
-            }
-        }
-        if (!id) {
-            tessera_error("-chardev %s: needs id=NAME", spec);
-            g_strfreev(parts);
-            return -1;
-        }
-        char *cspec = path ? g_strdup_printf("%s:%s", parts[0], path)
-                           : g_strdup(parts[0]);
-        TesseraChardev *c = chardev_new(id, cspec, err, sizeof(err));
-        g_free(cspec);
-        g_strfreev(parts);
-        if (!c) {
+        if (!chardev_new_opts(spec, err, sizeof(err))) {
             tessera_error("-chardev %s: %s", spec, err);
             return -1;
         }
     }
     for (guint i = 0; i < a->serials->len; i++) {
         char id[32];
-        const char *spec = a->serials->pdata[i];
+        bool mon;
         snprintf(id, sizeof(id), "serial%u", i);
-        if (g_str_has_prefix(spec, "mon:")) {
-            /* QEMU multiplexes its monitor there; there is none here. */
-            tessera_warn("-serial %s: there is no monitor yet; %s uses '%s' "
-                         "alone (Ctrl-A x quits, Ctrl-A h lists the escapes)",
-                         spec, id, spec + 4);
-            spec += 4;
+        TesseraChardev *c = open_backend("-serial", id, a->serials->pdata[i],
+                                         &mon);
+        if (!c)
+            return -1;
+        if (strcmp(chardev_id(c), id))
+            chardev_alias(id, c);
+        if (mon)
+            g_ptr_array_add(mon_chrs, c);
+    }
+    /*
+     * No display exists yet, so serial 0 is the terminal by default; on a
+     * terminal with -nographic it shares it with the monitor, as in QEMU
+     * (Ctrl-A c). Piped input stays byte-transparent.
+     */
+    if (a->serials->len == 0 && !chardev_find("serial0")) {
+        bool mux = a->nographic && a->monitors->len == 0 && isatty(0);
+        bool stdio_taken = false;
+        for (guint i = 0; i < a->monitors->len + a->qmps->len; i++) {
+            const char *m = i < a->monitors->len
+                                ? a->monitors->pdata[i]
+                                : a->qmps->pdata[i - a->monitors->len];
+            stdio_taken |= !strcmp(m, "stdio");
         }
-        if (!chardev_new(id, spec, err, sizeof(err))) {
-            tessera_error("-serial %s: %s", (char *)a->serials->pdata[i], err);
+        /* -monitor stdio alone: the serial port goes nowhere, as in QEMU. */
+        TesseraChardev *c = chardev_new("serial0", stdio_taken ? "null"
+                                                               : "stdio",
+                                        err, sizeof(err));
+        if (!c) {
+            tessera_error("serial0: %s", err);
             return -1;
         }
+        if (mux) {
+            chardev_set_mux(c);
+            g_ptr_array_add(mon_chrs, c);
+        }
     }
-    /* No display exists yet, so serial 0 is the terminal by default. */
-    if (a->serials->len == 0 && !chardev_find("serial0") &&
-        !chardev_new("serial0", "stdio", err, sizeof(err))) {
-        tessera_error("serial0: %s", err);
-        return -1;
+    return 0;
+}
+
+/* -monitor and -qmp: after the machine, so the serial port is focused. */
+static int setup_monitors(Args *a, GPtrArray *mon_chrs)
+{
+    for (guint i = 0; i < mon_chrs->len; i++)
+        monitor_attach(mon_chrs->pdata[i]);
+    for (guint i = 0; i < a->monitors->len + a->qmps->len; i++) {
+        bool qmp = i >= a->monitors->len;
+        const char *opt = qmp ? "-qmp" : "-monitor";
+        const char *spec = qmp ? a->qmps->pdata[i - a->monitors->len]
+                               : a->monitors->pdata[i];
+        char id[32];
+        if (!strcmp(spec, "none"))
+            continue;
+        snprintf(id, sizeof(id), "compat_monitor%u", i);
+        TesseraChardev *c = open_backend(opt, id, spec, NULL);
+        if (!c)
+            return -1;
+        if (!(qmp ? qmp_attach(c) : monitor_attach(c))) {
+            tessera_error("%s %s: character backend '%s' is already in use "
+                          "(give it mux=on to share it)", opt, spec,
+                          chardev_id(c));
+            return -1;
+        }
     }
     return 0;
 }
@@ -370,6 +450,9 @@ int main(int argc, char **argv)
     a.m.sets = g_ptr_array_new();
     a.serials = g_ptr_array_new();
     a.chardevs = g_ptr_array_new();
+    a.monitors = g_ptr_array_new();
+    a.qmps = g_ptr_array_new();
+    GPtrArray *mon_chrs = g_ptr_array_new();
     a.to_free = g_ptr_array_new_with_free_func(g_free);
 
     if (parse_args(&a, argc, argv) < 0)
@@ -424,9 +507,10 @@ int main(int argc, char **argv)
     }
     sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
-    if (setup_chardevs(&a) < 0)
-        goto out;
-    if (machine_create(&a.m) < 0 || machine_reset() < 0)
+    if (setup_chardevs(&a, mon_chrs) < 0)
+        goto out_machine;
+    if (machine_create(&a.m) < 0 || machine_reset() < 0 ||
+        setup_monitors(&a, mon_chrs) < 0)
         goto out_machine;
     if (a.m.dumpdtb) {
         /* As QEMU: write the tree the guest would get, then stop. */
@@ -443,12 +527,16 @@ int main(int argc, char **argv)
 out_machine:
     fflush(stdout);
     chardev_cleanup();
+    monitor_cleanup();
     machine_destroy();
     plugin_shutdown();
 out:
     g_ptr_array_free(a.m.sets, TRUE);
     g_ptr_array_free(a.serials, TRUE);
     g_ptr_array_free(a.chardevs, TRUE);
+    g_ptr_array_free(a.monitors, TRUE);
+    g_ptr_array_free(a.qmps, TRUE);
+    g_ptr_array_free(mon_chrs, TRUE);
     g_ptr_array_free(a.to_free, TRUE);
     return status;
 }

@@ -472,6 +472,21 @@ void plugin_print_plugins(void)
     }
 }
 
+void plugin_describe_loaded(GString *out)
+{
+    static const char *kind_names[] = {"?", "arch", "device", "board", "tool"};
+    for (guint i = 0; files && i < files->len; i++) {
+        PluginFile *pf = files->pdata[i];
+        if (!pf->ok || !pf->handle)
+            continue;
+        unsigned k = pf->desc->kind <= 4 ? pf->desc->kind : 0;
+        g_string_append_printf(out, "%-20s %-7s %-9s %s\n", pf->desc->name,
+                               kind_names[k],
+                               pf->desc->version ? pf->desc->version : "",
+                               pf->path);
+    }
+}
+
 void plugin_shutdown(void)
 {
     if (!files)

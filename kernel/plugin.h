@@ -11,6 +11,7 @@
 #ifndef KERNEL_PLUGIN_H
 #define KERNEL_PLUGIN_H
 
+#include <glib.h>
 #include <stdbool.h>
 
 #include <tessera/arch.h>
@@ -46,6 +47,9 @@ void plugin_print_plugins(void);
 /* Every registered arch, for -cpu help across arches. */
 unsigned plugin_arch_count(void);
 const TesseraArchClass *plugin_arch(unsigned i);
+
+/* The plugins loaded so far, one line each (the monitor's info plugins). */
+void plugin_describe_loaded(GString *out);
 
 /* Unloads everything (tests). */
 void plugin_shutdown(void);

@@ -9,6 +9,7 @@
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
 #include "kernel/machine.h"
+#include "kernel/monitor.h"
 
 struct TesseraTimer {
     void (*cb)(void *opaque);
@@ -41,6 +42,8 @@ static bool exit_requested;
 static int exit_status;
 static bool reset_requested;
 static bool no_reboot;
+static bool paused;
+static uint64_t pause_host; /* host time when the machine stopped */
 
 static uint64_t host_ns(void)
 {
@@ -110,7 +113,7 @@ uint64_t tessera_clock_ns(void)
         return icount_ns;
     if (!host_start)
         host_start = host_ns();
-    return host_ns() - host_start;
+    return (paused ? pause_host : host_ns()) - host_start;
 }
 
 void sched_advance_ns(uint64_t ns)
@@ -204,6 +207,49 @@ void sched_request_reset(void)
         reset_requested = true;
 }
 
+void sched_request_quit(const char *reason)
+{
+    if (!exit_requested)
+        qmp_event_shutdown(false, reason);
+    sched_request_exit(0);
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+}
+
+void sched_request_host_reset(void)
+{
+    qmp_event_reset(false, "host-qmp-system-reset");
+    reset_requested = true;
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+}
+
+void sched_stop(void)
+{
+    if (paused)
+        return;
+    tessera_clock_ns(); /* start the clock if it has not started */
+    pause_host = host_ns();
+    paused = true;
+    for (unsigned i = 0; i < machine.ncpus; i++)
+        cpu_stop(machine.cpus[i]);
+    qmp_event_simple("STOP");
+}
+
+void sched_cont(void)
+{
+    if (!paused)
+        return;
+    host_start += host_ns() - pause_host;
+    paused = false;
+    qmp_event_simple("RESUME");
+}
+
+bool sched_running(void)
+{
+    return !paused;
+}
+
 bool sched_exit_requested(void)
 {
     return exit_requested;
@@ -220,6 +266,7 @@ void sched_reset_all(void)
     exit_requested = false;
     reset_requested = false;
     exit_status = 0;
+    paused = false;
 }
 
 /* Cycles the CPUs may run before the next deadline. */
@@ -286,6 +333,12 @@ int sched_run(void)
             reset_requested = false;
             if (machine_reset() < 0)
                 return 1;
+        }
+        if (paused) {
+            /* Only the monitors run: wait for their input. */
+            chardev_poll(-1);
+            last_poll = host_ns();
+            continue;
         }
         sched_run_timers();
         if (exit_requested)

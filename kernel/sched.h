@@ -30,6 +30,19 @@ void sched_request_reset(void);
 /* -no-reboot: a reset request ends the run with status 0 instead. */
 void sched_set_no_reboot(bool on);
 bool sched_exit_requested(void);
+/* The user asked to quit (monitor, Ctrl-A x): SHUTDOWN event, status 0. */
+void sched_request_quit(const char *reason);
+/* The monitor asked for a reset (RESET event, not a guest reset). */
+void sched_request_host_reset(void);
+
+/*
+ * stop / cont: a stopped machine runs no CPU and no timer, and its virtual
+ * clock stands still; the character backends (monitors) keep working.
+ * They send the STOP and RESUME events when the state changes.
+ */
+void sched_stop(void);
+void sched_cont(void);
+bool sched_running(void);
 
 /* Deadline of the earliest armed timer, UINT64_MAX when none. */
 uint64_t sched_next_deadline(void);

@@ -25,3 +25,19 @@ tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c tests/fuzz/replay.c \
 tests_fuzz_fuzz_ihex_CFLAGS = $(AM_CFLAGS) -DIHEX_PARSER_ONLY
 TESTS += tests/fuzz/replay-ihex.sh
 EXTRA_DIST += tests/fuzz/replay-ihex.sh
+
+# QMP input and HMP command lines: the monitors against an empty machine
+# (the whole core linked in; file-writing commands disabled).
+check_PROGRAMS += tests/fuzz/fuzz-qmp tests/fuzz/fuzz-hmp
+tests_fuzz_fuzz_qmp_SOURCES = tests/fuzz/fuzz-qmp.c tests/fuzz/replay.c
+tests_fuzz_fuzz_qmp_CFLAGS = $(CORE_CC_FLAGS)
+tests_fuzz_fuzz_qmp_LDFLAGS = $(CORE_LINK)
+tests_fuzz_fuzz_qmp_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_qmp_DEPENDENCIES = kernel/libcore.a
+tests_fuzz_fuzz_hmp_SOURCES = tests/fuzz/fuzz-hmp.c tests/fuzz/replay.c
+tests_fuzz_fuzz_hmp_CFLAGS = $(CORE_CC_FLAGS)
+tests_fuzz_fuzz_hmp_LDFLAGS = $(CORE_LINK)
+tests_fuzz_fuzz_hmp_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_hmp_DEPENDENCIES = kernel/libcore.a
+TESTS += tests/fuzz/replay-qmp.sh tests/fuzz/replay-hmp.sh
+EXTRA_DIST += tests/fuzz/replay-qmp.sh tests/fuzz/replay-hmp.sh

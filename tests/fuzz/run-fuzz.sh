@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp)" >&2
     exit 2
 fi
 target=$1
@@ -32,8 +32,14 @@ ihex)
     pkgs=""
     defs_extra="-DIHEX_PARSER_ONLY"
     ;;
+qmp|hmp)
+    # the monitors need the whole core (no machine is built)
+    sources=$(cd "$top" && ls kernel/*.c loader/*.c | grep -v kernel/main.c)
+    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd"
+    libs_extra="-lfdt -lltdl -lm"
+    ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp)" >&2
     exit 2
     ;;
 esac
@@ -56,7 +62,7 @@ for s in $sources; do
     srcs="$srcs $top/$s"
 done
 # shellcheck disable=SC2086 # word splitting of flag lists is intended
-$CLANG $flags $incs $defs $srcs $pkgflags -o "$work/fuzz-$target"
+$CLANG $flags $incs $defs $srcs $pkgflags ${libs_extra:-} -o "$work/fuzz-$target"
 
 mkdir -p "$work/corpus"
 if [ -d "$top/tests/fuzz/corpus/$target" ]; then
