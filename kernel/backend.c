@@ -17,7 +17,12 @@ static const Backend *const backends[] = {
 #endif
 };
 
+/* Host code where we can generate it; the interpreter elsewhere. */
+#if defined(__x86_64__)
+static const Backend *current = &backend_native;
+#else
 static const Backend *current = &backend_interp;
+#endif
 
 const Backend *backend_current(void)
 {

@@ -4,12 +4,13 @@
 ENGINE_TESTS = tests/unit/test-ir tests/unit/test-interp tests/unit/test-tcache
 check_PROGRAMS += $(ENGINE_TESTS)
 TESTS += $(ENGINE_TESTS)
-# The same engine tests on the native backend.
-NATIVE_ENGINE_TESTS = tests/unit/test-interp-native.test \
-	tests/unit/test-tcache-native.test
-TESTS += $(NATIVE_ENGINE_TESTS)
-EXTRA_DIST += $(NATIVE_ENGINE_TESTS)
-$(NATIVE_ENGINE_TESTS): tests/unit/test-interp tests/unit/test-tcache
+# The same engine tests on the interpreter (the plain runs use the default
+# backend: native code on x86-64 hosts).
+INTERP_ENGINE_TESTS = tests/unit/test-interp-on-interp.test \
+	tests/unit/test-tcache-on-interp.test
+TESTS += $(INTERP_ENGINE_TESTS)
+EXTRA_DIST += $(INTERP_ENGINE_TESTS)
+$(INTERP_ENGINE_TESTS): tests/unit/test-interp tests/unit/test-tcache
 
 ENGINE_TEST_CFLAGS = $(CORE_CC_FLAGS) $(CUNIT_CFLAGS)
 ENGINE_TEST_LIBS = $(CORE_LIBS) $(CUNIT_LIBS)
