@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Times Tessera against qemu-system-riscv64 on the same guest workload.
+# Times Tessera (native code and the interpreter) against
+# qemu-system-riscv64 on the same guest workload.
 #
 #   bench/run.sh [-n RUNS] [LAYOUT...]      (layouts: normal mixed; default both)
 #
@@ -96,23 +97,28 @@ for l in $layouts; do
     sum=$(field checksum "$tmp/ref")
     echo "  rounds $(field rounds "$tmp/ref"), $insns guest instructions, checksum $sum"
 
-    best_t= best_q= t_insns=
+    best_n= best_i= best_q= t_insns=
     i=0
     while [ $i -lt "$runs" ]; do
         i=$((i + 1))
-        t=$(timed_run "$tmp/t" "$tessera" -M virt -bios none -nographic -kernel "$elf")
+        n=$(timed_run "$tmp/n" "$tessera" -accel native -M virt -bios none -nographic -kernel "$elf")
+        t=$(timed_run "$tmp/t" "$tessera" -accel interp -M virt -bios none -nographic -kernel "$elf")
         q=$(timed_run "$tmp/q" "$qemu" -M virt -bios none -nographic -kernel "$elf")
-        echo "  run $i: tessera $t s, qemu $q s"
-        if [ "$t" = FAIL ] || [ "$(field checksum "$tmp/t")" != "$sum" ]; then
-            echo "  tessera failed or gave a wrong checksum (want $sum):"
-            sed 's/^/    /' "$tmp/t" | head -n 10
-            sed 's/^/    /' "$tmp/t.err" | head -n 10
-            best_t=FAIL
-            status=1
-        elif [ "$best_t" != FAIL ]; then
-            best_t=$(min "$best_t" "$t")
-            t_insns=$(field instructions "$tmp/t")
-        fi
+        echo "  run $i: native $n s, interp $t s, qemu $q s"
+        for side in n t; do
+            v=$(eval echo "\$$side")
+            if [ "$v" = FAIL ] || [ "$(field checksum "$tmp/$side")" != "$sum" ]; then
+                echo "  tessera ($side) failed or gave a wrong checksum (want $sum):"
+                sed 's/^/    /' "$tmp/$side" "$tmp/$side.err" | head -n 10
+                status=1
+                eval "best_$side=FAIL"
+            elif [ "$side" = n ] && [ "$best_n" != FAIL ]; then
+                best_n=$(min "$best_n" "$v")
+                t_insns=$(field instructions "$tmp/n")
+            elif [ "$side" = t ] && [ "$best_i" != FAIL ]; then
+                best_i=$(min "$best_i" "$v")
+            fi
+        done
         if [ "$q" = FAIL ] || [ "$(field checksum "$tmp/q")" != "$sum" ]; then
             echo "  qemu failed or gave a wrong checksum"
             status=1
@@ -124,13 +130,14 @@ for l in $layouts; do
     if [ -n "$t_insns" ] && [ "$t_insns" != "$insns" ]; then
         echo "  note: tessera's minstret counted $t_insns instructions, qemu -icount $insns"
     fi
-    if [ "$best_t" = FAIL ] || [ -z "$best_t" ] || [ -z "$best_q" ]; then
-        echo "  no comparison: tessera ${best_t:-FAIL}, qemu ${best_q:-FAIL}"
+    if [ -z "$best_n" ] || [ -z "$best_i" ] || [ -z "$best_q" ] ||
+        [ "$best_n" = FAIL ] || [ "$best_i" = FAIL ]; then
+        echo "  no comparison: native ${best_n:-FAIL}, interp ${best_i:-FAIL}, qemu ${best_q:-FAIL}"
         continue
     fi
-    echo "$insns $best_t $best_q" | awk '{
-        tm = $1 / $2 / 1e6; qm = $1 / $3 / 1e6;
-        printf "  best of %d: tessera %.3f s (%.1f MIPS), qemu %.3f s (%.1f MIPS)\n", '"$runs"', $2, tm, $3, qm;
-        printf "  tessera/qemu speed: %.3f\n", $3 / $2 }'
+    echo "$insns $best_n $best_i $best_q" | awk '{
+        nm = $1 / $2 / 1e6; im = $1 / $3 / 1e6; qm = $1 / $4 / 1e6;
+        printf "  best of %d: native %.3f s (%.1f MIPS), interp %.3f s (%.1f MIPS), qemu %.3f s (%.1f MIPS)\n", '"$runs"', $2, nm, $3, im, $4, qm;
+        printf "  speed against qemu: native %.3f, interp %.3f\n", $4 / $2, $4 / $3 }'
 done
 exit $status

@@ -77,6 +77,22 @@ def wait_path(proc, path):
         select.select([proc.stderr], [], [], 0.02)
 
 
+def connect_unix(proc, path):
+    """Connects once tessera listens (the file exists from bind() on)."""
+    wait_path(proc, path)
+    end = time.monotonic() + TIMEOUT
+    while True:
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return s
+        except ConnectionRefusedError:
+            s.close()
+            if proc.poll() is not None or time.monotonic() > end:
+                raise
+            select.select([proc.stderr], [], [], 0.02)
+
+
 def finish(proc, want=0):
     try:
         rc = proc.wait(TIMEOUT)
@@ -192,9 +208,7 @@ def test_hmp():
     # over a UNIX socket
     path = os.path.join(tmp, "mon.sock")
     p = start(["-monitor", "unix:%s,server=on,wait=off" % path, "-serial", "null"])
-    wait_path(p, path)
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
+    s = connect_unix(p, path)
     h = Hmp(Reader(s.fileno(), s.sendall))
     hmp_session(h, tmp)
     s.close()
@@ -256,9 +270,7 @@ def test_qmp():
     tmp = tempfile.mkdtemp(prefix="tessera-qmp-")
     path = os.path.join(tmp, "qmp.sock")
     p = start(["-qmp", "unix:%s,server=on,wait=off" % path, "-serial", "null"])
-    wait_path(p, path)
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
+    s = connect_unix(p, path)
     q = Qmp(s)
     g = q.recv()
     check("QMP" in g and "version" in g["QMP"] and g["QMP"]["capabilities"] == [], "greeting")
