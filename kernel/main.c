@@ -12,6 +12,7 @@
 #include "kernel/cpu.h"
 #include "kernel/device.h"
 #include "kernel/fdt.h"
+#include "kernel/gdbstub.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/plugin.h"
@@ -69,6 +70,12 @@ static void usage(void)
 "  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
 "                      guest_errors, op, op_opt, all); -d help lists them\n"
 "  -D FILE             write the log to FILE instead of stderr\n"
+"  -gdb tcp:[HOST]:PORT|unix:PATH[,server=on][,wait=on|off]\n"
+"                      wait for a GDB connection (remote protocol; harts are\n"
+"                      threads); HOST empty: every interface; PORT 0 picks a\n"
+"                      free port and prints it; wait=on: start stopped\n"
+"  -s                  same as -gdb tcp::1234\n"
+"  -S                  start with the CPUs stopped (resume from gdb)\n"
 "\n"
 "Plugins:\n"
 "  -L DIR              look for plugins in DIR first (repeatable)\n"
@@ -97,6 +104,8 @@ typedef struct Args {
     int icount_shift;
     uint64_t tb_size;
     bool nographic;
+    const char *gdb_spec; /* -gdb or -s */
+    bool start_stopped;   /* -S */
     bool want_help_board, want_help_cpu, want_help_device, want_plugins;
     const char *device_help;
 } Args;
@@ -114,7 +123,7 @@ static bool is_value_option(const char *opt)
     static const char *const names[] = {
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "d", "D", "icount",
-        "tb-size", "L", "set", "device", "display", "plugin", NULL};
+        "tb-size", "L", "set", "device", "display", "plugin", "gdb", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -228,6 +237,10 @@ static int parse_option(Args *a, const char *opt, const char *val)
                        "is not supported yet: add a [device] section to a "
                        "board file (-device NAME,help lists its properties)",
                        val);
+    } else if (!strcmp(opt, "gdb")) {
+        if (gdbstub_configure(val) < 0)
+            return -1;
+        a->gdb_spec = val;
     } else if (!strcmp(opt, "display")) {
         if (strcmp(val, "none"))
             return bad("-display", "'%s': only 'none' is supported", val);
@@ -263,8 +276,17 @@ static int parse_args(Args *a, int argc, char **argv)
             a->want_plugins = true;
             continue;
         }
-        if (!strcmp(opt, "no-reboot") || !strcmp(opt, "enable-kvm") ||
-            !strcmp(opt, "s") || !strcmp(opt, "S")) {
+        if (!strcmp(opt, "s")) {
+            a->gdb_spec = "tcp::1234";
+            if (gdbstub_configure(a->gdb_spec) < 0)
+                return -1;
+            continue;
+        }
+        if (!strcmp(opt, "S")) {
+            a->start_stopped = true;
+            continue;
+        }
+        if (!strcmp(opt, "no-reboot") || !strcmp(opt, "enable-kvm")) {
             if (!strcmp(opt, "no-reboot"))
                 continue;
             tessera_error("%s is not supported yet", arg);
@@ -355,6 +377,12 @@ int main(int argc, char **argv)
 
     if (parse_args(&a, argc, argv) < 0)
         goto out;
+    if (a.start_stopped && (!a.gdb_spec || !strcmp(a.gdb_spec, "none"))) {
+        /* Nothing could resume the machine (there is no monitor yet). */
+        tessera_error("-S: starting stopped needs a debugger to resume the "
+                      "machine: add -s or -gdb tcp::PORT");
+        goto out;
+    }
     if (a.log_spec) {
         char err[256];
         if (!strcmp(a.log_spec, "help")) {
@@ -408,6 +436,8 @@ int main(int argc, char **argv)
     if (tool_load_all() < 0)
         goto out_machine;
     tool_machine_started();
+    if (gdbstub_start(a.start_stopped) < 0)
+        goto out_machine;
     status = sched_run();
     int tool_status = tool_finish();
     if (tool_status)
@@ -418,6 +448,7 @@ out_machine:
     machine_destroy();
     plugin_shutdown();
 out:
+    gdbstub_cleanup();
     g_ptr_array_free(a.m.sets, TRUE);
     g_ptr_array_free(a.serials, TRUE);
     g_ptr_array_free(a.chardevs, TRUE);

@@ -8,6 +8,8 @@
 
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
+#include "kernel/debug.h"
+#include "kernel/gdbstub.h"
 #include "kernel/machine.h"
 
 struct TesseraTimer {
@@ -36,6 +38,7 @@ static uint64_t freq_cycles;     /* cycles committed by finished quanta */
 static Cpu *freq_cpu;            /* the CPU running now, for exact reads */
 static uint64_t freq_cpu_start;  /* its cycle count when the quantum began */
 static uint64_t host_start;  /* host time of clock 0 in real-time mode */
+static uint64_t paused_at;   /* host time the debugger stopped the clock */
 static TesseraTimer *armed;
 static bool exit_requested;
 static int exit_status;
@@ -109,7 +112,21 @@ uint64_t tessera_clock_ns(void)
         return icount_ns;
     if (!host_start)
         host_start = host_ns();
-    return host_ns() - host_start;
+    return (paused_at ? paused_at : host_ns()) - host_start;
+}
+
+void sched_pause_clock(bool pause)
+{
+    /* Real time stands still while the debugger holds the machine. */
+    if (pause) {
+        if (!host_start)
+            host_start = host_ns();
+        paused_at = host_ns();
+    }
+    else if (paused_at && host_start)
+        host_start += host_ns() - paused_at;
+    if (!pause)
+        paused_at = 0;
 }
 
 void sched_advance_ns(uint64_t ns)
@@ -208,6 +225,7 @@ void sched_reset_all(void)
     freq_cycles = 0;
     freq_cpu = NULL;
     host_start = 0;
+    paused_at = 0;
     exit_requested = false;
     reset_requested = false;
     exit_status = 0;
@@ -232,15 +250,32 @@ static uint64_t budget_until(uint64_t deadline)
     return cycles < QUANTUM_CYCLES ? cycles : QUANTUM_CYCLES;
 }
 
+/*
+ * Waits for input. With a debugger listening, its socket is polled too
+ * (at least every GDB_IDLE_POLL_MS, since the character backends' poll
+ * does not know it) so that Ctrl-C reaches an idle machine.
+ */
+#define GDB_IDLE_POLL_MS 20
+static bool idle_poll(int timeout_ms)
+{
+    if (!gdbstub_enabled())
+        return chardev_poll(timeout_ms);
+    if (timeout_ms < 0 || timeout_ms > GDB_IDLE_POLL_MS)
+        timeout_ms = GDB_IDLE_POLL_MS;
+    bool r = chardev_poll(timeout_ms);
+    gdbstub_poll(0);
+    return r || debug_vm_stopped;
+}
+
 /* All CPUs sleep: move time to the next event or wait for input. */
 static void idle_wait(void)
 {
     uint64_t deadline = sched_next_deadline();
     if (freq_num) {
-        if (chardev_poll(0))
+        if (idle_poll(0))
             return;
         if (deadline == UINT64_MAX) {
-            chardev_poll(-1);
+            idle_poll(-1);
             return;
         }
         uint64_t target = ns_to_cycles_ceil(deadline);
@@ -250,10 +285,10 @@ static void idle_wait(void)
     }
     if (icount_shift >= 0) {
         /* Input may wake a CPU; otherwise jump to the deadline. */
-        if (chardev_poll(0))
+        if (idle_poll(0))
             return;
         if (deadline == UINT64_MAX) {
-            chardev_poll(-1);
+            idle_poll(-1);
             return;
         }
         if (deadline > icount_ns)
@@ -264,7 +299,12 @@ static void idle_wait(void)
     int timeout_ms = -1;
     if (deadline != UINT64_MAX)
         timeout_ms = deadline <= now ? 0 : (int)MIN((deadline - now + 999999) / 1000000, 1000);
-    chardev_poll(timeout_ms);
+    idle_poll(timeout_ms);
+}
+
+static inline bool unlikely_stopped(void)
+{
+    return __builtin_expect(debug_vm_stopped, 0);
 }
 
 int sched_run(void)
@@ -278,6 +318,11 @@ int sched_run(void)
             if (machine_reset() < 0)
                 return 1;
         }
+        if (unlikely_stopped()) {
+            /* The debugger holds the machine: serve it until it lets go. */
+            gdbstub_serve_stopped();
+            continue;
+        }
         sched_run_timers();
         if (exit_requested)
             break;
@@ -287,9 +332,11 @@ int sched_run(void)
         uint64_t budget = budget_until(sched_next_deadline());
         uint64_t ran_max = 0;
         bool any_awake = false;
-        for (unsigned i = 0; i < machine.ncpus && !exit_requested; i++) {
+        for (unsigned i = 0; i < machine.ncpus && !exit_requested &&
+                             !debug_vm_stopped; i++) {
             Cpu *cpu = machine.cpus[i];
-            if (cpu_is_idle(cpu))
+            if (cpu_is_idle(cpu) ||
+                (debug_hold_mask && i < 64 && (debug_hold_mask >> i) & 1))
                 continue;
             any_awake = true;
             freq_cpu = cpu;
@@ -311,6 +358,8 @@ int sched_run(void)
             uint64_t h = host_ns();
             if (h - last_poll >= POLL_INTERVAL_NS) {
                 chardev_poll(0);
+                if (gdbstub_enabled())
+                    gdbstub_poll(0);
                 last_poll = h;
             }
         }

@@ -35,7 +35,9 @@ extern "C" {
  * types, exact interrupts; TESSERA_PROP_FREQ and the mmio_help and
  * irq_inputs_help fields of TesseraDeviceClass. */
 #define TESSERA_ABI_MAJOR 2
-#define TESSERA_ABI_MINOR 0
+/* 2.1: TesseraArchClass gdb_xml, gdb_g_regs, gdb_read_reg, gdb_write_reg
+ * (the GDB remote stub). */
+#define TESSERA_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))

@@ -516,6 +516,10 @@ static const TesseraArchClass riscv_arch = {
     .disas = riscv_disas,
     .dump_state = riscv_dump_state,
     .cpu_finalize = riscv_cpu_finalize,
+    .gdb_xml = riscv_gdb_xml,
+    .gdb_g_regs = RISCV_GDB_G_REGS,
+    .gdb_read_reg = riscv_gdb_read_reg,
+    .gdb_write_reg = riscv_gdb_write_reg,
 };
 
 static int riscv_plugin_init(void)

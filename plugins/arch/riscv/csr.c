@@ -807,3 +807,19 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
         c->write(env, csr, val & riscv_xlen_mask(env));
     return old;
 }
+
+bool riscv_csr_debug(RiscvEnv *env, unsigned csr, uint64_t *val, bool write)
+{
+    const RiscvCsr *c = csr < 4096 ? csr_index[csr] : NULL;
+
+    /* No privilege check: the debugger sees everything the hart has. */
+    if (!c || ((c->flags & CSRF_RV32) && env->xlen != 32))
+        return false;
+    if (write) {
+        if (c->write)
+            c->write(env, csr, *val & riscv_xlen_mask(env));
+    } else {
+        *val = c->read(env, csr) & riscv_xlen_mask(env);
+    }
+    return true;
+}

@@ -343,11 +343,22 @@ void riscv_csr_init(void);
 uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src);
 /* True when a write to csr may change interrupts or translation flags. */
 bool riscv_csr_write_ends_block(unsigned csr);
+/* The debugger reads (or writes *val to) CSR csr, without privilege
+ * checks; false when the hart has no such CSR. */
+bool riscv_csr_debug(RiscvEnv *env, unsigned csr, uint64_t *val, bool write);
 /* mstatus as software reads it (SD computed). */
 uint64_t riscv_mstatus_read(const RiscvEnv *env);
 
 /* translate.c */
 int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
+
+/* gdb.c: target description and registers for the GDB stub. */
+const char *riscv_gdb_xml(void *env, const char *annex);
+unsigned riscv_gdb_read_reg(void *env, unsigned n, uint8_t *buf);
+unsigned riscv_gdb_write_reg(void *env, unsigned n, const uint8_t *buf,
+                             unsigned len);
+/* Registers of the 'g' packet: x0-x31 and pc. */
+#define RISCV_GDB_G_REGS 33
 
 /* disas.c */
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
