@@ -318,7 +318,7 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
         (e->tag_r & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
     if (unlikely(debug_nwp) && (e->tag_r & TLB_FLAG_RECHECK))
-        debug_watch_access(cpu, va, size, false);
+        debug_watch_access(cpu, va, size, false); /* may leave the block */
     if (!(e->tag_r & TLB_FLAG_SLOW))
         return host_load((const uint8_t *)(va + e->addend), size);
     uint64_t v;
@@ -356,6 +356,8 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
     if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != vpage ||
         (e->tag_w & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
+    if (unlikely(debug_nwp) && (e->tag_w & TLB_FLAG_RECHECK))
+        debug_watch_access(cpu, va, size, true); /* may leave the block */
     uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;
     if (e->tag_w & TLB_FLAG_SLOW) {
         if (!bus_write(pa, size, v))
@@ -365,8 +367,6 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
     }
     if (e->tag_w & TLB_FLAGS)
         check_code_write(e, pa, size);
-    if (unlikely(debug_nwp) && (e->tag_w & TLB_FLAG_RECHECK))
-        debug_watch_access(cpu, va, size, true);
 }
 
 static bool crosses_page(Cpu *cpu, uint64_t va, unsigned size)

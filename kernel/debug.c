@@ -234,13 +234,18 @@ void debug_watch_access(Cpu *cpu, uint64_t va, unsigned size, bool write)
         if ((write && wp->kind == DEBUG_WATCH_READ) ||
             (!write && wp->kind == DEBUG_WATCH_WRITE))
             continue;
-        /* Reported once the instruction is complete (gdb then compares
-         * the old and new values of a write watchpoint). */
         cpu->dbg |= DBG_WATCH_HIT;
         cpu->dbg_watch_addr = va > wp->addr ? va : wp->addr;
         cpu->dbg_watch_kind = (uint8_t)wp->kind;
-        cpu->end_insn = true;
         cpu->limit = 0;
+        if (cpu->arch->gdb_watch_before && cpu->cur_insn >= 0) {
+            /* Before the access: the instruction is abandoned (the PC
+             * stays on it) and gdb steps over it itself. */
+            cpu->pc_override = false;
+            tessera_cpu_exit_loop(cpu);
+        }
+        /* After the instruction: gdb compares old and new values. */
+        cpu->end_insn = true;
         return;
     }
 }

@@ -227,9 +227,14 @@ int gdbstub_start(bool stopped)
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     S.listen_fd = fd;
     S.last = g_string_new(NULL);
-    if (stopped || S.wait)
+    if (stopped || S.wait) {
         debug_stop_vm(machine.ncpus ? machine.cpus[0] : NULL,
                       DEBUG_STOP_INTERRUPT);
+        if (S.is_unix)
+            fprintf(stderr, "tessera: stopped, waiting for gdb on unix:%s\n",
+                    S.path);
+        fflush(stderr);
+    }
     return 0;
 }
 
@@ -309,6 +314,15 @@ static void reply_error(unsigned code)
     char buf[8];
     snprintf(buf, sizeof(buf), "E%02x", code & 0xff);
     reply(buf);
+}
+
+void gdbstub_exit(int status)
+{
+    if (S.fd >= 0) {
+        char buf[8];
+        snprintf(buf, sizeof(buf), "W%02x", status & 0xff);
+        reply(buf);
+    }
 }
 
 /* ---------------------------------------------------------------------- */

@@ -26,6 +26,8 @@ void gdbstub_poll(int timeout_ms);
 /* The machine is stopped for the debugger: serve it until it resumes
  * the machine (or asks to exit). Called by the scheduler. */
 void gdbstub_serve_stopped(void);
+/* The machine ended with status: tells the debugger (W packet). */
+void gdbstub_exit(int status);
 /* Closes the sockets (at exit). */
 void gdbstub_cleanup(void);
 

@@ -439,6 +439,7 @@ int main(int argc, char **argv)
     if (gdbstub_start(a.start_stopped) < 0)
         goto out_machine;
     status = sched_run();
+    gdbstub_exit(status);
     int tool_status = tool_finish();
     if (tool_status)
         status = tool_status;

@@ -309,6 +309,8 @@ static inline bool unlikely_stopped(void)
 
 int sched_run(void)
 {
+    unsigned first_cpu = 0;
+
     uint64_t last_poll = 0;
 
     tessera_clock_ns(); /* start the real-time clock now */
@@ -332,8 +334,9 @@ int sched_run(void)
         uint64_t budget = budget_until(sched_next_deadline());
         uint64_t ran_max = 0;
         bool any_awake = false;
-        for (unsigned i = 0; i < machine.ncpus && !exit_requested &&
-                             !debug_vm_stopped; i++) {
+        for (unsigned k = 0; k < machine.ncpus && !exit_requested &&
+                             !debug_vm_stopped; k++) {
+            unsigned i = (first_cpu + k) % machine.ncpus;
             Cpu *cpu = machine.cpus[i];
             if (cpu_is_idle(cpu) ||
                 (debug_hold_mask && i < 64 && (debug_hold_mask >> i) & 1))
@@ -343,6 +346,10 @@ int sched_run(void)
             freq_cpu_start = tessera_cpu_cycles(cpu);
             uint64_t ran = cpu_exec(cpu, budget);
             freq_cpu = NULL;
+            /* Stopped by the debugger: the next round starts with the
+             * next CPU, so that every CPU gets its turn. */
+            if (debug_vm_stopped)
+                first_cpu = (i + 1) % machine.ncpus;
             if (ran > ran_max)
                 ran_max = ran;
         }

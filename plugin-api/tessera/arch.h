@@ -194,6 +194,12 @@ typedef struct TesseraArchClass {
      * Returns the size used, 0 when there is no such register. */
     unsigned (*gdb_write_reg)(void *env, unsigned n, const uint8_t *buf,
                               unsigned len);
+    /**
+     * gdb expects a watchpoint to stop the CPU before the access (the
+     * instruction not executed; gdb steps over it itself), as its RISC-V
+     * target does. false: after the instruction, as for AVR.
+     */
+    bool gdb_watch_before;
 } TesseraArchClass;
 
 /** Registers an arch; call from the plugin's init. 0 or -1. */

@@ -25,3 +25,11 @@ tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c tests/fuzz/replay.c \
 tests_fuzz_fuzz_ihex_CFLAGS = $(AM_CFLAGS) -DIHEX_PARSER_ONLY
 TESTS += tests/fuzz/replay-ihex.sh
 EXTRA_DIST += tests/fuzz/replay-ihex.sh
+
+# GDB remote protocol framing and packet decoding: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-gdb
+tests_fuzz_fuzz_gdb_SOURCES = tests/fuzz/fuzz-gdb.c tests/fuzz/replay.c \
+	kernel/gdbproto.c
+tests_fuzz_fuzz_gdb_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/fuzz/replay-gdb.sh
+EXTRA_DIST += tests/fuzz/replay-gdb.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, gdb)" >&2
     exit 2
 fi
 target=$1
@@ -32,8 +32,12 @@ ihex)
     pkgs=""
     defs_extra="-DIHEX_PARSER_ONLY"
     ;;
+gdb)
+    sources="kernel/gdbproto.c"
+    pkgs=""
+    ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, gdb)" >&2
     exit 2
     ;;
 esac

@@ -42,7 +42,8 @@ void worker(unsigned long hart)
 int main(void)
 {
     result = compute();
-    for (int i = 0; i < 1000; i++)
+    /* Long enough (several scheduler quanta) for -smp harts to run. */
+    for (int i = 0; i < 300000; i++)
         counters[0]++;
     poke(5);
     return result == 9 ? 0 : 1;

@@ -520,6 +520,7 @@ static const TesseraArchClass riscv_arch = {
     .gdb_g_regs = RISCV_GDB_G_REGS,
     .gdb_read_reg = riscv_gdb_read_reg,
     .gdb_write_reg = riscv_gdb_write_reg,
+    .gdb_watch_before = true,
 };
 
 static int riscv_plugin_init(void)
