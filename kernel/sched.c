@@ -336,7 +336,9 @@ int sched_run(void)
         bool any_awake = false;
         for (unsigned k = 0; k < machine.ncpus && !exit_requested &&
                              !debug_vm_stopped; k++) {
-            unsigned i = (first_cpu + k) % machine.ncpus;
+            unsigned i = first_cpu + k;
+            if (i >= machine.ncpus)
+                i -= machine.ncpus;
             Cpu *cpu = machine.cpus[i];
             if (cpu_is_idle(cpu) ||
                 (debug_hold_mask && i < 64 && (debug_hold_mask >> i) & 1))
@@ -348,8 +350,8 @@ int sched_run(void)
             freq_cpu = NULL;
             /* Stopped by the debugger: the next round starts with the
              * next CPU, so that every CPU gets its turn. */
-            if (debug_vm_stopped)
-                first_cpu = (i + 1) % machine.ncpus;
+            if (unlikely_stopped())
+                first_cpu = i + 1 < machine.ncpus ? i + 1 : 0;
             if (ran > ran_max)
                 ran_max = ran;
         }

@@ -191,8 +191,13 @@ def scenario_riscv(tmp, xlen, transport):
     elf = build_riscv(tmp, xlen)
     t = Tessera(tmp, ["-M", "virt", "-cpu", "rv%d" % xlen, "-bios", "none",
                       "-kernel", elf], transport)
-    out = gdb(tmp, elf, t.target, RISCV_SESSION)
-    expect_in_order(out, RISCV_EXPECT, "rv%d over %s" % (xlen, transport))
+    session, expect = RISCV_SESSION, list(RISCV_EXPECT)
+    if xlen == 32:
+        # End with detach instead: the guest must run on to its end.
+        session = session[:session.rindex("continue")] + "detach\n"
+        expect[-1] = r"^\[Inferior 1 \(Remote target\) detached\]"
+    out = gdb(tmp, elf, t.target, session)
+    expect_in_order(out, expect, "rv%d over %s" % (xlen, transport))
     rc, _, err = t.wait()
     if rc != 0:
         fail("tessera exited with %d: %s" % (rc, err))
