@@ -124,9 +124,9 @@ unsigned riscv_data_priv(const RiscvEnv *env)
     return env->priv;
 }
 
-uint32_t riscv_tb_flags(const RiscvEnv *env)
+uint64_t riscv_tb_flags(const RiscvEnv *env)
 {
-    uint32_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
+    uint64_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
                  (env->xlen == 64 ? RISCV_TBF_RV64 : 0) |
                  (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
 
@@ -135,6 +135,10 @@ uint32_t riscv_tb_flags(const RiscvEnv *env)
         if ((env->mstatus & MSTATUS_FS) == MSTATUS_FS)
             f |= RISCV_TBF_FS_DIRTY;
     }
+    if (env->trig_exec || env->trig_ls)
+        f |= (env->trig_exec ? RISCV_TBF_TRIG_EXEC : 0) |
+             (env->trig_ls ? RISCV_TBF_TRIG_LS : 0) |
+             (uint64_t)env->trig_epoch << RISCV_TBF_TRIG_EPOCH_SHIFT;
     return f;
 }
 
@@ -465,6 +469,7 @@ static void riscv_cpu_reset(void *opaque)
     /* Line levels survive a reset: the devices driving them keep theirs. */
     env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
 
+    riscv_trig_reset(env);
     tessera_cpu_set_pc(env->cpu, RISCV_RESET_VECTOR);
     riscv_update_mode(env);
 }

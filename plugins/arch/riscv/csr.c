@@ -743,6 +743,10 @@ static const RiscvCsr csr_table[] = {
     {CSR_MTVAL, CSR_MTVAL, 0, read_mtval, write_mtval, NULL},
     {CSR_MIP, CSR_MIP, CSRF_MODE, read_mip, write_mip, NULL},
 
+    /* Sdtrig (trigger.c): tselect, tdata1-3, tinfo. */
+    {CSR_TSELECT, CSR_TINFO, CSRF_MODE, riscv_trig_csr_read,
+     riscv_trig_csr_write, NULL},
+
     /* Machine counters. */
     {CSR_MCYCLE, CSR_MCYCLE, 0, read_counter, write_counter, NULL},
     {CSR_MINSTRET, CSR_MINSTRET, 0, read_counter, write_counter, NULL},

@@ -66,6 +66,11 @@ static const GdbCsr gdb_csrs[] = {
     {"cycleh", CSR_CYCLEH, 0, true},
     {"timeh", CSR_TIMEH, 0, true},
     {"instreth", CSR_INSTRETH, 0, true},
+    {"tselect", CSR_TSELECT, 0, false},
+    {"tdata1", CSR_TDATA1, 0, false},
+    {"tdata2", CSR_TDATA2, 0, false},
+    {"tdata3", CSR_TDATA3, 0, false},
+    {"tinfo", CSR_TINFO, 0, false},
 };
 
 static const char *const gdb_fpr_names[32] = {
