@@ -883,7 +883,10 @@ uint64_t tessera_cpu_cycles(TesseraCpu *cpu)
 
 bool tessera_cpu_should_stop(TesseraCpu *cpu)
 {
-    return cpu->stop || cpu->kick || tessera_cpu_cycles(cpu) >= cpu->end;
+    /* A debugger's single step takes no interrupt: a pending one must
+     * not stop the instruction either. */
+    return cpu->stop || (cpu->kick && !(cpu->dbg & DBG_NOIRQ)) ||
+           tessera_cpu_cycles(cpu) >= cpu->end;
 }
 
 void tessera_cpu_kick(TesseraCpu *cpu)

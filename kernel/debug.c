@@ -250,6 +250,16 @@ void debug_watch_access(Cpu *cpu, uint64_t va, unsigned size, bool write)
     }
 }
 
+void debug_watch_phys(uint64_t addr, uint64_t len, bool write)
+{
+    for (unsigned i = 0; i < machine.ncpus; i++) {
+        Cpu *cpu = machine.cpus[i];
+        if (cpu->running && cpu->cur_insn >= 0 &&
+            !cpu->arch->translate_addr && len && len <= UINT32_MAX)
+            debug_watch_access(cpu, addr, (unsigned)len, write);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* The CPU loop's check and run control                                    */
 

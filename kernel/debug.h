@@ -75,6 +75,10 @@ bool debug_wp_page(uint64_t vpage, uint64_t size, bool *read, bool *write);
 /* A slow-path access on a watched page; may end the block after the
  * current instruction and stop the machine. */
 void debug_watch_access(Cpu *cpu, uint64_t va, unsigned size, bool write);
+/* A helper's physical access (tessera_phys_read/write): for a CPU
+ * without an MMU (AVR reaches its data space this way) it is the running
+ * instruction's access at that address. */
+void debug_watch_phys(uint64_t addr, uint64_t len, bool write);
 /* Called by the loop before each block when cpu->dbg is set: true when
  * the CPU must stop here (the machine then stops). Also returns the
  * core flags the block must be looked up with. */

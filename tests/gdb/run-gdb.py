@@ -160,7 +160,10 @@ watch watched
 continue
 print/x watched.b[5]
 delete
+hbreak finish
+continue
 monitor info registers
+delete
 continue
 """
 
@@ -181,6 +184,8 @@ RISCV_EXPECT = [
     r"^Hardware watchpoint 2: watched\s+Old value = .*\s+New value = .*Z",
     r"poke \(i=i@entry=5\) at .*target\.c",
     r"^\$\d+ = 0x5a",
+    r"^Hardware assisted breakpoint 3 at 0x[0-9a-f]+: file .*target\.c",
+    r"^Breakpoint 3, finish \(code=0\)",    # Z1
     r"^CPU#0\n pc ",                        # monitor info registers
     r"^ a0 ",
     r"\[Inferior 1 \(Remote target\) exited normally\]",
@@ -277,6 +282,8 @@ print (int)buf[0] + (int)buf[1]
 print msg
 x/2xb twice
 x/2xb 0x800100
+watch buf[6]
+continue
 delete
 continue
 """
@@ -297,6 +304,8 @@ def scenario_avr(tmp):
         r'^\$4 = "TESSERA"',                     # flash (PROGMEM)
         r"<twice>:\s+0x[0-9a-f]{2}\s+0x",         # flash (code)
         r"^0x800100 <buf>:\s+0x01\s+0x06",        # SRAM by address
+        r"^Hardware watchpoint 2: buf\[6\]",
+        r"^Old value = 0 '\\000'\nNew value = 65 'A'",
         r"exited normally",
     ], "avr")
     rc, _, err = t.wait()
