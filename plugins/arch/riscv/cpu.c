@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "riscv.h"
@@ -417,6 +418,8 @@ static void riscv_cpu_finalize(void *opaque)
     RiscvEnv *env = opaque;
 
     tessera_timer_free(env->stimer);
+    free(env->gdb_xml);
+    env->gdb_xml = NULL;
 }
 
 static void riscv_cpu_reset(void *opaque)

@@ -166,19 +166,14 @@ static char *build_xml(const RiscvEnv *env)
 
 const char *riscv_gdb_xml(void *opaque, const char *annex)
 {
-    /* One description per (XLEN, FP width, S mode): models differ only
-     * in these. Built once, kept until the process ends. */
-    static char *cache[2][3][2];
-    const RiscvEnv *env = opaque;
-    unsigned fl = flen(env);
+    RiscvEnv *env = opaque;
 
     if (strcmp(annex, "target.xml") != 0)
         return NULL;
-    char **slot = &cache[env->xlen == 64][fl == 8 ? 2 : fl == 4 ? 1 : 0]
-                        [riscv_has_ext(env, 'S')];
-    if (!*slot)
-        *slot = build_xml(env);
-    return *slot;
+    /* Built on the first request; riscv_cpu_finalize() frees it. */
+    if (!env->gdb_xml)
+        env->gdb_xml = build_xml(env);
+    return env->gdb_xml;
 }
 
 static unsigned put(uint8_t *buf, uint64_t v, unsigned size)

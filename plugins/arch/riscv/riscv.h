@@ -286,6 +286,8 @@ typedef struct RiscvEnv {
     uint32_t trig_epoch; /* counts trigger changes */
     bool trig_exec, trig_ls; /* some trigger matches fetches, data */
 
+    char *gdb_xml; /* target description, built when gdb asks (gdb.c) */
+
     uint32_t priv;
     unsigned xlen;
     const RiscvModel *model;
