@@ -3,8 +3,8 @@
  * RISC-V for the GDB stub: the target description and gdb's register
  * numbering. gdb's RISC-V target numbers x0-x31 as 0-31, pc as 32,
  * f0-f31 as 33-64 and CSR n as 65 + n (so fflags, frm and fcsr are 66,
- * 67 and 68, in the FPU feature); the description gives these numbers
- * explicitly.
+ * 67 and 68, in the FPU feature) and the privilege level ("priv") as
+ * 65 + 4096; the description gives these numbers explicitly.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #define GDB_PC 32
 #define GDB_F0 33
 #define GDB_CSR0 65
+#define GDB_PRIV (GDB_CSR0 + 4096) /* the privilege level, as gdb's */
 
 typedef struct GdbCsr {
     const char *name;
@@ -160,7 +161,10 @@ static char *build_xml(const RiscvEnv *env)
         bprintf(&b, "<reg name=\"pmpaddr%u\" bitsize=\"%u\" type=\"int\" "
                     "regnum=\"%u\" group=\"system\"/>\n",
                 i, x, GDB_CSR0 + CSR_PMPADDR0 + i);
-    bprintf(&b, "</feature>\n</target>\n");
+    bprintf(&b, "</feature>\n<feature name=\"org.gnu.gdb.riscv.virtual\">\n"
+                "<reg name=\"priv\" bitsize=\"%u\" type=\"int\" "
+                "regnum=\"%u\" group=\"system\"/>\n</feature>\n</target>\n",
+            x, GDB_PRIV);
     return b.s;
 }
 
@@ -218,6 +222,8 @@ unsigned riscv_gdb_read_reg(void *opaque, unsigned n, uint8_t *buf)
         return put(buf, tessera_cpu_get_pc(env->cpu), xb);
     if (n >= GDB_F0 && n < GDB_F0 + 32)
         return fb ? put(buf, env->f[n - GDB_F0], fb) : 0;
+    if (n == GDB_PRIV)
+        return put(buf, env->priv, xb);
     int csr = gdb_csr(env, n);
     uint64_t v;
     if (csr < 0 || !riscv_csr_debug(env, (unsigned)csr, &v, false))
@@ -252,6 +258,17 @@ unsigned riscv_gdb_write_reg(void *opaque, unsigned n, const uint8_t *buf,
         /* A single in a D-capable register is NaN-boxed. */
         env->f[n - GDB_F0] = fb == 4 ? v | 0xffffffff00000000ull : v;
         return fb;
+    }
+    if (n == GDB_PRIV) {
+        /* Only the modes the hart has. */
+        bool ok = v == RISCV_PRV_M ||
+                  (v == RISCV_PRV_S && riscv_has_ext(env, 'S')) ||
+                  (v == RISCV_PRV_U && riscv_has_ext(env, 'U'));
+        if (len < xb || !ok)
+            return 0;
+        env->priv = (uint32_t)v;
+        riscv_update_mode(env);
+        return xb;
     }
     int csr = gdb_csr(env, n);
     bool fcsr = csr == CSR_FFLAGS || csr == CSR_FRM || csr == CSR_FCSR;
