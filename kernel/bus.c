@@ -6,6 +6,7 @@
  * one region that decides an address.
  */
 #include "kernel/bus.h"
+#include "kernel/debug.h"
 
 #include <glib.h>
 #include <inttypes.h>
@@ -439,11 +440,15 @@ bool bus_zero(uint64_t addr, uint64_t len)
 
 int tessera_phys_read(uint64_t addr, void *buf, uint64_t len)
 {
+    if (__builtin_expect(debug_nwp != 0, 0))
+        debug_watch_phys(addr, len, false);
     return bus_read_buf(addr, buf, len) ? 0 : -1;
 }
 
 int tessera_phys_write(uint64_t addr, const void *buf, uint64_t len)
 {
+    if (__builtin_expect(debug_nwp != 0, 0))
+        debug_watch_phys(addr, len, true);
     return bus_write_buf(addr, buf, len) ? 0 : -1;
 }
 

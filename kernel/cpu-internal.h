@@ -265,6 +265,14 @@ struct TesseraCpu {
     bool running, stop, kick, halted;
     uint64_t spin_insns;  /* insns at the last fault of this cpu_exec */
     unsigned spin_faults; /* faults in a row without progress */
+    /* Debugger (kernel/debug.c): DBG_* bits; non-zero makes the loop
+     * call debug_cpu_check() before each block. */
+    uint8_t dbg;
+    uint8_t dbg_watch_kind;
+    uint64_t dbg_skip_pc;    /* DBG_SKIP_BP: the PC it applies to */
+    uint64_t dbg_step_pc;    /* DBG_STEP: where the step started */
+    uint64_t dbg_step_insns; /* and the retired count then */
+    uint64_t dbg_watch_addr; /* DBG_WATCH_HIT: the address */
     IOp *smc_tail;      /* interpreter: code finishing an instruction */
     unsigned smc_tail_cap;
     sigjmp_buf jmp;

@@ -17,6 +17,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/log.h"
 #include "kernel/tool.h"
 
@@ -90,6 +91,19 @@ static bool range_has_code(uint64_t ppage, uint64_t psize)
     return false;
 }
 
+/* A watched page: its accesses of the watched kinds miss the fast path,
+ * and the slow path (which translates them again) checks the ranges. */
+static void tlb_watch(TlbEntry *e, uint64_t vpage, uint64_t psize)
+{
+    bool r, w;
+    if (!debug_wp_page(vpage, psize, &r, &w))
+        return;
+    if (r && e->tag_r != TLB_INVALID)
+        e->tag_r |= TLB_FLAG_RECHECK;
+    if (w && e->tag_w != TLB_INVALID)
+        e->tag_w |= TLB_FLAG_RECHECK;
+}
+
 /* Fills the entry of vaddr from a translation (phys of vaddr, prot). */
 static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
                     unsigned prot)
@@ -128,6 +142,8 @@ static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
     }
     c->tag_x = (prot & TESSERA_PROT_EXEC) ? vpage : TLB_INVALID;
     c->phys_addend = ppage - vpage;
+    if (unlikely(debug_nwp))
+        tlb_watch(e, vpage, psize);
     if (unlikely(prot & TESSERA_PROT_NOCACHE)) {
         /* Valid for this address only: every access misses the fast path
          * and the slow path translates it again. */
@@ -301,6 +317,8 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
     if ((e->tag_r & ~(uint64_t)TLB_FLAGS) != vpage ||
         (e->tag_r & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_READ, mmu);
+    if (unlikely(debug_nwp) && (e->tag_r & TLB_FLAG_RECHECK))
+        debug_watch_access(cpu, va, size, false); /* may leave the block */
     if (!(e->tag_r & TLB_FLAG_SLOW))
         return host_load((const uint8_t *)(va + e->addend), size);
     uint64_t v;
@@ -338,6 +356,8 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
     if ((e->tag_w & ~(uint64_t)TLB_FLAGS) != vpage ||
         (e->tag_w & TLB_FLAG_RECHECK))
         tlb_fill(cpu, va, TESSERA_ACCESS_WRITE, mmu);
+    if (unlikely(debug_nwp) && (e->tag_w & TLB_FLAG_RECHECK))
+        debug_watch_access(cpu, va, size, true); /* may leave the block */
     uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;
     if (e->tag_w & TLB_FLAG_SLOW) {
         if (!bus_write(pa, size, v))
@@ -682,7 +702,7 @@ static void exec_loop(Cpu *cpu)
         cpu->pc_override = false;
         cpu->end_insn = false;
         cpu->cur_insn = -1;
-        if (cpu->kick) {
+        if (cpu->kick && !(cpu->dbg & DBG_NOIRQ)) {
             cpu->kick = false;
             uint64_t from = cpu->pc;
             if (arch->exec_interrupt && arch->exec_interrupt(cpu->env)) {
@@ -692,23 +712,28 @@ static void exec_loop(Cpu *cpu)
                               cpu->pc);
             }
         }
+        uint32_t cflags = cpu->cflags;
+        /* The debugger: breakpoints, single steps, watchpoint hits. */
+        if (unlikely(cpu->dbg) && debug_cpu_check(cpu, &cflags))
+            return;
         if (cpu->stop || cpu->halted || cpu->cycles >= cpu->end)
             return;
 
-        TB *tb = find_tb(cpu, cpu->cflags);
+        TB *tb = find_tb(cpu, cflags);
         /* An exact-interrupt CPU runs no block past its deadline: near
          * it, one instruction at a time (it still runs one instruction
          * that starts before the deadline and ends after it). */
         if (tb && arch->exact_interrupts && tb->ninsns > 1 &&
             cpu->cycles + tb->ncycles > cpu->end)
-            tb = find_tb(cpu, cpu->cflags | TB_CF_SINGLE);
+            tb = find_tb(cpu, cflags | TB_CF_SINGLE);
         if (!tb) {
             cpu->last_exit = NULL;
             tessera_request_exit(1);
             return;
         }
         /* Logging a line per block means coming back after each one. */
-        bool single = (log_mask & (TESSERA_LOG_EXEC | TESSERA_LOG_CPU)) != 0;
+        bool single = (log_mask & (TESSERA_LOG_EXEC | TESSERA_LOG_CPU)) != 0 ||
+                      unlikely(cpu->dbg & DBG_STEP);
         if (cpu->last_exit) {
             if (!single)
                 tcache_chain(cpu->last_exit, tb, cpu->page_bits);
@@ -860,7 +885,10 @@ uint64_t tessera_cpu_cycles(TesseraCpu *cpu)
 
 bool tessera_cpu_should_stop(TesseraCpu *cpu)
 {
-    return cpu->stop || cpu->kick || tessera_cpu_cycles(cpu) >= cpu->end;
+    /* A debugger's single step takes no interrupt: a pending one must
+     * not stop the instruction either. */
+    return cpu->stop || (cpu->kick && !(cpu->dbg & DBG_NOIRQ)) ||
+           tessera_cpu_cycles(cpu) >= cpu->end;
 }
 
 void tessera_cpu_kick(TesseraCpu *cpu)

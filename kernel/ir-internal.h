@@ -159,6 +159,7 @@ struct TesseraIR {
     unsigned ninsns;
     unsigned insn0_size; /* bytes of the first instruction */
     int cur_insn; /* -1 before the first insn_start */
+    uint64_t next_pc; /* after the last instruction started */
     bool error;   /* misuse detected; the block is refused */
     const char *error_msg;
 

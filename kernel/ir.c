@@ -11,6 +11,7 @@
 
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/ir-internal.h"
 #include "kernel/log.h"
 
@@ -131,6 +132,7 @@ void tessera_ir_insn_start(TesseraIR *b, uint64_t pc, unsigned size,
                            unsigned cycles)
 {
     b->cur_insn = (int)b->ninsns++;
+    b->next_pc = pc + size;
     if (b->cur_insn == 0)
         b->insn0_size = size;
     IROp *op = ir_emit(b, IR_INSN_START);
@@ -472,7 +474,9 @@ void tessera_ir_exit_loop(TesseraIR *b, uint64_t pc)
 bool tessera_ir_block_full(TesseraIR *b)
 {
     return b->ninsns >= IR_MAX_INSNS || b->nops >= IR_MAX_OPS - 256 ||
-           b->ntemps >= IR_MAX_TEMPS - 64 || (b->one_insn && b->ninsns);
+           b->ntemps >= IR_MAX_TEMPS - 64 || (b->one_insn && b->ninsns) ||
+           /* The debugger: a block ends before a breakpoint. */
+           (unlikely(debug_nbp) && b->ninsns && debug_bp_at(b->next_pc));
 }
 
 /* ---------------------------------------------------------------------- */

@@ -23,6 +23,9 @@ kernel_libcore_a_SOURCES = \
 	kernel/fdt.c kernel/fdt.h \
 	kernel/util.c kernel/util.h \
 	kernel/tool.c kernel/tool.h \
+	kernel/debug.c kernel/debug.h \
+	kernel/gdbproto.c kernel/gdbproto.h \
+	kernel/gdbstub.c kernel/gdbstub.h \
 	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
 
 # Link flag for programs that embed the core (tessera, unit tests).

@@ -13,6 +13,7 @@
 #include "kernel/cpu.h"
 #include "kernel/device.h"
 #include "kernel/fdt.h"
+#include "kernel/gdbstub.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/monitor.h"
@@ -85,6 +86,12 @@ static void usage(void)
 "  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
 "                      guest_errors, op, op_opt, all); -d help lists them\n"
 "  -D FILE             write the log to FILE instead of stderr\n"
+"  -gdb tcp:[HOST]:PORT|unix:PATH[,server=on][,wait=on|off]\n"
+"                      wait for a GDB connection (remote protocol; harts are\n"
+"                      threads); HOST empty: every interface; PORT 0 picks a\n"
+"                      free port and prints it; wait=on: start stopped\n"
+"  -s                  same as -gdb tcp::1234\n"
+"  -S                  start with the CPUs stopped (resume from gdb)\n"
 "\n"
 "Plugins:\n"
 "  -L DIR              look for plugins in DIR first (repeatable)\n"
@@ -117,6 +124,8 @@ typedef struct Args {
     bool accel_given;
     bool nographic;
     bool no_reboot;
+    const char *gdb_spec; /* -gdb or -s */
+    bool start_stopped;   /* -S */
     bool want_help_board, want_help_cpu, want_help_device, want_plugins;
     const char *device_help;
 } Args;
@@ -134,8 +143,8 @@ static bool is_value_option(const char *opt)
     static const char *const names[] = {
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
-        "icount",
-        "tb-size", "L", "set", "device", "display", "plugin", NULL};
+        "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb",
+        NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -257,6 +266,10 @@ static int parse_option(Args *a, const char *opt, const char *val)
                        "is not supported yet: add a [device] section to a "
                        "board file (-device NAME,help lists its properties)",
                        val);
+    } else if (!strcmp(opt, "gdb")) {
+        if (gdbstub_configure(val) < 0)
+            return -1;
+        a->gdb_spec = val;
     } else if (!strcmp(opt, "display")) {
         if (strcmp(val, "none"))
             return bad("-display", "'%s': only 'none' is supported", val);
@@ -296,8 +309,17 @@ static int parse_args(Args *a, int argc, char **argv)
             a->no_reboot = true;
             continue;
         }
-        if (!strcmp(opt, "enable-kvm") || !strcmp(opt, "s") ||
-            !strcmp(opt, "S")) {
+        if (!strcmp(opt, "s")) {
+            a->gdb_spec = "tcp::1234";
+            if (gdbstub_configure(a->gdb_spec) < 0)
+                return -1;
+            continue;
+        }
+        if (!strcmp(opt, "S")) {
+            a->start_stopped = true;
+            continue;
+        }
+        if (!strcmp(opt, "enable-kvm")) {
             tessera_error("%s is not supported yet", arg);
             return -1;
         }
@@ -458,6 +480,12 @@ int main(int argc, char **argv)
 
     if (parse_args(&a, argc, argv) < 0)
         goto out;
+    if (a.start_stopped && (!a.gdb_spec || !strcmp(a.gdb_spec, "none"))) {
+        /* Nothing could resume the machine (there is no monitor yet). */
+        tessera_error("-S: starting stopped needs a debugger to resume the "
+                      "machine: add -s or -gdb tcp::PORT");
+        goto out;
+    }
     if (a.log_spec) {
         char err[256];
         if (!strcmp(a.log_spec, "help")) {
@@ -521,7 +549,10 @@ int main(int argc, char **argv)
     if (tool_load_all() < 0)
         goto out_machine;
     tool_machine_started();
+    if (gdbstub_start(a.start_stopped) < 0)
+        goto out_machine;
     status = sched_run();
+    gdbstub_exit(status);
     int tool_status = tool_finish();
     if (tool_status)
         status = tool_status;
@@ -532,6 +563,7 @@ out_machine:
     machine_destroy();
     plugin_shutdown();
 out:
+    gdbstub_cleanup();
     g_ptr_array_free(a.m.sets, TRUE);
     g_ptr_array_free(a.serials, TRUE);
     g_ptr_array_free(a.chardevs, TRUE);

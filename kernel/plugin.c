@@ -4,6 +4,7 @@
 #include "kernel/util.h"
 
 #include <glib.h>
+#include <stddef.h>
 #include <ltdl.h>
 #include <stdio.h>
 #include <string.h>
@@ -277,6 +278,13 @@ static int do_register(GHashTable *table, const char *what, const char *name,
 
 int tessera_register_arch(const TesseraArchClass *cls)
 {
+    /* A plugin built for ABI 2.0 has a class without the 2.1 fields:
+     * give the core a copy whose missing fields are zero. */
+    if (loading && loading->desc && loading->desc->abi_minor < 1) {
+        TesseraArchClass *full = g_new0(TesseraArchClass, 1);
+        memcpy(full, cls, offsetof(TesseraArchClass, gdb_xml));
+        cls = full; /* kept until the process ends, as the plugin's */
+    }
     return do_register(reg_arch, "arch", cls->name, cls);
 }
 

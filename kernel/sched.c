@@ -8,6 +8,8 @@
 
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
+#include "kernel/debug.h"
+#include "kernel/gdbstub.h"
 #include "kernel/machine.h"
 #include "kernel/monitor.h"
 
@@ -37,13 +39,15 @@ static uint64_t freq_cycles;     /* cycles committed by finished quanta */
 static Cpu *freq_cpu;            /* the CPU running now, for exact reads */
 static uint64_t freq_cpu_start;  /* its cycle count when the quantum began */
 static uint64_t host_start;  /* host time of clock 0 in real-time mode */
+static bool gdb_paused;      /* the debugger holds the clock */
 static TesseraTimer *armed;
 static bool exit_requested;
 static int exit_status;
 static bool reset_requested;
 static bool no_reboot;
-static bool paused;
-static uint64_t pause_host; /* host time when the machine stopped */
+static bool paused;          /* stopped by the monitor */
+static unsigned pause_depth; /* monitor and debugger stops in force */
+static uint64_t pause_host;  /* host time when the clock stopped */
 
 static uint64_t host_ns(void)
 {
@@ -113,7 +117,37 @@ uint64_t tessera_clock_ns(void)
         return icount_ns;
     if (!host_start)
         host_start = host_ns();
-    return (paused ? pause_host : host_ns()) - host_start;
+    return (pause_depth ? pause_host : host_ns()) - host_start;
+}
+
+/*
+ * Real time stands still while the machine is stopped, by the monitor
+ * (stop/cont) or by the debugger, so the guest sees no jump on resuming.
+ */
+static void clock_pause(void)
+{
+    if (pause_depth++ == 0) {
+        if (!host_start)
+            host_start = host_ns();
+        pause_host = host_ns();
+    }
+}
+
+static void clock_resume(void)
+{
+    if (pause_depth && --pause_depth == 0 && host_start)
+        host_start += host_ns() - pause_host;
+}
+
+void sched_pause_clock(bool pause)
+{
+    if (pause == gdb_paused)
+        return;
+    gdb_paused = pause;
+    if (pause)
+        clock_pause();
+    else
+        clock_resume();
 }
 
 void sched_advance_ns(uint64_t ns)
@@ -229,7 +263,7 @@ void sched_stop(void)
     if (paused)
         return;
     tessera_clock_ns(); /* start the clock if it has not started */
-    pause_host = host_ns();
+    clock_pause();
     paused = true;
     for (unsigned i = 0; i < machine.ncpus; i++)
         cpu_stop(machine.cpus[i]);
@@ -240,7 +274,7 @@ void sched_cont(void)
 {
     if (!paused)
         return;
-    host_start += host_ns() - pause_host;
+    clock_resume();
     paused = false;
     qmp_event_simple("RESUME");
 }
@@ -263,6 +297,8 @@ void sched_reset_all(void)
     freq_cycles = 0;
     freq_cpu = NULL;
     host_start = 0;
+    gdb_paused = false;
+    pause_depth = 0;
     exit_requested = false;
     reset_requested = false;
     exit_status = 0;
@@ -288,15 +324,32 @@ static uint64_t budget_until(uint64_t deadline)
     return cycles < QUANTUM_CYCLES ? cycles : QUANTUM_CYCLES;
 }
 
+/*
+ * Waits for input. With a debugger listening, its socket is polled too
+ * (at least every GDB_IDLE_POLL_MS, since the character backends' poll
+ * does not know it) so that Ctrl-C reaches an idle machine.
+ */
+#define GDB_IDLE_POLL_MS 20
+static bool idle_poll(int timeout_ms)
+{
+    if (!gdbstub_enabled())
+        return chardev_poll(timeout_ms);
+    if (timeout_ms < 0 || timeout_ms > GDB_IDLE_POLL_MS)
+        timeout_ms = GDB_IDLE_POLL_MS;
+    bool r = chardev_poll(timeout_ms);
+    gdbstub_poll(0);
+    return r || debug_vm_stopped;
+}
+
 /* All CPUs sleep: move time to the next event or wait for input. */
 static void idle_wait(void)
 {
     uint64_t deadline = sched_next_deadline();
     if (freq_num) {
-        if (chardev_poll(0))
+        if (idle_poll(0))
             return;
         if (deadline == UINT64_MAX) {
-            chardev_poll(-1);
+            idle_poll(-1);
             return;
         }
         uint64_t target = ns_to_cycles_ceil(deadline);
@@ -306,10 +359,10 @@ static void idle_wait(void)
     }
     if (icount_shift >= 0) {
         /* Input may wake a CPU; otherwise jump to the deadline. */
-        if (chardev_poll(0))
+        if (idle_poll(0))
             return;
         if (deadline == UINT64_MAX) {
-            chardev_poll(-1);
+            idle_poll(-1);
             return;
         }
         if (deadline > icount_ns)
@@ -320,11 +373,18 @@ static void idle_wait(void)
     int timeout_ms = -1;
     if (deadline != UINT64_MAX)
         timeout_ms = deadline <= now ? 0 : (int)MIN((deadline - now + 999999) / 1000000, 1000);
-    chardev_poll(timeout_ms);
+    idle_poll(timeout_ms);
+}
+
+static inline bool unlikely_stopped(void)
+{
+    return __builtin_expect(debug_vm_stopped, 0);
 }
 
 int sched_run(void)
 {
+    unsigned first_cpu = 0;
+
     uint64_t last_poll = 0;
 
     tessera_clock_ns(); /* start the real-time clock now */
@@ -333,6 +393,11 @@ int sched_run(void)
             reset_requested = false;
             if (machine_reset() < 0)
                 return 1;
+        }
+        if (unlikely_stopped()) {
+            /* The debugger holds the machine: serve it until it lets go. */
+            gdbstub_serve_stopped();
+            continue;
         }
         if (paused) {
             /* Only the monitors run: wait for their input. */
@@ -349,15 +414,24 @@ int sched_run(void)
         uint64_t budget = budget_until(sched_next_deadline());
         uint64_t ran_max = 0;
         bool any_awake = false;
-        for (unsigned i = 0; i < machine.ncpus && !exit_requested; i++) {
+        for (unsigned k = 0; k < machine.ncpus && !exit_requested &&
+                             !debug_vm_stopped; k++) {
+            unsigned i = first_cpu + k;
+            if (i >= machine.ncpus)
+                i -= machine.ncpus;
             Cpu *cpu = machine.cpus[i];
-            if (cpu_is_idle(cpu))
+            if (cpu_is_idle(cpu) ||
+                (debug_hold_mask && i < 64 && (debug_hold_mask >> i) & 1))
                 continue;
             any_awake = true;
             freq_cpu = cpu;
             freq_cpu_start = tessera_cpu_cycles(cpu);
             uint64_t ran = cpu_exec(cpu, budget);
             freq_cpu = NULL;
+            /* Stopped by the debugger: the next round starts with the
+             * next CPU, so that every CPU gets its turn. */
+            if (unlikely_stopped())
+                first_cpu = i + 1 < machine.ncpus ? i + 1 : 0;
             if (ran > ran_max)
                 ran_max = ran;
         }
@@ -373,6 +447,8 @@ int sched_run(void)
             uint64_t h = host_ns();
             if (h - last_poll >= POLL_INTERVAL_NS) {
                 chardev_poll(0);
+                if (gdbstub_enabled())
+                    gdbstub_poll(0);
                 last_poll = h;
             }
         }

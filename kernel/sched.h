@@ -48,6 +48,9 @@ bool sched_running(void);
 uint64_t sched_next_deadline(void);
 /* Runs callbacks of timers whose deadline is <= now. */
 void sched_run_timers(void);
+/* The debugger stops (true) or restarts the machine: in real-time mode
+ * the clock does not advance in between. */
+void sched_pause_clock(bool pause);
 /* Advance the icount clock (tests); no effect in real-time mode. */
 void sched_advance_ns(uint64_t ns);
 /* Resets clock and timers to the initial state (tests, teardown). */

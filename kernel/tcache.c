@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/log.h"
 #include "kernel/tool.h"
 
@@ -568,7 +569,9 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
     }
     tb->cycles_before[ni] = cyc;
     tb->ncycles = cyc;
-    tb->nocache = b->one_insn;
+    /* A block at a breakpoint is entered only from the loop, which
+     * checks the breakpoint (never chained to, nor in the jump cache). */
+    tb->nocache = b->one_insn || (unlikely(debug_nbp) && debug_bp_at(pc));
     tb->nexits = nexits;
     tb->code_size = code_size;
     be->install(tb, (uint8_t *)tb + head, (uint8_t *)tb + head + T.exec_delta);

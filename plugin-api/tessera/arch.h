@@ -12,6 +12,13 @@
  * functions below. Everything else (registers, CSRs, privilege) lives in
  * env; IR globals name its fields (1, 2, 4 or 8 bytes, naturally aligned).
  *
+ * Debugging (-gdb): the core keeps breakpoints, watchpoints and single
+ * steps; the arch only names its registers for gdb (gdb_* fields). gdb's
+ * memory addresses are the CPU's virtual addresses, translated with the
+ * CPU's current code MMU context; an arch whose gdb uses several address
+ * spaces lays them out on the bus as gdb numbers them (AVR: flash at 0,
+ * data space at 0x800000, as avr-gcc's ELF files do).
+ *
  * Traps: a helper (or a memory access through raise_fault) puts the guest
  * into its trap handler by updating env and calling tessera_cpu_set_pc(),
  * then calls tessera_cpu_exit_loop(), which abandons the current block.
@@ -164,6 +171,35 @@ typedef struct TesseraArchClass {
      * down; the core frees env itself. May be NULL.
      */
     void (*cpu_finalize)(void *env);
+
+    /* ---- ABI 2.1: the GDB remote stub (-gdb). All may be NULL. ---- */
+    /**
+     * The target description document named annex (gdb asks for
+     * "target.xml" first, then any document it includes) for this CPU,
+     * or NULL. The text must stay valid until the process ends. NULL for
+     * every annex: gdb uses its default register layout for the ELF's
+     * architecture.
+     */
+    const char *(*gdb_xml)(void *env, const char *annex);
+    /** Registers 0 .. gdb_g_regs - 1 (gdb's numbering) form the 'g' packet. */
+    unsigned gdb_g_regs;
+    /**
+     * Reads register n in gdb's numbering (the one the target description
+     * gives with regnum) into buf, at most 64 bytes in the guest's byte
+     * order. Returns its size, or 0 when the CPU has no register n (or it
+     * is not available in the CPU's current state).
+     */
+    unsigned (*gdb_read_reg)(void *env, unsigned n, uint8_t *buf);
+    /** Writes register n from buf (len bytes, as gdb_read_reg gives them).
+     * Returns the size used, 0 when there is no such register. */
+    unsigned (*gdb_write_reg)(void *env, unsigned n, const uint8_t *buf,
+                              unsigned len);
+    /**
+     * gdb expects a watchpoint to stop the CPU before the access (the
+     * instruction not executed; gdb steps over it itself), as its RISC-V
+     * target does. false: after the instruction, as for AVR.
+     */
+    bool gdb_watch_before;
 } TesseraArchClass;
 
 /** Registers an arch; call from the plugin's init. 0 or -1. */

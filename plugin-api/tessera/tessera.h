@@ -36,7 +36,9 @@ extern "C" {
  * irq_inputs_help fields of TesseraDeviceClass; tessera_load_blob and
  * tessera_device_find_type. */
 #define TESSERA_ABI_MAJOR 2
-#define TESSERA_ABI_MINOR 0
+/* 2.1: TesseraArchClass gdb_xml, gdb_g_regs, gdb_read_reg, gdb_write_reg
+ * (the GDB remote stub). */
+#define TESSERA_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))

@@ -41,3 +41,11 @@ tests_fuzz_fuzz_hmp_LDADD = $(CORE_LIBS)
 tests_fuzz_fuzz_hmp_DEPENDENCIES = kernel/libcore.a
 TESTS += tests/fuzz/replay-qmp.sh tests/fuzz/replay-hmp.sh
 EXTRA_DIST += tests/fuzz/replay-qmp.sh tests/fuzz/replay-hmp.sh
+
+# GDB remote protocol framing and packet decoding: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-gdb
+tests_fuzz_fuzz_gdb_SOURCES = tests/fuzz/fuzz-gdb.c tests/fuzz/replay.c \
+	kernel/gdbproto.c
+tests_fuzz_fuzz_gdb_CFLAGS = $(AM_CFLAGS)
+TESTS += tests/fuzz/replay-gdb.sh
+EXTRA_DIST += tests/fuzz/replay-gdb.sh

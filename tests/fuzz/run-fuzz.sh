@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb)" >&2
     exit 2
 fi
 target=$1
@@ -32,6 +32,10 @@ ihex)
     pkgs=""
     defs_extra="-DIHEX_PARSER_ONLY"
     ;;
+gdb)
+    sources="kernel/gdbproto.c"
+    pkgs=""
+    ;;
 qmp|hmp)
     # the monitors need the whole core (no machine is built)
     sources=$(cd "$top" && ls kernel/*.c loader/*.c | grep -v kernel/main.c)
@@ -39,7 +43,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb)" >&2
     exit 2
     ;;
 esac

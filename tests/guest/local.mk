@@ -7,6 +7,9 @@
 # under tests/guest/build/.
 # priv runs on virt only: QEMU 7.2's spike machine aborts on some of its
 # instruction fetch faults (an assertion in its translator).
+# trigger (Sdtrig) runs on rv64 only: QEMU 7.2's RV32 mcontrol6 fires on
+# other addresses and loops on the program (Tessera passes it on rv32 too:
+# ./tessera -M virt -cpu rv32 -bios none -kernel .../rv32-virt/trigger.elf).
 
 GUEST_TESTS = \
 	tests/guest/build/rvi-rv64-virt.test tests/guest/build/rvi-rv32-virt.test \
@@ -31,7 +34,8 @@ GUEST_TESTS = \
 	tests/guest/build/exitcode-rv64-spike.test tests/guest/build/exitcode-rv32-spike.test \
 	tests/guest/build/priv-rv64-virt.test tests/guest/build/priv-rv32-virt.test \
 	tests/guest/build/fpu-rv64-virt.test tests/guest/build/fpu-rv32-virt.test \
-	tests/guest/build/fpu-rv64-spike.test tests/guest/build/fpu-rv32-spike.test
+	tests/guest/build/fpu-rv64-spike.test tests/guest/build/fpu-rv32-spike.test \
+	tests/guest/build/trigger-rv64-virt.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -42,7 +46,8 @@ GUEST_SRC_FILES = \
 	tests/guest/traps.c tests/guest/traps-vec.S tests/guest/timer.c \
 	tests/guest/smc.c tests/guest/smc-code.S tests/guest/uart.c \
 	tests/guest/htif.c tests/guest/exitcode.c \
-	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c
+	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
+	tests/guest/trigger.c
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)

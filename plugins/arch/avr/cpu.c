@@ -158,6 +158,82 @@ static void avr_dump_state(void *env)
                 sreg & 0x02 ? 'Z' : '-', sreg & 0x01 ? 'C' : '-', line);
 }
 
+/*
+ * The GDB stub: gdb's avr target has no register description of its own
+ * (the description only names the architecture, as the ELF does); its
+ * numbering is r0-r31, SREG (32), SP (33, 2 bytes) and PC (34, 4 bytes,
+ * a byte address in flash). Memory addresses are the bus's: flash at 0,
+ * the data space at 0x800000, as gdb expects.
+ */
+static const char *avr_gdb_xml(void *env, const char *annex)
+{
+    static char xml[3][160];
+    const AvrModel *m = ((AvrEnv *)env)->model;
+    const char *arch = m->pc22 ? "avr:6" : m->has_rampz ? "avr:51" : "avr:5";
+    unsigned k = m->pc22 ? 2 : m->has_rampz ? 1 : 0;
+
+    if (strcmp(annex, "target.xml") != 0)
+        return NULL;
+    if (!xml[k][0])
+        snprintf(xml[k], sizeof(xml[k]),
+                 "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM "
+                 "\"gdb-target.dtd\">\n<target><architecture>%s"
+                 "</architecture></target>\n", arch);
+    return xml[k];
+}
+
+static unsigned avr_gdb_read_reg(void *env, unsigned n, uint8_t *buf)
+{
+    AvrEnv *e = env;
+    uint32_t pc;
+
+    if (n < 32) {
+        buf[0] = e->r[n];
+        return 1;
+    }
+    switch (n) {
+    case 32:
+        buf[0] = e->sreg;
+        return 1;
+    case 33:
+        buf[0] = (uint8_t)e->sp;
+        buf[1] = (uint8_t)(e->sp >> 8);
+        return 2;
+    case 34:
+        pc = (uint32_t)tessera_cpu_get_pc(e->cpu);
+        for (unsigned i = 0; i < 4; i++)
+            buf[i] = (uint8_t)(pc >> (8 * i));
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+static unsigned avr_gdb_write_reg(void *env, unsigned n, const uint8_t *buf,
+                                  unsigned len)
+{
+    AvrEnv *e = env;
+
+    if (n < 33 && len >= 1) {
+        if (n < 32)
+            e->r[n] = buf[0];
+        else
+            e->sreg = buf[0];
+        return 1;
+    }
+    if (n == 33 && len >= 2) {
+        e->sp = (uint16_t)(buf[0] | buf[1] << 8);
+        return 2;
+    }
+    if (n == 34 && len >= 4) {
+        uint32_t pc = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+                      (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+        tessera_cpu_set_pc(e->cpu, pc & ~1u);
+        return 4;
+    }
+    return 0;
+}
+
 static TesseraArchClass avr_arch = {
     .name = "avr",
     .description = "Atmel/Microchip AVR 8-bit (avr5, avr51, avr6)",
@@ -177,6 +253,10 @@ static TesseraArchClass avr_arch = {
     .has_work = avr_has_work,
     .disas = avr_disas,
     .dump_state = avr_dump_state,
+    .gdb_xml = avr_gdb_xml,
+    .gdb_g_regs = 35,
+    .gdb_read_reg = avr_gdb_read_reg,
+    .gdb_write_reg = avr_gdb_write_reg,
 };
 
 static char reg_names[32][4];

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "riscv.h"
@@ -124,9 +125,9 @@ unsigned riscv_data_priv(const RiscvEnv *env)
     return env->priv;
 }
 
-uint32_t riscv_tb_flags(const RiscvEnv *env)
+uint64_t riscv_tb_flags(const RiscvEnv *env)
 {
-    uint32_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
+    uint64_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
                  (env->xlen == 64 ? RISCV_TBF_RV64 : 0) |
                  (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
 
@@ -135,6 +136,10 @@ uint32_t riscv_tb_flags(const RiscvEnv *env)
         if ((env->mstatus & MSTATUS_FS) == MSTATUS_FS)
             f |= RISCV_TBF_FS_DIRTY;
     }
+    if (env->trig_exec || env->trig_ls)
+        f |= (env->trig_exec ? RISCV_TBF_TRIG_EXEC : 0) |
+             (env->trig_ls ? RISCV_TBF_TRIG_LS : 0) |
+             (uint64_t)env->trig_epoch << RISCV_TBF_TRIG_EPOCH_SHIFT;
     return f;
 }
 
@@ -413,6 +418,8 @@ static void riscv_cpu_finalize(void *opaque)
     RiscvEnv *env = opaque;
 
     tessera_timer_free(env->stimer);
+    free(env->gdb_xml);
+    env->gdb_xml = NULL;
 }
 
 static void riscv_cpu_reset(void *opaque)
@@ -465,6 +472,7 @@ static void riscv_cpu_reset(void *opaque)
     /* Line levels survive a reset: the devices driving them keep theirs. */
     env->mip = (env->mip_sw | env->mip_lines) & riscv_irq_mask(env);
 
+    riscv_trig_reset(env);
     tessera_cpu_set_pc(env->cpu, RISCV_RESET_VECTOR);
     riscv_update_mode(env);
 }
@@ -516,6 +524,11 @@ static const TesseraArchClass riscv_arch = {
     .disas = riscv_disas,
     .dump_state = riscv_dump_state,
     .cpu_finalize = riscv_cpu_finalize,
+    .gdb_xml = riscv_gdb_xml,
+    .gdb_g_regs = RISCV_GDB_G_REGS,
+    .gdb_read_reg = riscv_gdb_read_reg,
+    .gdb_write_reg = riscv_gdb_write_reg,
+    .gdb_watch_before = true,
 };
 
 static int riscv_plugin_init(void)

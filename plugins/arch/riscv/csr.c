@@ -743,6 +743,10 @@ static const RiscvCsr csr_table[] = {
     {CSR_MTVAL, CSR_MTVAL, 0, read_mtval, write_mtval, NULL},
     {CSR_MIP, CSR_MIP, CSRF_MODE, read_mip, write_mip, NULL},
 
+    /* Sdtrig (trigger.c): tselect, tdata1-3, tinfo. */
+    {CSR_TSELECT, CSR_TINFO, CSRF_MODE, riscv_trig_csr_read,
+     riscv_trig_csr_write, NULL},
+
     /* Machine counters. */
     {CSR_MCYCLE, CSR_MCYCLE, 0, read_counter, write_counter, NULL},
     {CSR_MINSTRET, CSR_MINSTRET, 0, read_counter, write_counter, NULL},
@@ -806,4 +810,20 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
     if (c->write)
         c->write(env, csr, val & riscv_xlen_mask(env));
     return old;
+}
+
+bool riscv_csr_debug(RiscvEnv *env, unsigned csr, uint64_t *val, bool write)
+{
+    const RiscvCsr *c = csr < 4096 ? csr_index[csr] : NULL;
+
+    /* No privilege check: the debugger sees everything the hart has. */
+    if (!c || ((c->flags & CSRF_RV32) && env->xlen != 32))
+        return false;
+    if (write) {
+        if (c->write)
+            c->write(env, csr, *val & riscv_xlen_mask(env));
+    } else {
+        *val = c->read(env, csr) & riscv_xlen_mask(env);
+    }
+    return true;
 }

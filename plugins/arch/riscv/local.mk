@@ -10,7 +10,9 @@ plugins_arch_riscv_riscv_la_SOURCES = \
 	plugins/arch/riscv/mmu.c \
 	plugins/arch/riscv/fpu.c \
 	plugins/arch/riscv/translate.c \
-	plugins/arch/riscv/disas.c
+	plugins/arch/riscv/disas.c \
+	plugins/arch/riscv/gdb.c \
+	plugins/arch/riscv/trigger.c
 plugins_arch_riscv_riscv_la_CFLAGS = $(PLUGIN_CC_FLAGS) -frounding-math
 plugins_arch_riscv_riscv_la_LIBADD = -lm
 plugins_arch_riscv_riscv_la_LDFLAGS = $(PLUGIN_LD_FLAGS)

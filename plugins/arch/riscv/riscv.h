@@ -41,6 +41,12 @@
 #define RISCV_TBF_DPRIV_MASK (0x3u << RISCV_TBF_DPRIV_SHIFT)
 #define RISCV_TBF_FP 0x20u       /* F present and mstatus.FS is not Off */
 #define RISCV_TBF_FS_DIRTY 0x40u /* mstatus.FS is already Dirty */
+/* Sdtrig: some trigger matches fetches / loads and stores. With either,
+ * the trigger configuration's epoch is in bits 32-63, so that blocks are
+ * translated again whenever a trigger changes. */
+#define RISCV_TBF_TRIG_EXEC 0x80u
+#define RISCV_TBF_TRIG_LS 0x100u
+#define RISCV_TBF_TRIG_EPOCH_SHIFT 32
 
 static inline unsigned riscv_tbf_priv(uint32_t flags)
 {
@@ -183,6 +189,10 @@ enum {
     CSR_MHPMCOUNTER31H = 0xb9f,
 
     CSR_TSELECT = 0x7a0,
+    CSR_TDATA1 = 0x7a1,
+    CSR_TDATA2 = 0x7a2,
+    CSR_TDATA3 = 0x7a3,
+    CSR_TINFO = 0x7a4,
     CSR_DCSR = 0x7b0,
     CSR_DPC = 0x7b1,
 };
@@ -203,6 +213,8 @@ enum {
     RISCV_LINE_SEIP,
     RISCV_NB_LINES,
 };
+
+#define RISCV_NB_TRIGGERS 2
 
 typedef struct RiscvEnv {
     /* IR globals first: 8-byte slots at fixed offsets. x[0] stays 0. */
@@ -267,6 +279,15 @@ typedef struct RiscvEnv {
     bool pmp_any;    /* some entry is not OFF */
     bool pmp_locked; /* some entry is locked (applies to M mode) */
 
+    /* Sdtrig: mcontrol6 triggers (trigger.c). */
+    uint64_t tselect;
+    uint64_t tdata1[RISCV_NB_TRIGGERS];
+    uint64_t tdata2[RISCV_NB_TRIGGERS];
+    uint32_t trig_epoch; /* counts trigger changes */
+    bool trig_exec, trig_ls; /* some trigger matches fetches, data */
+
+    char *gdb_xml; /* target description, built when gdb asks (gdb.c) */
+
     uint32_t priv;
     unsigned xlen;
     const RiscvModel *model;
@@ -299,7 +320,7 @@ static inline uint64_t riscv_irq_mask(const RiscvEnv *env)
 #define RISCV_CAUSE_IRQ (1ull << 63)
 
 /* cpu.c */
-uint32_t riscv_tb_flags(const RiscvEnv *env);
+uint64_t riscv_tb_flags(const RiscvEnv *env);
 /* Re-derives the translation flags and code mmu index after a mode change. */
 void riscv_update_mode(RiscvEnv *env);
 /* Enters the trap handler (cause | RISCV_CAUSE_IRQ for interrupts). */
@@ -343,11 +364,39 @@ void riscv_csr_init(void);
 uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src);
 /* True when a write to csr may change interrupts or translation flags. */
 bool riscv_csr_write_ends_block(unsigned csr);
+/* The debugger reads (or writes *val to) CSR csr, without privilege
+ * checks; false when the hart has no such CSR. */
+bool riscv_csr_debug(RiscvEnv *env, unsigned csr, uint64_t *val, bool write);
 /* mstatus as software reads it (SD computed). */
 uint64_t riscv_mstatus_read(const RiscvEnv *env);
 
+/* trigger.c: Sdtrig (tselect, tdata1-3, tinfo; mcontrol6 triggers on
+ * execute, load and store addresses, firing before the access with a
+ * breakpoint exception). */
+#define RISCV_TRIG_LOAD 1u
+#define RISCV_TRIG_STORE 2u
+#define RISCV_TRIG_EXEC 4u
+void riscv_trig_reset(RiscvEnv *env);
+uint64_t riscv_trig_csr_read(RiscvEnv *env, unsigned csr);
+void riscv_trig_csr_write(RiscvEnv *env, unsigned csr, uint64_t val);
+/* Whether a trigger would fire on executing pc in privilege priv (at
+ * translation time). */
+bool riscv_trig_exec_match(const RiscvEnv *env, uint64_t pc, unsigned priv);
+/* Raises the breakpoint exception if a trigger of kinds (RISCV_TRIG_*)
+ * matches the access of size bytes at addr. */
+void riscv_trig_check(RiscvEnv *env, uint64_t addr, unsigned size,
+                      unsigned kinds);
+
 /* translate.c */
 int riscv_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
+
+/* gdb.c: target description and registers for the GDB stub. */
+const char *riscv_gdb_xml(void *env, const char *annex);
+unsigned riscv_gdb_read_reg(void *env, unsigned n, uint8_t *buf);
+unsigned riscv_gdb_write_reg(void *env, unsigned n, const uint8_t *buf,
+                             unsigned len);
+/* Registers of the 'g' packet: x0-x31 and pc. */
+#define RISCV_GDB_G_REGS 33
 
 /* disas.c */
 unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,

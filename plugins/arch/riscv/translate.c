@@ -22,7 +22,7 @@ typedef struct Ctx {
     uint64_t mask;   /* XLEN mask for addresses and constants */
     unsigned priv;
     unsigned mmu_idx; /* of data accesses */
-    uint32_t flags;
+    uint64_t flags;
     uint64_t pc;     /* current instruction */
     uint64_t next_pc;
     bool ended;      /* the instruction ended the block */
@@ -80,6 +80,14 @@ static uint64_t helper_csr(void *env, uint64_t insn, uint64_t src,
                            uint64_t a2, uint64_t a3)
 {
     return riscv_csr_op(env, (uint32_t)insn, src);
+}
+
+/* Sdtrig: info is size | kinds << 8 (RISCV_TRIG_*). */
+static uint64_t helper_trig(void *env, uint64_t addr, uint64_t info,
+                            uint64_t a2, uint64_t a3)
+{
+    riscv_trig_check(env, addr, info & 0xff, (unsigned)(info >> 8));
+    return 0;
 }
 
 static uint64_t helper_mret(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
@@ -363,6 +371,18 @@ static void gen_addr(Ctx *c, unsigned rs1, int64_t imm, TesseraVal *base,
     }
 }
 
+/* Sdtrig: while a data trigger is enabled, each access asks first. */
+static void gen_trig_data(Ctx *c, TesseraVal base, int64_t off,
+                          unsigned size, unsigned kinds)
+{
+    if (!(c->flags & RISCV_TBF_TRIG_LS))
+        return;
+    TesseraVal a = temp(c);
+    tessera_ir_binop(c->b, TESSERA_ADD, c->w, a, base, cst(c, (uint64_t)off));
+    TesseraVal args[2] = {a, cst(c, size | kinds << 8)};
+    call(c, helper_trig, TESSERA_IR_NONE, 2, args);
+}
+
 static void gen_load(Ctx *c, const RiscvInsn *in)
 {
     static const unsigned memops[RV_NB_OPS] = {
@@ -383,6 +403,8 @@ static void gen_load(Ctx *c, const RiscvInsn *in)
         memop = TESSERA_MO_32;
     gen_addr(c, in->rs1, in->imm, &base, &off);
     /* A load to x0 still accesses memory (faults, MMIO side effects). */
+    gen_trig_data(c, base, off, memop & TESSERA_MO_SIZE_MASK,
+                  RISCV_TRIG_LOAD);
     d = in->rd ? dst(c, in->rd) : temp(c);
     tessera_ir_load(c->b, d, base, off, memop, c->mmu_idx);
     if (c->xlen == 32 && in->rd && (memop & TESSERA_MO_SIGN))
@@ -401,6 +423,7 @@ static void gen_store(Ctx *c, const RiscvInsn *in)
     int64_t off;
 
     gen_addr(c, in->rs1, in->imm, &base, &off);
+    gen_trig_data(c, base, off, memops[in->op], RISCV_TRIG_STORE);
     tessera_ir_store(c->b, reg(c, in->rs2), base, off, memops[in->op],
                      c->mmu_idx);
 }
@@ -423,6 +446,7 @@ static void gen_lr(Ctx *c, const RiscvInsn *in)
 {
     TesseraVal addr = reg(c, in->rs1), v = temp(c);
 
+    gen_trig_data(c, addr, 0, in->op == RV_LR_D ? 8 : 4, RISCV_TRIG_LOAD);
     tessera_ir_load(c->b, v, addr, 0, amo_memop(c, in->op == RV_LR_D),
                     c->mmu_idx);
     tessera_ir_mov(c->b, TESSERA_I64,
@@ -447,6 +471,8 @@ static void gen_sc(Ctx *c, const RiscvInsn *in)
     TesseraVal res_val = global_at(c, offsetof(RiscvEnv, res_val));
     TesseraLabel fail = tessera_ir_label_new(c->b);
 
+    gen_trig_data(c, addr, 0, memop & TESSERA_MO_SIZE_MASK,
+                  RISCV_TRIG_STORE);
     tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 1));
     tessera_ir_load(c->b, cur, addr, 0, memop, c->mmu_idx);
     tessera_ir_mov(c->b, TESSERA_I64, amo_flag(c), cst(c, 0));
@@ -474,6 +500,8 @@ static void gen_amo(Ctx *c, const RiscvInsn *in)
     RiscvOp op = dword ? (RiscvOp)(in->op - (RV_LR_D - RV_LR_W)) : in->op;
     TesseraVal old = temp(c);
 
+    gen_trig_data(c, reg(c, in->rs1), 0, dword ? 8 : 4,
+                  RISCV_TRIG_LOAD | RISCV_TRIG_STORE);
     /* The core checks the access for writing first: faults are store/AMO
      * faults, misalignment too. */
     tessera_ir_atomic_rmw(c->b, ops[op], old, reg(c, in->rs1), 0,
@@ -657,6 +685,7 @@ static void gen_fload(Ctx *c, const RiscvInsn *in)
         return;
     }
     gen_addr(c, in->rs1, in->imm, &base, &off);
+    gen_trig_data(c, base, off, dbl ? 8 : 4, RISCV_TRIG_LOAD);
     v = temp(c);
     tessera_ir_load(c->b, v, base, off, dbl ? TESSERA_MO_64 : TESSERA_MO_32,
                     c->mmu_idx);
@@ -678,6 +707,7 @@ static void gen_fstore(Ctx *c, const RiscvInsn *in)
         return;
     }
     gen_addr(c, in->rs1, in->imm, &base, &off);
+    gen_trig_data(c, base, off, dbl ? 8 : 4, RISCV_TRIG_STORE);
     tessera_ir_store(c->b, freg(c, in->rs2), base, off,
                      dbl ? TESSERA_MO_64 : TESSERA_MO_32, c->mmu_idx);
 }
@@ -837,6 +867,13 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
         c.next_pc = (c.pc + in.len) & c.mask;
 
         tessera_ir_insn_start(b, c.pc, in.len, 1);
+        /* Sdtrig: an execute trigger fires before the instruction. */
+        if ((flags & RISCV_TBF_TRIG_EXEC) &&
+            riscv_trig_exec_match(c.env, c.pc, c.priv)) {
+            TesseraVal args[2] = {cst(&c, c.pc),
+                                  cst(&c, in.len | RISCV_TRIG_EXEC << 8)};
+            call(&c, helper_trig, TESSERA_IR_NONE, 2, args);
+        }
         gen_insn(&c, &in);
         if (c.ended)
             break;
