@@ -193,7 +193,7 @@ static unsigned avr_gdb_read_reg(void *env, unsigned n, uint8_t *buf)
     }
     switch (n) {
     case 32:
-        buf[0] = e->sreg;
+        buf[0] = avr_get_sreg(e);
         return 1;
     case 33:
         buf[0] = (uint8_t)e->sp;
@@ -215,10 +215,14 @@ static unsigned avr_gdb_write_reg(void *env, unsigned n, const uint8_t *buf,
     AvrEnv *e = env;
 
     if (n < 33 && len >= 1) {
-        if (n < 32)
+        if (n < 32) {
             e->r[n] = buf[0];
-        else
-            e->sreg = buf[0];
+        } else {
+            /* SREG lives as one byte per flag. */
+            for (unsigned i = 0; i < 8; i++)
+                e->flag[i] = (buf[0] >> i) & 1;
+            tessera_cpu_kick(e->cpu); /* I may have been set */
+        }
         return 1;
     }
     if (n == 33 && len >= 2) {
