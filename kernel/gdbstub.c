@@ -6,6 +6,7 @@
  * are CPU numbers plus one.
  */
 #include "kernel/gdbstub.h"
+#include "kernel/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,6 +263,27 @@ void gdbstub_cleanup(void)
     g_free(S.path);
     S.host = S.port = S.path = NULL;
     S.configured = false;
+}
+
+/* HMP "gdbserver [DEVICE]": the stub on DEVICE (tcp::1234 when none is
+ * given) from now on, or no stub for "none". */
+static int hmp_gdbserver(const char *dev, char *err, size_t errlen)
+{
+    gdbstub_cleanup();
+    if (dev && !strcmp(dev, "none"))
+        return 0;
+    if (!dev)
+        dev = "tcp::1234";
+    if (gdbstub_configure(dev) < 0 || gdbstub_start(false) < 0) {
+        snprintf(err, errlen, "Could not open gdbserver on device '%s'", dev);
+        return -1;
+    }
+    return 0;
+}
+
+void gdbstub_register_monitor(void)
+{
+    monitor_set_gdbserver_hook(hmp_gdbserver);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -38,4 +38,7 @@ void gdbstub_cleanup(void);
  */
 bool gdbstub_monitor_command(const char *cmd, GString *out);
 
+/* Lets the HMP monitor's gdbserver command start and stop the stub. */
+void gdbstub_register_monitor(void);
+
 #endif

@@ -549,6 +549,7 @@ int main(int argc, char **argv)
     if (tool_load_all() < 0)
         goto out_machine;
     tool_machine_started();
+    gdbstub_register_monitor();
     if (gdbstub_start(a.start_stopped) < 0)
         goto out_machine;
     status = sched_run();

@@ -168,7 +168,13 @@ def hmp_session(h, tmp):
     check("expected: integer" in h.cmd('qom-set -j /machine/cpu0 a0 "text"'), "qom-set -j type error")
     check("after it was realized" in h.cmd("qom-set /machine/uart0 base 5"), "qom-set device prop")
     check(h.cmd("qom-get /nope x") == "Error: Device '/nope' not found\n", "qom-get missing object")
-    check("not available in this build" in h.cmd("gdbserver"), "gdbserver without stub")
+    check(h.cmd("gdbserver unix:%s/gdb.sock,server=on,wait=off" % tmp)
+          .startswith("Waiting for gdb connection on device 'unix:"),
+          "gdbserver starts the gdb stub")
+    check(os.path.exists(os.path.join(tmp, "gdb.sock")), "gdbserver: the socket")
+    check(h.cmd("gdbserver none") == "Disabled gdbserver\n", "gdbserver none")
+    check(not os.path.exists(os.path.join(tmp, "gdb.sock")),
+          "gdbserver none: the socket is gone")
     mem = os.path.join(tmp, "mem.bin")
     pmem = os.path.join(tmp, "pmem.bin")
     check(h.cmd("memsave 0x80000000 16 %s" % mem) == "", "memsave")
