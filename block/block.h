@@ -97,7 +97,8 @@ int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len);
  * len a multiple of the cluster size or reaching the end). */
 int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
                          size_t len);
-/* The range may read as zeroes or fall through to the backing file. */
+/* Whole clusters in the range become unallocated (qcow2: reads fall
+ * through to the backing file) or are punched out (raw). */
 int blk_discard(BlockDev *bs, uint64_t off, uint64_t len);
 int blk_flush(BlockDev *bs);
 int blk_resize(BlockDev *bs, uint64_t size, bool allow_shrink);

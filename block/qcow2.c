@@ -1262,9 +1262,8 @@ static int qcow2_discard(BlockDev *bs, uint64_t off, uint64_t len)
     uint64_t stop = end == bs->size ? end : end & ~(q->cs - 1);
     if (stop <= start)
         return 0;
-    /* With a backing file, discarded data must not reappear from it. */
-    return set_clusters(bs, start, stop - start,
-                        bs->backing_name && q->version >= 3 ? OFLAG_ZERO : 0);
+    /* Discarded clusters become unallocated (the backing file shows). */
+    return set_clusters(bs, start, stop - start, 0);
 }
 
 static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
@@ -1764,7 +1763,11 @@ static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
                 "snapshot table");
     /* Compare with the stored refcounts. */
     uint64_t last_used = 0;
-    uint64_t covered = q->rt_entries * q->rb_entries;
+    uint64_t nblocks = 0;
+    for (uint64_t b = 0; b < q->rt_entries; b++)
+        if (q->rt[b])
+            nblocks = b + 1;
+    uint64_t covered = nblocks * q->rb_entries;
     uint64_t limit = r.n > covered ? r.n : covered;
     for (uint64_t c = 0; c < limit; c++) {
         uint64_t stored = 0, want = c < r.n ? r.count[c] : 0;

@@ -1118,8 +1118,7 @@ static int cmd_commit(int argc, char **argv)
     blk_info(top, &in);
     if (!in.backing_file)
         die("%s: image has no backing file to commit into", file);
-    blk_close(top);
-    /* Reopen with the backing file writable. */
+    /* Open the backing file writable ourselves. */
     char *path;
     if (in.backing_file[0] != '/' && strchr(file, '/')) {
         size_t d = (size_t)(strrchr(file, '/') - file) + 1;
@@ -1129,8 +1128,6 @@ static int cmd_commit(int argc, char **argv)
     } else {
         path = strdup(in.backing_file);
     }
-    top = open_img(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
-    blk_info(top, &in);
     BlockDev *base = open_img(path, in.backing_fmt, BLK_O_RDWR);
     uint64_t size = blk_size(top);
     if (blk_size(base) < size && blk_resize(base, size, false) < 0)
