@@ -91,8 +91,8 @@ typedef struct Qcow2 {
     int n_ext;
     uint64_t end_cluster;     /* next cluster to allocate */
     uint64_t comp_next;       /* next free byte for compressed data, 0: none */
-    uint8_t *meta;            /* bitmap of metadata clusters */
-    uint64_t meta_bits;
+    uint64_t *meta;           /* set of metadata clusters (see set_meta) */
+    uint64_t meta_cap, meta_used;
     CacheSlot l2c[L2_CACHE_SLOTS];
     CacheSlot rbc[RB_CACHE_SLOTS];
     uint64_t stamp;
@@ -376,30 +376,87 @@ int blk_qcow2_probe_header(const uint8_t *buf, size_t len, char *err,
     return r;
 }
 
-/* ---- metadata bitmap: clusters that data must never be written to ---- */
+/* ---- metadata set: clusters that data must never be written to ----
+ * An open-addressing hash set of cluster numbers (stored + 1; 0 is empty,
+ * UINT64_MAX a deleted slot): offsets come from the image and may be
+ * anywhere below 2^56, so no bitmap. */
 
-static void set_meta(Qcow2 *q, uint64_t cluster, bool on)
+#define META_DELETED UINT64_MAX
+
+static uint64_t meta_hash(uint64_t c)
 {
-    if (cluster >= q->meta_bits) {
-        if (!on)
-            return;
-        uint64_t nbits = (cluster + 1) * 2 + 1024;
-        uint8_t *m = realloc(q->meta, nbits / 8 + 1);
-        if (!m)
-            return; /* best effort: only loses a safety check */
-        memset(m + q->meta_bits / 8, 0, nbits / 8 + 1 - q->meta_bits / 8);
-        q->meta = m;
-        q->meta_bits = nbits;
+    c ^= c >> 33;
+    c *= 0xff51afd7ed558ccdull;
+    c ^= c >> 33;
+    return c;
+}
+
+static bool meta_insert(uint64_t *slots, uint64_t cap, uint64_t key)
+{
+    uint64_t i = meta_hash(key) & (cap - 1), del = UINT64_MAX;
+    for (uint64_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1)) {
+        if (slots[i] == key)
+            return false;
+        if (slots[i] == META_DELETED && del == UINT64_MAX)
+            del = i;
+        if (slots[i] == 0) {
+            slots[del != UINT64_MAX ? del : i] = key;
+            return true;
+        }
     }
-    if (on)
-        q->meta[cluster / 8] |= (uint8_t)(1u << (cluster % 8));
-    else
-        q->meta[cluster / 8] &= (uint8_t)~(1u << (cluster % 8));
+    if (del != UINT64_MAX) {
+        slots[del] = key;
+        return true;
+    }
+    return false;
+}
+
+/* Adds or removes a cluster; true if it was added and not there yet. */
+static bool set_meta(Qcow2 *q, uint64_t cluster, bool on)
+{
+    uint64_t key = cluster + 1;
+    if (on && (q->meta_used + 1) * 2 > q->meta_cap) {
+        uint64_t ncap = q->meta_cap ? q->meta_cap * 2 : 1024;
+        uint64_t *ns = calloc(ncap, 8);
+        if (!ns)
+            return true; /* best effort: only loses a safety check */
+        for (uint64_t i = 0; i < q->meta_cap; i++)
+            if (q->meta[i] && q->meta[i] != META_DELETED)
+                meta_insert(ns, ncap, q->meta[i]);
+        free(q->meta);
+        q->meta = ns;
+        q->meta_cap = ncap;
+    }
+    if (!q->meta_cap)
+        return true;
+    if (on) {
+        if (!meta_insert(q->meta, q->meta_cap, key))
+            return false;
+        q->meta_used++;
+        return true;
+    }
+    uint64_t i = meta_hash(key) & (q->meta_cap - 1);
+    for (uint64_t n = 0; n < q->meta_cap && q->meta[i];
+         n++, i = (i + 1) & (q->meta_cap - 1)) {
+        if (q->meta[i] == key) {
+            q->meta[i] = META_DELETED;
+            break;
+        }
+    }
+    return false;
 }
 
 static bool is_meta(const Qcow2 *q, uint64_t cluster)
 {
-    return cluster < q->meta_bits && (q->meta[cluster / 8] >> (cluster % 8) & 1);
+    uint64_t key = cluster + 1;
+    if (!q->meta_cap)
+        return false;
+    uint64_t i = meta_hash(key) & (q->meta_cap - 1);
+    for (uint64_t n = 0; n < q->meta_cap && q->meta[i];
+         n++, i = (i + 1) & (q->meta_cap - 1))
+        if (q->meta[i] == key)
+            return true;
+    return false;
 }
 
 static void set_meta_range(Qcow2 *q, uint64_t off, uint64_t len, bool on)
@@ -1718,8 +1775,6 @@ static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
         return blk_set_error(bs, "%s: %s", bs->filename, strerror(errno));
     Refs r;
     r.n = div_round_up((uint64_t)st.st_size, q->cs);
-    if (r.n < q->end_cluster)
-        r.n = q->end_cluster;
     r.count = calloc(r.n + 1, sizeof(uint32_t));
     if (!r.count)
         return blk_set_error(bs, "%s: out of memory", bs->filename);
@@ -1763,12 +1818,10 @@ static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
                 "snapshot table");
     /* Compare with the stored refcounts. */
     uint64_t last_used = 0;
-    uint64_t nblocks = 0;
-    for (uint64_t b = 0; b < q->rt_entries; b++)
-        if (q->rt[b])
-            nblocks = b + 1;
-    uint64_t covered = nblocks * q->rb_entries;
-    uint64_t limit = r.n > covered ? r.n : covered;
+    /* Clusters past the end of the file with a refcount are not looked
+     * for: a crafted refcount table could make that walk endless. */
+    uint64_t covered = q->rt_entries * q->rb_entries;
+    uint64_t limit = r.n;
     for (uint64_t c = 0; c < limit; c++) {
         uint64_t stored = 0, want = c < r.n ? r.count[c] : 0;
         if (c < covered && get_refcount(bs, c, &stored) < 0)
@@ -1836,6 +1889,31 @@ static void qcow2_close(BlockDev *bs)
 static int qcow2_probe(const uint8_t *buf, size_t len)
 {
     return len >= 4 && be32(buf) == QCOW_MAGIC ? 100 : 0;
+}
+
+static int claim_meta(BlockDev *bs, uint64_t off, uint64_t len,
+                      const char *what, bool strict)
+{
+    Qcow2 *q = bs->opaque;
+    if (!len)
+        return 0;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++) {
+        bool fresh = set_meta(q, c, true);
+        if (!strict)
+            continue;
+        if (c >= q->end_cluster)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: %s at "
+                                 "offset 0x%llx is past the end of the file; "
+                                 "open it read-only", bs->filename, what,
+                                 (unsigned long long)off);
+        if (!fresh)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: %s at "
+                                 "offset 0x%llx overlaps other metadata; "
+                                 "open it read-only", bs->filename, what,
+                                 (unsigned long long)off);
+    }
+    return 0;
 }
 
 static int qcow2_open(BlockDev *bs, int flags)
@@ -1947,23 +2025,31 @@ static int qcow2_open(BlockDev *bs, int flags)
     q->end_cluster = div_round_up((uint64_t)st.st_size, q->cs);
     if (q->end_cluster == 0)
         q->end_cluster = 1;
-    /* Metadata clusters that data must never land on. */
+    /* Metadata clusters that data must never land on. For writing, each
+     * must lie inside the file (we never reference a cluster before
+     * writing it, so anything else is damage, and writing there could
+     * make a huge sparse file) and must not overlap another. */
     set_meta(q, 0, true);
-    set_meta_range(q, q->l1_offset, (uint64_t)q->l1_size * 8, true);
-    set_meta_range(q, q->rt_offset, (uint64_t)q->rt_clusters * q->cs, true);
+    if (claim_meta(bs, q->l1_offset, (uint64_t)q->l1_size * 8, "L1 table",
+                   rw) < 0 ||
+        claim_meta(bs, q->rt_offset, (uint64_t)q->rt_clusters * q->cs,
+                   "refcount table", rw) < 0)
+        return -1;
     for (uint64_t b = 0; b < q->rt_entries; b++) {
         if (!q->rt[b])
             continue;
-        if (validate_rb_offset(bs, b, q->rt[b]) < 0)
+        if (validate_rb_offset(bs, b, q->rt[b]) < 0 ||
+            claim_meta(bs, q->rt[b], q->cs, "refcount block", rw) < 0)
             return -1;
-        set_meta(q, q->rt[b] >> q->cluster_bits, true);
-        /* A block beyond the end of the file: allocate after it. */
-        if ((q->rt[b] >> q->cluster_bits) >= q->end_cluster)
-            q->end_cluster = (q->rt[b] >> q->cluster_bits) + 1;
     }
-    for (uint32_t i = 0; i < q->l1_size; i++)
-        if (q->l1[i] & OFFSET_MASK)
-            set_meta(q, (q->l1[i] & OFFSET_MASK) >> q->cluster_bits, true);
+    for (uint32_t i = 0; i < q->l1_size; i++) {
+        if (!(q->l1[i] & OFFSET_MASK))
+            continue;
+        if (rw && validate_l2_offset(bs, i, q->l1[i]) < 0)
+            return -1;
+        if (claim_meta(bs, q->l1[i] & OFFSET_MASK, q->cs, "L2 table", rw) < 0)
+            return -1;
+    }
     if (q->nb_snapshots)
         set_meta(q, q->snapshots_offset >> q->cluster_bits, true);
     /* Autoclear features we do not maintain (bitmaps) become invalid as

@@ -25,3 +25,10 @@ tests_fuzz_fuzz_ihex_SOURCES = tests/fuzz/fuzz-ihex.c tests/fuzz/replay.c \
 tests_fuzz_fuzz_ihex_CFLAGS = $(AM_CFLAGS) -DIHEX_PARSER_ONLY
 TESTS += tests/fuzz/replay-ihex.sh
 EXTRA_DIST += tests/fuzz/replay-ihex.sh
+
+# qcow2 header and metadata (block library): same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-qcow2
+tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c tests/fuzz/replay.c
+tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
+TESTS += tests/fuzz/replay-qcow2.sh
+EXTRA_DIST += tests/fuzz/replay-qcow2.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qcow2)" >&2
     exit 2
 fi
 target=$1
@@ -27,13 +27,17 @@ ini)
     sources="kernel/board.c kernel/util.c"
     pkgs="glib-2.0"
     ;;
+qcow2)
+    sources="block/block.c block/raw.c block/qcow2.c"
+    pkgs="zlib libzstd"
+    ;;
 ihex)
     sources="loader/ihex.c"
     pkgs=""
     defs_extra="-DIHEX_PARSER_ONLY"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qcow2)" >&2
     exit 2
     ;;
 esac
