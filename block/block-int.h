@@ -27,6 +27,7 @@ typedef struct BlockDriver {
     void (*info)(const BlockDev *bs, BlkInfo *info);
     int (*set_backing)(BlockDev *bs, const char *backing, const char *fmt);
     int (*snapshots)(BlockDev *bs, BlkSnapshot **list, int *count);
+    int (*bitmaps)(BlockDev *bs, BlkBitmap **list, int *count);
 } BlockDriver;
 
 struct BlockDev {

@@ -503,3 +503,19 @@ int blk_parse_size(const char *s, uint64_t *out)
     *out = (uint64_t)r;
     return 0;
 }
+
+int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count)
+{
+    *list = NULL;
+    *count = 0;
+    if (!bs->drv->bitmaps)
+        return 0;
+    return bs->drv->bitmaps(bs, list, count);
+}
+
+void blk_bitmap_list_free(BlkBitmap *list, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(list[i].name);
+    free(list);
+}

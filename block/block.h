@@ -74,6 +74,15 @@ typedef struct BlkSnapshot {
     uint64_t disk_size;
 } BlkSnapshot;
 
+/* A persistent dirty bitmap (qcow2), read only. */
+#define BLK_BITMAP_IN_USE 0x1
+#define BLK_BITMAP_AUTO   0x2
+typedef struct BlkBitmap {
+    char *name;
+    uint32_t granularity;
+    uint32_t flags;
+} BlkBitmap;
+
 int blk_create(const char *filename, const BlkCreateOpts *opts,
                char *err, size_t errlen);
 BlockDev *blk_open(const char *filename, const char *fmt, int flags,
@@ -115,6 +124,9 @@ uint32_t blk_cluster_size(const BlockDev *bs);
 int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt);
 int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count);
 void blk_snapshot_list_free(BlkSnapshot *list, int count);
+/* Persistent dirty bitmaps recorded in the image (none for raw). */
+int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
+void blk_bitmap_list_free(BlkBitmap *list, int count);
 
 /* Writes issued to image files so far (crash tests; see block.c). */
 uint64_t blk_debug_write_count(void);

@@ -44,6 +44,8 @@
 #define EXT_END          0x00000000u
 #define EXT_BACKING_FMT  0xe2792acau
 #define EXT_FEATURES     0x6803f857u
+#define EXT_BITMAPS      0x23852875u
+#define AUTOCLEAR_BITMAPS (1ull << 0)
 
 #define OFLAG_COPIED     (1ull << 63)
 #define OFLAG_COMPRESSED (1ull << 62)
@@ -1662,12 +1664,159 @@ fail:
     return -1;
 }
 
+/* ---- persistent dirty bitmaps (read only) ---- */
+
+typedef struct Refs Refs;
+static void add_ref(BlockDev *bs, Refs *r, uint64_t off, uint64_t len,
+                    BlkCheckResult *res, const char *what);
+
+/*
+ * Walks the bitmap directory of the bitmaps extension (when the autoclear
+ * bit says it is valid): lists the bitmaps and, for check, counts the
+ * clusters of the directory, the bitmap tables and their data.
+ */
+static int walk_bitmaps(BlockDev *bs, BlkBitmap **plist, int *pn, Refs *r,
+                        BlkCheckResult *res)
+{
+    Qcow2 *q = bs->opaque;
+    const Ext *e = NULL;
+    if (plist) {
+        *plist = NULL;
+        *pn = 0;
+    }
+    for (int i = 0; i < q->n_ext; i++)
+        if (q->ext[i].type == EXT_BITMAPS)
+            e = &q->ext[i];
+    if (!e || !(q->autoclear & AUTOCLEAR_BITMAPS))
+        return 0;
+    if (e->len < 24)
+        return blk_set_error(bs, "%s: qcow2 bitmaps extension has invalid "
+                             "length %u (24 expected)", bs->filename, e->len);
+    uint32_t nb = be32(e->data);
+    uint64_t dsize = be64(e->data + 8), doff = be64(e->data + 16);
+    if (nb > 65535 || dsize > (64u << 20) || doff % q->cs ||
+        doff > OFFSET_MASK)
+        return blk_set_error(bs, "%s: qcow2 bitmaps extension is invalid "
+                             "(nb_bitmaps %u, directory size %llu at 0x%llx)",
+                             bs->filename, nb, (unsigned long long)dsize,
+                             (unsigned long long)doff);
+    uint8_t *dir = malloc(dsize ? dsize : 1);
+    BlkBitmap *list = calloc(nb ? nb : 1, sizeof(*list));
+    int n = 0;
+    if (!dir || !list) {
+        free(dir);
+        free(list);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    if (blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0)
+        goto fail;
+    if (r)
+        add_ref(bs, r, doff, dsize, res, "bitmap directory");
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < nb; i++) {
+        if (pos + 24 > dsize)
+            goto bad;
+        const uint8_t *d = dir + pos;
+        uint64_t toff = be64(d);
+        uint32_t tsize = be32(d + 8), flags = be32(d + 12);
+        uint8_t gbits = d[17];
+        uint16_t nlen = be16(d + 18);
+        uint32_t extra = be32(d + 20);
+        if (extra > dsize || pos + 24 + extra + nlen > dsize ||
+            gbits < 9 || gbits > 31 || toff % q->cs || toff > OFFSET_MASK ||
+            (uint64_t)tsize * 8 > MAX_L1_BYTES)
+            goto bad;
+        list[n].name = strndup((const char *)d + 24 + extra, nlen);
+        list[n].granularity = 1u << gbits;
+        list[n].flags = flags;
+        if (!list[n].name)
+            goto fail;
+        n++;
+        if (r && tsize) {
+            uint8_t *t = malloc((size_t)tsize * 8);
+            if (!t) {
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto fail;
+            }
+            if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0) {
+                free(t);
+                goto fail;
+            }
+            add_ref(bs, r, toff, (uint64_t)tsize * 8, res, "bitmap table");
+            for (uint32_t k = 0; k < tsize; k++) {
+                uint64_t o = be64(t + (size_t)k * 8) & OFFSET_MASK;
+                if (o)
+                    add_ref(bs, r, o, q->cs, res, "bitmap data");
+            }
+            free(t);
+        }
+        pos = (pos + 24 + extra + nlen + 7) & ~7ull;
+    }
+    free(dir);
+    if (plist) {
+        *plist = list;
+        *pn = n;
+    } else {
+        blk_bitmap_list_free(list, n);
+    }
+    return 0;
+bad:
+    blk_set_error(bs, "%s: qcow2 bitmap directory entry %d at 0x%llx is "
+                  "invalid", bs->filename, n,
+                  (unsigned long long)(doff + pos));
+fail:
+    free(dir);
+    blk_bitmap_list_free(list, n);
+    return -1;
+}
+
+/* Sets the in-use flag of every bitmap in the directory. */
+static int mark_bitmaps_in_use(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    blk_bitmap_list_free(list, n);
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint32_t nb = be32(q->ext[i].data);
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            return -1;
+        }
+        uint64_t pos = 0;
+        for (uint32_t k = 0; k < nb; k++) {
+            uint8_t *d = dir + pos;
+            uint8_t flags[4];
+            put32(flags, be32(d + 12) | BLK_BITMAP_IN_USE);
+            if (blk_pwrite(bs, doff + pos + 12, flags, 4, "bitmap flags") < 0) {
+                free(dir);
+                return -1;
+            }
+            pos = (pos + 24 + be32(d + 20) + be16(d + 18) + 7) & ~7ull;
+        }
+        free(dir);
+    }
+    return 0;
+}
+
+static int qcow2_bitmaps(BlockDev *bs, BlkBitmap **list, int *n)
+{
+    return walk_bitmaps(bs, list, n, NULL, NULL);
+}
+
 /* ---- check ---- */
 
-typedef struct Refs {
+struct Refs {
     uint32_t *count;
     uint64_t n;
-} Refs;
+};
 
 static void add_ref(BlockDev *bs, Refs *r, uint64_t off, uint64_t len,
                     BlkCheckResult *res, const char *what)
@@ -1816,6 +1965,10 @@ static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
     if (q->nb_snapshots)
         add_ref(bs, &r, q->snapshots_offset, off - q->snapshots_offset, res,
                 "snapshot table");
+    if (walk_bitmaps(bs, NULL, NULL, &r, res) < 0) {
+        fprintf(stderr, "ERROR %s\n", bs->err);
+        res->corruptions++;
+    }
     /* Compare with the stored refcounts. */
     uint64_t last_used = 0;
     /* Clusters past the end of the file with a refcount are not looked
@@ -2052,12 +2205,18 @@ static int qcow2_open(BlockDev *bs, int flags)
     }
     if (q->nb_snapshots)
         set_meta(q, q->snapshots_offset >> q->cluster_bits, true);
-    /* Autoclear features we do not maintain (bitmaps) become invalid as
-     * soon as we write: clear them, as the specification asks. */
-    if (rw && q->autoclear) {
+    /* Bitmaps go stale as soon as we write: mark each one in use
+     * (inconsistent), as QEMU does while it has an image open, so they
+     * keep their clusters; if the directory cannot be updated, clear the
+     * autoclear bit as the specification asks of software that does not
+     * maintain bitmaps. Other autoclear features are cleared. */
+    uint64_t keep = 0;
+    if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) && mark_bitmaps_in_use(bs) == 0)
+        keep = AUTOCLEAR_BITMAPS;
+    if (rw && q->autoclear != keep) {
         uint8_t b[8];
-        q->autoclear = 0;
-        put64(b, 0);
+        q->autoclear = keep;
+        put64(b, keep);
         if (blk_pwrite(bs, 88, b, 8, "header") < 0)
             return -1;
     }
@@ -2196,4 +2355,5 @@ const BlockDriver blk_qcow2_driver = {
     .info = qcow2_info,
     .set_backing = qcow2_set_backing,
     .snapshots = qcow2_snapshots,
+    .bitmaps = qcow2_bitmaps,
 };

@@ -270,6 +270,10 @@ static int cmd_info(int argc, char **argv)
     int nsnaps = 0;
     if (blk_snapshot_list(bs, &snaps, &nsnaps) < 0)
         die("%s", blk_error(bs));
+    BlkBitmap *bm = NULL;
+    int nbm = 0;
+    if (blk_bitmap_list(bs, &bm, &nbm) < 0)
+        die("%s", blk_error(bs));
     if (!strcmp(output, "json")) {
         printf("{\n");
         if (nsnaps) {
@@ -316,6 +320,28 @@ static int cmd_info(int argc, char **argv)
                        "            \"lazy-refcounts\": %s,\n",
                        in.compression_type,
                        in.lazy_refcounts ? "true" : "false");
+            if (nbm) {
+                printf("            \"bitmaps\": [\n");
+                for (int i = 0; i < nbm; i++) {
+                    printf("                {\n                    \"flags\": [\n");
+                    bool first = true;
+                    if (bm[i].flags & BLK_BITMAP_IN_USE) {
+                        printf("                        \"in-use\"");
+                        first = false;
+                    }
+                    if (bm[i].flags & BLK_BITMAP_AUTO)
+                        printf("%s                        \"auto\"",
+                               first ? "" : ",\n");
+                    if (bm[i].flags & (BLK_BITMAP_IN_USE | BLK_BITMAP_AUTO))
+                        printf("\n");
+                    printf("                    ],\n                    \"name\": ");
+                    json_str(bm[i].name);
+                    printf(",\n                    \"granularity\": %u\n"
+                           "                }%s\n", bm[i].granularity,
+                           i + 1 < nbm ? "," : "");
+                }
+                printf("            ],\n");
+            }
             printf("            \"refcount-bits\": %d", in.refcount_bits);
             if (in.version >= 3)
                 printf(",\n            \"corrupt\": %s,\n"
@@ -375,6 +401,18 @@ static int cmd_info(int argc, char **argv)
                 printf("    compression type: %s\n    lazy refcounts: %s\n",
                        in.compression_type,
                        in.lazy_refcounts ? "true" : "false");
+            if (nbm)
+                printf("    bitmaps:\n");
+            for (int i = 0; i < nbm; i++) {
+                int k = 0;
+                printf("        [%d]:\n            flags:\n", i);
+                if (bm[i].flags & BLK_BITMAP_IN_USE)
+                    printf("                [%d]: in-use\n", k++);
+                if (bm[i].flags & BLK_BITMAP_AUTO)
+                    printf("                [%d]: auto\n", k++);
+                printf("            name: %s\n            granularity: %u\n",
+                       bm[i].name, bm[i].granularity);
+            }
             printf("    refcount bits: %d\n", in.refcount_bits);
             if (in.version >= 3)
                 printf("    corrupt: %s\n    extended l2: false\n",
@@ -384,6 +422,7 @@ static int cmd_info(int argc, char **argv)
         die("--output must be human or json, not '%s'", output);
     }
     blk_snapshot_list_free(snaps, nsnaps);
+    blk_bitmap_list_free(bm, nbm);
     free(full);
     blk_close(bs);
     return 0;
