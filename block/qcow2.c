@@ -1079,6 +1079,52 @@ static int write_l1_entry(BlockDev *bs, uint64_t i1)
     return blk_pwrite(bs, q->l1_offset + i1 * 8, e, 8, "L1 table");
 }
 
+/*
+ * Gives this image its own copy of an L2 table it shares with an internal
+ * snapshot (no COPIED flag in the L1 entry): the copy is written, the
+ * L1 entry points to it, then the old table loses this image's reference.
+ */
+static int cow_l2(BlockDev *bs, uint64_t i1, uint64_t off)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t *t, l2off;
+    if (get_l2(bs, off, &t, &l2off) < 0)
+        return -1;
+    uint64_t *copy = malloc(q->cs);
+    uint8_t *raw = malloc(q->cs);
+    if (!copy || !raw) {
+        free(copy);
+        free(raw);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    memcpy(copy, t, q->cs);
+    /* Data clusters keep their refcounts: each counts the L1 -> L2 paths
+     * to it, and the active image's path merely moves to the copy. Their
+     * entries lack COPIED already (refcount >= 2); keep it so. */
+    for (uint64_t i = 0; i < q->l2_entries; i++)
+        if (!(copy[i] & OFLAG_COMPRESSED))
+            copy[i] &= ~OFLAG_COPIED;
+    int64_t at = alloc_clusters(bs, 1);
+    if (at < 0)
+        goto fail;
+    for (uint64_t i = 0; i < q->l2_entries; i++)
+        put64(raw + i * 8, copy[i]);
+    if (blk_pwrite(bs, (uint64_t)at, raw, q->cs, "L2 table") < 0)
+        goto fail;
+    set_meta(q, (uint64_t)at >> q->cluster_bits, true);
+    q->l1[i1] = (uint64_t)at | OFLAG_COPIED;
+    if (write_l1_entry(bs, i1) < 0 ||
+        update_refcount(bs, l2off >> q->cluster_bits, -1) < 0)
+        goto fail;
+    free(copy);
+    free(raw);
+    return 0;
+fail:
+    free(copy);
+    free(raw);
+    return -1;
+}
+
 /* The L2 table for guest offset off, created if missing. */
 static int get_l2_for_write(BlockDev *bs, uint64_t off, uint64_t **table,
                             uint64_t *l2off)
@@ -1091,10 +1137,11 @@ static int get_l2_for_write(BlockDev *bs, uint64_t off, uint64_t **table,
     if (get_l2(bs, off, table, l2off) < 0)
         return -1;
     if (*table) {
-        if (!(q->l1[i1] & OFLAG_COPIED))
-            return blk_set_error(bs, "%s: writing to an L2 table shared with "
-                                 "an internal snapshot is not supported",
-                                 bs->filename);
+        if (!(q->l1[i1] & OFLAG_COPIED)) {
+            if (cow_l2(bs, i1, off) < 0)
+                return -1;
+            return get_l2(bs, off, table, l2off);
+        }
         return 0;
     }
     int64_t at = alloc_clusters(bs, 1);
@@ -1257,10 +1304,9 @@ static int set_clusters(BlockDev *bs, uint64_t off, uint64_t len,
             if (!t)
                 continue;
             uint64_t i1 = gc >> (q->cluster_bits + q->l2_bits);
-            if (!(q->l1[i1] & OFLAG_COPIED))
-                return blk_set_error(bs, "%s: discarding in an L2 table shared "
-                                     "with an internal snapshot is not "
-                                     "supported", bs->filename);
+            if (!(q->l1[i1] & OFLAG_COPIED) &&
+                get_l2_for_write(bs, gc, &t, &l2off) < 0)
+                return -1;
         } else if (get_l2_for_write(bs, gc, &t, &l2off) < 0) {
             return -1;
         }
@@ -1866,6 +1912,7 @@ static int check_l2(BlockDev *bs, Refs *r, uint64_t l2off, bool active,
             if (active && guest < bs->size) {
                 res->allocated_clusters++;
                 res->compressed_clusters++;
+                res->fragmented_clusters++; /* as qemu-img counts them */
             }
         } else if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
             add_ref(bs, r, e.host, q->cs, res, "data cluster");
@@ -1906,6 +1953,7 @@ static int check_l1(BlockDev *bs, Refs *r, uint64_t l1off, uint32_t l1size,
             continue;
         }
         add_ref(bs, r, e & OFFSET_MASK, q->cs, res, "L2 table");
+        last = 0; /* contiguity is counted within an L2 table, as QEMU */
         if (check_l2(bs, r, e & OFFSET_MASK, active, res, &last,
                      (uint64_t)i << (q->cluster_bits + q->l2_bits)) < 0) {
             free(l1);
