@@ -315,10 +315,10 @@ static int cmd_info(int argc, char **argv)
                    "        \"type\": \"qcow2\",\n"
                    "        \"data\": {\n"
                    "            \"compat\": \"%s\",\n", in.version == 2 ? "0.10" : "1.1");
+            printf("            \"compression-type\": \"%s\",\n",
+                   in.compression_type);
             if (in.version >= 3)
-                printf("            \"compression-type\": \"%s\",\n"
-                       "            \"lazy-refcounts\": %s,\n",
-                       in.compression_type,
+                printf("            \"lazy-refcounts\": %s,\n",
                        in.lazy_refcounts ? "true" : "false");
             if (nbm) {
                 printf("            \"bitmaps\": [\n");
@@ -397,9 +397,9 @@ static int cmd_info(int argc, char **argv)
         if (qcow2) {
             printf("Format specific information:\n");
             printf("    compat: %s\n", in.version == 2 ? "0.10" : "1.1");
+            printf("    compression type: %s\n", in.compression_type);
             if (in.version >= 3)
-                printf("    compression type: %s\n    lazy refcounts: %s\n",
-                       in.compression_type,
+                printf("    lazy refcounts: %s\n",
                        in.lazy_refcounts ? "true" : "false");
             if (nbm)
                 printf("    bitmaps:\n");
