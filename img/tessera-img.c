@@ -916,6 +916,10 @@ static int cmd_resize(int argc, char **argv)
         default: usage(stderr); return 1;
         }
     }
+    if (optind + 3 == argc && !strcmp(argv[optind + 1], "--")) {
+        argv[optind + 1] = argv[optind]; /* FILE -- -SIZE */
+        optind++;
+    }
     if (optind + 2 != argc)
         die("resize: expecting a file name and a size");
     const char *file = argv[optind], *s = argv[optind + 1];
@@ -1092,7 +1096,9 @@ static int cmd_compare(int argc, char **argv)
             printf("Strict mode: Image size mismatch!\n");
         return 1;
     }
-    uint64_t common = sa < sb ? sa : sb, max = sa > sb ? sa : sb;
+    if (sa != sb && !quiet)
+        printf("Warning: Image size mismatch!\n");
+    uint64_t max = sa > sb ? sa : sb;
     uint8_t *ba = xmalloc(CHUNK), *bb = xmalloc(CHUNK);
     int rc = 0;
     for (uint64_t off = 0; off < max && !rc; off += CHUNK) {
@@ -1113,12 +1119,8 @@ static int cmd_compare(int argc, char **argv)
                 i++;
             /* qemu-img reports the start of the 512-byte sector. */
             uint64_t at = (off + i) & ~511ull;
-            if (!quiet) {
-                if (off + i >= common)
-                    printf("Content mismatch at offset %" PRIu64 "!\n", at);
-                else
-                    printf("Content mismatch at offset %" PRIu64 "!\n", at);
-            }
+            if (!quiet)
+                printf("Content mismatch at offset %" PRIu64 "!\n", at);
             rc = 1;
         }
     }
