@@ -1096,13 +1096,16 @@ static int cmd_compare(int argc, char **argv)
             printf("Strict mode: Image size mismatch!\n");
         return 1;
     }
-    if (sa != sb && !quiet)
-        printf("Warning: Image size mismatch!\n");
-    uint64_t max = sa > sb ? sa : sb;
+    /* The common part first; then, as qemu-img, a warning and the tail of
+     * the longer image, which must read as zeroes. */
+    uint64_t common = sa < sb ? sa : sb, max = sa > sb ? sa : sb;
     uint8_t *ba = xmalloc(CHUNK), *bb = xmalloc(CHUNK);
     int rc = 0;
-    for (uint64_t off = 0; off < max && !rc; off += CHUNK) {
-        size_t n = max - off < CHUNK ? (size_t)(max - off) : CHUNK;
+    for (uint64_t off = 0, n; off < max && !rc; off += n) {
+        uint64_t end = off < common ? common : max;
+        n = end - off < CHUNK ? end - off : CHUNK;
+        if (off == common && sa != sb && !quiet)
+            printf("Warning: Image size mismatch!\n");
         size_t na = off >= sa ? 0 : (sa - off < n ? (size_t)(sa - off) : n);
         size_t nb = off >= sb ? 0 : (sb - off < n ? (size_t)(sb - off) : n);
         memset(ba, 0, n);
