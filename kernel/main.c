@@ -18,6 +18,7 @@
 #include "kernel/tool.h"
 #include "kernel/sched.h"
 #include "kernel/util.h"
+#include "block/block.h"
 
 static void usage(void)
 {
@@ -59,6 +60,11 @@ static void usage(void)
 "                      device property 'chardev = ID'\n"
 "  On a terminal, Ctrl-A x quits, Ctrl-A h shows the other escapes.\n"
 "\n"
+"Block devices:\n"
+"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=none][,readonly=on|off]\n"
+"                      open a disk image (with its backing chain) through the\n"
+"                      block library; no device model uses drives yet\n"
+"\n"
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
 "  -tb-size N          translation cache size in MiB (default from host RAM)\n"
@@ -91,6 +97,7 @@ typedef struct Args {
     MachineOptions m;
     GPtrArray *serials;
     GPtrArray *chardevs;
+    GPtrArray *drives;       /* -drive specs, then their BlockDevs */
     GPtrArray *to_free;
     const char *log_spec;
     const char *log_file;
@@ -114,7 +121,7 @@ static bool is_value_option(const char *opt)
     static const char *const names[] = {
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "d", "D", "icount",
-        "tb-size", "L", "set", "device", "display", "plugin", NULL};
+        "tb-size", "L", "set", "device", "display", "plugin", "drive", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -183,6 +190,8 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->serials, (gpointer)val);
     } else if (!strcmp(opt, "chardev")) {
         g_ptr_array_add(a->chardevs, (gpointer)val);
+    } else if (!strcmp(opt, "drive")) {
+        g_ptr_array_add(a->drives, (gpointer)val);
     } else if (!strcmp(opt, "d")) {
         a->log_spec = val;
     } else if (!strcmp(opt, "D")) {
@@ -341,6 +350,58 @@ static int setup_chardevs(Args *a)
     return 0;
 }
 
+/* Opens each -drive image; they stay open until the machine stops. */
+static int setup_drives(Args *a, GPtrArray *open_drives)
+{
+    for (guint i = 0; i < a->drives->len; i++) {
+        const char *spec = a->drives->pdata[i];
+        char **parts = g_strsplit(spec, ",", -1);
+        const char *file = NULL, *format = NULL, *id = NULL;
+        bool readonly = false;
+        int ok = 1;
+        for (char **p = parts; *p && ok; p++) {
+            if (g_str_has_prefix(*p, "file="))
+                file = *p + 5;
+            else if (g_str_has_prefix(*p, "format="))
+                format = *p + 7;
+            else if (g_str_has_prefix(*p, "id="))
+                id = *p + 3;
+            else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
+                readonly = true;
+            else if (!strcmp(*p, "readonly=off") || !strcmp(*p, "if=none") ||
+                     !strcmp(*p, "media=disk"))
+                continue;
+            else {
+                tessera_error("-drive %s: unsupported option '%s' (file=, "
+                              "format=, id=, if=none, readonly=)", spec, *p);
+                ok = 0;
+            }
+        }
+        if (ok && !file) {
+            tessera_error("-drive %s: needs file=PATH", spec);
+            ok = 0;
+        }
+        if (ok) {
+            char err[1024];
+            BlockDev *bs = blk_open(file, format, readonly ? 0 : BLK_O_RDWR,
+                                    err, sizeof(err));
+            if (!bs) {
+                tessera_error("-drive %s: %s", spec, err);
+                ok = 0;
+            } else {
+                g_ptr_array_add(open_drives, bs);
+                tessera_warn("-drive %s: opened (%s, %" G_GUINT64_FORMAT
+                             " bytes), but no device model uses drives yet",
+                             id ? id : file, blk_format(bs), blk_size(bs));
+            }
+        }
+        g_strfreev(parts);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     Args a = {0};
@@ -351,6 +412,8 @@ int main(int argc, char **argv)
     a.m.sets = g_ptr_array_new();
     a.serials = g_ptr_array_new();
     a.chardevs = g_ptr_array_new();
+    a.drives = g_ptr_array_new();
+    GPtrArray *open_drives = g_ptr_array_new();
     a.to_free = g_ptr_array_new_with_free_func(g_free);
 
     if (parse_args(&a, argc, argv) < 0)
@@ -396,7 +459,7 @@ int main(int argc, char **argv)
 
     sched_set_icount(a.icount_shift);
     tcache_init(a.tb_size);
-    if (setup_chardevs(&a) < 0)
+    if (setup_chardevs(&a) < 0 || setup_drives(&a, open_drives) < 0)
         goto out;
     if (machine_create(&a.m) < 0 || machine_reset() < 0)
         goto out_machine;
@@ -421,6 +484,14 @@ out:
     g_ptr_array_free(a.m.sets, TRUE);
     g_ptr_array_free(a.serials, TRUE);
     g_ptr_array_free(a.chardevs, TRUE);
+    for (guint i = 0; i < open_drives->len; i++) {
+        BlockDev *bs = open_drives->pdata[i];
+        if (blk_flush(bs) < 0)
+            tessera_error("%s", blk_error(bs));
+        blk_close(bs);
+    }
+    g_ptr_array_free(open_drives, TRUE);
+    g_ptr_array_free(a.drives, TRUE);
     g_ptr_array_free(a.to_free, TRUE);
     return status;
 }
