@@ -37,9 +37,9 @@ CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 bin_PROGRAMS += tessera
 tessera_SOURCES = kernel/main.c
 tessera_CFLAGS = $(CORE_CC_FLAGS)
-tessera_LDADD = $(CORE_LIBS)
+tessera_LDADD = $(CORE_LIBS) $(BLOCK_LIBS)
 tessera_LDFLAGS = -export-dynamic $(CORE_LINK)
-tessera_DEPENDENCIES = kernel/libcore.a
+tessera_DEPENDENCIES = kernel/libcore.a block/libblock.a
 
 tesserainclude_HEADERS = \
 	plugin-api/tessera/tessera.h \

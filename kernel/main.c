@@ -21,6 +21,7 @@
 #include "kernel/tool.h"
 #include "kernel/sched.h"
 #include "kernel/util.h"
+#include "block/block.h"
 
 static void usage(void)
 {
@@ -74,6 +75,11 @@ static void usage(void)
 "  On a terminal, Ctrl-A x quits, Ctrl-A h shows the other escapes; with\n"
 "  -nographic the terminal is shared with the monitor (Ctrl-A c).\n"
 "\n"
+"Block devices:\n"
+"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=none][,readonly=on|off]\n"
+"                      open a disk image (with its backing chain) through the\n"
+"                      block library; no device model uses drives yet\n"
+"\n"
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
 "  -tb-size N          translation cache size in MiB (default from host RAM)\n"
@@ -116,6 +122,7 @@ typedef struct Args {
     GPtrArray *chardevs;
     GPtrArray *monitors; /* -monitor SPEC */
     GPtrArray *qmps;     /* -qmp SPEC */
+    GPtrArray *drives;       /* -drive specs, then their BlockDevs */
     GPtrArray *to_free;
     const char *log_spec;
     const char *log_file;
@@ -143,7 +150,7 @@ static bool is_value_option(const char *opt)
     static const char *const names[] = {
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
-        "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb",
+        "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb", "drive",
         NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
@@ -220,6 +227,8 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->monitors, (gpointer)val);
     } else if (!strcmp(opt, "qmp")) {
         g_ptr_array_add(a->qmps, (gpointer)val);
+    } else if (!strcmp(opt, "drive")) {
+        g_ptr_array_add(a->drives, (gpointer)val);
     } else if (!strcmp(opt, "d")) {
         a->log_spec = val;
     } else if (!strcmp(opt, "D")) {
@@ -463,6 +472,58 @@ static int setup_monitors(Args *a, GPtrArray *mon_chrs)
     return 0;
 }
 
+/* Opens each -drive image; they stay open until the machine stops. */
+static int setup_drives(Args *a, GPtrArray *open_drives)
+{
+    for (guint i = 0; i < a->drives->len; i++) {
+        const char *spec = a->drives->pdata[i];
+        char **parts = g_strsplit(spec, ",", -1);
+        const char *file = NULL, *format = NULL, *id = NULL;
+        bool readonly = false;
+        int ok = 1;
+        for (char **p = parts; *p && ok; p++) {
+            if (g_str_has_prefix(*p, "file="))
+                file = *p + 5;
+            else if (g_str_has_prefix(*p, "format="))
+                format = *p + 7;
+            else if (g_str_has_prefix(*p, "id="))
+                id = *p + 3;
+            else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
+                readonly = true;
+            else if (!strcmp(*p, "readonly=off") || !strcmp(*p, "if=none") ||
+                     !strcmp(*p, "media=disk"))
+                continue;
+            else {
+                tessera_error("-drive %s: unsupported option '%s' (file=, "
+                              "format=, id=, if=none, readonly=)", spec, *p);
+                ok = 0;
+            }
+        }
+        if (ok && !file) {
+            tessera_error("-drive %s: needs file=PATH", spec);
+            ok = 0;
+        }
+        if (ok) {
+            char err[1024];
+            BlockDev *bs = blk_open(file, format, readonly ? 0 : BLK_O_RDWR,
+                                    err, sizeof(err));
+            if (!bs) {
+                tessera_error("-drive %s: %s", spec, err);
+                ok = 0;
+            } else {
+                g_ptr_array_add(open_drives, bs);
+                tessera_warn("-drive %s: opened (%s, %" G_GUINT64_FORMAT
+                             " bytes), but no device model uses drives yet",
+                             id ? id : file, blk_format(bs), blk_size(bs));
+            }
+        }
+        g_strfreev(parts);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     Args a = {0};
@@ -476,6 +537,8 @@ int main(int argc, char **argv)
     a.monitors = g_ptr_array_new();
     a.qmps = g_ptr_array_new();
     GPtrArray *mon_chrs = g_ptr_array_new();
+    a.drives = g_ptr_array_new();
+    GPtrArray *open_drives = g_ptr_array_new();
     a.to_free = g_ptr_array_new_with_free_func(g_free);
 
     if (parse_args(&a, argc, argv) < 0)
@@ -536,7 +599,7 @@ int main(int argc, char **argv)
     }
     sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
-    if (setup_chardevs(&a, mon_chrs) < 0)
+    if (setup_chardevs(&a, mon_chrs) < 0 || setup_drives(&a, open_drives) < 0)
         goto out_machine;
     if (machine_create(&a.m) < 0 || machine_reset() < 0 ||
         setup_monitors(&a, mon_chrs) < 0)
@@ -571,6 +634,14 @@ out:
     g_ptr_array_free(a.monitors, TRUE);
     g_ptr_array_free(a.qmps, TRUE);
     g_ptr_array_free(mon_chrs, TRUE);
+    for (guint i = 0; i < open_drives->len; i++) {
+        BlockDev *bs = open_drives->pdata[i];
+        if (blk_flush(bs) < 0)
+            tessera_error("%s", blk_error(bs));
+        blk_close(bs);
+    }
+    g_ptr_array_free(open_drives, TRUE);
+    g_ptr_array_free(a.drives, TRUE);
     g_ptr_array_free(a.to_free, TRUE);
     return status;
 }

@@ -8,10 +8,10 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential autoconf automake libtool libltdl-dev pkg-config \
-    libglib2.0-dev libjson-glib-dev libfdt-dev libzstd-dev libcapstone-dev \
+    libglib2.0-dev libjson-glib-dev libfdt-dev libzstd-dev zlib1g-dev libcapstone-dev \
     libcunit1-dev \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
     qemu-system-misc device-tree-compiler opensbi u-boot-qemu \
     clang libclang-rt-14-dev valgrind git ca-certificates \
-    dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
+    qemu-utils dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
     gdb-multiarch gdb-avr

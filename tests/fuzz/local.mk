@@ -49,3 +49,10 @@ tests_fuzz_fuzz_gdb_SOURCES = tests/fuzz/fuzz-gdb.c tests/fuzz/replay.c \
 tests_fuzz_fuzz_gdb_CFLAGS = $(AM_CFLAGS)
 TESTS += tests/fuzz/replay-gdb.sh
 EXTRA_DIST += tests/fuzz/replay-gdb.sh
+
+# qcow2 header and metadata (block library): same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-qcow2
+tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c tests/fuzz/replay.c
+tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
+TESTS += tests/fuzz/replay-qcow2.sh
+EXTRA_DIST += tests/fuzz/replay-qcow2.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
     exit 2
 fi
 target=$1
@@ -26,6 +26,10 @@ elf)
 ini)
     sources="kernel/board.c kernel/util.c"
     pkgs="glib-2.0"
+    ;;
+qcow2)
+    sources="block/block.c block/raw.c block/qcow2.c"
+    pkgs="zlib libzstd"
     ;;
 ihex)
     sources="loader/ihex.c"
@@ -48,7 +52,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
     exit 2
     ;;
 esac

@@ -7,7 +7,8 @@
 #  2. an Arduino board then fails with the missing-plugin message that names
 #     tessera-arch-avr;
 #  3. after installing tessera-arch-avr (and what it depends on) it runs;
-#  4. libtessera-plugin-dev builds the SDK example, which boots.
+#  4. libtessera-plugin-dev builds the SDK example, which boots;
+#  5. tessera-img, on its own (no emulator needed), makes a qcow2 image.
 set -uo pipefail
 debs=$(cd "${1:?usage: $0 DIR-WITH-DEBS}" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -113,6 +114,15 @@ status=$?
 [ $status -eq 0 ] && echo "ok: the example board boots" ||
     { echo "FAIL: the example board exited $status"; fail=1; }
 check "the example guest's output" "$work/out" "interrupt taken and acknowledged"
+
+# 5. tessera-img stands alone.
+install_pkg tessera-img
+[ -z "$(dpkg-deb -f "$(ls "$debs"/tessera-img_*.deb | head -1)" Depends |
+        grep -o 'tessera (')" ] && echo "ok: tessera-img does not need the emulator" ||
+    { echo "FAIL: tessera-img depends on tessera"; fail=1; }
+"$root/usr/bin/tessera-img" create -f qcow2 "$work/d.qcow2" 1M >/dev/null &&
+    "$root/usr/bin/tessera-img" info "$work/d.qcow2" >"$work/out" 2>&1
+check "the packaged tessera-img makes a qcow2 image" "$work/out" "file format: qcow2"
 
 [ $fail -eq 0 ] && echo "packages: all checks passed" || echo "packages: FAILED"
 exit $fail

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals of the block library: the format driver interface. */
+#ifndef TESSERA_BLOCK_INT_H
+#define TESSERA_BLOCK_INT_H
+
+#include "block/block.h"
+
+typedef struct BlockDriver {
+    const char *name;
+    /* Score how much the first bytes of a file look like this format. */
+    int (*probe)(const uint8_t *buf, size_t len);
+    int (*create)(const char *filename, const BlkCreateOpts *o,
+                  char *err, size_t errlen);
+    int (*open)(BlockDev *bs, int flags);
+    void (*close)(BlockDev *bs);
+    int (*read)(BlockDev *bs, uint64_t off, void *buf, size_t len);
+    int (*write)(BlockDev *bs, uint64_t off, const void *buf, size_t len);
+    int (*write_zeroes)(BlockDev *bs, uint64_t off, uint64_t len);
+    int (*write_compressed)(BlockDev *bs, uint64_t off, const void *buf,
+                            size_t len);
+    int (*discard)(BlockDev *bs, uint64_t off, uint64_t len);
+    int (*flush)(BlockDev *bs);
+    int (*resize)(BlockDev *bs, uint64_t size);
+    int (*status)(BlockDev *bs, uint64_t off, uint64_t len, uint64_t *pnum,
+                  BlkStatus *st);
+    int (*check)(BlockDev *bs, int fix, BlkCheckResult *res);
+    void (*info)(const BlockDev *bs, BlkInfo *info);
+    int (*set_backing)(BlockDev *bs, const char *backing, const char *fmt);
+    int (*snapshots)(BlockDev *bs, BlkSnapshot **list, int *count);
+    int (*bitmaps)(BlockDev *bs, BlkBitmap **list, int *count);
+} BlockDriver;
+
+struct BlockDev {
+    const BlockDriver *drv;
+    char *filename;
+    int fd;
+    int flags;
+    uint64_t size;          /* virtual size */
+    BlockDev *backing;
+    char *backing_name;     /* as recorded in the image */
+    char *backing_fmt;
+    void *opaque;           /* driver state */
+    char err[1024];
+};
+
+extern const BlockDriver blk_raw_driver;
+extern const BlockDriver blk_qcow2_driver;
+
+/* Sets bs->err (printf style); returns -1. */
+int blk_set_error(BlockDev *bs, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Whole-buffer pread/pwrite on bs->fd: -1 with an error naming what. */
+int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
+              const char *what);
+int blk_pwrite(BlockDev *bs, uint64_t off, const void *buf, size_t len,
+               const char *what);
+/* Reads through the backing chain, zeroes past its end. */
+int blk_read_backing(BlockDev *bs, uint64_t off, void *buf, size_t len);
+
+#endif

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Block library front end: format probing, opening the backing chain,
+ * argument checks and dispatch to the format drivers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "block/block-int.h"
+
+#define MAX_BACKING_DEPTH 32
+
+static const BlockDriver *drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
+
+static const BlockDriver *find_driver(const char *name)
+{
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+        if (!strcmp(drivers[i]->name, name))
+            return drivers[i];
+    return NULL;
+}
+
+int blk_set_error(BlockDev *bs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(bs->err, sizeof(bs->err), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
+              const char *what)
+{
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = pread(bs->fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return blk_set_error(bs, "%s: cannot read %s at offset %llu: %s",
+                                 bs->filename, what,
+                                 (unsigned long long)off, strerror(errno));
+        if (n == 0) { /* past the end of the file: zeroes */
+            memset(p, 0, len);
+            return 0;
+        }
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/*
+ * Crash testing: with TESSERA_BLK_CRASH_AFTER=N in the environment, the
+ * process kills itself with SIGKILL just before its N-th write to any
+ * image, so tests can stop it at every point of the metadata order.
+ */
+static uint64_t write_count, crash_after;
+static bool crash_read;
+
+uint64_t blk_debug_write_count(void)
+{
+    return write_count;
+}
+
+static void crash_point(void)
+{
+    if (!crash_read) {
+        const char *e = getenv("TESSERA_BLK_CRASH_AFTER");
+        crash_after = e ? strtoull(e, NULL, 10) : 0;
+        crash_read = true;
+    }
+    if (++write_count == crash_after)
+        kill(getpid(), SIGKILL);
+}
+
+int blk_pwrite(BlockDev *bs, uint64_t off, const void *buf, size_t len,
+               const char *what)
+{
+    const uint8_t *p = buf;
+    crash_point();
+    while (len) {
+        ssize_t n = pwrite(bs->fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return blk_set_error(bs, "%s: cannot write %s at offset %llu: %s",
+                                 bs->filename, what,
+                                 (unsigned long long)off,
+                                 n < 0 ? strerror(errno) : "no progress");
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static void copy_error(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s", msg);
+}
+
+static const BlockDriver *probe(const char *filename, char *err,
+                                size_t errlen)
+{
+    uint8_t buf[512];
+    int fd = open(filename, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", filename,
+                 strerror(errno));
+        return NULL;
+    }
+    ssize_t n = pread(fd, buf, sizeof(buf), 0);
+    close(fd);
+    if (n < 0) {
+        snprintf(err, errlen, "%s: cannot read: %s", filename,
+                 strerror(errno));
+        return NULL;
+    }
+    const BlockDriver *best = &blk_raw_driver;
+    int score = 0;
+    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+        int s = drivers[i]->probe ? drivers[i]->probe(buf, (size_t)n) : 0;
+        if (s > score) {
+            score = s;
+            best = drivers[i];
+        }
+    }
+    return best;
+}
+
+/* The backing file name relative to the overlay's directory. */
+static char *backing_path(const char *overlay, const char *backing)
+{
+    if (backing[0] == '/' || !strchr(overlay, '/'))
+        return strdup(backing);
+    size_t dirlen = (size_t)(strrchr(overlay, '/') - overlay) + 1;
+    char *p = malloc(dirlen + strlen(backing) + 1);
+    if (p) {
+        memcpy(p, overlay, dirlen);
+        strcpy(p + dirlen, backing);
+    }
+    return p;
+}
+
+char *blk_full_backing_name(const char *overlay, const char *backing);
+char *blk_full_backing_name(const char *overlay, const char *backing)
+{
+    return backing_path(overlay, backing);
+}
+
+static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
+                            int depth, char *err, size_t errlen)
+{
+    const BlockDriver *drv;
+    if (depth > MAX_BACKING_DEPTH) {
+        snprintf(err, errlen, "%s: backing chain deeper than %d images",
+                 filename, MAX_BACKING_DEPTH);
+        return NULL;
+    }
+    if (fmt) {
+        drv = find_driver(fmt);
+        if (!drv) {
+            snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
+                     filename, fmt);
+            return NULL;
+        }
+    } else {
+        drv = probe(filename, err, errlen);
+        if (!drv)
+            return NULL;
+    }
+    BlockDev *bs = calloc(1, sizeof(*bs));
+    if (!bs) {
+        snprintf(err, errlen, "%s: out of memory", filename);
+        return NULL;
+    }
+    bs->drv = drv;
+    bs->flags = flags;
+    bs->filename = strdup(filename);
+    bs->fd = open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
+                  O_CLOEXEC);
+    if (bs->fd < 0) {
+        snprintf(err, errlen, "%s: cannot open%s: %s", filename,
+                 (flags & BLK_O_RDWR) ? " for writing" : "", strerror(errno));
+        free(bs->filename);
+        free(bs);
+        return NULL;
+    }
+    if (drv->open(bs, flags) < 0) {
+        copy_error(err, errlen, bs->err);
+        blk_close(bs);
+        return NULL;
+    }
+    if (bs->backing_name && !(flags & BLK_O_NO_BACKING)) {
+        char *path = backing_path(filename, bs->backing_name);
+        char berr[1024];
+        if (!path) {
+            snprintf(err, errlen, "%s: out of memory", filename);
+            blk_close(bs);
+            return NULL;
+        }
+        bs->backing = open_depth(path, bs->backing_fmt, 0, depth + 1,
+                                 berr, sizeof(berr));
+        if (!bs->backing) {
+            snprintf(err, errlen, "%s: cannot open backing file: %.900s",
+                     filename, berr);
+            free(path);
+            blk_close(bs);
+            return NULL;
+        }
+        free(path);
+    }
+    return bs;
+}
+
+BlockDev *blk_open(const char *filename, const char *fmt, int flags,
+                   char *err, size_t errlen)
+{
+    char buf[1024];
+    BlockDev *bs = open_depth(filename, fmt, flags, 0, buf, sizeof(buf));
+    if (!bs)
+        copy_error(err, errlen, buf);
+    return bs;
+}
+
+void blk_close(BlockDev *bs)
+{
+    if (!bs)
+        return;
+    if (bs->drv && bs->opaque && bs->drv->close)
+        bs->drv->close(bs);
+    if (bs->fd >= 0)
+        close(bs->fd);
+    blk_close(bs->backing);
+    free(bs->backing_name);
+    free(bs->backing_fmt);
+    free(bs->filename);
+    free(bs);
+}
+
+int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
+               size_t errlen)
+{
+    const char *fmt = opts->fmt ? opts->fmt : "raw";
+    const BlockDriver *drv = find_driver(fmt);
+    if (!drv) {
+        snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
+                 filename, fmt);
+        return -1;
+    }
+    return drv->create(filename, opts, err, errlen);
+}
+
+const char *blk_error(const BlockDev *bs) { return bs->err; }
+const char *blk_filename(const BlockDev *bs) { return bs->filename; }
+const char *blk_format(const BlockDev *bs) { return bs->drv->name; }
+uint64_t blk_size(const BlockDev *bs) { return bs->size; }
+BlockDev *blk_backing(const BlockDev *bs) { return bs->backing; }
+
+void blk_info(const BlockDev *bs, BlkInfo *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->format = bs->drv->name;
+    info->virtual_size = bs->size;
+    info->backing_file = bs->backing_name;
+    info->backing_fmt = bs->backing_fmt;
+    if (bs->drv->info)
+        bs->drv->info(bs, info);
+}
+
+uint64_t blk_actual_size(const BlockDev *bs)
+{
+    struct stat st;
+    if (fstat(bs->fd, &st) < 0)
+        return 0;
+    return (uint64_t)st.st_blocks * 512;
+}
+
+uint32_t blk_cluster_size(const BlockDev *bs)
+{
+    BlkInfo info;
+    blk_info(bs, &info);
+    return info.cluster_size;
+}
+
+static int check_range(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    if (off > bs->size || len > bs->size - off)
+        return blk_set_error(bs, "%s: access at offset %llu length %llu is "
+                             "past the end of the image (%llu bytes)",
+                             bs->filename, (unsigned long long)off,
+                             (unsigned long long)len,
+                             (unsigned long long)bs->size);
+    return 0;
+}
+
+static int check_writable(BlockDev *bs)
+{
+    if (!(bs->flags & BLK_O_RDWR))
+        return blk_set_error(bs, "%s: image is opened read-only",
+                             bs->filename);
+    return 0;
+}
+
+int blk_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
+{
+    if (check_range(bs, off, len) < 0)
+        return -1;
+    return bs->drv->read(bs, off, buf, len);
+}
+
+int blk_read_backing(BlockDev *bs, uint64_t off, void *buf, size_t len)
+{
+    BlockDev *b = bs->backing;
+    if (!b) {
+        memset(buf, 0, len);
+        return 0;
+    }
+    size_t n = 0;
+    if (off < b->size)
+        n = b->size - off < len ? (size_t)(b->size - off) : len;
+    if (n && b->drv->read(b, off, buf, n) < 0)
+        return blk_set_error(bs, "%s", b->err);
+    memset((uint8_t *)buf + n, 0, len - n);
+    return 0;
+}
+
+int blk_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
+{
+    if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
+        return -1;
+    return bs->drv->write(bs, off, buf, len);
+}
+
+int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
+        return -1;
+    return bs->drv->write_zeroes(bs, off, len);
+}
+
+int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
+                         size_t len)
+{
+    if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
+        return -1;
+    if (!bs->drv->write_compressed)
+        return blk_set_error(bs, "%s: format %s does not support "
+                             "compression", bs->filename, bs->drv->name);
+    return bs->drv->write_compressed(bs, off, buf, len);
+}
+
+int blk_discard(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
+        return -1;
+    return bs->drv->discard(bs, off, len);
+}
+
+int blk_flush(BlockDev *bs)
+{
+    if (!(bs->flags & BLK_O_RDWR))
+        return 0;
+    return bs->drv->flush(bs);
+}
+
+int blk_resize(BlockDev *bs, uint64_t size, bool allow_shrink)
+{
+    if (check_writable(bs) < 0)
+        return -1;
+    if (size < bs->size && !allow_shrink)
+        return blk_set_error(bs, "%s: shrinking from %llu to %llu bytes "
+                             "needs --shrink (data past the new end is lost)",
+                             bs->filename, (unsigned long long)bs->size,
+                             (unsigned long long)size);
+    return bs->drv->resize(bs, size);
+}
+
+int blk_block_status_layer(BlockDev *bs, uint64_t off, uint64_t len,
+                           uint64_t *pnum, BlkStatus *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->filename = bs->filename;
+    if (check_range(bs, off, len) < 0)
+        return -1;
+    if (len == 0) {
+        *pnum = 0;
+        return 0;
+    }
+    return bs->drv->status(bs, off, len, pnum, st);
+}
+
+int blk_block_status(BlockDev *bs, uint64_t off, uint64_t len,
+                     uint64_t *pnum, BlkStatus *st)
+{
+    int depth = 0;
+    BlockDev *cur = bs;
+    for (;;) {
+        if (blk_block_status_layer(cur, off, len, pnum, st) < 0) {
+            if (cur != bs)
+                blk_set_error(bs, "%s", cur->err);
+            return -1;
+        }
+        st->depth = depth;
+        if (st->flags & BLK_ST_ALLOCATED)
+            return 0;
+        if (!cur->backing) { /* unallocated at the bottom: zeroes */
+            st->flags |= BLK_ST_ZERO;
+            return 0;
+        }
+        len = *pnum;
+        if (off >= cur->backing->size) { /* past the backing file: zeroes */
+            st->flags = BLK_ST_ZERO;
+            return 0;
+        }
+        if (len > cur->backing->size - off)
+            len = cur->backing->size - off;
+        cur = cur->backing;
+        depth++;
+    }
+}
+
+int blk_check(BlockDev *bs, int fix, BlkCheckResult *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!bs->drv->check)
+        return blk_set_error(bs, "%s: format '%s' does not support checks",
+                             bs->filename, bs->drv->name);
+    return bs->drv->check(bs, fix, res);
+}
+
+int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt)
+{
+    if (check_writable(bs) < 0)
+        return -1;
+    if (!bs->drv->set_backing)
+        return blk_set_error(bs, "%s: format '%s' has no backing files",
+                             bs->filename, bs->drv->name);
+    return bs->drv->set_backing(bs, backing, fmt);
+}
+
+int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count)
+{
+    *list = NULL;
+    *count = 0;
+    if (!bs->drv->snapshots)
+        return 0;
+    return bs->drv->snapshots(bs, list, count);
+}
+
+void blk_snapshot_list_free(BlkSnapshot *list, int count)
+{
+    for (int i = 0; i < count; i++) {
+        free(list[i].id);
+        free(list[i].name);
+    }
+    free(list);
+}
+
+int blk_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0)
+        return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'b': case 'B': end++; break;
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+    case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    case 'p': case 'P': mult = 1024.0 * 1024 * 1024 * 1024 * 1024; end++;
+        break;
+    case 'e': case 'E': mult = 1024.0 * 1024 * 1024 * 1024 * 1024 * 1024;
+        end++; break;
+    default: break;
+    }
+    if (*end)
+        return -1;
+    double r = v * mult;
+    if (r >= 18446744073709551615.0)
+        return -1;
+    if (r != (double)(uint64_t)r) /* fractional bytes */
+        return -1;
+    *out = (uint64_t)r;
+    return 0;
+}
+
+int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count)
+{
+    *list = NULL;
+    *count = 0;
+    if (!bs->drv->bitmaps)
+        return 0;
+    return bs->drv->bitmaps(bs, list, count);
+}
+
+void blk_bitmap_list_free(BlkBitmap *list, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(list[i].name);
+    free(list);
+}

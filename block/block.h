@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tessera block library: disk images shared by the emulator and
+ * tessera-img. Formats: raw and qcow2 (version 3). Every function that
+ * can fail returns a negative value (or NULL) and leaves a one-line
+ * message naming the file in blk_error() (or in the err buffer given).
+ */
+#ifndef TESSERA_BLOCK_H
+#define TESSERA_BLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct BlockDev BlockDev;
+
+/* blk_open flags */
+#define BLK_O_RDWR        0x1  /* open for writing */
+#define BLK_O_NO_BACKING  0x2  /* do not open the backing file */
+#define BLK_O_CHECK       0x4  /* for check -r: accept dirty/corrupt images */
+
+/* Options of blk_create(); zero means "default". */
+typedef struct BlkCreateOpts {
+    const char *fmt;              /* "raw" or "qcow2" */
+    uint64_t size;                /* virtual size in bytes; 0 with a
+                                     backing file: the backing file's */
+    uint32_t cluster_size;        /* qcow2: 512..2M, power of two */
+    const char *compression_type; /* qcow2: "zlib" (default) or "zstd" */
+    const char *backing_file;     /* qcow2: stored as given */
+    const char *backing_fmt;      /* qcow2: stored as backing_fmt */
+    int refcount_bits;            /* qcow2: 16 by default */
+} BlkCreateOpts;
+
+/* Block status of a range (blk_block_status). */
+#define BLK_ST_DATA       0x1  /* read from a data area of a file */
+#define BLK_ST_ZERO       0x2  /* reads as zeroes */
+#define BLK_ST_ALLOCATED  0x4  /* defined by this layer (no fall-through) */
+#define BLK_ST_OFFSET     0x8  /* host_offset is valid */
+#define BLK_ST_COMPRESSED 0x10 /* compressed cluster */
+
+typedef struct BlkStatus {
+    int flags;
+    uint64_t host_offset;
+    int depth;              /* layer that answered (0 = this image) */
+    const char *filename;   /* file of that layer */
+} BlkStatus;
+
+typedef struct BlkCheckResult {
+    uint64_t corruptions, leaks, check_errors;
+    uint64_t corruptions_fixed, leaks_fixed;
+    uint64_t total_clusters, allocated_clusters, fragmented_clusters,
+             compressed_clusters;
+    uint64_t image_end_offset;
+} BlkCheckResult;
+
+/* Fixed-size image information (blk_info). */
+typedef struct BlkInfo {
+    const char *format;
+    uint64_t virtual_size;
+    uint32_t cluster_size;       /* qcow2 only */
+    int refcount_bits;
+    const char *compression_type;
+    bool dirty, corrupt, lazy_refcounts;
+    const char *backing_file;    /* NULL when none */
+    const char *backing_fmt;
+    int nb_snapshots;
+    int version;                 /* qcow2: 2 or 3 */
+} BlkInfo;
+
+typedef struct BlkSnapshot {
+    char *id, *name;
+    uint64_t vm_state_size, vm_clock_nsec, icount;
+    uint32_t date_sec, date_nsec;
+    uint64_t disk_size;
+} BlkSnapshot;
+
+/* A persistent dirty bitmap (qcow2), read only. */
+#define BLK_BITMAP_IN_USE 0x1
+#define BLK_BITMAP_AUTO   0x2
+typedef struct BlkBitmap {
+    char *name;
+    uint32_t granularity;
+    uint32_t flags;
+} BlkBitmap;
+
+int blk_create(const char *filename, const BlkCreateOpts *opts,
+               char *err, size_t errlen);
+BlockDev *blk_open(const char *filename, const char *fmt, int flags,
+                   char *err, size_t errlen);
+void blk_close(BlockDev *bs);
+const char *blk_error(const BlockDev *bs);
+const char *blk_filename(const BlockDev *bs);
+const char *blk_format(const BlockDev *bs);
+uint64_t blk_size(const BlockDev *bs);
+BlockDev *blk_backing(const BlockDev *bs);
+void blk_info(const BlockDev *bs, BlkInfo *info);
+/* Bytes the image's file occupies on disk. */
+uint64_t blk_actual_size(const BlockDev *bs);
+
+/* Guest view: reads fall through to the backing chain. */
+int blk_read(BlockDev *bs, uint64_t off, void *buf, size_t len);
+int blk_write(BlockDev *bs, uint64_t off, const void *buf, size_t len);
+/* The range reads as zeroes afterwards (qcow2: zero clusters). */
+int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len);
+/* Writes whole clusters compressed (qcow2 only; off cluster aligned,
+ * len a multiple of the cluster size or reaching the end). */
+int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
+                         size_t len);
+/* Whole clusters in the range become unallocated (qcow2: reads fall
+ * through to the backing file) or are punched out (raw). */
+int blk_discard(BlockDev *bs, uint64_t off, uint64_t len);
+int blk_flush(BlockDev *bs);
+int blk_resize(BlockDev *bs, uint64_t size, bool allow_shrink);
+/* Status of [off, off+len) through the chain; *pnum: bytes that share it. */
+int blk_block_status(BlockDev *bs, uint64_t off, uint64_t len,
+                     uint64_t *pnum, BlkStatus *st);
+/* Status in this layer only. */
+int blk_block_status_layer(BlockDev *bs, uint64_t off, uint64_t len,
+                           uint64_t *pnum, BlkStatus *st);
+/* Consistency check; fix: 0, 1 (leaks) or 2 (all). */
+int blk_check(BlockDev *bs, int fix, BlkCheckResult *res);
+uint32_t blk_cluster_size(const BlockDev *bs);
+/* Changes the backing file name recorded in the image (qcow2). */
+int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt);
+int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count);
+void blk_snapshot_list_free(BlkSnapshot *list, int count);
+/* Persistent dirty bitmaps recorded in the image (none for raw). */
+int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
+void blk_bitmap_list_free(BlkBitmap *list, int count);
+
+/* Writes issued to image files so far (crash tests; see block.c). */
+uint64_t blk_debug_write_count(void);
+
+/* Parses "10G", "512k", "1.5M"... into bytes; -1 on error. */
+int blk_parse_size(const char *s, uint64_t *out);
+/* Reads a qcow2 header from memory and validates it (fuzz target). */
+int blk_qcow2_probe_header(const uint8_t *buf, size_t len, char *err,
+                           size_t errlen);
+
+#endif

@@ -1,0 +1,2407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qcow2 images, version 3 (version 2 read-only), after QEMU's
+ * docs/interop/qcow2.txt.
+ *
+ * Metadata is written through (never cached dirty), in an order that
+ * keeps the image consistent if the process dies between any two
+ * writes: data, then the L2 entry, then the L1 entry; refcounts go up
+ * before a reference is written and down only after it is removed. So a
+ * crash can leak clusters but never leave a reference to a cluster whose
+ * refcount is too low. New clusters are always taken at the end of the
+ * file; freed ones are punched out of the file, not reused.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "block/block-int.h"
+
+#define QCOW_MAGIC 0x514649fbu
+#define MIN_CLUSTER_BITS 9
+#define MAX_CLUSTER_BITS 21
+#define MAX_L1_BYTES (32u << 20)
+#define MAX_RT_BYTES (8u << 20)
+#define MAX_BACKING_NAME 1023
+#define MAX_SNAPSHOTS 65536
+
+#define INCOMPAT_DIRTY      (1ull << 0)
+#define INCOMPAT_CORRUPT    (1ull << 1)
+#define INCOMPAT_DATA_FILE  (1ull << 2)
+#define INCOMPAT_COMPRESS   (1ull << 3)
+#define INCOMPAT_EXTL2      (1ull << 4)
+#define COMPAT_LAZY_REFCOUNTS (1ull << 0)
+
+#define EXT_END          0x00000000u
+#define EXT_BACKING_FMT  0xe2792acau
+#define EXT_FEATURES     0x6803f857u
+#define EXT_BITMAPS      0x23852875u
+#define AUTOCLEAR_BITMAPS (1ull << 0)
+
+#define OFLAG_COPIED     (1ull << 63)
+#define OFLAG_COMPRESSED (1ull << 62)
+#define OFLAG_ZERO       1ull
+#define OFFSET_MASK      0x00fffffffffffe00ull
+#define L1E_RESERVED     0x7f000000000001ffull
+#define L2E_RESERVED     0x3f000000000001feull
+
+enum { CL_UNALLOC, CL_ZERO_PLAIN, CL_ZERO_ALLOC, CL_NORMAL, CL_COMPRESSED };
+
+#define L2_CACHE_SLOTS 16
+#define RB_CACHE_SLOTS 4
+
+typedef struct CacheSlot {
+    uint64_t off;     /* 0: empty */
+    uint64_t stamp;
+    void *data;
+} CacheSlot;
+
+typedef struct Ext {
+    uint32_t type, len;
+    uint8_t *data;
+} Ext;
+
+typedef struct Qcow2 {
+    uint32_t version;
+    uint32_t cluster_bits, l2_bits;
+    uint64_t cs;              /* cluster size */
+    uint64_t l2_entries;
+    uint32_t l1_size;
+    uint64_t l1_offset;
+    uint64_t *l1;             /* host order */
+    uint64_t rt_offset;
+    uint32_t rt_clusters;
+    uint64_t rt_entries;
+    uint64_t *rt;             /* host order */
+    uint32_t refcount_order;
+    uint64_t rb_entries;      /* refcounts per block */
+    uint64_t incompat, compat, autoclear;
+    uint32_t header_length;
+    int compression;          /* 0 zlib, 1 zstd */
+    uint32_t nb_snapshots;
+    uint64_t snapshots_offset;
+    Ext *ext;
+    int n_ext;
+    uint64_t end_cluster;     /* next cluster to allocate */
+    uint64_t comp_next;       /* next free byte for compressed data, 0: none */
+    uint64_t *meta;           /* set of metadata clusters (see set_meta) */
+    uint64_t meta_cap, meta_used;
+    CacheSlot l2c[L2_CACHE_SLOTS];
+    CacheSlot rbc[RB_CACHE_SLOTS];
+    uint64_t stamp;
+    uint8_t *cbuf;            /* a cluster of scratch */
+    uint8_t *zbuf;            /* compressed input/output, 2 clusters */
+    uint64_t dec_off;         /* guest cluster held decompressed in dbuf */
+    uint8_t *dbuf;
+    bool dec_valid;
+} Qcow2;
+
+/* ---- big-endian helpers ---- */
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
+}
+
+static uint64_t div_round_up(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+/* ---- header parsing (shared with the fuzz target) ---- */
+
+typedef struct Header {
+    uint32_t version, cluster_bits, l1_size, rt_clusters, nb_snapshots;
+    uint32_t refcount_order, header_length, backing_size, crypt;
+    uint64_t backing_offset, size, l1_offset, rt_offset, snapshots_offset;
+    uint64_t incompat, compat, autoclear;
+    int compression;
+} Header;
+
+static const char *feature_name(const Ext *ext, int n_ext, int bit,
+                                char *buf, size_t len)
+{
+    for (int i = 0; i < n_ext; i++) {
+        if (ext[i].type != EXT_FEATURES)
+            continue;
+        for (uint32_t j = 0; j + 48 <= ext[i].len; j += 48) {
+            const uint8_t *e = ext[i].data + j;
+            if (e[0] == 0 && e[1] == bit) {
+                snprintf(buf, len, "'%.46s' (bit %d)", (const char *)e + 2,
+                         bit);
+                return buf;
+            }
+        }
+    }
+    snprintf(buf, len, "bit %d", bit);
+    return buf;
+}
+
+/* Validates the fixed header in buf (the first cluster, or less). */
+static int parse_header(const uint8_t *buf, size_t len, Header *h,
+                        const char *fn, char *err, size_t errlen)
+{
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+    memset(h, 0, sizeof(*h));
+    if (len < 72 || be32(buf) != QCOW_MAGIC)
+        BAD("%s: not a qcow2 image (bad magic)", fn);
+    h->version = be32(buf + 4);
+    if (h->version != 2 && h->version != 3)
+        BAD("%s: qcow2 header field version has unsupported value %u "
+            "(2 or 3 expected)", fn, h->version);
+    h->backing_offset = be64(buf + 8);
+    h->backing_size = be32(buf + 16);
+    h->cluster_bits = be32(buf + 20);
+    h->size = be64(buf + 24);
+    h->crypt = be32(buf + 32);
+    h->l1_size = be32(buf + 36);
+    h->l1_offset = be64(buf + 40);
+    h->rt_offset = be64(buf + 48);
+    h->rt_clusters = be32(buf + 56);
+    h->nb_snapshots = be32(buf + 60);
+    h->snapshots_offset = be64(buf + 64);
+    h->refcount_order = 4;
+    h->header_length = 72;
+    if (h->version == 3) {
+        if (len < 104)
+            BAD("%s: qcow2 header truncated (%zu bytes)", fn, len);
+        h->incompat = be64(buf + 72);
+        h->compat = be64(buf + 80);
+        h->autoclear = be64(buf + 88);
+        h->refcount_order = be32(buf + 96);
+        h->header_length = be32(buf + 100);
+        if (h->header_length < 104)
+            BAD("%s: qcow2 header field header_length has invalid value %u "
+                "(at least 104)", fn, h->header_length);
+        if (h->header_length > 104) {
+            if (len < 105)
+                BAD("%s: qcow2 header truncated (%zu bytes)", fn, len);
+            h->compression = buf[104];
+        }
+    }
+    if (h->cluster_bits < MIN_CLUSTER_BITS || h->cluster_bits > MAX_CLUSTER_BITS)
+        BAD("%s: qcow2 header field cluster_bits has invalid value %u "
+            "(%d to %d)", fn, h->cluster_bits, MIN_CLUSTER_BITS,
+            MAX_CLUSTER_BITS);
+    uint64_t cs = 1ull << h->cluster_bits;
+    if (h->header_length > cs || h->header_length > len)
+        BAD("%s: qcow2 header field header_length has invalid value %u "
+            "(larger than the cluster)", fn, h->header_length);
+    if (h->crypt)
+        BAD("%s: encrypted qcow2 images are not supported "
+            "(crypt_method = %u)", fn, h->crypt);
+    if (h->refcount_order > 6)
+        BAD("%s: qcow2 header field refcount_order has invalid value %u "
+            "(0 to 6)", fn, h->refcount_order);
+    if (h->size > (1ull << 62))
+        BAD("%s: qcow2 header field size has invalid value %llu (too large)",
+            fn, (unsigned long long)h->size);
+    uint64_t l2_entries = cs / 8;
+    uint64_t need_l1 = div_round_up(h->size, cs * l2_entries);
+    if ((uint64_t)h->l1_size * 8 > MAX_L1_BYTES)
+        BAD("%s: qcow2 header field l1_size has invalid value %u "
+            "(more than %u entries)", fn, h->l1_size, MAX_L1_BYTES / 8);
+    if (h->l1_size < need_l1)
+        BAD("%s: qcow2 header field l1_size has invalid value %u (the size "
+            "%llu needs %llu entries)", fn, h->l1_size,
+            (unsigned long long)h->size, (unsigned long long)need_l1);
+    if (h->l1_size && (h->l1_offset % cs || !h->l1_offset ||
+                       h->l1_offset > OFFSET_MASK))
+        BAD("%s: qcow2 header field l1_table_offset has invalid value %llu",
+            fn, (unsigned long long)h->l1_offset);
+    if (h->rt_offset % cs || !h->rt_offset || h->rt_offset > OFFSET_MASK)
+        BAD("%s: qcow2 header field refcount_table_offset has invalid value "
+            "%llu", fn, (unsigned long long)h->rt_offset);
+    if (!h->rt_clusters || (uint64_t)h->rt_clusters * cs > MAX_RT_BYTES)
+        BAD("%s: qcow2 header field refcount_table_clusters has invalid "
+            "value %u", fn, h->rt_clusters);
+    if (h->nb_snapshots > MAX_SNAPSHOTS)
+        BAD("%s: qcow2 header field nb_snapshots has invalid value %u", fn,
+            h->nb_snapshots);
+    if (h->nb_snapshots && (h->snapshots_offset % cs || !h->snapshots_offset ||
+                            h->snapshots_offset > OFFSET_MASK))
+        BAD("%s: qcow2 header field snapshots_offset has invalid value %llu",
+            fn, (unsigned long long)h->snapshots_offset);
+    if (h->backing_offset) {
+        if (h->backing_size == 0 || h->backing_size > MAX_BACKING_NAME ||
+            h->backing_offset >= cs ||
+            h->backing_offset + h->backing_size > cs ||
+            h->backing_offset + h->backing_size > len)
+            BAD("%s: qcow2 header fields backing_file_offset %llu and "
+                "backing_file_size %u point outside the header cluster", fn,
+                (unsigned long long)h->backing_offset, h->backing_size);
+    }
+    if (h->compression > 1)
+        BAD("%s: qcow2 header field compression_type has unsupported value %d "
+            "(0 zlib, 1 zstd)", fn, h->compression);
+    if (h->compression && !(h->incompat & INCOMPAT_COMPRESS))
+        BAD("%s: qcow2 compression_type is %d but the compression type "
+            "incompatible feature bit is not set", fn, h->compression);
+    return 0;
+#undef BAD
+}
+
+/* Header extensions between header_length and the end of the cluster. */
+static int parse_extensions(const uint8_t *buf, size_t len, const Header *h,
+                            Ext **pext, int *pn, const char *fn, char *err,
+                            size_t errlen)
+{
+    Ext *ext = NULL;
+    int n = 0;
+    size_t off = h->header_length;
+    uint64_t limit = len;
+    if (h->backing_offset && h->backing_offset < limit)
+        limit = h->backing_offset;
+    if (h->version == 2) {
+        *pext = NULL;
+        *pn = 0;
+        if (h->header_length >= limit)
+            return 0;
+    }
+    for (;;) {
+        if (off + 8 > limit)
+            break; /* tolerate a header without end marker at the limit */
+        uint32_t type = be32(buf + off), elen = be32(buf + off + 4);
+        if (type == EXT_END)
+            break;
+        off += 8;
+        if (elen > limit - off) {
+            snprintf(err, errlen, "%s: qcow2 header extension 0x%08x has "
+                     "invalid length %u (past the header)", fn, type, elen);
+            goto fail;
+        }
+        Ext *ne = realloc(ext, (size_t)(n + 1) * sizeof(*ext));
+        if (!ne) {
+            snprintf(err, errlen, "%s: out of memory", fn);
+            goto fail;
+        }
+        ext = ne;
+        ext[n].type = type;
+        ext[n].len = elen;
+        ext[n].data = malloc(elen ? elen : 1);
+        if (!ext[n].data) {
+            snprintf(err, errlen, "%s: out of memory", fn);
+            goto fail;
+        }
+        memcpy(ext[n].data, buf + off, elen);
+        n++;
+        off += (elen + 7) & ~7u;
+    }
+    *pext = ext;
+    *pn = n;
+    return 0;
+fail:
+    for (int i = 0; i < n; i++)
+        free(ext[i].data);
+    free(ext);
+    return -1;
+}
+
+static void free_ext(Ext *ext, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(ext[i].data);
+    free(ext);
+}
+
+static int check_features(const Header *h, const Ext *ext, int n_ext,
+                          const char *fn, char *err, size_t errlen)
+{
+    uint64_t known = INCOMPAT_DIRTY | INCOMPAT_CORRUPT | INCOMPAT_COMPRESS;
+    char name[80];
+    if (h->incompat & INCOMPAT_DATA_FILE) {
+        snprintf(err, errlen, "%s: unsupported qcow2 incompatible feature %s: "
+                 "external data file", fn,
+                 feature_name(ext, n_ext, 2, name, sizeof(name)));
+        return -1;
+    }
+    if (h->incompat & INCOMPAT_EXTL2) {
+        snprintf(err, errlen, "%s: unsupported qcow2 incompatible feature %s: "
+                 "extended L2 entries", fn,
+                 feature_name(ext, n_ext, 4, name, sizeof(name)));
+        return -1;
+    }
+    for (int bit = 0; bit < 64; bit++) {
+        if ((h->incompat >> bit & 1) && !(known >> bit & 1)) {
+            snprintf(err, errlen, "%s: unknown qcow2 incompatible feature %s "
+                     "(incompatible_features = 0x%llx)", fn,
+                     feature_name(ext, n_ext, bit, name, sizeof(name)),
+                     (unsigned long long)h->incompat);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int blk_qcow2_probe_header(const uint8_t *buf, size_t len, char *err,
+                           size_t errlen)
+{
+    Header h;
+    Ext *ext;
+    int n;
+    if (parse_header(buf, len, &h, "image", err, errlen) < 0)
+        return -1;
+    if (parse_extensions(buf, len < (1ull << h.cluster_bits) ? len :
+                         (size_t)(1ull << h.cluster_bits), &h, &ext, &n,
+                         "image", err, errlen) < 0)
+        return -1;
+    int r = check_features(&h, ext, n, "image", err, errlen);
+    free_ext(ext, n);
+    return r;
+}
+
+/* ---- metadata set: clusters that data must never be written to ----
+ * An open-addressing hash set of cluster numbers (stored + 1; 0 is empty,
+ * UINT64_MAX a deleted slot): offsets come from the image and may be
+ * anywhere below 2^56, so no bitmap. */
+
+#define META_DELETED UINT64_MAX
+
+static uint64_t meta_hash(uint64_t c)
+{
+    c ^= c >> 33;
+    c *= 0xff51afd7ed558ccdull;
+    c ^= c >> 33;
+    return c;
+}
+
+static bool meta_insert(uint64_t *slots, uint64_t cap, uint64_t key)
+{
+    uint64_t i = meta_hash(key) & (cap - 1), del = UINT64_MAX;
+    for (uint64_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1)) {
+        if (slots[i] == key)
+            return false;
+        if (slots[i] == META_DELETED && del == UINT64_MAX)
+            del = i;
+        if (slots[i] == 0) {
+            slots[del != UINT64_MAX ? del : i] = key;
+            return true;
+        }
+    }
+    if (del != UINT64_MAX) {
+        slots[del] = key;
+        return true;
+    }
+    return false;
+}
+
+/* Adds or removes a cluster; true if it was added and not there yet. */
+static bool set_meta(Qcow2 *q, uint64_t cluster, bool on)
+{
+    uint64_t key = cluster + 1;
+    if (on && (q->meta_used + 1) * 2 > q->meta_cap) {
+        uint64_t ncap = q->meta_cap ? q->meta_cap * 2 : 1024;
+        uint64_t *ns = calloc(ncap, 8);
+        if (!ns)
+            return true; /* best effort: only loses a safety check */
+        for (uint64_t i = 0; i < q->meta_cap; i++)
+            if (q->meta[i] && q->meta[i] != META_DELETED)
+                meta_insert(ns, ncap, q->meta[i]);
+        free(q->meta);
+        q->meta = ns;
+        q->meta_cap = ncap;
+    }
+    if (!q->meta_cap)
+        return true;
+    if (on) {
+        if (!meta_insert(q->meta, q->meta_cap, key))
+            return false;
+        q->meta_used++;
+        return true;
+    }
+    uint64_t i = meta_hash(key) & (q->meta_cap - 1);
+    for (uint64_t n = 0; n < q->meta_cap && q->meta[i];
+         n++, i = (i + 1) & (q->meta_cap - 1)) {
+        if (q->meta[i] == key) {
+            q->meta[i] = META_DELETED;
+            break;
+        }
+    }
+    return false;
+}
+
+static bool is_meta(const Qcow2 *q, uint64_t cluster)
+{
+    uint64_t key = cluster + 1;
+    if (!q->meta_cap)
+        return false;
+    uint64_t i = meta_hash(key) & (q->meta_cap - 1);
+    for (uint64_t n = 0; n < q->meta_cap && q->meta[i];
+         n++, i = (i + 1) & (q->meta_cap - 1))
+        if (q->meta[i] == key)
+            return true;
+    return false;
+}
+
+static void set_meta_range(Qcow2 *q, uint64_t off, uint64_t len, bool on)
+{
+    if (!len)
+        return;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++)
+        set_meta(q, c, on);
+}
+
+/* ---- caches (read caches; every change is written through) ---- */
+
+static CacheSlot *cache_get(BlockDev *bs, CacheSlot *slots, int n,
+                            uint64_t off, const char *what)
+{
+    Qcow2 *q = bs->opaque;
+    CacheSlot *victim = &slots[0];
+    for (int i = 0; i < n; i++) {
+        if (slots[i].off == off) {
+            slots[i].stamp = ++q->stamp;
+            return &slots[i];
+        }
+        if (slots[i].stamp < victim->stamp)
+            victim = &slots[i];
+    }
+    if (!victim->data) {
+        victim->data = malloc(q->cs);
+        if (!victim->data) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            return NULL;
+        }
+    }
+    victim->off = 0;
+    if (blk_pread(bs, off, victim->data, q->cs, what) < 0)
+        return NULL;
+    victim->off = off;
+    victim->stamp = ++q->stamp;
+    return victim;
+}
+
+static void cache_drop(CacheSlot *slots, int n, uint64_t off)
+{
+    for (int i = 0; i < n; i++)
+        if (slots[i].off == off)
+            slots[i].off = 0;
+}
+
+/* ---- refcounts ---- */
+
+static uint64_t rb_get(const Qcow2 *q, const uint8_t *b, uint64_t i)
+{
+    unsigned bits = 1u << q->refcount_order;
+    if (bits >= 8) {
+        uint64_t v = 0;
+        for (unsigned k = 0; k < bits / 8; k++)
+            v = v << 8 | b[i * (bits / 8) + k];
+        return v;
+    }
+    uint64_t bit = i * bits;
+    return (b[bit / 8] >> (bit % 8)) & ((1u << bits) - 1);
+}
+
+/* Sets entry i; returns the byte range changed. */
+static void rb_set(const Qcow2 *q, uint8_t *b, uint64_t i, uint64_t v,
+                   uint64_t *boff, uint64_t *blen)
+{
+    unsigned bits = 1u << q->refcount_order;
+    if (bits >= 8) {
+        unsigned n = bits / 8;
+        for (unsigned k = 0; k < n; k++)
+            b[i * n + k] = (uint8_t)(v >> (8 * (n - 1 - k)));
+        *boff = i * n;
+        *blen = n;
+        return;
+    }
+    uint64_t bit = i * bits;
+    uint8_t mask = (uint8_t)(((1u << bits) - 1) << (bit % 8));
+    b[bit / 8] = (uint8_t)((b[bit / 8] & ~mask) | ((v << (bit % 8)) & mask));
+    *boff = bit / 8;
+    *blen = 1;
+}
+
+static uint64_t refcount_max(const Qcow2 *q)
+{
+    unsigned bits = 1u << q->refcount_order;
+    return bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+}
+
+static int validate_rb_offset(BlockDev *bs, uint64_t idx, uint64_t off)
+{
+    Qcow2 *q = bs->opaque;
+    if (off & ~OFFSET_MASK || off % q->cs)
+        return blk_set_error(bs, "%s: qcow2 refcount table entry %llu has "
+                             "invalid value 0x%llx (not a cluster offset)",
+                             bs->filename, (unsigned long long)idx,
+                             (unsigned long long)off);
+    return 0;
+}
+
+static int get_refcount(BlockDev *bs, uint64_t cluster, uint64_t *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t b = cluster / q->rb_entries;
+    *out = 0;
+    if (b >= q->rt_entries || !q->rt[b])
+        return 0;
+    if (validate_rb_offset(bs, b, q->rt[b]) < 0)
+        return -1;
+    CacheSlot *s = cache_get(bs, q->rbc, RB_CACHE_SLOTS, q->rt[b],
+                             "refcount block");
+    if (!s)
+        return -1;
+    *out = rb_get(q, s->data, cluster % q->rb_entries);
+    return 0;
+}
+
+static int64_t alloc_clusters(BlockDev *bs, uint64_t n);
+
+static int write_rt_entry(BlockDev *bs, uint64_t b)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t e[8];
+    put64(e, q->rt[b]);
+    return blk_pwrite(bs, q->rt_offset + b * 8, e, 8, "refcount table");
+}
+
+static int grow_refcount_table(BlockDev *bs, uint64_t need_entries);
+
+/* Creates refcount block b at cluster `at`, which lies in block b's range
+ * and so is counted by the block itself. */
+static int place_refblock(BlockDev *bs, uint64_t b, uint64_t at)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t boff, blen;
+    uint8_t *blk = calloc(1, q->cs);
+    if (!blk)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    rb_set(q, blk, at % q->rb_entries, 1, &boff, &blen);
+    int r = blk_pwrite(bs, at << q->cluster_bits, blk, q->cs,
+                       "refcount block");
+    free(blk);
+    if (r < 0)
+        return -1;
+    q->rt[b] = at << q->cluster_bits;
+    set_meta(q, at, true);
+    if (write_rt_entry(bs, b) < 0) {
+        q->rt[b] = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the refcount of a cluster that a refcount block covers. */
+static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t b = cluster / q->rb_entries;
+    if (b >= q->rt_entries || !q->rt[b]) {
+        /* Only check repairs reach here: give the block a home. */
+        if (b >= q->rt_entries && grow_refcount_table(bs, b + 1) < 0)
+            return -1;
+        if (!q->rt[b]) {
+            int64_t at = alloc_clusters(bs, 1);
+            if (at < 0)
+                return -1;
+            uint8_t *blk = calloc(1, q->cs);
+            if (!blk)
+                return blk_set_error(bs, "%s: out of memory", bs->filename);
+            int r = blk_pwrite(bs, (uint64_t)at, blk, q->cs, "refcount block");
+            free(blk);
+            if (r < 0)
+                return -1;
+            q->rt[b] = (uint64_t)at;
+            set_meta(q, (uint64_t)at >> q->cluster_bits, true);
+            if (write_rt_entry(bs, b) < 0)
+                return -1;
+        }
+    }
+    if (validate_rb_offset(bs, b, q->rt[b]) < 0)
+        return -1;
+    CacheSlot *s = cache_get(bs, q->rbc, RB_CACHE_SLOTS, q->rt[b],
+                             "refcount block");
+    if (!s)
+        return -1;
+    uint64_t boff, blen;
+    rb_set(q, s->data, cluster % q->rb_entries, v, &boff, &blen);
+    return blk_pwrite(bs, q->rt[b] + boff, (uint8_t *)s->data + boff, blen,
+                      "refcount");
+}
+
+static int update_refcount(BlockDev *bs, uint64_t cluster, int delta)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t rc;
+    if (get_refcount(bs, cluster, &rc) < 0)
+        return -1;
+    if ((delta < 0 && rc == 0) || (delta > 0 && rc == refcount_max(q)))
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: refcount of "
+                             "cluster %llu is %llu and cannot %s",
+                             bs->filename, (unsigned long long)cluster,
+                             (unsigned long long)rc,
+                             delta < 0 ? "go down" : "go up");
+    return set_refcount(bs, cluster, rc + (uint64_t)(int64_t)delta);
+}
+
+/* Drops one reference to each cluster of [off, off+len); a cluster that
+ * is left unused is punched out of the file. */
+static int free_range(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    Qcow2 *q = bs->opaque;
+    if (!len)
+        return 0;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++) {
+        uint64_t rc;
+        if (update_refcount(bs, c, -1) < 0 || get_refcount(bs, c, &rc) < 0)
+            return -1;
+        if (rc == 0) {
+            set_meta(q, c, false);
+            cache_drop(q->l2c, L2_CACHE_SLOTS, c << q->cluster_bits);
+            if (q->comp_next >> q->cluster_bits == c)
+                q->comp_next = 0;
+            fallocate(bs->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)(c << q->cluster_bits), (off_t)q->cs);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Allocates n contiguous clusters at the end of the file with refcount 1
+ * and returns the offset of the first. A refcount block that the range
+ * needs is placed at the start of its own range (counting itself).
+ */
+static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
+{
+    Qcow2 *q = bs->opaque;
+    for (;;) {
+        uint64_t start = q->end_cluster;
+        bool placed = false;
+        if ((start + n) > (OFFSET_MASK >> q->cluster_bits))
+            return blk_set_error(bs, "%s: qcow2 image is full", bs->filename);
+        for (uint64_t c = start; c < start + n; c++) {
+            uint64_t b = c / q->rb_entries;
+            if (b >= q->rt_entries) {
+                if (grow_refcount_table(bs, b + 1) < 0)
+                    return -1;
+                placed = true; /* the table took clusters: start over */
+                break;
+            }
+            if (!q->rt[b]) {
+                if (place_refblock(bs, b, c) < 0)
+                    return -1;
+                q->end_cluster = c + 1;
+                placed = true;
+                break;
+            }
+        }
+        if (placed)
+            continue;
+        for (uint64_t c = start; c < start + n; c++)
+            if (set_refcount(bs, c, 1) < 0)
+                return -1;
+        q->end_cluster = start + n;
+        return (int64_t)(start << q->cluster_bits);
+    }
+}
+
+/*
+ * Moves the refcount table to a bigger one at the end of the file, with
+ * the refcount blocks its own clusters need right after it. The header
+ * switches to it in one write; until then it is all unreferenced.
+ */
+static int grow_refcount_table(BlockDev *bs, uint64_t need_entries)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t per_cluster = q->cs / 8;
+    uint64_t want = need_entries > q->rt_entries ? need_entries : q->rt_entries;
+    want = want * 2;
+    for (int attempt = 0; attempt < 8; attempt++, want *= 2) {
+        uint64_t tclusters = div_round_up(want, per_cluster);
+        uint64_t entries = tclusters * per_cluster;
+        if (tclusters * q->cs > MAX_RT_BYTES)
+            return blk_set_error(bs, "%s: qcow2 refcount table would exceed "
+                                 "%u bytes", bs->filename, MAX_RT_BYTES);
+        uint64_t start = q->end_cluster;
+        uint64_t *nrt = calloc(entries, 8);
+        uint64_t *newb = calloc(entries, 8);  /* blocks created here */
+        int nnew = 0;
+        if (!nrt || !newb) {
+            free(nrt);
+            free(newb);
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        }
+        memcpy(nrt, q->rt, q->rt_entries * 8);
+        uint64_t pos = start + tclusters;
+        bool fits = true;
+        for (uint64_t c = start; c < pos; c++) {
+            uint64_t b = c / q->rb_entries;
+            if (b >= entries) {
+                fits = false;
+                break;
+            }
+            if (!nrt[b]) {
+                nrt[b] = pos << q->cluster_bits;
+                newb[nnew++] = b;
+                pos++;
+            }
+        }
+        if (!fits) {
+            free(nrt);
+            free(newb);
+            continue;
+        }
+        /* Refcounts of [start, pos): in the new blocks, or in old ones. */
+        for (int i = 0; i < nnew; i++) {
+            uint64_t b = newb[i], boff, blen;
+            uint8_t *blk = calloc(1, q->cs);
+            if (!blk) {
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto fail;
+            }
+            for (uint64_t c = start; c < pos; c++)
+                if (c / q->rb_entries == b)
+                    rb_set(q, blk, c % q->rb_entries, 1, &boff, &blen);
+            int r = blk_pwrite(bs, nrt[b], blk, q->cs, "refcount block");
+            free(blk);
+            if (r < 0)
+                goto fail;
+            set_meta(q, nrt[b] >> q->cluster_bits, true);
+        }
+        for (uint64_t c = start; c < pos; c++) {
+            uint64_t b = c / q->rb_entries;
+            if (b < q->rt_entries && q->rt[b] && set_refcount(bs, c, 1) < 0)
+                goto fail;
+        }
+        /* The table itself. */
+        uint8_t *tbuf = calloc(tclusters, q->cs);
+        if (!tbuf) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto fail;
+        }
+        for (uint64_t i = 0; i < entries; i++)
+            put64(tbuf + i * 8, nrt[i]);
+        int r = blk_pwrite(bs, start << q->cluster_bits, tbuf,
+                           tclusters * q->cs, "refcount table");
+        free(tbuf);
+        if (r < 0)
+            goto fail;
+        /* Switch: offset and cluster count are adjacent header fields. */
+        uint8_t hdr[12];
+        put64(hdr, start << q->cluster_bits);
+        put32(hdr + 8, (uint32_t)tclusters);
+        if (fdatasync(bs->fd) < 0 ||
+            blk_pwrite(bs, 48, hdr, 12, "header") < 0)
+            goto fail;
+        uint64_t old_off = q->rt_offset, old_clusters = q->rt_clusters;
+        free(q->rt);
+        q->rt = nrt;
+        q->rt_entries = entries;
+        q->rt_offset = start << q->cluster_bits;
+        q->rt_clusters = (uint32_t)tclusters;
+        q->end_cluster = pos;
+        free(newb);
+        set_meta_range(q, q->rt_offset, tclusters * q->cs, true);
+        set_meta_range(q, old_off, old_clusters * q->cs, false);
+        return free_range(bs, old_off, old_clusters * q->cs);
+fail:
+        free(nrt);
+        free(newb);
+        return -1;
+    }
+    return blk_set_error(bs, "%s: cannot lay out a bigger refcount table",
+                         bs->filename);
+}
+
+/* ---- L1 / L2 ---- */
+
+static int validate_l2_offset(BlockDev *bs, uint64_t idx, uint64_t e)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t off = e & OFFSET_MASK;
+    if ((e & L1E_RESERVED) || off % q->cs || off == 0)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: L1 entry %llu "
+                             "has invalid value 0x%llx", bs->filename,
+                             (unsigned long long)idx, (unsigned long long)e);
+    return 0;
+}
+
+/* The cached L2 table of guest offset off; NULL (and *l2off 0) if none. */
+static int get_l2(BlockDev *bs, uint64_t off, uint64_t **table,
+                  uint64_t *l2off)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t i1 = off >> (q->cluster_bits + q->l2_bits);
+    *table = NULL;
+    *l2off = 0;
+    if (i1 >= q->l1_size || !(q->l1[i1] & OFFSET_MASK)) {
+        if (i1 < q->l1_size && q->l1[i1] & L1E_RESERVED)
+            return validate_l2_offset(bs, i1, q->l1[i1]);
+        return 0;
+    }
+    if (validate_l2_offset(bs, i1, q->l1[i1]) < 0)
+        return -1;
+    uint64_t o = q->l1[i1] & OFFSET_MASK;
+    for (int i = 0; i < L2_CACHE_SLOTS; i++) {
+        if (q->l2c[i].off == o) {
+            q->l2c[i].stamp = ++q->stamp;
+            *table = q->l2c[i].data;
+            *l2off = o;
+            return 0;
+        }
+    }
+    CacheSlot *s = cache_get(bs, q->l2c, L2_CACHE_SLOTS, o, "L2 table");
+    if (!s)
+        return -1;
+    uint64_t *t = s->data;
+    for (uint64_t i = 0; i < q->l2_entries; i++)
+        t[i] = be64((uint8_t *)&t[i]);
+    *table = t;
+    *l2off = o;
+    return 0;
+}
+
+typedef struct Entry {
+    int type;
+    uint64_t raw;
+    uint64_t host;     /* cluster offset (normal, zero-alloc) or byte offset */
+    uint64_t clen;     /* compressed: bytes to read */
+} Entry;
+
+static int decode_entry(BlockDev *bs, uint64_t guest, uint64_t e, Entry *out)
+{
+    Qcow2 *q = bs->opaque;
+    out->raw = e;
+    out->clen = 0;
+    if (e & OFLAG_COMPRESSED) {
+        unsigned x = 62 - (q->cluster_bits - 8);
+        uint64_t off = e & ((1ull << x) - 1);
+        uint64_t nsec = ((e >> x) & ((1ull << (q->cluster_bits - 8)) - 1)) + 1;
+        if (off == 0 || off > OFFSET_MASK)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: compressed "
+                                 "L2 entry for guest offset %llu has invalid "
+                                 "value 0x%llx", bs->filename,
+                                 (unsigned long long)guest,
+                                 (unsigned long long)e);
+        out->type = CL_COMPRESSED;
+        out->host = off;
+        out->clen = nsec * 512 - (off & 511);
+        return 0;
+    }
+    uint64_t off = e & OFFSET_MASK;
+    if ((e & L2E_RESERVED) || off % q->cs)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
+                             "guest offset %llu has invalid value 0x%llx",
+                             bs->filename, (unsigned long long)guest,
+                             (unsigned long long)e);
+    out->host = off;
+    if ((e & OFLAG_ZERO) && q->version >= 3)
+        out->type = off ? CL_ZERO_ALLOC : CL_ZERO_PLAIN;
+    else
+        out->type = off ? CL_NORMAL : CL_UNALLOC;
+    if (off && off < q->cs)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
+                             "guest offset %llu points into the header",
+                             bs->filename, (unsigned long long)guest);
+    return 0;
+}
+
+static int get_entry(BlockDev *bs, uint64_t guest, Entry *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t *t, l2off;
+    if (get_l2(bs, guest, &t, &l2off) < 0)
+        return -1;
+    if (!t) {
+        memset(out, 0, sizeof(*out));
+        out->type = CL_UNALLOC;
+        return 0;
+    }
+    return decode_entry(bs, guest,
+                        t[(guest >> q->cluster_bits) & (q->l2_entries - 1)],
+                        out);
+}
+
+/* ---- compression ---- */
+
+static int decompress_cluster(BlockDev *bs, const Entry *e, uint8_t *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t len = e->clen;
+    if (len > 2 * q->cs)
+        len = 2 * q->cs;
+    if (blk_pread(bs, e->host, q->zbuf, len, "compressed cluster") < 0)
+        return -1;
+    bool ok = false;
+    if (q->compression == 0) {
+        z_stream z;
+        memset(&z, 0, sizeof(z));
+        if (inflateInit2(&z, -15) != Z_OK)
+            return blk_set_error(bs, "%s: zlib initialisation failed",
+                                 bs->filename);
+        z.next_in = q->zbuf;
+        z.avail_in = (uInt)len;
+        z.next_out = out;
+        z.avail_out = (uInt)q->cs;
+        int r = inflate(&z, Z_FINISH);
+        ok = (r == Z_STREAM_END || r == Z_BUF_ERROR || r == Z_OK) &&
+             z.avail_out == 0;
+        inflateEnd(&z);
+    } else {
+        ZSTD_DCtx *d = ZSTD_createDCtx();
+        if (!d)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        ZSTD_inBuffer in = { q->zbuf, len, 0 };
+        ZSTD_outBuffer o = { out, q->cs, 0 };
+        for (;;) {
+            size_t r = ZSTD_decompressStream(d, &o, &in);
+            if (ZSTD_isError(r))
+                break;
+            if (r == 0 || o.pos == o.size) {
+                ok = o.pos == o.size;
+                break;
+            }
+            if (in.pos == in.size)
+                break;
+        }
+        ZSTD_freeDCtx(d);
+    }
+    if (!ok)
+        return blk_set_error(bs, "%s: qcow2 compressed cluster at host offset "
+                             "%llu (%llu bytes, %s) does not decompress to "
+                             "%llu bytes", bs->filename,
+                             (unsigned long long)e->host,
+                             (unsigned long long)e->clen,
+                             q->compression ? "zstd" : "zlib",
+                             (unsigned long long)q->cs);
+    return 0;
+}
+
+/* Compresses one cluster into q->zbuf; 0 when it does not shrink. */
+static size_t compress_cluster(BlockDev *bs, const uint8_t *in)
+{
+    Qcow2 *q = bs->opaque;
+    if (q->compression == 0) {
+        z_stream z;
+        memset(&z, 0, sizeof(z));
+        if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
+                         Z_DEFAULT_STRATEGY) != Z_OK)
+            return 0;
+        z.next_in = (Bytef *)in;
+        z.avail_in = (uInt)q->cs;
+        z.next_out = q->zbuf;
+        z.avail_out = (uInt)(q->cs - 1);
+        int r = deflate(&z, Z_FINISH);
+        size_t n = q->cs - 1 - z.avail_out;
+        deflateEnd(&z);
+        return r == Z_STREAM_END ? n : 0;
+    }
+    size_t r = ZSTD_compress(q->zbuf, q->cs - 1, in, q->cs,
+                             ZSTD_CLEVEL_DEFAULT);
+    return ZSTD_isError(r) ? 0 : r;
+}
+
+/* ---- reading ---- */
+
+static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *p = buf;
+    while (len) {
+        uint64_t in = off & (q->cs - 1);
+        size_t n = q->cs - in < len ? (size_t)(q->cs - in) : len;
+        Entry e;
+        if (get_entry(bs, off, &e) < 0)
+            return -1;
+        switch (e.type) {
+        case CL_UNALLOC:
+            if (blk_read_backing(bs, off, p, n) < 0)
+                return -1;
+            break;
+        case CL_ZERO_PLAIN:
+        case CL_ZERO_ALLOC:
+            memset(p, 0, n);
+            break;
+        case CL_NORMAL:
+            if (blk_pread(bs, e.host + in, p, n, "data") < 0)
+                return -1;
+            break;
+        case CL_COMPRESSED: {
+            uint64_t gc = off - in;
+            if (!q->dec_valid || q->dec_off != gc) {
+                q->dec_valid = false;
+                if (decompress_cluster(bs, &e, q->dbuf) < 0)
+                    return -1;
+                q->dec_valid = true;
+                q->dec_off = gc;
+            }
+            memcpy(p, q->dbuf + in, n);
+            break;
+        }
+        }
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* ---- writing ---- */
+
+static int write_l1_entry(BlockDev *bs, uint64_t i1)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t e[8];
+    put64(e, q->l1[i1]);
+    return blk_pwrite(bs, q->l1_offset + i1 * 8, e, 8, "L1 table");
+}
+
+/*
+ * Gives this image its own copy of an L2 table it shares with an internal
+ * snapshot (no COPIED flag in the L1 entry): the copy is written, the
+ * L1 entry points to it, then the old table loses this image's reference.
+ */
+static int cow_l2(BlockDev *bs, uint64_t i1, uint64_t off)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t *t, l2off;
+    if (get_l2(bs, off, &t, &l2off) < 0)
+        return -1;
+    uint64_t *copy = malloc(q->cs);
+    uint8_t *raw = malloc(q->cs);
+    if (!copy || !raw) {
+        free(copy);
+        free(raw);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    memcpy(copy, t, q->cs);
+    /* Data clusters keep their refcounts: each counts the L1 -> L2 paths
+     * to it, and the active image's path merely moves to the copy. Their
+     * entries lack COPIED already (refcount >= 2); keep it so. */
+    for (uint64_t i = 0; i < q->l2_entries; i++)
+        if (!(copy[i] & OFLAG_COMPRESSED))
+            copy[i] &= ~OFLAG_COPIED;
+    int64_t at = alloc_clusters(bs, 1);
+    if (at < 0)
+        goto fail;
+    for (uint64_t i = 0; i < q->l2_entries; i++)
+        put64(raw + i * 8, copy[i]);
+    if (blk_pwrite(bs, (uint64_t)at, raw, q->cs, "L2 table") < 0)
+        goto fail;
+    set_meta(q, (uint64_t)at >> q->cluster_bits, true);
+    q->l1[i1] = (uint64_t)at | OFLAG_COPIED;
+    if (write_l1_entry(bs, i1) < 0 ||
+        update_refcount(bs, l2off >> q->cluster_bits, -1) < 0)
+        goto fail;
+    free(copy);
+    free(raw);
+    return 0;
+fail:
+    free(copy);
+    free(raw);
+    return -1;
+}
+
+/* The L2 table for guest offset off, created if missing. */
+static int get_l2_for_write(BlockDev *bs, uint64_t off, uint64_t **table,
+                            uint64_t *l2off)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t i1 = off >> (q->cluster_bits + q->l2_bits);
+    if (i1 >= q->l1_size)
+        return blk_set_error(bs, "%s: guest offset %llu is past the L1 table",
+                             bs->filename, (unsigned long long)off);
+    if (get_l2(bs, off, table, l2off) < 0)
+        return -1;
+    if (*table) {
+        if (!(q->l1[i1] & OFLAG_COPIED)) {
+            if (cow_l2(bs, i1, off) < 0)
+                return -1;
+            return get_l2(bs, off, table, l2off);
+        }
+        return 0;
+    }
+    int64_t at = alloc_clusters(bs, 1);
+    if (at < 0)
+        return -1;
+    set_meta(q, (uint64_t)at >> q->cluster_bits, true);
+    memset(q->cbuf, 0, q->cs);
+    if (blk_pwrite(bs, (uint64_t)at, q->cbuf, q->cs, "L2 table") < 0)
+        return -1;
+    q->l1[i1] = (uint64_t)at | OFLAG_COPIED;
+    if (write_l1_entry(bs, i1) < 0)
+        return -1;
+    return get_l2(bs, off, table, l2off);
+}
+
+static int set_l2_entry(BlockDev *bs, uint64_t *t, uint64_t l2off,
+                        uint64_t guest, uint64_t e)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t i2 = (guest >> q->cluster_bits) & (q->l2_entries - 1);
+    uint8_t b[8];
+    t[i2] = e;
+    put64(b, e);
+    if (q->dec_valid && q->dec_off == (guest & ~(q->cs - 1)))
+        q->dec_valid = false;
+    return blk_pwrite(bs, l2off + i2 * 8, b, 8, "L2 entry");
+}
+
+/* Drops the old cluster an L2 entry pointed to. */
+static int release_entry(BlockDev *bs, const Entry *e)
+{
+    Qcow2 *q = bs->opaque;
+    if ((e->type == CL_NORMAL || e->type == CL_ZERO_ALLOC ||
+         e->type == CL_COMPRESSED) && is_meta(q, e->host >> q->cluster_bits))
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: data at host "
+                             "offset %llu overlaps metadata", bs->filename,
+                             (unsigned long long)e->host);
+    if (e->type == CL_NORMAL || e->type == CL_ZERO_ALLOC)
+        return free_range(bs, e->host, q->cs);
+    if (e->type == CL_COMPRESSED) {
+        uint64_t start = e->host & ~511ull;
+        uint64_t end = e->host + e->clen;
+        return free_range(bs, start, end - start);
+    }
+    return 0;
+}
+
+/* True if data may be written in place into this cluster. */
+static int writable_in_place(BlockDev *bs, const Entry *e, bool *inplace)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t rc;
+    *inplace = false;
+    if ((e->type != CL_NORMAL && e->type != CL_ZERO_ALLOC) ||
+        !(e->raw & OFLAG_COPIED))
+        return 0;
+    uint64_t c = e->host >> q->cluster_bits;
+    if (is_meta(q, c))
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: data cluster at "
+                             "host offset %llu overlaps metadata",
+                             bs->filename, (unsigned long long)e->host);
+    if (get_refcount(bs, c, &rc) < 0)
+        return -1;
+    if (rc == 0)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: data cluster at "
+                             "host offset %llu has refcount 0", bs->filename,
+                             (unsigned long long)e->host);
+    *inplace = rc == 1;
+    return 0;
+}
+
+/* The current contents of the guest cluster at gc (for copy-on-write). */
+static int read_old_cluster(BlockDev *bs, uint64_t gc, const Entry *e,
+                            uint8_t *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t n = bs->size - gc < q->cs ? bs->size - gc : q->cs;
+    memset(out, 0, q->cs);
+    switch (e->type) {
+    case CL_UNALLOC:
+        return blk_read_backing(bs, gc, out, n);
+    case CL_NORMAL:
+        return blk_pread(bs, e->host, out, n, "data");
+    case CL_COMPRESSED:
+        return decompress_cluster(bs, e, out);
+    default:
+        return 0;
+    }
+}
+
+/* Writes the part [in, in+n) of guest cluster gc. */
+static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
+                         const uint8_t *data, size_t n)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t *t, l2off;
+    Entry e;
+    bool inplace;
+    if (get_l2_for_write(bs, gc, &t, &l2off) < 0)
+        return -1;
+    if (decode_entry(bs, gc, t[(gc >> q->cluster_bits) & (q->l2_entries - 1)],
+                     &e) < 0)
+        return -1;
+    if (writable_in_place(bs, &e, &inplace) < 0)
+        return -1;
+    if (inplace && e.type == CL_NORMAL)
+        return blk_pwrite(bs, e.host + in, data, n, "data");
+    /* A new cluster (or a zero one made normal): write it whole. The
+     * allocation comes first: it may use the scratch buffer. */
+    uint64_t host;
+    if (inplace) {
+        host = e.host;
+    } else {
+        int64_t at = alloc_clusters(bs, 1);
+        if (at < 0)
+            return -1;
+        host = (uint64_t)at;
+    }
+    bool whole = in == 0 && (n == q->cs || gc + n >= bs->size);
+    if (!whole && read_old_cluster(bs, gc, &e, q->cbuf) < 0)
+        return -1;
+    if (whole)
+        memset(q->cbuf + n, 0, q->cs - n);
+    memcpy(q->cbuf + in, data, n);
+    if (blk_pwrite(bs, host, q->cbuf, q->cs, "data") < 0)
+        return -1;
+    if (set_l2_entry(bs, t, l2off, gc, host | OFLAG_COPIED) < 0)
+        return -1;
+    return inplace ? 0 : release_entry(bs, &e);
+}
+
+static int qcow2_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    const uint8_t *p = buf;
+    while (len) {
+        uint64_t in = off & (q->cs - 1);
+        size_t n = q->cs - in < len ? (size_t)(q->cs - in) : len;
+        if (write_cluster(bs, off - in, in, p, n) < 0)
+            return -1;
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Sets whole guest clusters to `value` (0: unallocated, OFLAG_ZERO: zero),
+ * dropping what they pointed to. */
+static int set_clusters(BlockDev *bs, uint64_t off, uint64_t len,
+                        uint64_t value)
+{
+    Qcow2 *q = bs->opaque;
+    for (uint64_t gc = off; gc < off + len; gc += q->cs) {
+        uint64_t *t, l2off;
+        Entry e;
+        if (value == 0) {
+            if (get_l2(bs, gc, &t, &l2off) < 0)
+                return -1;
+            if (!t)
+                continue;
+            uint64_t i1 = gc >> (q->cluster_bits + q->l2_bits);
+            if (!(q->l1[i1] & OFLAG_COPIED) &&
+                get_l2_for_write(bs, gc, &t, &l2off) < 0)
+                return -1;
+        } else if (get_l2_for_write(bs, gc, &t, &l2off) < 0) {
+            return -1;
+        }
+        if (decode_entry(bs, gc,
+                         t[(gc >> q->cluster_bits) & (q->l2_entries - 1)],
+                         &e) < 0)
+            return -1;
+        if (e.raw == value)
+            continue;
+        if (set_l2_entry(bs, t, l2off, gc, value) < 0 ||
+            release_entry(bs, &e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int qcow2_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    Qcow2 *q = bs->opaque;
+    static const uint8_t zero[4096];
+    if (q->version < 3) { /* no zero clusters: write zeroes */
+        while (len) {
+            size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
+            if (qcow2_write(bs, off, zero, n) < 0)
+                return -1;
+            off += n;
+            len -= n;
+        }
+        return 0;
+    }
+    while (len) {
+        uint64_t in = off & (q->cs - 1);
+        uint64_t n = q->cs - in < len ? q->cs - in : len;
+        bool whole = in == 0 && (n == q->cs || off + n == bs->size);
+        if (whole) {
+            if (set_clusters(bs, off, n, OFLAG_ZERO) < 0)
+                return -1;
+        } else {
+            for (uint64_t done = 0; done < n;) {
+                size_t k = n - done < sizeof(zero) ? (size_t)(n - done)
+                                                   : sizeof(zero);
+                if (qcow2_write(bs, off + done, zero, k) < 0)
+                    return -1;
+                done += k;
+            }
+        }
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int qcow2_discard(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t end = off + len;
+    uint64_t start = (off + q->cs - 1) & ~(q->cs - 1);
+    uint64_t stop = end == bs->size ? end : end & ~(q->cs - 1);
+    if (stop <= start)
+        return 0;
+    /* Discarded clusters become unallocated (the backing file shows). */
+    return set_clusters(bs, start, stop - start, 0);
+}
+
+static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
+                                  size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    const uint8_t *p = buf;
+    if (off % q->cs)
+        return blk_set_error(bs, "%s: compressed write at offset %llu is not "
+                             "cluster aligned", bs->filename,
+                             (unsigned long long)off);
+    while (len) {
+        size_t n = len < q->cs ? len : (size_t)q->cs;
+        if (n < q->cs && off + q->cs < bs->size)
+            return blk_set_error(bs, "%s: compressed write of a partial "
+                                 "cluster at offset %llu", bs->filename,
+                                 (unsigned long long)off);
+        uint8_t *full = q->dbuf;
+        q->dec_valid = false;
+        memcpy(full, p, n);
+        memset(full + n, 0, q->cs - n);
+        size_t clen = compress_cluster(bs, full);
+        if (clen == 0) {
+            if (qcow2_write(bs, off, p, n) < 0)
+                return -1;
+        } else {
+            uint64_t *t, l2off;
+            Entry old;
+            if (get_l2_for_write(bs, off, &t, &l2off) < 0 ||
+                decode_entry(bs, off, t[(off >> q->cluster_bits) &
+                                        (q->l2_entries - 1)], &old) < 0)
+                return -1;
+            uint64_t host;
+            bool fresh = !q->comp_next ||
+                         (q->comp_next & (q->cs - 1)) + clen > q->cs ||
+                         !(q->comp_next & (q->cs - 1));
+            if (fresh) {
+                int64_t at = alloc_clusters(bs, 1);
+                if (at < 0)
+                    return -1;
+                host = (uint64_t)at;
+            } else {
+                host = q->comp_next;
+            }
+            if (blk_pwrite(bs, host, q->zbuf, clen, "compressed data") < 0)
+                return -1;
+            if (!fresh && update_refcount(bs, host >> q->cluster_bits, 1) < 0)
+                return -1;
+            unsigned x = 62 - (q->cluster_bits - 8);
+            uint64_t nsec = ((host + clen - 1) >> 9) - (host >> 9);
+            uint64_t e = OFLAG_COMPRESSED | host | (nsec << x);
+            q->comp_next = host + clen;
+            if (set_l2_entry(bs, t, l2off, off, e) < 0 ||
+                release_entry(bs, &old) < 0)
+                return -1;
+        }
+        p += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int qcow2_flush(BlockDev *bs)
+{
+    if (fdatasync(bs->fd) < 0)
+        return blk_set_error(bs, "%s: fdatasync: %s", bs->filename,
+                             strerror(errno));
+    return 0;
+}
+
+/* ---- status ---- */
+
+static int qcow2_status(BlockDev *bs, uint64_t off, uint64_t len,
+                        uint64_t *pnum, BlkStatus *st)
+{
+    Qcow2 *q = bs->opaque;
+    Entry first;
+    uint64_t done = 0;
+    if (get_entry(bs, off, &first) < 0)
+        return -1;
+    while (done < len) {
+        uint64_t cur = off + done;
+        uint64_t in = cur & (q->cs - 1);
+        uint64_t n = q->cs - in < len - done ? q->cs - in : len - done;
+        Entry e;
+        if (done == 0) {
+            e = first;
+        } else {
+            if (get_entry(bs, cur, &e) < 0)
+                return -1;
+            int ta = e.type == CL_ZERO_ALLOC ? CL_ZERO_PLAIN : e.type;
+            int tb = first.type == CL_ZERO_ALLOC ? CL_ZERO_PLAIN : first.type;
+            if (ta != tb)
+                break;
+            if (e.type == CL_NORMAL &&
+                e.host != first.host + ((cur - off + (off & (q->cs - 1))) &
+                                        ~(q->cs - 1)))
+                break;
+        }
+        done += n;
+    }
+    *pnum = done;
+    switch (first.type) {
+    case CL_UNALLOC:
+        st->flags = 0;
+        break;
+    case CL_ZERO_PLAIN:
+    case CL_ZERO_ALLOC:
+        st->flags = BLK_ST_ZERO | BLK_ST_ALLOCATED;
+        break;
+    case CL_NORMAL:
+        st->flags = BLK_ST_DATA | BLK_ST_ALLOCATED | BLK_ST_OFFSET;
+        st->host_offset = first.host + (off & (q->cs - 1));
+        break;
+    case CL_COMPRESSED:
+        st->flags = BLK_ST_DATA | BLK_ST_ALLOCATED | BLK_ST_COMPRESSED;
+        break;
+    }
+    return 0;
+}
+
+/* ---- header rewrite (backing file changes, flags) ---- */
+
+static int write_header(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *h = calloc(1, q->cs);
+    if (!h)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    put32(h, QCOW_MAGIC);
+    put32(h + 4, q->version);
+    put32(h + 20, q->cluster_bits);
+    put64(h + 24, bs->size);
+    put32(h + 36, q->l1_size);
+    put64(h + 40, q->l1_offset);
+    put64(h + 48, q->rt_offset);
+    put32(h + 56, q->rt_clusters);
+    put32(h + 60, q->nb_snapshots);
+    put64(h + 64, q->snapshots_offset);
+    put64(h + 72, q->incompat);
+    put64(h + 80, q->compat);
+    put64(h + 88, q->autoclear);
+    put32(h + 96, q->refcount_order);
+    put32(h + 100, q->header_length);
+    if (q->header_length > 104)
+        h[104] = (uint8_t)q->compression;
+    size_t off = q->header_length;
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type == EXT_BACKING_FMT)
+            continue;
+        if (off + 8 + q->ext[i].len + 8 > q->cs)
+            goto toolong;
+        put32(h + off, q->ext[i].type);
+        put32(h + off + 4, q->ext[i].len);
+        memcpy(h + off + 8, q->ext[i].data, q->ext[i].len);
+        off += 8 + ((q->ext[i].len + 7) & ~7u);
+    }
+    if (bs->backing_fmt) {
+        size_t n = strlen(bs->backing_fmt);
+        if (off + 8 + n + 8 > q->cs)
+            goto toolong;
+        put32(h + off, EXT_BACKING_FMT);
+        put32(h + off + 4, (uint32_t)n);
+        memcpy(h + off + 8, bs->backing_fmt, n);
+        off += 8 + ((n + 7) & ~7u);
+    }
+    off += 8; /* end marker */
+    if (bs->backing_name) {
+        size_t n = strlen(bs->backing_name);
+        if (n > MAX_BACKING_NAME || off + n > q->cs)
+            goto toolong;
+        put64(h + 8, off);
+        put32(h + 16, (uint32_t)n);
+        memcpy(h + off, bs->backing_name, n);
+        off += n;
+    }
+    int r = blk_pwrite(bs, 0, h, off, "header");
+    free(h);
+    return r;
+toolong:
+    free(h);
+    return blk_set_error(bs, "%s: qcow2 header, extensions and backing file "
+                         "name do not fit in one cluster", bs->filename);
+}
+
+static int qcow2_set_backing(BlockDev *bs, const char *backing,
+                             const char *fmt)
+{
+    Qcow2 *q = bs->opaque;
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
+    if (backing && strlen(backing) > MAX_BACKING_NAME)
+        return blk_set_error(bs, "%s: backing file name longer than %d bytes",
+                             bs->filename, MAX_BACKING_NAME);
+    char *nb = backing ? strdup(backing) : NULL;
+    char *nf = backing && fmt ? strdup(fmt) : NULL;
+    free(bs->backing_name);
+    free(bs->backing_fmt);
+    bs->backing_name = nb;
+    bs->backing_fmt = nf;
+    return write_header(bs);
+}
+
+/* ---- resize ---- */
+
+static int qcow2_resize(BlockDev *bs, uint64_t size)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t b[8];
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
+    if (q->nb_snapshots)
+        return blk_set_error(bs, "%s: cannot resize an image with internal "
+                             "snapshots", bs->filename);
+    if (size > (1ull << 62))
+        return blk_set_error(bs, "%s: size %llu is too large", bs->filename,
+                             (unsigned long long)size);
+    size = (size + 511) & ~511ull; /* whole sectors, as QEMU */
+    if (size < bs->size) {
+        /* Drop the clusters wholly past the end, zero the partial one. */
+        uint64_t keep = (size + q->cs - 1) & ~(q->cs - 1);
+        uint64_t old_end = (bs->size + q->cs - 1) & ~(q->cs - 1);
+        if (keep < old_end && set_clusters(bs, keep, old_end - keep, 0) < 0)
+            return -1;
+        uint64_t zend = keep < bs->size ? keep : bs->size;
+        if (size < zend && qcow2_write_zeroes(bs, size, zend - size) < 0)
+            return -1;
+    }
+    uint64_t need = div_round_up(size, q->cs * q->l2_entries);
+    if (need > q->l1_size) {
+        if (need * 8 > MAX_L1_BYTES)
+            return blk_set_error(bs, "%s: size %llu needs an L1 table larger "
+                                 "than %u bytes", bs->filename,
+                                 (unsigned long long)size, MAX_L1_BYTES);
+        uint64_t bytes = ((need * 8) + q->cs - 1) & ~(q->cs - 1);
+        uint64_t entries = bytes / 8;
+        uint64_t *nl1 = calloc(entries, 8);
+        uint8_t *raw = calloc(1, bytes);
+        if (!nl1 || !raw) {
+            free(nl1);
+            free(raw);
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        }
+        memcpy(nl1, q->l1, (size_t)q->l1_size * 8);
+        for (uint64_t i = 0; i < entries; i++)
+            put64(raw + i * 8, nl1[i]);
+        int64_t at = alloc_clusters(bs, bytes / q->cs);
+        if (at < 0 || blk_pwrite(bs, (uint64_t)at, raw, bytes, "L1 table") < 0) {
+            free(nl1);
+            free(raw);
+            return -1;
+        }
+        free(raw);
+        uint8_t hdr[12];
+        put32(hdr, (uint32_t)entries);
+        put64(hdr + 4, (uint64_t)at);
+        if (fdatasync(bs->fd) < 0 || blk_pwrite(bs, 36, hdr, 12, "header") < 0) {
+            free(nl1);
+            return -1;
+        }
+        uint64_t old = q->l1_offset, oldlen = (uint64_t)q->l1_size * 8;
+        free(q->l1);
+        q->l1 = nl1;
+        q->l1_size = (uint32_t)entries;
+        q->l1_offset = (uint64_t)at;
+        set_meta_range(q, q->l1_offset, bytes, true);
+        if (old && oldlen) {
+            set_meta_range(q, old, oldlen, false);
+            if (free_range(bs, old, oldlen) < 0)
+                return -1;
+        }
+    }
+    put64(b, size);
+    if (blk_pwrite(bs, 24, b, 8, "header") < 0)
+        return -1;
+    bs->size = size;
+    return 0;
+}
+
+/* ---- snapshots (listing) ---- */
+
+static int qcow2_snapshots(BlockDev *bs, BlkSnapshot **plist, int *pcount)
+{
+    Qcow2 *q = bs->opaque;
+    BlkSnapshot *list = calloc(q->nb_snapshots ? q->nb_snapshots : 1,
+                               sizeof(*list));
+    if (!list)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    uint64_t off = q->snapshots_offset;
+    int n = 0;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        uint8_t h[40], ex[24];
+        if (blk_pread(bs, off, h, 40, "snapshot table") < 0)
+            goto fail;
+        uint16_t idlen = be16(h + 12), namelen = be16(h + 14);
+        uint32_t extra = be32(h + 36);
+        if (extra > 1024) {
+            blk_set_error(bs, "%s: qcow2 snapshot %u has invalid "
+                          "extra_data_size %u", bs->filename, i, extra);
+            goto fail;
+        }
+        memset(ex, 0, sizeof(ex));
+        if (blk_pread(bs, off + 40, ex, extra < 24 ? extra : 24,
+                      "snapshot table") < 0)
+            goto fail;
+        BlkSnapshot *s = &list[n];
+        s->date_sec = be32(h + 16);
+        s->date_nsec = be32(h + 20);
+        s->vm_clock_nsec = be64(h + 24);
+        s->vm_state_size = be32(h + 32);
+        if (extra >= 8)
+            s->vm_state_size = be64(ex);
+        if (extra >= 16)
+            s->disk_size = be64(ex + 8);
+        if (extra >= 24)
+            s->icount = be64(ex + 16);
+        s->id = calloc(1, idlen + 1u);
+        s->name = calloc(1, namelen + 1u);
+        n++;
+        if (!s->id || !s->name) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto fail;
+        }
+        if (blk_pread(bs, off + 40 + extra, s->id, idlen, "snapshot id") < 0 ||
+            blk_pread(bs, off + 40 + extra + idlen, s->name, namelen,
+                      "snapshot name") < 0)
+            goto fail;
+        off += 40 + extra + idlen + namelen;
+        off = (off + 7) & ~7ull;
+    }
+    *plist = list;
+    *pcount = n;
+    return 0;
+fail:
+    blk_snapshot_list_free(list, n);
+    return -1;
+}
+
+/* ---- persistent dirty bitmaps (read only) ---- */
+
+typedef struct Refs Refs;
+static void add_ref(BlockDev *bs, Refs *r, uint64_t off, uint64_t len,
+                    BlkCheckResult *res, const char *what);
+
+/*
+ * Walks the bitmap directory of the bitmaps extension (when the autoclear
+ * bit says it is valid): lists the bitmaps and, for check, counts the
+ * clusters of the directory, the bitmap tables and their data.
+ */
+static int walk_bitmaps(BlockDev *bs, BlkBitmap **plist, int *pn, Refs *r,
+                        BlkCheckResult *res)
+{
+    Qcow2 *q = bs->opaque;
+    const Ext *e = NULL;
+    if (plist) {
+        *plist = NULL;
+        *pn = 0;
+    }
+    for (int i = 0; i < q->n_ext; i++)
+        if (q->ext[i].type == EXT_BITMAPS)
+            e = &q->ext[i];
+    if (!e || !(q->autoclear & AUTOCLEAR_BITMAPS))
+        return 0;
+    if (e->len < 24)
+        return blk_set_error(bs, "%s: qcow2 bitmaps extension has invalid "
+                             "length %u (24 expected)", bs->filename, e->len);
+    uint32_t nb = be32(e->data);
+    uint64_t dsize = be64(e->data + 8), doff = be64(e->data + 16);
+    if (nb > 65535 || dsize > (64u << 20) || doff % q->cs ||
+        doff > OFFSET_MASK)
+        return blk_set_error(bs, "%s: qcow2 bitmaps extension is invalid "
+                             "(nb_bitmaps %u, directory size %llu at 0x%llx)",
+                             bs->filename, nb, (unsigned long long)dsize,
+                             (unsigned long long)doff);
+    uint8_t *dir = malloc(dsize ? dsize : 1);
+    BlkBitmap *list = calloc(nb ? nb : 1, sizeof(*list));
+    int n = 0;
+    if (!dir || !list) {
+        free(dir);
+        free(list);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    if (blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0)
+        goto fail;
+    if (r)
+        add_ref(bs, r, doff, dsize, res, "bitmap directory");
+    uint64_t pos = 0;
+    for (uint32_t i = 0; i < nb; i++) {
+        if (pos + 24 > dsize)
+            goto bad;
+        const uint8_t *d = dir + pos;
+        uint64_t toff = be64(d);
+        uint32_t tsize = be32(d + 8), flags = be32(d + 12);
+        uint8_t gbits = d[17];
+        uint16_t nlen = be16(d + 18);
+        uint32_t extra = be32(d + 20);
+        if (extra > dsize || pos + 24 + extra + nlen > dsize ||
+            gbits < 9 || gbits > 31 || toff % q->cs || toff > OFFSET_MASK ||
+            (uint64_t)tsize * 8 > MAX_L1_BYTES)
+            goto bad;
+        list[n].name = strndup((const char *)d + 24 + extra, nlen);
+        list[n].granularity = 1u << gbits;
+        list[n].flags = flags;
+        if (!list[n].name)
+            goto fail;
+        n++;
+        if (r && tsize) {
+            uint8_t *t = malloc((size_t)tsize * 8);
+            if (!t) {
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto fail;
+            }
+            if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0) {
+                free(t);
+                goto fail;
+            }
+            add_ref(bs, r, toff, (uint64_t)tsize * 8, res, "bitmap table");
+            for (uint32_t k = 0; k < tsize; k++) {
+                uint64_t o = be64(t + (size_t)k * 8) & OFFSET_MASK;
+                if (o)
+                    add_ref(bs, r, o, q->cs, res, "bitmap data");
+            }
+            free(t);
+        }
+        pos = (pos + 24 + extra + nlen + 7) & ~7ull;
+    }
+    free(dir);
+    if (plist) {
+        *plist = list;
+        *pn = n;
+    } else {
+        blk_bitmap_list_free(list, n);
+    }
+    return 0;
+bad:
+    blk_set_error(bs, "%s: qcow2 bitmap directory entry %d at 0x%llx is "
+                  "invalid", bs->filename, n,
+                  (unsigned long long)(doff + pos));
+fail:
+    free(dir);
+    blk_bitmap_list_free(list, n);
+    return -1;
+}
+
+/* Sets the in-use flag of every bitmap in the directory. */
+static int mark_bitmaps_in_use(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    blk_bitmap_list_free(list, n);
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint32_t nb = be32(q->ext[i].data);
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            return -1;
+        }
+        uint64_t pos = 0;
+        for (uint32_t k = 0; k < nb; k++) {
+            uint8_t *d = dir + pos;
+            uint8_t flags[4];
+            put32(flags, be32(d + 12) | BLK_BITMAP_IN_USE);
+            if (blk_pwrite(bs, doff + pos + 12, flags, 4, "bitmap flags") < 0) {
+                free(dir);
+                return -1;
+            }
+            pos = (pos + 24 + be32(d + 20) + be16(d + 18) + 7) & ~7ull;
+        }
+        free(dir);
+    }
+    return 0;
+}
+
+static int qcow2_bitmaps(BlockDev *bs, BlkBitmap **list, int *n)
+{
+    return walk_bitmaps(bs, list, n, NULL, NULL);
+}
+
+/* ---- check ---- */
+
+struct Refs {
+    uint32_t *count;
+    uint64_t n;
+};
+
+static void add_ref(BlockDev *bs, Refs *r, uint64_t off, uint64_t len,
+                    BlkCheckResult *res, const char *what)
+{
+    Qcow2 *q = bs->opaque;
+    if (!len)
+        return;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++) {
+        if (c >= r->n) {
+            fprintf(stderr, "ERROR %s at offset 0x%llx is past the end of "
+                    "the image file\n", what, (unsigned long long)off);
+            res->corruptions++;
+            return;
+        }
+        if (r->count[c] < UINT32_MAX)
+            r->count[c]++;
+    }
+}
+
+static int check_l2(BlockDev *bs, Refs *r, uint64_t l2off, bool active,
+                    BlkCheckResult *res, uint64_t *last_host, uint64_t gbase)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, l2off, t, q->cs, "L2 table") < 0) {
+        free(t);
+        return -1;
+    }
+    for (uint64_t i = 0; i < q->l2_entries; i++) {
+        uint64_t raw = be64(t + i * 8);
+        uint64_t guest = gbase + (i << q->cluster_bits);
+        Entry e;
+        if (!raw)
+            continue;
+        if (decode_entry(bs, guest, raw, &e) < 0) {
+            fprintf(stderr, "ERROR %s\n", bs->err);
+            res->corruptions++;
+            continue;
+        }
+        if (e.type == CL_COMPRESSED) {
+            uint64_t start = e.host & ~511ull;
+            add_ref(bs, r, start, e.host + e.clen - start, res,
+                    "compressed cluster");
+            if (active && guest < bs->size) {
+                res->allocated_clusters++;
+                res->compressed_clusters++;
+                res->fragmented_clusters++; /* as qemu-img counts them */
+            }
+        } else if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
+            add_ref(bs, r, e.host, q->cs, res, "data cluster");
+            if (active && e.type == CL_NORMAL && guest < bs->size) {
+                res->allocated_clusters++;
+                if (*last_host && e.host != *last_host + q->cs)
+                    res->fragmented_clusters++;
+                *last_host = e.host;
+            }
+        }
+    }
+    free(t);
+    return 0;
+}
+
+static int check_l1(BlockDev *bs, Refs *r, uint64_t l1off, uint32_t l1size,
+                    bool active, BlkCheckResult *res)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t last = 0;
+    if (!l1size)
+        return 0;
+    uint8_t *l1 = malloc((size_t)l1size * 8);
+    if (!l1)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, l1off, l1, (size_t)l1size * 8, "L1 table") < 0) {
+        free(l1);
+        return -1;
+    }
+    add_ref(bs, r, l1off, (uint64_t)l1size * 8, res, "L1 table");
+    for (uint32_t i = 0; i < l1size; i++) {
+        uint64_t e = be64(l1 + (size_t)i * 8);
+        if (!(e & OFFSET_MASK))
+            continue;
+        if (validate_l2_offset(bs, i, e) < 0) {
+            fprintf(stderr, "ERROR %s\n", bs->err);
+            res->corruptions++;
+            continue;
+        }
+        add_ref(bs, r, e & OFFSET_MASK, q->cs, res, "L2 table");
+        last = 0; /* contiguity is counted within an L2 table, as QEMU */
+        if (check_l2(bs, r, e & OFFSET_MASK, active, res, &last,
+                     (uint64_t)i << (q->cluster_bits + q->l2_bits)) < 0) {
+            free(l1);
+            return -1;
+        }
+    }
+    free(l1);
+    return 0;
+}
+
+static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
+{
+    Qcow2 *q = bs->opaque;
+    struct stat st;
+    if (fstat(bs->fd, &st) < 0)
+        return blk_set_error(bs, "%s: %s", bs->filename, strerror(errno));
+    Refs r;
+    r.n = div_round_up((uint64_t)st.st_size, q->cs);
+    r.count = calloc(r.n + 1, sizeof(uint32_t));
+    if (!r.count)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    res->total_clusters = div_round_up(bs->size, q->cs);
+    add_ref(bs, &r, 0, q->cs, res, "header");
+    add_ref(bs, &r, q->rt_offset, (uint64_t)q->rt_clusters * q->cs, res,
+            "refcount table");
+    for (uint64_t b = 0; b < q->rt_entries; b++) {
+        if (!q->rt[b])
+            continue;
+        if (validate_rb_offset(bs, b, q->rt[b]) < 0) {
+            fprintf(stderr, "ERROR %s\n", bs->err);
+            res->corruptions++;
+            continue;
+        }
+        add_ref(bs, &r, q->rt[b], q->cs, res, "refcount block");
+    }
+    if (check_l1(bs, &r, q->l1_offset, q->l1_size, true, res) < 0)
+        goto fail;
+    /* Internal snapshots: their table and L1 tables (and L2s). */
+    uint64_t off = q->snapshots_offset;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        uint8_t h[40];
+        if (blk_pread(bs, off, h, 40, "snapshot table") < 0)
+            goto fail;
+        uint64_t l1off = be64(h);
+        uint32_t l1size = be32(h + 8);
+        uint32_t extra = be32(h + 36);
+        if (l1off % q->cs || (uint64_t)l1size * 8 > MAX_L1_BYTES ||
+            extra > 1024) {
+            fprintf(stderr, "ERROR snapshot %u has an invalid L1 table\n", i);
+            res->corruptions++;
+        } else if (check_l1(bs, &r, l1off, l1size, false, res) < 0) {
+            goto fail;
+        }
+        off += 40 + extra + be16(h + 12) + be16(h + 14);
+        off = (off + 7) & ~7ull;
+    }
+    if (q->nb_snapshots)
+        add_ref(bs, &r, q->snapshots_offset, off - q->snapshots_offset, res,
+                "snapshot table");
+    if (walk_bitmaps(bs, NULL, NULL, &r, res) < 0) {
+        fprintf(stderr, "ERROR %s\n", bs->err);
+        res->corruptions++;
+    }
+    /* Compare with the stored refcounts. */
+    uint64_t last_used = 0;
+    /* Clusters past the end of the file with a refcount are not looked
+     * for: a crafted refcount table could make that walk endless. */
+    uint64_t covered = q->rt_entries * q->rb_entries;
+    uint64_t limit = r.n;
+    for (uint64_t c = 0; c < limit; c++) {
+        uint64_t stored = 0, want = c < r.n ? r.count[c] : 0;
+        if (c < covered && get_refcount(bs, c, &stored) < 0)
+            goto fail;
+        if (stored || want)
+            last_used = c + 1;
+        if (stored == want)
+            continue;
+        if (stored < want) {
+            fprintf(stderr, "ERROR cluster %llu refcount=%llu reference=%llu\n",
+                    (unsigned long long)c, (unsigned long long)stored,
+                    (unsigned long long)want);
+            if (fix >= 2 && set_refcount(bs, c, want) == 0) {
+                res->corruptions_fixed++;
+                continue;
+            }
+            res->corruptions++;
+        } else {
+            fprintf(stderr, "Leaked cluster %llu refcount=%llu reference=%llu\n",
+                    (unsigned long long)c, (unsigned long long)stored,
+                    (unsigned long long)want);
+            if (fix >= 1 && set_refcount(bs, c, want) == 0) {
+                res->leaks_fixed++;
+                continue;
+            }
+            res->leaks++;
+        }
+    }
+    res->image_end_offset = last_used << q->cluster_bits;
+    if (fix && (q->incompat & INCOMPAT_DIRTY) && !res->corruptions &&
+        (bs->flags & BLK_O_RDWR)) {
+        q->incompat &= ~INCOMPAT_DIRTY;
+        uint8_t b[8];
+        put64(b, q->incompat);
+        if (blk_pwrite(bs, 72, b, 8, "header") < 0)
+            goto fail;
+    }
+    free(r.count);
+    return 0;
+fail:
+    free(r.count);
+    return -1;
+}
+
+/* ---- open / close / create ---- */
+
+static void qcow2_close(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    for (int i = 0; i < L2_CACHE_SLOTS; i++)
+        free(q->l2c[i].data);
+    for (int i = 0; i < RB_CACHE_SLOTS; i++)
+        free(q->rbc[i].data);
+    free_ext(q->ext, q->n_ext);
+    free(q->l1);
+    free(q->rt);
+    free(q->meta);
+    free(q->cbuf);
+    free(q->zbuf);
+    free(q->dbuf);
+    free(q);
+    bs->opaque = NULL;
+}
+
+static int qcow2_probe(const uint8_t *buf, size_t len)
+{
+    return len >= 4 && be32(buf) == QCOW_MAGIC ? 100 : 0;
+}
+
+static int claim_meta(BlockDev *bs, uint64_t off, uint64_t len,
+                      const char *what, bool strict)
+{
+    Qcow2 *q = bs->opaque;
+    if (!len)
+        return 0;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++) {
+        bool fresh = set_meta(q, c, true);
+        if (!strict)
+            continue;
+        if (c >= q->end_cluster)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: %s at "
+                                 "offset 0x%llx is past the end of the file; "
+                                 "open it read-only", bs->filename, what,
+                                 (unsigned long long)off);
+        if (!fresh)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: %s at "
+                                 "offset 0x%llx overlaps other metadata; "
+                                 "open it read-only", bs->filename, what,
+                                 (unsigned long long)off);
+    }
+    return 0;
+}
+
+static int qcow2_open(BlockDev *bs, int flags)
+{
+    uint8_t first[512];
+    Header h;
+    if (blk_pread(bs, 0, first, sizeof(first), "header") < 0)
+        return -1;
+    if (be32(first) != QCOW_MAGIC)
+        return blk_set_error(bs, "%s: not a qcow2 image (bad magic)",
+                             bs->filename);
+    /* The header cluster (at least 512 bytes; at most 2 MiB). */
+    uint32_t cb = be32(first + 20);
+    if (cb < MIN_CLUSTER_BITS || cb > MAX_CLUSTER_BITS)
+        return parse_header(first, sizeof(first), &h, bs->filename, bs->err,
+                            sizeof(bs->err));
+    Qcow2 *q = calloc(1, sizeof(*q));
+    if (!q)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    bs->opaque = q;
+    q->cs = 1ull << cb;
+    q->cluster_bits = cb;
+    q->cbuf = malloc(q->cs);
+    q->zbuf = malloc(2 * q->cs);
+    q->dbuf = malloc(q->cs);
+    if (!q->cbuf || !q->zbuf || !q->dbuf)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, 0, q->cbuf, q->cs, "header") < 0)
+        return -1;
+    if (parse_header(q->cbuf, q->cs, &h, bs->filename, bs->err,
+                     sizeof(bs->err)) < 0 ||
+        parse_extensions(q->cbuf, q->cs, &h, &q->ext, &q->n_ext, bs->filename,
+                         bs->err, sizeof(bs->err)) < 0 ||
+        check_features(&h, q->ext, q->n_ext, bs->filename, bs->err,
+                       sizeof(bs->err)) < 0)
+        return -1;
+    bool rw = flags & BLK_O_RDWR;
+    if (rw && h.version < 3)
+        return blk_set_error(bs, "%s: qcow2 version 2 images can only be "
+                             "opened read-only (convert with -O qcow2)",
+                             bs->filename);
+    if (rw && (h.incompat & INCOMPAT_CORRUPT) && !(flags & BLK_O_CHECK))
+        return blk_set_error(bs, "%s: qcow2 image is marked corrupt "
+                             "(incompatible feature bit 1); run "
+                             "'tessera-img check -r all' or open it read-only",
+                             bs->filename);
+    if (rw && (h.incompat & INCOMPAT_DIRTY) && !(flags & BLK_O_CHECK))
+        return blk_set_error(bs, "%s: qcow2 image is dirty (lazy refcounts "
+                             "not written back; incompatible feature bit 0); "
+                             "run 'tessera-img check -r all' first",
+                             bs->filename);
+    q->version = h.version;
+    q->l2_bits = cb - 3;
+    q->l2_entries = q->cs / 8;
+    q->l1_size = h.l1_size;
+    q->l1_offset = h.l1_offset;
+    q->rt_offset = h.rt_offset;
+    q->rt_clusters = h.rt_clusters;
+    q->refcount_order = h.refcount_order;
+    q->rb_entries = q->cs * 8 >> h.refcount_order;
+    q->incompat = h.incompat;
+    q->compat = h.compat;
+    q->autoclear = h.autoclear;
+    q->header_length = h.header_length;
+    q->compression = h.compression;
+    q->nb_snapshots = h.nb_snapshots;
+    q->snapshots_offset = h.snapshots_offset;
+    bs->size = h.size;
+    if (h.backing_offset) {
+        bs->backing_name = calloc(1, h.backing_size + 1);
+        if (!bs->backing_name)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        memcpy(bs->backing_name, q->cbuf + h.backing_offset, h.backing_size);
+        if (strlen(bs->backing_name) != h.backing_size)
+            return blk_set_error(bs, "%s: qcow2 backing file name contains a "
+                                 "NUL byte", bs->filename);
+    }
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type == EXT_BACKING_FMT) {
+            free(bs->backing_fmt);
+            bs->backing_fmt = strndup((char *)q->ext[i].data, q->ext[i].len);
+            if (!bs->backing_fmt)
+                return blk_set_error(bs, "%s: out of memory", bs->filename);
+            if (strcmp(bs->backing_fmt, "raw") &&
+                strcmp(bs->backing_fmt, "qcow2"))
+                return blk_set_error(bs, "%s: qcow2 backing_fmt '%s' is not "
+                                     "supported (raw, qcow2)", bs->filename,
+                                     bs->backing_fmt);
+        }
+    }
+    /* Tables. */
+    q->l1 = calloc(q->l1_size ? q->l1_size : 1, 8);
+    q->rt_entries = (uint64_t)q->rt_clusters * q->cs / 8;
+    q->rt = calloc(q->rt_entries, 8);
+    if (!q->l1 || !q->rt)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, q->l1_offset, q->l1, (size_t)q->l1_size * 8,
+                  "L1 table") < 0 ||
+        blk_pread(bs, q->rt_offset, q->rt, q->rt_entries * 8,
+                  "refcount table") < 0)
+        return -1;
+    for (uint32_t i = 0; i < q->l1_size; i++)
+        q->l1[i] = be64((uint8_t *)&q->l1[i]);
+    for (uint64_t i = 0; i < q->rt_entries; i++)
+        q->rt[i] = be64((uint8_t *)&q->rt[i]);
+    struct stat st;
+    if (fstat(bs->fd, &st) < 0)
+        return blk_set_error(bs, "%s: %s", bs->filename, strerror(errno));
+    q->end_cluster = div_round_up((uint64_t)st.st_size, q->cs);
+    if (q->end_cluster == 0)
+        q->end_cluster = 1;
+    /* Metadata clusters that data must never land on. For writing, each
+     * must lie inside the file (we never reference a cluster before
+     * writing it, so anything else is damage, and writing there could
+     * make a huge sparse file) and must not overlap another. */
+    set_meta(q, 0, true);
+    if (claim_meta(bs, q->l1_offset, (uint64_t)q->l1_size * 8, "L1 table",
+                   rw) < 0 ||
+        claim_meta(bs, q->rt_offset, (uint64_t)q->rt_clusters * q->cs,
+                   "refcount table", rw) < 0)
+        return -1;
+    for (uint64_t b = 0; b < q->rt_entries; b++) {
+        if (!q->rt[b])
+            continue;
+        if (validate_rb_offset(bs, b, q->rt[b]) < 0 ||
+            claim_meta(bs, q->rt[b], q->cs, "refcount block", rw) < 0)
+            return -1;
+    }
+    for (uint32_t i = 0; i < q->l1_size; i++) {
+        if (!(q->l1[i] & OFFSET_MASK))
+            continue;
+        if (rw && validate_l2_offset(bs, i, q->l1[i]) < 0)
+            return -1;
+        if (claim_meta(bs, q->l1[i] & OFFSET_MASK, q->cs, "L2 table", rw) < 0)
+            return -1;
+    }
+    if (q->nb_snapshots)
+        set_meta(q, q->snapshots_offset >> q->cluster_bits, true);
+    /* Bitmaps go stale as soon as we write: mark each one in use
+     * (inconsistent), as QEMU does while it has an image open, so they
+     * keep their clusters; if the directory cannot be updated, clear the
+     * autoclear bit as the specification asks of software that does not
+     * maintain bitmaps. Other autoclear features are cleared. */
+    uint64_t keep = 0;
+    if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) && mark_bitmaps_in_use(bs) == 0)
+        keep = AUTOCLEAR_BITMAPS;
+    if (rw && q->autoclear != keep) {
+        uint8_t b[8];
+        q->autoclear = keep;
+        put64(b, keep);
+        if (blk_pwrite(bs, 88, b, 8, "header") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int qcow2_create(const char *filename, const BlkCreateOpts *o,
+                        char *err, size_t errlen)
+{
+    uint64_t cs = o->cluster_size ? o->cluster_size : 65536;
+    int cb = 0;
+    while ((1ull << cb) < cs)
+        cb++;
+    if ((1ull << cb) != cs || cb < MIN_CLUSTER_BITS || cb > MAX_CLUSTER_BITS) {
+        snprintf(err, errlen, "%s: cluster size %llu is not a power of two "
+                 "between 512 and 2M", filename, (unsigned long long)cs);
+        return -1;
+    }
+    int comp = 0;
+    if (o->compression_type && !strcmp(o->compression_type, "zstd"))
+        comp = 1;
+    else if (o->compression_type && strcmp(o->compression_type, "zlib")) {
+        snprintf(err, errlen, "%s: unknown compression type '%s' (zlib, zstd)",
+                 filename, o->compression_type);
+        return -1;
+    }
+    int rbits = o->refcount_bits ? o->refcount_bits : 16;
+    int order = 0;
+    while ((1 << order) < rbits)
+        order++;
+    if ((1 << order) != rbits || order > 6) {
+        snprintf(err, errlen, "%s: refcount bits %d is not a power of two up "
+                 "to 64", filename, rbits);
+        return -1;
+    }
+    if (o->backing_file && strlen(o->backing_file) > MAX_BACKING_NAME) {
+        snprintf(err, errlen, "%s: backing file name is longer than %d bytes",
+                 filename, MAX_BACKING_NAME);
+        return -1;
+    }
+    if (o->size > (1ull << 62)) {
+        snprintf(err, errlen, "%s: size %llu is too large", filename,
+                 (unsigned long long)o->size);
+        return -1;
+    }
+    if (div_round_up(o->size, cs * (cs / 8)) * 8 > MAX_L1_BYTES) {
+        snprintf(err, errlen, "%s: size %llu needs an L1 table larger than %u "
+                 "bytes with %llu-byte clusters", filename,
+                 (unsigned long long)o->size, MAX_L1_BYTES,
+                 (unsigned long long)cs);
+        return -1;
+    }
+    int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot create: %s", filename,
+                 strerror(errno));
+        return -1;
+    }
+    /* Cluster 0 header, 1 refcount table, 2 refcount block; the L1
+     * table is allocated through the normal path below. */
+    uint8_t *buf = calloc(3, cs);
+    if (!buf) {
+        close(fd);
+        snprintf(err, errlen, "%s: out of memory", filename);
+        return -1;
+    }
+    put32(buf, QCOW_MAGIC);
+    put32(buf + 4, 3);
+    put32(buf + 20, (uint32_t)cb);
+    put64(buf + 24, 0);
+    put64(buf + 48, cs);
+    put32(buf + 56, 1);
+    put64(buf + 72, comp ? INCOMPAT_COMPRESS : 0);
+    put32(buf + 96, (uint32_t)order);
+    put32(buf + 100, 112);
+    buf[104] = (uint8_t)comp;
+    put64(buf + cs, 2 * cs);
+    Qcow2 tmp = { .refcount_order = (uint32_t)order };
+    uint64_t boff, blen;
+    for (int c = 0; c < 3; c++)
+        rb_set(&tmp, buf + 2 * cs, (uint64_t)c, 1, &boff, &blen);
+    ssize_t w = pwrite(fd, buf, 3 * cs, 0);
+    free(buf);
+    if (w != (ssize_t)(3 * cs)) {
+        snprintf(err, errlen, "%s: cannot write the header: %s", filename,
+                 w < 0 ? strerror(errno) : "short write");
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    BlockDev *bs = blk_open(filename, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING,
+                            err, errlen);
+    if (!bs)
+        return -1;
+    int r = 0;
+    if (o->backing_file)
+        r = qcow2_set_backing(bs, o->backing_file, o->backing_fmt);
+    if (r == 0)
+        r = qcow2_resize(bs, o->size);
+    if (r == 0)
+        r = qcow2_flush(bs);
+    if (r < 0)
+        snprintf(err, errlen, "%s", bs->err);
+    blk_close(bs);
+    return r;
+}
+
+static void qcow2_info(const BlockDev *bs, BlkInfo *info)
+{
+    const Qcow2 *q = bs->opaque;
+    info->cluster_size = (uint32_t)q->cs;
+    info->refcount_bits = 1 << q->refcount_order;
+    info->compression_type = q->compression ? "zstd" : "zlib";
+    info->dirty = q->incompat & INCOMPAT_DIRTY;
+    info->corrupt = q->incompat & INCOMPAT_CORRUPT;
+    info->lazy_refcounts = q->compat & COMPAT_LAZY_REFCOUNTS;
+    info->nb_snapshots = (int)q->nb_snapshots;
+    info->version = (int)q->version;
+}
+
+const BlockDriver blk_qcow2_driver = {
+    .name = "qcow2",
+    .probe = qcow2_probe,
+    .create = qcow2_create,
+    .open = qcow2_open,
+    .close = qcow2_close,
+    .read = qcow2_read,
+    .write = qcow2_write,
+    .write_zeroes = qcow2_write_zeroes,
+    .write_compressed = qcow2_write_compressed,
+    .discard = qcow2_discard,
+    .flush = qcow2_flush,
+    .resize = qcow2_resize,
+    .status = qcow2_status,
+    .check = qcow2_check,
+    .info = qcow2_info,
+    .set_backing = qcow2_set_backing,
+    .snapshots = qcow2_snapshots,
+    .bitmaps = qcow2_bitmaps,
+};

@@ -1,0 +1,1328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tessera-img: create, inspect, check and convert disk images (raw,
+ * qcow2). Commands, options and output follow qemu-img's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "block/block.h"
+
+#define CHUNK (1u << 20)
+
+static const char *prog = "tessera-img";
+static bool quiet;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"usage: tessera-img COMMAND [OPTIONS] ...\n"
+"Commands (as qemu-img's; formats raw and qcow2):\n"
+"  create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-o OPTIONS] FILE [SIZE]\n"
+"  info [-f FMT] [--output=human|json] FILE\n"
+"  check [-q] [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
+"  convert [-q] [-p] [-c] [-n] [-f FMT] [-O FMT] [-B BACKING [-F FMT]]\n"
+"          [-o OPTIONS] [-S SPARSE_SIZE] SOURCE... TARGET\n"
+"  resize [-q] [-f FMT] [--shrink] FILE [+|-]SIZE\n"
+"  map [-f FMT] [--output=human|json] [--start-offset=N] [--max-length=N] FILE\n"
+"  measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size N | [-f FMT] FILE)\n"
+"  compare [-q] [-s] [-f FMT] [-F FMT] FILE1 FILE2\n"
+"  commit [-q] [-d] [-f FMT] FILE\n"
+"  rebase [-q] [-u] [-f FMT] -b BACKING [-F BACKING_FMT] FILE\n"
+"  snapshot -l [-f FMT] FILE\n"
+"Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
+"  backing_fmt, refcount_bits. Sizes take k, M, G, T, P, E suffixes.\n");
+}
+
+static BlockDev *open_img(const char *file, const char *fmt, int flags)
+{
+    char err[1024];
+    BlockDev *bs = blk_open(file, fmt, flags, err, sizeof(err));
+    if (!bs)
+        die("%s", err);
+    return bs;
+}
+
+static uint64_t parse_size_or_die(const char *s, const char *what)
+{
+    uint64_t v;
+    if (blk_parse_size(s, &v) < 0)
+        die("invalid %s '%s' (a number of bytes, with an optional k, M, G, "
+            "T, P or E suffix)", what, s);
+    return v;
+}
+
+/* Human sizes as qemu prints them: "324 KiB", "1.5 MiB". */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB",
+                                   "EiB" };
+    double d = (double)v;
+    int u = 0;
+    while (d >= 1024 * 0.9765625 * 1.0 && d >= 1000 && u < 6) {
+        d /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.3g %s", d, units[u]);
+    return buf;
+}
+
+/* -o key=value,key=value into BlkCreateOpts. */
+static void parse_opts(char *s, BlkCreateOpts *o)
+{
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            die("option '%s' needs a value (key=value)", tok);
+        *eq = 0;
+        const char *v = eq + 1;
+        if (!strcmp(tok, "cluster_size"))
+            o->cluster_size = (uint32_t)parse_size_or_die(v, "cluster_size");
+        else if (!strcmp(tok, "compression_type"))
+            o->compression_type = v;
+        else if (!strcmp(tok, "backing_file"))
+            o->backing_file = v;
+        else if (!strcmp(tok, "backing_fmt"))
+            o->backing_fmt = v;
+        else if (!strcmp(tok, "refcount_bits"))
+            o->refcount_bits = atoi(v);
+        else if (!strcmp(tok, "size"))
+            o->size = parse_size_or_die(v, "size");
+        else if (!strcmp(tok, "compat")) {
+            if (strcmp(v, "1.1") && strcmp(v, "v3"))
+                die("compat=%s is not supported (only 1.1)", v);
+        } else if (!strcmp(tok, "lazy_refcounts") || !strcmp(tok, "extended_l2")
+                   || !strcmp(tok, "preallocation")) {
+            if (strcmp(v, "off"))
+                die("option %s=%s is not supported (only off)", tok, v);
+        } else
+            die("unknown option '%s' (cluster_size, compression_type, "
+                "backing_file, backing_fmt, refcount_bits)", tok);
+    }
+}
+
+/* Size of the backing file for "create -b" without a size. */
+static uint64_t backing_size(const char *overlay, const char *backing,
+                             const char *fmt)
+{
+    char *path;
+    if (backing[0] == '/' || !strchr(overlay, '/')) {
+        path = strdup(backing);
+    } else {
+        size_t d = (size_t)(strrchr(overlay, '/') - overlay) + 1;
+        path = xmalloc(d + strlen(backing) + 1);
+        memcpy(path, overlay, d);
+        strcpy(path + d, backing);
+    }
+    BlockDev *b = open_img(path, fmt, 0);
+    uint64_t size = blk_size(b);
+    blk_close(b);
+    free(path);
+    return size;
+}
+
+static void print_formatting(const char *file, const BlkCreateOpts *o)
+{
+    if (quiet)
+        return;
+    if (!strcmp(o->fmt, "qcow2")) {
+        printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=off "
+               "compression_type=%s size=%" PRIu64, file,
+               o->cluster_size ? o->cluster_size : 65536,
+               o->compression_type ? o->compression_type : "zlib", o->size);
+        if (o->backing_file)
+            printf(" backing_file=%s", o->backing_file);
+        if (o->backing_fmt)
+            printf(" backing_fmt=%s", o->backing_fmt);
+        printf(" lazy_refcounts=off refcount_bits=%d\n",
+               o->refcount_bits ? o->refcount_bits : 16);
+    } else {
+        printf("Formatting '%s', fmt=%s size=%" PRIu64 "\n", file, o->fmt,
+               o->size);
+    }
+}
+
+static void do_create(const char *file, BlkCreateOpts *o)
+{
+    char err[1024];
+    if (o->backing_file && !o->backing_fmt)
+        die("%s: a backing file needs its format too (-F raw|qcow2 or "
+            "-o backing_fmt=...)", file);
+    if (o->backing_file && !o->size)
+        o->size = backing_size(file, o->backing_file, o->backing_fmt);
+    print_formatting(file, o);
+    if (blk_create(file, o, err, sizeof(err)) < 0)
+        die("%s", err);
+}
+
+static int cmd_create(int argc, char **argv)
+{
+    BlkCreateOpts o = { .fmt = "raw" };
+    int c;
+    char *opts = NULL;
+    while ((c = getopt(argc, argv, "qf:b:F:o:u")) != -1) {
+        switch (c) {
+        case 'q': quiet = true; break;
+        case 'f': o.fmt = optarg; break;
+        case 'b': o.backing_file = optarg; break;
+        case 'F': o.backing_fmt = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'u': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (opts)
+        parse_opts(opts, &o);
+    if (optind >= argc)
+        die("create: expecting a file name");
+    const char *file = argv[optind++];
+    if (optind < argc)
+        o.size = parse_size_or_die(argv[optind++], "size");
+    else if (!o.backing_file && !o.size)
+        die("create: expecting a size for %s", file);
+    if (optind < argc)
+        die("create: unexpected argument '%s'", argv[optind]);
+    do_create(file, &o);
+    return 0;
+}
+
+/* ---- info ---- */
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static int cmd_info(int argc, char **argv)
+{
+    const char *fmt = NULL, *output = "human";
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'j' },
+        { "format", required_argument, NULL, 'f' },
+        { "force-share", no_argument, NULL, 'U' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'j': output = optarg; break;
+        case 'U': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind + 1 != argc)
+        die("info: expecting one file name");
+    const char *file = argv[optind];
+    BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING);
+    BlkInfo in;
+    blk_info(bs, &in);
+    uint64_t actual = blk_actual_size(bs);
+    bool qcow2 = !strcmp(in.format, "qcow2");
+    char *full = NULL;
+    if (in.backing_file) {
+        if (in.backing_file[0] != '/' && strchr(file, '/')) {
+            size_t d = (size_t)(strrchr(file, '/') - file) + 1;
+            full = xmalloc(d + strlen(in.backing_file) + 1);
+            memcpy(full, file, d);
+            strcpy(full + d, in.backing_file);
+        } else {
+            full = strdup(in.backing_file);
+        }
+    }
+    BlkSnapshot *snaps = NULL;
+    int nsnaps = 0;
+    if (blk_snapshot_list(bs, &snaps, &nsnaps) < 0)
+        die("%s", blk_error(bs));
+    BlkBitmap *bm = NULL;
+    int nbm = 0;
+    if (blk_bitmap_list(bs, &bm, &nbm) < 0)
+        die("%s", blk_error(bs));
+    if (!strcmp(output, "json")) {
+        printf("{\n");
+        if (nsnaps) {
+            printf("    \"snapshots\": [\n");
+            for (int i = 0; i < nsnaps; i++) {
+                printf("        {\n            \"icount\": %" PRIu64 ",\n"
+                       "            \"vm-clock-nsec\": %" PRIu64 ",\n"
+                       "            \"name\": ", snaps[i].icount,
+                       snaps[i].vm_clock_nsec % 1000000000);
+                json_str(snaps[i].name);
+                printf(",\n            \"date-sec\": %u,\n"
+                       "            \"date-nsec\": %u,\n"
+                       "            \"vm-clock-sec\": %" PRIu64 ",\n"
+                       "            \"id\": ", snaps[i].date_sec,
+                       snaps[i].date_nsec,
+                       snaps[i].vm_clock_nsec / 1000000000);
+                json_str(snaps[i].id);
+                printf(",\n            \"vm-state-size\": %" PRIu64
+                       "\n        }%s\n", snaps[i].vm_state_size,
+                       i + 1 < nsnaps ? "," : "");
+            }
+            printf("    ],\n");
+        }
+        if (in.backing_fmt) {
+            printf("    \"backing-filename-format\": ");
+            json_str(in.backing_fmt);
+            printf(",\n");
+        }
+        printf("    \"virtual-size\": %" PRIu64 ",\n", in.virtual_size);
+        printf("    \"filename\": ");
+        json_str(file);
+        printf(",\n");
+        if (qcow2)
+            printf("    \"cluster-size\": %u,\n", in.cluster_size);
+        printf("    \"format\": \"%s\",\n", in.format);
+        printf("    \"actual-size\": %" PRIu64 ",\n", actual);
+        if (qcow2) {
+            printf("    \"format-specific\": {\n"
+                   "        \"type\": \"qcow2\",\n"
+                   "        \"data\": {\n"
+                   "            \"compat\": \"%s\",\n", in.version == 2 ? "0.10" : "1.1");
+            printf("            \"compression-type\": \"%s\",\n",
+                   in.compression_type);
+            if (in.version >= 3)
+                printf("            \"lazy-refcounts\": %s,\n",
+                       in.lazy_refcounts ? "true" : "false");
+            if (nbm) {
+                printf("            \"bitmaps\": [\n");
+                for (int i = 0; i < nbm; i++) {
+                    printf("                {\n                    \"flags\": [\n");
+                    bool first = true;
+                    if (bm[i].flags & BLK_BITMAP_IN_USE) {
+                        printf("                        \"in-use\"");
+                        first = false;
+                    }
+                    if (bm[i].flags & BLK_BITMAP_AUTO)
+                        printf("%s                        \"auto\"",
+                               first ? "" : ",\n");
+                    if (bm[i].flags & (BLK_BITMAP_IN_USE | BLK_BITMAP_AUTO))
+                        printf("\n");
+                    printf("                    ],\n                    \"name\": ");
+                    json_str(bm[i].name);
+                    printf(",\n                    \"granularity\": %u\n"
+                           "                }%s\n", bm[i].granularity,
+                           i + 1 < nbm ? "," : "");
+                }
+                printf("            ],\n");
+            }
+            printf("            \"refcount-bits\": %d", in.refcount_bits);
+            if (in.version >= 3)
+                printf(",\n            \"corrupt\": %s,\n"
+                       "            \"extended-l2\": false\n",
+                       in.corrupt ? "true" : "false");
+            else
+                printf("\n");
+            printf("        }\n    },\n");
+        }
+        if (in.backing_file) {
+            printf("    \"full-backing-filename\": ");
+            json_str(full);
+            printf(",\n    \"backing-filename\": ");
+            json_str(in.backing_file);
+            printf(",\n");
+        }
+        printf("    \"dirty-flag\": %s\n}\n", in.dirty ? "true" : "false");
+    } else if (!strcmp(output, "human")) {
+        char b1[32], b2[32];
+        printf("image: %s\nfile format: %s\n", file, in.format);
+        printf("virtual size: %s (%" PRIu64 " bytes)\n",
+               size_str(in.virtual_size, b1, sizeof(b1)), in.virtual_size);
+        printf("disk size: %s\n", size_str(actual, b2, sizeof(b2)));
+        if (qcow2)
+            printf("cluster_size: %u\n", in.cluster_size);
+        if (in.backing_file) {
+            printf("backing file: %s", in.backing_file);
+            if (strcmp(full, in.backing_file))
+                printf(" (actual path: %s)", full);
+            printf("\n");
+        }
+        if (in.backing_fmt)
+            printf("backing file format: %s\n", in.backing_fmt);
+        if (nsnaps) {
+            printf("Snapshot list:\n");
+            printf("ID        TAG               VM SIZE                DATE     "
+                   "VM CLOCK     ICOUNT\n");
+            for (int i = 0; i < nsnaps; i++) {
+                char d[32], vs[32];
+                time_t t = (time_t)snaps[i].date_sec;
+                struct tm tm;
+                localtime_r(&t, &tm);
+                strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
+                uint64_t ms = snaps[i].vm_clock_nsec / 1000000;
+                printf("%-9s %-17s %7s %s %02" PRIu64 ":%02" PRIu64 ":%02"
+                       PRIu64 ".%03" PRIu64 " %10" PRIu64 "\n",
+                       snaps[i].id, snaps[i].name,
+                       size_str(snaps[i].vm_state_size, vs, sizeof(vs)), d,
+                       ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+                       ms % 1000, snaps[i].icount);
+            }
+        }
+        if (qcow2) {
+            printf("Format specific information:\n");
+            printf("    compat: %s\n", in.version == 2 ? "0.10" : "1.1");
+            printf("    compression type: %s\n", in.compression_type);
+            if (in.version >= 3)
+                printf("    lazy refcounts: %s\n",
+                       in.lazy_refcounts ? "true" : "false");
+            if (nbm)
+                printf("    bitmaps:\n");
+            for (int i = 0; i < nbm; i++) {
+                int k = 0;
+                printf("        [%d]:\n            flags:\n", i);
+                if (bm[i].flags & BLK_BITMAP_IN_USE)
+                    printf("                [%d]: in-use\n", k++);
+                if (bm[i].flags & BLK_BITMAP_AUTO)
+                    printf("                [%d]: auto\n", k++);
+                printf("            name: %s\n            granularity: %u\n",
+                       bm[i].name, bm[i].granularity);
+            }
+            printf("    refcount bits: %d\n", in.refcount_bits);
+            if (in.version >= 3)
+                printf("    corrupt: %s\n    extended l2: false\n",
+                       in.corrupt ? "true" : "false");
+        }
+    } else {
+        die("--output must be human or json, not '%s'", output);
+    }
+    blk_snapshot_list_free(snaps, nsnaps);
+    blk_bitmap_list_free(bm, nbm);
+    free(full);
+    blk_close(bs);
+    return 0;
+}
+
+/* ---- snapshot ---- */
+
+static int cmd_snapshot(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool list = false;
+    int c;
+    while ((c = getopt(argc, argv, "lf:qUc:d:a:")) != -1) {
+        switch (c) {
+        case 'l': list = true; break;
+        case 'f': fmt = optarg; break;
+        case 'q': quiet = true; break;
+        case 'U': break;
+        case 'c': case 'd': case 'a':
+            die("snapshot -%c is not supported yet (only -l)", c);
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!list || optind + 1 != argc)
+        die("snapshot: expecting -l and one file name");
+    BlockDev *bs = open_img(argv[optind], fmt, BLK_O_NO_BACKING);
+    BlkSnapshot *s;
+    int n;
+    if (blk_snapshot_list(bs, &s, &n) < 0)
+        die("%s", blk_error(bs));
+    if (n) {
+        printf("Snapshot list:\n");
+        printf("ID        TAG               VM SIZE                DATE     "
+               "VM CLOCK     ICOUNT\n");
+    }
+    for (int i = 0; i < n; i++) {
+        char d[32], vs[32];
+        time_t t = (time_t)s[i].date_sec;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
+        uint64_t ms = s[i].vm_clock_nsec / 1000000;
+        printf("%-9s %-17s %7s %s %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+               ".%03" PRIu64 " %10" PRIu64 "\n", s[i].id, s[i].name,
+               size_str(s[i].vm_state_size, vs, sizeof(vs)), d,
+               ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
+               s[i].icount);
+    }
+    blk_snapshot_list_free(s, n);
+    blk_close(bs);
+    return 0;
+}
+
+/* ---- check ---- */
+
+static void print_check(const char *file, const char *fmt,
+                        const BlkCheckResult *r, bool json)
+{
+    if (json) {
+        printf("{\n    \"image-end-offset\": %" PRIu64 ",\n",
+               r->image_end_offset);
+        if (r->compressed_clusters)
+            printf("    \"compressed-clusters\": %" PRIu64 ",\n",
+                   r->compressed_clusters);
+        printf("    \"total-clusters\": %" PRIu64 ",\n", r->total_clusters);
+        printf("    \"check-errors\": %" PRIu64 ",\n", r->check_errors);
+        if (r->leaks)
+            printf("    \"leaks\": %" PRIu64 ",\n", r->leaks);
+        if (r->corruptions)
+            printf("    \"corruptions\": %" PRIu64 ",\n", r->corruptions);
+        if (r->leaks_fixed)
+            printf("    \"leaks-fixed\": %" PRIu64 ",\n", r->leaks_fixed);
+        if (r->corruptions_fixed)
+            printf("    \"corruptions-fixed\": %" PRIu64 ",\n",
+                   r->corruptions_fixed);
+        printf("    \"allocated-clusters\": %" PRIu64 ",\n",
+               r->allocated_clusters);
+        printf("    \"filename\": ");
+        json_str(file);
+        printf(",\n    \"format\": \"%s\"", fmt);
+        if (r->fragmented_clusters)
+            printf(",\n    \"fragmented-clusters\": %" PRIu64,
+                   r->fragmented_clusters);
+        printf("\n}\n");
+        return;
+    }
+    if (quiet)
+        return;
+    if (!r->corruptions && !r->leaks && !r->check_errors)
+        printf("No errors were found on the image.\n");
+    else {
+        if (r->corruptions)
+            printf("\n%" PRIu64 " errors were found on the image.\nData may be "
+                   "corrupted, or further writes to the image may corrupt "
+                   "it.\n", r->corruptions);
+        if (r->leaks)
+            printf("\n%" PRIu64 " leaked clusters were found on the image.\n"
+                   "This means waste of disk space, but no harm to data.\n",
+                   r->leaks);
+    }
+    if (r->total_clusters)
+        printf("%" PRIu64 "/%" PRIu64 " = %0.2f%% allocated, %0.2f%% "
+               "fragmented, %0.2f%% compressed clusters\n",
+               r->allocated_clusters, r->total_clusters,
+               r->allocated_clusters * 100.0 / r->total_clusters,
+               r->allocated_clusters ?
+                   r->fragmented_clusters * 100.0 / r->allocated_clusters : 0,
+               r->allocated_clusters ?
+                   r->compressed_clusters * 100.0 / r->allocated_clusters : 0);
+    if (r->image_end_offset)
+        printf("Image end offset: %" PRIu64 "\n", r->image_end_offset);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *fmt = NULL, *output = "human";
+    int fix = 0;
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'j' },
+        { "repair", required_argument, NULL, 'r' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:r:qU", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'j': output = optarg; break;
+        case 'q': quiet = true; break;
+        case 'U': break;
+        case 'r':
+            if (!strcmp(optarg, "leaks"))
+                fix = 1;
+            else if (!strcmp(optarg, "all"))
+                fix = 2;
+            else
+                die("check: -r takes leaks or all, not '%s'", optarg);
+            break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind + 1 != argc)
+        die("check: expecting one file name");
+    bool json = !strcmp(output, "json");
+    if (!json && strcmp(output, "human"))
+        die("--output must be human or json, not '%s'", output);
+    const char *file = argv[optind];
+    BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK |
+                            (fix ? BLK_O_RDWR : 0));
+    if (strcmp(blk_format(bs), "qcow2")) {
+        fprintf(stderr, "%s: This image format does not support checks\n",
+                prog);
+        blk_close(bs);
+        return 63;
+    }
+    BlkCheckResult r;
+    if (blk_check(bs, fix, &r) < 0) {
+        fprintf(stderr, "%s: Check failed: %s\n", prog, blk_error(bs));
+        blk_close(bs);
+        return 1;
+    }
+    if (r.leaks_fixed || r.corruptions_fixed) {
+        if (!json && !quiet)
+            printf("The following inconsistencies were found and repaired:\n\n"
+                   "    %" PRIu64 " leaked clusters\n    %" PRIu64
+                   " corruptions\n\nDouble checking the fixed image now...\n",
+                   r.leaks_fixed, r.corruptions_fixed);
+        BlkCheckResult again;
+        if (blk_flush(bs) < 0 || blk_check(bs, 0, &again) < 0) {
+            fprintf(stderr, "%s: Check failed: %s\n", prog, blk_error(bs));
+            blk_close(bs);
+            return 1;
+        }
+        again.leaks_fixed = r.leaks_fixed;
+        again.corruptions_fixed = r.corruptions_fixed;
+        r = again;
+    }
+    if (fix && blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
+    print_check(file, blk_format(bs), &r, json);
+    blk_close(bs);
+    if (r.check_errors)
+        return 1;
+    if (r.corruptions)
+        return 2;
+    if (r.leaks)
+        return 3;
+    return 0;
+}
+
+/* ---- map ---- */
+
+typedef struct MapEntry {
+    uint64_t start, length, offset;
+    int depth, flags;
+    bool has_offset;
+    bool present;
+} MapEntry;
+
+static bool map_mergeable(const MapEntry *a, const MapEntry *b)
+{
+    if (a->depth != b->depth || a->flags != b->flags ||
+        a->present != b->present || a->has_offset != b->has_offset)
+        return false;
+    return !a->has_offset || a->offset + a->length == b->offset;
+}
+
+static void map_print(const MapEntry *e, bool json, bool first,
+                      const char *filename)
+{
+    if (json) {
+        printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64
+               ", \"depth\": %d, \"present\": %s, \"zero\": %s, \"data\": %s",
+               first ? "[" : ",\n", e->start, e->length, e->depth,
+               e->present ? "true" : "false",
+               (e->flags & BLK_ST_ZERO) ? "true" : "false",
+               (e->flags & BLK_ST_DATA) ? "true" : "false");
+        if (e->has_offset)
+            printf(", \"offset\": %" PRIu64, e->offset);
+        printf("}");
+    } else if ((e->flags & BLK_ST_DATA) && e->has_offset) {
+        printf("%#-16" PRIx64 "%#-16" PRIx64 "%#-16" PRIx64 "%s\n", e->start,
+               e->length, e->offset, filename);
+    }
+}
+
+static int cmd_map(int argc, char **argv)
+{
+    const char *fmt = NULL, *output = "human";
+    uint64_t start = 0, maxlen = UINT64_MAX;
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'j' },
+        { "start-offset", required_argument, NULL, 's' },
+        { "max-length", required_argument, NULL, 'l' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'j': output = optarg; break;
+        case 's': start = parse_size_or_die(optarg, "start offset"); break;
+        case 'l': maxlen = parse_size_or_die(optarg, "max length"); break;
+        case 'U': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind + 1 != argc)
+        die("map: expecting one file name");
+    bool json = !strcmp(output, "json");
+    if (!json && strcmp(output, "human"))
+        die("--output must be human or json, not '%s'", output);
+    BlockDev *bs = open_img(argv[optind], fmt, 0);
+    uint64_t end = blk_size(bs);
+    if (start > end)
+        start = end;
+    if (maxlen < end - start)
+        end = start + maxlen;
+    if (!json)
+        printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to",
+               "File");
+    MapEntry cur = { 0 };
+    bool have = false, first = true;
+    const char *curfile = NULL;
+    for (uint64_t off = start; off < end;) {
+        uint64_t n;
+        BlkStatus st;
+        uint64_t want = end - off < (1ull << 30) ? end - off : (1ull << 30);
+        if (blk_block_status(bs, off, want, &n, &st) < 0)
+            die("%s", blk_error(bs));
+        if (n == 0)
+            die("%s: no progress mapping offset %" PRIu64, argv[optind], off);
+        MapEntry e = {
+            .start = off, .length = n, .depth = st.depth,
+            .flags = st.flags & (BLK_ST_ZERO | BLK_ST_DATA | BLK_ST_COMPRESSED),
+            .has_offset = (st.flags & BLK_ST_OFFSET) != 0,
+            .offset = st.host_offset,
+            .present = (st.flags & BLK_ST_ALLOCATED) != 0,
+        };
+        if (have && map_mergeable(&cur, &e) && curfile == st.filename) {
+            cur.length += n;
+        } else {
+            if (have) {
+                map_print(&cur, json, first, curfile);
+                first = false;
+            }
+            cur = e;
+            curfile = st.filename;
+            have = true;
+        }
+        off += n;
+    }
+    if (have)
+        map_print(&cur, json, first, curfile);
+    if (json)
+        printf("%s]\n", first && !have ? "[" : "");
+    blk_close(bs);
+    return 0;
+}
+
+/* ---- convert ---- */
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+typedef struct Source {
+    BlockDev **bs;
+    int n;
+    uint64_t size;
+} Source;
+
+/* Reads [off, off+len) of the concatenated sources. */
+static void source_read(Source *s, uint64_t off, uint8_t *buf, size_t len)
+{
+    uint64_t base = 0;
+    for (int i = 0; i < s->n && len; i++) {
+        uint64_t sz = blk_size(s->bs[i]);
+        if (off < base + sz) {
+            uint64_t in = off - base;
+            size_t k = sz - in < len ? (size_t)(sz - in) : len;
+            if (blk_read(s->bs[i], in, buf, k) < 0)
+                die("%s", blk_error(s->bs[i]));
+            buf += k;
+            off += k;
+            len -= k;
+        }
+        base += sz;
+    }
+}
+
+/* True if [off, off+len) of the sources certainly reads as zeroes. */
+static bool source_zero(Source *s, uint64_t off, uint64_t len)
+{
+    uint64_t base = 0;
+    for (int i = 0; i < s->n && len; i++) {
+        uint64_t sz = blk_size(s->bs[i]);
+        if (off < base + sz) {
+            uint64_t in = off - base;
+            uint64_t k = sz - in < len ? sz - in : len;
+            while (k) {
+                uint64_t n;
+                BlkStatus st;
+                if (blk_block_status(s->bs[i], in, k, &n, &st) < 0)
+                    die("%s", blk_error(s->bs[i]));
+                if (!(st.flags & BLK_ST_ZERO) || !n)
+                    return false;
+                in += n;
+                off += n;
+                len -= n;
+                k -= n;
+            }
+        }
+        base += sz;
+    }
+    return true;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    const char *fmt = NULL, *ofmt = "raw", *backing = NULL, *bfmt = NULL;
+    char *opts = NULL;
+    bool compress = false, progress = false, no_create = false;
+    uint64_t sparse = 4096;
+    int c;
+    while ((c = getopt(argc, argv, "f:O:B:F:o:cpnS:qUW")) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O': ofmt = optarg; break;
+        case 'B': backing = optarg; break;
+        case 'F': bfmt = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'c': compress = true; break;
+        case 'p': progress = true; break;
+        case 'n': no_create = true; break;
+        case 'S': sparse = parse_size_or_die(optarg, "sparse size"); break;
+        case 'q': quiet = true; break;
+        case 'U': case 'W': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (argc - optind < 2)
+        die("convert: expecting a source and a target file name");
+    if (sparse % 512)
+        die("convert: -S %" PRIu64 " is not a multiple of 512", sparse);
+    Source src = { .n = argc - optind - 1 };
+    src.bs = xmalloc(sizeof(BlockDev *) * (size_t)src.n);
+    for (int i = 0; i < src.n; i++) {
+        src.bs[i] = open_img(argv[optind + i], fmt, 0);
+        src.size += blk_size(src.bs[i]);
+    }
+    const char *target = argv[argc - 1];
+    BlkCreateOpts o = { .fmt = ofmt, .size = src.size };
+    if (opts)
+        parse_opts(opts, &o);
+    if (backing) {
+        o.backing_file = backing;
+        o.backing_fmt = bfmt;
+    }
+    if (compress && strcmp(ofmt, "qcow2"))
+        die("convert: -c needs -O qcow2 (format %s has no compression)",
+            ofmt);
+    if (!no_create) {
+        bool q = quiet;
+        quiet = true; /* convert does not print "Formatting" */
+        do_create(target, &o);
+        quiet = q;
+    }
+    BlockDev *dst = open_img(target, no_create ? ofmt : ofmt, BLK_O_RDWR);
+    if (blk_size(dst) < src.size)
+        die("%s: target is smaller (%" PRIu64 " bytes) than the source (%"
+            PRIu64 " bytes)", target, blk_size(dst), src.size);
+    bool qcow2 = !strcmp(blk_format(dst), "qcow2");
+    uint64_t cs = qcow2 ? blk_cluster_size(dst) : 65536;
+    uint64_t chunk = cs > CHUNK ? cs : CHUNK;
+    BlockDev *bk = blk_backing(dst);
+    uint8_t *buf = xmalloc(chunk), *bbuf = bk ? xmalloc(chunk) : NULL;
+    /* A fresh target without backing already reads as zeroes. */
+    bool fresh_zero = !no_create && !bk && sparse;
+    int last_pct = -1;
+    for (uint64_t off = 0; off < src.size; off += chunk) {
+        size_t n = src.size - off < chunk ? (size_t)(src.size - off) : chunk;
+        if (progress && !quiet) {
+            int pct = (int)(off * 10000 / (src.size ? src.size : 1));
+            if (pct != last_pct) {
+                printf("    (%.2f/100%%)\r", pct / 100.0);
+                fflush(stdout);
+                last_pct = pct;
+            }
+        }
+        bool zero = sparse && source_zero(&src, off, n);
+        if (!zero)
+            source_read(&src, off, buf, n);
+        /* Work cluster by cluster (or sparse-size pieces for raw). */
+        uint64_t step = qcow2 ? cs : (sparse ? sparse : n);
+        for (uint64_t p = 0; p < n; p += step) {
+            size_t k = n - p < step ? (size_t)(n - p) : (size_t)step;
+            bool pzero = zero || (sparse && is_zero(buf + p, k));
+            if (bk) { /* skip what the backing file already holds */
+                if (blk_read(dst, off + p, bbuf, k) < 0)
+                    die("%s", blk_error(dst));
+                if (pzero ? is_zero(bbuf, k) : !memcmp(bbuf, buf + p, k))
+                    continue;
+            }
+            if (pzero) {
+                if (fresh_zero)
+                    continue;
+                if (blk_write_zeroes(dst, off + p, k) < 0)
+                    die("%s", blk_error(dst));
+                continue;
+            }
+            int r = compress ? blk_write_compressed(dst, off + p, buf + p, k)
+                             : blk_write(dst, off + p, buf + p, k);
+            if (r < 0)
+                die("%s", blk_error(dst));
+        }
+    }
+    if (progress && !quiet)
+        printf("    (100.00/100%%)\n");
+    if (blk_flush(dst) < 0)
+        die("%s", blk_error(dst));
+    blk_close(dst);
+    for (int i = 0; i < src.n; i++)
+        blk_close(src.bs[i]);
+    free(src.bs);
+    free(buf);
+    free(bbuf);
+    return 0;
+}
+
+/* ---- resize ---- */
+
+static int cmd_resize(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool shrink = false;
+    static const struct option lo[] = {
+        { "shrink", no_argument, NULL, 's' },
+        { "format", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    /* "-1G" is a size, not an option: stop at the first non-option. */
+    while ((c = getopt_long(argc, argv, "+f:q", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'q': quiet = true; break;
+        case 's': shrink = true; break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind + 3 == argc && !strcmp(argv[optind + 1], "--")) {
+        argv[optind + 1] = argv[optind]; /* FILE -- -SIZE */
+        optind++;
+    }
+    if (optind + 2 != argc)
+        die("resize: expecting a file name and a size");
+    const char *file = argv[optind], *s = argv[optind + 1];
+    BlockDev *bs = open_img(file, fmt, BLK_O_RDWR);
+    uint64_t size, cur = blk_size(bs);
+    if (s[0] == '+' || s[0] == '-') {
+        uint64_t d = parse_size_or_die(s + 1, "size");
+        if (s[0] == '-' && d > cur)
+            die("%s: cannot shrink by %" PRIu64 " bytes below zero", file, d);
+        if (s[0] == '+' && d > UINT64_MAX - cur)
+            die("%s: size overflow", file);
+        size = s[0] == '+' ? cur + d : cur - d;
+    } else {
+        size = parse_size_or_die(s, "size");
+    }
+    if (size < cur && !shrink)
+        die("Use the --shrink option to perform a shrink operation.");
+    if (blk_resize(bs, size, shrink) < 0 || blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
+    blk_close(bs);
+    if (!quiet)
+        printf("Image resized.\n");
+    return 0;
+}
+
+/* ---- measure ---- */
+
+static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+static uint64_t div_up(uint64_t v, uint64_t a) { return (v + a - 1) / a; }
+
+/* Metadata of a fully allocated qcow2 image of `size` bytes. */
+static uint64_t qcow2_full_size(uint64_t size, uint64_t cs, int rbits)
+{
+    uint64_t aligned = round_up(size, cs);
+    uint64_t meta = cs; /* header */
+    uint64_t l2e = round_up(aligned / cs, cs / 8);
+    meta += l2e * 8;
+    uint64_t l1e = round_up(l2e * 8 / cs, cs / 8);
+    meta += l1e * 8;
+    uint64_t clusters = (meta + aligned) / cs;
+    uint64_t per_block = cs * 8 / (uint64_t)rbits;
+    uint64_t table = 0, blocks = 0, last;
+    do {
+        last = table;
+        blocks = div_up(clusters + table + blocks, per_block);
+        table = div_up(blocks, cs / 8);
+    } while (last != table);
+    meta += (blocks + table) * cs;
+    return meta + aligned;
+}
+
+static int cmd_measure(int argc, char **argv)
+{
+    const char *fmt = NULL, *ofmt = "raw", *output = "human";
+    char *opts = NULL;
+    uint64_t size = 0;
+    bool have_size = false;
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'j' },
+        { "size", required_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:O:o:U", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'O': ofmt = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'j': output = optarg; break;
+        case 's': size = parse_size_or_die(optarg, "size"); have_size = true;
+            break;
+        case 'U': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    BlkCreateOpts o = { .fmt = ofmt };
+    if (opts)
+        parse_opts(opts, &o);
+    if (have_size == (optind < argc))
+        die("measure: expecting either --size or one file name");
+    uint64_t cs = o.cluster_size ? o.cluster_size : 65536;
+    if (cs < 512 || cs > (2u << 20) || (cs & (cs - 1)))
+        die("measure: cluster size %" PRIu64 " is not a power of two between "
+            "512 and 2M", cs);
+    int rbits = o.refcount_bits ? o.refcount_bits : 16;
+    if (rbits < 1 || rbits > 64 || (rbits & (rbits - 1)))
+        die("measure: refcount_bits %d is not a power of two up to 64", rbits);
+    bool qcow2 = !strcmp(ofmt, "qcow2");
+    if (!qcow2 && strcmp(ofmt, "raw"))
+        die("measure: unknown format '%s' (raw, qcow2)", ofmt);
+    uint64_t data;
+    if (have_size) {
+        data = 0;
+    } else {
+        BlockDev *bs = open_img(argv[optind], fmt, 0);
+        size = blk_size(bs);
+        data = 0;
+        /* Target clusters that hold something other than zeroes. */
+        uint64_t last_cluster = UINT64_MAX;
+        for (uint64_t off = 0; off < size;) {
+            uint64_t n;
+            BlkStatus st;
+            if (blk_block_status(bs, off, size - off, &n, &st) < 0)
+                die("%s", blk_error(bs));
+            if (!(st.flags & BLK_ST_ZERO)) {
+                uint64_t first = off / cs, lastc = (off + n - 1) / cs;
+                if (first == last_cluster)
+                    first++;
+                if (lastc >= first)
+                    data += (lastc - first + 1) * cs;
+                last_cluster = lastc;
+            }
+            off += n;
+        }
+        blk_close(bs);
+    }
+    uint64_t full, req;
+    if (qcow2) {
+        full = qcow2_full_size(size, cs, rbits);
+        req = full - (round_up(size, cs) - data);
+    } else {
+        full = size;
+        req = have_size ? size : (data < size ? data : size);
+    }
+    bool bitmaps = qcow2 && !have_size;
+    if (!strcmp(output, "json")) {
+        printf("{\n");
+        if (bitmaps)
+            printf("    \"bitmaps\": 0,\n");
+        printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %"
+               PRIu64 "\n}\n", req, full);
+    } else if (!strcmp(output, "human")) {
+        printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64
+               "\n", req, full);
+        if (bitmaps)
+            printf("bitmaps size: 0\n");
+    } else {
+        die("--output must be human or json, not '%s'", output);
+    }
+    return 0;
+}
+
+/* ---- compare ---- */
+
+static int cmd_compare(int argc, char **argv)
+{
+    const char *fmt1 = NULL, *fmt2 = NULL;
+    bool strict = false;
+    int c;
+    while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
+        switch (c) {
+        case 'f': fmt1 = optarg; break;
+        case 'F': fmt2 = optarg; break;
+        case 's': strict = true; break;
+        case 'q': quiet = true; break;
+        case 'p': case 'U': break;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 2 != argc) {
+        fprintf(stderr, "%s: compare: expecting two file names\n", prog);
+        return 2;
+    }
+    char err[1024];
+    BlockDev *a = blk_open(argv[optind], fmt1, 0, err, sizeof(err));
+    BlockDev *b = a ? blk_open(argv[optind + 1], fmt2, 0, err, sizeof(err))
+                    : NULL;
+    if (!a || !b) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 2;
+    }
+    uint64_t sa = blk_size(a), sb = blk_size(b);
+    if (strict && sa != sb) {
+        if (!quiet)
+            printf("Strict mode: Image size mismatch!\n");
+        return 1;
+    }
+    /* The common part first; then, as qemu-img, a warning and the tail of
+     * the longer image, which must read as zeroes. */
+    uint64_t common = sa < sb ? sa : sb, max = sa > sb ? sa : sb;
+    uint8_t *ba = xmalloc(CHUNK), *bb = xmalloc(CHUNK);
+    int rc = 0;
+    for (uint64_t off = 0, n; off < max && !rc; off += n) {
+        uint64_t end = off < common ? common : max;
+        n = end - off < CHUNK ? end - off : CHUNK;
+        if (off == common && sa != sb && !quiet)
+            printf("Warning: Image size mismatch!\n");
+        size_t na = off >= sa ? 0 : (sa - off < n ? (size_t)(sa - off) : n);
+        size_t nb = off >= sb ? 0 : (sb - off < n ? (size_t)(sb - off) : n);
+        memset(ba, 0, n);
+        memset(bb, 0, n);
+        if ((na && blk_read(a, off, ba, na) < 0) ||
+            (nb && blk_read(b, off, bb, nb) < 0)) {
+            fprintf(stderr, "%s: %s\n", prog,
+                    blk_error(na && *blk_error(a) ? a : b));
+            return 2;
+        }
+        if (memcmp(ba, bb, n)) {
+            size_t i = 0;
+            while (ba[i] == bb[i])
+                i++;
+            /* qemu-img reports the start of the 512-byte sector. */
+            uint64_t at = (off + i) & ~511ull;
+            if (!quiet)
+                printf("Content mismatch at offset %" PRIu64 "!\n", at);
+            rc = 1;
+        }
+    }
+    if (!rc && !quiet)
+        printf("Images are identical.\n");
+    free(ba);
+    free(bb);
+    blk_close(a);
+    blk_close(b);
+    return rc;
+}
+
+/* ---- commit ---- */
+
+static int cmd_commit(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    bool keep = false;
+    int c;
+    while ((c = getopt(argc, argv, "f:qdpt:b:")) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'q': quiet = true; break;
+        case 'd': keep = true; break;
+        case 'p': case 't': break;
+        case 'b': die("commit -b is not supported (commits into the "
+                      "immediate backing file)");
+        default: usage(stderr); return 1;
+        }
+    }
+    if (optind + 1 != argc)
+        die("commit: expecting one file name");
+    const char *file = argv[optind];
+    BlockDev *top = open_img(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    BlkInfo in;
+    blk_info(top, &in);
+    if (!in.backing_file)
+        die("%s: image has no backing file to commit into", file);
+    /* Open the backing file writable ourselves. */
+    char *path;
+    if (in.backing_file[0] != '/' && strchr(file, '/')) {
+        size_t d = (size_t)(strrchr(file, '/') - file) + 1;
+        path = xmalloc(d + strlen(in.backing_file) + 1);
+        memcpy(path, file, d);
+        strcpy(path + d, in.backing_file);
+    } else {
+        path = strdup(in.backing_file);
+    }
+    BlockDev *base = open_img(path, in.backing_fmt, BLK_O_RDWR);
+    uint64_t size = blk_size(top);
+    if (blk_size(base) < size && blk_resize(base, size, false) < 0)
+        die("%s", blk_error(base));
+    uint8_t *buf = xmalloc(CHUNK);
+    for (uint64_t off = 0; off < size;) {
+        uint64_t n;
+        BlkStatus st;
+        uint64_t want = size - off < CHUNK ? size - off : CHUNK;
+        if (blk_block_status_layer(top, off, want, &n, &st) < 0)
+            die("%s", blk_error(top));
+        if (st.flags & BLK_ST_ALLOCATED) {
+            int r;
+            if (st.flags & BLK_ST_ZERO) {
+                r = blk_write_zeroes(base, off, n);
+            } else {
+                if (blk_read(top, off, buf, n) < 0)
+                    die("%s", blk_error(top));
+                r = blk_write(base, off, buf, n);
+            }
+            if (r < 0)
+                die("%s", blk_error(base));
+        }
+        off += n;
+    }
+    if (blk_flush(base) < 0)
+        die("%s", blk_error(base));
+    /* Empty the overlay: everything now comes from the base. */
+    if (!keep && (blk_discard(top, 0, size) < 0 || blk_flush(top) < 0))
+        die("%s", blk_error(top));
+    free(buf);
+    free(path);
+    blk_close(base);
+    blk_close(top);
+    if (!quiet)
+        printf("Image committed.\n");
+    return 0;
+}
+
+/* ---- rebase ---- */
+
+static int cmd_rebase(int argc, char **argv)
+{
+    const char *fmt = NULL, *nb = NULL, *nbfmt = NULL;
+    bool unsafe = false, have_b = false;
+    int c;
+    while ((c = getopt(argc, argv, "f:b:F:uqpt:T:U")) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'b': nb = optarg; have_b = true; break;
+        case 'F': nbfmt = optarg; break;
+        case 'u': unsafe = true; break;
+        case 'q': quiet = true; break;
+        case 'p': case 't': case 'T': case 'U': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!have_b || optind + 1 != argc)
+        die("rebase: expecting -b BACKING and one file name");
+    if (nb && !*nb)
+        nb = NULL;
+    if (nb && !nbfmt)
+        die("rebase: the new backing file needs its format (-F raw|qcow2)");
+    const char *file = argv[optind];
+    if (unsafe) {
+        BlockDev *bs = open_img(file, fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+        if (blk_set_backing(bs, nb, nbfmt) < 0 || blk_flush(bs) < 0)
+            die("%s", blk_error(bs));
+        blk_close(bs);
+        return 0;
+    }
+    BlockDev *bs = open_img(file, fmt, BLK_O_RDWR);
+    BlockDev *newb = NULL;
+    if (nb) {
+        char *path;
+        if (nb[0] != '/' && strchr(file, '/')) {
+            size_t d = (size_t)(strrchr(file, '/') - file) + 1;
+            path = xmalloc(d + strlen(nb) + 1);
+            memcpy(path, file, d);
+            strcpy(path + d, nb);
+        } else {
+            path = strdup(nb);
+        }
+        newb = open_img(path, nbfmt, 0);
+        free(path);
+    }
+    uint64_t size = blk_size(bs);
+    uint8_t *a = xmalloc(CHUNK), *b = xmalloc(CHUNK);
+    BlockDev *oldb = blk_backing(bs);
+    /* Where the overlay falls through, keep what the old chain showed. */
+    for (uint64_t off = 0; off < size;) {
+        uint64_t n;
+        BlkStatus st;
+        uint64_t want = size - off < CHUNK ? size - off : CHUNK;
+        if (blk_block_status_layer(bs, off, want, &n, &st) < 0)
+            die("%s", blk_error(bs));
+        if (!(st.flags & BLK_ST_ALLOCATED)) {
+            memset(a, 0, n);
+            memset(b, 0, n);
+            if (oldb && off < blk_size(oldb)) {
+                uint64_t k = blk_size(oldb) - off < n ? blk_size(oldb) - off : n;
+                if (blk_read(oldb, off, a, k) < 0)
+                    die("%s", blk_error(oldb));
+            }
+            if (newb && off < blk_size(newb)) {
+                uint64_t k = blk_size(newb) - off < n ? blk_size(newb) - off : n;
+                if (blk_read(newb, off, b, k) < 0)
+                    die("%s", blk_error(newb));
+            }
+            if (memcmp(a, b, n) && blk_write(bs, off, a, n) < 0)
+                die("%s", blk_error(bs));
+        }
+        off += n;
+    }
+    if (blk_set_backing(bs, nb, nbfmt) < 0 || blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
+    free(a);
+    free(b);
+    blk_close(newb);
+    blk_close(bs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("tessera-img version %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+        { "create", cmd_create }, { "info", cmd_info }, { "check", cmd_check },
+        { "convert", cmd_convert }, { "resize", cmd_resize },
+        { "map", cmd_map }, { "measure", cmd_measure },
+        { "compare", cmd_compare }, { "commit", cmd_commit },
+        { "rebase", cmd_rebase }, { "snapshot", cmd_snapshot },
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        if (!strcmp(cmd, cmds[i].name)) {
+            optind = 1;
+            return cmds[i].fn(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "%s: unknown command '%s' (try --help)\n", prog, cmd);
+    return 1;
+}

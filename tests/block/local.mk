@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# Block library and tessera-img, checked against Debian's qemu-utils.
+check_PROGRAMS += tests/block/blk-stress
+tests_block_blk_stress_SOURCES = tests/block/blk-stress.c
+tests_block_blk_stress_LDADD = $(BLOCK_LIBS)
+TESTS += tests/block/interop.test tests/block/crash.test
+EXTRA_DIST += tests/block/interop.test tests/block/crash.test
