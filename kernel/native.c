@@ -173,6 +173,16 @@ static void movabs_patch(X86Reg r, PatchKind kind, unsigned index)
     g_array_append_val(N.patches, p);
 }
 
+/*
+ * cpu->cur_tb is only read while a helper or slow path runs (precise
+ * state, SMC of the running block), so blocks set it there, not at entry.
+ */
+static void set_cur_tb(void)
+{
+    movabs_patch(X86_RAX, PATCH_TB, 0);
+    x86_store(&N.b, 8, CPU_FIELD(cur_tb), X86_RAX);
+}
+
 static void call_fn(const void *fn)
 {
     x86_movabs(&N.b, X86_RAX, (uint64_t)(uintptr_t)fn);
@@ -535,6 +545,7 @@ static void emit_atomic(const IROp *op)
                op->insn | (uint64_t)op->memop << 16 |
                    (uint64_t)op->mmu << 24 | amo << 32);
     x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
+    set_cur_tb();
     call_fn((const void *)native_atomic);
     store_val(op->v[0], X86_RAX);
 }
@@ -551,6 +562,7 @@ static void emit_call(const IROp *op)
             x86_mov_ri(&N.b, 4, args[k], 0);
     }
     x86_mov_rr(&N.b, 8, X86_RDI, RENV);
+    set_cur_tb();
     call_fn((const void *)(uintptr_t)op->imm);
     store_val(op->v[0], X86_RAX);
 }
@@ -887,12 +899,14 @@ static void emit_colds(void)
         x86_patch_rel32(&N.b, c->from, x86_buf_offset(&N.b));
         switch (c->kind) {
         case COLD_LOAD:
+            set_cur_tb();
             x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
             x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
             call_fn((const void *)native_load_slow);
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
             break;
         case COLD_STORE:
+            set_cur_tb();
             x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
             x86_mov_rr(&N.b, 8, X86_RDX, X86_R8);
             x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
@@ -925,8 +939,6 @@ static void emit_block(const TesseraIR *b)
     size_t no_enter = x86_jcc(xb, X86_CC_A);
     x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
     x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
-    movabs_patch(X86_RAX, PATCH_TB, 0);
-    x86_store(xb, 8, CPU_FIELD(cur_tb), X86_RAX);
     N.entry = x86_buf_offset(xb);
 
     bool slow_before = false;
