@@ -180,6 +180,11 @@ static int verify(const char *raw, uint64_t seed, uint64_t nops,
         }
     }
     fclose(f);
+    for (uint64_t b = 0; b < nblocks; b++)
+        free(later[b]);
+    free(later);
+    free(nlater);
+    free(state);
     if (bad)
         fprintf(stderr, "%d blocks lost flushed data\n", bad);
     return bad ? 1 : 0;
