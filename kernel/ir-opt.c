@@ -472,7 +472,9 @@ static void forward(Opt *o)
     }
 }
 
-static bool removable(const IROp *op)
+/* Ops that only compute v0 from their operands: nothing else is read,
+ * written or raised. */
+static bool computes(const IROp *op)
 {
     switch ((IROpc)op->opc) {
     case IR_MOV:
@@ -484,32 +486,26 @@ static bool removable(const IROp *op)
     case IR_EXTRACT:
     case IR_DEPOSIT:
         return true;
-    case IR_CALL:
-        return (op->aux2 & TESSERA_HELPER_PURE) == TESSERA_HELPER_PURE;
     default:
         return false;
     }
 }
 
-/* Ops that only compute: they observe nothing but their operands. */
+/* Dropped when the result is unused. */
+static bool removable(const IROp *op)
+{
+    if (op->opc == IR_CALL)
+        return (op->aux2 & TESSERA_HELPER_PURE) == TESSERA_HELPER_PURE;
+    return computes(op);
+}
+
+/* Observes no global but its operands (not a dead-write barrier). */
 static bool plain(const IROp *op)
 {
-    switch ((IROpc)op->opc) {
-    case IR_MOV:
-    case IR_BINOP:
-    case IR_UNOP:
-    case IR_SETCOND:
-    case IR_SELECT:
-    case IR_CARRY:
-    case IR_EXTRACT:
-    case IR_DEPOSIT:
-        return true;
-    case IR_CALL:
-        return (op->aux2 & (TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_RAISE)) ==
-               (TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_RAISE);
-    default:
-        return false;
-    }
+    const unsigned quiet = TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_RAISE;
+    if (op->opc == IR_CALL)
+        return (op->aux2 & quiet) == quiet;
+    return computes(op);
 }
 
 /*
