@@ -76,6 +76,15 @@ case $prog in
 csr) qemu_extra="-icount shift=0" ;;
 esac
 
+# SMP programs: the hart count for both emulators, and Tessera runs a
+# second time under -icount (one thread, deterministic interleaving).
+smp_opt=
+icount_too=no
+case $prog in
+smpipi) smp_opt="-smp 4" icount_too=yes ;;
+smpipi8) smp_opt="-smp 8" icount_too=yes ;;
+esac
+
 mkdir -p "$work" || exit 1
 
 # run LABEL COMMAND...: output in $work/LABEL.out, stderr in LABEL.err,
@@ -118,8 +127,14 @@ if [ -z "$TESSERA" ] || [ ! -x "$TESSERA" ]; then
     tessera_state=missing
 else
     # shellcheck disable=SC2086
-    run tessera "$TESSERA" -M "$board" $cpu_opt -bios none -nographic -kernel "$elf"
+    run tessera "$TESSERA" -M "$board" $cpu_opt $smp_opt -bios none -nographic -kernel "$elf"
     check tessera "tessera" || tessera_state=bad
+    if [ $icount_too = yes ]; then
+        # shellcheck disable=SC2086
+        run tessera-icount "$TESSERA" -M "$board" $cpu_opt $smp_opt -icount shift=0 \
+            -bios none -nographic -kernel "$elf"
+        check tessera-icount "tessera -icount" || tessera_state=bad
+    fi
 fi
 
 qemu_state=ok
@@ -128,7 +143,7 @@ if [ -z "$qemu" ] || [ ! -x "$qemu" ]; then
     qemu_state=missing
 else
     # shellcheck disable=SC2086
-    run qemu "$qemu" -M "$board" -bios none -nographic $qemu_extra -kernel "$elf"
+    run qemu "$qemu" -M "$board" $smp_opt -bios none -nographic $qemu_extra -kernel "$elf"
     check qemu "$qemu_name" || qemu_state=bad
 fi
 
