@@ -38,7 +38,9 @@ GUEST_TESTS = \
 	tests/guest/build/trigger-rv64-virt.test \
 	tests/guest/build/miprmw-rv64-virt.test tests/guest/build/miprmw-rv32-virt.test \
 	tests/guest/build/smpipi-rv64-virt.test tests/guest/build/smpipi-rv32-virt.test \
-	tests/guest/build/smpipi8-rv64-virt.test tests/guest/build/smpipi8-rv32-virt.test
+	tests/guest/build/smpipi8-rv64-virt.test tests/guest/build/smpipi8-rv32-virt.test \
+	tests/guest/build/zbx-rv64-virt.test tests/guest/build/zbx-rv32-virt.test \
+	tests/guest/build/zbx-rv64-spike.test tests/guest/build/zbx-rv32-spike.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -50,7 +52,8 @@ GUEST_SRC_FILES = \
 	tests/guest/smc.c tests/guest/smc-code.S tests/guest/uart.c \
 	tests/guest/htif.c tests/guest/exitcode.c \
 	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
-	tests/guest/trigger.c tests/guest/miprmw.c tests/guest/smpipi.c
+	tests/guest/trigger.c tests/guest/miprmw.c tests/guest/smpipi.c \
+	tests/guest/zbx.c
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)

@@ -24,6 +24,8 @@
 #include <tessera/arch.h>
 #include <tessera/device.h>
 
+#include "isa-ext.h"
+
 /* Privilege levels (also the mmu index). */
 #define RISCV_PRV_U 0
 #define RISCV_PRV_S 1
@@ -201,6 +203,7 @@ enum {
 typedef struct RiscvModel {
     unsigned xlen;  /* 32 or 64 */
     uint32_t exts;  /* misa extension bits */
+    uint64_t isa_ext; /* multi-letter extensions, RVX() bits (isa-ext.h) */
 } RiscvModel;
 
 /* IRQ input lines, in the order of riscv_irq_inputs[]. */
@@ -243,6 +246,8 @@ typedef struct RiscvEnv {
      * raise_fault reports store/AMO causes for it, as the spec requires.
      */
     uint64_t amo_access;
+
+    uint64_t isa_ext;   /* the model's RVX() bits, read by the boards */
 
     uint64_t mip_sw;    /* software-set pending bits */
     uint64_t mip_lines; /* levels of the IRQ input lines, as mip bits */
@@ -304,6 +309,12 @@ static inline uint64_t riscv_xlen_mask(const RiscvEnv *env)
 static inline bool riscv_has_ext(const RiscvEnv *env, char ext)
 {
     return (env->misa & RISCV_EXT(ext)) != 0;
+}
+
+/* A multi-letter extension of the model (RVX_* from isa-ext.h). */
+static inline bool riscv_has_x(const RiscvEnv *env, unsigned rvx)
+{
+    return (env->isa_ext >> rvx) & 1;
 }
 
 /* Interrupts this hart implements (mie bits, readable mip bits). */
