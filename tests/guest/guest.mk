@@ -17,6 +17,7 @@ smc_SRCS := smc.c smc-code.S
 priv_SRCS := priv.c priv-asm.S
 # The same SMP program, run with -smp 8 (see run-guest.sh).
 smpipi8_SRCS := smpipi.c
+uxl_SRCS := uxl.c uxl-code.S
 srcs_of = $(or $($(1)_SRCS),$(1).c)
 
 ARCH_rv32 := -march=rv32imac_zicsr_zifencei -mabi=ilp32

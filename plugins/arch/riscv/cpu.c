@@ -151,7 +151,7 @@ unsigned riscv_data_priv(const RiscvEnv *env)
 uint64_t riscv_tb_flags(const RiscvEnv *env)
 {
     uint64_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
-                 (env->xlen == 64 ? RISCV_TBF_RV64 : 0) |
+                 (riscv_cur_xlen(env) == 64 ? RISCV_TBF_RV64 : 0) |
                  (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
 
     if (riscv_has_ext(env, 'F') && (env->mstatus & MSTATUS_FS)) {
@@ -340,7 +340,8 @@ uint64_t riscv_do_mret(RiscvEnv *env)
 
     riscv_update_mode(env);
     riscv_update_irq(env);
-    return env->mepc & riscv_xlen_mask(env);
+    /* The PC in the new mode's XLEN (U mode may be RV32, mstatus.UXL). */
+    return env->mepc & riscv_cur_mask(env);
 }
 
 uint64_t riscv_do_sret(RiscvEnv *env)
@@ -358,7 +359,7 @@ uint64_t riscv_do_sret(RiscvEnv *env)
 
     riscv_update_mode(env);
     riscv_update_irq(env);
-    return env->sepc & riscv_xlen_mask(env);
+    return env->sepc & riscv_cur_mask(env);
 }
 
 /*

@@ -66,6 +66,26 @@ static uint64_t read_zero(RiscvEnv *env, unsigned csr)
     return 0;
 }
 
+/*
+ * Tessera's own IDs. mvendorid 0: not a commercial implementation.
+ * marchid "TESS" (0x54455353) with bit XLEN-1 set, as ids that RISC-V
+ * International did not allocate must have it (0x8000000054455353 on
+ * RV64, 0xd4455353 on RV32). mimpid: this plugin's version 0.1.0 as
+ * 0xMMmmpp (0x000100).
+ */
+#define RISCV_MARCHID 0x54455353ull
+#define RISCV_MIMPID 0x000100ull
+
+static uint64_t read_marchid(RiscvEnv *env, unsigned csr)
+{
+    return RISCV_MARCHID | 1ull << (env->xlen - 1);
+}
+
+static uint64_t read_mimpid(RiscvEnv *env, unsigned csr)
+{
+    return RISCV_MIMPID;
+}
+
 static uint64_t read_mhartid(RiscvEnv *env, unsigned csr)
 {
     return env->mhartid;
@@ -102,9 +122,23 @@ static void mstatus_set(RiscvEnv *env, uint64_t v)
     riscv_update_irq(env);
 }
 
+/*
+ * mstatus.UXL (RV64 with U mode) is WARL: 1 (RV32) and 2 (RV64) are
+ * taken, 0 and the reserved 3 keep the old value. SXL stays 2 (read-only),
+ * as on QEMU 7.2.
+ */
+static uint64_t uxl_wmask(const RiscvEnv *env, uint64_t val)
+{
+    uint64_t uxl = (val & MSTATUS_UXL) >> 32;
+
+    if (env->xlen != 64 || !riscv_has_ext(env, 'U') || (uxl != 1 && uxl != 2))
+        return 0;
+    return MSTATUS_UXL;
+}
+
 static void write_mstatus(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    uint64_t wmask = mstatus_wmask(env);
+    uint64_t wmask = mstatus_wmask(env) | uxl_wmask(env, val);
     unsigned mpp = (val & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
 
     /* MPP is WARL: an unsupported privilege keeps the old value. */
@@ -357,7 +391,8 @@ static uint64_t read_sstatus(RiscvEnv *env, unsigned csr)
 
 static void write_sstatus(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    uint64_t wmask = mstatus_wmask(env) & SSTATUS_MASK;
+    uint64_t wmask = (mstatus_wmask(env) | uxl_wmask(env, val)) &
+                     SSTATUS_MASK;
 
     if (env->xlen == 32)
         wmask &= UINT32_MAX;
@@ -721,7 +756,9 @@ static const RiscvCsr csr_table[] = {
      user_counter_present},
 
     /* Machine information. */
-    {CSR_MVENDORID, CSR_MIMPID, 0, read_zero, NULL, NULL},
+    {CSR_MVENDORID, CSR_MVENDORID, 0, read_zero, NULL, NULL},
+    {CSR_MARCHID, CSR_MARCHID, 0, read_marchid, NULL, NULL},
+    {CSR_MIMPID, CSR_MIMPID, 0, read_mimpid, NULL, NULL},
     {CSR_MHARTID, CSR_MHARTID, 0, read_mhartid, NULL, NULL},
     {CSR_MCONFIGPTR, CSR_MCONFIGPTR, 0, read_zero, NULL, NULL},
 
@@ -805,14 +842,18 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
     bool reads = !is_rw || rd != 0;
     uint64_t old = 0, val;
 
-    if (!c || ((c->flags & CSRF_RV32) && env->xlen != 32) ||
+    /* U mode may be RV32 on an RV64 hart (mstatus.UXL): its view. */
+    unsigned xl = riscv_cur_xlen(env);
+    uint64_t mask = xl == 64 ? UINT64_MAX : UINT32_MAX;
+
+    if (!c || ((c->flags & CSRF_RV32) && xl != 32) ||
         (c->present && !c->present(env, csr)) ||
         env->priv < ((csr >> 8) & 3) ||
         (writes && (csr >> 10) == 3))
         riscv_raise(env, EXC_ILLEGAL_INSN, insn);
 
     if (reads)
-        old = c->read(env, csr) & riscv_xlen_mask(env);
+        old = c->read(env, csr) & mask;
     if (!writes)
         return old;
 
@@ -828,7 +869,7 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
         break;
     }
     if (c->write)
-        c->write(env, csr, val & riscv_xlen_mask(env));
+        c->write(env, csr, val & mask);
     return old;
 }
 

@@ -306,6 +306,26 @@ static inline uint64_t riscv_xlen_mask(const RiscvEnv *env)
     return env->xlen == 64 ? UINT64_MAX : UINT32_MAX;
 }
 
+/*
+ * The XLEN of the current mode: 32 in U mode on RV64 when mstatus.UXL is
+ * 1 (RV32 user programs on an RV64 kernel), else the hart's. Such U-mode
+ * code runs as on RV32, registers zero-extended (riscv.h's RV32
+ * representation) where the spec sign-extends into the upper half: only
+ * S/M-mode software reading a U32 program's registers can tell.
+ */
+static inline unsigned riscv_cur_xlen(const RiscvEnv *env)
+{
+    if (env->xlen == 64 && env->priv == RISCV_PRV_U &&
+        ((env->mstatus & MSTATUS_UXL) >> 32) == 1)
+        return 32;
+    return env->xlen;
+}
+
+static inline uint64_t riscv_cur_mask(const RiscvEnv *env)
+{
+    return riscv_cur_xlen(env) == 64 ? UINT64_MAX : UINT32_MAX;
+}
+
 static inline bool riscv_has_ext(const RiscvEnv *env, char ext)
 {
     return (env->misa & RISCV_EXT(ext)) != 0;
