@@ -18,6 +18,8 @@ priv_SRCS := priv.c priv-asm.S
 # The same SMP program, run with -smp 8 (see run-guest.sh).
 smpipi8_SRCS := smpipi.c
 uxl_SRCS := uxl.c uxl-code.S
+svx_SRCS := svx.c svx-asm.S
+svxoff_SRCS := svx.c svx-asm.S
 srcs_of = $(or $($(1)_SRCS),$(1).c)
 
 ARCH_rv32 := -march=rv32imac_zicsr_zifencei -mabi=ilp32

@@ -85,6 +85,13 @@ smpipi) smp_opt="-smp 4" icount_too=yes ;;
 smpipi8) smp_opt="-smp 8" icount_too=yes ;;
 esac
 
+# Programs for CPU features beyond the default models: Tessera's max
+# against QEMU's rv64 with the same extensions switched on.
+tessera_cpu=$cpu_opt
+case $prog in
+svx) tessera_cpu="-cpu max" qemu_extra="$qemu_extra -cpu rv64,svpbmt=on,svnapot=on" ;;
+esac
+
 mkdir -p "$work" || exit 1
 
 # run LABEL COMMAND...: output in $work/LABEL.out, stderr in LABEL.err,
@@ -127,7 +134,7 @@ if [ -z "$TESSERA" ] || [ ! -x "$TESSERA" ]; then
     tessera_state=missing
 else
     # shellcheck disable=SC2086
-    run tessera "$TESSERA" -M "$board" $cpu_opt $smp_opt -bios none -nographic -kernel "$elf"
+    run tessera "$TESSERA" -M "$board" $tessera_cpu $smp_opt -bios none -nographic -kernel "$elf"
     check tessera "tessera" || tessera_state=bad
     if [ $icount_too = yes ]; then
         # shellcheck disable=SC2086

@@ -42,6 +42,12 @@ static const RiscvModel model_rv32 = {.xlen = 32, .exts = EXTS_GC,
                                       .isa_ext = ISA_QEMU72};
 static const RiscvModel model_rv64 = {.xlen = 64, .exts = EXTS_GC,
                                       .isa_ext = ISA_QEMU72};
+/* Everything this model implements: QEMU 7.2's set and the rest. */
+#define ISA_MAX                                                              \
+    (ISA_QEMU72 | RVX(ZICBOM) | RVX(ZICBOP) | RVX(ZICBOZ) | RVX(SVNAPOT) |  \
+     RVX(SVPBMT))
+static const RiscvModel model_max = {.xlen = 64, .exts = EXTS_GC,
+                                     .isa_ext = ISA_MAX};
 static const RiscvModel model_rv32gc = {.xlen = 32, .exts = EXTS_GC,
                                         .isa_ext = ISA_GC};
 static const RiscvModel model_rv64gc = {.xlen = 64, .exts = EXTS_GC,
@@ -56,6 +62,8 @@ static const TesseraCpuModel riscv_models[] = {
      "without H), M/S/U modes, Sv32, PMP", &model_rv32},
     {"rv64", "RV64GC_Zihintpause_Zba_Zbb_Zbc_Zbs_Sstc (QEMU 7.2's rv64 "
      "without H), M/S/U modes, Sv39/48/57, PMP", &model_rv64},
+    {"max", "rv64 and Zicbom, Zicbop, Zicboz (64-byte blocks), Svnapot, "
+     "Svpbmt", &model_max},
     {"rv32gc", "RV32GC (IMAFDC_Zicsr_Zifencei) and Sstc, M/S/U modes",
      &model_rv32gc},
     {"rv64gc", "RV64GC (IMAFDC_Zicsr_Zifencei) and Sstc, M/S/U modes",

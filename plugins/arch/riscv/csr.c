@@ -493,7 +493,26 @@ static void write_scounteren(RiscvEnv *env, unsigned csr, uint64_t val)
     env->scounteren = val & UINT32_MAX;
 }
 
-/* senvcfg: FIOM (bit 0) only; the CBO fields need Zicbo*. */
+/*
+ * The CBO enables: CBIE (WARL: 0, 1 = flush, 3 = invalidate; 2 is
+ * reserved and keeps the old value) and CBCFE with Zicbom, CBZE with
+ * Zicboz.
+ */
+static uint64_t envcfg_cbo(const RiscvEnv *env, uint64_t old, uint64_t val)
+{
+    uint64_t m = 0;
+
+    if (riscv_has_x(env, RVX_ZICBOM)) {
+        m |= MENVCFG_CBCFE;
+        if ((val & MENVCFG_CBIE) != (2ull << 4))
+            m |= MENVCFG_CBIE;
+    }
+    if (riscv_has_x(env, RVX_ZICBOZ))
+        m |= MENVCFG_CBZE;
+    return (old & ~m) | (val & m);
+}
+
+/* senvcfg: FIOM and the CBO fields. */
 static uint64_t read_senvcfg(RiscvEnv *env, unsigned csr)
 {
     return env->senvcfg;
@@ -501,11 +520,12 @@ static uint64_t read_senvcfg(RiscvEnv *env, unsigned csr)
 
 static void write_senvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    env->senvcfg = val & 1;
+    env->senvcfg = envcfg_cbo(env, env->senvcfg & ~MENVCFG_FIOM, val) |
+                   (val & MENVCFG_FIOM);
 }
 
-/* menvcfg: FIOM and STCE (bit 63, Sstc); RV32 sees STCE in menvcfgh. */
-#define MENVCFG_STCE (1ull << 63)
+/* menvcfg: FIOM, the CBO fields, PBMTE (Svpbmt) and STCE (Sstc); RV32
+ * sees the top two in menvcfgh. */
 
 static uint64_t read_menvcfg(RiscvEnv *env, unsigned csr)
 {
@@ -524,7 +544,15 @@ static void write_menvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
         v = (v & ~(uint64_t)UINT32_MAX) | (val & UINT32_MAX);
     else
         v = val;
-    env->menvcfg = v & (1 | MENVCFG_STCE);
+    uint64_t m = MENVCFG_FIOM;
+    if (riscv_has_x(env, RVX_SSTC))
+        m |= MENVCFG_STCE;
+    if (riscv_has_x(env, RVX_SVPBMT))
+        m |= MENVCFG_PBMTE;
+    /* PBMTE changes what the cached translations mean. */
+    if ((v ^ env->menvcfg) & m & MENVCFG_PBMTE)
+        tessera_tlb_flush(env->cpu);
+    env->menvcfg = envcfg_cbo(env, env->menvcfg & ~m, v) | (v & m);
     riscv_stimer_update(env);
 }
 
@@ -569,7 +597,8 @@ static void write_satp(RiscvEnv *env, unsigned csr, uint64_t val)
 /* Sstc: stimecmp is for S mode when mcounteren.TM and menvcfg.STCE. */
 static bool stimecmp_present(const RiscvEnv *env, unsigned csr)
 {
-    if (!riscv_has_ext(env, 'S') || (csr == CSR_STIMECMPH && env->xlen != 32))
+    if (!riscv_has_ext(env, 'S') || !riscv_has_x(env, RVX_SSTC) ||
+        (csr == CSR_STIMECMPH && env->xlen != 32))
         return false;
     if (env->priv == RISCV_PRV_M)
         return true;

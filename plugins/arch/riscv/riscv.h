@@ -93,6 +93,14 @@ static inline unsigned riscv_tbf_dpriv(uint32_t flags)
 #define MSTATUS64_SD (1ull << 63)
 #define MSTATUS32_SD (1ull << 31)
 
+/* menvcfg/senvcfg fields (senvcfg has FIOM and the CBO ones). */
+#define MENVCFG_FIOM (1ull << 0)
+#define MENVCFG_CBIE (3ull << 4)
+#define MENVCFG_CBCFE (1ull << 6)
+#define MENVCFG_CBZE (1ull << 7)
+#define MENVCFG_PBMTE (1ull << 62)
+#define MENVCFG_STCE (1ull << 63)
+
 /* Interrupt numbers (bit positions in mip/mie, mcause codes). */
 #define IRQ_S_SOFT 1
 #define IRQ_M_SOFT 3

@@ -187,6 +187,24 @@ static uint64_t helper_clmul(void *env, uint64_t a, uint64_t b,
     return n == 32 ? r & UINT32_MAX : r;
 }
 
+/*
+ * Zicbom/Zicboz: whether cbo.* may run in this mode (menvcfg for S and U,
+ * senvcfg too for U), else an illegal instruction. field is the envcfg
+ * bits that enable it (CBIE, CBCFE or CBZE).
+ */
+static uint64_t helper_cbo_check(void *env, uint64_t insn, uint64_t field,
+                                 uint64_t a2, uint64_t a3)
+{
+    RiscvEnv *e = env;
+
+    if (e->priv == RISCV_PRV_M)
+        return 0;
+    if (!(e->menvcfg & field) ||
+        (e->priv == RISCV_PRV_U && !(e->senvcfg & field)))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
+    return 0;
+}
+
 static void call(Ctx *c, TesseraHelper fn, TesseraVal d, unsigned nargs,
                  const TesseraVal *args)
 {
@@ -699,6 +717,37 @@ static void gen_amo(Ctx *c, const RiscvInsn *in)
     gen_mov(c, in->rd, old);
 }
 
+/*
+ * Zicbom and Zicboz. Memory is always coherent here, so cbo.clean,
+ * cbo.flush and cbo.inval only check that they are allowed; cbo.zero
+ * stores zeros to the whole cache block (RISCV_CBO_BLOCK_SIZE) holding
+ * the address, as 8-byte stores, so a fault reports the block's first
+ * unwritable doubleword.
+ */
+static void gen_cbo(Ctx *c, const RiscvInsn *in)
+{
+    bool zero = in->op == RV_CBO_ZERO;
+    uint64_t field = zero ? MENVCFG_CBZE
+                     : in->op == RV_CBO_INVAL ? MENVCFG_CBIE
+                                              : MENVCFG_CBCFE;
+    TesseraVal args[2] = {cst(c, in->raw), cst(c, field)};
+
+    if (!riscv_has_x(c->env, zero ? RVX_ZICBOZ : RVX_ZICBOM)) {
+        gen_illegal(c, in);
+        return;
+    }
+    call(c, helper_cbo_check, TESSERA_IR_NONE, 2, args);
+    if (!zero)
+        return;
+    TesseraVal base = temp(c);
+    tessera_ir_binop(c->b, TESSERA_AND, c->w, base, reg(c, in->rs1),
+                     cst(c, ~(uint64_t)(RISCV_CBO_BLOCK_SIZE - 1) & c->mask));
+    gen_trig_data(c, base, 0, RISCV_CBO_BLOCK_SIZE, RISCV_TRIG_STORE);
+    for (unsigned i = 0; i < RISCV_CBO_BLOCK_SIZE; i += 8)
+        tessera_ir_store(c->b, cst(c, 0), base, i, TESSERA_MO_64,
+                         c->mmu_idx);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Control flow                                                            */
 
@@ -1002,6 +1051,9 @@ static void gen_insn(Ctx *c, const RiscvInsn *in)
         break;
     case RV_FSW: case RV_FSD:
         gen_fstore(c, in);
+        break;
+    case RV_CBO_INVAL: case RV_CBO_CLEAN: case RV_CBO_FLUSH: case RV_CBO_ZERO:
+        gen_cbo(c, in);
         break;
     default:
         if (in->op >= RV_SH1ADD && in->op <= RV_BSETI) {
