@@ -20,6 +20,7 @@ smpipi8_SRCS := smpipi.c
 uxl_SRCS := uxl.c uxl-code.S
 svx_SRCS := svx.c svx-asm.S
 svxoff_SRCS := svx.c svx-asm.S
+cbo_SRCS := cbo.c cbo-code.S uxl-code.S
 srcs_of = $(or $($(1)_SRCS),$(1).c)
 
 ARCH_rv32 := -march=rv32imac_zicsr_zifencei -mabi=ilp32

@@ -42,7 +42,8 @@ GUEST_TESTS = \
 	tests/guest/build/zbx-rv64-virt.test tests/guest/build/zbx-rv32-virt.test \
 	tests/guest/build/zbx-rv64-spike.test tests/guest/build/zbx-rv32-spike.test \
 	tests/guest/build/uxl-rv64-virt.test \
-	tests/guest/build/svx-rv64-virt.test tests/guest/build/svxoff-rv64-virt.test
+	tests/guest/build/svx-rv64-virt.test tests/guest/build/svxoff-rv64-virt.test \
+	tests/guest/build/cbo-rv64-virt.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -56,7 +57,8 @@ GUEST_SRC_FILES = \
 	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
 	tests/guest/trigger.c tests/guest/miprmw.c tests/guest/smpipi.c \
 	tests/guest/zbx.c tests/guest/uxl.c tests/guest/uxl-code.S \
-	tests/guest/svx.c tests/guest/svx-asm.S
+	tests/guest/svx.c tests/guest/svx-asm.S tests/guest/cbo.c \
+	tests/guest/cbo-code.S
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)
