@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SMP stress: every hart sends ROUNDS software interrupts (CLINT msip) to
- * the next hart in a ring and takes ROUNDS timer interrupts of its own
- * (its mtimecmp), all at once, while doing the M-mode `csrs/csrc mip,
- * SSIP` that firmware uses to forward IPIs. Each IPI is sent only once the
- * previous one to that hart was taken, so no two coalesce and every count
- * is exact: the output is the same on every run and on QEMU, whatever the
- * interleaving. Every wait is bounded, so a lost interrupt fails the test
- * instead of hanging it. The number of harts is found by probing the
- * CLINT's msip words (those of absent harts read 0); the runner starts
- * the program with -smp 4 (smpipi) and -smp 8 (smpipi8), free-running and
- * under -icount.
+ * SMP stress: a token goes ROUNDS times around the harts as CLINT
+ * software interrupts (each hart passes it on once it took it), while
+ * every hart takes ROUNDS timer interrupts of its own (its mtimecmp) and
+ * does the M-mode `csrs/csrc mip, SSIP` that firmware uses to forward
+ * IPIs. One token means no two IPIs to a hart coalesce, so every count is
+ * exact: the output is the same on every run and on QEMU, whatever the
+ * interleaving. Harts wait with wfi for their own interrupts only (never
+ * spinning on another hart, which a host thread that is not running
+ * would starve); a lost interrupt ends in the runner's timeout, a
+ * failure. The number of harts is found by probing the CLINT's msip
+ * words (those of absent harts read 0); the runner starts the program
+ * with -smp 4 (smpipi) and -smp 8 (smpipi8), free-running and under
+ * -icount.
  */
 #include "rt.h"
 
 #define MAX_HARTS 8
-#define ROUNDS 100
+#define ROUNDS 200
 #define SPINS 20000000L
 
 #define MSTATUS_MIE (1UL << 3)
@@ -23,12 +25,12 @@
 #define MIE_MTIE (1UL << 7)
 #define MIP_SSIP (1UL << 1)
 
-#define ERR_SEND 1u   /* the next hart never took our previous IPI */
+#define ERR_SEND 1u   /* the token never came */
 #define ERR_WAIT 2u   /* our own interrupts never came */
 #define ERR_TRAP 4u   /* an unexpected trap */
 
 static volatile uint32_t recv[MAX_HARTS], timers[MAX_HARTS];
-static volatile uint32_t done[MAX_HARTS], errs[MAX_HARTS];
+static volatile uint32_t done[MAX_HARTS], errs[MAX_HARTS], ready[MAX_HARTS];
 static volatile uint32_t go;
 static unsigned nharts;
 
@@ -94,12 +96,11 @@ static void run(unsigned h)
     csr_write(mie, MIE_MSIE | MIE_MTIE);
     csr_set(mstatus, MSTATUS_MIE);
     for (uint32_t k = 1; k <= ROUNDS; k++) {
-        long s = 0;
-
-        /* The previous IPI to the next hart was taken: send another. */
-        while (recv[next] < k - 1 && s < SPINS)
-            s++;
-        if (s == SPINS) {
+        /* A short timer of our own, different for every hart and round. */
+        set_timer(h, mtime() + 5 + (h * 7 + k) % 13);
+        /* The token: hart 0 starts lap k once lap k-1 came back, the
+         * others pass lap k on once they got it. */
+        if (!wait_own(&recv[h], h == 0 ? k - 1 : k)) {
             errs[h] |= ERR_SEND;
             break;
         }
@@ -109,8 +110,6 @@ static void run(unsigned h)
          * enabled here, so it only exercises the read-modify-write). */
         csr_set(mip, MIP_SSIP);
         csr_clear(mip, MIP_SSIP);
-        /* A short timer of our own, different for every hart and round. */
-        set_timer(h, mtime() + 5 + (h * 7 + k) % 13);
         if (!wait_own(&timers[h], k)) {
             errs[h] |= ERR_WAIT;
             break;
@@ -123,11 +122,39 @@ static void run(unsigned h)
     done[h] = 1;
 }
 
+/*
+ * Hart 0 waits until flags[1..nharts-1] are all set, without spinning: a
+ * short timer wakes wfi (MIE off, so nothing is taken or counted).
+ */
+static void wait_all(volatile uint32_t *flags)
+{
+    csr_clear(mstatus, MSTATUS_MIE);
+    csr_write(mie, MIE_MTIE);
+    for (long s = 0; s < SPINS; s++) {
+        unsigned n = 0;
+        for (unsigned h = 1; h < nharts; h++)
+            n += flags[h] != 0;
+        if (n == nharts - 1)
+            break;
+        set_timer(0, mtime() + 50);
+        __asm__ volatile("wfi");
+    }
+    set_timer(0, UINT64_MAX);
+    csr_write(mie, 0);
+}
+
 void secondary_main(ulong hartid)
 {
+    /* Sleep until hart 0 sets msip and go (msip is set before go, so it
+     * is cleared here before it could count as an IPI). */
+    csr_write(mie, MIE_MSIE);
     while (!go)
-        ;
-    __asm__ volatile("fence rw, rw" ::: "memory");
+        __asm__ volatile("wfi");
+    if (hartid < MAX_HARTS)
+        *msip((unsigned)hartid) = 0;
+    __asm__ volatile("fence iorw, iorw" ::: "memory");
+    if (hartid < MAX_HARTS)
+        ready[hartid] = 1;
     if (hartid < nharts)
         run((unsigned)hartid);
     for (;;)
@@ -151,16 +178,18 @@ int main(void)
     putu(nharts);
     putch('\n');
     CHECK(nharts >= 2);
-    __asm__ volatile("fence rw, rw" ::: "memory");
+    /* Wake the others (waiting in wfi for msip), let them go, and wait
+     * until each has cleared its msip: only then may the token start. */
+    for (unsigned h = 1; h < nharts; h++)
+        *msip(h) = 1;
+    __asm__ volatile("fence iorw, iorw" ::: "memory");
     go = 1;
+    wait_all(ready);
     run(0);
 
-    for (unsigned h = 1; h < nharts; h++) {
-        long s = 0;
-        while (!done[h] && s < 4 * SPINS)
-            s++;
+    wait_all(done);
+    for (unsigned h = 1; h < nharts; h++)
         CHECK(done[h]);
-    }
     __asm__ volatile("fence rw, rw" ::: "memory");
     for (unsigned h = 0; h < nharts; h++) {
         putstr("hart ");
