@@ -149,5 +149,39 @@ int main(void)
     show("after 1000 IPIs, mip", csr_read(mip));
     CHECK_EQ(csr_read(mip) & S_BITS, 0);
 
+    /*
+     * Sstc: a software-set STIP does not survive menvcfg.STCE; then STIP
+     * is stimecmp's comparison alone, which csrs/csrc on mip leave alone.
+     */
+    csr_write(mip, MIP_STIP);
+    show("csrw mip,STIP, mip", csr_read(mip));
+    __asm__ volatile("csrw 0x14d, %0" :: "r"(-1UL));     /* stimecmp */
+#if XLEN == 32
+    __asm__ volatile("csrw 0x15d, %0" :: "r"(-1UL));     /* stimecmph */
+    csr_set(0x31a, 1UL << 31);                           /* menvcfgh.STCE */
+#else
+    csr_set(0x30a, 1UL << 63);                           /* menvcfg.STCE */
+#endif
+    __asm__ volatile("csrw 0x14d, %0" :: "r"(-1UL));
+    show("STCE on, stimecmp max, mip", csr_read(mip));
+    CHECK_EQ(csr_read(mip) & MIP_STIP, 0);
+    __asm__ volatile("csrw 0x14d, %0" :: "r"(0UL));
+#if XLEN == 32
+    __asm__ volatile("csrw 0x15d, %0" :: "r"(0UL));
+#endif
+    show("stimecmp 0, mip", csr_read(mip));
+    CHECK_EQ(csr_read(mip) & MIP_STIP, MIP_STIP);
+    csr_clear(mip, MIP_STIP | MIP_SSIP);
+    csr_set(mip, MIP_SSIP);
+    show("csrc mip,STIP; csrs mip,SSIP; mip", csr_read(mip));
+    CHECK_EQ(csr_read(mip) & S_BITS, MIP_STIP | MIP_SSIP);
+    __asm__ volatile("csrw 0x14d, %0" :: "r"(-1UL));
+#if XLEN == 32
+    __asm__ volatile("csrw 0x15d, %0" :: "r"(-1UL));
+#endif
+    csr_clear(mip, MIP_SSIP);
+    show("stimecmp max, csrc mip,SSIP, mip", csr_read(mip));
+    CHECK_EQ(csr_read(mip) & S_BITS, 0);
+
     return check_done("miprmw");
 }

@@ -182,8 +182,13 @@ void riscv_update_mode(RiscvEnv *env)
 
 void riscv_update_irq(RiscvEnv *env)
 {
-    env->mip = (env->mip_sw | env->mip_lines | env->mip_stimer) &
-               riscv_irq_mask(env);
+    uint64_t sw = env->mip_sw;
+
+    /* With Sstc enabled, STIP is stimecmp's alone: a software-set STIP
+     * from before does not count (nor can it be written meanwhile). */
+    if (env->menvcfg & MENVCFG_STCE)
+        sw &= ~MIP_STIP;
+    env->mip = (sw | env->mip_lines | env->mip_stimer) & riscv_irq_mask(env);
     if (env->mip & env->mie)
         tessera_cpu_kick(env->cpu);
 }
