@@ -8,8 +8,9 @@ qemu-system-riscv64 with the same options; then `reset` must reboot the
 machine to the prompt again and `poweroff` end it with status 0 (the
 syscon nodes of the test device). Documented differences from QEMU:
 
-  - riscv,isa / "CPU:": QEMU's CPU also has H, Zihintpause, Zb* and Sstc
-    in its ISA string; Tessera's model string lists what it implements.
+  - riscv,isa / "CPU:": QEMU's CPU also has H in its ISA string;
+    Tessera's string lists what its model implements (the rest of QEMU
+    7.2's: Zicsr, Zifencei, Zihintpause, Zba, Zbb, Zbc, Zbs, Sstc).
   - QEMU's virt board has a CFI flash, fw-cfg, PCIe and a PMU node, which
     Tessera's does not: U-Boot's device count, "Flash:", flashstart and
     flashsize differ, and the smaller device tree moves fdt_blob, new_fdt,

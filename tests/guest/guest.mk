@@ -15,6 +15,12 @@ rvc_SRCS := rvc.c rvc-forms.S
 traps_SRCS := traps.c traps-vec.S
 smc_SRCS := smc.c smc-code.S
 priv_SRCS := priv.c priv-asm.S
+# The same SMP program, run with -smp 8 (see run-guest.sh).
+smpipi8_SRCS := smpipi.c
+uxl_SRCS := uxl.c uxl-code.S
+svx_SRCS := svx.c svx-asm.S
+svxoff_SRCS := svx.c svx-asm.S
+cbo_SRCS := cbo.c cbo-code.S uxl-code.S
 srcs_of = $(or $($(1)_SRCS),$(1).c)
 
 ARCH_rv32 := -march=rv32imac_zicsr_zifencei -mabi=ilp32
@@ -23,8 +29,10 @@ ARCH_rv64 := -march=rv64imac_zicsr_zifencei -mabi=lp64
 LINK_rv32 := -march=rv32imac -mabi=ilp32
 LINK_rv64 := -march=rv64imac -mabi=lp64
 # The F/D test compiles with the FP extensions (same soft-float ABI).
-FP_ARCH_rv32 = $(if $(filter fpu.o,$(@F)),-march=rv32imafdc_zicsr_zifencei)
-FP_ARCH_rv64 = $(if $(filter fpu.o,$(@F)),-march=rv64imafdc_zicsr_zifencei)
+# The bit-manipulation test compiles with Zb* and Zihintpause.
+ZB_ISA := _zicsr_zifencei_zihintpause_zba_zbb_zbc_zbs
+FP_ARCH_rv32 = $(if $(filter fpu.o,$(@F)),-march=rv32imafdc_zicsr_zifencei)$(if $(filter zbx.o,$(@F)),-march=rv32imac$(ZB_ISA))
+FP_ARCH_rv64 = $(if $(filter fpu.o,$(@F)),-march=rv64imafdc_zicsr_zifencei)$(if $(filter zbx.o,$(@F)),-march=rv64imac$(ZB_ISA))
 BOARD_virt := -DRT_BOARD_VIRT
 BOARD_spike := -DRT_BOARD_SPIKE
 

@@ -35,7 +35,15 @@ GUEST_TESTS = \
 	tests/guest/build/priv-rv64-virt.test tests/guest/build/priv-rv32-virt.test \
 	tests/guest/build/fpu-rv64-virt.test tests/guest/build/fpu-rv32-virt.test \
 	tests/guest/build/fpu-rv64-spike.test tests/guest/build/fpu-rv32-spike.test \
-	tests/guest/build/trigger-rv64-virt.test
+	tests/guest/build/trigger-rv64-virt.test \
+	tests/guest/build/miprmw-rv64-virt.test tests/guest/build/miprmw-rv32-virt.test \
+	tests/guest/build/smpipi-rv64-virt.test tests/guest/build/smpipi-rv32-virt.test \
+	tests/guest/build/smpipi8-rv64-virt.test tests/guest/build/smpipi8-rv32-virt.test \
+	tests/guest/build/zbx-rv64-virt.test tests/guest/build/zbx-rv32-virt.test \
+	tests/guest/build/zbx-rv64-spike.test tests/guest/build/zbx-rv32-spike.test \
+	tests/guest/build/uxl-rv64-virt.test \
+	tests/guest/build/svx-rv64-virt.test tests/guest/build/svxoff-rv64-virt.test \
+	tests/guest/build/cbo-rv64-virt.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -47,7 +55,10 @@ GUEST_SRC_FILES = \
 	tests/guest/smc.c tests/guest/smc-code.S tests/guest/uart.c \
 	tests/guest/htif.c tests/guest/exitcode.c \
 	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
-	tests/guest/trigger.c
+	tests/guest/trigger.c tests/guest/miprmw.c tests/guest/smpipi.c \
+	tests/guest/zbx.c tests/guest/uxl.c tests/guest/uxl-code.S \
+	tests/guest/svx.c tests/guest/svx-asm.S tests/guest/cbo.c \
+	tests/guest/cbo-code.S
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)

@@ -166,6 +166,33 @@ static const Vector vectors[] = {
     {false, 0x30, 0x3b502573, 4, "csrr a0,pmpaddr5"},
     {false, 0x34, 0xb9102573, 4, "csrr a0,mhpmcounter17h"},
     {false, 0x38, 0x7ff7f06f, 4, "j 80036"},
+    /* Zba, Zbb, Zbc, Zbs (objdump: rori, roriw, bclri, bexti print as
+     * ror, rorw, bclr, bext), Zicbom, Zicboz. */
+    {true, 0x0, 0x20c5a533, 4, "sh1add a0,a1,a2"},
+    {true, 0x0, 0x08c5853b, 4, "add.uw a0,a1,a2"},
+    {true, 0x0, 0x0a15951b, 4, "slli.uw a0,a1,0x21"},
+    {true, 0x0, 0x40c5f533, 4, "andn a0,a1,a2"},
+    {true, 0x0, 0x60059513, 4, "clz a0,a1"},
+    {true, 0x0, 0x6005951b, 4, "clzw a0,a1"},
+    {true, 0x0, 0x6025951b, 4, "cpopw a0,a1"},
+    {true, 0x0, 0x60459513, 4, "sext.b a0,a1"},
+    {true, 0x0, 0x0805c53b, 4, "zext.h a0,a1"},
+    {false, 0x0, 0x0805c533, 4, "zext.h a0,a1"},
+    {true, 0x0, 0x6285d513, 4, "rori a0,a1,0x28"},
+    {true, 0x0, 0x6055d51b, 4, "roriw a0,a1,0x5"},
+    {true, 0x0, 0x2875d513, 4, "orc.b a0,a1"},
+    {true, 0x0, 0x6b85d513, 4, "rev8 a0,a1"},
+    {false, 0x0, 0x6985d513, 4, "rev8 a0,a1"},
+    {true, 0x0, 0x0ac59533, 4, "clmul a0,a1,a2"},
+    {true, 0x0, 0x0ac5a533, 4, "clmulr a0,a1,a2"},
+    {true, 0x0, 0x0ac5b533, 4, "clmulh a0,a1,a2"},
+    {true, 0x0, 0x4bf59513, 4, "bclri a0,a1,0x3f"},
+    {true, 0x0, 0x4835d513, 4, "bexti a0,a1,0x3"},
+    {true, 0x0, 0x68c59533, 4, "binv a0,a1,a2"},
+    {true, 0x0, 0x0ac5e533, 4, "max a0,a1,a2"},
+    {true, 0x0, 0x0100000f, 4, "pause"},
+    {true, 0x0, 0x0045200f, 4, "cbo.zero (a0)"},
+    {true, 0x0, 0x0015a00f, 4, "cbo.clean (a1)"},
 };
 
 static unsigned disas(bool rv64, uint64_t pc, uint32_t insn, unsigned len,
@@ -204,6 +231,10 @@ static void test_invalid(void)
     /* RV64-only encodings are invalid on RV32. */
     CU_ASSERT_EQUAL(disas(false, 0, 0xff843503, 4, out, sizeof(out)), 0);
     CU_ASSERT_EQUAL(disas(false, 0, 0x0005851b, 4, out, sizeof(out)), 0);
+    /* RV64-only Zb* forms are invalid on RV32, bclri with shamt[5] too. */
+    CU_ASSERT_EQUAL(disas(false, 0, 0x08c5853b, 4, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(disas(false, 0, 0x6b85d513, 4, out, sizeof(out)), 0);
+    CU_ASSERT_EQUAL(disas(false, 0, 0x4bf59513, 4, out, sizeof(out)), 0);
     /* slli with shamt[5] set is reserved on RV32. */
     CU_ASSERT_EQUAL(disas(false, 0, 0x02051513, 4, out, sizeof(out)), 0);
     /* c.lwsp/c.ldsp to x0 and c.addi4spn with zero immediate. */

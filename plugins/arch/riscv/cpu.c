@@ -27,18 +27,47 @@
 #define EXTS_IMAC                                                            \
     (RISCV_EXT('I') | RISCV_EXT('M') | RISCV_EXT('A') | RISCV_EXT('C'))
 
-static const RiscvModel model_rv32 = {.xlen = 32, .exts = EXTS_GC};
-static const RiscvModel model_rv64 = {.xlen = 64, .exts = EXTS_GC};
-static const RiscvModel model_rv32imac = {.xlen = 32, .exts = EXTS_IMAC};
-static const RiscvModel model_rv64imac = {.xlen = 64, .exts = EXTS_IMAC};
+/*
+ * The multi-letter extensions of QEMU 7.2's rv32/rv64 (its default set
+ * without H), so that a kernel sees the same features on both.
+ */
+#define ISA_QEMU72                                                           \
+    (RVX(ZICSR) | RVX(ZIFENCEI) | RVX(ZIHINTPAUSE) | RVX(ZBA) | RVX(ZBB) |  \
+     RVX(ZBC) | RVX(ZBS) | RVX(SSTC))
+/* The earlier GC models: G's Zicsr and Zifencei, and Sstc. */
+#define ISA_GC (RVX(ZICSR) | RVX(ZIFENCEI) | RVX(SSTC))
+#define ISA_IMAC (RVX(ZICSR) | RVX(ZIFENCEI))
+
+static const RiscvModel model_rv32 = {.xlen = 32, .exts = EXTS_GC,
+                                      .isa_ext = ISA_QEMU72};
+static const RiscvModel model_rv64 = {.xlen = 64, .exts = EXTS_GC,
+                                      .isa_ext = ISA_QEMU72};
+/* Everything this model implements: QEMU 7.2's set and the rest. */
+#define ISA_MAX                                                              \
+    (ISA_QEMU72 | RVX(ZICBOM) | RVX(ZICBOP) | RVX(ZICBOZ) | RVX(SVNAPOT) |  \
+     RVX(SVPBMT))
+static const RiscvModel model_max = {.xlen = 64, .exts = EXTS_GC,
+                                     .isa_ext = ISA_MAX};
+static const RiscvModel model_rv32gc = {.xlen = 32, .exts = EXTS_GC,
+                                        .isa_ext = ISA_GC};
+static const RiscvModel model_rv64gc = {.xlen = 64, .exts = EXTS_GC,
+                                        .isa_ext = ISA_GC};
+static const RiscvModel model_rv32imac = {.xlen = 32, .exts = EXTS_IMAC,
+                                          .isa_ext = ISA_IMAC};
+static const RiscvModel model_rv64imac = {.xlen = 64, .exts = EXTS_IMAC,
+                                          .isa_ext = ISA_IMAC};
 
 static const TesseraCpuModel riscv_models[] = {
-    {"rv32", "RV32GC (IMAFDC_Zicsr_Zifencei), M/S/U modes, Sv32, PMP, Sstc",
-     &model_rv32},
-    {"rv64", "RV64GC (IMAFDC_Zicsr_Zifencei), M/S/U modes, Sv39/48/57, PMP, "
-     "Sstc", &model_rv64},
-    {"rv32gc", "same as rv32", &model_rv32},
-    {"rv64gc", "same as rv64", &model_rv64},
+    {"rv32", "RV32GC_Zihintpause_Zba_Zbb_Zbc_Zbs_Sstc (QEMU 7.2's rv32 "
+     "without H), M/S/U modes, Sv32, PMP", &model_rv32},
+    {"rv64", "RV64GC_Zihintpause_Zba_Zbb_Zbc_Zbs_Sstc (QEMU 7.2's rv64 "
+     "without H), M/S/U modes, Sv39/48/57, PMP", &model_rv64},
+    {"max", "rv64 and Zicbom, Zicbop, Zicboz (64-byte blocks), Svnapot, "
+     "Svpbmt", &model_max},
+    {"rv32gc", "RV32GC (IMAFDC_Zicsr_Zifencei) and Sstc, M/S/U modes",
+     &model_rv32gc},
+    {"rv64gc", "RV64GC (IMAFDC_Zicsr_Zifencei) and Sstc, M/S/U modes",
+     &model_rv64gc},
     {"rv32imac", "RV32IMAC_Zicsr_Zifencei, machine mode only",
      &model_rv32imac},
     {"rv64imac", "RV64IMAC_Zicsr_Zifencei, machine mode only",
@@ -96,6 +125,8 @@ static const TesseraRegInfo riscv_regs[] = {
     {"t5", offsetof(RiscvEnv, x) + 8 * 30, 8, TESSERA_REG_INT, "general"},
     {"t6", offsetof(RiscvEnv, x) + 8 * 31, 8, TESSERA_REG_INT, "general"},
     CSR_REG(misa),
+    /* Not a CSR: the model's multi-letter extensions (isa-ext.h). */
+    CSR_REG(isa_ext),
     CSR_REG(mstatus),
     CSR_REG(mcause),
     CSR_REG(mepc),
@@ -128,7 +159,7 @@ unsigned riscv_data_priv(const RiscvEnv *env)
 uint64_t riscv_tb_flags(const RiscvEnv *env)
 {
     uint64_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
-                 (env->xlen == 64 ? RISCV_TBF_RV64 : 0) |
+                 (riscv_cur_xlen(env) == 64 ? RISCV_TBF_RV64 : 0) |
                  (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
 
     if (riscv_has_ext(env, 'F') && (env->mstatus & MSTATUS_FS)) {
@@ -151,8 +182,13 @@ void riscv_update_mode(RiscvEnv *env)
 
 void riscv_update_irq(RiscvEnv *env)
 {
-    env->mip = (env->mip_sw | env->mip_lines | env->mip_stimer) &
-               riscv_irq_mask(env);
+    uint64_t sw = env->mip_sw;
+
+    /* With Sstc enabled, STIP is stimecmp's alone: a software-set STIP
+     * from before does not count (nor can it be written meanwhile). */
+    if (env->menvcfg & MENVCFG_STCE)
+        sw &= ~MIP_STIP;
+    env->mip = (sw | env->mip_lines | env->mip_stimer) & riscv_irq_mask(env);
     if (env->mip & env->mie)
         tessera_cpu_kick(env->cpu);
 }
@@ -317,7 +353,8 @@ uint64_t riscv_do_mret(RiscvEnv *env)
 
     riscv_update_mode(env);
     riscv_update_irq(env);
-    return env->mepc & riscv_xlen_mask(env);
+    /* The PC in the new mode's XLEN (U mode may be RV32, mstatus.UXL). */
+    return env->mepc & riscv_cur_mask(env);
 }
 
 uint64_t riscv_do_sret(RiscvEnv *env)
@@ -335,7 +372,7 @@ uint64_t riscv_do_sret(RiscvEnv *env)
 
     riscv_update_mode(env);
     riscv_update_irq(env);
-    return env->sepc & riscv_xlen_mask(env);
+    return env->sepc & riscv_cur_mask(env);
 }
 
 /*
@@ -408,6 +445,7 @@ static int riscv_cpu_init(TesseraCpu *cpu, void *opaque,
     env->model = model->data;
     env->xlen = env->model->xlen;
     env->mhartid = index;
+    env->isa_ext = env->model->isa_ext;
     if (env->model->exts & RISCV_EXT('S'))
         env->stimer = tessera_timer_new(riscv_stimer_cb, env);
     return 0;
@@ -429,6 +467,7 @@ static void riscv_cpu_reset(void *opaque)
 
     memset(env->x, 0, sizeof(env->x));
     env->misa = (m->xlen == 64 ? 2ull << 62 : 1ull << 30) | m->exts;
+    env->isa_ext = m->isa_ext;
     /* MPP starts as M (read-only M on the machine-mode-only models). */
     env->mstatus = (uint64_t)RISCV_PRV_M << MSTATUS_MPP_SHIFT;
     if (m->xlen == 64) {

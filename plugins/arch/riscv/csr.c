@@ -66,6 +66,26 @@ static uint64_t read_zero(RiscvEnv *env, unsigned csr)
     return 0;
 }
 
+/*
+ * Tessera's own IDs. mvendorid 0: not a commercial implementation.
+ * marchid "TESS" (0x54455353) with bit XLEN-1 set, as ids that RISC-V
+ * International did not allocate must have it (0x8000000054455353 on
+ * RV64, 0xd4455353 on RV32). mimpid: this plugin's version 0.1.0 as
+ * 0xMMmmpp (0x000100).
+ */
+#define RISCV_MARCHID 0x54455353ull
+#define RISCV_MIMPID 0x000100ull
+
+static uint64_t read_marchid(RiscvEnv *env, unsigned csr)
+{
+    return RISCV_MARCHID | 1ull << (env->xlen - 1);
+}
+
+static uint64_t read_mimpid(RiscvEnv *env, unsigned csr)
+{
+    return RISCV_MIMPID;
+}
+
 static uint64_t read_mhartid(RiscvEnv *env, unsigned csr)
 {
     return env->mhartid;
@@ -102,9 +122,23 @@ static void mstatus_set(RiscvEnv *env, uint64_t v)
     riscv_update_irq(env);
 }
 
+/*
+ * mstatus.UXL (RV64 with U mode) is WARL: 1 (RV32) and 2 (RV64) are
+ * taken, 0 and the reserved 3 keep the old value. SXL stays 2 (read-only),
+ * as on QEMU 7.2.
+ */
+static uint64_t uxl_wmask(const RiscvEnv *env, uint64_t val)
+{
+    uint64_t uxl = (val & MSTATUS_UXL) >> 32;
+
+    if (env->xlen != 64 || !riscv_has_ext(env, 'U') || (uxl != 1 && uxl != 2))
+        return 0;
+    return MSTATUS_UXL;
+}
+
 static void write_mstatus(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    uint64_t wmask = mstatus_wmask(env);
+    uint64_t wmask = mstatus_wmask(env) | uxl_wmask(env, val);
     unsigned mpp = (val & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
 
     /* MPP is WARL: an unsupported privilege keeps the old value. */
@@ -357,7 +391,8 @@ static uint64_t read_sstatus(RiscvEnv *env, unsigned csr)
 
 static void write_sstatus(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    uint64_t wmask = mstatus_wmask(env) & SSTATUS_MASK;
+    uint64_t wmask = (mstatus_wmask(env) | uxl_wmask(env, val)) &
+                     SSTATUS_MASK;
 
     if (env->xlen == 32)
         wmask &= UINT32_MAX;
@@ -458,7 +493,26 @@ static void write_scounteren(RiscvEnv *env, unsigned csr, uint64_t val)
     env->scounteren = val & UINT32_MAX;
 }
 
-/* senvcfg: FIOM (bit 0) only; the CBO fields need Zicbo*. */
+/*
+ * The CBO enables: CBIE (WARL: 0, 1 = flush, 3 = invalidate; 2 is
+ * reserved and keeps the old value) and CBCFE with Zicbom, CBZE with
+ * Zicboz.
+ */
+static uint64_t envcfg_cbo(const RiscvEnv *env, uint64_t old, uint64_t val)
+{
+    uint64_t m = 0;
+
+    if (riscv_has_x(env, RVX_ZICBOM)) {
+        m |= MENVCFG_CBCFE;
+        if ((val & MENVCFG_CBIE) != (2ull << 4))
+            m |= MENVCFG_CBIE;
+    }
+    if (riscv_has_x(env, RVX_ZICBOZ))
+        m |= MENVCFG_CBZE;
+    return (old & ~m) | (val & m);
+}
+
+/* senvcfg: FIOM and the CBO fields. */
 static uint64_t read_senvcfg(RiscvEnv *env, unsigned csr)
 {
     return env->senvcfg;
@@ -466,11 +520,12 @@ static uint64_t read_senvcfg(RiscvEnv *env, unsigned csr)
 
 static void write_senvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
 {
-    env->senvcfg = val & 1;
+    env->senvcfg = envcfg_cbo(env, env->senvcfg & ~MENVCFG_FIOM, val) |
+                   (val & MENVCFG_FIOM);
 }
 
-/* menvcfg: FIOM and STCE (bit 63, Sstc); RV32 sees STCE in menvcfgh. */
-#define MENVCFG_STCE (1ull << 63)
+/* menvcfg: FIOM, the CBO fields, PBMTE (Svpbmt) and STCE (Sstc); RV32
+ * sees the top two in menvcfgh. */
 
 static uint64_t read_menvcfg(RiscvEnv *env, unsigned csr)
 {
@@ -489,7 +544,15 @@ static void write_menvcfg(RiscvEnv *env, unsigned csr, uint64_t val)
         v = (v & ~(uint64_t)UINT32_MAX) | (val & UINT32_MAX);
     else
         v = val;
-    env->menvcfg = v & (1 | MENVCFG_STCE);
+    uint64_t m = MENVCFG_FIOM;
+    if (riscv_has_x(env, RVX_SSTC))
+        m |= MENVCFG_STCE;
+    if (riscv_has_x(env, RVX_SVPBMT))
+        m |= MENVCFG_PBMTE;
+    /* PBMTE changes what the cached translations mean. */
+    if ((v ^ env->menvcfg) & m & MENVCFG_PBMTE)
+        tessera_tlb_flush(env->cpu);
+    env->menvcfg = envcfg_cbo(env, env->menvcfg & ~m, v) | (v & m);
     riscv_stimer_update(env);
 }
 
@@ -534,7 +597,8 @@ static void write_satp(RiscvEnv *env, unsigned csr, uint64_t val)
 /* Sstc: stimecmp is for S mode when mcounteren.TM and menvcfg.STCE. */
 static bool stimecmp_present(const RiscvEnv *env, unsigned csr)
 {
-    if (!riscv_has_ext(env, 'S') || (csr == CSR_STIMECMPH && env->xlen != 32))
+    if (!riscv_has_ext(env, 'S') || !riscv_has_x(env, RVX_SSTC) ||
+        (csr == CSR_STIMECMPH && env->xlen != 32))
         return false;
     if (env->priv == RISCV_PRV_M)
         return true;
@@ -721,7 +785,9 @@ static const RiscvCsr csr_table[] = {
      user_counter_present},
 
     /* Machine information. */
-    {CSR_MVENDORID, CSR_MIMPID, 0, read_zero, NULL, NULL},
+    {CSR_MVENDORID, CSR_MVENDORID, 0, read_zero, NULL, NULL},
+    {CSR_MARCHID, CSR_MARCHID, 0, read_marchid, NULL, NULL},
+    {CSR_MIMPID, CSR_MIMPID, 0, read_mimpid, NULL, NULL},
     {CSR_MHARTID, CSR_MHARTID, 0, read_mhartid, NULL, NULL},
     {CSR_MCONFIGPTR, CSR_MCONFIGPTR, 0, read_zero, NULL, NULL},
 
@@ -772,6 +838,26 @@ bool riscv_csr_write_ends_block(unsigned csr)
     return csr < 4096 && csr_index[csr] && (csr_index[csr]->flags & CSRF_MODE);
 }
 
+/*
+ * The value csrrs/csrrc modify, given what software reads (old). mip's
+ * SEIP and STIP read as the OR of the software-writable bit and the
+ * interrupt controller's line (or Sstc's comparison), but only the
+ * writable bit takes part in a read-modify-write (priv spec 3.1.9): else
+ * `csrs mip, SSIP` with an external interrupt pending would latch SEIP
+ * for good. The read-only bits are masked by the write anyway.
+ */
+static uint64_t csr_rmw_base(RiscvEnv *env, unsigned csr, uint64_t old)
+{
+    switch (csr) {
+    case CSR_MIP:
+        return env->mip_sw & riscv_irq_mask(env);
+    case CSR_SIP:
+        return env->mip_sw & env->mideleg;
+    default:
+        return old;
+    }
+}
+
 uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
 {
     unsigned csr = insn >> 20;
@@ -785,14 +871,18 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
     bool reads = !is_rw || rd != 0;
     uint64_t old = 0, val;
 
-    if (!c || ((c->flags & CSRF_RV32) && env->xlen != 32) ||
+    /* U mode may be RV32 on an RV64 hart (mstatus.UXL): its view. */
+    unsigned xl = riscv_cur_xlen(env);
+    uint64_t mask = xl == 64 ? UINT64_MAX : UINT32_MAX;
+
+    if (!c || ((c->flags & CSRF_RV32) && xl != 32) ||
         (c->present && !c->present(env, csr)) ||
         env->priv < ((csr >> 8) & 3) ||
         (writes && (csr >> 10) == 3))
         riscv_raise(env, EXC_ILLEGAL_INSN, insn);
 
     if (reads)
-        old = c->read(env, csr) & riscv_xlen_mask(env);
+        old = c->read(env, csr) & mask;
     if (!writes)
         return old;
 
@@ -801,14 +891,14 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
         val = src;
         break;
     case 2:
-        val = old | src;
+        val = csr_rmw_base(env, csr, old) | src;
         break;
     default:
-        val = old & ~src;
+        val = csr_rmw_base(env, csr, old) & ~src;
         break;
     }
     if (c->write)
-        c->write(env, csr, val & riscv_xlen_mask(env));
+        c->write(env, csr, val & mask);
     return old;
 }
 

@@ -52,24 +52,48 @@ static RiscvOp decode_load(unsigned f3, unsigned xlen)
     return ops[f3];
 }
 
-static RiscvOp decode_op(unsigned f7, unsigned f3)
+static RiscvOp decode_op(unsigned f7, unsigned f3, unsigned rs2,
+                         unsigned xlen)
 {
     static const RiscvOp base[8] = {RV_ADD, RV_SLL, RV_SLT, RV_SLTU,
                                     RV_XOR, RV_SRL, RV_OR,  RV_AND};
     static const RiscvOp mext[8] = {RV_MUL, RV_MULH, RV_MULHSU, RV_MULHU,
                                     RV_DIV, RV_DIVU, RV_REM,    RV_REMU};
+    /* Zb*: funct7 0x20 also holds andn/orn/xnor; 0x05 min/max/clmul. */
+    static const RiscvOp f7_20[8] = {RV_SUB,     RV_ILLEGAL, RV_ILLEGAL,
+                                     RV_ILLEGAL, RV_XNOR,    RV_SRA,
+                                     RV_ORN,     RV_ANDN};
+    static const RiscvOp f7_05[8] = {RV_ILLEGAL, RV_CLMUL, RV_CLMULR,
+                                     RV_CLMULH,  RV_MIN,   RV_MINU,
+                                     RV_MAX,     RV_MAXU};
     switch (f7) {
     case 0x00:
         return base[f3];
     case 0x20:
-        return f3 == 0 ? RV_SUB : f3 == 5 ? RV_SRA : RV_ILLEGAL;
+        return f7_20[f3];
     case 0x01:
         return mext[f3];
+    case 0x05:
+        return f7_05[f3];
+    case 0x10:
+        return f3 == 2 ? RV_SH1ADD : f3 == 4 ? RV_SH2ADD
+                                             : f3 == 6 ? RV_SH3ADD
+                                                       : RV_ILLEGAL;
+    case 0x30:
+        return f3 == 1 ? RV_ROL : f3 == 5 ? RV_ROR : RV_ILLEGAL;
+    case 0x24:
+        return f3 == 1 ? RV_BCLR : f3 == 5 ? RV_BEXT : RV_ILLEGAL;
+    case 0x34:
+        return f3 == 1 ? RV_BINV : RV_ILLEGAL;
+    case 0x14:
+        return f3 == 1 ? RV_BSET : RV_ILLEGAL;
+    case 0x04: /* zext.h is RV32's pack rd, rs1, x0 */
+        return xlen == 32 && f3 == 4 && rs2 == 0 ? RV_ZEXT_H : RV_ILLEGAL;
     }
     return RV_ILLEGAL;
 }
 
-static RiscvOp decode_op32(unsigned f7, unsigned f3)
+static RiscvOp decode_op32(unsigned f7, unsigned f3, unsigned rs2)
 {
     switch (f7) {
     case 0x00:
@@ -77,6 +101,15 @@ static RiscvOp decode_op32(unsigned f7, unsigned f3)
                                                                : RV_ILLEGAL;
     case 0x20:
         return f3 == 0 ? RV_SUBW : f3 == 5 ? RV_SRAW : RV_ILLEGAL;
+    case 0x04: /* add.uw; zext.h is RV64's packw rd, rs1, x0 */
+        return f3 == 0 ? RV_ADD_UW
+                       : f3 == 4 && rs2 == 0 ? RV_ZEXT_H : RV_ILLEGAL;
+    case 0x10:
+        return f3 == 2 ? RV_SH1ADD_UW : f3 == 4 ? RV_SH2ADD_UW
+                                                : f3 == 6 ? RV_SH3ADD_UW
+                                                          : RV_ILLEGAL;
+    case 0x30:
+        return f3 == 1 ? RV_ROLW : f3 == 5 ? RV_RORW : RV_ILLEGAL;
     case 0x01:
         switch (f3) {
         case 0: return RV_MULW;
@@ -187,21 +220,44 @@ static void decode32(uint32_t raw, unsigned xlen, RiscvInsn *in)
                                        RV_XORI, RV_SRLI, RV_ORI,  RV_ANDI};
         unsigned shamt = bits(raw, shamt_hi - 1, 20);
         unsigned top = raw >> shamt_hi; /* funct bits above shamt */
+        /* Zbb/Zbs: funct6 above a 6-bit shamt (bit 25 is 0 on RV32). */
+        unsigned f6 = raw >> 26;
+        bool sh_ok = xlen == 64 || !(raw & (1u << 25));
         if (f3 == 1) {
+            static const RiscvOp unary[8] = {RV_CLZ,    RV_CTZ,    RV_CPOP,
+                                             RV_ILLEGAL, RV_SEXT_B, RV_SEXT_H,
+                                             RV_ILLEGAL, RV_ILLEGAL};
             if (top == 0)
                 set(in, RV_SLLI, rd, rs1, 0, shamt);
+            else if (f7 == 0x30 && rs2 < 8)
+                set(in, unary[rs2], rd, rs1, 0, 0);
+            else if (sh_ok && (f6 == 0x12 || f6 == 0x0a || f6 == 0x1a))
+                set(in, f6 == 0x12 ? RV_BCLRI : f6 == 0x0a ? RV_BSETI
+                                                           : RV_BINVI,
+                    rd, rs1, 0, shamt);
         } else if (f3 == 5) {
+            unsigned imm12 = raw >> 20;
             if (top == 0)
                 set(in, RV_SRLI, rd, rs1, 0, shamt);
             else if (top == (0x20u << 25) >> shamt_hi)
                 set(in, RV_SRAI, rd, rs1, 0, shamt);
+            else if (imm12 == 0x287)
+                set(in, RV_ORC_B, rd, rs1, 0, 0);
+            else if (imm12 == (xlen == 64 ? 0x6b8u : 0x698u))
+                set(in, RV_REV8, rd, rs1, 0, 0);
+            else if (sh_ok && f6 == 0x18)
+                set(in, RV_RORI, rd, rs1, 0, shamt);
+            else if (sh_ok && f6 == 0x12)
+                set(in, RV_BEXTI, rd, rs1, 0, shamt);
         } else {
             set(in, ops[f3], rd, rs1, 0, imm_i);
         }
         break;
     }
     case 0x33:
-        set(in, decode_op(f7, f3), rd, rs1, rs2, 0);
+        set(in, decode_op(f7, f3, rs2, xlen), rd, rs1, rs2, 0);
+        if (in->op == RV_ZEXT_H)
+            in->rs2 = 0;
         break;
     case 0x1b:
         if (xlen != 64)
@@ -210,14 +266,20 @@ static void decode32(uint32_t raw, unsigned xlen, RiscvInsn *in)
             set(in, RV_ADDIW, rd, rs1, 0, imm_i);
         else if (f3 == 1 && f7 == 0)
             set(in, RV_SLLIW, rd, rs1, 0, rs2);
+        else if (f3 == 1 && (raw >> 26) == 0x02)
+            set(in, RV_SLLI_UW, rd, rs1, 0, bits(raw, 25, 20));
+        else if (f3 == 1 && f7 == 0x30 && rs2 < 3)
+            set(in, (RiscvOp)(RV_CLZW + rs2), rd, rs1, 0, 0);
         else if (f3 == 5 && f7 == 0)
             set(in, RV_SRLIW, rd, rs1, 0, rs2);
         else if (f3 == 5 && f7 == 0x20)
             set(in, RV_SRAIW, rd, rs1, 0, rs2);
+        else if (f3 == 5 && f7 == 0x30)
+            set(in, RV_RORIW, rd, rs1, 0, rs2);
         break;
     case 0x3b:
         if (xlen == 64)
-            set(in, decode_op32(f7, f3), rd, rs1, rs2, 0);
+            set(in, decode_op32(f7, f3, rs2), rd, rs1, rs2, 0);
         break;
     case 0x2f:
         set(in, decode_amo(f7 >> 2, f3, rs2, xlen), rd, rs1, rs2, 0);
@@ -229,6 +291,11 @@ static void decode32(uint32_t raw, unsigned xlen, RiscvInsn *in)
             set(in, RV_FENCE, 0, 0, 0, raw >> 20);
         else if (f3 == 1)
             set(in, RV_FENCE_I, 0, 0, 0, 0);
+        else if (f3 == 2 && rd == 0 && (raw >> 20) < 5 && (raw >> 20) != 3)
+            /* cbo.inval (0), cbo.clean (1), cbo.flush (2), cbo.zero (4) */
+            set(in, (raw >> 20) == 4 ? RV_CBO_ZERO
+                                     : (RiscvOp)(RV_CBO_INVAL + (raw >> 20)),
+                0, rs1, 0, 0);
         break;
     case 0x73:
         decode_system(raw, in);

@@ -7,6 +7,7 @@
 #ifndef RISCV_DECODE_H
 #define RISCV_DECODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Operand layouts, used by the disassembler. */
@@ -28,6 +29,8 @@ enum {
     FMT_LR,      /* rd,(rs1) */
     FMT_AMO,     /* rd,rs2,(rs1) */
     FMT_FENCE,   /* pred,succ */
+    FMT_R1,      /* rd,rs1 */
+    FMT_CBO,     /* (rs1) */
 };
 
 /* X(name, mnemonic, format) */
@@ -134,7 +137,59 @@ enum {
     X(FLW, "flw", FMT_FLOAD)                                               \
     X(FLD, "fld", FMT_FLOAD)                                               \
     X(FSW, "fsw", FMT_FSTORE)                                              \
-    X(FSD, "fsd", FMT_FSTORE)
+    X(FSD, "fsd", FMT_FSTORE)                                              \
+    /* Zba */                                                              \
+    X(SH1ADD, "sh1add", FMT_R)                                             \
+    X(SH2ADD, "sh2add", FMT_R)                                             \
+    X(SH3ADD, "sh3add", FMT_R)                                             \
+    X(ADD_UW, "add.uw", FMT_R)                                             \
+    X(SH1ADD_UW, "sh1add.uw", FMT_R)                                       \
+    X(SH2ADD_UW, "sh2add.uw", FMT_R)                                       \
+    X(SH3ADD_UW, "sh3add.uw", FMT_R)                                       \
+    X(SLLI_UW, "slli.uw", FMT_SHIFT)                                       \
+    /* Zbb */                                                              \
+    X(ANDN, "andn", FMT_R)                                                 \
+    X(ORN, "orn", FMT_R)                                                   \
+    X(XNOR, "xnor", FMT_R)                                                 \
+    X(CLZ, "clz", FMT_R1)                                                  \
+    X(CTZ, "ctz", FMT_R1)                                                  \
+    X(CPOP, "cpop", FMT_R1)                                                \
+    X(CLZW, "clzw", FMT_R1)                                                \
+    X(CTZW, "ctzw", FMT_R1)                                                \
+    X(CPOPW, "cpopw", FMT_R1)                                              \
+    X(MAX, "max", FMT_R)                                                   \
+    X(MAXU, "maxu", FMT_R)                                                 \
+    X(MIN, "min", FMT_R)                                                   \
+    X(MINU, "minu", FMT_R)                                                 \
+    X(SEXT_B, "sext.b", FMT_R1)                                            \
+    X(SEXT_H, "sext.h", FMT_R1)                                            \
+    X(ZEXT_H, "zext.h", FMT_R1)                                            \
+    X(ROL, "rol", FMT_R)                                                   \
+    X(ROR, "ror", FMT_R)                                                   \
+    X(RORI, "rori", FMT_SHIFT)                                             \
+    X(ROLW, "rolw", FMT_R)                                                 \
+    X(RORW, "rorw", FMT_R)                                                 \
+    X(RORIW, "roriw", FMT_SHIFT)                                           \
+    X(ORC_B, "orc.b", FMT_R1)                                              \
+    X(REV8, "rev8", FMT_R1)                                                \
+    /* Zbc */                                                              \
+    X(CLMUL, "clmul", FMT_R)                                               \
+    X(CLMULH, "clmulh", FMT_R)                                             \
+    X(CLMULR, "clmulr", FMT_R)                                             \
+    /* Zbs */                                                              \
+    X(BCLR, "bclr", FMT_R)                                                 \
+    X(BCLRI, "bclri", FMT_SHIFT)                                           \
+    X(BEXT, "bext", FMT_R)                                                 \
+    X(BEXTI, "bexti", FMT_SHIFT)                                           \
+    X(BINV, "binv", FMT_R)                                                 \
+    X(BINVI, "binvi", FMT_SHIFT)                                           \
+    X(BSET, "bset", FMT_R)                                                 \
+    X(BSETI, "bseti", FMT_SHIFT)                                           \
+    /* Zicbom, Zicboz */                                                   \
+    X(CBO_INVAL, "cbo.inval", FMT_CBO)                                     \
+    X(CBO_CLEAN, "cbo.clean", FMT_CBO)                                     \
+    X(CBO_FLUSH, "cbo.flush", FMT_CBO)                                     \
+    X(CBO_ZERO, "cbo.zero", FMT_CBO)
 
 typedef enum RiscvOp {
 #define RISCV_OP_ENUM(name, mnem, fmt) RV_##name,

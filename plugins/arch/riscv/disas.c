@@ -354,6 +354,12 @@ static void put_insn(Out *o, const RiscvInsn *in, uint64_t pc,
         put(o, "%s%s %s,%s,(%s)", m, aqrl_suffix(in->aqrl), X(in->rd),
             X(in->rs2), X(in->rs1));
         break;
+    case FMT_R1:
+        put(o, "%s %s,%s", m, X(in->rd), X(in->rs1));
+        break;
+    case FMT_CBO:
+        put(o, "%s (%s)", m, X(in->rs1));
+        break;
     case FMT_FENCE:
         put(o, "%s ", m);
         put_fence_set(o, (in->imm >> 4) & 15);

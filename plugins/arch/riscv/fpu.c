@@ -93,7 +93,7 @@ static void put64(RiscvEnv *env, unsigned rd, double d)
 static void put_x(RiscvEnv *env, unsigned rd, uint64_t v)
 {
     if (rd)
-        env->x[rd] = v & riscv_xlen_mask(env);
+        env->x[rd] = v & riscv_cur_mask(env);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -589,7 +589,7 @@ void riscv_fp_exec(RiscvEnv *env, uint32_t insn)
     case 0x18: { /* fcvt.{w,wu,l,lu}.{s,d} */
         double v = dbl ? f64_of(ua) : f32_of((uint32_t)ua);
 
-        if (rs2 > 3 || (rs2 >= 2 && env->xlen == 32))
+        if (rs2 > 3 || (rs2 >= 2 && riscv_cur_xlen(env) == 32))
             illegal(env, insn, ms);
         rm = get_rm(env, insn, ms);
         put_x(env, rd, to_int(env, v, rs2, rm));
@@ -598,7 +598,7 @@ void riscv_fp_exec(RiscvEnv *env, uint32_t insn)
     case 0x1a: { /* fcvt.{s,d}.{w,wu,l,lu} */
         uint64_t x = env->x[rs1];
 
-        if (rs2 > 3 || (rs2 >= 2 && env->xlen == 32))
+        if (rs2 > 3 || (rs2 >= 2 && riscv_cur_xlen(env) == 32))
             illegal(env, insn, ms);
         rm = get_rm(env, insn, ms);
         host_round(rm);
@@ -611,7 +611,7 @@ void riscv_fp_exec(RiscvEnv *env, uint32_t insn)
         return;
     }
     case 0x1c: /* fmv.x.w / fmv.x.d, fclass */
-        if (rs2 != 0 || (dbl && env->xlen == 32 && f3 == 0))
+        if (rs2 != 0 || (dbl && riscv_cur_xlen(env) == 32 && f3 == 0))
             illegal(env, insn, ms);
         if (f3 == 0) {
             /* fmv.x.w sign-extends the raw low word (no unboxing). */
@@ -625,7 +625,7 @@ void riscv_fp_exec(RiscvEnv *env, uint32_t insn)
         }
         return;
     case 0x1e: /* fmv.w.x / fmv.d.x */
-        if (rs2 != 0 || f3 != 0 || (dbl && env->xlen == 32))
+        if (rs2 != 0 || f3 != 0 || (dbl && riscv_cur_xlen(env) == 32))
             illegal(env, insn, ms);
         env->f[rd] = dbl ? env->x[rs1] : BOX32 | (uint32_t)env->x[rs1];
         return;

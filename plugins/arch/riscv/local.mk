@@ -3,6 +3,7 @@
 arch_LTLIBRARIES += plugins/arch/riscv/riscv.la
 plugins_arch_riscv_riscv_la_SOURCES = \
 	plugins/arch/riscv/riscv.h \
+	plugins/arch/riscv/isa-ext.h \
 	plugins/arch/riscv/decode.h \
 	plugins/arch/riscv/decode.c \
 	plugins/arch/riscv/cpu.c \

@@ -21,6 +21,10 @@
 #define PTE_G 0x020u
 #define PTE_A 0x040u
 #define PTE_D 0x080u
+/* RV64 PTE bits 63 (Svnapot's N), 62:61 (Svpbmt's PBMT), 60:54 reserved. */
+#define PTE_N (1ull << 63)
+#define PTE_PBMT (3ull << 61)
+#define PTE_RSVD (0x7full << 54)
 
 #define PMP_R 0x01u
 #define PMP_W 0x02u
@@ -160,6 +164,9 @@ static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
 
     bool sum = (env->mstatus & MSTATUS_SUM) != 0;
     bool mxr = (env->mstatus & MSTATUS_MXR) != 0;
+    bool pbmte = riscv_has_x(env, RVX_SVPBMT) &&
+                 (env->menvcfg & MENVCFG_PBMTE);
+    bool svnapot = riscv_has_x(env, RVX_SVNAPOT);
     uint64_t table = root;
 
     for (int lvl = (int)levels - 1; lvl >= 0; lvl--) {
@@ -175,17 +182,35 @@ static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
 
         if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)))
             return TESSERA_FAULT_PAGE;
-        /* Reserved bits (and Svpbmt/Svnapot, not implemented) must be 0. */
-        if (pte_size == 8 && (pte >> 54))
-            return TESSERA_FAULT_PAGE;
+        /*
+         * Reserved bits must be 0. PBMT (Svpbmt, with menvcfg.PBMTE) may
+         * be PMA, NC or IO on a leaf: memory attributes that change
+         * nothing here. N (Svnapot) is checked at the leaf.
+         */
+        bool leaf = (pte & (PTE_R | PTE_X)) != 0;
+        if (pte_size == 8) {
+            uint64_t pbmt = (pte & PTE_PBMT) >> 61;
+            if ((pte & PTE_RSVD) || ((pte & PTE_N) && !svnapot))
+                return TESSERA_FAULT_PAGE;
+            if (pbmt && (!pbmte || !leaf || pbmt == 3))
+                return TESSERA_FAULT_PAGE;
+        }
 
         uint64_t ppn = pte_size == 8 ? (pte >> 10) & ((1ull << 44) - 1)
                                      : (pte >> 10) & 0x3fffff;
-        if (!(pte & (PTE_R | PTE_X))) {
-            if (lvl == 0)
+        if (!leaf) {
+            if (lvl == 0 || (pte_size == 8 && (pte & PTE_N)))
                 return TESSERA_FAULT_PAGE;
             table = ppn << 12;
             continue;
+        }
+        /* Svnapot: a 64 KiB page made of 16 4 KiB PTEs, PPN[3:0] = 8,
+         * which the address's VPN[0][3:0] replace; no other size. */
+        uint64_t napot_mask = 0;
+        if (pte_size == 8 && (pte & PTE_N)) {
+            if (lvl != 0 || (ppn & 0xf) != 8)
+                return TESSERA_FAULT_PAGE;
+            napot_mask = 0xf;
         }
 
         /* A leaf: privilege, then the permission of this access. */
@@ -222,9 +247,11 @@ static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
         if (!(npte & PTE_D))
             p &= ~TESSERA_PROT_WRITE;
 
-        if (lvl > 0)
+        if (lvl > 0 || napot_mask)
             env->tlb_superpage = true;
-        *phys = ((ppn | ((va >> 12) & low_mask)) << 12) | (va & 0xfff);
+        low_mask |= napot_mask;
+        *phys = (((ppn & ~napot_mask) | ((va >> 12) & low_mask)) << 12) |
+                (va & 0xfff);
         *prot = p;
         return TESSERA_FAULT_NONE;
     }

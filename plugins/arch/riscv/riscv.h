@@ -24,6 +24,8 @@
 #include <tessera/arch.h>
 #include <tessera/device.h>
 
+#include "isa-ext.h"
+
 /* Privilege levels (also the mmu index). */
 #define RISCV_PRV_U 0
 #define RISCV_PRV_S 1
@@ -90,6 +92,14 @@ static inline unsigned riscv_tbf_dpriv(uint32_t flags)
 #define MSTATUS_MBE (1ull << 37)
 #define MSTATUS64_SD (1ull << 63)
 #define MSTATUS32_SD (1ull << 31)
+
+/* menvcfg/senvcfg fields (senvcfg has FIOM and the CBO ones). */
+#define MENVCFG_FIOM (1ull << 0)
+#define MENVCFG_CBIE (3ull << 4)
+#define MENVCFG_CBCFE (1ull << 6)
+#define MENVCFG_CBZE (1ull << 7)
+#define MENVCFG_PBMTE (1ull << 62)
+#define MENVCFG_STCE (1ull << 63)
 
 /* Interrupt numbers (bit positions in mip/mie, mcause codes). */
 #define IRQ_S_SOFT 1
@@ -201,6 +211,7 @@ enum {
 typedef struct RiscvModel {
     unsigned xlen;  /* 32 or 64 */
     uint32_t exts;  /* misa extension bits */
+    uint64_t isa_ext; /* multi-letter extensions, RVX() bits (isa-ext.h) */
 } RiscvModel;
 
 /* IRQ input lines, in the order of riscv_irq_inputs[]. */
@@ -243,6 +254,8 @@ typedef struct RiscvEnv {
      * raise_fault reports store/AMO causes for it, as the spec requires.
      */
     uint64_t amo_access;
+
+    uint64_t isa_ext;   /* the model's RVX() bits, read by the boards */
 
     uint64_t mip_sw;    /* software-set pending bits */
     uint64_t mip_lines; /* levels of the IRQ input lines, as mip bits */
@@ -301,9 +314,35 @@ static inline uint64_t riscv_xlen_mask(const RiscvEnv *env)
     return env->xlen == 64 ? UINT64_MAX : UINT32_MAX;
 }
 
+/*
+ * The XLEN of the current mode: 32 in U mode on RV64 when mstatus.UXL is
+ * 1 (RV32 user programs on an RV64 kernel), else the hart's. Such U-mode
+ * code runs as on RV32, registers zero-extended (riscv.h's RV32
+ * representation) where the spec sign-extends into the upper half: only
+ * S/M-mode software reading a U32 program's registers can tell.
+ */
+static inline unsigned riscv_cur_xlen(const RiscvEnv *env)
+{
+    if (env->xlen == 64 && env->priv == RISCV_PRV_U &&
+        ((env->mstatus & MSTATUS_UXL) >> 32) == 1)
+        return 32;
+    return env->xlen;
+}
+
+static inline uint64_t riscv_cur_mask(const RiscvEnv *env)
+{
+    return riscv_cur_xlen(env) == 64 ? UINT64_MAX : UINT32_MAX;
+}
+
 static inline bool riscv_has_ext(const RiscvEnv *env, char ext)
 {
     return (env->misa & RISCV_EXT(ext)) != 0;
+}
+
+/* A multi-letter extension of the model (RVX_* from isa-ext.h). */
+static inline bool riscv_has_x(const RiscvEnv *env, unsigned rvx)
+{
+    return (env->isa_ext >> rvx) & 1;
 }
 
 /* Interrupts this hart implements (mie bits, readable mip bits). */

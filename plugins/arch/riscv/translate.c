@@ -147,6 +147,64 @@ static uint64_t helper_wfi(void *env, uint64_t next_pc, uint64_t insn,
     return 0;
 }
 
+/* Zbb orc.b: each byte becomes 0xff when not zero. */
+static uint64_t helper_orc_b(void *env, uint64_t a, uint64_t a1, uint64_t a2,
+                             uint64_t a3)
+{
+    uint64_t r = 0;
+
+    for (unsigned i = 0; i < 64; i += 8)
+        if ((a >> i) & 0xff)
+            r |= 0xffull << i;
+    return r;
+}
+
+/*
+ * Zbc: carry-less products of XLEN-bit a and b. kind 0 gives the low
+ * XLEN bits (clmul), 1 the high ones (clmulh), 2 bits 2*XLEN-2..XLEN-1
+ * (clmulr).
+ */
+static uint64_t helper_clmul(void *env, uint64_t a, uint64_t b,
+                             uint64_t kind, uint64_t xlen)
+{
+    uint64_t r = 0;
+    unsigned n = (unsigned)xlen;
+
+    if (n == 32) {
+        a &= UINT32_MAX;
+        b &= UINT32_MAX;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!((b >> i) & 1))
+            continue;
+        if (kind == 0)
+            r ^= a << i;
+        else if (kind == 1)
+            r ^= i ? a >> (n - i) : 0;
+        else
+            r ^= a >> (n - i - 1);
+    }
+    return n == 32 ? r & UINT32_MAX : r;
+}
+
+/*
+ * Zicbom/Zicboz: whether cbo.* may run in this mode (menvcfg for S and U,
+ * senvcfg too for U), else an illegal instruction. field is the envcfg
+ * bits that enable it (CBIE, CBCFE or CBZE).
+ */
+static uint64_t helper_cbo_check(void *env, uint64_t insn, uint64_t field,
+                                 uint64_t a2, uint64_t a3)
+{
+    RiscvEnv *e = env;
+
+    if (e->priv == RISCV_PRV_M)
+        return 0;
+    if (!(e->menvcfg & field) ||
+        (e->priv == RISCV_PRV_U && !(e->senvcfg & field)))
+        riscv_raise(e, EXC_ILLEGAL_INSN, insn);
+    return 0;
+}
+
 static void call(Ctx *c, TesseraHelper fn, TesseraVal d, unsigned nargs,
                  const TesseraVal *args)
 {
@@ -348,6 +406,156 @@ static void gen_op(Ctx *c, const RiscvInsn *in)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Bit manipulation: Zba, Zbb, Zbc, Zbs                                    */
+
+/* The extension each Zb* operation belongs to. */
+static unsigned zb_ext(RiscvOp op)
+{
+    switch (op) {
+    case RV_SH1ADD: case RV_SH2ADD: case RV_SH3ADD: case RV_ADD_UW:
+    case RV_SH1ADD_UW: case RV_SH2ADD_UW: case RV_SH3ADD_UW:
+    case RV_SLLI_UW:
+        return RVX_ZBA;
+    case RV_CLMUL: case RV_CLMULH: case RV_CLMULR:
+        return RVX_ZBC;
+    case RV_BCLR: case RV_BCLRI: case RV_BEXT: case RV_BEXTI: case RV_BINV:
+    case RV_BINVI: case RV_BSET: case RV_BSETI:
+        return RVX_ZBS;
+    default:
+        return RVX_ZBB;
+    }
+}
+
+/* 1 << (b mod XLEN), for the Zbs register forms. */
+static TesseraVal bit_of(Ctx *c, TesseraVal b2)
+{
+    TesseraVal t = temp(c);
+
+    tessera_ir_binop(c->b, TESSERA_AND, c->w, t, b2, cst(c, c->xlen - 1));
+    tessera_ir_binop(c->b, TESSERA_SHL, c->w, t, cst(c, 1), t);
+    return t;
+}
+
+static void gen_zb(Ctx *c, const RiscvInsn *in)
+{
+    TesseraIR *b = c->b;
+    TesseraVal a = reg(c, in->rs1), b2 = reg(c, in->rs2), t, d;
+    TesseraWidth w = c->w;
+    unsigned rd = in->rd;
+    uint64_t one = 1;
+
+    if (!rd)
+        return; /* no Zb* instruction has side effects */
+    d = dst(c, rd);
+    switch (in->op) {
+    case RV_SH1ADD: case RV_SH2ADD: case RV_SH3ADD:
+        t = temp(c);
+        tessera_ir_binop(b, TESSERA_SHL, w, t, a,
+                         cst(c, in->op - RV_SH1ADD + 1));
+        tessera_ir_binop(b, TESSERA_ADD, w, d, t, b2);
+        break;
+    case RV_ADD_UW: case RV_SH1ADD_UW: case RV_SH2ADD_UW: case RV_SH3ADD_UW:
+        t = temp(c);
+        tessera_ir_unop(b, TESSERA_EXT32U, TESSERA_I64, t, a);
+        if (in->op != RV_ADD_UW)
+            tessera_ir_binop(b, TESSERA_SHL, w, t, t,
+                             cst(c, in->op - RV_SH1ADD_UW + 1));
+        tessera_ir_binop(b, TESSERA_ADD, w, d, t, b2);
+        break;
+    case RV_SLLI_UW:
+        t = temp(c);
+        tessera_ir_unop(b, TESSERA_EXT32U, TESSERA_I64, t, a);
+        tessera_ir_binop(b, TESSERA_SHL, w, d, t, cst(c, in->imm));
+        break;
+    case RV_ANDN: case RV_ORN: case RV_XNOR:
+        t = temp(c);
+        if (in->op == RV_XNOR) {
+            tessera_ir_binop(b, TESSERA_XOR, w, t, a, b2);
+            tessera_ir_unop(b, TESSERA_NOT, w, d, t);
+        } else {
+            tessera_ir_unop(b, TESSERA_NOT, w, t, b2);
+            tessera_ir_binop(b, in->op == RV_ANDN ? TESSERA_AND : TESSERA_OR,
+                             w, d, a, t);
+        }
+        break;
+    case RV_CLZ: tessera_ir_unop(b, TESSERA_CLZ, w, d, a); break;
+    case RV_CTZ: tessera_ir_unop(b, TESSERA_CTZ, w, d, a); break;
+    case RV_CPOP: tessera_ir_unop(b, TESSERA_CTPOP, w, d, a); break;
+    /* 32-bit operations leave the count zero-extended, which is right. */
+    case RV_CLZW: tessera_ir_unop(b, TESSERA_CLZ, TESSERA_I32, d, a); break;
+    case RV_CTZW: tessera_ir_unop(b, TESSERA_CTZ, TESSERA_I32, d, a); break;
+    case RV_CPOPW:
+        tessera_ir_unop(b, TESSERA_CTPOP, TESSERA_I32, d, a);
+        break;
+    case RV_MAX: tessera_ir_select(b, TESSERA_GT, w, d, a, b2, a, b2); break;
+    case RV_MAXU: tessera_ir_select(b, TESSERA_GTU, w, d, a, b2, a, b2); break;
+    case RV_MIN: tessera_ir_select(b, TESSERA_LT, w, d, a, b2, a, b2); break;
+    case RV_MINU: tessera_ir_select(b, TESSERA_LTU, w, d, a, b2, a, b2); break;
+    case RV_SEXT_B: tessera_ir_unop(b, TESSERA_EXT8S, w, d, a); break;
+    case RV_SEXT_H: tessera_ir_unop(b, TESSERA_EXT16S, w, d, a); break;
+    case RV_ZEXT_H: tessera_ir_unop(b, TESSERA_EXT16U, w, d, a); break;
+    case RV_ROL: tessera_ir_binop(b, TESSERA_ROTL, w, d, a, b2); break;
+    case RV_ROR: tessera_ir_binop(b, TESSERA_ROTR, w, d, a, b2); break;
+    case RV_RORI:
+        tessera_ir_binop(b, TESSERA_ROTR, w, d, a, cst(c, in->imm));
+        break;
+    case RV_ROLW: case RV_RORW: case RV_RORIW:
+        tessera_ir_binop(b, in->op == RV_ROLW ? TESSERA_ROTL : TESSERA_ROTR,
+                         TESSERA_I32, d, a,
+                         in->op == RV_RORIW ? cst(c, in->imm) : b2);
+        tessera_ir_unop(b, TESSERA_EXT32S, TESSERA_I64, d, d);
+        break;
+    case RV_ORC_B: {
+        TesseraVal arg = a;
+        tessera_ir_call(b, helper_orc_b, TESSERA_HELPER_PURE, d, 1, &arg);
+        break;
+    }
+    case RV_REV8:
+        tessera_ir_unop(b, c->xlen == 64 ? TESSERA_BSWAP64 : TESSERA_BSWAP32,
+                        w, d, a);
+        break;
+    case RV_CLMUL: case RV_CLMULH: case RV_CLMULR: {
+        TesseraVal args[4] = {a, b2, cst(c, in->op - RV_CLMUL),
+                              cst(c, c->xlen)};
+        /* CLMUL, CLMULH, CLMULR are declared in that order. */
+        tessera_ir_call(b, helper_clmul, TESSERA_HELPER_PURE, d, 4, args);
+        break;
+    }
+    case RV_BCLR:
+        t = bit_of(c, b2);
+        tessera_ir_unop(b, TESSERA_NOT, w, t, t);
+        tessera_ir_binop(b, TESSERA_AND, w, d, a, t);
+        break;
+    case RV_BSET:
+        tessera_ir_binop(b, TESSERA_OR, w, d, a, bit_of(c, b2));
+        break;
+    case RV_BINV:
+        tessera_ir_binop(b, TESSERA_XOR, w, d, a, bit_of(c, b2));
+        break;
+    case RV_BEXT:
+        t = temp(c);
+        tessera_ir_binop(b, TESSERA_SHR, w, t, a, b2);
+        tessera_ir_binop(b, TESSERA_AND, w, d, t, cst(c, 1));
+        break;
+    case RV_BCLRI:
+        tessera_ir_binop(b, TESSERA_AND, w, d, a,
+                         cst(c, ~(one << in->imm) & c->mask));
+        break;
+    case RV_BSETI:
+        tessera_ir_binop(b, TESSERA_OR, w, d, a, cst(c, one << in->imm));
+        break;
+    case RV_BINVI:
+        tessera_ir_binop(b, TESSERA_XOR, w, d, a, cst(c, one << in->imm));
+        break;
+    case RV_BEXTI:
+        tessera_ir_extract(b, w, d, a, (unsigned)in->imm, 1);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* Memory                                                                  */
 
 /* Base and offset of rs1 + imm; RV32 addresses wrap at 32 bits. */
@@ -507,6 +715,37 @@ static void gen_amo(Ctx *c, const RiscvInsn *in)
     tessera_ir_atomic_rmw(c->b, ops[op], old, reg(c, in->rs1), 0,
                           reg(c, in->rs2), amo_memop(c, dword), c->mmu_idx);
     gen_mov(c, in->rd, old);
+}
+
+/*
+ * Zicbom and Zicboz. Memory is always coherent here, so cbo.clean,
+ * cbo.flush and cbo.inval only check that they are allowed; cbo.zero
+ * stores zeros to the whole cache block (RISCV_CBO_BLOCK_SIZE) holding
+ * the address, as 8-byte stores, so a fault reports the block's first
+ * unwritable doubleword.
+ */
+static void gen_cbo(Ctx *c, const RiscvInsn *in)
+{
+    bool zero = in->op == RV_CBO_ZERO;
+    uint64_t field = zero ? MENVCFG_CBZE
+                     : in->op == RV_CBO_INVAL ? MENVCFG_CBIE
+                                              : MENVCFG_CBCFE;
+    TesseraVal args[2] = {cst(c, in->raw), cst(c, field)};
+
+    if (!riscv_has_x(c->env, zero ? RVX_ZICBOZ : RVX_ZICBOM)) {
+        gen_illegal(c, in);
+        return;
+    }
+    call(c, helper_cbo_check, TESSERA_IR_NONE, 2, args);
+    if (!zero)
+        return;
+    TesseraVal base = temp(c);
+    tessera_ir_binop(c->b, TESSERA_AND, c->w, base, reg(c, in->rs1),
+                     cst(c, ~(uint64_t)(RISCV_CBO_BLOCK_SIZE - 1) & c->mask));
+    gen_trig_data(c, base, 0, RISCV_CBO_BLOCK_SIZE, RISCV_TRIG_STORE);
+    for (unsigned i = 0; i < RISCV_CBO_BLOCK_SIZE; i += 8)
+        tessera_ir_store(c->b, cst(c, 0), base, i, TESSERA_MO_64,
+                         c->mmu_idx);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -813,7 +1052,17 @@ static void gen_insn(Ctx *c, const RiscvInsn *in)
     case RV_FSW: case RV_FSD:
         gen_fstore(c, in);
         break;
+    case RV_CBO_INVAL: case RV_CBO_CLEAN: case RV_CBO_FLUSH: case RV_CBO_ZERO:
+        gen_cbo(c, in);
+        break;
     default:
+        if (in->op >= RV_SH1ADD && in->op <= RV_BSETI) {
+            if (riscv_has_x(c->env, zb_ext(in->op)))
+                gen_zb(c, in);
+            else
+                gen_illegal(c, in);
+            break;
+        }
         if (in->len == 4) {
             unsigned opc = in->raw & 0x7f;
             if (opc == 0x53 || opc == 0x43 || opc == 0x47 || opc == 0x4b ||

@@ -24,6 +24,8 @@
 #include <tessera/board.h>
 #include <tessera/device.h>
 
+#include "../../arch/riscv/isa-ext.h"
+
 #define MIB (1024ull * 1024)
 #define RESET_VECTOR 0x1000ull
 #define TIMEBASE_HZ 10000000u /* without a CLINT */
@@ -65,18 +67,34 @@ static uint64_t cpu_misa(unsigned cpu)
     return m;
 }
 
-/* "rv64imafdc_zicsr_zifencei": single letters in the canonical order. */
+/*
+ * "rv64imafdc_zicsr_zifencei_...": single letters in the canonical order,
+ * then the model's multi-letter extensions (its isa_ext register, bits as
+ * in isa-ext.h), so the string says what the CPU implements.
+ */
+static uint64_t cpu_isa_ext(unsigned cpu)
+{
+    uint64_t ext;
+
+    if (tessera_cpu_reg_read(cpu, "isa_ext", &ext))
+        return ext;
+    return RVX(ZICSR) | RVX(ZIFENCEI);
+}
+
 static void cpu_isa_string(unsigned cpu, char *out, size_t len)
 {
     static const char order[] = "imafdqlcbjtpvh";
-    uint64_t misa = cpu_misa(cpu);
+    uint64_t misa = cpu_misa(cpu), ext = cpu_isa_ext(cpu);
     size_t n = (size_t)snprintf(out, len, "rv%u", cpu_xlen(cpu));
 
     for (const char *c = order; *c && n + 1 < len; c++)
         if (misa & (1ull << (*c - 'a')))
             out[n++] = *c;
     out[n] = 0;
-    snprintf(out + n, len - n, "_zicsr_zifencei");
+    for (unsigned i = 0; i < RVX_NB && n < len; i++)
+        if (ext >> i & 1)
+            n += (size_t)snprintf(out + n, len - n, "_%s",
+                                  riscv_isa_ext_names[i]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -132,6 +150,18 @@ static int add_cpus(const TesseraBootInfo *info, void *fdt)
         TRY(fdt_setprop_string(fdt, cpu, "compatible", "riscv"));
         cpu_isa_string(i, isa, sizeof(isa));
         TRY(fdt_setprop_string(fdt, cpu, "riscv,isa", isa));
+        if (cpu_isa_ext(i) & (RVX(ZICBOM) | RVX(ZICBOP) | RVX(ZICBOZ))) {
+            uint64_t x = cpu_isa_ext(i);
+            if (x & RVX(ZICBOM))
+                TRY(fdt_setprop_u32(fdt, cpu, "riscv,cbom-block-size",
+                                    RISCV_CBO_BLOCK_SIZE));
+            if (x & RVX(ZICBOP))
+                TRY(fdt_setprop_u32(fdt, cpu, "riscv,cbop-block-size",
+                                    RISCV_CBO_BLOCK_SIZE));
+            if (x & RVX(ZICBOZ))
+                TRY(fdt_setprop_u32(fdt, cpu, "riscv,cboz-block-size",
+                                    RISCV_CBO_BLOCK_SIZE));
+        }
         if (misa & (1u << ('s' - 'a')))
             TRY(fdt_setprop_string(fdt, cpu, "mmu-type",
                                    cpu_xlen(i) == 32 ? "riscv,sv32"

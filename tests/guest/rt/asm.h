@@ -16,4 +16,8 @@
 /* struct trap_frame: x[32], mepc, mcause, mtval, rounded up to 16 bytes. */
 #define FRAME_SIZE (((35 * REGBYTES) + 15) & ~15)
 
+/* Harts that may run secondary_main, and the stack each gets (4 KiB). */
+#define RT_MAX_HARTS 8
+#define RT_HART_STACK_SHIFT 12
+
 #endif

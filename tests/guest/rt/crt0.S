@@ -12,9 +12,9 @@ _start:
     .option norelax
     la      gp, __global_pointer$
     .option pop
-    /* Only hart 0 runs the program; others (if any) sleep. */
+    /* Hart 0 runs the program; others go to secondary_main (below). */
     csrr    t0, mhartid
-    bnez    t0, park
+    bnez    t0, secondary
     la      sp, __stack_top
     la      t0, trap_entry
     csrw    mtvec, t0
@@ -25,11 +25,49 @@ _start:
     sb      zero, 0(t0)
     addi    t0, t0, 1
     j       1b
-2:  call    main
+2:  fence   rw, rw
+    li      t0, 1
+    la      t1, rt_harts_go
+    sw      t0, 0(t1)
+    call    main
     call    exit
+
+/*
+ * Harts 1..RT_MAX_HARTS-1 wait until hart 0 has cleared .bss, then call
+ * secondary_main(hartid) on their own stack (rt.c parks them unless the
+ * program defines it); any others sleep.
+ */
+secondary:
+    li      t1, RT_MAX_HARTS
+    bgeu    t0, t1, park
+    la      t1, rt_harts_go
+1:  lw      t2, 0(t1)
+    beqz    t2, 1b
+    fence   rw, rw
+    la      sp, __hart_stacks_top
+    addi    t1, t0, -1
+    slli    t1, t1, RT_HART_STACK_SHIFT
+    sub     sp, sp, t1
+    la      t1, trap_entry
+    csrw    mtvec, t1
+    csrw    mie, zero
+    mv      a0, t0
+    call    secondary_main
 park:
     wfi
     j       park
+
+    .data
+    .balign 4
+    .globl  rt_harts_go
+rt_harts_go:
+    .word   0
+
+    /* Stacks of harts 1..RT_MAX_HARTS-1, 4 KiB each, below the top. */
+    .bss
+    .balign 16
+    .space  (RT_MAX_HARTS - 1) << RT_HART_STACK_SHIFT
+__hart_stacks_top:
 
 /*
  * Direct-mode vector: saves every register in a trap_frame on the current

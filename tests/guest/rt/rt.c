@@ -229,3 +229,12 @@ void *memcpy(void *d, const void *s, size_t n)
         *p++ = *q++;
     return d;
 }
+
+/* Harts other than 0 come here once .bss is clear; programs that use more
+ * than one hart define their own. */
+__attribute__((weak)) void secondary_main(ulong hartid)
+{
+    (void)hartid;
+    for (;;)
+        __asm__ volatile("wfi");
+}

@@ -34,6 +34,14 @@ void putu(uint64_t v);          /* unsigned decimal */
 _Noreturn void exit(int code);
 
 /*
+ * Harts 1..7 call this (on their own 4 KiB stack, mtvec = trap_entry,
+ * mie = 0) once hart 0 has cleared .bss and is about to call main. The
+ * runtime's weak version sleeps; a program may define its own. Only hart
+ * 0 may use the console and the checks.
+ */
+void secondary_main(ulong hartid);
+
+/*
  * Checks: each call gets the next sequence number; a failing check prints
  * it with the line and values, and the program then exits with the first
  * failing number (capped at 200), so every failure site has its own code.
