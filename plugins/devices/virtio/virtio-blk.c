@@ -62,6 +62,7 @@ typedef struct BlkReq {
     uint64_t len;       /* data bytes (read/write), or range (zero/discard) */
     uint8_t *buf;       /* read/write data */
     bool unmap;         /* write zeroes: may deallocate */
+    bool submitted;     /* given to the worker */
     uint8_t status;
 } BlkReq;
 
@@ -148,6 +149,8 @@ static void *blk_worker(void *opaque)
 
 static void req_free(VirtioBlk *s, BlkReq *r)
 {
+    if (r->submitted)
+        tessera_bh_work_end(s->bh);
     if (r->type == BLK_T_IN || r->type == BLK_T_OUT)
         s->inflight_bytes -= r->len;
     virtq_elem_free(&r->elem);
@@ -198,6 +201,8 @@ static void blk_bh(void *opaque)
 static void submit(VirtioBlk *s, BlkReq *r)
 {
     r->next = NULL;
+    r->submitted = true;
+    tessera_bh_work_begin(s->bh);
     pthread_mutex_lock(&s->lock);
     *s->todo_tail = r;
     s->todo_tail = &r->next;
