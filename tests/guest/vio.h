@@ -3,8 +3,8 @@
  * A minimal modern (virtio 1.x) virtio-mmio driver for the bare-metal
  * guest tests: device discovery in the virt board's slots, feature
  * negotiation, split queues, direct and indirect chains, polling for used
- * buffers. Polling is bounded, so a device that never answers makes the
- * test fail instead of hanging.
+ * buffers. Polling is bounded (VIO_TIMEOUT), so a device that never
+ * answers makes the test fail instead of hanging.
  */
 #ifndef VIO_H
 #define VIO_H
@@ -195,11 +195,15 @@ static inline void vq_kick(struct vq *vq, uint16_t head)
     vio_w(vq->base, VIO_QUEUE_NOTIFY, vq->q);
 }
 
+/* Host-time bound of every wait: 20 s of mtime (10 MHz), long enough for
+ * a loaded host to schedule the device's I/O thread. */
+#define VIO_TIMEOUT (20ull * 10000000)
+
 /* Waits for the next used entry; returns its length, or -1 on timeout
  * (*id gets the descriptor index). */
 static inline long vq_wait(struct vq *vq, uint32_t *id)
 {
-    for (long spin = 0; spin < 50000000; spin++) {
+    for (uint64_t t0 = mtime(); mtime() - t0 < VIO_TIMEOUT;) {
         __asm__ volatile("fence rw, rw" ::: "memory");
         if (*(volatile uint16_t *)&vq->used.idx != vq->last_used) {
             struct vq_used_elem *u = &vq->used.ring[vq->last_used % VQ_MAX];
@@ -227,7 +231,7 @@ static inline void vq_set(struct vq_desc *d, unsigned i, const void *addr,
 static inline uint32_t vio_wait_status(ulong base, uint32_t mask)
 {
     uint32_t s = 0;
-    for (long spin = 0; spin < 20000000; spin++) {
+    for (uint64_t t0 = mtime(); mtime() - t0 < VIO_TIMEOUT;) {
         s = vio_r(base, VIO_STATUS);
         if (s & mask)
             break;
