@@ -38,7 +38,8 @@ extern "C" {
 #define TESSERA_ABI_MAJOR 2
 /* 2.1: TesseraArchClass gdb_xml, gdb_g_regs, gdb_read_reg, gdb_write_reg
  * (the GDB remote stub). */
-#define TESSERA_ABI_MINOR 1
+/* 2.2: tessera_semihosting_enabled(). */
+#define TESSERA_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
@@ -120,6 +121,14 @@ TESSERA_PRINTF(2, 3) void tessera_log(uint32_t mask, const char *fmt, ...);
 void tessera_request_exit(int status);
 /** Resets the whole machine (devices, CPUs) after the current instruction. */
 void tessera_request_reset(void);
+
+/**
+ * True when the user asked for semihosting (-semihosting or
+ * -semihosting-config enable=on): an arch then serves its guests' host
+ * calls (ARM: BKPT 0xab), writing their console output to stderr as
+ * QEMU does (ABI 2.2).
+ */
+bool tessera_semihosting_enabled(void);
 
 /**
  * Looks up a symbol of the loaded guest images (ELF symbol tables).
