@@ -73,5 +73,6 @@ void default_handler(void)
     rt_print("unexpected exception", ipsr);
     rt_print("cfsr", SCB_CFSR);
     rt_print("hfsr", SCB_HFSR);
+    rt_print("bfar", REG32(0xe000ed38));
     rt_exit(99);
 }
