@@ -145,7 +145,8 @@ void arm_systick_reset(ArmEnv *env);
 
 /* semihost.c */
 bool arm_semihosting_enabled(void);
-void arm_semihost(ArmEnv *env);
+/* Serves the call in r0/r1; true when it ended the run (SYS_EXIT). */
+bool arm_semihost(ArmEnv *env);
 
 /* translate.c */
 int arm_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);

@@ -18,7 +18,7 @@
 
 static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
                                   .prio_bits = 2};
-static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x412fc231,
+static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x410fc231,
                                   .prio_bits = 8};
 static const ArmModel model_m4 = {.v7 = true, .dsp = true,
                                   .cpuid = 0x410fc241, .prio_bits = 8};

@@ -159,8 +159,10 @@ static uint32_t icsr_read(ArmEnv *env)
     unsigned nact = 0;
     for (unsigned e = 1; e < EXC_IRQ0 + env->num_irq; e++)
         nact += env->active[e];
-    if (nact <= 1 && env->ipsr)
-        v |= 1u << 11; /* RETTOBASE */
+    /* RETTOBASE: no active exception besides the running one (QEMU also
+     * sets it in thread mode, where the architecture leaves it open). */
+    if (nact <= (env->ipsr ? 1u : 0u))
+        v |= 1u << 11;
     v |= vect_pending(env) << 12;
     for (unsigned e = EXC_IRQ0; e < EXC_IRQ0 + env->num_irq; e++)
         if (env->pending[e]) {

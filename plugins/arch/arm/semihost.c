@@ -200,7 +200,7 @@ static void sys_exit(uint32_t reason, uint32_t code)
     tessera_request_exit(status);
 }
 
-void arm_semihost(ArmEnv *env)
+bool arm_semihost(ArmEnv *env)
 {
     uint32_t op = env->r[0], arg = env->r[1], ret = 0;
     if (!fds_init) {
@@ -229,7 +229,7 @@ void arm_semihost(ArmEnv *env)
         uint8_t ch = 0;
         tessera_phys_read(arg, &ch, 1);
         console_write(&ch, 1);
-        return; /* r0 is corrupted: left alone */
+        return false; /* r0 is corrupted: left alone */
     }
     case SYS_WRITE0: {
         char buf[256];
@@ -245,7 +245,7 @@ void arm_semihost(ArmEnv *env)
             }
         }
         console_write(buf, n);
-        return;
+        return false;
     }
     case SYS_WRITE:
         ret = sys_write(arg);
@@ -307,14 +307,15 @@ void arm_semihost(ArmEnv *env)
     }
     case SYS_EXIT:
         sys_exit(arg, 0);
-        break;
+        return true;
     case SYS_EXIT_EXTENDED:
         sys_exit(rd32(arg), rd32(arg + 4));
-        break;
+        return true;
     default:
         tessera_warn("arm: semihosting call 0x%x not supported", op);
         ret = (uint32_t)-1;
         break;
     }
     env->r[0] = ret;
+    return false;
 }

@@ -121,12 +121,15 @@ static uint64_t h_svc(void *e, uint64_t next, uint64_t it, uint64_t a2,
     arm_raise(env, EXC_SVC, (uint32_t)next);
 }
 
-static uint64_t h_bkpt(void *e, uint64_t imm, uint64_t a1, uint64_t a2,
+static uint64_t h_bkpt(void *e, uint64_t imm, uint64_t next, uint64_t a2,
                        uint64_t a3)
 {
     ArmEnv *env = e;
     if (imm == 0xab && arm_semihosting_enabled()) {
-        arm_semihost(env);
+        if (arm_semihost(env)) { /* the run ends here */
+            tessera_cpu_set_pc(env->cpu, next);
+            tessera_cpu_exit_loop(env->cpu);
+        }
         return 0;
     }
     /* No debugger attached: a debug event escalates to HardFault. */
@@ -1012,7 +1015,8 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
             return true;
         }
         case 14: /* BKPT */
-            call(c, h_bkpt, 0, TESSERA_IR_NONE, 1, cst(c, h & 0xff), 0, 0);
+            call(c, h_bkpt, 0, TESSERA_IR_NONE, 2, cst(c, h & 0xff),
+                 cst(c, c->next), 0);
             return true;
         case 15: /* IT and hints */
             if (h & 15) /* IT itself is handled by the caller */

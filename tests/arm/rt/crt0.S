@@ -39,17 +39,3 @@ reset_handler:
     bl rt_exit
 3:  b 3b
 
-    .macro weak_handler name
-    .weak \name
-    .thumb_set \name, default_handler
-    .endm
-    weak_handler nmi_handler
-    weak_handler hardfault_handler
-    weak_handler memmanage_handler
-    weak_handler busfault_handler
-    weak_handler usagefault_handler
-    weak_handler svc_handler
-    weak_handler debugmon_handler
-    weak_handler pendsv_handler
-    weak_handler systick_handler
-    weak_handler irq_handler

@@ -76,3 +76,15 @@ void default_handler(void)
     rt_print("bfar", REG32(0xe000ed38));
     rt_exit(99);
 }
+
+#define WEAK __attribute__((weak, alias("default_handler")))
+void nmi_handler(void) WEAK;
+void hardfault_handler(void) WEAK;
+void memmanage_handler(void) WEAK;
+void busfault_handler(void) WEAK;
+void usagefault_handler(void) WEAK;
+void svc_handler(void) WEAK;
+void debugmon_handler(void) WEAK;
+void pendsv_handler(void) WEAK;
+void systick_handler(void) WEAK;
+void irq_handler(void) WEAK;
