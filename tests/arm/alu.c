@@ -95,7 +95,7 @@ int main(void)
 
     GROUP("add-narrow", { RR_N("adcs"); RR_N("sbcs"); RR_N("ands");
                           RR_N("eors"); RR_N("orrs"); RR_N("bics");
-                          RR_N("mvns"); RR_N("muls"); RR_N("rsbs");
+                          RR_N("mvns"); RR_N("muls");
                           RR_N("tst"); RR_N("cmn"); RR_N("cmp"); });
     GROUP("shift-narrow", { RR_N("lsls"); RR_N("lsrs"); RR_N("asrs");
                             RR_N("rors"); });
@@ -218,7 +218,7 @@ int main(void)
         N1("rev %0, %1") N1("rev16 %0, %1") N1("revsh %0, %1")
         N1("uxtb %0, %1") N1("uxth %0, %1") N1("sxtb %0, %1")
         N1("sxth %0, %1")
-        RR_N("rsbs");
+        N1("rsbs %0, %1, #0")
     });
     return 0;
 }

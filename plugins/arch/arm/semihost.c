@@ -5,9 +5,9 @@
  * argument (usually the address of a parameter block), r0 the result.
  * Only with -semihosting; otherwise BKPT is a debug event.
  *
- * The console (SYS_WRITEC, SYS_WRITE0, and SYS_WRITE/SYS_READ on the
- * handles that ":tt" opens) is the host's stderr for output and stdin for
- * input, where QEMU 7.2 puts it. Files are opened on the host relative to
+ * The console (SYS_WRITEC, SYS_WRITE0) is the host's stderr, where QEMU
+ * 7.2 puts it; the handles that ":tt" opens are stdin and stdout (also as
+ * QEMU 7.2 does), and SYS_ISTTY asks the host about them. Files are opened on the host relative to
  * the working directory.
  */
 #include <errno.h>
@@ -150,8 +150,9 @@ static uint32_t sys_write(uint32_t blk)
         uint32_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
         if (tessera_phys_read(buf + done, tmp, n) < 0)
             break;
-        if (fd == CONSOLE_OUT) {
-            console_write(tmp, n);
+        if (fd == CONSOLE_OUT) { /* ":tt" for writing: stdout, as QEMU */
+            fwrite(tmp, 1, n, stdout);
+            fflush(stdout);
         } else {
             ssize_t w = write(fd, tmp, n);
             if (w <= 0) {
@@ -213,7 +214,8 @@ bool arm_semihost(ArmEnv *env)
         ret = sys_open(arg);
         break;
     case SYS_CLOSE: {
-        int fd = handle_fd(arg);
+        uint32_t h = rd32(arg);
+        int fd = handle_fd(h);
         if (fd == -1) {
             last_errno = EBADF;
             ret = (uint32_t)-1;
@@ -221,7 +223,7 @@ bool arm_semihost(ArmEnv *env)
         }
         if (fd >= 0)
             close(fd);
-        fds[arg] = -1;
+        fds[h] = -1;
         ret = 0;
         break;
     }
@@ -263,7 +265,10 @@ bool arm_semihost(ArmEnv *env)
         break;
     case SYS_ISTTY: {
         int fd = handle_fd(rd32(arg));
-        ret = fd == CONSOLE_IN || fd == CONSOLE_OUT;
+        ret = fd == CONSOLE_IN   ? isatty(0)
+              : fd == CONSOLE_OUT ? isatty(1)
+              : fd >= 0           ? isatty(fd)
+                                  : 0;
         break;
     }
     case SYS_SEEK: {

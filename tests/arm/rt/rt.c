@@ -88,3 +88,21 @@ void debugmon_handler(void) WEAK;
 void pendsv_handler(void) WEAK;
 void systick_handler(void) WEAK;
 void irq_handler(void) WEAK;
+
+/* The compiler may call these for structure and array initialisers. */
+void *memset(void *d, int c, unsigned long n)
+{
+    unsigned char *p = d;
+    while (n--)
+        *p++ = (unsigned char)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, unsigned long n)
+{
+    unsigned char *p = d;
+    const unsigned char *q = s;
+    while (n--)
+        *p++ = *q++;
+    return d;
+}
