@@ -21,7 +21,7 @@ static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
 static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x410fc231,
                                   .prio_bits = 8};
 static const ArmModel model_m4 = {.v7 = true, .dsp = true,
-                                  .cpuid = 0x410fc241, .prio_bits = 8};
+                                  .cpuid = 0x410fc240, .prio_bits = 8};
 
 static const TesseraCpuModel arm_models[] = {
     {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
