@@ -359,7 +359,10 @@ static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
         case 0xd14:
             if (env->model->v7) {
                 env->ccr = (v & 0x31bu) | CCR_STKALIGN;
+                /* UNALIGN_TRP is a translation flag: back to the main
+                 * loop after this block, which re-reads the flags */
                 arm_update_tb_flags(env);
+                tessera_cpu_kick(env->cpu);
             }
             break;
         case 0xd24:
