@@ -503,6 +503,13 @@ TesseraCpu *tessera_cpu_by_index(unsigned i)
     return i < machine.ncpus ? machine.cpus[i] : NULL;
 }
 
+bool machine_semihosting;
+
+bool tessera_semihosting_enabled(void)
+{
+    return machine_semihosting;
+}
+
 void tessera_request_exit(int status)
 {
     if (!sched_exit_requested())

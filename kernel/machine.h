@@ -35,6 +35,8 @@ typedef struct Machine {
 } Machine;
 
 extern Machine machine;
+/* -semihosting (tessera_semihosting_enabled()). */
+extern bool machine_semihosting;
 
 /* Builds the machine; 0, or -1 after printing errors. */
 int machine_create(const MachineOptions *opts);

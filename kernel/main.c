@@ -102,6 +102,10 @@ static void usage(void)
 "                      x86-64 hosts) or interp (the IR interpreter); tcg is\n"
 "                      the default one; -accel help lists them\n"
 "  -no-reboot          exit (status 0) when the guest resets the machine\n"
+"  -semihosting        let the guest use the host through semihosting calls\n"
+"                      (ARM: BKPT 0xab); its console writes go to stderr\n"
+"  -semihosting-config enable=on|off[,target=native]\n"
+"                      the same, QEMU's long form\n"
 "\n"
 "Debugging:\n"
 "  -d LIST             log categories (in_asm, exec, cpu, int, unimp,\n"
@@ -168,7 +172,7 @@ static bool is_value_option(const char *opt)
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
         "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb", "drive",
-        "object", NULL};
+        "object", "semihosting-config", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -252,6 +256,22 @@ static int parse_option(Args *a, const char *opt, const char *val)
         a->log_spec = val;
     } else if (!strcmp(opt, "D")) {
         a->log_file = val;
+    } else if (!strcmp(opt, "semihosting-config")) {
+        /* QEMU's form: enable=on|off,target=native|auto (no gdb here). */
+        char **parts = g_strsplit(val, ",", -1);
+        int r = 0;
+        for (char **p = parts; *p && r == 0; p++) {
+            if (!strcmp(*p, "enable=on") || !strcmp(*p, "enable=true"))
+                machine_semihosting = true;
+            else if (!strcmp(*p, "enable=off") || !strcmp(*p, "enable=false"))
+                machine_semihosting = false;
+            else if (strcmp(*p, "target=native") && strcmp(*p, "target=auto"))
+                r = bad("-semihosting-config", "'%s': expected enable=on|off "
+                        "and target=native|auto", *p);
+        }
+        g_strfreev(parts);
+        if (r < 0)
+            return -1;
     } else if (!strcmp(opt, "icount")) {
         const char *v = g_str_has_prefix(val, "shift=") ? val + 6 : val;
         if (!util_parse_u64(v, &n) || n > 30)
@@ -332,6 +352,10 @@ static int parse_args(Args *a, int argc, char **argv)
         }
         if (!strcmp(opt, "no-reboot")) {
             a->no_reboot = true;
+            continue;
+        }
+        if (!strcmp(opt, "semihosting")) {
+            machine_semihosting = true;
             continue;
         }
         if (!strcmp(opt, "s")) {

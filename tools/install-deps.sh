@@ -14,4 +14,5 @@ $SUDO apt-get install -y --no-install-recommends \
     qemu-system-misc device-tree-compiler opensbi u-boot-qemu \
     clang libclang-rt-14-dev valgrind git ca-certificates \
     qemu-utils dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
-    gdb-multiarch gdb-avr
+    gdb-multiarch gdb-avr \
+    gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm

@@ -40,7 +40,8 @@ extern "C" {
  * (the GDB remote stub). */
 /* 2.2: device DMA on RAM only (tessera_dma_*), bottom halves for worker
  * threads (tessera_bh_*), drives for devices (TESSERA_PROP_DRIVE,
- * tessera_drive_*), TesseraDeviceClass slot_type (-device). */
+ * tessera_drive_*), TesseraDeviceClass slot_type (-device),
+ * tessera_semihosting_enabled(). */
 #define TESSERA_ABI_MINOR 2
 
 #if defined(__GNUC__)
@@ -123,6 +124,14 @@ TESSERA_PRINTF(2, 3) void tessera_log(uint32_t mask, const char *fmt, ...);
 void tessera_request_exit(int status);
 /** Resets the whole machine (devices, CPUs) after the current instruction. */
 void tessera_request_reset(void);
+
+/**
+ * True when the user asked for semihosting (-semihosting or
+ * -semihosting-config enable=on): an arch then serves its guests' host
+ * calls (ARM: BKPT 0xab), writing their console output to stderr as
+ * QEMU does (ABI 2.2).
+ */
+bool tessera_semihosting_enabled(void);
 
 /**
  * Looks up a symbol of the loaded guest images (ELF symbol tables).

@@ -44,3 +44,14 @@ plugins_devices_riscv_virtio_mmio_la_SOURCES = plugins/devices/riscv/virtio-mmio
 plugins_devices_riscv_virtio_mmio_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
 plugins_devices_riscv_virtio_mmio_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 plugins_devices_riscv_virtio_mmio_la_LIBADD = $(FDT_LIBS)
+
+# ARM CMSDK peripherals (the MPS2 boards)
+devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-uart.la
+plugins_devices_cmsdk_cmsdk_apb_uart_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-uart.c
+plugins_devices_cmsdk_cmsdk_apb_uart_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_cmsdk_apb_uart_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-timer.la
+plugins_devices_cmsdk_cmsdk_apb_timer_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-timer.c
+plugins_devices_cmsdk_cmsdk_apb_timer_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_cmsdk_apb_timer_la_LDFLAGS = $(PLUGIN_LD_FLAGS)

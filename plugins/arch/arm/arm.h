@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ARM M-profile frontend (Cortex-M0, M3, M4): CPU state and the interfaces
+ * between the plugin's files.
+ *
+ *   translate.c  Thumb and Thumb-2 to IR
+ *   cpu.c        the arch class, exceptions (entry, return, priorities)
+ *   scs.c        the System Control Space (NVIC, SCB, SysTick) at
+ *                0xe000e000, registered by this plugin as the device type
+ *                "armv7m-scs" that a board file maps
+ *   semihost.c   ARM semihosting (BKPT 0xab)
+ *   disas.c      -d in_asm through capstone
+ *
+ * Flags N, Z, C, V and Q are one byte each (0 or 1), IR globals, as AVR
+ * keeps SREG's bits. The IT state (ITSTATE, as in the ARM ARM: base
+ * condition in bits 7:4 with the mask below it) is in the translation
+ * flags; env->it mirrors it for the instruction being run (exception
+ * entry stacks it in xPSR).
+ */
+#ifndef ARM_ARM_H
+#define ARM_ARM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tessera/arch.h>
+#include <tessera/device.h>
+
+/* Translation flags. */
+#define ARM_TBF_IT_MASK 0xffu   /* ITSTATE */
+#define ARM_TBF_HANDLER 0x100u  /* handler mode (IPSR != 0) */
+#define ARM_TBF_UNPRIV 0x200u   /* thread mode with CONTROL.nPRIV */
+#define ARM_TBF_ALIGN 0x400u    /* every access aligned (v6-M, UNALIGN_TRP) */
+
+/* Exception numbers. */
+#define EXC_RESET 1
+#define EXC_NMI 2
+#define EXC_HARD 3
+#define EXC_MEM 4
+#define EXC_BUS 5
+#define EXC_USAGE 6
+#define EXC_SVC 11
+#define EXC_DEBUG 12
+#define EXC_PENDSV 14
+#define EXC_SYSTICK 15
+#define EXC_IRQ0 16
+#define ARM_MAX_IRQ 240
+#define ARM_NUM_EXC (EXC_IRQ0 + ARM_MAX_IRQ)
+
+/* CFSR bits. */
+#define CFSR_IACCVIOL (1u << 0)
+#define CFSR_DACCVIOL (1u << 1)
+#define CFSR_MMARVALID (1u << 7)
+#define CFSR_IBUSERR (1u << 8)
+#define CFSR_PRECISERR (1u << 9)
+#define CFSR_BFARVALID (1u << 15)
+#define CFSR_UNDEFINSTR (1u << 16)
+#define CFSR_INVSTATE (1u << 17)
+#define CFSR_INVPC (1u << 18)
+#define CFSR_NOCP (1u << 19)
+#define CFSR_UNALIGNED (1u << 24)
+#define CFSR_DIVBYZERO (1u << 25)
+#define HFSR_VECTTBL (1u << 1)
+#define HFSR_FORCED (1u << 30)
+
+/* CCR bits. */
+#define CCR_UNALIGN_TRP (1u << 3)
+#define CCR_DIV_0_TRP (1u << 4)
+#define CCR_STKALIGN (1u << 9)
+
+/* SHCSR enable bits. */
+#define SHCSR_MEMFAULTENA (1u << 16)
+#define SHCSR_BUSFAULTENA (1u << 17)
+#define SHCSR_USGFAULTENA (1u << 18)
+
+typedef struct ArmModel {
+    bool v7;        /* ARMv7-M (Thumb-2, divide, BASEPRI...), else v6-M */
+    bool dsp;       /* ARMv7E-M (not implemented yet: UNDEFINED) */
+    uint32_t cpuid; /* SCB CPUID */
+    unsigned prio_bits; /* implemented priority bits (top bits of a byte) */
+} ArmModel;
+
+typedef struct ArmEnv {
+    /* ---- IR globals ---- */
+    uint32_t r[16]; /* r15 is unused: the PC lives in the core */
+    uint64_t excl_addr; /* exclusive monitor: address, or ~0 when open */
+    uint32_t excl_val;
+    uint8_t nf, zf, cf, vf, qf;
+    uint8_t it; /* ITSTATE of the running instruction */
+
+    /* ---- not used by blocks ---- */
+    TesseraCpu *cpu;
+    const ArmModel *model;
+    uint32_t other_sp; /* the stack pointer not selected now */
+    uint32_t primask, faultmask, basepri, control;
+    uint32_t ipsr;
+    uint32_t vtor;
+    bool reset_done; /* vector table read by the SCS's reset */
+
+    /* NVIC and system handler state, by exception number. */
+    uint8_t pending[ARM_NUM_EXC];
+    uint8_t active[ARM_NUM_EXC];
+    uint8_t enabled[ARM_NUM_EXC];
+    uint8_t prio[ARM_NUM_EXC];
+    uint8_t level[ARM_NUM_EXC]; /* IRQ input levels */
+    unsigned num_irq;
+
+    /* SCB */
+    uint32_t aircr_prigroup;
+    uint32_t scr, ccr, shcsr, cfsr, hfsr, mmfar, bfar;
+
+    /* SysTick */
+    uint32_t syst_csr, syst_rvr;
+    uint64_t syst_start_ns; /* when the counter was last (re)loaded */
+    uint64_t cpu_hz, ref_hz;
+    TesseraTimer *syst_timer;
+
+    bool halted_wfi;
+} ArmEnv;
+
+/* cpu.c */
+extern const TesseraArchClass arm_arch;
+uint32_t arm_xpsr(ArmEnv *env);
+int arm_exec_prio(ArmEnv *env);
+void arm_set_pending(ArmEnv *env, unsigned exc, bool pend);
+void arm_update_tb_flags(ArmEnv *env);
+/* Takes a synchronous exception now (from a helper); does not return. */
+TESSERA_NORETURN void arm_raise(ArmEnv *env, unsigned exc, uint32_t ret_pc);
+/* A fault with its CFSR bits: UsageFault, BusFault or MemManage (or
+ * HardFault when that cannot run). Does not return. */
+TESSERA_NORETURN void arm_fault(ArmEnv *env, unsigned exc, uint32_t cfsr_bits,
+                                uint32_t ret_pc);
+void arm_exception_return(ArmEnv *env, uint32_t exc_return);
+void arm_check_irqs(ArmEnv *env);
+/* External interrupt line (0-based) changed level: pends it on a rise. */
+void arm_irq_set(void *env, unsigned line, int level);
+void arm_reset_from_vectors(ArmEnv *env);
+uint32_t arm_get_sp(ArmEnv *env, bool psp);
+void arm_set_sp(ArmEnv *env, bool psp, uint32_t v);
+
+/* scs.c */
+int arm_scs_register(void);
+void arm_systick_reset(ArmEnv *env);
+
+/* semihost.c */
+bool arm_semihosting_enabled(void);
+/* Serves the call in r0/r1; true when it ended the run (SYS_EXIT). */
+bool arm_semihost(ArmEnv *env);
+
+/* translate.c */
+int arm_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
+
+/* disas.c */
+unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,
+                   uint64_t flags, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ARM M-profile frontend: the arch class, models, and the exception model
+ * (ARMv7-M ARM, B1.5): priorities with PRIGROUP, PRIMASK, BASEPRI and
+ * FAULTMASK; entry with the 8-word frame on the selected stack (aligned to
+ * 8 bytes, xPSR bit 9 recording the padding); return through EXC_RETURN
+ * values loaded into the PC in handler mode; configurable faults that
+ * escalate to HardFault (HFSR.FORCED) when disabled or masked.
+ *
+ * Not yet: the FP context (lazy stacking), the MPU, NMI sources, lockup
+ * (reported and the run stopped instead), sleep-on-exit.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arm.h"
+
+static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
+                                  .prio_bits = 2};
+static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x410fc231,
+                                  .prio_bits = 8};
+static const ArmModel model_m4 = {.v7 = true, .dsp = true,
+                                  .cpuid = 0x410fc240, .prio_bits = 8};
+
+static const TesseraCpuModel arm_models[] = {
+    {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
+    {"cortex-m3", "Cortex-M3 (ARMv7-M)", &model_m3},
+    {"cortex-m4", "Cortex-M4 (ARMv7E-M; DSP and FPU not implemented yet)",
+     &model_m4},
+    {NULL, NULL, NULL},
+};
+
+/* Input line N is external interrupt N (exception 16 + N): "irq0"... */
+static char irq_names[ARM_MAX_IRQ][8];
+static const char *irq_inputs[ARM_MAX_IRQ + 1];
+
+#define GREG(n, i) \
+    {n, offsetof(ArmEnv, r) + 4 * (i), 4, TESSERA_REG_INT, "general"}
+#define SREG(n, f) \
+    {n, offsetof(ArmEnv, f), sizeof(((ArmEnv *)0)->f), TESSERA_REG_INT, \
+     "system"}
+static const TesseraRegInfo arm_regs[] = {
+    GREG("r0", 0), GREG("r1", 1), GREG("r2", 2), GREG("r3", 3),
+    GREG("r4", 4), GREG("r5", 5), GREG("r6", 6), GREG("r7", 7),
+    GREG("r8", 8), GREG("r9", 9), GREG("r10", 10), GREG("r11", 11),
+    GREG("r12", 12), GREG("sp", 13), GREG("lr", 14),
+    SREG("nf", nf), SREG("zf", zf), SREG("cf", cf), SREG("vf", vf),
+    SREG("qf", qf), SREG("primask", primask), SREG("basepri", basepri),
+    SREG("faultmask", faultmask), SREG("control", control),
+    SREG("ipsr", ipsr), SREG("vtor", vtor),
+    {NULL, 0, 0, 0, NULL},
+};
+
+uint32_t arm_xpsr(ArmEnv *env)
+{
+    return (uint32_t)env->nf << 31 | (uint32_t)env->zf << 30 |
+           (uint32_t)env->cf << 29 | (uint32_t)env->vf << 28 |
+           (uint32_t)env->qf << 27 | (uint32_t)(env->it & 3) << 25 |
+           1u << 24 | (uint32_t)(env->it >> 2) << 10 | env->ipsr;
+}
+
+void arm_update_tb_flags(ArmEnv *env)
+{
+    uint64_t f = env->it;
+    if (env->ipsr)
+        f |= ARM_TBF_HANDLER;
+    else if (env->control & 1)
+        f |= ARM_TBF_UNPRIV;
+    if (!env->model->v7 || (env->ccr & 8))
+        f |= ARM_TBF_ALIGN;
+    tessera_cpu_set_tb_flags(env->cpu, f);
+}
+
+uint32_t arm_get_sp(ArmEnv *env, bool psp)
+{
+    bool cur_psp = env->ipsr == 0 && (env->control & 2);
+    return psp == cur_psp ? env->r[13] : env->other_sp;
+}
+
+void arm_set_sp(ArmEnv *env, bool psp, uint32_t v)
+{
+    bool cur_psp = env->ipsr == 0 && (env->control & 2);
+    if (psp == cur_psp)
+        env->r[13] = v;
+    else
+        env->other_sp = v;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Priorities                                                              */
+
+static int group_prio(ArmEnv *env, unsigned exc)
+{
+    if (exc == EXC_RESET)
+        return -3;
+    if (exc == EXC_NMI)
+        return -2;
+    if (exc == EXC_HARD)
+        return -1;
+    unsigned mask = ~((2u << env->aircr_prigroup) - 1) & 0xff;
+    return env->prio[exc] & mask;
+}
+
+int arm_exec_prio(ArmEnv *env)
+{
+    int p = 256;
+    for (unsigned e = 1; e < EXC_IRQ0 + env->num_irq; e++)
+        if (env->active[e]) {
+            int g = group_prio(env, e);
+            if (g < p)
+                p = g;
+        }
+    if (env->basepri) {
+        unsigned mask = ~((2u << env->aircr_prigroup) - 1) & 0xff;
+        int g = (int)(env->basepri & mask);
+        if (g < p)
+            p = g;
+    }
+    if (env->primask && p > 0)
+        p = 0;
+    if (env->faultmask && p > -1)
+        p = -1;
+    return p;
+}
+
+static bool exc_enabled(ArmEnv *env, unsigned exc)
+{
+    switch (exc) {
+    case EXC_MEM:
+        return env->shcsr & SHCSR_MEMFAULTENA;
+    case EXC_BUS:
+        return env->shcsr & SHCSR_BUSFAULTENA;
+    case EXC_USAGE:
+        return env->shcsr & SHCSR_USGFAULTENA;
+    default:
+        return exc < EXC_IRQ0 || env->enabled[exc];
+    }
+}
+
+/* The pending exception that would be taken next, or 0. */
+static unsigned best_pending(ArmEnv *env)
+{
+    unsigned best = 0;
+    int bg = 0, bp = 0;
+    for (unsigned e = 2; e < EXC_IRQ0 + env->num_irq; e++) {
+        if (!env->pending[e] || !exc_enabled(env, e))
+            continue;
+        int g = group_prio(env, e);
+        int p = e <= EXC_HARD ? g : env->prio[e];
+        if (!best || g < bg || (g == bg && p < bp)) {
+            best = e;
+            bg = g;
+            bp = p;
+        }
+    }
+    return best;
+}
+
+void arm_set_pending(ArmEnv *env, unsigned exc, bool pend)
+{
+    env->pending[exc] = pend;
+    if (pend)
+        arm_check_irqs(env);
+}
+
+void arm_check_irqs(ArmEnv *env)
+{
+    unsigned e = best_pending(env);
+    if (e && group_prio(env, e) < arm_exec_prio(env))
+        tessera_cpu_kick(env->cpu);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry and return                                                        */
+
+static uint32_t rd32(uint32_t a)
+{
+    uint8_t b[4] = {0};
+    tessera_phys_read(a, b, 4);
+    return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static bool wr32(uint32_t a, uint32_t v)
+{
+    uint8_t b[4] = {v, v >> 8, v >> 16, v >> 24};
+    return tessera_phys_write(a, b, 4) == 0;
+}
+
+static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
+{
+    bool from_thread = env->ipsr == 0;
+    bool psp = from_thread && (env->control & 2);
+    uint32_t sp = env->r[13], xpsr = arm_xpsr(env);
+    uint32_t frame = (sp - 0x20) & ~7u;
+    if ((sp & 4) && (env->ccr & CCR_STKALIGN))
+        xpsr |= 1u << 9;
+    else
+        frame = sp - 0x20;
+    const uint32_t vals[8] = {env->r[0], env->r[1], env->r[2], env->r[3],
+                              env->r[12], env->r[14], ret_pc, xpsr};
+    for (unsigned i = 0; i < 8; i++)
+        wr32(frame + 4 * i, vals[i]);
+    env->r[13] = frame;
+    env->r[14] = from_thread ? (psp ? 0xfffffffdu : 0xfffffff9u)
+                             : 0xfffffff1u;
+    if (psp) { /* handlers run on the main stack */
+        env->r[13] = env->other_sp;
+        env->other_sp = frame;
+    }
+    if (tessera_log_enabled(TESSERA_LOG_INT))
+        tessera_log(TESSERA_LOG_INT,
+                    "arm: exception %u taken, return to 0x%08" PRIx32
+                    ", frame at 0x%08" PRIx32 "\n", exc, ret_pc, frame);
+    env->pending[exc] = 0;
+    env->active[exc] = 1;
+    env->ipsr = exc;
+    env->it = 0;
+    env->excl_addr = ~0ull;
+    env->halted_wfi = false;
+    uint32_t vec = rd32(env->vtor + 4 * exc);
+    tessera_cpu_set_pc(env->cpu, vec & ~1u);
+    arm_update_tb_flags(env);
+}
+
+/* Fault escalation: the exception that actually runs. */
+static unsigned escalate(ArmEnv *env, unsigned exc)
+{
+    if (exc != EXC_HARD &&
+        (!env->model->v7 || !exc_enabled(env, exc) ||
+         group_prio(env, exc) >= arm_exec_prio(env))) {
+        if (env->model->v7)
+            env->hfsr |= HFSR_FORCED;
+        exc = EXC_HARD;
+    }
+    if (exc == EXC_HARD && arm_exec_prio(env) <= -1) {
+        tessera_error("arm: lockup (a fault while HardFault or NMI was "
+                      "active, or FAULTMASK set) at pc 0x%08" PRIx64,
+                      tessera_cpu_get_pc(env->cpu));
+        tessera_request_exit(1);
+        tessera_cpu_halt(env->cpu);
+        tessera_cpu_exit_loop(env->cpu);
+    }
+    return exc;
+}
+
+void arm_raise(ArmEnv *env, unsigned exc, uint32_t ret_pc)
+{
+    exc = escalate(env, exc);
+    take(env, exc, ret_pc);
+    tessera_cpu_exit_loop(env->cpu);
+}
+
+void arm_fault(ArmEnv *env, unsigned exc, uint32_t cfsr_bits, uint32_t ret_pc)
+{
+    if (env->model->v7)
+        env->cfsr |= cfsr_bits;
+    arm_raise(env, exc, ret_pc);
+}
+
+void arm_exception_return(ArmEnv *env, uint32_t exc_return)
+{
+    unsigned exc = env->ipsr;
+    unsigned mode = exc_return & 15;
+    if (mode != 1 && mode != 9 && mode != 13)
+        arm_fault(env, EXC_USAGE, CFSR_INVPC,
+                  (uint32_t)tessera_cpu_get_pc(env->cpu));
+    env->active[exc] = 0;
+    if (exc != EXC_NMI)
+        env->faultmask = 0;
+    if (exc >= EXC_IRQ0 && env->level[exc])
+        env->pending[exc] = 1;
+    bool to_psp = mode == 13;
+    /* In handler mode r13 is MSP and other_sp PSP. */
+    uint32_t frame = to_psp ? env->other_sp : env->r[13];
+    uint32_t v[8];
+    for (unsigned i = 0; i < 8; i++)
+        v[i] = rd32(frame + 4 * i);
+    uint32_t nsp = frame + 0x20 + ((v[7] & (1u << 9)) ? 4 : 0);
+    if (to_psp) {
+        env->other_sp = env->r[13]; /* MSP */
+        env->r[13] = nsp;
+        env->control |= 2;
+    } else {
+        env->r[13] = nsp;
+        if (mode == 9)
+            env->control &= ~2u;
+    }
+    env->r[0] = v[0];
+    env->r[1] = v[1];
+    env->r[2] = v[2];
+    env->r[3] = v[3];
+    env->r[12] = v[4];
+    env->r[14] = v[5];
+    uint32_t xpsr = v[7];
+    env->nf = xpsr >> 31;
+    env->zf = (xpsr >> 30) & 1;
+    env->cf = (xpsr >> 29) & 1;
+    env->vf = (xpsr >> 28) & 1;
+    env->qf = (xpsr >> 27) & 1;
+    env->it = (uint8_t)(((xpsr >> 25) & 3) | ((xpsr >> 10) & 0x3f) << 2);
+    env->ipsr = mode == 1 ? (xpsr & 0x1ff) : 0;
+    env->excl_addr = ~0ull;
+    if (tessera_log_enabled(TESSERA_LOG_INT))
+        tessera_log(TESSERA_LOG_INT,
+                    "arm: return from exception %u to 0x%08" PRIx32 "\n", exc,
+                    v[6]);
+    tessera_cpu_set_pc(env->cpu, v[6] & ~1u);
+    arm_update_tb_flags(env);
+    tessera_cpu_kick(env->cpu); /* tail-chaining: look at what is pending */
+}
+
+/* ---------------------------------------------------------------------- */
+/* The class                                                               */
+
+static int arm_cpu_init(TesseraCpu *cpu, void *opaque,
+                        const TesseraCpuModel *model, unsigned index)
+{
+    ArmEnv *env = opaque;
+    env->cpu = cpu;
+    env->model = model->data;
+    env->num_irq = 32;
+    env->cpu_hz = 25000000;
+    env->ref_hz = 1000000;
+    return 0;
+}
+
+void arm_reset_from_vectors(ArmEnv *env)
+{
+    env->r[13] = rd32(env->vtor) & ~3u;
+    uint32_t pc = rd32(env->vtor + 4);
+    tessera_cpu_set_pc(env->cpu, pc & ~1u);
+    env->reset_done = true;
+}
+
+static void arm_cpu_reset(void *opaque)
+{
+    ArmEnv *env = opaque;
+    TesseraCpu *cpu = env->cpu;
+    const ArmModel *m = env->model;
+    unsigned nirq = env->num_irq;
+    uint64_t ch = env->cpu_hz, rh = env->ref_hz;
+    TesseraTimer *t = env->syst_timer;
+    size_t keep = offsetof(ArmEnv, cpu);
+    memset(env, 0, keep);
+    memset((char *)env + offsetof(ArmEnv, other_sp), 0,
+           sizeof(ArmEnv) - offsetof(ArmEnv, other_sp));
+    env->cpu = cpu;
+    env->model = m;
+    env->num_irq = nirq;
+    env->cpu_hz = ch;
+    env->ref_hz = rh;
+    env->syst_timer = t;
+    env->excl_addr = ~0ull;
+    env->ccr = m->v7 ? CCR_STKALIGN : (CCR_STKALIGN | CCR_UNALIGN_TRP);
+    if (t)
+        arm_systick_reset(env);
+    tessera_cpu_set_pc(cpu, 0);
+    arm_update_tb_flags(env);
+}
+
+void arm_irq_set(void *opaque, unsigned line, int level)
+{
+    ArmEnv *env = opaque;
+    unsigned exc = EXC_IRQ0 + line;
+    if (line >= env->num_irq)
+        return;
+    env->level[exc] = level != 0;
+    if (level) {
+        env->pending[exc] = 1;
+        arm_check_irqs(env);
+    }
+}
+
+static bool arm_exec_interrupt(void *opaque)
+{
+    ArmEnv *env = opaque;
+    unsigned e = best_pending(env);
+    if (!e || group_prio(env, e) >= arm_exec_prio(env))
+        return false;
+    take(env, e, (uint32_t)tessera_cpu_get_pc(env->cpu));
+    return true;
+}
+
+static bool arm_has_work(void *opaque)
+{
+    ArmEnv *env = opaque;
+    unsigned e = best_pending(env);
+    if (!e)
+        return false;
+    /* WFI wakes for an interrupt that PRIMASK alone masks. */
+    uint32_t pm = env->primask;
+    env->primask = 0;
+    bool r = group_prio(env, e) < arm_exec_prio(env);
+    env->primask = pm;
+    return r;
+}
+
+static void arm_raise_fault(void *opaque, uint64_t vaddr, TesseraAccess access,
+                            TesseraFault fault)
+{
+    ArmEnv *env = opaque;
+    uint32_t pc = (uint32_t)tessera_cpu_get_pc(env->cpu);
+    unsigned exc;
+    uint32_t bits;
+    if (fault == TESSERA_FAULT_MISALIGNED) {
+        exc = EXC_USAGE;
+        bits = CFSR_UNALIGNED;
+    } else if (access == TESSERA_ACCESS_EXEC) {
+        exc = EXC_BUS;
+        bits = CFSR_IBUSERR;
+    } else {
+        exc = EXC_BUS;
+        bits = CFSR_PRECISERR | CFSR_BFARVALID;
+        env->bfar = (uint32_t)vaddr;
+    }
+    if (env->model->v7)
+        env->cfsr |= bits;
+    take(env, escalate(env, exc), pc);
+}
+
+static void arm_dump_state(void *opaque)
+{
+    ArmEnv *env = opaque;
+    for (unsigned i = 0; i < 16; i++) {
+        uint32_t v = i == 15 ? (uint32_t)tessera_cpu_get_pc(env->cpu)
+                             : env->r[i];
+        tessera_log(TESSERA_LOG_CPU, "R%02u=%08" PRIx32 "%s", i, v,
+                    i % 4 == 3 ? "\n" : " ");
+    }
+    tessera_log(TESSERA_LOG_CPU,
+                "XPSR=%08" PRIx32 " %c%c%c%c %s\n", arm_xpsr(env),
+                env->nf ? 'N' : '-', env->zf ? 'Z' : '-',
+                env->cf ? 'C' : '-', env->vf ? 'V' : '-',
+                env->ipsr ? "handler" : "thread");
+}
+
+static void arm_cpu_finalize(void *opaque)
+{
+    ArmEnv *env = opaque;
+    if (env->syst_timer)
+        tessera_timer_free(env->syst_timer);
+    env->syst_timer = NULL;
+}
+
+const TesseraArchClass arm_arch = {
+    .name = "arm",
+    .description = "ARM M-profile (Cortex-M0, M3, M4), Thumb and Thumb-2",
+    .models = arm_models,
+    .default_model = "cortex-m3",
+    .env_size = sizeof(ArmEnv),
+    .nb_mmu_modes = 1,
+    .page_bits = 10,
+    .irq_inputs = irq_inputs,
+    .regs = arm_regs,
+    .cpu_init = arm_cpu_init,
+    .cpu_reset = arm_cpu_reset,
+    .translate = arm_translate,
+    .irq_set = arm_irq_set,
+    .exec_interrupt = arm_exec_interrupt,
+    .has_work = arm_has_work,
+    .raise_fault = arm_raise_fault,
+    .disas = arm_disas,
+    .dump_state = arm_dump_state,
+    .cpu_finalize = arm_cpu_finalize,
+};
+
+static int arm_plugin_init(void)
+{
+    for (unsigned i = 0; i < ARM_MAX_IRQ; i++) {
+        snprintf(irq_names[i], sizeof(irq_names[i]), "irq%u", i);
+        irq_inputs[i] = irq_names[i];
+    }
+    irq_inputs[ARM_MAX_IRQ] = NULL;
+    if (tessera_register_arch(&arm_arch) < 0)
+        return -1;
+    return arm_scs_register();
+}
+
+TESSERA_PLUGIN(TESSERA_PLUGIN_ARCH, "arm", "0.1.0", arm_plugin_init);

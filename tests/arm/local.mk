@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: MIT
+# ARM M-profile guests (mps2-an385) against qemu-system-arm, the
+# instrumentation tools and lockstep on ARM. The scripts build the
+# programs with arm-none-eabi-gcc into tests/arm/build.
+TESTS += tests/arm/arm-guests.test tests/arm/arm-tools.test
+EXTRA_DIST += tests/arm/arm-guests.test tests/arm/arm-tools.test \
+	tests/arm/rt/crt0.S tests/arm/rt/guest.ld tests/arm/rt/rt.c \
+	tests/arm/rt/rt.h tests/arm/hello.c tests/arm/alu.c tests/arm/mem.c \
+	tests/arm/exc.c tests/arm/uart.c tests/arm/semi.c tests/arm/sched.c tests/arm/count.S
+
+clean-local: clean-arm-tests
+clean-arm-tests:
+	rm -rf tests/arm/build
+.PHONY: clean-arm-tests
