@@ -520,6 +520,13 @@ static int chr_reconnect_due(int timeout_ms)
     return timeout_ms;
 }
 
+static int chr_wakeup_fd = -1;
+
+void chardev_set_wakeup_fd(int fd)
+{
+    chr_wakeup_fd = fd;
+}
+
 bool chardev_poll(int timeout_ms)
 {
     /* Backends with a descriptor in the set, by index (they come first). */
@@ -553,9 +560,14 @@ bool chardev_poll(int timeout_ms)
             who[nfds++] = chr;
         }
     }
+    /* The bottom halves' wake-up descriptor (chardev_set_wakeup_fd). */
+    int wake_idx = chr_wakeup_fd >= 0 ? fdwatch_add(chr_wakeup_fd, POLLIN)
+                                      : -1;
     /* Network backends too, while the machine runs (fdwatch.h). */
     int r = fdwatch_poll(timeout_ms, fdwatch_sources_enabled());
     if (r > 0) {
+        if (wake_idx >= 0 && (fdwatch_revents(wake_idx) & POLLIN))
+            delivered = true;
         for (unsigned i = 0; i < nfds; i++) {
             TesseraChardev *chr = who[i];
             short rev = fdwatch_revents(i);
