@@ -75,6 +75,13 @@ qemu_extra=
 case $prog in
 csr) qemu_extra="-icount shift=0" ;;
 esac
+# Devices a program needs on both (QEMU's virtio-mmio is legacy unless told).
+dev_opts=
+case $prog in
+virtnet)
+    dev_opts="-netdev user,id=n -device virtio-net-device,netdev=n"
+    qemu_extra="$qemu_extra -global virtio-mmio.force-legacy=false" ;;
+esac
 
 mkdir -p "$work" || exit 1
 
@@ -118,7 +125,7 @@ if [ -z "$TESSERA" ] || [ ! -x "$TESSERA" ]; then
     tessera_state=missing
 else
     # shellcheck disable=SC2086
-    run tessera "$TESSERA" -M "$board" $cpu_opt -bios none -nographic -kernel "$elf"
+    run tessera "$TESSERA" -M "$board" $cpu_opt -bios none -nographic $dev_opts -kernel "$elf"
     check tessera "tessera" || tessera_state=bad
 fi
 
@@ -128,7 +135,7 @@ if [ -z "$qemu" ] || [ ! -x "$qemu" ]; then
     qemu_state=missing
 else
     # shellcheck disable=SC2086
-    run qemu "$qemu" -M "$board" -bios none -nographic $qemu_extra -kernel "$elf"
+    run qemu "$qemu" -M "$board" -bios none -nographic $qemu_extra $dev_opts -kernel "$elf"
     check qemu "$qemu_name" || qemu_state=bad
 fi
 
