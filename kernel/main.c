@@ -538,6 +538,17 @@ static int setup_netdevs(Args *a)
                           a->m.board);
             return -1;
         }
+        char *where = g_strdup_printf("-nic %s", (char *)a->nics->pdata[i]);
+        const TesseraDeviceClass *cls = plugin_find_device(model, where);
+        bool nic = false;
+        for (const TesseraProp *p = cls ? cls->props : NULL; p && p->name; p++)
+            nic |= !strcmp(p->name, "netdev");
+        if (cls && !nic)
+            tessera_error("%s: device type '%s' is not a NIC (it has no "
+                          "netdev property)", where, model);
+        g_free(where);
+        if (!nic)
+            return -1;
         char *spec = g_strdup_printf("%s,netdev=%s", model,
                                      net_nic_netdev(i));
         g_ptr_array_add(a->to_free, spec);

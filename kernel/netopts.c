@@ -437,11 +437,15 @@ int netopts_parse(const char *text, bool nic, NetdevOpts *o, char *err,
     bool seen[6] = {0};
     int r = 0;
 
+    /* As QEMU: the first item is the type when a comma (even of a ",,")
+     * comes before any '=' in the text. */
+    bool implied = text[strcspn(text, "=,")] != '=';
+
     opts_init(o);
     for (guint i = 0; i < items->len && r == 0; i++) {
         char *it = items->pdata[i];
         char *eq = strchr(it, '=');
-        if (!eq && i == 0) {
+        if (implied && i == 0) {
             type = it;
             continue;
         }

@@ -56,3 +56,12 @@ tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c tests/fuzz/replay.c
 tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-qcow2.sh
 EXTRA_DIST += tests/fuzz/replay-qcow2.sh
+
+# -netdev / -nic option strings: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-netopts
+tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \
+	kernel/netopts.c
+tests_fuzz_fuzz_netopts_CFLAGS = $(CORE_CC_FLAGS)
+tests_fuzz_fuzz_netopts_LDADD = $(GLIB_LIBS)
+TESTS += tests/fuzz/replay-netopts.sh
+EXTRA_DIST += tests/fuzz/replay-netopts.sh
