@@ -235,6 +235,7 @@ struct TesseraBh {
 static GPtrArray *bh_all;          /* machine thread only */
 static atomic_bool bh_pending;     /* some bottom half is scheduled */
 static int bh_wake_fd = -1;        /* eventfd: wakes chardev_poll() */
+static unsigned bh_work;           /* work begun and not ended */
 
 TesseraBh *tessera_bh_new(void (*cb)(void *opaque), void *opaque)
 {
@@ -280,6 +281,19 @@ void tessera_bh_free(TesseraBh *bh)
             close(bh_wake_fd);
         bh_wake_fd = -1;
     }
+}
+
+void tessera_bh_work_begin(TesseraBh *bh)
+{
+    (void)bh;
+    bh_work++;
+}
+
+void tessera_bh_work_end(TesseraBh *bh)
+{
+    (void)bh;
+    if (bh_work)
+        bh_work--;
 }
 
 void sched_run_bhs(void)
@@ -429,6 +443,11 @@ static bool idle_poll(int timeout_ms)
 static void idle_wait(void)
 {
     uint64_t deadline = sched_next_deadline();
+    if ((freq_num || icount_shift >= 0) && bh_work) {
+        /* A worker will answer: wait for it, do not skip time. */
+        idle_poll(-1);
+        return;
+    }
     if (freq_num) {
         if (idle_poll(0))
             return;

@@ -218,6 +218,15 @@ TesseraBh *tessera_bh_new(void (*cb)(void *opaque), void *opaque);
 void tessera_bh_schedule(TesseraBh *bh);
 /** Cancels a scheduled run and frees the bottom half (machine thread). */
 void tessera_bh_free(TesseraBh *bh);
+/**
+ * Machine thread: one piece of work handed to a worker has begun / its
+ * result has been handled. While any work is outstanding and every CPU
+ * sleeps, deterministic time (-icount) waits for the worker instead of
+ * jumping to the next timer, so a guest never sees a host I/O take
+ * virtual time (and time out on it).
+ */
+void tessera_bh_work_begin(TesseraBh *bh);
+void tessera_bh_work_end(TesseraBh *bh);
 
 /* ---------------------------------------------------------------------- */
 /* Disk images (ABI 2.2)                                                   */

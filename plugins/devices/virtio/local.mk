@@ -22,3 +22,18 @@ plugins_devices_virtio_virtio_net_device_la_SOURCES = \
 plugins_devices_virtio_virtio_net_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_virtio_virtio_net_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 plugins_devices_virtio_virtio_net_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-blk-device.la
+plugins_devices_virtio_virtio_blk_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-blk.c
+plugins_devices_virtio_virtio_blk_device_la_CFLAGS = $(PLUGIN_CC_FLAGS) -pthread
+plugins_devices_virtio_virtio_blk_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS) -pthread
+plugins_devices_virtio_virtio_blk_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+
+# virtio-serial-device and its port type virtconsole (one model).
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-serial-device.la
+plugins_devices_virtio_virtio_serial_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-serial.c
+plugins_devices_virtio_virtio_serial_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_virtio_virtio_serial_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_virtio_virtio_serial_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
