@@ -405,8 +405,8 @@ static int slirp_start(NetDev *nd, const char *opt, const char *spec)
         snprintf(id, sizeof(id), "guestfwd.%s.%d", nd->id, f->port);
         TesseraChardev *chr = chardev_new(id, f->chardev, err, sizeof(err));
         if (!chr) {
-            tessera_error("%s %s: '%s' is not a valid character backend "
-                          "(%s)", opt, spec, f->chardev, err);
+            tessera_error("%s %s: Could not open guest forwarding device "
+                          "'%s': %s", opt, spec, f->chardev, err);
             return -1;
         }
         GuestFwdChr *g = g_new0(GuestFwdChr, 1);
