@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the virtio device models (virtio-blk-device,
- * virtio-rng-device, virtio-serial-device) and the shared transport and
+ * virtio-rng-device, virtio-serial-device, virtio-net-device) and the
+ * shared transport and
  * virtqueue code, on a fake core whose guest RAM is a 64 KiB host buffer.
  *
  * Input: byte 0 picks the device; a 2-byte length L and L bytes fill the
  * start of guest RAM (descriptor tables, rings, buffers); the rest is a
  * program of operations: register reads and writes of any offset and
  * size, a well-formed queue set-up (so the fuzzer reaches the virtqueue
- * code quickly), kicks, RAM pokes, console input, timer expiry, bottom
+ * code quickly), kicks, RAM pokes, console input or network frames from
+ * the backend (held, as the core holds them, until the device can take
+ * them), timer expiry, bottom
  * halves, machine resets. Any crash, ASan report, or access the fake core
  * sees outside guest RAM is a failure (abort); hangs are caught by the
  * fuzzer's timeout.
@@ -31,6 +34,9 @@
 #define tessera_plugin_descriptor fuzz_desc_serial
 #include "plugins/devices/virtio/virtio-serial.c"
 #undef tessera_plugin_descriptor
+#define tessera_plugin_descriptor fuzz_desc_net
+#include "plugins/devices/virtio/virtio-net.c"
+#undef tessera_plugin_descriptor
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE 0x10000ull
@@ -42,7 +48,7 @@
 
 static uint8_t *ram;
 static uint8_t *disk;
-static const TesseraDeviceClass *classes[4];
+static const TesseraDeviceClass *classes[8];
 static unsigned nclasses;
 static const TesseraDeviceClass *cur;
 static const TesseraMmioOps *mmio_ops;
@@ -67,6 +73,9 @@ struct TesseraDrive {
     int unused;
 };
 struct TesseraRng {
+    int unused;
+};
+struct TesseraNetClient {
     int unused;
 };
 struct TesseraTimer {
@@ -115,7 +124,7 @@ void tessera_log(uint32_t mask, const char *fmt, ...)
 
 int tessera_register_device(const TesseraDeviceClass *cls)
 {
-    if (nclasses < 4)
+    if (nclasses < 8)
         classes[nclasses++] = cls;
     return 0;
 }
@@ -405,6 +414,56 @@ long tessera_rng_read(TesseraRng *rng, void *buf, size_t len)
     return (long)len;
 }
 
+static struct TesseraNetClient the_nc;
+static TesseraNetOps net_fops;
+static void *net_opaque;
+static uint8_t held[2048]; /* a frame the device could not take yet */
+static size_t held_len;
+
+TesseraNetClient *tessera_net_attach(TesseraDevice *dev, const char *prop,
+                                     const TesseraNetOps *ops, void *opaque)
+{
+    net_fops = *ops;
+    net_opaque = opaque;
+    return &the_nc;
+}
+
+int tessera_net_send(TesseraNetClient *nc, const uint8_t *frame, size_t len)
+{
+    if (!len || len > TESSERA_NET_MAX_FRAME)
+        abort(); /* the device checks lengths itself */
+    volatile uint8_t x = 0;
+    for (size_t i = 0; i < len; i++)
+        x ^= frame[i];
+    (void)x;
+    return 0;
+}
+
+/* Offers the held frame, as the core does. */
+static void net_offer(void)
+{
+    if (held_len && net_fops.can_receive(net_opaque) &&
+        net_fops.receive(net_opaque, held, held_len))
+        held_len = 0;
+}
+
+void tessera_net_rx_ready(TesseraNetClient *nc)
+{
+    net_offer();
+}
+
+int tessera_net_mac(TesseraDevice *dev, const char *prop, uint8_t mac[6])
+{
+    static const uint8_t m[6] = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
+    memcpy(mac, m, 6);
+    return 0;
+}
+
+const char *tessera_net_id(TesseraNetClient *nc)
+{
+    return "n0";
+}
+
 /* ---------------------------------------------------------------------- */
 /* The program                                                             */
 
@@ -469,6 +528,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_desc_blk.init();
         fuzz_desc_rng.init();
         fuzz_desc_serial.init();
+        fuzz_desc_net.init();
         inited = true;
     }
     if (size < 1)
@@ -488,6 +548,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     now_ns = 0;
     irq_level = 0;
     chr_can_read = NULL;
+    net_fops.can_receive = NULL;
+    held_len = 0;
 
     void *state = calloc(1, cur->state_size);
     if (cur->realize(&the_dev, state) == 0) {
@@ -522,11 +584,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
             case 5: { /* console input */
-                uint8_t buf[16];
+                uint8_t buf[16] = {0};
                 unsigned n = take(&in, 1) % 16;
                 for (unsigned i = 0; i < n; i++)
                     buf[i] = (uint8_t)take(&in, 1);
                 chr_deliver(buf, n);
+                if (net_fops.can_receive && !held_len) {
+                    /* a frame of up to 2 KiB, the bytes repeating */
+                    held_len = 1 + take(&in, 1) * 8;
+                    for (size_t i = 0; i < held_len; i++)
+                        held[i] = buf[i % 16];
+                    net_offer();
+                }
                 break;
             }
             case 6:

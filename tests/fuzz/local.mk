@@ -57,6 +57,15 @@ tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-qcow2.sh
 EXTRA_DIST += tests/fuzz/replay-qcow2.sh
 
+# -netdev / -nic option strings: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-netopts
+tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \
+	kernel/netopts.c
+tests_fuzz_fuzz_netopts_CFLAGS = $(CORE_CC_FLAGS)
+tests_fuzz_fuzz_netopts_LDADD = $(GLIB_LIBS)
+TESTS += tests/fuzz/replay-netopts.sh
+EXTRA_DIST += tests/fuzz/replay-netopts.sh
+
 # The virtio device models and their transport/virtqueue code on a fake
 # core with 64 KiB of guest RAM: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-virtio

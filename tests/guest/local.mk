@@ -43,7 +43,9 @@ GUEST_TESTS = \
 	tests/guest/build/zbx-rv64-spike.test tests/guest/build/zbx-rv32-spike.test \
 	tests/guest/build/uxl-rv64-virt.test \
 	tests/guest/build/svx-rv64-virt.test tests/guest/build/svxoff-rv64-virt.test \
-	tests/guest/build/cbo-rv64-virt.test
+	tests/guest/build/cbo-rv64-virt.test \
+	tests/guest/build/virtnet-rv64-virt.test tests/guest/build/virtnet-rv32-virt.test \
+	tests/guest/build/netfwd-rv64-virt.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -59,6 +61,8 @@ GUEST_SRC_FILES = \
 	tests/guest/zbx.c tests/guest/uxl.c tests/guest/uxl-code.S \
 	tests/guest/svx.c tests/guest/svx-asm.S tests/guest/cbo.c \
 	tests/guest/cbo-code.S \
+	tests/guest/virtnet.c tests/guest/netfwd.c \
+	tests/guest/netfwd-host.py \
 	tests/guest/vio.h tests/guest/vblk.c tests/guest/vrng.c tests/guest/vcons.c
 
 check_SCRIPTS += $(GUEST_TESTS)
