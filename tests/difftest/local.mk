@@ -14,7 +14,7 @@ tools/difftest/rv-runtime.bin: tools/difftest/rv-runtime.S
 		$(srcdir)/tools/difftest/rv-runtime.S && \
 	$(RISCV_OBJCOPY) -O binary tools/difftest/rv-runtime.elf $@
 TESTS += tests/difftest/difftest.test
-EXTRA_DIST += tests/difftest/difftest.test tools/difftest/difftest.sh \
+EXTRA_DIST += tests/difftest/difftest.test tools/difftest/difftest.sh docs/testing.md \
 	tools/difftest/rv-runtime.S
 CLEANFILES += tools/difftest/rv-runtime.bin tools/difftest/rv-runtime.elf
 

@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
     esac
 done
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: difftest.sh [-a riscv|avr] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST] | --bisect SEED" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: difftest.sh [-a riscv|avr] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST] | --bisect SEED" >&2; exit 2; fi
 first=$1 last=${2:-$1}
 case $arch in
 riscv) gen="$b/tools/difftest/gen-riscv"; rt="$b/tools/difftest/rv-runtime.bin"
@@ -66,16 +66,19 @@ else
     trap 'rm -rf "$work"' EXIT
 fi
 
-# gen SEED N OUT
+# gen SEED N OUT [-v]
+# shellcheck disable=SC2086
 gen() {
     if [ "$arch" = riscv ]; then
         if [ "$qemu" = 1 ]; then
-            "$gen" -q -n "$2" "$1" "$rt" "$3"
+            "$gen" ${4:-} -q -n "$2" "$1" "$rt" "$3"
         else
-            "$gen" -n "$2" "$1" "$rt" "$3"
+            "$gen" ${4:-} -n "$2" "$1" "$rt" "$3"
         fi
+    elif [ "$qemu" = 1 ]; then
+        "$gen" ${4:-} -s -n "$2" "$1" "$3"
     else
-        "$gen" -n "$2" "$1" "$3"
+        "$gen" ${4:-} -n "$2" "$1" "$3"
     fi
 }
 
@@ -137,7 +140,7 @@ reference() {
             sed 's/\x1b\[[0-9;]*m//g; s/\.$//' | grep -v '^simavr:' \
             >"$work/$tag.ref"
     fi
-    # shellcheck disable=SC2046
+    # shellcheck disable=SC2046,SC2086
     timeout 60 "$tessera" $machine -nographic $(img_opts "$img") \
         </dev/null >"$work/$tag.tessera" 2>/dev/null
     cmp -s "$work/$tag.ref" "$work/$tag.tessera" && [ -s "$work/$tag.ref" ] ||
@@ -170,6 +173,24 @@ if [ "$bisect" = 1 ]; then
     done
     echo "seed $first: fails with -n $hi, passes with -n $lo: unit $hi is the first that fails"
     check "$first" "$hi" bisect
+    if [ "$arch" = riscv ]; then
+        range=$(gen "$first" "$hi" "$work/v.bin" -v | sed -n 's/^last unit: //p')
+        echo "unit $hi ($range):"
+        if command -v riscv64-unknown-elf-objdump >/dev/null 2>&1; then
+            riscv64-unknown-elf-objdump -D -b binary -m riscv:rv64 \
+                --adjust-vma=0x80000000 --start-address="${range%%..*}" \
+                --stop-address="${range##*..}" "$work/bisect.bin" |
+                sed -n '/^ *[0-9a-f]*:/p'
+        fi
+    else
+        range=$(gen "$first" "$hi" "$work/v.hex" -v | sed -n 's/^last unit: //p')
+        echo "unit $hi ($range, byte addresses):"
+        if command -v avr-objdump >/dev/null 2>&1; then
+            avr-objdump -m avr5 -D --start-address="${range%%..*}" \
+                --stop-address="${range##*..}" "$work/bisect.hex" 2>/dev/null |
+                sed -n '/^ *[0-9a-f]*:/p'
+        fi
+    fi
     [ "$ls_ok" = 1 ] || { echo "--- lockstep (interp)"; cat "$work/bisect.interp"; }
     [ "$ref_ok" = 1 ] || { echo "--- dumps (- reference, + tessera)"; diff -u "$work/bisect.ref" "$work/bisect.tessera" | head -40; }
     exit 1

@@ -3,7 +3,7 @@
  * gen-avr: writes a random AVR program (ATmega328P) for differential
  * testing, as Intel HEX.
  *
- *   gen-avr [-n UNITS] SEED OUT.hex
+ *   gen-avr [-s] [-v] [-n UNITS] SEED OUT.hex
  *
  * The program: a prologue (stack, USART transmitter, the scratch SRAM area
  * 0x200..0x3ff filled from a flash table with lpm, random r0..r31 and
@@ -70,6 +70,9 @@ static unsigned byte(void)
 /* Flash                                                                   */
 
 static uint16_t flash[FLASH_WORDS];
+static bool simavr_safe;  /* -s: nothing simavr gets wrong */
+static bool after_skip;   /* the unit being made ends with a skip */
+static bool prev_skip;    /* the unit before it did */
 static unsigned pc; /* next word */
 
 static void w(unsigned v)
@@ -254,10 +257,16 @@ static void gen_one(void)
 static void gen_misc(void)
 {
     switch (below(12)) {
-    case 0: /* adiw / sbiw */
-        w((chance(50) ? 0x9600 : 0x9700) | below(4) << 4 |
-          (below(64) & 0x30) << 2 | below(16));
+    case 0: { /* adiw / sbiw */
+        unsigned k = below(64);
+        /* simavr takes adiw/sbiw with K & 15 >= 12 for a two-word
+         * jmp/call when it skips them (it skips two words). */
+        if (simavr_safe && prev_skip && (k & 15) >= 12)
+            k &= ~4u;
+        w((chance(50) ? 0x9600 : 0x9700) | below(4) << 4 | (k & 0x30) << 2 |
+          (k & 15));
         break;
+    }
     case 1: /* movw */
         w(0x0100 | below(16) << 4 | below(16));
         break;
@@ -299,6 +308,7 @@ static void gen_misc(void)
         w(0x0000); /* nop */
         break;
     default: /* skips: cpse, sbrc, sbrs, sbic, sbis */
+        after_skip = true;
         switch (below(4)) {
         case 0:
             two(0x04, reg(), reg());
@@ -315,6 +325,7 @@ static void gen_misc(void)
 }
 
 static Unit *units;
+static bool verbose; /* -v: where the last random unit is */
 static unsigned nunits;
 
 static void gen_unit(Unit *u)
@@ -322,6 +333,8 @@ static void gen_unit(Unit *u)
     memset(u, 0, sizeof(*u));
     u->start = pc;
     unsigned k = below(100);
+    prev_skip = after_skip;
+    after_skip = false;
     if (k < 22)
         gen_alu();
     else if (k < 34)
@@ -553,8 +566,11 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: gen-avr [-n UNITS] SEED OUT.hex\n"
-                    "  -n UNITS  1 to %u random units (default 400)\n",
+    fprintf(stderr, "usage: gen-avr [-s] [-v] [-n UNITS] SEED OUT.hex\n"
+                    "  -v        print where the last random unit is\n"
+                    "  -n UNITS  1 to %u random units (default 400)\n"
+                    "  -s        leave out what simavr gets wrong (adiw/sbiw "
+                    "that look like jmp/call after a skip)\n",
             MAX_UNITS);
     return 2;
 }
@@ -563,10 +579,20 @@ int main(int argc, char **argv)
 {
     uint64_t n = 400, seed;
     int a = 1;
-    if (a + 1 < argc && !strcmp(argv[a], "-n")) {
-        if (!parse_u64(argv[a + 1], &n) || n < 1 || n > MAX_UNITS)
-            return usage();
-        a += 2;
+    for (;;) {
+        if (a + 1 < argc && !strcmp(argv[a], "-n")) {
+            if (!parse_u64(argv[a + 1], &n) || n < 1 || n > MAX_UNITS)
+                return usage();
+            a += 2;
+        } else if (a < argc && !strcmp(argv[a], "-s")) {
+            simavr_safe = true;
+            a++;
+        } else if (a < argc && !strcmp(argv[a], "-v")) {
+            verbose = true;
+            a++;
+        } else {
+            break;
+        }
     }
     if (argc - a != 2 || !parse_u64(argv[a], &seed))
         return usage();
@@ -592,6 +618,9 @@ int main(int argc, char **argv)
                                   (30 - 16) << 4 | ((2 * tbl) & 15));
     flash[table_fix + 1] = (uint16_t)(0xe000 | ((2 * tbl) >> 8 & 0xf0) << 4 |
                                       (31 - 16) << 4 | ((2 * tbl) >> 8 & 15));
+    if (verbose && nunits > 1)
+        printf("last unit: 0x%x..0x%x\n",
+               2 * units[nunits - 2].start, 2 * units[nunits - 1].start);
     free(units);
     return write_hex(argv[a + 1], pc);
 }

@@ -2,7 +2,7 @@
 /*
  * gen-riscv: writes a random RV64GC program for differential testing.
  *
- *   gen-riscv [-q] [-n UNITS] SEED RUNTIME.bin OUT.bin
+ *   gen-riscv [-q] [-v] [-n UNITS] SEED RUNTIME.bin OUT.bin
  *
  * RUNTIME.bin is tools/difftest/rv-runtime.S as a flat binary (prologue,
  * trap handler, register and memory dump, exit; see its comment for the
@@ -175,6 +175,7 @@ typedef struct Unit {
 } Unit;
 
 static Unit *units;
+static bool verbose; /* -v: where the last random unit is */
 static bool qemu_safe; /* -q: nothing QEMU 7.2 gets wrong */
 static unsigned nunits;
 
@@ -704,8 +705,9 @@ static void put64(uint8_t *p, uint64_t v)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: gen-riscv [-q] [-n UNITS] SEED RUNTIME.bin "
+    fprintf(stderr, "usage: gen-riscv [-q] [-v] [-n UNITS] SEED RUNTIME.bin "
                     "OUT.bin\n"
+                    "  -v        print where the last random unit is\n"
                     "  -n UNITS  1 to %u random units (default 500)\n"
                     "  -q        leave out what QEMU 7.2 gets wrong (misaligned "
                     "AMOs)\n",
@@ -732,6 +734,9 @@ int main(int argc, char **argv)
             a += 2;
         } else if (a < argc && !strcmp(argv[a], "-q")) {
             qemu_safe = true;
+            a++;
+        } else if (a < argc && !strcmp(argv[a], "-v")) {
+            verbose = true;
             a++;
         } else {
             break;
@@ -801,6 +806,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (verbose && nunits > 1)
+        printf("last unit: 0x%llx..0x%llx\n",
+               (unsigned long long)(BASE + units[nunits - 2].addr),
+               (unsigned long long)(BASE + units[nunits - 1].addr));
     f = fopen(argv[a + 2], "wb");
     if (!f || fwrite(img, 1, IMAGE_SIZE, f) != IMAGE_SIZE || fclose(f)) {
         fprintf(stderr, "gen-riscv: %s: %s\n", argv[a + 2], strerror(errno));
