@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Differential testing on random programs (docs/testing.md).
 #
-#   difftest.sh [-a riscv|avr] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST]
-#   difftest.sh [-a riscv|avr] [-n UNITS] --bisect SEED
+#   difftest.sh [-a riscv|avr|avr2560] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST]
+#   difftest.sh [-a riscv|avr|avr2560] [-n UNITS] --bisect SEED
 #
 # For each seed FIRST..LAST, writes a random program (tools/difftest/
 # gen-riscv or gen-avr) and runs it
@@ -13,7 +13,8 @@
 #  - RISC-V: on qemu-system-riscv64 too, whose dump (registers, fcsr,
 #    traps, scratch memory, printed by the program over the UART) must be
 #    Tessera's (--no-qemu leaves this out);
-#  - AVR: on simavr, whose USART output (the same dump) must be Tessera's.
+#  - AVR (avr: the uno board, avr2560: mega2560): on simavr, whose USART
+#    output (the same dump) must be Tessera's.
 # On a failure it prints the seed, the command that reproduces it, the
 # lockstep report (the last instructions with disassembly and both
 # register files) or the diff of the dumps. --bisect SEED finds the
@@ -40,16 +41,17 @@ while [ $# -gt 0 ]; do
     *) break ;;
     esac
 done
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: difftest.sh [-a riscv|avr] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST] | --bisect SEED" >&2; exit 2; fi
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then echo "usage: difftest.sh [-a riscv|avr|avr2560] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST] | --bisect SEED" >&2; exit 2; fi
 first=$1 last=${2:-$1}
 case $arch in
 riscv) gen="$b/tools/difftest/gen-riscv"; rt="$b/tools/difftest/rv-runtime.bin"
     ref=${QEMU_RISCV64:-qemu-system-riscv64}
     machine="-M virt -bios none"; ext=bin; [ -n "$units" ] || units=500 ;;
-avr) gen="$b/tools/difftest/gen-avr"; rt=""
+avr|avr2560) gen="$b/tools/difftest/gen-avr"; rt=""
     ref=${SIMAVR:-simavr}
-    machine="-M uno"; ext=hex; [ -n "$units" ] || units=400 ;;
-*) echo "difftest: -a riscv or avr" >&2; exit 2 ;;
+    if [ "$arch" = avr ]; then mcu=atmega328p board=uno; else mcu=atmega2560 board=mega2560; fi
+    machine="-M $board"; ext=hex; [ -n "$units" ] || units=400 ;;
+*) echo "difftest: -a riscv, avr (uno) or avr2560 (mega2560)" >&2; exit 2 ;;
 esac
 for f in "$tessera" "$gen"; do
     [ -x "$f" ] || { echo "FAIL: missing $f (make check builds it)"; exit 1; }
@@ -94,7 +96,7 @@ lockstep() {
     sock="$work/$tag.sock"
     rm -f "$sock"
     # shellcheck disable=SC2046,SC2086
-    "$tessera" -accel interp -icount shift=0 $machine -nographic \
+    timeout 300 "$tessera" -accel interp -icount shift=0 $machine -nographic \
         $(img_opts "$img") -plugin "lockstep,sockpath=$sock,timeout=60,ring=12" \
         </dev/null >"$work/$tag.interp" 2>&1 &
     lpid=$!
@@ -107,7 +109,7 @@ lockstep() {
         [ "$i" -gt 20000000 ] && break
     done
     # shellcheck disable=SC2046,SC2086
-    "$tessera" -accel native -icount shift=0 $machine -nographic \
+    timeout 300 "$tessera" -accel native -icount shift=0 $machine -nographic \
         $(img_opts "$img") -plugin "lockstep,sockpath=$sock" \
         </dev/null >"$work/$tag.native" 2>&1
     st2=$?
@@ -136,7 +138,7 @@ reference() {
     else
         # simavr writes the USART's lines on stderr, coloured, with a '.'
         # before each newline; its own messages start with "simavr:".
-        timeout 60 "$ref" -m atmega328p -f 16000000 "$img" 2>&1 >/dev/null |
+        timeout 60 "$ref" -m "$mcu" -f 16000000 "$img" 2>&1 >/dev/null |
             sed 's/\x1b\[[0-9;]*m//g; s/\.$//' | grep -v '^simavr:' \
             >"$work/$tag.ref"
     fi

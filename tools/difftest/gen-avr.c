@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gen-avr: writes a random AVR program (ATmega328P) for differential
- * testing, as Intel HEX.
+ * gen-avr: writes a random AVR program (ATmega328P or ATmega2560: it uses
+ * what both have) for differential testing, as Intel HEX.
  *
  *   gen-avr [-s] [-v] [-n UNITS] SEED OUT.hex
  *
@@ -26,7 +26,7 @@
 
 #define SCRATCH 0x200u
 #define SCRATCH_SIZE 0x200u
-#define SAVE 0x100u
+#define SAVE 0x400u /* above the scratch area; 0x100 is I/O on the ATmega2560 */
 #define UCSR0A 0xc0u
 #define UCSR0B 0xc1u
 #define UDR0 0xc6u
@@ -367,6 +367,10 @@ static void gen_unit(Unit *u)
             u->kind = chance(50) ? K_IJMP : K_ICALL;
             break;
         }
+        /* A skip before it would skip the first ldi and leave half of
+         * Z stale: let it skip a nop instead. */
+        if ((u->kind == K_IJMP || u->kind == K_ICALL) && prev_skip)
+            w(0x0000);
         u->at = pc;
         if (u->kind == K_IJMP || u->kind == K_ICALL) {
             w(0);
