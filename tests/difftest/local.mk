@@ -18,10 +18,11 @@ EXTRA_DIST += tests/difftest/difftest.test tools/difftest/difftest.sh docs/testi
 	tools/difftest/rv-runtime.S
 CLEANFILES += tools/difftest/rv-runtime.bin tools/difftest/rv-runtime.elf
 
-# The long run, for CI: DIFFTEST_FIRST.. (RISC-V 150 seeds of 1000 units
-# against QEMU and lockstep, AVR 150 seeds against simavr and lockstep).
+# The long run, for CI: DIFFTEST_COUNT seeds from DIFFTEST_FIRST of 1000
+# units each, RISC-V (lockstep and QEMU) and AVR on the uno board
+# (lockstep and simavr), half as many on the mega2560.
 DIFFTEST_FIRST = 1000
-DIFFTEST_COUNT = 150
+DIFFTEST_COUNT = 100
 difftest-long: all $(check_PROGRAMS) tools/difftest/rv-runtime.bin
 	top_builddir=$(abs_top_builddir) $(srcdir)/tools/difftest/difftest.sh \
 		-a riscv -n 1000 $(DIFFTEST_FIRST) \
@@ -29,4 +30,7 @@ difftest-long: all $(check_PROGRAMS) tools/difftest/rv-runtime.bin
 	top_builddir=$(abs_top_builddir) $(srcdir)/tools/difftest/difftest.sh \
 		-a avr -n 1000 $(DIFFTEST_FIRST) \
 		$$(($(DIFFTEST_FIRST) + $(DIFFTEST_COUNT) - 1))
+	top_builddir=$(abs_top_builddir) $(srcdir)/tools/difftest/difftest.sh \
+		-a avr2560 -n 1000 $(DIFFTEST_FIRST) \
+		$$(($(DIFFTEST_FIRST) + $(DIFFTEST_COUNT) / 2 - 1))
 .PHONY: difftest-long
