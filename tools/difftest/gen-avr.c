@@ -73,6 +73,7 @@ static uint16_t flash[FLASH_WORDS];
 static bool simavr_safe;  /* -s: nothing simavr gets wrong */
 static bool after_skip;   /* the unit being made ends with a skip */
 static bool prev_skip;    /* the unit before it did */
+static bool multi;        /* the unit being made has several instructions */
 static unsigned pc; /* next word */
 
 static void w(unsigned v)
@@ -182,6 +183,7 @@ static void gen_mem(void)
             sts(a, reg());
         return;
     }
+    multi = true;
     if (k == 1) { /* push and pop: a move through the stack */
         w(0x920f | reg() << 4);
         w(0x900f | reg() << 4);
@@ -300,6 +302,7 @@ static void gen_misc(void)
         break;
     case 9: { /* out SREG: andi with bit 7 clear first, so never I */
         unsigned r = hreg();
+        multi = true;
         imm(0x7, r, 0x7f & byte());
         out(SREG, r);
         break;
@@ -328,6 +331,19 @@ static Unit *units;
 static bool verbose; /* -v: where the last random unit is */
 static unsigned nunits;
 
+/* A skip right before a unit of several instructions would skip only the
+ * first (a push and not its pop, half of a pointer): it skips a nop put
+ * in front instead. */
+static void guard(const Unit *u)
+{
+    if (!multi || !prev_skip)
+        return;
+    w(0);
+    memmove(&flash[u->start + 1], &flash[u->start],
+            (pc - 1 - u->start) * sizeof(flash[0]));
+    flash[u->start] = 0x0000;
+}
+
 static void gen_unit(Unit *u)
 {
     memset(u, 0, sizeof(*u));
@@ -335,6 +351,7 @@ static void gen_unit(Unit *u)
     unsigned k = below(100);
     prev_skip = after_skip;
     after_skip = false;
+    multi = false;
     if (k < 22)
         gen_alu();
     else if (k < 34)
@@ -372,6 +389,7 @@ static void gen_unit(Unit *u)
         if ((u->kind == K_IJMP || u->kind == K_ICALL) && prev_skip)
             w(0x0000);
         u->at = pc;
+        multi = false;
         if (u->kind == K_IJMP || u->kind == K_ICALL) {
             w(0);
             w(0);
@@ -383,6 +401,8 @@ static void gen_unit(Unit *u)
             w(0);
         }
     }
+    if (u->kind == K_PLAIN)
+        guard(u);
 }
 
 static void resolve(const Unit *u, unsigned idx)
