@@ -12,8 +12,9 @@
  * arch's register list; with stores=on also of every stored value). Steps
  * go out in batches and each side compares its batch with the peer's. On
  * the first difference both sides exchange their last N steps (ring=N) and
- * register values, print both with disassembly and the differing
- * registers, and exit with status 1. When both guests end after the same
+ * register values, print both with disassembly, the differing registers
+ * and (regs=all, the default) both register files whole, and exit with
+ * status 1. When both guests end after the same
  * instructions, each prints "lockstep: no divergence" and the run ends
  * with the guest's own status.
  *
@@ -69,6 +70,7 @@ static char *sockpath;
 static unsigned ring_n = 8;
 static bool hash_stores;
 static uint64_t timeout_s = 60;
+static bool all_regs = true;
 
 static RingEntry *ring;
 static unsigned ring_cap;
@@ -309,6 +311,24 @@ static void print_side(const char *title, const Side *s)
                             s->steps[i].raw, s->disas[i]);
 }
 
+/* Both register files side by side, all of them ('*' where they differ). */
+static void print_regs(const Side *me, const Side *peer)
+{
+    tessera_tool_printf("  registers before that instruction (this | "
+                        "peer):\n");
+    for (unsigned i = 0; i < me->nregs; i++) {
+        bool has = i < peer->nregs && !strcmp(me->names[i], peer->names[i]);
+        uint64_t pv = has ? peer->vals[i] : 0;
+        tessera_tool_printf("   %c%-10s 0x%016llx | ",
+                            has && pv == me->vals[i] ? ' ' : '*',
+                            me->names[i], (unsigned long long)me->vals[i]);
+        if (has)
+            tessera_tool_printf("0x%016llx\n", (unsigned long long)pv);
+        else
+            tessera_tool_printf("-\n");
+    }
+}
+
 /* Both sides call this with the same (mine, peer) pair of batches, so
  * they agree on the step and on exchanging DETAIL. */
 static void report(uint64_t g, const char *why)
@@ -351,6 +371,8 @@ static void report(uint64_t g, const char *why)
         }
         if (!ndiff)
             tessera_tool_printf("    (none)\n");
+        if (all_regs)
+            print_regs(me, peer);
     }
     free(me);
     free(peer);
@@ -680,6 +702,15 @@ static int install(TesseraTool *tool, unsigned nargs, const char *const *k,
         } else if (!strcmp(k[i], "stores")) {
             if (!tessera_tool_parse_bool(k[i], v[i], &hash_stores))
                 return -1;
+        } else if (!strcmp(k[i], "regs")) {
+            if (!strcmp(v[i], "all")) {
+                all_regs = true;
+            } else if (!strcmp(v[i], "diff")) {
+                all_regs = false;
+            } else {
+                tessera_error("lockstep: regs= takes all or diff");
+                return -1;
+            }
         } else if (!strcmp(k[i], "timeout")) {
             if (!tessera_tool_parse_u64(k[i], v[i], false, &timeout_s))
                 return -1;
@@ -702,6 +733,8 @@ static const TesseraToolOption options[] = {
                          "connects (required)"},
     {"ring", "N", "instructions shown from each side on divergence (8)"},
     {"stores", "on|off", "also compare every stored value"},
+    {"regs", "all|diff", "on divergence, print both register files whole "
+                         "(all, the default) or only what differs"},
     {"timeout", "SECONDS", "wait this long for the peer to connect or to "
                            "answer (60; 0 = forever)"},
     {NULL, NULL, NULL},

@@ -565,7 +565,8 @@ void riscv_fp_exec(RiscvEnv *env, uint32_t insn)
         rm = get_rm(env, insn, ms);
         host_round(rm);
         if (dbl) {
-            double r = (double)f32_of((uint32_t)ua);
+            /* The source is a single: unboxed, unlike ua (fmt is D). */
+            double r = (double)f32_of(unbox(env, rs1));
             host_done(env);
             put64(env, rd, r);
         } else {
