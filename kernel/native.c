@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The native x86-64 backend: each IR op of a block becomes x86-64 code
- * (kernel/x86-emit.c encodes it). This first version keeps every value
- * where the interpreter keeps it (temps in the CPU's temp slots, globals in
- * env) and works in scratch registers op by op, so what it saves over the
- * interpreter is the dispatch; keeping guest registers in host registers
- * across a block comes next.
+ * (kernel/x86-emit.c encodes it). Guest registers and IR temps live in
+ * host registers over the block ("Register allocation" below says by
+ * which rules); the rest stays where the interpreter keeps it (temps in
+ * the CPU's temp slots, globals in env).
  *
- * Registers while a block runs: R12 = the CPU, RBX = its env; RAX, RCX,
- * RDX, RSI, RDI, R8..R11 are scratch. Blocks run below a trampoline that
- * saves the callee-saved registers, and leave through their own epilogue.
+ * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
+ * are at negative offsets from it); RAX, RCX, RDX, RSI, RDI, R8 are
+ * scratch within an op; RBP, R12..R15, R9..R11 hold values. Blocks run
+ * below a trampoline that saves the callee-saved registers, and leave
+ * through their own epilogue.
  *
  * A block's code: a chain entry (the check that the block fits under
  * cpu->limit, then the pre-commit of its instructions and cycles), the
@@ -139,6 +140,7 @@ typedef struct Cold {
     uint64_t desc;
     unsigned insn; /* COLD_END_INSN: the instruction to continue at */
     uint16_t dirty; /* N.dirty at the jump */
+    X86Reg reg; /* loads: the destination; stores: the value */
     int32_t vol_temp[3]; /* temps to keep in R9, R10, R11 (or -1) */
 } Cold;
 
@@ -238,12 +240,16 @@ static void cpu_arg(X86Reg r)
  *  - Globals: a guest register the block mentions is kept in a host
  *    register for the whole block when no other view of its bytes (another
  *    offset, size or signedness that overlaps them) is mentioned in the
- *    block, so one register never has to agree with another. The most
- *    mentioned ones win, at most MAX_GLOBAL_REGS of them, callee-saved
- *    registers first. A narrow global's register holds the value a read
+ *    block, so one register never has to agree with another. They are
+ *    ranked by what a register saves: mentions, less one load at entry if
+ *    it is read and one store at the exit if it is written; those that
+ *    save nothing stay in env. Callee-saved registers go first, and the
+ *    temps keep as many registers as they need at once, up to
+ *    MAX_TEMP_REGS. A narrow global's register holds the value a read
  *    gives (zero- or sign-extended); writes extend into it.
- *  - They are all loaded at the body's entry (the loop and chained blocks
- *    both come through it) and written back to env only where something
+ *  - They are loaded at the body's entry (the loop and chained blocks
+ *    both come through it), but for one the block writes before it reads
+ *    it and before its first branch, and written back to env only where something
  *    may look at env: at every exit, before a helper that may read or
  *    write globals or raise (any flags short of NO_READ | NO_WRITE |
  *    NO_RAISE), on the out-of-line slow path of a memory operation (it may
@@ -915,7 +921,7 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
                                                        : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
-              0, N.dirty, {-1, -1, -1}};
+              0, N.dirty, X86_RAX, {-1, -1, -1}};
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
@@ -929,11 +935,15 @@ static void emit_load(const IROp *op)
     bool sign = (op->memop & TESSERA_MO_SIGN) != 0;
     bool be = N.ir->arch->big_endian && size > 1;
 
+    /* Little-endian: straight into v0's register, if it has one. */
+    X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
+                                                   : reg_of(op->v[0]);
     emit_address(op);
     unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
+    g_array_index(N.colds, Cold, ci).reg = d;
     X86Mem m = x86_mem_index(X86_RSI, X86_RDX, 1, 0);
     if (size == 8) {
-        x86_load(&N.b, 8, X86_RAX, m);
+        x86_load(&N.b, 8, d, m);
         if (be)
             x86_bswap(&N.b, 8, X86_RAX);
     } else if (be) {
@@ -948,25 +958,31 @@ static void emit_load(const IROp *op)
         if (sign)
             x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
     } else if (sign) {
-        x86_movsx_rm(&N.b, 8, size, X86_RAX, m);
+        x86_movsx_rm(&N.b, 8, size, d, m);
     } else if (size == 4) {
-        x86_load(&N.b, 4, X86_RAX, m);
+        x86_load(&N.b, 4, d, m);
     } else {
-        x86_movzx_rm(&N.b, 4, size, X86_RAX, m);
+        x86_movzx_rm(&N.b, 4, size, d, m);
     }
     g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
-    store_val(op->v[0], X86_RAX);
+    store_val(op->v[0], d);
 }
 
 static void emit_store(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
 
+    /* The value: its own register, or R8. */
+    X86Reg vr = reg_of(op->v[0]);
     emit_address(op);
-    load_val(X86_R8, op->v[0]);
+    if (vr == X86_NOREG) {
+        load_val(X86_R8, op->v[0]);
+        vr = X86_R8;
+    }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
+    g_array_index(N.colds, Cold, ci).reg = vr;
     if (N.ir->arch->big_endian && size > 1) {
-        x86_mov_rr(&N.b, 8, X86_RAX, X86_R8);
+        x86_mov_rr(&N.b, 8, X86_RAX, vr);
         if (size == 2) {
             x86_bswap(&N.b, 4, X86_RAX);
             x86_shift_ri(&N.b, X86_SHR, 4, X86_RAX, 16);
@@ -975,7 +991,7 @@ static void emit_store(const IROp *op)
         }
         x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_RAX);
     } else {
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_R8);
+        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), vr);
     }
     g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
 }
@@ -1263,10 +1279,9 @@ static void emit_exit_loop(const IROp *op)
 /* Leave at instruction insn if the previous one's slow path asked to. */
 static void emit_end_insn_check(unsigned insn)
 {
-    x86_movzx_rm(&N.b, 4, 1, X86_RCX, CPU_FIELD(end_insn));
-    x86_test_rr(&N.b, 4, X86_RCX, X86_RCX);
+    x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              {-1, -1, -1}};
+              X86_RAX, {-1, -1, -1}};
     g_array_append_val(N.colds, c);
 }
 
@@ -1444,11 +1459,13 @@ static void emit_colds(void)
                 x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
                 call_fn((const void *)native_load_slow);
             } else {
-                x86_mov_rr(&N.b, 8, X86_RDX, X86_R8);
+                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
                 x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
                 call_fn((const void *)native_store_slow);
             }
             restore_volatile(global_regs() & VOLATILE_MASK, c->vol_temp);
+            if (c->kind == COLD_LOAD && c->reg != X86_RAX)
+                x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
             break;
         case COLD_END_INSN:
