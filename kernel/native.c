@@ -180,6 +180,7 @@ static struct {
     TesseraVal gval[NREGS];       /* their handles */
     X86Reg greg[NREGS];           /* and registers */
     int8_t *treg;                 /* by temp: its register, or -1 */
+    uint8_t *twidth;              /* by temp: its values are below 2^w */
     uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
     uint32_t ntemps_cap;
     /* While emitting: the op, the temp each register last held, the
@@ -307,24 +308,119 @@ static bool writes_v0(const IROp *op)
     }
 }
 
-/* How many of op's operands are in use (the others are TESSERA_IR_NONE). */
+/* How many of op's operands v[0..] can be in use (see IROpc); the
+ * others are TESSERA_IR_NONE. */
 static unsigned nvals(const IROp *op)
 {
-    return op->opc == IR_CALL ? 1 + op->aux : 5;
+    static const uint8_t n[IR_NB_OPC] = {
+        [IR_MOV] = 2,     [IR_BINOP] = 3,   [IR_UNOP] = 2,
+        [IR_SETCOND] = 3, [IR_SELECT] = 5,  [IR_LOAD] = 2,
+        [IR_STORE] = 2,   [IR_BRCOND] = 3,  [IR_CARRY] = 4,
+        [IR_EXTRACT] = 2, [IR_DEPOSIT] = 3, [IR_ATOMIC] = 3,
+        [IR_CMPXCHG] = 4, [IR_GOTO_DYN] = 2,
+    };
+    if (op->opc == IR_CALL)
+        return 1 + op->aux;
+    return op->opc < IR_NB_OPC ? n[op->opc] : 5;
 }
 
 static X86Reg reg_of(TesseraVal v);
 
+/*
+ * Value widths: every value of v is below 2^width_of(v). A temp's width
+ * is the widest of its definitions (each use sees only definitions before
+ * it, as branches go forward, so the widest of all is never too narrow).
+ * Code that masks or zero-extends skips it when the width says it changes
+ * nothing (AVR's flags and 8-bit registers).
+ */
+static unsigned width_of(TesseraVal v)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        return N.twidth[IR_VAL_INDEX(v)];
+    case IR_VK_CONST: {
+        uint64_t c = ir_const_value(N.ir, v);
+        return c ? 64 - (unsigned)__builtin_clzll(c) : 0;
+    }
+    case IR_VK_GLOBAL:
+        return ir_global_is_narrow(v) && !ir_global_is_signed(v)
+                   ? 8 * ir_global_size(v) : 64;
+    default:
+        return 0;
+    }
+}
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+    return a < b ? a : b;
+}
+
+static unsigned max_u(unsigned a, unsigned b)
+{
+    return a > b ? a : b;
+}
+
+/* The width of what op writes to v0. */
+static unsigned result_width(const IROp *op)
+{
+    unsigned top = op->width == TESSERA_I32 ? 32 : 64;
+    unsigned a = width_of(op->v[1]), b = width_of(op->v[2]);
+    switch ((IROpc)op->opc) {
+    case IR_MOV:
+        return min_u(a, top);
+    case IR_SETCOND:
+        return 1;
+    case IR_CARRY:
+        return op->sub == TESSERA_ADDC || op->sub == TESSERA_SUBC ? op->aux
+                                                                  : 1;
+    case IR_EXTRACT:
+        return op->sub ? top : min_u(op->aux2, top);
+    case IR_LOAD:
+        return op->memop & TESSERA_MO_SIGN
+                   ? 64 : 8 * (op->memop & TESSERA_MO_SIZE_MASK);
+    case IR_UNOP:
+        switch (op->sub) {
+        case TESSERA_EXT8U: return 8;
+        case TESSERA_EXT16U: return 16;
+        case TESSERA_EXT32U: return 32;
+        default: return op->width == IR_W32S ? 64 : top;
+        }
+    case IR_BINOP:
+        if (op->width == IR_W32S)
+            return 64;
+        switch (op->sub) {
+        case TESSERA_AND: return min_u(min_u(a, b), top);
+        case TESSERA_OR:
+        case TESSERA_XOR: return min_u(max_u(a, b), top);
+        case TESSERA_ADD: return min_u(max_u(a, b) + 1, top);
+        case TESSERA_SHR:
+            if (ir_val_kind(op->v[2]) == IR_VK_CONST) {
+                unsigned n = (unsigned)ir_const_value(N.ir, op->v[2]) &
+                             (top - 1);
+                a = min_u(a, top);
+                return a > n ? a - n : 0;
+            }
+            return top;
+        default: return top;
+        }
+    default:
+        return 64;
+    }
+}
+
 static void plan_registers(const TesseraIR *b)
 {
     unsigned nt = b->ntemps + 1;
+    N.ir = b;
     if (nt > N.ntemps_cap) {
         N.ntemps_cap = nt * 2;
         N.treg = g_renew(int8_t, N.treg, N.ntemps_cap);
         N.tfirst = g_renew(uint32_t, N.tfirst, N.ntemps_cap);
         N.tlast = g_renew(uint32_t, N.tlast, N.ntemps_cap);
+        N.twidth = g_renew(uint8_t, N.twidth, N.ntemps_cap);
     }
     memset(N.treg, -1, nt);
+    memset(N.twidth, 0, nt);
     memset(N.tfirst, 0xff, nt * sizeof(uint32_t));
 
     /* Globals: every mention as (handle << 1 | is a write), sorted (a
@@ -343,6 +439,12 @@ static void plan_registers(const TesseraIR *b)
                     N.tfirst[t] = i;
                 N.tlast[t] = i;
             }
+        }
+        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
+            unsigned t = IR_VAL_INDEX(op->v[0]);
+            unsigned w = result_width(op);
+            if (w > N.twidth[t])
+                N.twidth[t] = (uint8_t)w;
         }
     }
     g_array_sort(all, cmp_val);
@@ -1054,25 +1156,35 @@ static void emit_call(const IROp *op)
 static void emit_extract(const IROp *op)
 {
     unsigned pos = op->aux, len = op->aux2;
-    load_val(X86_RAX, op->v[1]);
-    if (op->width == TESSERA_I32)
-        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+    bool i32 = op->width == TESSERA_I32;
+    X86Reg d = dst_reg(op, 1);
+    load_val(d, op->v[1]);
     if (op->sub) {
+        if (i32)
+            x86_mov_rr(&N.b, 4, d, d);
         if (64 - pos - len)
-            x86_shift_ri(&N.b, X86_SHL, 8, X86_RAX, (uint8_t)(64 - pos - len));
+            x86_shift_ri(&N.b, X86_SHL, 8, d, (uint8_t)(64 - pos - len));
         if (64 - len)
-            x86_shift_ri(&N.b, X86_SAR, 8, X86_RAX, (uint8_t)(64 - len));
+            x86_shift_ri(&N.b, X86_SAR, 8, d, (uint8_t)(64 - len));
+        if (i32)
+            x86_mov_rr(&N.b, 4, d, d);
     } else {
+        if (i32 && pos + len > 32)
+            x86_mov_rr(&N.b, 4, d, d);
         if (pos)
-            x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)pos);
-        if (len < 64) {
+            x86_shift_ri(&N.b, X86_SHR, 8, d, (uint8_t)pos);
+        if (width_of(op->v[1]) <= pos + len && !i32) {
+            /* nothing above the field */
+        } else if (len < 32) {
+            x86_alu_ri(&N.b, X86_AND, 4, d, (int32_t)((1u << len) - 1));
+        } else if (len == 32 || i32) {
+            x86_mov_rr(&N.b, 4, d, d);
+        } else if (len < 64) {
             x86_mov_ri(&N.b, 8, X86_RCX, (1ull << len) - 1);
-            x86_alu_rr(&N.b, X86_AND, 8, X86_RAX, X86_RCX);
+            x86_alu_rr(&N.b, X86_AND, 8, d, X86_RCX);
         }
     }
-    if (op->width == TESSERA_I32)
-        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
-    store_val(op->v[0], X86_RAX);
+    store_val(op->v[0], d);
 }
 
 static void emit_deposit(const IROp *op)
@@ -1101,6 +1213,10 @@ static void load_masked(X86Reg r, TesseraVal v, unsigned bits)
         x86_mov_ri(&N.b, 4, r, ir_const_value(N.ir, v) & m);
         return;
     }
+    if (width_of(v) <= bits) {
+        load_val(r, v);
+        return;
+    }
     X86Reg h = reg_of(v);
     if (bits == 8 || bits == 16) {
         if (h == X86_NOREG) {
@@ -1112,6 +1228,15 @@ static void load_masked(X86Reg r, TesseraVal v, unsigned bits)
     }
     load_val(r, v);
     x86_alu_ri(&N.b, X86_AND, 4, r, (int32_t)m);
+}
+
+/* A register holding v's low bits: v's own if no mask is needed. */
+static X86Reg masked_reg(X86Reg scratch, TesseraVal v, unsigned bits)
+{
+    if (width_of(v) <= bits && reg_of(v) != X86_NOREG)
+        return reg_of(v);
+    load_masked(scratch, v, bits);
+    return scratch;
 }
 
 /* Carries up to 31 bits inline (flags of 8 and 16-bit ISAs, half
@@ -1134,26 +1259,29 @@ static void emit_carry(const IROp *op)
     }
     X86Reg acc = dst_reg(op, 3);
     int32_t m = (int32_t)((1u << bits) - 1);
+    X86Alu alu = add ? X86_ADD : X86_SUB;
     bool ovf = cop == TESSERA_ADD_OVERFLOW || cop == TESSERA_SUB_OVERFLOW;
+    bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
+    int32_t cin = cconst ? (int32_t)(ir_const_value(N.ir, op->v[3]) & 1) : 0;
+    X86Reg c = cconst ? X86_NOREG : masked_reg(X86_RDX, op->v[3], 1);
     load_masked(acc, op->v[1], bits);
-    bool cin = !(ir_val_kind(op->v[3]) == IR_VK_CONST &&
-                 !(ir_const_value(N.ir, op->v[3]) & 1));
-    if (cin)
-        load_masked(X86_RDX, op->v[3], 1);
     if (ir_val_kind(op->v[2]) == IR_VK_CONST && !ovf) {
-        int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m);
+        int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m) +
+                    cin;
         if (k)
-            x86_alu_ri(&N.b, add ? X86_ADD : X86_SUB, 8, acc, k);
+            x86_alu_ri(&N.b, alu, 8, acc, k);
     } else {
-        load_masked(X86_RCX, op->v[2], bits);
+        X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
         if (ovf) {
             x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
-            x86_mov_rr(&N.b, 8, X86_RDI, X86_RCX); /* b */
+            x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
         }
-        x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, acc, X86_RCX);
+        x86_alu_rr(&N.b, alu, 8, acc, bv);
+        if (cin)
+            x86_alu_ri(&N.b, alu, 8, acc, 1);
     }
-    if (cin)
-        x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, acc, X86_RDX);
+    if (c != X86_NOREG)
+        x86_alu_rr(&N.b, alu, 8, acc, c);
     switch (cop) {
     case TESSERA_ADDC:
     case TESSERA_SUBC:
@@ -1342,7 +1470,8 @@ static void emit_op(const IROp *op)
                           !ir_global_is_signed(src);
         bool narrow_dst = ir_val_kind(dst) == IR_VK_GLOBAL &&
                           ir_global_size(dst) <= 4;
-        bool trunc = op->width != TESSERA_I64 && !narrow_src && !narrow_dst;
+        bool trunc = op->width != TESSERA_I64 && !narrow_src && !narrow_dst &&
+                     width_of(src) > 32;
         if (sr != X86_NOREG && !trunc) {
             store_val(dst, sr);
             break;
