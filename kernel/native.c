@@ -141,6 +141,12 @@ typedef struct Cold {
     unsigned insn; /* COLD_END_INSN: the instruction to continue at */
     uint16_t dirty; /* N.dirty at the jump */
     X86Reg reg; /* loads: the destination; stores: the value */
+    TesseraVal dst; /* loads: v0 */
+    /* Loads and stores that end their instruction: the next one's
+     * index (the slow path checks end_insn itself) and N.dirty there;
+     * else -1. */
+    int32_t end_next;
+    uint16_t dirty_next;
     int32_t vol_temp[3]; /* temps to keep in R9, R10, R11 (or -1) */
 } Cold;
 
@@ -719,6 +725,40 @@ static void load_val(X86Reg r, TesseraVal v)
     }
 }
 
+/* The code of store_val(), without its bookkeeping (for cold code). */
+static void store_code(TesseraVal v, X86Reg r)
+{
+    X86Reg h = reg_of(v);
+    if (h != X86_NOREG) {
+        if (ir_val_kind(v) == IR_VK_GLOBAL) {
+            unsigned size = ir_global_size(v);
+            if (size == 8) {
+                if (h != r)
+                    x86_mov_rr(&N.b, 8, h, r);
+            } else if (ir_global_is_signed(v)) {
+                x86_movsx_rr(&N.b, 8, size, h, r);
+            } else if (size == 4) {
+                x86_mov_rr(&N.b, 4, h, r);
+            } else {
+                x86_movzx_rr(&N.b, 4, size, h, r);
+            }
+        } else if (h != r) {
+            x86_mov_rr(&N.b, 8, h, r);
+        }
+        return;
+    }
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        x86_store(&N.b, 8, temp_mem(IR_VAL_INDEX(v)), r);
+        return;
+    case IR_VK_GLOBAL:
+        x86_store(&N.b, ir_global_size(v), global_mem(v), r);
+        return;
+    default:
+        return;
+    }
+}
+
 /* Register r into a destination (nothing for TESSERA_IR_NONE). */
 static void store_val(TesseraVal v, X86Reg r)
 {
@@ -1023,12 +1063,32 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
                                                        : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
-              0, N.dirty, X86_RAX, {-1, -1, -1}};
+              0, N.dirty, X86_RAX, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
              x86_mem(X86_RDX, base + (int32_t)offsetof(TlbEntry, addend)));
     return N.colds->len - 1;
+}
+
+/*
+ * A load or store that ends its instruction checks end_insn on its slow
+ * path, the only place it can be set, rather than the next instruction on
+ * the fast path (see emit_block()).
+ */
+static bool ends_insn(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    return (op->opc == IR_LOAD || op->opc == IR_STORE) &&
+           op + 1 < b->ops + b->nops && op[1].opc == IR_INSN_START;
+}
+
+static void end_in_cold(Cold *c, const IROp *op)
+{
+    if (ends_insn(op)) {
+        c->end_next = (int32_t)op[1].insn;
+        c->dirty_next = N.dirty;
+    }
 }
 
 static void emit_load(const IROp *op)
@@ -1066,8 +1126,11 @@ static void emit_load(const IROp *op)
     } else {
         x86_movzx_rm(&N.b, 4, size, d, m);
     }
-    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
     store_val(op->v[0], d);
+    Cold *c = &g_array_index(N.colds, Cold, ci);
+    c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
+    c->dst = op->v[0];
+    end_in_cold(c, op);
 }
 
 static void emit_store(const IROp *op)
@@ -1095,7 +1158,9 @@ static void emit_store(const IROp *op)
     } else {
         x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), vr);
     }
-    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
+    Cold *c = &g_array_index(N.colds, Cold, ci);
+    c->back = x86_buf_offset(&N.b);
+    end_in_cold(c, op);
 }
 
 static void emit_atomic(const IROp *op)
@@ -1409,7 +1474,7 @@ static void emit_end_insn_check(unsigned insn)
 {
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              X86_RAX, {-1, -1, -1}};
+              X86_RAX, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
     g_array_append_val(N.colds, c);
 }
 
@@ -1593,8 +1658,21 @@ static void emit_colds(void)
                 call_fn((const void *)native_store_slow);
             }
             restore_volatile(global_regs() & VOLATILE_MASK, c->vol_temp);
-            if (c->kind == COLD_LOAD && c->reg != X86_RAX)
-                x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
+            if (c->kind == COLD_LOAD) {
+                if (c->reg != X86_RAX)
+                    x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
+                store_code(c->dst, c->reg);
+            }
+            if (c->end_next >= 0) {
+                Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
+                          c->dirty_next, X86_RAX, TESSERA_IR_NONE, -1, 0,
+                          {-1, -1, -1}};
+                x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
+                e.from = x86_jcc(&N.b, X86_CC_NE);
+                x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+                g_array_append_val(N.colds, e); /* c is stale from here */
+                break;
+            }
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
             break;
         case COLD_END_INSN:
@@ -1642,7 +1720,7 @@ static void emit_block(const TesseraIR *b)
             slow_before = false;
         }
         emit_op(op);
-        slow_before |= may_end_insn(op);
+        slow_before |= may_end_insn(op) && !ends_insn(op);
     }
 
     x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
