@@ -141,6 +141,8 @@ typedef struct Cold {
     unsigned insn; /* COLD_END_INSN: the instruction to continue at */
     uint16_t dirty; /* N.dirty at the jump */
     X86Reg reg; /* loads: the destination; stores: the value */
+    X86Reg abase; /* loads and stores: the address is abase + adisp */
+    int32_t adisp;
     TesseraVal dst; /* loads: v0 */
     /* Loads and stores that end their instruction: the next one's
      * index (the slow path checks end_insn itself) and N.dirty there;
@@ -194,6 +196,8 @@ static struct {
      * whether the code here is reachable, and by label the dirty
      * registers of the branches to it. */
     uint16_t entry_load; /* global registers loaded at the body's entry */
+    X86Reg abase;        /* the current load or store's address: */
+    int32_t adisp;       /* abase + adisp */
     uint32_t cur_op;
     int32_t reg_temp[16];
     uint16_t dirty;
@@ -905,6 +909,14 @@ static void emit_binop(const IROp *op)
     case TESSERA_AND:
     case TESSERA_OR:
     case TESSERA_XOR:
+        /* d = v1 + imm in one lea when v1 is in another register. */
+        if ((op->sub == TESSERA_ADD || op->sub == TESSERA_SUB) &&
+            imm_operand(op->v[2], sz, &imm) && imm != INT32_MIN &&
+            reg_of(op->v[1]) != X86_NOREG && reg_of(op->v[1]) != d) {
+            x86_lea(&N.b, sz, d, x86_mem(reg_of(op->v[1]),
+                                         op->sub == TESSERA_ADD ? imm : -imm));
+            break;
+        }
         load_val(d, op->v[1]);
         if (imm_operand(op->v[2], sz, &imm))
             x86_alu_ri(&N.b, alu[op->sub], sz, d, imm);
@@ -970,31 +982,34 @@ static void emit_unop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    load_val(d, op->v[1]);
+    /* Extensions read the source where it is. */
+    X86Reg sr = src_reg(op->v[1], d);
     switch ((TesseraUnop)op->sub) {
     case TESSERA_NEG:
+        load_val(d, op->v[1]);
         x86_unary(&N.b, X86_NEG, sz, d);
         break;
     case TESSERA_NOT:
+        load_val(d, op->v[1]);
         x86_unary(&N.b, X86_NOT, sz, d);
         break;
     case TESSERA_EXT8S:
-        x86_movsx_rr(&N.b, sz, 1, d, d);
+        x86_movsx_rr(&N.b, sz, 1, d, sr);
         break;
     case TESSERA_EXT8U:
-        x86_movzx_rr(&N.b, 4, 1, d, d);
+        x86_movzx_rr(&N.b, 4, 1, d, sr);
         break;
     case TESSERA_EXT16S:
-        x86_movsx_rr(&N.b, sz, 2, d, d);
+        x86_movsx_rr(&N.b, sz, 2, d, sr);
         break;
     case TESSERA_EXT16U:
-        x86_movzx_rr(&N.b, 4, 2, d, d);
+        x86_movzx_rr(&N.b, 4, 2, d, sr);
         break;
     case TESSERA_EXT32S:
-        x86_movsx_rr(&N.b, 8, 4, d, d);
+        x86_movsx_rr(&N.b, 8, 4, d, sr);
         break;
     default: /* TESSERA_EXT32U */
-        x86_mov_rr(&N.b, 4, d, d);
+        x86_mov_rr(&N.b, 4, d, sr);
         break;
     }
     finish_w(w, d);
@@ -1038,6 +1053,29 @@ static void emit_address(const IROp *op)
  * The soft-TLB probe of RSI: RDX = the entry, RCX = the value a hit's tag
  * equals; jumps to a new cold path on a miss and returns its index.
  */
+/* The address of a load or store as a register and a displacement
+ * (N.abase, N.adisp): the base's own register when it has one. */
+static void emit_mem_address(const IROp *op)
+{
+    X86Reg h = reg_of(op->v[1]);
+    if (h != X86_NOREG && fits_i32(op->imm + 8)) {
+        N.abase = h;
+        N.adisp = (int32_t)op->imm;
+        return;
+    }
+    emit_address(op);
+    N.abase = X86_RSI;
+    N.adisp = 0;
+}
+
+static void lea_or_mov(X86Reg dst, X86Reg base, int32_t disp)
+{
+    if (disp)
+        x86_lea(&N.b, 8, dst, x86_mem(base, disp));
+    else
+        x86_mov_rr(&N.b, 8, dst, base);
+}
+
 static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 {
     unsigned pb = N.ir->arch->page_bits;
@@ -1047,15 +1085,15 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 
     /* RDX = &tlb[mmu][(va >> pb) & (size - 1)]: entries are 32 bytes. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
-    x86_mov_rr(&N.b, 8, X86_RDX, X86_RSI);
+    lea_or_mov(X86_RDX, N.abase, N.adisp);
     x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
     x86_alu_rm(&N.b, X86_ADD, 8, X86_RDX, CPU_FIELD(tlb));
     if (op->memop & TESSERA_MO_ALIGN) {
-        x86_mov_rr(&N.b, 8, X86_RCX, X86_RSI);
+        lea_or_mov(X86_RCX, N.abase, N.adisp);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
     } else {
-        x86_lea(&N.b, 8, X86_RCX, x86_mem(X86_RSI, (int32_t)size - 1));
+        lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
     }
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
@@ -1063,7 +1101,8 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
                                                        : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
-              0, N.dirty, X86_RAX, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+              0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
+              {-1, -1, -1}};
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
@@ -1100,10 +1139,10 @@ static void emit_load(const IROp *op)
     /* Little-endian: straight into v0's register, if it has one. */
     X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
                                                    : reg_of(op->v[0]);
-    emit_address(op);
+    emit_mem_address(op);
     unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
     g_array_index(N.colds, Cold, ci).reg = d;
-    X86Mem m = x86_mem_index(X86_RSI, X86_RDX, 1, 0);
+    X86Mem m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
     if (size == 8) {
         x86_load(&N.b, 8, d, m);
         if (be)
@@ -1139,7 +1178,7 @@ static void emit_store(const IROp *op)
 
     /* The value: its own register, or R8. */
     X86Reg vr = reg_of(op->v[0]);
-    emit_address(op);
+    emit_mem_address(op);
     if (vr == X86_NOREG) {
         load_val(X86_R8, op->v[0]);
         vr = X86_R8;
@@ -1154,9 +1193,9 @@ static void emit_store(const IROp *op)
         } else {
             x86_bswap(&N.b, size, X86_RAX);
         }
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_RAX);
+        x86_store(&N.b, size, x86_mem_index(N.abase, X86_RDX, 1, N.adisp), X86_RAX);
     } else {
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), vr);
+        x86_store(&N.b, size, x86_mem_index(N.abase, X86_RDX, 1, N.adisp), vr);
     }
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b);
@@ -1474,7 +1513,7 @@ static void emit_end_insn_check(unsigned insn)
 {
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              X86_RAX, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
     g_array_append_val(N.colds, c);
 }
 
@@ -1644,6 +1683,8 @@ static void emit_colds(void)
         switch (c->kind) {
         case COLD_LOAD:
         case COLD_STORE:
+            if (c->abase != X86_RSI || c->adisp)
+                lea_or_mov(X86_RSI, c->abase, c->adisp);
             /* It may fault: env gets every guest register. */
             flush_globals(c->dirty);
             save_volatile(0, c->vol_temp);
@@ -1665,8 +1706,8 @@ static void emit_colds(void)
             }
             if (c->end_next >= 0) {
                 Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
-                          c->dirty_next, X86_RAX, TESSERA_IR_NONE, -1, 0,
-                          {-1, -1, -1}};
+                          c->dirty_next, X86_RAX, X86_RSI, 0,
+                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
