@@ -1083,12 +1083,13 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t mask = (int32_t)~((1u << pb) - 1);
     int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
 
-    /* RDX = &tlb[mmu][(va >> pb) & (size - 1)]: entries are 32 bytes. */
+    /* RBX + RDX + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
+     * 32 bytes, the TLB follows env. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
+    base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
     lea_or_mov(X86_RDX, N.abase, N.adisp);
     x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
-    x86_alu_rm(&N.b, X86_ADD, 8, X86_RDX, CPU_FIELD(tlb));
     if (op->memop & TESSERA_MO_ALIGN) {
         lea_or_mov(X86_RCX, N.abase, N.adisp);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
@@ -1097,8 +1098,9 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
     }
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
-               x86_mem(X86_RDX, base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
-                                                       : offsetof(TlbEntry, tag_r))));
+               x86_mem_index(RENV, X86_RDX, 1,
+                             base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
+                                                    : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
@@ -1106,7 +1108,8 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
-             x86_mem(X86_RDX, base + (int32_t)offsetof(TlbEntry, addend)));
+             x86_mem_index(RENV, X86_RDX, 1,
+                           base + (int32_t)offsetof(TlbEntry, addend)));
     return N.colds->len - 1;
 }
 
@@ -1470,8 +1473,6 @@ static void emit_goto_dyn(const IROp *op)
     flush_globals(N.dirty);
     emit_adjust(op->insn);
     load_val(X86_RAX, op->v[1]);
-    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
-    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
     x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
     x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
     x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
@@ -1483,20 +1484,23 @@ static void emit_goto_dyn(const IROp *op)
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, pc)));
     size_t miss1 = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 8, X86_RAX, CPU_FIELD(tb_flags));
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
+    x86_load(&N.b, 8, X86_RCX, CPU_FIELD(tb_flags));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, flags)));
     size_t miss2 = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 4, X86_RAX, CPU_FIELD(cflags));
-    x86_alu_rm(&N.b, X86_CMP, 4, X86_RAX,
+    x86_load(&N.b, 4, X86_RCX, CPU_FIELD(cflags));
+    x86_alu_rm(&N.b, X86_CMP, 4, X86_RCX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, cflags)));
     size_t miss3 = x86_jcc(&N.b, X86_CC_NE);
-    /* The target's chain entry checks the limit and pre-commits. */
+    /* The target's chain entry checks the limit and pre-commits (and if
+     * it does not fit, leaves with cpu->pc at itself). */
     x86_jmp_m(&N.b, x86_mem(X86_RDX, (int32_t)offsetof(TB, code)));
     size_t miss = x86_buf_offset(&N.b);
     x86_patch_rel32(&N.b, miss1, miss);
     x86_patch_rel32(&N.b, miss2, miss);
     x86_patch_rel32(&N.b, miss3, miss);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
     jmp_to_epilogue();
 }
 
