@@ -162,6 +162,27 @@ static const X86Reg alloc_regs[NREGS] = {
 /* Up to this many of them are kept for temps when a block needs them. */
 #define MAX_TEMP_REGS 5
 
+typedef struct GUse {
+    TesseraVal v;
+    uint16_t reads, writes;
+    int gain; /* memory accesses a register saves (see plan_registers) */
+    bool overlaps;
+} GUse;
+
+/* By env offset (env is at most 30 KiB): the block's GUse that starts
+ * there, and the global kept in a register there. */
+#define GTAB_SIZE 32768
+typedef struct GEntry {
+    uint32_t stamp, regstamp;
+    TesseraVal regval;
+    uint16_t use;
+    uint8_t span; /* the widest view that starts here, in bytes */
+    int8_t reg;
+} GEntry;
+static GEntry GTab[GTAB_SIZE];
+#define G_MAX 4096 /* GUses per block (IR_MAX_OPS ops of 5 operands at most
+                      would be more: the rest stay in env) */
+
 static struct {
     X86Buf b;
     uint8_t *mem;
@@ -191,6 +212,9 @@ static struct {
     uint8_t *twidth;              /* by temp: its values are below 2^w */
     uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
     uint32_t ntemps_cap;
+    uint32_t stamp;               /* of GTab entries of this block */
+    int *delta;
+    GUse u[G_MAX];
     /* While emitting: the op, the temp each register last held, the
      * registers of globals that may differ from env on some path here,
      * whether the code here is reachable, and by label the dirty
@@ -284,18 +308,6 @@ static void cpu_arg(X86Reg r)
  *    registers RAX, RCX, RDX, RSI, RDI, R8, which hold nothing between
  *    ops (but see rax_val).
  */
-
-static int cmp_val(const void *a, const void *b)
-{
-    TesseraVal x = *(const TesseraVal *)a, y = *(const TesseraVal *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct GUse {
-    TesseraVal v;
-    int gain; /* memory accesses a register saves (see plan_registers) */
-    bool overlaps;
-} GUse;
 
 static int cmp_guse_gain(const void *a, const void *b)
 {
@@ -433,16 +445,42 @@ static void plan_registers(const TesseraIR *b)
     memset(N.twidth, 0, nt);
     memset(N.tfirst, 0xff, nt * sizeof(uint32_t));
 
-    /* Globals: every mention as (handle << 1 | is a write), sorted (a
-     * handle's kind is 2, so the shift loses nothing). */
-    GArray *all = g_array_new(FALSE, FALSE, sizeof(TesseraVal));
+    /*
+     * Globals: one GUse per handle, found by env offset in GTab (stamped
+     * per block, so nothing is cleared). In env, each mention is a memory
+     * access; in a register, the reads cost one load at entry and the
+     * writes one store at the exit taken: gain = mentions - (ever read) -
+     * (ever written).
+     */
+    if (++N.stamp == 0) {
+        memset(GTab, 0, sizeof(GTab));
+        N.stamp = 1;
+    }
+    unsigned nu = 0;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         for (unsigned k = 0; k < nvals(op); k++) {
             TesseraVal v = op->v[k];
             if (ir_val_kind(v) == IR_VK_GLOBAL) {
-                TesseraVal m = (v << 1) | (k == 0 && writes_v0(op));
-                g_array_append_val(all, m);
+                unsigned off = IR_GLOBAL_OFFSET(v);
+                if (off >= GTAB_SIZE - 8 || nu == G_MAX)
+                    continue; /* never kept (no arch limits offsets) */
+                GEntry *g = &GTab[off];
+                if (g->stamp != N.stamp) {
+                    g->stamp = N.stamp;
+                    g->use = (uint16_t)nu;
+                    g->span = 0;
+                    N.u[nu++] = (GUse){v, 0, 0, 0, false};
+                }
+                if (ir_global_size(v) > g->span)
+                    g->span = (uint8_t)ir_global_size(v);
+                GUse *gu = &N.u[g->use];
+                if (gu->v != v)
+                    gu->overlaps = true; /* another view, same offset */
+                if (k == 0 && writes_v0(op))
+                    gu->writes++;
+                else
+                    gu->reads++;
             } else if (ir_val_kind(v) == IR_VK_TEMP) {
                 unsigned t = IR_VAL_INDEX(v);
                 if (N.tfirst[t] == UINT32_MAX)
@@ -457,40 +495,23 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
-    g_array_sort(all, cmp_val);
-    /*
-     * In env, each mention is a memory access; in a register, the reads
-     * cost one load at entry and the writes one store at the exit taken:
-     * gain = mentions - (ever read) - (ever written).
-     */
-    GUse *u = g_new0(GUse, all->len + 1);
-    unsigned nu = 0;
-    for (unsigned i = 0; i < all->len;) {
-        TesseraVal v = g_array_index(all, TesseraVal, i) >> 1;
-        unsigned reads = 0, writes = 0;
-        for (; i < all->len && g_array_index(all, TesseraVal, i) >> 1 == v; i++) {
-            if (g_array_index(all, TesseraVal, i) & 1)
-                writes++;
-            else
-                reads++;
-        }
-        u[nu++] = (GUse){v, (int)(reads + writes) - (reads > 0) - (writes > 0),
-                         false};
-    }
-    /* Overlapping views of the same bytes: neither is kept. */
+    GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
+        /* Overlapping views at other offsets: a view that starts inside
+         * this one's bytes. */
         unsigned lo = IR_GLOBAL_OFFSET(u[i].v);
-        unsigned hi = lo + ir_global_size(u[i].v);
-        for (unsigned j = i + 1; j < nu; j++) {
-            unsigned lo2 = IR_GLOBAL_OFFSET(u[j].v);
-            if (lo2 < hi && lo < lo2 + ir_global_size(u[j].v))
-                u[i].overlaps = u[j].overlaps = true;
+        for (unsigned o = lo + 1; o < lo + GTab[lo].span; o++) {
+            if (GTab[o].stamp == N.stamp)
+                u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
+        u[i].gain = (int)(u[i].reads + u[i].writes) - (u[i].reads > 0) -
+                    (u[i].writes > 0);
     }
     qsort(u, nu, sizeof(GUse), cmp_guse_gain);
 
     /* The temps' register pressure: the most live at any op. */
-    int *delta = g_new0(int, b->nops + 1);
+    int *delta = N.delta = g_renew(int, N.delta, b->nops + 1);
+    memset(delta, 0, (b->nops + 1) * sizeof(int));
     for (unsigned t = 0; t < nt; t++) {
         if (N.tfirst[t] != UINT32_MAX) {
             delta[N.tfirst[t]]++;
@@ -502,7 +523,6 @@ static void plan_registers(const TesseraIR *b)
         live += delta[i];
         pressure = live > pressure ? live : pressure;
     }
-    g_free(delta);
 
     /* Globals that gain take registers, the best first, but leave the
      * temps as many as they need at once, up to MAX_TEMP_REGS. */
@@ -518,8 +538,12 @@ static void plan_registers(const TesseraIR *b)
         used |= (uint16_t)(1u << alloc_regs[N.ng]);
         N.ng++;
     }
-    g_free(u);
-    g_array_free(all, TRUE);
+    for (unsigned i = 0; i < N.ng; i++) {
+        GEntry *g = &GTab[IR_GLOBAL_OFFSET(N.gval[i])];
+        g->reg = (int8_t)N.greg[i];
+        g->regval = N.gval[i];
+        g->regstamp = N.stamp;
+    }
 
     /* A global that the block writes before anything reads it, and before
      * any branch (so on every path), needs no load at entry. */
@@ -580,11 +604,11 @@ static X86Reg reg_of(TesseraVal v)
         int8_t r = N.treg[IR_VAL_INDEX(v)];
         return r < 0 ? X86_NOREG : (X86Reg)r;
     }
-    case IR_VK_GLOBAL:
-        for (unsigned i = 0; i < N.ng; i++)
-            if (N.gval[i] == v)
-                return N.greg[i];
-        return X86_NOREG;
+    case IR_VK_GLOBAL: {
+        const GEntry *g = &GTab[IR_GLOBAL_OFFSET(v) & (GTAB_SIZE - 1)];
+        return g->regstamp == N.stamp && g->regval == v ? (X86Reg)g->reg
+                                                        : X86_NOREG;
+    }
     default:
         return X86_NOREG;
     }
