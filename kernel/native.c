@@ -223,6 +223,7 @@ static struct {
     X86Reg abase;        /* the current load or store's address: */
     int32_t adisp;       /* abase + adisp */
     uint32_t cur_op;
+    uint32_t carry_twin; /* the op that finds its carry sum in RDI */
     int32_t reg_temp[16];
     uint16_t dirty;
     bool reachable;
@@ -1370,6 +1371,30 @@ static X86Reg masked_reg(X86Reg scratch, TesseraVal v, unsigned bits)
     return scratch;
 }
 
+/*
+ * The next op computes the same sum (AVR's addc and add_carry of the same
+ * operands, one for the result and one for the carry flag): this one keeps
+ * it in RDI for that one.
+ */
+static bool carry_twin(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    const IROp *nx = op + 1;
+    if (nx >= b->ops + b->nops || nx->opc != IR_CARRY ||
+        nx->aux != op->aux || ir_val_kind(op->v[0]) != IR_VK_TEMP)
+        return false;
+    bool add1 = op->sub == TESSERA_ADDC || op->sub == TESSERA_ADD_CARRY;
+    bool sub1 = op->sub == TESSERA_SUBC || op->sub == TESSERA_SUB_BORROW;
+    bool add2 = nx->sub == TESSERA_ADDC || nx->sub == TESSERA_ADD_CARRY;
+    bool sub2 = nx->sub == TESSERA_SUBC || nx->sub == TESSERA_SUB_BORROW;
+    if (!((add1 && add2) || (sub1 && sub2)))
+        return false;
+    for (unsigned k = 1; k <= 3; k++)
+        if (nx->v[k] != op->v[k] || op->v[k] == op->v[0])
+            return false;
+    return true;
+}
+
 /* Carries up to 31 bits inline (flags of 8 and 16-bit ISAs, half
  * carries); wider ones through the evaluation rules. */
 static void emit_carry(const IROp *op)
@@ -1392,6 +1417,11 @@ static void emit_carry(const IROp *op)
     int32_t m = (int32_t)((1u << bits) - 1);
     X86Alu alu = add ? X86_ADD : X86_SUB;
     bool ovf = cop == TESSERA_ADD_OVERFLOW || cop == TESSERA_SUB_OVERFLOW;
+    if (N.carry_twin == N.cur_op) {
+        /* The previous op left this sum in RDI. */
+        x86_mov_rr(&N.b, 8, acc, X86_RDI);
+        goto finish;
+    }
     bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
     int32_t cin = cconst ? (int32_t)(ir_const_value(N.ir, op->v[3]) & 1) : 0;
     X86Reg c = cconst ? X86_NOREG : masked_reg(X86_RDX, op->v[3], 1);
@@ -1413,6 +1443,11 @@ static void emit_carry(const IROp *op)
     }
     if (c != X86_NOREG)
         x86_alu_rr(&N.b, alu, 8, acc, c);
+    if (carry_twin(op)) {
+        x86_mov_rr(&N.b, 8, X86_RDI, acc);
+        N.carry_twin = N.cur_op + 1;
+    }
+finish:
     switch (cop) {
     case TESSERA_ADDC:
     case TESSERA_SUBC:
@@ -1832,6 +1867,7 @@ static void reset_state(const TesseraIR *b)
     N.rax_val = TESSERA_IR_NONE;
     N.dirty = 0;
     N.reachable = true;
+    N.carry_twin = UINT32_MAX;
     for (unsigned r = 0; r < 16; r++)
         N.reg_temp[r] = -1;
     N.label_dirty = g_renew(uint16_t, N.label_dirty, b->nlabels + 1);
