@@ -284,9 +284,9 @@ static void cpu_arg(X86Reg r)
  *    MAX_TEMP_REGS. A narrow global's register holds the value a read
  *    gives (zero- or sign-extended); writes extend into it.
  *  - They are loaded at the body's entry (the loop and chained blocks
- *    both come through it), but for one the block writes before it reads
- *    it and before its first branch, and written back to env only where something
- *    may look at env: at every exit, before a helper that may read or
+ *    both come through it), except one the block writes before it reads
+ *    it and before its first branch. They are written back to env only
+ *    where something may look at env: at every exit, before a helper that may read or
  *    write globals or raise (any flags short of NO_READ | NO_WRITE |
  *    NO_RAISE), on the out-of-line slow path of a memory operation (it may
  *    fault, and a fault must see every guest register as the interpreter
