@@ -286,6 +286,16 @@ _Static_assert(offsetof(struct TesseraCpu, env) ==
                        CPU_TEMP_SLOTS * sizeof(uint64_t),
                "temps must end where env starts");
 
+/*
+ * The soft TLB (cpu->tlb) follows env in the CPU's own allocation, this
+ * many bytes after env's start, so that generated code reaches it from its
+ * env register without loading a pointer.
+ */
+static inline size_t cpu_tlb_env_offset(const TesseraArchClass *arch)
+{
+    return (arch->env_size + 63) & ~(size_t)63;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Functions shared inside the engine                                      */
 

@@ -587,7 +587,9 @@ Cpu *cpu_new(const TesseraArchClass *arch, const TesseraCpuModel *model,
         return NULL;
     }
 
-    size_t size = sizeof(struct TesseraCpu) + ((arch->env_size + 15) & ~15u);
+    size_t nb_mmu = arch->nb_mmu_modes ? arch->nb_mmu_modes : 1;
+    size_t size = sizeof(struct TesseraCpu) + cpu_tlb_env_offset(arch) +
+                  nb_mmu * CPU_TLB_SIZE * sizeof(TlbEntry);
     Cpu *cpu;
     if (posix_memalign((void **)&cpu, 64, size) != 0) {
         tessera_error("out of memory for cpu %u", index);
@@ -601,7 +603,7 @@ Cpu *cpu_new(const TesseraArchClass *arch, const TesseraCpuModel *model,
     cpu->page_bits = arch->page_bits;
     cpu->page_mask = ~((1ull << arch->page_bits) - 1);
     cpu->nb_mmu = arch->nb_mmu_modes ? arch->nb_mmu_modes : 1;
-    cpu->tlb = g_new(TlbEntry, (size_t)cpu->nb_mmu * CPU_TLB_SIZE);
+    cpu->tlb = (TlbEntry *)(cpu->env + cpu_tlb_env_offset(arch));
     cpu->tlb_cold = g_new(TlbCold, (size_t)cpu->nb_mmu * CPU_TLB_SIZE);
     cpu->jc = g_new(TB *, CPU_JC_SIZE);
     tlb_flush_all(cpu);
@@ -628,7 +630,6 @@ void cpu_free(Cpu *cpu)
         g_ptr_array_remove(all_cpus, cpu);
     if (cpu->arch->cpu_finalize)
         cpu->arch->cpu_finalize(tessera_cpu_env(cpu));
-    g_free(cpu->tlb);
     g_free(cpu->tlb_cold);
     g_free(cpu->jc);
     g_free(cpu->smc_tail);

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The native x86-64 backend: each IR op of a block becomes x86-64 code
- * (kernel/x86-emit.c encodes it). This first version keeps every value
- * where the interpreter keeps it (temps in the CPU's temp slots, globals in
- * env) and works in scratch registers op by op, so what it saves over the
- * interpreter is the dispatch; keeping guest registers in host registers
- * across a block comes next.
+ * (kernel/x86-emit.c encodes it). Guest registers and IR temps live in
+ * host registers over the block ("Register allocation" below says by
+ * which rules); the rest stays where the interpreter keeps it (temps in
+ * the CPU's temp slots, globals in env).
  *
- * Registers while a block runs: R12 = the CPU, RBX = its env; RAX, RCX,
- * RDX, RSI, RDI, R8..R11 are scratch. Blocks run below a trampoline that
- * saves the callee-saved registers, and leave through their own epilogue.
+ * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
+ * are at negative offsets from it); RAX, RCX, RDX, RSI, RDI, R8 are
+ * scratch within an op; RBP, R12..R15, R9..R11 hold values. Blocks run
+ * below a trampoline that saves the callee-saved registers, and leave
+ * through their own epilogue.
  *
  * A block's code: a chain entry (the check that the block fits under
  * cpu->limit, then the pre-commit of its instructions and cycles), the
@@ -32,10 +33,12 @@
 
 #if defined(__x86_64__)
 
-#define RCPU X86_R12
 #define RENV X86_RBX
 
-#define CPU_FIELD(f) x86_mem(RCPU, (int32_t)offsetof(struct TesseraCpu, f))
+/* env is the CPU's last member: its fields are at negative offsets. */
+#define ENV_OFF ((int32_t)offsetof(struct TesseraCpu, env))
+#define CPU_FIELD(f) \
+    x86_mem(RENV, (int32_t)offsetof(struct TesseraCpu, f) - ENV_OFF)
 
 /* ---------------------------------------------------------------------- */
 /* Slow paths and helpers called from generated code                       */
@@ -136,7 +139,49 @@ typedef struct Cold {
     size_t back;  /* where to continue (loads, stores) */
     uint64_t desc;
     unsigned insn; /* COLD_END_INSN: the instruction to continue at */
+    uint16_t dirty; /* N.dirty at the jump */
+    X86Reg reg; /* loads: the destination; stores: the value */
+    X86Reg abase; /* loads and stores: the address is abase + adisp */
+    int32_t adisp;
+    TesseraVal dst; /* loads: v0 */
+    /* Loads and stores that end their instruction: the next one's
+     * index (the slow path checks end_insn itself) and N.dirty there;
+     * else -1. */
+    int32_t end_next;
+    uint16_t dirty_next;
+    int32_t vol_temp[3]; /* temps to keep in R9, R10, R11 (or -1) */
 } Cold;
+
+/* The registers values may live in (see "Register allocation"). */
+#define NREGS 8
+static const X86Reg alloc_regs[NREGS] = {
+    X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15, /* callee-saved */
+    X86_R9, X86_R10, X86_R11,                    /* caller-saved */
+};
+#define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
+/* Up to this many of them are kept for temps when a block needs them. */
+#define MAX_TEMP_REGS 5
+
+typedef struct GUse {
+    TesseraVal v;
+    uint16_t reads, writes;
+    int gain; /* memory accesses a register saves (see plan_registers) */
+    bool overlaps;
+} GUse;
+
+/* By env offset (env is at most 30 KiB): the block's GUse that starts
+ * there, and the global kept in a register there. */
+#define GTAB_SIZE 32768
+typedef struct GEntry {
+    uint32_t stamp, regstamp;
+    TesseraVal regval;
+    uint16_t use;
+    uint8_t span; /* the widest view that starts here, in bytes */
+    int8_t reg;
+} GEntry;
+static GEntry GTab[GTAB_SIZE];
+#define G_MAX 4096 /* GUses per block (IR_MAX_OPS ops of 5 operands at most
+                      would be more: the rest stay in env) */
 
 static struct {
     X86Buf b;
@@ -155,8 +200,34 @@ static struct {
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
     /* The value RAX holds as the last op stored it (a temp or an 8-byte
-     * global), or TESSERA_IR_NONE: the next op need not load it again. */
+     * global kept in memory), or TESSERA_IR_NONE: the next op need not
+     * load it again. */
     TesseraVal rax_val;
+
+    /* Register allocation (plan_registers()). */
+    unsigned ng;                  /* globals kept in registers */
+    TesseraVal gval[NREGS];       /* their handles */
+    X86Reg greg[NREGS];           /* and registers */
+    int8_t *treg;                 /* by temp: its register, or -1 */
+    uint8_t *twidth;              /* by temp: its values are below 2^w */
+    uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
+    uint32_t ntemps_cap;
+    uint32_t stamp;               /* of GTab entries of this block */
+    int *delta;
+    GUse u[G_MAX];
+    /* While emitting: the op, the temp each register last held, the
+     * registers of globals that may differ from env on some path here,
+     * whether the code here is reachable, and by label the dirty
+     * registers of the branches to it. */
+    uint16_t entry_load; /* global registers loaded at the body's entry */
+    X86Reg abase;        /* the current load or store's address: */
+    int32_t adisp;       /* abase + adisp */
+    uint32_t cur_op;
+    uint32_t carry_twin; /* the op that finds its carry sum in RDI */
+    int32_t reg_temp[16];
+    uint16_t dirty;
+    bool reachable;
+    uint16_t *label_dirty;
 } N;
 
 static void *trampoline;
@@ -189,9 +260,459 @@ static void call_fn(const void *fn)
     x86_call_r(&N.b, X86_RAX);
 }
 
-/* A temp or 8-byte global: an x86 memory operand as it is. */
+/* r = the CPU (env is its last member). */
+static void cpu_arg(X86Reg r)
+{
+    x86_lea(&N.b, 8, r, x86_mem(RENV, -ENV_OFF));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Register allocation                                                     */
+
+/*
+ * Values live in the 8 registers of alloc_regs for a whole block or part
+ * of it; everything else stays where the interpreter keeps it. The rules:
+ *
+ *  - Globals: a guest register the block mentions is kept in a host
+ *    register for the whole block when no other view of its bytes (another
+ *    offset, size or signedness that overlaps them) is mentioned in the
+ *    block, so one register never has to agree with another. They are
+ *    ranked by what a register saves: mentions, less one load at entry if
+ *    it is read and one store at the exit if it is written; those that
+ *    save nothing stay in env. Callee-saved registers go first, and the
+ *    temps keep as many registers as they need at once, up to
+ *    MAX_TEMP_REGS. A narrow global's register holds the value a read
+ *    gives (zero- or sign-extended); writes extend into it.
+ *  - They are loaded at the body's entry (the loop and chained blocks
+ *    both come through it), except one the block writes before it reads
+ *    it and before its first branch. They are written back to env only
+ *    where something may look at env: at every exit, before a helper that may read or
+ *    write globals or raise (any flags short of NO_READ | NO_WRITE |
+ *    NO_RAISE), on the out-of-line slow path of a memory operation (it may
+ *    fault, and a fault must see every guest register as the interpreter
+ *    would), and where a slow path asked the block to stop (end_insn).
+ *    After a helper that may write globals, they are loaded again.
+ *  - Only the ones that may differ from env are written back: N.dirty is
+ *    the set of such registers at the current op. Branches only go
+ *    forward, so the set at a label is the union of the sets of the
+ *    branches to it and of the fall-through (when reachable): exact
+ *    enough, and a register whose value equals env's may be written back
+ *    for nothing, never one that differs be forgotten.
+ *  - Temps: linear scan over op order with the registers the globals left,
+ *    interval [first mention, last mention] (branches go forward, so it
+ *    covers every path from definition to use). A register is free again
+ *    after the op of its temp's last mention, so within an op no temp
+ *    shares a register with another. The rest use their CPU temp slots.
+ *  - Calls clobber R9..R11: around a helper or a slow path, a live temp
+ *    there is stored in its slot and loaded back, and a global there is
+ *    written back if dirty and loaded again. Ops work in the scratch
+ *    registers RAX, RCX, RDX, RSI, RDI, R8, which hold nothing between
+ *    ops (but see rax_val).
+ */
+
+static int cmp_guse_gain(const void *a, const void *b)
+{
+    const GUse *x = a, *y = b;
+    if (x->gain != y->gain)
+        return x->gain > y->gain ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Does op write its v0 (rather than read it, or have none)? */
+static bool writes_v0(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_MOV: case IR_BINOP: case IR_UNOP: case IR_SETCOND:
+    case IR_SELECT: case IR_LOAD: case IR_CALL: case IR_CARRY:
+    case IR_EXTRACT: case IR_DEPOSIT: case IR_ATOMIC: case IR_CMPXCHG:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* How many of op's operands v[0..] can be in use (see IROpc); the
+ * others are TESSERA_IR_NONE. */
+static unsigned nvals(const IROp *op)
+{
+    static const uint8_t n[IR_NB_OPC] = {
+        [IR_MOV] = 2,     [IR_BINOP] = 3,   [IR_UNOP] = 2,
+        [IR_SETCOND] = 3, [IR_SELECT] = 5,  [IR_LOAD] = 2,
+        [IR_STORE] = 2,   [IR_BRCOND] = 3,  [IR_CARRY] = 4,
+        [IR_EXTRACT] = 2, [IR_DEPOSIT] = 3, [IR_ATOMIC] = 3,
+        [IR_CMPXCHG] = 4, [IR_GOTO_DYN] = 2,
+    };
+    if (op->opc == IR_CALL)
+        return 1 + op->aux;
+    return op->opc < IR_NB_OPC ? n[op->opc] : 5;
+}
+
+static X86Reg reg_of(TesseraVal v);
+
+/*
+ * Value widths: every value of v is below 2^width_of(v). A temp's width
+ * is the widest of its definitions (each use sees only definitions before
+ * it, as branches go forward, so the widest of all is never too narrow).
+ * Code that masks or zero-extends skips it when the width says it changes
+ * nothing (AVR's flags and 8-bit registers).
+ */
+static unsigned width_of(TesseraVal v)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        return N.twidth[IR_VAL_INDEX(v)];
+    case IR_VK_CONST: {
+        uint64_t c = ir_const_value(N.ir, v);
+        return c ? 64 - (unsigned)__builtin_clzll(c) : 0;
+    }
+    case IR_VK_GLOBAL:
+        return ir_global_is_narrow(v) && !ir_global_is_signed(v)
+                   ? 8 * ir_global_size(v) : 64;
+    default:
+        return 0;
+    }
+}
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+    return a < b ? a : b;
+}
+
+static unsigned max_u(unsigned a, unsigned b)
+{
+    return a > b ? a : b;
+}
+
+/* The width of what op writes to v0. */
+static unsigned result_width(const IROp *op)
+{
+    unsigned top = op->width == TESSERA_I32 ? 32 : 64;
+    unsigned a = width_of(op->v[1]), b = width_of(op->v[2]);
+    switch ((IROpc)op->opc) {
+    case IR_MOV:
+        return min_u(a, top);
+    case IR_SETCOND:
+        return 1;
+    case IR_CARRY:
+        return op->sub == TESSERA_ADDC || op->sub == TESSERA_SUBC ? op->aux
+                                                                  : 1;
+    case IR_EXTRACT:
+        return op->sub ? top : min_u(op->aux2, top);
+    case IR_LOAD:
+        return op->memop & TESSERA_MO_SIGN
+                   ? 64 : 8 * (op->memop & TESSERA_MO_SIZE_MASK);
+    case IR_UNOP:
+        switch (op->sub) {
+        case TESSERA_EXT8U: return 8;
+        case TESSERA_EXT16U: return 16;
+        case TESSERA_EXT32U: return 32;
+        default: return op->width == IR_W32S ? 64 : top;
+        }
+    case IR_BINOP:
+        if (op->width == IR_W32S)
+            return 64;
+        switch (op->sub) {
+        case TESSERA_AND: return min_u(min_u(a, b), top);
+        case TESSERA_OR:
+        case TESSERA_XOR: return min_u(max_u(a, b), top);
+        case TESSERA_ADD: return min_u(max_u(a, b) + 1, top);
+        case TESSERA_SHR:
+            if (ir_val_kind(op->v[2]) == IR_VK_CONST) {
+                unsigned n = (unsigned)ir_const_value(N.ir, op->v[2]) &
+                             (top - 1);
+                a = min_u(a, top);
+                return a > n ? a - n : 0;
+            }
+            return top;
+        default: return top;
+        }
+    default:
+        return 64;
+    }
+}
+
+static void plan_registers(const TesseraIR *b)
+{
+    unsigned nt = b->ntemps + 1;
+    N.ir = b;
+    if (nt > N.ntemps_cap) {
+        N.ntemps_cap = nt * 2;
+        N.treg = g_renew(int8_t, N.treg, N.ntemps_cap);
+        N.tfirst = g_renew(uint32_t, N.tfirst, N.ntemps_cap);
+        N.tlast = g_renew(uint32_t, N.tlast, N.ntemps_cap);
+        N.twidth = g_renew(uint8_t, N.twidth, N.ntemps_cap);
+    }
+    memset(N.treg, -1, nt);
+    memset(N.twidth, 0, nt);
+    memset(N.tfirst, 0xff, nt * sizeof(uint32_t));
+
+    /*
+     * Globals: one GUse per handle, found by env offset in GTab (stamped
+     * per block, so nothing is cleared). In env, each mention is a memory
+     * access; in a register, the reads cost one load at entry and the
+     * writes one store at the exit taken: gain = mentions - (ever read) -
+     * (ever written).
+     */
+    if (++N.stamp == 0) {
+        memset(GTab, 0, sizeof(GTab));
+        N.stamp = 1;
+    }
+    unsigned nu = 0;
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        for (unsigned k = 0; k < nvals(op); k++) {
+            TesseraVal v = op->v[k];
+            if (ir_val_kind(v) == IR_VK_GLOBAL) {
+                unsigned off = IR_GLOBAL_OFFSET(v);
+                if (off >= GTAB_SIZE - 8 || nu == G_MAX)
+                    continue; /* never kept (no arch limits offsets) */
+                GEntry *g = &GTab[off];
+                if (g->stamp != N.stamp) {
+                    g->stamp = N.stamp;
+                    g->use = (uint16_t)nu;
+                    g->span = 0;
+                    N.u[nu++] = (GUse){v, 0, 0, 0, false};
+                }
+                if (ir_global_size(v) > g->span)
+                    g->span = (uint8_t)ir_global_size(v);
+                GUse *gu = &N.u[g->use];
+                if (gu->v != v)
+                    gu->overlaps = true; /* another view, same offset */
+                if (k == 0 && writes_v0(op))
+                    gu->writes++;
+                else
+                    gu->reads++;
+            } else if (ir_val_kind(v) == IR_VK_TEMP) {
+                unsigned t = IR_VAL_INDEX(v);
+                if (N.tfirst[t] == UINT32_MAX)
+                    N.tfirst[t] = i;
+                N.tlast[t] = i;
+            }
+        }
+        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
+            unsigned t = IR_VAL_INDEX(op->v[0]);
+            unsigned w = result_width(op);
+            if (w > N.twidth[t])
+                N.twidth[t] = (uint8_t)w;
+        }
+    }
+    GUse *u = N.u;
+    for (unsigned i = 0; i < nu; i++) {
+        /* Overlapping views at other offsets: a view that starts inside
+         * this one's bytes. */
+        unsigned lo = IR_GLOBAL_OFFSET(u[i].v);
+        for (unsigned o = lo + 1; o < lo + GTab[lo].span; o++) {
+            if (GTab[o].stamp == N.stamp)
+                u[i].overlaps = u[GTab[o].use].overlaps = true;
+        }
+        u[i].gain = (int)(u[i].reads + u[i].writes) - (u[i].reads > 0) -
+                    (u[i].writes > 0);
+    }
+    qsort(u, nu, sizeof(GUse), cmp_guse_gain);
+
+    /* The temps' register pressure: the most live at any op. */
+    int *delta = N.delta = g_renew(int, N.delta, b->nops + 1);
+    memset(delta, 0, (b->nops + 1) * sizeof(int));
+    for (unsigned t = 0; t < nt; t++) {
+        if (N.tfirst[t] != UINT32_MAX) {
+            delta[N.tfirst[t]]++;
+            delta[N.tlast[t] + 1]--;
+        }
+    }
+    int live = 0, pressure = 0;
+    for (unsigned i = 0; i < b->nops; i++) {
+        live += delta[i];
+        pressure = live > pressure ? live : pressure;
+    }
+
+    /* Globals that gain take registers, the best first, but leave the
+     * temps as many as they need at once, up to MAX_TEMP_REGS. */
+    unsigned max_g = NREGS - (unsigned)(pressure < MAX_TEMP_REGS ? pressure
+                                                                 : MAX_TEMP_REGS);
+    uint16_t used = 0;
+    N.ng = 0;
+    for (unsigned i = 0; i < nu && N.ng < max_g && u[i].gain > 0; i++) {
+        if (u[i].overlaps)
+            continue;
+        N.gval[N.ng] = u[i].v;
+        N.greg[N.ng] = alloc_regs[N.ng];
+        used |= (uint16_t)(1u << alloc_regs[N.ng]);
+        N.ng++;
+    }
+    for (unsigned i = 0; i < N.ng; i++) {
+        GEntry *g = &GTab[IR_GLOBAL_OFFSET(N.gval[i])];
+        g->reg = (int8_t)N.greg[i];
+        g->regval = N.gval[i];
+        g->regstamp = N.stamp;
+    }
+
+    /* A global that the block writes before anything reads it, and before
+     * any branch (so on every path), needs no load at entry. */
+    uint16_t seen = 0;
+    N.entry_load = used;
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_BRCOND || op->opc == IR_BR)
+            break;
+        for (unsigned k = nvals(op); k-- > 0;) {
+            X86Reg h = reg_of(op->v[k]);
+            if (ir_val_kind(op->v[k]) != IR_VK_GLOBAL || h == X86_NOREG ||
+                (seen & (1u << h)))
+                continue;
+            /* k counts down: v0 is the last operand looked at. */
+            if (k == 0 && op->opc != IR_STORE)
+                N.entry_load &= (uint16_t)~(1u << h);
+            seen |= (uint16_t)(1u << h);
+        }
+    }
+
+    /* Temps: linear scan with what is left. */
+    unsigned nfree = 0;
+    X86Reg freeregs[NREGS];
+    for (unsigned k = NREGS; k-- > 0;)
+        if (!(used & (1u << alloc_regs[k])))
+            freeregs[nfree++] = alloc_regs[k];
+    for (unsigned i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        unsigned n = nvals(op);
+        for (unsigned k = 0; k < n && nfree; k++) {
+            TesseraVal v = op->v[k];
+            if (ir_val_kind(v) == IR_VK_TEMP &&
+                N.tfirst[IR_VAL_INDEX(v)] == i &&
+                N.treg[IR_VAL_INDEX(v)] < 0)
+                N.treg[IR_VAL_INDEX(v)] = (int8_t)freeregs[--nfree];
+        }
+        for (unsigned k = 0; k < n; k++) {
+            TesseraVal v = op->v[k];
+            unsigned t = IR_VAL_INDEX(v);
+            if (ir_val_kind(v) == IR_VK_TEMP && N.tlast[t] == i &&
+                N.treg[t] >= 0) {
+                bool dup = false; /* the same temp twice in one op */
+                for (unsigned j = 0; j < nfree; j++)
+                    dup |= freeregs[j] == (X86Reg)N.treg[t];
+                if (!dup)
+                    freeregs[nfree++] = (X86Reg)N.treg[t];
+            }
+        }
+    }
+}
+
+/* The register that holds v, or X86_NOREG. */
+static X86Reg reg_of(TesseraVal v)
+{
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP: {
+        int8_t r = N.treg[IR_VAL_INDEX(v)];
+        return r < 0 ? X86_NOREG : (X86Reg)r;
+    }
+    case IR_VK_GLOBAL: {
+        const GEntry *g = &GTab[IR_GLOBAL_OFFSET(v) & (GTAB_SIZE - 1)];
+        return g->regstamp == N.stamp && g->regval == v ? (X86Reg)g->reg
+                                                        : X86_NOREG;
+    }
+    default:
+        return X86_NOREG;
+    }
+}
+
+static X86Mem global_mem(TesseraVal v)
+{
+    return x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
+}
+
+/* Loads global v from env into r, extended as a read gives it. */
+static void load_global(X86Reg r, TesseraVal v)
+{
+    X86Mem m = global_mem(v);
+    unsigned size = ir_global_size(v);
+    if (size == 8)
+        x86_load(&N.b, 8, r, m);
+    else if (ir_global_is_signed(v))
+        x86_movsx_rm(&N.b, 8, size, r, m);
+    else if (size == 4)
+        x86_load(&N.b, 4, r, m);
+    else
+        x86_movzx_rm(&N.b, 4, size, r, m);
+}
+
+/* Writes back the globals whose registers are in mask. */
+static void flush_globals(uint16_t mask)
+{
+    for (unsigned i = 0; i < N.ng; i++)
+        if (mask & (1u << N.greg[i]))
+            x86_store(&N.b, ir_global_size(N.gval[i]), global_mem(N.gval[i]),
+                      N.greg[i]);
+}
+
+/* Loads the globals whose registers are in mask from env. */
+static void reload_globals(uint16_t mask)
+{
+    for (unsigned i = 0; i < N.ng; i++)
+        if (mask & (1u << N.greg[i]))
+            load_global(N.greg[i], N.gval[i]);
+}
+
+static uint16_t global_regs(void)
+{
+    uint16_t m = 0;
+    for (unsigned i = 0; i < N.ng; i++)
+        m |= (uint16_t)(1u << N.greg[i]);
+    return m;
+}
+
+/* The temps in R9, R10, R11 that are still needed after the current op. */
+static void live_volatile_temps(int32_t out[3])
+{
+    for (unsigned k = 0; k < 3; k++) {
+        int32_t t = N.reg_temp[X86_R9 + k];
+        out[k] = t >= 0 && N.treg[t] == (int8_t)(X86_R9 + k) &&
+                         N.tlast[t] > N.cur_op && N.tfirst[t] < N.cur_op
+                     ? t : -1;
+    }
+}
+
+static X86Mem temp_mem(unsigned t)
+{
+    return x86_mem(RENV, N.slot_of[t]);
+}
+
+/*
+ * Around a call: the caller-saved registers' values go to their homes
+ * (dirty globals to env, live temps to their slots) and come back after;
+ * globals_after are the global registers to load again (all of them after
+ * a helper that may write globals).
+ */
+static void save_volatile(uint16_t dirty, const int32_t vt[3])
+{
+    flush_globals(dirty & VOLATILE_MASK);
+    for (unsigned k = 0; k < 3; k++)
+        if (vt[k] >= 0)
+            x86_store(&N.b, 8, temp_mem((unsigned)vt[k]), X86_R9 + k);
+}
+
+static void restore_volatile(uint16_t globals_after, const int32_t vt[3])
+{
+    reload_globals(globals_after);
+    for (unsigned k = 0; k < 3; k++)
+        if (vt[k] >= 0)
+            x86_load(&N.b, 8, X86_R9 + k, temp_mem((unsigned)vt[k]));
+}
+
+/* Calls fn, a pure function of its register arguments (no env access). */
+static void call_pure(const void *fn)
+{
+    int32_t vt[3];
+    live_volatile_temps(vt);
+    save_volatile(N.dirty, vt);
+    call_fn(fn);
+    restore_volatile(global_regs() & VOLATILE_MASK, vt);
+}
+
+/* A temp or 8-byte global kept in memory: an x86 memory operand as it is. */
 static bool in_memory(TesseraVal v)
 {
+    if (reg_of(v) != X86_NOREG)
+        return false;
     return ir_val_kind(v) == IR_VK_TEMP ||
            (ir_val_kind(v) == IR_VK_GLOBAL && !ir_global_is_narrow(v));
 }
@@ -199,35 +720,31 @@ static bool in_memory(TesseraVal v)
 static X86Mem mem_of(TesseraVal v)
 {
     if (ir_val_kind(v) == IR_VK_TEMP)
-        return x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]);
-    return x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
+        return temp_mem(IR_VAL_INDEX(v));
+    return global_mem(v);
 }
 
 /* An operand into register r. */
 static void load_val(X86Reg r, TesseraVal v)
 {
+    X86Reg h = reg_of(v);
     if (r == X86_RAX) {
         if (v == N.rax_val && v != TESSERA_IR_NONE)
             return;
         N.rax_val = in_memory(v) ? v : TESSERA_IR_NONE;
     }
-    switch (ir_val_kind(v)) {
-    case IR_VK_TEMP:
-        x86_load(&N.b, 8, r, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]));
-        return;
-    case IR_VK_GLOBAL: {
-        X86Mem m = x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v));
-        unsigned size = ir_global_size(v);
-        if (size == 8)
-            x86_load(&N.b, 8, r, m);
-        else if (ir_global_is_signed(v))
-            x86_movsx_rm(&N.b, 8, size, r, m);
-        else if (size == 4)
-            x86_load(&N.b, 4, r, m);
-        else
-            x86_movzx_rm(&N.b, 4, size, r, m);
+    if (h != X86_NOREG) {
+        if (h != r)
+            x86_mov_rr(&N.b, 8, r, h);
         return;
     }
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        x86_load(&N.b, 8, r, temp_mem(IR_VAL_INDEX(v)));
+        return;
+    case IR_VK_GLOBAL:
+        load_global(r, v);
+        return;
     case IR_VK_CONST:
         x86_mov_ri(&N.b, 8, r, ir_const_value(N.ir, v));
         return;
@@ -237,19 +754,72 @@ static void load_val(X86Reg r, TesseraVal v)
     }
 }
 
+/* The code of store_val(), without its bookkeeping (for cold code). */
+static void store_code(TesseraVal v, X86Reg r)
+{
+    X86Reg h = reg_of(v);
+    if (h != X86_NOREG) {
+        if (ir_val_kind(v) == IR_VK_GLOBAL) {
+            unsigned size = ir_global_size(v);
+            if (size == 8) {
+                if (h != r)
+                    x86_mov_rr(&N.b, 8, h, r);
+            } else if (ir_global_is_signed(v)) {
+                x86_movsx_rr(&N.b, 8, size, h, r);
+            } else if (size == 4) {
+                x86_mov_rr(&N.b, 4, h, r);
+            } else {
+                x86_movzx_rr(&N.b, 4, size, h, r);
+            }
+        } else if (h != r) {
+            x86_mov_rr(&N.b, 8, h, r);
+        }
+        return;
+    }
+    switch (ir_val_kind(v)) {
+    case IR_VK_TEMP:
+        x86_store(&N.b, 8, temp_mem(IR_VAL_INDEX(v)), r);
+        return;
+    case IR_VK_GLOBAL:
+        x86_store(&N.b, ir_global_size(v), global_mem(v), r);
+        return;
+    default:
+        return;
+    }
+}
+
 /* Register r into a destination (nothing for TESSERA_IR_NONE). */
 static void store_val(TesseraVal v, X86Reg r)
 {
+    X86Reg h = reg_of(v);
     N.rax_val = TESSERA_IR_NONE;
+    if (h != X86_NOREG) {
+        if (ir_val_kind(v) == IR_VK_GLOBAL) {
+            unsigned size = ir_global_size(v);
+            N.dirty |= (uint16_t)(1u << h);
+            if (size == 8) {
+                if (h != r)
+                    x86_mov_rr(&N.b, 8, h, r);
+            } else if (ir_global_is_signed(v)) {
+                x86_movsx_rr(&N.b, 8, size, h, r);
+            } else if (size == 4) {
+                x86_mov_rr(&N.b, 4, h, r);
+            } else {
+                x86_movzx_rr(&N.b, 4, size, h, r);
+            }
+        } else if (h != r) {
+            x86_mov_rr(&N.b, 8, h, r);
+        }
+        return;
+    }
     if (r == X86_RAX && in_memory(v))
         N.rax_val = v;
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
-        x86_store(&N.b, 8, x86_mem(RENV, N.slot_of[IR_VAL_INDEX(v)]), r);
+        x86_store(&N.b, 8, temp_mem(IR_VAL_INDEX(v)), r);
         return;
     case IR_VK_GLOBAL:
-        x86_store(&N.b, ir_global_size(v),
-                  x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(v)), r);
+        x86_store(&N.b, ir_global_size(v), global_mem(v), r);
         return;
     default:
         return;
@@ -279,30 +849,67 @@ static unsigned sz_of(unsigned w)
     return w == TESSERA_I64 ? 8 : 4;
 }
 
-/* The result in RAX of a W32S op is sign-extended. */
-static void finish_w(unsigned w)
+/* The result in d of a W32S op is sign-extended. */
+static void finish_w(unsigned w, X86Reg d)
 {
     if (w == IR_W32S)
-        x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
+        x86_movsx_rr(&N.b, 8, 4, d, d);
 }
 
-/* cmp a, b at the width (RAX, RCX hold them afterwards). */
+/* v's register, or v loaded into scratch. */
+static X86Reg src_reg(TesseraVal v, X86Reg scratch)
+{
+    X86Reg h = reg_of(v);
+    if (h != X86_NOREG)
+        return h;
+    load_val(scratch, v);
+    return scratch;
+}
+
+/*
+ * Where an op computes its result: v0's own register when it has one and
+ * the code "d = v1; d op= v2..v[last]" does not overwrite a source before
+ * reading it; else RAX.
+ */
+static X86Reg dst_reg(const IROp *op, unsigned last)
+{
+    X86Reg d = reg_of(op->v[0]);
+    if (d == X86_NOREG)
+        return X86_RAX;
+    for (unsigned k = 2; k <= last; k++)
+        if (reg_of(op->v[k]) == d && reg_of(op->v[1]) != d)
+            return X86_RAX;
+    return d;
+}
+
+/* A constant operand whose value, truncated to the op's size, an
+ * immediate gives. */
+static bool imm_operand(TesseraVal v, unsigned sz, int32_t *imm)
+{
+    if (ir_val_kind(v) != IR_VK_CONST)
+        return false;
+    uint64_t c = ir_const_value(N.ir, v);
+    if (sz == 8 && !fits_i32(c))
+        return false;
+    *imm = (int32_t)c;
+    return true;
+}
+
+/* cmp v1, v2 at the width. */
 static void emit_cmp(const IROp *op)
 {
-    load_val(X86_RAX, op->v[1]);
-    if (ir_val_kind(op->v[2]) == IR_VK_CONST &&
-        fits_i32(ir_const_value(N.ir, op->v[2])) && op->width == TESSERA_I64) {
-        x86_alu_ri(&N.b, X86_CMP, 8, X86_RAX,
-                   (int32_t)ir_const_value(N.ir, op->v[2]));
+    unsigned sz = sz_of(op->width);
+    int32_t imm;
+    X86Reg a = src_reg(op->v[1], X86_RAX);
+    if (imm_operand(op->v[2], sz, &imm)) {
+        x86_alu_ri(&N.b, X86_CMP, sz, a, imm);
         return;
     }
     if (in_memory(op->v[2])) {
-        x86_alu_rm(&N.b, X86_CMP, sz_of(op->width), X86_RAX,
-                   mem_of(op->v[2]));
+        x86_alu_rm(&N.b, X86_CMP, sz, a, mem_of(op->v[2]));
         return;
     }
-    load_val(X86_RCX, op->v[2]);
-    x86_alu_rr(&N.b, X86_CMP, sz_of(op->width), X86_RAX, X86_RCX);
+    x86_alu_rr(&N.b, X86_CMP, sz, a, src_reg(op->v[2], X86_RCX));
 }
 
 static void emit_binop(const IROp *op)
@@ -318,6 +925,8 @@ static void emit_binop(const IROp *op)
         [TESSERA_ROTR] = X86_ROR,
     };
     unsigned w = op->width, sz = sz_of(w);
+    X86Reg d = dst_reg(op, 2);
+    int32_t imm;
 
     switch ((TesseraBinop)op->sub) {
     case TESSERA_ADD:
@@ -325,92 +934,111 @@ static void emit_binop(const IROp *op)
     case TESSERA_AND:
     case TESSERA_OR:
     case TESSERA_XOR:
-        load_val(X86_RAX, op->v[1]);
-        if (ir_val_kind(op->v[2]) == IR_VK_CONST &&
-            fits_i32(ir_const_value(N.ir, op->v[2]))) {
-            x86_alu_ri(&N.b, alu[op->sub], sz, X86_RAX,
-                       (int32_t)ir_const_value(N.ir, op->v[2]));
-        } else if (in_memory(op->v[2])) {
-            x86_alu_rm(&N.b, alu[op->sub], sz, X86_RAX, mem_of(op->v[2]));
-        } else {
-            load_val(X86_RCX, op->v[2]);
-            x86_alu_rr(&N.b, alu[op->sub], sz, X86_RAX, X86_RCX);
+        /* d = v1 + imm in one lea when v1 is in another register. */
+        if ((op->sub == TESSERA_ADD || op->sub == TESSERA_SUB) &&
+            imm_operand(op->v[2], sz, &imm) && imm != INT32_MIN &&
+            reg_of(op->v[1]) != X86_NOREG && reg_of(op->v[1]) != d) {
+            x86_lea(&N.b, sz, d, x86_mem(reg_of(op->v[1]),
+                                         op->sub == TESSERA_ADD ? imm : -imm));
+            break;
         }
+        load_val(d, op->v[1]);
+        if (imm_operand(op->v[2], sz, &imm))
+            x86_alu_ri(&N.b, alu[op->sub], sz, d, imm);
+        else if (in_memory(op->v[2]))
+            x86_alu_rm(&N.b, alu[op->sub], sz, d, mem_of(op->v[2]));
+        else
+            x86_alu_rr(&N.b, alu[op->sub], sz, d, src_reg(op->v[2], X86_RCX));
         break;
     case TESSERA_MUL:
-        load_val(X86_RAX, op->v[1]);
-        load_val(X86_RCX, op->v[2]);
-        x86_imul_rr(&N.b, sz, X86_RAX, X86_RCX);
+        load_val(d, op->v[1]);
+        x86_imul_rr(&N.b, sz, d, src_reg(op->v[2], X86_RCX));
         break;
     case TESSERA_SHL:
     case TESSERA_SHR:
     case TESSERA_SAR:
     case TESSERA_ROTL:
     case TESSERA_ROTR:
-        load_val(X86_RAX, op->v[1]);
         if (ir_val_kind(op->v[2]) == IR_VK_CONST) {
             unsigned n = (unsigned)ir_const_value(N.ir, op->v[2]) &
                          (sz == 8 ? 63 : 31);
+            load_val(d, op->v[1]);
             if (n)
-                x86_shift_ri(&N.b, sh[op->sub], sz, X86_RAX, (uint8_t)n);
+                x86_shift_ri(&N.b, sh[op->sub], sz, d, (uint8_t)n);
             else if (sz == 4)
-                x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+                x86_mov_rr(&N.b, 4, d, d);
         } else {
             load_val(X86_RCX, op->v[2]);
-            x86_shift_cl(&N.b, sh[op->sub], sz, X86_RAX);
+            load_val(d, op->v[1]);
+            x86_shift_cl(&N.b, sh[op->sub], sz, d);
         }
         break;
     default: /* MULH, MULHU, DIV, DIVU, REM, REMU: rare */
         load_val(X86_RSI, op->v[1]);
         load_val(X86_RDX, op->v[2]);
         x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)w << 8);
-        call_fn((const void *)native_binop);
+        call_pure((const void *)native_binop);
         store_val(op->v[0], X86_RAX);
         return;
     }
-    finish_w(w);
-    store_val(op->v[0], X86_RAX);
+    finish_w(w, d);
+    store_val(op->v[0], d);
 }
 
 static void emit_unop(const IROp *op)
 {
     unsigned w = op->width, sz = sz_of(w);
+    X86Reg d = dst_reg(op, 1);
 
-    load_val(X86_RAX, op->v[1]);
     switch ((TesseraUnop)op->sub) {
     case TESSERA_NEG:
-        x86_unary(&N.b, X86_NEG, sz, X86_RAX);
-        break;
     case TESSERA_NOT:
-        x86_unary(&N.b, X86_NOT, sz, X86_RAX);
-        break;
     case TESSERA_EXT8S:
-        x86_movsx_rr(&N.b, sz, 1, X86_RAX, X86_RAX);
-        break;
     case TESSERA_EXT8U:
-        x86_movzx_rr(&N.b, 4, 1, X86_RAX, X86_RAX);
-        break;
     case TESSERA_EXT16S:
-        x86_movsx_rr(&N.b, sz, 2, X86_RAX, X86_RAX);
-        break;
     case TESSERA_EXT16U:
-        x86_movzx_rr(&N.b, 4, 2, X86_RAX, X86_RAX);
-        break;
     case TESSERA_EXT32S:
-        x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
-        break;
     case TESSERA_EXT32U:
-        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
         break;
     default: /* bswap, clz, ctz, ctpop */
-        x86_mov_rr(&N.b, 8, X86_RSI, X86_RAX);
+        load_val(X86_RSI, op->v[1]);
         x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)w << 8);
-        call_fn((const void *)native_unop);
+        call_pure((const void *)native_unop);
         store_val(op->v[0], X86_RAX);
         return;
     }
-    finish_w(w);
-    store_val(op->v[0], X86_RAX);
+    /* Extensions read the source where it is. */
+    X86Reg sr = src_reg(op->v[1], d);
+    switch ((TesseraUnop)op->sub) {
+    case TESSERA_NEG:
+        load_val(d, op->v[1]);
+        x86_unary(&N.b, X86_NEG, sz, d);
+        break;
+    case TESSERA_NOT:
+        load_val(d, op->v[1]);
+        x86_unary(&N.b, X86_NOT, sz, d);
+        break;
+    case TESSERA_EXT8S:
+        x86_movsx_rr(&N.b, sz, 1, d, sr);
+        break;
+    case TESSERA_EXT8U:
+        x86_movzx_rr(&N.b, 4, 1, d, sr);
+        break;
+    case TESSERA_EXT16S:
+        x86_movsx_rr(&N.b, sz, 2, d, sr);
+        break;
+    case TESSERA_EXT16U:
+        x86_movzx_rr(&N.b, 4, 2, d, sr);
+        break;
+    case TESSERA_EXT32S:
+        x86_movsx_rr(&N.b, 8, 4, d, sr);
+        break;
+    default: /* TESSERA_EXT32U */
+        x86_mov_rr(&N.b, 4, d, sr);
+        break;
+    }
+    finish_w(w, d);
+    store_val(op->v[0], d);
 }
 
 static void emit_select(const IROp *op)
@@ -432,6 +1060,11 @@ static void emit_address(const IROp *op)
         x86_mov_ri(&N.b, 8, X86_RSI, ir_const_value(N.ir, op->v[1]) + off);
         return;
     }
+    X86Reg h = reg_of(op->v[1]);
+    if (h != X86_NOREG && fits_i32(off)) {
+        x86_lea(&N.b, 8, X86_RSI, x86_mem(h, (int32_t)off));
+        return;
+    }
     load_val(X86_RSI, op->v[1]);
     if (off && fits_i32(off)) {
         x86_lea(&N.b, 8, X86_RSI, x86_mem(X86_RSI, (int32_t)off));
@@ -445,6 +1078,29 @@ static void emit_address(const IROp *op)
  * The soft-TLB probe of RSI: RDX = the entry, RCX = the value a hit's tag
  * equals; jumps to a new cold path on a miss and returns its index.
  */
+/* The address of a load or store as a register and a displacement
+ * (N.abase, N.adisp): the base's own register when it has one. */
+static void emit_mem_address(const IROp *op)
+{
+    X86Reg h = reg_of(op->v[1]);
+    if (h != X86_NOREG && fits_i32(op->imm + 8)) {
+        N.abase = h;
+        N.adisp = (int32_t)op->imm;
+        return;
+    }
+    emit_address(op);
+    N.abase = X86_RSI;
+    N.adisp = 0;
+}
+
+static void lea_or_mov(X86Reg dst, X86Reg base, int32_t disp)
+{
+    if (disp)
+        x86_lea(&N.b, 8, dst, x86_mem(base, disp));
+    else
+        x86_mov_rr(&N.b, 8, dst, base);
+}
+
 static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 {
     unsigned pb = N.ir->arch->page_bits;
@@ -452,29 +1108,54 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t mask = (int32_t)~((1u << pb) - 1);
     int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
 
-    /* RDX = &tlb[mmu][(va >> pb) & (size - 1)]: entries are 32 bytes. */
+    /* RBX + RDX + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
+     * 32 bytes, the TLB follows env. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
-    x86_mov_rr(&N.b, 8, X86_RDX, X86_RSI);
+    base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
+    lea_or_mov(X86_RDX, N.abase, N.adisp);
     x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
-    x86_alu_rm(&N.b, X86_ADD, 8, X86_RDX, CPU_FIELD(tlb));
     if (op->memop & TESSERA_MO_ALIGN) {
-        x86_mov_rr(&N.b, 8, X86_RCX, X86_RSI);
+        lea_or_mov(X86_RCX, N.abase, N.adisp);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
     } else {
-        x86_lea(&N.b, 8, X86_RCX, x86_mem(X86_RSI, (int32_t)size - 1));
+        lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
     }
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
-               x86_mem(X86_RDX, base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
-                                                       : offsetof(TlbEntry, tag_r))));
+               x86_mem_index(RENV, X86_RDX, 1,
+                             base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
+                                                    : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
-              0};
+              0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
+              {-1, -1, -1}};
+    live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
-             x86_mem(X86_RDX, base + (int32_t)offsetof(TlbEntry, addend)));
+             x86_mem_index(RENV, X86_RDX, 1,
+                           base + (int32_t)offsetof(TlbEntry, addend)));
     return N.colds->len - 1;
+}
+
+/*
+ * A load or store that ends its instruction checks end_insn on its slow
+ * path, the only place it can be set, rather than the next instruction on
+ * the fast path (see emit_block()).
+ */
+static bool ends_insn(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    return (op->opc == IR_LOAD || op->opc == IR_STORE) &&
+           op + 1 < b->ops + b->nops && op[1].opc == IR_INSN_START;
+}
+
+static void end_in_cold(Cold *c, const IROp *op)
+{
+    if (ends_insn(op)) {
+        c->end_next = (int32_t)op[1].insn;
+        c->dirty_next = N.dirty;
+    }
 }
 
 static void emit_load(const IROp *op)
@@ -483,11 +1164,15 @@ static void emit_load(const IROp *op)
     bool sign = (op->memop & TESSERA_MO_SIGN) != 0;
     bool be = N.ir->arch->big_endian && size > 1;
 
-    emit_address(op);
+    /* Little-endian: straight into v0's register, if it has one. */
+    X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
+                                                   : reg_of(op->v[0]);
+    emit_mem_address(op);
     unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
-    X86Mem m = x86_mem_index(X86_RSI, X86_RDX, 1, 0);
+    g_array_index(N.colds, Cold, ci).reg = d;
+    X86Mem m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
     if (size == 8) {
-        x86_load(&N.b, 8, X86_RAX, m);
+        x86_load(&N.b, 8, d, m);
         if (be)
             x86_bswap(&N.b, 8, X86_RAX);
     } else if (be) {
@@ -502,36 +1187,47 @@ static void emit_load(const IROp *op)
         if (sign)
             x86_movsx_rr(&N.b, 8, 4, X86_RAX, X86_RAX);
     } else if (sign) {
-        x86_movsx_rm(&N.b, 8, size, X86_RAX, m);
+        x86_movsx_rm(&N.b, 8, size, d, m);
     } else if (size == 4) {
-        x86_load(&N.b, 4, X86_RAX, m);
+        x86_load(&N.b, 4, d, m);
     } else {
-        x86_movzx_rm(&N.b, 4, size, X86_RAX, m);
+        x86_movzx_rm(&N.b, 4, size, d, m);
     }
-    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
-    store_val(op->v[0], X86_RAX);
+    store_val(op->v[0], d);
+    Cold *c = &g_array_index(N.colds, Cold, ci);
+    c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
+    c->dst = op->v[0];
+    end_in_cold(c, op);
 }
 
 static void emit_store(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
 
-    emit_address(op);
-    load_val(X86_R8, op->v[0]);
+    /* The value: its own register, or R8. */
+    X86Reg vr = reg_of(op->v[0]);
+    emit_mem_address(op);
+    if (vr == X86_NOREG) {
+        load_val(X86_R8, op->v[0]);
+        vr = X86_R8;
+    }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
+    g_array_index(N.colds, Cold, ci).reg = vr;
     if (N.ir->arch->big_endian && size > 1) {
-        x86_mov_rr(&N.b, 8, X86_RAX, X86_R8);
+        x86_mov_rr(&N.b, 8, X86_RAX, vr);
         if (size == 2) {
             x86_bswap(&N.b, 4, X86_RAX);
             x86_shift_ri(&N.b, X86_SHR, 4, X86_RAX, 16);
         } else {
             x86_bswap(&N.b, size, X86_RAX);
         }
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_RAX);
+        x86_store(&N.b, size, x86_mem_index(N.abase, X86_RDX, 1, N.adisp), X86_RAX);
     } else {
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), X86_R8);
+        x86_store(&N.b, size, x86_mem_index(N.abase, X86_RDX, 1, N.adisp), vr);
     }
-    g_array_index(N.colds, Cold, ci).back = x86_buf_offset(&N.b);
+    Cold *c = &g_array_index(N.colds, Cold, ci);
+    c->back = x86_buf_offset(&N.b);
+    end_in_cold(c, op);
 }
 
 static void emit_atomic(const IROp *op)
@@ -544,9 +1240,16 @@ static void emit_atomic(const IROp *op)
     x86_mov_ri(&N.b, 8, X86_R8,
                op->insn | (uint64_t)op->memop << 16 |
                    (uint64_t)op->mmu << 24 | amo << 32);
-    x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
+    cpu_arg(X86_RDI);
     set_cur_tb();
+    /* It may fault: env must be exact. */
+    flush_globals(N.dirty);
+    N.dirty = 0;
+    int32_t vt[3];
+    live_volatile_temps(vt);
+    save_volatile(0, vt);
     call_fn((const void *)native_atomic);
+    restore_volatile(global_regs() & VOLATILE_MASK, vt);
     store_val(op->v[0], X86_RAX);
 }
 
@@ -563,32 +1266,57 @@ static void emit_call(const IROp *op)
     }
     x86_mov_rr(&N.b, 8, X86_RDI, RENV);
     set_cur_tb();
+    /* Only a helper that neither reads nor writes globals nor raises can
+     * run with guest registers that env does not have yet. */
+    const unsigned quiet = TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE |
+                           TESSERA_HELPER_NO_RAISE;
+    if ((op->aux2 & quiet) != quiet) {
+        flush_globals(N.dirty);
+        N.dirty = 0;
+    }
+    int32_t vt[3];
+    live_volatile_temps(vt);
+    save_volatile(N.dirty, vt);
     call_fn((const void *)(uintptr_t)op->imm);
+    restore_volatile((op->aux2 & TESSERA_HELPER_NO_WRITE)
+                         ? global_regs() & VOLATILE_MASK
+                         : global_regs(),
+                     vt);
     store_val(op->v[0], X86_RAX);
 }
 
 static void emit_extract(const IROp *op)
 {
     unsigned pos = op->aux, len = op->aux2;
-    load_val(X86_RAX, op->v[1]);
-    if (op->width == TESSERA_I32)
-        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
+    bool i32 = op->width == TESSERA_I32;
+    X86Reg d = dst_reg(op, 1);
+    load_val(d, op->v[1]);
     if (op->sub) {
+        if (i32)
+            x86_mov_rr(&N.b, 4, d, d);
         if (64 - pos - len)
-            x86_shift_ri(&N.b, X86_SHL, 8, X86_RAX, (uint8_t)(64 - pos - len));
+            x86_shift_ri(&N.b, X86_SHL, 8, d, (uint8_t)(64 - pos - len));
         if (64 - len)
-            x86_shift_ri(&N.b, X86_SAR, 8, X86_RAX, (uint8_t)(64 - len));
+            x86_shift_ri(&N.b, X86_SAR, 8, d, (uint8_t)(64 - len));
+        if (i32)
+            x86_mov_rr(&N.b, 4, d, d);
     } else {
+        if (i32 && pos + len > 32)
+            x86_mov_rr(&N.b, 4, d, d);
         if (pos)
-            x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)pos);
-        if (len < 64) {
+            x86_shift_ri(&N.b, X86_SHR, 8, d, (uint8_t)pos);
+        if (width_of(op->v[1]) <= pos + len && !i32) {
+            /* nothing above the field */
+        } else if (len < 32) {
+            x86_alu_ri(&N.b, X86_AND, 4, d, (int32_t)((1u << len) - 1));
+        } else if (len == 32 || i32) {
+            x86_mov_rr(&N.b, 4, d, d);
+        } else if (len < 64) {
             x86_mov_ri(&N.b, 8, X86_RCX, (1ull << len) - 1);
-            x86_alu_rr(&N.b, X86_AND, 8, X86_RAX, X86_RCX);
+            x86_alu_rr(&N.b, X86_AND, 8, d, X86_RCX);
         }
     }
-    if (op->width == TESSERA_I32)
-        x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
-    store_val(op->v[0], X86_RAX);
+    store_val(op->v[0], d);
 }
 
 static void emit_deposit(const IROp *op)
@@ -609,6 +1337,64 @@ static void emit_deposit(const IROp *op)
     store_val(op->v[0], X86_RAX);
 }
 
+/* r = v's low bits (1 to 31). */
+static void load_masked(X86Reg r, TesseraVal v, unsigned bits)
+{
+    uint32_t m = (1u << bits) - 1;
+    if (ir_val_kind(v) == IR_VK_CONST) {
+        x86_mov_ri(&N.b, 4, r, ir_const_value(N.ir, v) & m);
+        return;
+    }
+    if (width_of(v) <= bits) {
+        load_val(r, v);
+        return;
+    }
+    X86Reg h = reg_of(v);
+    if (bits == 8 || bits == 16) {
+        if (h == X86_NOREG) {
+            load_val(r, v);
+            h = r;
+        }
+        x86_movzx_rr(&N.b, 4, bits / 8, r, h);
+        return;
+    }
+    load_val(r, v);
+    x86_alu_ri(&N.b, X86_AND, 4, r, (int32_t)m);
+}
+
+/* A register holding v's low bits: v's own if no mask is needed. */
+static X86Reg masked_reg(X86Reg scratch, TesseraVal v, unsigned bits)
+{
+    if (width_of(v) <= bits && reg_of(v) != X86_NOREG)
+        return reg_of(v);
+    load_masked(scratch, v, bits);
+    return scratch;
+}
+
+/*
+ * The next op computes the same sum (AVR's addc and add_carry of the same
+ * operands, one for the result and one for the carry flag): this one keeps
+ * it in RDI for that one.
+ */
+static bool carry_twin(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    const IROp *nx = op + 1;
+    if (nx >= b->ops + b->nops || nx->opc != IR_CARRY ||
+        nx->aux != op->aux || ir_val_kind(op->v[0]) != IR_VK_TEMP)
+        return false;
+    bool add1 = op->sub == TESSERA_ADDC || op->sub == TESSERA_ADD_CARRY;
+    bool sub1 = op->sub == TESSERA_SUBC || op->sub == TESSERA_SUB_BORROW;
+    bool add2 = nx->sub == TESSERA_ADDC || nx->sub == TESSERA_ADD_CARRY;
+    bool sub2 = nx->sub == TESSERA_SUBC || nx->sub == TESSERA_SUB_BORROW;
+    if (!((add1 && add2) || (sub1 && sub2)))
+        return false;
+    for (unsigned k = 1; k <= 3; k++)
+        if (nx->v[k] != op->v[k] || op->v[k] == op->v[0])
+            return false;
+    return true;
+}
+
 /* Carries up to 31 bits inline (flags of 8 and 16-bit ISAs, half
  * carries); wider ones through the evaluation rules. */
 static void emit_carry(const IROp *op)
@@ -623,49 +1409,73 @@ static void emit_carry(const IROp *op)
         load_val(X86_RDX, op->v[2]);
         load_val(X86_RCX, op->v[3]);
         x86_mov_ri(&N.b, 4, X86_RDI, op->sub | (unsigned)op->aux << 8);
-        call_fn((const void *)native_carry);
+        call_pure((const void *)native_carry);
         store_val(op->v[0], X86_RAX);
         return;
     }
+    X86Reg acc = dst_reg(op, 3);
     int32_t m = (int32_t)((1u << bits) - 1);
-    load_val(X86_RAX, op->v[1]);
-    load_val(X86_RCX, op->v[2]);
-    load_val(X86_RDX, op->v[3]);
-    x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
-    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, m);
-    x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, 1);
-    x86_mov_rr(&N.b, 8, X86_RSI, X86_RAX); /* a */
-    x86_mov_rr(&N.b, 8, X86_RDI, X86_RCX); /* b */
-    x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, X86_RAX, X86_RCX);
-    x86_alu_rr(&N.b, add ? X86_ADD : X86_SUB, 8, X86_RAX, X86_RDX);
+    X86Alu alu = add ? X86_ADD : X86_SUB;
+    bool ovf = cop == TESSERA_ADD_OVERFLOW || cop == TESSERA_SUB_OVERFLOW;
+    if (N.carry_twin == N.cur_op) {
+        /* The previous op left this sum in RDI. */
+        x86_mov_rr(&N.b, 8, acc, X86_RDI);
+        goto finish;
+    }
+    bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
+    int32_t cin = cconst ? (int32_t)(ir_const_value(N.ir, op->v[3]) & 1) : 0;
+    X86Reg c = cconst ? X86_NOREG : masked_reg(X86_RDX, op->v[3], 1);
+    load_masked(acc, op->v[1], bits);
+    if (ir_val_kind(op->v[2]) == IR_VK_CONST && !ovf) {
+        int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m) +
+                    cin;
+        if (k)
+            x86_alu_ri(&N.b, alu, 8, acc, k);
+    } else {
+        X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
+        if (ovf) {
+            x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
+            x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
+        }
+        x86_alu_rr(&N.b, alu, 8, acc, bv);
+        if (cin)
+            x86_alu_ri(&N.b, alu, 8, acc, 1);
+    }
+    if (c != X86_NOREG)
+        x86_alu_rr(&N.b, alu, 8, acc, c);
+    if (carry_twin(op)) {
+        x86_mov_rr(&N.b, 8, X86_RDI, acc);
+        N.carry_twin = N.cur_op + 1;
+    }
+finish:
     switch (cop) {
     case TESSERA_ADDC:
     case TESSERA_SUBC:
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
+        x86_alu_ri(&N.b, X86_AND, 8, acc, m);
         break;
     case TESSERA_ADD_CARRY:
     case TESSERA_SUB_BORROW:
-        x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)bits);
-        x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, 1);
+        x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)bits);
+        x86_alu_ri(&N.b, X86_AND, 4, acc, 1);
         break;
     case TESSERA_ADD_OVERFLOW:
     case TESSERA_SUB_OVERFLOW:
         /* add: (a ^ r) & (b ^ r); sub: (a ^ b) & (a ^ r); top bit. */
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RAX, m);
+        x86_alu_ri(&N.b, X86_AND, 8, acc, m);
         if (add) {
-            x86_alu_rr(&N.b, X86_XOR, 8, X86_RDI, X86_RAX);
+            x86_alu_rr(&N.b, X86_XOR, 8, X86_RDI, acc);
         } else {
             x86_alu_rr(&N.b, X86_XOR, 8, X86_RDI, X86_RSI);
         }
-        x86_alu_rr(&N.b, X86_XOR, 8, X86_RSI, X86_RAX);
+        x86_alu_rr(&N.b, X86_XOR, 8, X86_RSI, acc);
         x86_alu_rr(&N.b, X86_AND, 8, X86_RSI, X86_RDI);
-        x86_mov_rr(&N.b, 8, X86_RAX, X86_RSI);
+        x86_mov_rr(&N.b, 8, acc, X86_RSI);
         if (bits > 1)
-            x86_shift_ri(&N.b, X86_SHR, 8, X86_RAX, (uint8_t)(bits - 1));
-        x86_alu_ri(&N.b, X86_AND, 4, X86_RAX, 1);
+            x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)(bits - 1));
+        x86_alu_ri(&N.b, X86_AND, 4, acc, 1);
         break;
     }
-    store_val(op->v[0], X86_RAX);
+    store_val(op->v[0], acc);
 }
 
 /* Gives back what the block pre-committed for the instructions an exit
@@ -700,6 +1510,7 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
 static void emit_goto(const IROp *op)
 {
     unsigned i = add_exit(op, op->imm);
+    flush_globals(N.dirty);
     emit_adjust(op->insn);
     size_t f = x86_jmp(&N.b);
     size_t home = x86_buf_offset(&N.b);
@@ -718,10 +1529,9 @@ static void emit_goto(const IROp *op)
 static void emit_goto_dyn(const IROp *op)
 {
     add_exit(op, 0);
+    flush_globals(N.dirty);
     emit_adjust(op->insn);
     load_val(X86_RAX, op->v[1]);
-    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
-    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
     x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
     x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
     x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
@@ -733,26 +1543,30 @@ static void emit_goto_dyn(const IROp *op)
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, pc)));
     size_t miss1 = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 8, X86_RAX, CPU_FIELD(tb_flags));
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
+    x86_load(&N.b, 8, X86_RCX, CPU_FIELD(tb_flags));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, flags)));
     size_t miss2 = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 4, X86_RAX, CPU_FIELD(cflags));
-    x86_alu_rm(&N.b, X86_CMP, 4, X86_RAX,
+    x86_load(&N.b, 4, X86_RCX, CPU_FIELD(cflags));
+    x86_alu_rm(&N.b, X86_CMP, 4, X86_RCX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, cflags)));
     size_t miss3 = x86_jcc(&N.b, X86_CC_NE);
-    /* The target's chain entry checks the limit and pre-commits. */
+    /* The target's chain entry checks the limit and pre-commits (and if
+     * it does not fit, leaves with cpu->pc at itself). */
     x86_jmp_m(&N.b, x86_mem(X86_RDX, (int32_t)offsetof(TB, code)));
     size_t miss = x86_buf_offset(&N.b);
     x86_patch_rel32(&N.b, miss1, miss);
     x86_patch_rel32(&N.b, miss2, miss);
     x86_patch_rel32(&N.b, miss3, miss);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
     jmp_to_epilogue();
 }
 
 static void emit_exit_loop(const IROp *op)
 {
     add_exit(op, op->imm);
+    flush_globals(N.dirty);
     emit_adjust(op->insn);
     emit_leave(op->imm);
 }
@@ -760,9 +1574,9 @@ static void emit_exit_loop(const IROp *op)
 /* Leave at instruction insn if the previous one's slow path asked to. */
 static void emit_end_insn_check(unsigned insn)
 {
-    x86_movzx_rm(&N.b, 4, 1, X86_RCX, CPU_FIELD(end_insn));
-    x86_test_rr(&N.b, 4, X86_RCX, X86_RCX);
-    Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn};
+    x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
+    Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
+              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
     g_array_append_val(N.colds, c);
 }
 
@@ -809,25 +1623,51 @@ static void emit_op(const IROp *op)
         break;
     case IR_LABEL:
         N.label_pos[op->imm] = x86_buf_offset(&N.b);
+        N.dirty = (N.reachable ? N.dirty : 0) | N.label_dirty[op->imm];
+        N.reachable = true;
         break;
-    case IR_MOV:
-        load_val(X86_RAX, op->v[1]);
-        if (op->width != TESSERA_I64)
-            x86_mov_rr(&N.b, 4, X86_RAX, X86_RAX);
-        store_val(op->v[0], X86_RAX);
+    case IR_MOV: {
+        TesseraVal src = op->v[1], dst = op->v[0];
+        X86Reg sr = reg_of(src);
+        /* The 32-bit truncation changes nothing for an unsigned global
+         * of 4 bytes or less, or for a global of 4 bytes or less to
+         * write. */
+        bool narrow_src = ir_val_kind(src) == IR_VK_GLOBAL &&
+                          ir_global_size(src) <= 4 &&
+                          !ir_global_is_signed(src);
+        bool narrow_dst = ir_val_kind(dst) == IR_VK_GLOBAL &&
+                          ir_global_size(dst) <= 4;
+        bool trunc = op->width != TESSERA_I64 && !narrow_src && !narrow_dst &&
+                     width_of(src) > 32;
+        if (sr != X86_NOREG && !trunc) {
+            store_val(dst, sr);
+            break;
+        }
+        X86Reg d = dst_reg(op, 1);
+        if (sr != X86_NOREG) {
+            x86_mov_rr(&N.b, 4, d, sr);
+        } else {
+            load_val(d, src);
+            if (trunc)
+                x86_mov_rr(&N.b, 4, d, d);
+        }
+        store_val(dst, d);
         break;
+    }
     case IR_BINOP:
         emit_binop(op);
         break;
     case IR_UNOP:
         emit_unop(op);
         break;
-    case IR_SETCOND:
+    case IR_SETCOND: {
+        X86Reg d = reg_of(op->v[0]) != X86_NOREG ? reg_of(op->v[0]) : X86_RAX;
         emit_cmp(op);
-        x86_setcc(&N.b, cond_of(op->sub), X86_RAX);
-        x86_movzx_rr(&N.b, 4, 1, X86_RAX, X86_RAX);
-        store_val(op->v[0], X86_RAX);
+        x86_setcc(&N.b, cond_of(op->sub), d);
+        x86_movzx_rr(&N.b, 4, 1, d, d);
+        store_val(op->v[0], d);
         break;
+    }
     case IR_SELECT:
         emit_select(op);
         break;
@@ -836,11 +1676,14 @@ static void emit_op(const IROp *op)
         size_t f = x86_jcc(&N.b, cond_of(op->sub));
         size_t pair[2] = {f, (size_t)op->imm};
         g_array_append_vals(N.fix_label, pair, 2);
+        N.label_dirty[op->imm] |= N.dirty;
         break;
     }
     case IR_BR: {
         size_t pair[2] = {x86_jmp(&N.b), (size_t)op->imm};
         g_array_append_vals(N.fix_label, pair, 2);
+        N.label_dirty[op->imm] |= N.dirty;
+        N.reachable = false;
         break;
     }
     case IR_LOAD:
@@ -867,12 +1710,15 @@ static void emit_op(const IROp *op)
         break;
     case IR_GOTO:
         emit_goto(op);
+        N.reachable = false;
         break;
     case IR_GOTO_DYN:
         emit_goto_dyn(op);
+        N.reachable = false;
         break;
     case IR_EXIT_LOOP:
         emit_exit_loop(op);
+        N.reachable = false;
         break;
     }
 }
@@ -899,21 +1745,42 @@ static void emit_colds(void)
         x86_patch_rel32(&N.b, c->from, x86_buf_offset(&N.b));
         switch (c->kind) {
         case COLD_LOAD:
-            set_cur_tb();
-            x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
-            x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
-            call_fn((const void *)native_load_slow);
-            x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-            break;
         case COLD_STORE:
+            if (c->abase != X86_RSI || c->adisp)
+                lea_or_mov(X86_RSI, c->abase, c->adisp);
+            /* It may fault: env gets every guest register. */
+            flush_globals(c->dirty);
+            save_volatile(0, c->vol_temp);
             set_cur_tb();
-            x86_mov_rr(&N.b, 8, X86_RDI, RCPU);
-            x86_mov_rr(&N.b, 8, X86_RDX, X86_R8);
-            x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
-            call_fn((const void *)native_store_slow);
+            cpu_arg(X86_RDI);
+            if (c->kind == COLD_LOAD) {
+                x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
+                call_fn((const void *)native_load_slow);
+            } else {
+                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
+                x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
+                call_fn((const void *)native_store_slow);
+            }
+            restore_volatile(global_regs() & VOLATILE_MASK, c->vol_temp);
+            if (c->kind == COLD_LOAD) {
+                if (c->reg != X86_RAX)
+                    x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
+                store_code(c->dst, c->reg);
+            }
+            if (c->end_next >= 0) {
+                Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
+                          c->dirty_next, X86_RAX, X86_RSI, 0,
+                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+                x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
+                e.from = x86_jcc(&N.b, X86_CC_NE);
+                x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+                g_array_append_val(N.colds, e); /* c is stale from here */
+                break;
+            }
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
             break;
         case COLD_END_INSN:
+            flush_globals(c->dirty);
             /* Instructions insn.. did not run: give back their counts. */
             x86_store_imm(&N.b, 1, CPU_FIELD(end_insn), 0);
             if (N.ninsns - c->insn)
@@ -940,17 +1807,24 @@ static void emit_block(const TesseraIR *b)
     x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
     x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
     N.entry = x86_buf_offset(xb);
+    reload_globals(N.entry_load);
 
     bool slow_before = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
+        N.cur_op = i;
+        for (unsigned k = 0; k < nvals(op); k++) {
+            TesseraVal v = op->v[k];
+            if (ir_val_kind(v) == IR_VK_TEMP && N.treg[IR_VAL_INDEX(v)] >= 0)
+                N.reg_temp[N.treg[IR_VAL_INDEX(v)]] = (int32_t)IR_VAL_INDEX(v);
+        }
         if (op->opc == IR_INSN_START) {
             if (slow_before && op->insn > 0)
                 emit_end_insn_check(op->insn);
             slow_before = false;
         }
         emit_op(op);
-        slow_before |= may_end_insn(op);
+        slow_before |= may_end_insn(op) && !ends_insn(op);
     }
 
     x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
@@ -991,6 +1865,13 @@ static void reset_state(const TesseraIR *b)
     g_array_set_size(N.to_epilogue, 0);
     N.ir = b;
     N.rax_val = TESSERA_IR_NONE;
+    N.dirty = 0;
+    N.reachable = true;
+    N.carry_twin = UINT32_MAX;
+    for (unsigned r = 0; r < 16; r++)
+        N.reg_temp[r] = -1;
+    N.label_dirty = g_renew(uint16_t, N.label_dirty, b->nlabels + 1);
+    memset(N.label_dirty, 0, (b->nlabels + 1) * sizeof(uint16_t));
     N.label_pos = g_renew(size_t, N.label_pos, b->nlabels + 1);
     N.insn_pc = g_renew(uint64_t, N.insn_pc, b->ninsns + 1);
     N.cycles_before = g_renew(uint32_t, N.cycles_before, b->ninsns + 1);
@@ -1010,6 +1891,7 @@ static void reset_state(const TesseraIR *b)
 static size_t native_compile(const TesseraIR *b, unsigned *nexits)
 {
     N.slot_of = backend_alloc_slots(b);
+    plan_registers(b);
     for (;;) {
         if (!N.mem) {
             N.cap = N.cap ? N.cap * 2 : 64 << 10;
@@ -1090,7 +1972,6 @@ static void make_trampoline(void)
     x86_push(&b, X86_R14);
     x86_push(&b, X86_R15);
     x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
-    x86_mov_rr(&b, 8, RCPU, X86_RDI);
     x86_mov_rr(&b, 8, RENV, X86_RSI);
     x86_jmp_r(&b, X86_RDX);
     g_assert(!b.overflow);

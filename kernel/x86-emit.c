@@ -314,6 +314,11 @@ void x86_alu_mi(X86Buf *b, X86Alu op, unsigned sz, X86Mem m, int32_t imm)
            (uint32_t)imm);
 }
 
+void x86_cmp_mi8(X86Buf *b, X86Mem m, int8_t imm)
+{
+    emit_m(b, 1, 0, false, 0x80, X86_CMP, &m, 1, (uint8_t)imm);
+}
+
 void x86_test_rr(X86Buf *b, unsigned sz, X86Reg a, X86Reg c)
 {
     check_sz48(sz);

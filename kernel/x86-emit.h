@@ -119,6 +119,8 @@ void x86_alu_ri(X86Buf *b, X86Alu op, unsigned sz, X86Reg dst, int32_t imm);
 void x86_alu_rm(X86Buf *b, X86Alu op, unsigned sz, X86Reg dst, X86Mem m);
 void x86_alu_mr(X86Buf *b, X86Alu op, unsigned sz, X86Mem m, X86Reg src);
 void x86_alu_mi(X86Buf *b, X86Alu op, unsigned sz, X86Mem m, int32_t imm);
+/* cmp byte ptr m, imm (a flag in memory). */
+void x86_cmp_mi8(X86Buf *b, X86Mem m, int8_t imm);
 void x86_test_rr(X86Buf *b, unsigned sz, X86Reg a, X86Reg c);
 void x86_test_ri(X86Buf *b, unsigned sz, X86Reg a, int32_t imm);
 void x86_shift_cl(X86Buf *b, X86Shift op, unsigned sz, X86Reg r);

@@ -422,6 +422,13 @@ static void test_alu(void)
             }
         }
     }
+    /* cmp byte ptr m, imm8 */
+    for (unsigned i = 0; i < NMEMS; i++) {
+        X86Mem m = mems[i];
+        int8_t v = (int8_t)imms32[i % NIMMS32];
+        CHECK(x86_cmp_mi8(b, m, v), 2 + mem_len(m) + rex(mem_hi(m)),
+              "cmp %s, %s", mem(1, m), imm(1, v));
+    }
     end();
 }
 
