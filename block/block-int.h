@@ -28,6 +28,8 @@ typedef struct BlockDriver {
     int (*set_backing)(BlockDev *bs, const char *backing, const char *fmt);
     int (*snapshots)(BlockDev *bs, BlkSnapshot **list, int *count);
     int (*bitmaps)(BlockDev *bs, BlkBitmap **list, int *count);
+    int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
+                       uint64_t *nbits, uint32_t *granularity);
 } BlockDriver;
 
 struct BlockDev {

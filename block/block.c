@@ -519,3 +519,12 @@ void blk_bitmap_list_free(BlkBitmap *list, int count)
         free(list[i].name);
     free(list);
 }
+
+int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
+                    uint64_t *nbits, uint32_t *granularity)
+{
+    if (!bs->drv->bitmap_load)
+        return blk_set_error(bs, "%s: %s images have no bitmaps",
+                             bs->filename, bs->drv->name);
+    return bs->drv->bitmap_load(bs, name, bits, nbits, granularity);
+}

@@ -127,6 +127,10 @@ void blk_snapshot_list_free(BlkSnapshot *list, int count);
 /* Persistent dirty bitmaps recorded in the image (none for raw). */
 int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
 void blk_bitmap_list_free(BlkBitmap *list, int count);
+/* The bits of bitmap NAME (malloc'ed, free() them): granule i is bit i%8
+ * of byte i/8; *nbits granules of *granularity bytes cover the image. */
+int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
+                    uint64_t *nbits, uint32_t *granularity);
 
 /* Writes issued to image files so far (crash tests; see block.c). */
 uint64_t blk_debug_write_count(void);

@@ -1857,6 +1857,88 @@ static int qcow2_bitmaps(BlockDev *bs, BlkBitmap **list, int *n)
     return walk_bitmaps(bs, list, n, NULL, NULL);
 }
 
+/*
+ * Loads the bits of bitmap NAME: one bit a granule, granule i in bit i%8
+ * of byte i/8 (the order the qcow2 spec stores them in).
+ */
+static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
+                             uint64_t *pnbits, uint32_t *pgran)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    blk_bitmap_list_free(list, n);
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint32_t nb = be32(q->ext[i].data);
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            return -1;
+        }
+        uint64_t pos = 0;
+        for (uint32_t k = 0; k < nb; k++) {
+            const uint8_t *d = dir + pos;
+            uint32_t extra = be32(d + 20);
+            uint16_t nlen = be16(d + 18);
+            if (strlen(name) != nlen ||
+                memcmp(d + 24 + extra, name, nlen) != 0) {
+                pos = (pos + 24 + extra + nlen + 7) & ~7ull;
+                continue;
+            }
+            uint64_t toff = be64(d);
+            uint32_t tsize = be32(d + 8);
+            uint32_t gran = 1u << d[17];
+            free(dir);
+            uint64_t nbits = (bs->size + gran - 1) / gran;
+            uint64_t nbytes = (nbits + 7) / 8;
+            if ((uint64_t)tsize * q->cs < nbytes)
+                return blk_set_error(bs, "%s: qcow2 bitmap '%s' has a table "
+                                     "too short for the image", bs->filename,
+                                     name);
+            uint8_t *bits = calloc(nbytes ? nbytes : 1, 1);
+            uint8_t *t = malloc((size_t)tsize * 8 + 1);
+            if (!bits || !t) {
+                free(bits);
+                free(t);
+                return blk_set_error(bs, "%s: out of memory", bs->filename);
+            }
+            if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0)
+                goto fail;
+            for (uint64_t c = 0; c * q->cs < nbytes; c++) {
+                uint64_t e = be64(t + c * 8);
+                uint64_t o = e & OFFSET_MASK & ~(q->cs - 1);
+                uint64_t len = nbytes - c * q->cs;
+                if (len > q->cs)
+                    len = q->cs;
+                if (o) {
+                    if (blk_pread(bs, o, bits + c * q->cs, len,
+                                  "bitmap data") < 0)
+                        goto fail;
+                } else if (e & 1) {
+                    memset(bits + c * q->cs, 0xff, len);
+                }
+            }
+            free(t);
+            *pbits = bits;
+            *pnbits = nbits;
+            *pgran = gran;
+            return 0;
+        fail:
+            free(t);
+            free(bits);
+            return -1;
+        }
+        free(dir);
+    }
+    return blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, name);
+}
+
 /* ---- check ---- */
 
 struct Refs {
@@ -2404,4 +2486,5 @@ const BlockDriver blk_qcow2_driver = {
     .set_backing = qcow2_set_backing,
     .snapshots = qcow2_snapshots,
     .bitmaps = qcow2_bitmaps,
+    .bitmap_load = qcow2_bitmap_load,
 };

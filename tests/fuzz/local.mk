@@ -56,3 +56,12 @@ tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c tests/fuzz/replay.c
 tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-qcow2.sh
 EXTRA_DIST += tests/fuzz/replay-qcow2.sh
+
+# NBD server option and request parser: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-nbd
+tests_fuzz_fuzz_nbd_SOURCES = tests/fuzz/fuzz-nbd.c tests/fuzz/replay.c \
+	nbd/nbd-server.c
+tests_fuzz_fuzz_nbd_CFLAGS = $(AM_CFLAGS) -pthread
+tests_fuzz_fuzz_nbd_LDADD = $(BLOCK_LIBS) -lpthread
+TESTS += tests/fuzz/replay-nbd.sh
+EXTRA_DIST += tests/fuzz/replay-nbd.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, nbd)" >&2
     exit 2
 fi
 target=$1
@@ -29,6 +29,10 @@ ini)
     ;;
 qcow2)
     sources="block/block.c block/raw.c block/qcow2.c"
+    pkgs="zlib libzstd"
+    ;;
+nbd)
+    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c"
     pkgs="zlib libzstd"
     ;;
 ihex)
@@ -52,7 +56,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, nbd)" >&2
     exit 2
     ;;
 esac
