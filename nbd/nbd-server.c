@@ -628,7 +628,11 @@ static int serve_modify(Conn *c, uint64_t handle, uint16_t type,
         r = blk_write(ex->bs, off, data, len);
     } else if (type == CMD_TRIM) {
         r = blk_discard(ex->bs, off, len);
-    } else if (flags & CF_NO_HOLE) { /* zeroes that stay allocated */
+    } else if ((flags & CF_NO_HOLE) &&
+               strcmp(blk_format(ex->bs), "raw") == 0) {
+        /* Zeroes that stay allocated: raw write-zeroes punches holes.
+         * (qcow2 zero clusters are allocated in their layer, as qemu's
+         * for a write-zeroes without unmap.) */
         static const uint8_t zero[65536];
         for (uint64_t p = off; r == 0 && p < off + len;) {
             uint64_t n = off + len - p < sizeof(zero) ? off + len - p

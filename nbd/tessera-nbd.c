@@ -4,6 +4,7 @@
  * over the NBD protocol, on TCP or a UNIX socket. Options follow
  * qemu-nbd's. One thread a client; the image is shared under one lock.
  */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -306,7 +307,7 @@ int main(int argc, char **argv)
     }
     /* One process serves every connection from one image state and
      * flush flushes it all: safe for clients to spread their requests. */
-    export.multi_conn = export.read_only || shared != 1;
+    export.multi_conn = shared != 1;
     pthread_mutex_init(&export.lock, NULL);
     int lfd = sock ? listen_unix(sock) : listen_tcp(addr, port);
     if (lfd < 0) {
@@ -317,14 +318,24 @@ int main(int argc, char **argv)
         perror("tessera-nbd: pipe");
         return 1;
     }
+    int ready[2] = {-1, -1};
     if (do_fork) {
+        /* The parent returns once the child has written its pid file. */
+        if (pipe2(ready, O_CLOEXEC) < 0) {
+            perror("tessera-nbd: pipe");
+            return 1;
+        }
         pid_t pid = fork();
         if (pid < 0) {
             perror("tessera-nbd: fork");
             return 1;
         }
-        if (pid > 0)
-            _exit(0); /* the child owns the image and the socket */
+        if (pid > 0) { /* the child owns the image and the socket */
+            char b;
+            close(ready[1]);
+            _exit(read(ready[0], &b, 1) == 1 ? 0 : 1);
+        }
+        close(ready[0]);
         setsid();
         int nul = open("/dev/null", O_RDWR);
         if (nul >= 0) {
@@ -340,6 +351,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (ready[1] >= 0) {
+        ssize_t w = write(ready[1], "", 1);
+        (void)w;
+        close(ready[1]);
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -353,9 +369,11 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&count_lock);
         if (served && now == 0 && !persistent)
             break;
+        /* At the limit, new clients wait in the listen backlog. */
+        bool full = shared && now >= shared;
         struct pollfd p[2] = {{.fd = wake_pipe[0], .events = POLLIN},
                               {.fd = lfd, .events = POLLIN}};
-        if (poll(p, 2, -1) < 0) {
+        if (poll(p, full ? 1 : 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
             perror("tessera-nbd: poll");
@@ -366,15 +384,11 @@ int main(int argc, char **argv)
             while (read(wake_pipe[0], b, sizeof(b)) > 0)
                 ;
         }
-        if (!(p[1].revents & POLLIN))
+        if (full || !(p[1].revents & POLLIN))
             continue;
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             continue;
-        if (shared && now >= shared) {
-            close(fd); /* at the limit: the client sees the door shut */
-            continue;
-        }
         pthread_mutex_lock(&count_lock);
         clients++;
         pthread_mutex_unlock(&count_lock);
