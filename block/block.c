@@ -528,3 +528,29 @@ int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
                              bs->filename, bs->drv->name);
     return bs->drv->bitmap_load(bs, name, bits, nbits, granularity);
 }
+
+static int snapshot_op(BlockDev *bs, const char *arg,
+                       int (*op)(BlockDev *, const char *))
+{
+    if (check_writable(bs) < 0)
+        return -1;
+    if (!op)
+        return blk_set_error(bs, "%s: %s images have no internal snapshots",
+                             bs->filename, bs->drv->name);
+    return op(bs, arg);
+}
+
+int blk_snapshot_create(BlockDev *bs, const char *name)
+{
+    return snapshot_op(bs, name, bs->drv->snapshot_create);
+}
+
+int blk_snapshot_apply(BlockDev *bs, const char *id_or_name)
+{
+    return snapshot_op(bs, id_or_name, bs->drv->snapshot_apply);
+}
+
+int blk_snapshot_delete(BlockDev *bs, const char *id_or_name)
+{
+    return snapshot_op(bs, id_or_name, bs->drv->snapshot_delete);
+}

@@ -124,6 +124,11 @@ uint32_t blk_cluster_size(const BlockDev *bs);
 int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt);
 int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count);
 void blk_snapshot_list_free(BlkSnapshot *list, int count);
+/* Internal snapshots (qcow2) of the disk state, by name; apply and delete
+ * take an id or a name. The image must be open for writing. */
+int blk_snapshot_create(BlockDev *bs, const char *name);
+int blk_snapshot_apply(BlockDev *bs, const char *id_or_name);
+int blk_snapshot_delete(BlockDev *bs, const char *id_or_name);
 /* Persistent dirty bitmaps recorded in the image (none for raw). */
 int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
 void blk_bitmap_list_free(BlkBitmap *list, int count);

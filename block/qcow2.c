@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -1710,6 +1711,426 @@ fail:
     return -1;
 }
 
+/* ---- internal snapshots: create, apply, delete ---- */
+
+/* Bytes of the snapshot table (entries are 8-byte aligned). */
+static int snapshot_table_size(BlockDev *bs, uint64_t *size)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t off = q->snapshots_offset;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        uint8_t h[40];
+        if (blk_pread(bs, off, h, 40, "snapshot table") < 0)
+            return -1;
+        uint32_t extra = be32(h + 36);
+        if (extra > 1024)
+            return blk_set_error(bs, "%s: qcow2 snapshot %u has invalid "
+                                 "extra_data_size %u", bs->filename, i, extra);
+        off += 40 + extra + be16(h + 12) + be16(h + 14);
+        off = (off + 7) & ~7ull;
+    }
+    *size = off - q->snapshots_offset;
+    return 0;
+}
+
+/* Reads an L1 table (host order) of l1_size entries at off. */
+static uint64_t *read_l1(BlockDev *bs, uint64_t off, uint32_t l1_size)
+{
+    Qcow2 *q = bs->opaque;
+    if ((uint64_t)l1_size * 8 > MAX_L1_BYTES || off % q->cs) {
+        blk_set_error(bs, "%s: qcow2 snapshot L1 table (%u entries at 0x%llx)"
+                      " is invalid", bs->filename, l1_size,
+                      (unsigned long long)off);
+        return NULL;
+    }
+    uint64_t *l1 = malloc((size_t)l1_size * 8 + 8);
+    if (!l1) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        return NULL;
+    }
+    if (blk_pread(bs, off, l1, (size_t)l1_size * 8, "snapshot L1 table") < 0) {
+        free(l1);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < l1_size; i++)
+        l1[i] = be64((uint8_t *)&l1[i]);
+    return l1;
+}
+
+/* Adds delta (+1 or -1) to the refcount of every cluster the tree of an
+ * L1 table references: its L2 tables and their data. Clusters that go
+ * to zero are freed. */
+static int adjust_tree(BlockDev *bs, const uint64_t *l1, uint32_t l1_size,
+                       int delta)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (uint32_t i = 0; i < l1_size; i++) {
+        uint64_t l2off = l1[i] & OFFSET_MASK;
+        if (!l2off)
+            continue;
+        if (validate_l2_offset(bs, i, l1[i]) < 0 ||
+            blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        for (uint64_t k = 0; k < q->l2_entries; k++) {
+            Entry e;
+            uint64_t guest = (((uint64_t)i << q->l2_bits) + k)
+                             << q->cluster_bits;
+            if (decode_entry(bs, guest, be64(t + k * 8), &e) < 0)
+                goto fail;
+            uint64_t start, len;
+            if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
+                start = e.host;
+                len = q->cs;
+            } else if (e.type == CL_COMPRESSED) {
+                start = e.host & ~511ull;
+                len = e.host + e.clen - start;
+            } else {
+                continue;
+            }
+            if (delta < 0) {
+                if (free_range(bs, start, len) < 0)
+                    goto fail;
+            } else {
+                for (uint64_t c = start >> q->cluster_bits;
+                     c <= (start + len - 1) >> q->cluster_bits; c++)
+                    if (update_refcount(bs, c, 1) < 0)
+                        goto fail;
+            }
+        }
+        if (delta < 0 ? free_range(bs, l2off, q->cs) < 0
+                      : update_refcount(bs, l2off >> q->cluster_bits, 1) < 0)
+            goto fail;
+    }
+    free(t);
+    return 0;
+fail:
+    free(t);
+    return -1;
+}
+
+/* Sets the COPIED flag of the active L1 and L2 entries exactly where the
+ * refcount is 1 (what qemu-img check demands). */
+static int fix_copied(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (uint32_t i = 0; i < q->l1_size; i++) {
+        uint64_t l2off = q->l1[i] & OFFSET_MASK;
+        if (!l2off)
+            continue;
+        uint64_t rc;
+        if (blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        bool changed = false;
+        for (uint64_t k = 0; k < q->l2_entries; k++) {
+            uint64_t e = be64(t + k * 8);
+            uint64_t off = e & OFFSET_MASK;
+            if ((e & OFLAG_COMPRESSED) || !off)
+                continue;
+            if (get_refcount(bs, off >> q->cluster_bits, &rc) < 0)
+                goto fail;
+            uint64_t ne = rc == 1 ? e | OFLAG_COPIED : e & ~OFLAG_COPIED;
+            if (ne != e) {
+                put64(t + k * 8, ne);
+                changed = true;
+            }
+        }
+        cache_drop(q->l2c, L2_CACHE_SLOTS, l2off);
+        if (changed && blk_pwrite(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        if (get_refcount(bs, l2off >> q->cluster_bits, &rc) < 0)
+            goto fail;
+        uint64_t ne = rc == 1 ? q->l1[i] | OFLAG_COPIED
+                              : q->l1[i] & ~OFLAG_COPIED;
+        if (ne != q->l1[i]) {
+            q->l1[i] = ne;
+            if (write_l1_entry(bs, i) < 0)
+                goto fail;
+        }
+    }
+    q->dec_valid = false;
+    free(t);
+    return 0;
+fail:
+    free(t);
+    return -1;
+}
+
+/* Writes a new snapshot table (size bytes, n entries), switches the header
+ * to it in one write after a flush, then frees the old one. */
+static int switch_snapshot_table(BlockDev *bs, const uint8_t *tab,
+                                 uint64_t size, uint32_t n)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t old_off = q->snapshots_offset, old_size;
+    if (snapshot_table_size(bs, &old_size) < 0)
+        return -1;
+    int64_t at = 0;
+    if (n) {
+        at = alloc_clusters(bs, div_round_up(size, q->cs));
+        if (at < 0 || blk_pwrite(bs, (uint64_t)at, tab, size,
+                                 "snapshot table") < 0)
+            return -1;
+        set_meta_range(q, (uint64_t)at, size, true);
+    }
+    if (qcow2_flush(bs) < 0)
+        return -1;
+    uint8_t h[12];
+    put32(h, n);
+    put64(h + 4, (uint64_t)at);
+    if (blk_pwrite(bs, 60, h, 12, "header") < 0)
+        return -1;
+    uint32_t old_n = q->nb_snapshots;
+    q->nb_snapshots = n;
+    q->snapshots_offset = (uint64_t)at;
+    if (old_n && free_range(bs, old_off, old_size) < 0)
+        return -1;
+    return 0;
+}
+
+/* Finds a snapshot by id or name: its offset in the table, its entry's
+ * length, its L1 table and disk size. Returns -1 when not found. */
+typedef struct SnapRef {
+    uint64_t pos, len;       /* within the table */
+    uint64_t l1_offset;
+    uint32_t l1_size;
+    uint64_t disk_size;
+    bool has_disk_size;
+} SnapRef;
+
+static int find_snapshot(BlockDev *bs, const uint8_t *tab, const char *key,
+                         SnapRef *out, uint32_t *max_id)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t pos = 0;
+    int found = -1;
+    *max_id = 0;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        const uint8_t *h = tab + pos;
+        uint16_t idlen = be16(h + 12), namelen = be16(h + 14);
+        uint32_t extra = be32(h + 36);
+        const char *id = (const char *)h + 40 + extra;
+        const char *name = id + idlen;
+        char idbuf[32];
+        if (idlen < sizeof(idbuf)) {
+            memcpy(idbuf, id, idlen);
+            idbuf[idlen] = 0;
+            uint32_t v = (uint32_t)strtoul(idbuf, NULL, 10);
+            if (v > *max_id)
+                *max_id = v;
+        }
+        uint64_t len = ((40 + extra + idlen + namelen + 7) & ~7ull);
+        if (found < 0 && key &&
+            ((strlen(key) == namelen && !memcmp(name, key, namelen)) ||
+             (strlen(key) == idlen && !memcmp(id, key, idlen)))) {
+            found = (int)i;
+            out->pos = pos;
+            out->len = len;
+            out->l1_offset = be64(h);
+            out->l1_size = be32(h + 8);
+            out->has_disk_size = extra >= 16;
+            out->disk_size = extra >= 16 ? be64(h + 48) : 0;
+        }
+        pos += len;
+    }
+    return found;
+}
+
+static uint8_t *load_snapshot_table(BlockDev *bs, uint64_t *size,
+                                    uint64_t extra)
+{
+    Qcow2 *q = bs->opaque;
+    if (snapshot_table_size(bs, size) < 0)
+        return NULL;
+    uint8_t *tab = calloc(1, *size + extra + 8);
+    if (!tab) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        return NULL;
+    }
+    if (*size && blk_pread(bs, q->snapshots_offset, tab, *size,
+                           "snapshot table") < 0) {
+        free(tab);
+        return NULL;
+    }
+    return tab;
+}
+
+static int qcow2_snapshot_create(BlockDev *bs, const char *name)
+{
+    Qcow2 *q = bs->opaque;
+    size_t nlen = strlen(name);
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
+    if (!nlen || nlen > 1000)
+        return blk_set_error(bs, "%s: invalid snapshot name", bs->filename);
+    if (q->nb_snapshots >= MAX_SNAPSHOTS)
+        return blk_set_error(bs, "%s: too many snapshots", bs->filename);
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 64 + 2 * nlen + 32);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    if (find_snapshot(bs, tab, name, &ref, &max_id) >= 0) {
+        free(tab);
+        return blk_set_error(bs, "%s: a snapshot named '%s' already exists",
+                             bs->filename, name);
+    }
+    /* 1. A copy of the active L1 table. */
+    uint64_t l1_bytes = (uint64_t)q->l1_size * 8;
+    int64_t l1at = 0;
+    if (l1_bytes) {
+        uint8_t *raw = calloc(1, l1_bytes);
+        if (!raw) {
+            free(tab);
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        }
+        for (uint32_t i = 0; i < q->l1_size; i++)
+            put64(raw + i * 8, q->l1[i] & ~OFLAG_COPIED);
+        l1at = alloc_clusters(bs, div_round_up(l1_bytes, q->cs));
+        int r = l1at < 0 ? -1 : blk_pwrite(bs, (uint64_t)l1at, raw, l1_bytes,
+                                           "snapshot L1 table");
+        free(raw);
+        if (r < 0) {
+            free(tab);
+            return -1;
+        }
+        set_meta_range(q, (uint64_t)l1at, l1_bytes, true);
+    }
+    /* 2. The snapshot's references, 3. no COPIED where shared. */
+    if (adjust_tree(bs, q->l1, q->l1_size, +1) < 0 || fix_copied(bs) < 0) {
+        free(tab);
+        return -1;
+    }
+    /* 4. The new entry at the end of the table. */
+    char id[16];
+    snprintf(id, sizeof(id), "%u", max_id + 1);
+    size_t idlen = strlen(id);
+    uint8_t *e = tab + size;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    put64(e, (uint64_t)l1at);
+    put32(e + 8, q->l1_size);
+    e[12] = 0;
+    e[13] = (uint8_t)idlen;
+    e[14] = (uint8_t)(nlen >> 8);
+    e[15] = (uint8_t)nlen;
+    put32(e + 16, (uint32_t)ts.tv_sec);
+    put32(e + 20, (uint32_t)ts.tv_nsec);
+    put64(e + 24, 0);             /* vm_clock_nsec */
+    put32(e + 32, 0);             /* vm_state_size */
+    put32(e + 36, 24);            /* extra data: */
+    put64(e + 40, 0);             /*   vm_state_size_large */
+    put64(e + 48, bs->size);      /*   disk_size */
+    put64(e + 64 - 8, UINT64_MAX); /*  icount: none */
+    memcpy(e + 64, id, idlen);
+    memcpy(e + 64 + idlen, name, nlen);
+    uint64_t elen = (64 + idlen + nlen + 7) & ~7ull;
+    int r = switch_snapshot_table(bs, tab, size + elen, q->nb_snapshots + 1);
+    free(tab);
+    return r;
+}
+
+static int qcow2_snapshot_apply(BlockDev *bs, const char *key)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
+    free(tab);
+    if (idx < 0)
+        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
+                             bs->filename, key);
+    if (ref.l1_size > q->l1_size)
+        return blk_set_error(bs, "%s: snapshot '%s' has a larger L1 table "
+                             "than the image (not supported)", bs->filename,
+                             key);
+    uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
+    if (!sl1)
+        return -1;
+    uint64_t *old = malloc((size_t)q->l1_size * 8 + 8);
+    uint8_t *raw = calloc(1, (size_t)q->l1_size * 8 + 8);
+    if (!old || !raw) {
+        free(sl1);
+        free(old);
+        free(raw);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    memcpy(old, q->l1, (size_t)q->l1_size * 8);
+    int r = adjust_tree(bs, sl1, ref.l1_size, +1);
+    if (r == 0) {
+        for (uint32_t i = 0; i < q->l1_size; i++) {
+            q->l1[i] = i < ref.l1_size ? sl1[i] & ~OFLAG_COPIED : 0;
+            put64(raw + i * 8, q->l1[i]);
+        }
+        for (int i = 0; i < L2_CACHE_SLOTS; i++)
+            q->l2c[i].off = 0;
+        q->dec_valid = false;
+        r = blk_pwrite(bs, q->l1_offset, raw, (size_t)q->l1_size * 8,
+                       "L1 table");
+    }
+    if (r == 0 && ref.has_disk_size && ref.disk_size != bs->size) {
+        uint8_t b[8];
+        put64(b, ref.disk_size);
+        r = blk_pwrite(bs, 24, b, 8, "header");
+        if (r == 0)
+            bs->size = ref.disk_size;
+    }
+    if (r == 0)
+        r = adjust_tree(bs, old, q->l1_size, -1);
+    if (r == 0)
+        r = fix_copied(bs);
+    free(sl1);
+    free(old);
+    free(raw);
+    return r;
+}
+
+static int qcow2_snapshot_delete(BlockDev *bs, const char *key)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
+    if (idx < 0) {
+        free(tab);
+        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
+                             bs->filename, key);
+    }
+    uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
+    if (!sl1) {
+        free(tab);
+        return -1;
+    }
+    memmove(tab + ref.pos, tab + ref.pos + ref.len,
+            size - ref.pos - ref.len);
+    int r = switch_snapshot_table(bs, tab, size - ref.len,
+                                  q->nb_snapshots - 1);
+    if (r == 0)
+        r = adjust_tree(bs, sl1, ref.l1_size, -1);
+    if (r == 0 && ref.l1_size)
+        r = free_range(bs, ref.l1_offset, (uint64_t)ref.l1_size * 8);
+    if (r == 0)
+        r = fix_copied(bs);
+    free(sl1);
+    free(tab);
+    return r;
+}
+
 /* ---- persistent dirty bitmaps (read only) ---- */
 
 typedef struct Refs Refs;
@@ -2487,4 +2908,7 @@ const BlockDriver blk_qcow2_driver = {
     .snapshots = qcow2_snapshots,
     .bitmaps = qcow2_bitmaps,
     .bitmap_load = qcow2_bitmap_load,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_apply = qcow2_snapshot_apply,
+    .snapshot_delete = qcow2_snapshot_delete,
 };

@@ -57,7 +57,7 @@ static void usage(FILE *f)
 "  compare [-q] [-s] [-f FMT] [-F FMT] FILE1 FILE2\n"
 "  commit [-q] [-d] [-f FMT] FILE\n"
 "  rebase [-q] [-u] [-f FMT] -b BACKING [-F BACKING_FMT] FILE\n"
-"  snapshot -l [-f FMT] FILE\n"
+"  snapshot -l|-c NAME|-a SNAPSHOT|-d SNAPSHOT [-f FMT] FILE\n"
 "Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
 "  backing_fmt, refcount_bits. Sizes take k, M, G, T, P, E suffixes.\n");
 }
@@ -432,22 +432,37 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_snapshot(int argc, char **argv)
 {
-    const char *fmt = NULL;
-    bool list = false;
+    const char *fmt = NULL, *arg = NULL;
+    int op = 0;
     int c;
     while ((c = getopt(argc, argv, "lf:qUc:d:a:")) != -1) {
         switch (c) {
-        case 'l': list = true; break;
+        case 'l': case 'c': case 'd': case 'a':
+            if (op && op != c)
+                die("snapshot: only one of -l, -c, -a, -d");
+            op = c;
+            if (c != 'l')
+                arg = optarg;
+            break;
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
         case 'U': break;
-        case 'c': case 'd': case 'a':
-            die("snapshot -%c is not supported yet (only -l)", c);
         default: usage(stderr); return 1;
         }
     }
-    if (!list || optind + 1 != argc)
-        die("snapshot: expecting -l and one file name");
+    if (!op || optind + 1 != argc)
+        die("snapshot: expecting one of -l, -c, -a, -d and one file name");
+    if (op != 'l') {
+        BlockDev *bs = open_img(argv[optind], fmt,
+                                BLK_O_RDWR | BLK_O_NO_BACKING);
+        int r = op == 'c' ? blk_snapshot_create(bs, arg)
+              : op == 'a' ? blk_snapshot_apply(bs, arg)
+                          : blk_snapshot_delete(bs, arg);
+        if (r < 0 || blk_flush(bs) < 0)
+            die("%s", blk_error(bs));
+        blk_close(bs);
+        return 0;
+    }
     BlockDev *bs = open_img(argv[optind], fmt, BLK_O_NO_BACKING);
     BlkSnapshot *s;
     int n;
