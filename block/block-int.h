@@ -31,6 +31,7 @@ typedef struct BlockDriver {
     int (*snapshot_create)(BlockDev *bs, const char *name);
     int (*snapshot_apply)(BlockDev *bs, const char *id_or_name);
     int (*snapshot_delete)(BlockDev *bs, const char *id_or_name);
+    int (*bitmap_edit)(BlockDev *bs, const BlkBitmapEdit *ed);
     int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
                        uint64_t *nbits, uint32_t *granularity);
 } BlockDriver;

@@ -313,6 +313,9 @@ static int check_writable(BlockDev *bs)
     if (!(bs->flags & BLK_O_RDWR))
         return blk_set_error(bs, "%s: image is opened read-only",
                              bs->filename);
+    if (bs->flags & BLK_O_BITMAPS)
+        return blk_set_error(bs, "%s: image is opened to edit its bitmaps "
+                             "only", bs->filename);
     return 0;
 }
 
@@ -553,4 +556,15 @@ int blk_snapshot_apply(BlockDev *bs, const char *id_or_name)
 int blk_snapshot_delete(BlockDev *bs, const char *id_or_name)
 {
     return snapshot_op(bs, id_or_name, bs->drv->snapshot_delete);
+}
+
+int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
+{
+    if (!(bs->flags & BLK_O_RDWR))
+        return blk_set_error(bs, "%s: image is opened read-only",
+                             bs->filename);
+    if (!bs->drv->bitmap_edit)
+        return blk_set_error(bs, "%s: %s images have no persistent bitmaps",
+                             bs->filename, bs->drv->name);
+    return bs->drv->bitmap_edit(bs, ed);
 }

@@ -104,6 +104,7 @@ typedef struct Qcow2 {
     uint64_t dec_off;         /* guest cluster held decompressed in dbuf */
     uint8_t *dbuf;
     bool dec_valid;
+    bool bitmaps_editable;   /* BLK_O_BITMAPS: bitmaps kept consistent */
 } Qcow2;
 
 /* ---- big-endian helpers ---- */
@@ -1774,6 +1775,12 @@ static int adjust_tree(BlockDev *bs, const uint64_t *l1, uint32_t l1_size,
         if (validate_l2_offset(bs, i, l1[i]) < 0 ||
             blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
             goto fail;
+        if ((l2off >> q->cluster_bits) >= q->end_cluster) {
+            blk_set_error(bs, "%s: qcow2 image is corrupt: L2 table at 0x%llx "
+                          "is past the end of the file", bs->filename,
+                          (unsigned long long)l2off);
+            goto fail;
+        }
         for (uint64_t k = 0; k < q->l2_entries; k++) {
             Entry e;
             uint64_t guest = (((uint64_t)i << q->l2_bits) + k)
@@ -1789,6 +1796,14 @@ static int adjust_tree(BlockDev *bs, const uint64_t *l1, uint32_t l1_size,
                 len = e.host + e.clen - start;
             } else {
                 continue;
+            }
+            if (((start + len - 1) >> q->cluster_bits) >= q->end_cluster ||
+                is_meta(q, start >> q->cluster_bits)) {
+                blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
+                              "guest offset %llu points past the end of the "
+                              "file or into metadata", bs->filename,
+                              (unsigned long long)guest);
+                goto fail;
             }
             if (delta < 0) {
                 if (free_range(bs, start, len) < 0)
@@ -2360,6 +2375,362 @@ static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
     return blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, name);
 }
 
+/* ---- persistent dirty bitmaps: editing (BLK_O_BITMAPS opens) ----
+ *
+ * The directory is loaded whole (names, flags, bits), changed in memory,
+ * and written anew: every bitmap's data clusters and table, then the
+ * directory, a flush, the header (extension and autoclear bit) in one
+ * write, and last the old clusters are freed. A kill -9 before the
+ * header write leaves leaks only. */
+
+typedef struct BmEnt {
+    char *name;
+    uint32_t flags;
+    uint8_t type, gbits;
+    uint8_t *bits;           /* granule i: bit i%8 of byte i/8 */
+    uint64_t nbits;
+    uint64_t toff;           /* old table, freed after the switch */
+    uint32_t tsize;
+} BmEnt;
+
+static void bm_free(BmEnt *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(b[i].name);
+        free(b[i].bits);
+    }
+    free(b);
+}
+
+static int bm_load(BlockDev *bs, BmEnt **pb, int *pn)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    *pb = NULL;
+    *pn = 0;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    BmEnt *b = calloc((size_t)n + 1, sizeof(*b));
+    if (!b) {
+        blk_bitmap_list_free(list, n);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    int k = 0;
+    for (; k < n; k++) {
+        uint32_t gran;
+        b[k].name = strdup(list[k].name);
+        if (!b[k].name || qcow2_bitmap_load(bs, list[k].name, &b[k].bits,
+                                            &b[k].nbits, &gran) < 0)
+            goto fail;
+        b[k].flags = list[k].flags;
+        b[k].gbits = (uint8_t)__builtin_ctz(gran);
+        b[k].type = 1;
+    }
+    /* The old tables, to free after the switch. */
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            goto fail;
+        }
+        uint64_t pos = 0;
+        for (int j = 0; j < n; j++) {
+            b[j].toff = be64(dir + pos);
+            b[j].tsize = be32(dir + pos + 8);
+            pos = (pos + 24 + be32(dir + pos + 20) + be16(dir + pos + 18) + 7)
+                  & ~7ull;
+        }
+        free(dir);
+    }
+    blk_bitmap_list_free(list, n);
+    *pb = b;
+    *pn = n;
+    return 0;
+fail:
+    blk_bitmap_list_free(list, n);
+    bm_free(b, k + 1);
+    return -1;
+}
+
+/* Frees a bitmap table and its data clusters. */
+static int bm_free_table(BlockDev *bs, uint64_t toff, uint32_t tsize)
+{
+    Qcow2 *q = bs->opaque;
+    if (!tsize)
+        return 0;
+    uint8_t *t = malloc((size_t)tsize * 8);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0) {
+        free(t);
+        return -1;
+    }
+    for (uint32_t k = 0; k < tsize; k++) {
+        uint64_t o = be64(t + (size_t)k * 8) & OFFSET_MASK & ~(q->cs - 1);
+        if (o && free_range(bs, o, q->cs) < 0) {
+            free(t);
+            return -1;
+        }
+    }
+    free(t);
+    return free_range(bs, toff, (uint64_t)tsize * 8);
+}
+
+/* Writes the bitmaps' data, tables and directory; switches the header. */
+static int bm_store(BlockDev *bs, BmEnt *b, int n, int64_t removed_toff,
+                    uint32_t removed_tsize)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t dsize = 0;
+    for (int i = 0; i < n; i++)
+        dsize += (24 + strlen(b[i].name) + 7) & ~7ull;
+    uint8_t *dir = calloc(1, dsize + 8);
+    uint64_t *newtoff = calloc((size_t)n + 1, 8);
+    uint32_t *newtsize = calloc((size_t)n + 1, 4);
+    uint8_t *t = NULL;
+    int ret = -1;
+    if (!dir || !newtoff || !newtsize) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t nbytes = (b[i].nbits + 7) / 8;
+        uint32_t tsize = (uint32_t)div_round_up(nbytes, q->cs);
+        free(t);
+        t = calloc((size_t)tsize + 1, 8);
+        if (!t) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        for (uint32_t c = 0; c < tsize; c++) {
+            uint64_t len = nbytes - (uint64_t)c * q->cs;
+            if (len > q->cs)
+                len = q->cs;
+            const uint8_t *chunk = b[i].bits + (uint64_t)c * q->cs;
+            bool any = false;
+            for (uint64_t x = 0; x < len && !any; x++)
+                any = chunk[x] != 0;
+            if (!any)
+                continue;
+            int64_t at = alloc_clusters(bs, 1);
+            if (at < 0)
+                goto out;
+            memset(q->cbuf, 0, q->cs);
+            memcpy(q->cbuf, chunk, len);
+            if (blk_pwrite(bs, (uint64_t)at, q->cbuf, q->cs,
+                           "bitmap data") < 0)
+                goto out;
+            put64(t + (size_t)c * 8, (uint64_t)at);
+        }
+        if (tsize) {
+            int64_t at = alloc_clusters(bs, div_round_up((uint64_t)tsize * 8,
+                                                         q->cs));
+            if (at < 0 || blk_pwrite(bs, (uint64_t)at, t, (size_t)tsize * 8,
+                                     "bitmap table") < 0)
+                goto out;
+            set_meta_range(q, (uint64_t)at, (uint64_t)tsize * 8, true);
+            newtoff[i] = (uint64_t)at;
+        }
+        newtsize[i] = tsize;
+    }
+    uint64_t pos = 0;
+    for (int i = 0; i < n; i++) {
+        size_t nl = strlen(b[i].name);
+        put64(dir + pos, newtoff[i]);
+        put32(dir + pos + 8, newtsize[i]);
+        put32(dir + pos + 12, b[i].flags);
+        dir[pos + 16] = b[i].type;
+        dir[pos + 17] = b[i].gbits;
+        dir[pos + 18] = (uint8_t)(nl >> 8);
+        dir[pos + 19] = (uint8_t)nl;
+        put32(dir + pos + 20, 0);
+        memcpy(dir + pos + 24, b[i].name, nl);
+        pos += (24 + nl + 7) & ~7ull;
+    }
+    int64_t doff = 0;
+    if (n) {
+        doff = alloc_clusters(bs, div_round_up(dsize, q->cs));
+        if (doff < 0 || blk_pwrite(bs, (uint64_t)doff, dir, dsize,
+                                   "bitmap directory") < 0)
+            goto out;
+        set_meta_range(q, (uint64_t)doff, dsize, true);
+    }
+    if (qcow2_flush(bs) < 0)
+        goto out;
+    /* The header: the extension and the autoclear bit. */
+    uint64_t old_doff = 0, old_dsize = 0;
+    int ei = -1;
+    for (int i = 0; i < q->n_ext; i++)
+        if (q->ext[i].type == EXT_BITMAPS)
+            ei = i;
+    if (ei >= 0) {
+        old_dsize = be64(q->ext[ei].data + 8);
+        old_doff = be64(q->ext[ei].data + 16);
+    }
+    if (n) {
+        if (ei < 0) {
+            Ext *ne = realloc(q->ext, sizeof(*ne) * ((size_t)q->n_ext + 1));
+            if (!ne) {
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto out;
+            }
+            q->ext = ne;
+            ei = q->n_ext++;
+            q->ext[ei].type = EXT_BITMAPS;
+            q->ext[ei].len = 24;
+            q->ext[ei].data = calloc(1, 24);
+            if (!q->ext[ei].data) {
+                q->n_ext--;
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto out;
+            }
+        }
+        put32(q->ext[ei].data, (uint32_t)n);
+        put32(q->ext[ei].data + 4, 0);
+        put64(q->ext[ei].data + 8, dsize);
+        put64(q->ext[ei].data + 16, (uint64_t)doff);
+        q->autoclear |= AUTOCLEAR_BITMAPS;
+    } else if (ei >= 0) {
+        free(q->ext[ei].data);
+        q->ext[ei] = q->ext[q->n_ext - 1];
+        q->n_ext--;
+        q->autoclear &= ~AUTOCLEAR_BITMAPS;
+    }
+    if (write_header(bs) < 0)
+        goto out;
+    /* The old clusters. */
+    if (old_dsize && free_range(bs, old_doff, old_dsize) < 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (b[i].toff && bm_free_table(bs, b[i].toff, b[i].tsize) < 0)
+            goto out;
+    if (removed_toff > 0 && bm_free_table(bs, (uint64_t)removed_toff,
+                                          removed_tsize) < 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        b[i].toff = newtoff[i];
+        b[i].tsize = newtsize[i];
+    }
+    ret = 0;
+out:
+    free(t);
+    free(dir);
+    free(newtoff);
+    free(newtsize);
+    return ret;
+}
+
+static int qcow2_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
+{
+    Qcow2 *q = bs->opaque;
+    if (!q->bitmaps_editable)
+        return blk_set_error(bs, "%s: open the image with BLK_O_BITMAPS to "
+                             "change its bitmaps", bs->filename);
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images have no bitmaps",
+                             bs->filename);
+    BmEnt *b;
+    int n;
+    if (bm_load(bs, &b, &n) < 0)
+        return -1;
+    int idx = -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(b[i].name, ed->name) == 0)
+            idx = i;
+    int ret = -1;
+    int64_t rm_toff = 0;
+    uint32_t rm_tsize = 0;
+    if (ed->op == BLK_BM_ADD) {
+        size_t nl = strlen(ed->name);
+        uint32_t g = ed->granularity ? ed->granularity
+                                     : (q->cs > 65536 ? (uint32_t)q->cs
+                                                      : 65536);
+        if (idx >= 0) {
+            blk_set_error(bs, "%s: a bitmap named '%s' already exists",
+                          bs->filename, ed->name);
+            goto out;
+        }
+        if (!nl || nl > 1023) {
+            blk_set_error(bs, "%s: bitmap name must be 1 to 1023 bytes",
+                          bs->filename);
+            goto out;
+        }
+        if (g < 512 || g > (1u << 31) || (g & (g - 1))) {
+            blk_set_error(bs, "%s: bitmap granularity %u is not a power of "
+                          "two between 512 and 2G", bs->filename, g);
+            goto out;
+        }
+        if (n >= 65535) {
+            blk_set_error(bs, "%s: too many bitmaps", bs->filename);
+            goto out;
+        }
+        BmEnt *nb = realloc(b, sizeof(*b) * ((size_t)n + 1));
+        if (!nb) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        b = nb;
+        memset(&b[n], 0, sizeof(b[n]));
+        b[n].name = strdup(ed->name);
+        b[n].type = 1;
+        b[n].gbits = (uint8_t)__builtin_ctz(g);
+        b[n].flags = ed->disabled ? 0 : BLK_BITMAP_AUTO;
+        b[n].nbits = (bs->size + g - 1) / g;
+        b[n].bits = calloc((b[n].nbits + 7) / 8 + 1, 1);
+        n++;
+        if (!b[n - 1].name || !b[n - 1].bits) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        idx = n - 1;
+    } else if (idx < 0) {
+        blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, ed->name);
+        goto out;
+    }
+    BmEnt *e = &b[idx];
+    switch (ed->op) {
+    case BLK_BM_ADD:
+    case BLK_BM_MERGE:
+        if (ed->bits) { /* OR the source in, granule by granule */
+            uint64_t sg = ed->src_granularity, dg = 1ull << e->gbits;
+            for (uint64_t i = 0; i < ed->src_nbits; i++) {
+                if (!(ed->bits[i / 8] >> (i % 8) & 1))
+                    continue;
+                uint64_t first = i * sg / dg, last = ((i + 1) * sg - 1) / dg;
+                for (uint64_t k = first; k <= last && k < e->nbits; k++)
+                    e->bits[k / 8] |= (uint8_t)(1u << (k % 8));
+            }
+        }
+        break;
+    case BLK_BM_REMOVE:
+        rm_toff = (int64_t)e->toff;
+        rm_tsize = e->tsize;
+        free(e->name);
+        free(e->bits);
+        b[idx] = b[n - 1];
+        n--;
+        break;
+    case BLK_BM_CLEAR:
+        memset(e->bits, 0, (e->nbits + 7) / 8);
+        break;
+    case BLK_BM_ENABLE:
+        e->flags |= BLK_BITMAP_AUTO;
+        break;
+    case BLK_BM_DISABLE:
+        e->flags &= ~(uint32_t)BLK_BITMAP_AUTO;
+        break;
+    }
+    ret = bm_store(bs, b, n, rm_toff, rm_tsize);
+out:
+    bm_free(b, n);
+    return ret;
+}
+
 /* ---- check ---- */
 
 struct Refs {
@@ -2762,7 +3133,11 @@ static int qcow2_open(BlockDev *bs, int flags)
      * autoclear bit as the specification asks of software that does not
      * maintain bitmaps. Other autoclear features are cleared. */
     uint64_t keep = 0;
-    if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) && mark_bitmaps_in_use(bs) == 0)
+    q->bitmaps_editable = rw && (flags & BLK_O_BITMAPS);
+    if (q->bitmaps_editable && (q->autoclear & AUTOCLEAR_BITMAPS))
+        keep = AUTOCLEAR_BITMAPS; /* no guest writes: they stay right */
+    else if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) &&
+             mark_bitmaps_in_use(bs) == 0)
         keep = AUTOCLEAR_BITMAPS;
     if (rw && q->autoclear != keep) {
         uint8_t b[8];
@@ -2908,6 +3283,7 @@ const BlockDriver blk_qcow2_driver = {
     .snapshots = qcow2_snapshots,
     .bitmaps = qcow2_bitmaps,
     .bitmap_load = qcow2_bitmap_load,
+    .bitmap_edit = qcow2_bitmap_edit,
     .snapshot_create = qcow2_snapshot_create,
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,

@@ -58,6 +58,8 @@ static void usage(FILE *f)
 "  commit [-q] [-d] [-f FMT] FILE\n"
 "  rebase [-q] [-u] [-f FMT] -b BACKING [-F BACKING_FMT] FILE\n"
 "  snapshot -l|-c NAME|-a SNAPSHOT|-d SNAPSHOT [-f FMT] FILE\n"
+"  bitmap (--add [-g GRANULARITY] | --remove | --clear | --enable | --disable |\n"
+"          --merge SOURCE [-b SOURCE_FILE [-F SOURCE_FMT]])... [-f FMT] FILE BITMAP\n"
 "Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
 "  backing_fmt, refcount_bits. Sizes take k, M, G, T, P, E suffixes.\n");
 }
@@ -487,6 +489,95 @@ static int cmd_snapshot(int argc, char **argv)
                s[i].icount);
     }
     blk_snapshot_list_free(s, n);
+    blk_close(bs);
+    return 0;
+}
+
+/* ---- bitmap ---- */
+
+static int cmd_bitmap(int argc, char **argv)
+{
+    enum { O_ADD = 256, O_REMOVE, O_CLEAR, O_ENABLE, O_DISABLE, O_MERGE };
+    static const struct option lo[] = {
+        { "add", no_argument, NULL, O_ADD },
+        { "remove", no_argument, NULL, O_REMOVE },
+        { "clear", no_argument, NULL, O_CLEAR },
+        { "enable", no_argument, NULL, O_ENABLE },
+        { "disable", no_argument, NULL, O_DISABLE },
+        { "merge", required_argument, NULL, O_MERGE },
+        { "granularity", required_argument, NULL, 'g' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct { int op; const char *src; } ops[64];
+    int nops = 0;
+    const char *fmt = NULL, *src_file = NULL, *src_fmt = NULL;
+    uint64_t gran = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:b:F:g:q", lo, NULL)) != -1) {
+        switch (c) {
+        case O_ADD: case O_REMOVE: case O_CLEAR: case O_ENABLE:
+        case O_DISABLE: case O_MERGE:
+            if (nops == 64)
+                die("bitmap: too many operations");
+            ops[nops].op = c;
+            ops[nops++].src = c == O_MERGE ? optarg : NULL;
+            break;
+        case 'f': fmt = optarg; break;
+        case 'b': src_file = optarg; break;
+        case 'F': src_fmt = optarg; break;
+        case 'g': gran = parse_size_or_die(optarg, "granularity"); break;
+        case 'q': quiet = true; break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!nops)
+        die("bitmap: need at least one of --add, --remove, --clear, "
+            "--enable, --disable, --merge");
+    if (optind + 2 != argc)
+        die("bitmap: expecting a file name and a bitmap name");
+    if (gran && (gran > UINT32_MAX))
+        die("bitmap: granularity too large");
+    const char *file = argv[optind], *name = argv[optind + 1];
+    BlockDev *bs = open_img(file, fmt,
+                            BLK_O_RDWR | BLK_O_BITMAPS | BLK_O_NO_BACKING);
+    bool added = false;
+    for (int i = 0; i < nops; i++) {
+        BlkBitmapEdit ed = { .name = name };
+        uint8_t *bits = NULL;
+        switch (ops[i].op) {
+        case O_ADD: ed.op = BLK_BM_ADD; break;
+        case O_REMOVE: ed.op = BLK_BM_REMOVE; break;
+        case O_CLEAR: ed.op = BLK_BM_CLEAR; break;
+        case O_ENABLE: ed.op = BLK_BM_ENABLE; break;
+        case O_DISABLE: ed.op = BLK_BM_DISABLE; break;
+        case O_MERGE: {
+            ed.op = BLK_BM_MERGE;
+            BlockDev *src = src_file ? open_img(src_file, src_fmt,
+                                                BLK_O_NO_BACKING) : bs;
+            if (blk_bitmap_load(src, ops[i].src, &bits, &ed.src_nbits,
+                                &ed.src_granularity) < 0)
+                die("%s", blk_error(src));
+            if (blk_size(src) != blk_size(bs))
+                die("bitmap: %s and %s differ in size", blk_filename(src),
+                    file);
+            if (src != bs)
+                blk_close(src);
+            ed.bits = bits;
+            break;
+        }
+        }
+        if (ed.op == BLK_BM_ADD) {
+            ed.granularity = (uint32_t)gran;
+            /* qemu-img: --disable right after --add makes it disabled */
+            added = true;
+        }
+        if (blk_bitmap_edit(bs, &ed) < 0)
+            die("%s", blk_error(bs));
+        free(bits);
+    }
+    (void)added;
+    if (blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
     blk_close(bs);
     return 0;
 }
@@ -1331,6 +1422,7 @@ int main(int argc, char **argv)
         { "map", cmd_map }, { "measure", cmd_measure },
         { "compare", cmd_compare }, { "commit", cmd_commit },
         { "rebase", cmd_rebase }, { "snapshot", cmd_snapshot },
+        { "bitmap", cmd_bitmap },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (!strcmp(cmd, cmds[i].name)) {
