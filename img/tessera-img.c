@@ -50,7 +50,8 @@ static void usage(FILE *f)
 "  info [-f FMT] [--output=human|json] FILE\n"
 "  check [-q] [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
 "  convert [-q] [-p] [-c] [-n] [-f FMT] [-O FMT] [-B BACKING [-F FMT]]\n"
-"          [-o OPTIONS] [-S SPARSE_SIZE] SOURCE... TARGET\n"
+"          [-o OPTIONS] [-S SPARSE_SIZE] [--bitmaps [--skip-broken-bitmaps]]\n"
+"          SOURCE... TARGET\n"
 "  resize [-q] [-f FMT] [--shrink] FILE [+|-]SIZE\n"
 "  map [-f FMT] [--output=human|json] [--start-offset=N] [--max-length=N] FILE\n"
 "  measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size N | [-f FMT] FILE)\n"
@@ -540,7 +541,6 @@ static int cmd_bitmap(int argc, char **argv)
     const char *file = argv[optind], *name = argv[optind + 1];
     BlockDev *bs = open_img(file, fmt,
                             BLK_O_RDWR | BLK_O_BITMAPS | BLK_O_NO_BACKING);
-    bool added = false;
     for (int i = 0; i < nops; i++) {
         BlkBitmapEdit ed = { .name = name };
         uint8_t *bits = NULL;
@@ -566,16 +566,12 @@ static int cmd_bitmap(int argc, char **argv)
             break;
         }
         }
-        if (ed.op == BLK_BM_ADD) {
+        if (ed.op == BLK_BM_ADD)
             ed.granularity = (uint32_t)gran;
-            /* qemu-img: --disable right after --add makes it disabled */
-            added = true;
-        }
         if (blk_bitmap_edit(bs, &ed) < 0)
             die("%s", blk_error(bs));
         free(bits);
     }
-    (void)added;
     if (blk_flush(bs) < 0)
         die("%s", blk_error(bs));
     blk_close(bs);
@@ -890,15 +886,61 @@ static bool source_zero(Source *s, uint64_t off, uint64_t len)
     return true;
 }
 
+/* convert --bitmaps: the source's persistent bitmaps, bits and flags. */
+static void copy_bitmaps(BlockDev *src, const char *target, bool skip_broken)
+{
+    BlkBitmap *list;
+    int n;
+    if (blk_bitmap_list(src, &list, &n) < 0)
+        die("%s", blk_error(src));
+    if (!n) {
+        free(list);
+        return;
+    }
+    BlockDev *dst = open_img(target, "qcow2",
+                             BLK_O_RDWR | BLK_O_BITMAPS | BLK_O_NO_BACKING);
+    for (int i = 0; i < n; i++) {
+        if (list[i].flags & BLK_BITMAP_IN_USE) {
+            if (skip_broken)
+                continue;
+            die("%s: cannot copy inconsistent bitmap '%s' (try "
+                "--skip-broken-bitmaps)", blk_filename(src), list[i].name);
+        }
+        BlkBitmapEdit ed = { .op = BLK_BM_ADD, .name = list[i].name,
+                             .granularity = list[i].granularity,
+                             .disabled = !(list[i].flags & BLK_BITMAP_AUTO) };
+        uint8_t *bits;
+        if (blk_bitmap_load(src, list[i].name, &bits, &ed.src_nbits,
+                            &ed.src_granularity) < 0)
+            die("%s", blk_error(src));
+        ed.bits = bits;
+        if (blk_bitmap_edit(dst, &ed) < 0)
+            die("%s", blk_error(dst));
+        free(bits);
+    }
+    if (blk_flush(dst) < 0)
+        die("%s", blk_error(dst));
+    blk_close(dst);
+    blk_bitmap_list_free(list, n);
+}
+
 static int cmd_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *ofmt = "raw", *backing = NULL, *bfmt = NULL;
     char *opts = NULL;
     bool compress = false, progress = false, no_create = false;
     uint64_t sparse = 4096;
+    bool bitmaps = false, skip_broken = false;
+    static const struct option lo[] = {
+        { "bitmaps", no_argument, NULL, 'M' },
+        { "skip-broken-bitmaps", no_argument, NULL, 'K' },
+        { NULL, 0, NULL, 0 },
+    };
     int c;
-    while ((c = getopt(argc, argv, "f:O:B:F:o:cpnS:qUW")) != -1) {
+    while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpnS:qUW", lo, NULL)) != -1) {
         switch (c) {
+        case 'M': bitmaps = true; break;
+        case 'K': skip_broken = true; break;
         case 'f': fmt = optarg; break;
         case 'O': ofmt = optarg; break;
         case 'B': backing = optarg; break;
@@ -931,6 +973,8 @@ static int cmd_convert(int argc, char **argv)
         o.backing_file = backing;
         o.backing_fmt = bfmt;
     }
+    if (bitmaps && (src.n != 1 || strcmp(ofmt, "qcow2")))
+        die("convert: --bitmaps needs one source and -O qcow2");
     if (compress && strcmp(ofmt, "qcow2"))
         die("convert: -c needs -O qcow2 (format %s has no compression)",
             ofmt);
@@ -994,6 +1038,8 @@ static int cmd_convert(int argc, char **argv)
     if (blk_flush(dst) < 0)
         die("%s", blk_error(dst));
     blk_close(dst);
+    if (bitmaps)
+        copy_bitmaps(src.bs[0], target, skip_broken);
     for (int i = 0; i < src.n; i++)
         blk_close(src.bs[i]);
     free(src.bs);
