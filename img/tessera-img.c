@@ -1161,7 +1161,7 @@ static int cmd_measure(int argc, char **argv)
     bool qcow2 = !strcmp(ofmt, "qcow2");
     if (!qcow2 && strcmp(ofmt, "raw"))
         die("measure: unknown format '%s' (raw, qcow2)", ofmt);
-    uint64_t data;
+    uint64_t data, bm_size = 0;
     if (have_size) {
         data = 0;
     } else {
@@ -1185,6 +1185,25 @@ static int cmd_measure(int argc, char **argv)
             }
             off += n;
         }
+        /* Persistent bitmaps, as qemu-img counts them for a qcow2 target:
+         * each bitmap's data clusters and table, and the directory. */
+        BlkBitmap *bl;
+        int nb;
+        if (qcow2 && blk_bitmap_list(bs, &bl, &nb) == 0) {
+            uint64_t dir = 0;
+            for (int i = 0; i < nb; i++) {
+                if (bl[i].flags & BLK_BITMAP_IN_USE)
+                    continue;
+                uint64_t bits = (size + bl[i].granularity - 1) /
+                                bl[i].granularity;
+                uint64_t dclusters = ((bits + 7) / 8 + cs - 1) / cs;
+                uint64_t tclusters = (dclusters * 8 + cs - 1) / cs;
+                bm_size += (dclusters + tclusters) * cs;
+                dir += (24 + strlen(bl[i].name) + 7) & ~7ull;
+            }
+            bm_size += (dir + cs - 1) / cs * cs;
+            blk_bitmap_list_free(bl, nb);
+        }
         blk_close(bs);
     }
     uint64_t full, req;
@@ -1199,14 +1218,14 @@ static int cmd_measure(int argc, char **argv)
     if (!strcmp(output, "json")) {
         printf("{\n");
         if (bitmaps)
-            printf("    \"bitmaps\": 0,\n");
+            printf("    \"bitmaps\": %" PRIu64 ",\n", bm_size);
         printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %"
                PRIu64 "\n}\n", req, full);
     } else if (!strcmp(output, "human")) {
         printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64
                "\n", req, full);
         if (bitmaps)
-            printf("bitmaps size: 0\n");
+            printf("bitmaps size: %" PRIu64 "\n", bm_size);
     } else {
         die("--output must be human or json, not '%s'", output);
     }
