@@ -2,7 +2,7 @@
 # What the packager and the outside plugin author get: man pages, the table
 # naming the package of each plugin, the SDK example and its test.
 
-dist_man_MANS = doc/tessera.1 doc/tessera-board.5 doc/tessera-img.1
+dist_man_MANS = doc/tessera.1 doc/tessera-board.5 doc/tessera-img.1 doc/tessera-nbd.1
 
 # "KIND/FILE.so PACKAGE" for every plugin we build, so that an installed
 # tessera can say which package to install when a board needs a plugin that

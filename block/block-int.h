@@ -28,6 +28,12 @@ typedef struct BlockDriver {
     int (*set_backing)(BlockDev *bs, const char *backing, const char *fmt);
     int (*snapshots)(BlockDev *bs, BlkSnapshot **list, int *count);
     int (*bitmaps)(BlockDev *bs, BlkBitmap **list, int *count);
+    int (*snapshot_create)(BlockDev *bs, const char *name);
+    int (*snapshot_apply)(BlockDev *bs, const char *id_or_name);
+    int (*snapshot_delete)(BlockDev *bs, const char *id_or_name);
+    int (*bitmap_edit)(BlockDev *bs, const BlkBitmapEdit *ed);
+    int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
+                       uint64_t *nbits, uint32_t *granularity);
 } BlockDriver;
 
 struct BlockDev {

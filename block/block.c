@@ -313,6 +313,9 @@ static int check_writable(BlockDev *bs)
     if (!(bs->flags & BLK_O_RDWR))
         return blk_set_error(bs, "%s: image is opened read-only",
                              bs->filename);
+    if (bs->flags & BLK_O_BITMAPS)
+        return blk_set_error(bs, "%s: image is opened to edit its bitmaps "
+                             "only", bs->filename);
     return 0;
 }
 
@@ -518,4 +521,50 @@ void blk_bitmap_list_free(BlkBitmap *list, int count)
     for (int i = 0; i < count; i++)
         free(list[i].name);
     free(list);
+}
+
+int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
+                    uint64_t *nbits, uint32_t *granularity)
+{
+    if (!bs->drv->bitmap_load)
+        return blk_set_error(bs, "%s: %s images have no bitmaps",
+                             bs->filename, bs->drv->name);
+    return bs->drv->bitmap_load(bs, name, bits, nbits, granularity);
+}
+
+static int snapshot_op(BlockDev *bs, const char *arg,
+                       int (*op)(BlockDev *, const char *))
+{
+    if (check_writable(bs) < 0)
+        return -1;
+    if (!op)
+        return blk_set_error(bs, "%s: %s images have no internal snapshots",
+                             bs->filename, bs->drv->name);
+    return op(bs, arg);
+}
+
+int blk_snapshot_create(BlockDev *bs, const char *name)
+{
+    return snapshot_op(bs, name, bs->drv->snapshot_create);
+}
+
+int blk_snapshot_apply(BlockDev *bs, const char *id_or_name)
+{
+    return snapshot_op(bs, id_or_name, bs->drv->snapshot_apply);
+}
+
+int blk_snapshot_delete(BlockDev *bs, const char *id_or_name)
+{
+    return snapshot_op(bs, id_or_name, bs->drv->snapshot_delete);
+}
+
+int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
+{
+    if (!(bs->flags & BLK_O_RDWR))
+        return blk_set_error(bs, "%s: image is opened read-only",
+                             bs->filename);
+    if (!bs->drv->bitmap_edit)
+        return blk_set_error(bs, "%s: %s images have no persistent bitmaps",
+                             bs->filename, bs->drv->name);
+    return bs->drv->bitmap_edit(bs, ed);
 }

@@ -18,6 +18,9 @@ typedef struct BlockDev BlockDev;
 #define BLK_O_RDWR        0x1  /* open for writing */
 #define BLK_O_NO_BACKING  0x2  /* do not open the backing file */
 #define BLK_O_CHECK       0x4  /* for check -r: accept dirty/corrupt images */
+#define BLK_O_BITMAPS     0x8  /* with RDWR: edit persistent bitmaps; guest
+                                  data writes are refused, so bitmaps are
+                                  not marked in use */
 
 /* Options of blk_create(); zero means "default". */
 typedef struct BlkCreateOpts {
@@ -124,9 +127,33 @@ uint32_t blk_cluster_size(const BlockDev *bs);
 int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt);
 int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count);
 void blk_snapshot_list_free(BlkSnapshot *list, int count);
+/* Internal snapshots (qcow2) of the disk state, by name; apply and delete
+ * take an id or a name. The image must be open for writing. */
+int blk_snapshot_create(BlockDev *bs, const char *name);
+int blk_snapshot_apply(BlockDev *bs, const char *id_or_name);
+int blk_snapshot_delete(BlockDev *bs, const char *id_or_name);
 /* Persistent dirty bitmaps recorded in the image (none for raw). */
 int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
 void blk_bitmap_list_free(BlkBitmap *list, int count);
+/* Changes to the persistent dirty bitmaps (qcow2, opened with
+ * BLK_O_RDWR | BLK_O_BITMAPS). */
+enum { BLK_BM_ADD, BLK_BM_REMOVE, BLK_BM_CLEAR, BLK_BM_ENABLE,
+       BLK_BM_DISABLE, BLK_BM_MERGE };
+typedef struct BlkBitmapEdit {
+    int op;
+    const char *name;
+    uint32_t granularity;     /* ADD: 0 = max(64k, cluster size) */
+    bool disabled;            /* ADD: not recording (no auto flag) */
+    /* ADD (optional) and MERGE: bits to OR in (as blk_bitmap_load's) */
+    const uint8_t *bits;
+    uint64_t src_nbits;
+    uint32_t src_granularity;
+} BlkBitmapEdit;
+int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed);
+/* The bits of bitmap NAME (malloc'ed, free() them): granule i is bit i%8
+ * of byte i/8; *nbits granules of *granularity bytes cover the image. */
+int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
+                    uint64_t *nbits, uint32_t *granularity);
 
 /* Writes issued to image files so far (crash tests; see block.c). */
 uint64_t blk_debug_write_count(void);

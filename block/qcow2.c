@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <time.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -103,6 +104,7 @@ typedef struct Qcow2 {
     uint64_t dec_off;         /* guest cluster held decompressed in dbuf */
     uint8_t *dbuf;
     bool dec_valid;
+    bool bitmaps_editable;   /* BLK_O_BITMAPS: bitmaps kept consistent */
 } Qcow2;
 
 /* ---- big-endian helpers ---- */
@@ -1710,6 +1712,440 @@ fail:
     return -1;
 }
 
+/* ---- internal snapshots: create, apply, delete ---- */
+
+/* Bytes of the snapshot table (entries are 8-byte aligned). */
+static int snapshot_table_size(BlockDev *bs, uint64_t *size)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t off = q->snapshots_offset;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        uint8_t h[40];
+        if (blk_pread(bs, off, h, 40, "snapshot table") < 0)
+            return -1;
+        uint32_t extra = be32(h + 36);
+        if (extra > 1024)
+            return blk_set_error(bs, "%s: qcow2 snapshot %u has invalid "
+                                 "extra_data_size %u", bs->filename, i, extra);
+        off += 40 + extra + be16(h + 12) + be16(h + 14);
+        off = (off + 7) & ~7ull;
+    }
+    *size = off - q->snapshots_offset;
+    return 0;
+}
+
+/* Reads an L1 table (host order) of l1_size entries at off. */
+static uint64_t *read_l1(BlockDev *bs, uint64_t off, uint32_t l1_size)
+{
+    Qcow2 *q = bs->opaque;
+    if ((uint64_t)l1_size * 8 > MAX_L1_BYTES || off % q->cs) {
+        blk_set_error(bs, "%s: qcow2 snapshot L1 table (%u entries at 0x%llx)"
+                      " is invalid", bs->filename, l1_size,
+                      (unsigned long long)off);
+        return NULL;
+    }
+    uint64_t *l1 = malloc((size_t)l1_size * 8 + 8);
+    if (!l1) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        return NULL;
+    }
+    if (blk_pread(bs, off, l1, (size_t)l1_size * 8, "snapshot L1 table") < 0) {
+        free(l1);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < l1_size; i++)
+        l1[i] = be64((uint8_t *)&l1[i]);
+    return l1;
+}
+
+/* Adds delta (+1 or -1) to the refcount of every cluster the tree of an
+ * L1 table references: its L2 tables and their data. Clusters that go
+ * to zero are freed. */
+static int adjust_tree(BlockDev *bs, const uint64_t *l1, uint32_t l1_size,
+                       int delta)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (uint32_t i = 0; i < l1_size; i++) {
+        uint64_t l2off = l1[i] & OFFSET_MASK;
+        if (!l2off)
+            continue;
+        if (validate_l2_offset(bs, i, l1[i]) < 0 ||
+            blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        if ((l2off >> q->cluster_bits) >= q->end_cluster) {
+            blk_set_error(bs, "%s: qcow2 image is corrupt: L2 table at 0x%llx "
+                          "is past the end of the file", bs->filename,
+                          (unsigned long long)l2off);
+            goto fail;
+        }
+        for (uint64_t k = 0; k < q->l2_entries; k++) {
+            Entry e;
+            uint64_t guest = (((uint64_t)i << q->l2_bits) + k)
+                             << q->cluster_bits;
+            if (decode_entry(bs, guest, be64(t + k * 8), &e) < 0)
+                goto fail;
+            uint64_t start, len;
+            if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
+                start = e.host;
+                len = q->cs;
+            } else if (e.type == CL_COMPRESSED) {
+                start = e.host & ~511ull;
+                len = e.host + e.clen - start;
+            } else {
+                continue;
+            }
+            if (((start + len - 1) >> q->cluster_bits) >= q->end_cluster ||
+                is_meta(q, start >> q->cluster_bits)) {
+                blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
+                              "guest offset %llu points past the end of the "
+                              "file or into metadata", bs->filename,
+                              (unsigned long long)guest);
+                goto fail;
+            }
+            if (delta < 0) {
+                if (free_range(bs, start, len) < 0)
+                    goto fail;
+            } else {
+                for (uint64_t c = start >> q->cluster_bits;
+                     c <= (start + len - 1) >> q->cluster_bits; c++)
+                    if (update_refcount(bs, c, 1) < 0)
+                        goto fail;
+            }
+        }
+        if (delta < 0 ? free_range(bs, l2off, q->cs) < 0
+                      : update_refcount(bs, l2off >> q->cluster_bits, 1) < 0)
+            goto fail;
+    }
+    free(t);
+    return 0;
+fail:
+    free(t);
+    return -1;
+}
+
+/* Sets the COPIED flag of the active L1 and L2 entries exactly where the
+ * refcount is 1 (what qemu-img check demands). */
+static int fix_copied(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (uint32_t i = 0; i < q->l1_size; i++) {
+        uint64_t l2off = q->l1[i] & OFFSET_MASK;
+        if (!l2off)
+            continue;
+        uint64_t rc;
+        if (blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        bool changed = false;
+        for (uint64_t k = 0; k < q->l2_entries; k++) {
+            uint64_t e = be64(t + k * 8);
+            uint64_t off = e & OFFSET_MASK;
+            if ((e & OFLAG_COMPRESSED) || !off)
+                continue;
+            if (get_refcount(bs, off >> q->cluster_bits, &rc) < 0)
+                goto fail;
+            uint64_t ne = rc == 1 ? e | OFLAG_COPIED : e & ~OFLAG_COPIED;
+            if (ne != e) {
+                put64(t + k * 8, ne);
+                changed = true;
+            }
+        }
+        cache_drop(q->l2c, L2_CACHE_SLOTS, l2off);
+        if (changed && blk_pwrite(bs, l2off, t, q->cs, "L2 table") < 0)
+            goto fail;
+        if (get_refcount(bs, l2off >> q->cluster_bits, &rc) < 0)
+            goto fail;
+        uint64_t ne = rc == 1 ? q->l1[i] | OFLAG_COPIED
+                              : q->l1[i] & ~OFLAG_COPIED;
+        if (ne != q->l1[i]) {
+            q->l1[i] = ne;
+            if (write_l1_entry(bs, i) < 0)
+                goto fail;
+        }
+    }
+    q->dec_valid = false;
+    free(t);
+    return 0;
+fail:
+    free(t);
+    return -1;
+}
+
+/* Writes a new snapshot table (size bytes, n entries), switches the header
+ * to it in one write after a flush, then frees the old one. */
+static int switch_snapshot_table(BlockDev *bs, const uint8_t *tab,
+                                 uint64_t size, uint32_t n)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t old_off = q->snapshots_offset, old_size;
+    if (snapshot_table_size(bs, &old_size) < 0)
+        return -1;
+    int64_t at = 0;
+    if (n) {
+        at = alloc_clusters(bs, div_round_up(size, q->cs));
+        if (at < 0 || blk_pwrite(bs, (uint64_t)at, tab, size,
+                                 "snapshot table") < 0)
+            return -1;
+        set_meta_range(q, (uint64_t)at, size, true);
+    }
+    if (qcow2_flush(bs) < 0)
+        return -1;
+    uint8_t h[12];
+    put32(h, n);
+    put64(h + 4, (uint64_t)at);
+    if (blk_pwrite(bs, 60, h, 12, "header") < 0)
+        return -1;
+    uint32_t old_n = q->nb_snapshots;
+    q->nb_snapshots = n;
+    q->snapshots_offset = (uint64_t)at;
+    if (old_n && free_range(bs, old_off, old_size) < 0)
+        return -1;
+    return 0;
+}
+
+/* Finds a snapshot by id or name: its offset in the table, its entry's
+ * length, its L1 table and disk size. Returns -1 when not found. */
+typedef struct SnapRef {
+    uint64_t pos, len;       /* within the table */
+    uint64_t l1_offset;
+    uint32_t l1_size;
+    uint64_t disk_size;
+    bool has_disk_size;
+} SnapRef;
+
+static int find_snapshot(BlockDev *bs, const uint8_t *tab, const char *key,
+                         SnapRef *out, uint32_t *max_id)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t pos = 0;
+    int found = -1;
+    *max_id = 0;
+    for (uint32_t i = 0; i < q->nb_snapshots; i++) {
+        const uint8_t *h = tab + pos;
+        uint16_t idlen = be16(h + 12), namelen = be16(h + 14);
+        uint32_t extra = be32(h + 36);
+        const char *id = (const char *)h + 40 + extra;
+        const char *name = id + idlen;
+        char idbuf[32];
+        if (idlen < sizeof(idbuf)) {
+            memcpy(idbuf, id, idlen);
+            idbuf[idlen] = 0;
+            uint32_t v = (uint32_t)strtoul(idbuf, NULL, 10);
+            if (v > *max_id)
+                *max_id = v;
+        }
+        uint64_t len = ((40 + extra + idlen + namelen + 7) & ~7ull);
+        if (found < 0 && key &&
+            ((strlen(key) == namelen && !memcmp(name, key, namelen)) ||
+             (strlen(key) == idlen && !memcmp(id, key, idlen)))) {
+            found = (int)i;
+            out->pos = pos;
+            out->len = len;
+            out->l1_offset = be64(h);
+            out->l1_size = be32(h + 8);
+            out->has_disk_size = extra >= 16;
+            out->disk_size = extra >= 16 ? be64(h + 48) : 0;
+        }
+        pos += len;
+    }
+    return found;
+}
+
+static uint8_t *load_snapshot_table(BlockDev *bs, uint64_t *size,
+                                    uint64_t extra)
+{
+    Qcow2 *q = bs->opaque;
+    if (snapshot_table_size(bs, size) < 0)
+        return NULL;
+    uint8_t *tab = calloc(1, *size + extra + 8);
+    if (!tab) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        return NULL;
+    }
+    if (*size && blk_pread(bs, q->snapshots_offset, tab, *size,
+                           "snapshot table") < 0) {
+        free(tab);
+        return NULL;
+    }
+    return tab;
+}
+
+static int qcow2_snapshot_create(BlockDev *bs, const char *name)
+{
+    Qcow2 *q = bs->opaque;
+    size_t nlen = strlen(name);
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
+    if (!nlen || nlen > 1000)
+        return blk_set_error(bs, "%s: invalid snapshot name", bs->filename);
+    if (q->nb_snapshots >= MAX_SNAPSHOTS)
+        return blk_set_error(bs, "%s: too many snapshots", bs->filename);
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 64 + 2 * nlen + 32);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    if (find_snapshot(bs, tab, name, &ref, &max_id) >= 0) {
+        free(tab);
+        return blk_set_error(bs, "%s: a snapshot named '%s' already exists",
+                             bs->filename, name);
+    }
+    /* 1. A copy of the active L1 table. */
+    uint64_t l1_bytes = (uint64_t)q->l1_size * 8;
+    int64_t l1at = 0;
+    if (l1_bytes) {
+        uint8_t *raw = calloc(1, l1_bytes);
+        if (!raw) {
+            free(tab);
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        }
+        for (uint32_t i = 0; i < q->l1_size; i++)
+            put64(raw + i * 8, q->l1[i] & ~OFLAG_COPIED);
+        l1at = alloc_clusters(bs, div_round_up(l1_bytes, q->cs));
+        int r = l1at < 0 ? -1 : blk_pwrite(bs, (uint64_t)l1at, raw, l1_bytes,
+                                           "snapshot L1 table");
+        free(raw);
+        if (r < 0) {
+            free(tab);
+            return -1;
+        }
+        set_meta_range(q, (uint64_t)l1at, l1_bytes, true);
+    }
+    /* 2. The snapshot's references, 3. no COPIED where shared. */
+    if (adjust_tree(bs, q->l1, q->l1_size, +1) < 0 || fix_copied(bs) < 0) {
+        free(tab);
+        return -1;
+    }
+    /* 4. The new entry at the end of the table. */
+    char id[16];
+    snprintf(id, sizeof(id), "%u", max_id + 1);
+    size_t idlen = strlen(id);
+    uint8_t *e = tab + size;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    put64(e, (uint64_t)l1at);
+    put32(e + 8, q->l1_size);
+    e[12] = 0;
+    e[13] = (uint8_t)idlen;
+    e[14] = (uint8_t)(nlen >> 8);
+    e[15] = (uint8_t)nlen;
+    put32(e + 16, (uint32_t)ts.tv_sec);
+    put32(e + 20, (uint32_t)ts.tv_nsec);
+    put64(e + 24, 0);             /* vm_clock_nsec */
+    put32(e + 32, 0);             /* vm_state_size */
+    put32(e + 36, 24);            /* extra data: */
+    put64(e + 40, 0);             /*   vm_state_size_large */
+    put64(e + 48, bs->size);      /*   disk_size */
+    put64(e + 64 - 8, UINT64_MAX); /*  icount: none */
+    memcpy(e + 64, id, idlen);
+    memcpy(e + 64 + idlen, name, nlen);
+    uint64_t elen = (64 + idlen + nlen + 7) & ~7ull;
+    int r = switch_snapshot_table(bs, tab, size + elen, q->nb_snapshots + 1);
+    free(tab);
+    return r;
+}
+
+static int qcow2_snapshot_apply(BlockDev *bs, const char *key)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
+    free(tab);
+    if (idx < 0)
+        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
+                             bs->filename, key);
+    if (ref.l1_size > q->l1_size)
+        return blk_set_error(bs, "%s: snapshot '%s' has a larger L1 table "
+                             "than the image (not supported)", bs->filename,
+                             key);
+    uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
+    if (!sl1)
+        return -1;
+    uint64_t *old = malloc((size_t)q->l1_size * 8 + 8);
+    uint8_t *raw = calloc(1, (size_t)q->l1_size * 8 + 8);
+    if (!old || !raw) {
+        free(sl1);
+        free(old);
+        free(raw);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    memcpy(old, q->l1, (size_t)q->l1_size * 8);
+    int r = adjust_tree(bs, sl1, ref.l1_size, +1);
+    if (r == 0) {
+        for (uint32_t i = 0; i < q->l1_size; i++) {
+            q->l1[i] = i < ref.l1_size ? sl1[i] & ~OFLAG_COPIED : 0;
+            put64(raw + i * 8, q->l1[i]);
+        }
+        for (int i = 0; i < L2_CACHE_SLOTS; i++)
+            q->l2c[i].off = 0;
+        q->dec_valid = false;
+        r = blk_pwrite(bs, q->l1_offset, raw, (size_t)q->l1_size * 8,
+                       "L1 table");
+    }
+    if (r == 0 && ref.has_disk_size && ref.disk_size != bs->size) {
+        uint8_t b[8];
+        put64(b, ref.disk_size);
+        r = blk_pwrite(bs, 24, b, 8, "header");
+        if (r == 0)
+            bs->size = ref.disk_size;
+    }
+    if (r == 0)
+        r = adjust_tree(bs, old, q->l1_size, -1);
+    if (r == 0)
+        r = fix_copied(bs);
+    free(sl1);
+    free(old);
+    free(raw);
+    return r;
+}
+
+static int qcow2_snapshot_delete(BlockDev *bs, const char *key)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t size;
+    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    if (!tab)
+        return -1;
+    SnapRef ref;
+    uint32_t max_id;
+    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
+    if (idx < 0) {
+        free(tab);
+        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
+                             bs->filename, key);
+    }
+    uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
+    if (!sl1) {
+        free(tab);
+        return -1;
+    }
+    memmove(tab + ref.pos, tab + ref.pos + ref.len,
+            size - ref.pos - ref.len);
+    int r = switch_snapshot_table(bs, tab, size - ref.len,
+                                  q->nb_snapshots - 1);
+    if (r == 0)
+        r = adjust_tree(bs, sl1, ref.l1_size, -1);
+    if (r == 0 && ref.l1_size)
+        r = free_range(bs, ref.l1_offset, (uint64_t)ref.l1_size * 8);
+    if (r == 0)
+        r = fix_copied(bs);
+    free(sl1);
+    free(tab);
+    return r;
+}
+
 /* ---- persistent dirty bitmaps (read only) ---- */
 
 typedef struct Refs Refs;
@@ -1855,6 +2291,444 @@ static int mark_bitmaps_in_use(BlockDev *bs)
 static int qcow2_bitmaps(BlockDev *bs, BlkBitmap **list, int *n)
 {
     return walk_bitmaps(bs, list, n, NULL, NULL);
+}
+
+/*
+ * Loads the bits of bitmap NAME: one bit a granule, granule i in bit i%8
+ * of byte i/8 (the order the qcow2 spec stores them in).
+ */
+static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
+                             uint64_t *pnbits, uint32_t *pgran)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    blk_bitmap_list_free(list, n);
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint32_t nb = be32(q->ext[i].data);
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            return -1;
+        }
+        uint64_t pos = 0;
+        for (uint32_t k = 0; k < nb; k++) {
+            const uint8_t *d = dir + pos;
+            uint32_t extra = be32(d + 20);
+            uint16_t nlen = be16(d + 18);
+            if (strlen(name) != nlen ||
+                memcmp(d + 24 + extra, name, nlen) != 0) {
+                pos = (pos + 24 + extra + nlen + 7) & ~7ull;
+                continue;
+            }
+            uint64_t toff = be64(d);
+            uint32_t tsize = be32(d + 8);
+            uint32_t gran = 1u << d[17];
+            free(dir);
+            uint64_t nbits = (bs->size + gran - 1) / gran;
+            uint64_t nbytes = (nbits + 7) / 8;
+            if ((uint64_t)tsize * q->cs < nbytes)
+                return blk_set_error(bs, "%s: qcow2 bitmap '%s' has a table "
+                                     "too short for the image", bs->filename,
+                                     name);
+            uint8_t *bits = calloc(nbytes ? nbytes : 1, 1);
+            uint8_t *t = malloc((size_t)tsize * 8 + 1);
+            if (!bits || !t) {
+                free(bits);
+                free(t);
+                return blk_set_error(bs, "%s: out of memory", bs->filename);
+            }
+            if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0)
+                goto fail;
+            for (uint64_t c = 0; c * q->cs < nbytes; c++) {
+                uint64_t e = be64(t + c * 8);
+                uint64_t o = e & OFFSET_MASK & ~(q->cs - 1);
+                uint64_t len = nbytes - c * q->cs;
+                if (len > q->cs)
+                    len = q->cs;
+                if (o) {
+                    if (blk_pread(bs, o, bits + c * q->cs, len,
+                                  "bitmap data") < 0)
+                        goto fail;
+                } else if (e & 1) {
+                    memset(bits + c * q->cs, 0xff, len);
+                }
+            }
+            free(t);
+            *pbits = bits;
+            *pnbits = nbits;
+            *pgran = gran;
+            return 0;
+        fail:
+            free(t);
+            free(bits);
+            return -1;
+        }
+        free(dir);
+    }
+    return blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, name);
+}
+
+/* ---- persistent dirty bitmaps: editing (BLK_O_BITMAPS opens) ----
+ *
+ * The directory is loaded whole (names, flags, bits), changed in memory,
+ * and written anew: every bitmap's data clusters and table, then the
+ * directory, a flush, the header (extension and autoclear bit) in one
+ * write, and last the old clusters are freed. A kill -9 before the
+ * header write leaves leaks only. */
+
+typedef struct BmEnt {
+    char *name;
+    uint32_t flags;
+    uint8_t type, gbits;
+    uint8_t *bits;           /* granule i: bit i%8 of byte i/8 */
+    uint64_t nbits;
+    uint64_t toff;           /* old table, freed after the switch */
+    uint32_t tsize;
+} BmEnt;
+
+static void bm_free(BmEnt *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(b[i].name);
+        free(b[i].bits);
+    }
+    free(b);
+}
+
+static int bm_load(BlockDev *bs, BmEnt **pb, int *pn)
+{
+    Qcow2 *q = bs->opaque;
+    BlkBitmap *list;
+    int n;
+    *pb = NULL;
+    *pn = 0;
+    if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
+        return -1;
+    BmEnt *b = calloc((size_t)n + 1, sizeof(*b));
+    if (!b) {
+        blk_bitmap_list_free(list, n);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    int k = 0;
+    for (; k < n; k++) {
+        uint32_t gran;
+        b[k].name = strdup(list[k].name);
+        if (!b[k].name || qcow2_bitmap_load(bs, list[k].name, &b[k].bits,
+                                            &b[k].nbits, &gran) < 0)
+            goto fail;
+        b[k].flags = list[k].flags;
+        b[k].gbits = (uint8_t)__builtin_ctz(gran);
+        b[k].type = 1;
+    }
+    /* The old tables, to free after the switch. */
+    for (int i = 0; i < q->n_ext; i++) {
+        if (q->ext[i].type != EXT_BITMAPS)
+            continue;
+        uint64_t dsize = be64(q->ext[i].data + 8);
+        uint64_t doff = be64(q->ext[i].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            goto fail;
+        }
+        uint64_t pos = 0;
+        for (int j = 0; j < n; j++) {
+            b[j].toff = be64(dir + pos);
+            b[j].tsize = be32(dir + pos + 8);
+            pos = (pos + 24 + be32(dir + pos + 20) + be16(dir + pos + 18) + 7)
+                  & ~7ull;
+        }
+        free(dir);
+    }
+    blk_bitmap_list_free(list, n);
+    *pb = b;
+    *pn = n;
+    return 0;
+fail:
+    blk_bitmap_list_free(list, n);
+    bm_free(b, k + 1);
+    return -1;
+}
+
+/* Frees a bitmap table and its data clusters. */
+static int bm_free_table(BlockDev *bs, uint64_t toff, uint32_t tsize)
+{
+    Qcow2 *q = bs->opaque;
+    if (!tsize)
+        return 0;
+    uint8_t *t = malloc((size_t)tsize * 8);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    if (blk_pread(bs, toff, t, (size_t)tsize * 8, "bitmap table") < 0) {
+        free(t);
+        return -1;
+    }
+    for (uint32_t k = 0; k < tsize; k++) {
+        uint64_t o = be64(t + (size_t)k * 8) & OFFSET_MASK & ~(q->cs - 1);
+        if (o && free_range(bs, o, q->cs) < 0) {
+            free(t);
+            return -1;
+        }
+    }
+    free(t);
+    return free_range(bs, toff, (uint64_t)tsize * 8);
+}
+
+/* Writes the bitmaps' data, tables and directory; switches the header. */
+static int bm_store(BlockDev *bs, BmEnt *b, int n, int64_t removed_toff,
+                    uint32_t removed_tsize)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t dsize = 0;
+    for (int i = 0; i < n; i++)
+        dsize += (24 + strlen(b[i].name) + 7) & ~7ull;
+    uint8_t *dir = calloc(1, dsize + 8);
+    uint64_t *newtoff = calloc((size_t)n + 1, 8);
+    uint32_t *newtsize = calloc((size_t)n + 1, 4);
+    uint8_t *t = NULL;
+    int ret = -1;
+    if (!dir || !newtoff || !newtsize) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t nbytes = (b[i].nbits + 7) / 8;
+        uint32_t tsize = (uint32_t)div_round_up(nbytes, q->cs);
+        free(t);
+        t = calloc((size_t)tsize + 1, 8);
+        if (!t) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        for (uint32_t c = 0; c < tsize; c++) {
+            uint64_t len = nbytes - (uint64_t)c * q->cs;
+            if (len > q->cs)
+                len = q->cs;
+            const uint8_t *chunk = b[i].bits + (uint64_t)c * q->cs;
+            bool any = false;
+            for (uint64_t x = 0; x < len && !any; x++)
+                any = chunk[x] != 0;
+            if (!any)
+                continue;
+            int64_t at = alloc_clusters(bs, 1);
+            if (at < 0)
+                goto out;
+            memset(q->cbuf, 0, q->cs);
+            memcpy(q->cbuf, chunk, len);
+            if (blk_pwrite(bs, (uint64_t)at, q->cbuf, q->cs,
+                           "bitmap data") < 0)
+                goto out;
+            put64(t + (size_t)c * 8, (uint64_t)at);
+        }
+        if (tsize) {
+            int64_t at = alloc_clusters(bs, div_round_up((uint64_t)tsize * 8,
+                                                         q->cs));
+            if (at < 0 || blk_pwrite(bs, (uint64_t)at, t, (size_t)tsize * 8,
+                                     "bitmap table") < 0)
+                goto out;
+            set_meta_range(q, (uint64_t)at, (uint64_t)tsize * 8, true);
+            newtoff[i] = (uint64_t)at;
+        }
+        newtsize[i] = tsize;
+    }
+    uint64_t pos = 0;
+    for (int i = 0; i < n; i++) {
+        size_t nl = strlen(b[i].name);
+        put64(dir + pos, newtoff[i]);
+        put32(dir + pos + 8, newtsize[i]);
+        put32(dir + pos + 12, b[i].flags);
+        dir[pos + 16] = b[i].type;
+        dir[pos + 17] = b[i].gbits;
+        dir[pos + 18] = (uint8_t)(nl >> 8);
+        dir[pos + 19] = (uint8_t)nl;
+        put32(dir + pos + 20, 0);
+        memcpy(dir + pos + 24, b[i].name, nl);
+        pos += (24 + nl + 7) & ~7ull;
+    }
+    int64_t doff = 0;
+    if (n) {
+        doff = alloc_clusters(bs, div_round_up(dsize, q->cs));
+        if (doff < 0 || blk_pwrite(bs, (uint64_t)doff, dir, dsize,
+                                   "bitmap directory") < 0)
+            goto out;
+        set_meta_range(q, (uint64_t)doff, dsize, true);
+    }
+    if (qcow2_flush(bs) < 0)
+        goto out;
+    /* The header: the extension and the autoclear bit. */
+    uint64_t old_doff = 0, old_dsize = 0;
+    int ei = -1;
+    for (int i = 0; i < q->n_ext; i++)
+        if (q->ext[i].type == EXT_BITMAPS)
+            ei = i;
+    if (ei >= 0) {
+        old_dsize = be64(q->ext[ei].data + 8);
+        old_doff = be64(q->ext[ei].data + 16);
+    }
+    if (n) {
+        if (ei < 0) {
+            Ext *ne = realloc(q->ext, sizeof(*ne) * ((size_t)q->n_ext + 1));
+            if (!ne) {
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto out;
+            }
+            q->ext = ne;
+            ei = q->n_ext++;
+            q->ext[ei].type = EXT_BITMAPS;
+            q->ext[ei].len = 24;
+            q->ext[ei].data = calloc(1, 24);
+            if (!q->ext[ei].data) {
+                q->n_ext--;
+                blk_set_error(bs, "%s: out of memory", bs->filename);
+                goto out;
+            }
+        }
+        put32(q->ext[ei].data, (uint32_t)n);
+        put32(q->ext[ei].data + 4, 0);
+        put64(q->ext[ei].data + 8, dsize);
+        put64(q->ext[ei].data + 16, (uint64_t)doff);
+        q->autoclear |= AUTOCLEAR_BITMAPS;
+    } else if (ei >= 0) {
+        free(q->ext[ei].data);
+        q->ext[ei] = q->ext[q->n_ext - 1];
+        q->n_ext--;
+        q->autoclear &= ~AUTOCLEAR_BITMAPS;
+    }
+    if (write_header(bs) < 0)
+        goto out;
+    /* The old clusters. */
+    if (old_dsize && free_range(bs, old_doff, old_dsize) < 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (b[i].toff && bm_free_table(bs, b[i].toff, b[i].tsize) < 0)
+            goto out;
+    if (removed_toff > 0 && bm_free_table(bs, (uint64_t)removed_toff,
+                                          removed_tsize) < 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        b[i].toff = newtoff[i];
+        b[i].tsize = newtsize[i];
+    }
+    ret = 0;
+out:
+    free(t);
+    free(dir);
+    free(newtoff);
+    free(newtsize);
+    return ret;
+}
+
+static int qcow2_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
+{
+    Qcow2 *q = bs->opaque;
+    if (!q->bitmaps_editable)
+        return blk_set_error(bs, "%s: open the image with BLK_O_BITMAPS to "
+                             "change its bitmaps", bs->filename);
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images have no bitmaps",
+                             bs->filename);
+    BmEnt *b;
+    int n;
+    if (bm_load(bs, &b, &n) < 0)
+        return -1;
+    int idx = -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(b[i].name, ed->name) == 0)
+            idx = i;
+    int ret = -1;
+    int64_t rm_toff = 0;
+    uint32_t rm_tsize = 0;
+    if (ed->op == BLK_BM_ADD) {
+        size_t nl = strlen(ed->name);
+        uint32_t g = ed->granularity ? ed->granularity
+                                     : (q->cs > 65536 ? (uint32_t)q->cs
+                                                      : 65536);
+        if (idx >= 0) {
+            blk_set_error(bs, "%s: a bitmap named '%s' already exists",
+                          bs->filename, ed->name);
+            goto out;
+        }
+        if (!nl || nl > 1023) {
+            blk_set_error(bs, "%s: bitmap name must be 1 to 1023 bytes",
+                          bs->filename);
+            goto out;
+        }
+        if (g < 512 || g > (1u << 31) || (g & (g - 1))) {
+            blk_set_error(bs, "%s: bitmap granularity %u is not a power of "
+                          "two between 512 and 2G", bs->filename, g);
+            goto out;
+        }
+        if (n >= 65535) {
+            blk_set_error(bs, "%s: too many bitmaps", bs->filename);
+            goto out;
+        }
+        BmEnt *nb = realloc(b, sizeof(*b) * ((size_t)n + 1));
+        if (!nb) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        b = nb;
+        memset(&b[n], 0, sizeof(b[n]));
+        b[n].name = strdup(ed->name);
+        b[n].type = 1;
+        b[n].gbits = (uint8_t)__builtin_ctz(g);
+        b[n].flags = ed->disabled ? 0 : BLK_BITMAP_AUTO;
+        b[n].nbits = (bs->size + g - 1) / g;
+        b[n].bits = calloc((b[n].nbits + 7) / 8 + 1, 1);
+        n++;
+        if (!b[n - 1].name || !b[n - 1].bits) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        idx = n - 1;
+    } else if (idx < 0) {
+        blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, ed->name);
+        goto out;
+    }
+    BmEnt *e = &b[idx];
+    switch (ed->op) {
+    case BLK_BM_ADD:
+    case BLK_BM_MERGE:
+        if (ed->bits) { /* OR the source in, granule by granule */
+            uint64_t sg = ed->src_granularity, dg = 1ull << e->gbits;
+            for (uint64_t i = 0; i < ed->src_nbits; i++) {
+                if (!(ed->bits[i / 8] >> (i % 8) & 1))
+                    continue;
+                uint64_t first = i * sg / dg, last = ((i + 1) * sg - 1) / dg;
+                for (uint64_t k = first; k <= last && k < e->nbits; k++)
+                    e->bits[k / 8] |= (uint8_t)(1u << (k % 8));
+            }
+        }
+        break;
+    case BLK_BM_REMOVE:
+        rm_toff = (int64_t)e->toff;
+        rm_tsize = e->tsize;
+        free(e->name);
+        free(e->bits);
+        b[idx] = b[n - 1];
+        n--;
+        break;
+    case BLK_BM_CLEAR:
+        memset(e->bits, 0, (e->nbits + 7) / 8);
+        break;
+    case BLK_BM_ENABLE:
+        e->flags |= BLK_BITMAP_AUTO;
+        break;
+    case BLK_BM_DISABLE:
+        e->flags &= ~(uint32_t)BLK_BITMAP_AUTO;
+        break;
+    }
+    ret = bm_store(bs, b, n, rm_toff, rm_tsize);
+out:
+    bm_free(b, n);
+    return ret;
 }
 
 /* ---- check ---- */
@@ -2259,7 +3133,11 @@ static int qcow2_open(BlockDev *bs, int flags)
      * autoclear bit as the specification asks of software that does not
      * maintain bitmaps. Other autoclear features are cleared. */
     uint64_t keep = 0;
-    if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) && mark_bitmaps_in_use(bs) == 0)
+    q->bitmaps_editable = rw && (flags & BLK_O_BITMAPS);
+    if (q->bitmaps_editable && (q->autoclear & AUTOCLEAR_BITMAPS))
+        keep = AUTOCLEAR_BITMAPS; /* no guest writes: they stay right */
+    else if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) &&
+             mark_bitmaps_in_use(bs) == 0)
         keep = AUTOCLEAR_BITMAPS;
     if (rw && q->autoclear != keep) {
         uint8_t b[8];
@@ -2404,4 +3282,9 @@ const BlockDriver blk_qcow2_driver = {
     .set_backing = qcow2_set_backing,
     .snapshots = qcow2_snapshots,
     .bitmaps = qcow2_bitmaps,
+    .bitmap_load = qcow2_bitmap_load,
+    .bitmap_edit = qcow2_bitmap_edit,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_apply = qcow2_snapshot_apply,
+    .snapshot_delete = qcow2_snapshot_delete,
 };

@@ -50,14 +50,17 @@ static void usage(FILE *f)
 "  info [-f FMT] [--output=human|json] FILE\n"
 "  check [-q] [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
 "  convert [-q] [-p] [-c] [-n] [-f FMT] [-O FMT] [-B BACKING [-F FMT]]\n"
-"          [-o OPTIONS] [-S SPARSE_SIZE] SOURCE... TARGET\n"
+"          [-o OPTIONS] [-S SPARSE_SIZE] [--bitmaps [--skip-broken-bitmaps]]\n"
+"          SOURCE... TARGET\n"
 "  resize [-q] [-f FMT] [--shrink] FILE [+|-]SIZE\n"
 "  map [-f FMT] [--output=human|json] [--start-offset=N] [--max-length=N] FILE\n"
 "  measure [--output=human|json] [-O FMT] [-o OPTIONS] (--size N | [-f FMT] FILE)\n"
 "  compare [-q] [-s] [-f FMT] [-F FMT] FILE1 FILE2\n"
 "  commit [-q] [-d] [-f FMT] FILE\n"
 "  rebase [-q] [-u] [-f FMT] -b BACKING [-F BACKING_FMT] FILE\n"
-"  snapshot -l [-f FMT] FILE\n"
+"  snapshot -l|-c NAME|-a SNAPSHOT|-d SNAPSHOT [-f FMT] FILE\n"
+"  bitmap (--add [-g GRANULARITY] | --remove | --clear | --enable | --disable |\n"
+"          --merge SOURCE [-b SOURCE_FILE [-F SOURCE_FMT]])... [-f FMT] FILE BITMAP\n"
 "Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
 "  backing_fmt, refcount_bits. Sizes take k, M, G, T, P, E suffixes.\n");
 }
@@ -432,22 +435,37 @@ static int cmd_info(int argc, char **argv)
 
 static int cmd_snapshot(int argc, char **argv)
 {
-    const char *fmt = NULL;
-    bool list = false;
+    const char *fmt = NULL, *arg = NULL;
+    int op = 0;
     int c;
     while ((c = getopt(argc, argv, "lf:qUc:d:a:")) != -1) {
         switch (c) {
-        case 'l': list = true; break;
+        case 'l': case 'c': case 'd': case 'a':
+            if (op && op != c)
+                die("snapshot: only one of -l, -c, -a, -d");
+            op = c;
+            if (c != 'l')
+                arg = optarg;
+            break;
         case 'f': fmt = optarg; break;
         case 'q': quiet = true; break;
         case 'U': break;
-        case 'c': case 'd': case 'a':
-            die("snapshot -%c is not supported yet (only -l)", c);
         default: usage(stderr); return 1;
         }
     }
-    if (!list || optind + 1 != argc)
-        die("snapshot: expecting -l and one file name");
+    if (!op || optind + 1 != argc)
+        die("snapshot: expecting one of -l, -c, -a, -d and one file name");
+    if (op != 'l') {
+        BlockDev *bs = open_img(argv[optind], fmt,
+                                BLK_O_RDWR | BLK_O_NO_BACKING);
+        int r = op == 'c' ? blk_snapshot_create(bs, arg)
+              : op == 'a' ? blk_snapshot_apply(bs, arg)
+                          : blk_snapshot_delete(bs, arg);
+        if (r < 0 || blk_flush(bs) < 0)
+            die("%s", blk_error(bs));
+        blk_close(bs);
+        return 0;
+    }
     BlockDev *bs = open_img(argv[optind], fmt, BLK_O_NO_BACKING);
     BlkSnapshot *s;
     int n;
@@ -472,6 +490,90 @@ static int cmd_snapshot(int argc, char **argv)
                s[i].icount);
     }
     blk_snapshot_list_free(s, n);
+    blk_close(bs);
+    return 0;
+}
+
+/* ---- bitmap ---- */
+
+static int cmd_bitmap(int argc, char **argv)
+{
+    enum { O_ADD = 256, O_REMOVE, O_CLEAR, O_ENABLE, O_DISABLE, O_MERGE };
+    static const struct option lo[] = {
+        { "add", no_argument, NULL, O_ADD },
+        { "remove", no_argument, NULL, O_REMOVE },
+        { "clear", no_argument, NULL, O_CLEAR },
+        { "enable", no_argument, NULL, O_ENABLE },
+        { "disable", no_argument, NULL, O_DISABLE },
+        { "merge", required_argument, NULL, O_MERGE },
+        { "granularity", required_argument, NULL, 'g' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct { int op; const char *src; } ops[64];
+    int nops = 0;
+    const char *fmt = NULL, *src_file = NULL, *src_fmt = NULL;
+    uint64_t gran = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "f:b:F:g:q", lo, NULL)) != -1) {
+        switch (c) {
+        case O_ADD: case O_REMOVE: case O_CLEAR: case O_ENABLE:
+        case O_DISABLE: case O_MERGE:
+            if (nops == 64)
+                die("bitmap: too many operations");
+            ops[nops].op = c;
+            ops[nops++].src = c == O_MERGE ? optarg : NULL;
+            break;
+        case 'f': fmt = optarg; break;
+        case 'b': src_file = optarg; break;
+        case 'F': src_fmt = optarg; break;
+        case 'g': gran = parse_size_or_die(optarg, "granularity"); break;
+        case 'q': quiet = true; break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!nops)
+        die("bitmap: need at least one of --add, --remove, --clear, "
+            "--enable, --disable, --merge");
+    if (optind + 2 != argc)
+        die("bitmap: expecting a file name and a bitmap name");
+    if (gran && (gran > UINT32_MAX))
+        die("bitmap: granularity too large");
+    const char *file = argv[optind], *name = argv[optind + 1];
+    BlockDev *bs = open_img(file, fmt,
+                            BLK_O_RDWR | BLK_O_BITMAPS | BLK_O_NO_BACKING);
+    for (int i = 0; i < nops; i++) {
+        BlkBitmapEdit ed = { .name = name };
+        uint8_t *bits = NULL;
+        switch (ops[i].op) {
+        case O_ADD: ed.op = BLK_BM_ADD; break;
+        case O_REMOVE: ed.op = BLK_BM_REMOVE; break;
+        case O_CLEAR: ed.op = BLK_BM_CLEAR; break;
+        case O_ENABLE: ed.op = BLK_BM_ENABLE; break;
+        case O_DISABLE: ed.op = BLK_BM_DISABLE; break;
+        case O_MERGE: {
+            ed.op = BLK_BM_MERGE;
+            BlockDev *src = src_file ? open_img(src_file, src_fmt,
+                                                BLK_O_NO_BACKING) : bs;
+            if (blk_bitmap_load(src, ops[i].src, &bits, &ed.src_nbits,
+                                &ed.src_granularity) < 0)
+                die("%s", blk_error(src));
+            if (blk_size(src) != blk_size(bs))
+                die("bitmap: %s and %s differ in size", blk_filename(src),
+                    file);
+            if (src != bs)
+                blk_close(src);
+            ed.bits = bits;
+            break;
+        }
+        }
+        if (ed.op == BLK_BM_ADD)
+            ed.granularity = (uint32_t)gran;
+        if (blk_bitmap_edit(bs, &ed) < 0)
+            die("%s", blk_error(bs));
+        free(bits);
+    }
+    if (blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
     blk_close(bs);
     return 0;
 }
@@ -784,15 +886,61 @@ static bool source_zero(Source *s, uint64_t off, uint64_t len)
     return true;
 }
 
+/* convert --bitmaps: the source's persistent bitmaps, bits and flags. */
+static void copy_bitmaps(BlockDev *src, const char *target, bool skip_broken)
+{
+    BlkBitmap *list;
+    int n;
+    if (blk_bitmap_list(src, &list, &n) < 0)
+        die("%s", blk_error(src));
+    if (!n) {
+        free(list);
+        return;
+    }
+    BlockDev *dst = open_img(target, "qcow2",
+                             BLK_O_RDWR | BLK_O_BITMAPS | BLK_O_NO_BACKING);
+    for (int i = 0; i < n; i++) {
+        if (list[i].flags & BLK_BITMAP_IN_USE) {
+            if (skip_broken)
+                continue;
+            die("%s: cannot copy inconsistent bitmap '%s' (try "
+                "--skip-broken-bitmaps)", blk_filename(src), list[i].name);
+        }
+        BlkBitmapEdit ed = { .op = BLK_BM_ADD, .name = list[i].name,
+                             .granularity = list[i].granularity,
+                             .disabled = !(list[i].flags & BLK_BITMAP_AUTO) };
+        uint8_t *bits;
+        if (blk_bitmap_load(src, list[i].name, &bits, &ed.src_nbits,
+                            &ed.src_granularity) < 0)
+            die("%s", blk_error(src));
+        ed.bits = bits;
+        if (blk_bitmap_edit(dst, &ed) < 0)
+            die("%s", blk_error(dst));
+        free(bits);
+    }
+    if (blk_flush(dst) < 0)
+        die("%s", blk_error(dst));
+    blk_close(dst);
+    blk_bitmap_list_free(list, n);
+}
+
 static int cmd_convert(int argc, char **argv)
 {
     const char *fmt = NULL, *ofmt = "raw", *backing = NULL, *bfmt = NULL;
     char *opts = NULL;
     bool compress = false, progress = false, no_create = false;
     uint64_t sparse = 4096;
+    bool bitmaps = false, skip_broken = false;
+    static const struct option lo[] = {
+        { "bitmaps", no_argument, NULL, 'M' },
+        { "skip-broken-bitmaps", no_argument, NULL, 'K' },
+        { NULL, 0, NULL, 0 },
+    };
     int c;
-    while ((c = getopt(argc, argv, "f:O:B:F:o:cpnS:qUW")) != -1) {
+    while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpnS:qUW", lo, NULL)) != -1) {
         switch (c) {
+        case 'M': bitmaps = true; break;
+        case 'K': skip_broken = true; break;
         case 'f': fmt = optarg; break;
         case 'O': ofmt = optarg; break;
         case 'B': backing = optarg; break;
@@ -825,6 +973,8 @@ static int cmd_convert(int argc, char **argv)
         o.backing_file = backing;
         o.backing_fmt = bfmt;
     }
+    if (bitmaps && (src.n != 1 || strcmp(ofmt, "qcow2")))
+        die("convert: --bitmaps needs one source and -O qcow2");
     if (compress && strcmp(ofmt, "qcow2"))
         die("convert: -c needs -O qcow2 (format %s has no compression)",
             ofmt);
@@ -888,6 +1038,8 @@ static int cmd_convert(int argc, char **argv)
     if (blk_flush(dst) < 0)
         die("%s", blk_error(dst));
     blk_close(dst);
+    if (bitmaps)
+        copy_bitmaps(src.bs[0], target, skip_broken);
     for (int i = 0; i < src.n; i++)
         blk_close(src.bs[i]);
     free(src.bs);
@@ -1009,7 +1161,7 @@ static int cmd_measure(int argc, char **argv)
     bool qcow2 = !strcmp(ofmt, "qcow2");
     if (!qcow2 && strcmp(ofmt, "raw"))
         die("measure: unknown format '%s' (raw, qcow2)", ofmt);
-    uint64_t data;
+    uint64_t data, bm_size = 0;
     if (have_size) {
         data = 0;
     } else {
@@ -1033,6 +1185,25 @@ static int cmd_measure(int argc, char **argv)
             }
             off += n;
         }
+        /* Persistent bitmaps, as qemu-img counts them for a qcow2 target:
+         * each bitmap's data clusters and table, and the directory. */
+        BlkBitmap *bl;
+        int nb;
+        if (qcow2 && blk_bitmap_list(bs, &bl, &nb) == 0) {
+            uint64_t dir = 0;
+            for (int i = 0; i < nb; i++) {
+                if (bl[i].flags & BLK_BITMAP_IN_USE)
+                    continue;
+                uint64_t bits = (size + bl[i].granularity - 1) /
+                                bl[i].granularity;
+                uint64_t dclusters = ((bits + 7) / 8 + cs - 1) / cs;
+                uint64_t tclusters = (dclusters * 8 + cs - 1) / cs;
+                bm_size += (dclusters + tclusters) * cs;
+                dir += (24 + strlen(bl[i].name) + 7) & ~7ull;
+            }
+            bm_size += (dir + cs - 1) / cs * cs;
+            blk_bitmap_list_free(bl, nb);
+        }
         blk_close(bs);
     }
     uint64_t full, req;
@@ -1047,14 +1218,14 @@ static int cmd_measure(int argc, char **argv)
     if (!strcmp(output, "json")) {
         printf("{\n");
         if (bitmaps)
-            printf("    \"bitmaps\": 0,\n");
+            printf("    \"bitmaps\": %" PRIu64 ",\n", bm_size);
         printf("    \"required\": %" PRIu64 ",\n    \"fully-allocated\": %"
                PRIu64 "\n}\n", req, full);
     } else if (!strcmp(output, "human")) {
         printf("required size: %" PRIu64 "\nfully allocated size: %" PRIu64
                "\n", req, full);
         if (bitmaps)
-            printf("bitmaps size: 0\n");
+            printf("bitmaps size: %" PRIu64 "\n", bm_size);
     } else {
         die("--output must be human or json, not '%s'", output);
     }
@@ -1316,6 +1487,7 @@ int main(int argc, char **argv)
         { "map", cmd_map }, { "measure", cmd_measure },
         { "compare", cmd_compare }, { "commit", cmd_commit },
         { "rebase", cmd_rebase }, { "snapshot", cmd_snapshot },
+        { "bitmap", cmd_bitmap },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (!strcmp(cmd, cmds[i].name)) {

@@ -14,6 +14,6 @@ $SUDO apt-get install -y --no-install-recommends \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
     qemu-system-misc device-tree-compiler opensbi u-boot-qemu \
     clang libclang-rt-14-dev valgrind git ca-certificates \
-    qemu-utils dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
+    qemu-utils libnbd-bin dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
     gdb-multiarch gdb-avr \
     gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm

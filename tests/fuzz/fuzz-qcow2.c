@@ -95,6 +95,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (uint64_t)sb.st_size > size + (uint64_t)(writes + 2) * 8 * cs +
                                (9u << 20))
         abort();
+    /* Internal snapshots: create, apply, delete (ours and the image's
+     * first). They copy the L1 table (at most 32 MiB) and the snapshot
+     * table, and may give clusters inside the file refcount blocks. */
+    uint64_t before = (uint64_t)sb.st_size;
+    bs = blk_open(path, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING, err,
+                  sizeof(err));
+    if (bs) {
+        if (blk_snapshot_apply(bs, "1") < 0)
+            one_line(blk_error(bs));
+        if (blk_snapshot_create(bs, "fuzz") < 0)
+            one_line(blk_error(bs));
+        else if (blk_snapshot_apply(bs, "fuzz") < 0 ||
+                 blk_snapshot_delete(bs, "fuzz") < 0)
+            one_line(blk_error(bs));
+        if (blk_snapshot_delete(bs, "1") < 0)
+            one_line(blk_error(bs));
+        blk_close(bs);
+        if (stat(path, &sb) == 0 &&
+            (uint64_t)sb.st_size > 2 * before + (80u << 20))
+            abort();
+    }
     free(buf);
     unlink(path);
     return 0;

@@ -76,3 +76,12 @@ tests_fuzz_fuzz_virtio_LDADD = $(FDT_LIBS)
 tests_fuzz_fuzz_virtio_LDFLAGS = -pthread
 TESTS += tests/fuzz/replay-virtio.sh
 EXTRA_DIST += tests/fuzz/replay-virtio.sh
+
+# NBD server option and request parser: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-nbd
+tests_fuzz_fuzz_nbd_SOURCES = tests/fuzz/fuzz-nbd.c tests/fuzz/replay.c \
+	nbd/nbd-server.c
+tests_fuzz_fuzz_nbd_CFLAGS = $(AM_CFLAGS) -pthread
+tests_fuzz_fuzz_nbd_LDADD = $(BLOCK_LIBS) -lpthread
+TESTS += tests/fuzz/replay-nbd.sh
+EXTRA_DIST += tests/fuzz/replay-nbd.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd)" >&2
     exit 2
 fi
 target=$1
@@ -36,6 +36,10 @@ virtio)
     pkgs=""
     libs_extra="-lfdt -pthread"
     ;;
+nbd)
+    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c"
+    pkgs="zlib libzstd"
+    ;;
 ihex)
     sources="loader/ihex.c"
     pkgs=""
@@ -61,7 +65,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd)" >&2
     exit 2
     ;;
 esac

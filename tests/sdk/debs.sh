@@ -9,6 +9,7 @@
 #  3. after installing tessera-arch-avr (and what it depends on) it runs;
 #  4. libtessera-plugin-dev builds the SDK example, which boots;
 #  5. tessera-img, on its own (no emulator needed), makes a qcow2 image.
+#  6. tessera-nbd, on its own, runs.
 set -uo pipefail
 debs=$(cd "${1:?usage: $0 DIR-WITH-DEBS}" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -123,6 +124,14 @@ install_pkg tessera-img
 "$root/usr/bin/tessera-img" create -f qcow2 "$work/d.qcow2" 1M >/dev/null &&
     "$root/usr/bin/tessera-img" info "$work/d.qcow2" >"$work/out" 2>&1
 check "the packaged tessera-img makes a qcow2 image" "$work/out" "file format: qcow2"
+
+# 6. tessera-nbd stands alone too.
+install_pkg tessera-nbd
+[ -z "$(dpkg-deb -f "$(ls "$debs"/tessera-nbd_*.deb | head -1)" Depends |
+        grep -o 'tessera (')" ] && echo "ok: tessera-nbd does not need the emulator" ||
+    { echo "FAIL: tessera-nbd depends on tessera"; fail=1; }
+"$root/usr/bin/tessera-nbd" --help >"$work/out" 2>&1
+check "the packaged tessera-nbd runs" "$work/out" "Serve the disk image FILE"
 
 [ $fail -eq 0 ] && echo "packages: all checks passed" || echo "packages: FAILED"
 exit $fail
