@@ -772,6 +772,26 @@ bool riscv_csr_write_ends_block(unsigned csr)
     return csr < 4096 && csr_index[csr] && (csr_index[csr]->flags & CSRF_MODE);
 }
 
+/*
+ * The value csrrs/csrrc modify, given what software reads (old). mip's
+ * SEIP and STIP read as the OR of the software-writable bit and the
+ * interrupt controller's line (or Sstc's comparison), but only the
+ * writable bit takes part in a read-modify-write (priv spec 3.1.9): else
+ * `csrs mip, SSIP` with an external interrupt pending would latch SEIP
+ * for good. The read-only bits are masked by the write anyway.
+ */
+static uint64_t csr_rmw_base(RiscvEnv *env, unsigned csr, uint64_t old)
+{
+    switch (csr) {
+    case CSR_MIP:
+        return env->mip_sw & riscv_irq_mask(env);
+    case CSR_SIP:
+        return env->mip_sw & env->mideleg;
+    default:
+        return old;
+    }
+}
+
 uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
 {
     unsigned csr = insn >> 20;
@@ -801,10 +821,10 @@ uint64_t riscv_csr_op(RiscvEnv *env, uint32_t insn, uint64_t src)
         val = src;
         break;
     case 2:
-        val = old | src;
+        val = csr_rmw_base(env, csr, old) | src;
         break;
     default:
-        val = old & ~src;
+        val = csr_rmw_base(env, csr, old) & ~src;
         break;
     }
     if (c->write)
