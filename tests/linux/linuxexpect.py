@@ -8,6 +8,7 @@ once per build tree): LINUX_TESTS_DIR, default top_builddir/tests/linux.
 """
 import os
 import re
+import select
 import sys
 import time
 
@@ -137,3 +138,40 @@ def main(fn):
         fn()
     except Failure as e:
         fail(str(e))
+
+
+class SocketConsole:
+    """The other end of a chardev socket (e.g. a virtconsole): expect and
+    send as on the main console."""
+
+    def __init__(self, sock, name):
+        self.sock = sock
+        self.name = name
+        self.buf = b""
+        self.pos = 0
+
+    def text(self, start=0, end=None):
+        return self.buf[start:end].decode("utf-8", "replace")
+
+    def expect(self, pattern, timeout=bx.TIMEOUT):
+        rx = re.compile(re.escape(pattern)) if isinstance(pattern, str) \
+            else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.text(), self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            r = select.select([self.sock], [], [], max(left, 0))[0] \
+                if left > 0 else []
+            data = self.sock.recv(65536) if r else b""
+            if not data:
+                raise Failure("%s: waiting for %r: %s; got:\n%s"
+                              % (self.name, rx.pattern,
+                                 "closed" if r else "no match in %.0f s"
+                                 % timeout, self.text()[-1500:]))
+            self.buf += data
+
+    def send(self, text):
+        self.sock.sendall(text.encode())
