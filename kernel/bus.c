@@ -489,3 +489,34 @@ const char *bus_kind_name(RegionKind k)
     default: return "unimplemented";
     }
 }
+
+/* DMA from devices: RAM only, checked whole before anything is copied. */
+bool tessera_dma_valid(uint64_t addr, uint64_t len)
+{
+    while (len > 0) {
+        Region *r = bus_lookup(addr);
+        if (!r || r->kind != REGION_RAM)
+            return false;
+        uint64_t off = addr - r->base;
+        uint64_t n = MIN(len, r->size - off);
+        addr += n;
+        len -= n;
+        if (len && addr == 0)
+            return false;
+    }
+    return true;
+}
+
+int tessera_dma_read(uint64_t addr, void *buf, uint64_t len)
+{
+    if (!tessera_dma_valid(addr, len))
+        return -1;
+    return tessera_phys_read(addr, buf, len);
+}
+
+int tessera_dma_write(uint64_t addr, const void *buf, uint64_t len)
+{
+    if (!tessera_dma_valid(addr, len))
+        return -1;
+    return tessera_phys_write(addr, buf, len);
+}

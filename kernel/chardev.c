@@ -519,6 +519,13 @@ static int chr_reconnect_due(int timeout_ms)
     return timeout_ms;
 }
 
+static int chr_wakeup_fd = -1;
+
+void chardev_set_wakeup_fd(int fd)
+{
+    chr_wakeup_fd = fd;
+}
+
 bool chardev_poll(int timeout_ms)
 {
     struct pollfd fds[32];
@@ -547,8 +554,14 @@ bool chardev_poll(int timeout_ms)
             who[nfds++] = chr;
         }
     }
+    unsigned nchr = nfds;
+    if (chr_wakeup_fd >= 0 && nfds < G_N_ELEMENTS(fds))
+        fds[nfds++] = (struct pollfd){.fd = chr_wakeup_fd, .events = POLLIN};
     if (poll(fds, nfds, timeout_ms) <= 0)
         return delivered;
+    if (nchr < nfds && (fds[nchr].revents & POLLIN))
+        delivered = true;
+    nfds = nchr;
 
     for (unsigned i = 0; i < nfds; i++) {
         TesseraChardev *chr = who[i];

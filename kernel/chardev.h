@@ -62,6 +62,12 @@ bool chardev_add_frontend(TesseraChardev *chr, int (*can_read)(void *opaque),
  * Returns true when some input was delivered.
  */
 bool chardev_poll(int timeout_ms);
+/*
+ * An extra descriptor (the scheduler's bottom-half eventfd, -1 for none)
+ * that chardev_poll() also waits on; when it is readable, chardev_poll()
+ * returns true without reading it.
+ */
+void chardev_set_wakeup_fd(int fd);
 /* Restores the terminal and closes everything (at exit). */
 void chardev_cleanup(void);
 

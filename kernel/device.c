@@ -9,6 +9,7 @@
 #include "kernel/bus.h"
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
+#include "kernel/drive.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/plugin.h"
@@ -281,9 +282,34 @@ static bool parse_value(TesseraDevice *dev, PropValue *v, IrqOut **irq,
             return false;
         }
         return true;
+    case TESSERA_PROP_DRIVE: {
+        const char *owner;
+        if (!*v->text)
+            return true;
+        TesseraDrive *d = drive_find(v->text);
+        if (!d) {
+            snprintf(err, errlen, "no drive '%s' (define it with -drive "
+                     "if=none,id=%s,file=...)", v->text, v->text);
+            return false;
+        }
+        if (!drive_claim(d, dev->name, &owner)) {
+            snprintf(err, errlen, "drive '%s' is already used by %s",
+                     v->text, owner);
+            return false;
+        }
+        return true;
+    }
     default:
         return true;
     }
+}
+
+TesseraDrive *tessera_dev_drive(TesseraDevice *dev, const char *name)
+{
+    PropValue *v = prop(dev, name);
+    if (!v || v->decl->type != TESSERA_PROP_DRIVE || !*v->text)
+        return NULL;
+    return drive_find(v->text);
 }
 
 static const TesseraProp *find_decl(const TesseraDeviceClass *cls,
@@ -375,10 +401,54 @@ static bool set_prop(TesseraDevice *dev, const char *key, const char *value,
     return true;
 }
 
-TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
-                             GPtrArray *sets)
+DeviceSpec *device_spec_new(const char *name, const char *type,
+                            const char *where, const char *type_where)
 {
-    char where[512];
+    DeviceSpec *sp = g_new0(DeviceSpec, 1);
+    sp->name = g_strdup(name);
+    sp->type = g_strdup(type);
+    sp->where = g_strdup(where);
+    sp->type_where = g_strdup(type_where);
+    sp->keys = g_ptr_array_new_with_free_func(g_free);
+    sp->values = g_ptr_array_new_with_free_func(g_free);
+    sp->wheres = g_ptr_array_new_with_free_func(g_free);
+    return sp;
+}
+
+void device_spec_set(DeviceSpec *sp, const char *key, const char *value,
+                     const char *where)
+{
+    for (guint i = 0; i < sp->keys->len; i++) {
+        if (!strcmp(sp->keys->pdata[i], key)) {
+            g_free(sp->values->pdata[i]);
+            g_free(sp->wheres->pdata[i]);
+            sp->values->pdata[i] = g_strdup(value);
+            sp->wheres->pdata[i] = g_strdup(where);
+            return;
+        }
+    }
+    g_ptr_array_add(sp->keys, g_strdup(key));
+    g_ptr_array_add(sp->values, g_strdup(value));
+    g_ptr_array_add(sp->wheres, g_strdup(where));
+}
+
+void device_spec_free(DeviceSpec *sp)
+{
+    if (!sp)
+        return;
+    g_free(sp->name);
+    g_free(sp->type);
+    g_free(sp->where);
+    g_free(sp->type_where);
+    g_ptr_array_free(sp->keys, TRUE);
+    g_ptr_array_free(sp->values, TRUE);
+    g_ptr_array_free(sp->wheres, TRUE);
+    g_free(sp);
+}
+
+DeviceSpec *device_spec_from_section(BoardConfig *cfg, BoardSection *s)
+{
+    char where[512], twhere[512];
     BoardKV *type = board_get(s, "type");
 
     snprintf(where, sizeof(where), "%s:%d", cfg->path, s->line);
@@ -387,26 +457,47 @@ TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
                       where, s->name);
         return NULL;
     }
-    snprintf(where, sizeof(where), "%s:%d", cfg->path, type->line);
-    const TesseraDeviceClass *cls = plugin_find_device(type->value, where);
+    snprintf(twhere, sizeof(twhere), "%s:%d", cfg->path, type->line);
+    DeviceSpec *sp = device_spec_new(s->name, type->value, where, twhere);
+    for (size_t i = 0; i < s->nkvs; i++) {
+        if (!strcmp(s->kvs[i].key, "type"))
+            continue;
+        snprintf(where, sizeof(where), "%s:%d", cfg->path, s->kvs[i].line);
+        device_spec_set(sp, s->kvs[i].key, s->kvs[i].value, where);
+    }
+    return sp;
+}
+
+TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
+                             GPtrArray *sets)
+{
+    DeviceSpec *sp = device_spec_from_section(cfg, s);
+    if (!sp)
+        return NULL;
+    TesseraDevice *dev = device_create_spec(sp, sets);
+    device_spec_free(sp);
+    return dev;
+}
+
+TesseraDevice *device_create_spec(const DeviceSpec *sp, GPtrArray *sets)
+{
+    const TesseraDeviceClass *cls = plugin_find_device(sp->type,
+                                                       sp->type_where);
     if (!cls)
         return NULL;
 
     TesseraDevice *dev = g_new0(TesseraDevice, 1);
-    dev->name = g_strdup(s->name);
+    dev->name = g_strdup(sp->name);
     dev->cls = cls;
     dev->props = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                        free_prop);
     dev->irq_outs = g_ptr_array_new();
-    dev->where = g_strdup_printf("%s:%d", cfg->path, s->line);
+    dev->where = g_strdup(sp->where);
     bool ok = true;
 
-    for (size_t i = 0; ok && i < s->nkvs; i++) {
-        if (!strcmp(s->kvs[i].key, "type"))
-            continue;
-        snprintf(where, sizeof(where), "%s:%d", cfg->path, s->kvs[i].line);
-        ok = set_prop(dev, s->kvs[i].key, s->kvs[i].value, where);
-    }
+    for (guint i = 0; ok && i < sp->keys->len; i++)
+        ok = set_prop(dev, sp->keys->pdata[i], sp->values->pdata[i],
+                      sp->wheres->pdata[i]);
     size_t nlen = strlen(dev->name);
     for (guint i = 0; ok && sets && i < sets->len; i++) {
         const char *set = sets->pdata[i];
@@ -604,14 +695,14 @@ int device_check_sets(GPtrArray *sets)
 int device_print_props(const char *type)
 {
     static const char *type_names[] = {"?", "number", "on/off", "string",
-                                       "irq", "chardev", "Hz"};
+                                       "irq", "chardev", "Hz", "drive"};
     const TesseraDeviceClass *cls = plugin_find_device(type, "-device");
     if (!cls)
         return -1;
     printf("%s: %s\n", cls->name, cls->description ? cls->description : "");
     printf("  (from %s)\n", plugin_file_of(cls));
     for (const TesseraProp *p = cls->props; p && p->name; p++) {
-        unsigned t = p->type <= TESSERA_PROP_FREQ ? p->type : 0;
+        unsigned t = p->type <= TESSERA_PROP_DRIVE ? p->type : 0;
         printf("  %-18s %-8s %s", p->name, type_names[t], p->help ? p->help : "");
         if (p->default_value)
             printf(" (default: %s)", *p->default_value ? p->default_value : "\"\"");

@@ -19,6 +19,31 @@
  */
 TesseraDevice *device_create(BoardConfig *cfg, BoardSection *s,
                              GPtrArray *sets);
+
+/*
+ * A device to create: a board-file section, possibly changed by -device
+ * (which replaces a slot device, keeping its name and place). where and
+ * type_where are "file:line" (or "-device ...") for messages; each key
+ * has its own.
+ */
+typedef struct DeviceSpec {
+    char *name;
+    char *type;
+    char *where;
+    char *type_where;
+    GPtrArray *keys, *values, *wheres; /* strings */
+} DeviceSpec;
+
+DeviceSpec *device_spec_new(const char *name, const char *type,
+                            const char *where, const char *type_where);
+/* Sets (or replaces) one property. */
+void device_spec_set(DeviceSpec *sp, const char *key, const char *value,
+                     const char *where);
+void device_spec_free(DeviceSpec *sp);
+/* The spec of a [device] section; NULL after an error message. */
+DeviceSpec *device_spec_from_section(BoardConfig *cfg, BoardSection *s);
+/* Creates and realizes a device from a spec, as device_create(). */
+TesseraDevice *device_create_spec(const DeviceSpec *sp, GPtrArray *sets);
 /* Connects every device's IRQ outputs; 0 or -1 after an error. */
 int device_wire_all(void);
 /* Resets every device in creation order. */

@@ -18,6 +18,8 @@ kernel_libcore_a_SOURCES = \
 	kernel/monitor.c kernel/monitor.h kernel/qmp.c kernel/qom.c \
 	kernel/plugin.c kernel/plugin.h \
 	kernel/device.c kernel/device.h \
+	kernel/drive.c kernel/drive.h \
+	kernel/object.c kernel/object.h \
 	kernel/board.c kernel/board.h \
 	kernel/machine.c kernel/machine.h \
 	kernel/fdt.c kernel/fdt.h \
@@ -30,8 +32,8 @@ kernel_libcore_a_SOURCES = \
 
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
-CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(CAPSTONE_LIBS) $(ZSTD_LIBS) $(FDT_LIBS) \
-	$(LTDL_LIBS) -lm
+CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(CAPSTONE_LIBS) $(BLOCK_LIBS) \
+	$(ZSTD_LIBS) $(FDT_LIBS) $(LTDL_LIBS) -lm
 CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 bin_PROGRAMS += tessera

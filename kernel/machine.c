@@ -236,6 +236,110 @@ static int create_memory(const MachineOptions *opts)
     return 0;
 }
 
+/* Splits "a,b=c,,d" at single commas (",," is a comma), as QEMU does. */
+static GPtrArray *split_opts(const char *text)
+{
+    GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+    GString *cur = g_string_new(NULL);
+    for (const char *p = text;; p++) {
+        if (*p == ',' && p[1] == ',') {
+            g_string_append_c(cur, ',');
+            p++;
+        } else if (*p == ',' || !*p) {
+            g_ptr_array_add(parts, g_string_free(cur, FALSE));
+            if (!*p)
+                break;
+            cur = g_string_new(NULL);
+        } else {
+            g_string_append_c(cur, *p);
+        }
+    }
+    return parts;
+}
+
+/*
+ * -device TYPE[,id=NAME][,prop=value...]: a class with a slot type takes
+ * the place of the first free device of that type in specs (see
+ * TesseraDeviceClass.slot_type), keeping its name (unless id= is given),
+ * its place and the slot's properties the class also declares.
+ */
+static int apply_cli_device(GPtrArray *specs, const char *text)
+{
+    GPtrArray *parts = split_opts(text);
+    char *where = g_strdup_printf("-device %s", text);
+    const char *type = parts->pdata[0];
+    int r = -1;
+
+    const TesseraDeviceClass *cls = *type ? plugin_find_device(type, where)
+                                          : NULL;
+    if (!*type)
+        tessera_error("%s: no device type", where);
+    if (!cls)
+        goto out;
+    if (!cls->slot_type) {
+        tessera_error("%s: %s cannot be added on the command line (it needs "
+                      "an address and wiring): add a [device] section to a "
+                      "board file", where, type);
+        goto out;
+    }
+    DeviceSpec *slot = NULL;
+    guint slot_i = 0;
+    for (guint i = 0; i < specs->len; i++) {
+        DeviceSpec *sp = specs->pdata[i];
+        if (!strcmp(sp->type, cls->slot_type)) {
+            slot = sp;
+            slot_i = i;
+            break;
+        }
+    }
+    if (!slot) {
+        tessera_error("%s: no free %s slot left on board '%s'", where,
+                      cls->slot_type, board_name());
+        goto out;
+    }
+    const char *name = slot->name;
+    for (guint i = 1; i < parts->len; i++)
+        if (g_str_has_prefix(parts->pdata[i], "id="))
+            name = (const char *)parts->pdata[i] + 3;
+    for (guint i = 0; i < specs->len; i++) {
+        DeviceSpec *sp = specs->pdata[i];
+        if (i != slot_i && !strcmp(sp->name, name)) {
+            tessera_error("%s: a device named '%s' exists already", where,
+                          name);
+            goto out;
+        }
+    }
+    DeviceSpec *sp = device_spec_new(name, type, where, where);
+    for (guint i = 0; i < slot->keys->len; i++) {
+        const char *key = slot->keys->pdata[i];
+        for (const TesseraProp *p = cls->props; p && p->name; p++)
+            if (!strcmp(p->name, key))
+                device_spec_set(sp, key, slot->values->pdata[i],
+                                slot->wheres->pdata[i]);
+    }
+    for (guint i = 1; i < parts->len; i++) {
+        const char *kv = parts->pdata[i];
+        const char *eq = strchr(kv, '=');
+        if (g_str_has_prefix(kv, "id="))
+            continue;
+        if (!eq) {
+            tessera_error("%s: '%s' is not PROP=VALUE", where, kv);
+            device_spec_free(sp);
+            goto out;
+        }
+        char *key = g_strndup(kv, eq - kv);
+        device_spec_set(sp, key, eq + 1, where);
+        g_free(key);
+    }
+    device_spec_free(slot);
+    specs->pdata[slot_i] = sp;
+    r = 0;
+out:
+    g_free(where);
+    g_ptr_array_free(parts, TRUE);
+    return r;
+}
+
 int machine_create(const MachineOptions *opts)
 {
     char err[1024];
@@ -266,11 +370,27 @@ int machine_create(const MachineOptions *opts)
     }
     if (create_cpus(opts) < 0 || create_memory(opts) < 0)
         return -1;
-    for (size_t i = 0; i < cfg->nsections; i++) {
+    GPtrArray *specs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)device_spec_free);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < cfg->nsections; i++) {
         BoardSection *s = &cfg->sections[i];
-        if (s->kind == SECTION_DEVICE && !device_create(cfg, s, opts->sets))
-            return -1;
+        DeviceSpec *sp;
+        if (s->kind != SECTION_DEVICE)
+            continue;
+        if (!(sp = device_spec_from_section(cfg, s)))
+            r = -1;
+        else
+            g_ptr_array_add(specs, sp);
     }
+    for (guint i = 0; r == 0 && opts->devices && i < opts->devices->len; i++)
+        r = apply_cli_device(specs, opts->devices->pdata[i]);
+    for (guint i = 0; r == 0 && i < specs->len; i++)
+        if (!device_create_spec(specs->pdata[i], opts->sets))
+            r = -1;
+    g_ptr_array_free(specs, TRUE);
+    if (r < 0)
+        return -1;
     if (device_check_sets(opts->sets) < 0 || device_wire_all() < 0)
         return -1;
 

@@ -22,6 +22,7 @@ typedef struct MachineOptions {
     const char *bios, *kernel, *initrd, *dtb, *append;
     GPtrArray *sets;       /* -set DEV.PROP=VALUE strings */
     const char *dumpdtb;   /* -machine dumpdtb=FILE, or NULL */
+    GPtrArray *devices;    /* -device TYPE,prop=value,... strings, or NULL */
 } MachineOptions;
 
 typedef struct Machine {

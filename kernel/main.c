@@ -12,6 +12,8 @@
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
 #include "kernel/device.h"
+#include "kernel/drive.h"
+#include "kernel/object.h"
 #include "kernel/fdt.h"
 #include "kernel/gdbstub.h"
 #include "kernel/log.h"
@@ -44,7 +46,15 @@ static void usage(void)
 "  -machine NAME,dumpdtb=FILE\n"
 "                      write the machine's device tree blob to FILE and exit\n"
 "  -set DEV.PROP=VALUE override a device property of the board file\n"
+"  -device TYPE[,id=NAME][,PROP=VALUE...]\n"
+"                      add a device that plugs into a board slot: virtio\n"
+"                      devices (virtio-blk-device, virtio-rng-device,\n"
+"                      virtio-serial-device + virtconsole) take the free\n"
+"                      virtio-mmio slot with the highest address, as QEMU\n"
 "  -device help        list device types; -device NAME,help lists properties\n"
+"  -object rng-random,id=ID[,filename=PATH] | rng-builtin,id=ID\n"
+"                      an entropy source for virtio-rng-device,rng=ID\n"
+"                      (default: /dev/urandom)\n"
 "\n"
 "Boot:\n"
 "  -bios FILE|none     firmware image (ELF, or raw at the start of RAM); the\n"
@@ -76,9 +86,14 @@ static void usage(void)
 "  -nographic the terminal is shared with the monitor (Ctrl-A c).\n"
 "\n"
 "Block devices:\n"
-"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=none][,readonly=on|off]\n"
+"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=virtio|none]\n"
+"         [,readonly=on|off][,discard=ignore|unmap]\n"
 "                      open a disk image (with its backing chain) through the\n"
-"                      block library; no device model uses drives yet\n"
+"                      block library. if=virtio (the default on boards with\n"
+"                      virtio-mmio slots) adds a virtio-blk-device for it;\n"
+"                      if=none waits for -device virtio-blk-device,drive=ID.\n"
+"                      discard=unmap passes the guest's discards to the\n"
+"                      image (default: ignore them, as QEMU)\n"
 "\n"
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
@@ -122,7 +137,9 @@ typedef struct Args {
     GPtrArray *chardevs;
     GPtrArray *monitors; /* -monitor SPEC */
     GPtrArray *qmps;     /* -qmp SPEC */
-    GPtrArray *drives;       /* -drive specs, then their BlockDevs */
+    GPtrArray *drives;       /* -drive specs */
+    GPtrArray *devices;      /* -device specs, then those of if=virtio */
+    GPtrArray *objects;      /* -object specs */
     GPtrArray *to_free;
     const char *log_spec;
     const char *log_file;
@@ -151,7 +168,7 @@ static bool is_value_option(const char *opt)
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
         "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb", "drive",
-        NULL};
+        "object", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -229,6 +246,8 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->qmps, (gpointer)val);
     } else if (!strcmp(opt, "drive")) {
         g_ptr_array_add(a->drives, (gpointer)val);
+    } else if (!strcmp(opt, "object")) {
+        g_ptr_array_add(a->objects, (gpointer)val);
     } else if (!strcmp(opt, "d")) {
         a->log_spec = val;
     } else if (!strcmp(opt, "D")) {
@@ -271,10 +290,7 @@ static int parse_option(Args *a, const char *opt, const char *val)
         else if (g_str_has_suffix(val, ",help"))
             a->device_help = val;
         else
-            return bad("-device", "adding device '%s' on the command line "
-                       "is not supported yet: add a [device] section to a "
-                       "board file (-device NAME,help lists its properties)",
-                       val);
+            g_ptr_array_add(a->devices, (gpointer)val);
     } else if (!strcmp(opt, "gdb")) {
         if (gdbstub_configure(val) < 0)
             return -1;
@@ -472,14 +488,19 @@ static int setup_monitors(Args *a, GPtrArray *mon_chrs)
     return 0;
 }
 
-/* Opens each -drive image; they stay open until the machine stops. */
-static int setup_drives(Args *a, GPtrArray *open_drives)
+/*
+ * Opens each -drive image and registers it by id; they stay open until the
+ * machine stops. if=virtio (the default) adds a virtio-blk-device for the
+ * drive after the -device options, as QEMU orders them.
+ */
+static int setup_drives(Args *a)
 {
     for (guint i = 0; i < a->drives->len; i++) {
         const char *spec = a->drives->pdata[i];
         char **parts = g_strsplit(spec, ",", -1);
         const char *file = NULL, *format = NULL, *id = NULL;
-        bool readonly = false;
+        const char *iface = "virtio";
+        bool readonly = false, unmap = false;
         int ok = 1;
         for (char **p = parts; *p && ok; p++) {
             if (g_str_has_prefix(*p, "file="))
@@ -490,12 +511,19 @@ static int setup_drives(Args *a, GPtrArray *open_drives)
                 id = *p + 3;
             else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
                 readonly = true;
-            else if (!strcmp(*p, "readonly=off") || !strcmp(*p, "if=none") ||
-                     !strcmp(*p, "media=disk"))
+            else if (!strcmp(*p, "if=none") || !strcmp(*p, "if=virtio"))
+                iface = *p + 3;
+            else if (!strcmp(*p, "discard=unmap") || !strcmp(*p, "discard=on"))
+                unmap = true;
+            else if (!strcmp(*p, "readonly=off") ||
+                     !strcmp(*p, "media=disk") ||
+                     !strcmp(*p, "discard=ignore") ||
+                     !strcmp(*p, "discard=off"))
                 continue;
             else {
                 tessera_error("-drive %s: unsupported option '%s' (file=, "
-                              "format=, id=, if=none, readonly=)", spec, *p);
+                              "format=, id=, if=virtio|none, readonly=, "
+                              "discard=ignore|unmap)", spec, *p);
                 ok = 0;
             }
         }
@@ -503,24 +531,41 @@ static int setup_drives(Args *a, GPtrArray *open_drives)
             tessera_error("-drive %s: needs file=PATH", spec);
             ok = 0;
         }
+        if (ok && id && !*id) {
+            tessera_error("-drive %s: empty id", spec);
+            ok = 0;
+        }
         if (ok) {
             char err[1024];
             BlockDev *bs = blk_open(file, format, readonly ? 0 : BLK_O_RDWR,
                                     err, sizeof(err));
+            char *auto_id = id ? NULL : drive_new_id(iface);
             if (!bs) {
                 tessera_error("-drive %s: %s", spec, err);
                 ok = 0;
-            } else {
-                g_ptr_array_add(open_drives, bs);
-                tessera_warn("-drive %s: opened (%s, %" G_GUINT64_FORMAT
-                             " bytes), but no device model uses drives yet",
-                             id ? id : file, blk_format(bs), blk_size(bs));
+            } else if (!drive_add(id ? id : auto_id, bs, readonly, unmap)) {
+                blk_close(bs);
+                ok = 0;
+            } else if (!strcmp(iface, "virtio")) {
+                char *dev = g_strdup_printf("virtio-blk-device,drive=%s",
+                                            id ? id : auto_id);
+                g_ptr_array_add(a->to_free, dev);
+                g_ptr_array_add(a->devices, dev);
             }
+            g_free(auto_id);
         }
         g_strfreev(parts);
         if (!ok)
             return -1;
     }
+    return 0;
+}
+
+static int setup_objects(Args *a)
+{
+    for (guint i = 0; i < a->objects->len; i++)
+        if (object_add(a->objects->pdata[i]) < 0)
+            return -1;
     return 0;
 }
 
@@ -538,7 +583,9 @@ int main(int argc, char **argv)
     a.qmps = g_ptr_array_new();
     GPtrArray *mon_chrs = g_ptr_array_new();
     a.drives = g_ptr_array_new();
-    GPtrArray *open_drives = g_ptr_array_new();
+    a.devices = g_ptr_array_new();
+    a.objects = g_ptr_array_new();
+    a.m.devices = a.devices;
     a.to_free = g_ptr_array_new_with_free_func(g_free);
 
     if (parse_args(&a, argc, argv) < 0)
@@ -599,11 +646,13 @@ int main(int argc, char **argv)
     }
     sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
-    if (setup_chardevs(&a, mon_chrs) < 0 || setup_drives(&a, open_drives) < 0)
+    if (setup_chardevs(&a, mon_chrs) < 0 || setup_objects(&a) < 0 ||
+        setup_drives(&a) < 0)
         goto out_machine;
     if (machine_create(&a.m) < 0 || machine_reset() < 0 ||
         setup_monitors(&a, mon_chrs) < 0)
         goto out_machine;
+    drive_warn_unused();
     if (a.m.dumpdtb) {
         /* As QEMU: write the tree the guest would get, then stop. */
         status = fdt_dump(a.m.dumpdtb) < 0 ? 1 : 0;
@@ -625,6 +674,9 @@ out_machine:
     chardev_cleanup();
     monitor_cleanup();
     machine_destroy();
+    if (drive_close_all() < 0 && status == 0)
+        status = 1;
+    object_cleanup();
     plugin_shutdown();
 out:
     gdbstub_cleanup();
@@ -634,14 +686,9 @@ out:
     g_ptr_array_free(a.monitors, TRUE);
     g_ptr_array_free(a.qmps, TRUE);
     g_ptr_array_free(mon_chrs, TRUE);
-    for (guint i = 0; i < open_drives->len; i++) {
-        BlockDev *bs = open_drives->pdata[i];
-        if (blk_flush(bs) < 0)
-            tessera_error("%s", blk_error(bs));
-        blk_close(bs);
-    }
-    g_ptr_array_free(open_drives, TRUE);
     g_ptr_array_free(a.drives, TRUE);
+    g_ptr_array_free(a.devices, TRUE);
+    g_ptr_array_free(a.objects, TRUE);
     g_ptr_array_free(a.to_free, TRUE);
     return status;
 }

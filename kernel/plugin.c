@@ -290,6 +290,12 @@ int tessera_register_arch(const TesseraArchClass *cls)
 
 int tessera_register_device(const TesseraDeviceClass *cls)
 {
+    /* Before ABI 2.2 the class ended before slot_type. */
+    if (loading && loading->desc && loading->desc->abi_minor < 2) {
+        TesseraDeviceClass *full = g_new0(TesseraDeviceClass, 1);
+        memcpy(full, cls, offsetof(TesseraDeviceClass, slot_type));
+        cls = full; /* kept until the process ends, as the plugin's */
+    }
     return do_register(reg_device, "device", cls->name, cls);
 }
 

@@ -2,7 +2,10 @@
 #include "kernel/sched.h"
 
 #include <glib.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tessera/device.h>
 
@@ -220,6 +223,101 @@ void sched_run_timers(void)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* Bottom halves: work handed to the machine thread by other threads       */
+
+struct TesseraBh {
+    void (*cb)(void *opaque);
+    void *opaque;
+    atomic_bool scheduled;
+};
+
+static GPtrArray *bh_all;          /* machine thread only */
+static atomic_bool bh_pending;     /* some bottom half is scheduled */
+static int bh_wake_fd = -1;        /* eventfd: wakes chardev_poll() */
+static unsigned bh_work;           /* work begun and not ended */
+
+TesseraBh *tessera_bh_new(void (*cb)(void *opaque), void *opaque)
+{
+    TesseraBh *bh = g_new0(TesseraBh, 1);
+    bh->cb = cb;
+    bh->opaque = opaque;
+    atomic_init(&bh->scheduled, false);
+    if (!bh_all)
+        bh_all = g_ptr_array_new();
+    g_ptr_array_add(bh_all, bh);
+    if (bh_wake_fd < 0) {
+        bh_wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (bh_wake_fd >= 0)
+            chardev_set_wakeup_fd(bh_wake_fd);
+    }
+    return bh;
+}
+
+void tessera_bh_schedule(TesseraBh *bh)
+{
+    if (atomic_exchange(&bh->scheduled, true))
+        return;
+    atomic_store(&bh_pending, true);
+    if (bh_wake_fd >= 0) {
+        uint64_t one = 1;
+        ssize_t r = write(bh_wake_fd, &one, sizeof(one));
+        (void)r; /* a full counter already wakes the poll */
+    }
+}
+
+void tessera_bh_free(TesseraBh *bh)
+{
+    if (!bh)
+        return;
+    if (bh_all)
+        g_ptr_array_remove(bh_all, bh);
+    g_free(bh);
+    if (bh_all && bh_all->len == 0) {
+        g_ptr_array_free(bh_all, TRUE);
+        bh_all = NULL;
+        chardev_set_wakeup_fd(-1);
+        if (bh_wake_fd >= 0)
+            close(bh_wake_fd);
+        bh_wake_fd = -1;
+    }
+}
+
+void tessera_bh_work_begin(TesseraBh *bh)
+{
+    (void)bh;
+    bh_work++;
+}
+
+void tessera_bh_work_end(TesseraBh *bh)
+{
+    (void)bh;
+    if (bh_work)
+        bh_work--;
+}
+
+void sched_run_bhs(void)
+{
+    if (!atomic_load_explicit(&bh_pending, memory_order_acquire))
+        return;
+    atomic_store(&bh_pending, false);
+    if (bh_wake_fd >= 0) {
+        uint64_t n;
+        ssize_t r = read(bh_wake_fd, &n, sizeof(n));
+        (void)r;
+    }
+    /* A callback may free bottom halves (its own included): walk by index
+     * and look each one up again. */
+    for (guint i = 0; bh_all && i < bh_all->len; i++) {
+        TesseraBh *bh = bh_all->pdata[i];
+        if (atomic_exchange(&bh->scheduled, false)) {
+            bh->cb(bh->opaque);
+            if (!bh_all || i >= bh_all->len || bh_all->pdata[i] != bh)
+                i = (guint)-1; /* the list changed: start over */
+        }
+    }
+}
+
 void sched_request_exit(int status)
 {
     if (!exit_requested) {
@@ -345,6 +443,11 @@ static bool idle_poll(int timeout_ms)
 static void idle_wait(void)
 {
     uint64_t deadline = sched_next_deadline();
+    if ((freq_num || icount_shift >= 0) && bh_work) {
+        /* A worker will answer: wait for it, do not skip time. */
+        idle_poll(-1);
+        return;
+    }
     if (freq_num) {
         if (idle_poll(0))
             return;
@@ -389,6 +492,7 @@ int sched_run(void)
 
     tessera_clock_ns(); /* start the real-time clock now */
     while (!exit_requested) {
+        sched_run_bhs();
         if (reset_requested) {
             reset_requested = false;
             if (machine_reset() < 0)

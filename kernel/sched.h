@@ -53,6 +53,8 @@ void sched_run_timers(void);
 void sched_pause_clock(bool pause);
 /* Advance the icount clock (tests); no effect in real-time mode. */
 void sched_advance_ns(uint64_t ns);
+/* Runs the bottom halves other threads scheduled (tessera_bh_schedule). */
+void sched_run_bhs(void);
 /* Resets clock and timers to the initial state (tests, teardown). */
 void sched_reset_all(void);
 

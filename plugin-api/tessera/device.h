@@ -46,6 +46,8 @@ typedef enum TesseraPropType {
     TESSERA_PROP_CHARDEV, /* name of a character backend: serial0, stdio, null */
     TESSERA_PROP_FREQ,    /* Hz, decimal; K/M/G = 10^3/10^6/10^9;
                              read with tessera_dev_prop_u64() */
+    TESSERA_PROP_DRIVE,   /* id of a -drive (ABI 2.2); the device gets it
+                             with tessera_dev_drive() */
 } TesseraPropType;
 
 /**
@@ -97,6 +99,19 @@ int tessera_dev_map_mmio(TesseraDevice *dev, uint64_t base, uint64_t size,
  */
 int tessera_phys_read(uint64_t addr, void *buf, uint64_t len);
 int tessera_phys_write(uint64_t addr, const void *buf, uint64_t len);
+
+/**
+ * DMA on guest RAM only (ABI 2.2): for addresses a guest hands a device
+ * (descriptors, buffers). Unlike tessera_phys_read/write, the whole range
+ * must be RAM (one region or adjacent ones): ROM, MMIO (so a device never
+ * re-enters itself or another device through a guest pointer) and holes
+ * make the call fail with -1 without copying anything. Writes invalidate
+ * translated code in the range. Machine thread only.
+ */
+int tessera_dma_read(uint64_t addr, void *buf, uint64_t len);
+int tessera_dma_write(uint64_t addr, const void *buf, uint64_t len);
+/** True when [addr, addr + len) is guest RAM (len 0: addr may be anything). */
+bool tessera_dma_valid(uint64_t addr, uint64_t len);
 
 /* ---------------------------------------------------------------------- */
 /* IRQ lines                                                               */
@@ -181,6 +196,90 @@ void tessera_timer_del(TesseraTimer *t);
 void tessera_timer_free(TesseraTimer *t);
 
 /* ---------------------------------------------------------------------- */
+/* Work from other threads (ABI 2.2)                                       */
+
+/*
+ * A device that does slow host work (a disk write) in a thread of its own
+ * hands the result back to the machine thread with a bottom half: the
+ * worker calls tessera_bh_schedule(), and the core runs the callback on
+ * the machine thread soon after (between instruction quanta, and it wakes
+ * a machine whose CPUs all sleep). Everything else in this header is for
+ * the machine thread only; a worker must not touch guest memory, IRQ
+ * lines or timers itself.
+ */
+typedef struct TesseraBh TesseraBh;
+
+/** Creates a bottom half (machine thread, e.g. in realize()). */
+TesseraBh *tessera_bh_new(void (*cb)(void *opaque), void *opaque);
+/**
+ * Asks for cb to run once on the machine thread. Callable from any
+ * thread; several calls before it runs give one call.
+ */
+void tessera_bh_schedule(TesseraBh *bh);
+/** Cancels a scheduled run and frees the bottom half (machine thread). */
+void tessera_bh_free(TesseraBh *bh);
+/**
+ * Machine thread: one piece of work handed to a worker has begun / its
+ * result has been handled. While any work is outstanding and every CPU
+ * sleeps, deterministic time (-icount) waits for the worker instead of
+ * jumping to the next timer, so a guest never sees a host I/O take
+ * virtual time (and time out on it).
+ */
+void tessera_bh_work_begin(TesseraBh *bh);
+void tessera_bh_work_end(TesseraBh *bh);
+
+/* ---------------------------------------------------------------------- */
+/* Disk images (ABI 2.2)                                                   */
+
+/*
+ * A -drive the user gave (its id= names it; a device declares a
+ * TESSERA_PROP_DRIVE property to take one). The image (raw, qcow2, with
+ * its backing chain) is opened by the core before the machine is built and
+ * flushed and closed after the devices are finalized. These calls may run
+ * in one worker thread of the device at a time (not concurrently on the
+ * same drive); they block for the length of the host I/O. Offsets and
+ * lengths are bytes; the functions return 0 or -1 (message from
+ * tessera_drive_error()).
+ */
+typedef struct TesseraDrive TesseraDrive;
+
+/** The drive named by property prop, or NULL when it is empty. */
+TesseraDrive *tessera_dev_drive(TesseraDevice *dev, const char *prop);
+uint64_t tessera_drive_size(TesseraDrive *d);
+bool tessera_drive_readonly(TesseraDrive *d);
+int tessera_drive_read(TesseraDrive *d, uint64_t off, void *buf, size_t len);
+int tessera_drive_write(TesseraDrive *d, uint64_t off, const void *buf,
+                        size_t len);
+/** Makes the range read as zeroes (may deallocate when discard=unmap). */
+int tessera_drive_write_zeroes(TesseraDrive *d, uint64_t off, uint64_t len,
+                               bool may_unmap);
+/** Hints that the range is unused (may do nothing). */
+int tessera_drive_discard(TesseraDrive *d, uint64_t off, uint64_t len);
+int tessera_drive_flush(TesseraDrive *d);
+const char *tessera_drive_error(TesseraDrive *d);
+
+/* ---------------------------------------------------------------------- */
+/* Entropy sources (ABI 2.2)                                               */
+
+/*
+ * -object rng-random,id=ID,filename=PATH (default /dev/urandom) or
+ * -object rng-builtin,id=ID (the host's getrandom()).
+ */
+typedef struct TesseraRng TesseraRng;
+
+/**
+ * The entropy object named id; id NULL or "" gives a default
+ * rng-random on /dev/urandom. NULL (after an error message) when there is
+ * no such object or the source cannot be opened.
+ */
+TesseraRng *tessera_rng_find(const char *id);
+/**
+ * Reads up to len bytes without blocking. Returns how many (0 when the
+ * source has none now: try again later), or -1 on an error.
+ */
+long tessera_rng_read(TesseraRng *rng, void *buf, size_t len);
+
+/* ---------------------------------------------------------------------- */
 /* The class                                                               */
 
 typedef struct TesseraDeviceClass {
@@ -215,6 +314,20 @@ typedef struct TesseraDeviceClass {
      */
     const char *mmio_help;
     const char *irq_inputs_help;
+    /*
+     * ABI 2.2. A class with a slot type can be added on the command line
+     * (-device NAME,prop=value,...) without an address: it takes the place
+     * of a free board device of type slot_type (a board-file [device] that
+     * no -device took yet), inheriting that device's name, its
+     * board-file properties that this class also declares (base, irq...)
+     * and its place in the device list (so device-tree order stays). The
+     * slots are taken in board-file order (the virt board lists its
+     * virtio-mmio slots from the highest address down, the order in which
+     * QEMU fills them). E.g. virtio devices use "virtio-mmio"; a class may
+     * name another -device class ("virtconsole" takes a
+     * "virtio-serial-device").
+     */
+    const char *slot_type;
 } TesseraDeviceClass;
 
 /* ---------------------------------------------------------------------- */

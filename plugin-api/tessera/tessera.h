@@ -38,7 +38,10 @@ extern "C" {
 #define TESSERA_ABI_MAJOR 2
 /* 2.1: TesseraArchClass gdb_xml, gdb_g_regs, gdb_read_reg, gdb_write_reg
  * (the GDB remote stub). */
-#define TESSERA_ABI_MINOR 1
+/* 2.2: device DMA on RAM only (tessera_dma_*), bottom halves for worker
+ * threads (tessera_bh_*), drives for devices (TESSERA_PROP_DRIVE,
+ * tessera_drive_*), TesseraDeviceClass slot_type (-device). */
+#define TESSERA_ABI_MINOR 2
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))

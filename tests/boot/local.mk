@@ -6,7 +6,7 @@ BOOT_TESTS = \
 	tests/boot/opensbi-banner.py \
 	tests/boot/uboot-smode.sh tests/boot/uboot-smode-smp4.sh \
 	tests/boot/uboot-mmode.sh tests/boot/uboot-mmode-smp4.sh \
-	tests/boot/dumpdtb.py
+	tests/boot/dumpdtb.py tests/boot/uboot-virtio.py
 TESTS += $(BOOT_TESTS)
 EXTRA_DIST += $(BOOT_TESTS) tests/boot/bootexpect.py tests/boot/uboot.py
 

@@ -56,3 +56,14 @@ tests_fuzz_fuzz_qcow2_SOURCES = tests/fuzz/fuzz-qcow2.c tests/fuzz/replay.c
 tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-qcow2.sh
 EXTRA_DIST += tests/fuzz/replay-qcow2.sh
+
+# The virtio device models and their transport/virtqueue code on a fake
+# core with 64 KiB of guest RAM: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-virtio
+tests_fuzz_fuzz_virtio_SOURCES = tests/fuzz/fuzz-virtio.c tests/fuzz/replay.c \
+	plugins/devices/virtio/virtio.c
+tests_fuzz_fuzz_virtio_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS) -pthread
+tests_fuzz_fuzz_virtio_LDADD = $(FDT_LIBS)
+tests_fuzz_fuzz_virtio_LDFLAGS = -pthread
+TESTS += tests/fuzz/replay-virtio.sh
+EXTRA_DIST += tests/fuzz/replay-virtio.sh

@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio)" >&2
     exit 2
 fi
 target=$1
@@ -31,6 +31,11 @@ qcow2)
     sources="block/block.c block/raw.c block/qcow2.c"
     pkgs="zlib libzstd"
     ;;
+virtio)
+    sources="plugins/devices/virtio/virtio.c"
+    pkgs=""
+    libs_extra="-lfdt -pthread"
+    ;;
 ihex)
     sources="loader/ihex.c"
     pkgs=""
@@ -45,14 +50,14 @@ qmp|hmp)
     # own files are instrumented, the rest is compiled plainly (the
     # interpreter's one big function takes clang minutes to instrument).
     sources="kernel/monitor.c kernel/qmp.c kernel/qom.c kernel/util.c"
-    plain_sources=$(cd "$top" && ls kernel/*.c loader/*.c |
+    plain_sources=$(cd "$top" && ls kernel/*.c loader/*.c block/*.c |
         grep -v -e kernel/main.c -e kernel/monitor.c -e kernel/qmp.c \
             -e kernel/qom.c -e kernel/util.c)
-    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd"
+    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib"
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio)" >&2
     exit 2
     ;;
 esac

@@ -42,6 +42,9 @@ endif
 # rvi-rv64-virt.test -> rvi rv64 virt
 test_words = $(subst -, ,$(basename $(notdir $(1))))
 ELFS := $(foreach t,$(WRAPPERS),$(OUT)/$(word 2,$(call test_words,$(t)))-$(word 3,$(call test_words,$(t)))/$(word 1,$(call test_words,$(t))).elf)
+# Programs run by their own test scripts (e.g. the virtio tests), as
+# XLEN-BOARD/PROGRAM.elf.
+ELFS += $(addprefix $(OUT)/,$(EXTRA_ELFS))
 
 ifeq ($(strip $(RISCV_CC)),)
 all: $(WRAPPERS) $(OUT)/guest-config.sh

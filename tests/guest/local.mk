@@ -47,11 +47,19 @@ GUEST_SRC_FILES = \
 	tests/guest/smc.c tests/guest/smc-code.S tests/guest/uart.c \
 	tests/guest/htif.c tests/guest/exitcode.c \
 	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
-	tests/guest/trigger.c
+	tests/guest/trigger.c \
+	tests/guest/vio.h tests/guest/vblk.c tests/guest/vrng.c tests/guest/vcons.c
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)
 EXTRA_DIST += $(GUEST_SRC_FILES) tests/guest/expect
+
+# The virtio devices (blk, rng, console) on Tessera and QEMU, with drives
+# and images compared: programs run by tests/guest/virtio.test.
+GUEST_EXTRA_ELFS = rv64-virt/vblk.elf rv64-virt/vrng.elf rv64-virt/vcons.elf
+TESTS += tests/guest/virtio.test
+EXTRA_DIST += tests/guest/virtio.test
+tests/guest/virtio.test: tests/guest/build/.built
 
 # The native backend against the interpreter on the same programs.
 TESTS += tests/guest/backends.test
@@ -66,7 +74,8 @@ tests/guest/build/.built: $(GUEST_SRC_FILES) Makefile
 		RISCV_CC='$(RISCV_CC)' QEMU_RISCV64='$(QEMU_RISCV64)' \
 		QEMU_RISCV32='$(QEMU_RISCV32)' \
 		TESSERA='$(abs_top_builddir)/tessera$(EXEEXT)' \
-		WRAPPERS='$(GUEST_TESTS)' V='$(V)' all && touch $@
+		WRAPPERS='$(GUEST_TESTS)' EXTRA_ELFS='$(GUEST_EXTRA_ELFS)' \
+		V='$(V)' all && touch $@
 
 clean-local: guest-clean
 guest-clean:
