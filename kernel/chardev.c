@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE /* posix_openpt, ptsname */
 #include "kernel/chardev.h"
+#include "kernel/fdwatch.h"
 #include "kernel/sched.h"
 
 #include <errno.h>
@@ -528,9 +529,10 @@ void chardev_set_wakeup_fd(int fd)
 
 bool chardev_poll(int timeout_ms)
 {
-    struct pollfd fds[32];
-    TesseraChardev *who[G_N_ELEMENTS(fds)];
-    bool listening[G_N_ELEMENTS(fds)];
+    /* Backends with a descriptor in the set, by index (they come first). */
+    static TesseraChardev **who;
+    static bool *listening;
+    static unsigned who_cap;
     unsigned nfds = 0;
     bool delivered = false;
 
@@ -540,42 +542,48 @@ bool chardev_poll(int timeout_ms)
     if (delivered)
         timeout_ms = 0;
 
+    fdwatch_begin();
+    if (chr_all && who_cap < chr_all->len) {
+        who_cap = chr_all->len;
+        who = g_renew(TesseraChardev *, who, who_cap);
+        listening = g_renew(bool, listening, who_cap);
+    }
     for (unsigned i = 0; chr_all && i < chr_all->len; i++) {
         TesseraChardev *chr = g_ptr_array_index(chr_all, i);
-        if (nfds == G_N_ELEMENTS(fds))
-            break;
         if (chr_wants_input(chr)) {
-            fds[nfds] = (struct pollfd){.fd = chr->in_fd, .events = POLLIN};
+            fdwatch_add(chr->in_fd, POLLIN);
             listening[nfds] = false;
             who[nfds++] = chr;
         } else if (chr->listen_fd >= 0 && chr->in_fd < 0) {
-            fds[nfds] = (struct pollfd){.fd = chr->listen_fd, .events = POLLIN};
+            fdwatch_add(chr->listen_fd, POLLIN);
             listening[nfds] = true;
             who[nfds++] = chr;
         }
     }
-    unsigned nchr = nfds;
-    if (chr_wakeup_fd >= 0 && nfds < G_N_ELEMENTS(fds))
-        fds[nfds++] = (struct pollfd){.fd = chr_wakeup_fd, .events = POLLIN};
-    if (poll(fds, nfds, timeout_ms) <= 0)
-        return delivered;
-    if (nchr < nfds && (fds[nchr].revents & POLLIN))
-        delivered = true;
-    nfds = nchr;
-
-    for (unsigned i = 0; i < nfds; i++) {
-        TesseraChardev *chr = who[i];
-        if (listening[i]) {
-            if (fds[i].revents & POLLIN)
-                chr_accept(chr);
-            continue;
+    /* The bottom halves' wake-up descriptor (chardev_set_wakeup_fd). */
+    int wake_idx = chr_wakeup_fd >= 0 ? fdwatch_add(chr_wakeup_fd, POLLIN)
+                                      : -1;
+    /* Network backends too, while the machine runs (fdwatch.h). */
+    int r = fdwatch_poll(timeout_ms, fdwatch_sources_enabled());
+    if (r > 0) {
+        if (wake_idx >= 0 && (fdwatch_revents(wake_idx) & POLLIN))
+            delivered = true;
+        for (unsigned i = 0; i < nfds; i++) {
+            TesseraChardev *chr = who[i];
+            short rev = fdwatch_revents(i);
+            if (listening[i]) {
+                if (rev & POLLIN)
+                    chr_accept(chr);
+                continue;
+            }
+            if (rev & (POLLIN | POLLHUP | POLLERR))
+                chr_read_input(chr);
+            if (rev & POLLNVAL)
+                chr->in_eof = true;
+            delivered |= chr_deliver(chr, true);
         }
-        if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-            chr_read_input(chr);
-        if (fds[i].revents & POLLNVAL)
-            chr->in_eof = true;
-        delivered |= chr_deliver(chr, true);
     }
+    delivered |= fdwatch_dispatch(r);
     return delivered;
 }
 

@@ -19,7 +19,7 @@
 Machine machine;
 
 static const char *const board_keys[] = {"name", "description", "logic",
-                                         "aliases", NULL};
+                                         "aliases", "nic-model", NULL};
 static const char *const cpu_keys[] = {"arch", "model", "count",
                                        "max-count", "frequency", NULL};
 static const char *const memory_keys[] = {"base", "size", "type", NULL};
@@ -234,6 +234,25 @@ static int create_memory(const MachineOptions *opts)
         }
     }
     return 0;
+}
+
+const char *machine_default_nic(const char *board)
+{
+    static char model[128];
+    char err[1024];
+    char *path = board_find(board);
+    BoardConfig *cfg = path ? board_load(path, err, sizeof(err)) : NULL;
+    BoardSection *bs = cfg ? board_section(cfg, SECTION_BOARD) : NULL;
+    BoardKV *kv = bs ? board_get(bs, "nic-model") : NULL;
+    const char *r = NULL;
+    if (kv) {
+        snprintf(model, sizeof(model), "%s", kv->value);
+        r = model;
+    }
+    if (cfg)
+        board_free(cfg);
+    g_free(path);
+    return r;
 }
 
 /* Splits "a,b=c,,d" at single commas (",," is a comma), as QEMU does. */

@@ -42,4 +42,7 @@ int machine_create(const MachineOptions *opts);
 int machine_reset(void);
 void machine_destroy(void);
 
+/* The [board] nic-model of board (a name or .ini path) for -nic, or NULL. */
+const char *machine_default_nic(const char *board);
+
 #endif

@@ -19,6 +19,7 @@
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/monitor.h"
+#include "kernel/net.h"
 #include "kernel/plugin.h"
 #include "kernel/tool.h"
 #include "kernel/sched.h"
@@ -95,6 +96,20 @@ static void usage(void)
 "                      discard=unmap passes the guest's discards to the\n"
 "                      image (default: ignore them, as QEMU)\n"
 "\n"
+"Network:\n"
+"  -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]\n"
+"         [,guestfwd=[tcp]:[GUESTADDR]:PORT-cmd:COMMAND|-CHARDEV-SPEC]\n"
+"         [,restrict=on|off][,net=ADDR[/MASK]][,host=ADDR][,dhcpstart=ADDR]\n"
+"         [,dns=ADDR][,ipv4=on|off][,ipv6=on|off][,ipv6-net=ADDR/LEN]\n"
+"         [,ipv6-host=ADDR][,ipv6-dns=ADDR][,hostname=NAME][,domainname=D]\n"
+"         [,dnssearch=D][,tftp=DIR][,tftp-server-name=NAME][,bootfile=FILE]\n"
+"                      user-mode network (libslirp): the guest is 10.0.2.15\n"
+"                      by DHCP, the host 10.0.2.2, DNS 10.0.2.3; a NIC takes it\n"
+"                      with its property netdev=ID; -netdev help lists types\n"
+"  -nic user[,id=ID][,mac=MAC][,model=TYPE][,the -netdev user options]\n"
+"                      a user-mode network and a NIC on it (the board's\n"
+"                      default model unless model=); -nic none: no NIC\n"
+"\n"
 "Execution:\n"
 "  -icount shift=N     deterministic time: 2^N ns per instruction (cycle)\n"
 "  -tb-size N          translation cache size in MiB (default from host RAM)\n"
@@ -140,6 +155,9 @@ typedef struct Args {
     GPtrArray *drives;       /* -drive specs */
     GPtrArray *devices;      /* -device specs, then those of if=virtio */
     GPtrArray *objects;      /* -object specs */
+    GPtrArray *netdevs;      /* -netdev specs */
+    GPtrArray *nics;         /* -nic specs */
+    bool want_help_netdev, want_help_nic;
     GPtrArray *to_free;
     const char *log_spec;
     const char *log_file;
@@ -168,7 +186,7 @@ static bool is_value_option(const char *opt)
         "M", "machine", "board", "cpu", "m", "smp", "bios", "kernel",
         "append", "initrd", "dtb", "serial", "chardev", "monitor", "qmp", "d", "D",
         "icount", "tb-size", "L", "set", "device", "display", "plugin", "gdb", "drive",
-        "object", NULL};
+        "object", "netdev", "nic", NULL};
     for (const char *const *n = names; *n; n++)
         if (!strcmp(*n, opt))
             return true;
@@ -246,6 +264,18 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->qmps, (gpointer)val);
     } else if (!strcmp(opt, "drive")) {
         g_ptr_array_add(a->drives, (gpointer)val);
+    } else if (!strcmp(opt, "netdev")) {
+        if (!strcmp(val, "help") || !strcmp(val, "type=help"))
+            a->want_help_netdev = true;
+        else
+            g_ptr_array_add(a->netdevs, (gpointer)val);
+    } else if (!strcmp(opt, "nic")) {
+        if (!strcmp(val, "help") || !strcmp(val, "type=help") ||
+            g_str_has_suffix(val, ",model=help") ||
+            g_str_has_prefix(val, "model=help"))
+            a->want_help_nic = true;
+        else
+            g_ptr_array_add(a->nics, (gpointer)val);
     } else if (!strcmp(opt, "object")) {
         g_ptr_array_add(a->objects, (gpointer)val);
     } else if (!strcmp(opt, "d")) {
@@ -488,6 +518,45 @@ static int setup_monitors(Args *a, GPtrArray *mon_chrs)
     return 0;
 }
 
+/* -netdev and -nic backends, before the devices that use them. */
+static int setup_netdevs(Args *a)
+{
+    for (guint i = 0; i < a->netdevs->len; i++)
+        if (net_add_netdev(a->netdevs->pdata[i]) < 0)
+            return -1;
+    for (guint i = 0; i < a->nics->len; i++)
+        if (net_add_nic(a->nics->pdata[i]) < 0)
+            return -1;
+    /* Each -nic becomes a -device of its model (the board's default). */
+    for (unsigned i = 0; i < net_nic_count(); i++) {
+        const char *model = net_nic_model(i);
+        if (!model)
+            model = machine_default_nic(a->m.board);
+        if (!model) {
+            tessera_error("-nic %s: board '%s' has no default NIC model: "
+                          "give one with model=TYPE", (char *)a->nics->pdata[i],
+                          a->m.board);
+            return -1;
+        }
+        char *where = g_strdup_printf("-nic %s", (char *)a->nics->pdata[i]);
+        const TesseraDeviceClass *cls = plugin_find_device(model, where);
+        bool nic = false;
+        for (const TesseraProp *p = cls ? cls->props : NULL; p && p->name; p++)
+            nic |= !strcmp(p->name, "netdev");
+        if (cls && !nic)
+            tessera_error("%s: device type '%s' is not a NIC (it has no "
+                          "netdev property)", where, model);
+        g_free(where);
+        if (!nic)
+            return -1;
+        char *spec = g_strdup_printf("%s,netdev=%s", model,
+                                     net_nic_netdev(i));
+        g_ptr_array_add(a->to_free, spec);
+        g_ptr_array_add(a->devices, spec);
+    }
+    return 0;
+}
+
 /*
  * Opens each -drive image and registers it by id; they stay open until the
  * machine stops. if=virtio (the default) adds a virtio-blk-device for the
@@ -583,6 +652,8 @@ int main(int argc, char **argv)
     a.qmps = g_ptr_array_new();
     GPtrArray *mon_chrs = g_ptr_array_new();
     a.drives = g_ptr_array_new();
+    a.netdevs = g_ptr_array_new();
+    a.nics = g_ptr_array_new();
     a.devices = g_ptr_array_new();
     a.objects = g_ptr_array_new();
     a.m.devices = a.devices;
@@ -611,8 +682,13 @@ int main(int argc, char **argv)
     if (a.log_file && log_set_file(a.log_file) < 0)
         goto out;
     if (a.want_help_board || a.want_help_cpu || a.want_help_device ||
-        a.want_plugins || a.device_help || tool_help_requested()) {
+        a.want_plugins || a.device_help || tool_help_requested() ||
+        a.want_help_netdev || a.want_help_nic) {
         status = 0;
+        if (a.want_help_netdev)
+            net_print_netdev_help();
+        if (a.want_help_nic)
+            net_print_nic_help(machine_default_nic(a.m.board));
         if (a.want_help_board) {
             board_print_list();
             plugin_print_board_logic();
@@ -647,7 +723,7 @@ int main(int argc, char **argv)
     sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
     if (setup_chardevs(&a, mon_chrs) < 0 || setup_objects(&a) < 0 ||
-        setup_drives(&a) < 0)
+        setup_drives(&a) < 0 || setup_netdevs(&a) < 0)
         goto out_machine;
     if (machine_create(&a.m) < 0 || machine_reset() < 0 ||
         setup_monitors(&a, mon_chrs) < 0)
@@ -658,6 +734,7 @@ int main(int argc, char **argv)
         status = fdt_dump(a.m.dumpdtb) < 0 ? 1 : 0;
         goto out_machine;
     }
+    net_check_peers();
     if (tool_load_all() < 0)
         goto out_machine;
     tool_machine_started();
@@ -674,6 +751,7 @@ out_machine:
     chardev_cleanup();
     monitor_cleanup();
     machine_destroy();
+    net_cleanup();
     if (drive_close_all() < 0 && status == 0)
         status = 1;
     object_cleanup();
@@ -687,6 +765,8 @@ out:
     g_ptr_array_free(a.qmps, TRUE);
     g_ptr_array_free(mon_chrs, TRUE);
     g_ptr_array_free(a.drives, TRUE);
+    g_ptr_array_free(a.netdevs, TRUE);
+    g_ptr_array_free(a.nics, TRUE);
     g_ptr_array_free(a.devices, TRUE);
     g_ptr_array_free(a.objects, TRUE);
     g_ptr_array_free(a.to_free, TRUE);

@@ -40,7 +40,9 @@ extern "C" {
  * (the GDB remote stub). */
 /* 2.2: device DMA on RAM only (tessera_dma_*), bottom halves for worker
  * threads (tessera_bh_*), drives for devices (TESSERA_PROP_DRIVE,
- * tessera_drive_*), TesseraDeviceClass slot_type (-device). */
+ * tessera_drive_*), TesseraDeviceClass slot_type (-device); network
+ * devices (tessera/net.h: tessera_net_attach, _send, _rx_ready, _mac,
+ * _id). */
 #define TESSERA_ABI_MINOR 2
 
 #if defined(__GNUC__)

@@ -67,3 +67,11 @@ tests_fuzz_fuzz_virtio_LDADD = $(FDT_LIBS)
 tests_fuzz_fuzz_virtio_LDFLAGS = -pthread
 TESTS += tests/fuzz/replay-virtio.sh
 EXTRA_DIST += tests/fuzz/replay-virtio.sh
+# -netdev / -nic option strings: same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-netopts
+tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \
+	kernel/netopts.c
+tests_fuzz_fuzz_netopts_CFLAGS = $(CORE_CC_FLAGS)
+tests_fuzz_fuzz_netopts_LDADD = $(GLIB_LIBS)
+TESTS += tests/fuzz/replay-netopts.sh
+EXTRA_DIST += tests/fuzz/replay-netopts.sh

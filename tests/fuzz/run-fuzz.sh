@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts)" >&2
     exit 2
 fi
 target=$1
@@ -45,6 +45,10 @@ gdb)
     sources="kernel/gdbproto.c"
     pkgs=""
     ;;
+netopts)
+    sources="kernel/netopts.c"
+    pkgs="glib-2.0"
+    ;;
 qmp|hmp)
     # The monitors need the whole core (no machine is built); only their
     # own files are instrumented, the rest is compiled plainly (the
@@ -57,7 +61,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts)" >&2
     exit 2
     ;;
 esac

@@ -35,7 +35,9 @@ GUEST_TESTS = \
 	tests/guest/build/priv-rv64-virt.test tests/guest/build/priv-rv32-virt.test \
 	tests/guest/build/fpu-rv64-virt.test tests/guest/build/fpu-rv32-virt.test \
 	tests/guest/build/fpu-rv64-spike.test tests/guest/build/fpu-rv32-spike.test \
-	tests/guest/build/trigger-rv64-virt.test
+	tests/guest/build/trigger-rv64-virt.test \
+	tests/guest/build/virtnet-rv64-virt.test tests/guest/build/virtnet-rv32-virt.test \
+	tests/guest/build/netfwd-rv64-virt.test
 
 GUEST_SRC_FILES = \
 	tests/guest/guest.mk tests/guest/run-guest.sh \
@@ -48,7 +50,9 @@ GUEST_SRC_FILES = \
 	tests/guest/htif.c tests/guest/exitcode.c \
 	tests/guest/priv.c tests/guest/priv-asm.S tests/guest/fpu.c \
 	tests/guest/trigger.c \
-	tests/guest/vio.h tests/guest/vblk.c tests/guest/vrng.c tests/guest/vcons.c
+	tests/guest/vio.h tests/guest/vblk.c tests/guest/vrng.c tests/guest/vcons.c \
+	tests/guest/virtnet.c tests/guest/netfwd.c \
+	tests/guest/netfwd-host.py
 
 check_SCRIPTS += $(GUEST_TESTS)
 TESTS += $(GUEST_TESTS)

@@ -75,6 +75,19 @@ qemu_extra=
 case $prog in
 csr) qemu_extra="-icount shift=0" ;;
 esac
+# Devices a program needs on both (QEMU's virtio-mmio is legacy unless told).
+dev_opts=
+host_driver=
+case $prog in
+virtnet)
+    dev_opts="-netdev user,id=n -device virtio-net-device,netdev=n"
+    qemu_extra="$qemu_extra -global virtio-mmio.force-legacy=false" ;;
+netfwd)
+    # netfwd-host.py picks the port, connects and reports what it read.
+    dev_opts="-netdev user,id=n,hostfwd=tcp:127.0.0.1:@PORT@-:7 -device virtio-net-device,netdev=n"
+    qemu_extra="$qemu_extra -global virtio-mmio.force-legacy=false"
+    host_driver="python3 $(dirname "$0")/netfwd-host.py" ;;
+esac
 
 mkdir -p "$work" || exit 1
 
@@ -84,7 +97,8 @@ run() {
     label=$1
     shift
     echo "run: $*"
-    timeout -k 5 "$timeout_s" "$@" </dev/null >"$work/$label.out" 2>"$work/$label.err"
+    # shellcheck disable=SC2086 # host_driver is a command with arguments
+    timeout -k 5 "$timeout_s" $host_driver "$@" </dev/null >"$work/$label.out" 2>"$work/$label.err"
     rc=$?
     echo "$rc" >"$work/$label.rc"
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
@@ -118,7 +132,7 @@ if [ -z "$TESSERA" ] || [ ! -x "$TESSERA" ]; then
     tessera_state=missing
 else
     # shellcheck disable=SC2086
-    run tessera "$TESSERA" -M "$board" $cpu_opt -bios none -nographic -kernel "$elf"
+    run tessera "$TESSERA" -M "$board" $cpu_opt -bios none -nographic $dev_opts -kernel "$elf"
     check tessera "tessera" || tessera_state=bad
 fi
 
@@ -128,7 +142,7 @@ if [ -z "$qemu" ] || [ ! -x "$qemu" ]; then
     qemu_state=missing
 else
     # shellcheck disable=SC2086
-    run qemu "$qemu" -M "$board" -bios none -nographic $qemu_extra -kernel "$elf"
+    run qemu "$qemu" -M "$board" -bios none -nographic $qemu_extra $dev_opts -kernel "$elf"
     check qemu "$qemu_name" || qemu_state=bad
 fi
 

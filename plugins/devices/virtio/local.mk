@@ -30,3 +30,9 @@ plugins_devices_virtio_virtio_serial_device_la_SOURCES = \
 plugins_devices_virtio_virtio_serial_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_virtio_virtio_serial_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 plugins_devices_virtio_virtio_serial_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-net-device.la
+plugins_devices_virtio_virtio_net_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-net.c
+plugins_devices_virtio_virtio_net_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_virtio_virtio_net_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_virtio_virtio_net_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
