@@ -8,10 +8,14 @@
 # as .ci/run does for distcheck); `make check` builds them first.
 LINUX_TESTS = \
 	tests/linux/shell-smp1.sh tests/linux/shell-smp4.sh \
-	tests/linux/smp-repeat.sh
+	tests/linux/smp-repeat.sh \
+	tests/linux/disk-raw.sh tests/linux/disk-qcow2-tessera.sh \
+	tests/linux/disk-qcow2-qemu.sh tests/linux/net.sh \
+	tests/linux/hwrng.sh tests/linux/hvc.sh
 TESTS += $(LINUX_TESTS)
 LINUX_TESTS_FILES = tests/linux/linuxexpect.py tests/linux/shell.py \
-	tests/linux/smp-repeat.py tests/linux/build.sh \
+	tests/linux/smp-repeat.py tests/linux/disk.py tests/linux/net.py \
+	tests/linux/devices.py tests/linux/build.sh \
 	tests/linux/tiny.config tests/linux/busybox.config \
 	tests/linux/rootfs/etc/inittab tests/linux/rootfs/etc/init.d/rcS \
 	tests/linux/rootfs/etc/profile \
