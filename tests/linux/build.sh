@@ -154,12 +154,21 @@ for k in $kernels; do
 done
 
 # --- BusyBox ----------------------------------------------------------------
+# busybox_tree: the unpacked source under busybox-source/, if any
+busybox_tree() {
+    for d in "$cache"/busybox-source/busybox-*/; do
+        if [ -f "$d/Makefile" ]; then
+            echo "${d%/}"
+            return
+        fi
+    done
+}
+
 if [ -n "${BUSYBOX_SOURCE:-}" ]; then
     bsrc=$(cd "$BUSYBOX_SOURCE" && pwd)
 else
-    bsrc=$(find "$cache/busybox-source" -mindepth 1 -maxdepth 1 -type d \
-               -name 'busybox-*' 2>/dev/null | head -n 1)
-    if [ -z "$bsrc" ] || [ ! -f "$bsrc/Makefile" ]; then
+    bsrc=$(busybox_tree)
+    if [ -z "$bsrc" ]; then
         need apt-get apt
         need dpkg-source dpkg-dev
         echo "linux: fetching BusyBox's source (apt-get source busybox)"
@@ -169,8 +178,7 @@ else
             tail -n 20 "$log" >&2
             die "apt-get source busybox failed: it needs a deb-src entry for the Debian mirror (tools/install-deps.sh adds one, then apt-get update), or set BUSYBOX_SOURCE to an unpacked source tree"
         fi
-        bsrc=$(find "$cache/busybox-source" -mindepth 1 -maxdepth 1 -type d \
-                   -name 'busybox-*' | head -n 1)
+        bsrc=$(busybox_tree)
         [ -n "$bsrc" ] || die "apt-get source busybox unpacked nothing"
     fi
 fi
