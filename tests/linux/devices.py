@@ -73,7 +73,7 @@ def hvc(emulator, name, smp, tmp):
         conn.append(sock)
         hvc = lx.SocketConsole(sock, name + " hvc0")
         c.check("ls /dev/hvc0")
-        c.check("setsid sh -c 'export PS1=\"hvc# \"; "
+        c.shell("setsid sh -c 'export PS1=\"hvc# \"; "
                 "exec sh -i </dev/hvc0 >/dev/hvc0 2>&1' &")
         hvc.expect("hvc# ")
         hvc.send("echo \"$((6 * 7)) on $(tty) of $(uname -n)\"\n")

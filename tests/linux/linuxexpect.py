@@ -32,7 +32,7 @@ def images_dir():
     if not d:
         top = os.environ.get("top_builddir") or os.path.join(
             os.path.dirname(os.path.abspath(__file__)), "..", "..")
-        d = os.path.join(top, "tests", "linux")
+        d = os.path.join(top, "tests", "linux", "build")
     return d
 
 
