@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """A person's disk session on Linux, then the host checks the image:
 boot the BusyBox initramfs with the test ext4 image (tests/linux/build.sh,
-made with mkfs.ext4 -d) on -drive if=virtio, `mount /dev/vda /mnt`, read a
+made with mkfs.ext4 -d) as a virtio-blk-device, `mount /dev/vda /mnt`, read a
 file the host put there, write a text file and 256 KiB of random bytes,
 `sync`, `poweroff`. Tessera must exit with 0; then the host (converting a
 qcow2 to raw with qemu-img, after `qemu-img check`) replays the journal with
@@ -68,7 +68,9 @@ def make_image(kind, tmp):
 
 
 def session(emulator, name, smp, path, fmt):
-    drive = "file=%s,format=%s,if=virtio" % (path, fmt)
+    # virtio-mmio on both (QEMU's if=virtio on virt is virtio-blk-pci).
+    drive = ["-drive", "file=%s,format=%s,if=none,id=d0" % (path, fmt),
+             "-device", "virtio-blk-device,drive=d0"]
 
     def body(c):
         c.check("mount /dev/vda /mnt")
@@ -89,7 +91,7 @@ def session(emulator, name, smp, path, fmt):
         c.poweroff()
         return m.group(1)
 
-    return lx.run(lx.machine(emulator, smp, extra=["-drive", drive]),
+    return lx.run(lx.machine(emulator, smp, extra=drive),
                   name, body)
 
 

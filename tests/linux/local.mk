@@ -14,7 +14,8 @@ TESTS += $(LINUX_TESTS)
 # interrupt from the virtio-mmio devices on Tessera (PLIC source 8 counts 0
 # in /proc/interrupts; the boot with virtio-rng or a disk hangs at the first
 # request, hvc0 output reaches the host but input never reaches the guest,
-# udhcpc gets no lease). Run one with: make linux-guest &&
+# udhcpc gets no lease). The same sessions pass on qemu-system-riscv64
+# (virtio-blk/net/rng-device, virtconsole). Run one with: make linux-guest &&
 # top_builddir=. tests/linux/disk-raw.sh
 LINUX_DEVICE_TESTS = \
 	tests/linux/disk-raw.sh tests/linux/disk-qcow2-tessera.sh \

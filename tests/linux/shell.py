@@ -17,7 +17,6 @@ COMMANDS = [
     "uname -a",
     "grep -c ^processor /proc/cpuinfo",
     "cat /sys/devices/system/cpu/online",
-    "grep ^hart /proc/cpuinfo",
     "echo $((6 * 7)) | sha256sum",
     "ls /dev/console /dev/null /dev/ttyS0",
     "cat /proc/cmdline",
@@ -51,9 +50,9 @@ def main():
     if not t_ans[0].startswith("Linux tessera-guest 6.1."):
         errors.append("uname -a: %r" % t_ans[0])
     # sha256 of "42\n"
-    if not t_ans[4].startswith("084c799cd551dd1d8d5c5f9a5d593b2e931f5e36"
+    if not t_ans[3].startswith("084c799cd551dd1d8d5c5f9a5d593b2e931f5e36"
                                "122ee5c793c1d08a19839cc0"):
-        errors.append("sha256sum: %r" % t_ans[4])
+        errors.append("sha256sum: %r" % t_ans[3])
     q_time = None
     if oracle:
         q_ncpus, q_ans, q_time = session(lx.bx.qemu(), "qemu", smp)
