@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: MIT
+"""Linux with a BusyBox userland on the virt board, driven like a person at
+the console (tests/boot/bootexpect.py underneath: wait for strings with a
+timeout, type commands; never a fixed sleep).
+
+The guest software comes from tests/linux/build.sh (make check builds it
+once per build tree): LINUX_TESTS_DIR, default top_builddir/tests/linux.
+"""
+import os
+import re
+import select
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "boot"))
+import bootexpect as bx  # noqa: E402
+
+PROMPT = "guest# "
+# The line /etc/init.d/rcS prints when the userland is up.
+INIT_LINE = re.compile(r"rcS: userland up on (\d+) CPUs")
+# Console messages and the early console: the same on both emulators.
+APPEND = "console=ttyS0 earlycon=sbi"
+MEMORY = "256M"
+
+fail = bx.fail
+Failure = bx.Failure
+
+
+def images_dir():
+    d = os.environ.get("LINUX_TESTS_DIR")
+    if not d:
+        top = os.environ.get("top_builddir") or os.path.join(
+            os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        d = os.path.join(top, "tests", "linux", "build")
+    return d
+
+
+def image(name):
+    """A file built by tests/linux/build.sh; a failure when missing."""
+    path = os.path.join(images_dir(), name)
+    if not os.path.exists(path):
+        fail("%s was not built: make check builds it (tests/linux/build.sh)"
+             % path)
+    return path
+
+
+def kernel(kind="tiny"):
+    return image("Image-" + kind)
+
+
+def machine(emulator, smp=1, initrd=True, append=APPEND, extra=(),
+            kind="tiny"):
+    """argv for the virt board with Debian's OpenSBI and our kernel, the
+    same on Tessera and on QEMU."""
+    argv = [emulator, "-M", "virt", "-nographic", "-m", MEMORY,
+            "-smp", str(smp), "-bios", bx.need_file(bx.OPENSBI),
+            "-kernel", kernel(kind), "-append", append]
+    if initrd:
+        argv += ["-initrd", image("initramfs.cpio")]
+    return argv + list(extra)
+
+
+class Linux(bx.Console):
+    """A booting Linux; shell() types a command at the BusyBox prompt."""
+
+    def boot(self):
+        """Waits for init's line and the first prompt; returns the number
+        of CPUs init saw."""
+        m = self.expect(INIT_LINE)
+        self.init_time = self.elapsed()
+        cpus = int(m.group(1))
+        self.prompt()
+        self.prompt_time = self.elapsed()
+        return cpus
+
+    def prompt(self):
+        return self.expect(PROMPT)
+
+    def shell(self, cmd, timeout=bx.TIMEOUT):
+        """Types cmd, returns what it printed (no echo, no prompt, \\n line
+        ends)."""
+        self.send(cmd + "\n")
+        self.expect(cmd + "\r\n", timeout)  # the tty's echo
+        begin = self.pos
+        m = self.expect(PROMPT, timeout)
+        return self.text(begin, m.start()).replace("\r", "")
+
+    def status(self, cmd, timeout=bx.TIMEOUT):
+        """Runs cmd; returns (exit status, output)."""
+        out = self.shell(cmd + "; echo \"[status $?]\"", timeout)
+        m = re.search(r"\[status (\d+)\]\n?$", out)
+        if not m:
+            raise Failure("%s: no status after %r:\n%s" % (self.name, cmd, out))
+        return int(m.group(1)), out[:m.start()]
+
+    def check(self, cmd, timeout=bx.TIMEOUT):
+        """Runs cmd, which must succeed; returns its output."""
+        st, out = self.status(cmd, timeout)
+        if st != 0:
+            raise Failure("%s: %r exited with %d:\n%s"
+                          % (self.name, cmd, st, out))
+        return out
+
+    def poweroff(self, cmd="poweroff"):
+        """Types cmd and waits for the emulator to exit; its status must
+        be 0."""
+        self.send(cmd + "\n")
+        try:
+            status = self.proc.wait(timeout=bx.TIMEOUT)
+        except Exception:
+            raise Failure("%s: still running %.0f s after %r; last output:\n%s"
+                          % (self.name, bx.TIMEOUT, cmd, self.text()[-1500:]))
+        # Collect what it printed last (up to the end of the pipe).
+        deadline = time.monotonic() + bx.TIMEOUT
+        while self.exited is None and self._read(deadline):
+            pass
+        if status != 0:
+            raise Failure("%s: exit status %d after %r; last output:\n%s"
+                          % (self.name, status, cmd, self.text()[-1500:]))
+        return status
+
+
+def run(argv, name, body):
+    """Boots argv, calls body(linux) at the first prompt, then makes sure
+    the process is gone. Returns body's result."""
+    c = Linux(argv, name)
+    try:
+        c.ncpus = c.boot()
+        return body(c)
+    finally:
+        c.close()
+
+
+def main(fn):
+    """Runs fn(); a Failure becomes a FAIL line and exit status 1."""
+    try:
+        fn()
+    except Failure as e:
+        fail(str(e))
+
+
+class SocketConsole:
+    """The other end of a chardev socket (e.g. a virtconsole): expect and
+    send as on the main console."""
+
+    def __init__(self, sock, name):
+        self.sock = sock
+        self.name = name
+        self.buf = b""
+        self.pos = 0
+
+    def text(self, start=0, end=None):
+        return self.buf[start:end].decode("utf-8", "replace")
+
+    def expect(self, pattern, timeout=bx.TIMEOUT):
+        rx = re.compile(re.escape(pattern)) if isinstance(pattern, str) \
+            else pattern
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.text(), self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            r = select.select([self.sock], [], [], max(left, 0))[0] \
+                if left > 0 else []
+            data = self.sock.recv(65536) if r else b""
+            if not data:
+                raise Failure("%s: waiting for %r: %s; got:\n%s"
+                              % (self.name, rx.pattern,
+                                 "closed" if r else "no match in %.0f s"
+                                 % timeout, self.text()[-1500:]))
+            self.buf += data
+
+    def send(self, text):
+        self.sock.sendall(text.encode())
