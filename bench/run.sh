@@ -7,7 +7,9 @@
 #
 # Run it from the build tree (or set BUILDDIR). It builds the ELFs if needed,
 # runs each emulator RUNS times (default 3), alternating, keeps the fastest
-# wall time of each, and prints guest MIPS and the speed ratio.
+# wall time of each, and prints guest MIPS and the speed ratio. Native code
+# also runs under -icount shift=0, to show what exact instruction counting
+# costs.
 # Environment: TESSERA (default BUILDDIR/tessera), QEMU (default
 # qemu-system-riscv64), BENCH_TIMEOUT (seconds per run, default 900).
 #
@@ -97,14 +99,21 @@ for l in $layouts; do
     sum=$(field checksum "$tmp/ref")
     echo "  rounds $(field rounds "$tmp/ref"), $insns guest instructions, checksum $sum"
 
-    best_n= best_i= best_q= t_insns=
+    best_n= best_i= best_q= best_c= t_insns=
     i=0
     while [ $i -lt "$runs" ]; do
         i=$((i + 1))
         n=$(timed_run "$tmp/n" "$tessera" -accel native -M virt -bios none -nographic -kernel "$elf")
         t=$(timed_run "$tmp/t" "$tessera" -accel interp -M virt -bios none -nographic -kernel "$elf")
         q=$(timed_run "$tmp/q" "$qemu" -M virt -bios none -nographic -kernel "$elf")
-        echo "  run $i: native $n s, interp $t s, qemu $q s"
+        c=$(timed_run "$tmp/c" "$tessera" -accel native -icount shift=0 -M virt -bios none -nographic -kernel "$elf")
+        echo "  run $i: native $n s, interp $t s, qemu $q s, native -icount $c s"
+        if [ "$c" = FAIL ] || [ "$(field checksum "$tmp/c")" != "$sum" ]; then
+            echo "  tessera -icount failed or gave a wrong checksum"
+            status=1
+        else
+            best_c=$(min "$best_c" "$c")
+        fi
         for side in n t; do
             v=$(eval echo "\$$side")
             if [ "$v" = FAIL ] || [ "$(field checksum "$tmp/$side")" != "$sum" ]; then
@@ -139,5 +148,8 @@ for l in $layouts; do
         nm = $1 / $2 / 1e6; im = $1 / $3 / 1e6; qm = $1 / $4 / 1e6;
         printf "  best of %d: native %.3f s (%.1f MIPS), interp %.3f s (%.1f MIPS), qemu %.3f s (%.1f MIPS)\n", '"$runs"', $2, nm, $3, im, $4, qm;
         printf "  speed against qemu: native %.3f, interp %.3f\n", $4 / $2, $4 / $3 }'
+    if [ -n "$best_c" ]; then
+        echo "$best_n $best_c" | awk '{ printf "  native -icount shift=0: %.3f s, %+.1f%% against native\n", $2, ($2 / $1 - 1) * 100 }'
+    fi
 done
 exit $status

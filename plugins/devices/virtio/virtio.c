@@ -475,6 +475,8 @@ static void device_reset(VirtioDev *vdev)
 
 void virtio_reset(VirtioDev *vdev)
 {
+    /* IRQ lines are wired after realize: look the line up here. */
+    vdev->irq = tessera_dev_irq_out(vdev->dev, "irq", 0);
     vdev->config_generation = 0;
     device_reset(vdev);
 }
@@ -742,7 +744,6 @@ int virtio_init(VirtioDev *vdev, TesseraDevice *dev, const VirtioDevOps *ops,
     vdev->ops = ops;
     vdev->opaque = opaque;
     vdev->base = tessera_dev_prop_u64(dev, "base");
-    vdev->irq = tessera_dev_irq_out(dev, "irq", 0);
     if (tessera_dev_prop_u64(dev, "version") != 2) {
         tessera_error("%s: %s implements virtio-mmio version 2 (virtio 1.x) "
                       "only", tessera_dev_name(dev), tessera_dev_type(dev));

@@ -178,7 +178,9 @@ int virtio_init(VirtioDev *vdev, TesseraDevice *dev, const VirtioDevOps *ops,
 /* The device-tree node: virtio_mmio@BASE, compatible "virtio,mmio", reg,
  * interrupts and interrupt-parent (what the board wired). */
 int virtio_fdt_node(VirtioDev *vdev, void *fdt, int parent);
-/* Machine reset: as the driver writing status 0. */
+/* Machine reset: as the driver writing status 0. It also looks up the
+ * interrupt line, which the core wires after realize(), so a model must
+ * call it from its class reset() before the machine runs. */
 void virtio_reset(VirtioDev *vdev);
 /* The driver negotiated feature bit. */
 bool virtio_has_feature(const VirtioDev *vdev, unsigned bit);
