@@ -106,8 +106,11 @@ if ! fresh "$cache/linux-source.stamp" "$key"; then
 fi
 
 # --- kernels ------------------------------------------------------------------
+# kmake OUTDIR TARGET...
 kmake() {
-    nice make -C "$ksrc" O="$1" ARCH=riscv CROSS_COMPILE=$cross -j"$jobs" "$@"
+    kout=$1
+    shift
+    nice make -C "$ksrc" O="$kout" ARCH=riscv CROSS_COMPILE=$cross -j"$jobs" "$@"
 }
 
 build_kernel() {
