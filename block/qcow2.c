@@ -642,6 +642,12 @@ static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v)
     }
     if (validate_rb_offset(bs, b, q->rt[b]) < 0)
         return -1;
+    /* A crafted table may name a block far past the end: writing there
+     * would grow the file to any size. */
+    if ((q->rt[b] >> q->cluster_bits) >= q->end_cluster)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: refcount block "
+                             "at 0x%llx is past the end of the file",
+                             bs->filename, (unsigned long long)q->rt[b]);
     CacheSlot *s = cache_get(bs, q->rbc, RB_CACHE_SLOTS, q->rt[b],
                              "refcount block");
     if (!s)
@@ -699,6 +705,12 @@ static int free_range(BlockDev *bs, uint64_t off, uint64_t len)
 static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
 {
     Qcow2 *q = bs->opaque;
+    /* A run that needs a new refcount block starts again after it. A run
+     * longer than one block's range would do so forever (each new block
+     * lands inside the run): refuse it after the few placements a shorter
+     * run can need. Such runs would need blocks placed outside their own
+     * range, which is not implemented. */
+    uint64_t placements = 0, max_placements = n / q->rb_entries + 2;
     for (;;) {
         uint64_t start = q->end_cluster;
         bool placed = false;
@@ -713,6 +725,12 @@ static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
                 break;
             }
             if (!q->rt[b]) {
+                if (++placements > max_placements)
+                    return blk_set_error(bs, "%s: cannot allocate %llu "
+                                         "contiguous clusters (more than one "
+                                         "refcount block covers, %llu)",
+                                         bs->filename, (unsigned long long)n,
+                                         (unsigned long long)q->rb_entries);
                 if (place_refblock(bs, b, c) < 0)
                     return -1;
                 q->end_cluster = c + 1;

@@ -61,7 +61,7 @@ qmp|hmp)
     plain_sources=$(cd "$top" && ls kernel/*.c loader/*.c block/*.c |
         grep -v -e kernel/main.c -e kernel/monitor.c -e kernel/qmp.c \
             -e kernel/qom.c -e kernel/util.c)
-    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib"
+    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib slirp"
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
