@@ -255,27 +255,6 @@ const char *machine_default_nic(const char *board)
     return r;
 }
 
-/* Splits "a,b=c,,d" at single commas (",," is a comma), as QEMU does. */
-static GPtrArray *split_opts(const char *text)
-{
-    GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
-    GString *cur = g_string_new(NULL);
-    for (const char *p = text;; p++) {
-        if (*p == ',' && p[1] == ',') {
-            g_string_append_c(cur, ',');
-            p++;
-        } else if (*p == ',' || !*p) {
-            g_ptr_array_add(parts, g_string_free(cur, FALSE));
-            if (!*p)
-                break;
-            cur = g_string_new(NULL);
-        } else {
-            g_string_append_c(cur, *p);
-        }
-    }
-    return parts;
-}
-
 /*
  * -device TYPE[,id=NAME][,prop=value...]: a class with a slot type takes
  * the place of the first free device of that type in specs (see
@@ -284,7 +263,7 @@ static GPtrArray *split_opts(const char *text)
  */
 static int apply_cli_device(GPtrArray *specs, const char *text)
 {
-    GPtrArray *parts = split_opts(text);
+    GPtrArray *parts = util_split_opts(text);
     char *where = g_strdup_printf("-device %s", text);
     const char *type = parts->pdata[0];
     int r = -1;

@@ -7,33 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/util.h"
+
 #define FAIL(...)                                                          \
     do {                                                                   \
         snprintf(err, errlen, __VA_ARGS__);                                \
         return -1;                                                         \
     } while (0)
-
-/* Splits "a=b,c,,d=e" into items; ",," is a comma inside an item. */
-static GPtrArray *split_items(const char *text)
-{
-    GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
-    GString *cur = g_string_new(NULL);
-    for (const char *p = text;; p++) {
-        if (*p == ',' && p[1] == ',') {
-            g_string_append_c(cur, ',');
-            p++;
-        } else if (*p == ',' || !*p) {
-            g_ptr_array_add(items, g_strdup(cur->str));
-            g_string_truncate(cur, 0);
-            if (!*p)
-                break;
-        } else {
-            g_string_append_c(cur, *p);
-        }
-    }
-    g_string_free(cur, TRUE);
-    return items;
-}
 
 static bool parse_bool(const char *v, bool *b)
 {
@@ -432,7 +412,7 @@ static int check_user(NetdevOpts *o, const bool *seen, char *err,
 int netopts_parse(const char *text, bool nic, NetdevOpts *o, char *err,
                   size_t errlen)
 {
-    GPtrArray *items = split_items(text);
+    GPtrArray *items = util_split_opts(text);
     const char *type = NULL;
     bool seen[6] = {0};
     int r = 0;

@@ -236,3 +236,24 @@ bool util_running_from_build_tree(void)
     }
     return cached;
 }
+
+GPtrArray *util_split_opts(const char *text)
+{
+    GPtrArray *items = g_ptr_array_new_with_free_func(g_free);
+    GString *cur = g_string_new(NULL);
+    for (const char *p = text;; p++) {
+        if (*p == ',' && p[1] == ',') {
+            g_string_append_c(cur, ',');
+            p++;
+        } else if (*p == ',' || !*p) {
+            g_ptr_array_add(items, g_strdup(cur->str));
+            g_string_truncate(cur, 0);
+            if (!*p)
+                break;
+        } else {
+            g_string_append_c(cur, *p);
+        }
+    }
+    g_string_free(cur, TRUE);
+    return items;
+}

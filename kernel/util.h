@@ -3,6 +3,7 @@
 #ifndef KERNEL_UTIL_H
 #define KERNEL_UTIL_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,9 @@ int util_parse_ram_size(const char *s, uint64_t *out, char *why, size_t len);
 
 /* on/off, yes/no, true/false, 1/0. */
 bool util_parse_bool(const char *s, bool *out);
+/* Splits QEMU-style option text "a,b=c,,d" at single commas (",," is a
+ * comma inside an item). Free with g_ptr_array_unref(). */
+GPtrArray *util_split_opts(const char *text);
 
 /* True when the running program lives in the build tree (then plugins and
  * board files are taken from there instead of the installed ones). */

@@ -60,7 +60,7 @@ EXTRA_DIST += tests/fuzz/replay-qcow2.sh
 # -netdev / -nic option strings: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-netopts
 tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \
-	kernel/netopts.c
+	kernel/netopts.c kernel/util.c
 tests_fuzz_fuzz_netopts_CFLAGS = $(CORE_CC_FLAGS)
 tests_fuzz_fuzz_netopts_LDADD = $(GLIB_LIBS)
 TESTS += tests/fuzz/replay-netopts.sh

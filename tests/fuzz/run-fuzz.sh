@@ -50,7 +50,7 @@ gdb)
     pkgs=""
     ;;
 netopts)
-    sources="kernel/netopts.c"
+    sources="kernel/netopts.c kernel/util.c"
     pkgs="glib-2.0"
     ;;
 qmp|hmp)
