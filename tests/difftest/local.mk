@@ -2,8 +2,10 @@
 # Differential testing on random programs (tools/difftest, docs/testing.md):
 # a few seeds in make check, many more in `make difftest-long` (CI).
 check_PROGRAMS += tools/difftest/gen-riscv tools/difftest/gen-avr
-tools_difftest_gen_riscv_SOURCES = tools/difftest/gen-riscv.c
-tools_difftest_gen_avr_SOURCES = tools/difftest/gen-avr.c
+tools_difftest_gen_riscv_SOURCES = tools/difftest/gen-riscv.c \
+	tools/difftest/gen-common.c tools/difftest/gen-common.h
+tools_difftest_gen_avr_SOURCES = tools/difftest/gen-avr.c \
+	tools/difftest/gen-common.c tools/difftest/gen-common.h
 check_DATA += tools/difftest/rv-runtime.bin
 tools/difftest/rv-runtime.bin: tools/difftest/rv-runtime.S
 	@test -n "$(RISCV_CC)" -a -n "$(RISCV_OBJCOPY)" || { echo "riscv64-unknown-elf-gcc or -objcopy not found: apt-get install gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf, then re-run configure" >&2; exit 1; }

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-common.h"
+
 #define SCRATCH 0x200u
 #define SCRATCH_SIZE 0x200u
 #define SAVE 0x400u /* above the scratch area; 0x100 is I/O on the ATmega2560 */
@@ -39,25 +41,6 @@
 #define MAX_UNITS 4000u
 #define FLASH_WORDS 16384u /* 32 KiB */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static unsigned below(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
-static bool chance(unsigned percent)
-{
-    return below(100) < percent;
-}
 
 /* A byte with edge cases often: 0, 0x7f, 0x80, 0xff, 1. */
 static unsigned byte(void)
@@ -580,14 +563,6 @@ static int write_hex(const char *path, unsigned words)
     return 0;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtoull(s, &end, 0);
-    return *s && *s != '-' && !*end && !errno;
-}
-
 static int usage(void)
 {
     fprintf(stderr, "usage: gen-avr [-s] [-v] [-n UNITS] SEED OUT.hex\n"
@@ -601,26 +576,13 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    uint64_t n = 400, seed;
-    int a = 1;
-    for (;;) {
-        if (a + 1 < argc && !strcmp(argv[a], "-n")) {
-            if (!parse_u64(argv[a + 1], &n) || n < 1 || n > MAX_UNITS)
-                return usage();
-            a += 2;
-        } else if (a < argc && !strcmp(argv[a], "-s")) {
-            simavr_safe = true;
-            a++;
-        } else if (a < argc && !strcmp(argv[a], "-v")) {
-            verbose = true;
-            a++;
-        } else {
-            break;
-        }
-    }
-    if (argc - a != 2 || !parse_u64(argv[a], &seed))
+    struct gen_opts o = {.units = 400};
+    if (!gen_parse_opts(argc, argv, 's', MAX_UNITS, 1, &o))
         return usage();
-    rng_state = seed * 0x2545f4914f6cdd1dull + 0x7654321;
+    simavr_safe = o.flag;
+    verbose = o.verbose;
+    uint64_t n = o.units;
+    gen_seed(o.seed, 0x7654321);
 
     prologue();
     nunits = (unsigned)n + 1;
@@ -646,5 +608,5 @@ int main(int argc, char **argv)
         printf("last unit: 0x%x..0x%x\n",
                2 * units[nunits - 2].start, 2 * units[nunits - 1].start);
     free(units);
-    return write_hex(argv[a + 1], pc);
+    return write_hex(o.operands[0], pc);
 }

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen-common.h"
+
 #define BASE 0x80000000ull
 #define STREAM 0x1000u
 #define DONE 0x800u
@@ -37,25 +39,6 @@
 /* ---------------------------------------------------------------------- */
 /* Random numbers (splitmix64)                                             */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static unsigned below(unsigned n)
-{
-    return (unsigned)(rnd() % n);
-}
-
-static bool chance(unsigned percent)
-{
-    return below(100) < percent;
-}
 
 /* An interesting 64-bit value: edge cases half of the time. */
 static uint64_t value(void)
@@ -715,43 +698,22 @@ static int usage(void)
     return 2;
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtoull(s, &end, 0);
-    return *s && *s != '-' && !*end && !errno;
-}
-
 int main(int argc, char **argv)
 {
-    uint64_t n = 500, seed;
-    int a = 1;
-    for (;;) {
-        if (a + 1 < argc && !strcmp(argv[a], "-n")) {
-            if (!parse_u64(argv[a + 1], &n) || n < 1 || n > MAX_UNITS)
-                return usage();
-            a += 2;
-        } else if (a < argc && !strcmp(argv[a], "-q")) {
-            qemu_safe = true;
-            a++;
-        } else if (a < argc && !strcmp(argv[a], "-v")) {
-            verbose = true;
-            a++;
-        } else {
-            break;
-        }
-    }
-    if (argc - a != 3 || !parse_u64(argv[a], &seed))
+    struct gen_opts o = {.units = 500};
+    if (!gen_parse_opts(argc, argv, 'q', MAX_UNITS, 2, &o))
         return usage();
-    rng_state = seed * 0x2545f4914f6cdd1dull + 0x1234567;
+    qemu_safe = o.flag;
+    verbose = o.verbose;
+    uint64_t n = o.units;
+    gen_seed(o.seed, 0x1234567);
 
     uint8_t *img = calloc(1, IMAGE_SIZE);
     if (!img)
         return 1;
-    FILE *f = fopen(argv[a + 1], "rb");
+    FILE *f = fopen(o.operands[0], "rb");
     if (!f) {
-        fprintf(stderr, "gen-riscv: %s: %s\n", argv[a + 1], strerror(errno));
+        fprintf(stderr, "gen-riscv: %s: %s\n", o.operands[0], strerror(errno));
         return 1;
     }
     size_t got = fread(img, 1, STREAM + 1, f);
@@ -759,7 +721,7 @@ int main(int argc, char **argv)
     if (got != STREAM) {
         fprintf(stderr, "gen-riscv: %s: expected %u bytes (the runtime "
                         "up to the stream), got %zu\n",
-                argv[a + 1], STREAM, got);
+                o.operands[0], STREAM, got);
         return 1;
     }
 
@@ -810,9 +772,9 @@ int main(int argc, char **argv)
         printf("last unit: 0x%llx..0x%llx\n",
                (unsigned long long)(BASE + units[nunits - 2].addr),
                (unsigned long long)(BASE + units[nunits - 1].addr));
-    f = fopen(argv[a + 2], "wb");
+    f = fopen(o.operands[1], "wb");
     if (!f || fwrite(img, 1, IMAGE_SIZE, f) != IMAGE_SIZE || fclose(f)) {
-        fprintf(stderr, "gen-riscv: %s: %s\n", argv[a + 2], strerror(errno));
+        fprintf(stderr, "gen-riscv: %s: %s\n", o.operands[1], strerror(errno));
         return 1;
     }
     free(img);
