@@ -55,3 +55,24 @@ devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-timer.la
 plugins_devices_cmsdk_cmsdk_apb_timer_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-timer.c
 plugins_devices_cmsdk_cmsdk_apb_timer_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_cmsdk_cmsdk_apb_timer_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-dualtimer.la
+plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-dualtimer.c
+plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-watchdog.la
+plugins_devices_cmsdk_cmsdk_apb_watchdog_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-watchdog.c
+plugins_devices_cmsdk_cmsdk_apb_watchdog_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_cmsdk_apb_watchdog_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+# The MPS2 boards' own system blocks (packaged with the CMSDK ones)
+devices_LTLIBRARIES += plugins/devices/cmsdk/mps2-fpgaio.la
+plugins_devices_cmsdk_mps2_fpgaio_la_SOURCES = plugins/devices/cmsdk/mps2-fpgaio.c
+plugins_devices_cmsdk_mps2_fpgaio_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_mps2_fpgaio_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/mps2-scc.la
+plugins_devices_cmsdk_mps2_scc_la_SOURCES = plugins/devices/cmsdk/mps2-scc.c
+plugins_devices_cmsdk_mps2_scc_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_mps2_scc_la_LDFLAGS = $(PLUGIN_LD_FLAGS)

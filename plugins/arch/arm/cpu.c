@@ -363,6 +363,16 @@ void arm_irq_set(void *opaque, unsigned line, int level)
 {
     ArmEnv *env = opaque;
     unsigned exc = EXC_IRQ0 + line;
+    if (line == env->num_irq) {
+        /* The NMI input (a watchdog's): pends on a rising edge. */
+        bool rising = level && !env->level[EXC_NMI];
+        env->level[EXC_NMI] = level != 0;
+        if (rising) {
+            env->pending[EXC_NMI] = 1;
+            arm_check_irqs(env);
+        }
+        return;
+    }
     if (line >= env->num_irq)
         return;
     env->level[exc] = level != 0;

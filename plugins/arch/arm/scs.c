@@ -490,8 +490,9 @@ static int scs_realize(TesseraDevice *dev, void *state)
         return -1;
     }
     env->syst_timer = tessera_timer_new(syst_fire, env);
-    /* Interrupt inputs: N is external interrupt N (exception 16 + N). */
-    tessera_dev_irq_inputs(dev, (unsigned)nirq, arm_irq_set, env);
+    /* Interrupt inputs: N is external interrupt N (exception 16 + N);
+     * the one after them is the NMI. */
+    tessera_dev_irq_inputs(dev, (unsigned)nirq + 1, arm_irq_set, env);
     return tessera_dev_map_mmio(dev, tessera_dev_prop_u64(dev, "base"),
                                 0x1000, &scs_ops, s);
 }
@@ -512,7 +513,8 @@ static const TesseraDeviceClass scs_class = {
     .realize = scs_realize,
     .reset = scs_reset,
     .mmio_help = "0x1000 bytes at base",
-    .irq_inputs_help = "0..num-irq-1: external interrupts (exception 16+N)",
+    .irq_inputs_help = "0..num-irq-1: external interrupts (exception 16+N); "
+                       "num-irq: the NMI (rising edge)",
 };
 
 int arm_scs_register(void)
