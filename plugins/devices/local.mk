@@ -76,3 +76,18 @@ devices_LTLIBRARIES += plugins/devices/cmsdk/mps2-scc.la
 plugins_devices_cmsdk_mps2_scc_la_SOURCES = plugins/devices/cmsdk/mps2-scc.c
 plugins_devices_cmsdk_mps2_scc_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_cmsdk_mps2_scc_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/pl022.la
+plugins_devices_cmsdk_pl022_la_SOURCES = plugins/devices/cmsdk/pl022.c
+plugins_devices_cmsdk_pl022_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_pl022_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/cmsdk/sbcon-i2c.la
+plugins_devices_cmsdk_sbcon_i2c_la_SOURCES = plugins/devices/cmsdk/sbcon-i2c.c
+plugins_devices_cmsdk_sbcon_i2c_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_sbcon_i2c_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/common/or-irq.la
+plugins_devices_common_or_irq_la_SOURCES = plugins/devices/common/or-irq.c
+plugins_devices_common_or_irq_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_common_or_irq_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
