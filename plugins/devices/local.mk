@@ -87,6 +87,12 @@ plugins_devices_cmsdk_sbcon_i2c_la_SOURCES = plugins/devices/cmsdk/sbcon-i2c.c
 plugins_devices_cmsdk_sbcon_i2c_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_cmsdk_sbcon_i2c_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 
+devices_LTLIBRARIES += plugins/devices/cmsdk/lan9118.la
+plugins_devices_cmsdk_lan9118_la_SOURCES = plugins/devices/cmsdk/lan9118.c
+plugins_devices_cmsdk_lan9118_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(ZLIB_CFLAGS)
+plugins_devices_cmsdk_lan9118_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_cmsdk_lan9118_la_LIBADD = $(ZLIB_LIBS)
+
 devices_LTLIBRARIES += plugins/devices/common/or-irq.la
 plugins_devices_common_or_irq_la_SOURCES = plugins/devices/common/or-irq.c
 plugins_devices_common_or_irq_la_CFLAGS = $(PLUGIN_CC_FLAGS)
