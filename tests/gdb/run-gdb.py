@@ -3,7 +3,7 @@
 """Debugs guests on Tessera with the real gdb in batch mode (gdb-multiarch
 for RISC-V, avr-gdb for AVR: Debian's gdb-multiarch lacks the AVR target).
 
-    run-gdb.py rv64|rv32|smp|avr|robust
+    run-gdb.py rv64|rv32|smp|avr|arm|robust
 
 Each scenario builds its guest (tests/gdb/target.c with the RISC-V cross
 compiler, tests/gdb/avr-target.c with avr-gcc), starts tessera with a gdb
@@ -50,6 +50,19 @@ def build_riscv(tmp, xlen):
         SRC + "/tests/gdb/start.S", SRC + "/tests/gdb/target.c"])
     if rc:
         fail("building the RISC-V guest:\n" + out)
+    return elf
+
+
+def build_arm(tmp):
+    elf = os.path.join(tmp, "arm-target.elf")
+    arm = SRC + "/tests/arm"
+    rc, out = run(["arm-none-eabi-gcc", "-mcpu=cortex-m3", "-mthumb", "-O1",
+                   "-g", "-nostdlib", "-ffreestanding", "-T",
+                   arm + "/rt/guest.ld", "-I" + arm, "-o", elf,
+                   arm + "/rt/crt0.S", arm + "/rt/rt.c",
+                   SRC + "/tests/gdb/arm-target.c", "-lgcc"])
+    if rc:
+        fail("building the ARM guest:\n" + out)
     return elf
 
 
@@ -313,6 +326,58 @@ def scenario_avr(tmp):
         fail("avr: tessera exited with %d: %s" % (rc, err))
 
 
+ARM_SESSION = """\
+info registers pc
+break add
+continue
+info registers r0 r1
+finish
+print $r0
+set var $r0 = 77
+print $r0
+set var $r0 = 5
+info registers xpsr
+print $msp == $sp
+print $primask
+print $control
+delete
+watch watched
+continue
+print/x watched
+delete
+continue
+"""
+
+
+def scenario_arm(tmp):
+    elf = build_arm(tmp)
+    t = Tessera(tmp, ["-M", "mps2-an385", "-semihosting", "-kernel", elf],
+                "unix")
+    out = gdb(tmp, elf, t.target, ARM_SESSION)
+    expect_in_order(out, [
+        r"^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <reset_handler>",  # -S: at reset
+        r"^Breakpoint 1 at 0x[0-9a-f]+: file .*arm-target\.c",
+        r"^Breakpoint 1, add \(a=[^,]*2, b=[^)]*3\)",
+        r"^r0\s+0x2\s+2",
+        r"^r1\s+0x3\s+3",
+        r"^Value returned is \$\d+ = 5",
+        r"^\$\d+ = 5",                          # register read
+        r"^\$\d+ = 77",                         # register write
+        r"^xpsr\s+0x[0-9a-f]*1000000\s",         # Thumb bit, thread mode
+        r"^\$\d+ = 1",                          # msp is the current sp
+        r"^\$\d+ = 0",                          # primask
+        r"^\$\d+ = 0",                          # control
+        r"^Hardware watchpoint 2: watched",
+        r"^Hardware watchpoint 2: watched\s+Old value = 0\s+New value = 90",
+        r"poke \(v=",                           # stopped after the store
+        r"^\$\d+ = 0x5a",
+        r"\[Inferior 1 \(Remote target\) exited normally\]",
+    ], "arm")
+    rc, _, err = t.wait()
+    if rc != 0:
+        fail("arm: tessera exited with %d: %s" % (rc, err))
+
+
 def read_until(s, pattern):
     data = b""
     while not re.search(pattern, data):
@@ -404,6 +469,8 @@ def main():
             scenario_smp(tmp)
         elif which == "avr":
             scenario_avr(tmp)
+        elif which == "arm":
+            scenario_arm(tmp)
         elif which == "robust":
             scenario_robust(tmp)
         else:

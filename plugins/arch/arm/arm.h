@@ -10,6 +10,7 @@
  *                "armv7m-scs" that a board file maps
  *   semihost.c   ARM semihosting (BKPT 0xab)
  *   disas.c      -d in_asm through capstone
+ *   gdb.c        the GDB stub's target description and registers
  *
  * Flags N, Z, C, V and Q are one byte each (0 or 1), IR globals, as AVR
  * keeps SREG's bits. The IT state (ITSTATE, as in the ARM ARM: base
@@ -118,6 +119,12 @@ typedef struct ArmEnv {
 
     bool halted_wfi;
 } ArmEnv;
+
+/* gdb.c: the GDB stub's registers */
+const char *arm_gdb_xml(void *env, const char *annex);
+unsigned arm_gdb_read_reg(void *env, unsigned n, uint8_t *buf);
+unsigned arm_gdb_write_reg(void *env, unsigned n, const uint8_t *buf,
+                           unsigned len);
 
 /* cpu.c */
 extern const TesseraArchClass arm_arch;

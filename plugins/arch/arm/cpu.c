@@ -472,6 +472,11 @@ const TesseraArchClass arm_arch = {
     .raise_fault = arm_raise_fault,
     .disas = arm_disas,
     .dump_state = arm_dump_state,
+    .gdb_xml = arm_gdb_xml,
+    .gdb_g_regs = 17,
+    .gdb_read_reg = arm_gdb_read_reg,
+    .gdb_write_reg = arm_gdb_write_reg,
+    .gdb_watch_before = true, /* gdb steps over the access itself */
     .cpu_finalize = arm_cpu_finalize,
 };
 

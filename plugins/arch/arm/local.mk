@@ -5,6 +5,7 @@ arch_LTLIBRARIES += plugins/arch/arm/arm.la
 plugins_arch_arm_arm_la_SOURCES = \
 	plugins/arch/arm/arm.h \
 	plugins/arch/arm/cpu.c \
+	plugins/arch/arm/gdb.c \
 	plugins/arch/arm/scs.c \
 	plugins/arch/arm/semihost.c \
 	plugins/arch/arm/translate.c \
