@@ -3,8 +3,10 @@
 # instrumentation tools and lockstep on ARM. The scripts build the
 # programs with arm-none-eabi-gcc into tests/arm/build.
 TESTS += tests/arm/arm-guests.test tests/arm/arm-tools.test
-TESTS += tests/arm/arm-devices.test
-EXTRA_DIST += tests/arm/arm-devices.test tests/arm/dev.c tests/arm/eth.c
+TESTS += tests/arm/arm-devices.test tests/arm/arm-newlib.test
+EXTRA_DIST += tests/arm/arm-devices.test tests/arm/dev.c tests/arm/eth.c \
+	tests/arm/arm-newlib.test tests/arm/newlib.c tests/arm/rt/newlib.ld \
+	tests/arm/rt/newlib-crt0.S
 EXTRA_DIST += tests/arm/arm-guests.test tests/arm/arm-tools.test \
 	tests/arm/rt/crt0.S tests/arm/rt/guest.ld tests/arm/rt/rt.c \
 	tests/arm/rt/rt.h tests/arm/hello.c tests/arm/alu.c tests/arm/mem.c \

@@ -6,9 +6,12 @@
  * Only with -semihosting; otherwise BKPT is a debug event.
  *
  * The console (SYS_WRITEC, SYS_WRITE0) is the host's stderr, where QEMU
- * 7.2 puts it; the handles that ":tt" opens are stdin and stdout (also as
- * QEMU 7.2 does), and SYS_ISTTY asks the host about them. Files are opened on the host relative to
- * the working directory.
+ * 7.2 puts it; ":tt" opened for reading is stdin, for writing stdout, for
+ * appending stderr (also as QEMU 7.2 does), and SYS_ISTTY asks the host
+ * about them. ":semihosting-features" reads as the spec's feature bytes:
+ * SYS_EXIT_EXTENDED and stdout/stderr through ":tt" (newlib's librdimon
+ * looks there before it passes an exit status). Files are opened on the
+ * host relative to the working directory.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +50,12 @@
 #define MAX_FD 32
 #define CONSOLE_IN (-2)
 #define CONSOLE_OUT (-3)
+#define CONSOLE_ERR (-4)
+#define FEATURES (-5)
+
+/* The feature file: magic "SHFB", then EXIT_EXTENDED | STDOUT_STDERR. */
+static const uint8_t features[5] = {'S', 'H', 'F', 'B', 0x03};
+static uint32_t features_pos[MAX_FD];
 
 static int fds[MAX_FD];
 static bool fds_init;
@@ -111,7 +120,14 @@ static uint32_t sys_open(uint32_t blk)
     }
     int fd;
     if (!strcmp(path, ":tt")) {
-        fd = mode < 4 ? CONSOLE_IN : CONSOLE_OUT;
+        fd = mode < 4 ? CONSOLE_IN : mode < 8 ? CONSOLE_OUT : CONSOLE_ERR;
+    } else if (!strcmp(path, ":semihosting-features")) {
+        if (mode >= 4) {
+            free(path);
+            last_errno = EACCES;
+            return (uint32_t)-1;
+        }
+        fd = FEATURES;
     } else {
         static const int flags[3] = {O_RDONLY, O_WRONLY | O_CREAT | O_TRUNC,
                                      O_WRONLY | O_CREAT | O_APPEND};
@@ -133,6 +149,7 @@ static uint32_t sys_open(uint32_t blk)
         last_errno = EMFILE;
         return (uint32_t)-1;
     }
+    features_pos[h] = 0;
     return (uint32_t)h;
 }
 
@@ -140,7 +157,7 @@ static uint32_t sys_write(uint32_t blk)
 {
     uint32_t h = rd32(blk), buf = rd32(blk + 4), len = rd32(blk + 8);
     int fd = handle_fd(h);
-    if (fd == -1 || fd == CONSOLE_IN) {
+    if (fd == -1 || fd == CONSOLE_IN || fd == FEATURES) {
         last_errno = EBADF;
         return len;
     }
@@ -150,9 +167,10 @@ static uint32_t sys_write(uint32_t blk)
         uint32_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
         if (tessera_phys_read(buf + done, tmp, n) < 0)
             break;
-        if (fd == CONSOLE_OUT) { /* ":tt" for writing: stdout, as QEMU */
-            fwrite(tmp, 1, n, stdout);
-            fflush(stdout);
+        if (fd == CONSOLE_OUT || fd == CONSOLE_ERR) {
+            FILE *out = fd == CONSOLE_OUT ? stdout : stderr;
+            fwrite(tmp, 1, n, out);
+            fflush(out);
         } else {
             ssize_t w = write(fd, tmp, n);
             if (w <= 0) {
@@ -170,9 +188,20 @@ static uint32_t sys_read(uint32_t blk)
 {
     uint32_t h = rd32(blk), buf = rd32(blk + 4), len = rd32(blk + 8);
     int fd = handle_fd(h);
-    if (fd == -1 || fd == CONSOLE_OUT) {
+    if (fd == -1 || fd == CONSOLE_OUT || fd == CONSOLE_ERR) {
         last_errno = EBADF;
         return len;
+    }
+    if (fd == FEATURES) {
+        uint32_t pos = features_pos[h], n = 0;
+        if (pos < sizeof(features))
+            n = (uint32_t)sizeof(features) - pos < len
+                    ? (uint32_t)sizeof(features) - pos
+                    : len;
+        if (n && tessera_phys_write(buf, features + pos, n) < 0)
+            n = 0;
+        features_pos[h] = pos + n;
+        return len - n;
     }
     if (fd == CONSOLE_IN)
         fd = 0;
@@ -265,14 +294,20 @@ bool arm_semihost(ArmEnv *env)
         break;
     case SYS_ISTTY: {
         int fd = handle_fd(rd32(arg));
-        ret = fd == CONSOLE_IN   ? isatty(0)
-              : fd == CONSOLE_OUT ? isatty(1)
-              : fd >= 0           ? isatty(fd)
-                                  : 0;
+        ret = fd == CONSOLE_IN    ? isatty(0)
+              : fd == CONSOLE_OUT  ? isatty(1)
+              : fd == CONSOLE_ERR  ? isatty(2)
+              : fd >= 0            ? isatty(fd)
+                                   : 0;
         break;
     }
     case SYS_SEEK: {
-        int fd = handle_fd(rd32(arg));
+        uint32_t h = rd32(arg);
+        int fd = handle_fd(h);
+        if (fd == FEATURES) {
+            features_pos[h] = rd32(arg + 4);
+            break;
+        }
         if (fd < 0 || lseek(fd, rd32(arg + 4), SEEK_SET) < 0) {
             last_errno = fd < 0 ? EBADF : errno;
             ret = (uint32_t)-1;
@@ -282,6 +317,10 @@ bool arm_semihost(ArmEnv *env)
     case SYS_FLEN: {
         int fd = handle_fd(rd32(arg));
         struct stat st;
+        if (fd == FEATURES) {
+            ret = sizeof(features);
+            break;
+        }
         if (fd < 0 || fstat(fd, &st) < 0) {
             last_errno = fd < 0 ? EBADF : errno;
             ret = (uint32_t)-1;

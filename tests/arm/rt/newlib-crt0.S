@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Start-up of the newlib guest (tests/arm/newlib.c): a vector table whose
+ * every fault ends the run, .bss cleared, newlib's constructors and its
+ * semihosting handles (librdimon), main, exit. */
+    .syntax unified
+    .thumb
+
+    .section .vectors, "a"
+    .global vectors
+vectors:
+    .word _stack_top
+    .word reset_handler
+    .rept 14
+    .word fault_handler
+    .endr
+
+    .text
+    .thumb_func
+    .global reset_handler
+reset_handler:
+    ldr r0, =__bss_start
+    ldr r1, =__bss_end
+    movs r2, #0
+1:  cmp r0, r1
+    bhs 2f
+    str r2, [r0]
+    adds r0, #4
+    b 1b
+2:  bl initialise_monitor_handles
+    bl __libc_init_array
+    bl main
+    bl exit
+3:  b 3b
+
+    .thumb_func
+fault_handler:
+    movs r0, #99
+    bl _exit
+    b fault_handler
+
+/* No crti/crtn (-nostartfiles): __libc_init_array calls these. */
+    .thumb_func
+    .global _init
+_init:
+    bx lr
+    .thumb_func
+    .global _fini
+_fini:
+    bx lr
