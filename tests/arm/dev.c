@@ -243,6 +243,30 @@ static void spi(void)
     REG32(b + 0x04) = 0;
 }
 
+/* SysTick holds its count while disabled and resumes from it. */
+static void systick_hold(void)
+{
+    SYST_RVR = 100000;
+    SYST_CVR = 0;
+    SYST_CSR = 5; /* enabled, processor clock, no interrupt */
+    while (SYST_CVR == 0 || SYST_CVR > 99000)
+        ;
+    SYST_CSR = 4;
+    uint32_t a = SYST_CVR;
+    for (volatile int k = 0; k < 1000; k++)
+        ;
+    uint32_t b = SYST_CVR;
+    rt_print("systick held", a == b && a != 0 && a <= 99000);
+    SYST_CSR = 5;
+    while (SYST_CVR == a)
+        ;
+    uint32_t c = SYST_CVR;
+    rt_print("systick resumed below", c < a);
+    SYST_CSR = 4;
+    SYST_CVR = 1;
+    rt_print("systick cleared", SYST_CVR);
+}
+
 static void i2c(void)
 {
     static const uint32_t bases[] = {0x40022000u, 0x40023000u, 0x40029000u,
@@ -267,6 +291,7 @@ int main(void)
         sysdevs();
         spi();
         i2c();
+        systick_hold();
         dualtimer();
         watchdog_first();
     }

@@ -113,6 +113,7 @@ typedef struct ArmEnv {
 
     /* SysTick */
     uint32_t syst_csr, syst_rvr;
+    uint32_t syst_held; /* the counter while disabled */
     uint64_t syst_start_ns; /* when the counter was last (re)loaded */
     uint64_t cpu_hz, ref_hz;
     TesseraTimer *syst_timer;

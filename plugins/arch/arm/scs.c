@@ -65,11 +65,14 @@ static uint64_t ns_of_ticks(ArmEnv *env, uint64_t ticks)
 /*
  * While enabled, the counter was loaded with RVR at syst_start_ns and
  * counts down one per tick, reaching 0 after RVR ticks and reloading on
- * the next: its value is RVR - (ticks mod (RVR + 1)).
+ * the next: its value is RVR - (ticks mod (RVR + 1)). While disabled it
+ * holds its value (syst_held), from which enabling resumes.
  */
 static uint32_t syst_cvr(ArmEnv *env)
 {
-    if (!(env->syst_csr & SYST_ENABLE) || env->syst_rvr == 0)
+    if (!(env->syst_csr & SYST_ENABLE))
+        return env->syst_held;
+    if (env->syst_rvr == 0)
         return 0;
     uint64_t k = ticks_since(env, env->syst_start_ns);
     return env->syst_rvr - (uint32_t)(k % ((uint64_t)env->syst_rvr + 1));
@@ -119,6 +122,7 @@ void arm_systick_reset(ArmEnv *env)
 {
     env->syst_csr = 0;
     env->syst_rvr = 0;
+    env->syst_held = 0;
     env->syst_start_ns = 0;
     tessera_timer_del(env->syst_timer);
 }
@@ -314,12 +318,13 @@ static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
             uint32_t cur = syst_cvr(env);
             bool was = env->syst_csr & SYST_ENABLE;
             env->syst_csr = (env->syst_csr & SYST_COUNTFLAG) | (v & 7);
-            if ((v & SYST_ENABLE) && !was)
-                syst_restart(env, 0);
-            else if (v & SYST_ENABLE)
+            if (v & SYST_ENABLE) {
                 syst_restart(env, cur);
-            else
+            } else {
+                if (was)
+                    env->syst_held = cur;
                 tessera_timer_del(env->syst_timer);
+            }
             break;
         }
         case 0x014:
@@ -327,6 +332,7 @@ static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
             break;
         case 0x018: /* any write clears the counter and COUNTFLAG */
             env->syst_csr &= ~SYST_COUNTFLAG;
+            env->syst_held = 0;
             if (env->syst_csr & SYST_ENABLE)
                 syst_restart(env, 0);
             break;
