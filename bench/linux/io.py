@@ -22,8 +22,11 @@ console of a line the guest prints just before the command and one it
 prints just after (this is the figure reported: it does not depend on the
 emulator's notion of time), and with the guest's clock (/proc/uptime,
 10 ms resolution, read before and after, printed as a cross-check).
-MB/s are 10^6 bytes per second; a table gives median and best (from the
-shortest time) of RUNS.
+A third column divides the bytes by the CPU time the emulator process
+(all its threads) used over the same interval (/proc/PID/stat): MB per
+host CPU second, which a loaded machine disturbs much less than the wall
+clock. MB/s are 10^6 bytes per second; the table gives median and best
+(from the shortest time) of RUNS.
 
 usage: io.py [-n RUNS] [-k tiny|defconfig] [-s SMP] [-e tessera,qemu]
              [--disk MiB] [--http MiB]
@@ -77,12 +80,19 @@ class Blob(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def cpu_seconds(pid):
+    """User + system time of process pid, all its threads (/proc)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(c, cmd, name):
     """Runs cmd at the prompt between two marker lines; returns (host
-    seconds, guest seconds, its output). The markers are printed by the
-    guest (the tty's echo of the command line holds $((...)), not the
-    number), so the host's time is from the first marker's arrival to the
-    second's."""
+    seconds, guest seconds, the emulator's CPU seconds, its output). The
+    markers are printed by the guest (the tty's echo of the command line
+    holds $((...)), not the number), so the host's time is from the first
+    marker's arrival to the second's."""
     global MARK
     MARK += 1
     up = "$(cut -d' ' -f1 /proc/uptime)"
@@ -92,44 +102,46 @@ def timed(c, cmd, name):
     c.send(line + "\n")
     c.expect("BEGIN-%d\r\n" % MARK, XFER_TIMEOUT)
     h0 = c.elapsed()
+    c0 = cpu_seconds(c.proc.pid)
     m = c.expect(re.compile(r"END-%d (\d+) ([\d.]+) ([\d.]+)\r\n" % MARK),
                  XFER_TIMEOUT)
     h1 = c.elapsed()
+    c1 = cpu_seconds(c.proc.pid)
     c.prompt()
     out = c.check("cat /tmp/out")
     if int(m.group(1)) != 0:
         raise lx.Failure("%s: %r exited with %s:\n%s"
                          % (name, cmd, m.group(1), out))
-    return h1 - h0, float(m.group(3)) - float(m.group(2)), out
+    return h1 - h0, float(m.group(3)) - float(m.group(2)), c1 - c0, out
 
 
 def session(argv, name, disk_mib, http_port, http_bytes):
-    """One boot; returns {test: (bytes, host s, guest s)}."""
+    """One boot; returns {test: (bytes, host s, guest s, CPU s)}."""
     def body(c):
         res = {}
         n = disk_mib << 20
         records = "%d+0 records out" % disk_mib
-        h, g, out = timed(c, "dd if=/dev/zero of=/dev/vda bs=1M count=%d "
+        h, g, u, out = timed(c, "dd if=/dev/zero of=/dev/vda bs=1M count=%d "
                           "oflag=direct" % disk_mib, name)
         if records not in out:
             raise lx.Failure("%s: dd to /dev/vda: %r" % (name, out))
-        res["blk-write"] = (n, h, g)
-        h, g, out = timed(c, "dd if=/dev/vda of=/dev/null bs=1M count=%d "
+        res["blk-write"] = (n, h, g, u)
+        h, g, u, out = timed(c, "dd if=/dev/vda of=/dev/null bs=1M count=%d "
                           "iflag=direct" % disk_mib, name)
         if records not in out:
             raise lx.Failure("%s: dd from /dev/vda: %r" % (name, out))
-        res["blk-read"] = (n, h, g)
+        res["blk-read"] = (n, h, g, u)
         lease = c.check("udhcpc -i eth0 -n -q -t 5")
         if "10.0.2.15" not in lease:
             raise lx.Failure("%s: udhcpc: %r" % (name, lease))
         before = len(Blob.sent)
-        h, g, out = timed(c, "wget -q -O /dev/null http://10.0.2.2:%d/blob"
+        h, g, u, out = timed(c, "wget -q -O /dev/null http://10.0.2.2:%d/blob"
                           % http_port, name)
         sent = Blob.sent[before:]
         if sent != [http_bytes]:
             raise lx.Failure("%s: the server sent %r bytes, not [%d]: %r"
                              % (name, sent, http_bytes, out))
-        res["http"] = (http_bytes, h, g)
+        res["http"] = (http_bytes, h, g, u)
         c.poweroff("poweroff -f")
         return res
     return lx.run(argv, name, body)
@@ -190,11 +202,12 @@ def main():
           % (a.k, lx.kernel(a.k), a.s, a.n))
     print("dd %d MiB to and from a raw virtio-blk image (O_DIRECT); wget of "
           "%d MiB over -netdev user" % (a.disk, a.http))
-    print("%-20s%16s%16s" % ("", "host console", "guest clock"))
+    print("%-20s%16s%16s%16s" % ("", "host console", "guest clock",
+                                  "per CPU second"))
     for t in TESTS:
         for e in chosen:
             row = "%-10s%-10s" % (t, e)
-            for col in (1, 2):
+            for col in (1, 2, 3):
                 rates = []
                 for r in results[e]:
                     n, secs = r[t][0], r[t][col]
@@ -205,13 +218,15 @@ def main():
                                                    max(rates)))
             print(row)
         if "qemu" in chosen:
-            q = statistics.median(r[t][0] / r[t][1] for r in results["qemu"])
+            def med(e, col):
+                return statistics.median(r[t][0] / r[t][col]
+                                         for r in results[e])
             for e in chosen:
                 if e != "qemu":
-                    m = statistics.median(r[t][0] / r[t][1]
-                                          for r in results[e])
-                    print("%-10s%s: %.2f of QEMU's throughput (median, "
-                          "host timing)" % ("", e, m / q))
+                    print("%-10s%s: %.2f of QEMU's throughput, %.2f per CPU "
+                          "second (medians)"
+                          % ("", e, med(e, 1) / med("qemu", 1),
+                             med(e, 3) / med("qemu", 3)))
     sys.stdout.flush()
 
 
