@@ -58,6 +58,7 @@ class Blob(http.server.BaseHTTPRequestHandler):
     transfer wrote."""
     payload = b""
     sent = []
+    done = threading.Condition()
 
     def do_GET(self):
         if self.path != "/blob":
@@ -74,7 +75,9 @@ class Blob(http.server.BaseHTTPRequestHandler):
             while done < len(data):
                 done += self.wfile.write(view[done:done + (1 << 20)])
         finally:
-            Blob.sent.append(done)
+            with Blob.done:
+                Blob.sent.append(done)
+                Blob.done.notify_all()
 
     def log_message(self, *args):
         pass
@@ -121,13 +124,13 @@ def session(argv, name, disk_mib, http_port, http_bytes):
         res = {}
         n = disk_mib << 20
         records = "%d+0 records out" % disk_mib
-        h, g, u, out = timed(c, "dd if=/dev/zero of=/dev/vda bs=1M count=%d "
-                          "oflag=direct" % disk_mib, name)
+        h, g, u, out = timed(c, "dd if=/dev/zero of=/dev/vda bs=1M "
+                             "count=%d oflag=direct" % disk_mib, name)
         if records not in out:
             raise lx.Failure("%s: dd to /dev/vda: %r" % (name, out))
         res["blk-write"] = (n, h, g, u)
-        h, g, u, out = timed(c, "dd if=/dev/vda of=/dev/null bs=1M count=%d "
-                          "iflag=direct" % disk_mib, name)
+        h, g, u, out = timed(c, "dd if=/dev/vda of=/dev/null bs=1M "
+                             "count=%d iflag=direct" % disk_mib, name)
         if records not in out:
             raise lx.Failure("%s: dd from /dev/vda: %r" % (name, out))
         res["blk-read"] = (n, h, g, u)
@@ -135,9 +138,13 @@ def session(argv, name, disk_mib, http_port, http_bytes):
         if "10.0.2.15" not in lease:
             raise lx.Failure("%s: udhcpc: %r" % (name, lease))
         before = len(Blob.sent)
-        h, g, u, out = timed(c, "wget -q -O /dev/null http://10.0.2.2:%d/blob"
-                          % http_port, name)
-        sent = Blob.sent[before:]
+        h, g, u, out = timed(c, "wget -q -O /dev/null "
+                             "http://10.0.2.2:%d/blob" % http_port, name)
+        # The handler thread records the transfer after its last write,
+        # which may come after the guest's last read on a loaded machine.
+        with Blob.done:
+            Blob.done.wait_for(lambda: len(Blob.sent) > before, lx.bx.TIMEOUT)
+            sent = Blob.sent[before:]
         if sent != [http_bytes]:
             raise lx.Failure("%s: the server sent %r bytes, not [%d]: %r"
                              % (name, sent, http_bytes, out))
