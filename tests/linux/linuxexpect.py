@@ -40,8 +40,9 @@ def image(name):
     """A file built by tests/linux/build.sh; a failure when missing."""
     path = os.path.join(images_dir(), name)
     if not os.path.exists(path):
-        fail("%s was not built: make check builds it (tests/linux/build.sh)"
-             % path)
+        fail("%s was not built: make check builds the tiny kernel and the "
+             "userland, make bench-linux the defconfig kernel "
+             "(tests/linux/build.sh)" % path)
     return path
 
 
