@@ -288,7 +288,10 @@ typedef struct Qcode {
 } Qcode;
 
 /* QEMU's QKeyCode names (the sendkey / send-key / input-send-event
- * vocabulary) and the Linux key each one is. */
+ * vocabulary) and the Linux key each one is. "print" is the PrtSc/SysRq
+ * key, Linux's KEY_SYSRQ, as QEMU sends it. QEMU's f13..f24 have no Linux
+ * key in QEMU (its virtio keyboard does not report them), so they are
+ * not here: sendkey f13 is an error rather than a key the guest drops. */
 static const Qcode qcodes[] = {
     {"shift", 42}, {"shift_r", 54}, {"alt", 56}, {"alt_r", 100},
     {"ctrl", 29}, {"ctrl_r", 97}, {"menu", 139}, {"esc", 1},
@@ -311,7 +314,7 @@ static const Qcode qcodes[] = {
     {"kp_add", 78}, {"kp_enter", 96}, {"kp_decimal", 83}, {"sysrq", 99},
     {"kp_0", 82}, {"kp_1", 79}, {"kp_2", 80}, {"kp_3", 81}, {"kp_4", 75},
     {"kp_5", 76}, {"kp_6", 77}, {"kp_7", 71}, {"kp_8", 72}, {"kp_9", 73},
-    {"less", 86}, {"f11", 87}, {"f12", 88}, {"print", 210},
+    {"less", 86}, {"f11", 87}, {"f12", 88}, {"print", 99},
     {"home", 102}, {"pgup", 104}, {"pgdn", 109}, {"end", 107},
     {"left", 105}, {"up", 103}, {"down", 108}, {"right", 106},
     {"insert", 110}, {"delete", 111},
@@ -328,9 +331,6 @@ static const Qcode qcodes[] = {
     {"calculator", 140}, {"computer", 157}, {"ac_home", 172},
     {"ac_back", 158}, {"ac_forward", 159}, {"ac_refresh", 173},
     {"ac_bookmarks", 156}, {"lang1", 122}, {"lang2", 123},
-    {"f13", 183}, {"f14", 184}, {"f15", 185}, {"f16", 186}, {"f17", 187},
-    {"f18", 188}, {"f19", 189}, {"f20", 190}, {"f21", 191}, {"f22", 192},
-    {"f23", 193}, {"f24", 194},
 };
 
 #define N_QCODES (sizeof(qcodes) / sizeof(qcodes[0]))

@@ -10,7 +10,10 @@
 
 static const uint16_t mouse_keys[] = {
     TESSERA_BTN_LEFT, TESSERA_BTN_RIGHT, TESSERA_BTN_MIDDLE,
-    TESSERA_BTN_SIDE, TESSERA_BTN_EXTRA, 0,
+    TESSERA_BTN_SIDE, TESSERA_BTN_EXTRA,
+    /* BTN_GEAR_DOWN, BTN_GEAR_UP: reported as QEMU's model does (its
+     * wheel buttons); Tessera sends the wheel as REL_WHEEL. */
+    0x150, 0x151, 0,
 };
 static const uint16_t mouse_rels[] = {TESSERA_REL_X, TESSERA_REL_Y,
                                       TESSERA_REL_WHEEL, 0xffff};
@@ -20,7 +23,7 @@ static const VirtioInputDesc mouse_desc = {
     .bustype = 0x06,
     .vendor = 0x0627,
     .product = 0x0002,
-    .version = 0x0001,
+    .version = 0x0002,
     .kinds = TESSERA_INPUT_REL,
     .keys = mouse_keys,
     .rels = mouse_rels,

@@ -11,7 +11,10 @@
 
 static const uint16_t tablet_keys[] = {
     TESSERA_BTN_LEFT, TESSERA_BTN_RIGHT, TESSERA_BTN_MIDDLE,
-    TESSERA_BTN_SIDE, TESSERA_BTN_EXTRA, 0,
+    TESSERA_BTN_SIDE, TESSERA_BTN_EXTRA,
+    /* BTN_GEAR_DOWN, BTN_GEAR_UP: reported as QEMU's model does (its
+     * wheel buttons); Tessera sends the wheel as REL_WHEEL. */
+    0x150, 0x151, 0,
 };
 static const uint16_t tablet_rels[] = {TESSERA_REL_WHEEL, 0xffff};
 static const VirtioInputAbs tablet_abs[] = {
@@ -25,7 +28,7 @@ static const VirtioInputDesc tablet_desc = {
     .bustype = 0x06,
     .vendor = 0x0627,
     .product = 0x0003,
-    .version = 0x0001,
+    .version = 0x0002,
     .kinds = TESSERA_INPUT_ABS,
     .keys = tablet_keys,
     .rels = tablet_rels,
