@@ -69,7 +69,7 @@ void virtio_input_finalize(TesseraDevice *dev, void *state);
 /* The properties of every model. */
 #define VIRTIO_INPUT_PROPS                                                 \
     VIRTIO_MMIO_PROPS,                                                     \
-    {"serial", TESSERA_PROP_STRING, "", "ID_SERIAL string (default none)"}
+    {"serial", TESSERA_PROP_STRING, "", "ID_SERIAL string the guest sees (empty: none)"}
 
 /* Config-space handling, exposed for the fuzz target: fills the union for
  * the current select/subsel. */
