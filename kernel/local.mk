@@ -31,6 +31,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/gdbstub.c kernel/gdbstub.h \
 	kernel/fdwatch.c kernel/fdwatch.h \
 	kernel/net.c kernel/net.h kernel/netopts.c kernel/netopts.h \
+	kernel/input.c kernel/input.h kernel/input-cmds.c kernel/input-cmds.h \
 	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
 
 # Link flag for programs that embed the core (tessera, unit tests).
@@ -53,4 +54,5 @@ tesserainclude_HEADERS = \
 	plugin-api/tessera/device.h \
 	plugin-api/tessera/board.h \
 	plugin-api/tessera/tool.h \
-	plugin-api/tessera/net.h
+	plugin-api/tessera/net.h \
+	plugin-api/tessera/input.h

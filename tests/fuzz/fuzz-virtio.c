@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fuzz target for the virtio device models (virtio-blk-device,
- * virtio-rng-device, virtio-serial-device, virtio-net-device) and the
+ * virtio-rng-device, virtio-serial-device, virtio-net-device,
+ * virtio-keyboard/-mouse/-tablet-device) and the
  * shared transport and
  * virtqueue code, on a fake core whose guest RAM is a 64 KiB host buffer.
  *
@@ -11,7 +12,7 @@
  * size, a well-formed queue set-up (so the fuzzer reaches the virtqueue
  * code quickly), kicks, RAM pokes, console input or network frames from
  * the backend (held, as the core holds them, until the device can take
- * them), timer expiry, bottom
+ * them), input events (key, button, motion), timer expiry, bottom
  * halves, machine resets. Any crash, ASan report, or access the fake core
  * sees outside guest RAM is a failure (abort); hangs are caught by the
  * fuzzer's timeout.
@@ -37,6 +38,15 @@
 #define tessera_plugin_descriptor fuzz_desc_net
 #include "plugins/devices/virtio/virtio-net.c"
 #undef tessera_plugin_descriptor
+#define tessera_plugin_descriptor fuzz_desc_kbd
+#include "plugins/devices/virtio/virtio-keyboard.c"
+#undef tessera_plugin_descriptor
+#define tessera_plugin_descriptor fuzz_desc_mouse
+#include "plugins/devices/virtio/virtio-mouse.c"
+#undef tessera_plugin_descriptor
+#define tessera_plugin_descriptor fuzz_desc_tablet
+#include "plugins/devices/virtio/virtio-tablet.c"
+#undef tessera_plugin_descriptor
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE 0x10000ull
@@ -48,7 +58,7 @@
 
 static uint8_t *ram;
 static uint8_t *disk;
-static const TesseraDeviceClass *classes[8];
+static const TesseraDeviceClass *classes[12];
 static unsigned nclasses;
 static const TesseraDeviceClass *cur;
 static const TesseraMmioOps *mmio_ops;
@@ -124,7 +134,7 @@ void tessera_log(uint32_t mask, const char *fmt, ...)
 
 int tessera_register_device(const TesseraDeviceClass *cls)
 {
-    if (nclasses < 8)
+    if (nclasses < 12)
         classes[nclasses++] = cls;
     return 0;
 }
@@ -464,6 +474,48 @@ const char *tessera_net_id(TesseraNetClient *nc)
     return "n0";
 }
 
+struct TesseraInputHandle {
+    TesseraInputHandler handler;
+    void *opaque;
+};
+static struct TesseraInputHandle the_input;
+
+TesseraInputHandle *tessera_input_register(TesseraDevice *dev,
+                                           unsigned kinds,
+                                           TesseraInputHandler handler,
+                                           void *opaque)
+{
+    the_input.handler = handler;
+    the_input.opaque = opaque;
+    return &the_input;
+}
+
+void tessera_input_activate(TesseraInputHandle *h)
+{
+}
+
+void tessera_input_unregister(TesseraInputHandle *h)
+{
+    if (h)
+        h->handler = NULL;
+}
+
+/* A group of events from the host, as the core sends them. */
+static void input_deliver(const uint8_t *b, unsigned n)
+{
+    for (unsigned i = 0; i < n && the_input.handler; i++) {
+        static const uint16_t types[4] = {TESSERA_EV_KEY, TESSERA_EV_REL,
+                                          TESSERA_EV_ABS, TESSERA_EV_KEY};
+        TesseraInputEvent ev = {types[b[i] & 3], (uint16_t)(b[i] >> 2),
+                                (int32_t)b[i] - 100};
+        the_input.handler(the_input.opaque, &ev);
+    }
+    if (the_input.handler) {
+        TesseraInputEvent syn = {TESSERA_EV_SYN, 0, 0};
+        the_input.handler(the_input.opaque, &syn);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* The program                                                             */
 
@@ -529,6 +581,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_desc_rng.init();
         fuzz_desc_serial.init();
         fuzz_desc_net.init();
+        fuzz_desc_kbd.init();
+        fuzz_desc_mouse.init();
+        fuzz_desc_tablet.init();
         inited = true;
     }
     if (size < 1)
@@ -550,6 +605,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     chr_can_read = NULL;
     net_fops.can_receive = NULL;
     held_len = 0;
+    the_input.handler = NULL;
 
     void *state = calloc(1, cur->state_size);
     if (cur->realize(&the_dev, state) == 0) {
@@ -589,6 +645,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 for (unsigned i = 0; i < n; i++)
                     buf[i] = (uint8_t)take(&in, 1);
                 chr_deliver(buf, n);
+                input_deliver(buf, n);
                 if (net_fops.can_receive && !held_len) {
                     /* a frame of up to 2 KiB, the bytes repeating */
                     held_len = 1 + take(&in, 1) * 8;

@@ -70,7 +70,7 @@ EXTRA_DIST += tests/fuzz/replay-netopts.sh
 # core with 64 KiB of guest RAM: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-virtio
 tests_fuzz_fuzz_virtio_SOURCES = tests/fuzz/fuzz-virtio.c tests/fuzz/replay.c \
-	plugins/devices/virtio/virtio.c
+	plugins/devices/virtio/virtio.c plugins/devices/virtio/virtio-input.c
 tests_fuzz_fuzz_virtio_CFLAGS = $(AM_CFLAGS) $(FDT_CFLAGS) -pthread
 tests_fuzz_fuzz_virtio_LDADD = $(FDT_LIBS)
 tests_fuzz_fuzz_virtio_LDFLAGS = -pthread

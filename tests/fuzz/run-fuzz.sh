@@ -32,7 +32,7 @@ qcow2)
     pkgs="zlib libzstd"
     ;;
 virtio)
-    sources="plugins/devices/virtio/virtio.c"
+    sources="plugins/devices/virtio/virtio.c plugins/devices/virtio/virtio-input.c"
     pkgs=""
     libs_extra="-lfdt -pthread"
     ;;

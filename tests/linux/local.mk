@@ -10,18 +10,18 @@ LINUX_TESTS = \
 	tests/linux/shell-smp1.sh tests/linux/shell-smp4.sh \
 	tests/linux/smp-repeat.sh
 TESTS += $(LINUX_TESTS)
-# The virtio device sessions (disk, network, hwrng, hvc0), each also run on
+# The virtio device sessions (disk, network, hwrng, hvc0, input), each also run on
 # qemu-system-riscv64 where it adds an oracle. Run one alone with:
 # make linux-guest && top_builddir=. tests/linux/disk-raw.sh
 LINUX_DEVICE_TESTS = \
 	tests/linux/disk-raw.sh tests/linux/disk-qcow2-tessera.sh \
 	tests/linux/disk-qcow2-qemu.sh tests/linux/net.sh \
-	tests/linux/hwrng.sh tests/linux/hvc.sh
+	tests/linux/hwrng.sh tests/linux/hvc.sh tests/linux/input.sh
 TESTS += $(LINUX_DEVICE_TESTS)
 EXTRA_DIST += $(LINUX_DEVICE_TESTS)
 LINUX_TESTS_FILES = tests/linux/linuxexpect.py tests/linux/shell.py \
 	tests/linux/smp-repeat.py tests/linux/disk.py tests/linux/net.py \
-	tests/linux/devices.py tests/linux/build.sh \
+	tests/linux/devices.py tests/linux/input.py tests/linux/build.sh \
 	tests/linux/tiny.config tests/linux/busybox.config \
 	tests/linux/rootfs/etc/inittab tests/linux/rootfs/etc/init.d/rcS \
 	tests/linux/rootfs/etc/profile \

@@ -191,8 +191,16 @@ def hmp_session(h, tmp):
     hl = h.cmd("help")
     for c in ["help", "info", "x ", "xp ", "stop", "cont", "system_reset", "quit",
               "qom-list", "qom-get", "qom-set", "gdbserver", "log ", "logfile",
-              "memsave", "pmemsave"]:
+              "memsave", "pmemsave", "sendkey"]:
         check(c in hl, "help lists " + c.strip())
+    # sendkey: no input device on this board, so only the argument checks
+    # show (the events go nowhere, as on a machine without a keyboard).
+    check(h.cmd("sendkey ctrl-alt-f1") == "", "sendkey")
+    check(h.cmd("sendkey ctrl-bogus") == "invalid parameter: 'bogus' is not "
+          "a key name ('help sendkey' lists them)\n", "sendkey unknown key")
+    check("invalid hold time" in h.cmd("sendkey a x"), "sendkey bad hold time")
+    hs = h.cmd("help sendkey").split()
+    check("kp_enter" in hs and "ctrl_r" in hs and "spc" in hs, "help sendkey lists key names")
     check("unknown command: 'bogus'" in h.cmd("bogus 1 2"), "unknown command")
     check(h.cmd("system_reset") == "", "system_reset")
     check(h.cmd("info status") == "VM status: paused\n", "still paused after reset")
@@ -311,8 +319,15 @@ def test_qmp():
     names = [c["name"] for c in q.cmd("query-commands")["return"]]
     for c in ["query-status", "stop", "cont", "system_reset", "quit", "query-cpus-fast",
               "human-monitor-command", "qom-list", "qom-get", "qom-set", "query-version",
-              "query-commands", "qmp_capabilities"]:
+              "query-commands", "qmp_capabilities", "send-key", "input-send-event"]:
         check(c in names, "query-commands lists " + c)
+    sk = q.cmd("send-key", keys=[{"type": "qcode", "data": "nope"}])
+    check(sk.get("error", {}).get("desc") == "Parameter 'keys[0].data' does not "
+          "accept value 'nope' (not a QEMU key name)", "send-key unknown key")
+    check(q.cmd("send-key", keys=[{"type": "qcode", "data": "a"}]) == {"return": {}},
+          "send-key")
+    check(q.cmd("input-send-event", events=[{"type": "abs", "data": {"axis": "x",
+          "value": 5}}]) == {"return": {}}, "input-send-event")
     hmc = q.cmd("human-monitor-command", **{"command-line": "info status"})
     check(hmc == {"return": "VM status: running\r\n"}, "human-monitor-command")
     lst = q.cmd("qom-list", path="/machine/uart0")["return"]
