@@ -167,6 +167,7 @@ typedef struct GUse {
     uint16_t reads, writes;
     int gain; /* memory accesses a register saves (see plan_registers) */
     bool overlaps;
+    bool set_first; /* written before read, before any branch: no load */
 } GUse;
 
 /* By env offset (env is at most 30 KiB): the block's GUse that starts
@@ -450,17 +451,21 @@ static void plan_registers(const TesseraIR *b)
      * Globals: one GUse per handle, found by env offset in GTab (stamped
      * per block, so nothing is cleared). In env, each mention is a memory
      * access; in a register, the reads cost one load at entry and the
-     * writes one store at the exit taken: gain = mentions - (ever read) -
-     * (ever written).
+     * writes one store at the exit taken: gain = mentions - (loaded at
+     * entry) - (ever written), where a global the block sets before it
+     * reads it and before any branch is not loaded.
      */
     if (++N.stamp == 0) {
         memset(GTab, 0, sizeof(GTab));
         N.stamp = 1;
     }
     unsigned nu = 0;
+    bool branched = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
-        for (unsigned k = 0; k < nvals(op); k++) {
+        branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
+        /* Down to v0: an op reads its sources before it writes v0. */
+        for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
             if (ir_val_kind(v) == IR_VK_GLOBAL) {
                 unsigned off = IR_GLOBAL_OFFSET(v);
@@ -471,7 +476,9 @@ static void plan_registers(const TesseraIR *b)
                     g->stamp = N.stamp;
                     g->use = (uint16_t)nu;
                     g->span = 0;
-                    N.u[nu++] = (GUse){v, 0, 0, 0, false};
+                    N.u[nu++] = (GUse){v, 0, 0, 0, false,
+                                       !branched && k == 0 &&
+                                           writes_v0(op)};
                 }
                 if (ir_global_size(v) > g->span)
                     g->span = (uint8_t)ir_global_size(v);
@@ -505,8 +512,8 @@ static void plan_registers(const TesseraIR *b)
             if (GTab[o].stamp == N.stamp)
                 u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
-        u[i].gain = (int)(u[i].reads + u[i].writes) - (u[i].reads > 0) -
-                    (u[i].writes > 0);
+        u[i].gain = (int)(u[i].reads + u[i].writes) -
+                    (u[i].reads > 0 && !u[i].set_first) - (u[i].writes > 0);
     }
     qsort(u, nu, sizeof(GUse), cmp_guse_gain);
 
@@ -900,6 +907,18 @@ static void emit_cmp(const IROp *op)
 {
     unsigned sz = sz_of(op->width);
     int32_t imm;
+    /* v1 in memory against an immediate or a register: one cmp. */
+    if (in_memory(op->v[1]) && op->v[1] != N.rax_val) {
+        if (imm_operand(op->v[2], sz, &imm)) {
+            x86_alu_mi(&N.b, X86_CMP, sz, mem_of(op->v[1]), imm);
+            return;
+        }
+        if (reg_of(op->v[2]) != X86_NOREG) {
+            x86_alu_mr(&N.b, X86_CMP, sz, mem_of(op->v[1]),
+                       reg_of(op->v[2]));
+            return;
+        }
+    }
     X86Reg a = src_reg(op->v[1], X86_RAX);
     if (imm_operand(op->v[2], sz, &imm)) {
         x86_alu_ri(&N.b, X86_CMP, sz, a, imm);
@@ -927,6 +946,19 @@ static void emit_binop(const IROp *op)
     unsigned w = op->width, sz = sz_of(w);
     X86Reg d = dst_reg(op, 2);
     int32_t imm;
+
+    /* d = v1 op d, commutative: d op= v1 rather than through RAX. */
+    bool commutes = op->sub == TESSERA_ADD || op->sub == TESSERA_AND ||
+                    op->sub == TESSERA_OR || op->sub == TESSERA_XOR ||
+                    op->sub == TESSERA_MUL;
+    if (commutes && d == X86_RAX && reg_of(op->v[0]) != X86_NOREG &&
+        reg_of(op->v[2]) == reg_of(op->v[0]) && op->v[1] != op->v[2]) {
+        IROp sw = *op;
+        sw.v[1] = op->v[2];
+        sw.v[2] = op->v[1];
+        emit_binop(&sw);
+        return;
+    }
 
     switch ((TesseraBinop)op->sub) {
     case TESSERA_ADD:
@@ -1085,6 +1117,12 @@ static void emit_mem_address(const IROp *op)
     X86Reg h = reg_of(op->v[1]);
     if (h != X86_NOREG && fits_i32(op->imm + 8)) {
         N.abase = h;
+        N.adisp = (int32_t)op->imm;
+        return;
+    }
+    if (ir_val_kind(op->v[1]) != IR_VK_CONST && fits_i32(op->imm + 8)) {
+        load_val(X86_RSI, op->v[1]);
+        N.abase = X86_RSI;
         N.adisp = (int32_t)op->imm;
         return;
     }
@@ -1478,17 +1516,23 @@ finish:
     store_val(op->v[0], acc);
 }
 
+/* Gives back di pre-committed instructions and dc cycles (cycles and
+ * xcycles, see cpu-internal.h). */
+static void emit_give_back(uint32_t di, uint32_t dc)
+{
+    int64_t dx = (int64_t)dc - (int64_t)di;
+    if (dx)
+        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    if (dc)
+        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles), (int32_t)dc);
+}
+
 /* Gives back what the block pre-committed for the instructions an exit
  * from instruction insn skips. */
 static void emit_adjust(uint32_t insn)
 {
     uint32_t after = insn + 1 < N.ninsns ? insn + 1 : N.ninsns;
-    uint32_t di = N.ninsns - after;
-    uint32_t dc = N.ncycles - N.cycles_before[after];
-    if (di)
-        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns), (int32_t)di);
-    if (dc)
-        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles), (int32_t)dc);
+    emit_give_back(N.ninsns - after, N.ncycles - N.cycles_before[after]);
 }
 
 /* pc into cpu->pc, last_exit = NULL, leave. */
@@ -1614,6 +1658,7 @@ static void emit_op(const IROp *op)
         break;
     case IR_ADD_CYCLES:
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)op->imm);
+        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
     case IR_COUNTER:
         x86_load(&N.b, 4, X86_RAX, CPU_FIELD(index));
@@ -1783,12 +1828,8 @@ static void emit_colds(void)
             flush_globals(c->dirty);
             /* Instructions insn.. did not run: give back their counts. */
             x86_store_imm(&N.b, 1, CPU_FIELD(end_insn), 0);
-            if (N.ninsns - c->insn)
-                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns),
-                           (int32_t)(N.ninsns - c->insn));
-            if (N.ncycles - N.cycles_before[c->insn])
-                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles),
-                           (int32_t)(N.ncycles - N.cycles_before[c->insn]));
+            emit_give_back(N.ninsns - c->insn,
+                           N.ncycles - N.cycles_before[c->insn]);
             emit_leave(N.insn_pc[c->insn]);
             break;
         }
@@ -1805,7 +1846,9 @@ static void emit_block(const TesseraIR *b)
     x86_alu_rm(xb, X86_CMP, 8, X86_RAX, CPU_FIELD(limit));
     size_t no_enter = x86_jcc(xb, X86_CC_A);
     x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
-    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
+    if (N.ncycles != N.ninsns)
+        x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(xcycles),
+                   (int32_t)((int64_t)N.ncycles - (int64_t)N.ninsns));
     N.entry = x86_buf_offset(xb);
     reload_globals(N.entry_load);
 
