@@ -7,8 +7,10 @@
  * the CPU's temp slots, globals in env).
  *
  * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
- * are at negative offsets from it); RAX, RCX, RDX, RSI, RDI, R8 are
- * scratch within an op; RBP, R12..R15, R9..R11 hold values. Blocks run
+ * are at negative offsets from it); R15 = cpu->cycles (RCYC: the
+ * trampoline loads it, the epilogue and every call store it back, so C
+ * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI, R8 are
+ * scratch within an op; RBP, R12..R14, R9..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
  * through their own epilogue.
  *
@@ -34,6 +36,7 @@
 #if defined(__x86_64__)
 
 #define RENV X86_RBX
+#define RCYC X86_R15
 
 /* env is the CPU's last member: its fields are at negative offsets. */
 #define ENV_OFF ((int32_t)offsetof(struct TesseraCpu, env))
@@ -153,9 +156,9 @@ typedef struct Cold {
 } Cold;
 
 /* The registers values may live in (see "Register allocation"). */
-#define NREGS 8
+#define NREGS 7
 static const X86Reg alloc_regs[NREGS] = {
-    X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15, /* callee-saved */
+    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
     X86_R9, X86_R10, X86_R11,                    /* caller-saved */
 };
 #define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
@@ -257,6 +260,8 @@ static void set_cur_tb(void)
 
 static void call_fn(const void *fn)
 {
+    /* C code reads cpu->cycles (precise state, timers, faults). */
+    x86_store(&N.b, 8, CPU_FIELD(cycles), RCYC);
     x86_movabs(&N.b, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_r(&N.b, X86_RAX);
 }
@@ -1524,7 +1529,7 @@ static void emit_give_back(uint32_t di, uint32_t dc)
     if (dx)
         x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles), (int32_t)dx);
     if (dc)
-        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles), (int32_t)dc);
+        x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)dc);
 }
 
 /* Gives back what the block pre-committed for the instructions an exit
@@ -1657,7 +1662,7 @@ static void emit_op(const IROp *op)
     case IR_NB_OPC:
         break;
     case IR_ADD_CYCLES:
-        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)op->imm);
+        x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)op->imm);
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
     case IR_COUNTER:
@@ -1841,11 +1846,9 @@ static void emit_block(const TesseraIR *b)
     X86Buf *xb = &N.b;
 
     /* Chain entry: enter only if the whole block fits under the limit. */
-    x86_load(xb, 8, X86_RAX, CPU_FIELD(cycles));
-    x86_alu_ri(xb, X86_ADD, 8, X86_RAX, (int32_t)N.ncycles);
-    x86_alu_rm(xb, X86_CMP, 8, X86_RAX, CPU_FIELD(limit));
+    x86_alu_ri(xb, X86_ADD, 8, RCYC, (int32_t)N.ncycles);
+    x86_alu_rm(xb, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     size_t no_enter = x86_jcc(xb, X86_CC_A);
-    x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
     if (N.ncycles != N.ninsns)
         x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(xcycles),
                    (int32_t)((int64_t)N.ncycles - (int64_t)N.ninsns));
@@ -1871,6 +1874,7 @@ static void emit_block(const TesseraIR *b)
     }
 
     x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
+    x86_alu_ri(xb, X86_SUB, 8, RCYC, (int32_t)N.ncycles);
     emit_leave(N.insn_pc[0]);
     emit_colds();
 
@@ -1878,6 +1882,7 @@ static void emit_block(const TesseraIR *b)
     size_t epi = x86_buf_offset(xb);
     for (unsigned i = 0; i < N.to_epilogue->len; i++)
         x86_patch_rel32(xb, g_array_index(N.to_epilogue, size_t, i), epi);
+    x86_store(xb, 8, CPU_FIELD(cycles), RCYC);
     x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
     x86_pop(xb, X86_R15);
     x86_pop(xb, X86_R14);
@@ -1997,7 +2002,7 @@ static void native_unchain(TBExit *x)
 
 /*
  * The trampoline, in a page of its own: saves the callee-saved
- * registers, keeps the stack 16-byte aligned for calls, loads R12 and RBX
+ * registers, keeps the stack 16-byte aligned for calls, loads RBX and RCYC
  * and jumps to the code (blocks pop the same frame in their epilogue).
  */
 static void make_trampoline(void)
@@ -2016,6 +2021,7 @@ static void make_trampoline(void)
     x86_push(&b, X86_R15);
     x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
     x86_mov_rr(&b, 8, RENV, X86_RSI);
+    x86_load(&b, 8, RCYC, CPU_FIELD(cycles));
     x86_jmp_r(&b, X86_RDX);
     g_assert(!b.overflow);
     /* Written, then made executable: never both. */
