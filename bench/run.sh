@@ -7,11 +7,14 @@
 #
 # Run it from the build tree (or set BUILDDIR). It builds the ELFs if needed,
 # runs each emulator RUNS times (default 3), alternating, keeps the fastest
-# wall time of each, and prints guest MIPS and the speed ratio. Native code
-# also runs under -icount shift=0, to show what exact instruction counting
-# costs.
+# time of each (CPU time, user + sys: steadier than wall time on a loaded
+# machine; BENCH_CLOCK=wall for wall time), and prints guest MIPS and the
+# speed ratio. Native code also runs under -icount shift=0, to show what
+# exact instruction counting costs, and once with -d tb_stats for the
+# translation cost (host bytes per guest instruction, blocks/s).
 # Environment: TESSERA (default BUILDDIR/tessera), QEMU (default
-# qemu-system-riscv64), BENCH_TIMEOUT (seconds per run, default 900).
+# qemu-system-riscv64), BENCH_TIMEOUT (seconds per run, default 900),
+# BENCH_CLOCK (cpu or wall, default cpu).
 #
 # The instruction count used for MIPS comes from one extra QEMU run with
 # -icount shift=0, where QEMU's minstret counts instructions (without
@@ -39,6 +42,16 @@ fi
 tessera=${TESSERA:-$build/tessera}
 qemu=${QEMU:-qemu-system-riscv64}
 limit=${BENCH_TIMEOUT:-900}
+clock=${BENCH_CLOCK:-cpu}
+case $clock in
+cpu)
+    if [ ! -x /usr/bin/time ]; then
+        echo "/usr/bin/time not found (apt-get install time), or BENCH_CLOCK=wall" >&2
+        exit 1
+    fi ;;
+wall) ;;
+*) echo "BENCH_CLOCK must be cpu or wall" >&2; exit 2 ;;
+esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -62,11 +75,22 @@ fi
 
 now() { date +%s.%N; }
 
-# timed_run OUTFILE CMD...: runs CMD, prints its wall time in seconds, or
-# "FAIL" when it does not exit with 0.
+# timed_run OUTFILE CMD...: runs CMD, prints its time in seconds (CPU or
+# wall, see BENCH_CLOCK), or "FAIL" when it does not exit with 0.
 timed_run() {
     out=$1
     shift
+    if [ "$clock" = cpu ]; then
+        timeout "$limit" /usr/bin/time -f '%U %S' -o "$out.time" "$@" \
+            </dev/null >"$out" 2>"$out.err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            echo FAIL
+        else
+            awk '{ printf "%.3f\n", $1 + $2 }' "$out.time"
+        fi
+        return
+    fi
     t0=$(now)
     timeout "$limit" "$@" </dev/null >"$out" 2>"$out.err"
     rc=$?
@@ -98,6 +122,11 @@ for l in $layouts; do
     insns=$(field instructions "$tmp/ref")
     sum=$(field checksum "$tmp/ref")
     echo "  rounds $(field rounds "$tmp/ref"), $insns guest instructions, checksum $sum"
+    echo "  times: $clock (user + sys when cpu), best of $runs"
+    if "$tessera" -accel native -d tb_stats -D "$tmp/stats" -M virt -bios none \
+            -nographic -kernel "$elf" </dev/null >/dev/null 2>&1; then
+        sed -n 's/^tb_stats: /  native translation: /p' "$tmp/stats"
+    fi
 
     best_n= best_i= best_q= best_c= t_insns=
     i=0

@@ -235,7 +235,11 @@ static inline uint32_t cpu_jc_hash(uint64_t pc)
 
 struct TesseraCpu {
     /* Hot: read and written by the interpreter. */
-    uint64_t insns; /* pre-committed at block entry */
+    /* cycles - retired instructions, pre-committed at block entry like
+     * cycles (cpu_insns_raw() gives the count): a block whose cycles equal
+     * its instruction count (every RISC-V block) enters with one counter
+     * to update, not two. */
+    uint64_t xcycles;
     uint64_t cycles;
     uint64_t limit; /* block entry returns when cycles >= limit */
     TB *cur_tb;
@@ -285,6 +289,12 @@ _Static_assert(offsetof(struct TesseraCpu, env) ==
                    offsetof(struct TesseraCpu, temps) +
                        CPU_TEMP_SLOTS * sizeof(uint64_t),
                "temps must end where env starts");
+
+/* Instructions retired (pre-committed ones included while a block runs). */
+static inline uint64_t cpu_insns_raw(const struct TesseraCpu *cpu)
+{
+    return cpu->cycles - cpu->xcycles;
+}
 
 /*
  * The soft TLB (cpu->tlb) follows env in the CPU's own allocation, this

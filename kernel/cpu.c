@@ -235,7 +235,8 @@ void cpu_sync_state(Cpu *cpu, bool fault)
     unsigned i = (unsigned)cpu->cur_insn;
     if (fault || !cpu->pc_override)
         cpu->pc = tb->insn_pc[i];
-    cpu->insns -= tb->ninsns - i;
+    cpu->xcycles -=
+        (uint64_t)(tb->ncycles - tb->cycles_before[i]) - (tb->ninsns - i);
     cpu->cycles -= tb->ncycles - tb->cycles_before[i];
     cpu->cur_insn = -1;
 }
@@ -745,7 +746,7 @@ static void exec_loop(Cpu *cpu)
 
         cpu->limit = single || cpu->kick || cpu->stop ? 0 : cpu->end;
         cpu->cur_tb = tb;
-        cpu->insns += tb->ninsns;
+        cpu->xcycles += (uint64_t)tb->ncycles - tb->ninsns;
         cpu->cycles += tb->ncycles;
         backend_current()->exec(cpu, tb);
     }
@@ -766,15 +767,15 @@ uint64_t cpu_exec(Cpu *cpu, uint64_t max_cycles)
     cpu->last_exit = NULL;
     cpu->running = true;
     cpu->limit = 0;
-    cpu->spin_insns = cpu->insns;
+    cpu->spin_insns = cpu_insns_raw(cpu);
     cpu->spin_faults = 0;
     /* Faults and exit_loop land here with the CPU state already exact. */
     if (sigsetjmp(cpu->jmp, 0)) {
         cpu->last_exit = NULL;
         /* A trap handler that faults itself retires nothing and uses no
          * cycles: give the scheduler its turn now and then. */
-        if (cpu->insns != cpu->spin_insns) {
-            cpu->spin_insns = cpu->insns;
+        if (cpu_insns_raw(cpu) != cpu->spin_insns) {
+            cpu->spin_insns = cpu_insns_raw(cpu);
             cpu->spin_faults = 0;
         } else if (++cpu->spin_faults >= 64) {
             goto out;
@@ -871,8 +872,9 @@ void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx)
 uint64_t tessera_cpu_insns(TesseraCpu *cpu)
 {
     if (cpu->cur_insn >= 0)
-        return cpu->insns - (cpu->cur_tb->ninsns - (uint32_t)cpu->cur_insn);
-    return cpu->insns;
+        return cpu_insns_raw(cpu) -
+               (cpu->cur_tb->ninsns - (uint32_t)cpu->cur_insn);
+    return cpu_insns_raw(cpu);
 }
 
 uint64_t tessera_cpu_cycles(TesseraCpu *cpu)

@@ -272,7 +272,7 @@ bool debug_cpu_check(Cpu *cpu, uint32_t *cflags)
     }
     if (cpu->dbg & DBG_STEP) {
         /* Done when an instruction retired or the PC moved (a trap). */
-        if (cpu->insns != cpu->dbg_step_insns || cpu->pc != cpu->dbg_step_pc) {
+        if (cpu_insns_raw(cpu) != cpu->dbg_step_insns || cpu->pc != cpu->dbg_step_pc) {
             cpu->dbg &= ~(DBG_STEP | DBG_NOIRQ | DBG_SKIP_BP);
             debug_stop_vm(cpu, DEBUG_STOP_STEP);
             return true;
@@ -324,7 +324,7 @@ void debug_resume_cpu(Cpu *cpu, bool step, bool irq)
     if (step) {
         cpu->dbg |= DBG_STEP | (irq ? 0 : DBG_NOIRQ);
         cpu->dbg_step_pc = cpu->pc;
-        cpu->dbg_step_insns = cpu->insns;
+        cpu->dbg_step_insns = cpu_insns_raw(cpu);
     }
     if (cpu->index < 64)
         debug_hold_mask &= ~(1ull << cpu->index);

@@ -182,7 +182,7 @@ static const IOp *after_call(Cpu *cpu, const IOp *ip, unsigned n)
             return;                               \
         }                                         \
         cpu->cur_tb = n_;                         \
-        cpu->insns += n_->ninsns;                 \
+        cpu->xcycles += (uint64_t)n_->ncycles - n_->ninsns; \
         cpu->cycles += n_->ncycles;               \
         ip = n_->code;                            \
         DISPATCH();                               \
@@ -664,6 +664,7 @@ L_br:
 
 L_add_cycles:
     cpu->cycles += ip->uimm;
+    cpu->xcycles += ip->uimm;
     NEXT(1);
 
 L_counter:
@@ -761,7 +762,7 @@ L_call: {
 #undef X
 
 L_goto_adj:
-    cpu->insns -= ip->exit->insn_adj;
+    cpu->xcycles -= (uint64_t)ip->exit->cycle_adj - ip->exit->insn_adj;
     cpu->cycles -= ip->exit->cycle_adj;
     /* fall through */
 L_goto: {
@@ -774,7 +775,7 @@ L_goto: {
 }
 
 L_goto_dyn_adj:
-    cpu->insns -= ip->exit->insn_adj;
+    cpu->xcycles -= (uint64_t)ip->exit->cycle_adj - ip->exit->insn_adj;
     cpu->cycles -= ip->exit->cycle_adj;
     /* fall through */
 L_goto_dyn: {
@@ -788,7 +789,7 @@ L_goto_dyn: {
 }
 
 L_exit_loop:
-    cpu->insns -= ip->exit->insn_adj;
+    cpu->xcycles -= (uint64_t)ip->exit->cycle_adj - ip->exit->insn_adj;
     cpu->cycles -= ip->exit->cycle_adj;
     cpu->pc = ip->exit->pc;
     cpu->last_exit = NULL;
@@ -799,7 +800,8 @@ L_smc_exit: {
      * code was overwritten, or an exact-interrupt CPU was kicked). */
     const TB *tb = cpu->cur_tb;
     unsigned next = ip->insn + 1u;
-    cpu->insns -= tb->ninsns - next;
+    cpu->xcycles -= (uint64_t)(tb->ncycles - tb->cycles_before[next]) -
+                    (tb->ninsns - next);
     cpu->cycles -= tb->ncycles - tb->cycles_before[next];
     cpu->pc = ip->uimm;
     cpu->last_exit = NULL;

@@ -26,6 +26,9 @@ static const struct {
     {"op_opt", TESSERA_LOG_OP_OPT, "IR of each block after optimisation"},
     {"out_asm", TESSERA_LOG_OUT_ASM,
      "host code of each block (backends that generate it: -accel native)"},
+    {"tb_stats", LOG_TB_STATS,
+     "at exit: blocks translated, host bytes per guest instruction, "
+     "translation time"},
 };
 
 int log_parse(const char *spec, char *err, size_t errlen)

@@ -11,6 +11,9 @@
 
 extern uint32_t log_mask;
 
+/* Kernel-only categories, above the public TESSERA_LOG_* bits. */
+#define LOG_TB_STATS (1u << 31) /* translation cost, printed at exit */
+
 static inline bool log_on(uint32_t mask)
 {
     return (log_mask & mask) != 0;

@@ -7,8 +7,10 @@
  * the CPU's temp slots, globals in env).
  *
  * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
- * are at negative offsets from it); RAX, RCX, RDX, RSI, RDI, R8 are
- * scratch within an op; RBP, R12..R15, R9..R11 hold values. Blocks run
+ * are at negative offsets from it); R15 = cpu->cycles (RCYC: the
+ * trampoline loads it, the epilogue and every call store it back, so C
+ * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI, R8 are
+ * scratch within an op; RBP, R12..R14, R9..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
  * through their own epilogue.
  *
@@ -34,6 +36,7 @@
 #if defined(__x86_64__)
 
 #define RENV X86_RBX
+#define RCYC X86_R15
 
 /* env is the CPU's last member: its fields are at negative offsets. */
 #define ENV_OFF ((int32_t)offsetof(struct TesseraCpu, env))
@@ -153,9 +156,9 @@ typedef struct Cold {
 } Cold;
 
 /* The registers values may live in (see "Register allocation"). */
-#define NREGS 8
+#define NREGS 7
 static const X86Reg alloc_regs[NREGS] = {
-    X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15, /* callee-saved */
+    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
     X86_R9, X86_R10, X86_R11,                    /* caller-saved */
 };
 #define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
@@ -167,6 +170,7 @@ typedef struct GUse {
     uint16_t reads, writes;
     int gain; /* memory accesses a register saves (see plan_registers) */
     bool overlaps;
+    bool set_first; /* written before read, before any branch: no load */
 } GUse;
 
 /* By env offset (env is at most 30 KiB): the block's GUse that starts
@@ -256,6 +260,8 @@ static void set_cur_tb(void)
 
 static void call_fn(const void *fn)
 {
+    /* C code reads cpu->cycles (precise state, timers, faults). */
+    x86_store(&N.b, 8, CPU_FIELD(cycles), RCYC);
     x86_movabs(&N.b, X86_RAX, (uint64_t)(uintptr_t)fn);
     x86_call_r(&N.b, X86_RAX);
 }
@@ -450,17 +456,21 @@ static void plan_registers(const TesseraIR *b)
      * Globals: one GUse per handle, found by env offset in GTab (stamped
      * per block, so nothing is cleared). In env, each mention is a memory
      * access; in a register, the reads cost one load at entry and the
-     * writes one store at the exit taken: gain = mentions - (ever read) -
-     * (ever written).
+     * writes one store at the exit taken: gain = mentions - (loaded at
+     * entry) - (ever written), where a global the block sets before it
+     * reads it and before any branch is not loaded.
      */
     if (++N.stamp == 0) {
         memset(GTab, 0, sizeof(GTab));
         N.stamp = 1;
     }
     unsigned nu = 0;
+    bool branched = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
-        for (unsigned k = 0; k < nvals(op); k++) {
+        branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
+        /* Down to v0: an op reads its sources before it writes v0. */
+        for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
             if (ir_val_kind(v) == IR_VK_GLOBAL) {
                 unsigned off = IR_GLOBAL_OFFSET(v);
@@ -471,7 +481,9 @@ static void plan_registers(const TesseraIR *b)
                     g->stamp = N.stamp;
                     g->use = (uint16_t)nu;
                     g->span = 0;
-                    N.u[nu++] = (GUse){v, 0, 0, 0, false};
+                    N.u[nu++] = (GUse){v, 0, 0, 0, false,
+                                       !branched && k == 0 &&
+                                           writes_v0(op)};
                 }
                 if (ir_global_size(v) > g->span)
                     g->span = (uint8_t)ir_global_size(v);
@@ -505,8 +517,8 @@ static void plan_registers(const TesseraIR *b)
             if (GTab[o].stamp == N.stamp)
                 u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
-        u[i].gain = (int)(u[i].reads + u[i].writes) - (u[i].reads > 0) -
-                    (u[i].writes > 0);
+        u[i].gain = (int)(u[i].reads + u[i].writes) -
+                    (u[i].reads > 0 && !u[i].set_first) - (u[i].writes > 0);
     }
     qsort(u, nu, sizeof(GUse), cmp_guse_gain);
 
@@ -900,6 +912,18 @@ static void emit_cmp(const IROp *op)
 {
     unsigned sz = sz_of(op->width);
     int32_t imm;
+    /* v1 in memory against an immediate or a register: one cmp. */
+    if (in_memory(op->v[1]) && op->v[1] != N.rax_val) {
+        if (imm_operand(op->v[2], sz, &imm)) {
+            x86_alu_mi(&N.b, X86_CMP, sz, mem_of(op->v[1]), imm);
+            return;
+        }
+        if (reg_of(op->v[2]) != X86_NOREG) {
+            x86_alu_mr(&N.b, X86_CMP, sz, mem_of(op->v[1]),
+                       reg_of(op->v[2]));
+            return;
+        }
+    }
     X86Reg a = src_reg(op->v[1], X86_RAX);
     if (imm_operand(op->v[2], sz, &imm)) {
         x86_alu_ri(&N.b, X86_CMP, sz, a, imm);
@@ -927,6 +951,19 @@ static void emit_binop(const IROp *op)
     unsigned w = op->width, sz = sz_of(w);
     X86Reg d = dst_reg(op, 2);
     int32_t imm;
+
+    /* d = v1 op d, commutative: d op= v1 rather than through RAX. */
+    bool commutes = op->sub == TESSERA_ADD || op->sub == TESSERA_AND ||
+                    op->sub == TESSERA_OR || op->sub == TESSERA_XOR ||
+                    op->sub == TESSERA_MUL;
+    if (commutes && d == X86_RAX && reg_of(op->v[0]) != X86_NOREG &&
+        reg_of(op->v[2]) == reg_of(op->v[0]) && op->v[1] != op->v[2]) {
+        IROp sw = *op;
+        sw.v[1] = op->v[2];
+        sw.v[2] = op->v[1];
+        emit_binop(&sw);
+        return;
+    }
 
     switch ((TesseraBinop)op->sub) {
     case TESSERA_ADD:
@@ -1085,6 +1122,12 @@ static void emit_mem_address(const IROp *op)
     X86Reg h = reg_of(op->v[1]);
     if (h != X86_NOREG && fits_i32(op->imm + 8)) {
         N.abase = h;
+        N.adisp = (int32_t)op->imm;
+        return;
+    }
+    if (ir_val_kind(op->v[1]) != IR_VK_CONST && fits_i32(op->imm + 8)) {
+        load_val(X86_RSI, op->v[1]);
+        N.abase = X86_RSI;
         N.adisp = (int32_t)op->imm;
         return;
     }
@@ -1478,17 +1521,23 @@ finish:
     store_val(op->v[0], acc);
 }
 
+/* Gives back di pre-committed instructions and dc cycles (cycles and
+ * xcycles, see cpu-internal.h). */
+static void emit_give_back(uint32_t di, uint32_t dc)
+{
+    int64_t dx = (int64_t)dc - (int64_t)di;
+    if (dx)
+        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    if (dc)
+        x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)dc);
+}
+
 /* Gives back what the block pre-committed for the instructions an exit
  * from instruction insn skips. */
 static void emit_adjust(uint32_t insn)
 {
     uint32_t after = insn + 1 < N.ninsns ? insn + 1 : N.ninsns;
-    uint32_t di = N.ninsns - after;
-    uint32_t dc = N.ncycles - N.cycles_before[after];
-    if (di)
-        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns), (int32_t)di);
-    if (dc)
-        x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles), (int32_t)dc);
+    emit_give_back(N.ninsns - after, N.ncycles - N.cycles_before[after]);
 }
 
 /* pc into cpu->pc, last_exit = NULL, leave. */
@@ -1613,7 +1662,8 @@ static void emit_op(const IROp *op)
     case IR_NB_OPC:
         break;
     case IR_ADD_CYCLES:
-        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(cycles), (int32_t)op->imm);
+        x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)op->imm);
+        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
     case IR_COUNTER:
         x86_load(&N.b, 4, X86_RAX, CPU_FIELD(index));
@@ -1783,12 +1833,8 @@ static void emit_colds(void)
             flush_globals(c->dirty);
             /* Instructions insn.. did not run: give back their counts. */
             x86_store_imm(&N.b, 1, CPU_FIELD(end_insn), 0);
-            if (N.ninsns - c->insn)
-                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(insns),
-                           (int32_t)(N.ninsns - c->insn));
-            if (N.ncycles - N.cycles_before[c->insn])
-                x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(cycles),
-                           (int32_t)(N.ncycles - N.cycles_before[c->insn]));
+            emit_give_back(N.ninsns - c->insn,
+                           N.ncycles - N.cycles_before[c->insn]);
             emit_leave(N.insn_pc[c->insn]);
             break;
         }
@@ -1800,12 +1846,12 @@ static void emit_block(const TesseraIR *b)
     X86Buf *xb = &N.b;
 
     /* Chain entry: enter only if the whole block fits under the limit. */
-    x86_load(xb, 8, X86_RAX, CPU_FIELD(cycles));
-    x86_alu_ri(xb, X86_ADD, 8, X86_RAX, (int32_t)N.ncycles);
-    x86_alu_rm(xb, X86_CMP, 8, X86_RAX, CPU_FIELD(limit));
+    x86_alu_ri(xb, X86_ADD, 8, RCYC, (int32_t)N.ncycles);
+    x86_alu_rm(xb, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     size_t no_enter = x86_jcc(xb, X86_CC_A);
-    x86_store(xb, 8, CPU_FIELD(cycles), X86_RAX);
-    x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(insns), (int32_t)N.ninsns);
+    if (N.ncycles != N.ninsns)
+        x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(xcycles),
+                   (int32_t)((int64_t)N.ncycles - (int64_t)N.ninsns));
     N.entry = x86_buf_offset(xb);
     reload_globals(N.entry_load);
 
@@ -1828,6 +1874,7 @@ static void emit_block(const TesseraIR *b)
     }
 
     x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
+    x86_alu_ri(xb, X86_SUB, 8, RCYC, (int32_t)N.ncycles);
     emit_leave(N.insn_pc[0]);
     emit_colds();
 
@@ -1835,6 +1882,7 @@ static void emit_block(const TesseraIR *b)
     size_t epi = x86_buf_offset(xb);
     for (unsigned i = 0; i < N.to_epilogue->len; i++)
         x86_patch_rel32(xb, g_array_index(N.to_epilogue, size_t, i), epi);
+    x86_store(xb, 8, CPU_FIELD(cycles), RCYC);
     x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
     x86_pop(xb, X86_R15);
     x86_pop(xb, X86_R14);
@@ -1954,7 +2002,7 @@ static void native_unchain(TBExit *x)
 
 /*
  * The trampoline, in a page of its own: saves the callee-saved
- * registers, keeps the stack 16-byte aligned for calls, loads R12 and RBX
+ * registers, keeps the stack 16-byte aligned for calls, loads RBX and RCYC
  * and jumps to the code (blocks pop the same frame in their epilogue).
  */
 static void make_trampoline(void)
@@ -1973,6 +2021,7 @@ static void make_trampoline(void)
     x86_push(&b, X86_R15);
     x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
     x86_mov_rr(&b, 8, RENV, X86_RSI);
+    x86_load(&b, 8, RCYC, CPU_FIELD(cycles));
     x86_jmp_r(&b, X86_RDX);
     g_assert(!b.overflow);
     /* Written, then made executable: never both. */

@@ -18,7 +18,9 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel/cpu-internal.h"
@@ -611,6 +613,49 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
     return tb;
 }
 
+/* -d tb_stats: what translation costs, over the whole run. */
+static struct {
+    uint64_t blocks, insns, host_bytes, ns;
+} Stats;
+
+static void print_stats(void)
+{
+    FILE *f = log_stream();
+    double per = Stats.insns ? (double)Stats.host_bytes / (double)Stats.insns
+                             : 0.0;
+    double s = (double)Stats.ns / 1e9;
+    fprintf(f,
+            "tb_stats: %" PRIu64 " blocks translated, %" PRIu64
+            " guest instructions, %" PRIu64 " host code bytes (%.1f per "
+            "guest instruction), %.3f ms translating (%.0f blocks/s)\n",
+            Stats.blocks, Stats.insns, Stats.host_bytes, per, s * 1e3,
+            s > 0 ? (double)Stats.blocks / s : 0.0);
+    fflush(f);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static TB *translate_counted(Cpu *cpu, uint64_t pc, uint64_t phys,
+                             uint32_t cflags)
+{
+    if (!Stats.blocks && !Stats.ns)
+        atexit(print_stats);
+    uint64_t t0 = now_ns();
+    TB *tb = translate(cpu, pc, phys, cflags);
+    Stats.ns += now_ns() - t0 + 1;
+    if (tb) {
+        Stats.blocks++;
+        Stats.insns += tb->ninsns;
+        Stats.host_bytes += tb->code_size;
+    }
+    return tb;
+}
+
 TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags)
 {
     ensure_ready();
@@ -621,6 +666,8 @@ TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags)
             tb->arch == cpu->arch && spans_valid(cpu, tb))
             return tb;
     }
+    if (unlikely(log_on(LOG_TB_STATS)))
+        return translate_counted(cpu, pc, phys_pc, cflags);
     return translate(cpu, pc, phys_pc, cflags);
 }
 

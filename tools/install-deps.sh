@@ -27,7 +27,7 @@ $SUDO apt-get install -y --no-install-recommends \
     libslirp-dev \
     libcunit1-dev \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
-    qemu-system-misc device-tree-compiler opensbi u-boot-qemu \
+    qemu-system-misc device-tree-compiler opensbi u-boot-qemu time \
     clang libclang-rt-14-dev valgrind git ca-certificates \
     qemu-utils libnbd-bin dpkg-dev debhelper gcc-avr binutils-avr avr-libc simavr \
     gdb-multiarch gdb-avr \
