@@ -3,8 +3,9 @@
  * ARM M-profile frontend: Thumb (ARMv6-M) and Thumb-2 (ARMv7-M) to IR.
  *
  * Data processing, loads and stores, branches, multiplies and bit fields
- * are IR; flags are computed with tessera_ir_carry (SUB is a + ~b + 1,
- * SBC a + ~b + C, so one formula gives C and V for all of them). System
+ * are IR. ADD, SUB, CMP, CMN and RSB (no carry in) compute C and V with
+ * plain 32-bit ops, which every backend compiles inline; ADC and SBC use
+ * tessera_ir_carry (SBC is a + ~b + C, one formula for C and V). System
  * instructions, division (which may trap), saturation and semihosting are
  * helpers.
  *
@@ -488,7 +489,8 @@ static void set_nz(Ctx *c, TesseraVal res)
     tessera_ir_setcond(c->b, TESSERA_EQ, TESSERA_I32, ZF(c), res, cst(c, 0));
 }
 
-/* d = a + b2 + cin, with NZCV when s. d may be NONE (compare). */
+/* d = a + b2 + cin, with NZCV when s. d may be NONE (compare). With a
+ * carry in from C (ADC, SBC): the IR's 32-bit carry ops. */
 static void gen_adc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
                     TesseraVal cin, bool s)
 {
@@ -506,13 +508,40 @@ static void gen_adc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
         mov(c, d, r);
 }
 
+/* d = a + b2 or a - b2 (no carry in), with NZCV when s, in plain 32-bit
+ * ops (ADD, SUB, CMP, CMN, RSB: most flag-setting instructions): C is
+ * r < a (add) or a >= b2 (sub, no borrow); V is bit 31 of
+ * (a ^ r) & (b2 ^ r) (add) or (a ^ b2) & (a ^ r) (sub). */
+static void gen_addsub(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
+                       bool sub, bool s)
+{
+    TesseraVal r = tmp(c);
+    bin(c, sub ? TESSERA_SUB : TESSERA_ADD, r, a, b2);
+    if (s) {
+        TesseraVal x = tmp(c), y = tmp(c);
+        tessera_ir_setcond(c->b, sub ? TESSERA_GEU : TESSERA_LTU,
+                           TESSERA_I32, CF(c), sub ? a : r, sub ? b2 : a);
+        bin(c, TESSERA_XOR, x, a, sub ? b2 : r);
+        bin(c, TESSERA_XOR, y, sub ? a : b2, r);
+        bin(c, TESSERA_AND, x, x, y);
+        tessera_ir_extract(c->b, TESSERA_I32, VF(c), x, 31, 1);
+        set_nz(c, r);
+    }
+    if (d != TESSERA_IR_NONE)
+        mov(c, d, r);
+}
+
 /* d = a - b2 (- !C when carry) */
 static void gen_sbc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
                     bool use_carry, bool s)
 {
+    if (!use_carry) {
+        gen_addsub(c, d, a, b2, true, s);
+        return;
+    }
     TesseraVal nb = tmp(c);
     tessera_ir_unop(c->b, TESSERA_NOT, TESSERA_I32, nb, b2);
-    gen_adc(c, d, a, nb, use_carry ? CF(c) : cst(c, 1), s);
+    gen_adc(c, d, a, nb, CF(c), s);
 }
 
 /* Immediate shift (DecodeImmShift): result into a temp; *carry gets the
@@ -641,7 +670,7 @@ static bool gen_dp(Ctx *c, unsigned op, bool s, unsigned rd, unsigned rn,
         bin(c, TESSERA_XOR, res, a, b2);
         break;
     case 8: /* ADD, CMN */
-        gen_adc(c, test ? TESSERA_IR_NONE : regv(c, rd), a, b2, cst(c, 0), s);
+        gen_addsub(c, test ? TESSERA_IR_NONE : regv(c, rd), a, b2, false, s);
         return rd != 15 || s;
     case 10:
         gen_adc(c, regv(c, rd), a, b2, CF(c), s);
@@ -799,7 +828,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
         if (h & 0x200)
             gen_sbc(c, regv(c, rd), R(c, rn), b2, false, s);
         else
-            gen_adc(c, regv(c, rd), R(c, rn), b2, cst(c, 0), s);
+            gen_addsub(c, regv(c, rd), R(c, rn), b2, false, s);
         return true;
     }
     case 4: /* MOV imm8 */
@@ -814,7 +843,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
         return true;
     case 6: /* ADD imm8 */
         rd = (h >> 8) & 7;
-        gen_adc(c, regv(c, rd), R(c, rd), cst(c, h & 0xff), cst(c, 0), s);
+        gen_addsub(c, regv(c, rd), R(c, rd), cst(c, h & 0xff), false, s);
         return true;
     case 7: /* SUB imm8 */
         rd = (h >> 8) & 7;
@@ -844,7 +873,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
                 gen_sbc(c, TESSERA_IR_NONE, a, b2, false, true);
                 return true;
             case 11:
-                gen_adc(c, TESSERA_IR_NONE, a, b2, cst(c, 0), true);
+                gen_addsub(c, TESSERA_IR_NONE, a, b2, false, true);
                 return true;
             case 12: bin(c, TESSERA_OR, res, a, b2); break;
             case 13: bin(c, TESSERA_MUL, res, a, b2); break;
