@@ -33,12 +33,32 @@ typedef struct Ctx {
     unsigned start_it;
     bool handler;
     unsigned align;   /* TESSERA_MO_ALIGN when every access must be aligned */
+    TesseraVal kh[4]; /* the last constants made (a handle is one value) */
+    uint32_t kv[4];
+    unsigned kn;
 } Ctx;
 
 #define G32(f) tessera_ir_global_sized(c->b, offsetof(ArmEnv, f), TESSERA_MO_32)
 #define G8(f) tessera_ir_global_sized(c->b, offsetof(ArmEnv, f), TESSERA_MO_8)
 
-static TesseraVal cst(Ctx *c, uint64_t v) { return tessera_ir_const(c->b, v); }
+static TesseraVal cst(Ctx *c, uint64_t v)
+{
+    TesseraVal h = tessera_ir_const(c->b, v);
+    c->kh[c->kn & 3] = h;
+    c->kv[c->kn++ & 3] = (uint32_t)v;
+    return h;
+}
+
+/* Whether v is one of the last constants cst() made, and its value. */
+static bool known_const(Ctx *c, TesseraVal v, uint32_t *value)
+{
+    for (unsigned i = 0; i < 4; i++)
+        if (c->kh[i] && c->kh[i] == v) {
+            *value = c->kv[i];
+            return true;
+        }
+    return false;
+}
 static TesseraVal tmp(Ctx *c) { return tessera_ir_temp(c->b); }
 static TesseraVal NF(Ctx *c) { return G8(nf); }
 static TesseraVal ZF(Ctx *c) { return G8(zf); }
@@ -511,20 +531,42 @@ static void gen_adc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
 /* d = a + b2 or a - b2 (no carry in), with NZCV when s, in plain 32-bit
  * ops (ADD, SUB, CMP, CMN, RSB: most flag-setting instructions): C is
  * r < a (add) or a >= b2 (sub, no borrow); V is bit 31 of
- * (a ^ r) & (b2 ^ r) (add) or (a ^ b2) & (a ^ r) (sub). */
+ * (a ^ r) & (b2 ^ r) (add) or (a ^ b2) & (a ^ r) (sub). With a constant
+ * b2, adding k (as a signed number, -k for a subtraction: 1 to 2^31)
+ * overflows for one range of a, so V is one unsigned compare: k > 0:
+ * a in [2^31 - k, 2^31 - 1]; k < 0: a in [2^31, 2^31 - k - 1]. */
 static void gen_addsub(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
                        bool sub, bool s)
 {
     TesseraVal r = tmp(c);
+    uint32_t kv;
+    bool kc = s && known_const(c, b2, &kv);
     bin(c, sub ? TESSERA_SUB : TESSERA_ADD, r, a, b2);
     if (s) {
-        TesseraVal x = tmp(c), y = tmp(c);
         tessera_ir_setcond(c->b, sub ? TESSERA_GEU : TESSERA_LTU,
                            TESSERA_I32, CF(c), sub ? a : r, sub ? b2 : a);
-        bin(c, TESSERA_XOR, x, a, sub ? b2 : r);
-        bin(c, TESSERA_XOR, y, sub ? a : b2, r);
-        bin(c, TESSERA_AND, x, x, y);
-        tessera_ir_extract(c->b, TESSERA_I32, VF(c), x, 31, 1);
+        if (kc) {
+            int64_t k = (int32_t)kv;
+            if (sub)
+                k = -k;
+            if (k == 0) {
+                mov(c, VF(c), cst(c, 0));
+            } else {
+                TesseraVal x = tmp(c);
+                uint32_t lo = k > 0 ? (uint32_t)(0x80000000u - (uint64_t)k)
+                                    : 0x80000000u;
+                uint32_t n = k > 0 ? (uint32_t)k : (uint32_t)-k;
+                bin(c, TESSERA_SUB, x, a, cst(c, lo));
+                tessera_ir_setcond(c->b, TESSERA_LTU, TESSERA_I32, VF(c), x,
+                                   cst(c, n));
+            }
+        } else {
+            TesseraVal x = tmp(c), y = tmp(c);
+            bin(c, TESSERA_XOR, x, a, sub ? b2 : r);
+            bin(c, TESSERA_XOR, y, sub ? a : b2, r);
+            bin(c, TESSERA_AND, x, x, y);
+            tessera_ir_extract(c->b, TESSERA_I32, VF(c), x, 31, 1);
+        }
         set_nz(c, r);
     }
     if (d != TESSERA_IR_NONE)
