@@ -847,19 +847,23 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
     case 0x6:
     case 0x7: { /* ADIW / SBIW */
         unsigned d = 24 + ((op >> 3) & 6);
-        TesseraVal k = K(c, (op & 15) | ((op >> 2) & 0x30));
+        unsigned kk = (op & 15) | ((op >> 2) & 0x30);
+        TesseraVal k = K(c, kk);
         TesseraVal v = R16(c, d), r, vf, cf;
+        /* The result and C next to each other (backends may share the
+         * sum); V is one range compare, the constant being 0..63:
+         * SBIW: v in [0x8000, 0x8000 + k), ADIW: v in [0x8000 - k, 0x8000). */
         if (op & 0x100) { /* SBIW: V = Rdh7 & !R15, C = R15 & !Rdh7 */
             r = carry(c, TESSERA_SUBC, 16, v, k, zero);
-            vf = carry(c, TESSERA_SUB_OVERFLOW, 16, v, k, zero);
-            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_SUB_BORROW, 16, v, k, zero);
+            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000), kk);
         } else { /* ADIW: V = !Rdh7 & R15, C = !R15 & Rdh7 */
             r = carry(c, TESSERA_ADDC, 16, v, k, zero);
-            vf = carry(c, TESSERA_ADD_OVERFLOW, 16, v, k, zero);
-            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_ADD_CARRY, 16, v, k, zero);
+            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000 - kk),
+                      kk);
         }
+        WF(c, SR_V, vf);
         WF(c, SR_C, cf);
         TesseraVal n = opi(c, TESSERA_SHR, r, 15);
         WF(c, SR_N, n);
