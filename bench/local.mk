@@ -46,4 +46,4 @@ bench_engine_micro_CFLAGS = $(CORE_CC_FLAGS)
 bench_engine_micro_LDFLAGS = $(CORE_LINK)
 bench_engine_micro_LDADD = $(CORE_LIBS)
 bench_engine_micro_DEPENDENCIES = kernel/libcore.a
-EXTRA_DIST += bench/arm/run.sh bench/arm/workload.c
+EXTRA_DIST += bench/arm/run.sh bench/arm/workload.c bench/arm/README.md

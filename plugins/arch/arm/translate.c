@@ -3,8 +3,9 @@
  * ARM M-profile frontend: Thumb (ARMv6-M) and Thumb-2 (ARMv7-M) to IR.
  *
  * Data processing, loads and stores, branches, multiplies and bit fields
- * are IR; flags are computed with tessera_ir_carry (SUB is a + ~b + 1,
- * SBC a + ~b + C, so one formula gives C and V for all of them). System
+ * are IR. ADD, SUB, CMP, CMN and RSB (no carry in) compute C and V with
+ * plain 32-bit ops, which every backend compiles inline; ADC and SBC use
+ * tessera_ir_carry (SBC is a + ~b + C, one formula for C and V). System
  * instructions, division (which may trap), saturation and semihosting are
  * helpers.
  *
@@ -32,12 +33,32 @@ typedef struct Ctx {
     unsigned start_it;
     bool handler;
     unsigned align;   /* TESSERA_MO_ALIGN when every access must be aligned */
+    TesseraVal kh[4]; /* the last constants made (a handle is one value) */
+    uint32_t kv[4];
+    unsigned kn;
 } Ctx;
 
 #define G32(f) tessera_ir_global_sized(c->b, offsetof(ArmEnv, f), TESSERA_MO_32)
 #define G8(f) tessera_ir_global_sized(c->b, offsetof(ArmEnv, f), TESSERA_MO_8)
 
-static TesseraVal cst(Ctx *c, uint64_t v) { return tessera_ir_const(c->b, v); }
+static TesseraVal cst(Ctx *c, uint64_t v)
+{
+    TesseraVal h = tessera_ir_const(c->b, v);
+    c->kh[c->kn & 3] = h;
+    c->kv[c->kn++ & 3] = (uint32_t)v;
+    return h;
+}
+
+/* Whether v is one of the last constants cst() made, and its value. */
+static bool known_const(Ctx *c, TesseraVal v, uint32_t *value)
+{
+    for (unsigned i = 0; i < 4; i++)
+        if (c->kh[i] && c->kh[i] == v) {
+            *value = c->kv[i];
+            return true;
+        }
+    return false;
+}
 static TesseraVal tmp(Ctx *c) { return tessera_ir_temp(c->b); }
 static TesseraVal NF(Ctx *c) { return G8(nf); }
 static TesseraVal ZF(Ctx *c) { return G8(zf); }
@@ -488,7 +509,8 @@ static void set_nz(Ctx *c, TesseraVal res)
     tessera_ir_setcond(c->b, TESSERA_EQ, TESSERA_I32, ZF(c), res, cst(c, 0));
 }
 
-/* d = a + b2 + cin, with NZCV when s. d may be NONE (compare). */
+/* d = a + b2 + cin, with NZCV when s. d may be NONE (compare). With a
+ * carry in from C (ADC, SBC): the IR's 32-bit carry ops. */
 static void gen_adc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
                     TesseraVal cin, bool s)
 {
@@ -506,13 +528,62 @@ static void gen_adc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
         mov(c, d, r);
 }
 
+/* d = a + b2 or a - b2 (no carry in), with NZCV when s, in plain 32-bit
+ * ops (ADD, SUB, CMP, CMN, RSB: most flag-setting instructions): C is
+ * r < a (add) or a >= b2 (sub, no borrow); V is bit 31 of
+ * (a ^ r) & (b2 ^ r) (add) or (a ^ b2) & (a ^ r) (sub). With a constant
+ * b2, adding k (as a signed number, -k for a subtraction: 1 to 2^31)
+ * overflows for one range of a, so V is one unsigned compare: k > 0:
+ * a in [2^31 - k, 2^31 - 1]; k < 0: a in [2^31, 2^31 - k - 1]. */
+static void gen_addsub(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
+                       bool sub, bool s)
+{
+    TesseraVal r = tmp(c);
+    uint32_t kv;
+    bool kc = s && known_const(c, b2, &kv);
+    bin(c, sub ? TESSERA_SUB : TESSERA_ADD, r, a, b2);
+    if (s) {
+        tessera_ir_setcond(c->b, sub ? TESSERA_GEU : TESSERA_LTU,
+                           TESSERA_I32, CF(c), sub ? a : r, sub ? b2 : a);
+        if (kc) {
+            int64_t k = (int32_t)kv;
+            if (sub)
+                k = -k;
+            if (k == 0) {
+                mov(c, VF(c), cst(c, 0));
+            } else {
+                TesseraVal x = tmp(c);
+                uint32_t lo = k > 0 ? (uint32_t)(0x80000000u - (uint64_t)k)
+                                    : 0x80000000u;
+                uint32_t n = k > 0 ? (uint32_t)k : (uint32_t)-k;
+                bin(c, TESSERA_SUB, x, a, cst(c, lo));
+                tessera_ir_setcond(c->b, TESSERA_LTU, TESSERA_I32, VF(c), x,
+                                   cst(c, n));
+            }
+        } else {
+            TesseraVal x = tmp(c), y = tmp(c);
+            bin(c, TESSERA_XOR, x, a, sub ? b2 : r);
+            bin(c, TESSERA_XOR, y, sub ? a : b2, r);
+            bin(c, TESSERA_AND, x, x, y);
+            tessera_ir_extract(c->b, TESSERA_I32, VF(c), x, 31, 1);
+        }
+        set_nz(c, r);
+    }
+    if (d != TESSERA_IR_NONE)
+        mov(c, d, r);
+}
+
 /* d = a - b2 (- !C when carry) */
 static void gen_sbc(Ctx *c, TesseraVal d, TesseraVal a, TesseraVal b2,
                     bool use_carry, bool s)
 {
+    if (!use_carry) {
+        gen_addsub(c, d, a, b2, true, s);
+        return;
+    }
     TesseraVal nb = tmp(c);
     tessera_ir_unop(c->b, TESSERA_NOT, TESSERA_I32, nb, b2);
-    gen_adc(c, d, a, nb, use_carry ? CF(c) : cst(c, 1), s);
+    gen_adc(c, d, a, nb, CF(c), s);
 }
 
 /* Immediate shift (DecodeImmShift): result into a temp; *carry gets the
@@ -641,7 +712,7 @@ static bool gen_dp(Ctx *c, unsigned op, bool s, unsigned rd, unsigned rn,
         bin(c, TESSERA_XOR, res, a, b2);
         break;
     case 8: /* ADD, CMN */
-        gen_adc(c, test ? TESSERA_IR_NONE : regv(c, rd), a, b2, cst(c, 0), s);
+        gen_addsub(c, test ? TESSERA_IR_NONE : regv(c, rd), a, b2, false, s);
         return rd != 15 || s;
     case 10:
         gen_adc(c, regv(c, rd), a, b2, CF(c), s);
@@ -799,7 +870,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
         if (h & 0x200)
             gen_sbc(c, regv(c, rd), R(c, rn), b2, false, s);
         else
-            gen_adc(c, regv(c, rd), R(c, rn), b2, cst(c, 0), s);
+            gen_addsub(c, regv(c, rd), R(c, rn), b2, false, s);
         return true;
     }
     case 4: /* MOV imm8 */
@@ -814,7 +885,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
         return true;
     case 6: /* ADD imm8 */
         rd = (h >> 8) & 7;
-        gen_adc(c, regv(c, rd), R(c, rd), cst(c, h & 0xff), cst(c, 0), s);
+        gen_addsub(c, regv(c, rd), R(c, rd), cst(c, h & 0xff), false, s);
         return true;
     case 7: /* SUB imm8 */
         rd = (h >> 8) & 7;
@@ -844,7 +915,7 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
                 gen_sbc(c, TESSERA_IR_NONE, a, b2, false, true);
                 return true;
             case 11:
-                gen_adc(c, TESSERA_IR_NONE, a, b2, cst(c, 0), true);
+                gen_addsub(c, TESSERA_IR_NONE, a, b2, false, true);
                 return true;
             case 12: bin(c, TESSERA_OR, res, a, b2); break;
             case 13: bin(c, TESSERA_MUL, res, a, b2); break;

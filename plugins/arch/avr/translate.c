@@ -468,28 +468,44 @@ static void ret(Ctx *c, bool reti)
 /* ---------------------------------------------------------------------- */
 /* ALU                                                                     */
 
-/* Rd + Rr + cin: the manual's ADD/ADC flags. */
+/* Rd + Rr + cin: the manual's ADD/ADC flags. The result and C come
+ * first, next to each other: backends may share their sum. */
 static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin)
 {
     TesseraVal r = carry(c, TESSERA_ADDC, 8, d, s, cin);
-    WF(c, SR_H, carry(c, TESSERA_ADD_CARRY, 4, d, s, cin));
     WF(c, SR_C, carry(c, TESSERA_ADD_CARRY, 8, d, s, cin));
+    WF(c, SR_H, carry(c, TESSERA_ADD_CARRY, 4, d, s, cin));
     TesseraVal v = carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin);
     WF(c, SR_V, v);
     flags_nzs(c, r, v);
     return r;
 }
 
+/* V of d - k for a constant k and no borrow in: d (0..255, as signed) - k
+ * leaves -128..127 for d in a range of k values, so V is one unsigned
+ * compare: 1 <= k <= 0x7f: d in [0x80, 0x7f + k]; k >= 0x80: d in
+ * [k - 0x80, 0x7f]. */
+static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
+{
+    if (k == 0)
+        return K(c, 0);
+    if (k < 0x80)
+        return cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, d, 0x80), k);
+    return cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, d, k - 0x80), 0x100 - k);
+}
+
 /* Rd - Rr - cin (SUB, SBC, CP, CPC and the immediates). keep_z: SBC, SBCI
- * and CPC leave Z set only if it was set and the result is 0. */
+ * and CPC leave Z set only if it was set and the result is 0. imm: the
+ * constant s of SUBI and CPI (no borrow in), else -1. */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
-                       bool keep_z)
+                       bool keep_z, int imm)
 {
     TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
-    WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
     WF(c, SR_C, carry(c, TESSERA_SUB_BORROW, 8, d, s, cin));
-    TesseraVal v = carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
+    WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
+    TesseraVal v = imm >= 0 ? sub_overflow_imm(c, d, (unsigned)imm)
+                            : carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
     WF(c, SR_V, v);
     TesseraVal n = opi(c, TESSERA_SHR, r, 7);
     WF(c, SR_N, n);
@@ -831,19 +847,23 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
     case 0x6:
     case 0x7: { /* ADIW / SBIW */
         unsigned d = 24 + ((op >> 3) & 6);
-        TesseraVal k = K(c, (op & 15) | ((op >> 2) & 0x30));
+        unsigned kk = (op & 15) | ((op >> 2) & 0x30);
+        TesseraVal k = K(c, kk);
         TesseraVal v = R16(c, d), r, vf, cf;
+        /* The result and C next to each other (backends may share the
+         * sum); V is one range compare, the constant being 0..63:
+         * SBIW: v in [0x8000, 0x8000 + k), ADIW: v in [0x8000 - k, 0x8000). */
         if (op & 0x100) { /* SBIW: V = Rdh7 & !R15, C = R15 & !Rdh7 */
             r = carry(c, TESSERA_SUBC, 16, v, k, zero);
-            vf = carry(c, TESSERA_SUB_OVERFLOW, 16, v, k, zero);
-            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_SUB_BORROW, 16, v, k, zero);
+            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000), kk);
         } else { /* ADIW: V = !Rdh7 & R15, C = !R15 & Rdh7 */
             r = carry(c, TESSERA_ADDC, 16, v, k, zero);
-            vf = carry(c, TESSERA_ADD_OVERFLOW, 16, v, k, zero);
-            WF(c, SR_V, vf);
             cf = carry(c, TESSERA_ADD_CARRY, 16, v, k, zero);
+            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000 - kk),
+                      kk);
         }
+        WF(c, SR_V, vf);
         WF(c, SR_C, cf);
         TesseraVal n = opi(c, TESSERA_SHR, r, 15);
         WF(c, SR_N, n);
@@ -886,7 +906,8 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
 {
     unsigned d5 = (op >> 4) & 31, r5 = (op & 15) | ((op >> 5) & 16);
     unsigned d4 = 16 + ((op >> 4) & 15);
-    TesseraVal k8 = K(c, ((op >> 4) & 0xf0) | (op & 15));
+    unsigned kv = ((op >> 4) & 0xf0) | (op & 15);
+    TesseraVal k8 = K(c, kv);
     TesseraVal zero = K(c, 0);
 
     switch (op >> 12) {
@@ -928,10 +949,10 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             }
             break;
         case 1: /* CPC */
-            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true);
+            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1);
             return true;
         case 2: /* SBC */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1));
             return true;
         case 3: /* ADD */
             W(c, d5, add8(c, R(c, d5), R(c, r5), zero));
@@ -944,10 +965,10 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             skip_unless(c, TESSERA_NE, R(c, d5), R(c, r5));
             return true;
         case 1: /* CP */
-            sub8(c, R(c, d5), R(c, r5), zero, false);
+            sub8(c, R(c, d5), R(c, r5), zero, false, -1);
             return true;
         case 2: /* SUB */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false, -1));
             return true;
         case 3: /* ADC */
             W(c, d5, add8(c, R(c, d5), R(c, r5), F(c, SR_C)));
@@ -971,13 +992,13 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         }
         break;
     case 0x3: /* CPI */
-        sub8(c, R(c, d4), k8, zero, false);
+        sub8(c, R(c, d4), k8, zero, false, (int)kv);
         return true;
     case 0x4: /* SBCI */
-        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true));
+        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true, -1));
         return true;
     case 0x5: /* SUBI */
-        W(c, d4, sub8(c, R(c, d4), k8, zero, false));
+        W(c, d4, sub8(c, R(c, d4), k8, zero, false, (int)kv));
         return true;
     case 0x6: /* ORI */
         W(c, d4, logic(c, op2(c, TESSERA_OR, R(c, d4), k8)));
