@@ -4,6 +4,7 @@
  * between the plugin's files.
  *
  *   translate.c  Thumb and Thumb-2 to IR
+ *   dsp.c        ARMv7E-M DSP instructions (called by translate.c)
  *   cpu.c        the arch class, exceptions (entry, return, priorities)
  *   scs.c        the System Control Space (NVIC, SCB, SysTick) at
  *                0xe000e000, registered by this plugin as the device type
@@ -76,7 +77,7 @@
 
 typedef struct ArmModel {
     bool v7;        /* ARMv7-M (Thumb-2, divide, BASEPRI...), else v6-M */
-    bool dsp;       /* ARMv7E-M (not implemented yet: UNDEFINED) */
+    bool dsp;       /* ARMv7E-M DSP extension (dsp.c), GE flags */
     uint32_t cpuid; /* SCB CPUID */
     unsigned prio_bits; /* implemented priority bits (top bits of a byte) */
 } ArmModel;
@@ -95,6 +96,7 @@ typedef struct ArmEnv {
     uint32_t other_sp; /* the stack pointer not selected now */
     uint32_t primask, faultmask, basepri, control;
     uint32_t ipsr;
+    uint8_t ge; /* APSR.GE (DSP): only helpers touch it */
     uint32_t vtor;
     bool reset_done; /* vector table read by the SCS's reset */
 
@@ -150,6 +152,10 @@ bool arm_semihost(ArmEnv *env);
 
 /* translate.c */
 int arm_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
+
+/* dsp.c: emits the DSP instruction h1:h2 at pc; false when it is not one
+ * (the caller decodes it further). */
+bool arm_dsp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
 
 /* disas.c */
 unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,

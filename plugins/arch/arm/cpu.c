@@ -26,7 +26,7 @@ static const ArmModel model_m4 = {.v7 = true, .dsp = true,
 static const TesseraCpuModel arm_models[] = {
     {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
     {"cortex-m3", "Cortex-M3 (ARMv7-M)", &model_m3},
-    {"cortex-m4", "Cortex-M4 (ARMv7E-M; DSP and FPU not implemented yet)",
+    {"cortex-m4", "Cortex-M4 (ARMv7E-M with DSP; FPU not implemented yet)",
      &model_m4},
     {NULL, NULL, NULL},
 };
@@ -48,7 +48,7 @@ static const TesseraRegInfo arm_regs[] = {
     SREG("nf", nf), SREG("zf", zf), SREG("cf", cf), SREG("vf", vf),
     SREG("qf", qf), SREG("primask", primask), SREG("basepri", basepri),
     SREG("faultmask", faultmask), SREG("control", control),
-    SREG("ipsr", ipsr), SREG("vtor", vtor),
+    SREG("ipsr", ipsr), SREG("vtor", vtor), SREG("ge", ge),
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -57,6 +57,7 @@ uint32_t arm_xpsr(ArmEnv *env)
     return (uint32_t)env->nf << 31 | (uint32_t)env->zf << 30 |
            (uint32_t)env->cf << 29 | (uint32_t)env->vf << 28 |
            (uint32_t)env->qf << 27 | (uint32_t)(env->it & 3) << 25 |
+           (uint32_t)(env->ge & 15) << 16 |
            1u << 24 | (uint32_t)(env->it >> 2) << 10 | env->ipsr;
 }
 
@@ -298,6 +299,8 @@ void arm_exception_return(ArmEnv *env, uint32_t exc_return)
     env->cf = (xpsr >> 29) & 1;
     env->vf = (xpsr >> 28) & 1;
     env->qf = (xpsr >> 27) & 1;
+    if (env->model->dsp)
+        env->ge = (xpsr >> 16) & 15;
     env->it = (uint8_t)(((xpsr >> 25) & 3) | ((xpsr >> 10) & 0x3f) << 2);
     env->ipsr = mode == 1 ? (xpsr & 0x1ff) : 0;
     env->excl_addr = ~0ull;

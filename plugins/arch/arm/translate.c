@@ -254,7 +254,7 @@ static uint64_t h_mrs(void *e, uint64_t sysm, uint64_t a1, uint64_t a2,
         if (sysm & 4)
             v = 0;
         else
-            v = arm_xpsr(env) & 0xf8000000u;
+            v = arm_xpsr(env) & 0xf80f0000u;
         if (sysm & 1)
             v |= env->ipsr;
         return v;
@@ -292,6 +292,8 @@ static uint64_t h_msr(void *e, uint64_t sysm, uint64_t v, uint64_t mask,
             env->vf = (x >> 28) & 1;
             env->qf = (x >> 27) & 1;
         }
+        if ((mask & 1) && env->model->dsp)
+            env->ge = (x >> 16) & 15;
         break;
     case 8:
         if (priv)
@@ -1484,6 +1486,8 @@ static bool t32(Ctx *c, unsigned h1, unsigned h2, bool *ended)
             return t32_branch_misc(c, h1, h2, ended);
         return false;
     }
+    if (c->m->dsp && arm_dsp_t32(c->b, c->pc, h1, h2))
+        return true;
     if (op1 == 1) {
         if ((op2 & 0x64) == 0) { /* load/store multiple */
             unsigned op = (h1 >> 7) & 3;
