@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ARM M-profile frontend (Cortex-M0, M3, M4): CPU state and the interfaces
+ * ARM M-profile frontend (Cortex-M0, M3, M4, M7): CPU state and the interfaces
  * between the plugin's files.
  *
  *   translate.c  Thumb and Thumb-2 to IR
@@ -80,6 +80,9 @@ typedef struct ArmModel {
     bool dsp;       /* ARMv7E-M DSP extension (dsp.c), GE flags */
     uint32_t cpuid; /* SCB CPUID */
     unsigned prio_bits; /* implemented priority bits (top bits of a byte) */
+    /* ID_PFR0, ID_PFR1, ID_DFR0, ID_AFR0, ID_MMFR0-3, ID_ISAR0-4 (SCB
+     * 0xd40-0xd70); all zero on ARMv6-M, which has none. */
+    uint32_t id[13];
 } ArmModel;
 
 typedef struct ArmEnv {

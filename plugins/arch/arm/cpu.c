@@ -16,18 +16,31 @@
 
 #include "arm.h"
 
+/* The values are those of the processors' Technical Reference Manuals. */
 static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
                                   .prio_bits = 2};
-static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x410fc231,
-                                  .prio_bits = 8};
-static const ArmModel model_m4 = {.v7 = true, .dsp = true,
-                                  .cpuid = 0x410fc240, .prio_bits = 8};
+static const ArmModel model_m3 = {
+    .v7 = true, .cpuid = 0x410fc231, .prio_bits = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02111000,
+           0x21112231, 0x01111110, 0x01310102}};
+/* QEMU 7.2 gives its Cortex-M4 the Cortex-M3's ID_ISAR1-4; these are the
+ * Cortex-M4's (DSP: SIMD, saturating and the multiplies). */
+static const ArmModel model_m4 = {
+    .v7 = true, .dsp = true, .cpuid = 0x410fc240, .prio_bits = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02112000,
+           0x21232231, 0x01111131, 0x01310132}};
+static const ArmModel model_m7 = {
+    .v7 = true, .dsp = true, .cpuid = 0x411fc272, .prio_bits = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x00100030, 0, 0x01000000, 0,
+           0x01101110, 0x02112000, 0x20232231, 0x01111131, 0x01310132}};
 
 static const TesseraCpuModel arm_models[] = {
     {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
     {"cortex-m3", "Cortex-M3 (ARMv7-M)", &model_m3},
     {"cortex-m4", "Cortex-M4 (ARMv7E-M with DSP; FPU not implemented yet)",
      &model_m4},
+    {"cortex-m7", "Cortex-M7 (ARMv7E-M with DSP; FPU not implemented yet)",
+     &model_m7},
     {NULL, NULL, NULL},
 };
 

@@ -237,6 +237,10 @@ static uint32_t scs_read32(ArmEnv *env, uint32_t off)
         return 0x80000000u;
     case 0xd00:
         return env->model->cpuid;
+    case 0xd40: case 0xd44: case 0xd48: case 0xd4c: case 0xd50: case 0xd54:
+    case 0xd58: case 0xd5c: case 0xd60: case 0xd64: case 0xd68: case 0xd6c:
+    case 0xd70:
+        return env->model->id[(off - 0xd40) / 4];
     case 0xd04:
         return icsr_read(env);
     case 0xd08:
