@@ -20,17 +20,17 @@
 static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
                                   .prio_bits = 2};
 static const ArmModel model_m3 = {
-    .v7 = true, .cpuid = 0x410fc231, .prio_bits = 8,
+    .v7 = true, .cpuid = 0x410fc231, .prio_bits = 8, .mpu_regions = 8,
     .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02111000,
            0x21112231, 0x01111110, 0x01310102}};
 /* QEMU 7.2 gives its Cortex-M4 the Cortex-M3's ID_ISAR1-4; these are the
  * Cortex-M4's (DSP: SIMD, saturating and the multiplies). */
 static const ArmModel model_m4 = {
-    .v7 = true, .dsp = true, .cpuid = 0x410fc240, .prio_bits = 8,
+    .v7 = true, .dsp = true, .cpuid = 0x410fc240, .prio_bits = 8, .mpu_regions = 8,
     .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02112000,
            0x21232231, 0x01111131, 0x01310132}};
 static const ArmModel model_m7 = {
-    .v7 = true, .dsp = true, .cpuid = 0x411fc272, .prio_bits = 8,
+    .v7 = true, .dsp = true, .cpuid = 0x411fc272, .prio_bits = 8, .mpu_regions = 8,
     .id = {0x30, 0x200, 0x00100000, 0, 0x00100030, 0, 0x01000000, 0,
            0x01101110, 0x02112000, 0x20232231, 0x01111131, 0x01310132}};
 
@@ -83,7 +83,19 @@ void arm_update_tb_flags(ArmEnv *env)
         f |= ARM_TBF_UNPRIV;
     if (!env->model->v7 || (env->ccr & 8))
         f |= ARM_TBF_ALIGN;
+    unsigned idx = arm_mmu_idx(env);
+    f |= (uint64_t)idx << ARM_TBF_MMU_SHIFT;
+    tessera_cpu_set_code_mmu_idx(env->cpu, idx);
     tessera_cpu_set_tb_flags(env->cpu, f);
+}
+
+unsigned arm_mmu_idx(ArmEnv *env)
+{
+    if (env->ipsr == 0 && (env->control & 1))
+        return ARM_MMU_UNPRIV;
+    if (!(env->mpu_ctrl & 2) && arm_exec_prio(env) < 0)
+        return ARM_MMU_NOMPU;
+    return ARM_MMU_PRIV;
 }
 
 uint32_t arm_get_sp(ArmEnv *env, bool psp)
@@ -422,6 +434,14 @@ static void arm_raise_fault(void *opaque, uint64_t vaddr, TesseraAccess access,
     if (fault == TESSERA_FAULT_MISALIGNED) {
         exc = EXC_USAGE;
         bits = CFSR_UNALIGNED;
+    } else if (fault == TESSERA_FAULT_PAGE) { /* MPU */
+        exc = EXC_MEM;
+        if (access == TESSERA_ACCESS_EXEC) {
+            bits = CFSR_IACCVIOL;
+        } else {
+            bits = CFSR_DACCVIOL | CFSR_MMARVALID;
+            env->mmfar = (uint32_t)vaddr;
+        }
     } else if (access == TESSERA_ACCESS_EXEC) {
         exc = EXC_BUS;
         bits = CFSR_IBUSERR;
@@ -461,12 +481,12 @@ static void arm_cpu_finalize(void *opaque)
 
 const TesseraArchClass arm_arch = {
     .name = "arm",
-    .description = "ARM M-profile (Cortex-M0, M3, M4), Thumb and Thumb-2",
+    .description = "ARM M-profile (Cortex-M0, M3, M4, M7), Thumb and Thumb-2",
     .models = arm_models,
     .default_model = "cortex-m3",
     .env_size = sizeof(ArmEnv),
-    .nb_mmu_modes = 1,
-    .page_bits = 10,
+    .nb_mmu_modes = ARM_NB_MMU,
+    .page_bits = ARM_PAGE_BITS,
     .irq_inputs = irq_inputs,
     .regs = arm_regs,
     .cpu_init = arm_cpu_init,
@@ -475,6 +495,7 @@ const TesseraArchClass arm_arch = {
     .irq_set = arm_irq_set,
     .exec_interrupt = arm_exec_interrupt,
     .has_work = arm_has_work,
+    .translate_addr = arm_mpu_translate,
     .raise_fault = arm_raise_fault,
     .disas = arm_disas,
     .dump_state = arm_dump_state,
