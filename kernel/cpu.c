@@ -329,14 +329,13 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
 }
 
 /* Drops translated code under a store into a page that holds some. */
-static void check_code_write(const TlbEntry *e, uint64_t pa, unsigned size)
+static void check_code_write(const uint64_t *m, uint64_t pa, unsigned size)
 {
     if ((pa & (TC_PAGE_SIZE - 1)) + size > TC_PAGE_SIZE) {
         /* Two code pages (arch pages above 4 KiB): compare ranges. */
         tcache_invalidate_phys(pa, size);
         return;
     }
-    const uint64_t *m = e->codemask;
     if (!m) {
         /* Slow entries (MMIO, ROM, big pages) have no mask pointer. */
         m = tcache_page_mask(pa >> TC_PAGE_BITS);
@@ -360,14 +359,18 @@ static void store_page(Cpu *cpu, uint64_t va, unsigned size, uint64_t v,
     if (unlikely(debug_nwp) && (e->tag_w & TLB_FLAG_RECHECK))
         debug_watch_access(cpu, va, size, true); /* may leave the block */
     uint64_t pa = va + cpu->tlb_cold[idx].phys_addend;
-    if (e->tag_w & TLB_FLAG_SLOW) {
+    /* A device's write may flush the TLB (an MPU register): what the
+     * entry said is read before. */
+    uint64_t tag = e->tag_w;
+    const uint64_t *codemask = e->codemask;
+    if (tag & TLB_FLAG_SLOW) {
         if (!bus_write(pa, size, v))
             cpu_fault(cpu, va, TESSERA_ACCESS_WRITE, TESSERA_FAULT_ACCESS);
     } else {
         memcpy((void *)(va + e->addend), &v, size);
     }
-    if (e->tag_w & TLB_FLAGS)
-        check_code_write(e, pa, size);
+    if (tag & TLB_FLAGS)
+        check_code_write(codemask, pa, size);
 }
 
 static bool crosses_page(Cpu *cpu, uint64_t va, unsigned size)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ARM M-profile frontend (Cortex-M0, M3, M4): CPU state and the interfaces
+ * ARM M-profile frontend (Cortex-M0, M3, M4, M7): CPU state and the interfaces
  * between the plugin's files.
  *
  *   translate.c  Thumb and Thumb-2 to IR
+ *   dsp.c        ARMv7E-M DSP instructions (called by translate.c)
+ *   mpu.c        the PMSAv7 MPU (translate_addr, its SCS registers)
  *   cpu.c        the arch class, exceptions (entry, return, priorities)
  *   scs.c        the System Control Space (NVIC, SCB, SysTick) at
  *                0xe000e000, registered by this plugin as the device type
@@ -33,6 +35,15 @@
 #define ARM_TBF_HANDLER 0x100u  /* handler mode (IPSR != 0) */
 #define ARM_TBF_UNPRIV 0x200u   /* thread mode with CONTROL.nPRIV */
 #define ARM_TBF_ALIGN 0x400u    /* every access aligned (v6-M, UNALIGN_TRP) */
+#define ARM_TBF_MMU_SHIFT 11    /* bits 11-12: the MMU context (ARM_MMU_*) */
+
+/* MMU contexts (mpu.c) */
+#define ARM_MMU_PRIV 0
+#define ARM_MMU_UNPRIV 1
+#define ARM_MMU_NOMPU 2 /* priority < 0 with MPU_CTRL.HFNMIENA clear */
+#define ARM_NB_MMU 3
+#define ARM_PAGE_BITS 10
+#define ARM_PAGE_SIZE (1u << ARM_PAGE_BITS)
 
 /* Exception numbers. */
 #define EXC_RESET 1
@@ -77,9 +88,13 @@
 
 typedef struct ArmModel {
     bool v7;        /* ARMv7-M (Thumb-2, divide, BASEPRI...), else v6-M */
-    bool dsp;       /* ARMv7E-M (not implemented yet: UNDEFINED) */
+    bool dsp;       /* ARMv7E-M DSP extension (dsp.c), GE flags */
     uint32_t cpuid; /* SCB CPUID */
     unsigned prio_bits; /* implemented priority bits (top bits of a byte) */
+    /* ID_PFR0, ID_PFR1, ID_DFR0, ID_AFR0, ID_MMFR0-3, ID_ISAR0-4 (SCB
+     * 0xd40-0xd70); all zero on ARMv6-M, which has none. */
+    uint32_t id[13];
+    unsigned mpu_regions; /* 8, or 0 without an MPU */
 } ArmModel;
 
 typedef struct ArmEnv {
@@ -96,6 +111,7 @@ typedef struct ArmEnv {
     uint32_t other_sp; /* the stack pointer not selected now */
     uint32_t primask, faultmask, basepri, control;
     uint32_t ipsr;
+    uint8_t ge; /* APSR.GE (DSP): only helpers touch it */
     uint32_t vtor;
     bool reset_done; /* vector table read by the SCS's reset */
 
@@ -110,6 +126,9 @@ typedef struct ArmEnv {
     /* SCB */
     uint32_t aircr_prigroup;
     uint32_t scr, ccr, shcsr, cfsr, hfsr, mmfar, bfar;
+
+    /* MPU */
+    uint32_t mpu_ctrl, mpu_rnr, mpu_rbar[16], mpu_rasr[16];
 
     /* SysTick */
     uint32_t syst_csr, syst_rvr;
@@ -158,6 +177,18 @@ bool arm_semihost(ArmEnv *env);
 
 /* translate.c */
 int arm_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags);
+
+/* mpu.c */
+TesseraFault arm_mpu_translate(void *env, uint64_t vaddr, TesseraAccess access,
+                               unsigned idx, uint64_t *phys, unsigned *prot);
+uint32_t arm_mpu_read(ArmEnv *env, uint32_t off);
+void arm_mpu_write(ArmEnv *env, uint32_t off, uint32_t v);
+/* The MMU context of code running now. */
+unsigned arm_mmu_idx(ArmEnv *env);
+
+/* dsp.c: emits the DSP instruction h1:h2 at pc; false when it is not one
+ * (the caller decodes it further). */
+bool arm_dsp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
 
 /* disas.c */
 unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,

@@ -16,18 +16,31 @@
 
 #include "arm.h"
 
+/* The values are those of the processors' Technical Reference Manuals. */
 static const ArmModel model_m0 = {.v7 = false, .cpuid = 0x410cc200,
                                   .prio_bits = 2};
-static const ArmModel model_m3 = {.v7 = true, .cpuid = 0x410fc231,
-                                  .prio_bits = 8};
-static const ArmModel model_m4 = {.v7 = true, .dsp = true,
-                                  .cpuid = 0x410fc240, .prio_bits = 8};
+static const ArmModel model_m3 = {
+    .v7 = true, .cpuid = 0x410fc231, .prio_bits = 8, .mpu_regions = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02111000,
+           0x21112231, 0x01111110, 0x01310102}};
+/* QEMU 7.2 gives its Cortex-M4 the Cortex-M3's ID_ISAR1-4; these are the
+ * Cortex-M4's (DSP: SIMD, saturating and the multiplies). */
+static const ArmModel model_m4 = {
+    .v7 = true, .dsp = true, .cpuid = 0x410fc240, .prio_bits = 8, .mpu_regions = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02112000,
+           0x21232231, 0x01111131, 0x01310132}};
+static const ArmModel model_m7 = {
+    .v7 = true, .dsp = true, .cpuid = 0x411fc272, .prio_bits = 8, .mpu_regions = 8,
+    .id = {0x30, 0x200, 0x00100000, 0, 0x00100030, 0, 0x01000000, 0,
+           0x01101110, 0x02112000, 0x20232231, 0x01111131, 0x01310132}};
 
 static const TesseraCpuModel arm_models[] = {
     {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
     {"cortex-m3", "Cortex-M3 (ARMv7-M)", &model_m3},
-    {"cortex-m4", "Cortex-M4 (ARMv7E-M; DSP and FPU not implemented yet)",
+    {"cortex-m4", "Cortex-M4 (ARMv7E-M with DSP; FPU not implemented yet)",
      &model_m4},
+    {"cortex-m7", "Cortex-M7 (ARMv7E-M with DSP; FPU not implemented yet)",
+     &model_m7},
     {NULL, NULL, NULL},
 };
 
@@ -48,7 +61,7 @@ static const TesseraRegInfo arm_regs[] = {
     SREG("nf", nf), SREG("zf", zf), SREG("cf", cf), SREG("vf", vf),
     SREG("qf", qf), SREG("primask", primask), SREG("basepri", basepri),
     SREG("faultmask", faultmask), SREG("control", control),
-    SREG("ipsr", ipsr), SREG("vtor", vtor),
+    SREG("ipsr", ipsr), SREG("vtor", vtor), SREG("ge", ge),
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -57,6 +70,7 @@ uint32_t arm_xpsr(ArmEnv *env)
     return (uint32_t)env->nf << 31 | (uint32_t)env->zf << 30 |
            (uint32_t)env->cf << 29 | (uint32_t)env->vf << 28 |
            (uint32_t)env->qf << 27 | (uint32_t)(env->it & 3) << 25 |
+           (uint32_t)(env->ge & 15) << 16 |
            1u << 24 | (uint32_t)(env->it >> 2) << 10 | env->ipsr;
 }
 
@@ -69,7 +83,19 @@ void arm_update_tb_flags(ArmEnv *env)
         f |= ARM_TBF_UNPRIV;
     if (!env->model->v7 || (env->ccr & 8))
         f |= ARM_TBF_ALIGN;
+    unsigned idx = arm_mmu_idx(env);
+    f |= (uint64_t)idx << ARM_TBF_MMU_SHIFT;
+    tessera_cpu_set_code_mmu_idx(env->cpu, idx);
     tessera_cpu_set_tb_flags(env->cpu, f);
+}
+
+unsigned arm_mmu_idx(ArmEnv *env)
+{
+    if (env->ipsr == 0 && (env->control & 1))
+        return ARM_MMU_UNPRIV;
+    if (!(env->mpu_ctrl & 2) && arm_exec_prio(env) < 0)
+        return ARM_MMU_NOMPU;
+    return ARM_MMU_PRIV;
 }
 
 uint32_t arm_get_sp(ArmEnv *env, bool psp)
@@ -298,6 +324,8 @@ void arm_exception_return(ArmEnv *env, uint32_t exc_return)
     env->cf = (xpsr >> 29) & 1;
     env->vf = (xpsr >> 28) & 1;
     env->qf = (xpsr >> 27) & 1;
+    if (env->model->dsp)
+        env->ge = (xpsr >> 16) & 15;
     env->it = (uint8_t)(((xpsr >> 25) & 3) | ((xpsr >> 10) & 0x3f) << 2);
     env->ipsr = mode == 1 ? (xpsr & 0x1ff) : 0;
     env->excl_addr = ~0ull;
@@ -416,6 +444,14 @@ static void arm_raise_fault(void *opaque, uint64_t vaddr, TesseraAccess access,
     if (fault == TESSERA_FAULT_MISALIGNED) {
         exc = EXC_USAGE;
         bits = CFSR_UNALIGNED;
+    } else if (fault == TESSERA_FAULT_PAGE) { /* MPU */
+        exc = EXC_MEM;
+        if (access == TESSERA_ACCESS_EXEC) {
+            bits = CFSR_IACCVIOL;
+        } else {
+            bits = CFSR_DACCVIOL | CFSR_MMARVALID;
+            env->mmfar = (uint32_t)vaddr;
+        }
     } else if (access == TESSERA_ACCESS_EXEC) {
         exc = EXC_BUS;
         bits = CFSR_IBUSERR;
@@ -455,12 +491,12 @@ static void arm_cpu_finalize(void *opaque)
 
 const TesseraArchClass arm_arch = {
     .name = "arm",
-    .description = "ARM M-profile (Cortex-M0, M3, M4), Thumb and Thumb-2",
+    .description = "ARM M-profile (Cortex-M0, M3, M4, M7), Thumb and Thumb-2",
     .models = arm_models,
     .default_model = "cortex-m3",
     .env_size = sizeof(ArmEnv),
-    .nb_mmu_modes = 1,
-    .page_bits = 10,
+    .nb_mmu_modes = ARM_NB_MMU,
+    .page_bits = ARM_PAGE_BITS,
     .irq_inputs = irq_inputs,
     .regs = arm_regs,
     .cpu_init = arm_cpu_init,
@@ -469,6 +505,7 @@ const TesseraArchClass arm_arch = {
     .irq_set = arm_irq_set,
     .exec_interrupt = arm_exec_interrupt,
     .has_work = arm_has_work,
+    .translate_addr = arm_mpu_translate,
     .raise_fault = arm_raise_fault,
     .disas = arm_disas,
     .dump_state = arm_dump_state,

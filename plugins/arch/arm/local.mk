@@ -9,6 +9,8 @@ plugins_arch_arm_arm_la_SOURCES = \
 	plugins/arch/arm/scs.c \
 	plugins/arch/arm/semihost.c \
 	plugins/arch/arm/translate.c \
+	plugins/arch/arm/dsp.c \
+	plugins/arch/arm/mpu.c \
 	plugins/arch/arm/disas.c
 plugins_arch_arm_arm_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(CAPSTONE_CFLAGS)
 plugins_arch_arm_arm_la_LDFLAGS = $(PLUGIN_LD_FLAGS)

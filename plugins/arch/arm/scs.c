@@ -241,6 +241,13 @@ static uint32_t scs_read32(ArmEnv *env, uint32_t off)
         return 0x80000000u;
     case 0xd00:
         return env->model->cpuid;
+    case 0xd90: case 0xd94: case 0xd98: case 0xd9c: case 0xda0: case 0xda4:
+    case 0xda8: case 0xdac: case 0xdb0: case 0xdb4: case 0xdb8:
+        return arm_mpu_read(env, off);
+    case 0xd40: case 0xd44: case 0xd48: case 0xd4c: case 0xd50: case 0xd54:
+    case 0xd58: case 0xd5c: case 0xd60: case 0xd64: case 0xd68: case 0xd6c:
+    case 0xd70:
+        return env->model->id[(off - 0xd40) / 4];
     case 0xd04:
         return icsr_read(env);
     case 0xd08:
@@ -398,6 +405,10 @@ static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
             break;
         case 0xd34:
             env->mmfar = v;
+            break;
+        case 0xd94: case 0xd98: case 0xd9c: case 0xda0: case 0xda4:
+        case 0xda8: case 0xdac: case 0xdb0: case 0xdb4: case 0xdb8:
+            arm_mpu_write(env, off, v);
             break;
         case 0xd38:
             env->bfar = v;

@@ -36,6 +36,7 @@ typedef struct Ctx {
     TesseraVal kh[4]; /* the last constants made (a handle is one value) */
     uint32_t kv[4];
     unsigned kn;
+    unsigned mmu;     /* MMU context of loads and stores (ARM_MMU_*) */
 } Ctx;
 
 #define G32(f) tessera_ir_global_sized(c->b, offsetof(ArmEnv, f), TESSERA_MO_32)
@@ -275,7 +276,7 @@ static uint64_t h_mrs(void *e, uint64_t sysm, uint64_t a1, uint64_t a2,
         if (sysm & 4)
             v = 0;
         else
-            v = arm_xpsr(env) & 0xf8000000u;
+            v = arm_xpsr(env) & 0xf80f0000u;
         if (sysm & 1)
             v |= env->ipsr;
         return v;
@@ -313,6 +314,8 @@ static uint64_t h_msr(void *e, uint64_t sysm, uint64_t v, uint64_t mask,
             env->vf = (x >> 28) & 1;
             env->qf = (x >> 27) & 1;
         }
+        if ((mask & 1) && env->model->dsp)
+            env->ge = (x >> 16) & 15;
         break;
     case 8:
         if (priv)
@@ -377,6 +380,7 @@ static uint64_t h_cps(void *e, uint64_t dis, uint64_t which, uint64_t a2,
         else if (arm_exec_prio(env) > -1)
             env->faultmask = 1;
     }
+    arm_update_tb_flags(env); /* FAULTMASK may select another MMU context */
     arm_check_irqs(env);
     return 0;
 }
@@ -746,7 +750,7 @@ static void gen_load(Ctx *c, unsigned rt, TesseraVal addr, unsigned memop,
 {
     if (rt == 15) {
         TesseraVal t = tmp(c);
-        tessera_ir_load(c->b, t, addr, 0, TESSERA_MO_32 | c->align, 0);
+        tessera_ir_load(c->b, t, addr, 0, TESSERA_MO_32 | c->align, c->mmu);
         bx_write_pc(c, t);
         *ended = true;
         return;
@@ -754,7 +758,7 @@ static void gen_load(Ctx *c, unsigned rt, TesseraVal addr, unsigned memop,
     if ((memop & TESSERA_MO_SIZE_MASK) > 1)
         memop |= c->align;
     TesseraVal t = tmp(c);
-    tessera_ir_load(c->b, t, addr, 0, memop, 0);
+    tessera_ir_load(c->b, t, addr, 0, memop, c->mmu);
     mov(c, regv(c, rt), t);
 }
 
@@ -762,7 +766,7 @@ static void gen_store(Ctx *c, unsigned rt, TesseraVal addr, unsigned memop)
 {
     if ((memop & TESSERA_MO_SIZE_MASK) > 1)
         memop |= c->align;
-    tessera_ir_store(c->b, R(c, rt), addr, 0, memop, 0);
+    tessera_ir_store(c->b, R(c, rt), addr, 0, memop, c->mmu);
 }
 
 /* Address: base + offset into a new temp (32-bit wrap). */
@@ -794,14 +798,14 @@ static bool gen_ldstm(Ctx *c, unsigned rn, unsigned list, bool load,
         if (load) {
             TesseraVal t = tmp(c);
             tessera_ir_load(c->b, t, ea, 0, TESSERA_MO_32 | TESSERA_MO_ALIGN,
-                            0);
+                            c->mmu);
             if (r == 15)
                 pcval = t;
             else
                 mov(c, regv(c, r), t);
         } else {
             tessera_ir_store(c->b, R(c, r), ea, 0,
-                             TESSERA_MO_32 | TESSERA_MO_ALIGN, 0);
+                             TESSERA_MO_32 | TESSERA_MO_ALIGN, c->mmu);
         }
     }
     if (wback && !(load && (list & (1u << rn)))) {
@@ -822,7 +826,7 @@ static bool gen_ldstm(Ctx *c, unsigned rn, unsigned list, bool load,
 static void gen_ldrex(Ctx *c, unsigned rt, TesseraVal addr, unsigned memop)
 {
     TesseraVal t = tmp(c);
-    tessera_ir_load(c->b, t, addr, 0, memop | TESSERA_MO_ALIGN, 0);
+    tessera_ir_load(c->b, t, addr, 0, memop | TESSERA_MO_ALIGN, c->mmu);
     tessera_ir_mov(c->b, TESSERA_I64, tessera_ir_global(c->b,
                    offsetof(ArmEnv, excl_addr)), addr);
     mov(c, G32(excl_val), t);
@@ -840,7 +844,7 @@ static void gen_strex(Ctx *c, unsigned rd, unsigned rt, TesseraVal addr,
     mov(c, res, cst(c, 1));
     tessera_ir_brcond(c->b, TESSERA_NE, TESSERA_I64, ea, a, fail);
     tessera_ir_atomic_cmpxchg(c->b, cur, a, 0, ev, R(c, rt),
-                              memop | TESSERA_MO_ALIGN, 0);
+                              memop | TESSERA_MO_ALIGN, c->mmu);
     tessera_ir_setcond(c->b, TESSERA_NE, TESSERA_I64, res, cur, ev);
     tessera_ir_label_set(c->b, fail);
     tessera_ir_mov(c->b, TESSERA_I64, ea, cst(c, ~0ull));
@@ -1198,7 +1202,7 @@ static bool t32_ldst_single(Ctx *c, unsigned h1, unsigned h2, bool *ended)
                 TesseraVal nb = tmp(c);
                 bin(c, TESSERA_ADD, nb, R(c, rn), cst(c, (uint32_t)off));
                 TesseraVal t = tmp(c);
-                tessera_ir_load(c->b, t, a, 0, TESSERA_MO_32 | c->align, 0);
+                tessera_ir_load(c->b, t, a, 0, TESSERA_MO_32 | c->align, c->mmu);
                 mov(c, regv(c, rn), nb);
                 bx_write_pc(c, t);
                 *ended = true;
@@ -1248,7 +1252,7 @@ static bool t32_ldst_dual_excl(Ctx *c, unsigned h1, unsigned h2, bool *ended)
                 bin(c, TESSERA_ADD, a, R(c, rn), R(c, h2 & 15));
             }
             tessera_ir_load(c->b, t, a, 0,
-                            op3 ? TESSERA_MO_16 | c->align : TESSERA_MO_8, 0);
+                            op3 ? TESSERA_MO_16 | c->align : TESSERA_MO_8, c->mmu);
             bin(c, TESSERA_SHL, t, t, cst(c, 1));
             bin(c, TESSERA_ADD, tg, t, cst(c, c->pc + 4));
             exit_dyn(c, tg, 0);
@@ -1273,17 +1277,17 @@ static bool t32_ldst_dual_excl(Ctx *c, unsigned h1, unsigned h2, bool *ended)
         mov(c, a, base);
     if (load) {
         TesseraVal t1 = tmp(c), t2 = tmp(c);
-        tessera_ir_load(c->b, t1, a, 0, TESSERA_MO_32 | TESSERA_MO_ALIGN, 0);
-        tessera_ir_load(c->b, t2, a, 4, TESSERA_MO_32 | TESSERA_MO_ALIGN, 0);
+        tessera_ir_load(c->b, t1, a, 0, TESSERA_MO_32 | TESSERA_MO_ALIGN, c->mmu);
+        tessera_ir_load(c->b, t2, a, 4, TESSERA_MO_32 | TESSERA_MO_ALIGN, c->mmu);
         if (w)
             bin(c, TESSERA_ADD, regv(c, rn), base, cst(c, (uint32_t)off));
         mov(c, regv(c, rt), t1);
         mov(c, regv(c, rt2), t2);
     } else {
         tessera_ir_store(c->b, R(c, rt), a, 0,
-                         TESSERA_MO_32 | TESSERA_MO_ALIGN, 0);
+                         TESSERA_MO_32 | TESSERA_MO_ALIGN, c->mmu);
         tessera_ir_store(c->b, R(c, rt2), a, 4,
-                         TESSERA_MO_32 | TESSERA_MO_ALIGN, 0);
+                         TESSERA_MO_32 | TESSERA_MO_ALIGN, c->mmu);
         if (w)
             bin(c, TESSERA_ADD, regv(c, rn), base, cst(c, (uint32_t)off));
     }
@@ -1555,6 +1559,8 @@ static bool t32(Ctx *c, unsigned h1, unsigned h2, bool *ended)
             return t32_branch_misc(c, h1, h2, ended);
         return false;
     }
+    if (c->m->dsp && arm_dsp_t32(c->b, c->pc, h1, h2))
+        return true;
     if (op1 == 1) {
         if ((op2 & 0x64) == 0) { /* load/store multiple */
             unsigned op = (h1 >> 7) & 3;
@@ -1633,6 +1639,7 @@ int arm_translate(void *opaque, TesseraIR *b, uint64_t pc64, uint64_t flags)
     c->env_it = it;
     c->handler = flags & ARM_TBF_HANDLER;
     c->align = (flags & ARM_TBF_ALIGN) ? TESSERA_MO_ALIGN : 0;
+    c->mmu = (flags >> ARM_TBF_MMU_SHIFT) & 3;
     for (;;) {
         uint16_t h1, h2 = 0;
         uint8_t buf[4];
