@@ -9,7 +9,9 @@
  */
 #include "rt/rt.h"
 
-#define E(o) REG32(0x40200000u + (o))
+/* At 0x40200000 on AN385/AN386, 0xa0000000 on AN500 (its SCC ID). */
+static uint32_t eth_base;
+#define E(o) REG32(eth_base + (o))
 #define RX_DATA 0x00
 #define TX_DATA 0x20
 #define RX_STATUS 0x40
@@ -135,6 +137,7 @@ static void send_frame(void)
 
 int main(void)
 {
+    eth_base = REG32(0x4002fffcu) == 0x41045000u ? 0xa0000000u : 0x40200000u;
     static const uint16_t regs[] = {0x50, 0x54, 0x58, 0x5c, 0x64, 0x68,
                                     0x6c, 0x70, 0x74, 0x78, 0x7c, 0x80,
                                     0x84, 0x8c, 0x98, 0xa0, 0xac, 0xb0};
