@@ -171,7 +171,16 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
                  filename, MAX_BACKING_DEPTH);
         return NULL;
     }
-    if (fmt) {
+    bool nbd = blk_is_nbd_url(filename);
+    if (nbd) {
+        /* A protocol: the export is a raw disk. */
+        if (fmt && strcmp(fmt, "raw") && strcmp(fmt, "nbd")) {
+            snprintf(err, errlen, "%s: format '%s' over NBD is not supported "
+                     "(the export is used as a raw disk)", filename, fmt);
+            return NULL;
+        }
+        drv = &blk_nbd_driver;
+    } else if (fmt) {
         drv = find_driver(fmt);
         if (!drv) {
             snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
@@ -191,9 +200,11 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
     bs->drv = drv;
     bs->flags = flags;
     bs->filename = strdup(filename);
-    bs->fd = open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
+    bs->fd = nbd ? -2 : open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
                   O_CLOEXEC);
-    if (bs->fd < 0) {
+    if (bs->fd == -2) {
+        bs->fd = -1; /* the driver connects */
+    } else if (bs->fd < 0) {
         snprintf(err, errlen, "%s: cannot open%s: %s", filename,
                  (flags & BLK_O_RDWR) ? " for writing" : "", strerror(errno));
         free(bs->filename);
@@ -256,7 +267,8 @@ int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
                size_t errlen)
 {
     const char *fmt = opts->fmt ? opts->fmt : "raw";
-    const BlockDriver *drv = find_driver(fmt);
+    const BlockDriver *drv = blk_is_nbd_url(filename) ? &blk_nbd_driver
+                                                      : find_driver(fmt);
     if (!drv) {
         snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
                  filename, fmt);
