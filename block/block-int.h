@@ -40,6 +40,8 @@ struct BlockDev {
     const BlockDriver *drv;
     char *filename;
     int fd;
+    int dfd;                /* O_DIRECT descriptor (cache=none) or -1 */
+    uint32_t dio_align;     /* its alignment of offsets, lengths, buffers */
     int flags;
     uint64_t size;          /* virtual size */
     BlockDev *backing;
