@@ -40,6 +40,8 @@ struct BlockDev {
     const BlockDriver *drv;
     char *filename;
     int fd;
+    int dfd;                /* O_DIRECT descriptor (cache=none) or -1 */
+    uint32_t dio_align;     /* its alignment of offsets, lengths, buffers */
     int flags;
     uint64_t size;          /* virtual size */
     BlockDev *backing;
@@ -51,6 +53,38 @@ struct BlockDev {
 
 extern const BlockDriver blk_raw_driver;
 extern const BlockDriver blk_qcow2_driver;
+extern const BlockDriver blk_nbd_driver;
+
+/*
+ * The NBD client protocol (block/nbd.c) over any byte stream: the nbd
+ * driver gives it a socket, the fuzz target a buffer of server bytes.
+ * recv/send return 0 when all len bytes moved, -1 otherwise. Every call
+ * returns -1 with a message in err on failure; after a protocol
+ * violation (dead) every call fails.
+ */
+typedef struct NbdClient {
+    int (*recv)(void *ctx, void *buf, size_t len);
+    int (*send)(void *ctx, const void *buf, size_t len);
+    void *ctx;
+    uint64_t size;          /* export size */
+    uint16_t tflags;        /* transmission flags */
+    uint32_t min_block;     /* power of two, at most 64 KiB */
+    uint32_t max_payload;   /* largest read/write, at most 32 MiB */
+    uint64_t handle;
+    bool dead;
+    char err[512];
+} NbdClient;
+int nbd_client_handshake(NbdClient *c, const char *export_name);
+int nbd_client_read(NbdClient *c, uint64_t off, void *buf, uint64_t len);
+int nbd_client_write(NbdClient *c, uint64_t off, const void *buf,
+                     uint64_t len);
+int nbd_client_write_zeroes(NbdClient *c, uint64_t off, uint64_t len,
+                            bool may_trim);
+int nbd_client_trim(NbdClient *c, uint64_t off, uint64_t len);
+int nbd_client_flush(NbdClient *c);
+void nbd_client_disconnect(NbdClient *c);
+/* nbd://, nbd+tcp:// or nbd+unix:// */
+bool blk_is_nbd_url(const char *filename);
 
 /* Sets bs->err (printf style); returns -1. */
 int blk_set_error(BlockDev *bs, const char *fmt, ...)

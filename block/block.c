@@ -3,6 +3,7 @@
  * Block library front end: format probing, opening the backing chain,
  * argument checks and dispatch to the format drivers.
  */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +41,74 @@ int blk_set_error(BlockDev *bs, const char *fmt, ...)
     return -1;
 }
 
+/*
+ * cache=none: accesses whose offset and length are multiples of
+ * dio_align go to the O_DIRECT descriptor (through an aligned bounce
+ * buffer when the caller's is not aligned); the rest (qcow2's metadata
+ * entries, partial blocks) to the buffered one, which Linux keeps
+ * coherent with direct I/O. 1 when done, 0 when not direct, -1 on error.
+ */
+static int direct_io(BlockDev *bs, uint64_t off, void *buf, size_t len,
+                     bool write)
+{
+    if (bs->dfd < 0 || !len || ((off | len) & (bs->dio_align - 1)))
+        return 0;
+    void *b = buf;
+    if ((uintptr_t)buf & (bs->dio_align - 1)) {
+        if (posix_memalign(&b, 4096, len))
+            return 0;
+        if (write)
+            memcpy(b, buf, len);
+    }
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write ? pwrite(bs->dfd, (uint8_t *)b + done, len - done,
+                                   (off_t)(off + done))
+                          : pread(bs->dfd, (uint8_t *)b + done, len - done,
+                                  (off_t)(off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EINVAL && done == 0 && bs->dio_align < 4096) {
+            bs->dio_align = 4096; /* the device wants larger blocks */
+            if (b != buf)
+                free(b);
+            return 0;
+        }
+        if (n < 0) {
+            blk_set_error(bs, "%s: cannot %s at offset %llu (O_DIRECT): %s",
+                          bs->filename, write ? "write" : "read",
+                          (unsigned long long)(off + done), strerror(errno));
+            if (b != buf)
+                free(b);
+            return -1;
+        }
+        if (n == 0) { /* end of file */
+            if (write) {
+                blk_set_error(bs, "%s: no progress writing at %llu",
+                              bs->filename, (unsigned long long)(off + done));
+                if (b != buf)
+                    free(b);
+                return -1;
+            }
+            memset((uint8_t *)b + done, 0, len - done);
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (b != buf) {
+        if (!write)
+            memcpy(buf, b, len);
+        free(b);
+    }
+    return 1;
+}
+
 int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
               const char *what)
 {
+    int d = direct_io(bs, off, buf, len, false);
+    if (d)
+        return d < 0 ? -1 : 0;
     uint8_t *p = buf;
     while (len) {
         ssize_t n = pread(bs->fd, p, len, (off_t)off);
@@ -91,6 +158,9 @@ int blk_pwrite(BlockDev *bs, uint64_t off, const void *buf, size_t len,
 {
     const uint8_t *p = buf;
     crash_point();
+    int d = direct_io(bs, off, (void *)buf, len, true);
+    if (d)
+        return d < 0 ? -1 : 0;
     while (len) {
         ssize_t n = pwrite(bs->fd, p, len, (off_t)off);
         if (n < 0 && errno == EINTR)
@@ -171,7 +241,16 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
                  filename, MAX_BACKING_DEPTH);
         return NULL;
     }
-    if (fmt) {
+    bool nbd = blk_is_nbd_url(filename);
+    if (nbd) {
+        /* A protocol: the export is a raw disk. */
+        if (fmt && strcmp(fmt, "raw") && strcmp(fmt, "nbd")) {
+            snprintf(err, errlen, "%s: format '%s' over NBD is not supported "
+                     "(the export is used as a raw disk)", filename, fmt);
+            return NULL;
+        }
+        drv = &blk_nbd_driver;
+    } else if (fmt) {
         drv = find_driver(fmt);
         if (!drv) {
             snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
@@ -191,14 +270,28 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
     bs->drv = drv;
     bs->flags = flags;
     bs->filename = strdup(filename);
-    bs->fd = open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
+    bs->dfd = -1;
+    bs->fd = nbd ? -2 : open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
                   O_CLOEXEC);
-    if (bs->fd < 0) {
+    if (bs->fd == -2) {
+        bs->fd = -1; /* the driver connects */
+    } else if (bs->fd < 0) {
         snprintf(err, errlen, "%s: cannot open%s: %s", filename,
                  (flags & BLK_O_RDWR) ? " for writing" : "", strerror(errno));
         free(bs->filename);
         free(bs);
         return NULL;
+    }
+    if ((flags & BLK_O_DIRECT) && !nbd) {
+        bs->dio_align = 512;
+        bs->dfd = open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
+                       O_CLOEXEC | O_DIRECT);
+        if (bs->dfd < 0) {
+            snprintf(err, errlen, "%s: cannot open with O_DIRECT (cache=none)"
+                     ": %s", filename, strerror(errno));
+            blk_close(bs);
+            return NULL;
+        }
     }
     if (drv->open(bs, flags) < 0) {
         copy_error(err, errlen, bs->err);
@@ -245,6 +338,8 @@ void blk_close(BlockDev *bs)
         bs->drv->close(bs);
     if (bs->fd >= 0)
         close(bs->fd);
+    if (bs->dfd >= 0)
+        close(bs->dfd);
     blk_close(bs->backing);
     free(bs->backing_name);
     free(bs->backing_fmt);
@@ -256,7 +351,8 @@ int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
                size_t errlen)
 {
     const char *fmt = opts->fmt ? opts->fmt : "raw";
-    const BlockDriver *drv = find_driver(fmt);
+    const BlockDriver *drv = blk_is_nbd_url(filename) ? &blk_nbd_driver
+                                                      : find_driver(fmt);
     if (!drv) {
         snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
                  filename, fmt);
@@ -342,18 +438,26 @@ int blk_read_backing(BlockDev *bs, uint64_t off, void *buf, size_t len)
     return 0;
 }
 
+/* cache=writethrough: every write is flushed before it completes. */
+static int written(BlockDev *bs, int r)
+{
+    if (r < 0 || !(bs->flags & BLK_O_WRITETHROUGH))
+        return r;
+    return bs->drv->flush(bs);
+}
+
 int blk_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 {
     if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
         return -1;
-    return bs->drv->write(bs, off, buf, len);
+    return written(bs, bs->drv->write(bs, off, buf, len));
 }
 
 int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
 {
     if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
         return -1;
-    return bs->drv->write_zeroes(bs, off, len);
+    return written(bs, bs->drv->write_zeroes(bs, off, len));
 }
 
 int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
@@ -376,7 +480,7 @@ int blk_discard(BlockDev *bs, uint64_t off, uint64_t len)
 
 int blk_flush(BlockDev *bs)
 {
-    if (!(bs->flags & BLK_O_RDWR))
+    if (!(bs->flags & BLK_O_RDWR) || (bs->flags & BLK_O_UNSAFE))
         return 0;
     return bs->drv->flush(bs);
 }

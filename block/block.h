@@ -21,6 +21,11 @@ typedef struct BlockDev BlockDev;
 #define BLK_O_BITMAPS     0x8  /* with RDWR: edit persistent bitmaps; guest
                                   data writes are refused, so bitmaps are
                                   not marked in use */
+/* Cache modes (-drive cache=; the image itself, not its backing files).
+ * Default (writeback): the host page cache, flush = fdatasync. */
+#define BLK_O_DIRECT       0x10 /* cache=none: O_DIRECT for aligned I/O */
+#define BLK_O_WRITETHROUGH 0x20 /* flush after every write */
+#define BLK_O_UNSAFE       0x40 /* cache=unsafe: flushes do nothing */
 
 /* Options of blk_create(); zero means "default". */
 typedef struct BlkCreateOpts {

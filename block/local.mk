@@ -4,7 +4,7 @@ noinst_LIBRARIES += block/libblock.a
 block_libblock_a_CFLAGS = $(AM_CFLAGS) -fPIC $(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
 block_libblock_a_SOURCES = \
 	block/block.h block/block-int.h \
-	block/block.c block/raw.c block/qcow2.c
+	block/block.c block/raw.c block/qcow2.c block/nbd.c
 BLOCK_LIBS = block/libblock.a $(ZLIB_LIBS) $(ZSTD_LIBS)
 
 bin_PROGRAMS += tessera-img

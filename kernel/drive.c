@@ -2,6 +2,7 @@
 #include "kernel/drive.h"
 
 #include <glib.h>
+#include <stdint.h>
 #include <string.h>
 
 struct TesseraDrive {
@@ -9,6 +10,7 @@ struct TesseraDrive {
     BlockDev *bs;
     bool readonly;
     bool unmap;
+    int detect_zeroes;
     char *owner; /* device that took it, or NULL */
 };
 
@@ -40,6 +42,28 @@ TesseraDrive *drive_add(const char *id, BlockDev *bs, bool readonly,
         drives = g_ptr_array_new();
     g_ptr_array_add(drives, d);
     return d;
+}
+
+void drive_set_detect_zeroes(TesseraDrive *d, int mode)
+{
+    d->detect_zeroes = mode;
+}
+
+static bool all_zero(const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len && ((uintptr_t)p & 7)) {
+        if (*p++)
+            return false;
+        len--;
+    }
+    for (; len >= 8; p += 8, len -= 8)
+        if (*(const uint64_t *)(const void *)p)
+            return false;
+    while (len--)
+        if (*p++)
+            return false;
+    return true;
 }
 
 char *drive_new_id(const char *iface)
@@ -116,6 +140,11 @@ int tessera_drive_write(TesseraDrive *d, uint64_t off, const void *buf,
 {
     if (d->readonly)
         return -1;
+    /* detect-zeroes: on and unmap (with or without discard=unmap) both
+     * end as blk_write_zeroes, which deallocates where the format can
+     * (qcow2 zero clusters, holes in raw files). */
+    if (d->detect_zeroes != DRIVE_DZ_OFF && all_zero(buf, len))
+        return blk_write_zeroes(d->bs, off, len) < 0 ? -1 : 0;
     return blk_write(d->bs, off, buf, len) < 0 ? -1 : 0;
 }
 

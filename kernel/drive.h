@@ -19,8 +19,12 @@
  * The drive owns bs from now on. Returns the drive or NULL (message
  * printed).
  */
+enum { DRIVE_DZ_OFF, DRIVE_DZ_ON, DRIVE_DZ_UNMAP };
 TesseraDrive *drive_add(const char *id, BlockDev *bs, bool readonly,
                         bool unmap);
+/* detect-zeroes=off|on|unmap: a guest write of zeroes becomes a write
+ * zeroes request (qcow2: a zero cluster, no data cluster). */
+void drive_set_detect_zeroes(TesseraDrive *d, int mode);
 TesseraDrive *drive_find(const char *id);
 /* Marks a drive as taken by a device; false when another one has it. */
 bool drive_claim(TesseraDrive *d, const char *devname, const char **owner);

@@ -89,13 +89,20 @@ static void usage(void)
 "\n"
 "Block devices:\n"
 "  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=virtio|none]\n"
-"         [,readonly=on|off][,discard=ignore|unmap]\n"
+"         [,readonly=on|off][,discard=ignore|unmap][,cache=MODE]\n"
+"         [,detect-zeroes=off|on|unmap]\n"
 "                      open a disk image (with its backing chain) through the\n"
 "                      block library. if=virtio (the default on boards with\n"
 "                      virtio-mmio slots) adds a virtio-blk-device for it;\n"
 "                      if=none waits for -device virtio-blk-device,drive=ID.\n"
 "                      discard=unmap passes the guest's discards to the\n"
-"                      image (default: ignore them, as QEMU)\n"
+"                      image (default: ignore them, as QEMU).\n"
+"                      PATH may be an NBD export: nbd://HOST[:PORT]/EXPORT\n"
+"                      or nbd+unix:///EXPORT?socket=SOCKET (a raw disk).\n"
+"                      cache=writeback (default), none (O_DIRECT),\n"
+"                      writethrough (flush after each write), directsync,\n"
+"                      unsafe (flushes ignored). detect-zeroes=on|unmap\n"
+"                      turns guest writes of zeroes into zero clusters\n"
 "\n"
 "Network:\n"
 "  -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]\n"
@@ -595,7 +602,7 @@ static int setup_drives(Args *a)
         const char *file = NULL, *format = NULL, *id = NULL;
         const char *iface = "virtio";
         bool readonly = false, unmap = false;
-        int ok = 1;
+        int ok = 1, cache = 0, dz = DRIVE_DZ_OFF;
         for (char **p = parts; *p && ok; p++) {
             if (g_str_has_prefix(*p, "file="))
                 file = *p + 5;
@@ -609,6 +616,22 @@ static int setup_drives(Args *a)
                 iface = *p + 3;
             else if (!strcmp(*p, "discard=unmap") || !strcmp(*p, "discard=on"))
                 unmap = true;
+            else if (!strcmp(*p, "cache=none"))
+                cache = BLK_O_DIRECT;
+            else if (!strcmp(*p, "cache=writethrough"))
+                cache = BLK_O_WRITETHROUGH;
+            else if (!strcmp(*p, "cache=directsync"))
+                cache = BLK_O_DIRECT | BLK_O_WRITETHROUGH;
+            else if (!strcmp(*p, "cache=unsafe"))
+                cache = BLK_O_UNSAFE;
+            else if (!strcmp(*p, "cache=writeback"))
+                cache = 0;
+            else if (!strcmp(*p, "detect-zeroes=off"))
+                dz = DRIVE_DZ_OFF;
+            else if (!strcmp(*p, "detect-zeroes=on"))
+                dz = DRIVE_DZ_ON;
+            else if (!strcmp(*p, "detect-zeroes=unmap"))
+                dz = DRIVE_DZ_UNMAP;
             else if (!strcmp(*p, "readonly=off") ||
                      !strcmp(*p, "media=disk") ||
                      !strcmp(*p, "discard=ignore") ||
@@ -617,7 +640,9 @@ static int setup_drives(Args *a)
             else {
                 tessera_error("-drive %s: unsupported option '%s' (file=, "
                               "format=, id=, if=virtio|none, readonly=, "
-                              "discard=ignore|unmap)", spec, *p);
+                              "discard=ignore|unmap, cache=writeback|none|"
+                              "writethrough|directsync|unsafe, "
+                              "detect-zeroes=off|on|unmap)", spec, *p);
                 ok = 0;
             }
         }
@@ -631,16 +656,20 @@ static int setup_drives(Args *a)
         }
         if (ok) {
             char err[1024];
-            BlockDev *bs = blk_open(file, format, readonly ? 0 : BLK_O_RDWR,
+            BlockDev *bs = blk_open(file, format,
+                                    (readonly ? 0 : BLK_O_RDWR) | cache,
                                     err, sizeof(err));
             char *auto_id = id ? NULL : drive_new_id(iface);
+            TesseraDrive *drv = NULL;
             if (!bs) {
                 tessera_error("-drive %s: %s", spec, err);
                 ok = 0;
-            } else if (!drive_add(id ? id : auto_id, bs, readonly, unmap)) {
+            } else if (!(drv = drive_add(id ? id : auto_id, bs, readonly,
+                                          unmap))) {
                 blk_close(bs);
                 ok = 0;
-            } else if (!strcmp(iface, "virtio")) {
+            } else if (drive_set_detect_zeroes(drv, dz),
+                       !strcmp(iface, "virtio")) {
                 char *dev = g_strdup_printf("virtio-blk-device,drive=%s",
                                             id ? id : auto_id);
                 g_ptr_array_add(a->to_free, dev);

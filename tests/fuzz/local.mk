@@ -85,3 +85,11 @@ tests_fuzz_fuzz_nbd_CFLAGS = $(AM_CFLAGS) -pthread
 tests_fuzz_fuzz_nbd_LDADD = $(BLOCK_LIBS) -lpthread
 TESTS += tests/fuzz/replay-nbd.sh
 EXTRA_DIST += tests/fuzz/replay-nbd.sh
+
+# The block library's NBD client: what a server sends (reply parser).
+check_PROGRAMS += tests/fuzz/fuzz-nbd-client
+tests_fuzz_fuzz_nbd_client_SOURCES = tests/fuzz/fuzz-nbd-client.c \
+	tests/fuzz/replay.c
+tests_fuzz_fuzz_nbd_client_LDADD = $(BLOCK_LIBS)
+TESTS += tests/fuzz/replay-nbd-client.sh
+EXTRA_DIST += tests/fuzz/replay-nbd-client.sh

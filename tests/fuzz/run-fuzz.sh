@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
 fi
 target=$1
@@ -28,7 +28,7 @@ ini)
     pkgs="glib-2.0"
     ;;
 qcow2)
-    sources="block/block.c block/raw.c block/qcow2.c"
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c"
     pkgs="zlib libzstd"
     ;;
 virtio)
@@ -36,8 +36,12 @@ virtio)
     pkgs=""
     libs_extra="-lfdt -pthread"
     ;;
+nbd-client)
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c"
+    pkgs="zlib libzstd"
+    ;;
 nbd)
-    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c"
+    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c block/nbd.c"
     pkgs="zlib libzstd"
     ;;
 ihex)
@@ -65,7 +69,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NBD client: an export of an NBD server (tessera-nbd, qemu-nbd, nbdkit...)
+ * as a raw disk. Written from the NBD protocol specification
+ * (doc/proto.md of the NBD project): fixed newstyle handshake,
+ * NBD_OPT_GO with NBD_INFO_BLOCK_SIZE (NBD_OPT_EXPORT_NAME when the server
+ * does not know GO), simple replies, one request at a time on a blocking
+ * socket. URLs:
+ *   nbd://HOST[:PORT][/EXPORT]   (also nbd+tcp://; port 10809 by default)
+ *   nbd+unix:///EXPORT?socket=PATH
+ * Everything the server sends is checked before use; a violation ends the
+ * connection with a message saying what was wrong, and every later
+ * request fails.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "block/block-int.h"
+
+#define NBDMAGIC        0x4e42444d41474943ull
+#define IHAVEOPT        0x49484156454f5054ull
+#define OLDSTYLE_MAGIC  0x0000420281861253ull
+#define REPLY_MAGIC_OPT 0x0003e889045565a9ull
+#define REQUEST_MAGIC   0x25609513u
+#define SIMPLE_MAGIC    0x67446698u
+#define STRUCT_MAGIC    0x668e33efu
+
+#define FLAG_FIXED_NEWSTYLE 0x1
+#define FLAG_NO_ZEROES      0x2
+
+#define OPT_EXPORT_NAME 1
+#define OPT_GO          7
+#define OPT_ABORT       2
+#define REP_ACK         1
+#define REP_INFO        3
+#define REP_ERR_UNSUP   0x80000001u
+#define INFO_EXPORT     0
+#define INFO_BLOCK_SIZE 3
+
+#define TF_HAS_FLAGS    (1u << 0)
+#define TF_READ_ONLY    (1u << 1)
+#define TF_FLUSH        (1u << 2)
+#define TF_TRIM         (1u << 5)
+#define TF_WRITE_ZEROES (1u << 6)
+
+#define CMD_READ         0
+#define CMD_WRITE        1
+#define CMD_DISC         2
+#define CMD_FLUSH        3
+#define CMD_TRIM         4
+#define CMD_WRITE_ZEROES 6
+
+#define NBD_DEFAULT_PORT "10809"
+#define MAX_OPT_REPLY    (64u << 10)   /* longest option reply we read */
+#define MAX_PAYLOAD      (32u << 20)   /* the spec's default maximum */
+#define MAX_EXPORT_NAME  4096
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v >> 16);
+    put16(p + 2, (uint16_t)v);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, v >> 32);
+    put32(p + 4, (uint32_t)v);
+}
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static int cl_error(NbdClient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int cl_error(NbdClient *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof(c->err), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A protocol violation: the connection cannot be trusted any more. */
+static int cl_fatal(NbdClient *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int cl_fatal(NbdClient *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof(c->err), fmt, ap);
+    va_end(ap);
+    c->dead = true;
+    return -1;
+}
+
+static int cl_recv(NbdClient *c, void *buf, size_t len, const char *what)
+{
+    if (c->recv(c->ctx, buf, len) < 0)
+        return cl_fatal(c, "NBD server: connection lost while reading %s",
+                        what);
+    return 0;
+}
+
+static int cl_send(NbdClient *c, const void *buf, size_t len)
+{
+    if (c->send(c->ctx, buf, len) < 0)
+        return cl_fatal(c, "NBD server: connection lost while sending");
+    return 0;
+}
+
+/* Reads and drops len bytes. */
+static int cl_skip(NbdClient *c, uint64_t len, const char *what)
+{
+    uint8_t buf[4096];
+    while (len) {
+        size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+        if (cl_recv(c, buf, n, what) < 0)
+            return -1;
+        len -= n;
+    }
+    return 0;
+}
+
+/* The server's text in an error reply, printable characters only. */
+static void sanitize(char *dst, size_t dstlen, const uint8_t *src,
+                     size_t len)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < len && j + 1 < dstlen; i++)
+        dst[j++] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '?';
+    dst[j] = 0;
+}
+
+static const char *rep_err_name(uint32_t t)
+{
+    switch (t) {
+    case 0x80000001u: return "NBD_REP_ERR_UNSUP";
+    case 0x80000002u: return "NBD_REP_ERR_POLICY";
+    case 0x80000003u: return "NBD_REP_ERR_INVALID";
+    case 0x80000004u: return "NBD_REP_ERR_PLATFORM";
+    case 0x80000005u: return "NBD_REP_ERR_TLS_REQD";
+    case 0x80000006u: return "NBD_REP_ERR_UNKNOWN";
+    case 0x80000007u: return "NBD_REP_ERR_SHUTDOWN";
+    case 0x80000008u: return "NBD_REP_ERR_BLOCK_SIZE_REQD";
+    case 0x80000009u: return "NBD_REP_ERR_TOO_BIG";
+    default: return "unknown error";
+    }
+}
+
+static bool pow2(uint32_t v) { return v && !(v & (v - 1)); }
+
+static int check_export(NbdClient *c)
+{
+    if (c->size > (uint64_t)INT64_MAX)
+        return cl_fatal(c, "NBD server: export size %llu is too large",
+                        (unsigned long long)c->size);
+    if (!(c->tflags & TF_HAS_FLAGS))
+        c->tflags = 0; /* the other flags mean nothing then */
+    return 0;
+}
+
+static int send_option(NbdClient *c, uint32_t opt, const uint8_t *data,
+                       uint32_t len)
+{
+    uint8_t h[16];
+    put64(h, IHAVEOPT);
+    put32(h + 8, opt);
+    put32(h + 12, len);
+    if (cl_send(c, h, sizeof(h)) < 0)
+        return -1;
+    return len ? cl_send(c, data, len) : 0;
+}
+
+/*
+ * NBD_OPT_GO. Returns 0 when the export is open, 1 when the server does
+ * not know the option (fall back to EXPORT_NAME), -1 on error.
+ */
+static int opt_go(NbdClient *c, const char *name)
+{
+    size_t nlen = strlen(name);
+    uint8_t *d = malloc(4 + nlen + 4);
+    if (!d)
+        return cl_error(c, "out of memory");
+    put32(d, (uint32_t)nlen);
+    memcpy(d + 4, name, nlen);
+    put16(d + 4 + nlen, 1);
+    put16(d + 6 + nlen, INFO_BLOCK_SIZE);
+    int r = send_option(c, OPT_GO, d, (uint32_t)(nlen + 8));
+    free(d);
+    if (r < 0)
+        return -1;
+    bool got_export = false, infos = false;
+    uint8_t *data = malloc(MAX_OPT_REPLY);
+    if (!data)
+        return cl_error(c, "out of memory");
+    for (;;) {
+        uint8_t h[20];
+        if (cl_recv(c, h, sizeof(h), "an option reply") < 0)
+            goto fail;
+        uint64_t magic = get64(h);
+        uint32_t opt = get32(h + 8), type = get32(h + 12), len = get32(h + 16);
+        if (magic != REPLY_MAGIC_OPT) {
+            cl_fatal(c, "NBD server: bad option reply magic 0x%016llx",
+                     (unsigned long long)magic);
+            goto fail;
+        }
+        if (opt != OPT_GO) {
+            cl_fatal(c, "NBD server: reply to option %u, not to NBD_OPT_GO",
+                     opt);
+            goto fail;
+        }
+        if (len > MAX_OPT_REPLY) {
+            cl_fatal(c, "NBD server: option reply of %u bytes (at most %u)",
+                     len, MAX_OPT_REPLY);
+            goto fail;
+        }
+        if (cl_recv(c, data, len, "an option reply") < 0)
+            goto fail;
+        if (type & 0x80000000u) {
+            if (type == REP_ERR_UNSUP && !infos) {
+                free(data);
+                return 1;
+            }
+            char msg[256];
+            sanitize(msg, sizeof(msg), data, len);
+            cl_fatal(c, "NBD server refused export '%.200s': %s%s%s", name,
+                     rep_err_name(type), len ? ": " : "", msg);
+            goto fail;
+        }
+        if (type == REP_ACK) {
+            if (len) {
+                cl_fatal(c, "NBD server: NBD_REP_ACK with %u bytes of data",
+                         len);
+                goto fail;
+            }
+            if (!got_export) {
+                cl_fatal(c, "NBD server: NBD_OPT_GO acknowledged without "
+                         "NBD_INFO_EXPORT");
+                goto fail;
+            }
+            free(data);
+            return check_export(c);
+        }
+        if (type != REP_INFO) {
+            cl_fatal(c, "NBD server: unexpected reply type %u to NBD_OPT_GO",
+                     type);
+            goto fail;
+        }
+        infos = true;
+        if (len < 2) {
+            cl_fatal(c, "NBD server: NBD_REP_INFO of %u bytes", len);
+            goto fail;
+        }
+        uint16_t info = get16(data);
+        if (info == INFO_EXPORT) {
+            if (len != 12) {
+                cl_fatal(c, "NBD server: NBD_INFO_EXPORT of %u bytes (not "
+                         "12)", len);
+                goto fail;
+            }
+            c->size = get64(data + 2);
+            c->tflags = get16(data + 10);
+            got_export = true;
+        } else if (info == INFO_BLOCK_SIZE) {
+            if (len != 14) {
+                cl_fatal(c, "NBD server: NBD_INFO_BLOCK_SIZE of %u bytes "
+                         "(not 14)", len);
+                goto fail;
+            }
+            uint32_t mn = get32(data + 2), pref = get32(data + 6),
+                     mx = get32(data + 10);
+            if (!pow2(mn) || mn > 65536 || !pow2(pref) || pref < mn ||
+                mx < pref || (mx != 0xffffffffu && mx % mn)) {
+                cl_fatal(c, "NBD server: invalid block sizes minimum %u, "
+                         "preferred %u, maximum %u", mn, pref, mx);
+                goto fail;
+            }
+            c->min_block = mn;
+            c->max_payload = mx < MAX_PAYLOAD ? mx : MAX_PAYLOAD;
+        } /* other information: not asked for, ignored */
+    }
+fail:
+    free(data);
+    return -1;
+}
+
+static int opt_export_name(NbdClient *c, const char *name, bool no_zeroes)
+{
+    if (send_option(c, OPT_EXPORT_NAME, (const uint8_t *)name,
+                    (uint32_t)strlen(name)) < 0)
+        return -1;
+    uint8_t b[10];
+    if (c->recv(c->ctx, b, sizeof(b)) < 0)
+        return cl_fatal(c, "NBD server closed the connection after "
+                        "NBD_OPT_EXPORT_NAME (no export '%.200s'?)", name);
+    c->size = get64(b);
+    c->tflags = get16(b + 8);
+    if (!no_zeroes && cl_skip(c, 124, "the export's padding") < 0)
+        return -1;
+    return check_export(c);
+}
+
+int nbd_client_handshake(NbdClient *c, const char *name)
+{
+    uint8_t b[18];
+    c->dead = false;
+    c->min_block = 1;
+    c->max_payload = MAX_PAYLOAD;
+    c->size = 0;
+    c->tflags = 0;
+    if (strlen(name) > MAX_EXPORT_NAME)
+        return cl_fatal(c, "NBD export name longer than %d bytes",
+                        MAX_EXPORT_NAME);
+    if (cl_recv(c, b, 16, "the server greeting") < 0)
+        return -1;
+    if (get64(b) != NBDMAGIC)
+        return cl_fatal(c, "not an NBD server (greeting 0x%016llx)",
+                        (unsigned long long)get64(b));
+    if (get64(b + 8) == OLDSTYLE_MAGIC)
+        return cl_fatal(c, "NBD server uses the oldstyle handshake, which "
+                        "is not supported");
+    if (get64(b + 8) != IHAVEOPT)
+        return cl_fatal(c, "NBD server: unknown handshake magic 0x%016llx",
+                        (unsigned long long)get64(b + 8));
+    if (cl_recv(c, b, 2, "the handshake flags") < 0)
+        return -1;
+    uint16_t hflags = get16(b);
+    if (!(hflags & FLAG_FIXED_NEWSTYLE))
+        return cl_fatal(c, "NBD server does not offer the fixed newstyle "
+                        "handshake");
+    bool no_zeroes = hflags & FLAG_NO_ZEROES;
+    put32(b, FLAG_FIXED_NEWSTYLE | (no_zeroes ? FLAG_NO_ZEROES : 0));
+    if (cl_send(c, b, 4) < 0)
+        return -1;
+    int r = opt_go(c, name);
+    if (r == 1)
+        r = opt_export_name(c, name, no_zeroes);
+    return r;
+}
+
+/* One request and its simple reply. rbuf receives a read's data. */
+static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
+                      uint64_t off, uint32_t len, const void *wbuf,
+                      void *rbuf)
+{
+    static const char *const names[] = {
+        "read", "write", "disconnect", "flush", "trim", "cache",
+        "write zeroes"
+    };
+    if (c->dead)
+        return cl_error(c, "%s", c->err[0] ? c->err
+                                           : "NBD connection is closed");
+    uint8_t h[28];
+    uint64_t handle = ++c->handle;
+    put32(h, REQUEST_MAGIC);
+    put16(h + 4, flags);
+    put16(h + 6, type);
+    put64(h + 8, handle);
+    put64(h + 16, off);
+    put32(h + 24, len);
+    if (cl_send(c, h, sizeof(h)) < 0 ||
+        (type == CMD_WRITE && cl_send(c, wbuf, len) < 0))
+        return -1;
+    if (type == CMD_DISC)
+        return 0;
+    uint8_t r[16];
+    if (cl_recv(c, r, 4, "a reply") < 0)
+        return -1;
+    uint32_t magic = get32(r);
+    if (magic == STRUCT_MAGIC)
+        return cl_fatal(c, "NBD server sent a structured reply, which was "
+                        "not negotiated");
+    if (magic != SIMPLE_MAGIC)
+        return cl_fatal(c, "NBD server: bad reply magic 0x%08x", magic);
+    if (cl_recv(c, r + 4, 12, "a reply") < 0)
+        return -1;
+    uint32_t error = get32(r + 4);
+    uint64_t rhandle = get64(r + 8);
+    if (rhandle != handle)
+        return cl_fatal(c, "NBD server: reply for handle %llu, expected %llu",
+                        (unsigned long long)rhandle,
+                        (unsigned long long)handle);
+    if (error) {
+        const char *e;
+        switch (error) {
+        case 1: e = "Operation not permitted"; break;
+        case 5: e = "Input/output error"; break;
+        case 12: e = "Cannot allocate memory"; break;
+        case 22: e = "Invalid argument"; break;
+        case 28: e = "No space left on device"; break;
+        case 75: e = "Value too large"; break;
+        case 95: e = "Operation not supported"; break;
+        case 108: e = "Server shutting down"; break;
+        default: e = "unknown error"; break;
+        }
+        return cl_error(c, "NBD server: %s of %u bytes at offset %llu "
+                        "failed: %s (%u)", names[type], len,
+                        (unsigned long long)off, e, error);
+    }
+    if (type == CMD_READ)
+        return cl_recv(c, rbuf, len, "read data");
+    return 0;
+}
+
+static int cl_range(NbdClient *c, uint64_t off, uint64_t len)
+{
+    if (off > c->size || len > c->size - off)
+        return cl_error(c, "NBD: access at offset %llu length %llu is past "
+                        "the end of the export (%llu bytes)",
+                        (unsigned long long)off, (unsigned long long)len,
+                        (unsigned long long)c->size);
+    return 0;
+}
+
+/* Aligned reads and writes, split at the maximum payload. */
+static int rw_aligned(NbdClient *c, uint16_t type, uint64_t off, uint8_t *buf,
+                      uint64_t len)
+{
+    uint32_t chunk = c->max_payload - c->max_payload % c->min_block;
+    while (len) {
+        uint32_t n = len < chunk ? (uint32_t)len : chunk;
+        if (cl_request(c, type, 0, off, n, buf, buf) < 0)
+            return -1;
+        off += n;
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* The block-aligned span around [off, off+len) through a bounce buffer;
+ * writes read it first. The span is clipped to the export size (the last
+ * block of an export whose size is not a multiple may be short). */
+static int rw_unaligned(NbdClient *c, uint16_t type, uint64_t off,
+                        uint8_t *buf, uint64_t len)
+{
+    uint64_t a = off & ~(uint64_t)(c->min_block - 1);
+    uint64_t e = (off + len + c->min_block - 1) &
+                 ~(uint64_t)(c->min_block - 1);
+    if (e > c->size)
+        e = c->size;
+    uint8_t *b = malloc(e - a);
+    if (!b)
+        return cl_error(c, "out of memory");
+    int r = rw_aligned(c, CMD_READ, a, b, e - a);
+    if (r == 0 && type == CMD_WRITE) {
+        memcpy(b + (off - a), buf, len);
+        r = rw_aligned(c, CMD_WRITE, a, b, e - a);
+    } else if (r == 0) {
+        memcpy(buf, b + (off - a), len);
+    }
+    free(b);
+    return r;
+}
+
+int nbd_client_read(NbdClient *c, uint64_t off, void *buf, uint64_t len)
+{
+    if (cl_range(c, off, len) < 0)
+        return -1;
+    if ((off | len) & (c->min_block - 1))
+        return rw_unaligned(c, CMD_READ, off, buf, len);
+    return rw_aligned(c, CMD_READ, off, buf, len);
+}
+
+int nbd_client_write(NbdClient *c, uint64_t off, const void *buf,
+                     uint64_t len)
+{
+    if (cl_range(c, off, len) < 0)
+        return -1;
+    if (c->tflags & TF_READ_ONLY)
+        return cl_error(c, "NBD export is read-only");
+    if ((off | len) & (c->min_block - 1))
+        return rw_unaligned(c, CMD_WRITE, off, (uint8_t *)buf, len);
+    return rw_aligned(c, CMD_WRITE, off, (uint8_t *)buf, len);
+}
+
+int nbd_client_write_zeroes(NbdClient *c, uint64_t off, uint64_t len,
+                            bool may_trim)
+{
+    if (cl_range(c, off, len) < 0)
+        return -1;
+    if (c->tflags & TF_READ_ONLY)
+        return cl_error(c, "NBD export is read-only");
+    uint64_t mask = c->min_block - 1;
+    if (!(c->tflags & TF_WRITE_ZEROES) || ((off | len) & mask)) {
+        /* Plain zero writes (of at most 1 MiB at a time). */
+        static const uint8_t zero[1 << 20];
+        while (len) {
+            uint64_t n = len < sizeof(zero) ? len : sizeof(zero);
+            if (nbd_client_write(c, off, zero, n) < 0)
+                return -1;
+            off += n;
+            len -= n;
+        }
+        return 0;
+    }
+    /* NBD_CMD_FLAG_NO_HOLE unless the caller allows deallocation. */
+    uint16_t flags = may_trim ? 0 : 2;
+    uint64_t chunk = (1u << 30);
+    while (len) {
+        uint32_t n = len < chunk ? (uint32_t)len : (uint32_t)chunk;
+        if (cl_request(c, CMD_WRITE_ZEROES, flags, off, n, NULL, NULL) < 0)
+            return -1;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int nbd_client_trim(NbdClient *c, uint64_t off, uint64_t len)
+{
+    if (cl_range(c, off, len) < 0)
+        return -1;
+    if (c->tflags & TF_READ_ONLY)
+        return cl_error(c, "NBD export is read-only");
+    if (!(c->tflags & TF_TRIM))
+        return 0; /* advisory */
+    uint64_t mask = c->min_block - 1;
+    uint64_t a = (off + mask) & ~mask, e = (off + len) & ~mask;
+    while (a < e) {
+        uint64_t n = e - a < (1u << 30) ? e - a : (1u << 30);
+        if (cl_request(c, CMD_TRIM, 0, a, (uint32_t)n, NULL, NULL) < 0)
+            return -1;
+        a += n;
+    }
+    return 0;
+}
+
+int nbd_client_flush(NbdClient *c)
+{
+    if (!(c->tflags & TF_FLUSH) || (c->tflags & TF_READ_ONLY))
+        return c->dead ? cl_error(c, "%s", c->err) : 0;
+    return cl_request(c, CMD_FLUSH, 0, 0, 0, NULL, NULL);
+}
+
+void nbd_client_disconnect(NbdClient *c)
+{
+    if (!c->dead)
+        cl_request(c, CMD_DISC, 0, 0, 0, NULL, NULL);
+    c->dead = true;
+}
+
+/* ---- URLs and sockets ---- */
+
+bool blk_is_nbd_url(const char *filename)
+{
+    return !strncmp(filename, "nbd://", 6) ||
+           !strncmp(filename, "nbd+tcp://", 10) ||
+           !strncmp(filename, "nbd+unix://", 11);
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes [s, s+n) into a new string; NULL on a bad escape. */
+static char *pct_decode(const char *s, size_t n)
+{
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+            int h = (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
+            if (h <= 0) { /* bad escape or a NUL */
+                free(out);
+                return NULL;
+            }
+            *o++ = (char)h;
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+typedef struct NbdUrl {
+    bool unix_socket;
+    char *host, *port, *export_name, *socket_path;
+} NbdUrl;
+
+static void url_free(NbdUrl *u)
+{
+    free(u->host);
+    free(u->port);
+    free(u->export_name);
+    free(u->socket_path);
+}
+
+static int url_parse(BlockDev *bs, const char *url, NbdUrl *u)
+{
+    memset(u, 0, sizeof(*u));
+    const char *p;
+    if (!strncmp(url, "nbd+unix://", 11)) {
+        u->unix_socket = true;
+        p = url + 11;
+    } else {
+        p = strstr(url, "://") + 3;
+    }
+    const char *slash = strchr(p, '/'), *q = strchr(p, '?');
+    const char *auth_end = slash ? slash : q ? q : p + strlen(p);
+    if (q && slash && q < slash)
+        auth_end = q;
+    const char *path = auth_end, *path_end = q ? q : p + strlen(p);
+    if (u->unix_socket) {
+        if (auth_end != p)
+            return blk_set_error(bs, "%s: nbd+unix:// takes no host "
+                                 "(nbd+unix:///EXPORT?socket=PATH)", url);
+    } else {
+        if (auth_end == p)
+            return blk_set_error(bs, "%s: no host in the NBD URL", url);
+        const char *hs = p, *he, *colon;
+        if (*p == '[') {
+            he = memchr(p, ']', (size_t)(auth_end - p));
+            if (!he)
+                return blk_set_error(bs, "%s: unterminated [ in the host",
+                                     url);
+            hs = p + 1;
+            colon = he + 1 < auth_end && he[1] == ':' ? he + 1 : NULL;
+            if (!colon && he + 1 != auth_end)
+                return blk_set_error(bs, "%s: bad host", url);
+        } else {
+            colon = memchr(p, ':', (size_t)(auth_end - p));
+            he = colon ? colon : auth_end;
+        }
+        u->host = strndup(hs, (size_t)(he - hs));
+        if (colon) {
+            u->port = strndup(colon + 1, (size_t)(auth_end - colon - 1));
+            char *end;
+            long v = strtol(u->port ? u->port : "", &end, 10);
+            if (!u->port || !*u->port || *end || v < 1 || v > 65535)
+                return blk_set_error(bs, "%s: bad port", url);
+        } else {
+            u->port = strdup(NBD_DEFAULT_PORT);
+        }
+    }
+    /* The export name is the path without its leading slash. */
+    if (path < path_end && *path == '/')
+        path++;
+    u->export_name = pct_decode(path, (size_t)(path_end > path ?
+                                                path_end - path : 0));
+    if (!u->export_name)
+        return blk_set_error(bs, "%s: bad %%-escape in the export name", url);
+    if (q) {
+        q++;
+        if (u->unix_socket && !strncmp(q, "socket=", 7) && q[7] &&
+            !strchr(q, '&')) {
+            u->socket_path = pct_decode(q + 7, strlen(q + 7));
+            if (!u->socket_path)
+                return blk_set_error(bs, "%s: bad %%-escape in the socket "
+                                     "path", url);
+        } else {
+            return blk_set_error(bs, "%s: unsupported query '%s' (only "
+                                 "nbd+unix:// takes socket=PATH)", url, q);
+        }
+    }
+    if (u->unix_socket && !u->socket_path)
+        return blk_set_error(bs, "%s: nbd+unix:// needs ?socket=PATH", url);
+    return 0;
+}
+
+static int url_connect(BlockDev *bs, const NbdUrl *u)
+{
+    if (u->unix_socket) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(u->socket_path) >= sizeof(sa.sun_path))
+            return blk_set_error(bs, "%s: socket path too long",
+                                 bs->filename);
+        strcpy(sa.sun_path, u->socket_path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            return blk_set_error(bs, "%s: cannot connect to %s: %s",
+                                 bs->filename, u->socket_path, strerror(e));
+        }
+        return fd;
+    }
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+    int g = getaddrinfo(u->host, u->port, &hints, &res);
+    if (g)
+        return blk_set_error(bs, "%s: cannot resolve %s: %s", bs->filename,
+                             u->host, gai_strerror(g));
+    int fd = -1, e = 0;
+    for (ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        e = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return blk_set_error(bs, "%s: cannot connect to %s port %s: %s",
+                             bs->filename, u->host, u->port, strerror(e));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+static int sock_recv(void *ctx, void *buf, size_t len)
+{
+    int fd = *(int *)ctx;
+    uint8_t *p = buf;
+    while (len) {
+        ssize_t n = recv(fd, p, len, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int sock_send(void *ctx, const void *buf, size_t len)
+{
+    int fd = *(int *)ctx;
+    const uint8_t *p = buf;
+    while (len) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* ---- the block driver ---- */
+
+static int nbd_open(BlockDev *bs, int flags)
+{
+    NbdUrl u;
+    NbdClient *c = calloc(1, sizeof(*c));
+    if (!c)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    bs->opaque = c;
+    if (url_parse(bs, bs->filename, &u) < 0) {
+        url_free(&u);
+        return -1;
+    }
+    int fd = url_connect(bs, &u);
+    if (fd < 0) {
+        url_free(&u);
+        return -1;
+    }
+    bs->fd = fd;
+    c->recv = sock_recv;
+    c->send = sock_send;
+    c->ctx = &bs->fd;
+    if (nbd_client_handshake(c, u.export_name) < 0) {
+        c->dead = true; /* no NBD_CMD_DISC during the handshake */
+        blk_set_error(bs, "%s: %s", bs->filename, c->err);
+        url_free(&u);
+        return -1;
+    }
+    url_free(&u);
+    if ((flags & BLK_O_RDWR) && (c->tflags & TF_READ_ONLY))
+        return blk_set_error(bs, "%s: the NBD export is read-only (open it "
+                             "read-only: readonly=on)", bs->filename);
+    bs->size = c->size;
+    return 0;
+}
+
+static void nbd_close(BlockDev *bs)
+{
+    NbdClient *c = bs->opaque;
+    if (bs->fd >= 0)
+        nbd_client_disconnect(c);
+    free(c);
+    bs->opaque = NULL;
+}
+
+static int nbd_create(const char *filename, const BlkCreateOpts *o,
+                      char *err, size_t errlen)
+{
+    (void)o;
+    snprintf(err, errlen, "%s: cannot create an NBD export (it exists on "
+             "its server; use convert -n to write into it)", filename);
+    return -1;
+}
+
+#define WRAP(call) \
+    do { \
+        NbdClient *c = bs->opaque; \
+        if ((call) < 0) \
+            return blk_set_error(bs, "%s: %s", bs->filename, c->err); \
+        return 0; \
+    } while (0)
+
+static int nbd_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
+{
+    WRAP(nbd_client_read(c, off, buf, len));
+}
+
+static int nbd_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
+{
+    WRAP(nbd_client_write(c, off, buf, len));
+}
+
+static int nbd_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    WRAP(nbd_client_write_zeroes(c, off, len, true));
+}
+
+static int nbd_discard(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    WRAP(nbd_client_trim(c, off, len));
+}
+
+static int nbd_flush(BlockDev *bs)
+{
+    WRAP(nbd_client_flush(c));
+}
+
+static int nbd_resize(BlockDev *bs, uint64_t size)
+{
+    (void)size;
+    return blk_set_error(bs, "%s: an NBD export cannot be resized",
+                         bs->filename);
+}
+
+/* No block status: everything is data. */
+static int nbd_status(BlockDev *bs, uint64_t off, uint64_t len,
+                      uint64_t *pnum, BlkStatus *st)
+{
+    (void)bs;
+    st->flags = BLK_ST_DATA | BLK_ST_ALLOCATED | BLK_ST_OFFSET;
+    st->host_offset = off;
+    *pnum = len;
+    return 0;
+}
+
+static void nbd_info(const BlockDev *bs, BlkInfo *info)
+{
+    (void)bs;
+    info->format = "raw"; /* as qemu-img reports an NBD export */
+}
+
+const BlockDriver blk_nbd_driver = {
+    .name = "nbd",
+    .create = nbd_create,
+    .open = nbd_open,
+    .close = nbd_close,
+    .read = nbd_read,
+    .write = nbd_write,
+    .write_zeroes = nbd_write_zeroes,
+    .discard = nbd_discard,
+    .flush = nbd_flush,
+    .resize = nbd_resize,
+    .status = nbd_status,
+    .info = nbd_info,
+};

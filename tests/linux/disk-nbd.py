@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Linux on disks that live on NBD servers: the test ext4 image (see
+disk.py) is served twice, as a qcow2 by tessera-nbd and as a raw file by
+Debian's qemu-nbd, each on a UNIX socket; Tessera opens both as
+`-drive file=nbd+unix:///EXPORT?socket=PATH` (the block library's NBD
+client). The guest mounts /dev/vda and /dev/vdb, reads the file the host
+put there, writes a text file and 256 KiB of random bytes on each,
+`sync`, `poweroff`. Then the servers stop and the host checks each image
+(qemu-img check for the qcow2, e2fsck, debugfs: exact content and the
+sha256 the guest printed). Finally `tessera-img convert` of an export
+equals the image it serves.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import linuxexpect as lx
+
+SEQ = 5000
+TEXT = "".join("%d\n" % i for i in range(1, SEQ + 1))
+
+
+def host(argv, ok=(0,)):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode not in ok:
+        raise lx.Failure("%s exited with %d:\n%s%s"
+                         % (" ".join(argv), r.returncode,
+                            r.stdout.decode(errors="replace")[-2000:],
+                            r.stderr.decode(errors="replace")[-2000:]))
+    return r.stdout
+
+
+def tool(name, package):
+    for p in (shutil.which(name), os.path.join("/sbin", name),
+              os.path.join("/usr/sbin", name)):
+        if p and os.path.exists(p):
+            return p
+    lx.fail("%s not found: apt-get install %s (tools/install-deps.sh)"
+            % (name, package))
+
+
+class Server:
+    def __init__(self, argv, pidfile):
+        # The daemon keeps what it inherits open: no pipes to wait on.
+        log = pidfile + ".log"
+        with open(log, "w") as f:
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=f,
+                               stderr=f)
+        if r.returncode:
+            raise lx.Failure("%s exited with %d: %s"
+                             % (" ".join(argv), r.returncode,
+                                open(log).read()[-2000:]))
+        self.pid = int(open(pidfile).read())
+
+    def stop(self):
+        if self.pid:
+            os.kill(self.pid, 15)
+            while True:  # until it has let go of the image
+                try:
+                    os.kill(self.pid, 0)
+                except ProcessLookupError:
+                    break
+            self.pid = 0
+
+
+def verify(name, path, fmt, tmp, digest):
+    raw = path
+    if fmt == "qcow2":
+        qemu_img = tool("qemu-img", "qemu-utils")
+        host([qemu_img, "check", "-f", "qcow2", path])
+        raw = os.path.join(tmp, "check.raw")
+        host([qemu_img, "convert", "-f", "qcow2", "-O", "raw", path, raw])
+    out = host([tool("e2fsck", "e2fsprogs"), "-fy", raw], ok=(0, 1))
+    if b"FIXED" in out or b"UNEXPECTED" in out:
+        raise lx.Failure("%s: e2fsck had to fix the file system:\n%s"
+                         % (name, out.decode(errors="replace")))
+    debugfs = tool("debugfs", "e2fsprogs")
+    text = host([debugfs, "-R", "cat /seq.txt", raw]).decode()
+    if text != TEXT:
+        raise lx.Failure("%s: /seq.txt in the image is %d bytes, not the "
+                         "%d of seq 1 %d" % (name, len(text), len(TEXT), SEQ))
+    dump = os.path.join(tmp, "random.bin")
+    host([debugfs, "-R", "dump /random.bin %s" % dump, raw])
+    got = host(["sha256sum", dump]).decode().split()[0]
+    if got != digest:
+        raise lx.Failure("%s: /random.bin in the image has sha256 %s, the "
+                         "guest's had %s" % (name, got, digest))
+    os.unlink(dump)
+
+
+def main():
+    tessera = lx.bx.tessera()
+    bindir = os.path.dirname(tessera)
+    img = os.path.join(bindir, "tessera-img")
+    nbd = os.path.join(bindir, "tessera-nbd")
+    qemu_nbd = tool("qemu-nbd", "qemu-utils")
+    tmp = tempfile.mkdtemp(prefix="tessera-linux-nbd-")
+    servers = []
+    try:
+        raw = os.path.join(tmp, "q.raw")
+        shutil.copyfile(lx.image("rootfs.ext4"), raw)
+        qcow2 = os.path.join(tmp, "t.qcow2")
+        host([img, "convert", "-f", "raw", "-O", "qcow2", raw, qcow2])
+        ts, qs = os.path.join(tmp, "t.sock"), os.path.join(tmp, "q.sock")
+        servers.append(Server([nbd, "--fork", "-t", "-f", "qcow2", "-x",
+                               "tdisk", "-k", ts, "--pid-file",
+                               os.path.join(tmp, "t.pid"), qcow2],
+                              os.path.join(tmp, "t.pid")))
+        servers.append(Server([qemu_nbd, "--fork", "-t", "-f", "raw", "-x",
+                               "qdisk", "-k", qs, "--pid-file",
+                               os.path.join(tmp, "q.pid"), raw],
+                              os.path.join(tmp, "q.pid")))
+        drives = ["-drive", "file=nbd+unix:///tdisk?socket=%s,format=raw,"
+                  "if=none,id=d0" % ts,
+                  "-device", "virtio-blk-device,drive=d0",
+                  "-drive", "file=nbd+unix:///qdisk?socket=%s,if=none,id=d1"
+                  % qs,
+                  "-device", "virtio-blk-device,drive=d1"]
+
+        def body(c):
+            digests = []
+            for dev in ("vda", "vdb"):
+                c.check("mount /dev/%s /mnt" % dev)
+                index = c.check("cat /mnt/var/www/index.html")
+                if index.strip() != "Tessera guest":
+                    raise lx.Failure("/dev/%s: index.html: %r" % (dev, index))
+                c.check("seq 1 %d > /mnt/seq.txt" % SEQ)
+                c.check("dd if=/dev/urandom of=/mnt/random.bin bs=1024 "
+                        "count=256")
+                out = c.check("sha256sum /mnt/random.bin")
+                m = re.match(r"([0-9a-f]{64})\s", out)
+                if not m:
+                    raise lx.Failure("sha256sum printed %r" % out)
+                digests.append(m.group(1))
+                c.check("umount /mnt")
+            c.check("sync")
+            c.poweroff()
+            return digests
+
+        digests = lx.run(lx.machine(tessera, 1, extra=drives), "tessera",
+                         body)
+        # tessera-img reads an export as the file it serves.
+        out = os.path.join(tmp, "conv.raw")
+        host([img, "convert", "-O", "raw",
+              "nbd+unix:///qdisk?socket=%s" % qs, out])
+        host(["cmp", out, raw])
+        os.unlink(out)
+        for s in servers:
+            s.stop()
+        verify("tessera-nbd (qcow2)", qcow2, "qcow2", tmp, digests[0])
+        verify("qemu-nbd (raw)", raw, "raw", tmp, digests[1])
+    finally:
+        for s in servers:
+            try:
+                s.stop()
+            except OSError:
+                pass
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS Linux on NBD disks (tessera-nbd qcow2, qemu-nbd raw): mount, "
+          "write, sync, poweroff; images clean with the exact content; "
+          "tessera-img convert nbd+unix:// equals the served image")
+
+
+lx.main(main)
