@@ -34,6 +34,9 @@ typedef struct BlockDriver {
     int (*bitmap_edit)(BlockDev *bs, const BlkBitmapEdit *ed);
     int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
                        uint64_t *nbits, uint32_t *granularity);
+    /* The LUKS header of an encrypted image (NULL: not encrypted). */
+    struct Luks *(*crypto)(BlockDev *bs);
+    bool no_zero_init;      /* a new image does not read as zeroes */
 } BlockDriver;
 
 struct BlockDev {
@@ -45,12 +48,19 @@ struct BlockDev {
     BlockDev *backing;
     char *backing_name;     /* as recorded in the image */
     char *backing_fmt;
+    char *key_secret;       /* secret id for an encrypted image */
     void *opaque;           /* driver state */
     char err[1024];
 };
 
 extern const BlockDriver blk_raw_driver;
 extern const BlockDriver blk_qcow2_driver;
+extern const BlockDriver blk_luks_driver;
+
+/* The password bytes of bs->key_secret; `what` names the option in the
+ * error ("key-secret", "encrypt.key-secret"). */
+int blk_key_password(BlockDev *bs, const char *what, const uint8_t **pw,
+                     size_t *len);
 
 /* Sets bs->err (printf style); returns -1. */
 int blk_set_error(BlockDev *bs, const char *fmt, ...)
