@@ -218,5 +218,8 @@ int blk_qcow2_probe_header(const uint8_t *buf, size_t len, char *err,
  * with a password, PBKDF2 iterations capped at max_iters (fuzz target). */
 int blk_luks_probe_header(const uint8_t *buf, size_t len, uint32_t max_iters,
                           char *err, size_t errlen);
+/* Lowers the PBKDF2 iteration cap of every LUKS header opened later
+ * (fuzzing; 0 restores the default). */
+void blk_luks_set_max_iters(uint32_t n);
 
 #endif

@@ -36,6 +36,13 @@
  * aligned to 4 KiB. */
 #define ALIGN_SECTORS 8
 
+static uint32_t default_max_iters = LUKS_MAX_ITERS;
+
+void blk_luks_set_max_iters(uint32_t n)
+{
+    default_max_iters = n && n < LUKS_MAX_ITERS ? n : LUKS_MAX_ITERS;
+}
+
 static const uint8_t luks_magic[6] = { 'L', 'U', 'K', 'S', 0xba, 0xbe };
 
 static const struct {
@@ -229,6 +236,10 @@ static int get_name(const uint8_t *p, char *out, const char *field, char *err,
     if (n == 32)
         return bad(err, errlen, "LUKS header field %s is not terminated",
                    field);
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x21 || p[i] > 0x7e)
+            return bad(err, errlen, "LUKS header field %s holds a "
+                       "non-printable byte 0x%02x", field, p[i]);
     memcpy(out, p, n);
     out[n] = 0;
     return 0;
@@ -273,7 +284,7 @@ int luks_parse(Luks *l, const uint8_t *buf, size_t len, uint64_t region,
     l->io = io;
     l->io_opaque = op;
     l->region = region;
-    l->max_iters = max_iters ? max_iters : LUKS_MAX_ITERS;
+    l->max_iters = max_iters ? max_iters : default_max_iters;
     if (len < LUKS_HDR_SIZE || memcmp(buf, luks_magic, 6))
         return bad(err, errlen, "not a LUKS image (bad magic)");
     uint16_t version = (uint16_t)(buf[6] << 8 | buf[7]);

@@ -26,7 +26,7 @@
  * machine stays well below; 2^26 takes about a minute here). */
 #define LUKS_MAX_ITERS  (1u << 26)
 /* Key material of one slot (key bytes * stripes) is refused above this. */
-#define LUKS_MAX_AF     (4u << 20)
+#define LUKS_MAX_AF     (1u << 20)
 
 /* Reads or writes the header region: offsets from its start. */
 typedef int (*LuksIO)(void *opaque, bool write, uint64_t off, void *buf,
@@ -72,8 +72,9 @@ typedef struct LuksParams {
 } LuksParams;
 
 /* Validates a header (the first LUKS_HDR_SIZE bytes of the region). Key
- * material must lie inside [LUKS_HDR_SIZE, region) and iteration counts
- * at most max_iters (0: LUKS_MAX_ITERS). */
+ * material must lie inside [LUKS_HDR_SIZE, region) (region 0: up to the
+ * payload offset, as in a luks file) and iteration counts at most
+ * max_iters (0: LUKS_MAX_ITERS or what blk_luks_set_max_iters set). */
 int luks_parse(Luks *l, const uint8_t *buf, size_t len, uint64_t region,
                uint32_t max_iters, char *err, size_t errlen);
 /* Tries every active slot (or only `slot` if >= 0) with the password;
