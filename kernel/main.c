@@ -56,6 +56,8 @@ static void usage(void)
 "  -object rng-random,id=ID[,filename=PATH] | rng-builtin,id=ID\n"
 "                      an entropy source for virtio-rng-device,rng=ID\n"
 "                      (default: /dev/urandom)\n"
+"  -object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64]\n"
+"                      a password for -drive ...,key-secret=ID\n"
 "\n"
 "Boot:\n"
 "  -bios FILE|none     firmware image (ELF, or raw at the start of RAM); the\n"
@@ -87,14 +89,17 @@ static void usage(void)
 "  -nographic the terminal is shared with the monitor (Ctrl-A c).\n"
 "\n"
 "Block devices:\n"
-"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=virtio|none]\n"
+"  -drive file=PATH[,format=raw|qcow2|luks][,id=ID][,if=virtio|none]\n"
 "         [,readonly=on|off][,discard=ignore|unmap]\n"
+"         [,key-secret=ID|encrypt.key-secret=ID]\n"
 "                      open a disk image (with its backing chain) through the\n"
 "                      block library. if=virtio (the default on boards with\n"
 "                      virtio-mmio slots) adds a virtio-blk-device for it;\n"
 "                      if=none waits for -device virtio-blk-device,drive=ID.\n"
 "                      discard=unmap passes the guest's discards to the\n"
-"                      image (default: ignore them, as QEMU)\n"
+"                      image (default: ignore them, as QEMU). An encrypted\n"
+"                      image (luks, qcow2 encrypt.format=luks) takes its\n"
+"                      password from -object secret,id=ID,data=TEXT|file=PATH\n"
 "\n"
 "Network:\n"
 "  -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]\n"
@@ -591,7 +596,7 @@ static int setup_drives(Args *a)
     for (guint i = 0; i < a->drives->len; i++) {
         const char *spec = a->drives->pdata[i];
         char **parts = g_strsplit(spec, ",", -1);
-        const char *file = NULL, *format = NULL, *id = NULL;
+        const char *file = NULL, *format = NULL, *id = NULL, *key = NULL;
         const char *iface = "virtio";
         bool readonly = false, unmap = false;
         int ok = 1;
@@ -602,6 +607,12 @@ static int setup_drives(Args *a)
                 format = *p + 7;
             else if (g_str_has_prefix(*p, "id="))
                 id = *p + 3;
+            else if (g_str_has_prefix(*p, "key-secret="))
+                key = *p + 11;
+            else if (g_str_has_prefix(*p, "encrypt.key-secret="))
+                key = *p + 19;
+            else if (!strcmp(*p, "encrypt.format=luks"))
+                continue;
             else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
                 readonly = true;
             else if (!strcmp(*p, "if=none") || !strcmp(*p, "if=virtio"))
@@ -616,7 +627,8 @@ static int setup_drives(Args *a)
             else {
                 tessera_error("-drive %s: unsupported option '%s' (file=, "
                               "format=, id=, if=virtio|none, readonly=, "
-                              "discard=ignore|unmap)", spec, *p);
+                              "discard=ignore|unmap, key-secret=, "
+                              "encrypt.key-secret=)", spec, *p);
                 ok = 0;
             }
         }
@@ -630,8 +642,9 @@ static int setup_drives(Args *a)
         }
         if (ok) {
             char err[1024];
-            BlockDev *bs = blk_open(file, format, readonly ? 0 : BLK_O_RDWR,
-                                    err, sizeof(err));
+            BlockDev *bs = blk_open_key(file, format,
+                                        readonly ? 0 : BLK_O_RDWR, key, err,
+                                        sizeof(err));
             char *auto_id = id ? NULL : drive_new_id(iface);
             if (!bs) {
                 tessera_error("-drive %s: %s", spec, err);
