@@ -34,6 +34,9 @@ typedef struct BlockDriver {
     int (*bitmap_edit)(BlockDev *bs, const BlkBitmapEdit *ed);
     int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
                        uint64_t *nbits, uint32_t *granularity);
+    /* The LUKS header of an encrypted image (NULL: not encrypted). */
+    struct Luks *(*crypto)(BlockDev *bs);
+    bool no_zero_init;      /* a new image does not read as zeroes */
 } BlockDriver;
 
 struct BlockDev {
@@ -47,6 +50,7 @@ struct BlockDev {
     BlockDev *backing;
     char *backing_name;     /* as recorded in the image */
     char *backing_fmt;
+    char *key_secret;       /* secret id for an encrypted image */
     void *opaque;           /* driver state */
     char err[1024];
 };
@@ -85,6 +89,13 @@ int nbd_client_flush(NbdClient *c);
 void nbd_client_disconnect(NbdClient *c);
 /* nbd://, nbd+tcp:// or nbd+unix:// */
 bool blk_is_nbd_url(const char *filename);
+
+extern const BlockDriver blk_luks_driver;
+
+/* The password bytes of bs->key_secret; `what` names the option in the
+ * error ("key-secret", "encrypt.key-secret"). */
+int blk_key_password(BlockDev *bs, const char *what, const uint8_t **pw,
+                     size_t *len);
 
 /* Sets bs->err (printf style); returns -1. */
 int blk_set_error(BlockDev *bs, const char *fmt, ...)

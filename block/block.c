@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include "block/block-int.h"
+#include "block/crypto.h"
 
 #define MAX_BACKING_DEPTH 32
 
-static const BlockDriver *drivers[] = { &blk_qcow2_driver, &blk_raw_driver };
+static const BlockDriver *drivers[] = { &blk_qcow2_driver, &blk_luks_driver,
+                                        &blk_raw_driver };
 
 static const BlockDriver *find_driver(const char *name)
 {
@@ -233,7 +235,8 @@ char *blk_full_backing_name(const char *overlay, const char *backing)
 }
 
 static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
-                            int depth, char *err, size_t errlen)
+                            const char *key_secret, int depth, char *err,
+                            size_t errlen)
 {
     const BlockDriver *drv;
     if (depth > MAX_BACKING_DEPTH) {
@@ -253,7 +256,7 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
     } else if (fmt) {
         drv = find_driver(fmt);
         if (!drv) {
-            snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
+            snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2, luks)",
                      filename, fmt);
             return NULL;
         }
@@ -271,6 +274,7 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
     bs->flags = flags;
     bs->filename = strdup(filename);
     bs->dfd = -1;
+    bs->key_secret = key_secret ? strdup(key_secret) : NULL;
     bs->fd = nbd ? -2 : open(filename, ((flags & BLK_O_RDWR) ? O_RDWR : O_RDONLY) |
                   O_CLOEXEC);
     if (bs->fd == -2) {
@@ -278,6 +282,7 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
     } else if (bs->fd < 0) {
         snprintf(err, errlen, "%s: cannot open%s: %s", filename,
                  (flags & BLK_O_RDWR) ? " for writing" : "", strerror(errno));
+        free(bs->key_secret);
         free(bs->filename);
         free(bs);
         return NULL;
@@ -306,7 +311,7 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
             blk_close(bs);
             return NULL;
         }
-        bs->backing = open_depth(path, bs->backing_fmt, 0, depth + 1,
+        bs->backing = open_depth(path, bs->backing_fmt, 0, NULL, depth + 1,
                                  berr, sizeof(berr));
         if (!bs->backing) {
             snprintf(err, errlen, "%s: cannot open backing file: %.900s",
@@ -323,8 +328,15 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
 BlockDev *blk_open(const char *filename, const char *fmt, int flags,
                    char *err, size_t errlen)
 {
+    return blk_open_key(filename, fmt, flags, NULL, err, errlen);
+}
+
+BlockDev *blk_open_key(const char *filename, const char *fmt, int flags,
+                       const char *key_secret, char *err, size_t errlen)
+{
     char buf[1024];
-    BlockDev *bs = open_depth(filename, fmt, flags, 0, buf, sizeof(buf));
+    BlockDev *bs = open_depth(filename, fmt, flags, key_secret, 0, buf,
+                              sizeof(buf));
     if (!bs)
         copy_error(err, errlen, buf);
     return bs;
@@ -343,8 +355,109 @@ void blk_close(BlockDev *bs)
     blk_close(bs->backing);
     free(bs->backing_name);
     free(bs->backing_fmt);
+    free(bs->key_secret);
     free(bs->filename);
     free(bs);
+}
+
+static int check_writable(BlockDev *bs);
+
+bool blk_zero_init(const BlockDev *bs)
+{
+    return !bs->drv->no_zero_init;
+}
+
+int blk_luks_amend(BlockDev *bs, const BlkLuksAmend *a)
+{
+    if (check_writable(bs) < 0)
+        return -1;
+    Luks *l = bs->drv->crypto ? bs->drv->crypto(bs) : NULL;
+    if (!l)
+        return blk_set_error(bs, "%s: image is not encrypted with LUKS",
+                             bs->filename);
+    if (!l->have_key)
+        return blk_set_error(bs, "%s: image was opened without its key",
+                             bs->filename);
+    char err[512];
+    const uint8_t *pw;
+    size_t pwlen;
+    if (a->activate) {
+        if (!a->new_secret)
+            return blk_set_error(bs, "%s: 'new-secret' is required to "
+                                 "activate a keyslot", bs->filename);
+        pw = blk_secret_get(a->new_secret, &pwlen);
+        if (!pw)
+            return blk_set_error(bs, "%s: No secret with id '%s'",
+                                 bs->filename, a->new_secret);
+        if (luks_add_key(l, a->keyslot, pw, pwlen, a->iter_time, NULL, err,
+                         sizeof(err)) < 0)
+            return blk_set_error(bs, "%s: %s", bs->filename,
+                                 *bs->err ? bs->err : err);
+        return 0;
+    }
+    if (a->new_secret)
+        return blk_set_error(bs, "%s: 'new-secret' must not be given when "
+                             "erasing keyslots", bs->filename);
+    bool erase[LUKS_SLOTS] = { false };
+    int n = 0, active = 0;
+    for (int i = 0; i < LUKS_SLOTS; i++)
+        active += l->slot[i].active;
+    if (a->keyslot >= 0) {
+        if (a->keyslot >= LUKS_SLOTS)
+            return blk_set_error(bs, "%s: Invalid keyslot %d specified, must "
+                                 "be between 0 and %d", bs->filename,
+                                 a->keyslot, LUKS_SLOTS - 1);
+        if (!l->slot[a->keyslot].active)
+            return blk_set_error(bs, "%s: Given keyslot %d is already erased "
+                                 "(inactive) ", bs->filename, a->keyslot);
+        if (a->old_secret) { /* both: that slot, if the password opens it */
+            pw = blk_secret_get(a->old_secret, &pwlen);
+            if (!pw)
+                return blk_set_error(bs, "%s: No secret with id '%s'",
+                                     bs->filename, a->old_secret);
+            if (luks_unlock(l, pw, pwlen, a->keyslot, NULL, err,
+                            sizeof(err)) < 0)
+                return blk_set_error(bs, "%s: Given keyslot %d does not "
+                                     "match the given password",
+                                     bs->filename, a->keyslot);
+        }
+        erase[a->keyslot] = true;
+        n = 1;
+    } else if (a->old_secret) {
+        pw = blk_secret_get(a->old_secret, &pwlen);
+        if (!pw)
+            return blk_set_error(bs, "%s: No secret with id '%s'",
+                                 bs->filename, a->old_secret);
+        for (int i = 0; i < LUKS_SLOTS; i++)
+            if (l->slot[i].active &&
+                luks_unlock(l, pw, pwlen, i, NULL, err, sizeof(err)) == 0) {
+                erase[i] = true;
+                n++;
+            }
+        if (!n)
+            return blk_set_error(bs, "%s: No keyslots match given (old) "
+                                 "password for erase operation",
+                                 bs->filename);
+    } else {
+        return blk_set_error(bs, "%s: To erase keyslot(s), either explicit "
+                             "keyslot index or the password currently "
+                             "contained in them must be given", bs->filename);
+    }
+    if (n == active && !a->force) {
+        char which[16] = "keyslots";
+        for (int i = 0; i < LUKS_SLOTS && n == 1; i++)
+            if (erase[i])
+                snprintf(which, sizeof(which), "keyslot %d", i);
+        return blk_set_error(bs, "%s: Attempt to erase the only active %s "
+                             "which will erase all the data in the image "
+                             "irreversibly - refusing operation (--force "
+                             "erases anyway)", bs->filename, which);
+    }
+    for (int i = 0; i < LUKS_SLOTS; i++)
+        if (erase[i] && luks_erase_slot(l, i, err, sizeof(err)) < 0)
+            return blk_set_error(bs, "%s: %s", bs->filename,
+                                 *bs->err ? bs->err : err);
+    return 0;
 }
 
 int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
@@ -354,7 +467,7 @@ int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
     const BlockDriver *drv = blk_is_nbd_url(filename) ? &blk_nbd_driver
                                                       : find_driver(fmt);
     if (!drv) {
-        snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2)",
+        snprintf(err, errlen, "%s: unknown format '%s' (known: raw, qcow2, luks)",
                  filename, fmt);
         return -1;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Tessera block library: disk images shared by the emulator and
- * tessera-img. Formats: raw and qcow2 (version 3). Every function that
+ * tessera-img. Formats: raw, qcow2 (version 3; optionally LUKS encrypted)
+ * and luks (LUKS1). Every function that
  * can fail returns a negative value (or NULL) and leaves a one-line
  * message naming the file in blk_error() (or in the err buffer given).
  */
@@ -26,6 +27,8 @@ typedef struct BlockDev BlockDev;
 #define BLK_O_DIRECT       0x10 /* cache=none: O_DIRECT for aligned I/O */
 #define BLK_O_WRITETHROUGH 0x20 /* flush after every write */
 #define BLK_O_UNSAFE       0x40 /* cache=unsafe: flushes do nothing */
+#define BLK_O_NO_KEY      0x80 /* open an encrypted image without its key:
+                                  header only (info); data I/O refused */
 
 /* Options of blk_create(); zero means "default". */
 typedef struct BlkCreateOpts {
@@ -37,7 +40,29 @@ typedef struct BlkCreateOpts {
     const char *backing_file;     /* qcow2: stored as given */
     const char *backing_fmt;      /* qcow2: stored as backing_fmt */
     int refcount_bits;            /* qcow2: 16 by default */
+    /* Encryption: luks always; qcow2 with encrypt_format "luks". The
+     * password is the secret key_secret names (blk_object_add). */
+    const char *encrypt_format;   /* qcow2: NULL or "luks" */
+    const char *key_secret;
+    const char *cipher_alg;       /* aes-256 (default) or aes-128 */
+    const char *cipher_mode;      /* xts */
+    const char *ivgen_alg;        /* plain64 (default) or plain */
+    const char *hash_alg;         /* sha256 (default), sha1, sha512 */
+    int64_t iter_time;            /* PBKDF2 time in ms; 0: 2000 */
 } BlkCreateOpts;
+
+/* The LUKS header as qemu-img info shows it. */
+typedef struct BlkLuksInfo {
+    char cipher_alg[16], cipher_mode[16], ivgen_alg[16], hash_alg[16];
+    char uuid[41];
+    uint64_t payload_offset;      /* bytes */
+    uint32_t master_key_iters;
+    struct {
+        bool active;
+        uint32_t iters, stripes;
+        uint64_t key_offset;      /* bytes */
+    } slots[8];
+} BlkLuksInfo;
 
 /* Block status of a range (blk_block_status). */
 #define BLK_ST_DATA       0x1  /* read from a data area of a file */
@@ -73,6 +98,9 @@ typedef struct BlkInfo {
     const char *backing_fmt;
     int nb_snapshots;
     int version;                 /* qcow2: 2 or 3 */
+    bool encrypted;
+    bool has_luks;               /* luks holds the LUKS header */
+    BlkLuksInfo luks;
 } BlkInfo;
 
 typedef struct BlkSnapshot {
@@ -95,7 +123,29 @@ int blk_create(const char *filename, const BlkCreateOpts *opts,
                char *err, size_t errlen);
 BlockDev *blk_open(const char *filename, const char *fmt, int flags,
                    char *err, size_t errlen);
+/* blk_open for an encrypted image: key_secret names the secret holding
+ * its password (NULL: none; then only BLK_O_NO_KEY opens it). */
+BlockDev *blk_open_key(const char *filename, const char *fmt, int flags,
+                       const char *key_secret, char *err, size_t errlen);
 void blk_close(BlockDev *bs);
+/* False if a freshly created image does not read as zeroes (luks). */
+bool blk_zero_init(const BlockDev *bs);
+
+/* Registers a secret from a QEMU --object string:
+ * "secret,id=ID,data=TEXT|file=PATH[,format=raw|base64]". */
+int blk_object_add(const char *spec, char *err, size_t errlen);
+
+/* LUKS keyslot management (qemu-img amend; luks and qcow2+luks opened
+ * for writing with a key). */
+typedef struct BlkLuksAmend {
+    bool activate;                /* state=active: add new_secret */
+    const char *new_secret;       /* secret id */
+    const char *old_secret;       /* inactive: erase the slots it opens */
+    int keyslot;                  /* -1: not given */
+    int64_t iter_time;            /* ms, 0: 2000 */
+    bool force;                   /* may erase the last active slot */
+} BlkLuksAmend;
+int blk_luks_amend(BlockDev *bs, const BlkLuksAmend *a);
 const char *blk_error(const BlockDev *bs);
 const char *blk_filename(const BlockDev *bs);
 const char *blk_format(const BlockDev *bs);
@@ -168,5 +218,13 @@ int blk_parse_size(const char *s, uint64_t *out);
 /* Reads a qcow2 header from memory and validates it (fuzz target). */
 int blk_qcow2_probe_header(const uint8_t *buf, size_t len, char *err,
                            size_t errlen);
+
+/* Reads a LUKS1 header from memory, validates it and tries to unlock it
+ * with a password, PBKDF2 iterations capped at max_iters (fuzz target). */
+int blk_luks_probe_header(const uint8_t *buf, size_t len, uint32_t max_iters,
+                          char *err, size_t errlen);
+/* Lowers the PBKDF2 iteration cap of every LUKS header opened later
+ * (fuzzing; 0 restores the default). */
+void blk_luks_set_max_iters(uint32_t n);
 
 #endif

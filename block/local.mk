@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MIT
-# The block library (raw, qcow2): linked into tessera and tessera-img.
+# The block library (raw, qcow2, luks): linked into tessera and tessera-img.
 noinst_LIBRARIES += block/libblock.a
-block_libblock_a_CFLAGS = $(AM_CFLAGS) -fPIC $(ZLIB_CFLAGS) $(ZSTD_CFLAGS)
+block_libblock_a_CFLAGS = $(AM_CFLAGS) -fPIC $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(NETTLE_CFLAGS)
 block_libblock_a_SOURCES = \
 	block/block.h block/block-int.h \
-	block/block.c block/raw.c block/qcow2.c block/nbd.c
-BLOCK_LIBS = block/libblock.a $(ZLIB_LIBS) $(ZSTD_LIBS)
+	block/block.c block/raw.c block/qcow2.c block/nbd.c \
+	block/crypto.h block/crypto.c block/luks.c
+BLOCK_LIBS = block/libblock.a $(ZLIB_LIBS) $(ZSTD_LIBS) $(NETTLE_LIBS)
 
 bin_PROGRAMS += tessera-img
 tessera_img_SOURCES = img/tessera-img.c

@@ -26,6 +26,7 @@
 #include <zstd.h>
 
 #include "block/block-int.h"
+#include "block/crypto.h"
 
 #define QCOW_MAGIC 0x514649fbu
 #define MIN_CLUSTER_BITS 9
@@ -46,6 +47,11 @@
 #define EXT_BACKING_FMT  0xe2792acau
 #define EXT_FEATURES     0x6803f857u
 #define EXT_BITMAPS      0x23852875u
+#define EXT_CRYPTO       0x0537be77u
+#define CRYPT_AES        1
+#define CRYPT_LUKS       2
+/* The LUKS header region (header and 8 keyslots) is refused above this. */
+#define MAX_CRYPTO_HDR   (64u << 20)
 #define AUTOCLEAR_BITMAPS (1ull << 0)
 
 #define OFLAG_COPIED     (1ull << 63)
@@ -105,6 +111,10 @@ typedef struct Qcow2 {
     uint8_t *dbuf;
     bool dec_valid;
     bool bitmaps_editable;   /* BLK_O_BITMAPS: bitmaps kept consistent */
+    uint32_t crypt;           /* crypt_method: 0 or CRYPT_LUKS */
+    Luks *crypto;             /* LUKS header and key (encrypted images) */
+    uint64_t crypt_off, crypt_len;  /* the LUKS header region */
+    uint8_t *ebuf;            /* a cluster of scratch for encryption */
 } Qcow2;
 
 /* ---- big-endian helpers ---- */
@@ -217,9 +227,12 @@ static int parse_header(const uint8_t *buf, size_t len, Header *h,
     if (h->header_length > cs || h->header_length > len)
         BAD("%s: qcow2 header field header_length has invalid value %u "
             "(larger than the cluster)", fn, h->header_length);
-    if (h->crypt)
-        BAD("%s: encrypted qcow2 images are not supported "
-            "(crypt_method = %u)", fn, h->crypt);
+    if (h->crypt == CRYPT_AES)
+        BAD("%s: qcow2 images with the legacy AES encryption (crypt_method "
+            "= 1) are not supported (use encrypt.format=luks)", fn);
+    if (h->crypt > CRYPT_LUKS)
+        BAD("%s: qcow2 header field crypt_method has invalid value %u "
+            "(0 none, 2 LUKS)", fn, h->crypt);
     if (h->refcount_order > 6)
         BAD("%s: qcow2 header field refcount_order has invalid value %u "
             "(0 to 6)", fn, h->refcount_order);
@@ -1046,6 +1059,73 @@ static size_t compress_cluster(BlockDev *bs, const uint8_t *in)
 
 /* ---- reading ---- */
 
+/* ---- encryption (crypt_method 2: LUKS) ---- */
+
+/* The IV of a data sector: its offset in the image file / 512, as QEMU
+ * does for LUKS in qcow2. */
+static uint64_t crypt_sector(uint64_t host)
+{
+    return host / LUKS_SECTOR;
+}
+
+static int crypt_compressed(BlockDev *bs)
+{
+    return blk_set_error(bs, "%s: qcow2 image is corrupt: compressed "
+                         "cluster in an encrypted image", bs->filename);
+}
+
+static int need_key(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    if (q->crypto && !q->crypto->have_key)
+        return blk_set_error(bs, "%s: image was opened without its key "
+                             "(encrypt.key-secret)", bs->filename);
+    return 0;
+}
+
+/* Reads [in, in+n) of the data cluster at host (guest cluster gc),
+ * decrypting it in an encrypted image. */
+static int data_read(BlockDev *bs, uint64_t host, uint64_t gc, uint64_t in,
+                     uint8_t *p, size_t n)
+{
+    Qcow2 *q = bs->opaque;
+    (void)gc;
+    if (!q->crypto)
+        return blk_pread(bs, host + in, p, n, "data");
+    if (need_key(bs) < 0)
+        return -1;
+    uint64_t s0 = in & ~511ull;
+    size_t span = (size_t)(((in + n + 511) & ~511ull) - s0);
+    if (blk_pread(bs, host + s0, q->ebuf, span, "data") < 0)
+        return -1;
+    luks_decrypt(q->crypto, crypt_sector(host + s0), q->ebuf, span);
+    memcpy(p, q->ebuf + (in - s0), n);
+    return 0;
+}
+
+/* Writes [in, in+n) of the data cluster at host; in an encrypted image
+ * partial sectors are read, merged and written encrypted. */
+static int data_write(BlockDev *bs, uint64_t host, uint64_t gc, uint64_t in,
+                      const uint8_t *p, size_t n)
+{
+    Qcow2 *q = bs->opaque;
+    (void)gc;
+    if (!q->crypto)
+        return blk_pwrite(bs, host + in, p, n, "data");
+    if (need_key(bs) < 0)
+        return -1;
+    uint64_t s0 = in & ~511ull;
+    size_t span = (size_t)(((in + n + 511) & ~511ull) - s0);
+    if ((in & 511) || (n & 511)) {
+        if (blk_pread(bs, host + s0, q->ebuf, span, "data") < 0)
+            return -1;
+        luks_decrypt(q->crypto, crypt_sector(host + s0), q->ebuf, span);
+    }
+    memcpy(q->ebuf + (in - s0), p, n);
+    luks_encrypt(q->crypto, crypt_sector(host + s0), q->ebuf, span);
+    return blk_pwrite(bs, host + s0, q->ebuf, span, "data");
+}
+
 static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
 {
     Qcow2 *q = bs->opaque;
@@ -1066,11 +1146,13 @@ static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
             memset(p, 0, n);
             break;
         case CL_NORMAL:
-            if (blk_pread(bs, e.host + in, p, n, "data") < 0)
+            if (data_read(bs, e.host, off - in, in, p, n) < 0)
                 return -1;
             break;
         case CL_COMPRESSED: {
             uint64_t gc = off - in;
+            if (q->crypto)
+                return crypt_compressed(bs);
             if (!q->dec_valid || q->dec_off != gc) {
                 q->dec_valid = false;
                 if (decompress_cluster(bs, &e, q->dbuf) < 0)
@@ -1244,8 +1326,10 @@ static int read_old_cluster(BlockDev *bs, uint64_t gc, const Entry *e,
     case CL_UNALLOC:
         return blk_read_backing(bs, gc, out, n);
     case CL_NORMAL:
-        return blk_pread(bs, e->host, out, n, "data");
+        return data_read(bs, e->host, gc, 0, out, n);
     case CL_COMPRESSED:
+        if (q->crypto)
+            return crypt_compressed(bs);
         return decompress_cluster(bs, e, out);
     default:
         return 0;
@@ -1268,7 +1352,7 @@ static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
     if (writable_in_place(bs, &e, &inplace) < 0)
         return -1;
     if (inplace && e.type == CL_NORMAL)
-        return blk_pwrite(bs, e.host + in, data, n, "data");
+        return data_write(bs, e.host, gc, in, data, n);
     /* A new cluster (or a zero one made normal): write it whole. The
      * allocation comes first: it may use the scratch buffer. */
     uint64_t host;
@@ -1286,6 +1370,8 @@ static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
     if (whole)
         memset(q->cbuf + n, 0, q->cs - n);
     memcpy(q->cbuf + in, data, n);
+    if (q->crypto) /* the scratch cluster is not used again */
+        luks_encrypt(q->crypto, crypt_sector(host), q->cbuf, q->cs);
     if (blk_pwrite(bs, host, q->cbuf, q->cs, "data") < 0)
         return -1;
     if (set_l2_entry(bs, t, l2off, gc, host | OFLAG_COPIED) < 0)
@@ -1396,6 +1482,9 @@ static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
 {
     Qcow2 *q = bs->opaque;
     const uint8_t *p = buf;
+    if (q->crypto)
+        return blk_set_error(bs, "%s: Compression can't be used with "
+                             "encryption", bs->filename);
     if (off % q->cs)
         return blk_set_error(bs, "%s: compressed write at offset %llu is not "
                              "cluster aligned", bs->filename,
@@ -1501,7 +1590,9 @@ static int qcow2_status(BlockDev *bs, uint64_t off, uint64_t len,
         st->flags = BLK_ST_ZERO | BLK_ST_ALLOCATED;
         break;
     case CL_NORMAL:
-        st->flags = BLK_ST_DATA | BLK_ST_ALLOCATED | BLK_ST_OFFSET;
+        /* Encrypted data has no offset a reader could use (as QEMU). */
+        st->flags = BLK_ST_DATA | BLK_ST_ALLOCATED |
+                    (q->crypto ? 0 : BLK_ST_OFFSET);
         st->host_offset = first.host + (off & (q->cs - 1));
         break;
     case CL_COMPRESSED:
@@ -1523,6 +1614,7 @@ static int write_header(BlockDev *bs)
     put32(h + 4, q->version);
     put32(h + 20, q->cluster_bits);
     put64(h + 24, bs->size);
+    put32(h + 32, q->crypt);
     put32(h + 36, q->l1_size);
     put64(h + 40, q->l1_offset);
     put64(h + 48, q->rt_offset);
@@ -2905,6 +2997,8 @@ static int qcow2_check(BlockDev *bs, int fix, BlkCheckResult *res)
     if (q->nb_snapshots)
         add_ref(bs, &r, q->snapshots_offset, off - q->snapshots_offset, res,
                 "snapshot table");
+    if (q->crypt_len)
+        add_ref(bs, &r, q->crypt_off, q->crypt_len, res, "LUKS header");
     if (walk_bitmaps(bs, NULL, NULL, &r, res) < 0) {
         fprintf(stderr, "ERROR %s\n", bs->err);
         res->corruptions++;
@@ -2975,6 +3069,10 @@ static void qcow2_close(BlockDev *bs)
     free(q->cbuf);
     free(q->zbuf);
     free(q->dbuf);
+    free(q->ebuf);
+    if (q->crypto)
+        memset(q->crypto, 0, sizeof(*q->crypto));
+    free(q->crypto);
     free(q);
     bs->opaque = NULL;
 }
@@ -3007,6 +3105,124 @@ static int claim_meta(BlockDev *bs, uint64_t off, uint64_t len,
                                  (unsigned long long)off);
     }
     return 0;
+}
+
+static int crypt_io(void *opaque, bool write, uint64_t off, void *buf,
+                    size_t len)
+{
+    BlockDev *bs = opaque;
+    Qcow2 *q = bs->opaque;
+    if (off > q->crypt_len || len > q->crypt_len - off)
+        return blk_set_error(bs, "%s: LUKS header access at %llu length %zu "
+                             "outside its region", bs->filename,
+                             (unsigned long long)off, len);
+    return write ? blk_pwrite(bs, q->crypt_off + off, buf, len, "LUKS header")
+                 : blk_pread(bs, q->crypt_off + off, buf, len, "LUKS header");
+}
+
+/* crypt_method 2: the LUKS header named by the crypto header extension,
+ * unlocked with encrypt.key-secret unless opened with BLK_O_NO_KEY. */
+static int open_crypto(BlockDev *bs, int flags, bool rw)
+{
+    Qcow2 *q = bs->opaque;
+    const Ext *x = NULL;
+    for (int i = 0; i < q->n_ext; i++)
+        if (q->ext[i].type == EXT_CRYPTO)
+            x = &q->ext[i];
+    if (!x || x->len < 16)
+        return blk_set_error(bs, "%s: qcow2 image is LUKS encrypted but has "
+                             "no valid crypto header extension", bs->filename);
+    q->crypt = CRYPT_LUKS;
+    q->crypt_off = be64(x->data);
+    q->crypt_len = be64(x->data + 8);
+    if (!q->crypt_off || q->crypt_off % q->cs || q->crypt_off > OFFSET_MASK ||
+        q->crypt_len < LUKS_HDR_SIZE || q->crypt_len > MAX_CRYPTO_HDR)
+        return blk_set_error(bs, "%s: qcow2 crypto header extension has "
+                             "invalid offset %llu length %llu", bs->filename,
+                             (unsigned long long)q->crypt_off,
+                             (unsigned long long)q->crypt_len);
+    if (claim_meta(bs, q->crypt_off, q->crypt_len, "LUKS header", rw) < 0)
+        return -1;
+    q->crypto = calloc(1, sizeof(*q->crypto));
+    q->ebuf = malloc(q->cs);
+    if (!q->crypto || !q->ebuf)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    q->crypto->io = crypt_io;
+    q->crypto->io_opaque = bs;
+    uint8_t hdr[LUKS_HDR_SIZE];
+    char err[512];
+    if (blk_pread(bs, q->crypt_off, hdr, sizeof(hdr), "LUKS header") < 0)
+        return -1;
+    if (luks_parse(q->crypto, hdr, sizeof(hdr), q->crypt_len, 0, err,
+                   sizeof(err)) < 0)
+        return blk_set_error(bs, "%s: %s", bs->filename, err);
+    if (flags & BLK_O_NO_KEY)
+        return 0;
+    const uint8_t *pw;
+    size_t pwlen;
+    if (blk_key_password(bs, "encrypt.key-secret", &pw, &pwlen) < 0)
+        return -1;
+    if (luks_unlock(q->crypto, pw, pwlen, -1, NULL, err, sizeof(err)) < 0)
+        return blk_set_error(bs, "%s: %s", bs->filename, err);
+    return 0;
+}
+
+/* Makes a new image LUKS encrypted: the header region in new clusters,
+ * formatted, then the extension and crypt_method in one header write. */
+static int create_crypto(BlockDev *bs, const BlkCreateOpts *o)
+{
+    Qcow2 *q = bs->opaque;
+    if (strcmp(o->encrypt_format, "luks"))
+        return blk_set_error(bs, "%s: encrypt.format '%s' is not supported "
+                             "(luks)", bs->filename, o->encrypt_format);
+    if (!o->key_secret)
+        return blk_set_error(bs, "%s: Parameter 'encrypt.key-secret' is "
+                             "required for cipher", bs->filename);
+    size_t pwlen;
+    const uint8_t *pw = blk_secret_get(o->key_secret, &pwlen);
+    if (!pw)
+        return blk_set_error(bs, "%s: No secret with id '%s'", bs->filename,
+                             o->key_secret);
+    LuksParams p = { o->cipher_alg, o->cipher_mode, o->ivgen_alg, o->hash_alg,
+                     o->iter_time };
+    uint64_t len;
+    char err[512];
+    if (luks_layout_size(&p, &len, err, sizeof(err)) < 0)
+        return blk_set_error(bs, "%s: %s", bs->filename, err);
+    int64_t at = alloc_clusters(bs, div_round_up(len, q->cs));
+    if (at < 0)
+        return -1;
+    q->crypt_off = (uint64_t)at;
+    q->crypt_len = len;
+    set_meta_range(q, q->crypt_off, len, true);
+    q->crypto = calloc(1, sizeof(*q->crypto));
+    q->ebuf = malloc(q->cs);
+    Ext *ne = realloc(q->ext, (size_t)(q->n_ext + 1) * sizeof(*ne));
+    uint8_t *data = malloc(16);
+    if (!q->crypto || !q->ebuf || !ne || !data) {
+        free(data);
+        if (ne)
+            q->ext = ne;
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    q->ext = ne;
+    q->crypto->io = crypt_io;
+    q->crypto->io_opaque = bs;
+    q->crypto->region = len;
+    if (luks_format(q->crypto, &p, pw, pwlen, err, sizeof(err)) < 0) {
+        free(data);
+        return *bs->err ? -1 : blk_set_error(bs, "%s: %s", bs->filename, err);
+    }
+    put64(data, q->crypt_off);
+    put64(data + 8, q->crypt_len);
+    q->ext[q->n_ext].type = EXT_CRYPTO;
+    q->ext[q->n_ext].len = 16;
+    q->ext[q->n_ext].data = data;
+    q->n_ext++;
+    q->crypt = CRYPT_LUKS;
+    if (qcow2_flush(bs) < 0)
+        return -1;
+    return write_header(bs);
 }
 
 static int qcow2_open(BlockDev *bs, int flags)
@@ -3145,6 +3361,8 @@ static int qcow2_open(BlockDev *bs, int flags)
     }
     if (q->nb_snapshots)
         set_meta(q, q->snapshots_offset >> q->cluster_bits, true);
+    if (h.crypt == CRYPT_LUKS && open_crypto(bs, flags, rw) < 0)
+        return -1;
     /* Bitmaps go stale as soon as we write: mark each one in use
      * (inconsistent), as QEMU does while it has an image open, so they
      * keep their clusters; if the directory cannot be updated, clear the
@@ -3256,7 +3474,12 @@ static int qcow2_create(const char *filename, const BlkCreateOpts *o,
     if (!bs)
         return -1;
     int r = 0;
-    if (o->backing_file)
+    if (o->encrypt_format)
+        r = create_crypto(bs, o);
+    else if (o->key_secret)
+        r = blk_set_error(bs, "%s: encrypt.key-secret needs "
+                          "encrypt.format=luks", filename);
+    if (r == 0 && o->backing_file)
         r = qcow2_set_backing(bs, o->backing_file, o->backing_fmt);
     if (r == 0)
         r = qcow2_resize(bs, o->size);
@@ -3279,6 +3502,17 @@ static void qcow2_info(const BlockDev *bs, BlkInfo *info)
     info->lazy_refcounts = q->compat & COMPAT_LAZY_REFCOUNTS;
     info->nb_snapshots = (int)q->nb_snapshots;
     info->version = (int)q->version;
+    if (q->crypto) {
+        info->encrypted = true;
+        info->has_luks = true;
+        luks_get_info(q->crypto, &info->luks);
+    }
+}
+
+static Luks *qcow2_crypto(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    return q->crypto;
 }
 
 const BlockDriver blk_qcow2_driver = {
@@ -3305,4 +3539,5 @@ const BlockDriver blk_qcow2_driver = {
     .snapshot_create = qcow2_snapshot_create,
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,
+    .crypto = qcow2_crypto,
 };

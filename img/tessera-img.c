@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tessera-img: create, inspect, check and convert disk images (raw,
- * qcow2). Commands, options and output follow qemu-img's.
+ * qcow2, luks). Commands, options and output follow qemu-img's.
  */
 #include "config.h"
 
@@ -20,6 +20,8 @@
 
 static const char *prog = "tessera-img";
 static bool quiet;
+/* --image-opts / --target-image-opts: file names are option strings. */
+static bool image_opts, target_image_opts;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -45,7 +47,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "usage: tessera-img COMMAND [OPTIONS] ...\n"
-"Commands (as qemu-img's; formats raw and qcow2):\n"
+"Commands (as qemu-img's; formats raw, qcow2 and luks). Every command takes\n"
+"--object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64] (passwords)\n"
+"and --image-opts (FILE is driver=FMT,file.filename=PATH[,key-secret=ID]\n"
+"[,encrypt.key-secret=ID]); convert -n also --target-image-opts.\n"
 "  create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-o OPTIONS] FILE [SIZE]\n"
 "  info [-f FMT] [--output=human|json] FILE\n"
 "  check [-q] [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
@@ -61,14 +66,66 @@ static void usage(FILE *f)
 "  snapshot -l|-c NAME|-a SNAPSHOT|-d SNAPSHOT [-f FMT] FILE\n"
 "  bitmap (--add [-g GRANULARITY] | --remove | --clear | --enable | --disable |\n"
 "          --merge SOURCE [-b SOURCE_FILE [-F SOURCE_FMT]])... [-f FMT] FILE BITMAP\n"
+"  amend [-q] [-f FMT] [--force] -o OPTIONS FILE   (LUKS keyslots)\n"
 "Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
-"  backing_fmt, refcount_bits. Sizes take k, M, G, T, P, E suffixes.\n");
+"  backing_fmt, refcount_bits; luks: key-secret, cipher-alg (aes-256,\n"
+"  aes-128), cipher-mode (xts), ivgen-alg (plain64, plain), hash-alg (sha256,\n"
+"  sha1, sha512), iter-time (ms); qcow2: encrypt.format=luks and the same\n"
+"  with an 'encrypt.' prefix. amend: state=active|inactive, new-secret,\n"
+"  old-secret, keyslot, iter-time (qcow2: encrypt.*).\n"
+"Sizes take k, M, G, T, P, E suffixes.\n");
+}
+
+/* An --image-opts string: driver=, file.filename= (or file=),
+ * key-secret= / encrypt.key-secret=. Returns the file name (malloc'ed). */
+static char *parse_image_opts(const char *spec, const char **fmt,
+                              const char **secret)
+{
+    char *copy = strdup(spec), *file = NULL;
+    if (!copy)
+        die("out of memory");
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            die("image options '%s': '%s' needs a value", spec, tok);
+        *eq = 0;
+        const char *v = eq + 1;
+        if (!strcmp(tok, "driver"))
+            *fmt = strdup(v);
+        else if (!strcmp(tok, "file.filename") || !strcmp(tok, "file"))
+            file = strdup(v);
+        else if (!strcmp(tok, "key-secret") ||
+                 !strcmp(tok, "encrypt.key-secret"))
+            *secret = strdup(v);
+        else if ((!strcmp(tok, "file.driver") && !strcmp(v, "file")) ||
+                 (!strcmp(tok, "encrypt.format") && !strcmp(v, "luks")))
+            continue;
+        else
+            die("image options '%s': unsupported option '%s' (driver, "
+                "file.filename, key-secret, encrypt.key-secret)", spec, tok);
+    }
+    free(copy);
+    if (!file)
+        die("image options '%s': file.filename is missing", spec);
+    return file;
+}
+
+static BlockDev *open_spec(const char *spec, const char *fmt, int flags,
+                           bool opts, char *err, size_t errlen)
+{
+    const char *secret = NULL;
+    char *file = NULL;
+    if (opts)
+        spec = file = parse_image_opts(spec, &fmt, &secret);
+    BlockDev *bs = blk_open_key(spec, fmt, flags, secret, err, errlen);
+    free(file);
+    return bs;
 }
 
 static BlockDev *open_img(const char *file, const char *fmt, int flags)
 {
     char err[1024];
-    BlockDev *bs = blk_open(file, fmt, flags, err, sizeof(err));
+    BlockDev *bs = open_spec(file, fmt, flags, image_opts, err, sizeof(err));
     if (!bs)
         die("%s", err);
     return bs;
@@ -119,6 +176,46 @@ static void parse_opts(char *s, BlkCreateOpts *o)
             o->refcount_bits = atoi(v);
         else if (!strcmp(tok, "size"))
             o->size = parse_size_or_die(v, "size");
+        else if (!strncmp(tok, "encrypt.", 8) || !strcmp(tok, "key-secret") ||
+                 !strcmp(tok, "cipher-alg") || !strcmp(tok, "cipher-mode") ||
+                 !strcmp(tok, "ivgen-alg") || !strcmp(tok, "ivgen-hash-alg") ||
+                 !strcmp(tok, "hash-alg") || !strcmp(tok, "iter-time")) {
+            /* luks takes these bare, qcow2 with an "encrypt." prefix. */
+            bool pre = !strncmp(tok, "encrypt.", 8);
+            const char *k = pre ? tok + 8 : tok;
+            bool luks = !strcmp(o->fmt, "luks");
+            if (pre == luks || strcmp(o->fmt, luks ? "luks" : "qcow2"))
+                die("option '%s' is not valid for format %s", tok, o->fmt);
+            if (!strcmp(k, "format"))
+                o->encrypt_format = v;
+            else if (!strcmp(k, "key-secret"))
+                o->key_secret = v;
+            else if (!strcmp(k, "cipher-alg"))
+                o->cipher_alg = v;
+            else if (!strcmp(k, "cipher-mode"))
+                o->cipher_mode = v;
+            else if (!strcmp(k, "ivgen-alg"))
+                o->ivgen_alg = v;
+            else if (!strcmp(k, "hash-alg"))
+                o->hash_alg = v;
+            else if (!strcmp(k, "ivgen-hash-alg")) {
+                if (strcmp(v, "sha256"))
+                    die("%s=%s is not supported (essiv is not; sha256 only)",
+                        tok, v);
+            } else if (!strcmp(k, "iter-time")) {
+                char *end;
+                long long t = strtoll(v, &end, 10);
+                if (*end || t <= 0 || t > 3600000)
+                    die("invalid %s '%s' (milliseconds, 1 to 3600000)", tok,
+                        v);
+                o->iter_time = t;
+            } else
+                die("unknown option '%s'", tok);
+        } else if (!strcmp(tok, "encryption")) {
+            if (strcmp(v, "off"))
+                die("encryption=%s (legacy AES) is not supported; use "
+                    "encrypt.format=luks", v);
+        }
         else if (!strcmp(tok, "compat")) {
             if (strcmp(v, "1.1") && strcmp(v, "v3"))
                 die("compat=%s is not supported (only 1.1)", v);
@@ -128,7 +225,8 @@ static void parse_opts(char *s, BlkCreateOpts *o)
                 die("option %s=%s is not supported (only off)", tok, v);
         } else
             die("unknown option '%s' (cluster_size, compression_type, "
-                "backing_file, backing_fmt, refcount_bits)", tok);
+                "backing_file, backing_fmt, refcount_bits, key-secret, "
+                "encrypt.*)", tok);
     }
 }
 
@@ -152,13 +250,38 @@ static uint64_t backing_size(const char *overlay, const char *backing,
     return size;
 }
 
+/* The encryption options given, as qemu-img echoes them. */
+static void print_crypt_opts(const BlkCreateOpts *o, const char *pre)
+{
+    if (o->encrypt_format)
+        printf(" %sformat=%s", pre, o->encrypt_format);
+    if (o->key_secret)
+        printf(" %skey-secret=%s", pre, o->key_secret);
+    if (o->cipher_alg)
+        printf(" %scipher-alg=%s", pre, o->cipher_alg);
+    if (o->cipher_mode)
+        printf(" %scipher-mode=%s", pre, o->cipher_mode);
+    if (o->ivgen_alg)
+        printf(" %sivgen-alg=%s", pre, o->ivgen_alg);
+    if (o->hash_alg)
+        printf(" %shash-alg=%s", pre, o->hash_alg);
+    if (o->iter_time)
+        printf(" %siter-time=%" PRId64, pre, o->iter_time);
+}
+
 static void print_formatting(const char *file, const BlkCreateOpts *o)
 {
     if (quiet)
         return;
-    if (!strcmp(o->fmt, "qcow2")) {
-        printf("Formatting '%s', fmt=qcow2 cluster_size=%u extended_l2=off "
-               "compression_type=%s size=%" PRIu64, file,
+    if (!strcmp(o->fmt, "luks")) {
+        printf("Formatting '%s', fmt=luks size=%" PRIu64, file, o->size);
+        print_crypt_opts(o, "");
+        printf("\n");
+    } else if (!strcmp(o->fmt, "qcow2")) {
+        printf("Formatting '%s', fmt=qcow2", file);
+        print_crypt_opts(o, "encrypt.");
+        printf(" cluster_size=%u extended_l2=off "
+               "compression_type=%s size=%" PRIu64,
                o->cluster_size ? o->cluster_size : 65536,
                o->compression_type ? o->compression_type : "zlib", o->size);
         if (o->backing_file)
@@ -233,6 +356,61 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* The LUKS fields of format-specific information, JSON, at `ind`. */
+static void luks_json(const BlkLuksInfo *l, int ind, bool qcow2)
+{
+    printf("%*s\"ivgen-alg\": \"%s\",\n", ind, "", l->ivgen_alg);
+    printf("%*s\"hash-alg\": \"%s\",\n", ind, "", l->hash_alg);
+    printf("%*s\"cipher-alg\": \"%s\",\n", ind, "", l->cipher_alg);
+    printf("%*s\"uuid\": ", ind, "");
+    json_str(l->uuid);
+    printf(",\n");
+    if (qcow2)
+        printf("%*s\"format\": \"luks\",\n", ind, "");
+    printf("%*s\"cipher-mode\": \"%s\",\n", ind, "", l->cipher_mode);
+    printf("%*s\"slots\": [\n", ind, "");
+    for (int i = 0; i < 8; i++) {
+        printf("%*s{\n", ind + 4, "");
+        printf("%*s\"active\": %s,\n", ind + 8, "",
+               l->slots[i].active ? "true" : "false");
+        if (l->slots[i].active)
+            printf("%*s\"iters\": %u,\n", ind + 8, "", l->slots[i].iters);
+        printf("%*s\"key-offset\": %" PRIu64 "%s\n", ind + 8, "",
+               l->slots[i].key_offset, l->slots[i].active ? "," : "");
+        if (l->slots[i].active)
+            printf("%*s\"stripes\": %u\n", ind + 8, "",
+                   l->slots[i].stripes);
+        printf("%*s}%s\n", ind + 4, "", i < 7 ? "," : "");
+    }
+    printf("%*s],\n", ind, "");
+    printf("%*s\"payload-offset\": %" PRIu64 ",\n", ind, "",
+           l->payload_offset);
+    printf("%*s\"master-key-iters\": %u\n", ind, "", l->master_key_iters);
+}
+
+static void luks_human(const BlkLuksInfo *l, int ind, bool qcow2)
+{
+    printf("%*sivgen alg: %s\n%*shash alg: %s\n%*scipher alg: %s\n"
+           "%*suuid: %s\n", ind, "", l->ivgen_alg, ind, "", l->hash_alg, ind,
+           "", l->cipher_alg, ind, "", l->uuid);
+    if (qcow2)
+        printf("%*sformat: luks\n", ind, "");
+    printf("%*scipher mode: %s\n%*sslots:\n", ind, "", l->cipher_mode, ind,
+           "");
+    for (int i = 0; i < 8; i++) {
+        printf("%*s[%d]:\n%*sactive: %s\n", ind + 4, "", i, ind + 8, "",
+               l->slots[i].active ? "true" : "false");
+        if (l->slots[i].active)
+            printf("%*siters: %u\n", ind + 8, "", l->slots[i].iters);
+        printf("%*skey offset: %" PRIu64 "\n", ind + 8, "",
+               l->slots[i].key_offset);
+        if (l->slots[i].active)
+            printf("%*sstripes: %u\n", ind + 8, "", l->slots[i].stripes);
+    }
+    printf("%*spayload offset: %" PRIu64 "\n%*smaster key iters: %u\n", ind,
+           "", l->payload_offset, ind, "", l->master_key_iters);
+}
+
 static int cmd_info(int argc, char **argv)
 {
     const char *fmt = NULL, *output = "human";
@@ -253,10 +431,12 @@ static int cmd_info(int argc, char **argv)
     if (optind + 1 != argc)
         die("info: expecting one file name");
     const char *file = argv[optind];
-    BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING);
+    /* As qemu-img, info needs no password: the header only. */
+    BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING | BLK_O_NO_KEY);
     BlkInfo in;
     blk_info(bs, &in);
     uint64_t actual = blk_actual_size(bs);
+    bool luks = !strcmp(in.format, "luks");
     bool qcow2 = !strcmp(in.format, "qcow2");
     char *full = NULL;
     if (in.backing_file) {
@@ -346,6 +526,11 @@ static int cmd_info(int argc, char **argv)
                 printf("            ],\n");
             }
             printf("            \"refcount-bits\": %d", in.refcount_bits);
+            if (in.has_luks) {
+                printf(",\n            \"encrypt\": {\n");
+                luks_json(&in.luks, 16, true);
+                printf("            }");
+            }
             if (in.version >= 3)
                 printf(",\n            \"corrupt\": %s,\n"
                        "            \"extended-l2\": false\n",
@@ -353,7 +538,15 @@ static int cmd_info(int argc, char **argv)
             else
                 printf("\n");
             printf("        }\n    },\n");
+        } else if (luks) {
+            printf("    \"format-specific\": {\n"
+                   "        \"type\": \"luks\",\n"
+                   "        \"data\": {\n");
+            luks_json(&in.luks, 12, false);
+            printf("        }\n    },\n");
         }
+        if (in.encrypted)
+            printf("    \"encrypted\": true,\n");
         if (in.backing_file) {
             printf("    \"full-backing-filename\": ");
             json_str(full);
@@ -368,6 +561,8 @@ static int cmd_info(int argc, char **argv)
         printf("virtual size: %s (%" PRIu64 " bytes)\n",
                size_str(in.virtual_size, b1, sizeof(b1)), in.virtual_size);
         printf("disk size: %s\n", size_str(actual, b2, sizeof(b2)));
+        if (in.encrypted)
+            printf("encrypted: yes\n");
         if (qcow2)
             printf("cluster_size: %u\n", in.cluster_size);
         if (in.backing_file) {
@@ -417,9 +612,16 @@ static int cmd_info(int argc, char **argv)
                        bm[i].name, bm[i].granularity);
             }
             printf("    refcount bits: %d\n", in.refcount_bits);
+            if (in.has_luks) {
+                printf("    encrypt:\n");
+                luks_human(&in.luks, 8, true);
+            }
             if (in.version >= 3)
                 printf("    corrupt: %s\n    extended l2: false\n",
                        in.corrupt ? "true" : "false");
+        } else if (luks) {
+            printf("Format specific information:\n");
+            luks_human(&in.luks, 4, false);
         }
     } else {
         die("--output must be human or json, not '%s'", output);
@@ -671,8 +873,9 @@ static int cmd_check(int argc, char **argv)
     if (!json && strcmp(output, "human"))
         die("--output must be human or json, not '%s'", output);
     const char *file = argv[optind];
+    /* The refcount walk reads no guest data: no password needed. */
     BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK |
-                            (fix ? BLK_O_RDWR : 0));
+                            BLK_O_NO_KEY | (fix ? BLK_O_RDWR : 0));
     if (strcmp(blk_format(bs), "qcow2")) {
         fprintf(stderr, "%s: This image format does not support checks\n",
                 prog);
@@ -957,6 +1160,8 @@ static int cmd_convert(int argc, char **argv)
     }
     if (argc - optind < 2)
         die("convert: expecting a source and a target file name");
+    if (target_image_opts && !no_create)
+        die("convert: --target-image-opts needs -n (the target must exist)");
     if (sparse % 512)
         die("convert: -S %" PRIu64 " is not a multiple of 512", sparse);
     Source src = { .n = argc - optind - 1 };
@@ -984,7 +1189,16 @@ static int cmd_convert(int argc, char **argv)
         do_create(target, &o);
         quiet = q;
     }
-    BlockDev *dst = open_img(target, no_create ? ofmt : ofmt, BLK_O_RDWR);
+    BlockDev *dst;
+    {
+        char err[1024];
+        dst = target_image_opts
+            ? open_spec(target, NULL, BLK_O_RDWR, true, err, sizeof(err))
+            : blk_open_key(target, ofmt, BLK_O_RDWR, o.key_secret, err,
+                           sizeof(err));
+        if (!dst)
+            die("%s", err);
+    }
     if (blk_size(dst) < src.size)
         die("%s: target is smaller (%" PRIu64 " bytes) than the source (%"
             PRIu64 " bytes)", target, blk_size(dst), src.size);
@@ -994,7 +1208,7 @@ static int cmd_convert(int argc, char **argv)
     BlockDev *bk = blk_backing(dst);
     uint8_t *buf = xmalloc(chunk), *bbuf = bk ? xmalloc(chunk) : NULL;
     /* A fresh target without backing already reads as zeroes. */
-    bool fresh_zero = !no_create && !bk && sparse;
+    bool fresh_zero = !no_create && !bk && sparse && blk_zero_init(dst);
     int last_pct = -1;
     for (uint64_t off = 0; off < src.size; off += chunk) {
         size_t n = src.size - off < chunk ? (size_t)(src.size - off) : chunk;
@@ -1045,6 +1259,88 @@ static int cmd_convert(int argc, char **argv)
     free(src.bs);
     free(buf);
     free(bbuf);
+    return 0;
+}
+
+/* ---- amend (LUKS keyslots) ---- */
+
+static int cmd_amend(int argc, char **argv)
+{
+    const char *fmt = NULL;
+    char *opts = NULL;
+    bool force = false;
+    static const struct option lo[] = {
+        { "force", no_argument, NULL, 'F' },
+        { NULL, 0, NULL, 0 } };
+    int c;
+    while ((c = getopt_long(argc, argv, "f:o:qpt:", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'q': quiet = true; break;
+        case 'F': force = true; break;
+        case 'p': case 't': break;
+        default: usage(stderr); return 1;
+        }
+    }
+    if (!opts)
+        die("amend: expecting -o OPTIONS");
+    if (optind + 1 != argc)
+        die("amend: expecting one file name");
+    BlockDev *bs = open_img(argv[optind], fmt, BLK_O_RDWR | BLK_O_NO_BACKING);
+    bool qcow2 = !strcmp(blk_format(bs), "qcow2");
+    BlkLuksAmend a = { .keyslot = -1, .force = force };
+    bool have_state = false;
+    for (char *tok = strtok(opts, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            die("option '%s' needs a value (key=value)", tok);
+        *eq = 0;
+        const char *v = eq + 1, *k = tok;
+        if (qcow2) {
+            if (strncmp(tok, "encrypt.", 8))
+                die("amend: option '%s' is not supported for qcow2 (only "
+                    "encrypt.state, encrypt.new-secret, encrypt.old-secret, "
+                    "encrypt.keyslot, encrypt.iter-time)", tok);
+            k = tok + 8;
+        }
+        if (!strcmp(k, "state")) {
+            if (!strcmp(v, "active"))
+                a.activate = true;
+            else if (strcmp(v, "inactive"))
+                die("amend: %s must be active or inactive, not '%s'", tok, v);
+            have_state = true;
+        } else if (!strcmp(k, "new-secret")) {
+            a.new_secret = v;
+        } else if (!strcmp(k, "old-secret")) {
+            a.old_secret = v;
+        } else if (!strcmp(k, "keyslot")) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || !*v || n < 0 || n > 7)
+                die("Invalid keyslot %s specified, must be between 0 and 7",
+                    v);
+            a.keyslot = (int)n;
+        } else if (!strcmp(k, "iter-time")) {
+            char *end;
+            long long t = strtoll(v, &end, 10);
+            if (*end || t <= 0 || t > 3600000)
+                die("invalid %s '%s' (milliseconds, 1 to 3600000)", tok, v);
+            a.iter_time = t;
+        } else {
+            die("amend: unknown option '%s' (%sstate, %snew-secret, "
+                "%sold-secret, %skeyslot, %siter-time)", tok,
+                qcow2 ? "encrypt." : "", qcow2 ? "encrypt." : "",
+                qcow2 ? "encrypt." : "", qcow2 ? "encrypt." : "",
+                qcow2 ? "encrypt." : "");
+        }
+    }
+    if (!have_state)
+        die("amend: %sstate=active|inactive is required",
+            qcow2 ? "encrypt." : "");
+    if (blk_luks_amend(bs, &a) < 0 || blk_flush(bs) < 0)
+        die("%s", blk_error(bs));
+    blk_close(bs);
     return 0;
 }
 
@@ -1254,9 +1550,10 @@ static int cmd_compare(int argc, char **argv)
         return 2;
     }
     char err[1024];
-    BlockDev *a = blk_open(argv[optind], fmt1, 0, err, sizeof(err));
-    BlockDev *b = a ? blk_open(argv[optind + 1], fmt2, 0, err, sizeof(err))
-                    : NULL;
+    BlockDev *a = open_spec(argv[optind], fmt1, 0, image_opts, err,
+                            sizeof(err));
+    BlockDev *b = a ? open_spec(argv[optind + 1], fmt2, 0, image_opts, err,
+                                sizeof(err)) : NULL;
     if (!a || !b) {
         fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
@@ -1472,6 +1769,36 @@ int main(int argc, char **argv)
         usage(stderr);
         return 1;
     }
+    /* --object and --image-opts go with any command: take them out. */
+    int k = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *spec = NULL;
+        if (!strcmp(argv[i], "--object")) {
+            if (i + 1 >= argc)
+                die("--object needs an argument");
+            spec = argv[++i];
+        } else if (!strncmp(argv[i], "--object=", 9)) {
+            spec = argv[i] + 9;
+        } else if (!strcmp(argv[i], "--image-opts")) {
+            image_opts = true;
+            continue;
+        } else if (!strcmp(argv[i], "--target-image-opts")) {
+            target_image_opts = true;
+            continue;
+        } else {
+            argv[k++] = argv[i];
+            continue;
+        }
+        char err[512];
+        if (blk_object_add(spec, err, sizeof(err)) < 0)
+            die("--object %s: %s", spec, err);
+    }
+    argc = k;
+    argv[argc] = NULL;
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
@@ -1487,7 +1814,7 @@ int main(int argc, char **argv)
         { "map", cmd_map }, { "measure", cmd_measure },
         { "compare", cmd_compare }, { "commit", cmd_commit },
         { "rebase", cmd_rebase }, { "snapshot", cmd_snapshot },
-        { "bitmap", cmd_bitmap },
+        { "bitmap", cmd_bitmap }, { "amend", cmd_amend },
     };
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (!strcmp(cmd, cmds[i].name)) {

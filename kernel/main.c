@@ -57,6 +57,8 @@ static void usage(void)
 "  -object rng-random,id=ID[,filename=PATH] | rng-builtin,id=ID\n"
 "                      an entropy source for virtio-rng-device,rng=ID\n"
 "                      (default: /dev/urandom)\n"
+"  -object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64]\n"
+"                      a password for -drive ...,key-secret=ID\n"
 "\n"
 "Boot:\n"
 "  -bios FILE|none     firmware image (ELF, or raw at the start of RAM); the\n"
@@ -88,21 +90,24 @@ static void usage(void)
 "  -nographic the terminal is shared with the monitor (Ctrl-A c).\n"
 "\n"
 "Block devices:\n"
-"  -drive file=PATH[,format=raw|qcow2][,id=ID][,if=virtio|none]\n"
+"  -drive file=PATH[,format=raw|qcow2|luks][,id=ID][,if=virtio|none]\n"
 "         [,readonly=on|off][,discard=ignore|unmap][,cache=MODE]\n"
 "         [,detect-zeroes=off|on|unmap]\n"
+"         [,key-secret=ID|encrypt.key-secret=ID]\n"
 "                      open a disk image (with its backing chain) through the\n"
 "                      block library. if=virtio (the default on boards with\n"
 "                      virtio-mmio slots) adds a virtio-blk-device for it;\n"
 "                      if=none waits for -device virtio-blk-device,drive=ID.\n"
 "                      discard=unmap passes the guest's discards to the\n"
-"                      image (default: ignore them, as QEMU).\n"
+"                      image (default: ignore them, as QEMU). An encrypted\n"
+"                      image (luks, qcow2 encrypt.format=luks) takes its\n"
+"                      password from -object secret,id=ID,data=TEXT|file=PATH.\n"
 "                      PATH may be an NBD export: nbd://HOST[:PORT]/EXPORT\n"
 "                      or nbd+unix:///EXPORT?socket=SOCKET (a raw disk).\n"
 "                      cache=writeback (default), none (O_DIRECT),\n"
 "                      writethrough (flush after each write), directsync,\n"
 "                      unsafe (flushes ignored). detect-zeroes=on|unmap\n"
-"                      turns guest writes of zeroes into zero clusters\n"
+"                      turns guest writes of zeroes into zero clusters.\n"
 "\n"
 "Network:\n"
 "  -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]\n"
@@ -599,7 +604,7 @@ static int setup_drives(Args *a)
     for (guint i = 0; i < a->drives->len; i++) {
         const char *spec = a->drives->pdata[i];
         char **parts = g_strsplit(spec, ",", -1);
-        const char *file = NULL, *format = NULL, *id = NULL;
+        const char *file = NULL, *format = NULL, *id = NULL, *key = NULL;
         const char *iface = "virtio";
         bool readonly = false, unmap = false;
         int ok = 1, cache = 0, dz = DRIVE_DZ_OFF;
@@ -610,6 +615,12 @@ static int setup_drives(Args *a)
                 format = *p + 7;
             else if (g_str_has_prefix(*p, "id="))
                 id = *p + 3;
+            else if (g_str_has_prefix(*p, "key-secret="))
+                key = *p + 11;
+            else if (g_str_has_prefix(*p, "encrypt.key-secret="))
+                key = *p + 19;
+            else if (!strcmp(*p, "encrypt.format=luks"))
+                continue;
             else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
                 readonly = true;
             else if (!strcmp(*p, "if=none") || !strcmp(*p, "if=virtio"))
@@ -642,7 +653,8 @@ static int setup_drives(Args *a)
                               "format=, id=, if=virtio|none, readonly=, "
                               "discard=ignore|unmap, cache=writeback|none|"
                               "writethrough|directsync|unsafe, "
-                              "detect-zeroes=off|on|unmap)", spec, *p);
+                              "detect-zeroes=off|on|unmap, key-secret=, "
+                              "encrypt.key-secret=)", spec, *p);
                 ok = 0;
             }
         }
@@ -656,9 +668,9 @@ static int setup_drives(Args *a)
         }
         if (ok) {
             char err[1024];
-            BlockDev *bs = blk_open(file, format,
-                                    (readonly ? 0 : BLK_O_RDWR) | cache,
-                                    err, sizeof(err));
+            BlockDev *bs = blk_open_key(file, format,
+                                        (readonly ? 0 : BLK_O_RDWR) | cache,
+                                        key, err, sizeof(err));
             char *auto_id = id ? NULL : drive_new_id(iface);
             TesseraDrive *drv = NULL;
             if (!bs) {

@@ -10,6 +10,8 @@
 
 #include <tessera/device.h>
 
+#include "block/block.h"
+
 struct TesseraRng {
     char *id;
     char *filename; /* NULL: getrandom() (rng-builtin) */
@@ -53,9 +55,16 @@ int object_add(const char *spec)
     const char *type = parts[0], *id = NULL, *filename = NULL;
     int r = -1;
 
+    if (!strcmp(type, "secret")) { /* passwords of encrypted images */
+        char err[512];
+        r = blk_object_add(spec, err, sizeof(err));
+        if (r < 0)
+            tessera_error("-object %s: %s", spec, err);
+        goto out;
+    }
     if (strcmp(type, "rng-random") && strcmp(type, "rng-builtin")) {
         tessera_error("-object %s: unsupported object type '%s' (known: "
-                      "rng-random, rng-builtin)", spec, type);
+                      "rng-random, rng-builtin, secret)", spec, type);
         goto out;
     }
     for (char **p = parts + 1; *p; p++) {

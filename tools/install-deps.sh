@@ -23,7 +23,7 @@ fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential autoconf automake libtool libltdl-dev pkg-config \
-    libglib2.0-dev libjson-glib-dev libfdt-dev libzstd-dev zlib1g-dev libcapstone-dev \
+    libglib2.0-dev libjson-glib-dev libfdt-dev libzstd-dev zlib1g-dev nettle-dev libcapstone-dev \
     libslirp-dev \
     libcunit1-dev \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \

@@ -57,6 +57,13 @@ tests_fuzz_fuzz_qcow2_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-qcow2.sh
 EXTRA_DIST += tests/fuzz/replay-qcow2.sh
 
+# LUKS1 header and keyslots (block library): same scheme.
+check_PROGRAMS += tests/fuzz/fuzz-luks
+tests_fuzz_fuzz_luks_SOURCES = tests/fuzz/fuzz-luks.c tests/fuzz/replay.c
+tests_fuzz_fuzz_luks_LDADD = $(BLOCK_LIBS)
+TESTS += tests/fuzz/replay-luks.sh
+EXTRA_DIST += tests/fuzz/replay-luks.sh
+
 # -netdev / -nic option strings: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-netopts
 tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \

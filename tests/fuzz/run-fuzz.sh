@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd, nbd-client)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
 fi
 target=$1
@@ -27,9 +27,9 @@ ini)
     sources="kernel/board.c kernel/util.c"
     pkgs="glib-2.0"
     ;;
-qcow2)
-    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c"
-    pkgs="zlib libzstd"
+qcow2|luks)
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    pkgs="zlib libzstd nettle"
     ;;
 virtio)
     sources="plugins/devices/virtio/virtio.c plugins/devices/virtio/virtio-input.c"
@@ -37,12 +37,12 @@ virtio)
     libs_extra="-lfdt -pthread"
     ;;
 nbd-client)
-    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c"
-    pkgs="zlib libzstd"
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    pkgs="zlib libzstd nettle"
     ;;
 nbd)
-    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c block/nbd.c"
-    pkgs="zlib libzstd"
+    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    pkgs="zlib libzstd nettle"
     ;;
 ihex)
     sources="loader/ihex.c"
@@ -65,11 +65,11 @@ qmp|hmp)
     plain_sources=$(cd "$top" && ls kernel/*.c loader/*.c block/*.c |
         grep -v -e kernel/main.c -e kernel/monitor.c -e kernel/qmp.c \
             -e kernel/qom.c -e kernel/util.c)
-    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib slirp"
+    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib slirp nettle"
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, virtio, netopts, nbd, nbd-client)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
     ;;
 esac
