@@ -32,6 +32,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/fdwatch.c kernel/fdwatch.h \
 	kernel/display.c kernel/display.h kernel/screendump.c \
 	kernel/net.c kernel/net.h kernel/netopts.c kernel/netopts.h \
+	kernel/input.c kernel/input.h \
 	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
 
 # Link flag for programs that embed the core (tessera, unit tests).
@@ -55,4 +56,5 @@ tesserainclude_HEADERS = \
 	plugin-api/tessera/board.h \
 	plugin-api/tessera/tool.h \
 	plugin-api/tessera/net.h \
+	plugin-api/tessera/input.h \
 	plugin-api/tessera/display.h

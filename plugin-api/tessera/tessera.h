@@ -43,7 +43,9 @@ extern "C" {
  * tessera_drive_*), TesseraDeviceClass slot_type (-device),
  * tessera_semihosting_enabled(); network devices (tessera/net.h:
  * tessera_net_attach, _send, _rx_ready, _mac, _id). */
-#define TESSERA_ABI_MINOR 2
+/* 2.3: keyboards and pointers (tessera/input.h: tessera_input_register,
+ * _activate, _unregister). */
+#define TESSERA_ABI_MINOR 3
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
