@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Display tests: Linux's fbcon on -device simple-framebuffer, read back
+from screendumps (tests/display/fbtext.py decodes the text).
+
+    display.py console   boot with the framebuffer and -display none: the
+                         console text is on the screen (HMP PPM and QMP PNG
+                         screendumps, the same pixels); shell output sent
+                         to /dev/tty1 appears
+    display.py sdl       the same with -display sdl (run under xvfb-run):
+                         the real window (xwd) shows the screendump's pixels
+    display.py none      no display device: screendump fails clearly;
+                         -display none changes nothing on the serial port
+
+Never sleeps: every wait is a select() with a deadline (bootexpect) or a
+bounded retry of a comparison.
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "linux"))
+import linuxexpect as lx  # noqa: E402
+import fbtext  # noqa: E402
+
+bx = lx.bx
+TIMEOUT = bx.TIMEOUT
+# Kernel messages on the framebuffer too (the last console is /dev/console).
+APPEND = "console=tty0 console=ttyS0 earlycon=sbi"
+
+
+class Monitor:
+    """HMP or QMP on a UNIX socket."""
+
+    def __init__(self, path, qmp):
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.monotonic() > deadline:
+                    raise lx.Failure("no monitor at %s" % path)
+                select_wait(0.05)
+        self.s.settimeout(TIMEOUT)
+        self.buf = b""
+        self.qmp = qmp
+        if qmp:
+            self.until(b"\n")
+            self.call("qmp_capabilities")
+        else:
+            self.until(b"(tessera) ")
+
+    def until(self, pat):
+        while pat not in self.buf:
+            data = self.s.recv(65536)
+            if not data:
+                raise lx.Failure("monitor closed; got %r" % self.buf[-300:])
+            self.buf += data
+        i = self.buf.index(pat) + len(pat)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out.decode()
+
+    def hmp(self, line):
+        self.s.sendall(line.encode() + b"\n")
+        out = self.until(b"(tessera) ")
+        return out[:-len("(tessera) ")].replace("\r", "").split("\n", 1)[-1]
+
+    def call(self, name, **args):
+        self.s.sendall(json.dumps({"execute": name,
+                                   "arguments": args}).encode() + b"\n")
+        while True:
+            r = json.loads(self.until(b"\n"))
+            if "return" in r or "error" in r:
+                return r
+
+
+def select_wait(seconds):
+    """Waits on nothing for a moment (a retry's back-off, not a timing)."""
+    import select
+    select.select([], [], [], seconds)
+
+
+def text_of(path, font):
+    return fbtext.screen_text(fbtext.read_image(path), font)
+
+
+def boot(tmp, extra, env=None):
+    mon, qmp = os.path.join(tmp, "hmp.sock"), os.path.join(tmp, "qmp.sock")
+    argv = lx.machine(bx.tessera(), append=APPEND, extra=[
+        "-device", "simple-framebuffer",
+        "-monitor", "unix:%s,server=on,wait=off" % mon,
+        "-qmp", "unix:%s,server=on,wait=off" % qmp] + extra)
+    if env:
+        os.environ.update(env)
+    c = lx.Linux(argv, "tessera")
+    c.boot()
+    return c, Monitor(mon, False), Monitor(qmp, True)
+
+
+def check_console(c, hmp, qmp, tmp, font):
+    # The kernel's messages are on the screen.
+    ppm, png = os.path.join(tmp, "s.ppm"), os.path.join(tmp, "s.png")
+    out = hmp.hmp("screendump %s" % ppm)
+    if out.strip():
+        raise lx.Failure("screendump printed %r" % out)
+    screen = "\n".join(text_of(ppm, font))
+    for want in ("simplefb registered!", "Run /init as init process"):
+        if want not in screen:
+            raise lx.Failure("%r is not on the screen:\n%s" % (want, screen))
+    # Shell output on the framebuffer's tty; the cursor hidden so that the
+    # screen stays still.
+    c.check("printf '\\033[?25lHELLO%d\\n' $((6*7)) >/dev/tty1")
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        r = qmp.call("screendump", filename=png, format="png")
+        if "error" in r:
+            raise lx.Failure("QMP screendump: %r" % r)
+        lines = text_of(png, font)
+        if "HELLO42" in lines:
+            break
+        if time.monotonic() > deadline:
+            raise lx.Failure("HELLO42 not on the screen:\n%s"
+                             % "\n".join(lines))
+        select_wait(0.1)
+    # The same pixels as PPM, from HMP, with the format option.
+    hmp.hmp("screendump %s -f ppm" % ppm)
+    if fbtext.read_ppm(ppm) != fbtext.read_png(png):
+        raise lx.Failure("the PPM and PNG screendumps differ")
+    err = qmp.call("screendump", filename=png, format="bmp")
+    if "unknown image format" not in json.dumps(err):
+        raise lx.Failure("format bmp: %r" % err)
+    print("ok   fbcon text on the framebuffer, HELLO42 typed on tty1")
+
+
+def check_window(hmp, tmp):
+    """The SDL window shows what screendump sees (1:1, no scaling)."""
+    xwd = bx.need_tool("xwd", "x11-apps")
+    ppm, dump = os.path.join(tmp, "w.ppm"), os.path.join(tmp, "w.xwd")
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        hmp.hmp("screendump %s" % ppm)
+        r = subprocess.run([xwd, "-silent", "-name", "Tessera - Ctrl-Alt-G "
+                            "grabs, Ctrl-Alt-F full screen", "-out", dump],
+                           capture_output=True, text=True)
+        if r.returncode == 0:
+            want, got = fbtext.read_ppm(ppm), fbtext.read_xwd(dump)
+            if want == got:
+                break
+            why = "window %dx%d differs from the screendump %dx%d" % (
+                got[0], got[1], want[0], want[1])
+        else:
+            why = "xwd: " + r.stderr.strip()
+        if time.monotonic() > deadline:
+            raise lx.Failure(why)
+        select_wait(0.1)
+    print("ok   the SDL window has the screendump's pixels")
+
+
+def run_fb(sdl):
+    font = fbtext.linux_font(os.path.join(lx.images_dir(),
+                                          "linux-source-6.1"))
+    tmp = tempfile.mkdtemp(prefix="display-")
+    extra = ["-display", "sdl"] if sdl else ["-display", "none"]
+    env = {"SDL_RENDER_DRIVER": "software"} if sdl else None
+    if sdl and not os.environ.get("DISPLAY"):
+        raise lx.Failure("no $DISPLAY: run under xvfb-run (package xvfb)")
+    c, hmp, qmp = boot(tmp, extra, env)
+    try:
+        check_console(c, hmp, qmp, tmp, font)
+        if sdl:
+            check_window(hmp, tmp)
+        c.poweroff()
+    finally:
+        c.close()
+        shutil.rmtree(tmp)
+
+
+def run_none():
+    """No display device: a clear error; -display none and -nographic
+    print the same bytes on the serial port."""
+    elf = os.path.join(os.environ.get("top_builddir", "."), "tests",
+                       "monitor", "echo.elf")
+    tmp = tempfile.mkdtemp(prefix="display-")
+    try:
+        outs = []
+        for opts in (["-nographic"], ["-display", "none", "-nographic"],
+                     ["-display", "none", "-serial", "stdio"]):
+            mon = os.path.join(tmp, "m%d.sock" % len(outs))
+            argv = [bx.tessera(), "-M", "virt", "-bios", "none", "-kernel",
+                    elf, "-monitor", "unix:%s,server=on,wait=off" % mon,
+                    "-qmp", "unix:%sq,server=on,wait=off" % mon]
+            c = bx.Console(argv + opts, "tessera " + " ".join(opts))
+            try:
+                c.expect("echo: ready")
+                c.send("abc\n")
+                c.expect("abc\n")
+                m = Monitor(mon, False)
+                out = m.hmp("screendump %s/x.ppm" % tmp)
+                if "no display device" not in out:
+                    raise lx.Failure("screendump without a display: %r"
+                                     % out)
+                r = Monitor(mon + "q", True).call(
+                    "screendump", filename=tmp + "/x.ppm")
+                if "no display device" not in json.dumps(r):
+                    raise lx.Failure("QMP screendump without a display: %r"
+                                     % r)
+                m.s.sendall(b"quit\n")
+                c.proc.wait(timeout=TIMEOUT)
+                while c._read(time.monotonic() + TIMEOUT):
+                    pass
+                outs.append(c.buf)
+            finally:
+                c.close()
+        if len(set(outs)) != 1:
+            raise lx.Failure("serial output differs: %r" % outs)
+        print("ok   no display: screendump says so; -display none and "
+              "-nographic print the same serial bytes")
+    finally:
+        shutil.rmtree(tmp)
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "console":
+        run_fb(False)
+    elif mode == "sdl":
+        run_fb(True)
+    elif mode == "none":
+        run_none()
+    else:
+        lx.fail("usage: display.py console|sdl|none")
+
+
+if __name__ == "__main__":
+    lx.main(main)
