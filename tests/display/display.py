@@ -3,10 +3,12 @@
 """Display tests: Linux's fbcon on -device simple-framebuffer, read back
 from screendumps (tests/display/fbtext.py decodes the text).
 
-    display.py console   boot with the framebuffer and -display none: the
+    display.py console [FORMAT]
+                         boot with the framebuffer and -display none: the
                          console text is on the screen (HMP PPM and QMP PNG
                          screendumps, the same pixels); shell output sent
-                         to /dev/tty1 appears
+                         to /dev/tty1 appears (FORMAT: the framebuffer's,
+                         e.g. r5g6b5)
     display.py sdl       the same with -display sdl (run under xvfb-run):
                          the real window (xwd) shows the screendump's pixels
     display.py none      no display device: screendump fails clearly;
@@ -93,10 +95,10 @@ def text_of(path, font):
     return fbtext.screen_text(fbtext.read_image(path), font)
 
 
-def boot(tmp, extra, env=None):
+def boot(tmp, extra, env=None, fb="simple-framebuffer"):
     mon, qmp = os.path.join(tmp, "hmp.sock"), os.path.join(tmp, "qmp.sock")
     argv = lx.machine(bx.tessera(), append=APPEND, extra=[
-        "-device", "simple-framebuffer",
+        "-device", fb,
         "-monitor", "unix:%s,server=on,wait=off" % mon,
         "-qmp", "unix:%s,server=on,wait=off" % qmp] + extra)
     if env:
@@ -165,7 +167,7 @@ def check_window(hmp, tmp):
     print("ok   the SDL window has the screendump's pixels")
 
 
-def run_fb(sdl):
+def run_fb(sdl, fmt=None):
     font = fbtext.linux_font(os.path.join(lx.images_dir(),
                                           "linux-source-6.1"))
     tmp = tempfile.mkdtemp(prefix="display-")
@@ -173,7 +175,8 @@ def run_fb(sdl):
     env = {"SDL_RENDER_DRIVER": "software"} if sdl else None
     if sdl and not os.environ.get("DISPLAY"):
         raise lx.Failure("no $DISPLAY: run under xvfb-run (package xvfb)")
-    c, hmp, qmp = boot(tmp, extra, env)
+    fb = "simple-framebuffer" + (",format=" + fmt if fmt else "")
+    c, hmp, qmp = boot(tmp, extra, env, fb)
     try:
         check_console(c, hmp, qmp, tmp, font)
         if sdl:
@@ -231,7 +234,7 @@ def run_none():
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode == "console":
-        run_fb(False)
+        run_fb(False, sys.argv[2] if len(sys.argv) > 2 else None)
     elif mode == "sdl":
         run_fb(True)
     elif mode == "none":

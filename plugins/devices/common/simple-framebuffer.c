@@ -55,8 +55,8 @@ static int fb_realize(TesseraDevice *dev, void *state)
         return -1;
     }
     if (w < 1 || w > 4096 || h < 1 || h > 4096) {
-        tessera_error("%s: %" PRIu64 "x%" PRIu64 ": width and height go "
-                      "from 1 to 4096", name, w, h);
+        tessera_error("%s: width %" PRIu64 ", height %" PRIu64 ": each "
+                      "goes from 1 to 4096", name, w, h);
         return -1;
     }
     s->width = (unsigned)w;
