@@ -32,7 +32,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/fdwatch.c kernel/fdwatch.h \
 	kernel/display.c kernel/display.h kernel/screendump.c \
 	kernel/net.c kernel/net.h kernel/netopts.c kernel/netopts.h \
-	kernel/input.c kernel/input.h \
+	kernel/input.c kernel/input.h kernel/input-cmds.c kernel/input-cmds.h \
 	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
 
 # Link flag for programs that embed the core (tessera, unit tests).

@@ -18,6 +18,7 @@
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
 #include "kernel/device.h"
+#include "kernel/input-cmds.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
 #include "kernel/display.h"
@@ -723,6 +724,17 @@ static void cmd_screendump(GPtrArray *a, GString *out)
         g_string_append_printf(out, "screendump: %s\n", err);
 }
 
+static void cmd_sendkey(GPtrArray *a, GString *out)
+{
+    if (a->len > 3) {
+        g_string_append(out, "sendkey: too many arguments (sendkey KEYS "
+                             "[HOLD_MS])\n");
+        return;
+    }
+    input_hmp_sendkey(a->len > 1 ? a->pdata[1] : NULL,
+                      a->len > 2 ? a->pdata[2] : NULL, out);
+}
+
 static void cmd_help(GPtrArray *a, GString *out);
 
 typedef struct HmpCmd {
@@ -758,6 +770,9 @@ static const HmpCmd hmp_cmds[] = {
     {"screendump", NULL, "filename [-f ppm|png]",
      "save screen from the first display as PPM (default) or PNG",
      cmd_screendump},
+    {"sendkey", NULL, "keys [hold_ms]",
+     "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 "
+     "ms)", cmd_sendkey},
     {"stop", NULL, "", "stop emulation", cmd_stop},
     {"system_reset", NULL, "", "reset the system", cmd_system_reset},
     {"x", NULL, "/fmt addr", "virtual memory dump starting at 'addr'", cmd_x},
@@ -781,6 +796,8 @@ static void cmd_help(GPtrArray *a, GString *out)
         help_line(c, out);
         if (a->len > 1 && !strcmp(c->name, "info"))
             cmd_info(a, out);
+        if (a->len > 1 && !strcmp(c->name, "sendkey"))
+            input_hmp_sendkey_help(out);
     }
 }
 

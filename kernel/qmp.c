@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "kernel/input-cmds.h"
 #include "kernel/machine.h"
 #include "kernel/display.h"
 #include "kernel/monitor.h"
@@ -409,6 +410,24 @@ static void q_qom_set(QmpSession *s, Args *a, JsonNode *id)
         reply_empty(s, id);
 }
 
+static void q_send_key(QmpSession *s, Args *a, JsonNode *id)
+{
+    char err[300];
+    if (input_qmp_send_key(a->o, err, sizeof(err)))
+        reply_empty(s, id);
+    else
+        reply_error(s, "GenericError", err, id);
+}
+
+static void q_input_send_event(QmpSession *s, Args *a, JsonNode *id)
+{
+    char err[300];
+    if (input_qmp_send_event(a->o, err, sizeof(err)))
+        reply_empty(s, id);
+    else
+        reply_error(s, "GenericError", err, id);
+}
+
 static void q_query_version(QmpSession *s, Args *a, JsonNode *id)
 {
     (void)a;
@@ -435,6 +454,8 @@ typedef struct QmpCmd {
 static const QmpCmd qmp_cmds[] = {
     {"cont", q_cont, {NULL}},
     {"human-monitor-command", q_hmc, {"command-line", "cpu-index", NULL}},
+    {"input-send-event", q_input_send_event,
+     {"device", "head", "events", NULL}},
     {"qmp_capabilities", q_capabilities, {"enable", NULL}},
     {"qom-get", q_qom_get, {"path", "property", NULL}},
     {"qom-list", q_qom_list, {"path", NULL}},
@@ -445,6 +466,7 @@ static const QmpCmd qmp_cmds[] = {
     {"query-version", q_query_version, {NULL}},
     {"quit", q_quit, {NULL}},
     {"screendump", q_screendump, {"filename", "format", "device", NULL}},
+    {"send-key", q_send_key, {"keys", "hold-time", NULL}},
     {"stop", q_stop, {NULL}},
     {"system_reset", q_system_reset, {NULL}},
     {NULL, NULL, {NULL}},

@@ -37,3 +37,29 @@ plugins_devices_virtio_virtio_serial_device_la_SOURCES = \
 plugins_devices_virtio_virtio_serial_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_virtio_virtio_serial_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 plugins_devices_virtio_virtio_serial_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+
+# The virtio input devices: one model per file, each with the shared
+# virtio-input code.
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-keyboard-device.la
+plugins_devices_virtio_virtio_keyboard_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-keyboard.c \
+	plugins/devices/virtio/virtio-input.c plugins/devices/virtio/virtio-input.h
+plugins_devices_virtio_virtio_keyboard_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_virtio_virtio_keyboard_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_virtio_virtio_keyboard_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-mouse-device.la
+plugins_devices_virtio_virtio_mouse_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-mouse.c \
+	plugins/devices/virtio/virtio-input.c plugins/devices/virtio/virtio-input.h
+plugins_devices_virtio_virtio_mouse_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_virtio_virtio_mouse_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_virtio_virtio_mouse_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
+
+devices_LTLIBRARIES += plugins/devices/virtio/virtio-tablet-device.la
+plugins_devices_virtio_virtio_tablet_device_la_SOURCES = \
+	plugins/devices/virtio/virtio-tablet.c \
+	plugins/devices/virtio/virtio-input.c plugins/devices/virtio/virtio-input.h
+plugins_devices_virtio_virtio_tablet_device_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_virtio_virtio_tablet_device_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_virtio_virtio_tablet_device_la_LIBADD = $(VIRTIO_DEV_LIBADD)
