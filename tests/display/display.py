@@ -8,7 +8,8 @@ from screendumps (tests/display/fbtext.py decodes the text).
                          console text is on the screen (HMP PPM and QMP PNG
                          screendumps, the same pixels); shell output sent
                          to /dev/tty1 appears (FORMAT: the framebuffer's,
-                         e.g. r5g6b5)
+                         e.g. r5g6b5); without FORMAT also a command
+                         typed with sendkey on a virtio keyboard
     display.py sdl       the same with -display sdl (run under xvfb-run):
                          the real window (xwd) shows the screendump's pixels
     display.py none      no display device: screendump fails clearly;
@@ -143,6 +144,113 @@ def check_console(c, hmp, qmp, tmp, font):
     print("ok   fbcon text on the framebuffer, HELLO42 typed on tty1")
 
 
+# QEMU key names (qcodes) for the characters typed with sendkey, on a US
+# layout (the guest's default keymap).
+SHIFTED = {"$": "4", "(": "9", ")": "0", "*": "8"}
+
+
+def qcode(ch):
+    if ch.isdigit() or ch.islower():
+        return ch
+    if ch.isupper():
+        return "shift-" + ch.lower()
+    if ch in SHIFTED:
+        return "shift-" + SHIFTED[ch]
+    return {" ": "spc", "\n": "ret"}[ch]
+
+
+def check_typing(c, hmp, tmp, font):
+    """A shell on tty1 (the framebuffer's console) runs a command typed
+    with sendkey on the virtio keyboard; its output is on the screen."""
+    c.check("(setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1' &)")
+    for ch in "echo TYPED$((6*7))\n":
+        out = hmp.hmp("sendkey " + qcode(ch))
+        if out.strip():
+            raise lx.Failure("sendkey %s: %r" % (qcode(ch), out))
+    ppm = os.path.join(tmp, "t.ppm")
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        hmp.hmp("screendump %s" % ppm)
+        lines = text_of(ppm, font)
+        if "TYPED42" in lines:
+            break
+        if time.monotonic() > deadline:
+            raise lx.Failure("TYPED42 not on the screen after sendkey:\n%s"
+                             % "\n".join(lines))
+        select_wait(0.1)
+    print("ok   echo TYPED$((6*7)) typed with sendkey printed TYPED42 on fbcon")
+
+
+def x_type(text, at):
+    """Types text on the X server's keyboard (XTEST, libXtst) with the
+    pointer at (x, y), over the window: X gives it the keys."""
+    import ctypes
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+        xt = ctypes.CDLL("libXtst.so.6")
+    except OSError as e:
+        raise lx.Failure("%s: apt-get install libx11-6 libxtst6" % e)
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XStringToKeysym.restype = ctypes.c_ulong
+    d = ctypes.c_void_p(x11.XOpenDisplay(None))
+    if not d:
+        raise lx.Failure("cannot open $DISPLAY")
+    xt.XTestFakeMotionEvent(d, -1, at[0], at[1], 0)
+
+    def key(name, down):
+        sym = ctypes.c_ulong(x11.XStringToKeysym(name.encode()))
+        xt.XTestFakeKeyEvent(d, x11.XKeysymToKeycode(d, sym), down, 0)
+
+    names = {" ": "space", "\n": "Return"}
+    for ch in text:
+        q = qcode(ch)
+        shift = q.startswith("shift-")
+        name = names.get(ch) or (q[6:] if shift else ch)
+        if shift:
+            key("Shift_L", 1)
+        key(name, 1)
+        key(name, 0)
+        if shift:
+            key("Shift_L", 0)
+    x11.XSync(d, 0)
+    x11.XCloseDisplay(d)
+
+
+def wait_screen(hmp, path, font, cond, what):
+    """Screendumps until cond(lines) holds; a failure after TIMEOUT."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        hmp.hmp("screendump %s" % path)
+        lines = text_of(path, font)
+        if cond(lines):
+            return lines
+        if time.monotonic() > deadline:
+            raise lx.Failure("%s not on the screen:\n%s"
+                             % (what, "\n".join(lines)))
+        select_wait(0.05)
+
+
+def check_window_keys(c, hmp, tmp, font):
+    """Keys typed into the SDL window reach the guest's keyboard. One key
+    at a time, each after the echo of the previous one: a burst of
+    synthetic events would overrun the guest's event queue, as no hand
+    types that fast."""
+    c.check("(setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1' &)")
+    ppm = os.path.join(tmp, "k.ppm")
+    wait_screen(hmp, ppm, font, lambda ls: any(
+        ln.endswith("guest#") for ln in ls), "the tty1 prompt")
+    x, y = fbtext.read_xwd.origin
+    cmd = "echo XKEYS$((6*7))"
+    for i, ch in enumerate(cmd):
+        x_type(ch, (x + 320, y + 240))
+        typed = "guest# " + cmd[:i + 1]
+        wait_screen(hmp, ppm, font, lambda ls: any(
+            ln == typed.rstrip() for ln in ls), repr(typed))
+    x_type("\n", (x + 320, y + 240))
+    wait_screen(hmp, ppm, font, lambda ls: "XKEYS42" in ls, "XKEYS42")
+    print("ok   keys typed in the SDL window ran a command on fbcon")
+
+
 def check_window(hmp, tmp):
     """The SDL window shows what screendump sees (1:1, no scaling)."""
     xwd = bx.need_tool("xwd", "x11-apps")
@@ -172,6 +280,9 @@ def run_fb(sdl, fmt=None):
                                           "linux-source-6.1"))
     tmp = tempfile.mkdtemp(prefix="display-")
     extra = ["-display", "sdl"] if sdl else ["-display", "none"]
+    typing = not sdl and not fmt
+    if typing or sdl:
+        extra += ["-device", "virtio-keyboard-device"]
     env = {"SDL_RENDER_DRIVER": "software"} if sdl else None
     if sdl and not os.environ.get("DISPLAY"):
         raise lx.Failure("no $DISPLAY: run under xvfb-run (package xvfb)")
@@ -179,8 +290,11 @@ def run_fb(sdl, fmt=None):
     c, hmp, qmp = boot(tmp, extra, env, fb)
     try:
         check_console(c, hmp, qmp, tmp, font)
+        if typing:
+            check_typing(c, hmp, tmp, font)
         if sdl:
             check_window(hmp, tmp)
+            check_window_keys(c, hmp, tmp, font)
         c.poweroff()
     finally:
         c.close()

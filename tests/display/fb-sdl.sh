@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# -display sdl in a virtual X server (Xvfb): the window shows the screendump.
+# -display sdl in a virtual X server (Xvfb): the window shows the screendump
+# and keys typed into it (XTEST) reach the guest.
 command -v xvfb-run >/dev/null 2>&1 || {
     echo "FAIL: xvfb-run not found: apt-get install xvfb xauth (tools/install-deps.sh)"
     exit 1

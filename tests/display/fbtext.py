@@ -92,6 +92,7 @@ def read_xwd(path):
         raise ImageError("%s: expected a 32-bit TrueColor ZPixmap XWD "
                          "(version %d format %d bpp %d)"
                          % (path, version, fmt, bpp))
+    read_xwd.origin = hdr[22], hdr[23]  # the window's place on the screen
     body = data[hsize + ncolors * 12:]
     end = "<" if order == 0 else ">"
     rows = []
