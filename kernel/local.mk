@@ -4,7 +4,7 @@
 noinst_LIBRARIES += kernel/libcore.a
 kernel_libcore_a_CFLAGS = $(AM_CFLAGS) -fPIC $(GLIB_CFLAGS) \
 	$(CAPSTONE_CFLAGS) $(ZSTD_CFLAGS) $(FDT_CFLAGS) $(JSON_GLIB_CFLAGS) \
-	$(SLIRP_CFLAGS)
+	$(SLIRP_CFLAGS) $(PNG_CFLAGS)
 kernel_libcore_a_SOURCES = \
 	kernel/bus.c kernel/bus.h \
 	kernel/cpu.c kernel/cpu.h kernel/cpu-internal.h \
@@ -30,6 +30,7 @@ kernel_libcore_a_SOURCES = \
 	kernel/gdbproto.c kernel/gdbproto.h \
 	kernel/gdbstub.c kernel/gdbstub.h \
 	kernel/fdwatch.c kernel/fdwatch.h \
+	kernel/display.c kernel/display.h kernel/screendump.c \
 	kernel/net.c kernel/net.h kernel/netopts.c kernel/netopts.h \
 	kernel/input.c kernel/input.h kernel/input-cmds.c kernel/input-cmds.h \
 	loader/loader.h loader/elf.c loader/raw.c loader/ihex.c
@@ -37,7 +38,7 @@ kernel_libcore_a_SOURCES = \
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
 CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(CAPSTONE_LIBS) $(BLOCK_LIBS) \
-	$(ZSTD_LIBS) $(FDT_LIBS) $(SLIRP_LIBS) $(LTDL_LIBS) -lm
+	$(ZSTD_LIBS) $(FDT_LIBS) $(SLIRP_LIBS) $(PNG_LIBS) $(LTDL_LIBS) -lm
 CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 
 bin_PROGRAMS += tessera
@@ -55,4 +56,5 @@ tesserainclude_HEADERS = \
 	plugin-api/tessera/board.h \
 	plugin-api/tessera/tool.h \
 	plugin-api/tessera/net.h \
-	plugin-api/tessera/input.h
+	plugin-api/tessera/input.h \
+	plugin-api/tessera/display.h

@@ -12,6 +12,7 @@
 #include "kernel/chardev.h"
 #include "kernel/cpu.h"
 #include "kernel/device.h"
+#include "kernel/display.h"
 #include "kernel/drive.h"
 #include "kernel/object.h"
 #include "kernel/fdt.h"
@@ -70,7 +71,12 @@ static void usage(void)
 "  -dtb FILE           device tree blob instead of the generated one\n"
 "\n"
 "Input/output:\n"
-"  -nographic          serial port 0 on the terminal (the only display now)\n"
+"  -nographic          no window: serial port 0 (and the monitor, Ctrl-A c)\n"
+"                      on the terminal\n"
+"  -display sdl|none   show the machine's display device (e.g. -device\n"
+"                      simple-framebuffer) in an SDL2 window (Ctrl-Alt-G grab,\n"
+"                      Ctrl-Alt-F full screen, closing it quits), or not\n"
+"                      (none, the default); -display help lists them\n"
 "  -serial SPEC        serial port 0 backend (repeat for serial 1, 2, ...):\n"
 "                      stdio, null, file:PATH, pty, chardev:ID, mon:SPEC\n"
 "                      (shared with a monitor, Ctrl-A c switches),\n"
@@ -359,8 +365,8 @@ static int parse_option(Args *a, const char *opt, const char *val)
             return -1;
         a->gdb_spec = val;
     } else if (!strcmp(opt, "display")) {
-        if (strcmp(val, "none"))
-            return bad("-display", "'%s': only 'none' is supported", val);
+        if (display_parse(val) < 0)
+            return -1;
     } else {
         return 1; /* not an option with a value */
     }
@@ -749,8 +755,10 @@ int main(int argc, char **argv)
         goto out;
     if (a.want_help_board || a.want_help_cpu || a.want_help_device ||
         a.want_plugins || a.device_help || tool_help_requested() ||
-        a.want_help_netdev || a.want_help_nic) {
+        a.want_help_netdev || a.want_help_nic || display_help_requested()) {
         status = 0;
+        if (display_help_requested())
+            display_print_help();
         if (a.want_help_netdev)
             net_print_netdev_help();
         if (a.want_help_nic)
@@ -804,6 +812,8 @@ int main(int argc, char **argv)
     if (tool_load_all() < 0)
         goto out_machine;
     tool_machine_started();
+    if (display_start() < 0)
+        goto out_machine;
     gdbstub_register_monitor();
     if (gdbstub_start(a.start_stopped) < 0)
         goto out_machine;
@@ -816,6 +826,7 @@ out_machine:
     fflush(stdout);
     chardev_cleanup();
     monitor_cleanup();
+    display_cleanup();
     machine_destroy();
     net_cleanup();
     if (drive_close_all() < 0 && status == 0)

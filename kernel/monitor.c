@@ -21,6 +21,7 @@
 #include "kernel/input-cmds.h"
 #include "kernel/log.h"
 #include "kernel/machine.h"
+#include "kernel/display.h"
 #include "kernel/monitor.h"
 #include "kernel/plugin.h"
 #include "kernel/sched.h"
@@ -48,6 +49,11 @@ static unsigned cur_cpu;
 void monitor_set_sandbox(bool on)
 {
     sandbox = on;
+}
+
+bool monitor_sandboxed(void)
+{
+    return sandbox;
 }
 
 void monitor_set_gdbserver_hook(MonitorGdbserverFn fn)
@@ -690,6 +696,34 @@ static void cmd_logfile(GPtrArray *a, GString *out)
                                (char *)a->pdata[1]);
 }
 
+/* screendump FILE [-f ppm|png] (QEMU: "-f" before or after the name). */
+static void cmd_screendump(GPtrArray *a, GString *out)
+{
+    const char *file = NULL, *format = "ppm";
+    char err[512];
+
+    for (guint i = 1; i < a->len; i++) {
+        const char *s = a->pdata[i];
+        if (!strcmp(s, "-f") && i + 1 < a->len)
+            format = a->pdata[++i];
+        else if (!file && strcmp(s, "-f"))
+            file = s;
+        else
+            file = NULL, i = a->len;
+    }
+    if (!file) {
+        g_string_append(out, "screendump: usage: screendump filename "
+                             "[-f ppm|png]\n");
+        return;
+    }
+    if (sandbox) {
+        g_string_append(out, "screendump: writing files is disabled\n");
+        return;
+    }
+    if (display_screendump(file, format, err, sizeof(err)) < 0)
+        g_string_append_printf(out, "screendump: %s\n", err);
+}
+
 static void cmd_sendkey(GPtrArray *a, GString *out)
 {
     if (a->len > 3) {
@@ -733,6 +767,9 @@ static const HmpCmd hmp_cmds[] = {
      "set QOM property.\n\t\t\t-j: the value is specified in json format.",
      NULL},
     {"quit", "q", "", "quit the emulator", cmd_quit},
+    {"screendump", NULL, "filename [-f ppm|png]",
+     "save screen from the first display as PPM (default) or PNG",
+     cmd_screendump},
     {"sendkey", NULL, "keys [hold_ms]",
      "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 "
      "ms)", cmd_sendkey},

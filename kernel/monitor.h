@@ -28,6 +28,7 @@ bool monitor_attach(TesseraChardev *chr);
 void hmp_execute(const char *line, GString *out, int cpu_index);
 /* Refuse the commands that write host files (fuzzing). */
 void monitor_set_sandbox(bool on);
+bool monitor_sandboxed(void);
 
 /*
  * The gdb stub registers itself here; until then "gdbserver" says it is not

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "kernel/input-cmds.h"
 #include "kernel/machine.h"
+#include "kernel/display.h"
 #include "kernel/monitor.h"
 #include "kernel/sched.h"
 
@@ -254,6 +255,29 @@ static void q_quit(QmpSession *s, Args *a, JsonNode *id)
     reply_empty(s, id);
 }
 
+/* screendump {"filename": F, "format": "ppm"|"png"}: the first display
+ * ("device" may name it, as QEMU's console). */
+static void q_screendump(QmpSession *s, Args *a, JsonNode *id)
+{
+    const char *file = arg_str(a, "filename", false);
+    const char *format = file ? arg_str(a, "format", true) : NULL;
+    char err[512];
+
+    if (!file || *a->err) {
+        reply_error(s, "GenericError", a->err, id);
+        return;
+    }
+    if (monitor_sandboxed()) {
+        reply_error(s, "GenericError", "writing files is disabled", id);
+        return;
+    }
+    if (display_screendump(file, format, err, sizeof(err)) < 0) {
+        reply_error(s, "GenericError", err, id);
+        return;
+    }
+    reply_empty(s, id);
+}
+
 static void q_query_cpus_fast(QmpSession *s, Args *a, JsonNode *id)
 {
     (void)a;
@@ -441,6 +465,7 @@ static const QmpCmd qmp_cmds[] = {
     {"query-status", q_query_status, {NULL}},
     {"query-version", q_query_version, {NULL}},
     {"quit", q_quit, {NULL}},
+    {"screendump", q_screendump, {"filename", "format", "device", NULL}},
     {"send-key", q_send_key, {"keys", "hold-time", NULL}},
     {"stop", q_stop, {NULL}},
     {"system_reset", q_system_reset, {NULL}},

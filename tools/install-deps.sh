@@ -24,7 +24,7 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     build-essential autoconf automake libtool libltdl-dev pkg-config \
     libglib2.0-dev libjson-glib-dev libfdt-dev libzstd-dev zlib1g-dev nettle-dev libcapstone-dev \
-    libslirp-dev \
+    libslirp-dev libpng-dev libsdl2-dev xvfb xauth x11-apps libxtst6 \
     libcunit1-dev \
     gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf \
     qemu-system-misc device-tree-compiler opensbi u-boot-qemu time \

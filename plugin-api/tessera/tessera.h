@@ -44,7 +44,9 @@ extern "C" {
  * tessera_semihosting_enabled(); network devices (tessera/net.h:
  * tessera_net_attach, _send, _rx_ready, _mac, _id). */
 /* 2.3: keyboards and pointers (tessera/input.h: tessera_input_register,
- * _activate, _unregister). */
+ * _activate, _unregister); screens (tessera/display.h: tessera_display_new,
+ * _set_surface, _dirty, _set_poll, tessera_pixel_bytes) and device-owned
+ * video memory (tessera_dev_map_ram). */
 #define TESSERA_ABI_MINOR 3
 
 #if defined(__GNUC__)

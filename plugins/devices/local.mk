@@ -97,3 +97,14 @@ devices_LTLIBRARIES += plugins/devices/common/or-irq.la
 plugins_devices_common_or_irq_la_SOURCES = plugins/devices/common/or-irq.c
 plugins_devices_common_or_irq_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_common_or_irq_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/common/platform-bus.la
+plugins_devices_common_platform_bus_la_SOURCES = plugins/devices/common/platform-bus.c
+plugins_devices_common_platform_bus_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_common_platform_bus_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
+devices_LTLIBRARIES += plugins/devices/common/simple-framebuffer.la
+plugins_devices_common_simple_framebuffer_la_SOURCES = plugins/devices/common/simple-framebuffer.c
+plugins_devices_common_simple_framebuffer_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(FDT_CFLAGS)
+plugins_devices_common_simple_framebuffer_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+plugins_devices_common_simple_framebuffer_la_LIBADD = $(FDT_LIBS)

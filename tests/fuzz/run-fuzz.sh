@@ -65,7 +65,7 @@ qmp|hmp)
     plain_sources=$(cd "$top" && ls kernel/*.c loader/*.c block/*.c |
         grep -v -e kernel/main.c -e kernel/monitor.c -e kernel/qmp.c \
             -e kernel/qom.c -e kernel/util.c)
-    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib slirp nettle"
+    pkgs="glib-2.0 gmodule-2.0 json-glib-1.0 capstone libzstd zlib slirp nettle libpng"
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
@@ -84,7 +84,7 @@ fi
 # config.h lives in the build tree; a source-tree build has it at the top.
 incs="-I$top -I$top/plugin-api -I${BUILDDIR:-$top}"
 # The core's sources expect the paths that AM_CPPFLAGS defines.
-defs="-DTESSERA_PLUGINDIR=\"/nonexistent\" -DTESSERA_BOARDDIR=\"$top/config/boards\""
+defs="-DTESSERA_PLUGINDIR=\"/nonexistent\" -DTESSERA_UIDIR=\"/nonexistent\" -DTESSERA_BOARDDIR=\"$top/config/boards\""
 defs="$defs ${defs_extra:-} -DTESSERA_BUILDDIR=\"${BUILDDIR:-$top}\" -DTESSERA_SRCDIR=\"$top\""
 
 # Plain objects (no fuzzer or sanitizer instrumentation), two at a time.
