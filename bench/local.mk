@@ -16,6 +16,7 @@ BENCH_GUEST_CC = $(RISCV_CC) $(BENCH_GUEST_FLAGS) -o $@ \
 	$(srcdir)/tests/guest/rt/crt0.S $(srcdir)/bench/bench.c $(srcdir)/tests/guest/rt/rt.c
 BENCH_GUEST_NEED_CC = @test -n "$(RISCV_CC)" || { echo "riscv64-unknown-elf-gcc not found: apt-get install gcc-riscv64-unknown-elf, then re-run configure" >&2; exit 1; }
 EXTRA_DIST += bench/bench.c bench/normal.ld bench/mixed.ld bench/run.sh bench/README.md \
+	bench/display/idle-cpu.sh \
 	bench/x86-emit-zydis.c
 CLEANFILES += $(BENCH_GUEST_ELFS)
 
