@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "block/block-int.h"
+#include "block/nbd-wire.h"
 
 #define NBDMAGIC        0x4e42444d41474943ull
 #define IHAVEOPT        0x49484156454f5054ull
@@ -66,26 +67,6 @@
 #define MAX_PAYLOAD      (32u << 20)   /* the spec's default maximum */
 #define MAX_EXPORT_NAME  4096
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, (uint16_t)v);
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, v >> 32);
-    put32(p + 4, (uint32_t)v);
-}
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 static int cl_error(NbdClient *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -181,9 +162,9 @@ static int send_option(NbdClient *c, uint32_t opt, const uint8_t *data,
                        uint32_t len)
 {
     uint8_t h[16];
-    put64(h, IHAVEOPT);
-    put32(h + 8, opt);
-    put32(h + 12, len);
+    nbd_put64(h, IHAVEOPT);
+    nbd_put32(h + 8, opt);
+    nbd_put32(h + 12, len);
     if (cl_send(c, h, sizeof(h)) < 0)
         return -1;
     return len ? cl_send(c, data, len) : 0;
@@ -199,10 +180,10 @@ static int opt_go(NbdClient *c, const char *name)
     uint8_t *d = malloc(4 + nlen + 4);
     if (!d)
         return cl_error(c, "out of memory");
-    put32(d, (uint32_t)nlen);
+    nbd_put32(d, (uint32_t)nlen);
     memcpy(d + 4, name, nlen);
-    put16(d + 4 + nlen, 1);
-    put16(d + 6 + nlen, INFO_BLOCK_SIZE);
+    nbd_put16(d + 4 + nlen, 1);
+    nbd_put16(d + 6 + nlen, INFO_BLOCK_SIZE);
     int r = send_option(c, OPT_GO, d, (uint32_t)(nlen + 8));
     free(d);
     if (r < 0)
@@ -215,8 +196,8 @@ static int opt_go(NbdClient *c, const char *name)
         uint8_t h[20];
         if (cl_recv(c, h, sizeof(h), "an option reply") < 0)
             goto fail;
-        uint64_t magic = get64(h);
-        uint32_t opt = get32(h + 8), type = get32(h + 12), len = get32(h + 16);
+        uint64_t magic = nbd_get64(h);
+        uint32_t opt = nbd_get32(h + 8), type = nbd_get32(h + 12), len = nbd_get32(h + 16);
         if (magic != REPLY_MAGIC_OPT) {
             cl_fatal(c, "NBD server: bad option reply magic 0x%016llx",
                      (unsigned long long)magic);
@@ -269,15 +250,15 @@ static int opt_go(NbdClient *c, const char *name)
             cl_fatal(c, "NBD server: NBD_REP_INFO of %u bytes", len);
             goto fail;
         }
-        uint16_t info = get16(data);
+        uint16_t info = nbd_get16(data);
         if (info == INFO_EXPORT) {
             if (len != 12) {
                 cl_fatal(c, "NBD server: NBD_INFO_EXPORT of %u bytes (not "
                          "12)", len);
                 goto fail;
             }
-            c->size = get64(data + 2);
-            c->tflags = get16(data + 10);
+            c->size = nbd_get64(data + 2);
+            c->tflags = nbd_get16(data + 10);
             got_export = true;
         } else if (info == INFO_BLOCK_SIZE) {
             if (len != 14) {
@@ -285,8 +266,8 @@ static int opt_go(NbdClient *c, const char *name)
                          "(not 14)", len);
                 goto fail;
             }
-            uint32_t mn = get32(data + 2), pref = get32(data + 6),
-                     mx = get32(data + 10);
+            uint32_t mn = nbd_get32(data + 2), pref = nbd_get32(data + 6),
+                     mx = nbd_get32(data + 10);
             if (!pow2(mn) || mn > 65536 || !pow2(pref) || pref < mn ||
                 mx < pref || (mx != 0xffffffffu && mx % mn)) {
                 cl_fatal(c, "NBD server: invalid block sizes minimum %u, "
@@ -311,8 +292,8 @@ static int opt_export_name(NbdClient *c, const char *name, bool no_zeroes)
     if (c->recv(c->ctx, b, sizeof(b)) < 0)
         return cl_fatal(c, "NBD server closed the connection after "
                         "NBD_OPT_EXPORT_NAME (no export '%.200s'?)", name);
-    c->size = get64(b);
-    c->tflags = get16(b + 8);
+    c->size = nbd_get64(b);
+    c->tflags = nbd_get16(b + 8);
     if (!no_zeroes && cl_skip(c, 124, "the export's padding") < 0)
         return -1;
     return check_export(c);
@@ -331,23 +312,23 @@ int nbd_client_handshake(NbdClient *c, const char *name)
                         MAX_EXPORT_NAME);
     if (cl_recv(c, b, 16, "the server greeting") < 0)
         return -1;
-    if (get64(b) != NBDMAGIC)
+    if (nbd_get64(b) != NBDMAGIC)
         return cl_fatal(c, "not an NBD server (greeting 0x%016llx)",
-                        (unsigned long long)get64(b));
-    if (get64(b + 8) == OLDSTYLE_MAGIC)
+                        (unsigned long long)nbd_get64(b));
+    if (nbd_get64(b + 8) == OLDSTYLE_MAGIC)
         return cl_fatal(c, "NBD server uses the oldstyle handshake, which "
                         "is not supported");
-    if (get64(b + 8) != IHAVEOPT)
+    if (nbd_get64(b + 8) != IHAVEOPT)
         return cl_fatal(c, "NBD server: unknown handshake magic 0x%016llx",
-                        (unsigned long long)get64(b + 8));
+                        (unsigned long long)nbd_get64(b + 8));
     if (cl_recv(c, b, 2, "the handshake flags") < 0)
         return -1;
-    uint16_t hflags = get16(b);
+    uint16_t hflags = nbd_get16(b);
     if (!(hflags & FLAG_FIXED_NEWSTYLE))
         return cl_fatal(c, "NBD server does not offer the fixed newstyle "
                         "handshake");
     bool no_zeroes = hflags & FLAG_NO_ZEROES;
-    put32(b, FLAG_FIXED_NEWSTYLE | (no_zeroes ? FLAG_NO_ZEROES : 0));
+    nbd_put32(b, FLAG_FIXED_NEWSTYLE | (no_zeroes ? FLAG_NO_ZEROES : 0));
     if (cl_send(c, b, 4) < 0)
         return -1;
     int r = opt_go(c, name);
@@ -370,12 +351,12 @@ static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
                                            : "NBD connection is closed");
     uint8_t h[28];
     uint64_t handle = ++c->handle;
-    put32(h, REQUEST_MAGIC);
-    put16(h + 4, flags);
-    put16(h + 6, type);
-    put64(h + 8, handle);
-    put64(h + 16, off);
-    put32(h + 24, len);
+    nbd_put32(h, REQUEST_MAGIC);
+    nbd_put16(h + 4, flags);
+    nbd_put16(h + 6, type);
+    nbd_put64(h + 8, handle);
+    nbd_put64(h + 16, off);
+    nbd_put32(h + 24, len);
     if (cl_send(c, h, sizeof(h)) < 0 ||
         (type == CMD_WRITE && cl_send(c, wbuf, len) < 0))
         return -1;
@@ -384,7 +365,7 @@ static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
     uint8_t r[16];
     if (cl_recv(c, r, 4, "a reply") < 0)
         return -1;
-    uint32_t magic = get32(r);
+    uint32_t magic = nbd_get32(r);
     if (magic == STRUCT_MAGIC)
         return cl_fatal(c, "NBD server sent a structured reply, which was "
                         "not negotiated");
@@ -392,8 +373,8 @@ static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
         return cl_fatal(c, "NBD server: bad reply magic 0x%08x", magic);
     if (cl_recv(c, r + 4, 12, "a reply") < 0)
         return -1;
-    uint32_t error = get32(r + 4);
-    uint64_t rhandle = get64(r + 8);
+    uint32_t error = nbd_get32(r + 4);
+    uint64_t rhandle = nbd_get64(r + 8);
     if (rhandle != handle)
         return cl_fatal(c, "NBD server: reply for handle %llu, expected %llu",
                         (unsigned long long)rhandle,
@@ -734,7 +715,7 @@ static int url_connect(BlockDev *bs, const NbdUrl *u)
     return fd;
 }
 
-static int sock_recv(void *ctx, void *buf, size_t len)
+int nbd_sock_recv(void *ctx, void *buf, size_t len)
 {
     int fd = *(int *)ctx;
     uint8_t *p = buf;
@@ -750,7 +731,7 @@ static int sock_recv(void *ctx, void *buf, size_t len)
     return 0;
 }
 
-static int sock_send(void *ctx, const void *buf, size_t len)
+int nbd_sock_send(void *ctx, const void *buf, size_t len)
 {
     int fd = *(int *)ctx;
     const uint8_t *p = buf;
@@ -785,8 +766,8 @@ static int nbd_open(BlockDev *bs, int flags)
         return -1;
     }
     bs->fd = fd;
-    c->recv = sock_recv;
-    c->send = sock_send;
+    c->recv = nbd_sock_recv;
+    c->send = nbd_sock_send;
     c->ctx = &bs->fd;
     if (nbd_client_handshake(c, u.export_name) < 0) {
         c->dead = true; /* no NBD_CMD_DISC during the handshake */

@@ -16,6 +16,8 @@
  */
 #include "nbd/nbd-server.h"
 
+#include "block/nbd-wire.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,26 +117,6 @@ typedef struct Conn {
     bool want_base, want_bitmap;   /* meta contexts selected */
 } Conn;
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = (uint8_t)v; }
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
 
 static int crecv(Conn *c, void *buf, size_t len)
 {
@@ -164,10 +146,10 @@ static int opt_reply(Conn *c, uint32_t opt, uint32_t type, const void *data,
                      uint32_t len)
 {
     uint8_t h[20];
-    put64(h, REPLY_MAGIC_OPT);
-    put32(h + 8, opt);
-    put32(h + 12, type);
-    put32(h + 16, len);
+    nbd_put64(h, REPLY_MAGIC_OPT);
+    nbd_put32(h + 8, opt);
+    nbd_put32(h + 12, type);
+    nbd_put32(h + 16, len);
     if (csend(c, h, sizeof(h)) < 0)
         return -1;
     return csend(c, data, len);
@@ -205,8 +187,8 @@ static int opt_export_name(Conn *c, const uint8_t *data, uint32_t len)
         return -1; /* the only answer this option allows */
     uint8_t r[10 + 124];
     memset(r, 0, sizeof(r));
-    put64(r, blk_size(c->ex->bs));
-    put16(r + 8, transmission_flags(c));
+    nbd_put64(r, blk_size(c->ex->bs));
+    nbd_put16(r + 8, transmission_flags(c));
     return csend(c, r, c->no_zeroes ? 10 : sizeof(r));
 }
 
@@ -215,14 +197,14 @@ static int opt_info_go(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
 {
     if (len < 6)
         return opt_error(c, opt, REP_ERR_INVALID, "option too short");
-    uint32_t nlen = get32(d);
+    uint32_t nlen = nbd_get32(d);
     if (nlen > NBD_MAX_STRING)
         return opt_error(c, opt, REP_ERR_INVALID, "export name too long");
     if (nlen > len - 6)
         return opt_error(c, opt, REP_ERR_INVALID,
                          "export name longer than the option");
     const uint8_t *name = d + 4;
-    uint16_t nreq = get16(d + 4 + nlen);
+    uint16_t nreq = nbd_get16(d + 4 + nlen);
     if ((uint64_t)nreq * 2 != len - 6 - nlen)
         return opt_error(c, opt, REP_ERR_INVALID,
                          "information requests do not fill the option");
@@ -230,20 +212,20 @@ static int opt_info_go(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
         return opt_error(c, opt, REP_ERR_UNKNOWN, "no such export");
     bool want_name = false, want_desc = false, want_bs = false;
     for (uint16_t i = 0; i < nreq; i++) {
-        uint16_t t = get16(d + 6 + nlen + 2 * i);
+        uint16_t t = nbd_get16(d + 6 + nlen + 2 * i);
         want_name |= t == INFO_NAME;
         want_desc |= t == INFO_DESCRIPTION;
         want_bs |= t == INFO_BLOCK_SIZE;
     }
     uint8_t buf[2 + NBD_MAX_STRING];
-    put16(buf, INFO_EXPORT);
-    put64(buf + 2, blk_size(c->ex->bs));
-    put16(buf + 10, transmission_flags(c));
+    nbd_put16(buf, INFO_EXPORT);
+    nbd_put64(buf + 2, blk_size(c->ex->bs));
+    nbd_put16(buf + 10, transmission_flags(c));
     if (opt_reply(c, opt, REP_INFO, buf, 12) < 0)
         return -1;
     if (want_name) {
         size_t n = strlen(c->ex->name);
-        put16(buf, INFO_NAME);
+        nbd_put16(buf, INFO_NAME);
         memcpy(buf + 2, c->ex->name, n);
         if (opt_reply(c, opt, REP_INFO, buf, (uint32_t)(2 + n)) < 0)
             return -1;
@@ -252,16 +234,16 @@ static int opt_info_go(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
         size_t n = strlen(c->ex->description);
         if (n > NBD_MAX_STRING)
             n = NBD_MAX_STRING;
-        put16(buf, INFO_DESCRIPTION);
+        nbd_put16(buf, INFO_DESCRIPTION);
         memcpy(buf + 2, c->ex->description, n);
         if (opt_reply(c, opt, REP_INFO, buf, (uint32_t)(2 + n)) < 0)
             return -1;
     }
     if (want_bs) {
-        put16(buf, INFO_BLOCK_SIZE);
-        put32(buf + 2, 1);               /* any byte alignment */
-        put32(buf + 6, 4096);            /* preferred */
-        put32(buf + 10, NBD_MAX_PAYLOAD);
+        nbd_put16(buf, INFO_BLOCK_SIZE);
+        nbd_put32(buf + 2, 1);               /* any byte alignment */
+        nbd_put32(buf + 6, 4096);            /* preferred */
+        nbd_put32(buf + 10, NBD_MAX_PAYLOAD);
         if (opt_reply(c, opt, REP_INFO, buf, 14) < 0)
             return -1;
     }
@@ -282,7 +264,7 @@ static int opt_list(Conn *c, uint32_t len)
     if (dn > NBD_MAX_STRING)
         dn = NBD_MAX_STRING;
     uint8_t buf[4 + 2 * NBD_MAX_STRING];
-    put32(buf, (uint32_t)n);
+    nbd_put32(buf, (uint32_t)n);
     memcpy(buf + 4, c->ex->name, n);
     if (dn)
         memcpy(buf + 4 + n, c->ex->description, dn);
@@ -298,7 +280,7 @@ static int send_context(Conn *c, uint32_t opt, uint32_t id, const char *a,
     size_t na = strlen(a), nb = b ? strlen(b) : 0;
     if (na + nb > 64 + NBD_MAX_STRING - 4)
         return 0; /* cannot happen: names are limited at start-up */
-    put32(buf, id);
+    nbd_put32(buf, id);
     memcpy(buf + 4, a, na);
     if (nb)
         memcpy(buf + 4 + na, b, nb);
@@ -314,21 +296,21 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
                          "structured replies not negotiated");
     if (len < 8)
         return opt_error(c, opt, REP_ERR_INVALID, "option too short");
-    uint32_t nlen = get32(d);
+    uint32_t nlen = nbd_get32(d);
     if (nlen > NBD_MAX_STRING)
         return opt_error(c, opt, REP_ERR_INVALID, "export name too long");
     if (nlen > len - 8)
         return opt_error(c, opt, REP_ERR_INVALID,
                          "export name longer than the option");
     const uint8_t *name = d + 4;
-    uint32_t nq = get32(d + 4 + nlen);
+    uint32_t nq = nbd_get32(d + 4 + nlen);
     /* Validate every query before answering any of them. */
     uint32_t pos = 8 + nlen;
     for (uint32_t i = 0; i < nq; i++) {
         if (len - pos < 4)
             return opt_error(c, opt, REP_ERR_INVALID,
                              "queries do not fit the option");
-        uint32_t ql = get32(d + pos);
+        uint32_t ql = nbd_get32(d + pos);
         if (ql > NBD_MAX_STRING)
             return opt_error(c, opt, REP_ERR_TOO_BIG, "query too long");
         if (ql > len - pos - 4)
@@ -349,7 +331,7 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
     }
     pos = 8 + nlen;
     for (uint32_t i = 0; i < nq; i++) {
-        uint32_t ql = get32(d + pos);
+        uint32_t ql = nbd_get32(d + pos);
         const char *q = (const char *)d + pos + 4;
         pos += 4 + ql;
 #define IS(s) (ql == strlen(s) && memcmp(q, s, ql) == 0)
@@ -379,15 +361,15 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
 static int negotiate(Conn *c)
 {
     uint8_t h[18];
-    put64(h, NBDMAGIC);
-    put64(h + 8, IHAVEOPT);
-    put16(h + 16, FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
+    nbd_put64(h, NBDMAGIC);
+    nbd_put64(h + 8, IHAVEOPT);
+    nbd_put16(h + 16, FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
     if (csend(c, h, 18) < 0)
         return -1;
     uint8_t cf[4];
     if (crecv(c, cf, 4) < 0)
         return -1;
-    uint32_t cflags = get32(cf);
+    uint32_t cflags = nbd_get32(cf);
     if (cflags & ~(uint32_t)(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES))
         return -1; /* the spec: unknown client flags end the session */
     c->no_zeroes = cflags & FLAG_NO_ZEROES;
@@ -397,9 +379,9 @@ static int negotiate(Conn *c)
     int ret = -1;
     for (;;) {
         uint8_t oh[16];
-        if (crecv(c, oh, 16) < 0 || get64(oh) != IHAVEOPT)
+        if (crecv(c, oh, 16) < 0 || nbd_get64(oh) != IHAVEOPT)
             break;
-        uint32_t opt = get32(oh + 8), len = get32(oh + 12);
+        uint32_t opt = nbd_get32(oh + 8), len = nbd_get32(oh + 12);
         if (len > OPT_MAX) {
             if (opt == OPT_EXPORT_NAME || drain(c, len) < 0)
                 break;
@@ -463,9 +445,9 @@ static int simple_reply(Conn *c, uint64_t handle, uint32_t error,
                         const void *data, size_t len)
 {
     uint8_t h[16];
-    put32(h, SIMPLE_MAGIC);
-    put32(h + 4, error);
-    put64(h + 8, handle);
+    nbd_put32(h, SIMPLE_MAGIC);
+    nbd_put32(h + 4, error);
+    nbd_put64(h + 8, handle);
     if (csend(c, h, 16) < 0)
         return -1;
     return error ? 0 : csend(c, data, len);
@@ -475,11 +457,11 @@ static int chunk_header(Conn *c, uint16_t flags, uint16_t type,
                         uint64_t handle, uint32_t len)
 {
     uint8_t h[20];
-    put32(h, STRUCT_MAGIC);
-    put16(h + 4, flags);
-    put16(h + 6, type);
-    put64(h + 8, handle);
-    put32(h + 16, len);
+    nbd_put32(h, STRUCT_MAGIC);
+    nbd_put16(h + 4, flags);
+    nbd_put16(h + 6, type);
+    nbd_put64(h + 8, handle);
+    nbd_put32(h + 16, len);
     return csend(c, h, 20);
 }
 
@@ -492,8 +474,8 @@ static int reply(Conn *c, uint64_t handle, uint32_t error, const char *msg)
         return chunk_header(c, RF_DONE, RT_NONE, handle, 0);
     size_t n = strlen(msg);
     uint8_t p[6];
-    put32(p, error);
-    put16(p + 4, (uint16_t)n);
+    nbd_put32(p, error);
+    nbd_put16(p + 4, (uint16_t)n);
     if (chunk_header(c, RF_DONE, RT_ERROR, handle, (uint32_t)(6 + n)) < 0 ||
         csend(c, p, 6) < 0)
         return -1;
@@ -551,12 +533,12 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
         if (run > end - pos)
             run = end - pos;
         /* Merge with the previous extent when the flags match. */
-        if (n && get32(p + 4 + 8 * (n - 1) + 4) == flags) {
+        if (n && nbd_get32(p + 4 + 8 * (n - 1) + 4) == flags) {
             uint8_t *e = p + 4 + 8 * (n - 1);
-            put32(e, (uint32_t)(get32(e) + run)); /* sum <= len < 2^32 */
+            nbd_put32(e, (uint32_t)(nbd_get32(e) + run)); /* sum <= len < 2^32 */
         } else {
-            put32(p + 4 + 8 * n, (uint32_t)run);
-            put32(p + 4 + 8 * n + 4, flags);
+            nbd_put32(p + 4 + 8 * n, (uint32_t)run);
+            nbd_put32(p + 4 + 8 * n + 4, flags);
             n++;
         }
         pos += run;
@@ -566,8 +548,8 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
         const char *msg = blk_error(ex->bs);
         size_t mn = strlen(msg);
         uint8_t e[6];
-        put32(e, NBD_EIO);
-        put16(e + 4, (uint16_t)mn);
+        nbd_put32(e, NBD_EIO);
+        nbd_put16(e + 4, (uint16_t)mn);
         r = chunk_header(c, last ? RF_DONE : 0, RT_ERROR, handle,
                          (uint32_t)(6 + mn));
         if (r == 0)
@@ -575,7 +557,7 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
         if (r == 0)
             r = csend(c, msg, mn);
     } else {
-        put32(p, ctx);
+        nbd_put32(p, ctx);
         r = chunk_header(c, last ? RF_DONE : 0, RT_BLOCK_STATUS, handle,
                          (uint32_t)(4 + 8 * n));
         if (r == 0)
@@ -605,7 +587,7 @@ static int serve_read(Conn *c, uint64_t handle, uint64_t off, uint32_t len)
         r = simple_reply(c, handle, 0, buf, len);
     } else {
         uint8_t o[8];
-        put64(o, off);
+        nbd_put64(o, off);
         r = chunk_header(c, RF_DONE, RT_OFFSET_DATA, handle, 8 + len);
         if (r == 0)
             r = csend(c, o, 8);
@@ -662,11 +644,11 @@ static int transmission(Conn *c)
     int ret = -1;
     for (;;) {
         uint8_t h[28];
-        if (crecv(c, h, 28) < 0 || get32(h) != REQUEST_MAGIC)
+        if (crecv(c, h, 28) < 0 || nbd_get32(h) != REQUEST_MAGIC)
             break;
-        uint16_t flags = get16(h + 4), type = get16(h + 6);
-        uint64_t handle = get64(h + 8), off = get64(h + 16);
-        uint32_t len = get32(h + 24);
+        uint16_t flags = nbd_get16(h + 4), type = nbd_get16(h + 6);
+        uint64_t handle = nbd_get64(h + 8), off = nbd_get64(h + 16);
+        uint32_t len = nbd_get32(h + 24);
         uint64_t size = blk_size(ex->bs);
         bool in_range = off <= size && len <= size - off;
         int r;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "block/nbd-wire.h"
 #include "nbd/nbd-server.h"
 
 static NbdExport export;
@@ -56,38 +57,6 @@ static void usage(FILE *f)
 "Without -t the server exits when its last client disconnects.\n");
 }
 
-static int sock_recv(void *ctx, void *buf, size_t len)
-{
-    int fd = *(int *)ctx;
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t n = recv(fd, p, len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int sock_send(void *ctx, const void *buf, size_t len)
-{
-    int fd = *(int *)ctx;
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void wake(void)
 {
     char b = 0;
@@ -98,7 +67,7 @@ static void wake(void)
 static void *client_thread(void *arg)
 {
     int fd = (int)(intptr_t)arg;
-    NbdStream st = {sock_recv, sock_send, &fd};
+    NbdStream st = {nbd_sock_recv, nbd_sock_send, &fd};
     nbd_serve(&export, &st);
     close(fd);
     pthread_mutex_lock(&count_lock);
