@@ -134,6 +134,23 @@ static void wrb(const char *what, volatile uint32_t *p)
     report(what, b);
 }
 
+/* LDRT/STRT: checked as unprivileged even from privileged code. */
+static void rdt(const char *what, volatile uint32_t *p)
+{
+    int b = faults;
+    uint32_t v;
+    __asm__ volatile("ldrt %0, [%1, #4]" : "=r"(v) : "r"(p) : "memory");
+    (void)v;
+    report(what, b);
+}
+
+static void wrt(const char *what, volatile uint32_t *p)
+{
+    int b = faults;
+    __asm__ volatile("strbt %0, [%1, #1]" : : "r"(0x5au), "r"(p) : "memory");
+    report(what, b);
+}
+
 static void call(const char *what, volatile uint32_t *p)
 {
     int b = faults;
@@ -206,6 +223,12 @@ int main(void)
     rd("priv read b4+8", b4 + 8);
     rd("priv read b4+16", b4 + 16);
     rd("priv read 0x00300000 (background)", (volatile uint32_t *)0x00300000);
+    rdt("priv ldrt b0", b0);
+    wrt("priv strbt b0", b0);
+    rdt("priv ldrt b1", b1);
+    wrt("priv strbt b1", b1);
+    rdt("priv ldrt b3", b3);
+    rdt("priv ldrt 0x00300000 (no background)", (volatile uint32_t *)0x00300000);
     flush();
 
     unpriv();

@@ -1174,6 +1174,20 @@ static bool t32_ldst_single(Ctx *c, unsigned h1, unsigned h2, bool *ended)
         bin(c, TESSERA_ADD, a, base, cst(c, (uint32_t)off));
     } else if (h1 & 0x80) {
         bin(c, TESSERA_ADD, a, R(c, rn), cst(c, h2 & 0xfff));
+    } else if ((h2 & 0xf00) == 0xe00) {
+        /* LDRT, STRT and kin: the access is checked as unprivileged. */
+        if (rn == 15 || rt == 15 || rt == 13)
+            return false;
+        bin(c, TESSERA_ADD, a, R(c, rn), cst(c, h2 & 0xff));
+        unsigned mmu = c->mmu;
+        if (c->mmu != ARM_MMU_NOMPU)
+            c->mmu = ARM_MMU_UNPRIV;
+        if (load)
+            gen_load(c, rt, a, memop, ended);
+        else
+            gen_store(c, rt, a, memop);
+        c->mmu = mmu;
+        return true;
     } else if (h2 & 0x800) {
         unsigned p = (h2 >> 10) & 1, u = (h2 >> 9) & 1, w = (h2 >> 8) & 1;
         if (!p && !w)
