@@ -602,6 +602,7 @@ static int write_rt_entry(BlockDev *bs, uint64_t b)
 }
 
 static int grow_refcount_table(BlockDev *bs, uint64_t need_entries);
+static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v);
 
 /* Creates refcount block b at cluster `at`, which lies in block b's range
  * and so is counted by the block itself. */
@@ -627,6 +628,79 @@ static int place_refblock(BlockDev *bs, uint64_t b, uint64_t at)
     return 0;
 }
 
+/*
+ * Creates refcount block b at the end of the file. When the end lies in
+ * b's own range the block counts itself; otherwise it goes, still empty,
+ * into a cluster that the block of the end's range counts (for ranges
+ * beyond the end of the file). Written before the table points to it, so
+ * a crash leaves at worst a leaked cluster.
+ */
+static int place_refblock_elsewhere(BlockDev *bs, uint64_t b)
+{
+    Qcow2 *q = bs->opaque;
+    for (;;) {
+        uint64_t c = q->end_cluster, cb = c / q->rb_entries;
+        if (c + 1 > (OFFSET_MASK >> q->cluster_bits))
+            return blk_set_error(bs, "%s: qcow2 image is full", bs->filename);
+        if (cb >= q->rt_entries) {
+            if (grow_refcount_table(bs, cb + 1) < 0)
+                return -1;
+            continue;
+        }
+        if (cb == b || !q->rt[cb]) {
+            /* The end's own block is missing: it counts itself. */
+            if (place_refblock(bs, cb, c) < 0)
+                return -1;
+            q->end_cluster = c + 1;
+            if (cb == b)
+                return 0;
+            continue;
+        }
+        uint8_t *blk = calloc(1, q->cs);
+        if (!blk)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        int r = blk_pwrite(bs, c << q->cluster_bits, blk, q->cs,
+                           "refcount block");
+        free(blk);
+        if (r < 0 || set_refcount(bs, c, 1) < 0)
+            return -1;
+        q->end_cluster = c + 1;
+        q->rt[b] = c << q->cluster_bits;
+        set_meta(q, c, true);
+        return write_rt_entry(bs, b);
+    }
+}
+
+/*
+ * Before a run longer than one refcount block's range: creates every block
+ * the run will need (placed in front of it), until the run, starting at the
+ * end of the file, finds all of them. Placing them inside the run instead
+ * would move its start past each new block, forever.
+ */
+static int prepare_long_run(BlockDev *bs, uint64_t n)
+{
+    Qcow2 *q = bs->opaque;
+    for (;;) {
+        uint64_t start = q->end_cluster;
+        if ((start + n) > (OFFSET_MASK >> q->cluster_bits))
+            return blk_set_error(bs, "%s: qcow2 image is full", bs->filename);
+        uint64_t first = start / q->rb_entries;
+        uint64_t last = (start + n - 1) / q->rb_entries;
+        if (last >= q->rt_entries) {
+            if (grow_refcount_table(bs, last + 1) < 0)
+                return -1;
+            continue;
+        }
+        uint64_t b = first;
+        while (b <= last && q->rt[b])
+            b++;
+        if (b > last)
+            return 0;
+        if (place_refblock_elsewhere(bs, b) < 0)
+            return -1;
+    }
+}
+
 /* Sets the refcount of a cluster that a refcount block covers. */
 static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v)
 {
@@ -636,22 +710,8 @@ static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v)
         /* Only check repairs reach here: give the block a home. */
         if (b >= q->rt_entries && grow_refcount_table(bs, b + 1) < 0)
             return -1;
-        if (!q->rt[b]) {
-            int64_t at = alloc_clusters(bs, 1);
-            if (at < 0)
-                return -1;
-            uint8_t *blk = calloc(1, q->cs);
-            if (!blk)
-                return blk_set_error(bs, "%s: out of memory", bs->filename);
-            int r = blk_pwrite(bs, (uint64_t)at, blk, q->cs, "refcount block");
-            free(blk);
-            if (r < 0)
-                return -1;
-            q->rt[b] = (uint64_t)at;
-            set_meta(q, (uint64_t)at >> q->cluster_bits, true);
-            if (write_rt_entry(bs, b) < 0)
-                return -1;
-        }
+        if (!q->rt[b] && place_refblock_elsewhere(bs, b) < 0)
+            return -1;
     }
     if (validate_rb_offset(bs, b, q->rt[b]) < 0)
         return -1;
@@ -718,11 +778,12 @@ static int free_range(BlockDev *bs, uint64_t off, uint64_t len)
 static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
 {
     Qcow2 *q = bs->opaque;
-    /* A run that needs a new refcount block starts again after it. A run
-     * longer than one block's range would do so forever (each new block
-     * lands inside the run): refuse it after the few placements a shorter
-     * run can need. Such runs would need blocks placed outside their own
-     * range, which is not implemented. */
+    /* A run that needs a new refcount block starts again after it (the
+     * block counts itself). A run longer than one block's range gets its
+     * blocks first (prepare_long_run); the guard below only stops a
+     * corrupt image from looping. */
+    if (n > q->rb_entries && prepare_long_run(bs, n) < 0)
+        return -1;
     uint64_t placements = 0, max_placements = n / q->rb_entries + 2;
     for (;;) {
         uint64_t start = q->end_cluster;
