@@ -100,6 +100,8 @@ int blk_key_password(BlockDev *bs, const char *what, const uint8_t **pw,
 /* Sets bs->err (printf style); returns -1. */
 int blk_set_error(BlockDev *bs, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* fdatasync of bs->fd: the flush of the file-based drivers. */
+int blk_sync_file(BlockDev *bs);
 /* Whole-buffer pread/pwrite on bs->fd: -1 with an error naming what. */
 int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
               const char *what);

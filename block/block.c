@@ -591,6 +591,14 @@ int blk_discard(BlockDev *bs, uint64_t off, uint64_t len)
     return bs->drv->discard(bs, off, len);
 }
 
+int blk_sync_file(BlockDev *bs)
+{
+    if (fdatasync(bs->fd) < 0)
+        return blk_set_error(bs, "%s: fdatasync: %s", bs->filename,
+                             strerror(errno));
+    return 0;
+}
+
 int blk_flush(BlockDev *bs)
 {
     if (!(bs->flags & BLK_O_RDWR) || (bs->flags & BLK_O_UNSAFE))

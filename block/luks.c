@@ -191,14 +191,6 @@ static int luks_discard(BlockDev *bs, uint64_t off, uint64_t len)
     return 0;
 }
 
-static int luks_flush(BlockDev *bs)
-{
-    if (fdatasync(bs->fd) < 0)
-        return blk_set_error(bs, "%s: fdatasync: %s", bs->filename,
-                             strerror(errno));
-    return 0;
-}
-
 static int luks_resize(BlockDev *bs, uint64_t size)
 {
     LuksDev *d = bs->opaque;
@@ -310,7 +302,7 @@ const BlockDriver blk_luks_driver = {
     .write = luks_write,
     .write_zeroes = luks_write_zeroes,
     .discard = luks_discard,
-    .flush = luks_flush,
+    .flush = blk_sync_file,
     .resize = luks_resize,
     .status = luks_status,
     .info = luks_info,

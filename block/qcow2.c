@@ -1602,14 +1602,6 @@ static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
     return 0;
 }
 
-static int qcow2_flush(BlockDev *bs)
-{
-    if (fdatasync(bs->fd) < 0)
-        return blk_set_error(bs, "%s: fdatasync: %s", bs->filename,
-                             strerror(errno));
-    return 0;
-}
-
 /* ---- status ---- */
 
 static int qcow2_status(BlockDev *bs, uint64_t off, uint64_t len,
@@ -2064,7 +2056,7 @@ static int switch_snapshot_table(BlockDev *bs, const uint8_t *tab,
             return -1;
         set_meta_range(q, (uint64_t)at, size, true);
     }
-    if (qcow2_flush(bs) < 0)
+    if (blk_sync_file(bs) < 0)
         return -1;
     uint8_t h[12];
     put32(h, n);
@@ -2731,7 +2723,7 @@ static int bm_store(BlockDev *bs, BmEnt *b, int n, int64_t removed_toff,
             goto out;
         set_meta_range(q, (uint64_t)doff, dsize, true);
     }
-    if (qcow2_flush(bs) < 0)
+    if (blk_sync_file(bs) < 0)
         goto out;
     /* The header: the extension and the autoclear bit. */
     uint64_t old_doff = 0, old_dsize = 0;
@@ -3281,7 +3273,7 @@ static int create_crypto(BlockDev *bs, const BlkCreateOpts *o)
     q->ext[q->n_ext].data = data;
     q->n_ext++;
     q->crypt = CRYPT_LUKS;
-    if (qcow2_flush(bs) < 0)
+    if (blk_sync_file(bs) < 0)
         return -1;
     return write_header(bs);
 }
@@ -3545,7 +3537,7 @@ static int qcow2_create(const char *filename, const BlkCreateOpts *o,
     if (r == 0)
         r = qcow2_resize(bs, o->size);
     if (r == 0)
-        r = qcow2_flush(bs);
+        r = blk_sync_file(bs);
     if (r < 0)
         snprintf(err, errlen, "%s", bs->err);
     blk_close(bs);
@@ -3587,7 +3579,7 @@ const BlockDriver blk_qcow2_driver = {
     .write_zeroes = qcow2_write_zeroes,
     .write_compressed = qcow2_write_compressed,
     .discard = qcow2_discard,
-    .flush = qcow2_flush,
+    .flush = blk_sync_file,
     .resize = qcow2_resize,
     .status = qcow2_status,
     .check = qcow2_check,

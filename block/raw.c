@@ -99,14 +99,6 @@ static int raw_discard(BlockDev *bs, uint64_t off, uint64_t len)
     return 0;
 }
 
-static int raw_flush(BlockDev *bs)
-{
-    if (fsync(bs->fd) < 0)
-        return blk_set_error(bs, "%s: fsync: %s", bs->filename,
-                             strerror(errno));
-    return 0;
-}
-
 static int raw_resize(BlockDev *bs, uint64_t size)
 {
     if (ftruncate(bs->fd, (off_t)size) < 0)
@@ -154,7 +146,7 @@ const BlockDriver blk_raw_driver = {
     .write = raw_write,
     .write_zeroes = raw_write_zeroes,
     .discard = raw_discard,
-    .flush = raw_flush,
+    .flush = blk_sync_file,
     .resize = raw_resize,
     .status = raw_status,
 };

@@ -105,8 +105,10 @@ static int fpgaio_realize(TesseraDevice *dev, void *state)
     s->hz = tessera_dev_prop_u64(dev, "frequency");
     uint64_t leds = tessera_dev_prop_u64(dev, "num-leds");
     if (!s->hz || leds > 32) {
-        tessera_error("%s: frequency must not be 0 and num-leds at most 32",
-                      tessera_dev_name(dev));
+        tessera_error("%s: frequency=%llu and num-leds=%llu: the frequency "
+                      "must not be 0, num-leds at most 32",
+                      tessera_dev_name(dev), (unsigned long long)s->hz,
+                      (unsigned long long)leds);
         return -1;
     }
     s->led_mask = leds == 32 ? 0xffffffffu : (1u << leds) - 1;
