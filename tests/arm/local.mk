@@ -13,7 +13,8 @@ EXTRA_DIST += tests/arm/arm-guests.test tests/arm/arm-tools.test \
 	tests/arm/rt/rt.h tests/arm/hello.c tests/arm/alu.c tests/arm/mem.c \
 	tests/arm/exc.c tests/arm/uart.c tests/arm/semi.c tests/arm/sched.c tests/arm/count.S \
 	tests/arm/dsp.c tests/arm/idregs.c tests/arm/mpu.c \
-	tests/arm/arm-gpio.test tests/arm/gpio.c tests/arm/rt/guest-an511.ld
+	tests/arm/arm-gpio.test tests/arm/gpio.c tests/arm/rt/guest-an511.ld \
+	tests/arm/irqs.c
 
 clean-local: clean-arm-tests
 clean-arm-tests:
