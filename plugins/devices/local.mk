@@ -61,6 +61,11 @@ plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_SOURCES = plugins/devices/cmsdk/cms
 plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 plugins_devices_cmsdk_cmsdk_apb_dualtimer_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
 
+devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-ahb-gpio.la
+plugins_devices_cmsdk_cmsdk_ahb_gpio_la_SOURCES = plugins/devices/cmsdk/cmsdk-ahb-gpio.c
+plugins_devices_cmsdk_cmsdk_ahb_gpio_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+plugins_devices_cmsdk_cmsdk_ahb_gpio_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
+
 devices_LTLIBRARIES += plugins/devices/cmsdk/cmsdk-apb-watchdog.la
 plugins_devices_cmsdk_cmsdk_apb_watchdog_la_SOURCES = plugins/devices/cmsdk/cmsdk-apb-watchdog.c
 plugins_devices_cmsdk_cmsdk_apb_watchdog_la_CFLAGS = $(PLUGIN_CC_FLAGS)

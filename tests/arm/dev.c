@@ -36,8 +36,11 @@
 #define SCC 0x4002f000u
 
 /* Not in any image: kept across the watchdog's reset. */
-#define BOOTS REG32(0x20380000u)
-#define NMIS REG32(0x20380004u)
+#ifndef KEEP_BASE /* mps2-an511: in SSRAM 2/3 */
+#define KEEP_BASE 0x20380000u
+#endif
+#define BOOTS REG32(KEEP_BASE)
+#define NMIS REG32(KEEP_BASE + 4)
 #define MAGIC 0x5eed0000u
 
 static volatile uint32_t dtints;

@@ -19,7 +19,10 @@ vectors:
     .word 0
     .word pendsv_handler
     .word systick_handler
-    .rept 32
+#ifndef RT_NIRQ
+#define RT_NIRQ 32 /* mps2-an511 has 64 */
+#endif
+    .rept RT_NIRQ
     .word irq_handler
     .endr
 
