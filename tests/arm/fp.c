@@ -418,6 +418,40 @@ static void __attribute__((noinline)) run(void)
 #endif
     }
     rt_print("vmov", h);
+    /* Loads and stores: VLDR/VSTR (also PC-relative), VLDM/VSTM with
+     * writeback, VPUSH/VPOP, single and double registers. */
+    h = 2166136261u;
+    {
+        static uint32_t buf[24], out[24];
+        uint32_t *p = buf, *q = out, x, y;
+        for (unsigned i = 0; i < 24; i++)
+            buf[i] = vals[i];
+        __asm__ volatile(
+            "vldmia %[p]!, {s4-s11}\n\tvldr s12, [%[p], #4]\n\t"
+            "vldr d7, [%[p], #-8]\n\tvldmdb %[p]!, {d0-d1}\n\t"
+            "vpush {s4-s7}\n\tvpush {d6-d7}\n\tvpop {s0-s3}\n\t"
+            "vpop {d2-d3}\n\tvstmia %[q]!, {s0-s15}\n\t"
+            "vstr s3, [%[q]]\n\tvstr d1, [%[q], #8]\n\t"
+            "vstmdb %[q]!, {s13-s14}\n\tvldr s0, 1f\n\tvmov %[x], s0\n\t"
+            "vmov %[y], s15\n\tvstr d6, [%[q], #16]\n\tb 2f\n\t"
+            ".align 2\n"
+            "1:\t.word 0x3f9e0419\n2:"
+            : [p] "+r"(p), [q] "+r"(q), [x] "=&r"(x), [y] "=&r"(y)
+            :
+            : "memory", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
+              "s9", "s10", "s11", "s12", "s13", "s14", "s15");
+        for (unsigned i = 0; i < 24; i++)
+            HASH(out[i], i);
+        HASH((uint32_t)(p - buf), (uint32_t)(q - out));
+        HASH(x, y);
+#ifdef FPV5
+        __asm__ volatile("vmov.32 %[y], d7[1]\n\tvmov.32 d6[0], %[x]\n\t"
+                         "vmov %[x], s12"
+                         : [x] "+r"(x), [y] "=&r"(y) : : "s12", "s13");
+        HASH(x, y);
+#endif
+    }
+    rt_print("vldst", h);
 }
 
 int main(void)
