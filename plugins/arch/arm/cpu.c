@@ -7,8 +7,8 @@
  * values loaded into the PC in handler mode; configurable faults that
  * escalate to HardFault (HFSR.FORCED) when disabled or masked.
  *
- * Not yet: the FP context (lazy stacking), the MPU, NMI sources, lockup
- * (reported and the run stopped instead), sleep-on-exit.
+ * The FP part of the frames (lazy stacking) is fpu.c's. Not yet: NMI
+ * sources, lockup (reported and the run stopped instead), sleep-on-exit.
  */
 #include <inttypes.h>
 #include <stdio.h>
