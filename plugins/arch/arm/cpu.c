@@ -53,6 +53,8 @@ static const char *irq_inputs[ARM_MAX_IRQ + 1];
 #define SREG(n, f) \
     {n, offsetof(ArmEnv, f), sizeof(((ArmEnv *)0)->f), TESSERA_REG_INT, \
      "system"}
+#define FREG(i) \
+    {"s" #i, offsetof(ArmEnv, fpr) + 4 * (i), 4, TESSERA_REG_FLOAT, "float"}
 static const TesseraRegInfo arm_regs[] = {
     GREG("r0", 0), GREG("r1", 1), GREG("r2", 2), GREG("r3", 3),
     GREG("r4", 4), GREG("r5", 5), GREG("r6", 6), GREG("r7", 7),
@@ -62,6 +64,13 @@ static const TesseraRegInfo arm_regs[] = {
     SREG("qf", qf), SREG("primask", primask), SREG("basepri", basepri),
     SREG("faultmask", faultmask), SREG("control", control),
     SREG("ipsr", ipsr), SREG("vtor", vtor), SREG("ge", ge),
+    /* the FP extension (zero on the M0 and M3) */
+    FREG(0), FREG(1), FREG(2), FREG(3), FREG(4), FREG(5), FREG(6), FREG(7),
+    FREG(8), FREG(9), FREG(10), FREG(11), FREG(12), FREG(13), FREG(14),
+    FREG(15), FREG(16), FREG(17), FREG(18), FREG(19), FREG(20), FREG(21),
+    FREG(22), FREG(23), FREG(24), FREG(25), FREG(26), FREG(27), FREG(28),
+    FREG(29), FREG(30), FREG(31),
+    {"fpscr", offsetof(ArmEnv, fpscr), 4, TESSERA_REG_INT, "float"},
     {NULL, 0, 0, 0, NULL},
 };
 
