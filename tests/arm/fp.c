@@ -200,6 +200,18 @@ static inline uint64_t dbits(double d)
         HASH(g & 0xf0000000u, f);                                          \
     } while (0)
 
+/* in place: r = op r, #imm (double) */
+#define DI1(insn)                                                          \
+    do {                                                                   \
+        double r = da;                                                     \
+        uint32_t f;                                                        \
+        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn "\n\t"                \
+                         "vmrs %[f], fpscr"                                \
+                         : [r] "+&w"(r), [f] "=&r"(f)                      \
+                         : [c] "r"(cfg));                                  \
+        HASHD(dbits(r), f);                                                \
+    } while (0)
+
 /* A double with the single's class and a wider payload. */
 static uint64_t widen(uint32_t v, uint32_t lo)
 {
@@ -265,10 +277,10 @@ static uint64_t widen(uint32_t v, uint32_t lo)
         h = 2166136261u;                                                   \
         for (unsigned i = 0; i < NVALS; i++)                               \
             for (unsigned k = 0; k < 4; k++) {                             \
-                double da = bd(widen(vals[i], k ? rnd() : 0));             \
+                double da = bd(widen(vals[i], k ? rnd() : 0)), db = da;    \
                 float fa = bf(vals[i]);                                    \
                 float fc = bf(vals[(i * 7 + 3) % NVALS]);                  \
-                (void)da; (void)fa; (void)fc;                              \
+                (void)da; (void)db; (void)fa; (void)fc;                    \
                 body;                                                      \
             }                                                              \
         rt_print(name, h);                                                 \
@@ -385,6 +397,25 @@ static void __attribute__((noinline)) run(void)
         DGROUP1("d.vcvt.f64.s32", DS2("vcvt.f64.s32"));
         DGROUP1("d.vcvt.f64.u32", DS2("vcvt.f64.u32"));
         DGROUP1("d.vcvtb.f16.f64", SD2("vcvtb.f16.f64"));
+        DGROUP("d.vmls", D3A("vmls.f64"));
+        DGROUP("d.vnmla", D3A("vnmla.f64"));
+        DGROUP("d.vfms", D3A("vfms.f64"));
+        DGROUP("d.vfnma", D3A("vfnma.f64"));
+        DGROUP("d.vcmp", DCMP("vcmp.f64 %P[a], %P[b]"));
+        DGROUP1("d.vcmp0", DCMP("vcmp.f64 %P[a], #0"));
+        DGROUP("d.vseleq", D3("vseleq.f64"));
+        DGROUP("d.vselvs", D3("vselvs.f64"));
+        DGROUP1("d.vrintm", D2("vrintm.f64"));
+        DGROUP1("d.vrintr", D2("vrintr.f64"));
+        DGROUP1("d.vcvtb.f64.f16", DS2("vcvtb.f64.f16"));
+        DGROUP1("d.vcvtt.f16.f64", SD2("vcvtt.f16.f64"));
+        DGROUP1("d.vcvta.u32.f64", SD2("vcvta.u32.f64"));
+        DGROUP1("d.vcvtp.s32.f64", SD2("vcvtp.s32.f64"));
+        DGROUP1("d.vcvtn.s32.f64", SD2("vcvtn.s32.f64"));
+        DGROUP1("d.vcvt.s32.16", DI1("vcvt.s32.f64 %P[r], %P[r], #16"));
+        DGROUP1("d.vcvt.u16.3", DI1("vcvt.u16.f64 %P[r], %P[r], #3"));
+        DGROUP1("d.vcvt.f64.s32.20", DI1("vcvt.f64.s32 %P[r], %P[r], #20"));
+        DGROUP1("d.vcvt.f64.u16.16", DI1("vcvt.f64.u16 %P[r], %P[r], #16"));
         DGROUP1("d.vcvtt.f64.f16", DS2("vcvtt.f64.f16"));
 #endif
     }
