@@ -7,7 +7,8 @@
  * context (ASPEN and CONTROL.FPCA clear: the basic frame). EXC_RETURN,
  * CONTROL, FPCCR, FPCAR and the stacked words are printed and the thread's
  * registers must survive the handler's changes. Then CPACR denies access:
- * a UsageFault with CFSR.NOCP, whose handler grants access and retries.
+ * a UsageFault with CFSR.NOCP, whose handler grants access and retries,
+ * also for unprivileged code when CPACR grants privileged access only.
  */
 #include "rt/rt.h"
 
@@ -69,6 +70,8 @@ void __attribute__((used)) usage_c(void)
     nocp_cfsr = SCB_CFSR;
     SCB_CFSR = nocp_cfsr;
     CPACR |= 0xfu << 20;
+    /* Back to privileged thread mode (semihosting on QEMU needs it). */
+    __asm__ volatile("msr control, %0" : : "r"(control() & ~1u));
 }
 
 __attribute__((naked)) void usagefault_handler(void)
@@ -142,6 +145,15 @@ static void __attribute__((noinline)) run(void)
     CPACR = 0x5u << 20;
     __asm__ volatile("dsb\n\tisb\n\tvmov.f32 %0, #2.0" : "=t"(x));
     rt_print("priv cpacr", CPACR);
+    /* ... but a NOCP UsageFault from unprivileged thread mode. */
+    nocp_cfsr = 0;
+    CPACR = 0x5u << 20;
+    __asm__ volatile("dsb\n\tmsr control, %0\n\tisb"
+                     : : "r"(control() | 1));
+    __asm__ volatile("vmov.f32 %0, #3.0" : "=t"(x));
+    rt_print("unpriv nocp cfsr", nocp_cfsr);
+    rt_print("control", control());
+    rt_print("cpacr", CPACR);
 }
 
 int main(void)
