@@ -4,6 +4,7 @@
 # with a gdb socket and checks gdb's output.
 GDB_TESTS = tests/gdb/gdb-rv64.sh tests/gdb/gdb-rv32.sh \
 	tests/gdb/gdb-smp.sh tests/gdb/gdb-avr.sh tests/gdb/gdb-arm.sh \
+	tests/gdb/gdb-arm-fp.sh \
 	tests/gdb/gdb-robust.sh
 TESTS += $(GDB_TESTS)
 EXTRA_DIST += $(GDB_TESTS) tests/gdb/run-gdb.py tests/gdb/start.S \

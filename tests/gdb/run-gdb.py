@@ -3,7 +3,7 @@
 """Debugs guests on Tessera with the real gdb in batch mode (gdb-multiarch
 for RISC-V, avr-gdb for AVR: Debian's gdb-multiarch lacks the AVR target).
 
-    run-gdb.py rv64|rv32|smp|avr|arm|robust
+    run-gdb.py rv64|rv32|smp|avr|arm|arm-fp|robust
 
 Each scenario builds its guest (tests/gdb/target.c with the RISC-V cross
 compiler, tests/gdb/avr-target.c with avr-gcc), starts tessera with a gdb
@@ -53,10 +53,12 @@ def build_riscv(tmp, xlen):
     return elf
 
 
-def build_arm(tmp):
-    elf = os.path.join(tmp, "arm-target.elf")
+def build_arm(tmp, fp=False):
+    elf = os.path.join(tmp, "arm-fp-target.elf" if fp else "arm-target.elf")
     arm = SRC + "/tests/arm"
-    rc, out = run(["arm-none-eabi-gcc", "-mcpu=cortex-m3", "-mthumb", "-O1",
+    cpu = (["-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]
+           if fp else ["-mcpu=cortex-m3"])
+    rc, out = run(["arm-none-eabi-gcc"] + cpu + ["-mthumb", "-O1",
                    "-g", "-nostdlib", "-ffreestanding", "-T",
                    arm + "/rt/guest.ld", "-I" + arm, "-o", elf,
                    arm + "/rt/crt0.S", arm + "/rt/rt.c",
@@ -378,6 +380,42 @@ def scenario_arm(tmp):
         fail("arm: tessera exited with %d: %s" % (rc, err))
 
 
+ARM_FP_SESSION = """\
+break fmuladd
+continue
+print $s0
+print $s1
+print $fpscr
+set var $s1 = 4
+print $d0
+finish
+print $s0
+continue
+"""
+
+
+def scenario_arm_fp(tmp):
+    """Cortex-M4 (mps2-an386): the org.gnu.gdb.arm.vfp registers."""
+    elf = build_arm(tmp, fp=True)
+    t = Tessera(tmp, ["-M", "mps2-an386", "-semihosting", "-kernel", elf],
+                "unix")
+    out = gdb(tmp, elf, t.target, ARM_FP_SESSION)
+    expect_in_order(out, [
+        r"^Breakpoint 1 at 0x[0-9a-f]+: file .*arm-target\.c",
+        r"^Breakpoint 1, fmuladd \(a=(a@entry=)?1\.5, b=(b@entry=)?2, "
+        r"c=(c@entry=)?0\.25\)",
+        r"^\$\d+ = 1\.5",                       # s0 (from d0)
+        r"^\$\d+ = 2",                           # s1
+        r"^\$\d+ = 0",                           # fpscr
+        r"^\$\d+ = 512\.000121",                  # d0 = s1:s0 (4.0:1.5)
+        r"^\$\d+ = 6\.25",                        # s0 after: 1.5 * 4 + 0.25
+        r"\[Inferior 1 \(Remote target\) exited normally\]",
+    ], "arm-fp")
+    rc, _, err = t.wait()
+    if rc != 0:
+        fail("arm-fp: tessera exited with %d: %s" % (rc, err))
+
+
 def read_until(s, pattern):
     data = b""
     while not re.search(pattern, data):
@@ -471,6 +509,8 @@ def main():
             scenario_avr(tmp)
         elif which == "arm":
             scenario_arm(tmp)
+        elif which == "arm-fp":
+            scenario_arm_fp(tmp)
         elif which == "robust":
             scenario_robust(tmp)
         else:

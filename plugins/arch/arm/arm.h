@@ -95,7 +95,11 @@ typedef struct ArmModel {
      * 0xd40-0xd70); all zero on ARMv6-M, which has none. */
     uint32_t id[13];
     unsigned mpu_regions; /* 8, or 0 without an MPU */
+    unsigned fpu;         /* 0 none, 1 FPv4-SP, 2 FPv5-D16 (fpu.c) */
+    uint32_t mvfr[3];     /* MVFR0-2 */
 } ArmModel;
+
+#define ARM_CONTROL_FPCA 4u
 
 typedef struct ArmEnv {
     /* ---- IR globals ---- */
@@ -138,6 +142,11 @@ typedef struct ArmEnv {
     TesseraTimer *syst_timer;
 
     bool halted_wfi;
+
+    /* FP extension (fpu.c): S0-S31 (D0-D15 are pairs), only helpers
+     * touch them. */
+    uint32_t fpr[32];
+    uint32_t fpscr, cpacr, fpccr, fpcar, fpdscr;
 } ArmEnv;
 
 /* gdb.c: the GDB stub's registers */
@@ -164,6 +173,9 @@ void arm_check_irqs(ArmEnv *env);
 void arm_irq_set(void *env, unsigned line, int level);
 void arm_reset_from_vectors(ArmEnv *env);
 uint32_t arm_get_sp(ArmEnv *env, bool psp);
+/* Physical word accesses (exception stacking). */
+uint32_t arm_rd32(uint32_t a);
+bool arm_wr32(uint32_t a, uint32_t v);
 void arm_set_sp(ArmEnv *env, bool psp, uint32_t v);
 
 /* scs.c */
@@ -189,6 +201,18 @@ unsigned arm_mmu_idx(ArmEnv *env);
 /* dsp.c: emits the DSP instruction h1:h2 at pc; false when it is not one
  * (the caller decodes it further). */
 bool arm_dsp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
+
+/* fpu.c: emits the FP instruction h1:h2 (coprocessors 10 and 11) at pc;
+ * false when it is not in the FP encoding space. */
+bool arm_fp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
+/* Exception entry with CONTROL.FPCA set: the FP part of the extended frame
+ * (at frame + 0x20), saved now or reserved for lazy preservation. */
+uint32_t arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread);
+/* Exception return to an extended frame. */
+void arm_fp_pop(ArmEnv *env, uint32_t frame);
+/* CPACR, FPCCR, FPCAR, FPDSCR, MVFR0-2: true when off is one of them. */
+bool arm_fp_scs_read(ArmEnv *env, uint32_t off, uint32_t *v);
+bool arm_fp_scs_write(ArmEnv *env, uint32_t off, uint32_t v);
 
 /* disas.c */
 unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,

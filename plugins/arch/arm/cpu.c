@@ -7,8 +7,8 @@
  * values loaded into the PC in handler mode; configurable faults that
  * escalate to HardFault (HFSR.FORCED) when disabled or masked.
  *
- * Not yet: the FP context (lazy stacking), the MPU, NMI sources, lockup
- * (reported and the run stopped instead), sleep-on-exit.
+ * The FP part of the frames (lazy stacking) is fpu.c's. Not yet: NMI
+ * sources, lockup (reported and the run stopped instead), sleep-on-exit.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,20 +27,20 @@ static const ArmModel model_m3 = {
  * Cortex-M4's (DSP: SIMD, saturating and the multiplies). */
 static const ArmModel model_m4 = {
     .v7 = true, .dsp = true, .cpuid = 0x410fc240, .prio_bits = 8, .mpu_regions = 8,
+    .fpu = 1, .mvfr = {0x10110021, 0x11000011, 0},
     .id = {0x30, 0x200, 0x00100000, 0, 0x30, 0, 0, 0, 0x01141110, 0x02112000,
            0x21232231, 0x01111131, 0x01310132}};
 static const ArmModel model_m7 = {
     .v7 = true, .dsp = true, .cpuid = 0x411fc272, .prio_bits = 8, .mpu_regions = 8,
+    .fpu = 2, .mvfr = {0x10110221, 0x12000011, 0x00000040},
     .id = {0x30, 0x200, 0x00100000, 0, 0x00100030, 0, 0x01000000, 0,
            0x01101110, 0x02112000, 0x20232231, 0x01111131, 0x01310132}};
 
 static const TesseraCpuModel arm_models[] = {
     {"cortex-m0", "Cortex-M0 (ARMv6-M)", &model_m0},
     {"cortex-m3", "Cortex-M3 (ARMv7-M)", &model_m3},
-    {"cortex-m4", "Cortex-M4 (ARMv7E-M with DSP; FPU not implemented yet)",
-     &model_m4},
-    {"cortex-m7", "Cortex-M7 (ARMv7E-M with DSP; FPU not implemented yet)",
-     &model_m7},
+    {"cortex-m4", "Cortex-M4 (ARMv7E-M with DSP and FPv4-SP)", &model_m4},
+    {"cortex-m7", "Cortex-M7 (ARMv7E-M with DSP and FPv5-D16)", &model_m7},
     {NULL, NULL, NULL},
 };
 
@@ -53,6 +53,8 @@ static const char *irq_inputs[ARM_MAX_IRQ + 1];
 #define SREG(n, f) \
     {n, offsetof(ArmEnv, f), sizeof(((ArmEnv *)0)->f), TESSERA_REG_INT, \
      "system"}
+#define FREG(i) \
+    {"s" #i, offsetof(ArmEnv, fpr) + 4 * (i), 4, TESSERA_REG_FLOAT, "float"}
 static const TesseraRegInfo arm_regs[] = {
     GREG("r0", 0), GREG("r1", 1), GREG("r2", 2), GREG("r3", 3),
     GREG("r4", 4), GREG("r5", 5), GREG("r6", 6), GREG("r7", 7),
@@ -62,6 +64,13 @@ static const TesseraRegInfo arm_regs[] = {
     SREG("qf", qf), SREG("primask", primask), SREG("basepri", basepri),
     SREG("faultmask", faultmask), SREG("control", control),
     SREG("ipsr", ipsr), SREG("vtor", vtor), SREG("ge", ge),
+    /* the FP extension (zero on the M0 and M3) */
+    FREG(0), FREG(1), FREG(2), FREG(3), FREG(4), FREG(5), FREG(6), FREG(7),
+    FREG(8), FREG(9), FREG(10), FREG(11), FREG(12), FREG(13), FREG(14),
+    FREG(15), FREG(16), FREG(17), FREG(18), FREG(19), FREG(20), FREG(21),
+    FREG(22), FREG(23), FREG(24), FREG(25), FREG(26), FREG(27), FREG(28),
+    FREG(29), FREG(30), FREG(31),
+    {"fpscr", offsetof(ArmEnv, fpscr), 4, TESSERA_REG_INT, "float"},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -200,14 +209,14 @@ void arm_check_irqs(ArmEnv *env)
 /* ---------------------------------------------------------------------- */
 /* Entry and return                                                        */
 
-static uint32_t rd32(uint32_t a)
+uint32_t arm_rd32(uint32_t a)
 {
     uint8_t b[4] = {0};
     tessera_phys_read(a, b, 4);
     return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static bool wr32(uint32_t a, uint32_t v)
+bool arm_wr32(uint32_t a, uint32_t v)
 {
     uint8_t b[4] = {v, v >> 8, v >> 16, v >> 24};
     return tessera_phys_write(a, b, 4) == 0;
@@ -218,18 +227,26 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
     bool from_thread = env->ipsr == 0;
     bool psp = from_thread && (env->control & 2);
     uint32_t sp = env->r[13], xpsr = arm_xpsr(env);
-    uint32_t frame = (sp - 0x20) & ~7u;
-    if ((sp & 4) && (env->ccr & CCR_STKALIGN))
+    /* An FP context (CONTROL.FPCA) gets the extended frame, always
+     * aligned to 8. */
+    bool fp = env->model->fpu && (env->control & ARM_CONTROL_FPCA);
+    uint32_t size = fp ? 0x68 : 0x20;
+    uint32_t frame = (sp - size) & ~7u;
+    if ((sp & 4) && (fp || (env->ccr & CCR_STKALIGN)))
         xpsr |= 1u << 9;
     else
-        frame = sp - 0x20;
+        frame = sp - size;
     const uint32_t vals[8] = {env->r[0], env->r[1], env->r[2], env->r[3],
                               env->r[12], env->r[14], ret_pc, xpsr};
     for (unsigned i = 0; i < 8; i++)
-        wr32(frame + 4 * i, vals[i]);
+        arm_wr32(frame + 4 * i, vals[i]);
     env->r[13] = frame;
     env->r[14] = from_thread ? (psp ? 0xfffffffdu : 0xfffffff9u)
                              : 0xfffffff1u;
+    if (fp) { /* EXC_RETURN bit 4 clear: extended frame */
+        arm_fp_push(env, frame, from_thread);
+        env->r[14] &= ~0x10u;
+    }
     if (psp) { /* handlers run on the main stack */
         env->r[13] = env->other_sp;
         env->other_sp = frame;
@@ -244,7 +261,7 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
     env->it = 0;
     env->excl_addr = ~0ull;
     env->halted_wfi = false;
-    uint32_t vec = rd32(env->vtor + 4 * exc);
+    uint32_t vec = arm_rd32(env->vtor + 4 * exc);
     tessera_cpu_set_pc(env->cpu, vec & ~1u);
     arm_update_tb_flags(env);
 }
@@ -288,7 +305,8 @@ void arm_exception_return(ArmEnv *env, uint32_t exc_return)
 {
     unsigned exc = env->ipsr;
     unsigned mode = exc_return & 15;
-    if (mode != 1 && mode != 9 && mode != 13)
+    bool fp = !(exc_return & 0x10);
+    if ((mode != 1 && mode != 9 && mode != 13) || (fp && !env->model->fpu))
         arm_fault(env, EXC_USAGE, CFSR_INVPC,
                   (uint32_t)tessera_cpu_get_pc(env->cpu));
     env->active[exc] = 0;
@@ -301,8 +319,13 @@ void arm_exception_return(ArmEnv *env, uint32_t exc_return)
     uint32_t frame = to_psp ? env->other_sp : env->r[13];
     uint32_t v[8];
     for (unsigned i = 0; i < 8; i++)
-        v[i] = rd32(frame + 4 * i);
-    uint32_t nsp = frame + 0x20 + ((v[7] & (1u << 9)) ? 4 : 0);
+        v[i] = arm_rd32(frame + 4 * i);
+    if (fp)
+        arm_fp_pop(env, frame);
+    if (env->model->fpu) /* CONTROL.FPCA = NOT EXC_RETURN[4] */
+        env->control = (env->control & ~ARM_CONTROL_FPCA) |
+                       (fp ? ARM_CONTROL_FPCA : 0);
+    uint32_t nsp = frame + (fp ? 0x68 : 0x20) + ((v[7] & (1u << 9)) ? 4 : 0);
     if (to_psp) {
         env->other_sp = env->r[13]; /* MSP */
         env->r[13] = nsp;
@@ -355,8 +378,8 @@ static int arm_cpu_init(TesseraCpu *cpu, void *opaque,
 
 void arm_reset_from_vectors(ArmEnv *env)
 {
-    env->r[13] = rd32(env->vtor) & ~3u;
-    uint32_t pc = rd32(env->vtor + 4);
+    env->r[13] = arm_rd32(env->vtor) & ~3u;
+    uint32_t pc = arm_rd32(env->vtor + 4);
     tessera_cpu_set_pc(env->cpu, pc & ~1u);
     env->reset_done = true;
 }
@@ -381,6 +404,8 @@ static void arm_cpu_reset(void *opaque)
     env->syst_timer = t;
     env->excl_addr = ~0ull;
     env->ccr = m->v7 ? CCR_STKALIGN : (CCR_STKALIGN | CCR_UNALIGN_TRP);
+    if (m->fpu)
+        env->fpccr = 0xc0000000u; /* ASPEN, LSPEN */
     if (t)
         arm_systick_reset(env);
     tessera_cpu_set_pc(cpu, 0);

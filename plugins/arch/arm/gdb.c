@@ -4,7 +4,9 @@
  * with gdb's "org.gnu.gdb.arm.m-profile" feature (r0-r12, sp, lr, pc,
  * xpsr: the 'g' packet, numbers 0-16) and the system registers msp, psp,
  * primask, basepri, faultmask and control in "org.gnu.gdb.arm.m-system"
- * (numbers 17-22, read and written one at a time with p/P).
+ * (numbers 17-22, read and written one at a time with p/P). A model with
+ * the FP extension adds gdb's "org.gnu.gdb.arm.vfp" (d0-d15 and fpscr,
+ * numbers 23-39), from which gdb makes s0-s31, as with QEMU.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,48 +23,64 @@ enum {
     REG_BASEPRI,
     REG_FAULTMASK,
     REG_CONTROL,
+    REG_D0,
+    REG_FPSCR = REG_D0 + 16,
     ARM_GDB_NREGS
 };
 
-static const char target_xml[] =
-    "<?xml version=\"1.0\"?>\n"
-    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
-    "<target>\n"
-    "<architecture>arm</architecture>\n"
-    "<feature name=\"org.gnu.gdb.arm.m-profile\">\n"
-    "<reg name=\"r0\" bitsize=\"32\" regnum=\"0\"/>\n"
-    "<reg name=\"r1\" bitsize=\"32\"/>\n"
-    "<reg name=\"r2\" bitsize=\"32\"/>\n"
-    "<reg name=\"r3\" bitsize=\"32\"/>\n"
-    "<reg name=\"r4\" bitsize=\"32\"/>\n"
-    "<reg name=\"r5\" bitsize=\"32\"/>\n"
-    "<reg name=\"r6\" bitsize=\"32\"/>\n"
-    "<reg name=\"r7\" bitsize=\"32\"/>\n"
-    "<reg name=\"r8\" bitsize=\"32\"/>\n"
-    "<reg name=\"r9\" bitsize=\"32\"/>\n"
-    "<reg name=\"r10\" bitsize=\"32\"/>\n"
-    "<reg name=\"r11\" bitsize=\"32\"/>\n"
-    "<reg name=\"r12\" bitsize=\"32\"/>\n"
-    "<reg name=\"sp\" bitsize=\"32\" type=\"data_ptr\"/>\n"
-    "<reg name=\"lr\" bitsize=\"32\"/>\n"
-    "<reg name=\"pc\" bitsize=\"32\" type=\"code_ptr\"/>\n"
-    "<reg name=\"xpsr\" bitsize=\"32\" regnum=\"16\"/>\n"
+#define TARGET_XML_BODY \
+    "<?xml version=\"1.0\"?>\n" \
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n" \
+    "<target>\n" \
+    "<architecture>arm</architecture>\n" \
+    "<feature name=\"org.gnu.gdb.arm.m-profile\">\n" \
+    "<reg name=\"r0\" bitsize=\"32\" regnum=\"0\"/>\n" \
+    "<reg name=\"r1\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r2\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r3\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r4\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r5\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r6\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r7\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r8\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r9\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r10\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r11\" bitsize=\"32\"/>\n" \
+    "<reg name=\"r12\" bitsize=\"32\"/>\n" \
+    "<reg name=\"sp\" bitsize=\"32\" type=\"data_ptr\"/>\n" \
+    "<reg name=\"lr\" bitsize=\"32\"/>\n" \
+    "<reg name=\"pc\" bitsize=\"32\" type=\"code_ptr\"/>\n" \
+    "<reg name=\"xpsr\" bitsize=\"32\" regnum=\"16\"/>\n" \
+    "</feature>\n" \
+    "<feature name=\"org.gnu.gdb.arm.m-system\">\n" \
+    "<reg name=\"msp\" bitsize=\"32\" regnum=\"17\" type=\"data_ptr\" " \
+    "group=\"system\"/>\n" \
+    "<reg name=\"psp\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n" \
+    "<reg name=\"primask\" bitsize=\"32\" group=\"system\"/>\n" \
+    "<reg name=\"basepri\" bitsize=\"32\" group=\"system\"/>\n" \
+    "<reg name=\"faultmask\" bitsize=\"32\" group=\"system\"/>\n" \
+    "<reg name=\"control\" bitsize=\"32\" group=\"system\"/>\n" \
     "</feature>\n"
-    "<feature name=\"org.gnu.gdb.arm.m-system\">\n"
-    "<reg name=\"msp\" bitsize=\"32\" regnum=\"17\" type=\"data_ptr\" "
-    "group=\"system\"/>\n"
-    "<reg name=\"psp\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n"
-    "<reg name=\"primask\" bitsize=\"32\" group=\"system\"/>\n"
-    "<reg name=\"basepri\" bitsize=\"32\" group=\"system\"/>\n"
-    "<reg name=\"faultmask\" bitsize=\"32\" group=\"system\"/>\n"
-    "<reg name=\"control\" bitsize=\"32\" group=\"system\"/>\n"
+
+static const char target_xml[] = TARGET_XML_BODY "</target>\n";
+
+#define D(n) "<reg name=\"d" #n "\" bitsize=\"64\" type=\"ieee_double\"/>\n"
+static const char target_xml_fp[] = TARGET_XML_BODY
+    "<feature name=\"org.gnu.gdb.arm.vfp\">\n"
+    "<reg name=\"d0\" bitsize=\"64\" type=\"ieee_double\" regnum=\"23\"/>\n"
+    D(1) D(2) D(3) D(4) D(5) D(6) D(7) D(8) D(9) D(10) D(11) D(12) D(13)
+    D(14) D(15)
+    "<reg name=\"fpscr\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
     "</feature>\n"
     "</target>\n";
+#undef D
 
 const char *arm_gdb_xml(void *env, const char *annex)
 {
-    (void)env;
-    return strcmp(annex, "target.xml") ? NULL : target_xml;
+    ArmEnv *e = env;
+    if (strcmp(annex, "target.xml"))
+        return NULL;
+    return e->model->fpu ? target_xml_fp : target_xml;
 }
 
 static void put32(uint8_t *buf, uint32_t v)
@@ -97,6 +115,12 @@ unsigned arm_gdb_read_reg(void *opaque, unsigned n, uint8_t *buf)
         v = env->faultmask;
     else if (n == REG_CONTROL)
         v = env->control;
+    else if (env->model->fpu && n >= REG_D0 && n < REG_FPSCR) {
+        put32(buf, env->fpr[2 * (n - REG_D0)]);
+        put32(buf + 4, env->fpr[2 * (n - REG_D0) + 1]);
+        return 8;
+    } else if (env->model->fpu && n == REG_FPSCR)
+        v = env->fpscr;
     else
         return 0;
     put32(buf, v);
@@ -107,9 +131,16 @@ unsigned arm_gdb_write_reg(void *opaque, unsigned n, const uint8_t *buf,
                            unsigned len)
 {
     ArmEnv *env = opaque;
-    if (len < 4 || n >= ARM_GDB_NREGS)
+    if (len < 4 || n >= ARM_GDB_NREGS || (n >= REG_D0 && !env->model->fpu))
         return 0;
     uint32_t v = get32(buf);
+    if (n >= REG_D0 && n < REG_FPSCR) {
+        if (len < 8)
+            return 0;
+        env->fpr[2 * (n - REG_D0)] = v;
+        env->fpr[2 * (n - REG_D0) + 1] = get32(buf + 4);
+        return 8;
+    }
     switch (n) {
     case REG_PC:
         tessera_cpu_set_pc(env->cpu, v & ~1u);
@@ -138,6 +169,9 @@ unsigned arm_gdb_write_reg(void *opaque, unsigned n, const uint8_t *buf,
         arm_check_irqs(env);
         break;
     case REG_CONTROL: /* read-only here: SPSEL would swap the stacks */
+        break;
+    case REG_FPSCR:
+        env->fpscr = v & 0xf7c0009fu;
         break;
     default:
         env->r[n] = n == REG_SP ? v & ~3u : v;

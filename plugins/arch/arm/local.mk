@@ -10,8 +10,11 @@ plugins_arch_arm_arm_la_SOURCES = \
 	plugins/arch/arm/semihost.c \
 	plugins/arch/arm/translate.c \
 	plugins/arch/arm/dsp.c \
+	plugins/arch/arm/fpu.c \
 	plugins/arch/arm/mpu.c \
 	plugins/arch/arm/disas.c
-plugins_arch_arm_arm_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(CAPSTONE_CFLAGS)
+# fpu.c changes the host's rounding mode around its operations.
+plugins_arch_arm_arm_la_CFLAGS = $(PLUGIN_CC_FLAGS) $(CAPSTONE_CFLAGS) \
+	-frounding-math -ffp-contract=off
 plugins_arch_arm_arm_la_LDFLAGS = $(PLUGIN_LD_FLAGS)
-plugins_arch_arm_arm_la_LIBADD = $(CAPSTONE_LIBS)
+plugins_arch_arm_arm_la_LIBADD = $(CAPSTONE_LIBS) -lm

@@ -268,11 +268,15 @@ static uint32_t scs_read32(ArmEnv *env, uint32_t off)
         return env->mmfar;
     case 0xd38:
         return env->bfar;
-    default:
+    default: {
+        uint32_t fv;
+        if (env->model->fpu && arm_fp_scs_read(env, off, &fv))
+            return fv;
         if (tessera_log_enabled(TESSERA_LOG_UNIMP))
             tessera_log(TESSERA_LOG_UNIMP,
                         "armv7m-scs: read of 0x%03" PRIx32 "\n", off);
         return 0;
+    }
     }
 }
 
@@ -414,6 +418,8 @@ static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
             env->bfar = v;
             break;
         default:
+            if (env->model->fpu && arm_fp_scs_write(env, off, v))
+                break;
             if (tessera_log_enabled(TESSERA_LOG_UNIMP))
                 tessera_log(TESSERA_LOG_UNIMP,
                             "armv7m-scs: write 0x%08" PRIx32 " to 0x%03" PRIx32

@@ -346,6 +346,8 @@ static uint64_t h_msr(void *e, uint64_t sysm, uint64_t v, uint64_t mask,
         if (priv) {
             uint32_t old = env->control;
             uint32_t nv = x & (env->model->v7 ? 3u : 2u);
+            if (env->model->fpu)
+                nv |= x & ARM_CONTROL_FPCA;
             if (env->ipsr != 0)
                 nv = (nv & ~2u) | (old & 2u); /* SPSEL: thread only */
             if ((nv ^ old) & 2) {
@@ -1595,7 +1597,9 @@ static bool t32(Ctx *c, unsigned h1, unsigned h2, bool *ended)
                 return false; /* PKH: DSP */
             return gen_dp(c, op, h1 & 0x10, rd, h1 & 15, b2, carry);
         }
-        /* coprocessor: no FPU enabled */
+        /* coprocessor: the FP extension, or no coprocessor there */
+        if (c->m->fpu && arm_fp_t32(c->b, c->pc, h1, h2))
+            return true;
         gen_undef(c, CFSR_NOCP);
         *ended = true;
         return true;
@@ -1625,6 +1629,8 @@ static bool t32(Ctx *c, unsigned h1, unsigned h2, bool *ended)
     if ((op2 & 0x78) == 0x38)
         return t32_long_mul(c, h1, h2);
     if (op2 & 0x40) {
+        if (c->m->fpu && arm_fp_t32(c->b, c->pc, h1, h2))
+            return true;
         gen_undef(c, CFSR_NOCP);
         *ended = true;
         return true;
