@@ -437,6 +437,21 @@ static unsigned result_width(const IROp *op)
     }
 }
 
+/* Binops whose code loads v1 into the destination's register first
+ * (emit_binop), so the destination may share v1's register. */
+static bool reuse_src_binop(unsigned sub)
+{
+    switch ((TesseraBinop)sub) {
+    case TESSERA_ADD: case TESSERA_SUB: case TESSERA_MUL:
+    case TESSERA_AND: case TESSERA_OR: case TESSERA_XOR:
+    case TESSERA_SHL: case TESSERA_SHR: case TESSERA_SAR:
+    case TESSERA_ROTL: case TESSERA_ROTR:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void plan_registers(const TesseraIR *b)
 {
     unsigned nt = b->ntemps + 1;
@@ -581,24 +596,66 @@ static void plan_registers(const TesseraIR *b)
     /* Temps: linear scan with what is left. */
     unsigned nfree = 0;
     X86Reg freeregs[NREGS];
+    int32_t owner[16]; /* the temp each register was last given to */
+    for (unsigned r = 0; r < 16; r++)
+        owner[r] = -1;
     for (unsigned k = NREGS; k-- > 0;)
         if (!(used & (1u << alloc_regs[k])))
             freeregs[nfree++] = alloc_regs[k];
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         unsigned n = nvals(op);
-        for (unsigned k = 0; k < n && nfree; k++) {
+        /* "d = v1 op ..." where v1 is a temp that dies here and d a temp
+         * born here: d takes v1's register, so the op needs no copy
+         * (emit_binop and IR_MOV load v1 into d first). */
+        int keep = -1;
+        if ((op->opc == IR_MOV ||
+             (op->opc == IR_BINOP && reuse_src_binop(op->sub))) &&
+            ir_val_kind(op->v[0]) == IR_VK_TEMP &&
+            ir_val_kind(op->v[1]) == IR_VK_TEMP) {
+            unsigned d = IR_VAL_INDEX(op->v[0]), s1 = IR_VAL_INDEX(op->v[1]);
+            if (d != s1 && N.tfirst[d] == i && N.tlast[s1] == i &&
+                N.treg[s1] >= 0 && N.treg[d] < 0) {
+                N.treg[d] = N.treg[s1];
+                keep = N.treg[s1];
+                owner[keep] = (int32_t)d;
+            }
+        }
+        for (unsigned k = 0; k < n; k++) {
             TesseraVal v = op->v[k];
-            if (ir_val_kind(v) == IR_VK_TEMP &&
-                N.tfirst[IR_VAL_INDEX(v)] == i &&
-                N.treg[IR_VAL_INDEX(v)] < 0)
-                N.treg[IR_VAL_INDEX(v)] = (int8_t)freeregs[--nfree];
+            unsigned t = IR_VAL_INDEX(v);
+            if (ir_val_kind(v) != IR_VK_TEMP || N.tfirst[t] != i ||
+                N.treg[t] >= 0)
+                continue;
+            if (nfree) {
+                N.treg[t] = (int8_t)freeregs[--nfree];
+                owner[N.treg[t]] = (int32_t)t;
+                continue;
+            }
+            /* None free: the live temp that lives longest gives its
+             * register up if it outlives this one, and stays in its slot
+             * for its whole life (nothing is emitted yet). */
+            int victim = -1;
+            uint32_t far = N.tlast[t];
+            for (unsigned r = 0; r < 16; r++) {
+                int32_t o = owner[r];
+                if (o >= 0 && N.treg[o] == (int8_t)r && N.tlast[o] > far &&
+                    (int)r != keep) {
+                    far = N.tlast[o];
+                    victim = (int)r;
+                }
+            }
+            if (victim >= 0) {
+                N.treg[owner[victim]] = -1;
+                N.treg[t] = (int8_t)victim;
+                owner[victim] = (int32_t)t;
+            }
         }
         for (unsigned k = 0; k < n; k++) {
             TesseraVal v = op->v[k];
             unsigned t = IR_VAL_INDEX(v);
             if (ir_val_kind(v) == IR_VK_TEMP && N.tlast[t] == i &&
-                N.treg[t] >= 0) {
+                N.treg[t] >= 0 && N.treg[t] != keep) {
                 bool dup = false; /* the same temp twice in one op */
                 for (unsigned j = 0; j < nfree; j++)
                     dup |= freeregs[j] == (X86Reg)N.treg[t];
