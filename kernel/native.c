@@ -228,6 +228,7 @@ static struct {
     int32_t adisp;       /* abase + adisp */
     uint32_t cur_op;
     uint32_t carry_twin; /* the op that finds its carry sum in RDI */
+    int32_t exit_cycles; /* add_cycles folded into the next goto */
     int32_t reg_temp[16];
     uint16_t dirty;
     bool reachable;
@@ -1554,9 +1555,13 @@ finish:
         x86_alu_ri(&N.b, X86_AND, 8, acc, m);
         break;
     case TESSERA_ADD_CARRY:
-    case TESSERA_SUB_BORROW:
+        /* Operands below 2^bits, carry-in 0 or 1: the sum is below
+         * 2^(bits+1), so bit `bits` is all that is left. */
         x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)bits);
-        x86_alu_ri(&N.b, X86_AND, 4, acc, 1);
+        break;
+    case TESSERA_SUB_BORROW:
+        /* a - b - c of such operands borrows iff it is negative. */
+        x86_shift_ri(&N.b, X86_SHR, 8, acc, 63);
         break;
     case TESSERA_ADD_OVERFLOW:
     case TESSERA_SUB_OVERFLOW:
@@ -1582,11 +1587,14 @@ finish:
  * xcycles, see cpu-internal.h). */
 static void emit_give_back(uint32_t di, uint32_t dc)
 {
-    int64_t dx = (int64_t)dc - (int64_t)di;
+    /* Less the cycles of an add_cycles folded into this exit. */
+    int64_t c = (int64_t)dc - N.exit_cycles;
+    int64_t dx = c - (int64_t)di;
+    N.exit_cycles = 0;
     if (dx)
         x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles), (int32_t)dx);
-    if (dc)
-        x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)dc);
+    if (c)
+        x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)c);
 }
 
 /* Gives back what the block pre-committed for the instructions an exit
@@ -1719,6 +1727,13 @@ static void emit_op(const IROp *op)
     case IR_NB_OPC:
         break;
     case IR_ADD_CYCLES:
+        /* Right before a goto (a taken branch): folded into what the
+         * exit gives back. */
+        if (N.cur_op + 1 < N.ir->nops &&
+            N.ir->ops[N.cur_op + 1].opc == IR_GOTO) {
+            N.exit_cycles += (int32_t)op->imm;
+            break;
+        }
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)op->imm);
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
@@ -1973,6 +1988,7 @@ static void reset_state(const TesseraIR *b)
     N.dirty = 0;
     N.reachable = true;
     N.carry_twin = UINT32_MAX;
+    N.exit_cycles = 0;
     for (unsigned r = 0; r < 16; r++)
         N.reg_temp[r] = -1;
     N.label_dirty = g_renew(uint16_t, N.label_dirty, b->nlabels + 1);
