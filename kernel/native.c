@@ -163,7 +163,7 @@ static const X86Reg alloc_regs[NREGS] = {
 };
 #define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
 /* Up to this many of them are kept for temps when a block needs them. */
-#define MAX_TEMP_REGS 5
+#define MAX_TEMP_REGS 7
 
 typedef struct GUse {
     TesseraVal v;
@@ -607,10 +607,12 @@ static void plan_registers(const TesseraIR *b)
         const IROp *op = &b->ops[i];
         unsigned n = nvals(op);
         /* "d = v1 op ..." where v1 is a temp that dies here and d a temp
-         * born here: d takes v1's register, so the op needs no copy
-         * (emit_binop and IR_MOV load v1 into d first). */
+         * born here: d takes v1's register, so the op needs no copy (these
+         * ops read v1, or load it into d, before they write d). */
         int keep = -1;
-        if ((op->opc == IR_MOV ||
+        if ((op->opc == IR_MOV || op->opc == IR_UNOP ||
+             op->opc == IR_EXTRACT || op->opc == IR_SETCOND ||
+             op->opc == IR_CARRY ||
              (op->opc == IR_BINOP && reuse_src_binop(op->sub))) &&
             ir_val_kind(op->v[0]) == IR_VK_TEMP &&
             ir_val_kind(op->v[1]) == IR_VK_TEMP) {
@@ -862,8 +864,11 @@ static void store_code(TesseraVal v, X86Reg r)
 static void store_val(TesseraVal v, X86Reg r)
 {
     X86Reg h = reg_of(v);
-    N.rax_val = TESSERA_IR_NONE;
     if (h != X86_NOREG) {
+        /* RAX still holds what it held, unless that was v or r is RAX
+         * (ops that compute in RAX store from it). */
+        if (v == N.rax_val || r == X86_RAX)
+            N.rax_val = TESSERA_IR_NONE;
         if (ir_val_kind(v) == IR_VK_GLOBAL) {
             unsigned size = ir_global_size(v);
             N.dirty |= (uint16_t)(1u << h);
@@ -882,8 +887,7 @@ static void store_val(TesseraVal v, X86Reg r)
         }
         return;
     }
-    if (r == X86_RAX && in_memory(v))
-        N.rax_val = v;
+    N.rax_val = r == X86_RAX && in_memory(v) ? v : TESSERA_IR_NONE;
     switch (ir_val_kind(v)) {
     case IR_VK_TEMP:
         x86_store(&N.b, 8, temp_mem(IR_VAL_INDEX(v)), r);
