@@ -229,6 +229,7 @@ static struct {
     uint32_t cur_op;
     uint32_t carry_twin; /* the op that finds its carry sum in RDI */
     int32_t exit_cycles; /* add_cycles folded into the next goto */
+    X86Reg twin_reg;     /* where carry_twin's sum is, if not RDI */
     int32_t reg_temp[16];
     uint16_t dirty;
     bool reachable;
@@ -1523,8 +1524,9 @@ static void emit_carry(const IROp *op)
     X86Alu alu = add ? X86_ADD : X86_SUB;
     bool ovf = cop == TESSERA_ADD_OVERFLOW || cop == TESSERA_SUB_OVERFLOW;
     if (N.carry_twin == N.cur_op) {
-        /* The previous op left this sum in RDI. */
-        x86_mov_rr(&N.b, 8, acc, X86_RDI);
+        /* The previous op left this sum in RDI, or in acc itself. */
+        if (N.twin_reg != acc)
+            x86_mov_rr(&N.b, 8, acc, X86_RDI);
         goto finish;
     }
     bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
@@ -1549,7 +1551,19 @@ static void emit_carry(const IROp *op)
     if (c != X86_NOREG)
         x86_alu_rr(&N.b, alu, 8, acc, c);
     if (carry_twin(op)) {
-        x86_mov_rr(&N.b, 8, X86_RDI, acc);
+        /* Straight into the twin's register when it has one of its own
+         * (a temp born there: nothing else lives in it past this op, and
+         * the twin reads no source then). */
+        const IROp *nx = op + 1;
+        X86Reg nd = dst_reg(nx, 3);
+        N.twin_reg = X86_NOREG;
+        if (ir_val_kind(nx->v[0]) == IR_VK_TEMP && nd != X86_RAX &&
+            nd != acc && N.tfirst[IR_VAL_INDEX(nx->v[0])] == N.cur_op + 1) {
+            x86_mov_rr(&N.b, 8, nd, acc);
+            N.twin_reg = nd;
+        } else {
+            x86_mov_rr(&N.b, 8, X86_RDI, acc);
+        }
         N.carry_twin = N.cur_op + 1;
     }
 finish:
