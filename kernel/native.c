@@ -234,6 +234,8 @@ static struct {
     uint16_t dirty;
     bool reachable;
     uint16_t *label_dirty;
+    bool *label_slow; /* by label: a branch to it follows a slow op in
+                         the same instruction */
 } N;
 
 static void *trampoline;
@@ -1959,7 +1961,17 @@ static void emit_block(const TesseraIR *b)
                 emit_end_insn_check(op->insn);
             slow_before = false;
         }
+        /* Only paths through a slow op need the check: a label gets it
+         * from the branches to it and the fall-through into it; code
+         * after an exit is reached only through labels. */
+        if (op->opc == IR_LABEL)
+            slow_before = (N.reachable && slow_before) ||
+                          N.label_slow[op->imm];
+        else if (op->opc == IR_BRCOND || op->opc == IR_BR)
+            N.label_slow[op->imm] |= slow_before;
         emit_op(op);
+        if (!N.reachable)
+            slow_before = false;
         slow_before |= may_end_insn(op) && !ends_insn(op);
     }
 
@@ -2011,6 +2023,8 @@ static void reset_state(const TesseraIR *b)
         N.reg_temp[r] = -1;
     N.label_dirty = g_renew(uint16_t, N.label_dirty, b->nlabels + 1);
     memset(N.label_dirty, 0, (b->nlabels + 1) * sizeof(uint16_t));
+    N.label_slow = g_renew(bool, N.label_slow, b->nlabels + 1);
+    memset(N.label_slow, 0, (b->nlabels + 1) * sizeof(bool));
     N.label_pos = g_renew(size_t, N.label_pos, b->nlabels + 1);
     N.insn_pc = g_renew(uint64_t, N.insn_pc, b->ninsns + 1);
     N.cycles_before = g_renew(uint32_t, N.cycles_before, b->ninsns + 1);
