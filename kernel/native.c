@@ -1597,9 +1597,9 @@ finish:
         x86_alu_rr(&N.b, X86_XOR, 8, X86_RSI, acc);
         x86_alu_rr(&N.b, X86_AND, 8, X86_RSI, X86_RDI);
         x86_mov_rr(&N.b, 8, acc, X86_RSI);
+        /* a, b and r are below 2^bits: nothing above the sign bit. */
         if (bits > 1)
             x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)(bits - 1));
-        x86_alu_ri(&N.b, X86_AND, 4, acc, 1);
         break;
     }
     store_val(op->v[0], acc);
