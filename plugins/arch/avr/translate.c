@@ -230,6 +230,19 @@ static void exit_loop(Ctx *c, uint32_t pc)
     tessera_ir_exit_loop(c->b, pc);
 }
 
+/*
+ * After a conditional exit, registers are read from their globals again
+ * rather than from the temps that cached them: a temp kept across the
+ * rest of a long block would hold a host register all that time (or be
+ * spilled), where a global the backend keeps in a register costs nothing
+ * to read and one in env one load.
+ */
+static void forget_regs(Ctx *c)
+{
+    memset(c->reg, 0, sizeof(c->reg));
+    memset(c->pair, 0, sizeof(c->pair));
+}
+
 /* Branches to target unless (a nocond b): the taken path costs 1 cycle. */
 static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
                           TesseraVal b, uint32_t target)
@@ -239,6 +252,7 @@ static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
     tessera_ir_add_cycles(c->b, 1);
     exit_goto(c, target);
     tessera_ir_label_set(c->b, no);
+    forget_regs(c);
 }
 
 /* Skips the next instruction unless (a nocond b). */
