@@ -13,7 +13,8 @@
  * then r0-r12 and APSR stored for the runtime, which prints them and the
  * scratch area over semihosting. A unit is one instruction or a short
  * sequence that belongs together (r10 set to a scratch address and the
- * access through it): ALU operations with and without flags, with shifted
+ * access through it): ALU operations with and without flags in their 16-
+ * and 32-bit encodings, with shifted
  * registers and modified immediates, shifts, bit fields, extends, byte
  * reversal, multiplies and long multiplies, divides (by zero too),
  * saturation, IT blocks of one to four instructions on random
@@ -151,6 +152,65 @@ static void alu(const char *cc)
             emit("%s%s r%u, #%u", chance(50) ? "movw" : "movt", cc, d,
                  below(65536));
         break;
+    }
+}
+
+/* The 16-bit encodings: low registers, flags set outside IT blocks and
+ * left alone inside (cc != ""), as the Thumb instruction set has it. */
+static void narrow(const char *cc)
+{
+    static const char *const dp[] = {"and", "eor", "lsl", "lsr", "asr",
+                                     "adc", "sbc", "ror", "orr", "bic",
+                                     "mvn", "mul"};
+    const char *s = *cc ? "" : "s";
+    unsigned d = below(8), n = below(8), m = below(8);
+    switch (below(7)) {
+    case 0:
+        emit("%s%s%s r%u, r%u, r%u", chance(50) ? "add" : "sub", s, cc, d, n,
+             m);
+        break;
+    case 1:
+        emit("%s%s%s r%u, r%u, #%u", chance(50) ? "add" : "sub", s, cc, d, n,
+             below(8));
+        break;
+    case 2:
+        if (chance(50))
+            emit("%s%s%s r%u, #%u", chance(50) ? "add" : "sub", s, cc, d,
+                 below(256));
+        else
+            emit("mov%s%s r%u, #%u", s, cc, d, below(256));
+        break;
+    case 3: {
+        unsigned k = below(12);
+        if (k == 10)
+            emit("mvn%s%s r%u, r%u", s, cc, d, m);
+        else if (k == 11)
+            emit("mul%s%s r%u, r%u, r%u", s, cc, d, m, d);
+        else
+            emit("%s%s%s r%u, r%u, r%u", dp[k], s, cc, d, d, m);
+        break;
+    }
+    case 4:
+        emit("%s%s r%u, r%u, #%u", chance(50) ? "lsl" : chance(50) ? "lsr" : "asr",
+             *cc ? cc : "s", d, m, 1 + below(31));
+        break;
+    case 5:
+        if (chance(50))
+            emit("%s%s r%u, r%u", chance(50) ? "tst" : "cmn", cc, n, m);
+        else if (chance(50))
+            emit("cmp%s r%u, #%u", cc, n, below(256));
+        else
+            emit("rsb%s%s r%u, r%u, #0", s, cc, d, n);
+        break;
+    default: { /* high registers: ADD, MOV, CMP */
+        unsigned hd = reg(), hm = reg();
+        switch (below(3)) {
+        case 0: emit("add%s r%u, r%u", cc, hd, hm); break;
+        case 1: emit("mov%s r%u, r%u", cc, hd, hm); break;
+        default: emit("cmp%s r%u, r%u", cc, hd, hm); break;
+        }
+        break;
+    }
     }
 }
 
@@ -325,10 +385,12 @@ static void mem(void)
 /* An instruction allowed in an IT block, with its condition. */
 static void in_it(const char *cc)
 {
-    switch (below(dsp ? 5 : 4)) {
-    case 0: case 1: alu(cc); break;
+    switch (below(dsp ? 6 : 5)) {
+    case 0: alu(cc); break;
+    case 1: narrow(cc); break;
     case 2: bits(cc); break;
     case 3: mul(cc); break;
+    case 4: alu(cc); break;
     default: dsp_op(cc); break;
     }
 }
@@ -337,7 +399,8 @@ static void unit(void)
 {
     fprintf(out, ".Lu%u:\n", unit_no);
     switch (below(dsp ? 12 : 10)) {
-    case 0: case 1: case 2: alu(""); break;
+    case 0: case 1: alu(""); break;
+    case 2: narrow(""); break;
     case 3: bits(""); break;
     case 4: mul(""); break;
     case 5: case 6: mem(); break;

@@ -7,8 +7,11 @@
  * values loaded into the PC in handler mode; configurable faults that
  * escalate to HardFault (HFSR.FORCED) when disabled or masked.
  *
- * Not yet: the FP context (lazy stacking), the MPU, NMI sources, lockup
- * (reported and the run stopped instead), sleep-on-exit.
+ * Faults on stacking and unstacking are derived exceptions (MSTKERR,
+ * STKERR, MUNSTKERR, UNSTKERR); sleep (WFE, SEV, SLEEPONEXIT) is sleep.c.
+ *
+ * Not yet: the FP context (lazy stacking), lockup (reported and the run
+ * stopped instead).
  */
 #include <inttypes.h>
 #include <stdio.h>
