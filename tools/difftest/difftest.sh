@@ -85,7 +85,7 @@ fi
 # shellcheck disable=SC2086
 gen() {
     if [ "$ext" = elf ]; then
-        "$gen" ${4:-} $dflag -n "$2" "$1" "${3%.elf}.S" &&
+        "$gen" $dflag ${4:-} -n "$2" "$1" "${3%.elf}.S" &&
             "$acc" -mcpu=$acpu -mthumb -mfloat-abi=soft -O2 -nostdlib \
                 -ffreestanding -T "$src/tests/arm/rt/guest.ld" \
                 -I"$src/tests/arm" -o "$3" "$src/tests/arm/rt/crt0.S" \
@@ -163,6 +163,9 @@ reference() {
             [ -s "$work/$tag.ref" ] || ref_ok=0
         return 0
     elif [ "$arch" = riscv ]; then
+        timeout 60 "$ref" -M virt -bios none -nographic -kernel "$img" \
+            </dev/null >"$work/$tag.ref" 2>&1
+    else
         # simavr writes the USART's lines on stderr, coloured, with a '.'
         # before each newline; its own messages start with "simavr:".
         timeout 60 "$ref" -m "$mcu" -f 16000000 "$img" 2>&1 >/dev/null |
