@@ -18,7 +18,8 @@
  * registers and modified immediates, shifts, bit fields, extends, byte
  * reversal, multiplies and long multiplies, divides (by zero too),
  * saturation, IT blocks of one to four instructions on random
- * conditions, conditional branches forward to the start of a later unit,
+ * conditions, conditional branches (B<c>, CBZ, CBNZ) forward to the start
+ * of a later unit,
  * loads and stores of every size, with writeback, register offsets,
  * LDRD/STRD, LDM/STM, LDREX/STREX, and with -d the DSP instructions. The
  * assembler encodes (so every instruction is one that exists); the same
@@ -419,7 +420,12 @@ static void unit(void)
         break;
     }
     case 8: /* a conditional branch forward */
-        emit("b%s.w .Lu%u", conds[below(14)], unit_no + 1 + below(3));
+        if (chance(25)) /* over the next unit at most: CBZ reaches 126 */
+            emit("%s r%u, .Lu%u", chance(50) ? "cbz" : "cbnz", below(8),
+                 unit_no + 1 + below(2));
+        else
+            emit("b%s%s .Lu%u", conds[below(14)], chance(50) ? ".w" : "",
+                 unit_no + 1 + below(3));
         break;
     case 9:
         emit("msr APSR_nzcvq%s, r%u", dsp ? "g" : "", reg());
