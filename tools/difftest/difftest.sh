@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: MIT
 # Differential testing on random programs (docs/testing.md).
 #
-#   difftest.sh [-a riscv|avr|avr2560] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST]
-#   difftest.sh [-a riscv|avr|avr2560] [-n UNITS] --bisect SEED
+#   difftest.sh [-a riscv|avr|avr2560|arm|arm-dsp] [-n UNITS] [--no-qemu] [--keep DIR] FIRST [LAST]
+#   difftest.sh [-a ARCH] [-n UNITS] --bisect SEED
 #
 # For each seed FIRST..LAST, writes a random program (tools/difftest/
-# gen-riscv or gen-avr) and runs it
+# gen-riscv, gen-avr or gen-arm) and runs it
 #  - on the interpreter and on the native backend at once under the
 #    lockstep tool (-icount shift=0): the registers must agree after every
 #    instruction, and both runs print the same dump;
@@ -14,15 +14,20 @@
 #    traps, scratch memory, printed by the program over the UART) must be
 #    Tessera's (--no-qemu leaves this out);
 #  - AVR (avr: the uno board, avr2560: mega2560): on simavr, whose USART
-#    output (the same dump) must be Tessera's.
+#    output (the same dump) must be Tessera's;
+#  - ARM (arm: Thumb-2 on mps2-an385's Cortex-M3, arm-dsp: with the DSP
+#    instructions on mps2-an386's Cortex-M4): gen-arm writes assembler,
+#    arm-none-eabi-gcc links it with tools/difftest/arm-runtime.c, and
+#    qemu-system-arm's semihosting dump must be Tessera's.
 # On a failure it prints the seed, the command that reproduces it, the
 # lockstep report (the last instructions with disassembly and both
 # register files) or the diff of the dumps. --bisect SEED finds the
 # smallest -n that still fails, so the last unit is the culprit.
 # Environment: top_builddir (the build tree, default .), QEMU_RISCV64,
-# SIMAVR.
+# SIMAVR, QEMU_ARM, ARM_CC.
 set -u
 b=${top_builddir:-.}
+src=$(cd "$(dirname "$0")/../.." && pwd)
 tessera="$b/tessera"
 arch=riscv
 units=""
@@ -51,7 +56,15 @@ avr|avr2560) gen="$b/tools/difftest/gen-avr"; rt=""
     ref=${SIMAVR:-simavr}
     if [ "$arch" = avr ]; then mcu=atmega328p board=uno; else mcu=atmega2560 board=mega2560; fi
     machine="-M $board"; ext=hex; [ -n "$units" ] || units=400 ;;
-*) echo "difftest: -a riscv, avr (uno) or avr2560 (mega2560)" >&2; exit 2 ;;
+arm|arm-dsp) gen="$b/tools/difftest/gen-arm"; rt=""
+    ref=${QEMU_ARM:-qemu-system-arm}; acc=${ARM_CC:-arm-none-eabi-gcc}
+    command -v "$acc" >/dev/null 2>&1 ||
+        { echo "FAIL: no $acc (apt-get install gcc-arm-none-eabi)"; exit 1; }
+    if [ "$arch" = arm ]; then aboard=mps2-an385 acpu=cortex-m3 dflag=""
+    else aboard=mps2-an386 acpu=cortex-m4 dflag=-d; fi
+    machine="-M $src/config/boards/$aboard.ini -semihosting"; ext=elf
+    [ -n "$units" ] || units=400 ;;
+*) echo "difftest: -a riscv, avr (uno), avr2560 (mega2560), arm (mps2-an385) or arm-dsp (mps2-an386)" >&2; exit 2 ;;
 esac
 for f in "$tessera" "$gen"; do
     [ -x "$f" ] || { echo "FAIL: missing $f (make check builds it)"; exit 1; }
@@ -71,7 +84,14 @@ fi
 # gen SEED N OUT [-v]
 # shellcheck disable=SC2086
 gen() {
-    if [ "$arch" = riscv ]; then
+    if [ "$ext" = elf ]; then
+        "$gen" $dflag ${4:-} -n "$2" "$1" "${3%.elf}.S" &&
+            "$acc" -mcpu=$acpu -mthumb -mfloat-abi=soft -O2 -nostdlib \
+                -ffreestanding -T "$src/tests/arm/rt/guest.ld" \
+                -I"$src/tests/arm" -o "$3" "$src/tests/arm/rt/crt0.S" \
+                "$src/tests/arm/rt/rt.c" "$src/tools/difftest/arm-runtime.c" \
+                "${3%.elf}.S" -lgcc
+    elif [ "$arch" = riscv ]; then
         if [ "$qemu" = 1 ]; then
             "$gen" ${4:-} -q -n "$2" "$1" "$rt" "$3"
         else
@@ -86,7 +106,7 @@ gen() {
 
 # Tessera's image options for an image.
 img_opts() {
-    if [ "$arch" = riscv ]; then echo "-kernel $1"; else echo "-bios $1"; fi
+    if [ "$arch" = riscv ] || [ "$ext" = elf ]; then echo "-kernel $1"; else echo "-bios $1"; fi
 }
 
 # lockstep IMG TAG: interp against native; sets ls_ok and leaves
@@ -132,7 +152,17 @@ reference() {
     img=$1 tag=$2
     ref_ok=1
     [ "$qemu" = 1 ] || return 0
-    if [ "$arch" = riscv ]; then
+    if [ "$ext" = elf ]; then
+        # the dump is on the semihosting console (stderr)
+        timeout 60 "$ref" -M "$aboard" -nographic -semihosting \
+            -kernel "$img" </dev/null 2>"$work/$tag.ref" >/dev/null
+        # shellcheck disable=SC2086
+        timeout 60 "$tessera" $machine -nographic -kernel "$img" \
+            </dev/null 2>"$work/$tag.tessera" >/dev/null
+        cmp -s "$work/$tag.ref" "$work/$tag.tessera" &&
+            [ -s "$work/$tag.ref" ] || ref_ok=0
+        return 0
+    elif [ "$arch" = riscv ]; then
         timeout 60 "$ref" -M virt -bios none -nographic -kernel "$img" \
             </dev/null >"$work/$tag.ref" 2>&1
     else
@@ -151,6 +181,7 @@ reference() {
 
 # check SEED N TAG: 0 when everything agrees.
 check() {
+    ls_ok=0 ref_ok=0
     img="$work/$3.$ext"
     gen "$1" "$2" "$img" || { echo "FAIL: seed $1: the generator failed"; return 1; }
     lockstep "$img" "$3"
@@ -184,6 +215,9 @@ if [ "$bisect" = 1 ]; then
                 --stop-address="${range##*..}" "$work/bisect.bin" |
                 sed -n '/^ *[0-9a-f]*:/p'
         fi
+    elif [ "$ext" = elf ]; then
+        gen "$first" "$hi" "$work/v.elf" -v | sed -n 's/^last unit: //p'
+        sed -n "/^$(gen "$first" "$hi" "$work/v.elf" -v | sed -n 's/^last unit: //p'):/,/^\.Lu/p" "$work/v.S"
     else
         range=$(gen "$first" "$hi" "$work/v.hex" -v | sed -n 's/^last unit: //p')
         echo "unit $hi ($range, byte addresses):"

@@ -81,6 +81,16 @@
 #define CCR_DIV_0_TRP (1u << 4)
 #define CCR_STKALIGN (1u << 9)
 
+/* SCR bits (sleep.c). */
+#define SCR_SLEEPONEXIT (1u << 1)
+#define SCR_SEVONPEND (1u << 4)
+
+/* Why the CPU sleeps (ArmEnv.sleep). */
+#define ARM_SLEEP_NONE 0
+#define ARM_SLEEP_WFI 1
+#define ARM_SLEEP_WFE 2
+#define ARM_SLEEP_ON_EXIT 3
+
 /* SHCSR enable bits. */
 #define SHCSR_MEMFAULTENA (1u << 16)
 #define SHCSR_BUSFAULTENA (1u << 17)
@@ -141,12 +151,14 @@ typedef struct ArmEnv {
     uint64_t cpu_hz, ref_hz;
     TesseraTimer *syst_timer;
 
-    bool halted_wfi;
-
     /* FP extension (fpu.c): S0-S31 (D0-D15 are pairs), only helpers
      * touch them. */
     uint32_t fpr[32];
     uint32_t fpscr, cpacr, fpccr, fpcar, fpdscr;
+    /* sleep.c */
+    bool event;               /* the event register (WFE, SEV) */
+    uint8_t sleep;            /* ARM_SLEEP_*: why the CPU is halted */
+    uint32_t sleep_exc_return; /* the return that slept (SLEEPONEXIT) */
 } ArmEnv;
 
 /* gdb.c: the GDB stub's registers */
@@ -169,6 +181,12 @@ TESSERA_NORETURN void arm_fault(ArmEnv *env, unsigned exc, uint32_t cfsr_bits,
                                 uint32_t ret_pc);
 void arm_exception_return(ArmEnv *env, uint32_t exc_return);
 void arm_check_irqs(ArmEnv *env);
+/* The pending exception that would preempt now, or 0. */
+unsigned arm_preempting(ArmEnv *env);
+/* Enters exc on the frame already stacked, with LR = exc_return. */
+void arm_tail_chain(ArmEnv *env, unsigned exc, uint32_t exc_return);
+/* Unstacks the frame of an exception return (after the deactivation). */
+void arm_unstack(ArmEnv *env, uint32_t exc_return);
 /* External interrupt line (0-based) changed level: pends it on a rise. */
 void arm_irq_set(void *env, unsigned line, int level);
 void arm_reset_from_vectors(ArmEnv *env);
@@ -181,6 +199,22 @@ void arm_set_sp(ArmEnv *env, bool psp, uint32_t v);
 /* scs.c */
 int arm_scs_register(void);
 void arm_systick_reset(ArmEnv *env);
+
+/* sleep.c: WFI, WFE, SEV, SEVONPEND, SLEEPONEXIT */
+/* Sets exc pending (the event register too, with SCR.SEVONPEND). */
+void arm_pend(ArmEnv *env, unsigned exc);
+/* SEVONPEND for pending bits set by other means: before is the old set. */
+void arm_sev_on_pend(ArmEnv *env, const uint8_t *before);
+void arm_sev(ArmEnv *env);
+/* WFE at pc: goes on when the event register is set, else sleeps (and
+ * leaves the block: does not return then). */
+void arm_wfe(ArmEnv *env, uint32_t pc);
+void arm_wfi(ArmEnv *env, uint32_t next);
+/* An exception return to thread mode: true when it sleeps instead. */
+bool arm_sleep_on_exit(ArmEnv *env, uint32_t exc_return);
+bool arm_sleep_has_work(ArmEnv *env);
+/* From exec_interrupt after a sleep: true when it entered or returned. */
+bool arm_sleep_wake(ArmEnv *env);
 
 /* semihost.c */
 bool arm_semihosting_enabled(void);

@@ -7,8 +7,13 @@
  * values loaded into the PC in handler mode; configurable faults that
  * escalate to HardFault (HFSR.FORCED) when disabled or masked.
  *
- * The FP part of the frames (lazy stacking) is fpu.c's. Not yet: NMI
- * sources, lockup (reported and the run stopped instead), sleep-on-exit.
+ * The FP part of the frames (lazy stacking) is fpu.c's. Faults on
+ * stacking and unstacking are derived exceptions (MSTKERR, STKERR,
+ * MUNSTKERR, UNSTKERR) for the basic frame; sleep (WFE, SEV,
+ * SLEEPONEXIT) is sleep.c.
+ *
+ * Not yet: lockup (reported and the run stopped instead), MPU checks on
+ * the FP part of a frame (MLSPERR, LSPERR).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -194,15 +199,23 @@ static unsigned best_pending(ArmEnv *env)
 
 void arm_set_pending(ArmEnv *env, unsigned exc, bool pend)
 {
-    env->pending[exc] = pend;
-    if (pend)
+    if (pend) {
+        arm_pend(env, exc);
         arm_check_irqs(env);
+    } else {
+        env->pending[exc] = 0;
+    }
+}
+
+unsigned arm_preempting(ArmEnv *env)
+{
+    unsigned e = best_pending(env);
+    return e && group_prio(env, e) < arm_exec_prio(env) ? e : 0;
 }
 
 void arm_check_irqs(ArmEnv *env)
 {
-    unsigned e = best_pending(env);
-    if (e && group_prio(env, e) < arm_exec_prio(env))
+    if (arm_preempting(env))
         tessera_cpu_kick(env->cpu);
 }
 
@@ -222,8 +235,14 @@ bool arm_wr32(uint32_t a, uint32_t v)
     return tessera_phys_write(a, b, 4) == 0;
 }
 
+static unsigned stack_frame(ArmEnv *env, uint32_t frame,
+                            const uint32_t *vals, unsigned idx);
+static unsigned derived_on_entry(ArmEnv *env, unsigned exc, unsigned derived);
+static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode);
+
 static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
 {
+    unsigned idx = arm_mmu_idx(env); /* stacking uses the context left */
     bool from_thread = env->ipsr == 0;
     bool psp = from_thread && (env->control & 2);
     uint32_t sp = env->r[13], xpsr = arm_xpsr(env);
@@ -238,8 +257,9 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
         frame = sp - size;
     const uint32_t vals[8] = {env->r[0], env->r[1], env->r[2], env->r[3],
                               env->r[12], env->r[14], ret_pc, xpsr};
-    for (unsigned i = 0; i < 8; i++)
-        arm_wr32(frame + 4 * i, vals[i]);
+    unsigned derived = stack_frame(env, frame, vals, idx);
+    if (derived)
+        exc = derived_on_entry(env, exc, derived);
     env->r[13] = frame;
     env->r[14] = from_thread ? (psp ? 0xfffffffdu : 0xfffffff9u)
                              : 0xfffffff1u;
@@ -260,10 +280,21 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
     env->ipsr = exc;
     env->it = 0;
     env->excl_addr = ~0ull;
-    env->halted_wfi = false;
+    env->event = true;
+    env->sleep = ARM_SLEEP_NONE;
     uint32_t vec = arm_rd32(env->vtor + 4 * exc);
     tessera_cpu_set_pc(env->cpu, vec & ~1u);
     arm_update_tb_flags(env);
+}
+
+static TESSERA_NORETURN void lockup(ArmEnv *env)
+{
+    tessera_error("arm: lockup (a fault while HardFault or NMI was "
+                  "active, or FAULTMASK set) at pc 0x%08" PRIx64,
+                  tessera_cpu_get_pc(env->cpu));
+    tessera_request_exit(1);
+    tessera_cpu_halt(env->cpu);
+    tessera_cpu_exit_loop(env->cpu);
 }
 
 /* Fault escalation: the exception that actually runs. */
@@ -276,14 +307,8 @@ static unsigned escalate(ArmEnv *env, unsigned exc)
             env->hfsr |= HFSR_FORCED;
         exc = EXC_HARD;
     }
-    if (exc == EXC_HARD && arm_exec_prio(env) <= -1) {
-        tessera_error("arm: lockup (a fault while HardFault or NMI was "
-                      "active, or FAULTMASK set) at pc 0x%08" PRIx64,
-                      tessera_cpu_get_pc(env->cpu));
-        tessera_request_exit(1);
-        tessera_cpu_halt(env->cpu);
-        tessera_cpu_exit_loop(env->cpu);
-    }
+    if (exc == EXC_HARD && arm_exec_prio(env) <= -1)
+        lockup(env);
     return exc;
 }
 
@@ -301,6 +326,137 @@ void arm_fault(ArmEnv *env, unsigned exc, uint32_t cfsr_bits, uint32_t ret_pc)
     arm_raise(env, exc, ret_pc);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Faults on stacking and unstacking (ARMv7-M ARM B1.5.6-B1.5.8, B1.5.15)   */
+
+#define CFSR_MUNSTKERR (1u << 3)
+#define CFSR_MSTKERR (1u << 4)
+#define CFSR_UNSTKERR (1u << 11)
+#define CFSR_STKERR (1u << 12)
+
+/* One access of the frame, checked as the MPU (MemManage) and the bus
+ * (BusFault) see it in MMU context idx: the exception it raises, or 0. */
+static unsigned frame_access(ArmEnv *env, uint32_t a, uint32_t *v, bool wr,
+                             unsigned idx)
+{
+    uint64_t phys;
+    unsigned prot;
+    TesseraFault f = arm_mpu_translate(env, a, wr ? TESSERA_ACCESS_WRITE
+                                                  : TESSERA_ACCESS_READ,
+                                       idx, &phys, &prot);
+    if (f == TESSERA_FAULT_PAGE)
+        return EXC_MEM;
+    if (f != TESSERA_FAULT_NONE)
+        return EXC_BUS;
+    uint8_t b[4] = {*v, *v >> 8, *v >> 16, *v >> 24};
+    if (wr)
+        return tessera_phys_write(phys, b, 4) == 0 ? 0 : EXC_BUS;
+    if (tessera_phys_read(phys, b, 4) != 0)
+        return EXC_BUS;
+    *v = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+    return 0;
+}
+
+/* The derived exception that runs for a stacking fault, given the
+ * priority it must preempt: HardFault (FORCED) when it is disabled or
+ * cannot, lockup when HardFault cannot either. Sets its status bits. */
+static unsigned derived_fault(ArmEnv *env, unsigned exc, uint32_t bits,
+                              int limit)
+{
+    if (!env->model->v7)
+        exc = EXC_HARD;
+    else
+        env->cfsr |= bits;
+    if (exc != EXC_HARD &&
+        (!exc_enabled(env, exc) || group_prio(env, exc) >= limit)) {
+        env->hfsr |= HFSR_FORCED;
+        exc = EXC_HARD;
+    }
+    if (exc == EXC_HARD && limit <= -1)
+        lockup(env);
+    return exc;
+}
+
+/* Pushes the frame, stopping at the first access that faults (as QEMU
+ * does; the architecture leaves the rest UNKNOWN): MSTKERR or STKERR. */
+static unsigned stack_frame(ArmEnv *env, uint32_t frame, const uint32_t *vals,
+                            unsigned idx)
+{
+    for (unsigned i = 0; i < 8; i++) {
+        uint32_t v = vals[i];
+        unsigned e = frame_access(env, frame + 4 * i, &v, true, idx);
+        if (e)
+            return e;
+    }
+    return 0;
+}
+
+/* A fault while stacking for exc: the derived fault is pended next to exc
+ * (which stays pending), like a late-arriving exception: it escalates when
+ * it cannot preempt the code that was running, and the higher of the two
+ * is entered on the frame just pushed. Returns the exception to enter. */
+static unsigned derived_on_entry(ArmEnv *env, unsigned exc, unsigned derived)
+{
+    int p = group_prio(env, exc);
+    unsigned d = derived_fault(env, derived,
+                               derived == EXC_MEM ? CFSR_MSTKERR : CFSR_STKERR,
+                               arm_exec_prio(env));
+    if (tessera_log_enabled(TESSERA_LOG_INT))
+        tessera_log(TESSERA_LOG_INT,
+                    "arm: fault stacking for exception %u: %u\n", exc, d);
+    env->pending[exc] = 1;
+    arm_pend(env, d);
+    int dp = group_prio(env, d);
+    if (dp < p || (dp == p && (d <= EXC_HARD ? dp : env->prio[d]) <=
+                                  (exc <= EXC_HARD ? p : env->prio[exc])))
+        return d;
+    return exc;
+}
+
+/* Reads the frame at an exception return in the context of the code
+ * returned to: the derived fault (MUNSTKERR or UNSTKERR), pended, or 0. */
+static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode)
+{
+    unsigned idx = ARM_MMU_PRIV;
+    if (mode != 1 && (env->control & 1))
+        idx = ARM_MMU_UNPRIV;
+    else if (!(env->mpu_ctrl & 2) && arm_exec_prio(env) < 0)
+        idx = ARM_MMU_NOMPU;
+    for (unsigned i = 0; i < 8; i++) {
+        uint32_t v = 0;
+        unsigned e = frame_access(env, frame + 4 * i, &v, false, idx);
+        if (e) {
+            unsigned d = derived_fault(env, e,
+                                       e == EXC_MEM ? CFSR_MUNSTKERR
+                                                    : CFSR_UNSTKERR,
+                                       arm_exec_prio(env));
+            arm_pend(env, d);
+            return d;
+        }
+    }
+    return 0;
+}
+
+/* Enters exc without stacking, on the frame already on the stack (a
+ * tail-chain): after a fault on unstacking, or waking from sleep-on-exit. */
+void arm_tail_chain(ArmEnv *env, unsigned exc, uint32_t exc_return)
+{
+    if (tessera_log_enabled(TESSERA_LOG_INT))
+        tessera_log(TESSERA_LOG_INT,
+                    "arm: exception %u tail-chained (EXC_RETURN 0x%08" PRIx32
+                    ")\n", exc, exc_return);
+    env->r[14] = exc_return;
+    env->pending[exc] = 0;
+    env->active[exc] = 1;
+    env->ipsr = exc;
+    env->it = 0;
+    env->excl_addr = ~0ull;
+    env->event = true;
+    env->sleep = ARM_SLEEP_NONE;
+    tessera_cpu_set_pc(env->cpu, arm_rd32(env->vtor + 4 * exc) & ~1u);
+    arm_update_tb_flags(env);
+}
+
 void arm_exception_return(ArmEnv *env, uint32_t exc_return)
 {
     unsigned exc = env->ipsr;
@@ -313,10 +469,28 @@ void arm_exception_return(ArmEnv *env, uint32_t exc_return)
     if (exc != EXC_NMI)
         env->faultmask = 0;
     if (exc >= EXC_IRQ0 && env->level[exc])
-        env->pending[exc] = 1;
+        arm_pend(env, exc);
+    env->event = true;
+    if (mode != 1 && arm_sleep_on_exit(env, exc_return))
+        return;
+    arm_unstack(env, exc_return);
+}
+
+/* The second half of an exception return: the frame back into the
+ * registers (or a derived fault, tail-chained, when it cannot be read). */
+void arm_unstack(ArmEnv *env, uint32_t exc_return)
+{
+    unsigned exc = env->ipsr;
+    unsigned mode = exc_return & 15;
+    bool fp = !(exc_return & 0x10); /* an extended (FP) frame */
     bool to_psp = mode == 13;
     /* In handler mode r13 is MSP and other_sp PSP. */
     uint32_t frame = to_psp ? env->other_sp : env->r[13];
+    unsigned derived = unstack_check(env, frame, mode);
+    if (derived) {
+        arm_tail_chain(env, derived, exc_return);
+        return;
+    }
     uint32_t v[8];
     for (unsigned i = 0; i < 8; i++)
         v[i] = arm_rd32(frame + 4 * i);
@@ -421,7 +595,7 @@ void arm_irq_set(void *opaque, unsigned line, int level)
         bool rising = level && !env->level[EXC_NMI];
         env->level[EXC_NMI] = level != 0;
         if (rising) {
-            env->pending[EXC_NMI] = 1;
+            arm_pend(env, EXC_NMI);
             arm_check_irqs(env);
         }
         return;
@@ -430,7 +604,7 @@ void arm_irq_set(void *opaque, unsigned line, int level)
         return;
     env->level[exc] = level != 0;
     if (level) {
-        env->pending[exc] = 1;
+        arm_pend(env, exc);
         arm_check_irqs(env);
     }
 }
@@ -438,6 +612,8 @@ void arm_irq_set(void *opaque, unsigned line, int level)
 static bool arm_exec_interrupt(void *opaque)
 {
     ArmEnv *env = opaque;
+    if (env->sleep && arm_sleep_wake(env))
+        return true;
     unsigned e = best_pending(env);
     if (!e || group_prio(env, e) >= arm_exec_prio(env))
         return false;
@@ -447,16 +623,7 @@ static bool arm_exec_interrupt(void *opaque)
 
 static bool arm_has_work(void *opaque)
 {
-    ArmEnv *env = opaque;
-    unsigned e = best_pending(env);
-    if (!e)
-        return false;
-    /* WFI wakes for an interrupt that PRIMASK alone masks. */
-    uint32_t pm = env->primask;
-    env->primask = 0;
-    bool r = group_prio(env, e) < arm_exec_prio(env);
-    env->primask = pm;
-    return r;
+    return arm_sleep_has_work(opaque);
 }
 
 static void arm_raise_fault(void *opaque, uint64_t vaddr, TesseraAccess access,

@@ -8,6 +8,7 @@ plugins_arch_arm_arm_la_SOURCES = \
 	plugins/arch/arm/gdb.c \
 	plugins/arch/arm/scs.c \
 	plugins/arch/arm/semihost.c \
+	plugins/arch/arm/sleep.c \
 	plugins/arch/arm/translate.c \
 	plugins/arch/arm/dsp.c \
 	plugins/arch/arm/fpu.c \

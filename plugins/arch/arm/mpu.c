@@ -12,8 +12,18 @@
  * (a region or subregion boundary inside it; regions go down to 32
  * bytes) is decided access by access (TESSERA_PROT_NOCACHE). The
  * Private Peripheral Bus (0xe0000000-0xe00fffff) is always reached
- * through the default map; the default map's execute-never areas are not
- * enforced yet.
+ * through the default map.
+ *
+ * The default map (ARMv7-M ARM B3.1) is execute-never in the Peripheral
+ * (0x40000000-0x5fffffff), Device (0xa0000000-0xdfffffff) and System
+ * (0xe0000000-) areas, with the MPU off, for code at priority -1 or -2
+ * without HFNMIENA, and as PRIVDEFENA's background; the System area is
+ * execute-never whatever a region says. A fetch there is MemManage
+ * IACCVIOL.
+ *
+ * The System Control Space (0xe000e000-0xe000efff) is privileged: an
+ * unprivileged access (unprivileged thread mode, LDRT/STRT) is a BusFault
+ * (PRECISERR, BFAR), except STIR when CCR.USERSETMPEND is set.
  */
 #include "arm.h"
 
@@ -27,14 +37,43 @@
 #define P_W TESSERA_PROT_WRITE
 #define P_X TESSERA_PROT_EXEC
 
+#define SYSTEM_AREA 0xe0000000u
+#define CCR_USERSETMPEND (1u << 1)
+
+/* The default map's permissions. */
+static unsigned default_map(uint32_t a)
+{
+    if ((a >= 0x40000000u && a < 0x60000000u) || a >= 0xa0000000u)
+        return P_R | P_W;
+    return P_R | P_W | P_X;
+}
+
+/* Whether an unprivileged access to a is refused by the SCS. */
+static bool scs_denied(const ArmEnv *env, uint32_t a)
+{
+    if ((a & ~0xfffu) != 0xe000e000u)
+        return false;
+    return !((a & ~3u) == 0xe000ef00u && (env->ccr & CCR_USERSETMPEND));
+}
+
+static unsigned prot_regions(const ArmEnv *env, uint32_t a, unsigned idx);
+
 /* Permissions of one address for a context. */
 static unsigned prot_at(const ArmEnv *env, uint32_t a, unsigned idx)
+{
+    unsigned p = prot_regions(env, a, idx);
+    if (a >= SYSTEM_AREA)
+        p &= ~P_X;
+    return p;
+}
+
+static unsigned prot_regions(const ArmEnv *env, uint32_t a, unsigned idx)
 {
     unsigned n = env->model->mpu_regions;
     bool priv = idx != ARM_MMU_UNPRIV;
     if (!(env->mpu_ctrl & CTRL_ENABLE) || idx == ARM_MMU_NOMPU ||
         (a >> 20) == 0xe00)
-        return P_R | P_W | P_X;
+        return default_map(a);
     for (unsigned i = n; i-- > 0;) {
         uint32_t rasr = env->mpu_rasr[i];
         if (!(rasr & RASR_ENABLE))
@@ -65,7 +104,7 @@ static unsigned prot_at(const ArmEnv *env, uint32_t a, unsigned idx)
         return p;
     }
     if (priv && (env->mpu_ctrl & CTRL_PRIVDEFENA))
-        return P_R | P_W | P_X;
+        return default_map(a);
     return 0;
 }
 
@@ -78,6 +117,13 @@ TesseraFault arm_mpu_translate(void *opaque, uint64_t vaddr,
     unsigned p = prot_at(env, a, idx);
     static const unsigned need[3] = {P_R, P_W, P_X};
     *phys = vaddr & 0xffffffffu;
+    if (idx == ARM_MMU_UNPRIV && (page & ~0xfffu) == 0xe000e000u) {
+        /* the SCS: decided access by access (STIR) */
+        *prot = p | TESSERA_PROT_NOCACHE;
+        if (scs_denied(env, a) && access != TESSERA_ACCESS_EXEC)
+            return TESSERA_FAULT_ACCESS;
+        return (p & need[access]) ? TESSERA_FAULT_NONE : TESSERA_FAULT_PAGE;
+    }
     for (uint32_t o = 0; o < ARM_PAGE_SIZE; o += 32)
         if (prot_at(env, page + o, idx) != p) {
             p |= TESSERA_PROT_NOCACHE;

@@ -295,7 +295,21 @@ static void scs_write_prio(ArmEnv *env, unsigned exc, uint8_t v)
     env->prio[exc] = v & prio_mask(env);
 }
 
+static void scs_write32_pend(ArmEnv *env, uint32_t off, uint32_t v);
+
+/* A register write, with SEVONPEND for the pending bits it sets. */
 static void scs_write32(ArmEnv *env, uint32_t off, uint32_t v)
+{
+    uint8_t before[ARM_NUM_EXC];
+    bool sevonpend = env->scr & SCR_SEVONPEND;
+    if (sevonpend)
+        memcpy(before, env->pending, sizeof(before));
+    scs_write32_pend(env, off, v);
+    if (sevonpend)
+        arm_sev_on_pend(env, before);
+}
+
+static void scs_write32_pend(ArmEnv *env, uint32_t off, uint32_t v)
 {
     if (off >= 0x100 && off < 0x140)
         set_bits(env, env->enabled, (off - 0x100) / 4, v, 1);

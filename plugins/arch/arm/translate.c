@@ -162,9 +162,21 @@ static uint64_t h_bkpt(void *e, uint64_t imm, uint64_t next, uint64_t a2,
 static uint64_t h_wfi(void *e, uint64_t next, uint64_t a1, uint64_t a2,
                       uint64_t a3)
 {
-    ArmEnv *env = e;
-    tessera_cpu_set_pc(env->cpu, next);
-    tessera_cpu_halt(env->cpu);
+    arm_wfi(e, (uint32_t)next);
+    return 0;
+}
+
+static uint64_t h_wfe(void *e, uint64_t pc, uint64_t a1, uint64_t a2,
+                      uint64_t a3)
+{
+    arm_wfe(e, (uint32_t)pc);
+    return 0;
+}
+
+static uint64_t h_sev(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                      uint64_t a3)
+{
+    arm_sev(e);
     return 0;
 }
 
@@ -455,6 +467,14 @@ static void branch_write_pc(Ctx *c, TesseraVal v)
     TesseraVal t = tmp(c);
     bin(c, TESSERA_AND, t, v, cst(c, ~1u));
     exit_dyn(c, t, c->it_next);
+}
+
+/* WFE: goes on, or sleeps with the PC on the WFE (the helper leaves). */
+static void gen_wfe(Ctx *c)
+{
+    call(c, h_wfe, TESSERA_HELPER_NO_WRITE, TESSERA_IR_NONE, 1,
+         cst(c, c->pc), 0, 0);
+    exit_to(c, c->next, c->it_next);
 }
 
 static void gen_undef(Ctx *c, uint32_t cfsr)
@@ -1099,7 +1119,15 @@ static bool t16(Ctx *c, unsigned h, bool *ended)
             if (h & 15) /* IT itself is handled by the caller */
                 return true;
             switch ((h >> 4) & 15) {
-            case 0: case 1: case 2: case 4: /* NOP YIELD WFE SEV */
+            case 0: case 1: /* NOP YIELD */
+                return true;
+            case 2: /* WFE */
+                gen_wfe(c);
+                *ended = true;
+                return true;
+            case 4: /* SEV */
+                call(c, h_sev, TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE,
+                     TESSERA_IR_NONE, 0, 0, 0, 0);
                 return true;
             case 3: /* WFI */
                 call(c, h_wfi, TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE,
@@ -1422,6 +1450,12 @@ static bool t32_branch_misc(Ctx *c, unsigned h1, unsigned h2, bool *ended)
                      TESSERA_IR_NONE, 1, cst(c, c->next), 0, 0);
                 exit_to(c, c->next, c->it_next);
                 *ended = true;
+            } else if ((h2 & 0xff) == 2) { /* WFE */
+                gen_wfe(c);
+                *ended = true;
+            } else if ((h2 & 0xff) == 4) { /* SEV */
+                call(c, h_sev, TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE,
+                     TESSERA_IR_NONE, 0, 0, 0, 0);
             }
             return true;
         case 0x3b: /* CLREX, DSB, DMB, ISB */
