@@ -2978,6 +2978,48 @@ static int bm_copy_bits(BlockDev *bs, const char *name, uint8_t **pbits,
     return blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, name);
 }
 
+static int claim_meta(BlockDev *bs, uint64_t off, uint64_t len,
+                      const char *what, bool strict);
+
+/* The directory, tables and data clusters of the bitmaps become metadata
+ * that must lie inside the file and overlap nothing else: they are
+ * written in place (bm_writeback), so a hostile image must not make them
+ * name an L1, L2 or refcount cluster, or a huge offset. */
+static int bm_claim(BlockDev *bs, const BmEnt *b, int n)
+{
+    Qcow2 *q = bs->opaque;
+    for (int e = 0; e < q->n_ext; e++)
+        if (q->ext[e].type == EXT_BITMAPS &&
+            claim_meta(bs, be64(q->ext[e].data + 16),
+                       be64(q->ext[e].data + 8), "bitmap directory",
+                       true) < 0)
+            return -1;
+    for (int i = 0; i < n; i++) {
+        if (!b[i].tsize)
+            continue;
+        if (claim_meta(bs, b[i].toff, (uint64_t)b[i].tsize * 8,
+                       "bitmap table", true) < 0)
+            return -1;
+        uint8_t *t = malloc((size_t)b[i].tsize * 8);
+        if (!t)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        if (blk_pread(bs, b[i].toff, t, (size_t)b[i].tsize * 8,
+                      "bitmap table") < 0) {
+            free(t);
+            return -1;
+        }
+        for (uint32_t c = 0; c < b[i].tsize; c++) {
+            uint64_t o = be64(t + (size_t)c * 8) & OFFSET_MASK & ~(q->cs - 1);
+            if (o && claim_meta(bs, o, q->cs, "bitmap data", true) < 0) {
+                free(t);
+                return -1;
+            }
+        }
+        free(t);
+    }
+    return 0;
+}
+
 /* Loads the bitmaps and marks them in use (read-write opens). */
 static int bm_track_open(BlockDev *bs)
 {
@@ -2986,6 +3028,10 @@ static int bm_track_open(BlockDev *bs)
     int n;
     if (bm_load(bs, &b, &n) < 0)
         return -1;
+    if (bm_claim(bs, b, n) < 0) {
+        bm_free(b, n);
+        return -1;
+    }
     for (int i = 0; i < n; i++) {
         b[i].stale = (b[i].flags & BLK_BITMAP_IN_USE) != 0;
         b[i].track = !b[i].stale && (b[i].flags & BLK_BITMAP_AUTO);

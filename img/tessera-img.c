@@ -1532,6 +1532,7 @@ static int cmd_measure(int argc, char **argv)
             blk_bitmap_list_free(bl, nb);
         }
         blk_close(bs);
+        size = round_up(size, 512); /* QEMU's length is in whole sectors */
     }
     uint64_t full, req;
     if (qcow2) {
