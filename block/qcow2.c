@@ -1446,6 +1446,7 @@ static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
 }
 
 static void bm_mark(BlockDev *bs, uint64_t off, uint64_t len);
+static int bm_fit(BlockDev *bs);
 
 static int qcow2_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 {
@@ -1827,7 +1828,7 @@ static int qcow2_resize(BlockDev *bs, uint64_t size)
     if (blk_pwrite(bs, 24, b, 8, "header") < 0)
         return -1;
     bs->size = size;
-    return 0;
+    return bm_fit(bs);
 }
 
 /* ---- snapshots (listing) ---- */
@@ -3055,30 +3056,43 @@ static int bm_track_open(BlockDev *bs)
  * bitmaps are stored anew (bm_store). A kill -9 at any point leaves
  * bitmaps in use and leaks at worst.
  */
+/* Grows or truncates the bitmaps in memory to the image size (resize:
+ * new granules clean, as QEMU). */
+static int bm_fit(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    for (int i = 0; i < q->n_bm; i++) {
+        BmEnt *b = &q->bm[i];
+        uint64_t g = 1ull << b->gbits;
+        uint64_t nbits = (bs->size + g - 1) / g;
+        if (nbits == b->nbits)
+            continue;
+        uint64_t ob = (b->nbits + 7) / 8, nb = (nbits + 7) / 8;
+        uint8_t *nbuf = realloc(b->bits, nb + 1);
+        if (!nbuf)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        if (nb > ob)
+            memset(nbuf + ob, 0, nb - ob);
+        if (nbits % 8)
+            nbuf[nbits / 8] &= (uint8_t)((1u << (nbits % 8)) - 1);
+        b->bits = nbuf;
+        b->nbits = nbits;
+        b->changed = true;
+    }
+    return 0;
+}
+
 static int bm_writeback(BlockDev *bs)
 {
     Qcow2 *q = bs->opaque;
     BmEnt *b = q->bm;
     int n = q->n_bm;
     bool restore = false, any = false;
+    if (bm_fit(bs) < 0)
+        return -1;
     for (int i = 0; i < n; i++) {
-        uint64_t g = 1ull << b[i].gbits;
-        uint64_t nbits = (bs->size + g - 1) / g;
-        if (nbits != b[i].nbits) {
-            uint64_t ob = (b[i].nbits + 7) / 8, nb = (nbits + 7) / 8;
-            uint8_t *nbuf = realloc(b[i].bits, nb + 1);
-            if (!nbuf)
-                return blk_set_error(bs, "%s: out of memory", bs->filename);
-            if (nb > ob)
-                memset(nbuf + ob, 0, nb - ob);
-            if (nbits % 8)
-                nbuf[nbits / 8] &= (uint8_t)((1u << (nbits % 8)) - 1);
-            b[i].bits = nbuf;
-            b[i].nbits = nbits;
-            b[i].changed = true;
-            if (div_round_up(nb, q->cs) != b[i].tsize)
-                restore = true;
-        }
+        if (div_round_up((b[i].nbits + 7) / 8, q->cs) != b[i].tsize)
+            restore = true;
         if (!b[i].stale)
             b[i].flags &= ~(uint32_t)BLK_BITMAP_IN_USE;
         any = any || !b[i].stale;
