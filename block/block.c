@@ -235,9 +235,10 @@ char *blk_full_backing_name(const char *overlay, const char *backing)
 }
 
 static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
-                            const char *key_secret, int depth, char *err,
-                            size_t errlen)
+                            const char *const *keys, int nkeys, int depth,
+                            char *err, size_t errlen)
 {
+    const char *key_secret = nkeys > 0 ? keys[0] : NULL;
     const BlockDriver *drv;
     if (depth > MAX_BACKING_DEPTH) {
         snprintf(err, errlen, "%s: backing chain deeper than %d images",
@@ -311,7 +312,11 @@ static BlockDev *open_depth(const char *filename, const char *fmt, int flags,
             blk_close(bs);
             return NULL;
         }
-        bs->backing = open_depth(path, bs->backing_fmt, 0, NULL, depth + 1,
+        /* Backing files are read-only; an image opened without its key
+         * (info) opens them without theirs. */
+        bs->backing = open_depth(path, bs->backing_fmt,
+                                 flags & BLK_O_NO_KEY, keys + (nkeys > 0),
+                                 nkeys > 0 ? nkeys - 1 : 0, depth + 1,
                                  berr, sizeof(berr));
         if (!bs->backing) {
             snprintf(err, errlen, "%s: cannot open backing file: %.900s",
@@ -334,8 +339,15 @@ BlockDev *blk_open(const char *filename, const char *fmt, int flags,
 BlockDev *blk_open_key(const char *filename, const char *fmt, int flags,
                        const char *key_secret, char *err, size_t errlen)
 {
+    return blk_open_keys(filename, fmt, flags, &key_secret, 1, err, errlen);
+}
+
+BlockDev *blk_open_keys(const char *filename, const char *fmt, int flags,
+                        const char *const *keys, int nkeys, char *err,
+                        size_t errlen)
+{
     char buf[1024];
-    BlockDev *bs = open_depth(filename, fmt, flags, key_secret, 0, buf,
+    BlockDev *bs = open_depth(filename, fmt, flags, keys, nkeys, 0, buf,
                               sizeof(buf));
     if (!bs)
         copy_error(err, errlen, buf);
@@ -472,6 +484,30 @@ int blk_create(const char *filename, const BlkCreateOpts *opts, char *err,
         return -1;
     }
     return drv->create(filename, opts, err, errlen);
+}
+
+int blk_luks_header_size(const BlkCreateOpts *o, uint64_t *bytes, char *err,
+                         size_t errlen)
+{
+    bool luks = o->fmt && !strcmp(o->fmt, "luks");
+    bool qcow2 = o->fmt && !strcmp(o->fmt, "qcow2") && o->encrypt_format &&
+                 !strcmp(o->encrypt_format, "luks");
+    size_t pwlen;
+    *bytes = 0;
+    if (!luks && !qcow2)
+        return 0;
+    if (!o->key_secret) {
+        snprintf(err, errlen, "Parameter '%s' is required for cipher",
+                 luks ? "key-secret" : "encrypt.key-secret");
+        return -1;
+    }
+    if (!blk_secret_get(o->key_secret, &pwlen)) {
+        snprintf(err, errlen, "No secret with id '%s'", o->key_secret);
+        return -1;
+    }
+    LuksParams p = { o->cipher_alg, o->cipher_mode, o->ivgen_alg, o->hash_alg,
+                     o->iter_time };
+    return luks_layout_size(&p, bytes, err, errlen);
 }
 
 const char *blk_error(const BlockDev *bs) { return bs->err; }

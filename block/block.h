@@ -127,6 +127,12 @@ BlockDev *blk_open(const char *filename, const char *fmt, int flags,
  * its password (NULL: none; then only BLK_O_NO_KEY opens it). */
 BlockDev *blk_open_key(const char *filename, const char *fmt, int flags,
                        const char *key_secret, char *err, size_t errlen);
+/* blk_open_key with a secret for each layer of the backing chain:
+ * keys[0] for the image, keys[1] for its backing file and so on (nkeys
+ * entries; NULL or missing: none), as qemu-img's backing.key-secret. */
+BlockDev *blk_open_keys(const char *filename, const char *fmt, int flags,
+                        const char *const *keys, int nkeys, char *err,
+                        size_t errlen);
 void blk_close(BlockDev *bs);
 /* False if a freshly created image does not read as zeroes (luks). */
 bool blk_zero_init(const BlockDev *bs);
@@ -209,6 +215,14 @@ int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed);
  * of byte i/8; *nbits granules of *granularity bytes cover the image. */
 int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
                     uint64_t *nbits, uint32_t *granularity);
+
+/* Bytes the LUKS header of a new encrypted image takes (measure): the
+ * payload offset of a luks image, the header region of a qcow2 with
+ * encrypt_format "luks" (before rounding to clusters). The key secret
+ * must be given and exist, as for create. 0 when o asks for no
+ * encryption. */
+int blk_luks_header_size(const BlkCreateOpts *o, uint64_t *bytes, char *err,
+                         size_t errlen);
 
 /* Writes issued to image files so far (crash tests; see block.c). */
 uint64_t blk_debug_write_count(void);

@@ -77,6 +77,8 @@ typedef struct Ext {
     uint8_t *data;
 } Ext;
 
+typedef struct BmEnt BmEnt;
+
 typedef struct Qcow2 {
     uint32_t version;
     uint32_t cluster_bits, l2_bits;
@@ -111,6 +113,9 @@ typedef struct Qcow2 {
     uint8_t *dbuf;
     bool dec_valid;
     bool bitmaps_editable;   /* BLK_O_BITMAPS: bitmaps kept consistent */
+    BmEnt *bm;                /* read-write open: the bitmaps, tracking */
+    int n_bm;                 /* guest writes (see bm_mark) */
+    bool bm_quiet;            /* resize's own zeroing: not a guest write */
     uint32_t crypt;           /* crypt_method: 0 or CRYPT_LUKS */
     Luks *crypto;             /* LUKS header and key (encrypted images) */
     uint64_t crypt_off, crypt_len;  /* the LUKS header region */
@@ -1440,10 +1445,14 @@ static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
     return inplace ? 0 : release_entry(bs, &e);
 }
 
+static void bm_mark(BlockDev *bs, uint64_t off, uint64_t len);
+static int bm_fit(BlockDev *bs);
+
 static int qcow2_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 {
     Qcow2 *q = bs->opaque;
     const uint8_t *p = buf;
+    bm_mark(bs, off, len);
     while (len) {
         uint64_t in = off & (q->cs - 1);
         size_t n = q->cs - in < len ? (size_t)(q->cs - in) : len;
@@ -1494,6 +1503,7 @@ static int qcow2_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
 {
     Qcow2 *q = bs->opaque;
     static const uint8_t zero[4096];
+    bm_mark(bs, off, len);
     if (q->version < 3) { /* no zero clusters: write zeroes */
         while (len) {
             size_t n = len < sizeof(zero) ? (size_t)len : sizeof(zero);
@@ -1532,6 +1542,7 @@ static int qcow2_discard(BlockDev *bs, uint64_t off, uint64_t len)
     uint64_t end = off + len;
     uint64_t start = (off + q->cs - 1) & ~(q->cs - 1);
     uint64_t stop = end == bs->size ? end : end & ~(q->cs - 1);
+    bm_mark(bs, off, len); /* the whole request, as QEMU */
     if (stop <= start)
         return 0;
     /* Discarded clusters become unallocated (the backing file shows). */
@@ -1550,6 +1561,7 @@ static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
         return blk_set_error(bs, "%s: compressed write at offset %llu is not "
                              "cluster aligned", bs->filename,
                              (unsigned long long)off);
+    bm_mark(bs, off, len);
     while (len) {
         size_t n = len < q->cs ? len : (size_t)q->cs;
         if (n < q->cs && off + q->cs < bs->size)
@@ -1762,7 +1774,10 @@ static int qcow2_resize(BlockDev *bs, uint64_t size)
         if (keep < old_end && set_clusters(bs, keep, old_end - keep, 0) < 0)
             return -1;
         uint64_t zend = keep < bs->size ? keep : bs->size;
-        if (size < zend && qcow2_write_zeroes(bs, size, zend - size) < 0)
+        q->bm_quiet = true;
+        int r = size < zend ? qcow2_write_zeroes(bs, size, zend - size) : 0;
+        q->bm_quiet = false;
+        if (r < 0)
             return -1;
     }
     uint64_t need = div_round_up(size, q->cs * q->l2_entries);
@@ -1813,7 +1828,7 @@ static int qcow2_resize(BlockDev *bs, uint64_t size)
     if (blk_pwrite(bs, 24, b, 8, "header") < 0)
         return -1;
     bs->size = size;
-    return 0;
+    return bm_fit(bs);
 }
 
 /* ---- snapshots (listing) ---- */
@@ -2456,6 +2471,9 @@ static int qcow2_bitmaps(BlockDev *bs, BlkBitmap **list, int *n)
     return walk_bitmaps(bs, list, n, NULL, NULL);
 }
 
+static int bm_copy_bits(BlockDev *bs, const char *name, uint8_t **pbits,
+                        uint64_t *pnbits, uint32_t *pgran);
+
 /*
  * Loads the bits of bitmap NAME: one bit a granule, granule i in bit i%8
  * of byte i/8 (the order the qcow2 spec stores them in).
@@ -2466,6 +2484,8 @@ static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
     Qcow2 *q = bs->opaque;
     BlkBitmap *list;
     int n;
+    if (q->bm) /* tracking: the bits in memory are the current ones */
+        return bm_copy_bits(bs, name, pbits, pnbits, pgran);
     if (walk_bitmaps(bs, &list, &n, NULL, NULL) < 0) /* validates */
         return -1;
     blk_bitmap_list_free(list, n);
@@ -2546,7 +2566,7 @@ static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
  * write, and last the old clusters are freed. A kill -9 before the
  * header write leaves leaks only. */
 
-typedef struct BmEnt {
+struct BmEnt {
     char *name;
     uint32_t flags;
     uint8_t type, gbits;
@@ -2554,7 +2574,11 @@ typedef struct BmEnt {
     uint64_t nbits;
     uint64_t toff;           /* old table, freed after the switch */
     uint32_t tsize;
-} BmEnt;
+    /* Tracking (read-write opens, q->bm): */
+    bool track;              /* enabled and consistent: guest writes set bits */
+    bool stale;              /* in use already at open: left in use */
+    bool changed;            /* bits set since the open */
+};
 
 static void bm_free(BmEnt *b, int n)
 {
@@ -2894,6 +2918,262 @@ out:
     return ret;
 }
 
+/* ---- persistent dirty bitmaps: tracking guest writes ----
+ *
+ * A read-write open (without BLK_O_BITMAPS) loads every bitmap into
+ * memory, then sets the in-use flag of each in the directory on disk (and
+ * flushes) before any guest write, as the qcow2 specification asks of a
+ * program that changes the image while it holds a bitmap. Every guest
+ * write, write-zeroes, compressed write and discard sets the bits of the
+ * bitmaps that record (auto flag) and were consistent at open. At close
+ * the bits are written back and the in-use flags cleared (bm_writeback).
+ * A bitmap already in use at open (left by a crash) stays in use, bits
+ * untouched, as QEMU leaves it: it can only be removed. */
+
+static void bm_mark(BlockDev *bs, uint64_t off, uint64_t len)
+{
+    Qcow2 *q = bs->opaque;
+    if (!q->bm || q->bm_quiet || !len)
+        return;
+    for (int i = 0; i < q->n_bm; i++) {
+        BmEnt *b = &q->bm[i];
+        if (!b->track)
+            continue;
+        uint64_t first = off >> b->gbits, last = (off + len - 1) >> b->gbits;
+        for (uint64_t k = first; k <= last && k < b->nbits; k++) {
+            uint8_t m = (uint8_t)(1u << (k % 8));
+            if ((k % 8) == 0 && k + 8 <= last + 1 && k + 8 <= b->nbits) {
+                if (b->bits[k / 8] != 0xff) {
+                    b->bits[k / 8] = 0xff;
+                    b->changed = true;
+                }
+                k += 7;
+                continue;
+            }
+            if (!(b->bits[k / 8] & m)) {
+                b->bits[k / 8] |= m;
+                b->changed = true;
+            }
+        }
+    }
+}
+
+static int bm_copy_bits(BlockDev *bs, const char *name, uint8_t **pbits,
+                        uint64_t *pnbits, uint32_t *pgran)
+{
+    Qcow2 *q = bs->opaque;
+    for (int i = 0; i < q->n_bm; i++) {
+        BmEnt *b = &q->bm[i];
+        if (strcmp(b->name, name) != 0)
+            continue;
+        uint64_t nbytes = (b->nbits + 7) / 8;
+        uint8_t *bits = malloc(nbytes ? nbytes : 1);
+        if (!bits)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        memcpy(bits, b->bits, nbytes);
+        *pbits = bits;
+        *pnbits = b->nbits;
+        *pgran = 1u << b->gbits;
+        return 0;
+    }
+    return blk_set_error(bs, "%s: no bitmap named '%s'", bs->filename, name);
+}
+
+static int claim_meta(BlockDev *bs, uint64_t off, uint64_t len,
+                      const char *what, bool strict);
+
+/* The directory, tables and data clusters of the bitmaps become metadata
+ * that must lie inside the file and overlap nothing else: they are
+ * written in place (bm_writeback), so a hostile image must not make them
+ * name an L1, L2 or refcount cluster, or a huge offset. */
+static int bm_claim(BlockDev *bs, const BmEnt *b, int n)
+{
+    Qcow2 *q = bs->opaque;
+    for (int e = 0; e < q->n_ext; e++)
+        if (q->ext[e].type == EXT_BITMAPS &&
+            claim_meta(bs, be64(q->ext[e].data + 16),
+                       be64(q->ext[e].data + 8), "bitmap directory",
+                       true) < 0)
+            return -1;
+    for (int i = 0; i < n; i++) {
+        if (!b[i].tsize)
+            continue;
+        if (claim_meta(bs, b[i].toff, (uint64_t)b[i].tsize * 8,
+                       "bitmap table", true) < 0)
+            return -1;
+        uint8_t *t = malloc((size_t)b[i].tsize * 8);
+        if (!t)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        if (blk_pread(bs, b[i].toff, t, (size_t)b[i].tsize * 8,
+                      "bitmap table") < 0) {
+            free(t);
+            return -1;
+        }
+        for (uint32_t c = 0; c < b[i].tsize; c++) {
+            uint64_t o = be64(t + (size_t)c * 8) & OFFSET_MASK & ~(q->cs - 1);
+            if (o && claim_meta(bs, o, q->cs, "bitmap data", true) < 0) {
+                free(t);
+                return -1;
+            }
+        }
+        free(t);
+    }
+    return 0;
+}
+
+/* Loads the bitmaps and marks them in use (read-write opens). */
+static int bm_track_open(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    BmEnt *b;
+    int n;
+    if (bm_load(bs, &b, &n) < 0)
+        return -1;
+    if (bm_claim(bs, b, n) < 0) {
+        bm_free(b, n);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        b[i].stale = (b[i].flags & BLK_BITMAP_IN_USE) != 0;
+        b[i].track = !b[i].stale && (b[i].flags & BLK_BITMAP_AUTO);
+    }
+    if (mark_bitmaps_in_use(bs) < 0 || blk_sync_file(bs) < 0) {
+        bm_free(b, n);
+        return -1;
+    }
+    q->bm = b;
+    q->n_bm = n;
+    return 0;
+}
+
+/*
+ * Writes the bits back and clears the in-use flags. With the same table
+ * sizes (no resize across a table cluster) the data clusters are
+ * rewritten in place (they are garbage to any reader while the flag is
+ * set) and a cluster for a chunk that was all zeroes is allocated, written
+ * and then entered in the table; after a flush the directory gets its
+ * flags in one write. After a resize that changes a table's size the
+ * bitmaps are stored anew (bm_store). A kill -9 at any point leaves
+ * bitmaps in use and leaks at worst.
+ */
+/* Grows or truncates the bitmaps in memory to the image size (resize:
+ * new granules clean, as QEMU). */
+static int bm_fit(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    for (int i = 0; i < q->n_bm; i++) {
+        BmEnt *b = &q->bm[i];
+        uint64_t g = 1ull << b->gbits;
+        uint64_t nbits = (bs->size + g - 1) / g;
+        if (nbits == b->nbits)
+            continue;
+        uint64_t ob = (b->nbits + 7) / 8, nb = (nbits + 7) / 8;
+        uint8_t *nbuf = realloc(b->bits, nb + 1);
+        if (!nbuf)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        if (nb > ob)
+            memset(nbuf + ob, 0, nb - ob);
+        if (nbits % 8)
+            nbuf[nbits / 8] &= (uint8_t)((1u << (nbits % 8)) - 1);
+        b->bits = nbuf;
+        b->nbits = nbits;
+        b->changed = true;
+    }
+    return 0;
+}
+
+static int bm_writeback(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    BmEnt *b = q->bm;
+    int n = q->n_bm;
+    bool restore = false, any = false;
+    if (bm_fit(bs) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (div_round_up((b[i].nbits + 7) / 8, q->cs) != b[i].tsize)
+            restore = true;
+        if (!b[i].stale)
+            b[i].flags &= ~(uint32_t)BLK_BITMAP_IN_USE;
+        any = any || !b[i].stale;
+    }
+    if (!any)
+        return 0;
+    if (restore)
+        return bm_store(bs, b, n, 0, 0);
+    uint8_t *t = NULL;
+    for (int i = 0; i < n; i++) {
+        if (b[i].stale || !b[i].changed || !b[i].tsize)
+            continue;
+        uint64_t nbytes = (b[i].nbits + 7) / 8;
+        free(t);
+        t = malloc((size_t)b[i].tsize * 8);
+        if (!t)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        if (blk_pread(bs, b[i].toff, t, (size_t)b[i].tsize * 8,
+                      "bitmap table") < 0)
+            goto fail;
+        for (uint32_t c = 0; c < b[i].tsize; c++) {
+            uint64_t len = nbytes - (uint64_t)c * q->cs;
+            if (len > q->cs)
+                len = q->cs;
+            const uint8_t *chunk = b[i].bits + (uint64_t)c * q->cs;
+            bool nz = false;
+            for (uint64_t x = 0; x < len && !nz; x++)
+                nz = chunk[x] != 0;
+            uint64_t e = be64(t + (size_t)c * 8);
+            uint64_t o = e & OFFSET_MASK & ~(q->cs - 1);
+            if (!nz && !o && !(e & 1))
+                continue; /* all zeroes, unallocated: stays */
+            memset(q->cbuf, 0, q->cs);
+            memcpy(q->cbuf, chunk, len);
+            if (o) {
+                if (blk_pwrite(bs, o, q->cbuf, q->cs, "bitmap data") < 0)
+                    goto fail;
+                continue;
+            }
+            int64_t at = alloc_clusters(bs, 1);
+            uint8_t ent[8];
+            put64(ent, (uint64_t)at);
+            if (at < 0 ||
+                blk_pwrite(bs, (uint64_t)at, q->cbuf, q->cs,
+                           "bitmap data") < 0 ||
+                blk_pwrite(bs, b[i].toff + (uint64_t)c * 8, ent, 8,
+                           "bitmap table") < 0)
+                goto fail;
+        }
+    }
+    free(t);
+    t = NULL;
+    if (blk_sync_file(bs) < 0)
+        return -1;
+    for (int e = 0; e < q->n_ext; e++) {
+        if (q->ext[e].type != EXT_BITMAPS)
+            continue;
+        uint64_t dsize = be64(q->ext[e].data + 8);
+        uint64_t doff = be64(q->ext[e].data + 16);
+        uint8_t *dir = malloc(dsize ? dsize : 1);
+        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
+            free(dir);
+            return -1;
+        }
+        uint64_t pos = 0;
+        for (int k = 0; k < n; k++) {
+            put32(dir + pos + 12, b[k].flags);
+            pos = (pos + 24 + be32(dir + pos + 20) + be16(dir + pos + 18) + 7)
+                  & ~7ull;
+        }
+        int r = blk_pwrite(bs, doff, dir, dsize, "bitmap directory");
+        free(dir);
+        if (r < 0)
+            return -1;
+    }
+    return blk_sync_file(bs);
+fail:
+    free(t);
+    return -1;
+}
+
 /* ---- check ---- */
 
 struct Refs {
@@ -3111,6 +3391,15 @@ fail:
 static void qcow2_close(BlockDev *bs)
 {
     Qcow2 *q = bs->opaque;
+    if (q->bm) {
+        /* blk_close has no error return: say it on stderr (the bitmaps
+         * stay in use, which qemu-img check and QEMU accept). */
+        if (bm_writeback(bs) < 0)
+            fprintf(stderr, "%s: cannot store the dirty bitmaps: %s\n",
+                    bs->filename, bs->err);
+        bm_free(q->bm, q->n_bm);
+        q->bm = NULL;
+    }
     for (int i = 0; i < L2_CACHE_SLOTS; i++)
         free(q->l2c[i].data);
     for (int i = 0; i < RB_CACHE_SLOTS; i++)
@@ -3360,10 +3649,11 @@ static int qcow2_open(BlockDev *bs, int flags)
             if (!bs->backing_fmt)
                 return blk_set_error(bs, "%s: out of memory", bs->filename);
             if (strcmp(bs->backing_fmt, "raw") &&
-                strcmp(bs->backing_fmt, "qcow2"))
+                strcmp(bs->backing_fmt, "qcow2") &&
+                strcmp(bs->backing_fmt, "luks"))
                 return blk_set_error(bs, "%s: qcow2 backing_fmt '%s' is not "
-                                     "supported (raw, qcow2)", bs->filename,
-                                     bs->backing_fmt);
+                                     "supported (raw, qcow2, luks)",
+                                     bs->filename, bs->backing_fmt);
         }
     }
     /* Tables. */
@@ -3416,17 +3706,17 @@ static int qcow2_open(BlockDev *bs, int flags)
         set_meta(q, q->snapshots_offset >> q->cluster_bits, true);
     if (h.crypt == CRYPT_LUKS && open_crypto(bs, flags, rw) < 0)
         return -1;
-    /* Bitmaps go stale as soon as we write: mark each one in use
-     * (inconsistent), as QEMU does while it has an image open, so they
-     * keep their clusters; if the directory cannot be updated, clear the
-     * autoclear bit as the specification asks of software that does not
-     * maintain bitmaps. Other autoclear features are cleared. */
+    /* Bitmaps are tracked while the image is open for writing: loaded
+     * and marked in use (bm_track_open), written back at close; if that
+     * fails, the autoclear bit is cleared as the specification asks of
+     * software that does not maintain bitmaps. Other autoclear features
+     * are cleared. */
     uint64_t keep = 0;
     q->bitmaps_editable = rw && (flags & BLK_O_BITMAPS);
     if (q->bitmaps_editable && (q->autoclear & AUTOCLEAR_BITMAPS))
         keep = AUTOCLEAR_BITMAPS; /* no guest writes: they stay right */
     else if (rw && (q->autoclear & AUTOCLEAR_BITMAPS) &&
-             mark_bitmaps_in_use(bs) == 0)
+             bm_track_open(bs) == 0)
         keep = AUTOCLEAR_BITMAPS;
     if (rw && q->autoclear != keep) {
         uint8_t b[8];

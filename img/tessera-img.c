@@ -50,7 +50,8 @@ static void usage(FILE *f)
 "Commands (as qemu-img's; formats raw, qcow2 and luks). Every command takes\n"
 "--object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64] (passwords)\n"
 "and --image-opts (FILE is driver=FMT,file.filename=PATH[,key-secret=ID]\n"
-"[,encrypt.key-secret=ID]); convert -n also --target-image-opts.\n"
+"[,encrypt.key-secret=ID][,backing.key-secret=ID|backing.encrypt.key-secret=ID\n"
+"...]: secrets of encrypted backing files); convert -n also --target-image-opts.\n"
 "  create [-q] [-f FMT] [-b BACKING [-F BACKING_FMT]] [-o OPTIONS] FILE [SIZE]\n"
 "  info [-f FMT] [--output=human|json] FILE\n"
 "  check [-q] [-f FMT] [-r leaks|all] [--output=human|json] FILE\n"
@@ -77,9 +78,14 @@ static void usage(FILE *f)
 }
 
 /* An --image-opts string: driver=, file.filename= (or file=),
- * key-secret= / encrypt.key-secret=. Returns the file name (malloc'ed). */
+ * key-secret= / encrypt.key-secret=, and for the backing chain the same
+ * keys after "backing." (once per level, as qemu-img: a luks backing
+ * file's backing.key-secret=, a qcow2+luks one's
+ * backing.encrypt.key-secret=). keys[d] is the secret of layer d.
+ * Returns the file name (malloc'ed). */
+#define MAX_KEY_LAYERS 8
 static char *parse_image_opts(const char *spec, const char **fmt,
-                              const char **secret)
+                              const char **keys)
 {
     char *copy = strdup(spec), *file = NULL;
     if (!copy)
@@ -90,19 +96,33 @@ static char *parse_image_opts(const char *spec, const char **fmt,
             die("image options '%s': '%s' needs a value", spec, tok);
         *eq = 0;
         const char *v = eq + 1;
-        if (!strcmp(tok, "driver"))
+        const char *k = tok;
+        int depth = 0;
+        while (!strncmp(k, "backing.", 8) && depth < MAX_KEY_LAYERS - 1) {
+            k += 8;
+            depth++;
+        }
+        if (!strcmp(k, "key-secret") || !strcmp(k, "encrypt.key-secret"))
+            keys[depth] = strdup(v);
+        else if (depth && (!strcmp(k, "driver") ||
+                           (!strcmp(k, "file.driver") && !strcmp(v, "file")) ||
+                           (!strcmp(k, "encrypt.format") &&
+                            !strcmp(v, "luks"))))
+            continue; /* the chain's formats come from the images */
+        else if (depth)
+            die("image options '%s': unsupported option '%s' (backing. "
+                "takes key-secret, encrypt.key-secret, driver)", spec, tok);
+        else if (!strcmp(tok, "driver"))
             *fmt = strdup(v);
         else if (!strcmp(tok, "file.filename") || !strcmp(tok, "file"))
             file = strdup(v);
-        else if (!strcmp(tok, "key-secret") ||
-                 !strcmp(tok, "encrypt.key-secret"))
-            *secret = strdup(v);
         else if ((!strcmp(tok, "file.driver") && !strcmp(v, "file")) ||
                  (!strcmp(tok, "encrypt.format") && !strcmp(v, "luks")))
             continue;
         else
             die("image options '%s': unsupported option '%s' (driver, "
-                "file.filename, key-secret, encrypt.key-secret)", spec, tok);
+                "file.filename, key-secret, encrypt.key-secret, "
+                "backing.key-secret, backing.encrypt.key-secret)", spec, tok);
     }
     free(copy);
     if (!file)
@@ -113,11 +133,12 @@ static char *parse_image_opts(const char *spec, const char **fmt,
 static BlockDev *open_spec(const char *spec, const char *fmt, int flags,
                            bool opts, char *err, size_t errlen)
 {
-    const char *secret = NULL;
+    const char *keys[MAX_KEY_LAYERS] = { NULL };
     char *file = NULL;
     if (opts)
-        spec = file = parse_image_opts(spec, &fmt, &secret);
-    BlockDev *bs = blk_open_key(spec, fmt, flags, secret, err, errlen);
+        spec = file = parse_image_opts(spec, &fmt, keys);
+    BlockDev *bs = blk_open_keys(spec, fmt, flags, keys, MAX_KEY_LAYERS, err,
+                                 errlen);
     free(file);
     return bs;
 }
@@ -1454,16 +1475,27 @@ static int cmd_measure(int argc, char **argv)
     int rbits = o.refcount_bits ? o.refcount_bits : 16;
     if (rbits < 1 || rbits > 64 || (rbits & (rbits - 1)))
         die("measure: refcount_bits %d is not a power of two up to 64", rbits);
-    bool qcow2 = !strcmp(ofmt, "qcow2");
-    if (!qcow2 && strcmp(ofmt, "raw"))
-        die("measure: unknown format '%s' (raw, qcow2)", ofmt);
+    bool qcow2 = !strcmp(ofmt, "qcow2"), luks = !strcmp(ofmt, "luks");
+    if (!qcow2 && !luks && strcmp(ofmt, "raw"))
+        die("measure: unknown format '%s' (raw, qcow2, luks)", ofmt);
+    /* An encrypted target adds its LUKS header (qcow2: in whole
+     * clusters), as qemu-img measure counts it. */
+    uint64_t hdr;
+    char herr[512];
+    if (blk_luks_header_size(&o, &hdr, herr, sizeof(herr)) < 0)
+        die("%s", herr);
+    if (qcow2)
+        hdr = round_up(hdr, cs);
     uint64_t data, bm_size = 0;
+    bool src_bitmaps = false;
     if (have_size) {
         data = 0;
     } else {
         BlockDev *bs = open_img(argv[optind], fmt, 0);
         size = blk_size(bs);
         data = 0;
+        /* qemu-img reports bitmaps only for a source that can have them */
+        src_bitmaps = !strcmp(blk_format(bs), "qcow2");
         /* Target clusters that hold something other than zeroes. */
         uint64_t last_cluster = UINT64_MAX;
         for (uint64_t off = 0; off < size;) {
@@ -1501,16 +1533,21 @@ static int cmd_measure(int argc, char **argv)
             blk_bitmap_list_free(bl, nb);
         }
         blk_close(bs);
+        size = round_up(size, 512); /* QEMU's length is in whole sectors */
     }
     uint64_t full, req;
     if (qcow2) {
         full = qcow2_full_size(size, cs, rbits);
         req = full - (round_up(size, cs) - data);
+    } else if (luks) { /* every byte is written (a luks image is not sparse) */
+        full = req = size;
     } else {
         full = size;
         req = have_size ? size : (data < size ? data : size);
     }
-    bool bitmaps = qcow2 && !have_size;
+    full += hdr;
+    req += hdr;
+    bool bitmaps = qcow2 && src_bitmaps;
     if (!strcmp(output, "json")) {
         printf("{\n");
         if (bitmaps)
@@ -1749,8 +1786,24 @@ static int cmd_rebase(int argc, char **argv)
                 if (blk_read(newb, off, b, k) < 0)
                     die("%s", blk_error(newb));
             }
-            if (memcmp(a, b, n) && blk_write(bs, off, a, n) < 0)
-                die("%s", blk_error(bs));
+            /* Only the 512-byte sectors that differ, as qemu-img: less
+             * to write, and dirty bitmaps get the same bits. */
+            for (uint64_t s = 0; s < n;) {
+                uint64_t e = s + 512 < n ? s + 512 : n;
+                if (!memcmp(a + s, b + s, e - s)) {
+                    s = e;
+                    continue;
+                }
+                while (e < n) {
+                    uint64_t e2 = e + 512 < n ? e + 512 : n;
+                    if (!memcmp(a + e, b + e, e2 - e))
+                        break;
+                    e = e2;
+                }
+                if (blk_write(bs, off + s, a + s, e - s) < 0)
+                    die("%s", blk_error(bs));
+                s = e;
+            }
         }
         off += n;
     }

@@ -8,12 +8,18 @@
  *     flush returns, the operation index goes to LOG (and is synced).
  *     Prints the number of image writes issued (see
  *     TESSERA_BLK_CRASH_AFTER in block/block.c).
- *   blk-stress verify RAW SEED NOPS LOG
+ *   blk-stress run IMAGE SEED NOPS LOG bitmaps
+ *     the same on a qcow2 that first gets two persistent dirty bitmaps,
+ *     with two more kinds of operation: close and reopen (the bitmaps are
+ *     written back and marked in use again) and a bitmap edit between
+ *     two writing sessions (add, merge, clear, remove).
+ *   blk-stress verify RAW SEED NOPS LOG [bitmaps]
  *     checks a raw copy of the image after a crash: each block holds what
  *     the last flushed operation left there, or what a later one wrote
  *     (sector by sector: unflushed writes may be torn).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +37,9 @@ static uint32_t next(void)
     return (uint32_t)(rng >> 33);
 }
 
-enum { OP_WRITE, OP_ZERO, OP_FLUSH };
+enum { OP_WRITE, OP_ZERO, OP_FLUSH, OP_REOPEN, OP_BITMAP };
+
+static bool bitmaps_mode;
 
 typedef struct Op {
     int kind;
@@ -43,6 +51,8 @@ static Op gen(uint64_t nblocks)
     Op op = { 0 };
     uint32_t r = next() % 100;
     op.kind = r < 75 ? OP_WRITE : r < 88 ? OP_ZERO : OP_FLUSH;
+    if (bitmaps_mode && r >= 96)
+        op.kind = r < 98 ? OP_REOPEN : OP_BITMAP;
     op.count = 1 + next() % 4;
     op.block = next() % nblocks;
     if (op.block + op.count > nblocks)
@@ -60,10 +70,59 @@ static void fill(uint8_t *p, uint64_t i, uint64_t block)
     }
 }
 
+/* One bitmap edit in its own open (BLK_O_BITMAPS), the n-th of a cycle. */
+static int edit_bitmaps(const char *image, uint64_t n)
+{
+    char err[1024];
+    BlockDev *bs = blk_open(image, NULL, BLK_O_RDWR | BLK_O_BITMAPS, err,
+                            sizeof(err));
+    if (!bs) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    BlkBitmapEdit ed = { .name = "c" };
+    uint8_t *bits = NULL;
+    uint64_t nbits;
+    uint32_t gran;
+    int r = 0;
+    switch (n % 4) {
+    case 0: ed.op = BLK_BM_ADD; ed.granularity = 512; break;
+    case 1:
+        ed.op = BLK_BM_MERGE;
+        r = blk_bitmap_load(bs, "a", &bits, &nbits, &gran);
+        ed.bits = bits;
+        ed.src_nbits = nbits;
+        ed.src_granularity = gran;
+        break;
+    case 2: ed.op = BLK_BM_CLEAR; ed.name = "a"; break;
+    default: ed.op = BLK_BM_REMOVE; break;
+    }
+    if (r == 0)
+        r = blk_bitmap_edit(bs, &ed);
+    if (r < 0)
+        fprintf(stderr, "%s\n", blk_error(bs));
+    free(bits);
+    blk_close(bs);
+    return r;
+}
+
 static int run(const char *image, uint64_t seed, uint64_t nops,
                const char *logname)
 {
     char err[1024];
+    if (bitmaps_mode) {
+        BlockDev *e = blk_open(image, NULL, BLK_O_RDWR | BLK_O_BITMAPS, err,
+                               sizeof(err));
+        BlkBitmapEdit a = { .op = BLK_BM_ADD, .name = "a" };
+        BlkBitmapEdit b = { .op = BLK_BM_ADD, .name = "b",
+                            .granularity = 4096 };
+        if (!e || blk_bitmap_edit(e, &a) < 0 || blk_bitmap_edit(e, &b) < 0) {
+            fprintf(stderr, "%s\n", e ? blk_error(e) : err);
+            return 1;
+        }
+        blk_close(e);
+    }
+    uint64_t edits = 0;
     BlockDev *bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
     if (!bs) {
         fprintf(stderr, "%s\n", err);
@@ -86,6 +145,15 @@ static int run(const char *image, uint64_t seed, uint64_t nops,
             r = blk_write(bs, op.block * BS, buf, op.count * BS);
         } else if (op.kind == OP_ZERO) {
             r = blk_write_zeroes(bs, op.block * BS, op.count * BS);
+        } else if (op.kind == OP_REOPEN || op.kind == OP_BITMAP) {
+            blk_close(bs);
+            if (op.kind == OP_BITMAP && edit_bitmaps(image, edits++) < 0)
+                return 1;
+            bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
+            if (!bs) {
+                fprintf(stderr, "%s\n", err);
+                return 1;
+            }
         } else {
             r = blk_flush(bs);
             if (r == 0) {
@@ -136,7 +204,7 @@ static int verify(const char *raw, uint64_t seed, uint64_t nops,
     rng = seed;
     for (uint64_t i = 0; i < nops; i++) {
         Op op = gen(nblocks);
-        if (op.kind == OP_FLUSH)
+        if (op.kind != OP_WRITE && op.kind != OP_ZERO)
             continue;
         for (uint64_t k = 0; k < op.count; k++) {
             uint64_t b = op.block + k, v = op.kind == OP_WRITE ? i + 1 : 0;
@@ -192,10 +260,12 @@ static int verify(const char *raw, uint64_t seed, uint64_t nops,
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: blk-stress run|verify FILE SEED NOPS LOG\n");
+    if (argc != 6 && !(argc == 7 && !strcmp(argv[6], "bitmaps"))) {
+        fprintf(stderr, "usage: blk-stress run|verify FILE SEED NOPS LOG "
+                "[bitmaps]\n");
         return 2;
     }
+    bitmaps_mode = argc == 7;
     uint64_t seed = strtoull(argv[3], NULL, 0), nops = strtoull(argv[4], NULL, 0);
     if (!strcmp(argv[1], "run"))
         return run(argv[2], seed, nops, argv[5]);
