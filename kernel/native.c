@@ -511,6 +511,11 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
+    /* A block that loops on itself (emit_self_loop) loads and writes back
+     * once per entry, not per round: every mention counts. */
+    bool loops = false;
+    for (unsigned i = 0; i < b->nops && !b->nocache; i++)
+        loops |= b->ops[i].opc == IR_GOTO && b->ops[i].imm == b->pc;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
@@ -520,8 +525,10 @@ static void plan_registers(const TesseraIR *b)
             if (GTab[o].stamp == N.stamp)
                 u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
-        u[i].gain = (int)(u[i].reads + u[i].writes) -
-                    (u[i].reads > 0 && !u[i].set_first) - (u[i].writes > 0);
+        u[i].gain = (int)(u[i].reads + u[i].writes);
+        if (!loops)
+            u[i].gain -= (u[i].reads > 0 && !u[i].set_first) +
+                         (u[i].writes > 0);
     }
     qsort(u, nu, sizeof(GUse), cmp_guse_gain);
 
