@@ -166,6 +166,9 @@ struct TesseraIR {
     IRSpan spans[IR_MAX_SPANS];
     unsigned nspans;
     bool one_insn; /* code on a TESSERA_PROT_NOCACHE page */
+    /* Set before the backend compiles it: the block is entered only from
+     * the CPU loop (never chained to, not even by itself). */
+    bool nocache;
 
     /* Copy of the fetched bytes for -d in_asm, by offset from pc. */
     uint8_t bytes[1024];

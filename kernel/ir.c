@@ -49,6 +49,7 @@ TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint64_t flags, unsigned code_mmu)
     b->error_msg = NULL;
     b->nspans = 0;
     b->one_insn = false;
+    b->nocache = false;
     b->bytes_hi = 0;
     /* Handle 0 of each table is unused so that no value is TESSERA_IR_NONE. */
     ir_const(b, 0);

@@ -202,6 +202,9 @@ static struct {
     GArray *colds;     /* Cold */
     GArray *to_epilogue; /* rel32 fields that jump to the epilogue */
     size_t entry;      /* offset of the body */
+    size_t body;       /* after the entry's loads: where a self-loop goes */
+    bool self_loop;    /* gotos to the block's own start jump to body */
+    uint16_t d0;       /* N.dirty at body (see emit_self_loop) */
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -529,6 +532,11 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
+    /* A block that loops on itself (emit_self_loop) loads and writes back
+     * once per entry, not per round: every mention counts. */
+    bool loops = false;
+    for (unsigned i = 0; i < b->nops && !b->nocache; i++)
+        loops |= b->ops[i].opc == IR_GOTO && b->ops[i].imm == b->pc;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
@@ -538,8 +546,10 @@ static void plan_registers(const TesseraIR *b)
             if (GTab[o].stamp == N.stamp)
                 u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
-        u[i].gain = (int)(u[i].reads + u[i].writes) -
-                    (u[i].reads > 0 && !u[i].set_first) - (u[i].writes > 0);
+        u[i].gain = (int)(u[i].reads + u[i].writes);
+        if (!loops)
+            u[i].gain -= (u[i].reads > 0 && !u[i].set_first) +
+                         (u[i].writes > 0);
     }
     qsort(u, nu, sizeof(GUse), cmp_guse_gain);
 
@@ -1643,8 +1653,40 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
     return N.exits->len - 1;
 }
 
+/*
+ * A goto to the block's own start (a loop of one block) jumps back to the
+ * body without leaving: the guest registers stay in their host registers,
+ * so those written anywhere in the block (N.d0, all loaded at entry) are
+ * dirty from the body's start on, and nothing is written back here. What
+ * stays is the chain entry's limit check: pre-commit the next round (less
+ * what this exit gives back) and compare.
+ */
+static void emit_self_loop(const IROp *op)
+{
+    uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
+    uint32_t cyc = N.cycles_before[after];
+    int64_t dx = (int64_t)cyc - (int64_t)after;
+
+    add_exit(op, op->imm);
+    g_assert(!(N.dirty & ~N.d0));
+    if (cyc)
+        x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)cyc);
+    if (dx)
+        x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    x86_alu_rm(&N.b, X86_CMP, 8, RCYC, CPU_FIELD(limit));
+    x86_patch_rel32(&N.b, x86_jcc(&N.b, X86_CC_BE), N.body);
+    /* The next round does not fit: leave for the loop at the start. */
+    emit_give_back(N.ninsns, N.ncycles);
+    flush_globals(N.dirty);
+    emit_leave(op->imm);
+}
+
 static void emit_goto(const IROp *op)
 {
+    if (N.self_loop && op->imm == N.insn_pc[0]) {
+        emit_self_loop(op);
+        return;
+    }
     unsigned i = add_exit(op, op->imm);
     flush_globals(N.dirty);
     emit_adjust(op->insn);
@@ -1955,6 +1997,26 @@ static void emit_block(const TesseraIR *b)
 {
     X86Buf *xb = &N.b;
 
+    /* A block entered only from the loop (a breakpoint, one instruction)
+     * must not loop on its own. */
+    N.self_loop = false;
+    N.d0 = 0;
+    for (unsigned i = 0; i < b->nops && !b->nocache; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_GOTO && op->imm == N.insn_pc[0])
+            N.self_loop = true;
+        if (writes_v0(op) && ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
+            reg_of(op->v[0]) != X86_NOREG)
+            N.d0 |= (uint16_t)(1u << reg_of(op->v[0]));
+    }
+    /* A self-loop keeps every register it writes dirty across rounds, so
+     * those are loaded at entry even where the block sets them first (a
+     * slow path may write them back before that). */
+    if (N.self_loop)
+        N.entry_load |= N.d0;
+    else
+        N.d0 = 0;
+
     /* Chain entry: enter only if the whole block fits under the limit. */
     x86_alu_ri(xb, X86_ADD, 8, RCYC, (int32_t)N.ncycles);
     x86_alu_rm(xb, X86_CMP, 8, RCYC, CPU_FIELD(limit));
@@ -1964,6 +2026,8 @@ static void emit_block(const TesseraIR *b)
                    (int32_t)((int64_t)N.ncycles - (int64_t)N.ninsns));
     N.entry = x86_buf_offset(xb);
     reload_globals(N.entry_load);
+    N.body = x86_buf_offset(xb);
+    N.dirty = N.self_loop ? N.d0 : 0;
 
     bool slow_before = false;
     for (unsigned i = 0; i < b->nops; i++) {

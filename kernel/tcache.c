@@ -525,6 +525,9 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
     if (unlikely(log_on(TESSERA_LOG_OP_OPT)))
         log_translation(b, TESSERA_LOG_OP_OPT, "OP after optimisation");
 
+    /* A block at a breakpoint is entered only from the loop, which
+     * checks the breakpoint (never chained to, nor in the jump cache). */
+    b->nocache = b->one_insn || (unlikely(debug_nbp) && debug_bp_at(pc));
     const Backend *be = backend_current();
     unsigned nexits;
     size_t code_size = be->compile(b, &nexits);
@@ -571,9 +574,7 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
     }
     tb->cycles_before[ni] = cyc;
     tb->ncycles = cyc;
-    /* A block at a breakpoint is entered only from the loop, which
-     * checks the breakpoint (never chained to, nor in the jump cache). */
-    tb->nocache = b->one_insn || (unlikely(debug_nbp) && debug_bp_at(pc));
+    tb->nocache = b->nocache;
     tb->nexits = nexits;
     tb->code_size = code_size;
     be->install(tb, (uint8_t *)tb + head, (uint8_t *)tb + head + T.exec_delta);
