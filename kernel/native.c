@@ -1664,8 +1664,11 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
 static void emit_self_loop(const IROp *op)
 {
     uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
-    uint32_t cyc = N.cycles_before[after];
-    int64_t dx = (int64_t)cyc - (int64_t)after;
+    /* The round's cycles: up to this instruction, and a taken branch's
+     * add_cycles folded into this goto (see IR_ADD_CYCLES). */
+    int64_t cyc = (int64_t)N.cycles_before[after] + N.exit_cycles;
+    int64_t dx = cyc - (int64_t)after;
+    N.exit_cycles = 0;
 
     add_exit(op, op->imm);
     g_assert(!(N.dirty & ~N.d0));
