@@ -44,6 +44,9 @@ static void usage(FILE *f)
 "  -D, --description=TEXT   description of the export\n"
 "  -f, --format=FMT         image format (raw, qcow2; default: probed)\n"
 "  -r, --read-only          export read-only\n"
+"      --cache=MODE         writeback (default), none, writethrough,\n"
+"                           directsync or unsafe\n"
+"  -n, --nocache            the same as --cache=none\n"
 "  -B, --bitmap=NAME        also export the persistent dirty bitmap NAME\n"
 "                           as the context qemu:dirty-bitmap:NAME\n"
 "  -e, --shared=N           serve up to N clients at once (default 1,\n"
@@ -249,7 +252,8 @@ static char *absolute(const char *path)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_FORK = 256, OPT_PIDFILE, OPT_OBJECT, OPT_IMAGE_OPTS };
+    enum { OPT_FORK = 256, OPT_PIDFILE, OPT_OBJECT, OPT_IMAGE_OPTS,
+           OPT_CACHE };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"bind", required_argument, NULL, 'b'},
@@ -265,6 +269,8 @@ int main(int argc, char **argv)
         {"pid-file", required_argument, NULL, OPT_PIDFILE},
         {"object", required_argument, NULL, OPT_OBJECT},
         {"image-opts", no_argument, NULL, OPT_IMAGE_OPTS},
+        {"cache", required_argument, NULL, OPT_CACHE},
+        {"nocache", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -273,11 +279,12 @@ int main(int argc, char **argv)
     const char *fmt = NULL, *secret = NULL;
     char *pidfile = NULL;
     bool persistent = false, do_fork = false, image_opts = false;
+    int cache_flags = 0;
     char err[1024];
     long shared = 1;
     export.name = "";
     int c;
-    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rB:e:thV", longopts,
+    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rnB:e:thV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'p': {
@@ -325,6 +332,26 @@ int main(int argc, char **argv)
             }
             break;
         case OPT_IMAGE_OPTS: image_opts = true; break;
+        case 'n': cache_flags = BLK_O_DIRECT; break;
+        case OPT_CACHE:
+            /* The -drive cache= modes, as qemu-nbd's --cache. */
+            if (!strcmp(optarg, "writeback")) {
+                cache_flags = 0;
+            } else if (!strcmp(optarg, "none")) {
+                cache_flags = BLK_O_DIRECT;
+            } else if (!strcmp(optarg, "writethrough")) {
+                cache_flags = BLK_O_WRITETHROUGH;
+            } else if (!strcmp(optarg, "directsync")) {
+                cache_flags = BLK_O_DIRECT | BLK_O_WRITETHROUGH;
+            } else if (!strcmp(optarg, "unsafe")) {
+                cache_flags = BLK_O_UNSAFE;
+            } else {
+                fprintf(stderr, "tessera-nbd: invalid cache mode '%s' "
+                        "(writeback, none, writethrough, directsync, "
+                        "unsafe)\n", optarg);
+                return 1;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("tessera-nbd " PACKAGE_VERSION "\n"); return 0;
         default: usage(stderr); return 1;
@@ -363,7 +390,8 @@ int main(int argc, char **argv)
     if (export.bitmap_name &&
         load_bitmap(file, fmt, secret, export.bitmap_name) < 0)
         return 1;
-    export.bs = blk_open_key(file, fmt, export.read_only ? 0 : BLK_O_RDWR,
+    export.bs = blk_open_key(file, fmt,
+                             (export.read_only ? 0 : BLK_O_RDWR) | cache_flags,
                              secret, err, sizeof(err));
     if (!export.bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
