@@ -62,7 +62,8 @@ extern const BlockDriver blk_nbd_driver;
 /*
  * The NBD client protocol (block/nbd.c) over any byte stream: the nbd
  * driver gives it a socket, the fuzz target a buffer of server bytes.
- * recv/send return 0 when all len bytes moved, -1 otherwise. Every call
+ * recv/send return 0 when all len bytes moved, -2 when the socket's
+ * timeout expired, -1 otherwise. Every call
  * returns -1 with a message in err on failure; after a protocol
  * violation (dead) every call fails.
  */
@@ -76,6 +77,14 @@ typedef struct NbdClient {
     uint32_t max_payload;   /* largest read/write, at most 32 MiB */
     uint64_t handle;
     bool dead;
+    bool structured;        /* NBD_OPT_STRUCTURED_REPLY was acknowledged */
+    bool has_meta;          /* base:allocation was negotiated ... */
+    uint32_t meta_id;       /* ... under this context id */
+    unsigned timeout;       /* seconds, for messages (0: none) */
+    /* The extents of the last block status reply, from ext_off on. */
+    uint64_t ext_off;
+    uint32_t ext_n;
+    struct { uint32_t len, flags; } ext[1024];
     char err[512];
 } NbdClient;
 int nbd_client_handshake(NbdClient *c, const char *export_name);
@@ -86,6 +95,11 @@ int nbd_client_write_zeroes(NbdClient *c, uint64_t off, uint64_t len,
                             bool may_trim);
 int nbd_client_trim(NbdClient *c, uint64_t off, uint64_t len);
 int nbd_client_flush(NbdClient *c);
+/* base:allocation of [off, off+len): the length of the first extent
+ * (at most len) in *pnum and its NBD_STATE_HOLE/ZERO flags in *flags.
+ * Without the context, everything is data. */
+int nbd_client_block_status(NbdClient *c, uint64_t off, uint64_t len,
+                            uint64_t *pnum, uint32_t *flags);
 void nbd_client_disconnect(NbdClient *c);
 /* nbd://, nbd+tcp:// or nbd+unix:// */
 bool blk_is_nbd_url(const char *filename);

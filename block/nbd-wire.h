@@ -45,7 +45,8 @@ static inline uint64_t nbd_get64(const uint8_t *p)
 
 /*
  * Receive or send exactly len bytes on the socket *(int *)ctx (retrying
- * on EINTR; no SIGPIPE). 0 when all moved, -1 on an error or end of
+ * on EINTR; no SIGPIPE). 0 when all moved, -2 when a timeout set on the
+ * socket (SO_RCVTIMEO/SO_SNDTIMEO) expired, -1 on an error or end of
  * stream. The shape of NbdClient's and NbdStream's callbacks.
  */
 int nbd_sock_recv(void *ctx, void *buf, size_t len);

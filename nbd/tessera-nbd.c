@@ -44,12 +44,20 @@ static void usage(FILE *f)
 "  -D, --description=TEXT   description of the export\n"
 "  -f, --format=FMT         image format (raw, qcow2; default: probed)\n"
 "  -r, --read-only          export read-only\n"
+"      --cache=MODE         writeback (default), none, writethrough,\n"
+"                           directsync or unsafe\n"
+"  -n, --nocache            the same as --cache=none\n"
 "  -B, --bitmap=NAME        also export the persistent dirty bitmap NAME\n"
 "                           as the context qemu:dirty-bitmap:NAME\n"
 "  -e, --shared=N           serve up to N clients at once (default 1,\n"
 "                           0: no limit)\n"
 "  -t, --persistent         keep serving after the last client leaves\n"
-"      --fork               go to the background once listening\n"
+"      --object secret,id=ID,data=TEXT|file=PATH[,format=raw|base64]\n"
+"                           a password for an encrypted image\n"
+"      --image-opts         FILE is driver=FMT,file.filename=PATH\n"
+"                           [,key-secret=ID][,encrypt.key-secret=ID]\n"
+"      --fork               go to the background once listening (the\n"
+"                           caller's stdout and stderr are closed then)\n"
 "      --pid-file=PATH      write the server's process id to PATH\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
@@ -145,10 +153,11 @@ static int listen_tcp(const char *addr, const char *port)
 
 /* Reads the bitmap before the image is opened for writing (which marks
  * its bitmaps in use): it must exist and be consistent. */
-static int load_bitmap(const char *file, const char *fmt, const char *name)
+static int load_bitmap(const char *file, const char *fmt, const char *secret,
+                       const char *name)
 {
     char err[1024];
-    BlockDev *bs = blk_open(file, fmt, 0, err, sizeof(err));
+    BlockDev *bs = blk_open_key(file, fmt, 0, secret, err, sizeof(err));
     if (!bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
         return -1;
@@ -180,9 +189,71 @@ static int load_bitmap(const char *file, const char *fmt, const char *name)
     return ret;
 }
 
+/* An --image-opts string: driver=, file.filename= (or file=), key-secret=
+ * or encrypt.key-secret= (the option names qemu-nbd takes for these).
+ * Returns the file name (malloc'ed) or NULL after a message. */
+static char *parse_image_opts(const char *spec, const char **fmt,
+                              const char **secret)
+{
+    char *copy = strdup(spec), *file = NULL, *save = NULL;
+    if (!copy)
+        return NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            fprintf(stderr, "tessera-nbd: image options '%s': '%s' needs a "
+                    "value\n", spec, tok);
+            goto fail;
+        }
+        *eq = 0;
+        const char *v = eq + 1;
+        if (!strcmp(tok, "driver")) {
+            *fmt = strdup(v);
+        } else if (!strcmp(tok, "file.filename") || !strcmp(tok, "file")) {
+            free(file);
+            file = strdup(v);
+        } else if (!strcmp(tok, "key-secret") ||
+                   !strcmp(tok, "encrypt.key-secret")) {
+            *secret = strdup(v);
+        } else if ((!strcmp(tok, "file.driver") && !strcmp(v, "file")) ||
+                   (!strcmp(tok, "encrypt.format") && !strcmp(v, "luks"))) {
+            continue;
+        } else {
+            fprintf(stderr, "tessera-nbd: image options '%s': unsupported "
+                    "option '%s' (driver, file.filename, key-secret, "
+                    "encrypt.key-secret)\n", spec, tok);
+            goto fail;
+        }
+    }
+    free(copy);
+    if (!file)
+        fprintf(stderr, "tessera-nbd: image options '%s': file.filename is "
+                "missing\n", spec);
+    return file;
+fail:
+    free(copy);
+    free(file);
+    return NULL;
+}
+
+/* path made absolute against the starting directory (the forked server
+ * runs in /), or NULL. */
+static char *absolute(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char *cwd = getcwd(NULL, 0), *out = NULL;
+    if (cwd && asprintf(&out, "%s/%s", cwd, path) < 0)
+        out = NULL;
+    free(cwd);
+    return out;
+}
+
 int main(int argc, char **argv)
 {
-    enum { OPT_FORK = 256, OPT_PIDFILE };
+    enum { OPT_FORK = 256, OPT_PIDFILE, OPT_OBJECT, OPT_IMAGE_OPTS,
+           OPT_CACHE };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"bind", required_argument, NULL, 'b'},
@@ -196,17 +267,24 @@ int main(int argc, char **argv)
         {"persistent", no_argument, NULL, 't'},
         {"fork", no_argument, NULL, OPT_FORK},
         {"pid-file", required_argument, NULL, OPT_PIDFILE},
+        {"object", required_argument, NULL, OPT_OBJECT},
+        {"image-opts", no_argument, NULL, OPT_IMAGE_OPTS},
+        {"cache", required_argument, NULL, OPT_CACHE},
+        {"nocache", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *port = "10809", *addr = "0.0.0.0", *sock = NULL;
-    const char *fmt = NULL, *pidfile = NULL;
-    bool persistent = false, do_fork = false;
+    const char *fmt = NULL, *secret = NULL;
+    char *pidfile = NULL;
+    bool persistent = false, do_fork = false, image_opts = false;
+    int cache_flags = 0;
+    char err[1024];
     long shared = 1;
     export.name = "";
     int c;
-    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rB:e:thV", longopts,
+    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rnB:e:thV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'p': {
@@ -238,7 +316,42 @@ int main(int argc, char **argv)
         }
         case 't': persistent = true; break;
         case OPT_FORK: do_fork = true; break;
-        case OPT_PIDFILE: pidfile = optarg; break;
+        case OPT_PIDFILE:
+            free(pidfile);
+            pidfile = absolute(optarg);
+            if (!pidfile) {
+                perror("tessera-nbd: --pid-file");
+                return 1;
+            }
+            break;
+        case OPT_OBJECT:
+            if (blk_object_add(optarg, err, sizeof(err)) < 0) {
+                fprintf(stderr, "tessera-nbd: --object %s: %s\n", optarg,
+                        err);
+                return 1;
+            }
+            break;
+        case OPT_IMAGE_OPTS: image_opts = true; break;
+        case 'n': cache_flags = BLK_O_DIRECT; break;
+        case OPT_CACHE:
+            /* The -drive cache= modes, as qemu-nbd's --cache. */
+            if (!strcmp(optarg, "writeback")) {
+                cache_flags = 0;
+            } else if (!strcmp(optarg, "none")) {
+                cache_flags = BLK_O_DIRECT;
+            } else if (!strcmp(optarg, "writethrough")) {
+                cache_flags = BLK_O_WRITETHROUGH;
+            } else if (!strcmp(optarg, "directsync")) {
+                cache_flags = BLK_O_DIRECT | BLK_O_WRITETHROUGH;
+            } else if (!strcmp(optarg, "unsafe")) {
+                cache_flags = BLK_O_UNSAFE;
+            } else {
+                fprintf(stderr, "tessera-nbd: invalid cache mode '%s' "
+                        "(writeback, none, writethrough, directsync, "
+                        "unsafe)\n", optarg);
+                return 1;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("tessera-nbd " PACKAGE_VERSION "\n"); return 0;
         default: usage(stderr); return 1;
@@ -250,6 +363,16 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *file = argv[optind];
+    if (image_opts) {
+        if (fmt) {
+            fprintf(stderr, "tessera-nbd: --image-opts and -f cannot be "
+                    "combined (use driver=)\n");
+            return 1;
+        }
+        file = parse_image_opts(file, &fmt, &secret);
+        if (!file)
+            return 1;
+    }
     if (strlen(export.name) > NBD_MAX_STRING) {
         fprintf(stderr, "tessera-nbd: export name longer than %d bytes\n",
                 NBD_MAX_STRING);
@@ -265,11 +388,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (export.bitmap_name &&
-        load_bitmap(file, fmt, export.bitmap_name) < 0)
+        load_bitmap(file, fmt, secret, export.bitmap_name) < 0)
         return 1;
-    char err[1024];
-    export.bs = blk_open(file, fmt, export.read_only ? 0 : BLK_O_RDWR, err,
-                         sizeof(err));
+    export.bs = blk_open_key(file, fmt,
+                             (export.read_only ? 0 : BLK_O_RDWR) | cache_flags,
+                             secret, err, sizeof(err));
     if (!export.bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
         return 1;
@@ -279,6 +402,7 @@ int main(int argc, char **argv)
     export.multi_conn = shared != 1;
     pthread_mutex_init(&export.lock, NULL);
     int lfd = sock ? listen_unix(sock) : listen_tcp(addr, port);
+    char *sock_abs = sock ? absolute(sock) : NULL; /* removed at exit */
     if (lfd < 0) {
         blk_close(export.bs);
         return 1;
@@ -306,11 +430,9 @@ int main(int argc, char **argv)
         }
         close(ready[0]);
         setsid();
-        int nul = open("/dev/null", O_RDWR);
-        if (nul >= 0) {
-            dup2(nul, 0);
-            dup2(nul, 1);
-            close(nul);
+        if (chdir("/") < 0) { /* do not keep the directory busy */
+            perror("tessera-nbd: chdir /");
+            return 1;
         }
     }
     if (pidfile) {
@@ -321,6 +443,17 @@ int main(int argc, char **argv)
         }
     }
     if (ready[1] >= 0) {
+        /* Ready: let go of the caller's terminal or pipes (a caller
+         * reading our output until EOF would wait for the server's end
+         * otherwise), then release the parent. Later errors are lost, as
+         * with qemu-nbd --fork. */
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+            dup2(nul, 2);
+            close(nul);
+        }
         ssize_t w = write(ready[1], "", 1);
         (void)w;
         close(ready[1]);
@@ -376,7 +509,7 @@ int main(int argc, char **argv)
     }
     close(lfd);
     if (sock)
-        unlink(sock);
+        unlink(sock_abs ? sock_abs : sock);
     /* No request is in flight while we hold the lock; the image is
      * flushed and closed clean (dirty flag cleared). */
     pthread_mutex_lock(&export.lock);

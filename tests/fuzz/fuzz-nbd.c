@@ -17,34 +17,11 @@
 
 #include "block/block.h"
 #include "nbd/nbd-server.h"
+#include "tests/fuzz/fuzz-stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define IMG_SIZE (4u << 20)
-
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static int in_recv(void *ctx, void *buf, size_t len)
-{
-    Input *in = ctx;
-    if (len > in->left)
-        return -1;
-    memcpy(buf, in->p, len);
-    in->p += len;
-    in->left -= len;
-    return 0;
-}
-
-static int out_send(void *ctx, const void *buf, size_t len)
-{
-    (void)ctx;
-    (void)buf;
-    (void)len;
-    return 0;
-}
 
 static NbdExport ex;
 static char path[] = "/tmp/fuzz-nbd.XXXXXX";
@@ -87,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The first byte picks read-only or read-write. */
     ex.read_only = size && (data[0] & 1);
-    Input in = {data + (size ? 1 : 0), size ? size - 1 : 0};
-    NbdStream st = {in_recv, out_send, &in};
+    FuzzInput in = {data + (size ? 1 : 0), size ? size - 1 : 0};
+    NbdStream st = {fuzz_recv, fuzz_send, &in};
     nbd_serve(&ex, &st);
     struct stat sb;
     if (stat(path, &sb) < 0 || sb.st_size != IMG_SIZE)

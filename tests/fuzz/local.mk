@@ -87,6 +87,7 @@ EXTRA_DIST += tests/fuzz/replay-virtio.sh
 # NBD server option and request parser: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-nbd
 tests_fuzz_fuzz_nbd_SOURCES = tests/fuzz/fuzz-nbd.c tests/fuzz/replay.c \
+	tests/fuzz/fuzz-stream.h \
 	nbd/nbd-server.c
 tests_fuzz_fuzz_nbd_CFLAGS = $(AM_CFLAGS) -pthread
 tests_fuzz_fuzz_nbd_LDADD = $(BLOCK_LIBS) -lpthread
@@ -96,6 +97,7 @@ EXTRA_DIST += tests/fuzz/replay-nbd.sh
 # The block library's NBD client: what a server sends (reply parser).
 check_PROGRAMS += tests/fuzz/fuzz-nbd-client
 tests_fuzz_fuzz_nbd_client_SOURCES = tests/fuzz/fuzz-nbd-client.c \
+	tests/fuzz/fuzz-stream.h \
 	tests/fuzz/replay.c
 tests_fuzz_fuzz_nbd_client_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-nbd-client.sh

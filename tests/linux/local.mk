@@ -16,13 +16,13 @@ TESTS += $(LINUX_TESTS)
 LINUX_DEVICE_TESTS = \
 	tests/linux/disk-raw.sh tests/linux/disk-qcow2-tessera.sh \
 	tests/linux/disk-qcow2-qemu.sh tests/linux/disk-nbd.sh \
-	tests/linux/disk-opts.sh tests/linux/net.sh \
+	tests/linux/disk-opts.sh tests/linux/disk-discard.sh tests/linux/net.sh \
 	tests/linux/hwrng.sh tests/linux/hvc.sh tests/linux/input.sh
 TESTS += $(LINUX_DEVICE_TESTS)
 EXTRA_DIST += $(LINUX_DEVICE_TESTS)
 LINUX_TESTS_FILES = tests/linux/linuxexpect.py tests/linux/shell.py \
 	tests/linux/smp-repeat.py tests/linux/disk.py tests/linux/disk-nbd.py \
-	tests/linux/disk-opts.py tests/linux/net.py \
+	tests/linux/disk-opts.py tests/linux/disk-discard.py tests/linux/net.py \
 	tests/linux/devices.py tests/linux/input.py tests/linux/build.sh \
 	tests/linux/tiny.config tests/linux/busybox.config \
 	tests/linux/rootfs/etc/inittab tests/linux/rootfs/etc/init.d/rcS \
