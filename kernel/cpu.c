@@ -75,7 +75,28 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
             c->tag_x = TLB_INVALID;
         }
     }
-    mapping_changed(cpu);
+    /* Only blocks with code in that page leave the jump cache: the others'
+     * mappings stand (a kernel that remaps one page keeps running its
+     * cached blocks). The running chain stops, as in mapping_changed(). */
+    TB *dummy = tcache_dummy_tb();
+    uint64_t vpn = vaddr >> cpu->page_bits;
+    for (unsigned i = 0; i < CPU_JC_SIZE; i++) {
+        TB *tb = cpu->jc[i];
+        if (tb == dummy)
+            continue;
+        if ((tb->pc >> cpu->page_bits) == vpn) {
+            cpu->jc[i] = dummy;
+            continue;
+        }
+        for (unsigned k = 1; k < tb->nspans; k++) {
+            if ((tb->vunit[k] >> cpu->page_bits) == vpn) {
+                cpu->jc[i] = dummy;
+                break;
+            }
+        }
+    }
+    if (cpu->running)
+        cpu->limit = 0;
 }
 
 static inline unsigned tlb_index(Cpu *cpu, uint64_t va, unsigned mmu)
