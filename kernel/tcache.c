@@ -136,6 +136,11 @@ static bool arena_map(size_t size, bool executable)
         void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         T.arena = p == MAP_FAILED ? NULL : p;
+#ifdef MADV_HUGEPAGE
+        /* Private memory can have transparent huge pages (a hint). */
+        if (T.arena)
+            madvise(T.arena, size, MADV_HUGEPAGE);
+#endif
         return T.arena != NULL;
     }
     int fd = memfd_create("tessera-code", MFD_CLOEXEC);
