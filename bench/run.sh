@@ -125,7 +125,8 @@ for l in $layouts; do
     echo "  times: $clock (user + sys when cpu), best of $runs"
     if "$tessera" -accel native -d tb_stats -D "$tmp/stats" -M virt -bios none \
             -nographic -kernel "$elf" </dev/null >/dev/null 2>&1; then
-        sed -n 's/^tb_stats: /  native translation: /p' "$tmp/stats"
+        sed -n -e '1s/^tb_stats: /  native translation: /p' \
+            -e '2,$s/^tb_stats: /  native engine: /p' "$tmp/stats"
     fi
 
     best_n= best_i= best_q= best_c= t_insns=

@@ -61,6 +61,14 @@ bool bus_read_buf(uint64_t addr, void *buf, uint64_t len);
 bool bus_write_buf(uint64_t addr, const void *buf, uint64_t len);
 
 /*
+ * The host memory behind [addr, addr + len) when one RAM or ROM region
+ * holds all of it, else NULL. A loader that fills it directly calls
+ * bus_host_written() on the range after (translated code there is stale).
+ */
+uint8_t *bus_host_range(uint64_t addr, uint64_t len);
+void bus_host_written(uint64_t addr, uint64_t len);
+
+/*
  * Zeroes len bytes of RAM or ROM at addr (an image's .bss) without
  * touching whole host pages. False when part of the range is not RAM/ROM.
  */

@@ -307,6 +307,27 @@ static inline size_t cpu_tlb_env_offset(const TesseraArchClass *arch)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Event counts (-d tb_stats prints them at exit)                          */
+
+/* Counted on slow paths only: the loop's lookups, TLB refills and
+ * flushes, code invalidation. */
+typedef struct EngineStats {
+    uint64_t loop_blocks;   /* blocks entered from the loop */
+    uint64_t jc_misses;     /* of which the jump cache did not have */
+    uint64_t hash_lookups;  /* tcache_find calls */
+    uint64_t hash_steps;    /* blocks compared in hash chains */
+    uint64_t tlb_fills;     /* data TLB refills (translate_addr calls) */
+    uint64_t code_fills;    /* code TLB refills */
+    uint64_t tlb_flushes;   /* whole-TLB flushes */
+    uint64_t tlb_page_flushes;
+    uint64_t code_writes;   /* stores that reached the code-range check */
+    uint64_t invalidations; /* blocks invalidated */
+    uint64_t code_pages;    /* pages that became code pages */
+} EngineStats;
+
+extern EngineStats engine_stats;
+
+/* ---------------------------------------------------------------------- */
 /* Functions shared inside the engine                                      */
 
 /* cpu.c */

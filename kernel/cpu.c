@@ -22,6 +22,7 @@
 #include "kernel/tool.h"
 
 static GPtrArray *all_cpus;
+EngineStats engine_stats;
 
 /* ---------------------------------------------------------------------- */
 /* Soft TLB                                                                */
@@ -54,6 +55,7 @@ static void mapping_changed(Cpu *cpu)
 
 void tessera_tlb_flush(TesseraCpu *cpu)
 {
+    engine_stats.tlb_flushes++;
     tlb_flush_all(cpu);
     mapping_changed(cpu);
 }
@@ -63,6 +65,7 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
     uint64_t vpage = vaddr & cpu->page_mask;
     unsigned idx = (unsigned)(vaddr >> cpu->page_bits) & (CPU_TLB_SIZE - 1);
 
+    engine_stats.tlb_page_flushes++;
     for (unsigned m = 0; m < cpu->nb_mmu; m++) {
         TlbEntry *e = &cpu->tlb[m * CPU_TLB_SIZE + idx];
         TlbCold *c = &cpu->tlb_cold[m * CPU_TLB_SIZE + idx];
@@ -72,7 +75,28 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
             c->tag_x = TLB_INVALID;
         }
     }
-    mapping_changed(cpu);
+    /* Only blocks with code in that page leave the jump cache: the others'
+     * mappings stand (a kernel that remaps one page keeps running its
+     * cached blocks). The running chain stops, as in mapping_changed(). */
+    TB *dummy = tcache_dummy_tb();
+    uint64_t vpn = vaddr >> cpu->page_bits;
+    for (unsigned i = 0; i < CPU_JC_SIZE; i++) {
+        TB *tb = cpu->jc[i];
+        if (tb == dummy)
+            continue;
+        if ((tb->pc >> cpu->page_bits) == vpn) {
+            cpu->jc[i] = dummy;
+            continue;
+        }
+        for (unsigned k = 1; k < tb->nspans; k++) {
+            if ((tb->vunit[k] >> cpu->page_bits) == vpn) {
+                cpu->jc[i] = dummy;
+                break;
+            }
+        }
+    }
+    if (cpu->running)
+        cpu->limit = 0;
 }
 
 static inline unsigned tlb_index(Cpu *cpu, uint64_t va, unsigned mmu)
@@ -177,6 +201,7 @@ static void tlb_fill(Cpu *cpu, uint64_t va, TesseraAccess acc, unsigned mmu)
 {
     uint64_t phys;
     unsigned prot;
+    engine_stats.tlb_fills++;
     TesseraFault f = translate(cpu, va, acc, mmu, &phys, &prot);
     if (f != TESSERA_FAULT_NONE)
         cpu_fault(cpu, va, acc, f);
@@ -192,6 +217,7 @@ TesseraFault cpu_translate_code(Cpu *cpu, uint64_t va, uint64_t *phys)
     if (c->tag_x != (va & cpu->page_mask)) {
         unsigned prot;
         uint64_t p;
+        engine_stats.code_fills++;
         TesseraFault f = translate(cpu, va, TESSERA_ACCESS_EXEC,
                                    cpu->code_mmu, &p, &prot);
         if (f != TESSERA_FAULT_NONE)
@@ -331,6 +357,7 @@ static uint64_t load_page(Cpu *cpu, uint64_t va, unsigned size, unsigned mmu)
 /* Drops translated code under a store into a page that holds some. */
 static void check_code_write(const uint64_t *m, uint64_t pa, unsigned size)
 {
+    engine_stats.code_writes++;
     if ((pa & (TC_PAGE_SIZE - 1)) + size > TC_PAGE_SIZE) {
         /* Two code pages (arch pages above 4 KiB): compare ranges. */
         tcache_invalidate_phys(pa, size);
@@ -664,8 +691,10 @@ static TB *find_tb(Cpu *cpu, uint32_t cflags)
     uint32_t h = cpu_jc_hash(pc);
     TB *tb = cpu->jc[h];
 
+    engine_stats.loop_blocks++;
     if (tb_matches(tb, pc, cpu->tb_flags, cflags))
         return tb;
+    engine_stats.jc_misses++;
     uint64_t phys;
     TesseraFault f = cpu_translate_code(cpu, pc, &phys);
     if (f != TESSERA_FAULT_NONE)

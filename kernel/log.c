@@ -28,7 +28,8 @@ static const struct {
      "host code of each block (backends that generate it: -accel native)"},
     {"tb_stats", LOG_TB_STATS,
      "at exit: blocks translated, host bytes per guest instruction, "
-     "translation time"},
+     "translation time; loop lookups, TLB fills and flushes, code "
+     "invalidations"},
 };
 
 int log_parse(const char *spec, char *err, size_t errlen)

@@ -34,6 +34,7 @@ static struct {
     ptrdiff_t exec_delta; /* run-time address = arena address + delta */
     int arena_fd;     /* the executable arena's memory file, or -1 */
     size_t size, used;
+    size_t populated; /* arena bytes committed (arena_populate) */
     TB **buckets;
     unsigned bucket_bits;
     unsigned count;
@@ -116,6 +117,7 @@ void tcache_init_arena(size_t budget_bytes, bool executable)
     }
     T.size = size;
     T.used = 0;
+    T.populated = 0;
     T.ready = true;
 }
 
@@ -134,6 +136,11 @@ static bool arena_map(size_t size, bool executable)
         void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         T.arena = p == MAP_FAILED ? NULL : p;
+#ifdef MADV_HUGEPAGE
+        /* Private memory can have transparent huge pages (a hint). */
+        if (T.arena)
+            madvise(T.arena, size, MADV_HUGEPAGE);
+#endif
         return T.arena != NULL;
     }
     int fd = memfd_create("tessera-code", MFD_CLOEXEC);
@@ -286,6 +293,7 @@ static void page_link(TB *tb, unsigned k)
     if (!cp) {
         cp = g_new0(CodePage, 1);
         g_hash_table_insert(T.pages, GSIZE_TO_POINTER(page), cp);
+        engine_stats.code_pages++;
         cpu_all_code_page_added(page);
     }
     tb->page_next[k] = cp->first;
@@ -341,6 +349,7 @@ static void tb_invalidate(TB *tb)
 
     if (tb->cflags & TB_CF_DEAD)
         return;
+    engine_stats.invalidations++;
     hash_remove(tb); /* needs the key intact */
     tb->cflags |= TB_CF_DEAD;
     for (unsigned k = 0; k < tb->npages; k++)
@@ -432,6 +441,29 @@ void tcache_flush(void)
 /* ---------------------------------------------------------------------- */
 /* Lookup and translation                                                  */
 
+/*
+ * The arena's pages are committed a chunk ahead of use with one call
+ * each (both mappings), not by a page fault per 4 KiB as blocks are
+ * written and first run: a Linux boot writes some 28 MB of code.
+ */
+#define ARENA_CHUNK (2u << 20)
+
+static void arena_populate(size_t upto)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)
+    while (T.populated < upto && T.populated < T.size) {
+        size_t n = MIN((size_t)ARENA_CHUNK, T.size - T.populated);
+        uint8_t *w = T.arena + T.populated;
+        /* A hint: on an older kernel the pages fault in as they are used. */
+        if (madvise(w, n, MADV_POPULATE_WRITE) == 0 && T.arena_fd >= 0)
+            madvise(w + T.exec_delta, n, MADV_POPULATE_READ);
+        T.populated += n;
+    }
+#else
+    (void)upto;
+#endif
+}
+
 static void *arena_alloc(size_t size)
 {
     if (!size)
@@ -441,6 +473,8 @@ static void *arena_alloc(size_t size)
         return NULL;
     void *p = T.arena + T.used;
     T.used += size;
+    if (T.used > T.populated)
+        arena_populate(T.used);
     return p;
 }
 
@@ -631,6 +665,20 @@ static void print_stats(void)
             "guest instruction), %.3f ms translating (%.0f blocks/s)\n",
             Stats.blocks, Stats.insns, Stats.host_bytes, per, s * 1e3,
             s > 0 ? (double)Stats.blocks / s : 0.0);
+    const EngineStats *e = &engine_stats;
+    fprintf(f,
+            "tb_stats: %" PRIu64 " blocks entered from the loop (%" PRIu64
+            " jump-cache misses, %" PRIu64 " hash lookups, %" PRIu64
+            " blocks compared), %" PRIu64 " tcache flushes\n"
+            "tb_stats: TLB: %" PRIu64 " data fills, %" PRIu64
+            " code fills, %" PRIu64 " full flushes, %" PRIu64
+            " page flushes\n"
+            "tb_stats: code: %" PRIu64 " pages, %" PRIu64
+            " stores checked, %" PRIu64 " blocks invalidated\n",
+            e->loop_blocks, e->jc_misses, e->hash_lookups, e->hash_steps,
+            T.flushes, e->tlb_fills, e->code_fills, e->tlb_flushes,
+            e->tlb_page_flushes, e->code_pages, e->code_writes,
+            e->invalidations);
     fflush(f);
 }
 
@@ -661,8 +709,10 @@ TB *tcache_find(Cpu *cpu, uint64_t pc, uint64_t phys_pc, uint32_t cflags)
 {
     ensure_ready();
     uint64_t flags = cpu->tb_flags;
+    engine_stats.hash_lookups++;
     for (TB *tb = T.buckets[tb_hash(phys_pc, pc, flags, cflags)]; tb;
          tb = tb->hash_next) {
+        engine_stats.hash_steps++;
         if (tb->phys_pc == phys_pc && tb_matches(tb, pc, flags, cflags) &&
             tb->arch == cpu->arch && spans_valid(cpu, tb))
             return tb;

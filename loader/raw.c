@@ -70,12 +70,11 @@ bool tessera_symbol_lookup(const char *name, uint64_t *value)
 /* ---------------------------------------------------------------------- */
 /* Files                                                                   */
 
-/* Reads a whole regular file. 0, or -1 after a message naming it. */
-static int loader_read_file(const char *path, uint8_t **data, size_t *len)
+/* Opens a regular file for reading and gives its size; the descriptor,
+ * or -1 after a message naming it. */
+static int loader_open_file(const char *path, size_t *size)
 {
     struct stat st;
-    uint8_t *buf = NULL;
-    size_t size, done = 0;
     int fd;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -95,27 +94,57 @@ static int loader_read_file(const char *path, uint8_t **data, size_t *len)
         tessera_error("%s: file too large", path);
         goto fail;
     }
-    size = (size_t)st.st_size;
-    buf = g_try_malloc(size ? size : 1);
-    if (!buf) {
-        tessera_error("%s: out of memory reading %zu bytes", path, size);
-        goto fail;
-    }
+    *size = (size_t)st.st_size;
+    return fd;
+
+fail:
+    close(fd);
+    return -1;
+}
+
+/* Reads up to size bytes into buf; the count read (less if the file
+ * shrank), or -1 after a message. */
+static ssize_t loader_read_fd(int fd, const char *path, uint8_t *buf,
+                              size_t size)
+{
+    size_t done = 0;
+
     while (done < size) {
         ssize_t n = read(fd, buf + done, size - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             tessera_error("%s: %s", path, strerror(errno));
-            goto fail;
+            return -1;
         }
         if (n == 0) /* shrank while we read it */
             break;
         done += (size_t)n;
     }
+    return (ssize_t)done;
+}
+
+/* Reads a whole regular file. 0, or -1 after a message naming it. */
+static int loader_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    uint8_t *buf = NULL;
+    size_t size;
+    ssize_t n;
+    int fd = loader_open_file(path, &size);
+
+    if (fd < 0)
+        return -1;
+    buf = g_try_malloc(size ? size : 1);
+    if (!buf) {
+        tessera_error("%s: out of memory reading %zu bytes", path, size);
+        goto fail;
+    }
+    n = loader_read_fd(fd, path, buf, size);
+    if (n < 0)
+        goto fail;
     close(fd);
     *data = buf;
-    *len = done;
+    *len = (size_t)n;
     return 0;
 
 fail:
@@ -157,6 +186,11 @@ bool loader_placement_find(const char *what, uint64_t *lo, uint64_t *hi)
         }
     }
     return false;
+}
+
+static guint loader_placements_count(void)
+{
+    return placed ? placed->len : 0;
 }
 
 /* Forgets the placements after the first n (a load that failed midway). */
@@ -307,13 +341,19 @@ out:
     return ret;
 }
 
+/*
+ * An image that fits in one RAM or ROM region is read straight into it:
+ * no buffer to fault in and copy (a 20 MB kernel, an initramfs).
+ */
 int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size)
 {
-    uint8_t *data;
+    uint8_t *data = NULL, *host;
     size_t len;
+    ssize_t n;
     int ret = -1;
+    int fd = loader_open_file(path, &len);
 
-    if (loader_read_file(path, &data, &len) < 0)
+    if (fd < 0)
         return -1;
     if (len == 0) {
         /* As QEMU: an empty image is a mistake, not a program. */
@@ -321,12 +361,47 @@ int tessera_load_raw(const char *path, uint64_t addr, uint64_t *size)
                       path);
         goto out;
     }
-    if (tessera_load_blob(path, addr, data, len) < 0)
-        goto out;
+    host = addr + len > addr ? bus_host_range(addr, len) : NULL;
+    if (host) {
+        guint nplaced = loader_placements_count();
+        if (loader_claim(path, addr, len) < 0)
+            goto out;
+        n = loader_read_fd(fd, path, host, len);
+        bus_host_written(addr, len);
+        if (n <= 0) {
+            if (n == 0)
+                tessera_error("%s: the file is empty (0 bytes): nothing to "
+                              "load", path);
+            loader_placements_truncate(nplaced);
+            goto out;
+        }
+        if ((size_t)n < len) { /* the file shrank: claim what is there */
+            loader_placements_truncate(nplaced);
+            loader_claim(path, addr, (uint64_t)n);
+        }
+        len = (size_t)n;
+    } else {
+        data = g_try_malloc(len);
+        if (!data) {
+            tessera_error("%s: out of memory reading %zu bytes", path, len);
+            goto out;
+        }
+        n = loader_read_fd(fd, path, data, len);
+        if (n <= 0) {
+            if (n == 0)
+                tessera_error("%s: the file is empty (0 bytes): nothing to "
+                              "load", path);
+            goto out;
+        }
+        len = (size_t)n;
+        if (tessera_load_blob(path, addr, data, len) < 0)
+            goto out;
+    }
     if (size)
         *size = len;
     ret = 0;
 out:
     g_free(data);
+    close(fd);
     return ret;
 }

@@ -156,11 +156,18 @@ unsigned riscv_data_priv(const RiscvEnv *env)
     return env->priv;
 }
 
+unsigned riscv_data_mmu(const RiscvEnv *env)
+{
+    unsigned p = riscv_data_priv(env);
+    return p == RISCV_PRV_S && (env->mstatus & MSTATUS_SUM) ? RISCV_MMU_S_SUM
+                                                           : p;
+}
+
 uint64_t riscv_tb_flags(const RiscvEnv *env)
 {
     uint64_t f = (env->priv & RISCV_TBF_PRIV_MASK) |
                  (riscv_cur_xlen(env) == 64 ? RISCV_TBF_RV64 : 0) |
-                 (riscv_data_priv(env) << RISCV_TBF_DPRIV_SHIFT);
+                 (riscv_data_mmu(env) << RISCV_TBF_DPRIV_SHIFT);
 
     if (riscv_has_ext(env, 'F') && (env->mstatus & MSTATUS_FS)) {
         f |= RISCV_TBF_FP;
@@ -505,7 +512,7 @@ static void riscv_cpu_reset(void *opaque)
     env->pmp_any = env->pmp_locked = false;
     memset(env->hpm, 0, sizeof(env->hpm));
     memset(env->hpmevent, 0, sizeof(env->hpmevent));
-    env->tlb_superpage = false;
+    riscv_sp_clear(env);
     env->priv = RISCV_PRV_M;
     tessera_tlb_flush(env->cpu);
     /* Line levels survive a reset: the devices driving them keep theirs. */

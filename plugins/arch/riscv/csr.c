@@ -109,13 +109,13 @@ static uint64_t read_mstatus(RiscvEnv *env, unsigned csr)
 }
 
 /*
- * Stores a new mstatus. SUM and MXR change what the cached translations
- * allow; MPRV and MPP only change which MMU context data accesses use,
+ * Stores a new mstatus. MXR changes what the cached translations allow;
+ * SUM, MPRV and MPP only change which MMU context data accesses use,
  * which the translation flags carry.
  */
 static void mstatus_set(RiscvEnv *env, uint64_t v)
 {
-    if ((v ^ env->mstatus) & (MSTATUS_SUM | MSTATUS_MXR))
+    if ((v ^ env->mstatus) & MSTATUS_MXR)
         tessera_tlb_flush(env->cpu);
     env->mstatus = v;
     riscv_update_mode(env);
@@ -590,7 +590,7 @@ static void write_satp(RiscvEnv *env, unsigned csr, uint64_t val)
         val &= (0xfull << 60) | (0xffffull << 44) | ((1ull << 44) - 1);
     }
     env->satp = val;
-    env->tlb_superpage = false;
+    riscv_sp_clear(env);
     tessera_tlb_flush(env->cpu);
 }
 

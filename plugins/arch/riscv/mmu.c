@@ -132,7 +132,7 @@ static unsigned access_prot(TesseraAccess access)
 }
 
 static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
-                              TesseraAccess access, unsigned priv,
+                              TesseraAccess access, unsigned priv, bool sum,
                               uint64_t *phys, unsigned *prot)
 {
     unsigned mode, levels, vpn_bits, pte_size;
@@ -162,7 +162,6 @@ static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
             return TESSERA_FAULT_PAGE;
     }
 
-    bool sum = (env->mstatus & MSTATUS_SUM) != 0;
     bool mxr = (env->mstatus & MSTATUS_MXR) != 0;
     bool pbmte = riscv_has_x(env, RVX_SVPBMT) &&
                  (env->menvcfg & MENVCFG_PBMTE);
@@ -247,9 +246,15 @@ static TesseraFault page_walk(RiscvEnv *env, uint64_t va,
         if (!(npte & PTE_D))
             p &= ~TESSERA_PROT_WRITE;
 
-        if (lvl > 0 || napot_mask)
-            env->tlb_superpage = true;
         low_mask |= napot_mask;
+        if (low_mask) {
+            uint64_t first = va & ~((low_mask << 12) | 0xfff);
+            uint64_t last = first + (low_mask << 12) + 0xfff;
+            if (first < env->sp_lo)
+                env->sp_lo = first;
+            if (last > env->sp_hi)
+                env->sp_hi = last;
+        }
         *phys = (((ppn & ~napot_mask) | ((va >> 12) & low_mask)) << 12) |
                 (va & 0xfff);
         *prot = p;
@@ -268,7 +273,9 @@ TesseraFault riscv_translate_addr(void *opaque, uint64_t vaddr,
                                   uint64_t *phys, unsigned *prot)
 {
     RiscvEnv *env = opaque;
-    unsigned priv = mmu_idx;
+    /* The S-with-SUM context is S for everything but SUM. */
+    bool sum = mmu_idx == RISCV_MMU_S_SUM;
+    unsigned priv = sum ? RISCV_PRV_S : mmu_idx;
     TesseraFault f;
 
     /* The M-mode fast path: no paging, PMP only when something is locked. */
@@ -281,7 +288,7 @@ TesseraFault riscv_translate_addr(void *opaque, uint64_t vaddr,
         *phys = vaddr;
         *prot = TESSERA_PROT_READ | TESSERA_PROT_WRITE | TESSERA_PROT_EXEC;
     } else {
-        f = page_walk(env, vaddr, access, priv, phys, prot);
+        f = page_walk(env, vaddr, access, priv, sum, phys, prot);
         if (f != TESSERA_FAULT_NONE)
             return f;
     }

@@ -11,8 +11,11 @@
  *
  * MMU contexts: the mmu index of loads, stores and fetches is the
  * privilege level (0 = U, 1 = S, 3 = M), so nb_mmu_modes is 4. Data
- * accesses use the effective privilege (MPP under mstatus.MPRV); what
- * SUM and MXR change is flushed from the TLB when they change.
+ * accesses use the effective privilege (MPP under mstatus.MPRV), and S-mode
+ * data accesses with mstatus.SUM set have their own index 2
+ * (RISCV_MMU_S_SUM): Linux sets and clears SUM around every user-memory
+ * copy, which then costs no TLB flush. What MXR changes is flushed from
+ * the TLB when it changes.
  */
 #ifndef RISCV_RISCV_H
 #define RISCV_RISCV_H
@@ -31,6 +34,7 @@
 #define RISCV_PRV_S 1
 #define RISCV_PRV_M 3
 #define RISCV_NB_MMU_MODES 4
+#define RISCV_MMU_S_SUM 2 /* S-mode data accesses with mstatus.SUM */
 
 /*
  * Translation flags: everything that changes how a block is translated.
@@ -38,7 +42,8 @@
  */
 #define RISCV_TBF_PRIV_MASK 0x3u /* current privilege */
 #define RISCV_TBF_RV64 0x4u      /* XLEN is 64 */
-/* Privilege of data accesses (differs from priv under mstatus.MPRV). */
+/* MMU index of data accesses: their privilege (differs from priv under
+ * mstatus.MPRV), or RISCV_MMU_S_SUM. */
 #define RISCV_TBF_DPRIV_SHIFT 3
 #define RISCV_TBF_DPRIV_MASK (0x3u << RISCV_TBF_DPRIV_SHIFT)
 #define RISCV_TBF_FP 0x20u       /* F present and mstatus.FS is not Off */
@@ -280,8 +285,14 @@ typedef struct RiscvEnv {
     uint64_t stimecmp;
     uint64_t mip_stimer; /* STIP from Sstc's comparison */
     TesseraTimer *stimer;
-    /* A superpage entered the TLB: sfence.vma of one page flushes all. */
-    bool tlb_superpage;
+    /*
+     * The superpages that entered the TLB (which holds them as 4 KiB
+     * pieces) all lie in [sp_lo, sp_hi], virtual; sp_lo > sp_hi when none
+     * did. sfence.vma of an address in there flushes everything, of any
+     * other address only its page: Linux's kernel and linear map are
+     * superpages, its fixmap and vmalloc pages lie below them.
+     */
+    uint64_t sp_lo, sp_hi;
 
     /* PMP: 16 entries; cfg bytes and pmpaddr (address >> 2). */
     uint8_t pmpcfg[16];
@@ -380,6 +391,8 @@ uint64_t riscv_do_mret(RiscvEnv *env);
 uint64_t riscv_do_sret(RiscvEnv *env);
 /* The data privilege (for tb flags): MPP under MPRV in M mode. */
 unsigned riscv_data_priv(const RiscvEnv *env);
+/* The mmu index of data accesses (riscv_data_priv, or RISCV_MMU_S_SUM). */
+unsigned riscv_data_mmu(const RiscvEnv *env);
 /* Sstc: stimecmp or menvcfg changed, or the time passed stimecmp. */
 void riscv_stimer_update(RiscvEnv *env);
 
@@ -442,5 +455,12 @@ unsigned riscv_disas(uint64_t pc, const uint8_t *bytes, size_t len,
                      uint64_t flags, char *out, size_t outlen);
 /* ABI names of x0..x31. */
 extern const char *const riscv_gpr_names[32];
+
+/* No superpage in the TLB (after a full flush). */
+static inline void riscv_sp_clear(RiscvEnv *env)
+{
+    env->sp_lo = UINT64_MAX;
+    env->sp_hi = 0;
+}
 
 #endif

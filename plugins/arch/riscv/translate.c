@@ -114,11 +114,13 @@ static uint64_t helper_sfence_vma(void *env, uint64_t insn, uint64_t vaddr,
 
     if (e->priv == RISCV_PRV_S && (e->mstatus & MSTATUS_TVM))
         riscv_raise(e, EXC_ILLEGAL_INSN, insn);
-    /* The core's TLB holds 4 KiB pieces of superpages: flush them all. */
-    if (has_addr && !e->tlb_superpage) {
-        tessera_tlb_flush_page(e->cpu, vaddr & riscv_xlen_mask(e));
+    /* The core's TLB holds 4 KiB pieces of superpages: an address that
+     * may be in one flushes them all. */
+    vaddr &= riscv_xlen_mask(e);
+    if (has_addr && (vaddr < e->sp_lo || vaddr > e->sp_hi)) {
+        tessera_tlb_flush_page(e->cpu, vaddr);
     } else {
-        e->tlb_superpage = false;
+        riscv_sp_clear(e);
         tessera_tlb_flush(e->cpu);
     }
     return 0;
