@@ -27,14 +27,7 @@ import linuxexpect as lx
 MiB = 1 << 20
 
 
-def host(argv):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if r.returncode:
-        raise lx.Failure("%s exited with %d:\n%s%s"
-                         % (" ".join(argv), r.returncode,
-                            r.stdout.decode(errors="replace")[-2000:],
-                            r.stderr.decode(errors="replace")[-2000:]))
-    return r.stdout
+host = lx.host
 
 
 def qmap(path):

@@ -24,24 +24,10 @@ SEQ = 5000
 TEXT = "".join("%d\n" % i for i in range(1, SEQ + 1))
 
 
-def host(argv, ok=(0,)):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if r.returncode not in ok:
-        raise lx.Failure("%s exited with %d:\n%s%s"
-                         % (" ".join(argv), r.returncode,
-                            r.stdout.decode(errors="replace")[-2000:],
-                            r.stderr.decode(errors="replace")[-2000:]))
-    return r.stdout
+host = lx.host
 
 
-def tool(name, package):
-    for p in (shutil.which(name), os.path.join("/sbin", name),
-              os.path.join("/usr/sbin", name)):
-        if p and os.path.exists(p):
-            return p
-    lx.fail("%s not found: apt-get install %s (tools/install-deps.sh)"
-            % (name, package))
-
+tool = lx.tool
 
 class Server:
     def __init__(self, argv, pidfile):

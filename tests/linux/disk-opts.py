@@ -13,7 +13,6 @@ on vdb.
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 import linuxexpect as lx
@@ -22,14 +21,7 @@ O_DIRECT = 0o40000
 MiB = 1 << 20
 
 
-def host(argv):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if r.returncode:
-        raise lx.Failure("%s exited with %d:\n%s%s"
-                         % (" ".join(argv), r.returncode,
-                            r.stdout.decode(errors="replace")[-2000:],
-                            r.stderr.decode(errors="replace")[-2000:]))
-    return r.stdout
+host = lx.host
 
 
 def fd_flags(pid, path):

@@ -19,7 +19,6 @@ usage: disk.py raw|qcow2-tessera|qcow2-qemu NCPUS [qemu]
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -30,26 +29,10 @@ SEQ = 20000
 TEXT = "".join("%d\n" % i for i in range(1, SEQ + 1))
 
 
-def host(argv, ok=(0,)):
-    """Runs a host tool; returns its standard output."""
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if r.returncode not in ok:
-        raise lx.Failure("%s exited with %d:\n%s%s"
-                         % (" ".join(argv), r.returncode,
-                            r.stdout.decode(errors="replace")[-2000:],
-                            r.stderr.decode(errors="replace")[-2000:]))
-    return r.stdout
+host = lx.host
 
 
-def tool(name, package):
-    path = shutil.which(name) or shutil.which(os.path.join("/sbin", name))
-    if not path and os.path.exists(os.path.join("/sbin", name)):
-        path = os.path.join("/sbin", name)
-    if not path:
-        lx.fail("%s not found: apt-get install %s (tools/install-deps.sh)"
-                % (name, package))
-    return path
-
+tool = lx.tool
 
 def make_image(kind, tmp):
     raw = os.path.join(tmp, "disk.raw")

@@ -27,6 +27,31 @@ fail = bx.fail
 Failure = bx.Failure
 
 
+def host(argv, ok=(0,)):
+    """Runs a host tool (qemu-img, e2fsck, ...); returns its standard
+    output. An exit status not in ok fails the test with its output."""
+    import subprocess
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode not in ok:
+        raise Failure("%s exited with %d:\n%s%s"
+                      % (" ".join(argv), r.returncode,
+                         r.stdout.decode(errors="replace")[-2000:],
+                         r.stderr.decode(errors="replace")[-2000:]))
+    return r.stdout
+
+
+def tool(name, package):
+    """The path of a host tool, also found in /sbin and /usr/sbin; a
+    missing one fails the test and names its Debian package."""
+    import shutil
+    for p in (shutil.which(name), os.path.join("/sbin", name),
+              os.path.join("/usr/sbin", name)):
+        if p and os.path.exists(p):
+            return p
+    fail("%s not found: apt-get install %s (tools/install-deps.sh)"
+         % (name, package))
+
+
 def images_dir():
     d = os.environ.get("LINUX_TESTS_DIR")
     if not d:
