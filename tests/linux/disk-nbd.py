@@ -25,8 +25,6 @@ TEXT = "".join("%d\n" % i for i in range(1, SEQ + 1))
 
 
 host = lx.host
-
-
 tool = lx.tool
 
 class Server:
@@ -54,28 +52,7 @@ class Server:
 
 
 def verify(name, path, fmt, tmp, digest):
-    raw = path
-    if fmt == "qcow2":
-        qemu_img = tool("qemu-img", "qemu-utils")
-        host([qemu_img, "check", "-f", "qcow2", path])
-        raw = os.path.join(tmp, "check.raw")
-        host([qemu_img, "convert", "-f", "qcow2", "-O", "raw", path, raw])
-    out = host([tool("e2fsck", "e2fsprogs"), "-fy", raw], ok=(0, 1))
-    if b"FIXED" in out or b"UNEXPECTED" in out:
-        raise lx.Failure("%s: e2fsck had to fix the file system:\n%s"
-                         % (name, out.decode(errors="replace")))
-    debugfs = tool("debugfs", "e2fsprogs")
-    text = host([debugfs, "-R", "cat /seq.txt", raw]).decode()
-    if text != TEXT:
-        raise lx.Failure("%s: /seq.txt in the image is %d bytes, not the "
-                         "%d of seq 1 %d" % (name, len(text), len(TEXT), SEQ))
-    dump = os.path.join(tmp, "random.bin")
-    host([debugfs, "-R", "dump /random.bin %s" % dump, raw])
-    got = host(["sha256sum", dump]).decode().split()[0]
-    if got != digest:
-        raise lx.Failure("%s: /random.bin in the image has sha256 %s, the "
-                         "guest's had %s" % (name, got, digest))
-    os.unlink(dump)
+    lx.verify_ext4(name, path, fmt, tmp, TEXT, digest)
 
 
 def main():

@@ -52,6 +52,38 @@ def tool(name, package):
          % (name, package))
 
 
+def verify_ext4(name, path, fmt, tmp, text, digest):
+    """Checks an ext4 disk image after a guest session that wrote /seq.txt
+    (text) and /random.bin (whose sha256 the guest printed, digest): for a
+    qcow2, qemu-img check and a raw copy; then e2fsck replays the journal
+    (what mounting it would do) and checks it all, 0 = clean, 1 = fixed
+    (the journal replay alone counts as that); debugfs reads both files."""
+    raw = path
+    if fmt == "qcow2":
+        qemu_img = tool("qemu-img", "qemu-utils")
+        host([qemu_img, "check", "-f", "qcow2", path])
+        raw = os.path.join(tmp, "check.raw")
+        host([qemu_img, "convert", "-f", "qcow2", "-O", "raw", path, raw])
+    out = host([tool("e2fsck", "e2fsprogs"), "-fy", raw], ok=(0, 1))
+    if b"FIXED" in out or b"UNEXPECTED" in out:
+        raise Failure("%s: e2fsck had to fix the file system:\n%s"
+                      % (name, out.decode(errors="replace")))
+    debugfs = tool("debugfs", "e2fsprogs")
+    got = host([debugfs, "-R", "cat /seq.txt", raw]).decode()
+    if got != text:
+        raise Failure("%s: /seq.txt in the image is %d bytes, not the %d "
+                      "the guest wrote" % (name, len(got), len(text)))
+    dump = os.path.join(tmp, "random.bin")
+    host([debugfs, "-R", "dump /random.bin %s" % dump, raw])
+    got = host(["sha256sum", dump]).decode().split()[0]
+    if got != digest:
+        raise Failure("%s: /random.bin in the image has sha256 %s, the "
+                      "guest's had %s" % (name, got, digest))
+    os.unlink(dump)
+    if raw != path:
+        os.unlink(raw)
+
+
 def images_dir():
     d = os.environ.get("LINUX_TESTS_DIR")
     if not d:
