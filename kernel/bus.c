@@ -221,6 +221,46 @@ Region *bus_add_unimp(const char *name, uint64_t base, uint64_t size)
     return add_region(name, base, size, REGION_UNIMP);
 }
 
+Region *bus_add_alias(const char *name, uint64_t base, uint64_t size,
+                      uint64_t target)
+{
+    Region *t = bus_lookup(target);
+    if (t && t->alias_delta) {
+        tessera_error("%s%smemory alias '%s': 0x%" PRIx64 " is in '%s', "
+                      "itself a mirror: name the memory it mirrors",
+                      blame ? blame : "", blame ? ": " : "", name, target,
+                      t->name);
+        return NULL;
+    }
+    if (!t || (t->kind != REGION_RAM && t->kind != REGION_ROM) ||
+        size > t->size - (target - t->base)) {
+        tessera_error("%s%smemory alias '%s': 0x%" PRIx64 "-0x%" PRIx64
+                      " is not inside one RAM or ROM region",
+                      blame ? blame : "", blame ? ": " : "", name, target,
+                      target + size - 1);
+        return NULL;
+    }
+    if ((base | target) & 0xfff) {
+        tessera_error("%s%smemory alias '%s': base 0x%" PRIx64 " and target "
+                      "0x%" PRIx64 " must be multiples of 4 KiB",
+                      blame ? blame : "", blame ? ": " : "", name, base,
+                      target);
+        return NULL;
+    }
+    Region *r = add_region(name, base, size, t->kind);
+    if (r) {
+        r->host = t->host + (target - t->base);
+        r->alias_delta = target - base;
+    }
+    return r;
+}
+
+uint64_t bus_canonical(uint64_t addr)
+{
+    Region *r = bus_lookup(addr);
+    return r ? addr + r->alias_delta : addr;
+}
+
 Region *bus_lookup(uint64_t addr)
 {
     unsigned lo = 0, hi = nregions;
@@ -384,6 +424,8 @@ static bool bus_copy(uint64_t addr, uint8_t *buf, uint64_t len, bool write)
         uint64_t off = addr - r->base;
         uint64_t n = MIN(len, r->size - off);
         if (r->kind == REGION_RAM || r->kind == REGION_ROM) {
+            if (write && r->alias_delta)
+                tcache_invalidate_phys(addr + r->alias_delta, n);
             if (write)
                 memcpy(r->host + off, buf, n);
             else
@@ -417,7 +459,7 @@ uint8_t *bus_host_range(uint64_t addr, uint64_t len)
 
 void bus_host_written(uint64_t addr, uint64_t len)
 {
-    tcache_invalidate_phys(addr, len);
+    tcache_invalidate_phys(bus_canonical(addr), len);
 }
 
 bool bus_read_buf(uint64_t addr, void *buf, uint64_t len)
@@ -466,6 +508,8 @@ bool bus_zero(uint64_t addr, uint64_t len)
         uint64_t off = addr - r->base;
         uint64_t n = MIN(len, r->size - off);
         zero_host(r->host + off, n);
+        if (r->alias_delta)
+            tcache_invalidate_phys(addr + r->alias_delta, n);
         addr += n;
         len -= n;
         if (len && addr == 0)

@@ -28,6 +28,13 @@ typedef struct Region {
     uint8_t *host;             /* RAM and ROM: base maps to host[0] */
     const TesseraMmioOps *ops; /* MMIO */
     void *opaque;              /* MMIO */
+    /*
+     * An alias (a mirror of RAM or ROM at another address): the address of
+     * the same bytes in the region it mirrors is addr + alias_delta (0 for
+     * everything else). Translated code and its invalidation use that
+     * address, so a store through either view reaches code run from either.
+     */
+    uint64_t alias_delta;
 } Region;
 
 /* Adding fails (message printed, NULL returned) on overlap or size 0. */
@@ -36,6 +43,17 @@ Region *bus_add_rom(const char *name, uint64_t base, uint64_t size);
 Region *bus_add_mmio(const char *name, uint64_t base, uint64_t size,
                      const TesseraMmioOps *ops, void *opaque);
 Region *bus_add_unimp(const char *name, uint64_t base, uint64_t size);
+/*
+ * A mirror of [target, target + size), which must lie inside one RAM or
+ * ROM region (not itself a mirror), at base: the same host bytes, the same
+ * kind. base and target must be 4 KiB-aligned (pages of the two views line
+ * up).
+ */
+Region *bus_add_alias(const char *name, uint64_t base, uint64_t size,
+                      uint64_t target);
+/* The address of addr's bytes in the region they belong to (addr itself
+ * unless addr is in a mirror). */
+uint64_t bus_canonical(uint64_t addr);
 /*
  * What the next additions' error messages start with ("-m 4G") when the
  * option, not the board file, chose the region; NULL to stop.

@@ -141,6 +141,12 @@ static void tlb_set(Cpu *cpu, uint64_t va, unsigned mmu, uint64_t phys,
 
     /* Only a page that one RAM or ROM region covers whole goes fast. */
     Region *r = bus_lookup(ppage);
+    if (r && r->alias_delta) {
+        /* A mirror: the page of the region it mirrors, so that code and
+         * its invalidation see one address for the same bytes. */
+        ppage += r->alias_delta;
+        r = bus_lookup(ppage);
+    }
     bool whole = r && ppage - r->base <= r->size - psize && r->size >= psize;
     bool ram = whole && r->kind == REGION_RAM;
     bool rom = whole && r->kind == REGION_ROM;

@@ -22,7 +22,8 @@ static const char *const board_keys[] = {"name", "description", "logic",
                                          "aliases", "nic-model", NULL};
 static const char *const cpu_keys[] = {"arch", "model", "count",
                                        "max-count", "frequency", NULL};
-static const char *const memory_keys[] = {"base", "size", "type", NULL};
+static const char *const memory_keys[] = {"base", "size", "type", "target",
+                                           NULL};
 
 #define MAX_CPUS 64
 
@@ -221,10 +222,20 @@ static int create_memory(const MachineOptions *opts)
             r = bus_add_rom(s->name, base, size);
         } else if (!strcmp(t, "unimplemented")) {
             r = bus_add_unimp(s->name, base, size);
+        } else if (!strcmp(t, "alias")) {
+            uint64_t target;
+            if (!get_u64(cfg, s, "target", true, &target))
+                return -1;
+            r = bus_add_alias(s->name, base, size, target);
         } else {
-            tessera_error("%s:%d: type = '%s': expected ram, rom or "
+            tessera_error("%s:%d: type = '%s': expected ram, rom, alias or "
                           "unimplemented",
                           cfg->path, type->line, t);
+            return -1;
+        }
+        if (strcmp(t, "alias") && board_get(s, "target")) {
+            tessera_error("%s:%d: 'target' is only for type = alias",
+                          cfg->path, board_get(s, "target")->line);
             return -1;
         }
         if (!r) {

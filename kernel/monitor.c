@@ -440,9 +440,15 @@ static void info_mtree(GString *out)
         const char *kind = r->kind == REGION_RAM   ? "ram"
                            : r->kind == REGION_ROM ? "rom"
                                                    : "i/o";
-        g_string_append_printf(out, "    %016" PRIx64 "-%016" PRIx64
-                               " (prio 0, %s): %s\n", r->base,
-                               r->base + r->size - 1, kind, r->name);
+        if (r->alias_delta)
+            g_string_append_printf(out, "    %016" PRIx64 "-%016" PRIx64
+                                   " (prio 0, %s): alias %s @%016" PRIx64
+                                   "\n", r->base, r->base + r->size - 1,
+                                   kind, r->name, r->base + r->alias_delta);
+        else
+            g_string_append_printf(out, "    %016" PRIx64 "-%016" PRIx64
+                                   " (prio 0, %s): %s\n", r->base,
+                                   r->base + r->size - 1, kind, r->name);
     }
 }
 

@@ -158,6 +158,38 @@ static void test_buf_copy(void)
     clean();
 }
 
+static void test_alias(void)
+{
+    uint64_t v = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bus_add_ram("ram", 0x10000, 0x4000));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bus_add_rom("rom", 0x40000, 0x1000));
+    Region *m = bus_add_alias("mirror", 0x20000, 0x2000, 0x12000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+    CU_ASSERT_EQUAL(m->kind, REGION_RAM);
+    /* The same bytes through both views. */
+    CU_ASSERT_TRUE(bus_write(0x12010, 4, 0x11223344));
+    CU_ASSERT_TRUE(bus_read(0x20010, 4, &v));
+    CU_ASSERT_EQUAL(v, 0x11223344);
+    uint8_t in[4] = {1, 2, 3, 4}, out[4];
+    CU_ASSERT_TRUE(bus_write_buf(0x21ffc, in, 4));
+    CU_ASSERT_TRUE(bus_read_buf(0x13ffc, out, 4));
+    CU_ASSERT_EQUAL(memcmp(in, out, 4), 0);
+    CU_ASSERT_EQUAL(bus_canonical(0x20010), 0x12010);
+    CU_ASSERT_EQUAL(bus_canonical(0x12010), 0x12010);
+    /* A mirror of ROM is ROM. */
+    Region *mr = bus_add_alias("rom-mirror", 0x50000, 0x1000, 0x40000);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mr);
+    CU_ASSERT_EQUAL(mr->kind, REGION_ROM);
+    /* Refused: past its target's end, a mirror of a mirror, of nothing,
+     * misaligned, overlapping. */
+    CU_ASSERT_PTR_NULL(bus_add_alias("long", 0x30000, 0x3000, 0x12000));
+    CU_ASSERT_PTR_NULL(bus_add_alias("twice", 0x30000, 0x1000, 0x20000));
+    CU_ASSERT_PTR_NULL(bus_add_alias("none", 0x30000, 0x1000, 0x90000));
+    CU_ASSERT_PTR_NULL(bus_add_alias("odd", 0x30800, 0x800, 0x10000));
+    CU_ASSERT_PTR_NULL(bus_add_alias("over", 0x11000, 0x1000, 0x10000));
+    clean();
+}
+
 int main(void)
 {
     static const UnitTest tests[] = {
@@ -168,6 +200,7 @@ int main(void)
         {"mmio overlays ram", test_mmio_overlays_ram},
         {"unimplemented regions", test_unimp},
         {"buffer copies", test_buf_copy},
+        {"mirrors (aliases)", test_alias},
     };
     return UNIT_RUN("bus", tests);
 }
