@@ -137,6 +137,25 @@ void blk_close(BlockDev *bs);
 /* False if a freshly created image does not read as zeroes (luks). */
 bool blk_zero_init(const BlockDev *bs);
 
+/* An --image-opts string (qemu-img's and qemu-nbd's): driver=FMT,
+ * file.filename=PATH (or file=PATH), key-secret=ID or
+ * encrypt.key-secret=ID, and for the backing chain the same keys after
+ * "backing." (once a level, as qemu-img: a luks backing file's
+ * backing.key-secret=, a qcow2+luks one's backing.encrypt.key-secret=);
+ * keys[d] is the secret of layer d, for blk_open_keys. file.driver=file,
+ * encrypt.format=luks and a backing layer's driver= are accepted and
+ * ignored. Returns 0 with o's strings malloc'ed (fmt NULL without
+ * driver=; free them with blk_image_opts_free), or -1 with a message. */
+#define BLK_MAX_KEY_LAYERS 8
+typedef struct BlkImageOpts {
+    char *filename;
+    char *fmt;
+    char *keys[BLK_MAX_KEY_LAYERS];
+} BlkImageOpts;
+int blk_parse_image_opts(const char *spec, BlkImageOpts *o, char *err,
+                         size_t errlen);
+void blk_image_opts_free(BlkImageOpts *o);
+
 /* Registers a secret from a QEMU --object string:
  * "secret,id=ID,data=TEXT|file=PATH[,format=raw|base64]". */
 int blk_object_add(const char *spec, char *err, size_t errlen);

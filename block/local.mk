@@ -5,7 +5,8 @@ block_libblock_a_CFLAGS = $(AM_CFLAGS) -fPIC $(ZLIB_CFLAGS) $(ZSTD_CFLAGS) $(NET
 block_libblock_a_SOURCES = \
 	block/block.h block/block-int.h \
 	block/block.c block/raw.c block/qcow2.c block/nbd.c \
-	block/crypto.h block/crypto.c block/luks.c block/nbd-wire.h
+	block/crypto.h block/crypto.c block/luks.c block/nbd-wire.h \
+	block/image-opts.c
 BLOCK_LIBS = block/libblock.a $(ZLIB_LIBS) $(ZSTD_LIBS) $(NETTLE_LIBS)
 
 bin_PROGRAMS += tessera-img

@@ -77,69 +77,20 @@ static void usage(FILE *f)
 "Sizes take k, M, G, T, P, E suffixes.\n");
 }
 
-/* An --image-opts string: driver=, file.filename= (or file=),
- * key-secret= / encrypt.key-secret=, and for the backing chain the same
- * keys after "backing." (once per level, as qemu-img: a luks backing
- * file's backing.key-secret=, a qcow2+luks one's
- * backing.encrypt.key-secret=). keys[d] is the secret of layer d.
- * Returns the file name (malloc'ed). */
-#define MAX_KEY_LAYERS 8
-static char *parse_image_opts(const char *spec, const char **fmt,
-                              const char **keys)
-{
-    char *copy = strdup(spec), *file = NULL;
-    if (!copy)
-        die("out of memory");
-    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            die("image options '%s': '%s' needs a value", spec, tok);
-        *eq = 0;
-        const char *v = eq + 1;
-        const char *k = tok;
-        int depth = 0;
-        while (!strncmp(k, "backing.", 8) && depth < MAX_KEY_LAYERS - 1) {
-            k += 8;
-            depth++;
-        }
-        if (!strcmp(k, "key-secret") || !strcmp(k, "encrypt.key-secret"))
-            keys[depth] = strdup(v);
-        else if (depth && (!strcmp(k, "driver") ||
-                           (!strcmp(k, "file.driver") && !strcmp(v, "file")) ||
-                           (!strcmp(k, "encrypt.format") &&
-                            !strcmp(v, "luks"))))
-            continue; /* the chain's formats come from the images */
-        else if (depth)
-            die("image options '%s': unsupported option '%s' (backing. "
-                "takes key-secret, encrypt.key-secret, driver)", spec, tok);
-        else if (!strcmp(tok, "driver"))
-            *fmt = strdup(v);
-        else if (!strcmp(tok, "file.filename") || !strcmp(tok, "file"))
-            file = strdup(v);
-        else if ((!strcmp(tok, "file.driver") && !strcmp(v, "file")) ||
-                 (!strcmp(tok, "encrypt.format") && !strcmp(v, "luks")))
-            continue;
-        else
-            die("image options '%s': unsupported option '%s' (driver, "
-                "file.filename, key-secret, encrypt.key-secret, "
-                "backing.key-secret, backing.encrypt.key-secret)", spec, tok);
-    }
-    free(copy);
-    if (!file)
-        die("image options '%s': file.filename is missing", spec);
-    return file;
-}
-
 static BlockDev *open_spec(const char *spec, const char *fmt, int flags,
                            bool opts, char *err, size_t errlen)
 {
-    const char *keys[MAX_KEY_LAYERS] = { NULL };
-    char *file = NULL;
-    if (opts)
-        spec = file = parse_image_opts(spec, &fmt, keys);
-    BlockDev *bs = blk_open_keys(spec, fmt, flags, keys, MAX_KEY_LAYERS, err,
-                                 errlen);
-    free(file);
+    BlkImageOpts o = { NULL };
+    if (opts) {
+        if (blk_parse_image_opts(spec, &o, err, errlen) < 0)
+            die("%s", err);
+        spec = o.filename;
+        if (o.fmt)
+            fmt = o.fmt;
+    }
+    BlockDev *bs = blk_open_keys(spec, fmt, flags, (const char *const *)o.keys,
+                                 BLK_MAX_KEY_LAYERS, err, errlen);
+    blk_image_opts_free(&o);
     return bs;
 }
 
@@ -174,6 +125,30 @@ static const char *size_str(uint64_t v, char *buf, size_t len)
     }
     snprintf(buf, len, "%.3g %s", d, units[u]);
     return buf;
+}
+
+/* The snapshot table of info and snapshot -l, as qemu-img prints it
+ * (nothing when there are none). */
+static void print_snapshots(const BlkSnapshot *s, int n)
+{
+    if (n) {
+        printf("Snapshot list:\n");
+        printf("ID        TAG               VM SIZE                DATE     "
+               "VM CLOCK     ICOUNT\n");
+    }
+    for (int i = 0; i < n; i++) {
+        char d[32], vs[32];
+        time_t t = (time_t)s[i].date_sec;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
+        uint64_t ms = s[i].vm_clock_nsec / 1000000;
+        printf("%-9s %-17s %7s %s %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+               ".%03" PRIu64 " %10" PRIu64 "\n", s[i].id, s[i].name,
+               size_str(s[i].vm_state_size, vs, sizeof(vs)), d,
+               ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
+               s[i].icount);
+    }
 }
 
 /* -o key=value,key=value into BlkCreateOpts. */
@@ -594,25 +569,7 @@ static int cmd_info(int argc, char **argv)
         }
         if (in.backing_fmt)
             printf("backing file format: %s\n", in.backing_fmt);
-        if (nsnaps) {
-            printf("Snapshot list:\n");
-            printf("ID        TAG               VM SIZE                DATE     "
-                   "VM CLOCK     ICOUNT\n");
-            for (int i = 0; i < nsnaps; i++) {
-                char d[32], vs[32];
-                time_t t = (time_t)snaps[i].date_sec;
-                struct tm tm;
-                localtime_r(&t, &tm);
-                strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
-                uint64_t ms = snaps[i].vm_clock_nsec / 1000000;
-                printf("%-9s %-17s %7s %s %02" PRIu64 ":%02" PRIu64 ":%02"
-                       PRIu64 ".%03" PRIu64 " %10" PRIu64 "\n",
-                       snaps[i].id, snaps[i].name,
-                       size_str(snaps[i].vm_state_size, vs, sizeof(vs)), d,
-                       ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
-                       ms % 1000, snaps[i].icount);
-            }
-        }
+        print_snapshots(snaps, nsnaps);
         if (qcow2) {
             printf("Format specific information:\n");
             printf("    compat: %s\n", in.version == 2 ? "0.10" : "1.1");
@@ -694,24 +651,7 @@ static int cmd_snapshot(int argc, char **argv)
     int n;
     if (blk_snapshot_list(bs, &s, &n) < 0)
         die("%s", blk_error(bs));
-    if (n) {
-        printf("Snapshot list:\n");
-        printf("ID        TAG               VM SIZE                DATE     "
-               "VM CLOCK     ICOUNT\n");
-    }
-    for (int i = 0; i < n; i++) {
-        char d[32], vs[32];
-        time_t t = (time_t)s[i].date_sec;
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
-        uint64_t ms = s[i].vm_clock_nsec / 1000000;
-        printf("%-9s %-17s %7s %s %02" PRIu64 ":%02" PRIu64 ":%02" PRIu64
-               ".%03" PRIu64 " %10" PRIu64 "\n", s[i].id, s[i].name,
-               size_str(s[i].vm_state_size, vs, sizeof(vs)), d,
-               ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000,
-               s[i].icount);
-    }
+    print_snapshots(s, n);
     blk_snapshot_list_free(s, n);
     blk_close(bs);
     return 0;

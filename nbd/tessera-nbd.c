@@ -56,6 +56,9 @@ static void usage(FILE *f)
 "                           a password for an encrypted image\n"
 "      --image-opts         FILE is driver=FMT,file.filename=PATH\n"
 "                           [,key-secret=ID][,encrypt.key-secret=ID]\n"
+"                           [,backing.key-secret=ID|backing.encrypt.\n"
+"                           key-secret=ID...]: secrets of encrypted\n"
+"                           backing files\n"
 "      --fork               go to the background once listening (the\n"
 "                           caller's stdout and stderr are closed then)\n"
 "      --pid-file=PATH      write the server's process id to PATH\n"
@@ -153,11 +156,12 @@ static int listen_tcp(const char *addr, const char *port)
 
 /* Reads the bitmap before the image is opened for writing (which marks
  * its bitmaps in use): it must exist and be consistent. */
-static int load_bitmap(const char *file, const char *fmt, const char *secret,
-                       const char *name)
+static int load_bitmap(const char *file, const char *fmt,
+                       const char *const *keys, const char *name)
 {
     char err[1024];
-    BlockDev *bs = blk_open_key(file, fmt, 0, secret, err, sizeof(err));
+    BlockDev *bs = blk_open_keys(file, fmt, 0, keys, BLK_MAX_KEY_LAYERS, err,
+                                 sizeof(err));
     if (!bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
         return -1;
@@ -187,54 +191,6 @@ static int load_bitmap(const char *file, const char *fmt, const char *secret,
     blk_bitmap_list_free(list, n);
     blk_close(bs);
     return ret;
-}
-
-/* An --image-opts string: driver=, file.filename= (or file=), key-secret=
- * or encrypt.key-secret= (the option names qemu-nbd takes for these).
- * Returns the file name (malloc'ed) or NULL after a message. */
-static char *parse_image_opts(const char *spec, const char **fmt,
-                              const char **secret)
-{
-    char *copy = strdup(spec), *file = NULL, *save = NULL;
-    if (!copy)
-        return NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq) {
-            fprintf(stderr, "tessera-nbd: image options '%s': '%s' needs a "
-                    "value\n", spec, tok);
-            goto fail;
-        }
-        *eq = 0;
-        const char *v = eq + 1;
-        if (!strcmp(tok, "driver")) {
-            *fmt = strdup(v);
-        } else if (!strcmp(tok, "file.filename") || !strcmp(tok, "file")) {
-            free(file);
-            file = strdup(v);
-        } else if (!strcmp(tok, "key-secret") ||
-                   !strcmp(tok, "encrypt.key-secret")) {
-            *secret = strdup(v);
-        } else if ((!strcmp(tok, "file.driver") && !strcmp(v, "file")) ||
-                   (!strcmp(tok, "encrypt.format") && !strcmp(v, "luks"))) {
-            continue;
-        } else {
-            fprintf(stderr, "tessera-nbd: image options '%s': unsupported "
-                    "option '%s' (driver, file.filename, key-secret, "
-                    "encrypt.key-secret)\n", spec, tok);
-            goto fail;
-        }
-    }
-    free(copy);
-    if (!file)
-        fprintf(stderr, "tessera-nbd: image options '%s': file.filename is "
-                "missing\n", spec);
-    return file;
-fail:
-    free(copy);
-    free(file);
-    return NULL;
 }
 
 /* path made absolute against the starting directory (the forked server
@@ -276,7 +232,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *port = "10809", *addr = "0.0.0.0", *sock = NULL;
-    const char *fmt = NULL, *secret = NULL;
+    const char *fmt = NULL;
+    BlkImageOpts iopts = {NULL};
     char *pidfile = NULL;
     bool persistent = false, do_fork = false, image_opts = false;
     int cache_flags = 0;
@@ -369,9 +326,12 @@ int main(int argc, char **argv)
                     "combined (use driver=)\n");
             return 1;
         }
-        file = parse_image_opts(file, &fmt, &secret);
-        if (!file)
+        if (blk_parse_image_opts(file, &iopts, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tessera-nbd: %s\n", err);
             return 1;
+        }
+        file = iopts.filename;
+        fmt = iopts.fmt;
     }
     if (strlen(export.name) > NBD_MAX_STRING) {
         fprintf(stderr, "tessera-nbd: export name longer than %d bytes\n",
@@ -387,12 +347,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "tessera-nbd: bitmap name longer than 1023 bytes\n");
         return 1;
     }
+    const char *const *keys = (const char *const *)iopts.keys;
     if (export.bitmap_name &&
-        load_bitmap(file, fmt, secret, export.bitmap_name) < 0)
+        load_bitmap(file, fmt, keys, export.bitmap_name) < 0)
         return 1;
-    export.bs = blk_open_key(file, fmt,
-                             (export.read_only ? 0 : BLK_O_RDWR) | cache_flags,
-                             secret, err, sizeof(err));
+    export.bs = blk_open_keys(file, fmt,
+                              (export.read_only ? 0 : BLK_O_RDWR) | cache_flags,
+                              keys, BLK_MAX_KEY_LAYERS, err, sizeof(err));
     if (!export.bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
         return 1;

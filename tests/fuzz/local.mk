@@ -64,6 +64,14 @@ tests_fuzz_fuzz_luks_LDADD = $(BLOCK_LIBS)
 TESTS += tests/fuzz/replay-luks.sh
 EXTRA_DIST += tests/fuzz/replay-luks.sh
 
+# --image-opts strings (block library, tessera-img and tessera-nbd): same
+# scheme.
+check_PROGRAMS += tests/fuzz/fuzz-image-opts
+tests_fuzz_fuzz_image_opts_SOURCES = tests/fuzz/fuzz-image-opts.c tests/fuzz/replay.c
+tests_fuzz_fuzz_image_opts_LDADD = $(BLOCK_LIBS)
+TESTS += tests/fuzz/replay-image-opts.sh
+EXTRA_DIST += tests/fuzz/replay-image-opts.sh
+
 # -netdev / -nic option strings: same scheme.
 check_PROGRAMS += tests/fuzz/fuzz-netopts
 tests_fuzz_fuzz_netopts_SOURCES = tests/fuzz/fuzz-netopts.c tests/fuzz/replay.c \

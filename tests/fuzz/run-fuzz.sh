@@ -9,7 +9,7 @@
 set -eu
 
 if [ $# -ne 2 ]; then
-    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, virtio, netopts, nbd, nbd-client)" >&2
+    echo "usage: $0 TARGET SECONDS   (TARGET: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, image-opts, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
 fi
 target=$1
@@ -30,6 +30,10 @@ ini)
 qcow2|luks)
     sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
     pkgs="zlib libzstd nettle"
+    ;;
+image-opts)
+    sources="block/image-opts.c"
+    pkgs=""
     ;;
 virtio)
     sources="plugins/devices/virtio/virtio.c plugins/devices/virtio/virtio-input.c"
@@ -69,7 +73,7 @@ qmp|hmp)
     libs_extra="-lfdt -lltdl -lm"
     ;;
 *)
-    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, virtio, netopts, nbd, nbd-client)" >&2
+    echo "$0: unknown target '$target' (known: elf, ini, ihex, qmp, hmp, gdb, qcow2, luks, image-opts, virtio, netopts, nbd, nbd-client)" >&2
     exit 2
     ;;
 esac
