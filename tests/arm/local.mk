@@ -14,7 +14,7 @@ EXTRA_DIST += tests/arm/arm-guests.test tests/arm/arm-tools.test \
 	tests/arm/exc.c tests/arm/uart.c tests/arm/semi.c tests/arm/sched.c tests/arm/count.S \
 	tests/arm/dsp.c tests/arm/idregs.c tests/arm/mpu.c \
 	tests/arm/arm-gpio.test tests/arm/gpio.c tests/arm/rt/guest-an511.ld \
-	tests/arm/irqs.c tests/arm/fp.c tests/arm/fplazy.c \
+	tests/arm/irqs.c tests/arm/fp.c tests/arm/fplazy.c tests/arm/fpstk.c \
 	tests/arm/sys.c tests/arm/mirror.c
 
 clean-local: clean-arm-tests

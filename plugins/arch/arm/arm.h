@@ -110,6 +110,7 @@ typedef struct ArmModel {
 } ArmModel;
 
 #define ARM_CONTROL_FPCA 4u
+#define ARM_FPCCR_LSPACT 1u /* FPCCR.LSPACT: an FP frame reserved, not written */
 
 typedef struct ArmEnv {
     /* ---- IR globals ---- */
@@ -191,7 +192,17 @@ void arm_unstack(ArmEnv *env, uint32_t exc_return);
 void arm_irq_set(void *env, unsigned line, int level);
 void arm_reset_from_vectors(ArmEnv *env);
 uint32_t arm_get_sp(ArmEnv *env, bool psp);
-/* Physical word accesses (exception stacking). */
+/* Writes n words of an exception frame at a, checked by the MPU in MMU
+ * context idx and by the bus, stopping at the first that faults: returns
+ * EXC_MEM or EXC_BUS for it, or 0. */
+unsigned arm_frame_write(ArmEnv *env, uint32_t a, const uint32_t *vals,
+                         unsigned n, unsigned idx);
+/* A fault (EXC_MEM or EXC_BUS) on lazy FP preservation by the FP
+ * instruction at pc; rdy and hfrdy are FPCCR's MMRDY/BFRDY and HFRDY.
+ * Does not return when the fault is taken at once. */
+void arm_lazy_fp_fault(ArmEnv *env, unsigned exc, bool rdy, bool hfrdy,
+                       uint32_t pc);
+/* Physical word accesses (vector table, checked frames). */
 uint32_t arm_rd32(uint32_t a);
 bool arm_wr32(uint32_t a, uint32_t v);
 void arm_set_sp(ArmEnv *env, bool psp, uint32_t v);
@@ -240,9 +251,12 @@ bool arm_dsp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
  * false when it is not in the FP encoding space. */
 bool arm_fp_t32(TesseraIR *b, uint32_t pc, unsigned h1, unsigned h2);
 /* Exception entry with CONTROL.FPCA set: the FP part of the extended frame
- * (at frame + 0x20), saved now or reserved for lazy preservation. */
-uint32_t arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread);
-/* Exception return to an extended frame. */
+ * (at frame + 0x20), saved now (in MMU context idx, when write is true:
+ * the basic frame was written) or reserved for lazy preservation. Returns
+ * the stacking fault (EXC_MEM, EXC_BUS) or 0. */
+unsigned arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread,
+                     unsigned idx, bool write);
+/* Exception return to an extended frame (already checked readable). */
 void arm_fp_pop(ArmEnv *env, uint32_t frame);
 /* CPACR, FPCCR, FPCAR, FPDSCR, MVFR0-2: true when off is one of them. */
 bool arm_fp_scs_read(ArmEnv *env, uint32_t off, uint32_t *v);

@@ -9,11 +9,12 @@
  *
  * The FP part of the frames (lazy stacking) is fpu.c's. Faults on
  * stacking and unstacking are derived exceptions (MSTKERR, STKERR,
- * MUNSTKERR, UNSTKERR) for the basic frame; sleep (WFE, SEV,
- * SLEEPONEXIT) is sleep.c.
+ * MUNSTKERR, UNSTKERR), for the basic frame and its FP part alike; a
+ * fault on lazy FP preservation (MLSPERR, LSPERR) is pended with the
+ * FPCCR's xxRDY bits (arm_lazy_fp_fault); sleep (WFE, SEV, SLEEPONEXIT)
+ * is sleep.c.
  *
- * Not yet: lockup (reported and the run stopped instead), MPU checks on
- * the FP part of a frame (MLSPERR, LSPERR).
+ * Not yet: lockup (reported and the run stopped instead).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -238,7 +239,8 @@ bool arm_wr32(uint32_t a, uint32_t v)
 static unsigned stack_frame(ArmEnv *env, uint32_t frame,
                             const uint32_t *vals, unsigned idx);
 static unsigned derived_on_entry(ArmEnv *env, unsigned exc, unsigned derived);
-static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode);
+static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode,
+                              bool fp);
 
 static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
 {
@@ -258,15 +260,18 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
     const uint32_t vals[8] = {env->r[0], env->r[1], env->r[2], env->r[3],
                               env->r[12], env->r[14], ret_pc, xpsr};
     unsigned derived = stack_frame(env, frame, vals, idx);
+    if (fp) { /* the FP part: written only when the basic frame was */
+        unsigned e = arm_fp_push(env, frame, from_thread, idx, !derived);
+        if (!derived)
+            derived = e;
+    }
     if (derived)
         exc = derived_on_entry(env, exc, derived);
     env->r[13] = frame;
     env->r[14] = from_thread ? (psp ? 0xfffffffdu : 0xfffffff9u)
                              : 0xfffffff1u;
-    if (fp) { /* EXC_RETURN bit 4 clear: extended frame */
-        arm_fp_push(env, frame, from_thread);
+    if (fp) /* EXC_RETURN bit 4 clear: extended frame */
         env->r[14] &= ~0x10u;
-    }
     if (psp) { /* handlers run on the main stack */
         env->r[13] = env->other_sp;
         env->other_sp = frame;
@@ -331,8 +336,10 @@ void arm_fault(ArmEnv *env, unsigned exc, uint32_t cfsr_bits, uint32_t ret_pc)
 
 #define CFSR_MUNSTKERR (1u << 3)
 #define CFSR_MSTKERR (1u << 4)
+#define CFSR_MLSPERR (1u << 5)
 #define CFSR_UNSTKERR (1u << 11)
 #define CFSR_STKERR (1u << 12)
+#define CFSR_LSPERR (1u << 13)
 
 /* One access of the frame, checked as the MPU (MemManage) and the bus
  * (BusFault) see it in MMU context idx: the exception it raises, or 0. */
@@ -382,13 +389,47 @@ static unsigned derived_fault(ArmEnv *env, unsigned exc, uint32_t bits,
 static unsigned stack_frame(ArmEnv *env, uint32_t frame, const uint32_t *vals,
                             unsigned idx)
 {
-    for (unsigned i = 0; i < 8; i++) {
+    return arm_frame_write(env, frame, vals, 8, idx);
+}
+
+unsigned arm_frame_write(ArmEnv *env, uint32_t a, const uint32_t *vals,
+                         unsigned n, unsigned idx)
+{
+    for (unsigned i = 0; i < n; i++) {
         uint32_t v = vals[i];
-        unsigned e = frame_access(env, frame + 4 * i, &v, true, idx);
+        unsigned e = frame_access(env, a + 4 * i, &v, true, idx);
         if (e)
             return e;
     }
     return 0;
+}
+
+/* A fault on lazy FP preservation (PreserveFPState, from the FP
+ * instruction at pc): MLSPERR or LSPERR, and the fault pended as the
+ * FPCCR recorded when the frame was reserved: exc when its xxRDY bit is
+ * set, else HardFault (FORCED) when HFRDY is, else lockup. Like QEMU,
+ * it is taken at once (the instruction not run, LSPACT still set) when
+ * it can preempt; otherwise it stays pending and the caller goes on. */
+void arm_lazy_fp_fault(ArmEnv *env, unsigned exc, bool rdy, bool hfrdy,
+                       uint32_t pc)
+{
+    env->cfsr |= exc == EXC_MEM ? CFSR_MLSPERR : CFSR_LSPERR;
+    if (!rdy) {
+        if (!hfrdy)
+            lockup(env);
+        env->hfsr |= HFSR_FORCED;
+        exc = EXC_HARD;
+    }
+    if (tessera_log_enabled(TESSERA_LOG_INT))
+        tessera_log(TESSERA_LOG_INT,
+                    "arm: fault on lazy FP preservation at 0x%08" PRIx32
+                    ": exception %u\n", env->fpcar, exc);
+    arm_pend(env, exc);
+    unsigned e = arm_preempting(env);
+    if (e) {
+        take(env, e, pc);
+        tessera_cpu_exit_loop(env->cpu);
+    }
 }
 
 /* A fault while stacking for exc: the derived fault is pended next to exc
@@ -415,14 +456,18 @@ static unsigned derived_on_entry(ArmEnv *env, unsigned exc, unsigned derived)
 
 /* Reads the frame at an exception return in the context of the code
  * returned to: the derived fault (MUNSTKERR or UNSTKERR), pended, or 0. */
-static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode)
+static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode,
+                              bool fp)
 {
     unsigned idx = ARM_MMU_PRIV;
     if (mode != 1 && (env->control & 1))
         idx = ARM_MMU_UNPRIV;
     else if (!(env->mpu_ctrl & 2) && arm_exec_prio(env) < 0)
         idx = ARM_MMU_NOMPU;
-    for (unsigned i = 0; i < 8; i++) {
+    /* The basic frame, then S0-S15 and FPSCR (0x20-0x63) of an extended
+     * frame whose FP part was written (LSPACT clear). */
+    unsigned n = fp && !(env->fpccr & ARM_FPCCR_LSPACT) ? 25 : 8;
+    for (unsigned i = 0; i < n; i++) {
         uint32_t v = 0;
         unsigned e = frame_access(env, frame + 4 * i, &v, false, idx);
         if (e) {
@@ -486,7 +531,7 @@ void arm_unstack(ArmEnv *env, uint32_t exc_return)
     bool to_psp = mode == 13;
     /* In handler mode r13 is MSP and other_sp PSP. */
     uint32_t frame = to_psp ? env->other_sp : env->r[13];
-    unsigned derived = unstack_check(env, frame, mode);
+    unsigned derived = unstack_check(env, frame, mode, fp);
     if (derived) {
         arm_tail_chain(env, derived, exc_return);
         return;

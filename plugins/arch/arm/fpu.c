@@ -39,7 +39,7 @@
 #define FPSCR_AHP (1u << 26)
 #define FPSCR_MASK 0xf7c0009fu
 
-#define FPCCR_LSPACT (1u << 0)
+#define FPCCR_LSPACT ARM_FPCCR_LSPACT
 #define FPCCR_USER (1u << 1)
 #define FPCCR_THREAD (1u << 3)
 #define FPCCR_HFRDY (1u << 4)
@@ -623,25 +623,46 @@ static uint64_t from_half(ArmEnv *env, bool dp, uint16_t h)
 /* ---------------------------------------------------------------------- */
 /* FP state: access check, lazy preservation, exception frames            */
 
-static void store_fp_state(ArmEnv *env, uint32_t addr)
+/* S0-S15 and FPSCR as the extended frame holds them (0x20-0x60). */
+static void fp_state_words(ArmEnv *env, uint32_t *v)
 {
     for (unsigned i = 0; i < 16; i++)
-        arm_wr32(addr + 4 * i, env->fpr[i]);
-    arm_wr32(addr + 64, env->fpscr);
+        v[i] = env->fpr[i];
+    v[16] = env->fpscr;
+}
+
+/* PreserveFPState: the registers written at FPCAR, checked with the
+ * privilege and priority recorded in FPCCR when the frame was reserved
+ * (USER: unprivileged; HFRDY clear: execution priority below 0, so the
+ * MPU is off unless HFNMIENA). A fault is MLSPERR or LSPERR. */
+static void preserve_fp_state(ArmEnv *env, uint32_t pc)
+{
+    uint32_t v[17];
+    unsigned idx = ARM_MMU_PRIV;
+    if (env->fpccr & FPCCR_USER)
+        idx = ARM_MMU_UNPRIV;
+    else if (!(env->fpccr & FPCCR_HFRDY) && !(env->mpu_ctrl & 2))
+        idx = ARM_MMU_NOMPU;
+    fp_state_words(env, v);
+    unsigned e = arm_frame_write(env, env->fpcar, v, 17, idx);
+    if (e)
+        arm_lazy_fp_fault(env, e,
+                          env->fpccr & (e == EXC_MEM ? FPCCR_MMRDY
+                                                     : FPCCR_BFRDY),
+                          env->fpccr & FPCCR_HFRDY, pc);
+    env->fpccr &= ~FPCCR_LSPACT;
 }
 
 /* ExecuteFPCheck. */
 static void fp_check(ArmEnv *env)
 {
+    uint32_t pc = (uint32_t)tessera_cpu_get_pc(env->cpu);
     unsigned cp10 = (env->cpacr >> 20) & 3;
     bool priv = env->ipsr != 0 || !(env->control & 1);
     if (cp10 == 0 || cp10 == 2 || (cp10 == 1 && !priv))
-        arm_fault(env, EXC_USAGE, CFSR_NOCP,
-                  (uint32_t)tessera_cpu_get_pc(env->cpu));
-    if (env->fpccr & FPCCR_LSPACT) { /* PreserveFPState */
-        store_fp_state(env, env->fpcar);
-        env->fpccr &= ~FPCCR_LSPACT;
-    }
+        arm_fault(env, EXC_USAGE, CFSR_NOCP, pc);
+    if (env->fpccr & FPCCR_LSPACT)
+        preserve_fp_state(env, pc);
     if ((env->fpccr & FPCCR_ASPEN) && !(env->control & ARM_CONTROL_FPCA)) {
         env->fpscr = env->fpdscr;
         env->control |= ARM_CONTROL_FPCA;
@@ -654,8 +675,10 @@ static bool ready(ArmEnv *env, int prio_now, unsigned exc)
     return (int)(env->prio[exc] & mask) < prio_now;
 }
 
-uint32_t arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread)
+unsigned arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread,
+                     unsigned idx, bool write)
 {
+    unsigned e = 0;
     if (env->fpccr & FPCCR_LSPEN) {
         int p = arm_exec_prio(env);
         bool priv = !from_thread || !(env->control & 1);
@@ -674,11 +697,13 @@ uint32_t arm_fp_push(ArmEnv *env, uint32_t frame, bool from_thread)
             f |= FPCCR_BFRDY;
         env->fpccr = f;
         env->fpcar = (frame + 0x20) & ~7u;
-    } else {
-        store_fp_state(env, frame + 0x20);
+    } else if (write) {
+        uint32_t v[17];
+        fp_state_words(env, v);
+        e = arm_frame_write(env, frame + 0x20, v, 17, idx);
     }
     env->control &= ~ARM_CONTROL_FPCA;
-    return 0;
+    return e;
 }
 
 void arm_fp_pop(ArmEnv *env, uint32_t frame)
