@@ -1212,6 +1212,16 @@ static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
             memset(p, 0, n);
             break;
         case CL_NORMAL:
+            /* Unencrypted clusters that follow each other in the file
+             * are read with one call. */
+            while (!q->crypto && n < len) {
+                Entry f;
+                if (get_entry(bs, off + n, &f) < 0)
+                    return -1;
+                if (f.type != CL_NORMAL || f.host != e.host + in + n)
+                    break;
+                n += q->cs < len - n ? (size_t)q->cs : len - n;
+            }
             if (data_read(bs, e.host, off - in, in, p, n) < 0)
                 return -1;
             break;

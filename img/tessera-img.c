@@ -1184,27 +1184,39 @@ static int cmd_convert(int argc, char **argv)
         bool zero = sparse && source_zero(&src, off, n);
         if (!zero)
             source_read(&src, off, buf, n);
-        /* Work cluster by cluster (or sparse-size pieces for raw). */
+        /* Look at it cluster by cluster (or sparse-size pieces for raw);
+         * data pieces that follow each other are written with one call. */
         uint64_t step = qcow2 ? cs : (sparse ? sparse : n);
-        for (uint64_t p = 0; p < n; p += step) {
-            size_t k = n - p < step ? (size_t)(n - p) : (size_t)step;
-            bool pzero = zero || (sparse && is_zero(buf + p, k));
-            if (bk) { /* skip what the backing file already holds */
+        size_t run = 0, run_len = 0; /* data not yet written */
+        size_t k;
+        for (uint64_t p = 0;; p += k) {
+            k = p == n ? 0 : n - p < step ? (size_t)(n - p) : (size_t)step;
+            bool pzero = k && (zero || (sparse && is_zero(buf + p, k)));
+            bool skip = false;
+            if (k && bk) { /* skip what the backing file already holds */
                 if (blk_read(dst, off + p, bbuf, k) < 0)
                     die("%s", blk_error(dst));
-                if (pzero ? is_zero(bbuf, k) : !memcmp(bbuf, buf + p, k))
-                    continue;
+                skip = pzero ? is_zero(bbuf, k) : !memcmp(bbuf, buf + p, k);
             }
-            if (pzero) {
-                if (fresh_zero)
-                    continue;
-                if (blk_write_zeroes(dst, off + p, k) < 0)
-                    die("%s", blk_error(dst));
+            if (k && !pzero && !skip) {
+                if (!run_len)
+                    run = (size_t)p;
+                run_len += k;
                 continue;
             }
-            int r = compress ? blk_write_compressed(dst, off + p, buf + p, k)
-                             : blk_write(dst, off + p, buf + p, k);
-            if (r < 0)
+            if (run_len) {
+                int r = compress
+                    ? blk_write_compressed(dst, off + run, buf + run, run_len)
+                    : blk_write(dst, off + run, buf + run, run_len);
+                if (r < 0)
+                    die("%s", blk_error(dst));
+                run_len = 0;
+            }
+            if (!k)
+                break;
+            if (skip || (pzero && fresh_zero))
+                continue;
+            if (blk_write_zeroes(dst, off + p, k) < 0)
                 die("%s", blk_error(dst));
         }
     }
