@@ -1684,43 +1684,29 @@ static void emit_self_loop(const IROp *op)
     emit_leave(op->imm);
 }
 
-static void emit_goto(const IROp *op)
+/*
+ * The jump cache probe, as the interpreter's goto_dyn does it, for the PC
+ * in RAX (hash computed at run time) or, with dyn false, the constant pc:
+ * a hit jumps to the target's chain entry, a miss leaves for the loop
+ * with cpu->pc = the target.
+ */
+static void emit_jc_probe(bool dyn, uint64_t pc)
 {
-    if (N.self_loop && op->imm == N.insn_pc[0]) {
-        emit_self_loop(op);
-        return;
+    if (dyn) {
+        x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
+        x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, CPU_JC_BITS + 1);
+        x86_alu_rr(&N.b, X86_XOR, 8, X86_RCX, X86_RDX);
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RCX, CPU_JC_SIZE - 1);
+        x86_load(&N.b, 8, X86_RDX, CPU_FIELD(jc));
+        x86_load(&N.b, 8, X86_RDX, x86_mem_index(X86_RDX, X86_RCX, 8, 0));
+    } else {
+        x86_mov_ri(&N.b, 8, X86_RAX, pc);
+        x86_load(&N.b, 8, X86_RDX, CPU_FIELD(jc));
+        x86_load(&N.b, 8, X86_RDX,
+                 x86_mem(X86_RDX, (int32_t)(cpu_jc_hash(pc) * 8)));
     }
-    unsigned i = add_exit(op, op->imm);
-    flush_globals(N.dirty);
-    emit_adjust(op->insn);
-    size_t f = x86_jmp(&N.b);
-    size_t home = x86_buf_offset(&N.b);
-    x86_patch_rel32(&N.b, f, home);
-    /* Unchained: back to the loop, which may chain this exit. */
-    movabs_patch(X86_RAX, PATCH_EXIT, i);
-    x86_store(&N.b, 8, CPU_FIELD(last_exit), X86_RAX);
-    x86_mov_ri(&N.b, 8, X86_RAX, op->imm);
-    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
-    jmp_to_epilogue();
-    g_array_index(N.exits, NExit, i).jmp_field = f;
-    g_array_index(N.exits, NExit, i).home = home;
-}
-
-/* The jump cache probe, as the interpreter's goto_dyn does it. */
-static void emit_goto_dyn(const IROp *op)
-{
-    add_exit(op, 0);
-    flush_globals(N.dirty);
-    emit_adjust(op->insn);
-    load_val(X86_RAX, op->v[1]);
-    x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
-    x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
-    x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
-    x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, CPU_JC_BITS + 1);
-    x86_alu_rr(&N.b, X86_XOR, 8, X86_RCX, X86_RDX);
-    x86_alu_ri(&N.b, X86_AND, 4, X86_RCX, CPU_JC_SIZE - 1);
-    x86_load(&N.b, 8, X86_RDX, CPU_FIELD(jc));
-    x86_load(&N.b, 8, X86_RDX, x86_mem_index(X86_RDX, X86_RCX, 8, 0));
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RAX,
                x86_mem(X86_RDX, (int32_t)offsetof(TB, pc)));
     size_t miss1 = x86_jcc(&N.b, X86_CC_NE);
@@ -1742,6 +1728,60 @@ static void emit_goto_dyn(const IROp *op)
     x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
     x86_store_imm(&N.b, 8, CPU_FIELD(last_exit), 0);
     jmp_to_epilogue();
+}
+
+static void emit_goto_dyn(const IROp *op)
+{
+    add_exit(op, 0);
+    flush_globals(N.dirty);
+    emit_adjust(op->insn);
+    load_val(X86_RAX, op->v[1]);
+    emit_jc_probe(true, 0);
+}
+
+/*
+ * True when the loop may chain a goto to pc: tcache_chain() chains only
+ * to code in pages the block's own lookup vouched for (its spans).
+ */
+static bool goto_may_chain(uint64_t pc)
+{
+    unsigned bits = N.ir->cpu->page_bits;
+    for (unsigned i = 0; i < N.ir->nspans; i++)
+        if ((N.ir->spans[i].vunit >> bits) == (pc >> bits))
+            return true;
+    return false;
+}
+
+static void emit_goto(const IROp *op)
+{
+    if (N.self_loop && op->imm == N.insn_pc[0]) {
+        emit_self_loop(op);
+        return;
+    }
+    if (!goto_may_chain(op->imm)) {
+        /* Another page: never chained (its mapping may change without
+         * this block's), so probe the jump cache, which a mapping change
+         * empties, as goto_dyn does. */
+        add_exit(op, op->imm);
+        flush_globals(N.dirty);
+        emit_adjust(op->insn);
+        emit_jc_probe(false, op->imm);
+        return;
+    }
+    unsigned i = add_exit(op, op->imm);
+    flush_globals(N.dirty);
+    emit_adjust(op->insn);
+    size_t f = x86_jmp(&N.b);
+    size_t home = x86_buf_offset(&N.b);
+    x86_patch_rel32(&N.b, f, home);
+    /* Unchained: back to the loop, which may chain this exit. */
+    movabs_patch(X86_RAX, PATCH_EXIT, i);
+    x86_store(&N.b, 8, CPU_FIELD(last_exit), X86_RAX);
+    x86_mov_ri(&N.b, 8, X86_RAX, op->imm);
+    x86_store(&N.b, 8, CPU_FIELD(pc), X86_RAX);
+    jmp_to_epilogue();
+    g_array_index(N.exits, NExit, i).jmp_field = f;
+    g_array_index(N.exits, NExit, i).home = home;
 }
 
 static void emit_exit_loop(const IROp *op)
