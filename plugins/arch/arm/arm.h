@@ -265,5 +265,7 @@ bool arm_fp_scs_write(ArmEnv *env, uint32_t off, uint32_t v);
 /* disas.c */
 unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,
                    uint64_t flags, char *out, size_t outlen);
+/* Closes the disassembler (the CPU's finalize; it opens again on use). */
+void arm_disas_close(void);
 
 #endif

@@ -724,6 +724,7 @@ static void arm_cpu_finalize(void *opaque)
     if (env->syst_timer)
         tessera_timer_free(env->syst_timer);
     env->syst_timer = NULL;
+    arm_disas_close();
 }
 
 const TesseraArchClass arm_arch = {

@@ -37,3 +37,10 @@ unsigned arm_disas(uint64_t pc, const uint8_t *bytes, size_t len,
     cs_free(insn, n);
     return size;
 }
+
+void arm_disas_close(void)
+{
+    if (state > 0)
+        cs_close(&handle);
+    state = 0;
+}
