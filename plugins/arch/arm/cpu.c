@@ -242,6 +242,21 @@ static unsigned derived_on_entry(ArmEnv *env, unsigned exc, unsigned derived);
 static unsigned unstack_check(ArmEnv *env, uint32_t frame, unsigned mode,
                               bool fp);
 
+/* The last step of entering exc (after stacking, or on a tail-chain):
+ * active, in handler mode, at its vector. */
+static void activate(ArmEnv *env, unsigned exc)
+{
+    env->pending[exc] = 0;
+    env->active[exc] = 1;
+    env->ipsr = exc;
+    env->it = 0;
+    env->excl_addr = ~0ull;
+    env->event = true;
+    env->sleep = ARM_SLEEP_NONE;
+    tessera_cpu_set_pc(env->cpu, arm_rd32(env->vtor + 4 * exc) & ~1u);
+    arm_update_tb_flags(env);
+}
+
 static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
 {
     unsigned idx = arm_mmu_idx(env); /* stacking uses the context left */
@@ -280,16 +295,7 @@ static void take(ArmEnv *env, unsigned exc, uint32_t ret_pc)
         tessera_log(TESSERA_LOG_INT,
                     "arm: exception %u taken, return to 0x%08" PRIx32
                     ", frame at 0x%08" PRIx32 "\n", exc, ret_pc, frame);
-    env->pending[exc] = 0;
-    env->active[exc] = 1;
-    env->ipsr = exc;
-    env->it = 0;
-    env->excl_addr = ~0ull;
-    env->event = true;
-    env->sleep = ARM_SLEEP_NONE;
-    uint32_t vec = arm_rd32(env->vtor + 4 * exc);
-    tessera_cpu_set_pc(env->cpu, vec & ~1u);
-    arm_update_tb_flags(env);
+    activate(env, exc);
 }
 
 static TESSERA_NORETURN void lockup(ArmEnv *env)
@@ -491,15 +497,7 @@ void arm_tail_chain(ArmEnv *env, unsigned exc, uint32_t exc_return)
                     "arm: exception %u tail-chained (EXC_RETURN 0x%08" PRIx32
                     ")\n", exc, exc_return);
     env->r[14] = exc_return;
-    env->pending[exc] = 0;
-    env->active[exc] = 1;
-    env->ipsr = exc;
-    env->it = 0;
-    env->excl_addr = ~0ull;
-    env->event = true;
-    env->sleep = ARM_SLEEP_NONE;
-    tessera_cpu_set_pc(env->cpu, arm_rd32(env->vtor + 4 * exc) & ~1u);
-    arm_update_tb_flags(env);
+    activate(env, exc);
 }
 
 void arm_exception_return(ArmEnv *env, uint32_t exc_return)
