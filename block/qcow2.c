@@ -2440,6 +2440,26 @@ fail:
     return -1;
 }
 
+/* The bitmap directory a bitmaps extension points at (malloc'ed; its
+ * size and offset in *dsize and *doff), or NULL after an error. */
+static uint8_t *read_bitmap_dir(BlockDev *bs, const Ext *e, uint64_t *dsize,
+                                uint64_t *doff)
+{
+    *dsize = be64(e->data + 8);
+    *doff = be64(e->data + 16);
+    uint8_t *dir = malloc(*dsize ? *dsize : 1);
+    if (!dir) {
+        blk_set_error(bs, "%s: out of memory for the bitmap directory",
+                      bs->filename);
+        return NULL;
+    }
+    if (blk_pread(bs, *doff, dir, *dsize, "bitmap directory") < 0) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
 /* Sets the in-use flag of every bitmap in the directory. */
 static int mark_bitmaps_in_use(BlockDev *bs)
 {
@@ -2453,11 +2473,9 @@ static int mark_bitmaps_in_use(BlockDev *bs)
         if (q->ext[i].type != EXT_BITMAPS)
             continue;
         uint32_t nb = be32(q->ext[i].data);
-        uint64_t dsize = be64(q->ext[i].data + 8);
-        uint64_t doff = be64(q->ext[i].data + 16);
-        uint8_t *dir = malloc(dsize ? dsize : 1);
-        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
-            free(dir);
+        uint64_t dsize, doff;
+        uint8_t *dir = read_bitmap_dir(bs, &q->ext[i], &dsize, &doff);
+        if (!dir) {
             return -1;
         }
         uint64_t pos = 0;
@@ -2503,11 +2521,9 @@ static int qcow2_bitmap_load(BlockDev *bs, const char *name, uint8_t **pbits,
         if (q->ext[i].type != EXT_BITMAPS)
             continue;
         uint32_t nb = be32(q->ext[i].data);
-        uint64_t dsize = be64(q->ext[i].data + 8);
-        uint64_t doff = be64(q->ext[i].data + 16);
-        uint8_t *dir = malloc(dsize ? dsize : 1);
-        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
-            free(dir);
+        uint64_t dsize, doff;
+        uint8_t *dir = read_bitmap_dir(bs, &q->ext[i], &dsize, &doff);
+        if (!dir) {
             return -1;
         }
         uint64_t pos = 0;
@@ -2628,11 +2644,9 @@ static int bm_load(BlockDev *bs, BmEnt **pb, int *pn)
     for (int i = 0; i < q->n_ext; i++) {
         if (q->ext[i].type != EXT_BITMAPS)
             continue;
-        uint64_t dsize = be64(q->ext[i].data + 8);
-        uint64_t doff = be64(q->ext[i].data + 16);
-        uint8_t *dir = malloc(dsize ? dsize : 1);
-        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
-            free(dir);
+        uint64_t dsize, doff;
+        uint8_t *dir = read_bitmap_dir(bs, &q->ext[i], &dsize, &doff);
+        if (!dir) {
             goto fail;
         }
         uint64_t pos = 0;
@@ -3160,11 +3174,9 @@ static int bm_writeback(BlockDev *bs)
     for (int e = 0; e < q->n_ext; e++) {
         if (q->ext[e].type != EXT_BITMAPS)
             continue;
-        uint64_t dsize = be64(q->ext[e].data + 8);
-        uint64_t doff = be64(q->ext[e].data + 16);
-        uint8_t *dir = malloc(dsize ? dsize : 1);
-        if (!dir || blk_pread(bs, doff, dir, dsize, "bitmap directory") < 0) {
-            free(dir);
+        uint64_t dsize, doff;
+        uint8_t *dir = read_bitmap_dir(bs, &q->ext[e], &dsize, &doff);
+        if (!dir) {
             return -1;
         }
         uint64_t pos = 0;

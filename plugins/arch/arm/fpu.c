@@ -308,6 +308,21 @@ static uint64_t fp_sqrt(ArmEnv *env, bool dp, uint64_t a)
 
 static uint64_t fp_neg(bool dp, uint64_t a) { return a ^ SIGN(dp); }
 
+/* The value of a single (low 32 bits) or double operand, for compares:
+ * exact, since every float is a double. */
+static double as_double(bool dp, uint64_t v)
+{
+    if (dp) {
+        double d;
+        memcpy(&d, &v, 8);
+        return d;
+    }
+    uint32_t u = (uint32_t)v;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
 /* FPCompare: NZCV in bits 3-0. */
 static unsigned fp_compare(ArmEnv *env, bool dp, uint64_t a, uint64_t b,
                            bool signal_qnan)
@@ -319,19 +334,7 @@ static unsigned fp_compare(ArmEnv *env, bool dp, uint64_t a, uint64_t b,
             fpexc(env, FPSCR_IOC);
         return 3;
     }
-    double x, y;
-    if (dp) {
-        memcpy(&x, &a, 8);
-        memcpy(&y, &b, 8);
-    } else {
-        uint32_t u = (uint32_t)a;
-        float f;
-        memcpy(&f, &u, 4);
-        x = f;
-        u = (uint32_t)b;
-        memcpy(&f, &u, 4);
-        y = f;
-    }
+    double x = as_double(dp, a), y = as_double(dp, b);
     if (x == y)
         return 6;
     return x < y ? 8 : 2;
@@ -354,19 +357,7 @@ static uint64_t fp_minmaxnum(ArmEnv *env, bool dp, uint64_t a, uint64_t b,
         return r;
     if (is_zero(dp, a) && is_zero(dp, b))
         return max ? (a & b) : (a | b);
-    double x, y;
-    if (dp) {
-        memcpy(&x, &a, 8);
-        memcpy(&y, &b, 8);
-    } else {
-        uint32_t u = (uint32_t)a;
-        float f;
-        memcpy(&f, &u, 4);
-        x = f;
-        u = (uint32_t)b;
-        memcpy(&f, &u, 4);
-        y = f;
-    }
+    double x = as_double(dp, a), y = as_double(dp, b);
     return (max ? x > y : x < y) ? a : b;
 }
 
