@@ -46,6 +46,7 @@ typedef struct Ctx {
     uint32_t pc, next;   /* this instruction, the next one */
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
+    bool loop_end;       /* a conditional branch backwards: end the block */
 } Ctx;
 
 /* ---------------------------------------------------------------------- */
@@ -243,7 +244,14 @@ static void forget_regs(Ctx *c)
     memset(c->pair, 0, sizeof(c->pair));
 }
 
-/* Branches to target unless (a nocond b): the taken path costs 1 cycle. */
+/*
+ * Branches to target unless (a nocond b): the taken path costs 1 cycle.
+ * A branch backwards closes a loop: the block ends after it, so a loop
+ * back to the block's start is a block of its own (the backend runs it
+ * round after round without leaving) and the code after the loop, run
+ * once per loop, is not translated again with every block that enters
+ * the loop further up.
+ */
 static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
                           TesseraVal b, uint32_t target)
 {
@@ -253,6 +261,8 @@ static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
     exit_goto(c, target);
     tessera_ir_label_set(c->b, no);
     forget_regs(c);
+    if (target <= c->pc)
+        c->loop_end = true;
 }
 
 /* Skips the next instruction unless (a nocond b). */
@@ -933,9 +943,15 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
                 if (op != 0)
                     return invalid(c, op);
                 return true; /* NOP */
-            case 1: /* MOVW */
-                W16(c, ((op >> 4) & 15) * 2, R16(c, (op & 15) * 2));
+            case 1: { /* MOVW: byte by byte, so that a block using the
+                         * registers as bytes only has no 16-bit view of
+                         * them (which would keep them in env) */
+                unsigned dd = ((op >> 4) & 15) * 2, ss = (op & 15) * 2;
+                TesseraVal lo = R(c, ss), hi = R(c, ss + 1);
+                W(c, dd, lo);
+                W(c, dd + 1, hi);
                 return true;
+            }
             case 2: /* MULS */
                 mul_result(c, op2(c, TESSERA_MUL, sext8(c, R(c, d4)),
                                   sext8(c, R(c, 16 + (op & 15)))), false);
@@ -1235,7 +1251,7 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
         if (!insn(&c, op, op2w))
             return 0;
         pc = c.next;
-        if (c.inhibit) {
+        if (c.inhibit || c.loop_end) {
             exit_goto(&c, (uint32_t)pc);
             return 0;
         }
