@@ -43,6 +43,8 @@ typedef struct Ctx {
     TesseraVal pair[32]; /* cached 16-bit pairs, at the even register */
     TesseraVal flag[8];
     TesseraVal sp;
+    uint32_t known;      /* registers holding a known constant (LDI) */
+    uint8_t kval[32];    /* their values */
     uint32_t pc, next;   /* this instruction, the next one */
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
@@ -134,6 +136,15 @@ static void W(Ctx *c, unsigned i, TesseraVal v)
     write_glob(c, OFF_R(i), TESSERA_MO_8, v);
     c->reg[i] = v;
     c->pair[i & ~1u] = 0;
+    c->known &= ~(1u << i);
+}
+
+/* The constant in Ri (set by LDI in this block and not written since),
+ * or -1. The optimiser propagates it anyway; the frontend uses it to
+ * pick cheaper flag forms for a constant operand. */
+static int konst(Ctx *c, unsigned i)
+{
+    return (c->known >> i) & 1 ? c->kval[i] : -1;
 }
 
 /* The pair r[lo+1]:r[lo] (lo even), e.g. X = 26. */
@@ -155,6 +166,7 @@ static void W16(Ctx *c, unsigned lo, TesseraVal v)
     write_glob(c, OFF_R(lo), TESSERA_MO_16, v);
     c->pair[lo] = v;
     c->reg[lo] = c->reg[lo + 1] = 0;
+    c->known &= ~(3u << lo);
 }
 
 static TesseraVal F(Ctx *c, unsigned f)
@@ -492,14 +504,28 @@ static void ret(Ctx *c, bool reti)
 /* ---------------------------------------------------------------------- */
 /* ALU                                                                     */
 
-/* Rd + Rr + cin: the manual's ADD/ADC flags. The result and C come
- * first, next to each other: backends may share their sum. */
-static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin)
+/* Bit 7 of a & ~b (a, b: 0..255), 0 or 1: the signed overflow of an
+ * 8-bit add or subtract whose second operand is a constant, from the
+ * first operand and the result (the manual's V with Rr7 known). */
+static TesseraVal bit7_andn(Ctx *c, TesseraVal a, TesseraVal b)
+{
+    return opi(c, TESSERA_SHR, op2(c, TESSERA_AND, a,
+                                   opi(c, TESSERA_XOR, b, 0xff)), 7);
+}
+
+/* Rd + Rr + cin: the manual's ADD/ADC flags; k: Rr's value if it is a
+ * constant, else -1. The result and C come first, next to each other:
+ * backends may share their sum. */
+static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
+                       int k)
 {
     TesseraVal r = carry(c, TESSERA_ADDC, 8, d, s, cin);
     WF(c, SR_C, carry(c, TESSERA_ADD_CARRY, 8, d, s, cin));
     WF(c, SR_H, carry(c, TESSERA_ADD_CARRY, 4, d, s, cin));
-    TesseraVal v = carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin);
+    /* V = Rd7 & Rr7 & !R7 | !Rd7 & !Rr7 & R7 */
+    TesseraVal v = k < 0 ? carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin)
+                   : (k & 0x80) ? bit7_andn(c, d, r)
+                                : bit7_andn(c, r, d);
     WF(c, SR_V, v);
     flags_nzs(c, r, v);
     return r;
@@ -519,8 +545,8 @@ static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
 }
 
 /* Rd - Rr - cin (SUB, SBC, CP, CPC and the immediates). keep_z: SBC, SBCI
- * and CPC leave Z set only if it was set and the result is 0. imm: the
- * constant s of SUBI and CPI (no borrow in), else -1. */
+ * and CPC (the ones with a borrow in) leave Z set only if it was set and
+ * the result is 0. imm: s's value if it is a constant, else -1. */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z, int imm)
 {
@@ -528,8 +554,11 @@ static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
     WF(c, SR_C, carry(c, TESSERA_SUB_BORROW, 8, d, s, cin));
     WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
-    TesseraVal v = imm >= 0 ? sub_overflow_imm(c, d, (unsigned)imm)
-                            : carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
+    /* V = Rd7 & !Rr7 & !R7 | !Rd7 & Rr7 & R7 */
+    TesseraVal v = imm < 0 ? carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin)
+                   : !keep_z ? sub_overflow_imm(c, d, (unsigned)imm)
+                   : (imm & 0x80) ? bit7_andn(c, r, d)
+                                  : bit7_andn(c, d, r);
     WF(c, SR_V, v);
     TesseraVal n = opi(c, TESSERA_SHR, r, 7);
     WF(c, SR_N, n);
@@ -979,13 +1008,14 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             }
             break;
         case 1: /* CPC */
-            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1);
+            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, konst(c, r5));
             return true;
         case 2: /* SBC */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true,
+                          konst(c, r5)));
             return true;
         case 3: /* ADD */
-            W(c, d5, add8(c, R(c, d5), R(c, r5), zero));
+            W(c, d5, add8(c, R(c, d5), R(c, r5), zero, konst(c, r5)));
             return true;
         }
         break;
@@ -995,13 +1025,14 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             skip_unless(c, TESSERA_NE, R(c, d5), R(c, r5));
             return true;
         case 1: /* CP */
-            sub8(c, R(c, d5), R(c, r5), zero, false, -1);
+            sub8(c, R(c, d5), R(c, r5), zero, false, konst(c, r5));
             return true;
         case 2: /* SUB */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false, -1));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false,
+                          konst(c, r5)));
             return true;
         case 3: /* ADC */
-            W(c, d5, add8(c, R(c, d5), R(c, r5), F(c, SR_C)));
+            W(c, d5, add8(c, R(c, d5), R(c, r5), F(c, SR_C), konst(c, r5)));
             return true;
         }
         break;
@@ -1025,7 +1056,7 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         sub8(c, R(c, d4), k8, zero, false, (int)kv);
         return true;
     case 0x4: /* SBCI */
-        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true, -1));
+        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true, (int)kv));
         return true;
     case 0x5: /* SUBI */
         W(c, d4, sub8(c, R(c, d4), k8, zero, false, (int)kv));
@@ -1072,6 +1103,8 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         return false;
     case 0xe: /* LDI */
         W(c, d4, k8);
+        c->known |= 1u << d4;
+        c->kval[d4] = (uint8_t)kv;
         return true;
     case 0xf:
         if (!(op & 0x800)) { /* BRBS / BRBC */
