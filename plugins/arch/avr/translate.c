@@ -6,8 +6,9 @@
  * EIND and SMCR are IR globals. Within a block, every register or flag
  * read is cached in a temporary: a global is read at most once until the
  * block writes it. Flags are written by each instruction as the manual
- * says; the core's optimiser drops the writes a later instruction
- * overwrites before anything can observe them.
+ * says (a subtraction's a little later, see Lazy); the core's optimiser
+ * drops the writes a later instruction overwrites before anything can
+ * observe them.
  *
  * Data memory: constant addresses (IN, OUT, LDS, STS, SBI, CBI, SBIC,
  * SBIS) are decided here: core registers become globals, mapped I/O and
@@ -36,6 +37,28 @@
 
 #define I32 TESSERA_I32
 
+/*
+ * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates) are
+ * computed late: only the one a conditional branch right after it tests
+ * comes before the branch; all are set on each of the branch's paths
+ * (before the taken exit, and after the label, where the optimiser drops
+ * those the next instructions set again). A loop that ends with a compare
+ * and a branch back to the block's start so computes the flags of its
+ * last compare only on its way out (the native backend runs that stub
+ * only when the loop leaves: plan_loop_stub()). Before any other
+ * instruction they are set as usual (lazy_flush()).
+ */
+typedef struct Lazy {
+    bool on;
+    bool keep_z;         /* SBC, SBCI, CPC: Z = Z & (R == 0) */
+    int imm;             /* the subtrahend's value if constant, else -1 */
+    TesseraVal d, s, cin, r, old_z;
+    TesseraVal v[8];     /* the flags computed so far, by SREG bit */
+} Lazy;
+
+#define LAZY_FLAGS (1u << SR_C | 1u << SR_Z | 1u << SR_N | 1u << SR_V | \
+                    1u << SR_S | 1u << SR_H)
+
 typedef struct Ctx {
     TesseraIR *b;
     const AvrModel *m;
@@ -43,12 +66,15 @@ typedef struct Ctx {
     TesseraVal pair[32]; /* cached 16-bit pairs, at the even register */
     TesseraVal flag[8];
     TesseraVal sp;
+    Lazy lz;
     uint32_t known;      /* registers holding a known constant (LDI) */
     uint8_t kval[32];    /* their values */
     uint32_t pc, next;   /* this instruction, the next one */
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
     bool loop_end;       /* a conditional branch backwards: end the block */
+    bool pure;           /* the block so far has only ALU instructions */
+    uint32_t start;      /* the block's first instruction */
 } Ctx;
 
 /* ---------------------------------------------------------------------- */
@@ -169,8 +195,16 @@ static void W16(Ctx *c, unsigned lo, TesseraVal v)
     c->known &= ~(3u << lo);
 }
 
+static TesseraVal lazy_flag(Ctx *c, unsigned f);
+static void lazy_flush(Ctx *c);
+
 static TesseraVal F(Ctx *c, unsigned f)
 {
+    if (c->lz.on && (LAZY_FLAGS >> f & 1)) {
+        if (!c->lz.v[f])
+            c->lz.v[f] = lazy_flag(c, f);
+        return c->lz.v[f];
+    }
     if (!c->flag[f])
         c->flag[f] = read_glob(c, OFF_F(f), TESSERA_MO_8);
     return c->flag[f];
@@ -268,10 +302,24 @@ static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
                           TesseraVal b, uint32_t target)
 {
     TesseraLabel no = tessera_ir_label_new(c->b);
+    /* Flags still owed are set on both paths (see Lazy) where that pays:
+     * in a loop back to the block's start with nothing before the branch
+     * that may let env be seen (plan_loop_stub()). Elsewhere they are set
+     * before the branch: both paths' copies would keep their operands
+     * alive across it. */
+    if (!c->pure || target != c->start)
+        lazy_flush(c);
     tessera_ir_brcond(c->b, nocond, I32, a, b, no);
+    /* What the taken path computes is not there after the label. */
+    Lazy lz = c->lz;
+    TesseraVal flag[8];
+    memcpy(flag, c->flag, sizeof(flag));
+    lazy_flush(c);
     tessera_ir_add_cycles(c->b, 1);
     exit_goto(c, target);
     tessera_ir_label_set(c->b, no);
+    c->lz = lz;
+    memcpy(c->flag, flag, sizeof(flag));
     forget_regs(c);
     if (target <= c->pc)
         c->loop_end = true;
@@ -546,26 +594,58 @@ static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
 
 /* Rd - Rr - cin (SUB, SBC, CP, CPC and the immediates). keep_z: SBC, SBCI
  * and CPC (the ones with a borrow in) leave Z set only if it was set and
- * the result is 0. imm: s's value if it is a constant, else -1. */
+ * the result is 0. imm: s's value if it is a constant, else -1. The
+ * flags are computed late (Lazy); C right away, next to the result (the
+ * backend shares their sum). */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z, int imm)
 {
     TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
-    WF(c, SR_C, carry(c, TESSERA_SUB_BORROW, 8, d, s, cin));
-    WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
-    /* V = Rd7 & !Rr7 & !R7 | !Rd7 & Rr7 & R7 */
-    TesseraVal v = imm < 0 ? carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin)
-                   : !keep_z ? sub_overflow_imm(c, d, (unsigned)imm)
-                   : (imm & 0x80) ? bit7_andn(c, r, d)
-                                  : bit7_andn(c, d, r);
-    WF(c, SR_V, v);
-    TesseraVal n = opi(c, TESSERA_SHR, r, 7);
-    WF(c, SR_N, n);
-    TesseraVal z = cmpi(c, TESSERA_EQ, r, 0);
-    WF(c, SR_Z, keep_z ? op2(c, TESSERA_AND, z, old_z) : z);
-    WF(c, SR_S, op2(c, TESSERA_XOR, n, v));
+    c->lz = (Lazy){.on = true, .keep_z = keep_z, .imm = imm, .d = d, .s = s,
+                   .cin = cin, .r = r, .old_z = old_z};
+    c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
     return r;
+}
+
+/* Flag f of the subtraction c->lz describes. */
+static TesseraVal lazy_flag(Ctx *c, unsigned f)
+{
+    const Lazy *l = &c->lz;
+    switch (f) {
+    case SR_C:
+        return carry(c, TESSERA_SUB_BORROW, 8, l->d, l->s, l->cin);
+    case SR_H:
+        return carry(c, TESSERA_SUB_BORROW, 4, l->d, l->s, l->cin);
+    case SR_V: /* V = Rd7 & !Rr7 & !R7 | !Rd7 & Rr7 & R7 */
+        return l->imm < 0 ? carry(c, TESSERA_SUB_OVERFLOW, 8, l->d, l->s,
+                                  l->cin)
+               : !l->keep_z ? sub_overflow_imm(c, l->d, (unsigned)l->imm)
+               : (l->imm & 0x80) ? bit7_andn(c, l->r, l->d)
+                                 : bit7_andn(c, l->d, l->r);
+    case SR_N:
+        return opi(c, TESSERA_SHR, l->r, 7);
+    case SR_Z: {
+        TesseraVal z = cmpi(c, TESSERA_EQ, l->r, 0);
+        return l->keep_z ? op2(c, TESSERA_AND, z, l->old_z) : z;
+    }
+    default: /* SR_S */
+        return op2(c, TESSERA_XOR, F(c, SR_N), F(c, SR_V));
+    }
+}
+
+/* Sets the flags c->lz still owes. */
+static void lazy_flush(Ctx *c)
+{
+    static const uint8_t order[] = {SR_C, SR_H, SR_V, SR_N, SR_Z, SR_S};
+    TesseraVal v[8];
+    if (!c->lz.on)
+        return;
+    for (unsigned i = 0; i < sizeof(order); i++)
+        v[order[i]] = F(c, order[i]);
+    c->lz.on = false;
+    for (unsigned i = 0; i < sizeof(order); i++)
+        WF(c, order[i], v[order[i]]);
 }
 
 /* AND, OR, EOR, COM...: V = 0, S = N. */
@@ -1141,6 +1221,35 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
 /* ---------------------------------------------------------------------- */
 /* Blocks                                                                  */
 
+/* Instructions that translate to ALU ops on registers and flags only (no
+ * memory access, helper call or branch). */
+static bool is_alu(uint16_t op)
+{
+    switch (op >> 12) {
+    case 0x0: case 0x2: case 0x3: case 0x4: case 0x5: case 0x6: case 0x7:
+    case 0xe:
+        return true;
+    case 0x1:
+        return (op & 0xfc00) != 0x1000; /* not CPSE */
+    case 0x9:
+        if ((op & 0xfe00) == 0x9400) { /* COM NEG SWAP INC ASR LSR ROR DEC */
+            unsigned lo = op & 15;
+            return lo <= 3 || (lo >= 5 && lo <= 7) || lo == 0xa;
+        }
+        return (op & 0xfe00) == 0x9600 || (op & 0xfc00) == 0x9c00;
+    case 0xf:
+        return (op & 0xfc08) == 0xf800; /* BLD, BST */
+    default:
+        return false;
+    }
+}
+
+/* BRBS, BRBC: the only instructions a Lazy flag state may reach. */
+static bool is_brbx(uint16_t op)
+{
+    return (op & 0xf800) == 0xf000;
+}
+
 static bool is32(uint16_t op)
 {
     return (op & 0xfc0f) == 0x9000 || (op & 0xfe0c) == 0x940c;
@@ -1249,11 +1358,13 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
         return 0;
     }
 
-    Ctx c = {.b = b, .m = m, .inhibit = (flags & AVR_TBF_INHIBIT) != 0};
+    Ctx c = {.b = b, .m = m, .inhibit = (flags & AVR_TBF_INHIBIT) != 0,
+             .pure = true, .start = (uint32_t)pc};
     for (unsigned n = 0;; n++) {
         uint8_t buf[4];
         if (n >= MAX_BLOCK_INSNS || tessera_ir_block_full(b) ||
             !tessera_ir_fetch(b, pc, buf, 2)) {
+            lazy_flush(&c);
             tessera_ir_goto(b, pc);
             return 0;
         }
@@ -1264,6 +1375,7 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 if (n == 0) /* wrapped past the end of flash */
                     memset(buf + 2, 0, 2);
                 else {
+                    lazy_flush(&c);
                     tessera_ir_goto(b, pc);
                     return 0;
                 }
@@ -1278,13 +1390,17 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 is32((uint16_t)(nb[0] | (nb[1] << 8))))
                 c.next_size = 4;
         }
+        if (!is_brbx(op))
+            lazy_flush(&c);
         tessera_ir_insn_start(b, pc, size, cycles_of(op, m->pc22));
         c.pc = (uint32_t)pc;
         c.next = wrap(&c, (uint32_t)pc + size);
         if (!insn(&c, op, op2w))
             return 0;
+        c.pure = c.pure && is_alu(op);
         pc = c.next;
         if (c.inhibit || c.loop_end) {
+            lazy_flush(&c);
             exit_goto(&c, (uint32_t)pc);
             return 0;
         }
