@@ -38,8 +38,8 @@
 #define I32 TESSERA_I32
 
 /*
- * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates) are
- * computed late: only the one a conditional branch right after it tests
+ * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates) and of
+ * ADIW/SBIW are computed late: only the one a conditional branch right after it tests
  * comes before the branch; all are set on each of the branch's paths
  * (before the taken exit, and after the label, where the optimiser drops
  * those the next instructions set again). A loop that ends with a compare
@@ -51,6 +51,8 @@
 typedef struct Lazy {
     bool on;
     bool keep_z;         /* SBC, SBCI, CPC: Z = Z & (R == 0) */
+    bool word, add;      /* ADIW (word, add), SBIW (word) */
+    uint8_t mask;        /* the flags it sets */
     int imm;             /* the subtrahend's value if constant, else -1 */
     TesseraVal d, s, cin, r, old_z;
     TesseraVal v[8];     /* the flags computed so far, by SREG bit */
@@ -200,7 +202,7 @@ static void lazy_flush(Ctx *c);
 
 static TesseraVal F(Ctx *c, unsigned f)
 {
-    if (c->lz.on && (LAZY_FLAGS >> f & 1)) {
+    if (c->lz.on && (c->lz.mask >> f & 1)) {
         if (!c->lz.v[f])
             c->lz.v[f] = lazy_flag(c, f);
         return c->lz.v[f];
@@ -602,16 +604,43 @@ static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
 {
     TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
-    c->lz = (Lazy){.on = true, .keep_z = keep_z, .imm = imm, .d = d, .s = s,
-                   .cin = cin, .r = r, .old_z = old_z};
+    c->lz = (Lazy){.on = true, .keep_z = keep_z, .mask = LAZY_FLAGS,
+                   .imm = imm, .d = d, .s = s, .cin = cin, .r = r,
+                   .old_z = old_z};
     c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
     return r;
 }
 
-/* Flag f of the subtraction c->lz describes. */
+/* Flag f of ADIW/SBIW Rd, imm (d: the pair before, r: after): V is one
+ * range compare, the constant being 0..63: SBIW: d in [0x8000, 0x8000 +
+ * k), ADIW: d in [0x8000 - k, 0x8000). */
+static TesseraVal lazy_flag_word(Ctx *c, unsigned f)
+{
+    const Lazy *l = &c->lz;
+    unsigned k = (unsigned)l->imm;
+    switch (f) {
+    case SR_C:
+        return carry(c, l->add ? TESSERA_ADD_CARRY : TESSERA_SUB_BORROW, 16,
+                     l->d, K(c, k), K(c, 0));
+    case SR_V: /* SBIW: V = Rdh7 & !R15; ADIW: V = !Rdh7 & R15 */
+        return cmpi(c, TESSERA_LTU,
+                    opi(c, TESSERA_SUB, l->d, l->add ? 0x8000 - k : 0x8000),
+                    k);
+    case SR_N:
+        return opi(c, TESSERA_SHR, l->r, 15);
+    case SR_Z:
+        return cmpi(c, TESSERA_EQ, l->r, 0);
+    default: /* SR_S */
+        return op2(c, TESSERA_XOR, F(c, SR_N), F(c, SR_V));
+    }
+}
+
+/* Flag f of the subtraction (or ADIW/SBIW) c->lz describes. */
 static TesseraVal lazy_flag(Ctx *c, unsigned f)
 {
     const Lazy *l = &c->lz;
+    if (l->word)
+        return lazy_flag_word(c, f);
     switch (f) {
     case SR_C:
         return carry(c, TESSERA_SUB_BORROW, 8, l->d, l->s, l->cin);
@@ -641,11 +670,14 @@ static void lazy_flush(Ctx *c)
     TesseraVal v[8];
     if (!c->lz.on)
         return;
+    uint8_t mask = c->lz.mask;
     for (unsigned i = 0; i < sizeof(order); i++)
-        v[order[i]] = F(c, order[i]);
+        if (mask >> order[i] & 1)
+            v[order[i]] = F(c, order[i]);
     c->lz.on = false;
     for (unsigned i = 0; i < sizeof(order); i++)
-        WF(c, order[i], v[order[i]]);
+        if (mask >> order[i] & 1)
+            WF(c, order[i], v[order[i]]);
 }
 
 /* AND, OR, EOR, COM...: V = 0, S = N. */
@@ -982,26 +1014,20 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
         unsigned d = 24 + ((op >> 3) & 6);
         unsigned kk = (op & 15) | ((op >> 2) & 0x30);
         TesseraVal k = K(c, kk);
-        TesseraVal v = R16(c, d), r, vf, cf;
+        TesseraVal v = R16(c, d), r, cf;
         /* The result and C next to each other (backends may share the
-         * sum); V is one range compare, the constant being 0..63:
-         * SBIW: v in [0x8000, 0x8000 + k), ADIW: v in [0x8000 - k, 0x8000). */
-        if (op & 0x100) { /* SBIW: V = Rdh7 & !R15, C = R15 & !Rdh7 */
+         * sum); the other flags late (Lazy, lazy_flag_word()). */
+        if (op & 0x100) { /* SBIW: C = R15 & !Rdh7 */
             r = carry(c, TESSERA_SUBC, 16, v, k, zero);
             cf = carry(c, TESSERA_SUB_BORROW, 16, v, k, zero);
-            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000), kk);
-        } else { /* ADIW: V = !Rdh7 & R15, C = !R15 & Rdh7 */
+        } else { /* ADIW: C = !R15 & Rdh7 */
             r = carry(c, TESSERA_ADDC, 16, v, k, zero);
             cf = carry(c, TESSERA_ADD_CARRY, 16, v, k, zero);
-            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000 - kk),
-                      kk);
         }
-        WF(c, SR_V, vf);
-        WF(c, SR_C, cf);
-        TesseraVal n = opi(c, TESSERA_SHR, r, 15);
-        WF(c, SR_N, n);
-        WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
-        WF(c, SR_S, op2(c, TESSERA_XOR, n, vf));
+        c->lz = (Lazy){.on = true, .word = true, .add = !(op & 0x100),
+                       .mask = LAZY_FLAGS & ~(1u << SR_H), .imm = (int)kk,
+                       .d = v, .r = r};
+        c->lz.v[SR_C] = cf;
         W16(c, d, r);
         return true;
     }
