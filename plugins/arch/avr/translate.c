@@ -38,8 +38,8 @@
 #define I32 TESSERA_I32
 
 /*
- * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates) and of
- * ADIW/SBIW are computed late: only the one a conditional branch right after it tests
+ * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates), of
+ * ADIW/SBIW and of INC/DEC are computed late: only the one a conditional branch right after it tests
  * comes before the branch; all are set on each of the branch's paths
  * (before the taken exit, and after the label, where the optimiser drops
  * those the next instructions set again). A loop that ends with a compare
@@ -52,6 +52,7 @@ typedef struct Lazy {
     bool on;
     bool keep_z;         /* SBC, SBCI, CPC: Z = Z & (R == 0) */
     bool word, add;      /* ADIW (word, add), SBIW (word) */
+    bool incdec;         /* INC, DEC: V = (R == imm) */
     uint8_t mask;        /* the flags it sets */
     int imm;             /* the subtrahend's value if constant, else -1 */
     TesseraVal d, s, cin, r, old_z;
@@ -641,6 +642,8 @@ static TesseraVal lazy_flag(Ctx *c, unsigned f)
     const Lazy *l = &c->lz;
     if (l->word)
         return lazy_flag_word(c, f);
+    if (l->incdec && f == SR_V)
+        return cmpi(c, TESSERA_EQ, l->r, (uint64_t)l->imm);
     switch (f) {
     case SR_C:
         return carry(c, TESSERA_SUB_BORROW, 8, l->d, l->s, l->cin);
@@ -888,11 +891,15 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
             W(c, d5, r);
             return true;
         }
-        case 0x3: { /* INC: V = R == 0x80 */
-            TesseraVal r = carry(c, TESSERA_ADDC, 8, R(c, d5), one, zero);
-            TesseraVal v = cmpi(c, TESSERA_EQ, r, 0x80);
-            WF(c, SR_V, v);
-            flags_nzs(c, r, v);
+        case 0x3: /* INC: V = R == 0x80 */
+        case 0xa: { /* DEC: V = R == 0x7f; the flags late (Lazy) */
+            bool inc = (op & 15) == 0x3;
+            TesseraVal r = carry(c, inc ? TESSERA_ADDC : TESSERA_SUBC, 8,
+                                 R(c, d5), one, zero);
+            c->lz = (Lazy){.on = true, .incdec = true, .imm = inc ? 0x80 : 0x7f,
+                           .mask = 1u << SR_V | 1u << SR_N | 1u << SR_Z |
+                                   1u << SR_S,
+                           .r = r};
             W(c, d5, r);
             return true;
         }
@@ -913,14 +920,6 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
             TesseraVal r = op2(c, TESSERA_OR, opi(c, TESSERA_SHR, dv, 1),
                                opi(c, TESSERA_SHL, F(c, SR_C), 7));
             W(c, d5, shr8(c, dv, r));
-            return true;
-        }
-        case 0xa: { /* DEC: V = R == 0x7f */
-            TesseraVal r = carry(c, TESSERA_SUBC, 8, R(c, d5), one, zero);
-            TesseraVal v = cmpi(c, TESSERA_EQ, r, 0x7f);
-            WF(c, SR_V, v);
-            flags_nzs(c, r, v);
-            W(c, d5, r);
             return true;
         }
         case 0xc: case 0xd: /* JMP */
