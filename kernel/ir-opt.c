@@ -513,8 +513,24 @@ static bool plain(const IROp *op)
  * globals, overwritten[byte] == ogen says a later op writes that env byte
  * before anything can observe it; a barrier (an op that may observe
  * globals: an exit, a memory access that may fault, a helper that reads
- * them or may raise, a label) bumps ogen.
+ * them or may raise, a label, a branch) bumps ogen.
+ *
+ * One shape of branch is followed on both paths: "brcond L; stub; exit;
+ * L:" where the stub has no barrier. A byte the stub writes (without
+ * reading it first) that was also overwritten from L on is overwritten on
+ * both paths, so a write before the branch is dead. (AVR sets the flags
+ * of a compare on both paths of the branch after it; the flags of the
+ * instructions before the compare then go.)
  */
+#define STUB_MAX 32
+
+static void stub_drop(uint32_t *stub, unsigned *n, uint32_t byte)
+{
+    for (unsigned k = 0; k < *n; k++)
+        if (stub[2 * k] == byte)
+            stub[2 * k + 1] = 0;
+}
+
 static void backward(Opt *o)
 {
     TesseraIR *b = o->b;
@@ -522,7 +538,12 @@ static void backward(Opt *o)
     uint64_t *live = g_new0(uint64_t, words);
     uint64_t *at_label = g_new0(uint64_t, (size_t)words * (b->nlabels + 1));
     uint32_t *overwritten = g_new0(uint32_t, o->nbytes + 1);
+    uint32_t *label_gen = g_new0(uint32_t, b->nlabels + 1);
     uint32_t ogen = 1;
+    /* The stub the scan is in: the label after its exit (or UINT32_MAX),
+     * and (byte, its stamp before the stub wrote it) pairs. */
+    uint32_t stub_label = UINT32_MAX, stub[2 * STUB_MAX];
+    unsigned nstub = 0;
 
 #define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
 #define USE(v)                                                          \
@@ -537,7 +558,26 @@ static void backward(Opt *o)
             op->opc == IR_ADD_CYCLES)
             continue;
         if (!plain(op)) {
+            uint32_t lab = op->opc == IR_BRCOND ? (uint32_t)op->imm
+                                                : UINT32_MAX;
+            if (op->opc == IR_LABEL)
+                label_gen[op->imm] = ogen;
             ogen++; /* a barrier */
+            if (lab == stub_label && lab != UINT32_MAX) {
+                for (unsigned k = 0; k < nstub; k++)
+                    if (stub[2 * k + 1] && stub[2 * k + 1] == label_gen[lab])
+                        overwritten[stub[2 * k]] = ogen;
+                for (int k = 1; k <= 2; k++) /* what the branch reads */
+                    if (is_global(op->v[k]))
+                        for (unsigned j = 0; j < ir_global_size(op->v[k]); j++)
+                            overwritten[IR_GLOBAL_OFFSET(op->v[k]) + j] = 0;
+            }
+            stub_label = UINT32_MAX;
+            nstub = 0;
+            if ((op->opc == IR_GOTO || op->opc == IR_GOTO_DYN ||
+                 op->opc == IR_EXIT_LOOP) &&
+                i + 1 < b->nops && b->ops[i + 1].opc == IR_LABEL)
+                stub_label = (uint32_t)b->ops[i + 1].imm;
         } else if (is_global(op->v[0])) {
             uint32_t off = IR_GLOBAL_OFFSET(op->v[0]);
             unsigned size = ir_global_size(op->v[0]);
@@ -548,8 +588,18 @@ static void backward(Opt *o)
                 op->opc = IR_NOP;
                 continue;
             }
-            for (unsigned k = 0; k < size; k++)
+            for (unsigned k = 0; k < size; k++) {
+                if (stub_label != UINT32_MAX) {
+                    if (nstub < STUB_MAX) {
+                        stub[2 * nstub] = off + k;
+                        stub[2 * nstub + 1] = overwritten[off + k];
+                        nstub++;
+                    } else {
+                        stub_label = UINT32_MAX;
+                    }
+                }
                 overwritten[off + k] = ogen;
+            }
         }
         switch ((IROpc)op->opc) {
         case IR_NOP:
@@ -600,8 +650,10 @@ static void backward(Opt *o)
         for (int k = 1; k < 5; k++) {
             USE(op->v[k]);
             if (is_global(op->v[k]))
-                for (unsigned j = 0; j < ir_global_size(op->v[k]); j++)
+                for (unsigned j = 0; j < ir_global_size(op->v[k]); j++) {
                     overwritten[IR_GLOBAL_OFFSET(op->v[k]) + j] = 0;
+                    stub_drop(stub, &nstub, IR_GLOBAL_OFFSET(op->v[k]) + j);
+                }
         }
     }
 #undef LIVE
@@ -609,6 +661,7 @@ static void backward(Opt *o)
     g_free(live);
     g_free(at_label);
     g_free(overwritten);
+    g_free(label_gen);
 }
 
 /*

@@ -205,6 +205,11 @@ static struct {
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
     uint16_t d0;       /* N.dirty at body (see emit_self_loop) */
+    /* A self-loop goto whose stub (ops sink_from..) runs only on the way
+     * out (plan_loop_stub), UINT32_MAX if none; loop_checked: its limit
+     * check has been emitted at sink_from. */
+    uint32_t sink_from, sink_goto;
+    bool loop_checked;
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -1661,16 +1666,14 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
  * stays is the chain entry's limit check: pre-commit the next round (less
  * what this exit gives back) and compare.
  */
-static void emit_self_loop(const IROp *op)
+static void emit_loop_check(const IROp *op, int32_t extra)
 {
     uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
     /* The round's cycles: up to this instruction, and a taken branch's
      * add_cycles folded into this goto (see IR_ADD_CYCLES). */
-    int64_t cyc = (int64_t)N.cycles_before[after] + N.exit_cycles;
+    int64_t cyc = (int64_t)N.cycles_before[after] + extra;
     int64_t dx = cyc - (int64_t)after;
-    N.exit_cycles = 0;
 
-    add_exit(op, op->imm);
     g_assert(!(N.dirty & ~N.d0));
     if (cyc)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)cyc);
@@ -1678,10 +1681,151 @@ static void emit_self_loop(const IROp *op)
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)dx);
     x86_alu_rm(&N.b, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     x86_patch_rel32(&N.b, x86_jcc(&N.b, X86_CC_BE), N.body);
+}
+
+static void emit_self_loop(const IROp *op)
+{
+    add_exit(op, op->imm);
+    if (!N.loop_checked)
+        emit_loop_check(op, N.exit_cycles);
+    N.loop_checked = false;
+    N.exit_cycles = 0;
     /* The next round does not fit: leave for the loop at the start. */
     emit_give_back(N.ninsns, N.ncycles);
     flush_globals(N.dirty);
     emit_leave(op->imm);
+}
+
+/* Ops that compute from their operands only (no memory, no call, no
+ * control flow). */
+static bool pure_op(const IROp *op)
+{
+    switch ((IROpc)op->opc) {
+    case IR_MOV: case IR_BINOP: case IR_UNOP: case IR_SETCOND:
+    case IR_SELECT: case IR_CARRY: case IR_EXTRACT: case IR_DEPOSIT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Env bytes 0..KILL_BYTES-1 are tracked by plan_loop_stub(). */
+#define KILL_BYTES 1024
+
+static bool bytes_all(const uint64_t *set, TesseraVal v)
+{
+    unsigned off = IR_GLOBAL_OFFSET(v), n = ir_global_size(v);
+    if (off + n > KILL_BYTES)
+        return false;
+    for (unsigned i = off; i < off + n; i++)
+        if (!(set[i / 64] >> (i % 64) & 1))
+            return false;
+    return true;
+}
+
+static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
+{
+    unsigned off = IR_GLOBAL_OFFSET(v), n = ir_global_size(v);
+    for (unsigned i = off; i < off + n && i < KILL_BYTES; i++)
+        if (!unless || !(unless[i / 64] >> (i % 64) & 1))
+            set[i / 64] |= 1ull << (i % 64);
+}
+
+/*
+ * A self-loop whose taken branch computes something only for the way out:
+ * AVR sets the flags of the compare before a branch in the branch's stub
+ * ("brcond L; stub; add_cycles; goto start; L: ...") and again after L.
+ * A stub made of pure ops (no memory, call or control flow) that write
+ * only temps and globals "dead at the body's start" matters only if the
+ * loop leaves: the limit check goes before it, and a round that goes on
+ * skips it. Dead at the start: written before being read in the block's
+ * first stretch of pure ops; or, when that stretch reaches the stub's
+ * branch, not read in it (nor in the stub) and written both in the stub
+ * and after L before anything else there (the next round sets them
+ * again, on either path, before anything can see them).
+ */
+static void plan_loop_stub(const TesseraIR *b)
+{
+    uint64_t killed[KILL_BYTES / 64] = {0}, read[KILL_BYTES / 64] = {0};
+    unsigned i;
+
+    N.sink_from = N.sink_goto = UINT32_MAX;
+    N.loop_checked = false;
+    if (!N.self_loop)
+        return;
+    for (i = 0; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
+            op->opc == IR_NOP)
+            continue;
+        if (!pure_op(op))
+            break;
+        for (unsigned k = 1; k < nvals(op); k++)
+            if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                bytes_add(read, killed, op->v[k]);
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL)
+            bytes_add(killed, read, op->v[0]);
+    }
+    unsigned first_impure = i;
+    for (unsigned g = 1; g + 1 < b->nops; g++) {
+        const IROp *op = &b->ops[g];
+        if (op->opc != IR_GOTO || op->imm != N.insn_pc[0])
+            continue;
+        unsigned end = g, s;
+        if (b->ops[end - 1].opc == IR_ADD_CYCLES)
+            end--;
+        for (s = end; s > 0 && pure_op(&b->ops[s - 1]); s--)
+            ;
+        if (s == end || s == 0 || b->ops[s - 1].opc != IR_BRCOND)
+            continue;
+        uint64_t ok[KILL_BYTES / 64], ws[KILL_BYTES / 64] = {0},
+            rs[KILL_BYTES / 64] = {0}, wl[KILL_BYTES / 64] = {0},
+            rl[KILL_BYTES / 64] = {0};
+        memcpy(ok, killed, sizeof(ok));
+        for (unsigned k = 1; k <= 2; k++) /* what the branch reads */
+            if (ir_val_kind(b->ops[s - 1].v[k]) == IR_VK_GLOBAL)
+                bytes_add(rs, NULL, b->ops[s - 1].v[k]);
+        for (unsigned j = s; j < end; j++) {
+            const IROp *x = &b->ops[j];
+            for (unsigned k = 1; k < nvals(x); k++)
+                if (ir_val_kind(x->v[k]) == IR_VK_GLOBAL)
+                    bytes_add(rs, NULL, x->v[k]);
+            if (ir_val_kind(x->v[0]) == IR_VK_GLOBAL)
+                bytes_add(ws, NULL, x->v[0]);
+        }
+        /* The branch is the block's first impure op, and L follows the
+         * goto: what both paths set again. */
+        if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
+            b->ops[g + 1].imm == b->ops[s - 1].imm) {
+            for (unsigned j = g + 2; j < b->nops; j++) {
+                const IROp *x = &b->ops[j];
+                if (x->opc == IR_INSN_START || x->opc == IR_ADD_CYCLES ||
+                    x->opc == IR_NOP)
+                    continue;
+                if (!pure_op(x))
+                    break;
+                for (unsigned k = 1; k < nvals(x); k++)
+                    if (ir_val_kind(x->v[k]) == IR_VK_GLOBAL)
+                        bytes_add(rl, wl, x->v[k]);
+                if (ir_val_kind(x->v[0]) == IR_VK_GLOBAL)
+                    bytes_add(wl, rl, x->v[0]);
+            }
+            for (unsigned k = 0; k < KILL_BYTES / 64; k++)
+                ok[k] |= ws[k] & wl[k] & ~read[k];
+        }
+        for (unsigned k = 0; k < KILL_BYTES / 64; k++)
+            ok[k] &= ~rs[k];
+        bool sink = true;
+        for (unsigned j = s; j < end && sink; j++) {
+            TesseraVal d = b->ops[j].v[0];
+            sink = ir_val_kind(d) != IR_VK_GLOBAL || bytes_all(ok, d);
+        }
+        if (sink) {
+            N.sink_from = s;
+            N.sink_goto = g;
+            return;
+        }
+    }
 }
 
 /*
@@ -2059,6 +2203,7 @@ static void emit_block(const TesseraIR *b)
         N.entry_load |= N.d0;
     else
         N.d0 = 0;
+    plan_loop_stub(b);
 
     /* Chain entry: enter only if the whole block fits under the limit. */
     x86_alu_ri(xb, X86_ADD, 8, RCYC, (int32_t)N.ncycles);
@@ -2094,6 +2239,12 @@ static void emit_block(const TesseraIR *b)
                           N.label_slow[op->imm];
         else if (op->opc == IR_BRCOND || op->opc == IR_BR)
             N.label_slow[op->imm] |= slow_before;
+        if (i == N.sink_from) {
+            const IROp *g = &b->ops[N.sink_goto];
+            emit_loop_check(g, g[-1].opc == IR_ADD_CYCLES
+                                   ? (int32_t)g[-1].imm : 0);
+            N.loop_checked = true;
+        }
         emit_op(op);
         if (!N.reachable)
             slow_before = false;

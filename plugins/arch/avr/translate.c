@@ -6,8 +6,9 @@
  * EIND and SMCR are IR globals. Within a block, every register or flag
  * read is cached in a temporary: a global is read at most once until the
  * block writes it. Flags are written by each instruction as the manual
- * says; the core's optimiser drops the writes a later instruction
- * overwrites before anything can observe them.
+ * says (a subtraction's a little later, see Lazy); the core's optimiser
+ * drops the writes a later instruction overwrites before anything can
+ * observe them.
  *
  * Data memory: constant addresses (IN, OUT, LDS, STS, SBI, CBI, SBIC,
  * SBIS) are decided here: core registers become globals, mapped I/O and
@@ -36,6 +37,31 @@
 
 #define I32 TESSERA_I32
 
+/*
+ * The flags of a subtraction (SUB, SBC, CP, CPC and the immediates), of
+ * ADIW/SBIW and of INC/DEC are computed late: only the one a conditional branch right after it tests
+ * comes before the branch; all are set on each of the branch's paths
+ * (before the taken exit, and after the label, where the optimiser drops
+ * those the next instructions set again). A loop that ends with a compare
+ * and a branch back to the block's start so computes the flags of its
+ * last compare only on its way out (the native backend runs that stub
+ * only when the loop leaves: plan_loop_stub()). Before any other
+ * instruction they are set as usual (lazy_flush()).
+ */
+typedef struct Lazy {
+    bool on;
+    bool keep_z;         /* SBC, SBCI, CPC: Z = Z & (R == 0) */
+    bool word, add;      /* ADIW (word, add), SBIW (word) */
+    bool incdec;         /* INC, DEC: V = (R == imm) */
+    uint8_t mask;        /* the flags it sets */
+    int imm;             /* the subtrahend's value if constant, else -1 */
+    TesseraVal d, s, cin, r, old_z;
+    TesseraVal v[8];     /* the flags computed so far, by SREG bit */
+} Lazy;
+
+#define LAZY_FLAGS (1u << SR_C | 1u << SR_Z | 1u << SR_N | 1u << SR_V | \
+                    1u << SR_S | 1u << SR_H)
+
 typedef struct Ctx {
     TesseraIR *b;
     const AvrModel *m;
@@ -43,9 +69,15 @@ typedef struct Ctx {
     TesseraVal pair[32]; /* cached 16-bit pairs, at the even register */
     TesseraVal flag[8];
     TesseraVal sp;
+    Lazy lz;
+    uint32_t known;      /* registers holding a known constant (LDI) */
+    uint8_t kval[32];    /* their values */
     uint32_t pc, next;   /* this instruction, the next one */
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
+    bool loop_end;       /* a conditional branch backwards: end the block */
+    bool pure;           /* the block so far has only ALU instructions */
+    uint32_t start;      /* the block's first instruction */
 } Ctx;
 
 /* ---------------------------------------------------------------------- */
@@ -133,6 +165,15 @@ static void W(Ctx *c, unsigned i, TesseraVal v)
     write_glob(c, OFF_R(i), TESSERA_MO_8, v);
     c->reg[i] = v;
     c->pair[i & ~1u] = 0;
+    c->known &= ~(1u << i);
+}
+
+/* The constant in Ri (set by LDI in this block and not written since),
+ * or -1. The optimiser propagates it anyway; the frontend uses it to
+ * pick cheaper flag forms for a constant operand. */
+static int konst(Ctx *c, unsigned i)
+{
+    return (c->known >> i) & 1 ? c->kval[i] : -1;
 }
 
 /* The pair r[lo+1]:r[lo] (lo even), e.g. X = 26. */
@@ -154,10 +195,19 @@ static void W16(Ctx *c, unsigned lo, TesseraVal v)
     write_glob(c, OFF_R(lo), TESSERA_MO_16, v);
     c->pair[lo] = v;
     c->reg[lo] = c->reg[lo + 1] = 0;
+    c->known &= ~(3u << lo);
 }
+
+static TesseraVal lazy_flag(Ctx *c, unsigned f);
+static void lazy_flush(Ctx *c);
 
 static TesseraVal F(Ctx *c, unsigned f)
 {
+    if (c->lz.on && (c->lz.mask >> f & 1)) {
+        if (!c->lz.v[f])
+            c->lz.v[f] = lazy_flag(c, f);
+        return c->lz.v[f];
+    }
     if (!c->flag[f])
         c->flag[f] = read_glob(c, OFF_F(f), TESSERA_MO_8);
     return c->flag[f];
@@ -243,16 +293,39 @@ static void forget_regs(Ctx *c)
     memset(c->pair, 0, sizeof(c->pair));
 }
 
-/* Branches to target unless (a nocond b): the taken path costs 1 cycle. */
+/*
+ * Branches to target unless (a nocond b): the taken path costs 1 cycle.
+ * A branch backwards closes a loop: the block ends after it, so a loop
+ * back to the block's start is a block of its own (the backend runs it
+ * round after round without leaving) and the code after the loop, run
+ * once per loop, is not translated again with every block that enters
+ * the loop further up.
+ */
 static void branch_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
                           TesseraVal b, uint32_t target)
 {
     TesseraLabel no = tessera_ir_label_new(c->b);
+    /* Flags still owed are set on both paths (see Lazy) where that pays:
+     * in a loop back to the block's start with nothing before the branch
+     * that may let env be seen (plan_loop_stub()). Elsewhere they are set
+     * before the branch: both paths' copies would keep their operands
+     * alive across it. */
+    if (!c->pure || target != c->start)
+        lazy_flush(c);
     tessera_ir_brcond(c->b, nocond, I32, a, b, no);
+    /* What the taken path computes is not there after the label. */
+    Lazy lz = c->lz;
+    TesseraVal flag[8];
+    memcpy(flag, c->flag, sizeof(flag));
+    lazy_flush(c);
     tessera_ir_add_cycles(c->b, 1);
     exit_goto(c, target);
     tessera_ir_label_set(c->b, no);
+    c->lz = lz;
+    memcpy(c->flag, flag, sizeof(flag));
     forget_regs(c);
+    if (target <= c->pc)
+        c->loop_end = true;
 }
 
 /* Skips the next instruction unless (a nocond b). */
@@ -482,14 +555,28 @@ static void ret(Ctx *c, bool reti)
 /* ---------------------------------------------------------------------- */
 /* ALU                                                                     */
 
-/* Rd + Rr + cin: the manual's ADD/ADC flags. The result and C come
- * first, next to each other: backends may share their sum. */
-static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin)
+/* Bit 7 of a & ~b (a, b: 0..255), 0 or 1: the signed overflow of an
+ * 8-bit add or subtract whose second operand is a constant, from the
+ * first operand and the result (the manual's V with Rr7 known). */
+static TesseraVal bit7_andn(Ctx *c, TesseraVal a, TesseraVal b)
+{
+    return opi(c, TESSERA_SHR, op2(c, TESSERA_AND, a,
+                                   opi(c, TESSERA_XOR, b, 0xff)), 7);
+}
+
+/* Rd + Rr + cin: the manual's ADD/ADC flags; k: Rr's value if it is a
+ * constant, else -1. The result and C come first, next to each other:
+ * backends may share their sum. */
+static TesseraVal add8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
+                       int k)
 {
     TesseraVal r = carry(c, TESSERA_ADDC, 8, d, s, cin);
     WF(c, SR_C, carry(c, TESSERA_ADD_CARRY, 8, d, s, cin));
     WF(c, SR_H, carry(c, TESSERA_ADD_CARRY, 4, d, s, cin));
-    TesseraVal v = carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin);
+    /* V = Rd7 & Rr7 & !R7 | !Rd7 & !Rr7 & R7 */
+    TesseraVal v = k < 0 ? carry(c, TESSERA_ADD_OVERFLOW, 8, d, s, cin)
+                   : (k & 0x80) ? bit7_andn(c, d, r)
+                                : bit7_andn(c, r, d);
     WF(c, SR_V, v);
     flags_nzs(c, r, v);
     return r;
@@ -509,24 +596,91 @@ static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
 }
 
 /* Rd - Rr - cin (SUB, SBC, CP, CPC and the immediates). keep_z: SBC, SBCI
- * and CPC leave Z set only if it was set and the result is 0. imm: the
- * constant s of SUBI and CPI (no borrow in), else -1. */
+ * and CPC (the ones with a borrow in) leave Z set only if it was set and
+ * the result is 0. imm: s's value if it is a constant, else -1. The
+ * flags are computed late (Lazy); C right away, next to the result (the
+ * backend shares their sum). */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z, int imm)
 {
     TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
-    WF(c, SR_C, carry(c, TESSERA_SUB_BORROW, 8, d, s, cin));
-    WF(c, SR_H, carry(c, TESSERA_SUB_BORROW, 4, d, s, cin));
-    TesseraVal v = imm >= 0 ? sub_overflow_imm(c, d, (unsigned)imm)
-                            : carry(c, TESSERA_SUB_OVERFLOW, 8, d, s, cin);
-    WF(c, SR_V, v);
-    TesseraVal n = opi(c, TESSERA_SHR, r, 7);
-    WF(c, SR_N, n);
-    TesseraVal z = cmpi(c, TESSERA_EQ, r, 0);
-    WF(c, SR_Z, keep_z ? op2(c, TESSERA_AND, z, old_z) : z);
-    WF(c, SR_S, op2(c, TESSERA_XOR, n, v));
+    c->lz = (Lazy){.on = true, .keep_z = keep_z, .mask = LAZY_FLAGS,
+                   .imm = imm, .d = d, .s = s, .cin = cin, .r = r,
+                   .old_z = old_z};
+    c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
     return r;
+}
+
+/* Flag f of ADIW/SBIW Rd, imm (d: the pair before, r: after): V is one
+ * range compare, the constant being 0..63: SBIW: d in [0x8000, 0x8000 +
+ * k), ADIW: d in [0x8000 - k, 0x8000). */
+static TesseraVal lazy_flag_word(Ctx *c, unsigned f)
+{
+    const Lazy *l = &c->lz;
+    unsigned k = (unsigned)l->imm;
+    switch (f) {
+    case SR_C:
+        return carry(c, l->add ? TESSERA_ADD_CARRY : TESSERA_SUB_BORROW, 16,
+                     l->d, K(c, k), K(c, 0));
+    case SR_V: /* SBIW: V = Rdh7 & !R15; ADIW: V = !Rdh7 & R15 */
+        return cmpi(c, TESSERA_LTU,
+                    opi(c, TESSERA_SUB, l->d, l->add ? 0x8000 - k : 0x8000),
+                    k);
+    case SR_N:
+        return opi(c, TESSERA_SHR, l->r, 15);
+    case SR_Z:
+        return cmpi(c, TESSERA_EQ, l->r, 0);
+    default: /* SR_S */
+        return op2(c, TESSERA_XOR, F(c, SR_N), F(c, SR_V));
+    }
+}
+
+/* Flag f of the subtraction (or ADIW/SBIW) c->lz describes. */
+static TesseraVal lazy_flag(Ctx *c, unsigned f)
+{
+    const Lazy *l = &c->lz;
+    if (l->word)
+        return lazy_flag_word(c, f);
+    if (l->incdec && f == SR_V)
+        return cmpi(c, TESSERA_EQ, l->r, (uint64_t)l->imm);
+    switch (f) {
+    case SR_C:
+        return carry(c, TESSERA_SUB_BORROW, 8, l->d, l->s, l->cin);
+    case SR_H:
+        return carry(c, TESSERA_SUB_BORROW, 4, l->d, l->s, l->cin);
+    case SR_V: /* V = Rd7 & !Rr7 & !R7 | !Rd7 & Rr7 & R7 */
+        return l->imm < 0 ? carry(c, TESSERA_SUB_OVERFLOW, 8, l->d, l->s,
+                                  l->cin)
+               : !l->keep_z ? sub_overflow_imm(c, l->d, (unsigned)l->imm)
+               : (l->imm & 0x80) ? bit7_andn(c, l->r, l->d)
+                                 : bit7_andn(c, l->d, l->r);
+    case SR_N:
+        return opi(c, TESSERA_SHR, l->r, 7);
+    case SR_Z: {
+        TesseraVal z = cmpi(c, TESSERA_EQ, l->r, 0);
+        return l->keep_z ? op2(c, TESSERA_AND, z, l->old_z) : z;
+    }
+    default: /* SR_S */
+        return op2(c, TESSERA_XOR, F(c, SR_N), F(c, SR_V));
+    }
+}
+
+/* Sets the flags c->lz still owes. */
+static void lazy_flush(Ctx *c)
+{
+    static const uint8_t order[] = {SR_C, SR_H, SR_V, SR_N, SR_Z, SR_S};
+    TesseraVal v[8];
+    if (!c->lz.on)
+        return;
+    uint8_t mask = c->lz.mask;
+    for (unsigned i = 0; i < sizeof(order); i++)
+        if (mask >> order[i] & 1)
+            v[order[i]] = F(c, order[i]);
+    c->lz.on = false;
+    for (unsigned i = 0; i < sizeof(order); i++)
+        if (mask >> order[i] & 1)
+            WF(c, order[i], v[order[i]]);
 }
 
 /* AND, OR, EOR, COM...: V = 0, S = N. */
@@ -737,11 +891,15 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
             W(c, d5, r);
             return true;
         }
-        case 0x3: { /* INC: V = R == 0x80 */
-            TesseraVal r = carry(c, TESSERA_ADDC, 8, R(c, d5), one, zero);
-            TesseraVal v = cmpi(c, TESSERA_EQ, r, 0x80);
-            WF(c, SR_V, v);
-            flags_nzs(c, r, v);
+        case 0x3: /* INC: V = R == 0x80 */
+        case 0xa: { /* DEC: V = R == 0x7f; the flags late (Lazy) */
+            bool inc = (op & 15) == 0x3;
+            TesseraVal r = carry(c, inc ? TESSERA_ADDC : TESSERA_SUBC, 8,
+                                 R(c, d5), one, zero);
+            c->lz = (Lazy){.on = true, .incdec = true, .imm = inc ? 0x80 : 0x7f,
+                           .mask = 1u << SR_V | 1u << SR_N | 1u << SR_Z |
+                                   1u << SR_S,
+                           .r = r};
             W(c, d5, r);
             return true;
         }
@@ -762,14 +920,6 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
             TesseraVal r = op2(c, TESSERA_OR, opi(c, TESSERA_SHR, dv, 1),
                                opi(c, TESSERA_SHL, F(c, SR_C), 7));
             W(c, d5, shr8(c, dv, r));
-            return true;
-        }
-        case 0xa: { /* DEC: V = R == 0x7f */
-            TesseraVal r = carry(c, TESSERA_SUBC, 8, R(c, d5), one, zero);
-            TesseraVal v = cmpi(c, TESSERA_EQ, r, 0x7f);
-            WF(c, SR_V, v);
-            flags_nzs(c, r, v);
-            W(c, d5, r);
             return true;
         }
         case 0xc: case 0xd: /* JMP */
@@ -863,26 +1013,20 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
         unsigned d = 24 + ((op >> 3) & 6);
         unsigned kk = (op & 15) | ((op >> 2) & 0x30);
         TesseraVal k = K(c, kk);
-        TesseraVal v = R16(c, d), r, vf, cf;
+        TesseraVal v = R16(c, d), r, cf;
         /* The result and C next to each other (backends may share the
-         * sum); V is one range compare, the constant being 0..63:
-         * SBIW: v in [0x8000, 0x8000 + k), ADIW: v in [0x8000 - k, 0x8000). */
-        if (op & 0x100) { /* SBIW: V = Rdh7 & !R15, C = R15 & !Rdh7 */
+         * sum); the other flags late (Lazy, lazy_flag_word()). */
+        if (op & 0x100) { /* SBIW: C = R15 & !Rdh7 */
             r = carry(c, TESSERA_SUBC, 16, v, k, zero);
             cf = carry(c, TESSERA_SUB_BORROW, 16, v, k, zero);
-            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000), kk);
-        } else { /* ADIW: V = !Rdh7 & R15, C = !R15 & Rdh7 */
+        } else { /* ADIW: C = !R15 & Rdh7 */
             r = carry(c, TESSERA_ADDC, 16, v, k, zero);
             cf = carry(c, TESSERA_ADD_CARRY, 16, v, k, zero);
-            vf = cmpi(c, TESSERA_LTU, opi(c, TESSERA_SUB, v, 0x8000 - kk),
-                      kk);
         }
-        WF(c, SR_V, vf);
-        WF(c, SR_C, cf);
-        TesseraVal n = opi(c, TESSERA_SHR, r, 15);
-        WF(c, SR_N, n);
-        WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
-        WF(c, SR_S, op2(c, TESSERA_XOR, n, vf));
+        c->lz = (Lazy){.on = true, .word = true, .add = !(op & 0x100),
+                       .mask = LAZY_FLAGS & ~(1u << SR_H), .imm = (int)kk,
+                       .d = v, .r = r};
+        c->lz.v[SR_C] = cf;
         W16(c, d, r);
         return true;
     }
@@ -933,9 +1077,15 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
                 if (op != 0)
                     return invalid(c, op);
                 return true; /* NOP */
-            case 1: /* MOVW */
-                W16(c, ((op >> 4) & 15) * 2, R16(c, (op & 15) * 2));
+            case 1: { /* MOVW: byte by byte, so that a block using the
+                         * registers as bytes only has no 16-bit view of
+                         * them (which would keep them in env) */
+                unsigned dd = ((op >> 4) & 15) * 2, ss = (op & 15) * 2;
+                TesseraVal lo = R(c, ss), hi = R(c, ss + 1);
+                W(c, dd, lo);
+                W(c, dd + 1, hi);
                 return true;
+            }
             case 2: /* MULS */
                 mul_result(c, op2(c, TESSERA_MUL, sext8(c, R(c, d4)),
                                   sext8(c, R(c, 16 + (op & 15)))), false);
@@ -963,13 +1113,14 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             }
             break;
         case 1: /* CPC */
-            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1);
+            sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, konst(c, r5));
             return true;
         case 2: /* SBC */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true, -1));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), F(c, SR_C), true,
+                          konst(c, r5)));
             return true;
         case 3: /* ADD */
-            W(c, d5, add8(c, R(c, d5), R(c, r5), zero));
+            W(c, d5, add8(c, R(c, d5), R(c, r5), zero, konst(c, r5)));
             return true;
         }
         break;
@@ -979,13 +1130,14 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             skip_unless(c, TESSERA_NE, R(c, d5), R(c, r5));
             return true;
         case 1: /* CP */
-            sub8(c, R(c, d5), R(c, r5), zero, false, -1);
+            sub8(c, R(c, d5), R(c, r5), zero, false, konst(c, r5));
             return true;
         case 2: /* SUB */
-            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false, -1));
+            W(c, d5, sub8(c, R(c, d5), R(c, r5), zero, false,
+                          konst(c, r5)));
             return true;
         case 3: /* ADC */
-            W(c, d5, add8(c, R(c, d5), R(c, r5), F(c, SR_C)));
+            W(c, d5, add8(c, R(c, d5), R(c, r5), F(c, SR_C), konst(c, r5)));
             return true;
         }
         break;
@@ -1009,7 +1161,7 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         sub8(c, R(c, d4), k8, zero, false, (int)kv);
         return true;
     case 0x4: /* SBCI */
-        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true, -1));
+        W(c, d4, sub8(c, R(c, d4), k8, F(c, SR_C), true, (int)kv));
         return true;
     case 0x5: /* SUBI */
         W(c, d4, sub8(c, R(c, d4), k8, zero, false, (int)kv));
@@ -1056,6 +1208,8 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         return false;
     case 0xe: /* LDI */
         W(c, d4, k8);
+        c->known |= 1u << d4;
+        c->kval[d4] = (uint8_t)kv;
         return true;
     case 0xf:
         if (!(op & 0x800)) { /* BRBS / BRBC */
@@ -1091,6 +1245,35 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
 
 /* ---------------------------------------------------------------------- */
 /* Blocks                                                                  */
+
+/* Instructions that translate to ALU ops on registers and flags only (no
+ * memory access, helper call or branch). */
+static bool is_alu(uint16_t op)
+{
+    switch (op >> 12) {
+    case 0x0: case 0x2: case 0x3: case 0x4: case 0x5: case 0x6: case 0x7:
+    case 0xe:
+        return true;
+    case 0x1:
+        return (op & 0xfc00) != 0x1000; /* not CPSE */
+    case 0x9:
+        if ((op & 0xfe00) == 0x9400) { /* COM NEG SWAP INC ASR LSR ROR DEC */
+            unsigned lo = op & 15;
+            return lo <= 3 || (lo >= 5 && lo <= 7) || lo == 0xa;
+        }
+        return (op & 0xfe00) == 0x9600 || (op & 0xfc00) == 0x9c00;
+    case 0xf:
+        return (op & 0xfc08) == 0xf800; /* BLD, BST */
+    default:
+        return false;
+    }
+}
+
+/* BRBS, BRBC: the only instructions a Lazy flag state may reach. */
+static bool is_brbx(uint16_t op)
+{
+    return (op & 0xf800) == 0xf000;
+}
 
 static bool is32(uint16_t op)
 {
@@ -1200,11 +1383,13 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
         return 0;
     }
 
-    Ctx c = {.b = b, .m = m, .inhibit = (flags & AVR_TBF_INHIBIT) != 0};
+    Ctx c = {.b = b, .m = m, .inhibit = (flags & AVR_TBF_INHIBIT) != 0,
+             .pure = true, .start = (uint32_t)pc};
     for (unsigned n = 0;; n++) {
         uint8_t buf[4];
         if (n >= MAX_BLOCK_INSNS || tessera_ir_block_full(b) ||
             !tessera_ir_fetch(b, pc, buf, 2)) {
+            lazy_flush(&c);
             tessera_ir_goto(b, pc);
             return 0;
         }
@@ -1215,6 +1400,7 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 if (n == 0) /* wrapped past the end of flash */
                     memset(buf + 2, 0, 2);
                 else {
+                    lazy_flush(&c);
                     tessera_ir_goto(b, pc);
                     return 0;
                 }
@@ -1229,13 +1415,17 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 is32((uint16_t)(nb[0] | (nb[1] << 8))))
                 c.next_size = 4;
         }
+        if (!is_brbx(op))
+            lazy_flush(&c);
         tessera_ir_insn_start(b, pc, size, cycles_of(op, m->pc22));
         c.pc = (uint32_t)pc;
         c.next = wrap(&c, (uint32_t)pc + size);
         if (!insn(&c, op, op2w))
             return 0;
+        c.pure = c.pure && is_alu(op);
         pc = c.next;
-        if (c.inhibit) {
+        if (c.inhibit || c.loop_end) {
+            lazy_flush(&c);
             exit_goto(&c, (uint32_t)pc);
             return 0;
         }
