@@ -133,6 +133,21 @@ typedef struct NExit {
     size_t home;      /* where that jump goes when unchained */
 } NExit;
 
+/* The registers values may live in (see "Register allocation"). */
+#define NREGS 8
+static const X86Reg alloc_regs[NREGS] = {
+    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
+    X86_R9, X86_R10, X86_R11, X86_R8,   /* caller-saved */
+};
+/* The caller-saved ones, R8..R11 (consecutive). */
+#define NVOL 4
+#define VOLATILE_MASK ((1u << X86_R8) | (1u << X86_R9) | (1u << X86_R10) | \
+                       (1u << X86_R11))
+/* Up to this many of them are kept for temps when a block needs them:
+ * all (measured, callgrind: AVR's flag and byte-chain blocks run 2% fewer
+ * host instructions than with 5; RISC-V blocks rarely need 5). */
+#define MAX_TEMP_REGS NREGS
+
 /* Code placed after the body. */
 typedef enum ColdKind { COLD_LOAD, COLD_STORE, COLD_END_INSN } ColdKind;
 
@@ -152,20 +167,9 @@ typedef struct Cold {
      * else -1. */
     int32_t end_next;
     uint16_t dirty_next;
-    int32_t vol_temp[3]; /* temps to keep in R9, R10, R11 (or -1) */
+    int32_t vol_temp[NVOL]; /* temps to keep in R8..R11 (or -1) */
 } Cold;
 
-/* The registers values may live in (see "Register allocation"). */
-#define NREGS 7
-static const X86Reg alloc_regs[NREGS] = {
-    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
-    X86_R9, X86_R10, X86_R11,                    /* caller-saved */
-};
-#define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
-/* Up to this many of them are kept for temps when a block needs them:
- * all (measured, callgrind: AVR's flag and byte-chain blocks run 2% fewer
- * host instructions than with 5; RISC-V blocks rarely need 5). */
-#define MAX_TEMP_REGS 7
 
 typedef struct GUse {
     TesseraVal v;
@@ -747,12 +751,12 @@ static uint16_t global_regs(void)
     return m;
 }
 
-/* The temps in R9, R10, R11 that are still needed after the current op. */
-static void live_volatile_temps(int32_t out[3])
+/* The temps in R8..R11 that are still needed after the current op. */
+static void live_volatile_temps(int32_t out[NVOL])
 {
-    for (unsigned k = 0; k < 3; k++) {
-        int32_t t = N.reg_temp[X86_R9 + k];
-        out[k] = t >= 0 && N.treg[t] == (int8_t)(X86_R9 + k) &&
+    for (unsigned k = 0; k < NVOL; k++) {
+        int32_t t = N.reg_temp[X86_R8 + k];
+        out[k] = t >= 0 && N.treg[t] == (int8_t)(X86_R8 + k) &&
                          N.tlast[t] > N.cur_op && N.tfirst[t] < N.cur_op
                      ? t : -1;
     }
@@ -769,26 +773,26 @@ static X86Mem temp_mem(unsigned t)
  * globals_after are the global registers to load again (all of them after
  * a helper that may write globals).
  */
-static void save_volatile(uint16_t dirty, const int32_t vt[3])
+static void save_volatile(uint16_t dirty, const int32_t vt[NVOL])
 {
     flush_globals(dirty & VOLATILE_MASK);
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < NVOL; k++)
         if (vt[k] >= 0)
-            x86_store(&N.b, 8, temp_mem((unsigned)vt[k]), X86_R9 + k);
+            x86_store(&N.b, 8, temp_mem((unsigned)vt[k]), X86_R8 + k);
 }
 
-static void restore_volatile(uint16_t globals_after, const int32_t vt[3])
+static void restore_volatile(uint16_t globals_after, const int32_t vt[NVOL])
 {
     reload_globals(globals_after);
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < NVOL; k++)
         if (vt[k] >= 0)
-            x86_load(&N.b, 8, X86_R9 + k, temp_mem((unsigned)vt[k]));
+            x86_load(&N.b, 8, X86_R8 + k, temp_mem((unsigned)vt[k]));
 }
 
 /* Calls fn, a pure function of its register arguments (no env access). */
 static void call_pure(const void *fn)
 {
-    int32_t vt[3];
+    int32_t vt[NVOL];
     live_volatile_temps(vt);
     save_volatile(N.dirty, vt);
     call_fn(fn);
@@ -945,6 +949,60 @@ static void finish_w(unsigned w, X86Reg d)
         x86_movsx_rr(&N.b, 8, 4, d, d);
 }
 
+/*
+ * The sign extension of a W32S op's result changes nothing anyone sees
+ * when the next op that mentions v0 is a 32-bit binop that reads only its
+ * low half and overwrites it (or v0 is a temp that dies there), and the
+ * ops in between stay in the block and cannot fault (no exit, branch,
+ * label, memory op or helper: none sees env or a temp slot). RV64's
+ * chains of "w" instructions into one register (addw a4, a4, ...).
+ */
+static bool ext_dead(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    TesseraVal d = op->v[0];
+    if (op->width != IR_W32S ||
+        (ir_val_kind(d) != IR_VK_TEMP &&
+         (ir_val_kind(d) != IR_VK_GLOBAL || ir_global_is_narrow(d))))
+        return false;
+    for (const IROp *p = op + 1; p < b->ops + b->nops; p++) {
+        switch ((IROpc)p->opc) {
+        case IR_INSN_START: case IR_ADD_CYCLES: case IR_NOP: case IR_MOV:
+        case IR_BINOP: case IR_UNOP: case IR_SETCOND: case IR_SELECT:
+        case IR_EXTRACT: case IR_DEPOSIT: case IR_CARRY:
+            break;
+        default:
+            return false;
+        }
+        bool mentions = false;
+        for (unsigned k = 0; k < nvals(p); k++) {
+            TesseraVal v = p->v[k];
+            mentions |= v == d ||
+                        (ir_val_kind(d) == IR_VK_GLOBAL &&
+                         ir_val_kind(v) == IR_VK_GLOBAL &&
+                         IR_GLOBAL_OFFSET(v) < IR_GLOBAL_OFFSET(d) + 8 &&
+                         IR_GLOBAL_OFFSET(d) < IR_GLOBAL_OFFSET(v) + 8);
+        }
+        if (!mentions)
+            continue;
+        if (p->opc != IR_BINOP ||
+            (p->width != IR_W32S && p->width != TESSERA_I32))
+            return false;
+        switch ((TesseraBinop)p->sub) {
+        case TESSERA_ADD: case TESSERA_SUB: case TESSERA_MUL:
+        case TESSERA_AND: case TESSERA_OR: case TESSERA_XOR:
+        case TESSERA_SHL: case TESSERA_SHR: case TESSERA_SAR:
+            break;
+        default:
+            return false;
+        }
+        return p->v[0] == d ||
+               (ir_val_kind(d) == IR_VK_TEMP &&
+                N.tlast[IR_VAL_INDEX(d)] == (uint32_t)(p - b->ops));
+    }
+    return false;
+}
+
 /* v's register, or v loaded into scratch. */
 static X86Reg src_reg(TesseraVal v, X86Reg scratch)
 {
@@ -1095,7 +1153,8 @@ static void emit_binop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    finish_w(w, d);
+    if (!ext_dead(op))
+        finish_w(w, d);
     store_val(op->v[0], d);
 }
 
@@ -1185,6 +1244,7 @@ static void emit_address(const IROp *op)
     } else if (off) {
         x86_mov_ri(&N.b, 8, X86_RAX, off);
         x86_alu_rr(&N.b, X86_ADD, 8, X86_RSI, X86_RAX);
+        N.rax_val = TESSERA_IR_NONE;
     }
 }
 
@@ -1249,7 +1309,7 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
-              {-1, -1, -1}};
+              {-1, -1, -1, -1}};
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
@@ -1324,12 +1384,12 @@ static void emit_store(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
 
-    /* The value: its own register, or R8. */
+    /* The value: its own register, or RAX (the probe leaves it). */
     X86Reg vr = reg_of(op->v[0]);
     emit_mem_address(op);
     if (vr == X86_NOREG) {
-        load_val(X86_R8, op->v[0]);
-        vr = X86_R8;
+        load_val(X86_RAX, op->v[0]);
+        vr = X86_RAX;
     }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
     g_array_index(N.colds, Cold, ci).reg = vr;
@@ -1357,17 +1417,18 @@ static void emit_atomic(const IROp *op)
     load_val(X86_RDX, op->v[2]);
     if (op->opc == IR_CMPXCHG)
         load_val(X86_RCX, op->v[3]);
+    /* It may fault: env must be exact. R8 is written after the
+     * caller-saved registers are saved (it may hold a value). */
+    flush_globals(N.dirty);
+    N.dirty = 0;
+    int32_t vt[NVOL];
+    live_volatile_temps(vt);
+    save_volatile(0, vt);
     x86_mov_ri(&N.b, 8, X86_R8,
                op->insn | (uint64_t)op->memop << 16 |
                    (uint64_t)op->mmu << 24 | amo << 32);
     cpu_arg(X86_RDI);
     set_cur_tb();
-    /* It may fault: env must be exact. */
-    flush_globals(N.dirty);
-    N.dirty = 0;
-    int32_t vt[3];
-    live_volatile_temps(vt);
-    save_volatile(0, vt);
     call_fn((const void *)native_atomic);
     restore_volatile(global_regs() & VOLATILE_MASK, vt);
     store_val(op->v[0], X86_RAX);
@@ -1378,14 +1439,6 @@ static void emit_call(const IROp *op)
     static const X86Reg args[4] = {X86_RSI, X86_RDX, X86_RCX, X86_R8};
     x86_store_imm(&N.b, 4, CPU_FIELD(cur_insn), (int32_t)op->insn);
     x86_store_imm(&N.b, 1, CPU_FIELD(pc_override), 0);
-    for (unsigned k = 0; k < 4; k++) {
-        if (k < op->aux)
-            load_val(args[k], op->v[1 + k]);
-        else
-            x86_mov_ri(&N.b, 4, args[k], 0);
-    }
-    x86_mov_rr(&N.b, 8, X86_RDI, RENV);
-    set_cur_tb();
     /* Only a helper that neither reads nor writes globals nor raises can
      * run with guest registers that env does not have yet. */
     const unsigned quiet = TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE |
@@ -1394,9 +1447,19 @@ static void emit_call(const IROp *op)
         flush_globals(N.dirty);
         N.dirty = 0;
     }
-    int32_t vt[3];
+    int32_t vt[NVOL];
     live_volatile_temps(vt);
     save_volatile(N.dirty, vt);
+    /* The arguments after the saves (stores only): R8, the last, may
+     * hold a value the others read. */
+    for (unsigned k = 0; k < 4; k++) {
+        if (k < op->aux)
+            load_val(args[k], op->v[1 + k]);
+        else
+            x86_mov_ri(&N.b, 4, args[k], 0);
+    }
+    x86_mov_rr(&N.b, 8, X86_RDI, RENV);
+    set_cur_tb();
     call_fn((const void *)(uintptr_t)op->imm);
     restore_volatile((op->aux2 & TESSERA_HELPER_NO_WRITE)
                          ? global_regs() & VOLATILE_MASK
@@ -1797,7 +1860,7 @@ static void emit_end_insn_check(unsigned insn)
 {
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}};
     g_array_append_val(N.colds, c);
 }
 
@@ -1993,6 +2056,8 @@ static void emit_colds(void)
         case COLD_STORE:
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
+            if (c->kind == COLD_STORE) /* before RAX is used */
+                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
             /* It may fault: env gets every guest register. */
             flush_globals(c->dirty);
             save_volatile(0, c->vol_temp);
@@ -2002,7 +2067,6 @@ static void emit_colds(void)
                 x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
                 call_fn((const void *)native_load_slow);
             } else {
-                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
                 x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
                 call_fn((const void *)native_store_slow);
             }
@@ -2015,7 +2079,7 @@ static void emit_colds(void)
             if (c->end_next >= 0) {
                 Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
                           c->dirty_next, X86_RAX, X86_RSI, 0,
-                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}};
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
