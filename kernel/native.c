@@ -248,6 +248,8 @@ static struct {
 } N;
 
 static void *trampoline;
+/* The host has BMI2 (rorx): probed before the first block is compiled. */
+static bool host_bmi2;
 
 static void jmp_to_epilogue(void)
 {
@@ -1180,7 +1182,25 @@ static void emit_unop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    /* Extensions read the source where it is. */
+    /* Extensions read the source where it is: from memory (the low
+     * bytes of a temp slot or an 8-byte global), or its register. */
+    if (op->sub != TESSERA_NEG && op->sub != TESSERA_NOT &&
+        in_memory(op->v[1]) && op->v[1] != N.rax_val) {
+        X86Mem m = mem_of(op->v[1]);
+        switch ((TesseraUnop)op->sub) {
+        case TESSERA_EXT8S: x86_movsx_rm(&N.b, sz, 1, d, m); break;
+        case TESSERA_EXT8U: x86_movzx_rm(&N.b, 4, 1, d, m); break;
+        case TESSERA_EXT16S: x86_movsx_rm(&N.b, sz, 2, d, m); break;
+        case TESSERA_EXT16U: x86_movzx_rm(&N.b, 4, 2, d, m); break;
+        case TESSERA_EXT32S: x86_movsx_rm(&N.b, 8, 4, d, m); break;
+        default: x86_load(&N.b, 4, d, m); break; /* TESSERA_EXT32U */
+        }
+        if (d == X86_RAX)
+            N.rax_val = TESSERA_IR_NONE;
+        finish_w(w, d);
+        store_val(op->v[0], d);
+        return;
+    }
     X86Reg sr = src_reg(op->v[1], d);
     switch ((TesseraUnop)op->sub) {
     case TESSERA_NEG:
@@ -1292,8 +1312,14 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
      * 32 bytes, the TLB follows env. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
     base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
-    lea_or_mov(X86_RDX, N.abase, N.adisp);
-    x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
+    if (N.adisp == 0 && host_bmi2) {
+        /* One instruction instead of mov and shr: the bits rotated in at
+         * the top are masked off below. */
+        x86_rorx(&N.b, 8, X86_RDX, N.abase, (uint8_t)(pb - 5));
+    } else {
+        lea_or_mov(X86_RDX, N.abase, N.adisp);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
+    }
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
     if (op->memop & TESSERA_MO_ALIGN) {
         lea_or_mov(X86_RCX, N.abase, N.adisp);
@@ -2232,6 +2258,12 @@ static void reset_state(const TesseraIR *b)
 
 static size_t native_compile(const TesseraIR *b, unsigned *nexits)
 {
+    static bool probed;
+    if (!probed) {
+        __builtin_cpu_init();
+        host_bmi2 = __builtin_cpu_supports("bmi2");
+        probed = true;
+    }
     N.slot_of = backend_alloc_slots(b);
     plan_registers(b);
     for (;;) {

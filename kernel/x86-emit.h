@@ -142,6 +142,9 @@ void x86_bswap(X86Buf *b, unsigned sz, X86Reg r);
 void x86_lzcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
 void x86_tzcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
 void x86_popcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
+/* dst = src rotated right by count, flags untouched (BMI2: only on hosts
+ * that have it, __builtin_cpu_supports("bmi2")). */
+void x86_rorx(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src, uint8_t count);
 
 /* Atomics, sz 1, 2, 4, 8 (xchg with memory is locked by the hardware). */
 void x86_xchg_rr(X86Buf *b, unsigned sz, X86Reg a, X86Reg c);

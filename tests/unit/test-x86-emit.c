@@ -537,6 +537,18 @@ static void test_bits(void)
                       reg(sz, d), reg(sz, r));
             }
         }
+        for (unsigned s = 0; s < 2; s++) {
+            unsigned sz = sizes48[s];
+            static const uint8_t counts[] = { 1, 7, 31, 63 };
+            for (X86Reg r = 0; r < 16; r++)
+                for (unsigned c = 0; c < 4; c++) {
+                    if (counts[c] >= 8 * sz)
+                        continue;
+                    CHECK(x86_rorx(b, sz, d, r, counts[c]), 6,
+                          "rorx %s, %s, %s", reg(sz, d), reg(sz, r),
+                          num(counts[c]));
+                }
+        }
     }
     end();
 }
@@ -719,7 +731,7 @@ int main(void)
         {"test, shifts, unary, cdq/cqo", test_test_shift_unary},
         {"imul", test_imul},
         {"setcc, cmovcc", test_conditions},
-        {"bswap, lzcnt, tzcnt, popcnt", test_bits},
+        {"bswap, lzcnt, tzcnt, popcnt, rorx", test_bits},
         {"xchg, lock cmpxchg, lock xadd, mfence", test_atomics},
         {"branches, calls, push, pop, ret", test_control},
         {"branch patching", test_patch},
