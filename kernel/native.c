@@ -168,6 +168,7 @@ typedef struct Cold {
     int32_t end_next;
     uint16_t dirty_next;
     int32_t vol_temp[NVOL]; /* temps to keep in R8..R11 (or -1) */
+    bool keep; /* give RDI and RCX back as the probe left them (N.kp) */
 } Cold;
 
 
@@ -216,6 +217,17 @@ static struct {
      * global kept in memory), or TESSERA_IR_NONE: the next op need not
      * load it again. */
     TesseraVal rax_val;
+    /* The last TLB probe, while RDI still holds its entry's index (and
+     * RCX, if rcx, the value its tag was compared with): a later access
+     * to the same address (base value, displacement, size, alignment,
+     * MMU) only compares its own tag (see emit_tlb_probe()). */
+    struct {
+        bool valid, rcx;
+        TesseraVal base;
+        uint64_t disp;
+        uint8_t memop, mmu;
+        unsigned cold; /* the probe's slow path (it must give them back) */
+    } kp;
 
     /* Register allocation (plan_registers()). */
     unsigned ng;                  /* globals kept in registers */
@@ -1308,40 +1320,129 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t mask = (int32_t)~((1u << pb) - 1);
     int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
 
-    /* RBX + RDX + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
+    /* RBX + RDI + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
      * 32 bytes, the TLB follows env. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
     base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
-    if (N.adisp == 0 && host_bmi2) {
-        /* One instruction instead of mov and shr: the bits rotated in at
-         * the top are masked off below. */
-        x86_rorx(&N.b, 8, X86_RDX, N.abase, (uint8_t)(pb - 5));
-    } else {
-        lea_or_mov(X86_RDX, N.abase, N.adisp);
-        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
+    uint8_t mo = op->memop & (TESSERA_MO_SIZE_MASK | TESSERA_MO_ALIGN);
+    bool same = N.kp.valid && N.kp.base == op->v[1] && N.kp.disp == op->imm &&
+                N.kp.memop == mo && N.kp.mmu == op->mmu;
+    if (!same) {
+        if (N.adisp == 0 && host_bmi2) {
+            /* One instruction instead of mov and shr: the bits rotated
+             * in at the top are masked off below. */
+            x86_rorx(&N.b, 8, X86_RDI, N.abase, (uint8_t)(pb - 5));
+        } else {
+            lea_or_mov(X86_RDI, N.abase, N.adisp);
+            x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
+        }
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
     }
-    x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
-    if (op->memop & TESSERA_MO_ALIGN) {
-        lea_or_mov(X86_RCX, N.abase, N.adisp);
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
-    } else {
-        lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+    if (!same || !N.kp.rcx) {
+        if (op->memop & TESSERA_MO_ALIGN) {
+            lea_or_mov(X86_RCX, N.abase, N.adisp);
+            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
+        } else {
+            lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
+            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+        }
     }
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
-               x86_mem_index(RENV, X86_RDX, 1,
+               x86_mem_index(RENV, X86_RDI, 1,
                              base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
                                                     : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
-              {-1, -1, -1, -1}};
+              {-1, -1, -1, -1}, false};
+    if (same) /* the probe before this one keeps RDI and RCX for it */
+        g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
-             x86_mem_index(RENV, X86_RDX, 1,
+             x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
+    N.kp.valid = N.kp.rcx = true;
+    N.kp.base = op->v[1];
+    N.kp.disp = op->imm;
+    N.kp.memop = mo;
+    N.kp.mmu = op->mmu;
+    N.kp.cold = N.colds->len - 1;
     return N.colds->len - 1;
+}
+
+/* Does writing w change what reading v gives (the same value, or
+ * overlapping bytes of env)? */
+static bool clobbers(TesseraVal w, TesseraVal v)
+{
+    if (w == v)
+        return true;
+    if (ir_val_kind(w) != IR_VK_GLOBAL || ir_val_kind(v) != IR_VK_GLOBAL)
+        return false;
+    unsigned a = IR_GLOBAL_OFFSET(w), c = IR_GLOBAL_OFFSET(v);
+    return a < c + ir_global_size(v) && c < a + ir_global_size(w);
+}
+
+/* An operand that an ALU op takes without RCX: a register, memory or an
+ * immediate. */
+static bool no_rcx_operand(TesseraVal v, unsigned sz)
+{
+    int32_t imm;
+    return reg_of(v) != X86_NOREG || in_memory(v) ||
+           imm_operand(v, sz, &imm) || ir_val_kind(v) == IR_VK_NONE;
+}
+
+/*
+ * After op (not a load or store): whether N.kp still holds. Only ops
+ * that leave RDI alone and do not call out keep it, and only while the
+ * base keeps its value; RCX survives the ALU ops and extensions that
+ * take their operands without it.
+ */
+static void update_kept_probe(const IROp *op)
+{
+    if (!N.kp.valid)
+        return;
+    switch ((IROpc)op->opc) {
+    case IR_INSN_START:
+    case IR_ADD_CYCLES:
+    case IR_NOP:
+        return;
+    case IR_MOV:
+        break;
+    case IR_BINOP:
+        switch ((TesseraBinop)op->sub) {
+        case TESSERA_ADD: case TESSERA_SUB: case TESSERA_AND:
+        case TESSERA_OR: case TESSERA_XOR:
+            if (!no_rcx_operand(op->v[1], sz_of(op->width)) ||
+                !no_rcx_operand(op->v[2], sz_of(op->width)))
+                N.kp.rcx = false;
+            break;
+        case TESSERA_MUL: case TESSERA_SHL: case TESSERA_SHR:
+        case TESSERA_SAR: case TESSERA_ROTL: case TESSERA_ROTR:
+            N.kp.rcx = false;
+            break;
+        default:
+            N.kp.valid = false;
+            return;
+        }
+        break;
+    case IR_UNOP:
+        switch ((TesseraUnop)op->sub) {
+        case TESSERA_NEG: case TESSERA_NOT:
+        case TESSERA_EXT8S: case TESSERA_EXT8U: case TESSERA_EXT16S:
+        case TESSERA_EXT16U: case TESSERA_EXT32S: case TESSERA_EXT32U:
+            break;
+        default:
+            N.kp.valid = false;
+            return;
+        }
+        break;
+    default:
+        N.kp.valid = false;
+        return;
+    }
+    if (clobbers(op->v[0], N.kp.base))
+        N.kp.valid = false;
 }
 
 /*
@@ -1400,6 +1501,8 @@ static void emit_load(const IROp *op)
         x86_movzx_rm(&N.b, 4, size, d, m);
     }
     store_val(op->v[0], d);
+    if (clobbers(op->v[0], N.kp.base))
+        N.kp.valid = false;
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
     c->dst = op->v[0];
@@ -1886,7 +1989,7 @@ static void emit_end_insn_check(unsigned insn)
 {
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}};
+              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
     g_array_append_val(N.colds, c);
 }
 
@@ -2084,6 +2187,10 @@ static void emit_colds(void)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
             if (c->kind == COLD_STORE) /* before RAX is used */
                 x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
+            if (c->keep) { /* the address, twice: RSP stays aligned */
+                x86_push(&N.b, X86_RSI);
+                x86_push(&N.b, X86_RSI);
+            }
             /* It may fault: env gets every guest register. */
             flush_globals(c->dirty);
             save_volatile(0, c->vol_temp);
@@ -2102,10 +2209,29 @@ static void emit_colds(void)
                     x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
                 store_code(c->dst, c->reg);
             }
+            if (c->keep) {
+                /* RDI and RCX as the probe left them (N.kp). */
+                unsigned memop = (c->desc >> 16) & 0xff;
+                unsigned size = memop & TESSERA_MO_SIZE_MASK;
+                unsigned pb = N.ir->arch->page_bits;
+                int32_t mask = (int32_t)~((1u << pb) - 1);
+                x86_pop(&N.b, X86_RDI);
+                x86_pop(&N.b, X86_RCX);
+                x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
+                x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
+                if (memop & TESSERA_MO_ALIGN) {
+                    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX,
+                               mask | (int32_t)(size - 1));
+                } else {
+                    x86_lea(&N.b, 8, X86_RCX,
+                            x86_mem(X86_RCX, (int32_t)size - 1));
+                    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+                }
+            }
             if (c->end_next >= 0) {
                 Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
                           c->dirty_next, X86_RAX, X86_RSI, 0,
-                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}};
+                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
@@ -2185,6 +2311,8 @@ static void emit_block(const TesseraIR *b)
         else if (op->opc == IR_BRCOND || op->opc == IR_BR)
             N.label_slow[op->imm] |= slow_before;
         emit_op(op);
+        if (op->opc != IR_LOAD && op->opc != IR_STORE)
+            update_kept_probe(op);
         if (!N.reachable)
             slow_before = false;
         slow_before |= may_end_insn(op) && !ends_insn(op);
@@ -2230,6 +2358,7 @@ static void reset_state(const TesseraIR *b)
     g_array_set_size(N.to_epilogue, 0);
     N.ir = b;
     N.rax_val = TESSERA_IR_NONE;
+    N.kp.valid = false;
     N.dirty = 0;
     N.reachable = true;
     N.carry_twin = UINT32_MAX;
