@@ -9,8 +9,8 @@
  * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
  * are at negative offsets from it); R15 = cpu->cycles (RCYC: the
  * trampoline loads it, the epilogue and every call store it back, so C
- * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI, R8 are
- * scratch within an op; RBP, R12..R14, R9..R11 hold values. Blocks run
+ * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI are
+ * scratch within an op; RBP, R12..R14, R8..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
  * through their own epilogue.
  *
@@ -336,10 +336,10 @@ static void cpu_arg(X86Reg r)
  *    covers every path from definition to use). A register is free again
  *    after the op of its temp's last mention, so within an op no temp
  *    shares a register with another. The rest use their CPU temp slots.
- *  - Calls clobber R9..R11: around a helper or a slow path, a live temp
+ *  - Calls clobber R8..R11: around a helper or a slow path, a live temp
  *    there is stored in its slot and loaded back, and a global there is
  *    written back if dirty and loaded again. Ops work in the scratch
- *    registers RAX, RCX, RDX, RSI, RDI, R8, which hold nothing between
+ *    registers RAX, RCX, RDX, RSI, RDI, which hold nothing between
  *    ops (but see rax_val).
  */
 
@@ -979,7 +979,9 @@ static bool ext_dead(const IROp *op)
         (ir_val_kind(d) != IR_VK_TEMP &&
          (ir_val_kind(d) != IR_VK_GLOBAL || ir_global_is_narrow(d))))
         return false;
-    for (const IROp *p = op + 1; p < b->ops + b->nops; p++) {
+    /* At most 32 ops ahead: translation stays linear in the block. */
+    const IROp *end = op + 33 < b->ops + b->nops ? op + 33 : b->ops + b->nops;
+    for (const IROp *p = op + 1; p < end; p++) {
         switch ((IROpc)p->opc) {
         case IR_INSN_START: case IR_ADD_CYCLES: case IR_NOP: case IR_MOV:
         case IR_BINOP: case IR_UNOP: case IR_SETCOND: case IR_SELECT:
@@ -1015,6 +1017,28 @@ static bool ext_dead(const IROp *op)
                 N.tlast[IR_VAL_INDEX(d)] == (uint32_t)(p - b->ops));
     }
     return false;
+}
+
+/*
+ * A W32S binop whose 32-bit result never has bit 31 set is its own sign
+ * extension (the 32-bit op cleared the upper half): a logical shift right
+ * by a constant 1..31, an and with a constant below 2^31.
+ */
+static bool nonneg32(const IROp *op)
+{
+    if (op->width != IR_W32S)
+        return false;
+    bool c1 = ir_val_kind(op->v[1]) == IR_VK_CONST;
+    bool c2 = ir_val_kind(op->v[2]) == IR_VK_CONST;
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_SHR:
+        return c2 && (ir_const_value(N.ir, op->v[2]) & 31) != 0;
+    case TESSERA_AND:
+        return (c1 && !(ir_const_value(N.ir, op->v[1]) & 0x80000000u)) ||
+               (c2 && !(ir_const_value(N.ir, op->v[2]) & 0x80000000u));
+    default:
+        return false;
+    }
 }
 
 /* v's register, or v loaded into scratch. */
@@ -1167,7 +1191,7 @@ static void emit_binop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    if (!ext_dead(op))
+    if (!ext_dead(op) && !nonneg32(op))
         finish_w(w, d);
     store_val(op->v[0], d);
 }
