@@ -1162,7 +1162,10 @@ static void emit_binop(const IROp *op)
         break;
     case TESSERA_MUL:
         load_val(d, op->v[1]);
-        x86_imul_rr(&N.b, sz, d, src_reg(op->v[2], X86_RCX));
+        if (in_memory(op->v[2]))
+            x86_imul_rm(&N.b, sz, d, mem_of(op->v[2]));
+        else
+            x86_imul_rr(&N.b, sz, d, src_reg(op->v[2], X86_RCX));
         break;
     case TESSERA_SHL:
     case TESSERA_SHR:

@@ -356,6 +356,12 @@ void x86_imul_rr(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src)
     emit_r(b, sz, 0, false, 0x0faf, dst, src, 0, 0);
 }
 
+void x86_imul_rm(X86Buf *b, unsigned sz, X86Reg dst, X86Mem m)
+{
+    check_sz48(sz);
+    emit_m(b, sz, 0, false, 0x0faf, dst, &m, 0, 0);
+}
+
 void x86_imul_rri(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src,
                   int32_t imm)
 {

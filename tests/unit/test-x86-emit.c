@@ -493,6 +493,13 @@ static void test_imul(void)
                           2 + rx + imm_len(imms32[i]), "imul %s, %s, %s",
                           reg(sz, d), reg(sz, r), imm(sz, imms32[i]));
             }
+        for (unsigned i = 0; i < NMEMS; i++) {
+            X86Mem m = mems[i];
+            for (X86Reg d = (X86Reg)(i % 4); d < 16; d += 4)
+                CHECK(x86_imul_rm(b, sz, d, m),
+                      2 + mem_len(m) + rex(sz == 8 || hi(d) || mem_hi(m)),
+                      "imul %s, %s", reg(sz, d), mem(sz, m));
+        }
     }
     end();
 }
