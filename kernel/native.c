@@ -9,8 +9,8 @@
  * Registers while a block runs: RBX = the CPU's env (the CPU's own fields
  * are at negative offsets from it); R15 = cpu->cycles (RCYC: the
  * trampoline loads it, the epilogue and every call store it back, so C
- * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI, R8 are
- * scratch within an op; RBP, R12..R14, R9..R11 hold values. Blocks run
+ * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI are
+ * scratch within an op; RBP, R12..R14, R8..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
  * through their own epilogue.
  *
@@ -133,6 +133,21 @@ typedef struct NExit {
     size_t home;      /* where that jump goes when unchained */
 } NExit;
 
+/* The registers values may live in (see "Register allocation"). */
+#define NREGS 8
+static const X86Reg alloc_regs[NREGS] = {
+    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
+    X86_R9, X86_R10, X86_R11, X86_R8,   /* caller-saved */
+};
+/* The caller-saved ones, R8..R11 (consecutive). */
+#define NVOL 4
+#define VOLATILE_MASK ((1u << X86_R8) | (1u << X86_R9) | (1u << X86_R10) | \
+                       (1u << X86_R11))
+/* Up to this many of them are kept for temps when a block needs them:
+ * all (measured, callgrind: AVR's flag and byte-chain blocks run 2% fewer
+ * host instructions than with 5; RISC-V blocks rarely need 5). */
+#define MAX_TEMP_REGS NREGS
+
 /* Code placed after the body. */
 typedef enum ColdKind { COLD_LOAD, COLD_STORE, COLD_END_INSN } ColdKind;
 
@@ -152,20 +167,10 @@ typedef struct Cold {
      * else -1. */
     int32_t end_next;
     uint16_t dirty_next;
-    int32_t vol_temp[3]; /* temps to keep in R9, R10, R11 (or -1) */
+    int32_t vol_temp[NVOL]; /* temps to keep in R8..R11 (or -1) */
+    bool keep; /* give RDI and RCX back as the probe left them (N.kp) */
 } Cold;
 
-/* The registers values may live in (see "Register allocation"). */
-#define NREGS 7
-static const X86Reg alloc_regs[NREGS] = {
-    X86_RBP, X86_R12, X86_R13, X86_R14, /* callee-saved */
-    X86_R9, X86_R10, X86_R11,                    /* caller-saved */
-};
-#define VOLATILE_MASK ((1u << X86_R9) | (1u << X86_R10) | (1u << X86_R11))
-/* Up to this many of them are kept for temps when a block needs them:
- * all (measured, callgrind: AVR's flag and byte-chain blocks run 2% fewer
- * host instructions than with 5; RISC-V blocks rarely need 5). */
-#define MAX_TEMP_REGS 7
 
 typedef struct GUse {
     TesseraVal v;
@@ -217,6 +222,17 @@ static struct {
      * global kept in memory), or TESSERA_IR_NONE: the next op need not
      * load it again. */
     TesseraVal rax_val;
+    /* The last TLB probe, while RDI still holds its entry's index (and
+     * RCX, if rcx, the value its tag was compared with): a later access
+     * to the same address (base value, displacement, size, alignment,
+     * MMU) only compares its own tag (see emit_tlb_probe()). */
+    struct {
+        bool valid, rcx;
+        TesseraVal base;
+        uint64_t disp;
+        uint8_t memop, mmu;
+        unsigned cold; /* the probe's slow path (it must give them back) */
+    } kp;
 
     /* Register allocation (plan_registers()). */
     unsigned ng;                  /* globals kept in registers */
@@ -249,6 +265,8 @@ static struct {
 } N;
 
 static void *trampoline;
+/* The host has BMI2 (rorx): probed before the first block is compiled. */
+static bool host_bmi2;
 
 static void jmp_to_epilogue(void)
 {
@@ -323,10 +341,10 @@ static void cpu_arg(X86Reg r)
  *    covers every path from definition to use). A register is free again
  *    after the op of its temp's last mention, so within an op no temp
  *    shares a register with another. The rest use their CPU temp slots.
- *  - Calls clobber R9..R11: around a helper or a slow path, a live temp
+ *  - Calls clobber R8..R11: around a helper or a slow path, a live temp
  *    there is stored in its slot and loaded back, and a global there is
  *    written back if dirty and loaded again. Ops work in the scratch
- *    registers RAX, RCX, RDX, RSI, RDI, R8, which hold nothing between
+ *    registers RAX, RCX, RDX, RSI, RDI, which hold nothing between
  *    ops (but see rax_val).
  */
 
@@ -752,12 +770,12 @@ static uint16_t global_regs(void)
     return m;
 }
 
-/* The temps in R9, R10, R11 that are still needed after the current op. */
-static void live_volatile_temps(int32_t out[3])
+/* The temps in R8..R11 that are still needed after the current op. */
+static void live_volatile_temps(int32_t out[NVOL])
 {
-    for (unsigned k = 0; k < 3; k++) {
-        int32_t t = N.reg_temp[X86_R9 + k];
-        out[k] = t >= 0 && N.treg[t] == (int8_t)(X86_R9 + k) &&
+    for (unsigned k = 0; k < NVOL; k++) {
+        int32_t t = N.reg_temp[X86_R8 + k];
+        out[k] = t >= 0 && N.treg[t] == (int8_t)(X86_R8 + k) &&
                          N.tlast[t] > N.cur_op && N.tfirst[t] < N.cur_op
                      ? t : -1;
     }
@@ -774,26 +792,26 @@ static X86Mem temp_mem(unsigned t)
  * globals_after are the global registers to load again (all of them after
  * a helper that may write globals).
  */
-static void save_volatile(uint16_t dirty, const int32_t vt[3])
+static void save_volatile(uint16_t dirty, const int32_t vt[NVOL])
 {
     flush_globals(dirty & VOLATILE_MASK);
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < NVOL; k++)
         if (vt[k] >= 0)
-            x86_store(&N.b, 8, temp_mem((unsigned)vt[k]), X86_R9 + k);
+            x86_store(&N.b, 8, temp_mem((unsigned)vt[k]), X86_R8 + k);
 }
 
-static void restore_volatile(uint16_t globals_after, const int32_t vt[3])
+static void restore_volatile(uint16_t globals_after, const int32_t vt[NVOL])
 {
     reload_globals(globals_after);
-    for (unsigned k = 0; k < 3; k++)
+    for (unsigned k = 0; k < NVOL; k++)
         if (vt[k] >= 0)
-            x86_load(&N.b, 8, X86_R9 + k, temp_mem((unsigned)vt[k]));
+            x86_load(&N.b, 8, X86_R8 + k, temp_mem((unsigned)vt[k]));
 }
 
 /* Calls fn, a pure function of its register arguments (no env access). */
 static void call_pure(const void *fn)
 {
-    int32_t vt[3];
+    int32_t vt[NVOL];
     live_volatile_temps(vt);
     save_volatile(N.dirty, vt);
     call_fn(fn);
@@ -950,6 +968,84 @@ static void finish_w(unsigned w, X86Reg d)
         x86_movsx_rr(&N.b, 8, 4, d, d);
 }
 
+/*
+ * The sign extension of a W32S op's result changes nothing anyone sees
+ * when the next op that mentions v0 is a 32-bit binop that reads only its
+ * low half and overwrites it (or v0 is a temp that dies there), and the
+ * ops in between stay in the block and cannot fault (no exit, branch,
+ * label, memory op or helper: none sees env or a temp slot). RV64's
+ * chains of "w" instructions into one register (addw a4, a4, ...).
+ */
+static bool ext_dead(const IROp *op)
+{
+    const TesseraIR *b = N.ir;
+    TesseraVal d = op->v[0];
+    if (op->width != IR_W32S ||
+        (ir_val_kind(d) != IR_VK_TEMP &&
+         (ir_val_kind(d) != IR_VK_GLOBAL || ir_global_is_narrow(d))))
+        return false;
+    /* At most 32 ops ahead: translation stays linear in the block. */
+    const IROp *end = op + 33 < b->ops + b->nops ? op + 33 : b->ops + b->nops;
+    for (const IROp *p = op + 1; p < end; p++) {
+        switch ((IROpc)p->opc) {
+        case IR_INSN_START: case IR_ADD_CYCLES: case IR_NOP: case IR_MOV:
+        case IR_BINOP: case IR_UNOP: case IR_SETCOND: case IR_SELECT:
+        case IR_EXTRACT: case IR_DEPOSIT: case IR_CARRY:
+            break;
+        default:
+            return false;
+        }
+        bool mentions = false;
+        for (unsigned k = 0; k < nvals(p); k++) {
+            TesseraVal v = p->v[k];
+            mentions |= v == d ||
+                        (ir_val_kind(d) == IR_VK_GLOBAL &&
+                         ir_val_kind(v) == IR_VK_GLOBAL &&
+                         IR_GLOBAL_OFFSET(v) < IR_GLOBAL_OFFSET(d) + 8 &&
+                         IR_GLOBAL_OFFSET(d) < IR_GLOBAL_OFFSET(v) + 8);
+        }
+        if (!mentions)
+            continue;
+        if (p->opc != IR_BINOP ||
+            (p->width != IR_W32S && p->width != TESSERA_I32))
+            return false;
+        switch ((TesseraBinop)p->sub) {
+        case TESSERA_ADD: case TESSERA_SUB: case TESSERA_MUL:
+        case TESSERA_AND: case TESSERA_OR: case TESSERA_XOR:
+        case TESSERA_SHL: case TESSERA_SHR: case TESSERA_SAR:
+            break;
+        default:
+            return false;
+        }
+        return p->v[0] == d ||
+               (ir_val_kind(d) == IR_VK_TEMP &&
+                N.tlast[IR_VAL_INDEX(d)] == (uint32_t)(p - b->ops));
+    }
+    return false;
+}
+
+/*
+ * A W32S binop whose 32-bit result never has bit 31 set is its own sign
+ * extension (the 32-bit op cleared the upper half): a logical shift right
+ * by a constant 1..31, an and with a constant below 2^31.
+ */
+static bool nonneg32(const IROp *op)
+{
+    if (op->width != IR_W32S)
+        return false;
+    bool c1 = ir_val_kind(op->v[1]) == IR_VK_CONST;
+    bool c2 = ir_val_kind(op->v[2]) == IR_VK_CONST;
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_SHR:
+        return c2 && (ir_const_value(N.ir, op->v[2]) & 31) != 0;
+    case TESSERA_AND:
+        return (c1 && !(ir_const_value(N.ir, op->v[1]) & 0x80000000u)) ||
+               (c2 && !(ir_const_value(N.ir, op->v[2]) & 0x80000000u));
+    default:
+        return false;
+    }
+}
+
 /* v's register, or v loaded into scratch. */
 static X86Reg src_reg(TesseraVal v, X86Reg scratch)
 {
@@ -1071,7 +1167,10 @@ static void emit_binop(const IROp *op)
         break;
     case TESSERA_MUL:
         load_val(d, op->v[1]);
-        x86_imul_rr(&N.b, sz, d, src_reg(op->v[2], X86_RCX));
+        if (in_memory(op->v[2]))
+            x86_imul_rm(&N.b, sz, d, mem_of(op->v[2]));
+        else
+            x86_imul_rr(&N.b, sz, d, src_reg(op->v[2], X86_RCX));
         break;
     case TESSERA_SHL:
     case TESSERA_SHR:
@@ -1100,7 +1199,8 @@ static void emit_binop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    finish_w(w, d);
+    if (!ext_dead(op) && !nonneg32(op))
+        finish_w(w, d);
     store_val(op->v[0], d);
 }
 
@@ -1126,7 +1226,25 @@ static void emit_unop(const IROp *op)
         store_val(op->v[0], X86_RAX);
         return;
     }
-    /* Extensions read the source where it is. */
+    /* Extensions read the source where it is: from memory (the low
+     * bytes of a temp slot or an 8-byte global), or its register. */
+    if (op->sub != TESSERA_NEG && op->sub != TESSERA_NOT &&
+        in_memory(op->v[1]) && op->v[1] != N.rax_val) {
+        X86Mem m = mem_of(op->v[1]);
+        switch ((TesseraUnop)op->sub) {
+        case TESSERA_EXT8S: x86_movsx_rm(&N.b, sz, 1, d, m); break;
+        case TESSERA_EXT8U: x86_movzx_rm(&N.b, 4, 1, d, m); break;
+        case TESSERA_EXT16S: x86_movsx_rm(&N.b, sz, 2, d, m); break;
+        case TESSERA_EXT16U: x86_movzx_rm(&N.b, 4, 2, d, m); break;
+        case TESSERA_EXT32S: x86_movsx_rm(&N.b, 8, 4, d, m); break;
+        default: x86_load(&N.b, 4, d, m); break; /* TESSERA_EXT32U */
+        }
+        if (d == X86_RAX)
+            N.rax_val = TESSERA_IR_NONE;
+        finish_w(w, d);
+        store_val(op->v[0], d);
+        return;
+    }
     X86Reg sr = src_reg(op->v[1], d);
     switch ((TesseraUnop)op->sub) {
     case TESSERA_NEG:
@@ -1190,6 +1308,7 @@ static void emit_address(const IROp *op)
     } else if (off) {
         x86_mov_ri(&N.b, 8, X86_RAX, off);
         x86_alu_rr(&N.b, X86_ADD, 8, X86_RSI, X86_RAX);
+        N.rax_val = TESSERA_IR_NONE;
     }
 }
 
@@ -1233,34 +1352,129 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t mask = (int32_t)~((1u << pb) - 1);
     int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
 
-    /* RBX + RDX + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
+    /* RBX + RDI + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
      * 32 bytes, the TLB follows env. */
     _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
     base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
-    lea_or_mov(X86_RDX, N.abase, N.adisp);
-    x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, (uint8_t)(pb - 5));
-    x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, (CPU_TLB_SIZE - 1) << 5);
-    if (op->memop & TESSERA_MO_ALIGN) {
-        lea_or_mov(X86_RCX, N.abase, N.adisp);
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
-    } else {
-        lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
-        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+    uint8_t mo = op->memop & (TESSERA_MO_SIZE_MASK | TESSERA_MO_ALIGN);
+    bool same = N.kp.valid && N.kp.base == op->v[1] && N.kp.disp == op->imm &&
+                N.kp.memop == mo && N.kp.mmu == op->mmu;
+    if (!same) {
+        if (N.adisp == 0 && host_bmi2) {
+            /* One instruction instead of mov and shr: the bits rotated
+             * in at the top are masked off below. */
+            x86_rorx(&N.b, 8, X86_RDI, N.abase, (uint8_t)(pb - 5));
+        } else {
+            lea_or_mov(X86_RDI, N.abase, N.adisp);
+            x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
+        }
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
+    }
+    if (!same || !N.kp.rcx) {
+        if (op->memop & TESSERA_MO_ALIGN) {
+            lea_or_mov(X86_RCX, N.abase, N.adisp);
+            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
+        } else {
+            lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
+            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+        }
     }
     x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
-               x86_mem_index(RENV, X86_RDX, 1,
+               x86_mem_index(RENV, X86_RDI, 1,
                              base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
                                                     : offsetof(TlbEntry, tag_r))));
     Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
-              {-1, -1, -1}};
+              {-1, -1, -1, -1}, false};
+    if (same) /* the probe before this one keeps RDI and RCX for it */
+        g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
     g_array_append_val(N.colds, c);
     x86_load(&N.b, 8, X86_RDX,
-             x86_mem_index(RENV, X86_RDX, 1,
+             x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
+    N.kp.valid = N.kp.rcx = true;
+    N.kp.base = op->v[1];
+    N.kp.disp = op->imm;
+    N.kp.memop = mo;
+    N.kp.mmu = op->mmu;
+    N.kp.cold = N.colds->len - 1;
     return N.colds->len - 1;
+}
+
+/* Does writing w change what reading v gives (the same value, or
+ * overlapping bytes of env)? */
+static bool clobbers(TesseraVal w, TesseraVal v)
+{
+    if (w == v)
+        return true;
+    if (ir_val_kind(w) != IR_VK_GLOBAL || ir_val_kind(v) != IR_VK_GLOBAL)
+        return false;
+    unsigned a = IR_GLOBAL_OFFSET(w), c = IR_GLOBAL_OFFSET(v);
+    return a < c + ir_global_size(v) && c < a + ir_global_size(w);
+}
+
+/* An operand that an ALU op takes without RCX: a register, memory or an
+ * immediate. */
+static bool no_rcx_operand(TesseraVal v, unsigned sz)
+{
+    int32_t imm;
+    return reg_of(v) != X86_NOREG || in_memory(v) ||
+           imm_operand(v, sz, &imm) || ir_val_kind(v) == IR_VK_NONE;
+}
+
+/*
+ * After op (not a load or store): whether N.kp still holds. Only ops
+ * that leave RDI alone and do not call out keep it, and only while the
+ * base keeps its value; RCX survives the ALU ops and extensions that
+ * take their operands without it.
+ */
+static void update_kept_probe(const IROp *op)
+{
+    if (!N.kp.valid)
+        return;
+    switch ((IROpc)op->opc) {
+    case IR_INSN_START:
+    case IR_ADD_CYCLES:
+    case IR_NOP:
+        return;
+    case IR_MOV:
+        break;
+    case IR_BINOP:
+        switch ((TesseraBinop)op->sub) {
+        case TESSERA_ADD: case TESSERA_SUB: case TESSERA_AND:
+        case TESSERA_OR: case TESSERA_XOR:
+            if (!no_rcx_operand(op->v[1], sz_of(op->width)) ||
+                !no_rcx_operand(op->v[2], sz_of(op->width)))
+                N.kp.rcx = false;
+            break;
+        case TESSERA_MUL: case TESSERA_SHL: case TESSERA_SHR:
+        case TESSERA_SAR: case TESSERA_ROTL: case TESSERA_ROTR:
+            N.kp.rcx = false;
+            break;
+        default:
+            N.kp.valid = false;
+            return;
+        }
+        break;
+    case IR_UNOP:
+        switch ((TesseraUnop)op->sub) {
+        case TESSERA_NEG: case TESSERA_NOT:
+        case TESSERA_EXT8S: case TESSERA_EXT8U: case TESSERA_EXT16S:
+        case TESSERA_EXT16U: case TESSERA_EXT32S: case TESSERA_EXT32U:
+            break;
+        default:
+            N.kp.valid = false;
+            return;
+        }
+        break;
+    default:
+        N.kp.valid = false;
+        return;
+    }
+    if (clobbers(op->v[0], N.kp.base))
+        N.kp.valid = false;
 }
 
 /*
@@ -1319,6 +1533,8 @@ static void emit_load(const IROp *op)
         x86_movzx_rm(&N.b, 4, size, d, m);
     }
     store_val(op->v[0], d);
+    if (clobbers(op->v[0], N.kp.base))
+        N.kp.valid = false;
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
     c->dst = op->v[0];
@@ -1329,12 +1545,12 @@ static void emit_store(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
 
-    /* The value: its own register, or R8. */
+    /* The value: its own register, or RAX (the probe leaves it). */
     X86Reg vr = reg_of(op->v[0]);
     emit_mem_address(op);
     if (vr == X86_NOREG) {
-        load_val(X86_R8, op->v[0]);
-        vr = X86_R8;
+        load_val(X86_RAX, op->v[0]);
+        vr = X86_RAX;
     }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
     g_array_index(N.colds, Cold, ci).reg = vr;
@@ -1362,17 +1578,18 @@ static void emit_atomic(const IROp *op)
     load_val(X86_RDX, op->v[2]);
     if (op->opc == IR_CMPXCHG)
         load_val(X86_RCX, op->v[3]);
+    /* It may fault: env must be exact. R8 is written after the
+     * caller-saved registers are saved (it may hold a value). */
+    flush_globals(N.dirty);
+    N.dirty = 0;
+    int32_t vt[NVOL];
+    live_volatile_temps(vt);
+    save_volatile(0, vt);
     x86_mov_ri(&N.b, 8, X86_R8,
                op->insn | (uint64_t)op->memop << 16 |
                    (uint64_t)op->mmu << 24 | amo << 32);
     cpu_arg(X86_RDI);
     set_cur_tb();
-    /* It may fault: env must be exact. */
-    flush_globals(N.dirty);
-    N.dirty = 0;
-    int32_t vt[3];
-    live_volatile_temps(vt);
-    save_volatile(0, vt);
     call_fn((const void *)native_atomic);
     restore_volatile(global_regs() & VOLATILE_MASK, vt);
     store_val(op->v[0], X86_RAX);
@@ -1383,14 +1600,6 @@ static void emit_call(const IROp *op)
     static const X86Reg args[4] = {X86_RSI, X86_RDX, X86_RCX, X86_R8};
     x86_store_imm(&N.b, 4, CPU_FIELD(cur_insn), (int32_t)op->insn);
     x86_store_imm(&N.b, 1, CPU_FIELD(pc_override), 0);
-    for (unsigned k = 0; k < 4; k++) {
-        if (k < op->aux)
-            load_val(args[k], op->v[1 + k]);
-        else
-            x86_mov_ri(&N.b, 4, args[k], 0);
-    }
-    x86_mov_rr(&N.b, 8, X86_RDI, RENV);
-    set_cur_tb();
     /* Only a helper that neither reads nor writes globals nor raises can
      * run with guest registers that env does not have yet. */
     const unsigned quiet = TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE |
@@ -1399,9 +1608,19 @@ static void emit_call(const IROp *op)
         flush_globals(N.dirty);
         N.dirty = 0;
     }
-    int32_t vt[3];
+    int32_t vt[NVOL];
     live_volatile_temps(vt);
     save_volatile(N.dirty, vt);
+    /* The arguments after the saves (stores only): R8, the last, may
+     * hold a value the others read. */
+    for (unsigned k = 0; k < 4; k++) {
+        if (k < op->aux)
+            load_val(args[k], op->v[1 + k]);
+        else
+            x86_mov_ri(&N.b, 4, args[k], 0);
+    }
+    x86_mov_rr(&N.b, 8, X86_RDI, RENV);
+    set_cur_tb();
     call_fn((const void *)(uintptr_t)op->imm);
     restore_volatile((op->aux2 & TESSERA_HELPER_NO_WRITE)
                          ? global_regs() & VOLATILE_MASK
@@ -1941,7 +2160,7 @@ static void emit_end_insn_check(unsigned insn)
 {
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
-              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+              X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
     g_array_append_val(N.colds, c);
 }
 
@@ -2137,6 +2356,12 @@ static void emit_colds(void)
         case COLD_STORE:
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
+            if (c->kind == COLD_STORE) /* before RAX is used */
+                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
+            if (c->keep) { /* the address, twice: RSP stays aligned */
+                x86_push(&N.b, X86_RSI);
+                x86_push(&N.b, X86_RSI);
+            }
             /* It may fault: env gets every guest register. */
             flush_globals(c->dirty);
             save_volatile(0, c->vol_temp);
@@ -2146,7 +2371,6 @@ static void emit_colds(void)
                 x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
                 call_fn((const void *)native_load_slow);
             } else {
-                x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
                 x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
                 call_fn((const void *)native_store_slow);
             }
@@ -2156,10 +2380,29 @@ static void emit_colds(void)
                     x86_mov_rr(&N.b, 8, c->reg, X86_RAX);
                 store_code(c->dst, c->reg);
             }
+            if (c->keep) {
+                /* RDI and RCX as the probe left them (N.kp). */
+                unsigned memop = (c->desc >> 16) & 0xff;
+                unsigned size = memop & TESSERA_MO_SIZE_MASK;
+                unsigned pb = N.ir->arch->page_bits;
+                int32_t mask = (int32_t)~((1u << pb) - 1);
+                x86_pop(&N.b, X86_RDI);
+                x86_pop(&N.b, X86_RCX);
+                x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
+                x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
+                if (memop & TESSERA_MO_ALIGN) {
+                    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX,
+                               mask | (int32_t)(size - 1));
+                } else {
+                    x86_lea(&N.b, 8, X86_RCX,
+                            x86_mem(X86_RCX, (int32_t)size - 1));
+                    x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+                }
+            }
             if (c->end_next >= 0) {
                 Cold e = {COLD_END_INSN, 0, 0, 0, (unsigned)c->end_next,
                           c->dirty_next, X86_RAX, X86_RSI, 0,
-                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1}};
+                          TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
@@ -2246,6 +2489,8 @@ static void emit_block(const TesseraIR *b)
             N.loop_checked = true;
         }
         emit_op(op);
+        if (op->opc != IR_LOAD && op->opc != IR_STORE)
+            update_kept_probe(op);
         if (!N.reachable)
             slow_before = false;
         slow_before |= may_end_insn(op) && !ends_insn(op);
@@ -2291,6 +2536,7 @@ static void reset_state(const TesseraIR *b)
     g_array_set_size(N.to_epilogue, 0);
     N.ir = b;
     N.rax_val = TESSERA_IR_NONE;
+    N.kp.valid = false;
     N.dirty = 0;
     N.reachable = true;
     N.carry_twin = UINT32_MAX;
@@ -2319,6 +2565,12 @@ static void reset_state(const TesseraIR *b)
 
 static size_t native_compile(const TesseraIR *b, unsigned *nexits)
 {
+    static bool probed;
+    if (!probed) {
+        __builtin_cpu_init();
+        host_bmi2 = __builtin_cpu_supports("bmi2");
+        probed = true;
+    }
     N.slot_of = backend_alloc_slots(b);
     plan_registers(b);
     for (;;) {

@@ -356,6 +356,12 @@ void x86_imul_rr(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src)
     emit_r(b, sz, 0, false, 0x0faf, dst, src, 0, 0);
 }
 
+void x86_imul_rm(X86Buf *b, unsigned sz, X86Reg dst, X86Mem m)
+{
+    check_sz48(sz);
+    emit_m(b, sz, 0, false, 0x0faf, dst, &m, 0, 0);
+}
+
 void x86_imul_rri(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src,
                   int32_t imm)
 {
@@ -387,6 +393,20 @@ void x86_bswap(X86Buf *b, unsigned sz, X86Reg r)
 {
     check_sz48(sz);
     emit_plain(b, sz == 8, r, 0x0fc8, 0, 0);
+}
+
+void x86_rorx(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src, uint8_t count)
+{
+    check_sz48(sz);
+    uint8_t *start = ins_begin(b), *q = start;
+    /* VEX3: map 0F3A, W = size, pp = F2, no vvvv; F0 /r ib. */
+    *q++ = 0xc4;
+    *q++ = (uint8_t)((dst & 8 ? 0 : 0x80) | 0x40 | (src & 8 ? 0 : 0x20) | 0x03);
+    *q++ = (uint8_t)((sz == 8 ? 0x80 : 0) | 0x78 | 0x03);
+    *q++ = 0xf0;
+    *q++ = (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7));
+    *q++ = count;
+    ins_end(b, start, q);
 }
 
 static void bitcount(X86Buf *b, uint32_t opc, unsigned sz, X86Reg dst,

@@ -128,6 +128,7 @@ void x86_shift_ri(X86Buf *b, X86Shift op, unsigned sz, X86Reg r,
                   uint8_t count);
 void x86_unary(X86Buf *b, X86Unary op, unsigned sz, X86Reg r);
 void x86_imul_rr(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
+void x86_imul_rm(X86Buf *b, unsigned sz, X86Reg dst, X86Mem m);
 void x86_imul_rri(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src,
                   int32_t imm);
 /* cdq (sz 4) or cqo (sz 8): sign-extends RAX into RDX before IDIV. */
@@ -142,6 +143,9 @@ void x86_bswap(X86Buf *b, unsigned sz, X86Reg r);
 void x86_lzcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
 void x86_tzcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
 void x86_popcnt(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src);
+/* dst = src rotated right by count, flags untouched (BMI2: only on hosts
+ * that have it, __builtin_cpu_supports("bmi2")). */
+void x86_rorx(X86Buf *b, unsigned sz, X86Reg dst, X86Reg src, uint8_t count);
 
 /* Atomics, sz 1, 2, 4, 8 (xchg with memory is locked by the hardware). */
 void x86_xchg_rr(X86Buf *b, unsigned sz, X86Reg a, X86Reg c);

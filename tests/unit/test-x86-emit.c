@@ -493,6 +493,13 @@ static void test_imul(void)
                           2 + rx + imm_len(imms32[i]), "imul %s, %s, %s",
                           reg(sz, d), reg(sz, r), imm(sz, imms32[i]));
             }
+        for (unsigned i = 0; i < NMEMS; i++) {
+            X86Mem m = mems[i];
+            for (X86Reg d = (X86Reg)(i % 4); d < 16; d += 4)
+                CHECK(x86_imul_rm(b, sz, d, m),
+                      2 + mem_len(m) + rex(sz == 8 || hi(d) || mem_hi(m)),
+                      "imul %s, %s", reg(sz, d), mem(sz, m));
+        }
     }
     end();
 }
@@ -536,6 +543,18 @@ static void test_bits(void)
                 CHECK(x86_popcnt(b, sz, d, r), len, "popcnt %s, %s",
                       reg(sz, d), reg(sz, r));
             }
+        }
+        for (unsigned s = 0; s < 2; s++) {
+            unsigned sz = sizes48[s];
+            static const uint8_t counts[] = { 1, 7, 31, 63 };
+            for (X86Reg r = 0; r < 16; r++)
+                for (unsigned c = 0; c < 4; c++) {
+                    if (counts[c] >= 8 * sz)
+                        continue;
+                    CHECK(x86_rorx(b, sz, d, r, counts[c]), 6,
+                          "rorx %s, %s, %s", reg(sz, d), reg(sz, r),
+                          num(counts[c]));
+                }
         }
     }
     end();
@@ -719,7 +738,7 @@ int main(void)
         {"test, shifts, unary, cdq/cqo", test_test_shift_unary},
         {"imul", test_imul},
         {"setcc, cmovcc", test_conditions},
-        {"bswap, lzcnt, tzcnt, popcnt", test_bits},
+        {"bswap, lzcnt, tzcnt, popcnt, rorx", test_bits},
         {"xchg, lock cmpxchg, lock xadd, mfence", test_atomics},
         {"branches, calls, push, pop, ret", test_control},
         {"branch patching", test_patch},
