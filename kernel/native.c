@@ -2464,7 +2464,9 @@ static void emit_block(const TesseraIR *b)
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         N.cur_op = i;
-        for (unsigned k = 0; k < nvals(op); k++) {
+        /* v0 last: a temp born here in the register of a source that
+         * dies here ("d = v1 op v2") is what the register holds after. */
+        for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
             if (ir_val_kind(v) == IR_VK_TEMP && N.treg[IR_VAL_INDEX(v)] >= 0)
                 N.reg_temp[N.treg[IR_VAL_INDEX(v)]] = (int32_t)IR_VAL_INDEX(v);
