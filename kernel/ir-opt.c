@@ -655,8 +655,9 @@ static void backward(Opt *o)
  * "op32 d, ...; ext32s d, d" -> one op of width IR_W32S. Also when the
  * 32-bit result is a temp read only by the extension.
  */
-static void fuse_sext(TesseraIR *b)
+static bool fuse_sext(TesseraIR *b)
 {
+    bool fused = false;
     uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4, ZERO_N);
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
@@ -684,12 +685,15 @@ static void fuse_sext(TesseraIR *b)
             /* sext.w: the extension alone reads the low half. */
             x->v[1] = op->v[1];
             op->opc = IR_NOP;
+            fused = true;
             continue;
         default:
             continue;
         }
         x->opc = IR_NOP;
+        fused = true;
     }
+    return fused;
 }
 
 static void compact(TesseraIR *b)
@@ -734,6 +738,6 @@ void ir_optimize(TesseraIR *b)
     S.ggen = o.ggen;
     backward(&o);
     compact(b);
-    fuse_sext(b);
-    compact(b);
+    if (fuse_sext(b))
+        compact(b);
 }

@@ -2149,11 +2149,12 @@ static void reset_state(const TesseraIR *b)
         N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
         N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
     }
-    g_array_set_size(N.fix_label, 0);
-    g_array_set_size(N.patches, 0);
-    g_array_set_size(N.exits, 0);
-    g_array_set_size(N.colds, 0);
-    g_array_set_size(N.to_epilogue, 0);
+    /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
+    N.fix_label->len = 0;
+    N.patches->len = 0;
+    N.exits->len = 0;
+    N.colds->len = 0;
+    N.to_epilogue->len = 0;
     N.ir = b;
     N.rax_val = TESSERA_IR_NONE;
     N.dirty = 0;
