@@ -60,50 +60,71 @@ static int16_t *slot_of;
  */
 const int16_t *backend_alloc_slots(const TesseraIR *b)
 {
+    /* Kept from block to block (the machine's one thread translates). */
+    static unsigned *free_slots;
+    static int *end_head, *next_end;
+    static unsigned temps_cap, ops_cap;
     unsigned nt = b->ntemps;
-    unsigned *last = g_new(unsigned, nt + 1);
-    unsigned *free_slots = g_new(unsigned, CPU_TEMP_SLOTS);
-    unsigned nfree = 0;
-    /* Per op, the temps whose interval ends there (linked through
-     * next_end) so each op frees its temps in O(1). */
-    int *end_head = g_new(int, b->nops + 1);
-    int *next_end = g_new(int, nt + 1);
+    unsigned nfree = 0, fresh = CPU_SLOT_FIRST_TEMP;
 
-    slot_of = g_renew(int16_t, slot_of, nt + 1);
+    if (nt + 1 > temps_cap) {
+        temps_cap = (nt + 1) * 2;
+        slot_of = g_renew(int16_t, slot_of, temps_cap);
+        next_end = g_renew(int, next_end, temps_cap);
+    }
+    if (b->nops + 1 > ops_cap) {
+        ops_cap = (b->nops + 1) * 2;
+        end_head = g_renew(int, end_head, ops_cap);
+    }
+    if (!free_slots)
+        free_slots = g_new(unsigned, CPU_TEMP_SLOTS);
     memset(slot_of, 0, (nt + 1) * sizeof(int16_t));
-    memset(last, 0xff, (nt + 1) * sizeof(unsigned));
-    for (unsigned i = 0; i < b->nops; i++)
-        for (int k = 0; k < 5; k++)
-            if (ir_val_kind(b->ops[i].v[k]) == IR_VK_TEMP)
-                last[IR_VAL_INDEX(b->ops[i].v[k])] = i;
-    for (unsigned i = 0; i <= b->nops; i++)
+    /* Per op, the temps whose interval ends there (linked through
+     * next_end) so each op frees its temps in O(1): walking the ops
+     * backwards, a temp's first mention met is its last. slot_of doubles
+     * as the "seen" mark here (-1), before slots are given out. */
+    for (unsigned i = b->nops + 1; i-- > 0;)
         end_head[i] = -1;
-    for (unsigned t = 0; t <= nt; t++) {
-        if (last[t] != UINT_MAX) {
-            next_end[t] = end_head[last[t]];
-            end_head[last[t]] = (int)t;
+    for (unsigned i = b->nops; i-- > 0;) {
+        for (int k = 0; k < 5; k++) {
+            TesseraVal v = b->ops[i].v[k];
+            unsigned t = IR_VAL_INDEX(v);
+            if (ir_val_kind(v) != IR_VK_TEMP || slot_of[t])
+                continue;
+            slot_of[t] = -1;
+            /* Highest temp first (the order slots are freed in). */
+            int *at = &end_head[i];
+            while (*at > (int)t)
+                at = &next_end[*at];
+            next_end[t] = *at;
+            *at = (int)t;
         }
     }
-    for (unsigned s = CPU_TEMP_SLOTS; s-- > CPU_SLOT_FIRST_TEMP;)
-        free_slots[nfree++] = s;
+    memset(slot_of, 0, (nt + 1) * sizeof(int16_t));
 
+    /* Freed slots are taken again first (last freed, first taken), then
+     * the lowest never used: the order a stack of all the slots, lowest
+     * on top, would give. */
     for (unsigned i = 0; i < b->nops; i++) {
         for (int k = 0; k < 5; k++) {
             TesseraVal v = b->ops[i].v[k];
             if (ir_val_kind(v) != IR_VK_TEMP || slot_of[IR_VAL_INDEX(v)])
                 continue;
-            g_assert(nfree > 0); /* tessera_ir_block_full() bounds temps */
-            slot_of[IR_VAL_INDEX(v)] = cpu_slot_offset(free_slots[--nfree]);
+            unsigned s;
+            if (nfree)
+                s = free_slots[--nfree];
+            else {
+                g_assert(fresh < CPU_TEMP_SLOTS); /* tessera_ir_block_full()
+                                                     bounds temps */
+                s = fresh++;
+            }
+            slot_of[IR_VAL_INDEX(v)] = cpu_slot_offset(s);
         }
         for (int t = end_head[i]; t >= 0; t = next_end[t]) {
             int off = slot_of[t];
             free_slots[nfree++] = CPU_TEMP_SLOTS + (unsigned)(off / 8);
         }
     }
-    g_free(last);
-    g_free(free_slots);
-    g_free(end_head);
-    g_free(next_end);
     return slot_of;
 }
 

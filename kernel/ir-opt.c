@@ -49,6 +49,41 @@ typedef struct Opt {
 
 static void kill_copies(Opt *o, TesseraVal src, bool all_globals);
 
+/*
+ * The passes' tables live from block to block (translation runs on the
+ * machine's one thread, as the backends' own state does), so a block
+ * allocates and clears only what it must.
+ */
+static struct {
+    void *facts, *gfacts, *copies, *refs, *live, *at_label, *overwritten,
+        *uses, *label_gen;
+    size_t facts_cap, gfacts_cap, copies_cap, refs_cap, live_cap,
+        at_label_cap, overwritten_cap, uses_cap, label_gen_cap;
+    uint32_t gen, ggen, ogen; /* the last generations used */
+} S;
+
+/* Zeroing for scratch(). */
+enum { KEEP, ZERO_N, ZERO_ALL };
+
+/*
+ * *buf with room for n bytes, bytes beyond the old capacity zero; zero
+ * says what else to clear: nothing, the n bytes, or all the capacity.
+ */
+static void *scratch(void **buf, size_t *cap, size_t n, int zero)
+{
+    if (n > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < n)
+            c *= 2;
+        *buf = g_realloc(*buf, c);
+        memset((uint8_t *)*buf + *cap, 0, c - *cap);
+        *cap = c;
+    }
+    if (zero != KEEP)
+        memset(*buf, 0, zero == ZERO_ALL ? *cap : n);
+    return *buf;
+}
+
 static bool is_global(TesseraVal v)
 {
     return ir_val_kind(v) == IR_VK_GLOBAL;
@@ -535,11 +570,19 @@ static void backward(Opt *o)
 {
     TesseraIR *b = o->b;
     unsigned words = (b->ntemps + 63) / 64;
-    uint64_t *live = g_new0(uint64_t, words);
-    uint64_t *at_label = g_new0(uint64_t, (size_t)words * (b->nlabels + 1));
-    uint32_t *overwritten = g_new0(uint32_t, o->nbytes + 1);
-    uint32_t *label_gen = g_new0(uint32_t, b->nlabels + 1);
-    uint32_t ogen = 1;
+    uint64_t *live = scratch(&S.live, &S.live_cap, words * 8, ZERO_N);
+    uint64_t *at_label = scratch(&S.at_label, &S.at_label_cap,
+                                 (size_t)words * (b->nlabels + 1) * 8, ZERO_N);
+    /* overwritten[] is never cleared: entries of earlier blocks hold
+     * generations below this block's first one. */
+    if (S.ogen > UINT32_MAX - b->nops - 2)
+        S.ogen = 0;
+    uint32_t *overwritten = scratch(&S.overwritten, &S.overwritten_cap,
+                                    (o->nbytes + 1) * 4,
+                                    S.ogen == 0 ? ZERO_ALL : KEEP);
+    uint32_t ogen = ++S.ogen;
+    uint32_t *label_gen = scratch(&S.label_gen, &S.label_gen_cap,
+                                  (b->nlabels + 1) * 4, ZERO_N);
     /* The stub the scan is in: the label after its exit (or UINT32_MAX),
      * and (byte, its stamp before the stub wrote it) pairs. */
     uint32_t stub_label = UINT32_MAX, stub[2 * STUB_MAX];
@@ -658,19 +701,17 @@ static void backward(Opt *o)
     }
 #undef LIVE
 #undef USE
-    g_free(live);
-    g_free(at_label);
-    g_free(overwritten);
-    g_free(label_gen);
+    S.ogen = ogen;
 }
 
 /*
  * "op32 d, ...; ext32s d, d" -> one op of width IR_W32S. Also when the
  * 32-bit result is a temp read only by the extension.
  */
-static void fuse_sext(TesseraIR *b)
+static bool fuse_sext(TesseraIR *b)
 {
-    uint32_t *uses = g_new0(uint32_t, b->ntemps + 1);
+    bool fused = false;
+    uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4, ZERO_N);
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         for (int k = op->opc == IR_STORE ? 0 : 1; k < 5; k++)
@@ -697,13 +738,15 @@ static void fuse_sext(TesseraIR *b)
             /* sext.w: the extension alone reads the low half. */
             x->v[1] = op->v[1];
             op->opc = IR_NOP;
+            fused = true;
             continue;
         default:
             continue;
         }
         x->opc = IR_NOP;
+        fused = true;
     }
-    g_free(uses);
+    return fused;
 }
 
 static void compact(TesseraIR *b)
@@ -717,30 +760,37 @@ static void compact(TesseraIR *b)
 
 void ir_optimize(TesseraIR *b)
 {
-    Opt o = {.b = b, .gen = 1};
+    Opt o = {.b = b};
 
-    o.facts = g_new0(Fact, b->ntemps + 1);
-    o.copies = g_new(uint32_t, b->ntemps + 1);
     for (unsigned i = 0; i < b->nops; i++)
         for (int k = 0; k < 5; k++)
             if (is_global(b->ops[i].v[k]) &&
                 IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
                 o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
-    o.gfacts = g_new0(Fact, o.nbytes + 1);
-    o.ggen = 1;
-    o.refs = g_new0(uint32_t, b->nlabels + 1);
+    /* Facts are valid only at the current generation, and generations
+     * go on from block to block, so the tables are cleared only when the
+     * count would wrap (a block bumps them at most once per op). */
+    bool wrap = S.gen > UINT32_MAX - 2 * b->nops - 4 ||
+                S.ggen > UINT32_MAX - 2 * b->nops - 4;
+    if (wrap)
+        S.gen = S.ggen = 0;
+    o.facts = scratch(&S.facts, &S.facts_cap, (b->ntemps + 1) * sizeof(Fact),
+                      wrap ? ZERO_ALL : KEEP);
+    o.gfacts = scratch(&S.gfacts, &S.gfacts_cap, (o.nbytes + 1) * sizeof(Fact),
+                       wrap ? ZERO_ALL : KEEP);
+    o.copies = scratch(&S.copies, &S.copies_cap, (b->ntemps + 1) * 4, KEEP);
+    o.refs = scratch(&S.refs, &S.refs_cap, (b->nlabels + 1) * 4, ZERO_N);
+    o.gen = ++S.gen;
+    o.ggen = ++S.ggen;
     for (unsigned i = 0; i < b->nops; i++)
         if (b->ops[i].opc == IR_BRCOND || b->ops[i].opc == IR_BR)
             o.refs[b->ops[i].imm]++;
 
     forward(&o);
+    S.gen = o.gen;
+    S.ggen = o.ggen;
     backward(&o);
     compact(b);
-    fuse_sext(b);
-    compact(b);
-
-    g_free(o.facts);
-    g_free(o.gfacts);
-    g_free(o.copies);
-    g_free(o.refs);
+    if (fuse_sext(b))
+        compact(b);
 }

@@ -262,6 +262,7 @@ static struct {
     uint16_t *label_dirty;
     bool *label_slow; /* by label: a branch to it follows a slow op in
                          the same instruction */
+    uint32_t labels_cap, insns_cap, delta_cap; /* of the arrays above */
 } N;
 
 static void *trampoline;
@@ -574,10 +575,25 @@ static void plan_registers(const TesseraIR *b)
             u[i].gain -= (u[i].reads > 0 && !u[i].set_first) +
                          (u[i].writes > 0);
     }
-    qsort(u, nu, sizeof(GUse), cmp_guse_gain);
+    if (nu > 32) {
+        qsort(u, nu, sizeof(GUse), cmp_guse_gain);
+    } else {
+        /* The usual few: insertion sort (the order is total). */
+        for (unsigned i = 1; i < nu; i++) {
+            GUse x = u[i];
+            unsigned j = i;
+            for (; j > 0 && cmp_guse_gain(&u[j - 1], &x) > 0; j--)
+                u[j] = u[j - 1];
+            u[j] = x;
+        }
+    }
 
     /* The temps' register pressure: the most live at any op. */
-    int *delta = N.delta = g_renew(int, N.delta, b->nops + 1);
+    if (b->nops + 1 > N.delta_cap) {
+        N.delta_cap = (b->nops + 1) * 2;
+        N.delta = g_renew(int, N.delta, N.delta_cap);
+    }
+    int *delta = N.delta;
     memset(delta, 0, (b->nops + 1) * sizeof(int));
     for (unsigned t = 0; t < nt; t++) {
         if (N.tfirst[t] != UINT32_MAX) {
@@ -2531,11 +2547,12 @@ static void reset_state(const TesseraIR *b)
         N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
         N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
     }
-    g_array_set_size(N.fix_label, 0);
-    g_array_set_size(N.patches, 0);
-    g_array_set_size(N.exits, 0);
-    g_array_set_size(N.colds, 0);
-    g_array_set_size(N.to_epilogue, 0);
+    /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
+    N.fix_label->len = 0;
+    N.patches->len = 0;
+    N.exits->len = 0;
+    N.colds->len = 0;
+    N.to_epilogue->len = 0;
     N.ir = b;
     N.rax_val = TESSERA_IR_NONE;
     N.kp.valid = false;
@@ -2545,13 +2562,20 @@ static void reset_state(const TesseraIR *b)
     N.exit_cycles = 0;
     for (unsigned r = 0; r < 16; r++)
         N.reg_temp[r] = -1;
-    N.label_dirty = g_renew(uint16_t, N.label_dirty, b->nlabels + 1);
+    /* Grown, never shrunk: most blocks need no allocation. */
+    if (b->nlabels + 1 > N.labels_cap) {
+        N.labels_cap = (b->nlabels + 1) * 2;
+        N.label_dirty = g_renew(uint16_t, N.label_dirty, N.labels_cap);
+        N.label_slow = g_renew(bool, N.label_slow, N.labels_cap);
+        N.label_pos = g_renew(size_t, N.label_pos, N.labels_cap);
+    }
+    if (b->ninsns + 1 > N.insns_cap) {
+        N.insns_cap = (b->ninsns + 1) * 2;
+        N.insn_pc = g_renew(uint64_t, N.insn_pc, N.insns_cap);
+        N.cycles_before = g_renew(uint32_t, N.cycles_before, N.insns_cap);
+    }
     memset(N.label_dirty, 0, (b->nlabels + 1) * sizeof(uint16_t));
-    N.label_slow = g_renew(bool, N.label_slow, b->nlabels + 1);
     memset(N.label_slow, 0, (b->nlabels + 1) * sizeof(bool));
-    N.label_pos = g_renew(size_t, N.label_pos, b->nlabels + 1);
-    N.insn_pc = g_renew(uint64_t, N.insn_pc, b->ninsns + 1);
-    N.cycles_before = g_renew(uint32_t, N.cycles_before, b->ninsns + 1);
     uint32_t cyc = 0, k = 0;
     for (unsigned i = 0; i < b->nops; i++) {
         if (b->ops[i].opc != IR_INSN_START)
