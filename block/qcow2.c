@@ -124,8 +124,6 @@ typedef struct Qcow2 {
     /* Compression and decompression: contexts per thread of the pool
      * (slot 0 is the caller's), created when first used. */
     struct Codec *codec;
-    BlkPool *pool;
-    bool pool_failed;
     uint8_t *batch_out;       /* compressed clusters of a batch */
     size_t *batch_len;
     uint8_t *batch_in;        /* compressed input of a read batch */
@@ -1137,8 +1135,6 @@ static int codecs_init(BlockDev *bs)
 
 static void codecs_free(Qcow2 *q)
 {
-    blk_pool_free(q->pool);
-    q->pool = NULL;
     if (q->codec) {
         for (int i = 0; i < MAX_SLOTS; i++) {
             Codec *c = &q->codec[i];
@@ -1157,19 +1153,11 @@ static void codecs_free(Qcow2 *q)
     free(q->batch_in);
 }
 
-/* The worker pool, started on first use; NULL: work on one thread. */
+/* The worker pool (NULL: work on one thread); at most MAX_SLOTS. */
 static BlkPool *get_pool(BlockDev *bs)
 {
-    Qcow2 *q = bs->opaque;
-    if (!q->pool && !q->pool_failed) {
-        q->pool = blk_pool_new(0);
-        if (!q->pool || blk_pool_slots(q->pool) > MAX_SLOTS) {
-            blk_pool_free(q->pool);
-            q->pool = NULL;
-            q->pool_failed = true;
-        }
-    }
-    return q->pool;
+    BlkPool *p = blk_get_pool(bs);
+    return p && blk_pool_slots(p) <= MAX_SLOTS ? p : NULL;
 }
 
 /* Decompresses len bytes at in into the cluster out; false on bad data. */
@@ -2014,6 +2002,7 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
          * place in batch_out (every item moves down or stays). */
         uint64_t sh_lo = q->comp_next & (q->cs - 1), sh_hi = sh_lo;
         uint64_t run_end = 0;
+        memset(refs, 0, nb * sizeof(uint64_t)); /* now: bytes used */
         for (size_t i = first; i <= lastc; i++) {
             size_t clen = q->batch_len[i];
             if (!clen)
@@ -2027,15 +2016,20 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
                     memset(q->batch_out + run_end, 0, dst - run_end);
                 memmove(q->batch_out + dst, q->batch_out + i * q->cs, clen);
                 run_end = dst + clen;
+                refs[pwhere[i]] = pin[i] + clen;
             }
         }
         if (sh_hi > sh_lo &&
             blk_pwrite(bs, shared + sh_lo, q->zbuf + sh_lo, sh_hi - sh_lo,
                        "compressed data") < 0)
             goto out;
-        if (run_end && blk_pwrite(bs, (uint64_t)at, q->batch_out, run_end,
-                                  "compressed data") < 0)
-            goto out;
+        /* Each new cluster up to its last byte used: the rest stays a
+         * hole in the file, as with single writes. */
+        for (uint64_t r = 0; r < nnew; r++)
+            if (refs[r] && blk_pwrite(bs, (uint64_t)at + r * q->cs,
+                                      q->batch_out + r * q->cs, refs[r],
+                                      "compressed data") < 0)
+                goto out;
         Entry *old = calloc(nb, sizeof(Entry));
         if (!old) {
             blk_set_error(bs, "%s: out of memory", bs->filename);
