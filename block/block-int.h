@@ -52,8 +52,15 @@ struct BlockDev {
     char *backing_fmt;
     char *key_secret;       /* secret id for an encrypted image */
     void *opaque;           /* driver state */
+    struct BlkPool *pool;   /* worker threads (blk_get_pool), or NULL */
+    bool pool_failed;
     char err[1024];
 };
+
+/* The image's worker pool (block/pool.h), started on first use; NULL
+ * when no thread could be started (then work on the calling thread).
+ * Used by one thread at a time: the one calling into this image. */
+struct BlkPool *blk_get_pool(BlockDev *bs);
 
 extern const BlockDriver blk_raw_driver;
 extern const BlockDriver blk_qcow2_driver;

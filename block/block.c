@@ -20,6 +20,7 @@
 
 #include "block/block-int.h"
 #include "block/crypto.h"
+#include "block/pool.h"
 
 #define MAX_BACKING_DEPTH 32
 
@@ -105,10 +106,98 @@ static int direct_io(BlockDev *bs, uint64_t off, void *buf, size_t len,
     return 1;
 }
 
+BlkPool *blk_get_pool(BlockDev *bs)
+{
+    if (!bs->pool && !bs->pool_failed) {
+        bs->pool = blk_pool_new(0);
+        bs->pool_failed = !bs->pool;
+    }
+    return bs->pool;
+}
+
+/*
+ * Big reads and writes (a convert's 4 MiB chunks, a qcow2 run of new
+ * clusters) are cut into 1 MiB pieces that the image's worker threads
+ * move at once, as qemu-img's thread pool does: the copies between the
+ * page cache and the buffer then use every core. The call returns when
+ * all pieces are done, so the ordering of metadata writes is unchanged.
+ */
+#define PAR_PIECE (1u << 20)
+
+typedef struct ParIo {
+    int fd;
+    bool write;
+    uint8_t *buf;
+    uint64_t off;
+    size_t len;
+    int *err;                 /* per piece: errno, or -1 for no progress */
+} ParIo;
+
+static void par_item(void *ctx, size_t i, int slot)
+{
+    ParIo *j = ctx;
+    (void)slot;
+    uint64_t a = (uint64_t)i * PAR_PIECE;
+    size_t len = j->len - a < PAR_PIECE ? (size_t)(j->len - a) : PAR_PIECE;
+    uint8_t *p = j->buf + a;
+    off_t off = (off_t)(j->off + a);
+    j->err[i] = 0;
+    while (len) {
+        ssize_t n = j->write ? pwrite(j->fd, p, len, off)
+                             : pread(j->fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            j->err[i] = errno;
+            return;
+        }
+        if (n == 0) {
+            if (j->write) {
+                j->err[i] = -1;
+                return;
+            }
+            memset(p, 0, len); /* past the end of the file: zeroes */
+            return;
+        }
+        p += n;
+        off += n;
+        len -= (size_t)n;
+    }
+}
+
+/* 1: done on the pool, 0: not big enough (or no pool), -1: error. */
+static int par_io(BlockDev *bs, uint64_t off, void *buf, size_t len,
+                  bool write, const char *what)
+{
+    if (len < 2 * PAR_PIECE)
+        return 0;
+    BlkPool *pool = blk_get_pool(bs);
+    if (!pool || blk_pool_slots(pool) < 2)
+        return 0;
+    size_t n = (len + PAR_PIECE - 1) / PAR_PIECE;
+    int err[64];
+    if (n > sizeof(err) / sizeof(err[0]))
+        return 0;
+    ParIo j = { .fd = bs->fd, .write = write, .buf = buf, .off = off,
+                .len = len, .err = err };
+    blk_pool_run(pool, n, par_item, &j);
+    for (size_t i = 0; i < n; i++)
+        if (err[i])
+            return blk_set_error(bs, "%s: cannot %s %s at offset %llu: %s",
+                                 bs->filename, write ? "write" : "read", what,
+                                 (unsigned long long)(off + i * PAR_PIECE),
+                                 err[i] < 0 ? "no progress"
+                                            : strerror(err[i]));
+    return 1;
+}
+
 int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
               const char *what)
 {
     int d = direct_io(bs, off, buf, len, false);
+    if (d)
+        return d < 0 ? -1 : 0;
+    d = par_io(bs, off, buf, len, false, what);
     if (d)
         return d < 0 ? -1 : 0;
     uint8_t *p = buf;
@@ -161,6 +250,9 @@ int blk_pwrite(BlockDev *bs, uint64_t off, const void *buf, size_t len,
     const uint8_t *p = buf;
     crash_point();
     int d = direct_io(bs, off, (void *)buf, len, true);
+    if (d)
+        return d < 0 ? -1 : 0;
+    d = par_io(bs, off, (void *)buf, len, true, what);
     if (d)
         return d < 0 ? -1 : 0;
     while (len) {
@@ -364,6 +456,7 @@ void blk_close(BlockDev *bs)
         close(bs->fd);
     if (bs->dfd >= 0)
         close(bs->dfd);
+    blk_pool_free(bs->pool);
     blk_close(bs->backing);
     free(bs->backing_name);
     free(bs->backing_fmt);

@@ -27,6 +27,7 @@
 
 #include "block/block-int.h"
 #include "block/crypto.h"
+#include "block/pool.h"
 
 #define QCOW_MAGIC 0x514649fbu
 #define MIN_CLUSTER_BITS 9
@@ -120,6 +121,12 @@ typedef struct Qcow2 {
     Luks *crypto;             /* LUKS header and key (encrypted images) */
     uint64_t crypt_off, crypt_len;  /* the LUKS header region */
     uint8_t *ebuf;            /* a cluster of scratch for encryption */
+    /* Compression and decompression: contexts per thread of the pool
+     * (slot 0 is the caller's), created when first used. */
+    struct Codec *codec;
+    uint8_t *batch_out;       /* compressed clusters of a batch */
+    size_t *batch_len;
+    uint8_t *batch_in;        /* compressed input of a read batch */
 } Qcow2;
 
 /* ---- big-endian helpers ---- */
@@ -736,6 +743,59 @@ static int set_refcount(BlockDev *bs, uint64_t cluster, uint64_t v)
                       "refcount");
 }
 
+/*
+ * Sets the refcounts of clusters [c, c+n), whose refcount blocks exist,
+ * to v: one write per refcount block (the changed byte range), so a run
+ * of new clusters costs one write, not one per cluster.
+ */
+static int set_refcount_run(BlockDev *bs, uint64_t c, uint64_t n, uint64_t v,
+                            const uint64_t *vs)
+{
+    Qcow2 *q = bs->opaque;
+    while (n) {
+        if (vs)
+            v = *vs;
+        uint64_t b = c / q->rb_entries;
+        uint64_t i = c % q->rb_entries;
+        uint64_t k = q->rb_entries - i < n ? q->rb_entries - i : n;
+        if (b >= q->rt_entries || !q->rt[b] || k == 1) {
+            if (set_refcount(bs, c, v) < 0)
+                return -1;
+            c++;
+            n--;
+            if (vs)
+                vs++;
+            continue;
+        }
+        if (validate_rb_offset(bs, b, q->rt[b]) < 0)
+            return -1;
+        if ((q->rt[b] >> q->cluster_bits) >= q->end_cluster)
+            return blk_set_error(bs, "%s: qcow2 image is corrupt: refcount "
+                                 "block at 0x%llx is past the end of the file",
+                                 bs->filename, (unsigned long long)q->rt[b]);
+        CacheSlot *s = cache_get(bs, q->rbc, RB_CACHE_SLOTS, q->rt[b],
+                                 "refcount block");
+        if (!s)
+            return -1;
+        uint64_t lo = UINT64_MAX, hi = 0, boff, blen;
+        for (uint64_t j = i; j < i + k; j++) {
+            rb_set(q, s->data, j, vs ? vs[j - i] : v, &boff, &blen);
+            if (boff < lo)
+                lo = boff;
+            if (boff + blen > hi)
+                hi = boff + blen;
+        }
+        if (blk_pwrite(bs, q->rt[b] + lo, (uint8_t *)s->data + lo, hi - lo,
+                       "refcounts") < 0)
+            return -1;
+        c += k;
+        n -= k;
+        if (vs)
+            vs += k;
+    }
+    return 0;
+}
+
 static int update_refcount(BlockDev *bs, uint64_t cluster, int delta)
 {
     Qcow2 *q = bs->opaque;
@@ -780,7 +840,16 @@ static int free_range(BlockDev *bs, uint64_t off, uint64_t len)
  * and returns the offset of the first. A refcount block that the range
  * needs is placed at the start of its own range (counting itself).
  */
+static int64_t alloc_clusters_rc(BlockDev *bs, uint64_t n,
+                                 const uint64_t *rc);
+
 static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
+{
+    return alloc_clusters_rc(bs, n, NULL);
+}
+
+/* The same with refcount rc[i] for the i-th cluster (NULL: all 1). */
+static int64_t alloc_clusters_rc(BlockDev *bs, uint64_t n, const uint64_t *rc)
 {
     Qcow2 *q = bs->opaque;
     /* A run that needs a new refcount block starts again after it (the
@@ -819,9 +888,8 @@ static int64_t alloc_clusters(BlockDev *bs, uint64_t n)
         }
         if (placed)
             continue;
-        for (uint64_t c = start; c < start + n; c++)
-            if (set_refcount(bs, c, 1) < 0)
-                return -1;
+        if (set_refcount_run(bs, start, n, 1, rc) < 0)
+            return -1;
         q->end_cluster = start + n;
         return (int64_t)(start << q->cluster_bits);
     }
@@ -1046,80 +1114,147 @@ static int get_entry(BlockDev *bs, uint64_t guest, Entry *out)
 
 /* ---- compression ---- */
 
-static int decompress_cluster(BlockDev *bs, const Entry *e, uint8_t *out)
+/* Per-thread compression state: zlib streams and zstd contexts are kept
+ * and reset rather than set up for every cluster. */
+typedef struct Codec {
+    bool def_ok, inf_ok;
+    z_stream def, inf;
+    ZSTD_CCtx *zc;
+    ZSTD_DCtx *zd;
+} Codec;
+
+#define MAX_SLOTS 64
+
+static int codecs_init(BlockDev *bs)
 {
     Qcow2 *q = bs->opaque;
-    uint64_t len = e->clen;
-    if (len > 2 * q->cs)
-        len = 2 * q->cs;
-    if (blk_pread(bs, e->host, q->zbuf, len, "compressed cluster") < 0)
-        return -1;
-    bool ok = false;
-    if (q->compression == 0) {
-        z_stream z;
-        memset(&z, 0, sizeof(z));
-        if (inflateInit2(&z, -15) != Z_OK)
-            return blk_set_error(bs, "%s: zlib initialisation failed",
-                                 bs->filename);
-        z.next_in = q->zbuf;
-        z.avail_in = (uInt)len;
-        z.next_out = out;
-        z.avail_out = (uInt)q->cs;
-        int r = inflate(&z, Z_FINISH);
-        ok = (r == Z_STREAM_END || r == Z_BUF_ERROR || r == Z_OK) &&
-             z.avail_out == 0;
-        inflateEnd(&z);
-    } else {
-        ZSTD_DCtx *d = ZSTD_createDCtx();
-        if (!d)
-            return blk_set_error(bs, "%s: out of memory", bs->filename);
-        ZSTD_inBuffer in = { q->zbuf, len, 0 };
-        ZSTD_outBuffer o = { out, q->cs, 0 };
-        for (;;) {
-            size_t r = ZSTD_decompressStream(d, &o, &in);
-            if (ZSTD_isError(r))
-                break;
-            if (r == 0 || o.pos == o.size) {
-                ok = o.pos == o.size;
-                break;
-            }
-            if (in.pos == in.size)
-                break;
-        }
-        ZSTD_freeDCtx(d);
-    }
-    if (!ok)
-        return blk_set_error(bs, "%s: qcow2 compressed cluster at host offset "
-                             "%llu (%llu bytes, %s) does not decompress to "
-                             "%llu bytes", bs->filename,
-                             (unsigned long long)e->host,
-                             (unsigned long long)e->clen,
-                             q->compression ? "zstd" : "zlib",
-                             (unsigned long long)q->cs);
+    if (!q->codec && !(q->codec = calloc(MAX_SLOTS, sizeof(Codec))))
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
     return 0;
 }
 
-/* Compresses one cluster into q->zbuf; 0 when it does not shrink. */
-static size_t compress_cluster(BlockDev *bs, const uint8_t *in)
+static void codecs_free(Qcow2 *q)
+{
+    if (q->codec) {
+        for (int i = 0; i < MAX_SLOTS; i++) {
+            Codec *c = &q->codec[i];
+            if (c->def_ok)
+                deflateEnd(&c->def);
+            if (c->inf_ok)
+                inflateEnd(&c->inf);
+            ZSTD_freeCCtx(c->zc);
+            ZSTD_freeDCtx(c->zd);
+        }
+        free(q->codec);
+        q->codec = NULL;
+    }
+    free(q->batch_out);
+    free(q->batch_len);
+    free(q->batch_in);
+}
+
+/* The worker pool (NULL: work on one thread); at most MAX_SLOTS. */
+static BlkPool *get_pool(BlockDev *bs)
+{
+    BlkPool *p = blk_get_pool(bs);
+    return p && blk_pool_slots(p) <= MAX_SLOTS ? p : NULL;
+}
+
+/* Decompresses len bytes at in into the cluster out; false on bad data. */
+static bool codec_decompress(const Qcow2 *q, Codec *c, const uint8_t *in,
+                             size_t len, uint8_t *out)
+{
+    if (q->compression == 0) {
+        if (!c->inf_ok) {
+            memset(&c->inf, 0, sizeof(c->inf));
+            if (inflateInit2(&c->inf, -15) != Z_OK)
+                return false;
+            c->inf_ok = true;
+        } else if (inflateReset(&c->inf) != Z_OK) {
+            return false;
+        }
+        z_stream *z = &c->inf;
+        z->next_in = (Bytef *)in;
+        z->avail_in = (uInt)len;
+        z->next_out = out;
+        z->avail_out = (uInt)q->cs;
+        int r = inflate(z, Z_FINISH);
+        return (r == Z_STREAM_END || r == Z_BUF_ERROR || r == Z_OK) &&
+               z->avail_out == 0;
+    }
+    if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+        return false;
+    ZSTD_DCtx_reset(c->zd, ZSTD_reset_session_only);
+    ZSTD_inBuffer zi = { in, len, 0 };
+    ZSTD_outBuffer o = { out, q->cs, 0 };
+    for (;;) {
+        size_t r = ZSTD_decompressStream(c->zd, &o, &zi);
+        if (ZSTD_isError(r))
+            return false;
+        if (r == 0 || o.pos == o.size)
+            return o.pos == o.size;
+        if (zi.pos == zi.size)
+            return false;
+    }
+}
+
+static int decompress_error(BlockDev *bs, const Entry *e)
 {
     Qcow2 *q = bs->opaque;
+    return blk_set_error(bs, "%s: qcow2 compressed cluster at host offset "
+                         "%llu (%llu bytes, %s) does not decompress to "
+                         "%llu bytes", bs->filename,
+                         (unsigned long long)e->host,
+                         (unsigned long long)e->clen,
+                         q->compression ? "zstd" : "zlib",
+                         (unsigned long long)q->cs);
+}
+
+static uint64_t comp_read_len(const Qcow2 *q, const Entry *e)
+{
+    return e->clen > 2 * q->cs ? 2 * q->cs : e->clen;
+}
+
+static int decompress_cluster(BlockDev *bs, const Entry *e, uint8_t *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t len = comp_read_len(q, e);
+    if (codecs_init(bs) < 0)
+        return -1;
+    if (blk_pread(bs, e->host, q->zbuf, len, "compressed cluster") < 0)
+        return -1;
+    if (!codec_decompress(q, &q->codec[0], q->zbuf, len, out))
+        return decompress_error(bs, e);
+    return 0;
+}
+
+/* Compresses one cluster into out (room for cs - 1 bytes); 0 when it
+ * does not shrink. */
+static size_t codec_compress(const Qcow2 *q, Codec *c, const uint8_t *in,
+                             uint8_t *out)
+{
     if (q->compression == 0) {
-        z_stream z;
-        memset(&z, 0, sizeof(z));
-        if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9,
-                         Z_DEFAULT_STRATEGY) != Z_OK)
+        if (!c->def_ok) {
+            memset(&c->def, 0, sizeof(c->def));
+            if (deflateInit2(&c->def, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12,
+                             9, Z_DEFAULT_STRATEGY) != Z_OK)
+                return 0;
+            c->def_ok = true;
+        } else if (deflateReset(&c->def) != Z_OK) {
             return 0;
-        z.next_in = (Bytef *)in;
-        z.avail_in = (uInt)q->cs;
-        z.next_out = q->zbuf;
-        z.avail_out = (uInt)(q->cs - 1);
-        int r = deflate(&z, Z_FINISH);
-        size_t n = q->cs - 1 - z.avail_out;
-        deflateEnd(&z);
-        return r == Z_STREAM_END ? n : 0;
+        }
+        z_stream *z = &c->def;
+        z->next_in = (Bytef *)in;
+        z->avail_in = (uInt)q->cs;
+        z->next_out = out;
+        z->avail_out = (uInt)(q->cs - 1);
+        int r = deflate(z, Z_FINISH);
+        return r == Z_STREAM_END ? q->cs - 1 - z->avail_out : 0;
     }
-    size_t r = ZSTD_compress(q->zbuf, q->cs - 1, in, q->cs,
-                             ZSTD_CLEVEL_DEFAULT);
+    if (!c->zc && !(c->zc = ZSTD_createCCtx()))
+        return 0;
+    size_t r = ZSTD_compressCCtx(c->zc, out, q->cs - 1, in, q->cs,
+                                 ZSTD_CLEVEL_DEFAULT);
     return ZSTD_isError(r) ? 0 : r;
 }
 
@@ -1192,6 +1327,99 @@ static int data_write(BlockDev *bs, uint64_t host, uint64_t gc, uint64_t in,
     return blk_pwrite(bs, host + s0, q->ebuf, span, "data");
 }
 
+static uint64_t batch_clusters(const Qcow2 *q);
+static int batch_buffers(BlockDev *bs);
+
+typedef struct DecJob {
+    const Qcow2 *q;
+    const Entry *e;
+    const uint8_t *in;        /* the compressed bytes of the run */
+    uint64_t base;            /* their host offset */
+    uint8_t *out;
+    bool *ok;
+} DecJob;
+
+static void dec_item(void *ctx, size_t i, int slot)
+{
+    DecJob *j = ctx;
+    const Qcow2 *q = j->q;
+    j->ok[i] = codec_decompress(q, &q->codec[slot], j->in + (j->e[i].host -
+                                j->base), comp_read_len(q, &j->e[i]),
+                                j->out + i * q->cs);
+}
+
+/*
+ * Reads whole compressed clusters from guest offset off (the first is
+ * *first) whose compressed data lie in ascending order close together in
+ * the file (as every writer lays them out): one read of their bytes, then
+ * decompression on the worker pool straight into buf. Returns the
+ * clusters read; 0: fewer than two such clusters (read one by one).
+ */
+static int64_t read_compressed_run(BlockDev *bs, uint64_t off,
+                                   const Entry *first, uint8_t *buf,
+                                   size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t max = batch_clusters(q), limit = 2 * max * q->cs;
+    if (max > len >> q->cluster_bits)
+        max = len >> q->cluster_bits;
+    if (max < 2 || batch_buffers(bs) < 0)
+        return max < 2 ? 0 : -1;
+    Entry *e = calloc(max, sizeof(Entry));
+    bool *ok = calloc(max, sizeof(bool));
+    if (!e || !ok) {
+        free(e);
+        free(ok);
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
+    e[0] = *first;
+    uint64_t m = 1, end = first->host + comp_read_len(q, first);
+    while (m < max) {
+        Entry f;
+        if (get_entry(bs, off + (m << q->cluster_bits), &f) < 0)
+            goto fail;
+        uint64_t fend = f.host + comp_read_len(q, &f);
+        if (f.type != CL_COMPRESSED || f.host < e[m - 1].host ||
+            fend - e[0].host > limit)
+            break;
+        e[m++] = f;
+        if (fend > end)
+            end = fend;
+    }
+    if (m < 2) {
+        free(e);
+        free(ok);
+        return 0;
+    }
+    if (!q->batch_in && !(q->batch_in = malloc(limit))) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto fail;
+    }
+    if (blk_pread(bs, e[0].host, q->batch_in, end - e[0].host,
+                  "compressed clusters") < 0)
+        goto fail;
+    DecJob job = { .q = q, .e = e, .in = q->batch_in, .base = e[0].host,
+                   .out = buf, .ok = ok };
+    BlkPool *pool = get_pool(bs);
+    if (pool)
+        blk_pool_run(pool, m, dec_item, &job);
+    else
+        for (uint64_t i = 0; i < m; i++)
+            dec_item(&job, i, 0);
+    for (uint64_t i = 0; i < m; i++)
+        if (!ok[i]) {
+            decompress_error(bs, &e[i]);
+            goto fail;
+        }
+    free(e);
+    free(ok);
+    return (int64_t)m;
+fail:
+    free(e);
+    free(ok);
+    return -1;
+}
+
 static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
 {
     Qcow2 *q = bs->opaque;
@@ -1229,6 +1457,15 @@ static int qcow2_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
             uint64_t gc = off - in;
             if (q->crypto)
                 return crypt_compressed(bs);
+            if (!in && n == q->cs && len >= 2 * q->cs) {
+                int64_t m = read_compressed_run(bs, off, &e, p, len);
+                if (m < 0)
+                    return -1;
+                if (m) {
+                    n = (size_t)m << q->cluster_bits;
+                    break;
+                }
+            }
             if (!q->dec_valid || q->dec_off != gc) {
                 q->dec_valid = false;
                 if (decompress_cluster(bs, &e, q->dbuf) < 0)
@@ -1458,6 +1695,70 @@ static int write_cluster(BlockDev *bs, uint64_t gc, uint64_t in,
 static void bm_mark(BlockDev *bs, uint64_t off, uint64_t len);
 static int bm_fit(BlockDev *bs);
 
+/* Writes the L2 entries [i, i+n) of table t (host order) at l2off with
+ * one call. */
+static int write_l2_entries(BlockDev *bs, const uint64_t *t, uint64_t l2off,
+                            uint64_t i, uint64_t n)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *b = q->cbuf; /* n <= l2_entries: fits in a cluster */
+    for (uint64_t j = 0; j < n; j++)
+        put64(b + j * 8, t[i + j]);
+    return blk_pwrite(bs, l2off + i * 8, b, n * 8, "L2 entries");
+}
+
+/*
+ * A sequential write of whole clusters that have no cluster yet
+ * (unallocated or plain zero, unencrypted), all in one L2 table: one run
+ * of new clusters (its refcounts written once per refcount block), the
+ * data with one write, then the L2 entries with one write. The order is
+ * the single-cluster path's: refcounts, data, then the references.
+ * Returns the number of clusters written, 0 when the run is shorter than
+ * two clusters (the caller takes the cluster-by-cluster path).
+ */
+static int64_t write_new_run(BlockDev *bs, uint64_t off, const uint8_t *p,
+                             size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t n = len >> q->cluster_bits;
+    uint64_t i2 = (off >> q->cluster_bits) & (q->l2_entries - 1);
+    if (q->crypto || n < 2)
+        return 0;
+    if (n > q->l2_entries - i2)
+        n = q->l2_entries - i2;
+    uint64_t *t, l2off;
+    if (get_l2_for_write(bs, off, &t, &l2off) < 0)
+        return -1;
+    uint64_t m = 0;
+    while (m < n) {
+        Entry e;
+        if (decode_entry(bs, off + (m << q->cluster_bits), t[i2 + m], &e) < 0)
+            return -1;
+        if (e.type != CL_UNALLOC && e.type != CL_ZERO_PLAIN)
+            break;
+        m++;
+    }
+    if (m < 2)
+        return 0;
+    int64_t at = alloc_clusters(bs, m);
+    if (at < 0)
+        return -1;
+    /* alloc_clusters may have grown the refcount table; t stays the
+     * cached table (only L2 caches of freed clusters are dropped). */
+    if (get_l2(bs, off, &t, &l2off) < 0)
+        return -1;
+    if (blk_pwrite(bs, (uint64_t)at, p, m << q->cluster_bits, "data") < 0)
+        return -1;
+    for (uint64_t j = 0; j < m; j++)
+        t[i2 + j] = ((uint64_t)at + (j << q->cluster_bits)) | OFLAG_COPIED;
+    if (q->dec_valid && q->dec_off >= off &&
+        q->dec_off < off + (m << q->cluster_bits))
+        q->dec_valid = false;
+    if (write_l2_entries(bs, t, l2off, i2, m) < 0)
+        return -1;
+    return (int64_t)m;
+}
+
 static int qcow2_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 {
     Qcow2 *q = bs->opaque;
@@ -1466,6 +1767,18 @@ static int qcow2_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
     while (len) {
         uint64_t in = off & (q->cs - 1);
         size_t n = q->cs - in < len ? (size_t)(q->cs - in) : len;
+        if (!in && len >= 2 * q->cs) {
+            int64_t m = write_new_run(bs, off, p, len);
+            if (m < 0)
+                return -1;
+            if (m) {
+                n = (size_t)m << q->cluster_bits;
+                p += n;
+                off += n;
+                len -= n;
+                continue;
+            }
+        }
         if (write_cluster(bs, off - in, in, p, n) < 0)
             return -1;
         p += n;
@@ -1559,6 +1872,224 @@ static int qcow2_discard(BlockDev *bs, uint64_t off, uint64_t len)
     return set_clusters(bs, start, stop - start, 0);
 }
 
+/* Clusters compressed together: about 4 MiB of input, at most 256. */
+static uint64_t batch_clusters(const Qcow2 *q)
+{
+    uint64_t n = (4u << 20) >> q->cluster_bits;
+    return n < 1 ? 1 : n > 256 ? 256 : n;
+}
+
+static int batch_buffers(BlockDev *bs)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t nb = batch_clusters(q);
+    if (codecs_init(bs) < 0)
+        return -1;
+    if (!q->batch_out)
+        q->batch_out = malloc(nb * q->cs);
+    if (!q->batch_len)
+        q->batch_len = calloc(nb, sizeof(size_t));
+    if (!q->batch_out || !q->batch_len)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    return 0;
+}
+
+typedef struct CompJob {
+    const Qcow2 *q;
+    const uint8_t *src;       /* the clusters' data */
+    const uint8_t *last;      /* the last cluster, padded to a whole one */
+    size_t nb;
+} CompJob;
+
+static void comp_item(void *ctx, size_t i, int slot)
+{
+    CompJob *j = ctx;
+    const Qcow2 *q = j->q;
+    const uint8_t *in = i + 1 == j->nb && j->last ? j->last
+                                                  : j->src + i * q->cs;
+    q->batch_len[i] = codec_compress(q, &q->codec[slot], in,
+                                     q->batch_out + i * q->cs);
+}
+
+/*
+ * Compresses nb clusters at guest offset off (cluster aligned, all in one
+ * L2 table; the last may be partial at the end of the image) on the
+ * worker pool, then stores them with batched metadata: the compressed
+ * clusters are packed one after the other (a cluster is never straddled),
+ * first into what is left of the cluster the previous batch ended in,
+ * then into a run of new clusters. Order, as for single writes: the
+ * refcounts (the new run's written once per refcount block, each counting
+ * the compressed clusters in it; the shared cluster's raised), then the
+ * data, then the L2 entries in one write, then the old clusters are
+ * released. Clusters that do not shrink are written uncompressed after.
+ */
+static int write_compressed_batch(BlockDev *bs, uint64_t off,
+                                  const uint8_t *p, size_t len)
+{
+    Qcow2 *q = bs->opaque;
+    size_t nb = (size_t)((len + q->cs - 1) >> q->cluster_bits);
+    uint64_t i2 = (off >> q->cluster_bits) & (q->l2_entries - 1);
+    CompJob job = { .q = q, .src = p, .nb = nb };
+    if (len % q->cs) {
+        size_t tail = len % q->cs;
+        memcpy(q->dbuf, p + len - tail, tail);
+        memset(q->dbuf + tail, 0, q->cs - tail);
+        job.last = q->dbuf;
+    }
+    q->dec_valid = false;
+    BlkPool *pool = nb > 1 ? get_pool(bs) : NULL;
+    if (pool)
+        blk_pool_run(pool, nb, comp_item, &job);
+    else
+        for (size_t i = 0; i < nb; i++)
+            comp_item(&job, i, 0);
+
+    uint64_t *t, l2off;
+    if (get_l2_for_write(bs, off, &t, &l2off) < 0)
+        return -1;
+    /* Placement: where (-1: the shared cluster, else the index in the new
+     * run) and the offset inside it, as compressing one by one would. */
+    uint64_t rmax = refcount_max(q);
+    uint64_t shared = 0, shared_rc = 0, shared_refs = 0;
+    uint64_t in = 0;
+    int64_t where = -1;
+    if (q->comp_next && (q->comp_next & (q->cs - 1))) {
+        shared = q->comp_next & ~(q->cs - 1);
+        if (get_refcount(bs, shared >> q->cluster_bits, &shared_rc) < 0)
+            return -1;
+        in = q->comp_next & (q->cs - 1);
+    }
+    uint64_t *refs = calloc(nb, sizeof(uint64_t));
+    int64_t *pwhere = calloc(nb, sizeof(int64_t));
+    uint64_t *pin = calloc(nb, sizeof(uint64_t));
+    uint64_t nnew = 0;
+    size_t first = nb, lastc = 0;
+    int rc = -1;
+    if (!refs || !pwhere || !pin) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        size_t clen = q->batch_len[i];
+        if (!clen)
+            continue;
+        uint64_t cnt = where < 0 ? shared_rc + shared_refs : refs[where];
+        if (!in || in + clen > q->cs || cnt >= rmax) {
+            where = (int64_t)nnew++;
+            in = 0;
+        }
+        pwhere[i] = where;
+        pin[i] = in;
+        if (where < 0)
+            shared_refs++;
+        else
+            refs[where]++;
+        in += clen;
+        if (in == q->cs)
+            in = 0;
+        if (first == nb)
+            first = i;
+        lastc = i;
+    }
+    if (first < nb) {
+        int64_t at = 0;
+        if (nnew && (at = alloc_clusters_rc(bs, nnew, refs)) < 0)
+            goto out;
+        if (shared_refs && set_refcount(bs, shared >> q->cluster_bits,
+                                        shared_rc + shared_refs) < 0)
+            goto out;
+        /* Pack: the shared cluster's part into zbuf, the new run in
+         * place in batch_out (every item moves down or stays). */
+        uint64_t sh_lo = q->comp_next & (q->cs - 1), sh_hi = sh_lo;
+        uint64_t run_end = 0;
+        memset(refs, 0, nb * sizeof(uint64_t)); /* now: bytes used */
+        for (size_t i = first; i <= lastc; i++) {
+            size_t clen = q->batch_len[i];
+            if (!clen)
+                continue;
+            if (pwhere[i] < 0) {
+                memcpy(q->zbuf + pin[i], q->batch_out + i * q->cs, clen);
+                sh_hi = pin[i] + clen;
+            } else {
+                uint64_t dst = (uint64_t)pwhere[i] * q->cs + pin[i];
+                if (dst > run_end)
+                    memset(q->batch_out + run_end, 0, dst - run_end);
+                memmove(q->batch_out + dst, q->batch_out + i * q->cs, clen);
+                run_end = dst + clen;
+                refs[pwhere[i]] = pin[i] + clen;
+            }
+        }
+        if (sh_hi > sh_lo &&
+            blk_pwrite(bs, shared + sh_lo, q->zbuf + sh_lo, sh_hi - sh_lo,
+                       "compressed data") < 0)
+            goto out;
+        /* Each new cluster up to its last byte used: the rest stays a
+         * hole in the file, as with single writes. */
+        for (uint64_t r = 0; r < nnew; r++)
+            if (refs[r] && blk_pwrite(bs, (uint64_t)at + r * q->cs,
+                                      q->batch_out + r * q->cs, refs[r],
+                                      "compressed data") < 0)
+                goto out;
+        Entry *old = calloc(nb, sizeof(Entry));
+        if (!old) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        unsigned x = 62 - (q->cluster_bits - 8);
+        uint64_t last_end = 0;
+        for (size_t i = first; i <= lastc; i++) {
+            size_t clen = q->batch_len[i];
+            if (!clen)
+                continue;
+            uint64_t gc = off + ((uint64_t)i << q->cluster_bits);
+            if (decode_entry(bs, gc, t[i2 + i], &old[i]) < 0) {
+                free(old);
+                goto out;
+            }
+            uint64_t host = (pwhere[i] < 0 ? shared
+                             : (uint64_t)at + ((uint64_t)pwhere[i] << q->cluster_bits))
+                            + pin[i];
+            uint64_t nsec = ((host + clen - 1) >> 9) - (host >> 9);
+            t[i2 + i] = OFLAG_COMPRESSED | host | (nsec << x);
+            last_end = host + clen;
+        }
+        if (write_l2_entries(bs, t, l2off, i2 + first, lastc - first + 1) < 0) {
+            free(old);
+            goto out;
+        }
+        q->comp_next = last_end & (q->cs - 1) ? last_end : 0;
+        for (size_t i = first; i <= lastc; i++)
+            if (q->batch_len[i] && release_entry(bs, &old[i]) < 0) {
+                free(old);
+                goto out;
+            }
+        free(old);
+    }
+    /* What did not shrink goes uncompressed (runs of it in one write). */
+    for (size_t i = 0; i < nb;) {
+        if (q->batch_len[i]) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < nb && !q->batch_len[j])
+            j++;
+        uint64_t a = (uint64_t)i << q->cluster_bits;
+        uint64_t e = (uint64_t)j << q->cluster_bits;
+        if (e > len)
+            e = len;
+        if (qcow2_write(bs, off + a, p + a, (size_t)(e - a)) < 0)
+            goto out;
+        i = j;
+    }
+    rc = 0;
+out:
+    free(refs);
+    free(pwhere);
+    free(pin);
+    return rc;
+}
+
 static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
                                   size_t len)
 {
@@ -1571,52 +2102,23 @@ static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
         return blk_set_error(bs, "%s: compressed write at offset %llu is not "
                              "cluster aligned", bs->filename,
                              (unsigned long long)off);
+    /* Only the image's last cluster may be written partially. */
+    if (len % q->cs && off + len - len % q->cs + q->cs < bs->size)
+        return blk_set_error(bs, "%s: compressed write of a partial "
+                             "cluster at offset %llu", bs->filename,
+                             (unsigned long long)(off + len - len % q->cs));
+    if (batch_buffers(bs) < 0)
+        return -1;
     bm_mark(bs, off, len);
     while (len) {
-        size_t n = len < q->cs ? len : (size_t)q->cs;
-        if (n < q->cs && off + q->cs < bs->size)
-            return blk_set_error(bs, "%s: compressed write of a partial "
-                                 "cluster at offset %llu", bs->filename,
-                                 (unsigned long long)off);
-        uint8_t *full = q->dbuf;
-        q->dec_valid = false;
-        memcpy(full, p, n);
-        memset(full + n, 0, q->cs - n);
-        size_t clen = compress_cluster(bs, full);
-        if (clen == 0) {
-            if (qcow2_write(bs, off, p, n) < 0)
-                return -1;
-        } else {
-            uint64_t *t, l2off;
-            Entry old;
-            if (get_l2_for_write(bs, off, &t, &l2off) < 0 ||
-                decode_entry(bs, off, t[(off >> q->cluster_bits) &
-                                        (q->l2_entries - 1)], &old) < 0)
-                return -1;
-            uint64_t host;
-            bool fresh = !q->comp_next ||
-                         (q->comp_next & (q->cs - 1)) + clen > q->cs ||
-                         !(q->comp_next & (q->cs - 1));
-            if (fresh) {
-                int64_t at = alloc_clusters(bs, 1);
-                if (at < 0)
-                    return -1;
-                host = (uint64_t)at;
-            } else {
-                host = q->comp_next;
-            }
-            if (blk_pwrite(bs, host, q->zbuf, clen, "compressed data") < 0)
-                return -1;
-            if (!fresh && update_refcount(bs, host >> q->cluster_bits, 1) < 0)
-                return -1;
-            unsigned x = 62 - (q->cluster_bits - 8);
-            uint64_t nsec = ((host + clen - 1) >> 9) - (host >> 9);
-            uint64_t e = OFLAG_COMPRESSED | host | (nsec << x);
-            q->comp_next = host + clen;
-            if (set_l2_entry(bs, t, l2off, off, e) < 0 ||
-                release_entry(bs, &old) < 0)
-                return -1;
-        }
+        uint64_t i2 = (off >> q->cluster_bits) & (q->l2_entries - 1);
+        uint64_t nb = batch_clusters(q);
+        if (nb > q->l2_entries - i2)
+            nb = q->l2_entries - i2;
+        size_t n = len < (nb << q->cluster_bits) ? len
+                                                 : (size_t)(nb << q->cluster_bits);
+        if (write_compressed_batch(bs, off, p, n) < 0)
+            return -1;
         p += n;
         off += n;
         len -= n;
@@ -3434,6 +3936,7 @@ static void qcow2_close(BlockDev *bs)
     free(q->zbuf);
     free(q->dbuf);
     free(q->ebuf);
+    codecs_free(q);
     if (q->crypto)
         memset(q->crypto, 0, sizeof(*q->crypto));
     free(q->crypto);
