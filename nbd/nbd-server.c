@@ -89,6 +89,7 @@
 #define RF_DONE            1
 #define RT_NONE            0
 #define RT_OFFSET_DATA     1
+#define RT_OFFSET_HOLE     2
 #define RT_BLOCK_STATUS    5
 #define RT_ERROR           0x8001
 
@@ -567,25 +568,91 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
     return r;
 }
 
-static int serve_read(Conn *c, uint64_t handle, uint64_t off, uint32_t len)
+/* One piece of a structured read reply: data from buf, or a hole. */
+typedef struct Piece {
+    uint64_t off;
+    uint32_t len;
+    bool hole;
+} Piece;
+
+/* The pieces of [off, off+len): one a block status extent, a hole where
+ * it reads as zeroes (as qemu-nbd splits its reads; adjacent extents are
+ * not merged), data (read into buf) elsewhere. The lock is held. On a
+ * block status error the rest is one data piece. Returns the number of
+ * pieces, -1 when reading failed (message in msg), -2 out of memory. */
+static long sparse_pieces(NbdExport *ex, uint64_t off, uint32_t len,
+                          uint8_t *buf, Piece **out, char *msg, size_t ml)
+{
+    size_t n = 0, cap = 16;
+    Piece *pc = malloc(cap * sizeof(*pc));
+    if (!pc)
+        return -2;
+    for (uint64_t pos = off, end = off + len; pos < end;) {
+        uint64_t run;
+        BlkStatus s;
+        bool hole = false;
+        if (blk_block_status(ex->bs, pos, end - pos, &run, &s) < 0 ||
+            run == 0 || run > end - pos)
+            run = end - pos;
+        else
+            hole = s.flags & BLK_ST_ZERO;
+        if (!hole && blk_read(ex->bs, pos, buf + (pos - off), run) < 0) {
+            snprintf(msg, ml, "%s", blk_error(ex->bs));
+            free(pc);
+            return -1;
+        }
+        if (n == cap) {
+            Piece *np = realloc(pc, 2 * cap * sizeof(*pc));
+            if (!np) {
+                free(pc);
+                return -2;
+            }
+            pc = np;
+            cap *= 2;
+        }
+        pc[n++] = (Piece){pos, (uint32_t)run, hole};
+        pos += run;
+    }
+    *out = pc;
+    return (long)n;
+}
+
+/* NBD_CMD_READ. Simple reply without structured replies; with them, one
+ * OFFSET_DATA chunk with NBD_CMD_FLAG_DF, else OFFSET_DATA and
+ * OFFSET_HOLE chunks (zero ranges are not sent); a zero-length read gets
+ * a NONE chunk. Data is read under the lock, sent outside it. */
+static int serve_read(Conn *c, uint64_t handle, uint16_t flags,
+                      uint64_t off, uint32_t len)
 {
     NbdExport *ex = c->ex;
+    if (c->structured && len == 0)
+        return reply(c, handle, 0, "");
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return reply(c, handle, NBD_ENOMEM, "out of memory");
-    pthread_mutex_lock(&ex->lock);
-    int r = blk_read(ex->bs, off, buf, len);
+    bool sparse = c->structured && !(flags & CF_DF);
+    Piece *pc = NULL;
+    long np = 1;
     char msg[256];
-    if (r < 0)
+    int r = 0;
+    pthread_mutex_lock(&ex->lock);
+    if (sparse) {
+        np = sparse_pieces(ex, off, len, buf, &pc, msg, sizeof(msg));
+        if (np == -2)
+            snprintf(msg, sizeof(msg), "out of memory");
+        r = np < 0 ? -1 : 0;
+    } else if (blk_read(ex->bs, off, buf, len) < 0) {
         snprintf(msg, sizeof(msg), "%s", blk_error(ex->bs));
+        r = -1;
+    }
     pthread_mutex_unlock(&ex->lock);
     if (r < 0) {
         free(buf);
-        return reply(c, handle, NBD_EIO, msg);
+        return reply(c, handle, np == -2 ? NBD_ENOMEM : NBD_EIO, msg);
     }
     if (!c->structured) {
         r = simple_reply(c, handle, 0, buf, len);
-    } else {
+    } else if (!sparse) {
         uint8_t o[8];
         nbd_put64(o, off);
         r = chunk_header(c, RF_DONE, RT_OFFSET_DATA, handle, 8 + len);
@@ -593,7 +660,27 @@ static int serve_read(Conn *c, uint64_t handle, uint64_t off, uint32_t len)
             r = csend(c, o, 8);
         if (r == 0)
             r = csend(c, buf, len);
+    } else {
+        for (long i = 0; r == 0 && i < np; i++) {
+            uint16_t fl = i == np - 1 ? RF_DONE : 0;
+            uint8_t o[12];
+            nbd_put64(o, pc[i].off);
+            if (pc[i].hole) {
+                nbd_put32(o + 8, pc[i].len);
+                r = chunk_header(c, fl, RT_OFFSET_HOLE, handle, 12);
+                if (r == 0)
+                    r = csend(c, o, 12);
+            } else {
+                r = chunk_header(c, fl, RT_OFFSET_DATA, handle,
+                                 8 + pc[i].len);
+                if (r == 0)
+                    r = csend(c, o, 8);
+                if (r == 0)
+                    r = csend(c, buf + (pc[i].off - off), pc[i].len);
+            }
+        }
     }
+    free(pc);
     free(buf);
     return r;
 }
@@ -692,7 +779,7 @@ static int transmission(Conn *c)
             else if (!in_range)
                 r = reply(c, handle, NBD_EINVAL, "beyond the end");
             else
-                r = serve_read(c, handle, off, len);
+                r = serve_read(c, handle, flags, off, len);
             break;
         case CMD_DISC:
             ret = 0;

@@ -6,6 +6,6 @@ tests_block_blk_stress_LDADD = $(BLOCK_LIBS)
 TESTS += tests/block/interop.test tests/block/crash.test tests/block/nbd.test \
 	tests/block/nbd-client.test tests/block/luks.test tests/block/bitmaps.test
 EXTRA_DIST += tests/block/interop.test tests/block/crash.test \
-	tests/block/nbd.test tests/block/nbd-proto.py \
+	tests/block/nbd.test tests/block/nbd-proto.py tests/block/nbd-reads.py \
 	tests/block/nbd-client.test tests/block/nbd-evil.py tests/block/luks.test \
 	tests/block/bitmaps.test
