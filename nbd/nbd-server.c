@@ -106,6 +106,7 @@
 
 #define CTX_BASE   1  /* base:allocation */
 #define CTX_BITMAP 2  /* qemu:dirty-bitmap:NAME */
+#define CTX_DEPTH  3  /* qemu:allocation-depth */
 
 #define OPT_MAX (64u << 10)     /* largest option payload we parse */
 #define MAX_EXTENTS 1024        /* descriptors in one block status chunk */
@@ -115,7 +116,7 @@ typedef struct Conn {
     const NbdStream *st;
     bool structured;
     bool no_zeroes;
-    bool want_base, want_bitmap;   /* meta contexts selected */
+    bool want_base, want_bitmap, want_depth; /* meta contexts selected */
 } Conn;
 
 
@@ -325,10 +326,12 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
     if (!name_matches(c, name, nlen))
         return opt_error(c, opt, REP_ERR_UNKNOWN, "no such export");
     const char *bm = c->ex->bitmap_name;
-    bool base = false, bitmap = false;
+    bool ad = c->ex->alloc_depth;
+    bool base = false, bitmap = false, depth = false;
     if (nq == 0 && !set) { /* list everything */
         base = true;
         bitmap = bm != NULL;
+        depth = ad;
     }
     pos = 8 + nlen;
     for (uint32_t i = 0; i < nq; i++) {
@@ -340,6 +343,8 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
             base = true;
         if (bm && (!set && (IS("qemu:") || IS("qemu:dirty-bitmap:"))))
             bitmap = true;
+        if (ad && ((!set && IS("qemu:")) || IS("qemu:allocation-depth")))
+            depth = true;
         if (bm && ql == 18 + strlen(bm) &&
             memcmp(q, "qemu:dirty-bitmap:", 18) == 0 &&
             memcmp(q + 18, bm, ql - 18) == 0)
@@ -348,12 +353,16 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
     }
     if (base && send_context(c, opt, CTX_BASE, "base:allocation", NULL) < 0)
         return -1;
+    if (depth && send_context(c, opt, CTX_DEPTH, "qemu:allocation-depth",
+                              NULL) < 0)
+        return -1;
     if (bitmap &&
         send_context(c, opt, CTX_BITMAP, "qemu:dirty-bitmap:", bm) < 0)
         return -1;
     if (set) {
         c->want_base = base;
         c->want_bitmap = bitmap;
+        c->want_depth = depth;
     }
     return opt_reply(c, opt, REP_ACK, NULL, 0);
 }
@@ -513,15 +522,19 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
     while (pos < end && n < (one ? 1u : MAX_EXTENTS)) {
         uint64_t run;
         uint32_t flags;
-        if (ctx == CTX_BASE) {
+        if (ctx == CTX_BASE || ctx == CTX_DEPTH) {
             BlkStatus s;
             if (blk_block_status(ex->bs, pos, end - pos, &run, &s) < 0 ||
                 run == 0) {
                 err = 1;
                 break;
             }
-            flags = (s.flags & BLK_ST_DATA ? 0 : STATE_HOLE) |
-                    (s.flags & BLK_ST_ZERO ? STATE_ZERO : 0);
+            if (ctx == CTX_DEPTH) /* 0: nowhere, 1: this image, 2.. */
+                flags = s.flags & BLK_ST_ALLOCATED ? (uint32_t)s.depth + 1
+                                                   : 0;
+            else
+                flags = (s.flags & BLK_ST_DATA ? 0 : STATE_HOLE) |
+                        (s.flags & BLK_ST_ZERO ? STATE_ZERO : 0);
         } else {
             bool d = bit_at(ex, pos);
             uint64_t g = ex->bitmap_gran;
@@ -685,6 +698,14 @@ static int serve_read(Conn *c, uint64_t handle, uint16_t flags,
     return r;
 }
 
+static bool all_zero(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 /* Writes, zeroes, trims; the lock is taken here. */
 static int serve_modify(Conn *c, uint64_t handle, uint16_t type,
                         uint16_t flags, uint64_t off, uint32_t len,
@@ -693,10 +714,20 @@ static int serve_modify(Conn *c, uint64_t handle, uint16_t type,
     NbdExport *ex = c->ex;
     pthread_mutex_lock(&ex->lock);
     int r = 0;
+    if (type == CMD_WRITE && ex->detect_zeroes != NBD_DZ_OFF &&
+        all_zero(data, len)) {
+        /* As a write-zeroes, which may deallocate only with unmap. */
+        type = CMD_WRITE_ZEROES;
+        if (ex->detect_zeroes == NBD_DZ_ON)
+            flags |= CF_NO_HOLE;
+    }
     if (type == CMD_WRITE) {
         r = blk_write(ex->bs, off, data, len);
     } else if (type == CMD_TRIM) {
-        r = blk_discard(ex->bs, off, len);
+        if (ex->discard_unmap)
+            r = blk_discard(ex->bs, off, len);
+        else
+            len = 0; /* --discard=ignore: nothing changes */
     } else if ((flags & CF_NO_HOLE) &&
                strcmp(blk_format(ex->bs), "raw") == 0) {
         /* Zeroes that stay allocated: raw write-zeroes punches holes.
@@ -819,7 +850,8 @@ static int transmission(Conn *c)
                 r = reply(c, handle, 0, "");
             break;
         case CMD_BLOCK_STATUS:
-            if (!c->structured || !(c->want_base || c->want_bitmap))
+            if (!c->structured ||
+                !(c->want_base || c->want_bitmap || c->want_depth))
                 r = reply(c, handle, NBD_EINVAL,
                           "no metadata context negotiated");
             else if (flags & ~CF_REQ_ONE)
@@ -831,6 +863,10 @@ static int transmission(Conn *c)
                 r = 0;
                 if (c->want_base)
                     r = block_status(c, handle, CTX_BASE, off, len,
+                                     flags & CF_REQ_ONE,
+                                     !c->want_bitmap && !c->want_depth);
+                if (r == 0 && c->want_depth)
+                    r = block_status(c, handle, CTX_DEPTH, off, len,
                                      flags & CF_REQ_ONE, !c->want_bitmap);
                 if (r == 0 && c->want_bitmap)
                     r = block_status(c, handle, CTX_BITMAP, off, len,

@@ -154,7 +154,7 @@ with open(img, "wb") as f:
     f.truncate(6 * GiB)
 
 # --- CVE-2020-10761 and option validation ---
-sock, pipe = serve(img, "-t", "-e", "0", "--pid-file",
+sock, pipe = serve(img, "-t", "-e", "0", "--discard=unmap", "--pid-file",
                   os.path.join(work, "nbd.pid"))
 c = Client(sock)
 check("handshake flags: fixed newstyle, no zeroes", c.hflags == 3)
