@@ -99,6 +99,15 @@ static int cl_error(NbdClient *c, const char *fmt, ...)
     return -1;
 }
 
+/* A request on a dead connection: the message that killed it stays
+ * (formatting c->err into itself would be undefined). */
+static int dead_error(NbdClient *c)
+{
+    if (!c->err[0])
+        snprintf(c->err, sizeof(c->err), "NBD connection is closed");
+    return -1;
+}
+
 /* A protocol violation: the connection cannot be trusted any more. */
 static int cl_fatal(NbdClient *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -699,8 +708,7 @@ static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
                       void *rbuf)
 {
     if (c->dead)
-        return cl_error(c, "%s", c->err[0] ? c->err
-                                           : "NBD connection is closed");
+        return dead_error(c);
     uint8_t h[28];
     Req q = {.type = type, .off = off, .len = len, .rbuf = rbuf,
              .handle = ++c->handle};
@@ -882,7 +890,7 @@ int nbd_client_trim(NbdClient *c, uint64_t off, uint64_t len)
 int nbd_client_flush(NbdClient *c)
 {
     if (!(c->tflags & TF_FLUSH) || (c->tflags & TF_READ_ONLY))
-        return c->dead ? cl_error(c, "%s", c->err) : 0;
+        return c->dead ? dead_error(c) : 0;
     return cl_request(c, CMD_FLUSH, 0, 0, 0, NULL, NULL);
 }
 
@@ -892,7 +900,7 @@ int nbd_client_block_status(NbdClient *c, uint64_t off, uint64_t len,
     if (cl_range(c, off, len) < 0)
         return -1;
     if (c->dead)
-        return cl_error(c, "%s", c->err);
+        return dead_error(c);
     *pnum = len;
     *flags = 0;
     if (!c->has_meta || !len)
@@ -1219,6 +1227,7 @@ typedef struct NbdDrv {
     NbdClient c;
     NbdUrl u;
     bool rdwr;
+    bool gave_up;   /* the last reconnection failed: do not wait again */
 } NbdDrv;
 
 static uint64_t now_ms(void)
@@ -1264,6 +1273,7 @@ static int nbd_reconnect(BlockDev *bs, uint64_t wait_ms)
                 }
                 set_timeouts(bs->fd, d->u.timeout);
                 c->timeout = d->u.timeout;
+                d->gave_up = false;
                 return 0;
             }
             snprintf(why, sizeof(why), "%s", c->err);
@@ -1279,6 +1289,7 @@ static int nbd_reconnect(BlockDev *bs, uint64_t wait_ms)
         c->size = size; /* the handshake cleared it */
         uint64_t t = now_ms();
         if (t >= end) {
+            d->gave_up = true;
             cl_fatal(c, "NBD server: connection lost; reconnecting "
                      "(reconnect-delay=%u) failed: %s",
                      d->u.reconnect_delay, why);
@@ -1359,7 +1370,7 @@ static int nbd_create(const char *filename, const BlkCreateOpts *o,
         if (delay_ && c->dead && c->lost) \
             nbd_reconnect(bs, 0); \
         int r_ = (call); \
-        if (r_ < 0 && delay_ && c->lost && \
+        if (r_ < 0 && delay_ && c->lost && !d_->gave_up && \
             nbd_reconnect(bs, (uint64_t)delay_ * 1000) == 0) \
             r_ = (call); \
         if (r_ < 0) \

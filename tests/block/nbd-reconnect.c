@@ -147,6 +147,9 @@ int main(int argc, char **argv)
           r < 0 && strstr(blk_error(b1), "reconnect-delay=1") != NULL,
           blk_error(b1));
     printf("    (%s)\n", blk_error(b1));
+    check("... and so does the next one (one more attempt, no new wait)",
+          blk_read(b1, 0, buf, 512) < 0 &&
+          strstr(blk_error(b1), "No such file") != NULL, blk_error(b1));
     /* 4: it comes back: the next request reconnects at once. */
     start();
     check("a later request reconnects once the server is back",
