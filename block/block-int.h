@@ -84,6 +84,8 @@ typedef struct NbdClient {
     uint32_t max_payload;   /* largest read/write, at most 32 MiB */
     uint64_t handle;
     bool dead;
+    bool lost;              /* dead because the connection broke (not a
+                               protocol violation): may reconnect */
     bool structured;        /* NBD_OPT_STRUCTURED_REPLY was acknowledged */
     bool has_meta;          /* base:allocation was negotiated ... */
     uint32_t meta_id;       /* ... under this context id */

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "block/block-int.h"
@@ -98,6 +99,15 @@ static int cl_error(NbdClient *c, const char *fmt, ...)
     return -1;
 }
 
+/* A request on a dead connection: the message that killed it stays
+ * (formatting c->err into itself would be undefined). */
+static int dead_error(NbdClient *c)
+{
+    if (!c->err[0])
+        snprintf(c->err, sizeof(c->err), "NBD connection is closed");
+    return -1;
+}
+
 /* A protocol violation: the connection cannot be trusted any more. */
 static int cl_fatal(NbdClient *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -118,9 +128,11 @@ static int cl_recv(NbdClient *c, void *buf, size_t len, const char *what)
         return cl_fatal(c, "NBD server: no answer within %u s while reading "
                         "%s (timed out; see the timeout= and open-timeout= "
                         "URL options)", c->timeout, what);
-    if (r < 0)
-        return cl_fatal(c, "NBD server: connection lost while reading %s",
-                        what);
+    if (r < 0) {
+        cl_fatal(c, "NBD server: connection lost while reading %s", what);
+        c->lost = true;
+        return -1;
+    }
     return 0;
 }
 
@@ -130,8 +142,11 @@ static int cl_send(NbdClient *c, const void *buf, size_t len)
     if (r == -2)
         return cl_fatal(c, "NBD server: not accepting data within %u s "
                         "(timed out)", c->timeout);
-    if (r < 0)
-        return cl_fatal(c, "NBD server: connection lost while sending");
+    if (r < 0) {
+        cl_fatal(c, "NBD server: connection lost while sending");
+        c->lost = true;
+        return -1;
+    }
     return 0;
 }
 
@@ -389,6 +404,7 @@ int nbd_client_handshake(NbdClient *c, const char *name)
 {
     uint8_t b[18];
     c->dead = false;
+    c->lost = false;
     c->min_block = 1;
     c->max_payload = MAX_PAYLOAD;
     c->size = 0;
@@ -692,8 +708,7 @@ static int cl_request(NbdClient *c, uint16_t type, uint16_t flags,
                       void *rbuf)
 {
     if (c->dead)
-        return cl_error(c, "%s", c->err[0] ? c->err
-                                           : "NBD connection is closed");
+        return dead_error(c);
     uint8_t h[28];
     Req q = {.type = type, .off = off, .len = len, .rbuf = rbuf,
              .handle = ++c->handle};
@@ -875,7 +890,7 @@ int nbd_client_trim(NbdClient *c, uint64_t off, uint64_t len)
 int nbd_client_flush(NbdClient *c)
 {
     if (!(c->tflags & TF_FLUSH) || (c->tflags & TF_READ_ONLY))
-        return c->dead ? cl_error(c, "%s", c->err) : 0;
+        return c->dead ? dead_error(c) : 0;
     return cl_request(c, CMD_FLUSH, 0, 0, 0, NULL, NULL);
 }
 
@@ -885,7 +900,7 @@ int nbd_client_block_status(NbdClient *c, uint64_t off, uint64_t len,
     if (cl_range(c, off, len) < 0)
         return -1;
     if (c->dead)
-        return cl_error(c, "%s", c->err);
+        return dead_error(c);
     *pnum = len;
     *flags = 0;
     if (!c->has_meta || !len)
@@ -977,6 +992,7 @@ typedef struct NbdUrl {
     bool unix_socket;
     char *host, *port, *export_name, *socket_path;
     unsigned open_timeout, timeout; /* seconds, 0: none */
+    unsigned reconnect_delay;       /* seconds, 0: no reconnection */
 } NbdUrl;
 
 #define DEFAULT_OPEN_TIMEOUT 30
@@ -1080,6 +1096,10 @@ static int url_parse(BlockDev *bs, const char *url, NbdUrl *u)
             if (parse_secs(v, vl, &u->open_timeout) < 0)
                 return blk_set_error(bs, "%s: open-timeout must be 0..86400 "
                                      "seconds", url);
+        } else if (kl == 15 && !strncmp(k, "reconnect-delay", 15)) {
+            if (parse_secs(v, vl, &u->reconnect_delay) < 0)
+                return blk_set_error(bs, "%s: reconnect-delay must be "
+                                     "0..86400 seconds", url);
         } else if (kl == 7 && !strncmp(k, "timeout", 7)) {
             if (parse_secs(v, vl, &u->timeout) < 0)
                 return blk_set_error(bs, "%s: timeout must be 0..86400 "
@@ -1087,7 +1107,8 @@ static int url_parse(BlockDev *bs, const char *url, NbdUrl *u)
         } else {
             return blk_set_error(bs, "%s: unsupported query '%.*s' (socket="
                                  "PATH for nbd+unix://, open-timeout=SECONDS,"
-                                 " timeout=SECONDS)", url, (int)n, k);
+                                 " timeout=SECONDS, reconnect-delay="
+                                 "SECONDS)", url, (int)n, k);
         }
         k = amp ? amp + 1 : NULL;
     }
@@ -1200,36 +1221,115 @@ int nbd_sock_send(void *ctx, const void *buf, size_t len)
 
 /* ---- the block driver ---- */
 
+/* The driver's state: the client first (bs->opaque is both), then the
+ * URL, kept for reconnecting. */
+typedef struct NbdDrv {
+    NbdClient c;
+    NbdUrl u;
+    bool rdwr;
+    bool gave_up;   /* the last reconnection failed: do not wait again */
+} NbdDrv;
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Connects and shakes hands again after the connection broke, trying
+ * until wait_ms have passed (0: once), with pauses from 10 ms doubling to
+ * 1 s between attempts. The export must keep its size and stay writable
+ * if it was. 0 when connected; -1 with the client still dead and lost
+ * (a later request tries again), or no longer lost when the export
+ * changed (then it is given up). */
+static int nbd_reconnect(BlockDev *bs, uint64_t wait_ms)
+{
+    NbdDrv *d = bs->opaque;
+    NbdClient *c = &d->c;
+    uint64_t size = c->size, end = now_ms() + wait_ms;
+    unsigned pause = 10;
+    char why[512];
+    snprintf(why, sizeof(why), "%s", c->err);
+    for (;;) {
+        if (bs->fd >= 0)
+            close(bs->fd);
+        bs->fd = url_connect(bs, &d->u);
+        if (bs->fd >= 0) {
+            c->timeout = d->u.open_timeout;
+            if (nbd_client_handshake(c, d->u.export_name) == 0) {
+                if (c->size != size) {
+                    c->size = size;
+                    cl_fatal(c, "NBD server: the export has %llu bytes "
+                             "after reconnecting, %llu before",
+                             (unsigned long long)c->size,
+                             (unsigned long long)size);
+                    return -1;
+                }
+                if (d->rdwr && (c->tflags & TF_READ_ONLY)) {
+                    cl_fatal(c, "NBD server: the export is read-only "
+                             "after reconnecting");
+                    return -1;
+                }
+                set_timeouts(bs->fd, d->u.timeout);
+                c->timeout = d->u.timeout;
+                d->gave_up = false;
+                return 0;
+            }
+            snprintf(why, sizeof(why), "%s", c->err);
+            close(bs->fd);
+            bs->fd = -1;
+        } else { /* without the URL, which the caller prints */
+            const char *e = blk_error(bs);
+            size_t fl = strlen(bs->filename);
+            if (!strncmp(e, bs->filename, fl) && !strncmp(e + fl, ": ", 2))
+                e += fl + 2;
+            snprintf(why, sizeof(why), "%s", e);
+        }
+        c->size = size; /* the handshake cleared it */
+        uint64_t t = now_ms();
+        if (t >= end) {
+            d->gave_up = true;
+            cl_fatal(c, "NBD server: connection lost; reconnecting "
+                     "(reconnect-delay=%u) failed: %s",
+                     d->u.reconnect_delay, why);
+            c->lost = true;
+            return -1;
+        }
+        uint64_t ms = end - t < pause ? end - t : pause;
+        struct timespec ts = {(time_t)(ms / 1000),
+                              (long)(ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+        pause = pause * 2 > 1000 ? 1000 : pause * 2;
+    }
+}
+
 static int nbd_open(BlockDev *bs, int flags)
 {
-    NbdUrl u;
-    NbdClient *c = calloc(1, sizeof(*c));
-    if (!c)
+    NbdDrv *d = calloc(1, sizeof(*d));
+    if (!d)
         return blk_set_error(bs, "%s: out of memory", bs->filename);
-    bs->opaque = c;
-    if (url_parse(bs, bs->filename, &u) < 0) {
-        url_free(&u);
+    NbdClient *c = &d->c;
+    NbdUrl *u = &d->u;
+    bs->opaque = d;
+    d->rdwr = flags & BLK_O_RDWR;
+    if (url_parse(bs, bs->filename, u) < 0)
         return -1;
-    }
-    int fd = url_connect(bs, &u);
-    if (fd < 0) {
-        url_free(&u);
+    int fd = url_connect(bs, u);
+    if (fd < 0)
         return -1;
-    }
     bs->fd = fd;
     c->recv = nbd_sock_recv;
     c->send = nbd_sock_send;
     c->ctx = &bs->fd;
-    c->timeout = u.open_timeout;
-    if (nbd_client_handshake(c, u.export_name) < 0) {
+    c->timeout = u->open_timeout;
+    if (nbd_client_handshake(c, u->export_name) < 0) {
         c->dead = true; /* no NBD_CMD_DISC during the handshake */
         blk_set_error(bs, "%s: %s", bs->filename, c->err);
-        url_free(&u);
         return -1;
     }
-    set_timeouts(fd, u.timeout);
-    c->timeout = u.timeout;
-    url_free(&u);
+    set_timeouts(fd, u->timeout);
+    c->timeout = u->timeout;
     if ((flags & BLK_O_RDWR) && (c->tflags & TF_READ_ONLY))
         return blk_set_error(bs, "%s: the NBD export is read-only (open it "
                              "read-only: readonly=on)", bs->filename);
@@ -1239,10 +1339,13 @@ static int nbd_open(BlockDev *bs, int flags)
 
 static void nbd_close(BlockDev *bs)
 {
-    NbdClient *c = bs->opaque;
+    NbdDrv *d = bs->opaque;
+    if (!d)
+        return;
     if (bs->fd >= 0)
-        nbd_client_disconnect(c);
-    free(c);
+        nbd_client_disconnect(&d->c);
+    url_free(&d->u);
+    free(d);
     bs->opaque = NULL;
 }
 
@@ -1255,10 +1358,22 @@ static int nbd_create(const char *filename, const BlkCreateOpts *o,
     return -1;
 }
 
+/* With reconnect-delay: a request on a connection that broke before
+ * it tries one reconnection at once; a request that breaks it waits up
+ * to reconnect-delay seconds for the server and is then sent again
+ * (reads, writes, zeroes, trims and flushes can all be repeated). */
 #define WRAP(call) \
     do { \
-        NbdClient *c = bs->opaque; \
-        if ((call) < 0) \
+        NbdDrv *d_ = bs->opaque; \
+        NbdClient *c = &d_->c; \
+        unsigned delay_ = d_->u.reconnect_delay; \
+        if (delay_ && c->dead && c->lost) \
+            nbd_reconnect(bs, 0); \
+        int r_ = (call); \
+        if (r_ < 0 && delay_ && c->lost && !d_->gave_up && \
+            nbd_reconnect(bs, (uint64_t)delay_ * 1000) == 0) \
+            r_ = (call); \
+        if (r_ < 0) \
             return blk_set_error(bs, "%s: %s", bs->filename, c->err); \
         return 0; \
     } while (0)
@@ -1298,13 +1413,18 @@ static int nbd_resize(BlockDev *bs, uint64_t size)
 /* base:allocation when the server gives it (data unless NBD_STATE_HOLE,
  * zero with NBD_STATE_ZERO, as QEMU's nbd driver reports them), else
  * everything is data. */
+static int status(BlockDev *bs, uint64_t off, uint64_t len, uint64_t *pnum,
+                  uint32_t *fl)
+{
+    WRAP(nbd_client_block_status(c, off, len, pnum, fl));
+}
+
 static int nbd_status(BlockDev *bs, uint64_t off, uint64_t len,
                       uint64_t *pnum, BlkStatus *st)
 {
-    NbdClient *c = bs->opaque;
     uint32_t fl;
-    if (nbd_client_block_status(c, off, len, pnum, &fl) < 0)
-        return blk_set_error(bs, "%s: %s", bs->filename, c->err);
+    if (status(bs, off, len, pnum, &fl) < 0)
+        return -1;
     st->flags = BLK_ST_ALLOCATED | BLK_ST_OFFSET;
     if (!(fl & STATE_HOLE))
         st->flags |= BLK_ST_DATA;

@@ -89,6 +89,7 @@
 #define RF_DONE            1
 #define RT_NONE            0
 #define RT_OFFSET_DATA     1
+#define RT_OFFSET_HOLE     2
 #define RT_BLOCK_STATUS    5
 #define RT_ERROR           0x8001
 
@@ -105,6 +106,7 @@
 
 #define CTX_BASE   1  /* base:allocation */
 #define CTX_BITMAP 2  /* qemu:dirty-bitmap:NAME */
+#define CTX_DEPTH  3  /* qemu:allocation-depth */
 
 #define OPT_MAX (64u << 10)     /* largest option payload we parse */
 #define MAX_EXTENTS 1024        /* descriptors in one block status chunk */
@@ -114,7 +116,7 @@ typedef struct Conn {
     const NbdStream *st;
     bool structured;
     bool no_zeroes;
-    bool want_base, want_bitmap;   /* meta contexts selected */
+    bool want_base, want_bitmap, want_depth; /* meta contexts selected */
 } Conn;
 
 
@@ -324,10 +326,12 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
     if (!name_matches(c, name, nlen))
         return opt_error(c, opt, REP_ERR_UNKNOWN, "no such export");
     const char *bm = c->ex->bitmap_name;
-    bool base = false, bitmap = false;
+    bool ad = c->ex->alloc_depth;
+    bool base = false, bitmap = false, depth = false;
     if (nq == 0 && !set) { /* list everything */
         base = true;
         bitmap = bm != NULL;
+        depth = ad;
     }
     pos = 8 + nlen;
     for (uint32_t i = 0; i < nq; i++) {
@@ -339,6 +343,8 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
             base = true;
         if (bm && (!set && (IS("qemu:") || IS("qemu:dirty-bitmap:"))))
             bitmap = true;
+        if (ad && ((!set && IS("qemu:")) || IS("qemu:allocation-depth")))
+            depth = true;
         if (bm && ql == 18 + strlen(bm) &&
             memcmp(q, "qemu:dirty-bitmap:", 18) == 0 &&
             memcmp(q + 18, bm, ql - 18) == 0)
@@ -347,12 +353,16 @@ static int opt_meta(Conn *c, uint32_t opt, const uint8_t *d, uint32_t len)
     }
     if (base && send_context(c, opt, CTX_BASE, "base:allocation", NULL) < 0)
         return -1;
+    if (depth && send_context(c, opt, CTX_DEPTH, "qemu:allocation-depth",
+                              NULL) < 0)
+        return -1;
     if (bitmap &&
         send_context(c, opt, CTX_BITMAP, "qemu:dirty-bitmap:", bm) < 0)
         return -1;
     if (set) {
         c->want_base = base;
         c->want_bitmap = bitmap;
+        c->want_depth = depth;
     }
     return opt_reply(c, opt, REP_ACK, NULL, 0);
 }
@@ -512,15 +522,19 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
     while (pos < end && n < (one ? 1u : MAX_EXTENTS)) {
         uint64_t run;
         uint32_t flags;
-        if (ctx == CTX_BASE) {
+        if (ctx == CTX_BASE || ctx == CTX_DEPTH) {
             BlkStatus s;
             if (blk_block_status(ex->bs, pos, end - pos, &run, &s) < 0 ||
                 run == 0) {
                 err = 1;
                 break;
             }
-            flags = (s.flags & BLK_ST_DATA ? 0 : STATE_HOLE) |
-                    (s.flags & BLK_ST_ZERO ? STATE_ZERO : 0);
+            if (ctx == CTX_DEPTH) /* 0: nowhere, 1: this image, 2.. */
+                flags = s.flags & BLK_ST_ALLOCATED ? (uint32_t)s.depth + 1
+                                                   : 0;
+            else
+                flags = (s.flags & BLK_ST_DATA ? 0 : STATE_HOLE) |
+                        (s.flags & BLK_ST_ZERO ? STATE_ZERO : 0);
         } else {
             bool d = bit_at(ex, pos);
             uint64_t g = ex->bitmap_gran;
@@ -567,25 +581,91 @@ static int block_status(Conn *c, uint64_t handle, uint32_t ctx, uint64_t off,
     return r;
 }
 
-static int serve_read(Conn *c, uint64_t handle, uint64_t off, uint32_t len)
+/* One piece of a structured read reply: data from buf, or a hole. */
+typedef struct Piece {
+    uint64_t off;
+    uint32_t len;
+    bool hole;
+} Piece;
+
+/* The pieces of [off, off+len): one a block status extent, a hole where
+ * it reads as zeroes (as qemu-nbd splits its reads; adjacent extents are
+ * not merged), data (read into buf) elsewhere. The lock is held. On a
+ * block status error the rest is one data piece. Returns the number of
+ * pieces, -1 when reading failed (message in msg), -2 out of memory. */
+static long sparse_pieces(NbdExport *ex, uint64_t off, uint32_t len,
+                          uint8_t *buf, Piece **out, char *msg, size_t ml)
+{
+    size_t n = 0, cap = 16;
+    Piece *pc = malloc(cap * sizeof(*pc));
+    if (!pc)
+        return -2;
+    for (uint64_t pos = off, end = off + len; pos < end;) {
+        uint64_t run;
+        BlkStatus s;
+        bool hole = false;
+        if (blk_block_status(ex->bs, pos, end - pos, &run, &s) < 0 ||
+            run == 0 || run > end - pos)
+            run = end - pos;
+        else
+            hole = s.flags & BLK_ST_ZERO;
+        if (!hole && blk_read(ex->bs, pos, buf + (pos - off), run) < 0) {
+            snprintf(msg, ml, "%s", blk_error(ex->bs));
+            free(pc);
+            return -1;
+        }
+        if (n == cap) {
+            Piece *np = realloc(pc, 2 * cap * sizeof(*pc));
+            if (!np) {
+                free(pc);
+                return -2;
+            }
+            pc = np;
+            cap *= 2;
+        }
+        pc[n++] = (Piece){pos, (uint32_t)run, hole};
+        pos += run;
+    }
+    *out = pc;
+    return (long)n;
+}
+
+/* NBD_CMD_READ. Simple reply without structured replies; with them, one
+ * OFFSET_DATA chunk with NBD_CMD_FLAG_DF, else OFFSET_DATA and
+ * OFFSET_HOLE chunks (zero ranges are not sent); a zero-length read gets
+ * a NONE chunk. Data is read under the lock, sent outside it. */
+static int serve_read(Conn *c, uint64_t handle, uint16_t flags,
+                      uint64_t off, uint32_t len)
 {
     NbdExport *ex = c->ex;
+    if (c->structured && len == 0)
+        return reply(c, handle, 0, "");
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
         return reply(c, handle, NBD_ENOMEM, "out of memory");
-    pthread_mutex_lock(&ex->lock);
-    int r = blk_read(ex->bs, off, buf, len);
+    bool sparse = c->structured && !(flags & CF_DF);
+    Piece *pc = NULL;
+    long np = 1;
     char msg[256];
-    if (r < 0)
+    int r = 0;
+    pthread_mutex_lock(&ex->lock);
+    if (sparse) {
+        np = sparse_pieces(ex, off, len, buf, &pc, msg, sizeof(msg));
+        if (np == -2)
+            snprintf(msg, sizeof(msg), "out of memory");
+        r = np < 0 ? -1 : 0;
+    } else if (blk_read(ex->bs, off, buf, len) < 0) {
         snprintf(msg, sizeof(msg), "%s", blk_error(ex->bs));
+        r = -1;
+    }
     pthread_mutex_unlock(&ex->lock);
     if (r < 0) {
         free(buf);
-        return reply(c, handle, NBD_EIO, msg);
+        return reply(c, handle, np == -2 ? NBD_ENOMEM : NBD_EIO, msg);
     }
     if (!c->structured) {
         r = simple_reply(c, handle, 0, buf, len);
-    } else {
+    } else if (!sparse) {
         uint8_t o[8];
         nbd_put64(o, off);
         r = chunk_header(c, RF_DONE, RT_OFFSET_DATA, handle, 8 + len);
@@ -593,9 +673,37 @@ static int serve_read(Conn *c, uint64_t handle, uint64_t off, uint32_t len)
             r = csend(c, o, 8);
         if (r == 0)
             r = csend(c, buf, len);
+    } else {
+        for (long i = 0; r == 0 && i < np; i++) {
+            uint16_t fl = i == np - 1 ? RF_DONE : 0;
+            uint8_t o[12];
+            nbd_put64(o, pc[i].off);
+            if (pc[i].hole) {
+                nbd_put32(o + 8, pc[i].len);
+                r = chunk_header(c, fl, RT_OFFSET_HOLE, handle, 12);
+                if (r == 0)
+                    r = csend(c, o, 12);
+            } else {
+                r = chunk_header(c, fl, RT_OFFSET_DATA, handle,
+                                 8 + pc[i].len);
+                if (r == 0)
+                    r = csend(c, o, 8);
+                if (r == 0)
+                    r = csend(c, buf + (pc[i].off - off), pc[i].len);
+            }
+        }
     }
+    free(pc);
     free(buf);
     return r;
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (p[i])
+            return false;
+    return true;
 }
 
 /* Writes, zeroes, trims; the lock is taken here. */
@@ -606,10 +714,20 @@ static int serve_modify(Conn *c, uint64_t handle, uint16_t type,
     NbdExport *ex = c->ex;
     pthread_mutex_lock(&ex->lock);
     int r = 0;
+    if (type == CMD_WRITE && ex->detect_zeroes != NBD_DZ_OFF &&
+        all_zero(data, len)) {
+        /* As a write-zeroes, which may deallocate only with unmap. */
+        type = CMD_WRITE_ZEROES;
+        if (ex->detect_zeroes == NBD_DZ_ON)
+            flags |= CF_NO_HOLE;
+    }
     if (type == CMD_WRITE) {
         r = blk_write(ex->bs, off, data, len);
     } else if (type == CMD_TRIM) {
-        r = blk_discard(ex->bs, off, len);
+        if (ex->discard_unmap)
+            r = blk_discard(ex->bs, off, len);
+        else
+            len = 0; /* --discard=ignore: nothing changes */
     } else if ((flags & CF_NO_HOLE) &&
                strcmp(blk_format(ex->bs), "raw") == 0) {
         /* Zeroes that stay allocated: raw write-zeroes punches holes.
@@ -692,7 +810,7 @@ static int transmission(Conn *c)
             else if (!in_range)
                 r = reply(c, handle, NBD_EINVAL, "beyond the end");
             else
-                r = serve_read(c, handle, off, len);
+                r = serve_read(c, handle, flags, off, len);
             break;
         case CMD_DISC:
             ret = 0;
@@ -732,7 +850,8 @@ static int transmission(Conn *c)
                 r = reply(c, handle, 0, "");
             break;
         case CMD_BLOCK_STATUS:
-            if (!c->structured || !(c->want_base || c->want_bitmap))
+            if (!c->structured ||
+                !(c->want_base || c->want_bitmap || c->want_depth))
                 r = reply(c, handle, NBD_EINVAL,
                           "no metadata context negotiated");
             else if (flags & ~CF_REQ_ONE)
@@ -744,6 +863,10 @@ static int transmission(Conn *c)
                 r = 0;
                 if (c->want_base)
                     r = block_status(c, handle, CTX_BASE, off, len,
+                                     flags & CF_REQ_ONE,
+                                     !c->want_bitmap && !c->want_depth);
+                if (r == 0 && c->want_depth)
+                    r = block_status(c, handle, CTX_DEPTH, off, len,
                                      flags & CF_REQ_ONE, !c->want_bitmap);
                 if (r == 0 && c->want_bitmap)
                     r = block_status(c, handle, CTX_BITMAP, off, len,

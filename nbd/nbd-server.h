@@ -24,6 +24,10 @@ typedef struct NbdExport {
     const char *description;   /* NULL: none */
     bool read_only;
     bool multi_conn;           /* advertise NBD_FLAG_CAN_MULTI_CONN */
+    bool discard_unmap;        /* --discard=unmap: trims deallocate (else
+                                  they are accepted and ignored) */
+    int detect_zeroes;         /* NBD_DZ_*: writes of zeroes */
+    bool alloc_depth;          /* -A: the context qemu:allocation-depth */
     /* Dirty bitmap exported as qemu:dirty-bitmap:NAME (NULL: none).
      * Writes through the export mark their granules dirty. */
     const char *bitmap_name;
@@ -32,6 +36,11 @@ typedef struct NbdExport {
     uint32_t bitmap_gran;
     pthread_mutex_t lock;      /* around every use of bs and bitmap */
 } NbdExport;
+
+/* --detect-zeroes: a write whose data is all zeroes is a write-zeroes
+ * that keeps the range allocated (ON) or may deallocate it (UNMAP, only
+ * with discard_unmap). */
+enum { NBD_DZ_OFF, NBD_DZ_ON, NBD_DZ_UNMAP };
 
 /* The byte stream of one client. Both return 0 when all len bytes moved,
  * -1 otherwise (end of stream or error). */

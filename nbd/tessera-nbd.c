@@ -47,6 +47,13 @@ static void usage(FILE *f)
 "      --cache=MODE         writeback (default), none, writethrough,\n"
 "                           directsync or unsafe\n"
 "  -n, --nocache            the same as --cache=none\n"
+"      --discard=MODE       ignore (default; trims succeed and change\n"
+"                           nothing) or unmap (trims deallocate)\n"
+"      --detect-zeroes=MODE off (default), on (a write of zeroes becomes\n"
+"                           a write-zeroes) or unmap (which may also\n"
+"                           deallocate; needs --discard=unmap)\n"
+"  -A, --allocation-depth   also export the context qemu:allocation-depth\n"
+"                           (0: unallocated, 1: this image, 2...: backing)\n"
 "  -B, --bitmap=NAME        also export the persistent dirty bitmap NAME\n"
 "                           as the context qemu:dirty-bitmap:NAME\n"
 "  -e, --shared=N           serve up to N clients at once (default 1,\n"
@@ -209,7 +216,7 @@ static char *absolute(const char *path)
 int main(int argc, char **argv)
 {
     enum { OPT_FORK = 256, OPT_PIDFILE, OPT_OBJECT, OPT_IMAGE_OPTS,
-           OPT_CACHE };
+           OPT_CACHE, OPT_DISCARD, OPT_DETECT_ZEROES };
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"bind", required_argument, NULL, 'b'},
@@ -219,6 +226,7 @@ int main(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"read-only", no_argument, NULL, 'r'},
         {"bitmap", required_argument, NULL, 'B'},
+        {"allocation-depth", no_argument, NULL, 'A'},
         {"shared", required_argument, NULL, 'e'},
         {"persistent", no_argument, NULL, 't'},
         {"fork", no_argument, NULL, OPT_FORK},
@@ -227,6 +235,8 @@ int main(int argc, char **argv)
         {"image-opts", no_argument, NULL, OPT_IMAGE_OPTS},
         {"cache", required_argument, NULL, OPT_CACHE},
         {"nocache", no_argument, NULL, 'n'},
+        {"discard", required_argument, NULL, OPT_DISCARD},
+        {"detect-zeroes", required_argument, NULL, OPT_DETECT_ZEROES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -241,7 +251,7 @@ int main(int argc, char **argv)
     long shared = 1;
     export.name = "";
     int c;
-    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rnB:e:thV", longopts,
+    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rnAB:e:thV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'p': {
@@ -260,6 +270,7 @@ int main(int argc, char **argv)
         case 'D': export.description = optarg; break;
         case 'f': fmt = optarg; break;
         case 'r': export.read_only = true; break;
+        case 'A': export.alloc_depth = true; break;
         case 'B': export.bitmap_name = optarg; break;
         case 'e': {
             char *end;
@@ -309,6 +320,30 @@ int main(int argc, char **argv)
                 return 1;
             }
             break;
+        case OPT_DISCARD: /* qemu's names and their aliases */
+            if (!strcmp(optarg, "ignore") || !strcmp(optarg, "off")) {
+                export.discard_unmap = false;
+            } else if (!strcmp(optarg, "unmap") || !strcmp(optarg, "on")) {
+                export.discard_unmap = true;
+            } else {
+                fprintf(stderr, "tessera-nbd: invalid discard mode '%s' "
+                        "(ignore, unmap)\n", optarg);
+                return 1;
+            }
+            break;
+        case OPT_DETECT_ZEROES:
+            if (!strcmp(optarg, "off")) {
+                export.detect_zeroes = NBD_DZ_OFF;
+            } else if (!strcmp(optarg, "on")) {
+                export.detect_zeroes = NBD_DZ_ON;
+            } else if (!strcmp(optarg, "unmap")) {
+                export.detect_zeroes = NBD_DZ_UNMAP;
+            } else {
+                fprintf(stderr, "tessera-nbd: invalid detect-zeroes mode "
+                        "'%s' (off, on, unmap)\n", optarg);
+                return 1;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("tessera-nbd " PACKAGE_VERSION "\n"); return 0;
         default: usage(stderr); return 1;
@@ -317,6 +352,11 @@ int main(int argc, char **argv)
     if (optind != argc - 1) {
         fprintf(stderr, "tessera-nbd: expected one image file "
                 "(see --help)\n");
+        return 1;
+    }
+    if (export.detect_zeroes == NBD_DZ_UNMAP && !export.discard_unmap) {
+        fprintf(stderr, "tessera-nbd: --detect-zeroes=unmap is not allowed "
+                "without --discard=unmap (as qemu-nbd)\n");
         return 1;
     }
     const char *file = argv[optind];

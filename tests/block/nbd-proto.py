@@ -96,10 +96,11 @@ class Client:
         self.handle += 1
         self.s.sendall(struct.pack(">IHHQQI", 0x25609513, flags, typ,
                                    self.handle, off, ln) + payload)
-        return self.reply(typ == 0, ln)
+        return self.reply(typ == 0, ln, off)
 
-    def reply(self, is_read=False, ln=0):
-        """(error, data, extents by context)"""
+    def reply(self, is_read=False, ln=0, off=0):
+        """(error, data, extents by context); the data of a structured
+        read is placed by its chunks' offsets, holes read as zeroes"""
         magic = struct.unpack(">I", self.recv(4))[0]
         if magic == 0x67446698:
             err, h = struct.unpack(">IQ", self.recv(12))
@@ -107,13 +108,17 @@ class Client:
             data = self.recv(ln) if is_read and not err else b""
             return err, data, {}
         assert magic == 0x668E33EF, hex(magic)
-        data, ext, err = b"", {}, 0
+        data, ext, err = bytearray(ln if is_read else 0), {}, 0
         while True:
             fl, typ, h, ln = struct.unpack(">HHQI", self.recv(16))
             assert h == self.handle
             p = self.recv(ln)
             if typ == 1:
-                data += p[8:]
+                co = struct.unpack(">Q", p[:8])[0] - off
+                data[co:co + ln - 8] = p[8:]
+            elif typ == 2:
+                co, hl = struct.unpack(">QI", p)
+                data[co - off:co - off + hl] = bytes(hl)
             elif typ == 5:
                 ctx = struct.unpack(">I", p[:4])[0]
                 ext[ctx] = [struct.unpack(">II", p[i:i + 8])
@@ -121,7 +126,7 @@ class Client:
             elif typ & 0x8000:
                 err = struct.unpack(">I", p[:4])[0]
             if fl & 1:
-                return err, data, ext
+                return err, bytes(data if not err else b""), ext
             magic = struct.unpack(">I", self.recv(4))[0]
             assert magic == 0x668E33EF
 
@@ -149,7 +154,7 @@ with open(img, "wb") as f:
     f.truncate(6 * GiB)
 
 # --- CVE-2020-10761 and option validation ---
-sock, pipe = serve(img, "-t", "-e", "0", "--pid-file",
+sock, pipe = serve(img, "-t", "-e", "0", "--discard=unmap", "--pid-file",
                   os.path.join(work, "nbd.pid"))
 c = Client(sock)
 check("handshake flags: fixed newstyle, no zeroes", c.hflags == 3)

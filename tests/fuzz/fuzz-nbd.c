@@ -46,6 +46,9 @@ static int setup(void)
     }
     ex.name = "";
     ex.description = "fuzz";
+    ex.discard_unmap = true;
+    ex.detect_zeroes = NBD_DZ_UNMAP;
+    ex.alloc_depth = true;
     ex.bitmap_name = "b0";
     ex.bitmap_gran = 65536;
     ex.bitmap_bits = IMG_SIZE / 65536;
