@@ -870,10 +870,8 @@ int blk_parse_snapshot_spec(const char *spec, char **id, char **name,
             goto fail;
         }
         p += len;
-        if (*p == ',' && !*++p) {
-            snprintf(err, errlen, "snapshot parameters end with a comma");
-            goto fail;
-        }
+        if (*p == ',') /* a trailing comma is accepted, as by qemu-nbd */
+            p++;
     }
     return 0;
 fail:

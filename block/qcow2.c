@@ -2761,10 +2761,11 @@ static int qcow2_snapshot_load(BlockDev *bs, const char *id,
     }
     free(tab);
     if (found < 0)
-        return blk_set_error(bs, "%s: no snapshot with%s%s%s%s%s%s",
+        return blk_set_error(bs, "%s: no snapshot with%s%s%s%s%s%s%s",
                              bs->filename, id ? " ID '" : "", id ? id : "",
                              id ? "'" : "", id && name ? " and" : "",
-                             name ? " name '" : "", name ? name : "");
+                             name ? " name '" : "", name ? name : "",
+                             name ? "'" : "");
     if ((ref.l1_offset >> q->cluster_bits) >= q->end_cluster)
         return blk_set_error(bs, "%s: qcow2 image is corrupt: snapshot L1 "
                              "table at 0x%llx is past the end of the file",
