@@ -31,6 +31,8 @@ typedef struct BlockDriver {
     int (*snapshot_create)(BlockDev *bs, const char *name);
     int (*snapshot_apply)(BlockDev *bs, const char *id_or_name);
     int (*snapshot_delete)(BlockDev *bs, const char *id_or_name);
+    /* Read-only open: reads see snapshot (id, name; NULL: any) from now. */
+    int (*snapshot_load)(BlockDev *bs, const char *id, const char *name);
     int (*bitmap_edit)(BlockDev *bs, const BlkBitmapEdit *ed);
     int (*bitmap_load)(BlockDev *bs, const char *name, uint8_t **bits,
                        uint64_t *nbits, uint32_t *granularity);

@@ -912,6 +912,106 @@ int blk_snapshot_delete(BlockDev *bs, const char *id_or_name)
     return snapshot_op(bs, id_or_name, bs->drv->snapshot_delete);
 }
 
+int blk_snapshot_load(BlockDev *bs, const char *id, const char *name)
+{
+    if (bs->flags & BLK_O_RDWR)
+        return blk_set_error(bs, "%s: a snapshot can only be loaded into an "
+                             "image opened read-only", bs->filename);
+    if (!bs->drv->snapshot_load)
+        return blk_set_error(bs, "%s: %s images have no internal snapshots",
+                             bs->filename, bs->drv->name);
+    return bs->drv->snapshot_load(bs, id, name);
+}
+
+int blk_parse_snapshot_spec(const char *spec, char **id, char **name,
+                            const char **id_or_name, char *err,
+                            size_t errlen)
+{
+    *id = *name = NULL;
+    *id_or_name = NULL;
+    if (strncmp(spec, "snapshot.", 9)) {
+        if (!*spec) {
+            snprintf(err, errlen, "empty snapshot id or name");
+            return -1;
+        }
+        *id_or_name = spec;
+        return 0;
+    }
+    const char *p = spec;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char **dst = NULL;
+        size_t klen = 0;
+        if (len >= 12 && !strncmp(p, "snapshot.id=", 12)) {
+            dst = id;
+            klen = 12;
+        } else if (len >= 14 && !strncmp(p, "snapshot.name=", 14)) {
+            dst = name;
+            klen = 14;
+        }
+        if (!dst) {
+            snprintf(err, errlen, "invalid snapshot parameter '%.*s' (expected "
+                     "snapshot.id=ID or snapshot.name=NAME)",
+                     (int)(len > 200 ? 200 : len), p);
+            goto fail;
+        }
+        free(*dst);
+        *dst = strndup(p + klen, len - klen);
+        if (!*dst) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        p += len;
+        if (*p == ',') /* a trailing comma is accepted, as by qemu-nbd */
+            p++;
+    }
+    return 0;
+fail:
+    free(*id);
+    free(*name);
+    *id = *name = NULL;
+    return -1;
+}
+
+BlockDev *blk_open_temp_overlay(BlockDev *base, int flags, char *err,
+                                size_t errlen)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path = NULL;
+    BlockDev *ov = NULL;
+    if (!dir || !*dir)
+        dir = "/var/tmp"; /* big files, as QEMU's -snapshot */
+    if (asprintf(&path, "%s/tessera-snapshot.XXXXXX", dir) < 0) {
+        path = NULL;
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a temporary overlay in %s: %s",
+                 dir, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    BlkCreateOpts o = {.fmt = "qcow2", .size = blk_size(base)};
+    if (!o.size) /* qcow2 create takes 0 as "the backing file's size" */
+        o.size = 512;
+    if (blk_create(path, &o, err, errlen) == 0)
+        ov = blk_open(path, "qcow2", BLK_O_RDWR | BLK_O_NO_BACKING | flags,
+                      err, errlen);
+    unlink(path);
+    if (ov) {
+        ov->size = blk_size(base);
+        ov->backing = base;
+        base = NULL;
+    }
+out:
+    free(path);
+    blk_close(base);
+    return ov;
+}
+
 int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
 {
     if (!(bs->flags & BLK_O_RDWR))

@@ -212,6 +212,23 @@ void blk_snapshot_list_free(BlkSnapshot *list, int count);
 int blk_snapshot_create(BlockDev *bs, const char *name);
 int blk_snapshot_apply(BlockDev *bs, const char *id_or_name);
 int blk_snapshot_delete(BlockDev *bs, const char *id_or_name);
+/* On an image opened read-only: reads (and the size) become those of an
+ * internal snapshot, as qemu-nbd -l. With both id and name the snapshot
+ * must have both; NULL matches any. The image file is not changed. */
+int blk_snapshot_load(BlockDev *bs, const char *id, const char *name);
+/* Parses qemu-nbd's -l argument: "snapshot.id=ID[,snapshot.name=NAME]"
+ * (either key or both, malloc'ed into *id and *name) or, when it does not
+ * start with "snapshot.", an id or name (*id_or_name set to spec). */
+int blk_parse_snapshot_spec(const char *spec, char **id, char **name,
+                            const char **id_or_name, char *err,
+                            size_t errlen);
+/* Writes go to a new temporary qcow2 overlay over base (the emulator's
+ * -snapshot, tessera-nbd -s): created in $TMPDIR (default /var/tmp) and
+ * deleted from the directory at once, so it lives while it is open.
+ * Takes base (closed with the overlay); flags: cache flags for the
+ * overlay. NULL with a message in err on failure (base then closed). */
+BlockDev *blk_open_temp_overlay(BlockDev *base, int flags, char *err,
+                                size_t errlen);
 /* Persistent dirty bitmaps recorded in the image (none for raw). */
 int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count);
 void blk_bitmap_list_free(BlkBitmap *list, int count);

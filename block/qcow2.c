@@ -2448,156 +2448,6 @@ static uint64_t *read_l1(BlockDev *bs, uint64_t off, uint32_t l1_size)
     return l1;
 }
 
-/* Adds delta (+1 or -1) to the refcount of every cluster the tree of an
- * L1 table references: its L2 tables and their data. Clusters that go
- * to zero are freed. */
-static int adjust_tree(BlockDev *bs, const uint64_t *l1, uint32_t l1_size,
-                       int delta)
-{
-    Qcow2 *q = bs->opaque;
-    uint8_t *t = malloc(q->cs);
-    if (!t)
-        return blk_set_error(bs, "%s: out of memory", bs->filename);
-    for (uint32_t i = 0; i < l1_size; i++) {
-        uint64_t l2off = l1[i] & OFFSET_MASK;
-        if (!l2off)
-            continue;
-        if (validate_l2_offset(bs, i, l1[i]) < 0 ||
-            blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
-            goto fail;
-        if ((l2off >> q->cluster_bits) >= q->end_cluster) {
-            blk_set_error(bs, "%s: qcow2 image is corrupt: L2 table at 0x%llx "
-                          "is past the end of the file", bs->filename,
-                          (unsigned long long)l2off);
-            goto fail;
-        }
-        for (uint64_t k = 0; k < q->l2_entries; k++) {
-            Entry e;
-            uint64_t guest = (((uint64_t)i << q->l2_bits) + k)
-                             << q->cluster_bits;
-            if (decode_entry(bs, guest, be64(t + k * 8), &e) < 0)
-                goto fail;
-            uint64_t start, len;
-            if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
-                start = e.host;
-                len = q->cs;
-            } else if (e.type == CL_COMPRESSED) {
-                start = e.host & ~511ull;
-                len = e.host + e.clen - start;
-            } else {
-                continue;
-            }
-            if (((start + len - 1) >> q->cluster_bits) >= q->end_cluster ||
-                is_meta(q, start >> q->cluster_bits)) {
-                blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
-                              "guest offset %llu points past the end of the "
-                              "file or into metadata", bs->filename,
-                              (unsigned long long)guest);
-                goto fail;
-            }
-            if (delta < 0) {
-                if (free_range(bs, start, len) < 0)
-                    goto fail;
-            } else {
-                for (uint64_t c = start >> q->cluster_bits;
-                     c <= (start + len - 1) >> q->cluster_bits; c++)
-                    if (update_refcount(bs, c, 1) < 0)
-                        goto fail;
-            }
-        }
-        if (delta < 0 ? free_range(bs, l2off, q->cs) < 0
-                      : update_refcount(bs, l2off >> q->cluster_bits, 1) < 0)
-            goto fail;
-    }
-    free(t);
-    return 0;
-fail:
-    free(t);
-    return -1;
-}
-
-/* Sets the COPIED flag of the active L1 and L2 entries exactly where the
- * refcount is 1 (what qemu-img check demands). */
-static int fix_copied(BlockDev *bs)
-{
-    Qcow2 *q = bs->opaque;
-    uint8_t *t = malloc(q->cs);
-    if (!t)
-        return blk_set_error(bs, "%s: out of memory", bs->filename);
-    for (uint32_t i = 0; i < q->l1_size; i++) {
-        uint64_t l2off = q->l1[i] & OFFSET_MASK;
-        if (!l2off)
-            continue;
-        uint64_t rc;
-        if (blk_pread(bs, l2off, t, q->cs, "L2 table") < 0)
-            goto fail;
-        bool changed = false;
-        for (uint64_t k = 0; k < q->l2_entries; k++) {
-            uint64_t e = be64(t + k * 8);
-            uint64_t off = e & OFFSET_MASK;
-            if ((e & OFLAG_COMPRESSED) || !off)
-                continue;
-            if (get_refcount(bs, off >> q->cluster_bits, &rc) < 0)
-                goto fail;
-            uint64_t ne = rc == 1 ? e | OFLAG_COPIED : e & ~OFLAG_COPIED;
-            if (ne != e) {
-                put64(t + k * 8, ne);
-                changed = true;
-            }
-        }
-        cache_drop(q->l2c, L2_CACHE_SLOTS, l2off);
-        if (changed && blk_pwrite(bs, l2off, t, q->cs, "L2 table") < 0)
-            goto fail;
-        if (get_refcount(bs, l2off >> q->cluster_bits, &rc) < 0)
-            goto fail;
-        uint64_t ne = rc == 1 ? q->l1[i] | OFLAG_COPIED
-                              : q->l1[i] & ~OFLAG_COPIED;
-        if (ne != q->l1[i]) {
-            q->l1[i] = ne;
-            if (write_l1_entry(bs, i) < 0)
-                goto fail;
-        }
-    }
-    q->dec_valid = false;
-    free(t);
-    return 0;
-fail:
-    free(t);
-    return -1;
-}
-
-/* Writes a new snapshot table (size bytes, n entries), switches the header
- * to it in one write after a flush, then frees the old one. */
-static int switch_snapshot_table(BlockDev *bs, const uint8_t *tab,
-                                 uint64_t size, uint32_t n)
-{
-    Qcow2 *q = bs->opaque;
-    uint64_t old_off = q->snapshots_offset, old_size;
-    if (snapshot_table_size(bs, &old_size) < 0)
-        return -1;
-    int64_t at = 0;
-    if (n) {
-        at = alloc_clusters(bs, div_round_up(size, q->cs));
-        if (at < 0 || blk_pwrite(bs, (uint64_t)at, tab, size,
-                                 "snapshot table") < 0)
-            return -1;
-        set_meta_range(q, (uint64_t)at, size, true);
-    }
-    if (blk_sync_file(bs) < 0)
-        return -1;
-    uint8_t h[12];
-    put32(h, n);
-    put64(h + 4, (uint64_t)at);
-    if (blk_pwrite(bs, 60, h, 12, "header") < 0)
-        return -1;
-    uint32_t old_n = q->nb_snapshots;
-    q->nb_snapshots = n;
-    q->snapshots_offset = (uint64_t)at;
-    if (old_n && free_range(bs, old_off, old_size) < 0)
-        return -1;
-    return 0;
-}
-
 /* Finds a snapshot by id or name: its offset in the table, its entry's
  * length, its L1 table and disk size. Returns -1 when not found. */
 typedef struct SnapRef {
@@ -2665,6 +2515,536 @@ static uint8_t *load_snapshot_table(BlockDev *bs, uint64_t *size,
     return tab;
 }
 
+/*
+ * Creating, applying and deleting a snapshot changes the refcount of
+ * clusters the active tree references together with the COPIED flags of
+ * the entries naming them, and qemu-img check calls a mismatch either way
+ * a corruption. No order of in-place writes avoids that, so every change
+ * goes to new clusters and one header write switches them in:
+ *   1. the refcount changes are collected (Deltas, per cluster);
+ *   2. each L2 table of the new active tree whose COPIED flags are wrong
+ *      under the new refcounts gets a copy with the right flags (the
+ *      data's refcounts stay: their path merely moves to the copy);
+ *   3. every refcount block with a change is copied with the changes,
+ *      and a new refcount table names the copies;
+ *   4. the new L1 table, L2 copies, snapshot table (and, for create, the
+ *      snapshot's copy of the L1 table), refcount blocks and table are
+ *      written into new clusters (their refcounts go up in place: leaks
+ *      until the switch), then a flush;
+ *   5. one write of header bytes 24..71 (size, L1 table, refcount table,
+ *      snapshot count and table) switches everything, then a flush;
+ *   6. the old refcount table and blocks are freed.
+ * A kill -9 before 5 leaves the old image plus leaks, after it the new one
+ * plus leaks.
+ */
+
+typedef struct Delta {
+    uint64_t c;
+    int64_t d;
+} Delta;
+
+typedef struct Deltas {
+    Delta *v;
+    size_t n, cap;
+} Deltas;
+
+static int delta_add(BlockDev *bs, Deltas *ds, uint64_t c, int64_t d)
+{
+    if (ds->n == ds->cap) {
+        size_t ncap = ds->cap ? ds->cap * 2 : 256;
+        Delta *nv = realloc(ds->v, ncap * sizeof(*nv));
+        if (!nv)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+        ds->v = nv;
+        ds->cap = ncap;
+    }
+    ds->v[ds->n].c = c;
+    ds->v[ds->n].d = d;
+    ds->n++;
+    return 0;
+}
+
+static int delta_range(BlockDev *bs, Deltas *ds, uint64_t off, uint64_t len,
+                       int64_t d)
+{
+    Qcow2 *q = bs->opaque;
+    if (!len)
+        return 0;
+    for (uint64_t c = off >> q->cluster_bits;
+         c <= (off + len - 1) >> q->cluster_bits; c++)
+        if (delta_add(bs, ds, c, d) < 0)
+            return -1;
+    return 0;
+}
+
+static int delta_cmp(const void *a, const void *b)
+{
+    const Delta *x = a, *y = b;
+    return x->c < y->c ? -1 : x->c > y->c;
+}
+
+/* Sorts by cluster and sums the changes of each cluster. */
+static void delta_sort(Deltas *ds)
+{
+    size_t o = 0;
+    if (!ds->n)
+        return;
+    qsort(ds->v, ds->n, sizeof(Delta), delta_cmp);
+    for (size_t i = 0; i < ds->n; i++) {
+        if (o && ds->v[o - 1].c == ds->v[i].c)
+            ds->v[o - 1].d += ds->v[i].d;
+        else
+            ds->v[o++] = ds->v[i];
+    }
+    ds->n = o;
+}
+
+static int64_t delta_of(const Deltas *ds, uint64_t c)
+{
+    size_t lo = 0, hi = ds->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ds->v[mid].c < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ds->n && ds->v[lo].c == c ? ds->v[lo].d : 0;
+}
+
+/* The refcount of a cluster once the (sorted) changes are made. */
+static int new_refcount(BlockDev *bs, const Deltas *ds, uint64_t c,
+                        uint64_t *out)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t rc;
+    if (get_refcount(bs, c, &rc) < 0)
+        return -1;
+    int64_t d = delta_of(ds, c);
+    if ((d < 0 && rc < (uint64_t)-d) ||
+        (d > 0 && refcount_max(q) - rc < (uint64_t)d))
+        return blk_set_error(bs, "%s: qcow2 image is corrupt or refcounts "
+                             "too narrow: refcount of cluster %llu is %llu "
+                             "and cannot change by %lld", bs->filename,
+                             (unsigned long long)c, (unsigned long long)rc,
+                             (long long)d);
+    *out = rc + (uint64_t)d;
+    return 0;
+}
+
+/* Validates and reads the L2 table an L1 entry names (into t, raw). */
+static int read_l2_checked(BlockDev *bs, uint64_t idx, uint64_t l1e,
+                           uint8_t *t)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t l2off = l1e & OFFSET_MASK;
+    if (validate_l2_offset(bs, idx, l1e) < 0)
+        return -1;
+    if ((l2off >> q->cluster_bits) >= q->end_cluster)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: L2 table at "
+                             "0x%llx is past the end of the file",
+                             bs->filename, (unsigned long long)l2off);
+    return blk_pread(bs, l2off, t, q->cs, "L2 table");
+}
+
+/* The host clusters [*start, *start + *len) an L2 entry references (len 0:
+ * none), validated. */
+static int entry_range(BlockDev *bs, uint64_t guest, uint64_t raw,
+                       uint64_t *start, uint64_t *len)
+{
+    Qcow2 *q = bs->opaque;
+    Entry e;
+    *len = 0;
+    if (decode_entry(bs, guest, raw, &e) < 0)
+        return -1;
+    if (e.type == CL_NORMAL || e.type == CL_ZERO_ALLOC) {
+        *start = e.host;
+        *len = q->cs;
+    } else if (e.type == CL_COMPRESSED) {
+        *start = e.host & ~511ull;
+        *len = e.host + e.clen - *start;
+    } else {
+        return 0;
+    }
+    if (((*start + *len - 1) >> q->cluster_bits) >= q->end_cluster ||
+        is_meta(q, *start >> q->cluster_bits))
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: L2 entry for "
+                             "guest offset %llu points past the end of the "
+                             "file or into metadata", bs->filename,
+                             (unsigned long long)guest);
+    return 0;
+}
+
+/* Adds sign (+1 or -1) for every cluster the tree of an L1 table
+ * references: its L2 tables and their data (one per path). */
+static int tree_deltas(BlockDev *bs, Deltas *ds, const uint64_t *l1,
+                       uint32_t l1_size, int sign)
+{
+    Qcow2 *q = bs->opaque;
+    uint8_t *t = malloc(q->cs);
+    if (!t)
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (uint32_t i = 0; i < l1_size; i++) {
+        uint64_t l2off = l1[i] & OFFSET_MASK;
+        if (!l2off)
+            continue;
+        if (read_l2_checked(bs, i, l1[i], t) < 0 ||
+            delta_add(bs, ds, l2off >> q->cluster_bits, sign) < 0)
+            goto fail;
+        for (uint64_t k = 0; k < q->l2_entries; k++) {
+            uint64_t guest = (((uint64_t)i << q->l2_bits) + k)
+                             << q->cluster_bits, start, len;
+            if (entry_range(bs, guest, be64(t + k * 8), &start, &len) < 0 ||
+                delta_range(bs, ds, start, len, sign) < 0)
+                goto fail;
+        }
+    }
+    free(t);
+    return 0;
+fail:
+    free(t);
+    return -1;
+}
+
+/* Sets the COPIED flags of an L2 table (raw) for the new refcounts;
+ * true in *changed if any differs. */
+static int l2_copied_flags(BlockDev *bs, const Deltas *ds, uint8_t *t,
+                           uint64_t gbase, bool *changed)
+{
+    Qcow2 *q = bs->opaque;
+    *changed = false;
+    for (uint64_t k = 0; k < q->l2_entries; k++) {
+        uint64_t e = be64(t + k * 8), start, len, rc;
+        if (entry_range(bs, gbase + (k << q->cluster_bits), e, &start,
+                        &len) < 0)
+            return -1;
+        if (!len || (e & OFLAG_COMPRESSED))
+            continue;
+        if (new_refcount(bs, ds, start >> q->cluster_bits, &rc) < 0)
+            return -1;
+        uint64_t ne = rc == 1 ? e | OFLAG_COPIED : e & ~OFLAG_COPIED;
+        if (ne != e) {
+            put64(t + k * 8, ne);
+            *changed = true;
+        }
+    }
+    return 0;
+}
+
+/* The new state that switch_trees() makes current. */
+typedef struct TreeSwitch {
+    uint64_t *l1;       /* active L1 entries (flags are recomputed) */
+    uint32_t l1_size;
+    uint8_t *tab;       /* snapshot table, nb entries, tab_size bytes */
+    uint64_t tab_size;
+    uint32_t nb;
+    uint64_t disk_size;
+    int64_t snap_pos;   /* >= 0: the entry there gets a copy of the
+                           current active L1 table (create) */
+    Deltas ds;          /* refcount changes of the trees */
+} TreeSwitch;
+
+static int64_t alloc_meta(BlockDev *bs, uint64_t bytes)
+{
+    Qcow2 *q = bs->opaque;
+    return alloc_clusters(bs, div_round_up(bytes, q->cs));
+}
+
+static int switch_trees(BlockDev *bs, TreeSwitch *sw)
+{
+    Qcow2 *q = bs->opaque;
+    Deltas *ds = &sw->ds;
+    uint64_t cs = q->cs, old_tab_size = 0;
+    uint32_t n = sw->l1_size;
+    int ret = -1;
+    bool *copy = calloc(n ? n : 1, sizeof(bool));
+    uint64_t *nl1 = calloc(n ? n : 1, 8);
+    uint64_t *l2new = calloc(n ? n : 1, 8);
+    uint64_t *blocks = NULL, *bnew = NULL, *nrt = NULL;
+    uint8_t *t = malloc(cs), *raw = NULL;
+    size_t nblocks = 0;
+    if (!copy || !nl1 || !l2new || !t) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    /* 1. The old snapshot table goes. */
+    if (q->nb_snapshots) {
+        if (snapshot_table_size(bs, &old_tab_size) < 0 ||
+            delta_range(bs, ds, q->snapshots_offset, old_tab_size, -1) < 0)
+            goto out;
+    }
+    delta_sort(ds);
+    /* 2. L2 tables of the new active tree with wrong COPIED flags get a
+     * copy (the old one loses the active reference). */
+    uint32_t ncopies = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool changed;
+        if (!(sw->l1[i] & OFFSET_MASK))
+            continue;
+        if (read_l2_checked(bs, i, sw->l1[i], t) < 0 ||
+            l2_copied_flags(bs, ds, t, (uint64_t)i << (q->cluster_bits +
+                                                       q->l2_bits),
+                            &changed) < 0)
+            goto out;
+        if (changed) {
+            copy[i] = true;
+            ncopies++;
+            if (delta_add(bs, ds, (sw->l1[i] & OFFSET_MASK) >> q->cluster_bits,
+                          -1) < 0)
+                goto out;
+        }
+    }
+    delta_sort(ds);
+    bool l1_changed = n != q->l1_size || ncopies;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t off = sw->l1[i] & OFFSET_MASK, rc;
+        nl1[i] = off;
+        if (copy[i])
+            continue;
+        if (off) {
+            if (new_refcount(bs, ds, off >> q->cluster_bits, &rc) < 0)
+                goto out;
+            if (rc == 1)
+                nl1[i] |= OFLAG_COPIED;
+        }
+        if (i >= q->l1_size || nl1[i] != q->l1[i])
+            l1_changed = true;
+    }
+    if (l1_changed && q->l1_size) {
+        if (delta_range(bs, ds, q->l1_offset, (uint64_t)q->l1_size * 8,
+                        -1) < 0)
+            goto out;
+        delta_sort(ds);
+    }
+    /* Every change must be possible, and lands in an existing block. */
+    blocks = calloc(ds->n + 1, 8);
+    bnew = calloc(ds->n + 1, 8);
+    if (!blocks || !bnew) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    for (size_t i = 0; i < ds->n; i++) {
+        uint64_t rc, b = ds->v[i].c / q->rb_entries;
+        if (!ds->v[i].d)
+            continue;
+        if (new_refcount(bs, ds, ds->v[i].c, &rc) < 0)
+            goto out;
+        if (b >= q->rt_entries || !q->rt[b] ||
+            validate_rb_offset(bs, b, q->rt[b]) < 0 ||
+            (q->rt[b] >> q->cluster_bits) >= q->end_cluster) {
+            blk_set_error(bs, "%s: qcow2 image is corrupt: cluster %llu is "
+                          "in use but has no valid refcount block",
+                          bs->filename, (unsigned long long)ds->v[i].c);
+            goto out;
+        }
+        if (!nblocks || blocks[nblocks - 1] != b)
+            blocks[nblocks++] = b;
+    }
+    /* 3. Allocation: new clusters get refcount 1 in place (leaks until
+     * the switch). The refcount table comes last, as its size may grow. */
+    int64_t snap_l1 = 0, l1at = 0, tabat = 0, rtat = -1;
+    uint64_t sl1_bytes = (uint64_t)q->l1_size * 8;
+    if (sw->snap_pos >= 0 && sl1_bytes && (snap_l1 = alloc_meta(bs, sl1_bytes)) < 0)
+        goto out;
+    if (l1_changed && n && (l1at = alloc_meta(bs, (uint64_t)n * 8)) < 0)
+        goto out;
+    if (!l1_changed)
+        l1at = (int64_t)q->l1_offset;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!copy[i])
+            continue;
+        int64_t at = alloc_clusters(bs, 1);
+        if (at < 0)
+            goto out;
+        l2new[i] = (uint64_t)at;
+    }
+    if (sw->nb && (tabat = alloc_meta(bs, sw->tab_size)) < 0)
+        goto out;
+    for (size_t i = 0; i < nblocks; i++) {
+        int64_t at = alloc_clusters(bs, 1);
+        if (at < 0)
+            goto out;
+        bnew[i] = (uint64_t)at;
+    }
+    if (nblocks) {
+        for (int attempt = 0;; attempt++) {
+            uint32_t want = q->rt_clusters;
+            if (attempt == 4) {
+                blk_set_error(bs, "%s: cannot place a new refcount table",
+                              bs->filename);
+                goto out;
+            }
+            if ((rtat = alloc_clusters(bs, want)) < 0)
+                goto out;
+            if (q->rt_clusters == want)
+                break; /* else the table grew meanwhile: a leak, again */
+        }
+    }
+    /* 4. The new clusters' contents. */
+    if (snap_l1) {
+        raw = calloc(1, sl1_bytes);
+        if (!raw) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        for (uint32_t i = 0; i < q->l1_size; i++)
+            put64(raw + i * 8, q->l1[i] & ~OFLAG_COPIED);
+        if (blk_pwrite(bs, (uint64_t)snap_l1, raw, sl1_bytes,
+                       "snapshot L1 table") < 0)
+            goto out;
+        free(raw);
+        raw = NULL;
+    }
+    if (sw->snap_pos >= 0)
+        put64(sw->tab + sw->snap_pos, (uint64_t)snap_l1);
+    for (uint32_t i = 0; i < n; i++) {
+        bool changed;
+        if (!copy[i])
+            continue;
+        if (read_l2_checked(bs, i, sw->l1[i], t) < 0 ||
+            l2_copied_flags(bs, ds, t, (uint64_t)i << (q->cluster_bits +
+                                                       q->l2_bits),
+                            &changed) < 0 ||
+            blk_pwrite(bs, l2new[i], t, cs, "L2 table") < 0)
+            goto out;
+        nl1[i] = l2new[i] | OFLAG_COPIED;
+    }
+    if (l1_changed && n) {
+        raw = calloc(1, (size_t)n * 8);
+        if (!raw) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            put64(raw + i * 8, nl1[i]);
+        if (blk_pwrite(bs, (uint64_t)l1at, raw, (size_t)n * 8,
+                       "L1 table") < 0)
+            goto out;
+        free(raw);
+        raw = NULL;
+    }
+    if (sw->nb && blk_pwrite(bs, (uint64_t)tabat, sw->tab, sw->tab_size,
+                             "snapshot table") < 0)
+        goto out;
+    uint64_t rt_bytes = (uint64_t)q->rt_clusters * cs;
+    if (nblocks) {
+        nrt = malloc(rt_bytes);
+        raw = calloc(1, rt_bytes);
+        if (!nrt || !raw) {
+            blk_set_error(bs, "%s: out of memory", bs->filename);
+            goto out;
+        }
+        memcpy(nrt, q->rt, rt_bytes);
+        size_t di = 0;
+        for (size_t i = 0; i < nblocks; i++) {
+            uint64_t b = blocks[i], boff, blen;
+            if (blk_pread(bs, q->rt[b], t, cs, "refcount block") < 0)
+                goto out;
+            while (di < ds->n && ds->v[di].c / q->rb_entries < b)
+                di++; /* blocks whose changes sum to zero are skipped */
+            for (; di < ds->n && ds->v[di].c / q->rb_entries == b; di++) {
+                uint64_t rc;
+                if (new_refcount(bs, ds, ds->v[di].c, &rc) < 0)
+                    goto out;
+                rb_set(q, t, ds->v[di].c % q->rb_entries, rc, &boff, &blen);
+            }
+            if (blk_pwrite(bs, bnew[i], t, cs, "refcount block") < 0)
+                goto out;
+            nrt[b] = bnew[i];
+        }
+        for (uint64_t i = 0; i < q->rt_entries; i++)
+            put64(raw + i * 8, nrt[i]);
+        if (blk_pwrite(bs, (uint64_t)rtat, raw, rt_bytes,
+                       "refcount table") < 0)
+            goto out;
+        free(raw);
+        raw = NULL;
+    }
+    if (blk_sync_file(bs) < 0)
+        goto out;
+    /* 5. The switch. */
+    uint8_t hdr[48];
+    put64(hdr, sw->disk_size);
+    put32(hdr + 8, q->crypt);
+    put32(hdr + 12, n);
+    put64(hdr + 16, (uint64_t)l1at);
+    put64(hdr + 24, nblocks ? (uint64_t)rtat : q->rt_offset);
+    put32(hdr + 32, q->rt_clusters);
+    put32(hdr + 36, sw->nb);
+    put64(hdr + 40, sw->nb ? (uint64_t)tabat : 0);
+    if (blk_pwrite(bs, 24, hdr, sizeof(hdr), "header") < 0)
+        goto out;
+    /* In memory: the new tables; caches dropped (blocks moved). */
+    uint64_t old_rt = q->rt_offset;
+    for (int i = 0; i < L2_CACHE_SLOTS; i++)
+        q->l2c[i].off = 0;
+    for (int i = 0; i < RB_CACHE_SLOTS; i++)
+        q->rbc[i].off = 0;
+    q->dec_valid = false;
+    q->comp_next = 0;
+    if (nblocks) {
+        for (size_t i = 0; i < nblocks; i++)
+            blocks[i] = q->rt[blocks[i]]; /* from here: the old blocks */
+        free(q->rt);
+        q->rt = nrt;
+        nrt = NULL;
+        q->rt_offset = (uint64_t)rtat;
+        set_meta_range(q, q->rt_offset, rt_bytes, true);
+        for (size_t i = 0; i < nblocks; i++)
+            set_meta(q, bnew[i] >> q->cluster_bits, true);
+    }
+    if (l1_changed) {
+        free(q->l1);
+        q->l1 = nl1;
+        nl1 = NULL;
+        q->l1_size = n;
+        q->l1_offset = (uint64_t)l1at;
+        set_meta_range(q, q->l1_offset, (uint64_t)n * 8, true);
+    }
+    for (uint32_t i = 0; i < q->l1_size; i++)
+        if (q->l1[i] & OFFSET_MASK)
+            set_meta(q, (q->l1[i] & OFFSET_MASK) >> q->cluster_bits, true);
+    if (snap_l1)
+        set_meta_range(q, (uint64_t)snap_l1, sl1_bytes, true);
+    q->nb_snapshots = sw->nb;
+    q->snapshots_offset = sw->nb ? (uint64_t)tabat : 0;
+    if (sw->nb)
+        set_meta_range(q, q->snapshots_offset, sw->tab_size, true);
+    bool resized = bs->size != sw->disk_size;
+    bs->size = sw->disk_size;
+    if (blk_sync_file(bs) < 0)
+        goto out;
+    /* 6. What the new image no longer uses. */
+    for (size_t i = 0; i < ds->n; i++) {
+        uint64_t rc, c = ds->v[i].c;
+        if (!ds->v[i].d || get_refcount(bs, c, &rc) < 0 || rc)
+            continue;
+        set_meta(q, c, false);
+        fallocate(bs->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)(c << q->cluster_bits), (off_t)cs);
+    }
+    if (nblocks) {
+        if (free_range(bs, old_rt, rt_bytes) < 0)
+            goto out;
+        for (size_t i = 0; i < nblocks; i++)
+            if (free_range(bs, blocks[i], cs) < 0)
+                goto out;
+    }
+    ret = 0;
+    if (resized && bm_fit(bs) < 0)
+        ret = -1;
+out:
+    free(copy);
+    free(nl1);
+    free(l2new);
+    free(blocks);
+    free(bnew);
+    free(nrt);
+    free(t);
+    free(raw);
+    return ret;
+}
+
 static int qcow2_snapshot_create(BlockDev *bs, const char *name)
 {
     Qcow2 *q = bs->opaque;
@@ -2687,40 +3067,27 @@ static int qcow2_snapshot_create(BlockDev *bs, const char *name)
         return blk_set_error(bs, "%s: a snapshot named '%s' already exists",
                              bs->filename, name);
     }
-    /* 1. A copy of the active L1 table. */
-    uint64_t l1_bytes = (uint64_t)q->l1_size * 8;
-    int64_t l1at = 0;
-    if (l1_bytes) {
-        uint8_t *raw = calloc(1, l1_bytes);
-        if (!raw) {
-            free(tab);
-            return blk_set_error(bs, "%s: out of memory", bs->filename);
-        }
-        for (uint32_t i = 0; i < q->l1_size; i++)
-            put64(raw + i * 8, q->l1[i] & ~OFLAG_COPIED);
-        l1at = alloc_clusters(bs, div_round_up(l1_bytes, q->cs));
-        int r = l1at < 0 ? -1 : blk_pwrite(bs, (uint64_t)l1at, raw, l1_bytes,
-                                           "snapshot L1 table");
-        free(raw);
-        if (r < 0) {
-            free(tab);
-            return -1;
-        }
-        set_meta_range(q, (uint64_t)l1at, l1_bytes, true);
-    }
-    /* 2. The snapshot's references, 3. no COPIED where shared. */
-    if (adjust_tree(bs, q->l1, q->l1_size, +1) < 0 || fix_copied(bs) < 0) {
+    TreeSwitch sw;
+    memset(&sw, 0, sizeof(sw));
+    sw.l1 = malloc((size_t)q->l1_size * 8 + 8);
+    if (!sw.l1) {
         free(tab);
-        return -1;
+        return blk_set_error(bs, "%s: out of memory", bs->filename);
     }
-    /* 4. The new entry at the end of the table. */
+    memcpy(sw.l1, q->l1, (size_t)q->l1_size * 8);
+    sw.l1_size = q->l1_size;
+    /* The snapshot's paths: the active tree once more. */
+    if (tree_deltas(bs, &sw.ds, q->l1, q->l1_size, +1) < 0)
+        goto fail;
+    /* The new entry at the end of the table (its L1 offset is filled in
+     * by switch_trees). */
     char id[16];
     snprintf(id, sizeof(id), "%u", max_id + 1);
     size_t idlen = strlen(id);
     uint8_t *e = tab + size;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    put64(e, (uint64_t)l1at);
+    put64(e, 0);
     put32(e + 8, q->l1_size);
     e[12] = 0;
     e[13] = (uint8_t)idlen;
@@ -2736,68 +3103,78 @@ static int qcow2_snapshot_create(BlockDev *bs, const char *name)
     put64(e + 64 - 8, UINT64_MAX); /*  icount: none */
     memcpy(e + 64, id, idlen);
     memcpy(e + 64 + idlen, name, nlen);
-    uint64_t elen = (64 + idlen + nlen + 7) & ~7ull;
-    int r = switch_snapshot_table(bs, tab, size + elen, q->nb_snapshots + 1);
+    sw.tab = tab;
+    sw.tab_size = size + ((64 + idlen + nlen + 7) & ~7ull);
+    sw.nb = q->nb_snapshots + 1;
+    sw.snap_pos = (int64_t)size;
+    sw.disk_size = bs->size;
+    int r = switch_trees(bs, &sw);
+    free(sw.l1);
+    free(sw.ds.v);
     free(tab);
     return r;
+fail:
+    free(sw.l1);
+    free(sw.ds.v);
+    free(tab);
+    return -1;
 }
 
 static int qcow2_snapshot_apply(BlockDev *bs, const char *key)
 {
     Qcow2 *q = bs->opaque;
     uint64_t size;
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
     uint8_t *tab = load_snapshot_table(bs, &size, 0);
     if (!tab)
         return -1;
     SnapRef ref;
     uint32_t max_id;
     int idx = find_snapshot(bs, tab, key, &ref, &max_id);
-    free(tab);
-    if (idx < 0)
+    if (idx < 0) {
+        free(tab);
         return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
                              bs->filename, key);
-    if (ref.l1_size > q->l1_size)
-        return blk_set_error(bs, "%s: snapshot '%s' has a larger L1 table "
-                             "than the image (not supported)", bs->filename,
-                             key);
+    }
+    TreeSwitch sw;
+    memset(&sw, 0, sizeof(sw));
+    sw.disk_size = ref.has_disk_size ? ref.disk_size : bs->size;
+    uint64_t need = div_round_up(sw.disk_size, q->cs * q->l2_entries);
+    if (need * 8 > MAX_L1_BYTES) {
+        free(tab);
+        return blk_set_error(bs, "%s: snapshot '%s' has an invalid disk size",
+                             bs->filename, key);
+    }
     uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
-    if (!sl1)
+    if (!sl1) {
+        free(tab);
         return -1;
-    uint64_t *old = malloc((size_t)q->l1_size * 8 + 8);
-    uint8_t *raw = calloc(1, (size_t)q->l1_size * 8 + 8);
-    if (!old || !raw) {
-        free(sl1);
-        free(old);
-        free(raw);
-        return blk_set_error(bs, "%s: out of memory", bs->filename);
     }
-    memcpy(old, q->l1, (size_t)q->l1_size * 8);
-    int r = adjust_tree(bs, sl1, ref.l1_size, +1);
-    if (r == 0) {
-        for (uint32_t i = 0; i < q->l1_size; i++) {
-            q->l1[i] = i < ref.l1_size ? sl1[i] & ~OFLAG_COPIED : 0;
-            put64(raw + i * 8, q->l1[i]);
-        }
-        for (int i = 0; i < L2_CACHE_SLOTS; i++)
-            q->l2c[i].off = 0;
-        q->dec_valid = false;
-        r = blk_pwrite(bs, q->l1_offset, raw, (size_t)q->l1_size * 8,
-                       "L1 table");
+    sw.l1_size = ref.l1_size > need ? ref.l1_size : (uint32_t)need;
+    sw.l1 = calloc(sw.l1_size ? sw.l1_size : 1, 8);
+    int r = -1;
+    if (!sw.l1) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
     }
-    if (r == 0 && ref.has_disk_size && ref.disk_size != bs->size) {
-        uint8_t b[8];
-        put64(b, ref.disk_size);
-        r = blk_pwrite(bs, 24, b, 8, "header");
-        if (r == 0)
-            bs->size = ref.disk_size;
-    }
-    if (r == 0)
-        r = adjust_tree(bs, old, q->l1_size, -1);
-    if (r == 0)
-        r = fix_copied(bs);
+    memcpy(sw.l1, sl1, (size_t)ref.l1_size * 8);
+    /* The snapshot's tree gains the active paths, the current tree loses
+     * them. The snapshot table stays (rewritten, as every switch does). */
+    if (tree_deltas(bs, &sw.ds, sl1, ref.l1_size, +1) < 0 ||
+        tree_deltas(bs, &sw.ds, q->l1, q->l1_size, -1) < 0)
+        goto out;
+    sw.tab = tab;
+    sw.tab_size = size;
+    sw.nb = q->nb_snapshots;
+    sw.snap_pos = -1;
+    r = switch_trees(bs, &sw);
+out:
     free(sl1);
-    free(old);
-    free(raw);
+    free(sw.l1);
+    free(sw.ds.v);
+    free(tab);
     return r;
 }
 
@@ -2805,6 +3182,9 @@ static int qcow2_snapshot_delete(BlockDev *bs, const char *key)
 {
     Qcow2 *q = bs->opaque;
     uint64_t size;
+    if (q->version < 3)
+        return blk_set_error(bs, "%s: version 2 images are read-only",
+                             bs->filename);
     uint8_t *tab = load_snapshot_table(bs, &size, 0);
     if (!tab)
         return -1;
@@ -2821,19 +3201,91 @@ static int qcow2_snapshot_delete(BlockDev *bs, const char *key)
         free(tab);
         return -1;
     }
+    TreeSwitch sw;
+    memset(&sw, 0, sizeof(sw));
+    int r = -1;
+    sw.l1 = malloc((size_t)q->l1_size * 8 + 8);
+    if (!sw.l1) {
+        blk_set_error(bs, "%s: out of memory", bs->filename);
+        goto out;
+    }
+    memcpy(sw.l1, q->l1, (size_t)q->l1_size * 8);
+    sw.l1_size = q->l1_size;
+    if (tree_deltas(bs, &sw.ds, sl1, ref.l1_size, -1) < 0 ||
+        delta_range(bs, &sw.ds, ref.l1_offset, (uint64_t)ref.l1_size * 8,
+                    -1) < 0)
+        goto out;
     memmove(tab + ref.pos, tab + ref.pos + ref.len,
             size - ref.pos - ref.len);
-    int r = switch_snapshot_table(bs, tab, size - ref.len,
-                                  q->nb_snapshots - 1);
-    if (r == 0)
-        r = adjust_tree(bs, sl1, ref.l1_size, -1);
-    if (r == 0 && ref.l1_size)
-        r = free_range(bs, ref.l1_offset, (uint64_t)ref.l1_size * 8);
-    if (r == 0)
-        r = fix_copied(bs);
+    sw.tab = tab;
+    sw.tab_size = size - ref.len;
+    sw.nb = q->nb_snapshots - 1;
+    sw.snap_pos = -1;
+    sw.disk_size = bs->size;
+    r = switch_trees(bs, &sw);
+out:
     free(sl1);
+    free(sw.l1);
+    free(sw.ds.v);
     free(tab);
     return r;
+}
+
+/* Reads see a snapshot instead of the active state (read-only open; the
+ * file is not touched), as qemu-nbd -l: its L1 table and disk size. */
+static int qcow2_snapshot_load(BlockDev *bs, const char *id,
+                               const char *name)
+{
+    Qcow2 *q = bs->opaque;
+    uint64_t size, pos = 0;
+    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    if (!tab)
+        return -1;
+    int found = -1;
+    SnapRef ref;
+    memset(&ref, 0, sizeof(ref));
+    for (uint32_t i = 0; i < q->nb_snapshots && found < 0; i++) {
+        const uint8_t *h = tab + pos;
+        uint16_t idlen = be16(h + 12), namelen = be16(h + 14);
+        uint32_t extra = be32(h + 36);
+        const char *sid = (const char *)h + 40 + extra;
+        const char *sname = sid + idlen;
+        if ((!id || (strlen(id) == idlen && !memcmp(sid, id, idlen))) &&
+            (!name || (strlen(name) == namelen &&
+                       !memcmp(sname, name, namelen)))) {
+            found = (int)i;
+            ref.l1_offset = be64(h);
+            ref.l1_size = be32(h + 8);
+            ref.has_disk_size = extra >= 16;
+            ref.disk_size = extra >= 16 ? be64(h + 48) : 0;
+        }
+        pos += (40 + extra + idlen + namelen + 7) & ~7ull;
+    }
+    free(tab);
+    if (found < 0)
+        return blk_set_error(bs, "%s: no snapshot with%s%s%s%s%s%s%s",
+                             bs->filename, id ? " ID '" : "", id ? id : "",
+                             id ? "'" : "", id && name ? " and" : "",
+                             name ? " name '" : "", name ? name : "",
+                             name ? "'" : "");
+    if ((ref.l1_offset >> q->cluster_bits) >= q->end_cluster)
+        return blk_set_error(bs, "%s: qcow2 image is corrupt: snapshot L1 "
+                             "table at 0x%llx is past the end of the file",
+                             bs->filename,
+                             (unsigned long long)ref.l1_offset);
+    uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
+    if (!sl1)
+        return -1;
+    free(q->l1);
+    q->l1 = sl1;
+    q->l1_size = ref.l1_size;
+    q->l1_offset = ref.l1_offset;
+    for (int i = 0; i < L2_CACHE_SLOTS; i++)
+        q->l2c[i].off = 0;
+    q->dec_valid = false;
+    if (ref.has_disk_size)
+        bs->size = ref.disk_size;
+    return 0;
 }
 
 /* ---- persistent dirty bitmaps (read only) ---- */
@@ -4407,5 +4859,6 @@ const BlockDriver blk_qcow2_driver = {
     .snapshot_create = qcow2_snapshot_create,
     .snapshot_apply = qcow2_snapshot_apply,
     .snapshot_delete = qcow2_snapshot_delete,
+    .snapshot_load = qcow2_snapshot_load,
     .crypto = qcow2_crypto,
 };

@@ -44,6 +44,13 @@ static void usage(FILE *f)
 "  -D, --description=TEXT   description of the export\n"
 "  -f, --format=FMT         image format (raw, qcow2; default: probed)\n"
 "  -r, --read-only          export read-only\n"
+"  -s, --snapshot           writes go to a temporary overlay (in $TMPDIR,\n"
+"                           default /var/tmp), deleted at exit; FILE\n"
+"                           itself is opened read-only\n"
+"  -l, --load-snapshot=SNAPSHOT\n"
+"                           export the internal snapshot SNAPSHOT (ID or\n"
+"                           name; or snapshot.id=ID[,snapshot.name=NAME])\n"
+"                           read-only\n"
 "      --cache=MODE         writeback (default), none, writethrough,\n"
 "                           directsync or unsafe\n"
 "  -n, --nocache            the same as --cache=none\n"
@@ -225,6 +232,8 @@ int main(int argc, char **argv)
         {"description", required_argument, NULL, 'D'},
         {"format", required_argument, NULL, 'f'},
         {"read-only", no_argument, NULL, 'r'},
+        {"snapshot", no_argument, NULL, 's'},
+        {"load-snapshot", required_argument, NULL, 'l'},
         {"bitmap", required_argument, NULL, 'B'},
         {"allocation-depth", no_argument, NULL, 'A'},
         {"shared", required_argument, NULL, 'e'},
@@ -246,12 +255,15 @@ int main(int argc, char **argv)
     BlkImageOpts iopts = {NULL};
     char *pidfile = NULL;
     bool persistent = false, do_fork = false, image_opts = false;
+    bool temp_overlay = false;
+    char *snap_id = NULL, *snap_name = NULL;
+    const char *snap_id_or_name = NULL;
     int cache_flags = 0;
     char err[1024];
     long shared = 1;
     export.name = "";
     int c;
-    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rnAB:e:thV", longopts,
+    while ((c = getopt_long(argc, argv, "p:b:k:x:D:f:rsl:nAB:e:thV", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'p': {
@@ -271,6 +283,18 @@ int main(int argc, char **argv)
         case 'f': fmt = optarg; break;
         case 'r': export.read_only = true; break;
         case 'A': export.alloc_depth = true; break;
+        case 's': temp_overlay = true; break;
+        case 'l':
+            free(snap_id);
+            free(snap_name);
+            if (blk_parse_snapshot_spec(optarg, &snap_id, &snap_name,
+                                        &snap_id_or_name, err,
+                                        sizeof(err)) < 0) {
+                fprintf(stderr, "tessera-nbd: -l %s: %s\n", optarg, err);
+                return 1;
+            }
+            export.read_only = true; /* as qemu-nbd: -l implies -r */
+            break;
         case 'B': export.bitmap_name = optarg; break;
         case 'e': {
             char *end;
@@ -391,12 +415,42 @@ int main(int argc, char **argv)
     if (export.bitmap_name &&
         load_bitmap(file, fmt, keys, export.bitmap_name) < 0)
         return 1;
+    bool load = snap_id || snap_name || snap_id_or_name;
+    if (load && temp_overlay) {
+        /* qemu-nbd looks for the snapshot in the empty overlay and fails */
+        fprintf(stderr, "tessera-nbd: -s and -l cannot be combined\n");
+        return 1;
+    }
     export.bs = blk_open_keys(file, fmt,
-                              (export.read_only ? 0 : BLK_O_RDWR) | cache_flags,
+                              (export.read_only || temp_overlay || load ? 0 :
+                               BLK_O_RDWR) | cache_flags,
                               keys, BLK_MAX_KEY_LAYERS, err, sizeof(err));
     if (!export.bs) {
         fprintf(stderr, "tessera-nbd: %s\n", err);
         return 1;
+    }
+    if (load) {
+        int r;
+        if (snap_id_or_name) { /* an id first, then a name (qemu-nbd) */
+            r = blk_snapshot_load(export.bs, snap_id_or_name, NULL);
+            if (r < 0)
+                r = blk_snapshot_load(export.bs, NULL, snap_id_or_name);
+        } else {
+            r = blk_snapshot_load(export.bs, snap_id, snap_name);
+        }
+        if (r < 0) {
+            fprintf(stderr, "tessera-nbd: Failed to load snapshot: %s\n",
+                    blk_error(export.bs));
+            return 1;
+        }
+    }
+    if (temp_overlay) {
+        export.bs = blk_open_temp_overlay(export.bs, cache_flags, err,
+                                          sizeof(err));
+        if (!export.bs) {
+            fprintf(stderr, "tessera-nbd: %s\n", err);
+            return 1;
+        }
     }
     /* One process serves every connection from one image state and
      * flush flushes it all: safe for clients to spread their requests. */
