@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Vector table and reset for the ARM guest tests (M-profile). */
+#include "clear-bss.h"
     .syntax unified
     .thumb
 
@@ -30,15 +31,8 @@ vectors:
     .thumb_func
     .global reset_handler
 reset_handler:
-    ldr r0, =__bss_start
-    ldr r1, =__bss_end
-    movs r2, #0
-1:  cmp r0, r1
-    bhs 2f
-    str r2, [r0]
-    adds r0, #4
-    b 1b
-2:  bl main
+    clear_bss
+    bl main
     bl rt_exit
 3:  b 3b
 
