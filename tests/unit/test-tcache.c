@@ -52,18 +52,13 @@ static int suite_init(void)
         /* A device over 16 bytes of RAM page 0x7000 (HTIF does this). */
         !bus_add_mmio("overlay", 0x7f00, 0x10, &dev_ops, NULL))
         return -1;
-    tcache_init(0);
-    cpu = cpu_new(&toy_arch, NULL, 0);
-    if (!cpu)
-        return -1;
-    env = tessera_cpu_env(cpu);
-    return 0;
+    cpu = toy_suite_cpu(&env);
+    return cpu ? 0 : -1;
 }
 
 static int suite_clean(void)
 {
-    cpu_free(cpu);
-    bus_reset_all();
+    toy_suite_free(cpu);
     return 0;
 }
 

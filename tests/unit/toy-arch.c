@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernel/bus.h"
+#include "kernel/cpu.h"
+
 ToyTranslateFn toy_custom;
 
 static uint64_t helper_call(void *opaque, uint64_t a0, uint64_t a1,
@@ -246,3 +249,19 @@ static const char *const toy_irqs[] = {"irq", NULL};
 const TesseraArchClass toy_arch = TOY_CLASS("toy", false, false);
 const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true, false);
 const TesseraArchClass toy_arch_exact = TOY_CLASS("toy-exact", false, true);
+
+TesseraCpu *toy_suite_cpu(ToyEnv **env)
+{
+    tcache_init(0);
+    Cpu *cpu = cpu_new(&toy_arch, NULL, 0);
+    if (cpu)
+        *env = tessera_cpu_env(cpu);
+    return cpu;
+}
+
+void toy_suite_free(TesseraCpu *cpu)
+{
+    cpu_free(cpu);
+    toy_custom = NULL;
+    bus_reset_all();
+}

@@ -71,6 +71,12 @@ extern const TesseraArchClass toy_arch_be; /* big-endian variant */
 /* Interrupts and deadlines at the exact instruction (exact_interrupts). */
 extern const TesseraArchClass toy_arch_exact;
 
+/* The engine suites' CPU: a fresh translation cache and toy CPU 0 on the
+ * bus the suite has set up, its ToyEnv in *env; NULL if it cannot be
+ * made. toy_suite_free() frees it, drops toy_custom and empties the bus. */
+TesseraCpu *toy_suite_cpu(ToyEnv **env);
+void toy_suite_free(TesseraCpu *cpu);
+
 #define TOY_R(i) (offsetof(ToyEnv, r) + 8 * (i))
 #define TOY_S(i) (offsetof(ToyEnv, scratch) + 8 * (i))
 
