@@ -2336,9 +2336,7 @@ static void test_exact_kick(void)
 
 int main(void)
 {
-    /* The same tests run on each backend (the tests/unit native scripts). */
-    const char *accel = getenv("TESSERA_ACCEL");
-    if (accel && !backend_select(accel))
+    if (!toy_suite_backend())
         return 1;
     static const UnitTest tests[] = {
         {"binop basics", test_binop_basic},

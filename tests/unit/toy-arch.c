@@ -4,8 +4,10 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernel/backend.h"
 #include "kernel/bus.h"
 #include "kernel/cpu.h"
 
@@ -257,6 +259,12 @@ TesseraCpu *toy_suite_cpu(ToyEnv **env)
     if (cpu)
         *env = tessera_cpu_env(cpu);
     return cpu;
+}
+
+bool toy_suite_backend(void)
+{
+    const char *accel = getenv("TESSERA_ACCEL");
+    return !accel || backend_select(accel);
 }
 
 void toy_suite_free(TesseraCpu *cpu)

@@ -75,6 +75,10 @@ extern const TesseraArchClass toy_arch_exact;
  * bus the suite has set up, its ToyEnv in *env; NULL if it cannot be
  * made. toy_suite_free() frees it, drops toy_custom and empties the bus. */
 TesseraCpu *toy_suite_cpu(ToyEnv **env);
+/* The backend the suite runs on: $TESSERA_ACCEL (the *-on-interp.test
+ * scripts run the same tests on each) or the default; false after a
+ * message if there is no such backend. */
+bool toy_suite_backend(void);
 void toy_suite_free(TesseraCpu *cpu);
 
 #define TOY_R(i) (offsetof(ToyEnv, r) + 8 * (i))
