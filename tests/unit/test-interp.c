@@ -73,12 +73,6 @@ static int suite_init(void)
     return cpu ? 0 : -1;
 }
 
-static int suite_clean(void)
-{
-    toy_suite_free(cpu);
-    return 0;
-}
-
 /* Runs the custom block at PC0 once on c (fresh translation). */
 static void run_on(Cpu *c, ToyTranslateFn fn)
 {
@@ -2387,5 +2381,5 @@ int main(void)
         {"exact interrupts: deadlines inside blocks", test_exact_deadline},
         {"exact interrupts: a kick ends the block", test_exact_kick},
     };
-    return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
+    return UNIT_RUN_WITH("interp", suite_init, toy_suite_clean, tests);
 }

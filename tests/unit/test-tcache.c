@@ -56,12 +56,6 @@ static int suite_init(void)
     return cpu ? 0 : -1;
 }
 
-static int suite_clean(void)
-{
-    toy_suite_free(cpu);
-    return 0;
-}
-
 #define I(op, a, b, c) TOY_INSN(op, a, b, c)
 #define LI(r, v) TOY_IMM16(0x01, r, v)
 #define ADDI(d, s, v) TOY_INSN(0x03, d, s, (unsigned)(v))
@@ -895,5 +889,5 @@ int main(void)
         {"logging", test_logging},
         {"executable arena", test_exec_arena},
     };
-    return UNIT_RUN_WITH("tcache", suite_init, suite_clean, tests);
+    return UNIT_RUN_WITH("tcache", suite_init, toy_suite_clean, tests);
 }

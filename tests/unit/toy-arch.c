@@ -252,13 +252,15 @@ const TesseraArchClass toy_arch = TOY_CLASS("toy", false, false);
 const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true, false);
 const TesseraArchClass toy_arch_exact = TOY_CLASS("toy-exact", false, true);
 
+static Cpu *suite_cpu;
+
 TesseraCpu *toy_suite_cpu(ToyEnv **env)
 {
     tcache_init(0);
-    Cpu *cpu = cpu_new(&toy_arch, NULL, 0);
-    if (cpu)
-        *env = tessera_cpu_env(cpu);
-    return cpu;
+    suite_cpu = cpu_new(&toy_arch, NULL, 0);
+    if (suite_cpu)
+        *env = tessera_cpu_env(suite_cpu);
+    return suite_cpu;
 }
 
 bool toy_suite_backend(void)
@@ -267,9 +269,11 @@ bool toy_suite_backend(void)
     return !accel || backend_select(accel);
 }
 
-void toy_suite_free(TesseraCpu *cpu)
+int toy_suite_clean(void)
 {
-    cpu_free(cpu);
+    cpu_free(suite_cpu);
+    suite_cpu = NULL;
     toy_custom = NULL;
     bus_reset_all();
+    return 0;
 }
