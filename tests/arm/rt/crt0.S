@@ -1,14 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Vector table and reset for the ARM guest tests (M-profile). */
-#include "clear-bss.h"
-    .syntax unified
-    .thumb
+#include "start.h"
 
-    .section .vectors, "a"
-    .global vectors
-vectors:
-    .word _stack_top
-    .word reset_handler
+    vectors_start
     .word nmi_handler
     .word hardfault_handler
     .word memmanage_handler
@@ -27,11 +21,7 @@ vectors:
     .word irq_handler
     .endr
 
-    .text
-    .thumb_func
-    .global reset_handler
-reset_handler:
-    clear_bss
+    reset_handler_start
     bl main
     bl rt_exit
 3:  b 3b

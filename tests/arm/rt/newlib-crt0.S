@@ -2,24 +2,14 @@
 /* Start-up of the newlib guest (tests/arm/newlib.c): a vector table whose
  * every fault ends the run, .bss cleared, newlib's constructors and its
  * semihosting handles (librdimon), main, exit. */
-#include "clear-bss.h"
-    .syntax unified
-    .thumb
+#include "start.h"
 
-    .section .vectors, "a"
-    .global vectors
-vectors:
-    .word _stack_top
-    .word reset_handler
+    vectors_start
     .rept 14
     .word fault_handler
     .endr
 
-    .text
-    .thumb_func
-    .global reset_handler
-reset_handler:
-    clear_bss
+    reset_handler_start
     bl initialise_monitor_handles
     bl __libc_init_array
     bl main
