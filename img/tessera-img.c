@@ -141,16 +141,13 @@ static bool output_json(const char *output)
     return json;
 }
 
-/* A backing file's name as the image `file` gives it (relative to the
- * image's directory), as a path from here; free() it. */
+/* A backing file's name as the image `file` records it, as a path from
+ * here (blk_full_backing_name()); free() it. */
 static char *path_beside(const char *file, const char *name)
 {
-    if (name[0] == '/' || !strchr(file, '/'))
-        return strdup(name);
-    size_t d = (size_t)(strrchr(file, '/') - file) + 1;
-    char *path = xmalloc(d + strlen(name) + 1);
-    memcpy(path, file, d);
-    strcpy(path + d, name);
+    char *path = blk_full_backing_name(file, name);
+    if (!path)
+        die("out of memory");
     return path;
 }
 
