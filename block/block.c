@@ -320,7 +320,6 @@ static char *backing_path(const char *overlay, const char *backing)
     return p;
 }
 
-char *blk_full_backing_name(const char *overlay, const char *backing);
 char *blk_full_backing_name(const char *overlay, const char *backing)
 {
     return backing_path(overlay, backing);

@@ -205,6 +205,9 @@ int blk_check(BlockDev *bs, int fix, BlkCheckResult *res);
 uint32_t blk_cluster_size(const BlockDev *bs);
 /* Changes the backing file name recorded in the image (qcow2). */
 int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt);
+/* A backing file name as the image overlay records it (relative to the
+ * overlay's directory) as a path from here; free() it. NULL: no memory. */
+char *blk_full_backing_name(const char *overlay, const char *backing);
 int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count);
 void blk_snapshot_list_free(BlkSnapshot *list, int count);
 /* Internal snapshots (qcow2) of the disk state, by name; apply and delete

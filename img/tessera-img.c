@@ -114,6 +114,55 @@ static uint64_t parse_size_or_die(const char *s, const char *what)
 }
 
 /* Human sizes as qemu prints them: "324 KiB", "1.5 MiB". */
+/*
+ * The options the commands read alike, from getopt's c: -f FMT into *fmt,
+ * --output (-j) into *output, -q; and -U, -p, -t, -T, -u, which they take
+ * to be compatible with qemu-img and ignore here (no locks, no progress,
+ * no cache modes). A command handles its own options before this and
+ * names only these in its getopt string. Otherwise (getopt's '?') the
+ * usage goes to stderr: false.
+ */
+static bool common_opt(int c, const char **fmt, const char **output)
+{
+    switch (c) {
+    case 'f': *fmt = optarg; return true;
+    case 'j': *output = optarg; return true;
+    case 'q': quiet = true; return true;
+    case 'U': case 'p': case 't': case 'T': case 'u': return true;
+    default: usage(stderr); return false;
+    }
+}
+
+/* --output: true for json, false for human, an error otherwise. */
+static bool output_json(const char *output)
+{
+    bool json = !strcmp(output, "json");
+    if (!json && strcmp(output, "human"))
+        die("--output must be human or json, not '%s'", output);
+    return json;
+}
+
+/* A backing file's name as the image `file` records it, as a path from
+ * here (blk_full_backing_name()); free() it. */
+static char *path_beside(const char *file, const char *name)
+{
+    char *path = blk_full_backing_name(file, name);
+    if (!path)
+        die("out of memory");
+    return path;
+}
+
+/* The extent at off of bs's own layer, at most CHUNK bytes and not past
+ * size: its length, and its status in *st. */
+static uint64_t layer_extent(BlockDev *bs, uint64_t off, uint64_t size,
+                             BlkStatus *st)
+{
+    uint64_t n, want = size - off < CHUNK ? size - off : CHUNK;
+    if (blk_block_status_layer(bs, off, want, &n, st) < 0)
+        die("%s", blk_error(bs));
+    return n;
+}
+
 static const char *size_str(uint64_t v, char *buf, size_t len)
 {
     static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB",
@@ -231,15 +280,7 @@ static void parse_opts(char *s, BlkCreateOpts *o)
 static uint64_t backing_size(const char *overlay, const char *backing,
                              const char *fmt)
 {
-    char *path;
-    if (backing[0] == '/' || !strchr(overlay, '/')) {
-        path = strdup(backing);
-    } else {
-        size_t d = (size_t)(strrchr(overlay, '/') - overlay) + 1;
-        path = xmalloc(d + strlen(backing) + 1);
-        memcpy(path, overlay, d);
-        strcpy(path + d, backing);
-    }
+    char *path = path_beside(overlay, backing);
     BlockDev *b = open_img(path, fmt, 0);
     uint64_t size = blk_size(b);
     blk_close(b);
@@ -313,13 +354,12 @@ static int cmd_create(int argc, char **argv)
     char *opts = NULL;
     while ((c = getopt(argc, argv, "qf:b:F:o:u")) != -1) {
         switch (c) {
-        case 'q': quiet = true; break;
-        case 'f': o.fmt = optarg; break;
         case 'b': o.backing_file = optarg; break;
         case 'F': o.backing_fmt = optarg; break;
         case 'o': opts = optarg; break;
-        case 'u': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &o.fmt, NULL))
+                return 1;
         }
     }
     if (opts)
@@ -418,12 +458,8 @@ static int cmd_info(int argc, char **argv)
         { NULL, 0, NULL, 0 } };
     int c;
     while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
-        switch (c) {
-        case 'f': fmt = optarg; break;
-        case 'j': output = optarg; break;
-        case 'U': break;
-        default: usage(stderr); return 1;
-        }
+        if (!common_opt(c, &fmt, &output))
+            return 1;
     }
     if (optind + 1 != argc)
         die("info: expecting one file name");
@@ -435,17 +471,7 @@ static int cmd_info(int argc, char **argv)
     uint64_t actual = blk_actual_size(bs);
     bool luks = !strcmp(in.format, "luks");
     bool qcow2 = !strcmp(in.format, "qcow2");
-    char *full = NULL;
-    if (in.backing_file) {
-        if (in.backing_file[0] != '/' && strchr(file, '/')) {
-            size_t d = (size_t)(strrchr(file, '/') - file) + 1;
-            full = xmalloc(d + strlen(in.backing_file) + 1);
-            memcpy(full, file, d);
-            strcpy(full + d, in.backing_file);
-        } else {
-            full = strdup(in.backing_file);
-        }
-    }
+    char *full = in.backing_file ? path_beside(file, in.backing_file) : NULL;
     BlkSnapshot *snaps = NULL;
     int nsnaps = 0;
     if (blk_snapshot_list(bs, &snaps, &nsnaps) < 0)
@@ -628,10 +654,9 @@ static int cmd_snapshot(int argc, char **argv)
             if (c != 'l')
                 arg = optarg;
             break;
-        case 'f': fmt = optarg; break;
-        case 'q': quiet = true; break;
-        case 'U': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (!op || optind + 1 != argc)
@@ -687,12 +712,12 @@ static int cmd_bitmap(int argc, char **argv)
             ops[nops].op = c;
             ops[nops++].src = c == O_MERGE ? optarg : NULL;
             break;
-        case 'f': fmt = optarg; break;
         case 'b': src_file = optarg; break;
         case 'F': src_fmt = optarg; break;
         case 'g': gran = parse_size_or_die(optarg, "granularity"); break;
-        case 'q': quiet = true; break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (!nops)
@@ -814,10 +839,6 @@ static int cmd_check(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "f:r:qU", lo, NULL)) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
-        case 'j': output = optarg; break;
-        case 'q': quiet = true; break;
-        case 'U': break;
         case 'r':
             if (!strcmp(optarg, "leaks"))
                 fix = 1;
@@ -826,14 +847,14 @@ static int cmd_check(int argc, char **argv)
             else
                 die("check: -r takes leaks or all, not '%s'", optarg);
             break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, &output))
+                return 1;
         }
     }
     if (optind + 1 != argc)
         die("check: expecting one file name");
-    bool json = !strcmp(output, "json");
-    if (!json && strcmp(output, "human"))
-        die("--output must be human or json, not '%s'", output);
+    bool json = output_json(output);
     const char *file = argv[optind];
     /* The refcount walk reads no guest data: no password needed. */
     BlockDev *bs = open_img(file, fmt, BLK_O_NO_BACKING | BLK_O_CHECK |
@@ -928,19 +949,16 @@ static int cmd_map(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
-        case 'j': output = optarg; break;
         case 's': start = parse_size_or_die(optarg, "start offset"); break;
         case 'l': maxlen = parse_size_or_die(optarg, "max length"); break;
-        case 'U': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, &output))
+                return 1;
         }
     }
     if (optind + 1 != argc)
         die("map: expecting one file name");
-    bool json = !strcmp(output, "json");
-    if (!json && strcmp(output, "human"))
-        die("--output must be human or json, not '%s'", output);
+    bool json = output_json(output);
     BlockDev *bs = open_img(argv[optind], fmt, 0);
     uint64_t end = blk_size(bs);
     if (start > end)
@@ -1360,12 +1378,11 @@ static int cmd_amend(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "f:o:qpt:", lo, NULL)) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
         case 'o': opts = optarg; break;
-        case 'q': quiet = true; break;
         case 'F': force = true; break;
-        case 'p': case 't': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (!opts)
@@ -1443,10 +1460,10 @@ static int cmd_resize(int argc, char **argv)
     /* "-1G" is a size, not an option: stop at the first non-option. */
     while ((c = getopt_long(argc, argv, "+f:q", lo, NULL)) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
-        case 'q': quiet = true; break;
         case 's': shrink = true; break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (optind + 3 == argc && !strcmp(argv[optind + 1], "--")) {
@@ -1517,14 +1534,13 @@ static int cmd_measure(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "f:O:o:U", lo, NULL)) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
         case 'O': ofmt = optarg; break;
         case 'o': opts = optarg; break;
-        case 'j': output = optarg; break;
         case 's': size = parse_size_or_die(optarg, "size"); have_size = true;
             break;
-        case 'U': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, &output))
+                return 1;
         }
     }
     BlkCreateOpts o = { .fmt = ofmt };
@@ -1638,12 +1654,11 @@ static int cmd_compare(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
         switch (c) {
-        case 'f': fmt1 = optarg; break;
         case 'F': fmt2 = optarg; break;
         case 's': strict = true; break;
-        case 'q': quiet = true; break;
-        case 'p': case 'U': break;
-        default: usage(stderr); return 2;
+        default:
+            if (!common_opt(c, &fmt1, NULL))
+                return 2;
         }
     }
     if (optind + 2 != argc) {
@@ -1714,13 +1729,12 @@ static int cmd_commit(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "f:qdpt:b:")) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
-        case 'q': quiet = true; break;
         case 'd': keep = true; break;
-        case 'p': case 't': break;
         case 'b': die("commit -b is not supported (commits into the "
                       "immediate backing file)");
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (optind + 1 != argc)
@@ -1732,26 +1746,15 @@ static int cmd_commit(int argc, char **argv)
     if (!in.backing_file)
         die("%s: image has no backing file to commit into", file);
     /* Open the backing file writable ourselves. */
-    char *path;
-    if (in.backing_file[0] != '/' && strchr(file, '/')) {
-        size_t d = (size_t)(strrchr(file, '/') - file) + 1;
-        path = xmalloc(d + strlen(in.backing_file) + 1);
-        memcpy(path, file, d);
-        strcpy(path + d, in.backing_file);
-    } else {
-        path = strdup(in.backing_file);
-    }
+    char *path = path_beside(file, in.backing_file);
     BlockDev *base = open_img(path, in.backing_fmt, BLK_O_RDWR);
     uint64_t size = blk_size(top);
     if (blk_size(base) < size && blk_resize(base, size, false) < 0)
         die("%s", blk_error(base));
     uint8_t *buf = xmalloc(CHUNK);
-    for (uint64_t off = 0; off < size;) {
-        uint64_t n;
+    for (uint64_t off = 0, n; off < size; off += n) {
         BlkStatus st;
-        uint64_t want = size - off < CHUNK ? size - off : CHUNK;
-        if (blk_block_status_layer(top, off, want, &n, &st) < 0)
-            die("%s", blk_error(top));
+        n = layer_extent(top, off, size, &st);
         if (st.flags & BLK_ST_ALLOCATED) {
             int r;
             if (st.flags & BLK_ST_ZERO) {
@@ -1764,7 +1767,6 @@ static int cmd_commit(int argc, char **argv)
             if (r < 0)
                 die("%s", blk_error(base));
         }
-        off += n;
     }
     if (blk_flush(base) < 0)
         die("%s", blk_error(base));
@@ -1782,6 +1784,17 @@ static int cmd_commit(int argc, char **argv)
 
 /* ---- rebase ---- */
 
+/* n bytes at off of bs (none: NULL) into buf, zeroes past its end. */
+static void read_padded(BlockDev *bs, uint64_t off, uint8_t *buf, uint64_t n)
+{
+    memset(buf, 0, n);
+    if (bs && off < blk_size(bs)) {
+        uint64_t k = blk_size(bs) - off < n ? blk_size(bs) - off : n;
+        if (blk_read(bs, off, buf, k) < 0)
+            die("%s", blk_error(bs));
+    }
+}
+
 static int cmd_rebase(int argc, char **argv)
 {
     const char *fmt = NULL, *nb = NULL, *nbfmt = NULL;
@@ -1789,13 +1802,12 @@ static int cmd_rebase(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "f:b:F:uqpt:T:U")) != -1) {
         switch (c) {
-        case 'f': fmt = optarg; break;
         case 'b': nb = optarg; have_b = true; break;
         case 'F': nbfmt = optarg; break;
         case 'u': unsafe = true; break;
-        case 'q': quiet = true; break;
-        case 'p': case 't': case 'T': case 'U': break;
-        default: usage(stderr); return 1;
+        default:
+            if (!common_opt(c, &fmt, NULL))
+                return 1;
         }
     }
     if (!have_b || optind + 1 != argc)
@@ -1815,15 +1827,7 @@ static int cmd_rebase(int argc, char **argv)
     BlockDev *bs = open_img(file, fmt, BLK_O_RDWR);
     BlockDev *newb = NULL;
     if (nb) {
-        char *path;
-        if (nb[0] != '/' && strchr(file, '/')) {
-            size_t d = (size_t)(strrchr(file, '/') - file) + 1;
-            path = xmalloc(d + strlen(nb) + 1);
-            memcpy(path, file, d);
-            strcpy(path + d, nb);
-        } else {
-            path = strdup(nb);
-        }
+        char *path = path_beside(file, nb);
         newb = open_img(path, nbfmt, 0);
         free(path);
     }
@@ -1831,25 +1835,12 @@ static int cmd_rebase(int argc, char **argv)
     uint8_t *a = xmalloc(CHUNK), *b = xmalloc(CHUNK);
     BlockDev *oldb = blk_backing(bs);
     /* Where the overlay falls through, keep what the old chain showed. */
-    for (uint64_t off = 0; off < size;) {
-        uint64_t n;
+    for (uint64_t off = 0, n; off < size; off += n) {
         BlkStatus st;
-        uint64_t want = size - off < CHUNK ? size - off : CHUNK;
-        if (blk_block_status_layer(bs, off, want, &n, &st) < 0)
-            die("%s", blk_error(bs));
+        n = layer_extent(bs, off, size, &st);
         if (!(st.flags & BLK_ST_ALLOCATED)) {
-            memset(a, 0, n);
-            memset(b, 0, n);
-            if (oldb && off < blk_size(oldb)) {
-                uint64_t k = blk_size(oldb) - off < n ? blk_size(oldb) - off : n;
-                if (blk_read(oldb, off, a, k) < 0)
-                    die("%s", blk_error(oldb));
-            }
-            if (newb && off < blk_size(newb)) {
-                uint64_t k = blk_size(newb) - off < n ? blk_size(newb) - off : n;
-                if (blk_read(newb, off, b, k) < 0)
-                    die("%s", blk_error(newb));
-            }
+            read_padded(oldb, off, a, n);
+            read_padded(newb, off, b, n);
             /* Only the 512-byte sectors that differ, as qemu-img: less
              * to write, and dirty bitmaps get the same bits. */
             for (uint64_t s = 0; s < n;) {
@@ -1869,7 +1860,6 @@ static int cmd_rebase(int argc, char **argv)
                 s = e;
             }
         }
-        off += n;
     }
     if (blk_set_backing(bs, nb, nbfmt) < 0 || blk_flush(bs) < 0)
         die("%s", blk_error(bs));

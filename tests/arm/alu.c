@@ -20,41 +20,16 @@ static const uint32_t cins[] = {0, 0x20000000, 0xf8000000, 0x50000000,
 
 static uint32_t h;
 
-/* Three-register form with flags in and out. */
-#define RRR(insn)                                                          \
-    do {                                                                   \
-        uint32_t r, f;                                                     \
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\t" insn                   \
-                         " %[r], %[a], %[b]\n\tmrs %[f], apsr"             \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [b] "r"(b), [c] "r"(cin)            \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
-
+/* One instruction with flags in and out (rt.h). */
+#define OP(R0, RC, TEXT, ...) \
+    RT_FLAGS_OP("apsr_nzcvq", R0, RC, TEXT, ##__VA_ARGS__)
+/* Three-register form. */
+#define RRR(insn) \
+    OP(0, "=&r", insn " %[r], %[a], %[b]", [a] "r"(a), [b] "r"(b))
 /* Narrow two-register form: rd = rd OP rm, low registers. */
-#define RR_N(insn)                                                         \
-    do {                                                                   \
-        uint32_t r = a, f;                                                 \
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\t" insn                   \
-                         " %[r], %[b]\n\tmrs %[f], apsr"                   \
-                         : [r] "+l"(r), [f] "=&r"(f)                       \
-                         : [b] "l"(b), [c] "r"(cin)                        \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
-
+#define RR_N(insn) OP(a, "+l", insn " %[r], %[b]", [b] "l"(b))
 /* Register with an immediate or a fixed operand text. */
-#define RI(insn, rest)                                                     \
-    do {                                                                   \
-        uint32_t r, f;                                                     \
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\t" insn " %[r], %[a], "   \
-                         rest "\n\tmrs %[f], apsr"                         \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [c] "r"(cin)                        \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
+#define RI(insn, rest) OP(0, "=&r", insn " %[r], %[a], " rest, [a] "r"(a))
 
 /* Compare forms: only the flags. */
 #define CMP(insn, rest)                                                    \
@@ -68,18 +43,7 @@ static uint32_t h;
         h = rt_hash(h, f);                                                 \
     } while (0)
 
-#define GROUP(name, ...)                                                    \
-    do {                                                                   \
-        h = 2166136261u;                                                   \
-        for (unsigned i = 0; i < NVALS; i++)                               \
-            for (unsigned j = 0; j < NVALS; j++)                           \
-                for (unsigned k = 0; k < NCINS; k++) {                     \
-                    uint32_t a = vals[i], b = vals[j], cin = cins[k];      \
-                    (void)a; (void)b; (void)cin;                           \
-                    __VA_ARGS__;                                           \
-                }                                                          \
-        rt_print(name, h);                                                 \
-    } while (0)
+#define GROUP RT_GROUP
 
 int main(void)
 {
@@ -100,29 +64,12 @@ int main(void)
     GROUP("shift-narrow", { RR_N("lsls"); RR_N("lsrs"); RR_N("asrs");
                             RR_N("rors"); });
     GROUP("add3-narrow", {
-        uint32_t r, f;
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\tadds %[r], %[a], %[b]\n\t"
-                         "mrs %[f], apsr" : [r] "=&l"(r), [f] "=&r"(f)
-                         : [a] "l"(a), [b] "l"(b), [c] "r"(cin) : "cc");
-        h = rt_hash(rt_hash(h, r), f);
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\tsubs %[r], %[a], %[b]\n\t"
-                         "mrs %[f], apsr" : [r] "=&l"(r), [f] "=&r"(f)
-                         : [a] "l"(a), [b] "l"(b), [c] "r"(cin) : "cc");
-        h = rt_hash(rt_hash(h, r), f);
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\tsubs %[r], %[a], #7\n\t"
-                         "lsls %[r], %[r], #5\n\tlsrs %[r], %[r], #3\n\t"
-                         "asrs %[r], %[r], #1\n\tmrs %[f], apsr"
-                         : [r] "=&l"(r), [f] "=&r"(f)
-                         : [a] "l"(a), [c] "r"(cin) : "cc");
-        h = rt_hash(rt_hash(h, r), f);
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\tlsrs %[r], %[a], #32\n\t"
-                         "mrs %[f], apsr" : [r] "=&l"(r), [f] "=&r"(f)
-                         : [a] "l"(a), [c] "r"(cin) : "cc");
-        h = rt_hash(rt_hash(h, r), f);
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\tasrs %[r], %[a], #32\n\t"
-                         "mrs %[f], apsr" : [r] "=&l"(r), [f] "=&r"(f)
-                         : [a] "l"(a), [c] "r"(cin) : "cc");
-        h = rt_hash(rt_hash(h, r), f);
+        OP(0, "=&l", "adds %[r], %[a], %[b]", [a] "l"(a), [b] "l"(b));
+        OP(0, "=&l", "subs %[r], %[a], %[b]", [a] "l"(a), [b] "l"(b));
+        OP(0, "=&l", "subs %[r], %[a], #7\n\tlsls %[r], %[r], #5\n\t"
+           "lsrs %[r], %[r], #3\n\tasrs %[r], %[r], #1", [a] "l"(a));
+        OP(0, "=&l", "lsrs %[r], %[a], #32", [a] "l"(a));
+        OP(0, "=&l", "asrs %[r], %[a], #32", [a] "l"(a));
     });
 #ifndef V6M
     GROUP("add-wide", { RRR("adds.w"); RRR("adcs.w"); RRR("subs.w");
@@ -132,14 +79,9 @@ int main(void)
                           RRR("bics.w"); RRR("orns"); RRR("and.w");
                           RRR("orn"); });
     GROUP("shifted-operand", {
-        RRR("adds.w"); 
-        uint32_t r, f;
-#define SH(insn, sh)                                                       \
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\t" insn                   \
-                         " %[r], %[a], %[b], " sh "\n\tmrs %[f], apsr"     \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [b] "r"(b), [c] "r"(cin) : "cc");   \
-        h = rt_hash(rt_hash(h, r), f);
+        RRR("adds.w");
+#define SH(insn, sh) \
+        OP(0, "=&r", insn " %[r], %[a], %[b], " sh, [a] "r"(a), [b] "r"(b));
         SH("adds", "lsl #3") SH("ands", "lsl #1") SH("ands", "lsr #1")
         SH("orrs", "lsr #32") SH("eors", "asr #32") SH("bics", "asr #5")
         SH("ands", "ror #7") SH("orrs", "rrx") SH("subs", "ror #31")
@@ -197,13 +139,8 @@ int main(void)
         BF("movt %0, #0xbeef") BF("movw %0, #0xcafe")
     });
     GROUP("saturate", {
-        uint32_t r, f;
-#define SAT(insn, n, sh)                                                   \
-        __asm__ volatile("msr apsr_nzcvq, %[c]\n\t" insn " %[r], #" n     \
-                         ", %[a]" sh "\n\tmrs %[f], apsr"                   \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [c] "r"(cin) : "cc");               \
-        h = rt_hash(rt_hash(h, r), f);
+#define SAT(insn, n, sh) \
+        OP(0, "=&r", insn " %[r], #" n ", %[a]" sh, [a] "r"(a));
         SAT("ssat", "8", "") SAT("usat", "8", "") SAT("ssat", "1", "")
         SAT("usat", "0", "") SAT("ssat", "32", "") SAT("usat", "31", "")
         SAT("ssat", "16", ", lsl #4") SAT("usat", "12", ", asr #3")

@@ -23,38 +23,12 @@ static const uint32_t cins[] = {0, 0xf80f0000, 0x08000000, 0x20050000,
 
 static uint32_t h;
 
-#define RRR(insn)                                                          \
-    do {                                                                   \
-        uint32_t r, f;                                                     \
-        __asm__ volatile("msr apsr_nzcvqg, %[c]\n\t" insn                  \
-                         " %[r], %[a], %[b]\n\tmrs %[f], apsr"             \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [b] "r"(b), [c] "r"(cin)            \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
-
-#define RRRR(insn)                                                         \
-    do {                                                                   \
-        uint32_t r, f;                                                     \
-        __asm__ volatile("msr apsr_nzcvqg, %[c]\n\t" insn                  \
-                         " %[r], %[a], %[b], %[x]\n\tmrs %[f], apsr"       \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [b] "r"(b), [x] "r"(x), [c] "r"(cin) \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
-
-#define RR_TEXT(insn, rest)                                                \
-    do {                                                                   \
-        uint32_t r, f;                                                     \
-        __asm__ volatile("msr apsr_nzcvqg, %[c]\n\t" insn " %[r], "        \
-                         rest "\n\tmrs %[f], apsr"                         \
-                         : [r] "=&r"(r), [f] "=&r"(f)                      \
-                         : [a] "r"(a), [b] "r"(b), [c] "r"(cin)            \
-                         : "cc");                                          \
-        h = rt_hash(rt_hash(h, r), f);                                     \
-    } while (0)
+/* One instruction with flags in and out (rt.h). */
+#define OP(TEXT, ...) RT_FLAGS_OP("apsr_nzcvqg", 0, "=&r", TEXT, ##__VA_ARGS__)
+#define RRR(insn) OP(insn " %[r], %[a], %[b]", [a] "r"(a), [b] "r"(b))
+#define RRRR(insn) \
+    OP(insn " %[r], %[a], %[b], %[x]", [a] "r"(a), [b] "r"(b), [x] "r"(x))
+#define RR_TEXT(insn, rest) OP(insn " %[r], " rest, [a] "r"(a), [b] "r"(b))
 
 #define LONG(insn)                                                         \
     do {                                                                   \
@@ -67,19 +41,7 @@ static uint32_t h;
         h = rt_hash(rt_hash(rt_hash(h, lo), hi), f);                       \
     } while (0)
 
-#define GROUP(name, ...)                                                    \
-    do {                                                                   \
-        h = 2166136261u;                                                   \
-        for (unsigned i = 0; i < NVALS; i++)                               \
-            for (unsigned j = 0; j < NVALS; j++)                           \
-                for (unsigned k = 0; k < NCINS; k++) {                     \
-                    uint32_t a = vals[i], b = vals[j], cin = cins[k];      \
-                    uint32_t x = vals[(i + j + k) % NVALS];                \
-                    (void)a; (void)b; (void)cin; (void)x;                  \
-                    __VA_ARGS__;                                           \
-                }                                                          \
-        rt_print(name, h);                                                 \
-    } while (0)
+#define GROUP RT_GROUP
 
 int main(void)
 {

@@ -21,13 +21,6 @@ static void note(uint32_t what)
         order[norder++] = what;
 }
 
-static uint32_t ipsr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrs %0, ipsr" : "=r"(v));
-    return v;
-}
-
 /* SVC: r0 = number from the instruction, result = r0 + r1 in the frame. */
 void svc_c(uint32_t *frame)
 {
@@ -50,7 +43,7 @@ __attribute__((naked)) void svc_handler(void)
 void pendsv_handler(void)
 {
     pendsvs++;
-    note(0x200 | ipsr());
+    note(0x200 | rt_ipsr());
 }
 
 void systick_handler(void)
@@ -67,7 +60,7 @@ void systick_handler(void)
 void irq_handler(void)
 {
     irqs++;
-    note(0x300 | ipsr());
+    note(0x300 | rt_ipsr());
 }
 
 /* Faults: record the status, skip the faulting instruction. */
@@ -75,7 +68,7 @@ void fault_c(uint32_t *frame, uint32_t skip_to)
 {
     fault_cfsr = SCB_CFSR;
     fault_hfsr = SCB_HFSR;
-    fault_ipsr = ipsr();
+    fault_ipsr = rt_ipsr();
     SCB_CFSR = fault_cfsr; /* write one to clear */
     SCB_HFSR = fault_hfsr;
     if (skip_to) {

@@ -36,181 +36,88 @@ static uint32_t rnd(void)
     return seed ^ (seed >> 15);
 }
 
-static inline float bf(uint32_t u)
-{
-    float f;
-    __builtin_memcpy(&f, &u, 4);
-    return f;
-}
-
-static inline uint32_t fbits(float f)
-{
-    uint32_t u;
-    __builtin_memcpy(&u, &f, 4);
-    return u;
-}
+/* NAME(x): x's bits as the type TO (a float from its bits, or back). */
+#define BITCAST(NAME, TO, FROM)                                            \
+    static inline TO NAME(FROM x)                                          \
+    {                                                                      \
+        TO y;                                                              \
+        _Static_assert(sizeof(x) == sizeof(y), "same size");               \
+        __builtin_memcpy(&y, &x, sizeof(y));                               \
+        return y;                                                          \
+    }
+BITCAST(bf, float, uint32_t)
+BITCAST(fbits, uint32_t, float)
 
 #define HASH(r, f) (h = rt_hash(rt_hash(h, r), f))
 
-/* r = op a, b */
-#define S3(insn)                                                           \
+/*
+ * One instruction between writing cfg to FPSCR and reading FPSCR back into
+ * f, then both hashed: T is the result r's type, R0 its value before (the
+ * forms that read r, or write half of it), RC its constraint ("=&" written
+ * only, "+&" read too), BITS and HASHR turn it into the hash; TEXT is the
+ * instruction and the rest the inputs besides cfg.
+ */
+#define FPOP(T, R0, RC, BITS, HASHR, TEXT, ...)                            \
     do {                                                                   \
-        float r;                                                           \
+        T r = R0;                                                          \
         uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %[r], %[a], %[b]\n\t" \
+        __asm__ volatile("vmsr fpscr, %[c]\n\t" TEXT "\n\t"                \
                          "vmrs %[f], fpscr"                                \
-                         : [r] "=&t"(r), [f] "=&r"(f)                      \
-                         : [a] "t"(fa), [b] "t"(fb), [c] "r"(cfg));        \
-        HASH(fbits(r), f);                                                 \
+                         : [r] RC(r), [f] "=&r"(f)                         \
+                         : [c] "r"(cfg), ##__VA_ARGS__);                   \
+        HASHR(BITS(r), f);                                                 \
     } while (0)
 
-/* r = r op a, b (accumulating) */
-#define S3A(insn)                                                          \
-    do {                                                                   \
-        float r = fc;                                                      \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %[r], %[a], %[b]\n\t" \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&t"(r), [f] "=&r"(f)                      \
-                         : [a] "t"(fa), [b] "t"(fb), [c] "r"(cfg));        \
-        HASH(fbits(r), f);                                                 \
-    } while (0)
-
-/* r = op a (r's old value fc matters for half-precision writes) */
-#define S2(insn)                                                           \
-    do {                                                                   \
-        float r = fc;                                                      \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %[r], %[a]\n\t"     \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&t"(r), [f] "=&r"(f)                      \
-                         : [a] "t"(fa), [c] "r"(cfg));                     \
-        HASH(fbits(r), f);                                                 \
-    } while (0)
-
-/* in place: r = op r, #imm */
-#define S1(insn)                                                           \
-    do {                                                                   \
-        float r = fa;                                                      \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn "\n\t"                \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&t"(r), [f] "=&r"(f)                      \
-                         : [c] "r"(cfg));                                  \
-        HASH(fbits(r), f);                                                 \
-    } while (0)
-
-/* compare: FPSCR and the APSR after VMRS APSR_nzcv */
-#define SCMP(insn)                                                         \
+/* A compare: FPSCR and the APSR after VMRS APSR_nzcv; A and B the operands
+ * (constraint and value). */
+#define FPCMP(TEXT, A, B)                                                  \
     do {                                                                   \
         uint32_t f, g;                                                     \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn "\n\t"                \
+        __asm__ volatile("vmsr fpscr, %[c]\n\t" TEXT "\n\t"                \
                          "vmrs APSR_nzcv, fpscr\n\tmrs %[g], apsr\n\t"     \
                          "vmrs %[f], fpscr"                                \
                          : [f] "=&r"(f), [g] "=&r"(g)                      \
-                         : [a] "t"(fa), [b] "t"(fb), [c] "r"(cfg)          \
+                         : [a] A, [b] B, [c] "r"(cfg)                      \
                          : "cc");                                          \
         HASH(g & 0xf0000000u, f);                                          \
     } while (0)
 
-#ifdef FPV5
-static inline double bd(uint64_t u)
-{
-    double d;
-    __builtin_memcpy(&d, &u, 8);
-    return d;
-}
+#define SOP(R0, RC, TEXT, ...) \
+    FPOP(float, R0, RC, fbits, HASH, TEXT, ##__VA_ARGS__)
+/* r = op a, b */
+#define S3(insn) \
+    SOP(0, "=&t", insn " %[r], %[a], %[b]", [a] "t"(fa), [b] "t"(fb))
+/* r = r op a, b (accumulating) */
+#define S3A(insn) \
+    SOP(fc, "+&t", insn " %[r], %[a], %[b]", [a] "t"(fa), [b] "t"(fb))
+/* r = op a (r's old value fc matters for half-precision writes) */
+#define S2(insn) SOP(fc, "+&t", insn " %[r], %[a]", [a] "t"(fa))
+/* in place: r = op r, #imm */
+#define S1(text) SOP(fa, "+&t", text)
+/* compare */
+#define SCMP(text) FPCMP(text, "t"(fa), "t"(fb))
 
-static inline uint64_t dbits(double d)
-{
-    uint64_t u;
-    __builtin_memcpy(&u, &d, 8);
-    return u;
-}
+#ifdef FPV5
+BITCAST(bd, double, uint64_t)
+BITCAST(dbits, uint64_t, double)
 
 #define HASHD(r, f) (h = rt_hash(rt_hash(rt_hash(h, (uint32_t)(r)), \
                                          (uint32_t)((r) >> 32)), f))
 
-#define D3(insn)                                                           \
-    do {                                                                   \
-        double r;                                                          \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %P[r], %P[a], %P[b]\n\t" \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "=&w"(r), [f] "=&r"(f)                      \
-                         : [a] "w"(da), [b] "w"(db), [c] "r"(cfg));        \
-        HASHD(dbits(r), f);                                                \
-    } while (0)
-
-#define D3A(insn)                                                          \
-    do {                                                                   \
-        double r = dc;                                                     \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %P[r], %P[a], %P[b]\n\t" \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&w"(r), [f] "=&r"(f)                      \
-                         : [a] "w"(da), [b] "w"(db), [c] "r"(cfg));        \
-        HASHD(dbits(r), f);                                                \
-    } while (0)
-
-#define D2(insn)                                                           \
-    do {                                                                   \
-        double r;                                                          \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %P[r], %P[a]\n\t"   \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "=&w"(r), [f] "=&r"(f)                      \
-                         : [a] "w"(da), [c] "r"(cfg));                     \
-        HASHD(dbits(r), f);                                                \
-    } while (0)
-
+#define DOP(R0, RC, TEXT, ...) \
+    FPOP(double, R0, RC, dbits, HASHD, TEXT, ##__VA_ARGS__)
+#define D3(insn) \
+    DOP(0, "=&w", insn " %P[r], %P[a], %P[b]", [a] "w"(da), [b] "w"(db))
+#define D3A(insn) \
+    DOP(dc, "+&w", insn " %P[r], %P[a], %P[b]", [a] "w"(da), [b] "w"(db))
+#define D2(insn) DOP(0, "=&w", insn " %P[r], %P[a]", [a] "w"(da))
 /* single result from a double operand */
-#define SD2(insn)                                                          \
-    do {                                                                   \
-        float r = fc;                                                      \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %[r], %P[a]\n\t"    \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&t"(r), [f] "=&r"(f)                      \
-                         : [a] "w"(da), [c] "r"(cfg));                     \
-        HASH(fbits(r), f);                                                 \
-    } while (0)
-
+#define SD2(insn) SOP(fc, "+&t", insn " %[r], %P[a]", [a] "w"(da))
 /* double result from a single operand */
-#define DS2(insn)                                                          \
-    do {                                                                   \
-        double r;                                                          \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn " %P[r], %[a]\n\t"    \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "=&w"(r), [f] "=&r"(f)                      \
-                         : [a] "t"(fa), [c] "r"(cfg));                     \
-        HASHD(dbits(r), f);                                                \
-    } while (0)
-
-#define DCMP(insn)                                                         \
-    do {                                                                   \
-        uint32_t f, g;                                                     \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn "\n\t"                \
-                         "vmrs APSR_nzcv, fpscr\n\tmrs %[g], apsr\n\t"     \
-                         "vmrs %[f], fpscr"                                \
-                         : [f] "=&r"(f), [g] "=&r"(g)                      \
-                         : [a] "w"(da), [b] "w"(db), [c] "r"(cfg)          \
-                         : "cc");                                          \
-        HASH(g & 0xf0000000u, f);                                          \
-    } while (0)
-
+#define DS2(insn) DOP(0, "=&w", insn " %P[r], %[a]", [a] "t"(fa))
+#define DCMP(text) FPCMP(text, "w"(da), "w"(db))
 /* in place: r = op r, #imm (double) */
-#define DI1(insn)                                                          \
-    do {                                                                   \
-        double r = da;                                                     \
-        uint32_t f;                                                        \
-        __asm__ volatile("vmsr fpscr, %[c]\n\t" insn "\n\t"                \
-                         "vmrs %[f], fpscr"                                \
-                         : [r] "+&w"(r), [f] "=&r"(f)                      \
-                         : [c] "r"(cfg));                                  \
-        HASHD(dbits(r), f);                                                \
-    } while (0)
+#define DI1(text) DOP(da, "+&w", text)
 
 /* A double with the single's class and a wider payload. */
 static uint64_t widen(uint32_t v, uint32_t lo)

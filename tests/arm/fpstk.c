@@ -28,19 +28,11 @@
  */
 #include <stdbool.h>
 
-#include "rt/rt.h"
+#include "rt/mpu.h"
 
 #define CPACR REG32(0xe000ed88)
 #define FPCCR REG32(0xe000ef34)
 #define FPCAR REG32(0xe000ef38)
-#define MPU_CTRL REG32(0xe000ed94)
-#define MPU_RNR REG32(0xe000ed98)
-#define MPU_RBAR REG32(0xe000ed9c)
-#define MPU_RASR REG32(0xe000eda0)
-#define AP(x) ((uint32_t)(x) << 24)
-#define XN (1u << 28)
-#define SIZE(log2) ((uint32_t)((log2) - 1) << 1)
-#define EN 1u
 
 /* What the SVC handler does (bits). */
 enum { SVC_NOTHING = 0, SVC_FP = 1, SVC_BUS = 2, SVC_CLOSE = 4 };
@@ -49,39 +41,13 @@ uint32_t fp_in[17], fp_out[17];
 static uint32_t fstk[64] __attribute__((aligned(256)));
 static volatile int svc_mode;
 static volatile uint32_t svc_fpccr, svc_fpcar, svc_after, svc_shcsr;
-static volatile uint32_t nfault, fexc[4], fcfsr[4], fhfsr[4];
+static volatile struct rt_faults flog;
 static volatile uint32_t good_fpcar;
-
-static void sync(void)
-{
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-}
-
-static void region(unsigned n, uint32_t base, uint32_t rasr)
-{
-    MPU_RNR = n;
-    MPU_RBAR = base;
-    MPU_RASR = rasr;
-}
-
-static uint32_t ipsr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrs %0, ipsr" : "=r"(v));
-    return v;
-}
 
 /* Faults: record, turn the MPU off, put FPCAR back. */
 void __attribute__((used)) fault_c(void)
 {
-    if (nfault < 4) {
-        fexc[nfault] = ipsr();
-        fcfsr[nfault] = SCB_CFSR;
-        fhfsr[nfault] = SCB_HFSR;
-    }
-    nfault++;
-    SCB_CFSR = SCB_CFSR;
-    SCB_HFSR = SCB_HFSR;
+    rt_fault_record(&flog, 0);
     MPU_CTRL = 0;
     if (good_fpcar) {
         FPCAR = good_fpcar;
@@ -184,7 +150,7 @@ static void trial(const char *name, uint32_t fpccr, int ap, uint32_t unpriv,
     for (unsigned i = 0; i < 16; i++)
         fp_in[i] = 0x3f800000u + 0x00100000u * i;
     fp_in[16] = 0x00400000u; /* RMode +inf */
-    nfault = 0;
+    flog.n = 0;
     svc_mode = mode;
     svc_fpccr = svc_fpcar = svc_after = svc_shcsr = 0;
     FPCCR = fpccr;
@@ -200,15 +166,7 @@ static void trial(const char *name, uint32_t fpccr, int ap, uint32_t unpriv,
     rt_puts(pre);
     rt_puts(name);
     rt_puts(":");
-    for (uint32_t i = 0; i < nfault && i < 4; i++) {
-        rt_puts(" [exc ");
-        rt_dec(fexc[i]);
-        rt_puts(" cfsr ");
-        rt_hex(fcfsr[i]);
-        rt_puts(" hfsr ");
-        rt_hex(fhfsr[i]);
-        rt_puts("]");
-    }
+    rt_faults_print(&flog, 4, 0);
     rt_puts("\n");
     rt_print("svc fpccr", svc_fpccr);
     rt_print("svc fpcar-stk", svc_fpcar ? svc_fpcar - (uint32_t)fstk : 0);

@@ -10,7 +10,8 @@ EXTRA_DIST += tests/arm/arm-devices.test tests/arm/dev.c tests/arm/eth.c \
 	tests/arm/rt/newlib-crt0.S
 EXTRA_DIST += tests/arm/arm-guests.test tests/arm/arm-tools.test \
 	tests/arm/rt/crt0.S tests/arm/rt/guest.ld tests/arm/rt/rt.c \
-	tests/arm/rt/rt.h tests/arm/hello.c tests/arm/alu.c tests/arm/mem.c \
+	tests/arm/rt/rt.h tests/arm/rt/mpu.h tests/arm/rt/start.h \
+	tests/arm/hello.c tests/arm/alu.c tests/arm/mem.c \
 	tests/arm/exc.c tests/arm/uart.c tests/arm/semi.c tests/arm/sched.c tests/arm/count.S \
 	tests/arm/dsp.c tests/arm/idregs.c tests/arm/mpu.c \
 	tests/arm/arm-gpio.test tests/arm/gpio.c tests/arm/rt/guest-an511.ld \

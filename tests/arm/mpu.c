@@ -6,22 +6,10 @@
  * Each probe prints whether it faulted and MMFSR/MMFAR; the MemManage
  * handler skips the faulting load or store (or returns from the XN call).
  */
-#include "rt/rt.h"
+#include "rt/mpu.h"
 
-#define MPU_TYPE REG32(0xe000ed90)
-#define MPU_CTRL REG32(0xe000ed94)
-#define MPU_RNR REG32(0xe000ed98)
-#define MPU_RBAR REG32(0xe000ed9c)
-#define MPU_RASR REG32(0xe000eda0)
 #define MPU_RBAR_A1 REG32(0xe000eda4)
 #define MPU_RASR_A1 REG32(0xe000eda8)
-#define SCB_MMFAR REG32(0xe000ed34)
-
-#define AP(x) ((uint32_t)(x) << 24)
-#define XN (1u << 28)
-#define SIZE(log2) ((uint32_t)((log2) - 1) << 1)
-#define SRD(m) ((uint32_t)(m) << 8)
-#define EN 1u
 
 static volatile uint32_t buf[2048] __attribute__((aligned(8192)));
 static volatile int faults;
@@ -111,45 +99,30 @@ static void report(const char *what, int before)
     out("\n");
 }
 
-static void rd(const char *what, volatile uint32_t *p)
-{
-    int b = faults;
-    uint32_t v;
-    __asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(p) : "memory");
-    (void)v;
-    report(what, b);
-}
-
-static void wr(const char *what, volatile uint32_t *p)
-{
-    int b = faults;
-    __asm__ volatile("str %0, [%1]" : : "r"(0x1234u), "r"(p) : "memory");
-    report(what, b);
-}
-
-static void wrb(const char *what, volatile uint32_t *p)
-{
-    int b = faults;
-    __asm__ volatile("strb %0, [%1, #3]" : : "r"(0x12u), "r"(p) : "memory");
-    report(what, b);
-}
-
+/* A probe NAME(what, p): one load (INSN "%0, [%1...]") or one store of
+ * VALUE at p, then its report. */
+#define LOAD_PROBE(NAME, INSN)                                             \
+    static void NAME(const char *what, volatile uint32_t *p)               \
+    {                                                                      \
+        int b = faults;                                                    \
+        uint32_t v;                                                        \
+        __asm__ volatile(INSN : "=r"(v) : "r"(p) : "memory");              \
+        (void)v;                                                           \
+        report(what, b);                                                   \
+    }
+#define STORE_PROBE(NAME, INSN, VALUE)                                     \
+    static void NAME(const char *what, volatile uint32_t *p)               \
+    {                                                                      \
+        int b = faults;                                                    \
+        __asm__ volatile(INSN : : "r"(VALUE), "r"(p) : "memory");          \
+        report(what, b);                                                   \
+    }
+LOAD_PROBE(rd, "ldr %0, [%1]")
+STORE_PROBE(wr, "str %0, [%1]", 0x1234u)
+STORE_PROBE(wrb, "strb %0, [%1, #3]", 0x12u)
 /* LDRT/STRT: checked as unprivileged even from privileged code. */
-static void rdt(const char *what, volatile uint32_t *p)
-{
-    int b = faults;
-    uint32_t v;
-    __asm__ volatile("ldrt %0, [%1, #4]" : "=r"(v) : "r"(p) : "memory");
-    (void)v;
-    report(what, b);
-}
-
-static void wrt(const char *what, volatile uint32_t *p)
-{
-    int b = faults;
-    __asm__ volatile("strbt %0, [%1, #1]" : : "r"(0x5au), "r"(p) : "memory");
-    report(what, b);
-}
+LOAD_PROBE(rdt, "ldrt %0, [%1, #4]")
+STORE_PROBE(wrt, "strbt %0, [%1, #1]", 0x5au)
 
 static void call(const char *what, volatile uint32_t *p)
 {
@@ -157,18 +130,6 @@ static void call(const char *what, volatile uint32_t *p)
     void (*fn)(void) = (void (*)(void))((uint32_t)p | 1);
     fn();
     report(what, b);
-}
-
-static void region(unsigned n, uint32_t base, uint32_t rasr)
-{
-    MPU_RNR = n;
-    MPU_RBAR = base;
-    MPU_RASR = rasr;
-}
-
-static void sync(void)
-{
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
 }
 
 int main(void)

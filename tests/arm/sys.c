@@ -10,46 +10,17 @@
  * (QEMU 7.2's WFE never sleeps and it ignores SLEEPONEXIT); the test
  * checks them apart from the comparison with qemu-system-arm.
  */
-#include "rt/rt.h"
+#include "rt/mpu.h"
 
 #define SCB_SCR REG32(0xe000ed10)
-#define SCB_MMFAR REG32(0xe000ed34)
-#define SCB_BFAR REG32(0xe000ed38)
 #define SCB_STIR REG32(0xe000ef00)
-#define MPU_CTRL REG32(0xe000ed94)
-#define MPU_RNR REG32(0xe000ed98)
-#define MPU_RBAR REG32(0xe000ed9c)
-#define MPU_RASR REG32(0xe000eda0)
-#define AP(x) ((uint32_t)(x) << 24)
-#define XN (1u << 28)
-#define SIZE(log2) ((uint32_t)((log2) - 1) << 1)
-#define EN 1u
 
 static volatile uint32_t ticks, thread_runs, runs_at[8], lr_at[8];
-static volatile uint32_t nfault, fcfsr[8], fhfsr[8], fexc[8], faddr[8];
+static volatile struct rt_faults flog;
 static volatile uint32_t svcs, irqs;
 static volatile int fault_mode;
 static uint32_t psp_area[64] __attribute__((aligned(256)));
 static uint32_t ro_area[64] __attribute__((aligned(256)));
-
-static uint32_t ipsr(void)
-{
-    uint32_t v;
-    __asm__ volatile("mrs %0, ipsr" : "=r"(v));
-    return v;
-}
-
-static void sync(void)
-{
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-}
-
-static void region(unsigned n, uint32_t base, uint32_t rasr)
-{
-    MPU_RNR = n;
-    MPU_RBAR = base;
-    MPU_RASR = rasr;
-}
 
 void systick_handler(void)
 {
@@ -73,23 +44,10 @@ void irq_handler(void)
 }
 
 /* Faults: record, then recover as fault_mode says. */
-static void record(uint32_t addr)
-{
-    if (nfault < 8) {
-        fcfsr[nfault] = SCB_CFSR;
-        fhfsr[nfault] = SCB_HFSR;
-        fexc[nfault] = ipsr();
-        faddr[nfault] = addr;
-    }
-    nfault++;
-    SCB_CFSR = SCB_CFSR;
-    SCB_HFSR = SCB_HFSR;
-}
-
 void fault_c(uint32_t *msp_frame, uint32_t exc_return)
 {
     uint32_t cfsr = SCB_CFSR;
-    record((cfsr & 0x80) ? SCB_MMFAR : (cfsr & 0x8000) ? SCB_BFAR : 0);
+    rt_fault_record(&flog, (cfsr & 0x80) ? SCB_MMFAR : (cfsr & 0x8000) ? SCB_BFAR : 0);
     (void)exc_return;
     switch (fault_mode) {
     case 1: /* MUNSTKERR: open the frame again */
@@ -157,21 +115,11 @@ static void faults_report(const char *what)
 {
     rt_puts(what);
     rt_puts(":");
-    for (uint32_t i = 0; i < nfault && i < 8; i++) {
-        rt_puts(" [exc ");
-        rt_dec(fexc[i]);
-        rt_puts(" cfsr ");
-        rt_hex(fcfsr[i]);
-        rt_puts(" hfsr ");
-        rt_hex(fhfsr[i]);
-        rt_puts(" addr ");
-        rt_hex(faddr[i]);
-        rt_puts("]");
-    }
+    rt_faults_print(&flog, 8, 1);
     rt_puts(" svcs ");
     rt_dec(svcs);
     rt_puts("\n");
-    nfault = 0;
+    flog.n = 0;
     svcs = 0;
 }
 

@@ -264,6 +264,40 @@ static void test_stdio_output(void)
     close(out[0]);
 }
 
+/* The stdio backend on a pseudo-terminal: stdin its slave side, stdout a
+ * pipe (out[0] reads what the backend prints), sink its receiver. */
+typedef struct {
+    int master, out[2], saved_in, saved_out;
+    struct termios before; /* the terminal's settings before */
+} StdioTty;
+
+static void stdio_tty_open(StdioTty *t, Sink *sink)
+{
+    char err[128];
+    sink->len = 0;
+    t->master = posix_openpt(O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(t->master >= 0);
+    CU_ASSERT_FATAL(grantpt(t->master) == 0 && unlockpt(t->master) == 0);
+    int slave = open(ptsname(t->master), O_RDWR | O_NOCTTY);
+    CU_ASSERT_FATAL(slave >= 0);
+    CU_ASSERT_FATAL(tcgetattr(slave, &t->before) == 0);
+    CU_ASSERT_FATAL(pipe(t->out) == 0);
+
+    t->saved_in = swap_fd(slave, 0);
+    t->saved_out = swap_fd(t->out[1], 1);
+    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    tessera_chr_set_receiver(c, sink_can_read, sink_receive, sink);
+}
+
+/* After chardev_cleanup() (stdout is given back before). */
+static void stdio_tty_close(StdioTty *t)
+{
+    restore_fd(t->saved_in, 0);
+    close(t->master);
+    close(t->out[0]);
+}
+
 /*
  * On a terminal: raw mode while the backend lives, the Ctrl-A escapes
  * (Ctrl-A Ctrl-A is a literal Ctrl-A, Ctrl-A h prints help, unknown
@@ -272,85 +306,55 @@ static void test_stdio_output(void)
 static void test_stdio_tty(void)
 {
     static Sink sink = {.limit = 64};
-    int out[2];
-    char err[128], help[512] = {0};
-    struct termios before, during, after;
+    StdioTty t;
+    char help[512] = {0};
+    struct termios during, after;
 
-    sink.len = 0;
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    CU_ASSERT_FATAL(master >= 0);
-    CU_ASSERT_FATAL(grantpt(master) == 0 && unlockpt(master) == 0);
-    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
-    CU_ASSERT_FATAL(slave >= 0);
-    CU_ASSERT_FATAL(tcgetattr(slave, &before) == 0);
-    CU_ASSERT_FATAL(pipe(out) == 0);
-
-    int saved_in = swap_fd(slave, 0);
-    int saved_out = swap_fd(out[1], 1);
-    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
+    stdio_tty_open(&t, &sink);
     tcgetattr(0, &during);
     CU_ASSERT_EQUAL(during.c_lflag & (ICANON | ECHO | ISIG), 0);
 
-    write_all(master, "a\x01\x01" "b\x01h\x01zc\x03", 10);
+    write_all(t.master, "a\x01\x01" "b\x01h\x01zc\x03", 10);
     for (int i = 0; i < 50 && sink.len < 5; i++)
         chardev_poll(20);
-    restore_fd(saved_out, 1);
+    restore_fd(t.saved_out, 1);
     CU_ASSERT_EQUAL(sink.len, 5);
     CU_ASSERT_EQUAL(memcmp(sink.buf, "a\x01" "bc\x03", 5), 0);
-    CU_ASSERT(read(out[0], help, sizeof(help) - 1) > 0);
+    CU_ASSERT(read(t.out[0], help, sizeof(help) - 1) > 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(help, "C-a x"));
 
     chardev_cleanup();
     tcgetattr(0, &after);
-    CU_ASSERT_EQUAL(after.c_lflag, before.c_lflag);
-    CU_ASSERT_EQUAL(after.c_iflag, before.c_iflag);
-    restore_fd(saved_in, 0);
-    close(master);
-    close(out[0]);
+    CU_ASSERT_EQUAL(after.c_lflag, t.before.c_lflag);
+    CU_ASSERT_EQUAL(after.c_iflag, t.before.c_iflag);
+    stdio_tty_close(&t);
 }
 
 /* Ctrl-A x on a terminal ends the emulation and restores the terminal. */
 static void test_stdio_tty_exit(void)
 {
     static Sink sink = {.limit = 64};
-    int out[2];
-    char err[128], msg[256] = {0};
-    struct termios before, after;
+    StdioTty t;
+    char msg[256] = {0};
+    struct termios after;
 
-    sink.len = 0;
     sched_reset_all();
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    CU_ASSERT_FATAL(master >= 0);
-    CU_ASSERT_FATAL(grantpt(master) == 0 && unlockpt(master) == 0);
-    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
-    CU_ASSERT_FATAL(slave >= 0);
-    CU_ASSERT_FATAL(tcgetattr(slave, &before) == 0);
-    CU_ASSERT_FATAL(pipe(out) == 0);
-
-    int saved_in = swap_fd(slave, 0);
-    int saved_out = swap_fd(out[1], 1);
-    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    tessera_chr_set_receiver(c, sink_can_read, sink_receive, &sink);
-    write_all(master, "q\x01x", 3);
+    stdio_tty_open(&t, &sink);
+    write_all(t.master, "q\x01x", 3);
     for (int i = 0; i < 50 && !sched_exit_requested(); i++)
         chardev_poll(20);
-    restore_fd(saved_out, 1);
+    restore_fd(t.saved_out, 1);
     CU_ASSERT_TRUE(sched_exit_requested());
     CU_ASSERT_EQUAL(sink.len, 1);
-    CU_ASSERT(read(out[0], msg, sizeof(msg) - 1) > 0);
+    CU_ASSERT(read(t.out[0], msg, sizeof(msg) - 1) > 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(msg, "terminated"));
     /* Restored at once, before the emulator even gets to its cleanup. */
     tcgetattr(0, &after);
-    CU_ASSERT_EQUAL(after.c_lflag, before.c_lflag);
+    CU_ASSERT_EQUAL(after.c_lflag, t.before.c_lflag);
 
     chardev_cleanup();
     sched_reset_all();
-    restore_fd(saved_in, 0);
-    close(master);
-    close(out[0]);
+    stdio_tty_close(&t);
 }
 
 int main(void)

@@ -69,20 +69,8 @@ static int suite_init(void)
         return -1;
     if (!bus_add_mmio("dev", MMIO_BASE, 0x1000, &dev_ops, NULL))
         return -1;
-    tcache_init(0);
-    cpu = cpu_new(&toy_arch, NULL, 0);
-    if (!cpu)
-        return -1;
-    env = tessera_cpu_env(cpu);
-    return 0;
-}
-
-static int suite_clean(void)
-{
-    cpu_free(cpu);
-    toy_custom = NULL;
-    bus_reset_all();
-    return 0;
+    cpu = toy_suite_cpu(&env);
+    return cpu ? 0 : -1;
 }
 
 /* Runs the custom block at PC0 once on c (fresh translation). */
@@ -2144,23 +2132,25 @@ static int emit_helper_flags(ToyEnv *e, TesseraIR *b, uint64_t pc)
     return 0;
 }
 
+/* The block above with the helper declared with flags, from s5-s7 = 0. */
+static void run_helper_flags(unsigned flags)
+{
+    hf_flags = flags;
+    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
+    run(emit_helper_flags);
+}
+
 static void test_helper_flags(void)
 {
     /* Declared NO_WRITE (falsely, to observe it): the optimiser keeps
      * s5 = 1 across the call. */
-    hf_flags = TESSERA_HELPER_NO_WRITE;
-    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
-    run(emit_helper_flags);
+    run_helper_flags(TESSERA_HELPER_NO_WRITE);
     CU_ASSERT_EQUAL(env->scratch[6], 1); /* it reads globals: written first */
     CU_ASSERT_EQUAL(env->scratch[7], 2);
     /* Without the flag the helper may write: s5 is read again. */
-    hf_flags = TESSERA_HELPER_NO_RAISE | TESSERA_HELPER_NO_READ;
-    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
-    run(emit_helper_flags);
+    run_helper_flags(TESSERA_HELPER_NO_RAISE | TESSERA_HELPER_NO_READ);
     CU_ASSERT_EQUAL(env->scratch[7], 100);
-    hf_flags = 0;
-    env->scratch[5] = env->scratch[6] = env->scratch[7] = 0;
-    run(emit_helper_flags);
+    run_helper_flags(0);
     CU_ASSERT_EQUAL(env->scratch[6], 1);
     CU_ASSERT_EQUAL(env->scratch[7], 100);
 }
@@ -2340,9 +2330,7 @@ static void test_exact_kick(void)
 
 int main(void)
 {
-    /* The same tests run on each backend (the tests/unit native scripts). */
-    const char *accel = getenv("TESSERA_ACCEL");
-    if (accel && !backend_select(accel))
+    if (!toy_suite_backend())
         return 1;
     static const UnitTest tests[] = {
         {"binop basics", test_binop_basic},
@@ -2393,5 +2381,5 @@ int main(void)
         {"exact interrupts: deadlines inside blocks", test_exact_deadline},
         {"exact interrupts: a kick ends the block", test_exact_kick},
     };
-    return UNIT_RUN_WITH("interp", suite_init, suite_clean, tests);
+    return UNIT_RUN_WITH("interp", suite_init, toy_suite_clean, tests);
 }

@@ -52,19 +52,8 @@ static int suite_init(void)
         /* A device over 16 bytes of RAM page 0x7000 (HTIF does this). */
         !bus_add_mmio("overlay", 0x7f00, 0x10, &dev_ops, NULL))
         return -1;
-    tcache_init(0);
-    cpu = cpu_new(&toy_arch, NULL, 0);
-    if (!cpu)
-        return -1;
-    env = tessera_cpu_env(cpu);
-    return 0;
-}
-
-static int suite_clean(void)
-{
-    cpu_free(cpu);
-    bus_reset_all();
-    return 0;
+    cpu = toy_suite_cpu(&env);
+    return cpu ? 0 : -1;
 }
 
 #define I(op, a, b, c) TOY_INSN(op, a, b, c)
@@ -871,9 +860,7 @@ static void test_exec_arena(void)
 
 int main(void)
 {
-    /* The same tests run on each backend (the tests/unit native scripts). */
-    const char *accel = getenv("TESSERA_ACCEL");
-    if (accel && !backend_select(accel))
+    if (!toy_suite_backend())
         return 1;
     static const UnitTest tests[] = {
         {"lookup and exact counts", test_lookup},
@@ -902,5 +889,5 @@ int main(void)
         {"logging", test_logging},
         {"executable arena", test_exec_arena},
     };
-    return UNIT_RUN_WITH("tcache", suite_init, suite_clean, tests);
+    return UNIT_RUN_WITH("tcache", suite_init, toy_suite_clean, tests);
 }

@@ -4,7 +4,12 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "kernel/backend.h"
+#include "kernel/bus.h"
+#include "kernel/cpu.h"
 
 ToyTranslateFn toy_custom;
 
@@ -246,3 +251,29 @@ static const char *const toy_irqs[] = {"irq", NULL};
 const TesseraArchClass toy_arch = TOY_CLASS("toy", false, false);
 const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true, false);
 const TesseraArchClass toy_arch_exact = TOY_CLASS("toy-exact", false, true);
+
+static Cpu *suite_cpu;
+
+TesseraCpu *toy_suite_cpu(ToyEnv **env)
+{
+    tcache_init(0);
+    suite_cpu = cpu_new(&toy_arch, NULL, 0);
+    if (suite_cpu)
+        *env = tessera_cpu_env(suite_cpu);
+    return suite_cpu;
+}
+
+bool toy_suite_backend(void)
+{
+    const char *accel = getenv("TESSERA_ACCEL");
+    return !accel || backend_select(accel);
+}
+
+int toy_suite_clean(void)
+{
+    cpu_free(suite_cpu);
+    suite_cpu = NULL;
+    toy_custom = NULL;
+    bus_reset_all();
+    return 0;
+}

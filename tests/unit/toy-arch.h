@@ -71,6 +71,17 @@ extern const TesseraArchClass toy_arch_be; /* big-endian variant */
 /* Interrupts and deadlines at the exact instruction (exact_interrupts). */
 extern const TesseraArchClass toy_arch_exact;
 
+/* The engine suites' CPU: a fresh translation cache and toy CPU 0 on the
+ * bus the suite has set up, its ToyEnv in *env; NULL if it cannot be
+ * made. toy_suite_clean(), the suites' CUnit clean function, frees it,
+ * drops toy_custom and empties the bus. */
+TesseraCpu *toy_suite_cpu(ToyEnv **env);
+int toy_suite_clean(void);
+/* The backend the suite runs on: $TESSERA_ACCEL (the *-on-interp.test
+ * scripts run the same tests on each) or the default; false after a
+ * message if there is no such backend. */
+bool toy_suite_backend(void);
+
 #define TOY_R(i) (offsetof(ToyEnv, r) + 8 * (i))
 #define TOY_S(i) (offsetof(ToyEnv, scratch) + 8 * (i))
 

@@ -155,6 +155,17 @@ enum { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_SQRT, OP_FMA, OP_D2S, OP_I2F,
 static const int host_rm[4] = {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD,
                                FE_TOWARDZERO};
 
+/* The cases of host()'s switch on op for the arithmetic, vr = x op y (z)
+ * in the precision of x, y and z, with that type's SQRT, FMA and RINT. */
+#define HOST_ARITH(SQRT, FMA, RINT)                                        \
+    case OP_ADD: vr = x + y; break;                                        \
+    case OP_SUB: vr = x - y; break;                                        \
+    case OP_MUL: vr = x * y; break;                                        \
+    case OP_DIV: vr = x / y; break;                                        \
+    case OP_SQRT: vr = SQRT(x); break;                                     \
+    case OP_FMA: vr = FMA(x, y, z); break;                                 \
+    case OP_RINT: vr = RINT(x); break
+
 /* One host operation in rounding mode rm (ARM encoding): result bits of
  * precision out_dp, host exception flags in *exc. OP_I2F converts the
  * double a (exact) to the output precision; OP_RINT rounds to integral. */
@@ -175,13 +186,7 @@ static uint64_t host(bool dp, bool out_dp, int op, uint64_t a, uint64_t b,
         memcpy(&t, &c, 8);
         z = t;
         switch (op) {
-        case OP_ADD: vr = x + y; break;
-        case OP_SUB: vr = x - y; break;
-        case OP_MUL: vr = x * y; break;
-        case OP_DIV: vr = x / y; break;
-        case OP_SQRT: vr = sqrt(x); break;
-        case OP_FMA: vr = fma(x, y, z); break;
-        case OP_RINT: vr = nearbyint(x); break;
+        HOST_ARITH(sqrt, fma, nearbyint);
         default: { /* OP_D2S, OP_I2F */
             if (out_dp) {
                 vr = x;
@@ -215,12 +220,7 @@ static uint64_t host(bool dp, bool out_dp, int op, uint64_t a, uint64_t b,
     memcpy(&t, &u, 4);
     z = t;
     switch (op) {
-    case OP_ADD: vr = x + y; break;
-    case OP_SUB: vr = x - y; break;
-    case OP_MUL: vr = x * y; break;
-    case OP_DIV: vr = x / y; break;
-    case OP_SQRT: vr = sqrtf(x); break;
-    case OP_FMA: vr = fmaf(x, y, z); break;
+    HOST_ARITH(sqrtf, fmaf, nearbyintf);
     default: vr = nearbyintf(x); break;
     }
     t = vr;
@@ -308,19 +308,36 @@ static uint64_t fp_sqrt(ArmEnv *env, bool dp, uint64_t a)
 
 static uint64_t fp_neg(bool dp, uint64_t a) { return a ^ SIGN(dp); }
 
-/* The value of a single (low 32 bits) or double operand, for compares:
- * exact, since every float is a double. */
+/* An operand's bits (a single in the low 32) and its value. */
+typedef union {
+    uint64_t u64;
+    double d;
+    uint32_t u32;
+    float f;
+} FpBits;
+
+/* The value of a single or double operand: exact, since every float is a
+ * double. */
 static double as_double(bool dp, uint64_t v)
 {
-    if (dp) {
-        double d;
-        memcpy(&d, &v, 8);
-        return d;
-    }
-    uint32_t u = (uint32_t)v;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
+    FpBits x;
+    if (dp)
+        x.u64 = v;
+    else
+        x.u32 = (uint32_t)v;
+    return dp ? x.d : x.f;
+}
+
+/* Back: v as a double's bits, or as a single's (v converted to float; the
+ * callers' values are exact in it). */
+static uint64_t from_double(bool dp, double v)
+{
+    FpBits x;
+    if (dp)
+        x.d = v;
+    else
+        x.f = (float)v;
+    return dp ? x.u64 : x.u32;
 }
 
 /* FPCompare: NZCV in bits 3-0. */
@@ -361,21 +378,6 @@ static uint64_t fp_minmaxnum(ArmEnv *env, bool dp, uint64_t a, uint64_t b,
     return (max ? x > y : x < y) ? a : b;
 }
 
-/* The value of a (non-NaN) operand as a double (exact for both). */
-static double to_double(bool dp, uint64_t a)
-{
-    double x;
-    if (dp) {
-        memcpy(&x, &a, 8);
-    } else {
-        uint32_t u = (uint32_t)a;
-        float f;
-        memcpy(&f, &u, 4);
-        x = f;
-    }
-    return x;
-}
-
 /* FPRoundInt (VRINT*): rm 0-3 as FPSCR.RMode, 4 ties away; exact: IXC. */
 static uint64_t fp_roundint(ArmEnv *env, bool dp, uint64_t a, unsigned rm,
                             bool exact)
@@ -386,7 +388,7 @@ static uint64_t fp_roundint(ArmEnv *env, bool dp, uint64_t a, unsigned rm,
     a = ops[0];
     if (is_inf(dp, a) || is_zero(dp, a))
         return a;
-    double x = to_double(dp, a), y;
+    double x = as_double(dp, a), y;
     if (rm == 4)
         y = round(x);
     else {
@@ -400,14 +402,7 @@ static uint64_t fp_roundint(ArmEnv *env, bool dp, uint64_t a, unsigned rm,
         fpexc(env, FPSCR_IXC);
     if (y == 0)
         y = copysign(0.0, x);
-    if (dp) {
-        memcpy(&r, &y, 8);
-        return r;
-    }
-    float f = (float)y;
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
+    return from_double(dp, y);
 }
 
 /* FPToFixed: a * 2^fbits rounded (rm 0-3, 4 ties away) to a signed or
@@ -420,7 +415,7 @@ static uint32_t fp_to_fixed(ArmEnv *env, bool dp, uint64_t a, unsigned fbits,
         fpexc(env, FPSCR_IOC);
         return 0;
     }
-    double x = ldexp(to_double(dp, a), (int)fbits), y;
+    double x = ldexp(as_double(dp, a), (int)fbits), y;
     if (rm == 4)
         y = round(x);
     else if (rm == 3)
@@ -600,15 +595,7 @@ static uint64_t from_half(ArmEnv *env, bool dp, uint16_t h)
                      (e ? (int)e : 1) - 25);
     if (sign)
         v = -v;
-    uint64_t r;
-    if (dp) {
-        memcpy(&r, &v, 8);
-        return r;
-    }
-    float f = (float)v;
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
+    return from_double(dp, v);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1028,8 +1015,7 @@ static bool dataproc(ArmEnv *env, uint32_t i)
                                 0x7ff8000000000000ull |
                                 ((res & 0x3fffffull) << 29);
             } else {
-                double v = to_double(false, ops[0]);
-                memcpy(&res, &v, 8);
+                res = from_double(true, as_double(false, ops[0]));
             }
             setd(env, D << 4 | vd, res);
         }

@@ -1,13 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Vector table and reset for the ARM guest tests (M-profile). */
-    .syntax unified
-    .thumb
+#include "start.h"
 
-    .section .vectors, "a"
-    .global vectors
-vectors:
-    .word _stack_top
-    .word reset_handler
+    vectors_start
     .word nmi_handler
     .word hardfault_handler
     .word memmanage_handler
@@ -26,19 +21,8 @@ vectors:
     .word irq_handler
     .endr
 
-    .text
-    .thumb_func
-    .global reset_handler
-reset_handler:
-    ldr r0, =__bss_start
-    ldr r1, =__bss_end
-    movs r2, #0
-1:  cmp r0, r1
-    bhs 2f
-    str r2, [r0]
-    adds r0, #4
-    b 1b
-2:  bl main
+    reset_handler_start
+    bl main
     bl rt_exit
 3:  b 3b
 

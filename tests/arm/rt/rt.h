@@ -38,4 +38,44 @@ static inline uint32_t rt_apsr(void)
     __asm__ volatile("mrs %0, apsr" : "=r"(v));
     return v & 0xf8000000u;
 }
+
+static inline uint32_t rt_ipsr(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrs %0, ipsr" : "=r"(v));
+    return v;
+}
+/*
+ * The data-processing tests (alu.c, dsp.c). RT_FLAGS_OP: one instruction
+ * TEXT with the APSR fields FIELDS ("apsr_nzcvq", or "apsr_nzcvqg" with the
+ * DSP extension) set from cin before it; its result r (value R0 before,
+ * constraint RC) and the APSR after it go into the test's hash h. The rest
+ * are the inputs besides cin.
+ */
+#define RT_FLAGS_OP(FIELDS, R0, RC, TEXT, ...)                             \
+    do {                                                                   \
+        uint32_t r = R0, f;                                                \
+        __asm__ volatile("msr " FIELDS ", %[c]\n\t" TEXT                    \
+                         "\n\tmrs %[f], apsr"                              \
+                         : [r] RC(r), [f] "=&r"(f)                         \
+                         : [c] "r"(cin), ##__VA_ARGS__                     \
+                         : "cc");                                          \
+        h = rt_hash(rt_hash(h, r), f);                                     \
+    } while (0)
+
+/* A group: the statements for every pair (a, b) of the test's vals[] and
+ * every APSR in cins[] (cin), x a third value; the hash printed with NAME. */
+#define RT_GROUP(NAME, ...)                                                \
+    do {                                                                   \
+        h = 2166136261u;                                                   \
+        for (unsigned i = 0; i < NVALS; i++)                               \
+            for (unsigned j = 0; j < NVALS; j++)                           \
+                for (unsigned k = 0; k < NCINS; k++) {                     \
+                    uint32_t a = vals[i], b = vals[j], cin = cins[k];      \
+                    uint32_t x = vals[(i + j + k) % NVALS];                \
+                    (void)a; (void)b; (void)cin; (void)x;                  \
+                    __VA_ARGS__;                                           \
+                }                                                          \
+        rt_print(NAME, h);                                                 \
+    } while (0)
 #endif
