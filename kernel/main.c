@@ -97,7 +97,8 @@ static void usage(void)
 "\n"
 "Block devices:\n"
 "  -drive file=PATH[,format=raw|qcow2|luks][,id=ID][,if=virtio|none]\n"
-"         [,readonly=on|off][,discard=ignore|unmap][,cache=MODE]\n"
+"         [,readonly=on|off][,snapshot=on|off][,discard=ignore|unmap]\n"
+"         [,cache=MODE]\n"
 "         [,detect-zeroes=off|on|unmap]\n"
 "         [,key-secret=ID|encrypt.key-secret=ID]\n"
 "                      open a disk image (with its backing chain) through the\n"
@@ -122,6 +123,21 @@ static void usage(void)
 "                      writethrough (flush after each write), directsync,\n"
 "                      unsafe (flushes ignored). detect-zeroes=on|unmap\n"
 "                      turns guest writes of zeroes into zero clusters.\n"
+"                      snapshot=on: writes go to a temporary qcow2 overlay\n"
+"                      (in $TMPDIR, default /var/tmp, deleted at once); the\n"
+"                      image is only read (default: -snapshot's setting)\n"
+"  -snapshot           snapshot=on for every -drive (not -blockdev, as QEMU)\n"
+"  -blockdev driver=raw|qcow2|luks,node-name=NAME,file.driver=file,\n"
+"            file.filename=PATH[,read-only=on|off][,cache.direct=on|off]\n"
+"            [,cache.no-flush=on|off][,discard=ignore|unmap]\n"
+"            [,detect-zeroes=off|on|unmap][,key-secret=ID]\n"
+"  -blockdev driver=file,node-name=NAME,filename=PATH[,...]\n"
+"  -blockdev driver=nbd,node-name=NAME,server.type=inet,server.host=HOST\n"
+"            [,server.port=PORT][,export=NAME] | server.type=unix,\n"
+"            server.path=SOCKET[,export=NAME]\n"
+"                      QEMU's -blockdev for one format node over a file\n"
+"                      (dotted keys, not JSON); no device is added: give\n"
+"                      -device virtio-blk-device,drive=NAME\n"
 "\n"
 "Network:\n"
 "  -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]\n"
@@ -184,6 +200,8 @@ typedef struct Args {
     GPtrArray *monitors; /* -monitor SPEC */
     GPtrArray *qmps;     /* -qmp SPEC */
     GPtrArray *drives;       /* -drive specs */
+    GPtrArray *blockdevs;    /* -blockdev specs */
+    bool snapshot;           /* -snapshot: -drive writes go to overlays */
     GPtrArray *devices;      /* -device specs, then those of if=virtio */
     GPtrArray *objects;      /* -object specs */
     GPtrArray *netdevs;      /* -netdev specs */
@@ -295,6 +313,8 @@ static int parse_option(Args *a, const char *opt, const char *val)
         g_ptr_array_add(a->qmps, (gpointer)val);
     } else if (!strcmp(opt, "drive")) {
         g_ptr_array_add(a->drives, (gpointer)val);
+    } else if (!strcmp(opt, "blockdev")) {
+        g_ptr_array_add(a->blockdevs, (gpointer)val);
     } else if (!strcmp(opt, "netdev")) {
         if (!strcmp(val, "help") || !strcmp(val, "type=help"))
             a->want_help_netdev = true;
@@ -405,6 +425,10 @@ static int parse_args(Args *a, int argc, char **argv)
         }
         if (!strcmp(opt, "plugins")) {
             a->want_plugins = true;
+            continue;
+        }
+        if (!strcmp(opt, "snapshot")) {
+            a->snapshot = true;
             continue;
         }
         if (!strcmp(opt, "no-reboot")) {
@@ -608,101 +632,296 @@ static int setup_netdevs(Args *a)
     return 0;
 }
 
+/* One disk, from -drive or -blockdev. */
+typedef struct DriveSpec {
+    const char *file, *format, *id, *key;
+    const char *iface;  /* "virtio": add a virtio-blk-device; "none": not */
+    bool readonly, unmap, snapshot;
+    int cache, dz;
+} DriveSpec;
+
 /*
- * Opens each -drive image and registers it by id; they stay open until the
- * machine stops. if=virtio (the default) adds a virtio-blk-device for the
- * drive after the -device options, as QEMU orders them.
+ * Opens d's image (with a temporary qcow2 overlay over it for snapshot=on:
+ * the image itself is opened read-only and never written) and registers it
+ * by id; with iface "virtio" it also queues a virtio-blk-device for it.
+ */
+static int open_drive(Args *a, const char *what, const DriveSpec *d)
+{
+    char err[1024];
+    bool overlay = d->snapshot && !d->readonly;
+    BlockDev *bs = blk_open_key(d->file, d->format,
+                                (d->readonly || overlay ? 0 : BLK_O_RDWR) |
+                                    d->cache,
+                                d->key, err, sizeof(err));
+    if (bs && overlay)
+        bs = blk_open_temp_overlay(bs, d->cache, err, sizeof(err));
+    if (!bs) {
+        tessera_error("%s: %s", what, err);
+        return -1;
+    }
+    char *auto_id = d->id ? NULL : drive_new_id(d->iface);
+    const char *id = d->id ? d->id : auto_id;
+    TesseraDrive *drv = drive_add(id, bs, d->readonly, d->unmap);
+    if (!drv) {
+        blk_close(bs);
+        g_free(auto_id);
+        return -1;
+    }
+    drive_set_detect_zeroes(drv, d->dz);
+    if (!strcmp(d->iface, "virtio")) {
+        char *dev = g_strdup_printf("virtio-blk-device,drive=%s", id);
+        g_ptr_array_add(a->to_free, dev);
+        g_ptr_array_add(a->devices, dev);
+    }
+    g_free(auto_id);
+    return 0;
+}
+
+/* The options -drive and -blockdev share: discard=, detect-zeroes=. 1 if
+ * kv is one of them (d updated), 0 if not, -1 if its value is bad. */
+static int common_drive_opt(const char *kv, DriveSpec *d)
+{
+    if (!strcmp(kv, "discard=unmap") || !strcmp(kv, "discard=on"))
+        d->unmap = true;
+    else if (!strcmp(kv, "discard=ignore") || !strcmp(kv, "discard=off"))
+        d->unmap = false;
+    else if (!strcmp(kv, "detect-zeroes=off"))
+        d->dz = DRIVE_DZ_OFF;
+    else if (!strcmp(kv, "detect-zeroes=on"))
+        d->dz = DRIVE_DZ_ON;
+    else if (!strcmp(kv, "detect-zeroes=unmap"))
+        d->dz = DRIVE_DZ_UNMAP;
+    else if (g_str_has_prefix(kv, "discard=") ||
+             g_str_has_prefix(kv, "detect-zeroes="))
+        return -1;
+    else if (g_str_has_prefix(kv, "key-secret="))
+        d->key = kv + 11;
+    else if (g_str_has_prefix(kv, "encrypt.key-secret="))
+        d->key = kv + 19;
+    else if (!strcmp(kv, "encrypt.format=luks"))
+        ;
+    else
+        return 0;
+    return 1;
+}
+
+/*
+ * Each -drive: file=, format=, id=, if=virtio (the default: a
+ * virtio-blk-device is added after the -device options, as QEMU orders
+ * them) or if=none, readonly=, cache=, snapshot= (default: -snapshot's).
  */
 static int setup_drives(Args *a)
 {
     for (guint i = 0; i < a->drives->len; i++) {
         const char *spec = a->drives->pdata[i];
         char **parts = g_strsplit(spec, ",", -1);
-        const char *file = NULL, *format = NULL, *id = NULL, *key = NULL;
-        const char *iface = "virtio";
-        bool readonly = false, unmap = false;
-        int ok = 1, cache = 0, dz = DRIVE_DZ_OFF;
+        DriveSpec d = {.iface = "virtio", .snapshot = a->snapshot,
+                       .dz = DRIVE_DZ_OFF};
+        int ok = 1;
         for (char **p = parts; *p && ok; p++) {
-            if (g_str_has_prefix(*p, "file="))
-                file = *p + 5;
-            else if (g_str_has_prefix(*p, "format="))
-                format = *p + 7;
-            else if (g_str_has_prefix(*p, "id="))
-                id = *p + 3;
-            else if (g_str_has_prefix(*p, "key-secret="))
-                key = *p + 11;
-            else if (g_str_has_prefix(*p, "encrypt.key-secret="))
-                key = *p + 19;
-            else if (!strcmp(*p, "encrypt.format=luks"))
+            int c = common_drive_opt(*p, &d);
+            if (c > 0)
                 continue;
-            else if (!strcmp(*p, "readonly=on") || !strcmp(*p, "readonly"))
-                readonly = true;
-            else if (!strcmp(*p, "if=none") || !strcmp(*p, "if=virtio"))
-                iface = *p + 3;
-            else if (!strcmp(*p, "discard=unmap") || !strcmp(*p, "discard=on"))
-                unmap = true;
-            else if (!strcmp(*p, "cache=none"))
-                cache = BLK_O_DIRECT;
-            else if (!strcmp(*p, "cache=writethrough"))
-                cache = BLK_O_WRITETHROUGH;
-            else if (!strcmp(*p, "cache=directsync"))
-                cache = BLK_O_DIRECT | BLK_O_WRITETHROUGH;
-            else if (!strcmp(*p, "cache=unsafe"))
-                cache = BLK_O_UNSAFE;
-            else if (!strcmp(*p, "cache=writeback"))
-                cache = 0;
-            else if (!strcmp(*p, "detect-zeroes=off"))
-                dz = DRIVE_DZ_OFF;
-            else if (!strcmp(*p, "detect-zeroes=on"))
-                dz = DRIVE_DZ_ON;
-            else if (!strcmp(*p, "detect-zeroes=unmap"))
-                dz = DRIVE_DZ_UNMAP;
-            else if (!strcmp(*p, "readonly=off") ||
-                     !strcmp(*p, "media=disk") ||
-                     !strcmp(*p, "discard=ignore") ||
-                     !strcmp(*p, "discard=off"))
+            if (c == 0 && g_str_has_prefix(*p, "file="))
+                d.file = *p + 5;
+            else if (c == 0 && g_str_has_prefix(*p, "format="))
+                d.format = *p + 7;
+            else if (c == 0 && g_str_has_prefix(*p, "id="))
+                d.id = *p + 3;
+            else if (c == 0 && (!strcmp(*p, "readonly=on") ||
+                                !strcmp(*p, "readonly")))
+                d.readonly = true;
+            else if (c == 0 && (!strcmp(*p, "snapshot=on") ||
+                                !strcmp(*p, "snapshot")))
+                d.snapshot = true;
+            else if (c == 0 && !strcmp(*p, "snapshot=off"))
+                d.snapshot = false;
+            else if (c == 0 && (!strcmp(*p, "if=none") ||
+                                !strcmp(*p, "if=virtio")))
+                d.iface = *p + 3;
+            else if (c == 0 && !strcmp(*p, "cache=none"))
+                d.cache = BLK_O_DIRECT;
+            else if (c == 0 && !strcmp(*p, "cache=writethrough"))
+                d.cache = BLK_O_WRITETHROUGH;
+            else if (c == 0 && !strcmp(*p, "cache=directsync"))
+                d.cache = BLK_O_DIRECT | BLK_O_WRITETHROUGH;
+            else if (c == 0 && !strcmp(*p, "cache=unsafe"))
+                d.cache = BLK_O_UNSAFE;
+            else if (c == 0 && !strcmp(*p, "cache=writeback"))
+                d.cache = 0;
+            else if (c == 0 && (!strcmp(*p, "readonly=off") ||
+                                !strcmp(*p, "media=disk")))
                 continue;
             else {
                 tessera_error("-drive %s: unsupported option '%s' (file=, "
                               "format=, id=, if=virtio|none, readonly=, "
-                              "discard=ignore|unmap, cache=writeback|none|"
-                              "writethrough|directsync|unsafe, "
-                              "detect-zeroes=off|on|unmap, key-secret=, "
-                              "encrypt.key-secret=)", spec, *p);
+                              "snapshot=on|off, discard=ignore|unmap, "
+                              "cache=writeback|none|writethrough|directsync|"
+                              "unsafe, detect-zeroes=off|on|unmap, "
+                              "key-secret=, encrypt.key-secret=)", spec, *p);
                 ok = 0;
             }
         }
-        if (ok && !file) {
+        if (ok && !d.file) {
             tessera_error("-drive %s: needs file=PATH", spec);
             ok = 0;
         }
-        if (ok && id && !*id) {
+        if (ok && d.id && !*d.id) {
             tessera_error("-drive %s: empty id", spec);
             ok = 0;
         }
-        if (ok) {
-            char err[1024];
-            BlockDev *bs = blk_open_key(file, format,
-                                        (readonly ? 0 : BLK_O_RDWR) | cache,
-                                        key, err, sizeof(err));
-            char *auto_id = id ? NULL : drive_new_id(iface);
-            TesseraDrive *drv = NULL;
-            if (!bs) {
-                tessera_error("-drive %s: %s", spec, err);
-                ok = 0;
-            } else if (!(drv = drive_add(id ? id : auto_id, bs, readonly,
-                                          unmap))) {
-                blk_close(bs);
-                ok = 0;
-            } else if (drive_set_detect_zeroes(drv, dz),
-                       !strcmp(iface, "virtio")) {
-                char *dev = g_strdup_printf("virtio-blk-device,drive=%s",
-                                            id ? id : auto_id);
-                g_ptr_array_add(a->to_free, dev);
-                g_ptr_array_add(a->devices, dev);
-            }
-            g_free(auto_id);
+        char *what = g_strdup_printf("-drive %s", spec);
+        if (ok && open_drive(a, what, &d) < 0)
+            ok = 0;
+        g_free(what);
+        g_strfreev(parts);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* "on"/"off" for -blockdev's booleans: 1, 0, or -1. */
+static int on_off(const char *v)
+{
+    if (!strcmp(v, "on") || !strcmp(v, "true"))
+        return 1;
+    if (!strcmp(v, "off") || !strcmp(v, "false"))
+        return 0;
+    return -1;
+}
+
+/*
+ * Each -blockdev, QEMU's dotted key=value form for the simple cases: one
+ * format node over one file node (driver=raw|qcow2|luks with
+ * file.driver=file,file.filename=PATH), a file node alone
+ * (driver=file,filename=PATH: a raw disk) or an NBD client
+ * (driver=nbd,server.type=inet|unix,...,export=NAME). node-name= is the
+ * name -device virtio-blk-device,drive= takes. As in QEMU, -snapshot does
+ * not apply, and no device is added.
+ */
+static int setup_blockdevs(Args *a)
+{
+    for (guint i = 0; i < a->blockdevs->len; i++) {
+        const char *spec = a->blockdevs->pdata[i];
+        if (spec[0] == '{') {
+            tessera_error("-blockdev %s: the JSON form is not supported; "
+                          "give driver=...,node-name=...,file.filename=...",
+                          spec);
+            return -1;
         }
+        char **parts = g_strsplit(spec, ",", -1);
+        DriveSpec d = {.iface = "none", .dz = DRIVE_DZ_OFF};
+        const char *driver = NULL, *filename = NULL, *file_driver = NULL;
+        const char *stype = NULL, *host = NULL, *port = NULL, *path = NULL;
+        const char *export = NULL;
+        char *url = NULL;
+        const char *bad = NULL;
+        for (char **p = parts; *p && !bad; p++) {
+            const char *eq = strchr(*p, '=');
+            const char *v = eq ? eq + 1 : "";
+            size_t kl = eq ? (size_t)(eq - *p) : strlen(*p);
+#define KEY(k) (kl == strlen(k) && !strncmp(*p, k, kl))
+            int c = common_drive_opt(*p, &d);
+            if (c > 0)
+                continue;
+            if (c < 0)
+                bad = *p;
+            else if (KEY("driver"))
+                driver = v;
+            else if (KEY("node-name"))
+                d.id = v;
+            else if (KEY("filename") || KEY("file.filename"))
+                filename = v;
+            else if (KEY("file.driver"))
+                file_driver = v;
+            else if (KEY("read-only") && on_off(v) >= 0)
+                d.readonly = on_off(v);
+            else if ((KEY("cache.direct") || KEY("file.cache.direct")) &&
+                     on_off(v) >= 0)
+                d.cache = (d.cache & ~BLK_O_DIRECT) |
+                          (on_off(v) ? BLK_O_DIRECT : 0);
+            else if ((KEY("cache.no-flush") || KEY("file.cache.no-flush")) &&
+                     on_off(v) >= 0)
+                d.cache = (d.cache & ~BLK_O_UNSAFE) |
+                          (on_off(v) ? BLK_O_UNSAFE : 0);
+            else if ((KEY("file.discard") &&
+                      (!strcmp(v, "unmap") || !strcmp(v, "ignore") ||
+                       !strcmp(v, "on") || !strcmp(v, "off"))) ||
+                     KEY("auto-read-only") || KEY("file.aio") ||
+                     KEY("file.locking") || KEY("file.auto-read-only"))
+                continue;
+            else if (KEY("server.type"))
+                stype = v;
+            else if (KEY("server.host"))
+                host = v;
+            else if (KEY("server.port"))
+                port = v;
+            else if (KEY("server.path"))
+                path = v;
+            else if (KEY("export"))
+                export = v;
+            else
+                bad = *p;
+#undef KEY
+        }
+        int ok = 1;
+        if (bad) {
+            tessera_error("-blockdev %s: unsupported option '%s' (driver=raw|"
+                          "qcow2|luks|file|nbd, node-name=, file.driver=file, "
+                          "file.filename= or filename=, read-only=on|off, "
+                          "cache.direct=, cache.no-flush=, discard=ignore|"
+                          "unmap, detect-zeroes=off|on|unmap, key-secret=; "
+                          "nbd: server.type=inet|unix, server.host=, "
+                          "server.port=, server.path=, export=)", spec, bad);
+            ok = 0;
+        } else if (!driver) {
+            tessera_error("-blockdev %s: needs driver=", spec);
+            ok = 0;
+        } else if (!d.id || !*d.id) {
+            tessera_error("-blockdev %s: needs node-name=NAME (what "
+                          "-device ...,drive= refers to)", spec);
+            ok = 0;
+        } else if (!strcmp(driver, "nbd")) {
+            if (stype && !strcmp(stype, "unix") && path)
+                url = g_strdup_printf("nbd+unix:///%s?socket=%s",
+                                      export ? export : "", path);
+            else if ((!stype || !strcmp(stype, "inet")) && host)
+                url = g_strdup_printf("nbd://%s%s%s/%s", host,
+                                      port ? ":" : "", port ? port : "",
+                                      export ? export : "");
+            if (!url) {
+                tessera_error("-blockdev %s: driver=nbd needs server.type="
+                              "inet with server.host= (and server.port=) or "
+                              "server.type=unix with server.path=", spec);
+                ok = 0;
+            }
+            d.file = url;
+        } else if (!strcmp(driver, "file") ||
+                   ((!strcmp(driver, "raw") || !strcmp(driver, "qcow2") ||
+                     !strcmp(driver, "luks")) &&
+                    (!file_driver || !strcmp(file_driver, "file")))) {
+            d.file = filename;
+            d.format = strcmp(driver, "file") ? driver : "raw";
+            if (!filename) {
+                tessera_error("-blockdev %s: needs %s=PATH", spec,
+                              strcmp(driver, "file") ? "file.filename"
+                                                     : "filename");
+                ok = 0;
+            }
+        } else {
+            tessera_error("-blockdev %s: driver '%s'%s%s is not supported "
+                          "(raw, qcow2 or luks over file.driver=file; file; "
+                          "nbd)", spec, driver,
+                          file_driver ? " over file.driver=" : "",
+                          file_driver ? file_driver : "");
+            ok = 0;
+        }
+        char *what = g_strdup_printf("-blockdev %s", spec);
+        if (ok && open_drive(a, what, &d) < 0)
+            ok = 0;
+        g_free(what);
+        g_free(url);
         g_strfreev(parts);
         if (!ok)
             return -1;
@@ -732,6 +951,7 @@ int main(int argc, char **argv)
     a.qmps = g_ptr_array_new();
     GPtrArray *mon_chrs = g_ptr_array_new();
     a.drives = g_ptr_array_new();
+    a.blockdevs = g_ptr_array_new();
     a.netdevs = g_ptr_array_new();
     a.nics = g_ptr_array_new();
     a.devices = g_ptr_array_new();
@@ -805,7 +1025,8 @@ int main(int argc, char **argv)
     sched_set_no_reboot(a.no_reboot);
     tcache_init(a.tb_size);
     if (setup_chardevs(&a, mon_chrs) < 0 || setup_objects(&a) < 0 ||
-        setup_drives(&a) < 0 || setup_netdevs(&a) < 0)
+        setup_drives(&a) < 0 || setup_blockdevs(&a) < 0 ||
+        setup_netdevs(&a) < 0)
         goto out_machine;
     if (machine_create(&a.m) < 0 || machine_reset() < 0 ||
         setup_monitors(&a, mon_chrs) < 0)
@@ -850,6 +1071,7 @@ out:
     g_ptr_array_free(a.qmps, TRUE);
     g_ptr_array_free(mon_chrs, TRUE);
     g_ptr_array_free(a.drives, TRUE);
+    g_ptr_array_free(a.blockdevs, TRUE);
     g_ptr_array_free(a.netdevs, TRUE);
     g_ptr_array_free(a.nics, TRUE);
     g_ptr_array_free(a.devices, TRUE);
