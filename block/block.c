@@ -922,57 +922,6 @@ int blk_snapshot_load(BlockDev *bs, const char *id, const char *name)
     return bs->drv->snapshot_load(bs, id, name);
 }
 
-int blk_parse_snapshot_spec(const char *spec, char **id, char **name,
-                            const char **id_or_name, char *err,
-                            size_t errlen)
-{
-    *id = *name = NULL;
-    *id_or_name = NULL;
-    if (strncmp(spec, "snapshot.", 9)) {
-        if (!*spec) {
-            snprintf(err, errlen, "empty snapshot id or name");
-            return -1;
-        }
-        *id_or_name = spec;
-        return 0;
-    }
-    const char *p = spec;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char **dst = NULL;
-        size_t klen = 0;
-        if (len >= 12 && !strncmp(p, "snapshot.id=", 12)) {
-            dst = id;
-            klen = 12;
-        } else if (len >= 14 && !strncmp(p, "snapshot.name=", 14)) {
-            dst = name;
-            klen = 14;
-        }
-        if (!dst) {
-            snprintf(err, errlen, "invalid snapshot parameter '%.*s' (expected "
-                     "snapshot.id=ID or snapshot.name=NAME)",
-                     (int)(len > 200 ? 200 : len), p);
-            goto fail;
-        }
-        free(*dst);
-        *dst = strndup(p + klen, len - klen);
-        if (!*dst) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
-        p += len;
-        if (*p == ',') /* a trailing comma is accepted, as by qemu-nbd */
-            p++;
-    }
-    return 0;
-fail:
-    free(*id);
-    free(*name);
-    *id = *name = NULL;
-    return -1;
-}
-
 BlockDev *blk_open_temp_overlay(BlockDev *base, int flags, char *err,
                                 size_t errlen)
 {

@@ -28,7 +28,7 @@ ini)
     pkgs="glib-2.0"
     ;;
 qcow2|luks)
-    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c block/pool.c block/image-opts.c"
     pkgs="zlib libzstd nettle"
     ;;
 image-opts)
@@ -41,11 +41,11 @@ virtio)
     libs_extra="-lfdt -pthread"
     ;;
 nbd-client)
-    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    sources="block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c block/pool.c block/image-opts.c"
     pkgs="zlib libzstd nettle"
     ;;
 nbd)
-    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c"
+    sources="nbd/nbd-server.c block/block.c block/raw.c block/qcow2.c block/nbd.c block/crypto.c block/luks.c block/pool.c block/image-opts.c"
     pkgs="zlib libzstd nettle"
     ;;
 ihex)
