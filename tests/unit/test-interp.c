@@ -1113,6 +1113,50 @@ static void test_helper(void)
     CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), PC0 + 16);
 }
 
+/*
+ * Eight temps live across a helper call: on native code the last takes the
+ * register of a temp that dies where it is born ("i = h << 1"), and that
+ * register is the last argument register. The call must save and restore
+ * it like the others (it once did not: the register's owner was taken to
+ * be the dead source, and the argument overwrote the live value).
+ */
+static int emit_live_across_call(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraVal s0 = tessera_ir_global(b, TOY_S(0));
+    TesseraVal t[9];
+    tessera_ir_insn_start(b, pc, 4, 1);
+    for (unsigned k = 0; k < 8; k++) {
+        t[k] = tessera_ir_temp(b);
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, t[k], s0,
+                         tessera_ir_const(b, k + 1));
+    }
+    t[8] = tessera_ir_temp(b);
+    tessera_ir_binop(b, TESSERA_SHL, TESSERA_I64, t[8], t[7],
+                     tessera_ir_const(b, 1));
+    TesseraVal args[4] = {s0, tessera_ir_const(b, 2), tessera_ir_const(b, 0),
+                          tessera_ir_global(b, TOY_S(1))};
+    tessera_ir_call(b, helper4, 0, TESSERA_IR_NONE, 4, args);
+    TesseraVal sum = t[8];
+    for (unsigned k = 0; k < 7; k++) {
+        TesseraVal n = tessera_ir_temp(b);
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, n, sum, t[k]);
+        sum = n;
+    }
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)), sum);
+    tessera_ir_exit_loop(b, pc + 4);
+    return 0;
+}
+
+static void test_live_across_call(void)
+{
+    env->scratch[0] = 1;
+    env->scratch[1] = 4;
+    run(emit_live_across_call);
+    /* (1+1) + ... + (1+7) + (1+8) * 2 */
+    CU_ASSERT_EQUAL(env->scratch[2], 9 * 1 + 28 + 16);
+    CU_ASSERT_EQUAL(h_args[3], 4);
+}
+
 static uint64_t pure_calls;
 static uint64_t helper_pure(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
                             uint64_t a3)
@@ -2357,6 +2401,7 @@ int main(void)
         {"fault: PROT_NOCACHE decides every access", test_prot_nocache},
         {"fault: trap vector", test_fault_trap_vector},
         {"helper arguments, pc and counts", test_helper},
+        {"temps live across a helper call", test_live_across_call},
         {"pure helpers", test_helper_pure},
         {"exit_loop from a helper", test_helper_exit_loop},
         {"early exits and add_cycles", test_early_exit_counts},
