@@ -1967,6 +1967,31 @@ static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
 }
 
 /*
+ * The stretch of pure ops from op `from`: env bytes read before being
+ * written go into read, those written before being read into written.
+ * Returns the index of the first op that is not pure (or nops).
+ */
+static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
+                          uint64_t *written)
+{
+    unsigned i;
+    for (i = from; i < b->nops; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
+            op->opc == IR_NOP)
+            continue;
+        if (!pure_op(op))
+            break;
+        for (unsigned k = 1; k < nvals(op); k++)
+            if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                bytes_add(read, written, op->v[k]);
+        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL)
+            bytes_add(written, read, op->v[0]);
+    }
+    return i;
+}
+
+/*
  * A self-loop whose taken branch computes something only for the way out:
  * AVR sets the flags of the compare before a branch in the branch's stub
  * ("brcond L; stub; add_cycles; goto start; L: ...") and again after L.
@@ -1982,26 +2007,12 @@ static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
 static void plan_loop_stub(const TesseraIR *b)
 {
     uint64_t killed[KILL_BYTES / 64] = {0}, read[KILL_BYTES / 64] = {0};
-    unsigned i;
 
     N.sink_from = N.sink_goto = UINT32_MAX;
     N.loop_checked = false;
     if (!N.self_loop)
         return;
-    for (i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
-            op->opc == IR_NOP)
-            continue;
-        if (!pure_op(op))
-            break;
-        for (unsigned k = 1; k < nvals(op); k++)
-            if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
-                bytes_add(read, killed, op->v[k]);
-        if (ir_val_kind(op->v[0]) == IR_VK_GLOBAL)
-            bytes_add(killed, read, op->v[0]);
-    }
-    unsigned first_impure = i;
+    unsigned first_impure = scan_pure(b, 0, read, killed);
     for (unsigned g = 1; g + 1 < b->nops; g++) {
         const IROp *op = &b->ops[g];
         if (op->opc != IR_GOTO || op->imm != N.insn_pc[0])
@@ -2032,19 +2043,7 @@ static void plan_loop_stub(const TesseraIR *b)
          * goto: what both paths set again. */
         if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
             b->ops[g + 1].imm == b->ops[s - 1].imm) {
-            for (unsigned j = g + 2; j < b->nops; j++) {
-                const IROp *x = &b->ops[j];
-                if (x->opc == IR_INSN_START || x->opc == IR_ADD_CYCLES ||
-                    x->opc == IR_NOP)
-                    continue;
-                if (!pure_op(x))
-                    break;
-                for (unsigned k = 1; k < nvals(x); k++)
-                    if (ir_val_kind(x->v[k]) == IR_VK_GLOBAL)
-                        bytes_add(rl, wl, x->v[k]);
-                if (ir_val_kind(x->v[0]) == IR_VK_GLOBAL)
-                    bytes_add(wl, rl, x->v[0]);
-            }
+            scan_pure(b, g + 2, rl, wl);
             for (unsigned k = 0; k < KILL_BYTES / 64; k++)
                 ok[k] |= ws[k] & wl[k] & ~read[k];
         }
