@@ -5,7 +5,8 @@
 # profiling; `make bench-guest` builds them and runs bench/run.sh. The run
 # counts differ so that QEMU takes one to three seconds on each layout.
 BENCH_GUEST_ELFS = bench/bench-normal.elf bench/bench-mixed.elf \
-	bench/bench-small.elf bench/bench-mixed-small.elf
+	bench/bench-small.elf bench/bench-mixed-small.elf \
+	bench/bench-mixed-long.elf
 BENCH_GUEST_SRC = bench/bench.c tests/guest/rt/crt0.S tests/guest/rt/rt.c \
 	tests/guest/rt/rt.h tests/guest/rt/asm.h
 BENCH_GUEST_FLAGS = -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
@@ -26,6 +27,9 @@ bench/bench-normal.elf: $(BENCH_GUEST_SRC) bench/normal.ld
 bench/bench-mixed.elf: $(BENCH_GUEST_SRC) bench/mixed.ld
 	$(BENCH_GUEST_NEED_CC)
 	$(AM_V_GEN)$(MKDIR_P) bench && $(BENCH_GUEST_CC) -DROUNDS=800 -T $(srcdir)/bench/mixed.ld
+bench/bench-mixed-long.elf: $(BENCH_GUEST_SRC) bench/mixed.ld
+	$(BENCH_GUEST_NEED_CC)
+	$(AM_V_GEN)$(MKDIR_P) bench && $(BENCH_GUEST_CC) -DROUNDS=16000 -T $(srcdir)/bench/mixed.ld
 bench/bench-small.elf: $(BENCH_GUEST_SRC) bench/normal.ld
 	$(BENCH_GUEST_NEED_CC)
 	$(AM_V_GEN)$(MKDIR_P) bench && $(BENCH_GUEST_CC) -DROUNDS=200 -T $(srcdir)/bench/normal.ld

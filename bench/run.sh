@@ -16,6 +16,11 @@
 # qemu-system-riscv64), BENCH_TIMEOUT (seconds per run, default 900),
 # BENCH_CLOCK (cpu or wall, default cpu).
 #
+# With both layouts, native code then runs the mixed layout with the normal
+# layout's round count (bench-mixed-long.elf) alternately with the normal
+# one, and the script prints how much longer the same work takes when data
+# shares pages with code (the target is at most 1.1 times).
+#
 # The instruction count used for MIPS comes from one extra QEMU run with
 # -icount shift=0, where QEMU's minstret counts instructions (without
 # -icount it counts host ticks). Tessera's own count is shown beside it.
@@ -108,6 +113,7 @@ min() {
 }
 
 status=0
+normal_sum=
 for l in $layouts; do
     elf=$build/bench/bench-$l.elf
     echo "== layout $l: $elf"
@@ -121,6 +127,7 @@ for l in $layouts; do
     fi
     insns=$(field instructions "$tmp/ref")
     sum=$(field checksum "$tmp/ref")
+    [ "$l" = normal ] && normal_sum=$sum
     echo "  rounds $(field rounds "$tmp/ref"), $insns guest instructions, checksum $sum"
     echo "  times: $clock (user + sys when cpu), best of $runs"
     if "$tessera" -accel native -d tb_stats -D "$tmp/stats" -M virt -bios none \
@@ -182,4 +189,31 @@ for l in $layouts; do
         echo "$best_n $best_c" | awk '{ printf "  native -icount shift=0: %.3f s, %+.1f%% against native\n", $2, ($2 / $1 - 1) * 100 }'
     fi
 done
+
+# The cost of data on code pages: the same rounds in both layouts.
+has_layout() { case " $layouts " in *" $1 "*) return 0 ;; esac; return 1; }
+if has_layout normal && has_layout mixed && [ -n "$normal_sum" ]; then
+    make -s -C "$build" bench/bench-mixed-long.elf || exit 1
+    echo "== same-page cost: native, bench-normal.elf against bench-mixed-long.elf (same rounds)"
+    best_a= best_b=
+    i=0
+    while [ $i -lt "$runs" ]; do
+        i=$((i + 1))
+        a=$(timed_run "$tmp/a" "$tessera" -accel native -M virt -bios none -nographic -kernel "$build/bench/bench-normal.elf")
+        b=$(timed_run "$tmp/b" "$tessera" -accel native -M virt -bios none -nographic -kernel "$build/bench/bench-mixed-long.elf")
+        echo "  run $i: normal $a s, mixed $b s"
+        if [ "$a" = FAIL ] || [ "$b" = FAIL ] ||
+            [ "$(field checksum "$tmp/a")" != "$normal_sum" ] ||
+            [ "$(field checksum "$tmp/b")" != "$normal_sum" ]; then
+            echo "  a run failed or gave a wrong checksum (want $normal_sum)"
+            status=1
+            break
+        fi
+        best_a=$(min "$best_a" "$a")
+        best_b=$(min "$best_b" "$b")
+    done
+    if [ -n "$best_a" ] && [ -n "$best_b" ]; then
+        echo "$best_a $best_b" | awk '{ printf "  best of '"$runs"': normal %.3f s, mixed %.3f s: the same-page layout takes %.3f times as long\n", $1, $2, $2 / $1 }'
+    fi
+fi
 exit $status

@@ -88,6 +88,9 @@ struct TB;
 typedef struct CodePage {
     uint64_t mask;                /* 64-byte granules holding code */
     uint64_t fine[TC_FINE_WORDS]; /* 4-byte units holding code */
+    /* Page offsets of the first and past the last byte of code, for the
+     * test that generated code does inline (empty: lo > hi). */
+    uint32_t lo, hi;
     struct TB *first;             /* linked through TB.page_next[] */
 } CodePage;
 

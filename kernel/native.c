@@ -2361,6 +2361,65 @@ static bool may_end_insn(const IROp *op)
     }
 }
 
+/*
+ * A store whose TLB entry says "code page" (TLB_FLAG_CODE) comes here on
+ * its way to native_store_slow. Most such stores write data that shares
+ * the page with code, not the code itself: when the bytes lie outside the
+ * span of the page's translated code (CodePage.lo, .hi), store directly,
+ * as native_store_slow would, without the call; inside it the call checks
+ * the 4-byte map. RSI holds the address; RDI and RCX are as the probe left
+ * them and stay so for the slow path, which the code emitted here falls
+ * into when the test fails.
+ */
+static void emit_code_page_store(const Cold *c)
+{
+    unsigned memop = (c->desc >> 16) & 0xff, mmu = (c->desc >> 24) & 0xff;
+    unsigned size = memop & TESSERA_MO_SIZE_MASK;
+    int32_t base = (int32_t)(mmu * CPU_TLB_SIZE * sizeof(TlbEntry) +
+                             cpu_tlb_env_offset(N.ir->arch));
+    /* Scratch: p for the entry's words, u for the page offset; RCX only
+     * when the value is in RAX, saved when the next probe wants it. */
+    X86Reg u = c->reg != X86_RAX ? X86_RAX : X86_RCX;
+    X86Reg p = X86_RDX;
+    bool save_rcx = u == X86_RCX && c->keep;
+    int32_t cp_lo = (int32_t)(offsetof(CodePage, lo) - offsetof(CodePage, mask));
+    int32_t cp_hi = (int32_t)(offsetof(CodePage, hi) - offsetof(CodePage, mask));
+
+    if (save_rcx)
+        x86_push(&N.b, X86_RCX);
+    /* Only a matching entry with no flag but TLB_FLAG_CODE. */
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, tag_w)));
+    x86_alu_ri(&N.b, X86_XOR, 8, p, TLB_FLAG_CODE);
+    x86_alu_rr(&N.b, X86_CMP, 8, p, X86_RCX);
+    size_t differs = x86_jcc(&N.b, X86_CC_NE);
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, codemask)));
+    /* No overlap when offset >= hi or offset + size <= lo (the store
+     * does not cross the page: the probe's tag says so). */
+    x86_mov_rr(&N.b, 4, u, X86_RSI);
+    x86_alu_ri(&N.b, X86_AND, 4, u, (int32_t)(TC_PAGE_SIZE - 1));
+    x86_alu_rm(&N.b, X86_CMP, 4, u, x86_mem(p, cp_hi));
+    size_t after = x86_jcc(&N.b, X86_CC_AE);
+    x86_alu_ri(&N.b, X86_ADD, 4, u, (int32_t)size);
+    x86_alu_rm(&N.b, X86_CMP, 4, u, x86_mem(p, cp_lo));
+    size_t overlaps = x86_jcc(&N.b, X86_CC_A);
+    x86_patch_rel32(&N.b, after, x86_buf_offset(&N.b));
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, addend)));
+    if (save_rcx)
+        x86_pop(&N.b, X86_RCX);
+    x86_store(&N.b, size, x86_mem_index(X86_RSI, p, 1, 0), c->reg);
+    x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+    x86_patch_rel32(&N.b, differs, x86_buf_offset(&N.b));
+    x86_patch_rel32(&N.b, overlaps, x86_buf_offset(&N.b));
+    if (save_rcx)
+        x86_pop(&N.b, X86_RCX);
+}
+
 static void emit_colds(void)
 {
     for (unsigned i = 0; i < N.colds->len; i++) {
@@ -2371,6 +2430,9 @@ static void emit_colds(void)
         case COLD_STORE:
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
+            if (c->kind == COLD_STORE && !N.ir->arch->big_endian &&
+                N.ir->arch->page_bits == TC_PAGE_BITS)
+                emit_code_page_store(c);
             if (c->kind == COLD_STORE) /* before RAX is used */
                 x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
             if (c->keep) { /* the address, twice: RSP stays aligned */

@@ -272,12 +272,16 @@ static void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
 {
     for (uint32_t u = lo >> TC_FINE_BITS; u <= (hi - 1) >> TC_FINE_BITS; u++)
         cp->fine[u / 64] |= 1ull << (u % 64);
+    cp->lo = MIN(cp->lo, lo);
+    cp->hi = MAX(cp->hi, hi);
 }
 
 static void page_recompute(CodePage *cp, uint64_t page)
 {
     uint64_t m = 0;
     memset(cp->fine, 0, sizeof(cp->fine));
+    cp->lo = TC_PAGE_SIZE;
+    cp->hi = 0;
     for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)]) {
         const TBPage *tp = &tb->pages[page_slot(tb, page)];
         m |= tp->mask;
@@ -292,6 +296,7 @@ static void page_link(TB *tb, unsigned k)
     CodePage *cp = page_get(page);
     if (!cp) {
         cp = g_new0(CodePage, 1);
+        cp->lo = TC_PAGE_SIZE;
         g_hash_table_insert(T.pages, GSIZE_TO_POINTER(page), cp);
         engine_stats.code_pages++;
         cpu_all_code_page_added(page);

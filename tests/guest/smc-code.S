@@ -49,3 +49,24 @@ smc_loop_step:
 smc_compressed:
     c.li    a0, 1
     ret
+
+/*
+ * Data on a code page: two functions with data words between them and
+ * after them. Stores to the data must leave the code alone; a store to
+ * the first instruction of the second function changes what it returns.
+ */
+    .balign 8
+    .globl  smc_around_a, smc_around_b, smc_gap, smc_after
+smc_around_a:
+    .option push
+    .option norvc
+    addi    a0, zero, 11
+    ret
+smc_gap:
+    .dword  0, 0
+smc_around_b:
+    addi    a0, zero, 22
+    ret
+    .option pop
+smc_after:
+    .dword  0, 0

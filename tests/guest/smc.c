@@ -10,6 +10,9 @@ ulong smc_const(void);
 ulong smc_patch_self(uint32_t insn);
 ulong smc_loop(ulong n);
 ulong smc_compressed(void);
+ulong smc_around_a(void);
+ulong smc_around_b(void);
+extern uint8_t smc_gap[16], smc_after[16];
 extern uint32_t smc_loop_step;
 
 /* addi rd, rs1, imm */
@@ -102,6 +105,51 @@ static void test_copy(void)
     puts("generated code ran");
 }
 
+/* Stores of every size at every offset of a data area. */
+static int fill_check(uint8_t *p, unsigned len, unsigned seed)
+{
+    int bad = 0;
+
+    for (unsigned size = 1; size <= 8; size *= 2)
+        for (unsigned off = 0; off + size <= len; off++) {
+            uint64_t v = 0x0102030405060708ull * (seed + off + size);
+            volatile uint8_t *q = p + off;
+            switch (size) {
+            case 1: *(volatile uint8_t *)q = (uint8_t)v; break;
+            case 2: *(volatile uint16_t *)q = (uint16_t)v; break;
+            case 4: *(volatile uint32_t *)q = (uint32_t)v; break;
+            default: *(volatile uint64_t *)q = v; break;
+            }
+            for (unsigned k = 0; k < size; k++)
+                if (q[k] != (uint8_t)(v >> (8 * k)))
+                    bad++;
+        }
+    return bad;
+}
+
+/* Data that shares a page with code: before, between and after the
+ * translated functions, of every size and alignment. */
+static void test_data_on_code_page(void)
+{
+    volatile uint32_t *b = (volatile uint32_t *)(ulong)smc_around_b;
+    int bad = 0;
+
+    CHECK_EQ(smc_around_a(), 11);
+    CHECK_EQ(smc_around_b(), 22);
+    for (unsigned round = 0; round < 20; round++) {
+        bad += fill_check(smc_gap, sizeof(smc_gap), round);
+        bad += fill_check(smc_after, sizeof(smc_after), round);
+        if (smc_around_a() != 11 || smc_around_b() != 22)
+            bad++;
+    }
+    CHECK_EQ(bad, 0);
+    *b = addi(A0, 0, 33);
+    fence_i();
+    CHECK_EQ(smc_around_b(), 33);
+    CHECK_EQ(smc_around_a(), 11);
+    puts("data next to code written, code kept; code written, new code ran");
+}
+
 int main(void)
 {
     puts("smc: self-modifying code with fence.i");
@@ -110,5 +158,6 @@ int main(void)
     test_loop();
     test_compressed();
     test_copy();
+    test_data_on_code_page();
     return check_done("smc");
 }
