@@ -132,6 +132,10 @@ int blk_pread(BlockDev *bs, uint64_t off, void *buf, size_t len,
               const char *what);
 int blk_pwrite(BlockDev *bs, uint64_t off, const void *buf, size_t len,
                const char *what);
+/* Creates (or truncates) filename for a new image, read-write, with o's
+ * extent size hint: the fd, or -1 with an error in err. */
+int blk_create_file(const char *filename, const BlkCreateOpts *o, char *err,
+                    size_t errlen);
 /* Reads through the backing chain, zeroes past its end. */
 int blk_read_backing(BlockDev *bs, uint64_t off, void *buf, size_t len);
 

@@ -49,6 +49,10 @@ typedef struct BlkCreateOpts {
     const char *ivgen_alg;        /* plain64 (default) or plain */
     const char *hash_alg;         /* sha256 (default), sha1, sha512 */
     int64_t iter_time;            /* PBKDF2 time in ms; 0: 2000 */
+    /* The file's extent size hint (XFS; other file systems ignore it),
+     * at most 4 GiB - 1; when not given, 1 MiB, as qemu-img sets. */
+    bool has_extent_size_hint;
+    uint64_t extent_size_hint;
 } BlkCreateOpts;
 
 /* The LUKS header as qemu-img info shows it. */

@@ -257,12 +257,9 @@ static int luks_create(const char *filename, const BlkCreateOpts *o,
         snprintf(err, errlen, "%s: %s", filename, e);
         return -1;
     }
-    int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", filename,
-                 strerror(errno));
+    int fd = blk_create_file(filename, o, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     BlockDev tmp = { .fd = fd, .filename = (char *)filename };
     Luks *l = calloc(1, sizeof(*l));
     int r = -1;

@@ -4751,12 +4751,9 @@ static int qcow2_create(const char *filename, const BlkCreateOpts *o,
                  (unsigned long long)cs);
         return -1;
     }
-    int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", filename,
-                 strerror(errno));
+    int fd = blk_create_file(filename, o, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     /* Cluster 0 header, 1 refcount table, 2 refcount block; the L1
      * table is allocated through the normal path below. */
     uint8_t *buf = calloc(3, cs);

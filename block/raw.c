@@ -26,12 +26,9 @@ static int raw_create(const char *filename, const BlkCreateOpts *o,
                  filename);
         return -1;
     }
-    int fd = open(filename, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", filename,
-                 strerror(errno));
+    int fd = blk_create_file(filename, o, err, errlen);
+    if (fd < 0)
         return -1;
-    }
     if (ftruncate(fd, (off_t)o->size) < 0) {
         snprintf(err, errlen, "%s: cannot set size %llu: %s", filename,
                  (unsigned long long)o->size, strerror(errno));

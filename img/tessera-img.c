@@ -28,6 +28,7 @@ static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noret
 static void die(const char *fmt, ...)
 {
     va_list ap;
+    fflush(stdout); /* what was printed comes before the error */
     fprintf(stderr, "%s: ", prog);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -70,11 +71,13 @@ static void usage(FILE *f)
 "          --merge SOURCE [-b SOURCE_FILE [-F SOURCE_FMT]])... [-f FMT] FILE BITMAP\n"
 "  amend [-q] [-f FMT] [--force] -o OPTIONS FILE   (LUKS keyslots)\n"
 "Options (-o): cluster_size, compression_type (zlib, zstd), backing_file,\n"
-"  backing_fmt, refcount_bits; luks: key-secret, cipher-alg (aes-256,\n"
-"  aes-128), cipher-mode (xts), ivgen-alg (plain64, plain), hash-alg (sha256,\n"
-"  sha1, sha512), iter-time (ms); qcow2: encrypt.format=luks and the same\n"
-"  with an 'encrypt.' prefix. amend: state=active|inactive, new-secret,\n"
-"  old-secret, keyslot, iter-time (qcow2: encrypt.*).\n"
+"  backing_fmt, refcount_bits; all formats: extent_size_hint (the file's XFS\n"
+"  extent size hint, default 1M, 0: none); luks: key-secret, cipher-alg\n"
+"  (aes-256, aes-128), cipher-mode (xts), ivgen-alg (plain64, plain),\n"
+"  hash-alg (sha256, sha1, sha512), iter-time (ms); qcow2:\n"
+"  encrypt.format=luks and the same with an 'encrypt.' prefix.\n"
+"  amend: state=active|inactive, new-secret, old-secret, keyslot, iter-time\n"
+"  (qcow2: encrypt.*).\n"
 "Sizes take k, M, G, T, P, E suffixes.\n");
 }
 
@@ -222,6 +225,10 @@ static void parse_opts(char *s, BlkCreateOpts *o)
             o->refcount_bits = atoi(v);
         else if (!strcmp(tok, "size"))
             o->size = parse_size_or_die(v, "size");
+        else if (!strcmp(tok, "extent_size_hint")) {
+            o->extent_size_hint = parse_size_or_die(v, "extent_size_hint");
+            o->has_extent_size_hint = true;
+        }
         else if (!strncmp(tok, "encrypt.", 8) || !strcmp(tok, "key-secret") ||
                  !strcmp(tok, "cipher-alg") || !strcmp(tok, "cipher-mode") ||
                  !strcmp(tok, "ivgen-alg") || !strcmp(tok, "ivgen-hash-alg") ||
@@ -271,8 +278,8 @@ static void parse_opts(char *s, BlkCreateOpts *o)
                 die("option %s=%s is not supported (only off)", tok, v);
         } else
             die("unknown option '%s' (cluster_size, compression_type, "
-                "backing_file, backing_fmt, refcount_bits, key-secret, "
-                "encrypt.*)", tok);
+                "backing_file, backing_fmt, refcount_bits, extent_size_hint, "
+                "key-secret, encrypt.*)", tok);
     }
 }
 
@@ -309,12 +316,16 @@ static void print_crypt_opts(const BlkCreateOpts *o, const char *pre)
 
 static void print_formatting(const char *file, const BlkCreateOpts *o)
 {
+    char hint[48] = "";
     if (quiet)
         return;
+    if (o->has_extent_size_hint)
+        snprintf(hint, sizeof(hint), " extent_size_hint=%" PRIu64,
+                 o->extent_size_hint);
     if (!strcmp(o->fmt, "luks")) {
         printf("Formatting '%s', fmt=luks size=%" PRIu64, file, o->size);
         print_crypt_opts(o, "");
-        printf("\n");
+        printf("%s\n", hint);
     } else if (!strcmp(o->fmt, "qcow2")) {
         printf("Formatting '%s', fmt=qcow2", file);
         print_crypt_opts(o, "encrypt.");
@@ -326,11 +337,11 @@ static void print_formatting(const char *file, const BlkCreateOpts *o)
             printf(" backing_file=%s", o->backing_file);
         if (o->backing_fmt)
             printf(" backing_fmt=%s", o->backing_fmt);
-        printf(" lazy_refcounts=off refcount_bits=%d\n",
-               o->refcount_bits ? o->refcount_bits : 16);
+        printf(" lazy_refcounts=off refcount_bits=%d%s\n",
+               o->refcount_bits ? o->refcount_bits : 16, hint);
     } else {
-        printf("Formatting '%s', fmt=%s size=%" PRIu64 "\n", file, o->fmt,
-               o->size);
+        printf("Formatting '%s', fmt=%s size=%" PRIu64 "%s\n", file, o->fmt,
+               o->size, hint);
     }
 }
 
