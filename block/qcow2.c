@@ -2339,8 +2339,21 @@ static int qcow2_resize(BlockDev *bs, uint64_t size)
     put64(b, size);
     if (blk_pwrite(bs, 24, b, 8, "header") < 0)
         return -1;
+    uint64_t old = bs->size;
     bs->size = size;
-    return bm_fit(bs);
+    if (bm_fit(bs) < 0)
+        return -1;
+    /* Growing an overlay shorter than its backing file: the new part
+     * reads as zeroes, not as what the backing file has there. As QEMU,
+     * all of it becomes zero clusters (also past the backing file). */
+    if (bs->backing && old < blk_size(bs->backing) && old < size) {
+        q->bm_quiet = true;
+        int r = qcow2_write_zeroes(bs, old, size - old);
+        q->bm_quiet = false;
+        if (r < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- snapshots (listing) ---- */
