@@ -3133,24 +3133,35 @@ fail:
     return -1;
 }
 
+/* For apply and delete: the snapshot table (*size bytes, to free) and
+ * the entry whose ID or name is key, or NULL with the error set. */
+static uint8_t *load_snapshot(BlockDev *bs, const char *key, uint64_t *size,
+                              SnapRef *ref)
+{
+    Qcow2 *q = bs->opaque;
+    uint32_t max_id;
+    if (q->version < 3) {
+        blk_set_error(bs, "%s: version 2 images are read-only", bs->filename);
+        return NULL;
+    }
+    uint8_t *tab = load_snapshot_table(bs, size, 0);
+    if (tab && find_snapshot(bs, tab, key, ref, &max_id) < 0) {
+        free(tab);
+        blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
+                      bs->filename, key);
+        return NULL;
+    }
+    return tab;
+}
+
 static int qcow2_snapshot_apply(BlockDev *bs, const char *key)
 {
     Qcow2 *q = bs->opaque;
     uint64_t size;
-    if (q->version < 3)
-        return blk_set_error(bs, "%s: version 2 images are read-only",
-                             bs->filename);
-    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    SnapRef ref;
+    uint8_t *tab = load_snapshot(bs, key, &size, &ref);
     if (!tab)
         return -1;
-    SnapRef ref;
-    uint32_t max_id;
-    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
-    if (idx < 0) {
-        free(tab);
-        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
-                             bs->filename, key);
-    }
     TreeSwitch sw;
     memset(&sw, 0, sizeof(sw));
     sw.disk_size = ref.has_disk_size ? ref.disk_size : bs->size;
@@ -3195,20 +3206,10 @@ static int qcow2_snapshot_delete(BlockDev *bs, const char *key)
 {
     Qcow2 *q = bs->opaque;
     uint64_t size;
-    if (q->version < 3)
-        return blk_set_error(bs, "%s: version 2 images are read-only",
-                             bs->filename);
-    uint8_t *tab = load_snapshot_table(bs, &size, 0);
+    SnapRef ref;
+    uint8_t *tab = load_snapshot(bs, key, &size, &ref);
     if (!tab)
         return -1;
-    SnapRef ref;
-    uint32_t max_id;
-    int idx = find_snapshot(bs, tab, key, &ref, &max_id);
-    if (idx < 0) {
-        free(tab);
-        return blk_set_error(bs, "%s: no snapshot with ID or name '%s'",
-                             bs->filename, key);
-    }
     uint64_t *sl1 = read_l1(bs, ref.l1_offset, ref.l1_size);
     if (!sl1) {
         free(tab);
