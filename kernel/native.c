@@ -1786,21 +1786,46 @@ static void emit_carry(const IROp *op)
     bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
     int32_t cin = cconst ? (int32_t)(ir_const_value(N.ir, op->v[3]) & 1) : 0;
     X86Reg c = cconst ? X86_NOREG : masked_reg(X86_RDX, op->v[3], 1);
-    load_masked(acc, op->v[1], bits);
-    if (ir_val_kind(op->v[2]) == IR_VK_CONST && !ovf) {
+    /* a in a register of its own, or a constant: one lea sums what it
+     * can (a + k, a + b + cin, b + c + k) instead of a copy and adds. */
+    bool v1const = ir_val_kind(op->v[1]) == IR_VK_CONST;
+    bool v2const = ir_val_kind(op->v[2]) == IR_VK_CONST;
+    X86Reg ar = !v1const && width_of(op->v[1]) <= bits ? reg_of(op->v[1])
+                                                       : X86_NOREG;
+    if (!ovf && ar != X86_NOREG && ar != acc && v2const) {
         int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m) +
                     cin;
-        if (k)
-            x86_alu_ri(&N.b, alu, 8, acc, k);
-    } else {
+        x86_lea(&N.b, 8, acc, x86_mem(ar, add ? k : -k));
+    } else if (!ovf && add && !v2const && (v1const || (ar != X86_NOREG &&
+                                                       ar != acc))) {
         X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
-        if (ovf) {
-            x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
-            x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
+        if (v1const) {
+            int32_t k = (int32_t)(ir_const_value(N.ir, op->v[1]) &
+                                  (uint32_t)m) + cin;
+            x86_lea(&N.b, 8, acc, c != X86_NOREG
+                                      ? x86_mem_index(bv, c, 1, k)
+                                      : x86_mem(bv, k));
+            c = X86_NOREG;
+        } else {
+            x86_lea(&N.b, 8, acc, x86_mem_index(ar, bv, 1, cin));
         }
-        x86_alu_rr(&N.b, alu, 8, acc, bv);
-        if (cin)
-            x86_alu_ri(&N.b, alu, 8, acc, 1);
+    } else {
+        load_masked(acc, op->v[1], bits);
+        if (v2const && !ovf) {
+            int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) &
+                                  (uint32_t)m) + cin;
+            if (k)
+                x86_alu_ri(&N.b, alu, 8, acc, k);
+        } else {
+            X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
+            if (ovf) {
+                x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
+                x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
+            }
+            x86_alu_rr(&N.b, alu, 8, acc, bv);
+            if (cin)
+                x86_alu_ri(&N.b, alu, 8, acc, 1);
+        }
     }
     if (c != X86_NOREG)
         x86_alu_rr(&N.b, alu, 8, acc, c);
