@@ -599,7 +599,7 @@ static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
  * and CPC (the ones with a borrow in) leave Z set only if it was set and
  * the result is 0. imm: s's value if it is a constant, else -1. The
  * flags are computed late (Lazy); C right away, next to the result (the
- * backend shares their sum). */
+ * backend shares their sum), but for SUBI and CPI. */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z, int imm)
 {
@@ -608,7 +608,10 @@ static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
     c->lz = (Lazy){.on = true, .keep_z = keep_z, .mask = LAZY_FLAGS,
                    .imm = imm, .d = d, .s = s, .cin = cin, .r = r,
                    .old_z = old_z};
-    c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
+    /* SUBI, CPI: C late too (d - k and a shift wherever it goes, so only
+     * where it is needed: a loop's compare then sets it on the way out). */
+    if (imm < 0 || keep_z)
+        c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
     return r;
 }
 
@@ -1215,6 +1218,14 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         if (!(op & 0x800)) { /* BRBS / BRBC */
             int32_t k = (int32_t)((uint32_t)op << 22) >> 25;
             uint32_t target = wrap(c, c->pc + 2 + (uint32_t)(k * 2));
+            if ((op & 7) == SR_Z && c->lz.on && (c->lz.mask >> SR_Z & 1) &&
+                !c->lz.keep_z && !c->lz.v[SR_Z]) {
+                /* BREQ/BRNE on a Z still owed: on the result itself (Z
+                 * stays owed, set on the paths that need it). */
+                branch_unless(c, op & 0x400 ? TESSERA_EQ : TESSERA_NE,
+                              c->lz.r, K(c, 0), target);
+                return true;
+            }
             branch_unless(c, TESSERA_NE, F(c, op & 7), K(c, !(op & 0x400)),
                           target);
             return true;
