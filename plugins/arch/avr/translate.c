@@ -1314,6 +1314,13 @@ static bool is_brbx(uint16_t op)
     return (op & 0xf800) == 0xf000;
 }
 
+/* LDI, MOV, MOVW: register moves, no flags, nothing else. */
+static bool is_move(uint16_t op)
+{
+    return (op & 0xf000) == 0xe000 || (op & 0xfc00) == 0x2c00 ||
+           (op & 0xff00) == 0x0100;
+}
+
 /* SBC, SBCI, CPC: the flags of a subtraction with borrow in. */
 static bool is_sbc(uint16_t op)
 {
@@ -1462,8 +1469,9 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 c.next_size = 4;
         }
         /* Branches test the owed flags; SBC, SBCI and CPC set all of them
-         * again (and chain Z, see sub8()). */
-        if (!is_brbx(op) && !is_sbc(op))
+         * again (and chain Z, see sub8()); LDI, MOV and MOVW leave them
+         * alone. */
+        if (!is_brbx(op) && !is_sbc(op) && !is_move(op))
             lazy_flush(&c);
         tessera_ir_insn_start(b, pc, size, cycles_of(op, m->pc22));
         c.pc = (uint32_t)pc;
