@@ -732,6 +732,14 @@ static TesseraVal shr8(Ctx *c, TesseraVal d, TesseraVal r)
     return r;
 }
 
+/* r1:r0 = r (0..0xffff), C = cf, Z = (r == 0). */
+static void mul_write(Ctx *c, TesseraVal r, TesseraVal cf)
+{
+    W16(c, 0, r);
+    WF(c, SR_C, cf);
+    WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
+}
+
 /* MUL family: r1:r0 = p (shifted left once for FMUL*), C = bit 15 of p,
  * Z = result is 0. p is a signed or unsigned 32-bit product. */
 static void mul_result(Ctx *c, TesseraVal p, bool fractional)
@@ -739,9 +747,7 @@ static void mul_result(Ctx *c, TesseraVal p, bool fractional)
     TesseraVal cf = bit(c, p, 15);
     TesseraVal r = opi(c, TESSERA_AND,
                        fractional ? opi(c, TESSERA_SHL, p, 1) : p, 0xffff);
-    W16(c, 0, r);
-    WF(c, SR_C, cf);
-    WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
+    mul_write(c, r, cf);
 }
 
 static TesseraVal sext8(Ctx *c, TesseraVal v)
@@ -1077,7 +1083,9 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
     }
     default: { /* MUL */
         unsigned r5 = (op & 15) | ((op >> 5) & 16);
-        mul_result(c, op2(c, TESSERA_MUL, R(c, d5), R(c, r5)), false);
+        /* Unsigned 8 x 8 bits: below 0x10000, no mask. */
+        TesseraVal p = op2(c, TESSERA_MUL, R(c, d5), R(c, r5));
+        mul_write(c, p, bit(c, p, 15));
         return true;
     }
     }
