@@ -1792,23 +1792,41 @@ static void emit_carry(const IROp *op)
     bool v2const = ir_val_kind(op->v[2]) == IR_VK_CONST;
     X86Reg ar = !v1const && width_of(op->v[1]) <= bits ? reg_of(op->v[1])
                                                        : X86_NOREG;
+    /* When one lea makes the whole sum and the twin has a register of its
+     * own (see below), the sum goes there and the result is its low
+     * bits: a movzx instead of a copy and a mask. */
+    X86Reg split = X86_NOREG;
+    if ((bits == 8 || bits == 16) &&
+        (cop == TESSERA_ADDC || cop == TESSERA_SUBC) && carry_twin(op)) {
+        const IROp *nx = op + 1;
+        X86Reg nd = dst_reg(nx, 3);
+        if (ir_val_kind(nx->v[0]) == IR_VK_TEMP && nd != X86_RAX &&
+            nd != acc && N.tfirst[IR_VAL_INDEX(nx->v[0])] == N.cur_op + 1)
+            split = nd;
+    }
+    X86Mem sum;
     if (!ovf && ar != X86_NOREG && ar != acc && v2const) {
         int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m) +
                     cin;
-        x86_lea(&N.b, 8, acc, x86_mem(ar, add ? k : -k));
+        sum = x86_mem(ar, add ? k : -k);
+        if (c == X86_NOREG && split != X86_NOREG)
+            goto split_sum;
+        x86_lea(&N.b, 8, acc, sum);
     } else if (!ovf && add && !v2const && (v1const || (ar != X86_NOREG &&
                                                        ar != acc))) {
         X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
         if (v1const) {
             int32_t k = (int32_t)(ir_const_value(N.ir, op->v[1]) &
                                   (uint32_t)m) + cin;
-            x86_lea(&N.b, 8, acc, c != X86_NOREG
-                                      ? x86_mem_index(bv, c, 1, k)
-                                      : x86_mem(bv, k));
+            sum = c != X86_NOREG ? x86_mem_index(bv, c, 1, k)
+                                 : x86_mem(bv, k);
             c = X86_NOREG;
         } else {
-            x86_lea(&N.b, 8, acc, x86_mem_index(ar, bv, 1, cin));
+            sum = x86_mem_index(ar, bv, 1, cin);
         }
+        if (c == X86_NOREG && split != X86_NOREG)
+            goto split_sum;
+        x86_lea(&N.b, 8, acc, sum);
     } else {
         load_masked(acc, op->v[1], bits);
         if (v2const && !ovf) {
@@ -1877,6 +1895,14 @@ finish:
             x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)(bits - 1));
         break;
     }
+    store_val(op->v[0], acc);
+    return;
+
+split_sum:
+    x86_lea(&N.b, 8, split, sum);
+    x86_movzx_rr(&N.b, 4, bits / 8, acc, split);
+    N.twin_reg = split;
+    N.carry_twin = N.cur_op + 1;
     store_val(op->v[0], acc);
 }
 
