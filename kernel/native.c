@@ -1828,21 +1828,32 @@ static void emit_carry(const IROp *op)
             goto split_sum;
         x86_lea(&N.b, 8, acc, sum);
     } else {
-        load_masked(acc, op->v[1], bits);
+        /* Summed step by step: into the twin's register too when no
+         * operand still to be read lives there. */
+        X86Reg dst = acc;
+        if (split != X86_NOREG && split != c &&
+            (v2const || split != reg_of(op->v[2])))
+            dst = split;
+        load_masked(dst, op->v[1], bits);
         if (v2const && !ovf) {
             int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) &
                                   (uint32_t)m) + cin;
             if (k)
-                x86_alu_ri(&N.b, alu, 8, acc, k);
+                x86_alu_ri(&N.b, alu, 8, dst, k);
         } else {
             X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
             if (ovf) {
                 x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
                 x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
             }
-            x86_alu_rr(&N.b, alu, 8, acc, bv);
+            x86_alu_rr(&N.b, alu, 8, dst, bv);
             if (cin)
-                x86_alu_ri(&N.b, alu, 8, acc, 1);
+                x86_alu_ri(&N.b, alu, 8, dst, 1);
+        }
+        if (dst != acc) {
+            if (c != X86_NOREG)
+                x86_alu_rr(&N.b, alu, 8, dst, c);
+            goto split_done;
         }
     }
     if (c != X86_NOREG)
@@ -1900,6 +1911,7 @@ finish:
 
 split_sum:
     x86_lea(&N.b, 8, split, sum);
+split_done:
     x86_movzx_rr(&N.b, 4, bits / 8, acc, split);
     N.twin_reg = split;
     N.carry_twin = N.cur_op + 1;
