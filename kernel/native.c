@@ -1816,11 +1816,16 @@ static void emit_carry(const IROp *op)
                                                        ar != acc))) {
         X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
         if (v1const) {
+            /* The carry in (a chain's last link) by an add of its own:
+             * a three-part lea takes a cycle longer. */
             int32_t k = (int32_t)(ir_const_value(N.ir, op->v[1]) &
                                   (uint32_t)m) + cin;
-            sum = c != X86_NOREG ? x86_mem_index(bv, c, 1, k)
-                                 : x86_mem(bv, k);
-            c = X86_NOREG;
+            sum = x86_mem(bv, k);
+            if (c != X86_NOREG && split != X86_NOREG && split != c) {
+                x86_lea(&N.b, 8, split, sum);
+                x86_alu_rr(&N.b, X86_ADD, 8, split, c);
+                goto split_done;
+            }
         } else {
             sum = x86_mem_index(ar, bv, 1, cin);
         }
