@@ -270,6 +270,11 @@ static void fold_binop(Opt *o, IROp *op)
         to_movi(o, op, 0);
         return;
     }
+    if (op->v[1] == op->v[2] &&
+        (bop == TESSERA_AND || bop == TESSERA_OR)) {
+        to_mov(op, op->v[1]);
+        return;
+    }
     if (!is_const(op->v[2]))
         return;
     uint64_t c = cval(o, op->v[2]) & m;

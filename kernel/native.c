@@ -1786,21 +1786,80 @@ static void emit_carry(const IROp *op)
     bool cconst = ir_val_kind(op->v[3]) == IR_VK_CONST;
     int32_t cin = cconst ? (int32_t)(ir_const_value(N.ir, op->v[3]) & 1) : 0;
     X86Reg c = cconst ? X86_NOREG : masked_reg(X86_RDX, op->v[3], 1);
-    load_masked(acc, op->v[1], bits);
-    if (ir_val_kind(op->v[2]) == IR_VK_CONST && !ovf) {
+    /* a in a register of its own, or a constant: one lea sums what it
+     * can (a + k, a + b + cin, b + c + k) instead of a copy and adds. */
+    bool v1const = ir_val_kind(op->v[1]) == IR_VK_CONST;
+    bool v2const = ir_val_kind(op->v[2]) == IR_VK_CONST;
+    X86Reg ar = !v1const && width_of(op->v[1]) <= bits ? reg_of(op->v[1])
+                                                       : X86_NOREG;
+    /* When one lea makes the whole sum and the twin has a register of its
+     * own (see below), the sum goes there and the result is its low
+     * bits: a movzx instead of a copy and a mask. */
+    X86Reg split = X86_NOREG;
+    if ((bits == 8 || bits == 16) &&
+        (cop == TESSERA_ADDC || cop == TESSERA_SUBC) && carry_twin(op)) {
+        const IROp *nx = op + 1;
+        X86Reg nd = dst_reg(nx, 3);
+        if (ir_val_kind(nx->v[0]) == IR_VK_TEMP && nd != X86_RAX &&
+            nd != acc && N.tfirst[IR_VAL_INDEX(nx->v[0])] == N.cur_op + 1)
+            split = nd;
+    }
+    X86Mem sum;
+    if (!ovf && ar != X86_NOREG && ar != acc && v2const) {
         int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) & (uint32_t)m) +
                     cin;
-        if (k)
-            x86_alu_ri(&N.b, alu, 8, acc, k);
-    } else {
+        sum = x86_mem(ar, add ? k : -k);
+        if (c == X86_NOREG && split != X86_NOREG)
+            goto split_sum;
+        x86_lea(&N.b, 8, acc, sum);
+    } else if (!ovf && add && !v2const && (v1const || (ar != X86_NOREG &&
+                                                       ar != acc))) {
         X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
-        if (ovf) {
-            x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
-            x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
+        if (v1const) {
+            /* The carry in (a chain's last link) by an add of its own:
+             * a three-part lea takes a cycle longer. */
+            int32_t k = (int32_t)(ir_const_value(N.ir, op->v[1]) &
+                                  (uint32_t)m) + cin;
+            sum = x86_mem(bv, k);
+            if (c != X86_NOREG && split != X86_NOREG && split != c) {
+                x86_lea(&N.b, 8, split, sum);
+                x86_alu_rr(&N.b, X86_ADD, 8, split, c);
+                goto split_done;
+            }
+        } else {
+            sum = x86_mem_index(ar, bv, 1, cin);
         }
-        x86_alu_rr(&N.b, alu, 8, acc, bv);
-        if (cin)
-            x86_alu_ri(&N.b, alu, 8, acc, 1);
+        if (c == X86_NOREG && split != X86_NOREG)
+            goto split_sum;
+        x86_lea(&N.b, 8, acc, sum);
+    } else {
+        /* Summed step by step: into the twin's register too when no
+         * operand still to be read lives there. */
+        X86Reg dst = acc;
+        if (split != X86_NOREG && split != c &&
+            (v2const || split != reg_of(op->v[2])))
+            dst = split;
+        load_masked(dst, op->v[1], bits);
+        if (v2const && !ovf) {
+            int32_t k = (int32_t)(ir_const_value(N.ir, op->v[2]) &
+                                  (uint32_t)m) + cin;
+            if (k)
+                x86_alu_ri(&N.b, alu, 8, dst, k);
+        } else {
+            X86Reg bv = masked_reg(X86_RCX, op->v[2], bits);
+            if (ovf) {
+                x86_mov_rr(&N.b, 8, X86_RSI, acc); /* a */
+                x86_mov_rr(&N.b, 8, X86_RDI, bv);  /* b */
+            }
+            x86_alu_rr(&N.b, alu, 8, dst, bv);
+            if (cin)
+                x86_alu_ri(&N.b, alu, 8, dst, 1);
+        }
+        if (dst != acc) {
+            if (c != X86_NOREG)
+                x86_alu_rr(&N.b, alu, 8, dst, c);
+            goto split_done;
+        }
     }
     if (c != X86_NOREG)
         x86_alu_rr(&N.b, alu, 8, acc, c);
@@ -1852,6 +1911,15 @@ finish:
             x86_shift_ri(&N.b, X86_SHR, 8, acc, (uint8_t)(bits - 1));
         break;
     }
+    store_val(op->v[0], acc);
+    return;
+
+split_sum:
+    x86_lea(&N.b, 8, split, sum);
+split_done:
+    x86_movzx_rr(&N.b, 4, bits / 8, acc, split);
+    N.twin_reg = split;
+    N.carry_twin = N.cur_op + 1;
     store_val(op->v[0], acc);
 }
 

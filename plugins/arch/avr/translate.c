@@ -56,6 +56,9 @@ typedef struct Lazy {
     uint8_t mask;        /* the flags it sets */
     int imm;             /* the subtrahend's value if constant, else -1 */
     TesseraVal d, s, cin, r, old_z;
+    TesseraVal zr;       /* SBC, SBCI, CPC after a subtraction whose Z was
+                          * still owed: Z = (zr == 0), zr the OR of the
+                          * chain's results (old_z then unused) */
     TesseraVal v[8];     /* the flags computed so far, by SREG bit */
 } Lazy;
 
@@ -199,6 +202,7 @@ static void W16(Ctx *c, unsigned lo, TesseraVal v)
 }
 
 static TesseraVal lazy_flag(Ctx *c, unsigned f);
+static TesseraVal lazy_zsrc(const Ctx *c);
 static void lazy_flush(Ctx *c);
 
 static TesseraVal F(Ctx *c, unsigned f)
@@ -599,16 +603,24 @@ static TesseraVal sub_overflow_imm(Ctx *c, TesseraVal d, unsigned k)
  * and CPC (the ones with a borrow in) leave Z set only if it was set and
  * the result is 0. imm: s's value if it is a constant, else -1. The
  * flags are computed late (Lazy); C right away, next to the result (the
- * backend shares their sum). */
+ * backend shares their sum), but for SUBI and CPI. */
 static TesseraVal sub8(Ctx *c, TesseraVal d, TesseraVal s, TesseraVal cin,
                        bool keep_z, int imm)
 {
-    TesseraVal old_z = keep_z ? F(c, SR_Z) : 0;
+    /* In a chain (CP, CPC, CPC...) Z is whether all results are 0: one
+     * OR each, and a single compare where Z is needed. */
+    TesseraVal prev_zr = keep_z ? lazy_zsrc(c) : 0;
+    TesseraVal old_z = keep_z && !prev_zr ? F(c, SR_Z) : 0;
     TesseraVal r = carry(c, TESSERA_SUBC, 8, d, s, cin);
     c->lz = (Lazy){.on = true, .keep_z = keep_z, .mask = LAZY_FLAGS,
                    .imm = imm, .d = d, .s = s, .cin = cin, .r = r,
                    .old_z = old_z};
-    c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
+    /* SUBI, CPI: C late too (d - k and a shift wherever it goes, so only
+     * where it is needed: a loop's compare then sets it on the way out). */
+    if (imm < 0 || keep_z)
+        c->lz.v[SR_C] = carry(c, TESSERA_SUB_BORROW, 8, d, s, cin);
+    if (prev_zr) /* after C: the result and C stay adjacent */
+        c->lz.zr = op2(c, TESSERA_OR, r, prev_zr);
     return r;
 }
 
@@ -636,6 +648,16 @@ static TesseraVal lazy_flag_word(Ctx *c, unsigned f)
     }
 }
 
+/* The value whose being 0 is the owed Z of c->lz, or 0 if Z is not
+ * owed that way (computed already, or an AND with an older Z). */
+static TesseraVal lazy_zsrc(const Ctx *c)
+{
+    const Lazy *l = &c->lz;
+    if (!l->on || !(l->mask >> SR_Z & 1) || l->v[SR_Z])
+        return 0;
+    return l->zr ? l->zr : l->keep_z ? 0 : l->r;
+}
+
 /* Flag f of the subtraction (or ADIW/SBIW) c->lz describes. */
 static TesseraVal lazy_flag(Ctx *c, unsigned f)
 {
@@ -658,6 +680,8 @@ static TesseraVal lazy_flag(Ctx *c, unsigned f)
     case SR_N:
         return opi(c, TESSERA_SHR, l->r, 7);
     case SR_Z: {
+        if (l->zr)
+            return cmpi(c, TESSERA_EQ, l->zr, 0);
         TesseraVal z = cmpi(c, TESSERA_EQ, l->r, 0);
         return l->keep_z ? op2(c, TESSERA_AND, z, l->old_z) : z;
     }
@@ -708,6 +732,14 @@ static TesseraVal shr8(Ctx *c, TesseraVal d, TesseraVal r)
     return r;
 }
 
+/* r1:r0 = r (0..0xffff), C = cf, Z = (r == 0). */
+static void mul_write(Ctx *c, TesseraVal r, TesseraVal cf)
+{
+    W16(c, 0, r);
+    WF(c, SR_C, cf);
+    WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
+}
+
 /* MUL family: r1:r0 = p (shifted left once for FMUL*), C = bit 15 of p,
  * Z = result is 0. p is a signed or unsigned 32-bit product. */
 static void mul_result(Ctx *c, TesseraVal p, bool fractional)
@@ -715,9 +747,7 @@ static void mul_result(Ctx *c, TesseraVal p, bool fractional)
     TesseraVal cf = bit(c, p, 15);
     TesseraVal r = opi(c, TESSERA_AND,
                        fractional ? opi(c, TESSERA_SHL, p, 1) : p, 0xffff);
-    W16(c, 0, r);
-    WF(c, SR_C, cf);
-    WF(c, SR_Z, cmpi(c, TESSERA_EQ, r, 0));
+    mul_write(c, r, cf);
 }
 
 static TesseraVal sext8(Ctx *c, TesseraVal v)
@@ -1053,7 +1083,9 @@ static bool insn_9(Ctx *c, uint16_t op, uint16_t op2w)
     }
     default: { /* MUL */
         unsigned r5 = (op & 15) | ((op >> 5) & 16);
-        mul_result(c, op2(c, TESSERA_MUL, R(c, d5), R(c, r5)), false);
+        /* Unsigned 8 x 8 bits: below 0x10000, no mask. */
+        TesseraVal p = op2(c, TESSERA_MUL, R(c, d5), R(c, r5));
+        mul_write(c, p, bit(c, p, 15));
         return true;
     }
     }
@@ -1147,6 +1179,12 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
             W(c, d5, logic(c, op2(c, TESSERA_AND, R(c, d5), R(c, r5))));
             return true;
         case 1: /* EOR */
+            if (d5 == r5) { /* CLR: a known 0, like LDI */
+                W(c, d5, logic(c, K(c, 0)));
+                c->known |= 1u << d5;
+                c->kval[d5] = 0;
+                return true;
+            }
             W(c, d5, logic(c, op2(c, TESSERA_XOR, R(c, d5), R(c, r5))));
             return true;
         case 2: /* OR */
@@ -1215,6 +1253,15 @@ static bool insn(Ctx *c, uint16_t op, uint16_t op2w)
         if (!(op & 0x800)) { /* BRBS / BRBC */
             int32_t k = (int32_t)((uint32_t)op << 22) >> 25;
             uint32_t target = wrap(c, c->pc + 2 + (uint32_t)(k * 2));
+            TesseraVal zs = (op & 7) == SR_Z ? lazy_zsrc(c) : 0;
+            if (zs) {
+                /* BREQ/BRNE on a Z still owed: on the result (or the
+                 * chain's OR) itself; Z stays owed, set on the paths
+                 * that need it. */
+                branch_unless(c, op & 0x400 ? TESSERA_EQ : TESSERA_NE, zs,
+                              K(c, 0), target);
+                return true;
+            }
             branch_unless(c, TESSERA_NE, F(c, op & 7), K(c, !(op & 0x400)),
                           target);
             return true;
@@ -1273,6 +1320,20 @@ static bool is_alu(uint16_t op)
 static bool is_brbx(uint16_t op)
 {
     return (op & 0xf800) == 0xf000;
+}
+
+/* LDI, MOV, MOVW: register moves, no flags, nothing else. */
+static bool is_move(uint16_t op)
+{
+    return (op & 0xf000) == 0xe000 || (op & 0xfc00) == 0x2c00 ||
+           (op & 0xff00) == 0x0100;
+}
+
+/* SBC, SBCI, CPC: the flags of a subtraction with borrow in. */
+static bool is_sbc(uint16_t op)
+{
+    return (op & 0xfc00) == 0x0400 || (op & 0xfc00) == 0x0800 ||
+           (op & 0xf000) == 0x4000;
 }
 
 static bool is32(uint16_t op)
@@ -1415,7 +1476,10 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
                 is32((uint16_t)(nb[0] | (nb[1] << 8))))
                 c.next_size = 4;
         }
-        if (!is_brbx(op))
+        /* Branches test the owed flags; SBC, SBCI and CPC set all of them
+         * again (and chain Z, see sub8()); LDI, MOV and MOVW leave them
+         * alone. */
+        if (!is_brbx(op) && !is_sbc(op) && !is_move(op))
             lazy_flush(&c);
         tessera_ir_insn_start(b, pc, size, cycles_of(op, m->pc22));
         c.pc = (uint32_t)pc;
