@@ -302,9 +302,6 @@ static void page_link(TB *tb, unsigned k)
     fine_set(cp, tb->pages[k].lo, tb->pages[k].hi);
 }
 
-/* The caller recomputes the page's code masks (page_recompute) once for
- * all the blocks it drops: meanwhile they still cover the dropped code,
- * which only costs checks. */
 static void page_unlink(TB *tb, unsigned k)
 {
     uint64_t page = tb->pages[k].page;
@@ -317,6 +314,7 @@ static void page_unlink(TB *tb, unsigned k)
             break;
         }
     }
+    page_recompute(cp, page);
 }
 
 static uint64_t granule_mask(uint32_t lo, uint32_t hi)
@@ -345,7 +343,6 @@ static void unchain_from_target(TBExit *x)
         be->unchain(x);
 }
 
-/* Leaves the code masks of tb's pages to the caller: page_unlink(). */
 static void tb_invalidate(TB *tb)
 {
     const Backend *be = backend_current();
@@ -393,27 +390,8 @@ static void invalidate_in_page(uint64_t page, uint64_t addr, uint64_t len)
             if (tp->lo < hi && lo < tp->hi)
                 victims[n++] = tb;
         }
-        /* The pages' masks once per round, not once per block (a page
-         * of many blocks cost a walk of the rest for each). */
-        uint64_t touched[64 * G_N_ELEMENTS(((TB *)0)->pages)];
-        unsigned nt = 0;
-        for (unsigned i = 0; i < n; i++) {
-            TB *tb = victims[i];
-            bool dead = (tb->cflags & TB_CF_DEAD) != 0;
-            tb_invalidate(tb);
-            for (unsigned k = 0; k < tb->npages && !dead; k++) {
-                unsigned j = 0;
-                while (j < nt && touched[j] != tb->pages[k].page)
-                    j++;
-                if (j == nt)
-                    touched[nt++] = tb->pages[k].page;
-            }
-        }
-        for (unsigned j = 0; j < nt; j++) {
-            CodePage *tp = page_get(touched[j]);
-            if (tp)
-                page_recompute(tp, touched[j]);
-        }
+        for (unsigned i = 0; i < n; i++)
+            tb_invalidate(victims[i]);
         cp = page_get(page); /* still there: pages live until a flush */
     } while (n == 64);
 }
