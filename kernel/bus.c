@@ -20,6 +20,11 @@
 static Region **regions;
 static unsigned nregions;
 static unsigned capacity;
+/* Counts changes of the region list: bus_lookup()'s per-thread memory of
+ * the last region found holds only for the generation it was made in. */
+static unsigned regions_gen;
+static _Thread_local Region *last_region;
+static _Thread_local unsigned last_gen;
 
 /* Host mappings, freed on teardown (split RAM pieces share one). */
 typedef struct HostBlock {
@@ -50,6 +55,7 @@ static void insert_at(unsigned pos, Region *r)
             (nregions - pos) * sizeof(regions[0]));
     regions[pos] = r;
     nregions++;
+    regions_gen++;
 }
 
 static void insert_sorted(Region *r)
@@ -65,6 +71,7 @@ static void remove_at(unsigned pos)
     memmove(&regions[pos], &regions[pos + 1],
             (nregions - pos - 1) * sizeof(regions[0]));
     nregions--;
+    regions_gen++;
 }
 
 /* Cuts [base, base+size) out of RAM region index i, keeping the rest. */
@@ -261,18 +268,29 @@ uint64_t bus_canonical(uint64_t addr)
     return r ? addr + r->alias_delta : addr;
 }
 
+/*
+ * The slow paths (page walks, code fetch, TLB fills) ask for the same
+ * RAM region again and again: the last region found comes first, then a
+ * binary search.
+ */
 Region *bus_lookup(uint64_t addr)
 {
+    Region *r = last_region;
+    if (r && last_gen == regions_gen && addr - r->base < r->size)
+        return r;
     unsigned lo = 0, hi = nregions;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
-        Region *r = regions[mid];
+        r = regions[mid];
         if (addr < r->base)
             hi = mid;
         else if (addr - r->base >= r->size)
             lo = mid + 1;
-        else
+        else {
+            last_region = r;
+            last_gen = regions_gen;
             return r;
+        }
     }
     return NULL;
 }
@@ -523,6 +541,19 @@ int tessera_phys_read(uint64_t addr, void *buf, uint64_t len)
 {
     if (__builtin_expect(debug_nwp != 0, 0))
         debug_watch_phys(addr, len, false);
+    /* Page walks read one PTE at a time from RAM: copy it directly. */
+    Region *r = bus_lookup(addr);
+    if (r && (r->kind == REGION_RAM || r->kind == REGION_ROM) &&
+        len <= r->size - (addr - r->base)) {
+        const uint8_t *p = r->host + (addr - r->base);
+        if (len == 8)
+            memcpy(buf, p, 8);
+        else if (len == 4)
+            memcpy(buf, p, 4);
+        else
+            memcpy(buf, p, len);
+        return 0;
+    }
     return bus_read_buf(addr, buf, len) ? 0 : -1;
 }
 
@@ -556,6 +587,7 @@ void bus_reset_all(void)
     if (host_blocks)
         g_array_set_size(host_blocks, 0);
     nregions = 0;
+    regions_gen++;
     g_free(regions);
     regions = NULL;
     capacity = 0;

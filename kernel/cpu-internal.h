@@ -215,8 +215,19 @@ static inline bool tb_matches(const TB *tb, uint64_t pc, uint64_t flags,
 /* ---------------------------------------------------------------------- */
 /* The CPU                                                                 */
 
-#define CPU_JC_BITS 12
+/*
+ * The jump cache: CPU_JC_SIZE entries in groups of CPU_JC_SUB_SIZE. The
+ * bits of a PC above CPU_JC_PAGE_BITS (a "jc page" of 4 KiB) choose the
+ * group, the bits below choose the entry in it, so the blocks that start
+ * in one jc page all sit in one group and a page flush clears a group
+ * instead of scanning the whole cache (tessera_tlb_flush_page).
+ */
+#define CPU_JC_BITS 14
 #define CPU_JC_SIZE (1u << CPU_JC_BITS)
+#define CPU_JC_PAGE_BITS 12
+#define CPU_JC_SUB_BITS 8
+#define CPU_JC_SUB_SIZE (1u << CPU_JC_SUB_BITS)
+#define CPU_JC_GROUPS (CPU_JC_SIZE / CPU_JC_SUB_SIZE)
 
 /* Temp area slots: fixed roles first, then block temporaries. */
 #define CPU_TEMP_SLOTS 1024
@@ -230,10 +241,31 @@ static inline int16_t cpu_slot_offset(unsigned slot)
     return (int16_t)(-(int)((CPU_TEMP_SLOTS - slot) * 8));
 }
 
+/*
+ * With t = pc ^ (pc >> 5): the entry in the group is t's bits 1..6 (PC
+ * bits 1..6 xor 6..11, all inside the jc page), the group t's bits 12..17
+ * (PC bits 12..17 xor 17..22, all above it). The native backend's inline
+ * probe (emit_jc_probe) computes the same with shifts, xor, and, or.
+ */
+#define CPU_JC_MIX (CPU_JC_PAGE_BITS - 1 - CPU_JC_SUB_BITS)
+#define CPU_JC_SUB_MASK ((uint32_t)(CPU_JC_SUB_SIZE - 1))
+#define CPU_JC_GROUP_MASK ((uint32_t)(CPU_JC_SIZE - CPU_JC_SUB_SIZE))
+#define CPU_JC_GROUP_SHIFT (CPU_JC_PAGE_BITS - CPU_JC_SUB_BITS)
+_Static_assert(CPU_JC_MIX + CPU_JC_SUB_BITS < CPU_JC_PAGE_BITS,
+               "the entry bits must stay inside the jc page");
+
 static inline uint32_t cpu_jc_hash(uint64_t pc)
 {
-    return (uint32_t)((pc >> 1) ^ (pc >> (CPU_JC_BITS + 1))) &
-           (CPU_JC_SIZE - 1);
+    uint64_t t = pc ^ (pc >> CPU_JC_MIX);
+    return ((uint32_t)(t >> 1) & CPU_JC_SUB_MASK) |
+           ((uint32_t)(t >> CPU_JC_GROUP_SHIFT) & CPU_JC_GROUP_MASK);
+}
+
+/* The group of the blocks that start in jc page jpage (pc >> 12). */
+static inline uint32_t cpu_jc_group(uint64_t jpage)
+{
+    uint64_t pc = jpage << CPU_JC_PAGE_BITS;
+    return cpu_jc_hash(pc) & CPU_JC_GROUP_MASK;
 }
 
 struct TesseraCpu {

@@ -34,6 +34,54 @@ static void jc_reset(Cpu *cpu)
         cpu->jc[i] = dummy;
 }
 
+/* Drops the jump cache entries of group g whose block has code in arch
+ * page vpn. */
+static void jc_flush_group(Cpu *cpu, uint32_t g, uint64_t vpn, TB *dummy)
+{
+    TB **jc = cpu->jc + g;
+    for (unsigned i = 0; i < CPU_JC_SUB_SIZE; i++) {
+        TB *tb = jc[i];
+        if (tb == dummy)
+            continue;
+        if ((tb->pc >> cpu->page_bits) == vpn) {
+            jc[i] = dummy;
+            continue;
+        }
+        for (unsigned k = 1; k < tb->nspans; k++) {
+            if ((tb->vunit[k] >> cpu->page_bits) == vpn) {
+                jc[i] = dummy;
+                break;
+            }
+        }
+    }
+}
+
+/*
+ * Drops the jump cache entries of the blocks with code in arch page vpn.
+ * A block in the jump cache starts in that page or in the one before (its
+ * spans lie in the page of its PC and the next: find_tb), and the blocks
+ * that start in one jc page share a group (cpu_jc_hash), so only the
+ * groups of the jc pages from the previous arch page's start to this
+ * page's end are looked at; the whole cache when they are all of them.
+ */
+static void jc_flush_page(Cpu *cpu, uint64_t vpn)
+{
+    TB *dummy = tcache_dummy_tb();
+    unsigned pb = cpu->page_bits;
+    uint64_t first = vpn ? (vpn - 1) << pb : 0;
+    uint64_t last = ((vpn + 1) << pb) - 1;
+    uint64_t jfirst = first >> CPU_JC_PAGE_BITS;
+    uint64_t jlast = last >> CPU_JC_PAGE_BITS;
+
+    if (jlast - jfirst >= CPU_JC_GROUPS) {
+        for (uint32_t g = 0; g < CPU_JC_SIZE; g += CPU_JC_SUB_SIZE)
+            jc_flush_group(cpu, g, vpn, dummy);
+        return;
+    }
+    for (uint64_t j = jfirst; j <= jlast; j++)
+        jc_flush_group(cpu, cpu_jc_group(j), vpn, dummy);
+}
+
 static void tlb_flush_all(Cpu *cpu)
 {
     size_t n = (size_t)cpu->nb_mmu * CPU_TLB_SIZE;
@@ -78,23 +126,7 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
     /* Only blocks with code in that page leave the jump cache: the others'
      * mappings stand (a kernel that remaps one page keeps running its
      * cached blocks). The running chain stops, as in mapping_changed(). */
-    TB *dummy = tcache_dummy_tb();
-    uint64_t vpn = vaddr >> cpu->page_bits;
-    for (unsigned i = 0; i < CPU_JC_SIZE; i++) {
-        TB *tb = cpu->jc[i];
-        if (tb == dummy)
-            continue;
-        if ((tb->pc >> cpu->page_bits) == vpn) {
-            cpu->jc[i] = dummy;
-            continue;
-        }
-        for (unsigned k = 1; k < tb->nspans; k++) {
-            if ((tb->vunit[k] >> cpu->page_bits) == vpn) {
-                cpu->jc[i] = dummy;
-                break;
-            }
-        }
-    }
+    jc_flush_page(cpu, vaddr >> cpu->page_bits);
     if (cpu->running)
         cpu->limit = 0;
 }
@@ -691,6 +723,18 @@ const TesseraArchClass *cpu_arch(Cpu *cpu)
 /* ---------------------------------------------------------------------- */
 /* The loop                                                                */
 
+/* True when tb's code lies in its PC's page and the next only. */
+static bool jc_spans_near(Cpu *cpu, const TB *tb)
+{
+    uint64_t vpn = tb->pc >> cpu->page_bits;
+    for (unsigned k = 0; k < tb->nspans; k++) {
+        uint64_t d = (tb->vunit[k] >> cpu->page_bits) - vpn;
+        if (d > 1)
+            return false;
+    }
+    return true;
+}
+
 static TB *find_tb(Cpu *cpu, uint32_t cflags)
 {
     uint64_t pc = cpu->pc;
@@ -715,8 +759,11 @@ static TB *find_tb(Cpu *cpu, uint32_t cflags)
         tb = tcache_find(cpu, pc, phys, cflags);
     }
     /* One-instruction blocks for exact deadlines stay out of the jump
-     * cache: the whole block is what the next lookup wants. */
-    if (tb && likely(!tb->nocache) && !(cflags & TB_CF_SINGLE))
+     * cache: the whole block is what the next lookup wants. So do blocks
+     * with code outside their PC's page and the next, which
+     * jc_flush_page() would not find. */
+    if (tb && likely(!tb->nocache) && !(cflags & TB_CF_SINGLE) &&
+        jc_spans_near(cpu, tb))
         cpu->jc[h] = tb;
     return tb;
 }

@@ -2139,12 +2139,17 @@ static void plan_loop_stub(const TesseraIR *b)
 static void emit_jc_probe(bool dyn, uint64_t pc)
 {
     if (dyn) {
+        /* cpu_jc_hash(): t = pc ^ (pc >> MIX), then t's entry bits
+         * and group bits. */
         x86_mov_rr(&N.b, 8, X86_RCX, X86_RAX);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, CPU_JC_MIX);
+        x86_alu_rr(&N.b, X86_XOR, 8, X86_RCX, X86_RAX);
+        x86_mov_rr(&N.b, 8, X86_RDX, X86_RCX);
         x86_shift_ri(&N.b, X86_SHR, 8, X86_RCX, 1);
-        x86_mov_rr(&N.b, 8, X86_RDX, X86_RAX);
-        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, CPU_JC_BITS + 1);
-        x86_alu_rr(&N.b, X86_XOR, 8, X86_RCX, X86_RDX);
-        x86_alu_ri(&N.b, X86_AND, 4, X86_RCX, CPU_JC_SIZE - 1);
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RCX, CPU_JC_SUB_MASK);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDX, CPU_JC_GROUP_SHIFT);
+        x86_alu_ri(&N.b, X86_AND, 4, X86_RDX, CPU_JC_GROUP_MASK);
+        x86_alu_rr(&N.b, X86_OR, 4, X86_RCX, X86_RDX);
         x86_load(&N.b, 8, X86_RDX, CPU_FIELD(jc));
         x86_load(&N.b, 8, X86_RDX, x86_mem_index(X86_RDX, X86_RCX, 8, 0));
     } else {

@@ -262,6 +262,72 @@ static void test_cross_page_loop(void)
     tessera_tlb_flush(cpu);
 }
 
+/*
+ * A block that starts at the end of one page and goes on into the next
+ * sits in the jump cache under its PC's page: flushing the second page
+ * alone (remapped to other code) must still drop it. The program halts
+ * between the two loops and an interrupt line wakes it (no reset, which
+ * would empty the jump cache).
+ */
+static void test_flush_second_page(void)
+{
+    static const uint32_t a[] = {
+        LI(2, 100),        /* 0x1000 */
+        LI(1, 0),          /* 0x1004 */
+        JMP(0x3fc),        /* 0x1008 -> 0x1ff8 */
+        HALT,              /* 0x100c: after each loop */
+        LI(2, 100),        /* 0x1010 */
+        JMP(0x3f9),        /* 0x1014 -> 0x1ff8 */
+    };
+    static const uint32_t tail[] = {
+        ADDI(1, 1, 3),     /* 0x1ff8 */
+        ADDI(2, 2, -1),    /* 0x1ffc */
+    };
+    static const uint32_t b[] = {
+        BNEZ(2, -2),       /* 0x2000 -> 0x1ff8 */
+        JMP(-0x3fe),       /* 0x2004 -> 0x100c */
+    };
+    static const uint32_t b2[] = {
+        ADDI(1, 1, 1),     /* 0x2000 */
+        BNEZ(2, -3),       /* 0x2004 -> 0x1ff8 */
+        JMP(-0x3ff),       /* 0x2008 -> 0x100c */
+    };
+    tcache_flush();
+    load_prog(0x1000, a, 6);
+    load_prog(0x1ff8, tail, 2);
+    load_prog(0x2000, b, 2);
+    load_prog(0x21000, a, 6);
+    load_prog(0x21ff8, tail, 2);
+    load_prog(0x22000, b2, 3);
+    cpu_reset(cpu);
+    env->mmu1_offset = 0;
+    tessera_cpu_set_code_mmu_idx(cpu, 1);
+    for (int i = 0; i < 10 && !cpu_is_idle(cpu); i++)
+        cpu_exec(cpu, 100000);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    CU_ASSERT_EQUAL(env->r[1], 300);
+    /* The block at 0x1ff8 (code MMU 1) is in the jump cache. */
+    TB *tb = tcache_find(cpu, 0x1ff8, 0x1ff8, 1);
+    CU_ASSERT_EQUAL(tb->npages, 2);
+    CU_ASSERT_PTR_EQUAL(cpu->jc[cpu_jc_hash(0x1ff8)], tb);
+
+    env->mmu1_offset = 0x20000;
+    tessera_tlb_flush_page(cpu, 0x2000);
+    CU_ASSERT_PTR_NOT_EQUAL(cpu->jc[cpu_jc_hash(0x1ff8)], tb);
+    env->irq_enabled = 0;
+    cpu_irq_set(cpu, 0, 1);
+    uint64_t i0 = tessera_cpu_insns(cpu);
+    cpu_exec(cpu, 100000); /* up to the halt after the second loop */
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), 0x1010);
+    CU_ASSERT_EQUAL(env->r[1], 300 + 400);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu) - i0, 2 + 100 * 4 + 1 + 1);
+    env->mmu1_offset = 0;
+    tessera_cpu_set_code_mmu_idx(cpu, 0);
+    tessera_tlb_flush(cpu);
+}
+
 static void test_smc_other_block(void)
 {
     static const uint32_t prog[] = {
@@ -868,6 +934,7 @@ int main(void)
         {"cycle budget", test_budget},
         {"goto_dyn through the jump cache", test_goto_dyn_loop},
         {"loop across two pages", test_cross_page_loop},
+        {"page flush drops a block from the page before", test_flush_second_page},
         {"SMC: another block", test_smc_other_block},
         {"SMC: the running block", test_smc_same_block},
         {"SMC: ops after the store", test_smc_same_block_tail},

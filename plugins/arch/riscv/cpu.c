@@ -509,7 +509,7 @@ static void riscv_cpu_reset(void *opaque)
         tessera_timer_del(env->stimer);
     memset(env->pmpcfg, 0, sizeof(env->pmpcfg));
     memset(env->pmpaddr, 0, sizeof(env->pmpaddr));
-    env->pmp_any = env->pmp_locked = false;
+    riscv_pmp_decode(env);
     memset(env->hpm, 0, sizeof(env->hpm));
     memset(env->hpmevent, 0, sizeof(env->hpmevent));
     riscv_sp_clear(env);

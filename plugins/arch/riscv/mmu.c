@@ -36,18 +36,6 @@ enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
 /* ---------------------------------------------------------------------- */
 /* PMP                                                                     */
 
-void riscv_pmp_changed(RiscvEnv *env)
-{
-    env->pmp_any = env->pmp_locked = false;
-    for (unsigned i = 0; i < 16; i++) {
-        if (env->pmpcfg[i] & PMP_A)
-            env->pmp_any = true;
-        if ((env->pmpcfg[i] & PMP_L) && (env->pmpcfg[i] & PMP_A))
-            env->pmp_locked = true;
-    }
-    tessera_tlb_flush(env->cpu);
-}
-
 /* [lo, hi) of entry i, false when it is OFF. */
 static bool pmp_range(const RiscvEnv *env, unsigned i, uint64_t *lo,
                       uint64_t *hi)
@@ -81,6 +69,99 @@ static bool pmp_range(const RiscvEnv *env, unsigned i, uint64_t *lo,
     return false;
 }
 
+/* After a change of pmpcfg or pmpaddr (or a reset): the summary flags,
+ * the list of the entries that can match, no cached answer. */
+void riscv_pmp_decode(RiscvEnv *env)
+{
+    env->pmp_any = env->pmp_locked = false;
+    env->pmp_n = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        uint64_t lo, hi;
+
+        if (env->pmpcfg[i] & PMP_A)
+            env->pmp_any = true;
+        if ((env->pmpcfg[i] & PMP_L) && (env->pmpcfg[i] & PMP_A))
+            env->pmp_locked = true;
+        if (!pmp_range(env, i, &lo, &hi) || lo >= hi)
+            continue; /* off or empty: never matches */
+        env->pmp_act_cfg[env->pmp_n] = env->pmpcfg[i];
+        env->pmp_act_lo[env->pmp_n] = lo;
+        env->pmp_act_hi[env->pmp_n] = hi;
+        env->pmp_n++;
+    }
+    env->pmp_c_len[0] = env->pmp_c_len[1] = 0;
+}
+
+void riscv_pmp_changed(RiscvEnv *env)
+{
+    riscv_pmp_decode(env);
+    tessera_tlb_flush(env->cpu);
+}
+
+/*
+ * pmp_prot() without a cached answer: the active entries in order. When
+ * the answer holds for the whole page (no NOCACHE), it is kept for the
+ * run of whole pages around addr where it holds the same way: inside the
+ * deciding entry (or, with none, anywhere) and clear of every entry
+ * before it, all of which lie outside addr's page.
+ */
+static unsigned pmp_prot_slow(RiscvEnv *env, uint64_t addr, unsigned priv)
+{
+    uint64_t plo = addr & ~(uint64_t)0xfff, plast = plo + 0xfff;
+    uint64_t rlo = 0, rlast = UINT64_MAX; /* whole pages, inclusive */
+    unsigned nocache = 0, prot;
+    unsigned n = env->pmp_n;
+
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t lo = env->pmp_act_lo[k], hi = env->pmp_act_hi[k];
+        uint8_t cfg = env->pmp_act_cfg[k];
+
+        if (hi <= plo) { /* below the page */
+            uint64_t end = (hi + 0xfff) & ~(uint64_t)0xfff;
+            if (end > rlo)
+                rlo = end;
+            continue;
+        }
+        if (lo > plast) { /* above the page */
+            uint64_t last = (lo & ~(uint64_t)0xfff) - 1;
+            if (last < rlast)
+                rlast = last;
+            continue;
+        }
+        if (lo > plo || hi - 1 < plast)
+            nocache = TESSERA_PROT_NOCACHE; /* a boundary in the page */
+        if (addr < lo || addr >= hi)
+            continue;
+        if (priv == RISCV_PRV_M && !(cfg & PMP_L))
+            prot = 7u;
+        else
+            prot = ((cfg & PMP_R) ? TESSERA_PROT_READ : 0) |
+                   ((cfg & PMP_W) ? TESSERA_PROT_WRITE : 0) |
+                   ((cfg & PMP_X) ? TESSERA_PROT_EXEC : 0);
+        if (!nocache) {
+            /* The page lies inside [lo, hi): lo <= plo, hi > plast. */
+            uint64_t first = (lo + 0xfff) & ~(uint64_t)0xfff;
+            uint64_t last = (hi & ~(uint64_t)0xfff) - 1;
+            if (first > rlo)
+                rlo = first;
+            if (last < rlast)
+                rlast = last;
+        }
+        goto done;
+    }
+    /* No match: M mode may, S and U may not. */
+    prot = priv == RISCV_PRV_M ? 7u : 0u;
+done:
+    if (!nocache) {
+        unsigned c = priv == RISCV_PRV_M ? 0 : 1;
+        uint64_t len = rlast - rlo + 1;
+        env->pmp_c_lo[c] = rlo;
+        env->pmp_c_len[c] = len ? len : UINT64_MAX;
+        env->pmp_c_prot[c] = prot;
+    }
+    return prot | nocache;
+}
+
 /*
  * Permissions (TESSERA_PROT_*) PMP grants at privilege priv for the
  * access at addr. The lowest-numbered entry that contains addr decides.
@@ -88,37 +169,21 @@ static bool pmp_range(const RiscvEnv *env, unsigned i, uint64_t *lo,
  * entry before the deciding one (or the deciding one itself) only partly
  * covers that page; otherwise TESSERA_PROT_NOCACHE is added so every
  * access comes back here. Firmware sets page-aligned entries, which stay
- * on the fast path.
+ * on the fast path. The last whole-page answer per class is kept with
+ * the range it holds for (page walks ask for the same few page-table
+ * pages again and again).
  */
-static unsigned pmp_prot(const RiscvEnv *env, uint64_t addr, unsigned priv)
+static inline unsigned pmp_prot(RiscvEnv *env, uint64_t addr, unsigned priv)
 {
-    uint64_t plo = addr & ~(uint64_t)0xfff, plast = plo + 0xfff;
-    unsigned nocache = 0;
-
     /* With no entry active, S and U get nothing, as with no match. */
     if (priv == RISCV_PRV_M && !env->pmp_locked)
         return 7u;
     if (!env->pmp_any)
         return priv == RISCV_PRV_M ? 7u : 0u;
-    for (unsigned i = 0; i < 16; i++) {
-        uint64_t lo, hi;
-        uint8_t cfg = env->pmpcfg[i];
-
-        if (!pmp_range(env, i, &lo, &hi) || lo >= hi || hi <= plo ||
-            lo > plast)
-            continue; /* off, empty or outside the page */
-        if (lo > plo || hi - 1 < plast)
-            nocache = TESSERA_PROT_NOCACHE; /* a boundary in the page */
-        if (addr < lo || addr >= hi)
-            continue;
-        if (priv == RISCV_PRV_M && !(cfg & PMP_L))
-            return 7u | nocache;
-        return ((cfg & PMP_R) ? TESSERA_PROT_READ : 0) |
-               ((cfg & PMP_W) ? TESSERA_PROT_WRITE : 0) |
-               ((cfg & PMP_X) ? TESSERA_PROT_EXEC : 0) | nocache;
-    }
-    /* No match: M mode may, S and U may not. */
-    return (priv == RISCV_PRV_M ? 7u : 0u) | nocache;
+    unsigned c = priv == RISCV_PRV_M ? 0 : 1;
+    if (addr - env->pmp_c_lo[c] < env->pmp_c_len[c])
+        return env->pmp_c_prot[c];
+    return pmp_prot_slow(env, addr, priv);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -302,6 +302,15 @@ typedef struct RiscvEnv {
     uint64_t hpmevent[16];
     bool pmp_any;    /* some entry is not OFF */
     bool pmp_locked; /* some entry is locked (applies to M mode) */
+    /* Decoded by riscv_pmp_decode(): the entries that are on and not
+     * empty, in order, as [lo, hi) and cfg; and per class (0: M, 1: S
+     * and U) the last answer pmp_prot() gave for whole pages, with the
+     * addresses [c_lo, c_lo + c_len) it holds for (c_len 0: none). */
+    unsigned pmp_n;
+    uint8_t pmp_act_cfg[16];
+    uint64_t pmp_act_lo[16], pmp_act_hi[16];
+    uint64_t pmp_c_lo[2], pmp_c_len[2];
+    unsigned pmp_c_prot[2];
 
     /* Sdtrig: mcontrol6 triggers (trigger.c). */
     uint64_t tselect;
@@ -402,6 +411,7 @@ TesseraFault riscv_translate_addr(void *env, uint64_t vaddr,
                                   uint64_t *phys, unsigned *prot);
 /* PMP configuration changed: recompute summaries and flush the TLB. */
 void riscv_pmp_changed(RiscvEnv *env);
+void riscv_pmp_decode(RiscvEnv *env);
 
 /* fpu.c: one OP-FP / FMADD-family instruction, executed in C. */
 void riscv_fp_exec(RiscvEnv *env, uint32_t insn);
