@@ -16,8 +16,15 @@ typedef struct BlockDriver {
     int (*read)(BlockDev *bs, uint64_t off, void *buf, size_t len);
     int (*write)(BlockDev *bs, uint64_t off, const void *buf, size_t len);
     int (*write_zeroes)(BlockDev *bs, uint64_t off, uint64_t len);
+    /* May return before the data is stored (see
+     * blk_write_compressed_async); done(opaque), if not NULL, is called
+     * once buf is no longer used, also on failure. */
     int (*write_compressed)(BlockDev *bs, uint64_t off, const void *buf,
-                            size_t len);
+                            size_t len, void (*done)(void *opaque),
+                            void *opaque);
+    /* Finishes work deferred by write_compressed (stores the batches
+     * still being compressed); its error, if any. NULL: none deferred. */
+    int (*drain)(BlockDev *bs);
     int (*discard)(BlockDev *bs, uint64_t off, uint64_t len);
     int (*flush)(BlockDev *bs);
     int (*resize)(BlockDev *bs, uint64_t size);

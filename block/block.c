@@ -448,6 +448,13 @@ BlockDev *blk_open_keys(const char *filename, const char *fmt, int flags,
     return bs;
 }
 
+/* Work a driver deferred (compressed writes in flight) is finished
+ * before anything else touches the image; its error is this call's. */
+static int settle(BlockDev *bs)
+{
+    return bs->drv && bs->opaque && bs->drv->drain ? bs->drv->drain(bs) : 0;
+}
+
 void blk_close(BlockDev *bs)
 {
     if (!bs)
@@ -476,6 +483,8 @@ bool blk_zero_init(const BlockDev *bs)
 
 int blk_luks_amend(BlockDev *bs, const BlkLuksAmend *a)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0)
         return -1;
     Luks *l = bs->drv->crypto ? bs->drv->crypto(bs) : NULL;
@@ -686,6 +695,8 @@ static int check_writable(BlockDev *bs)
 
 int blk_read(BlockDev *bs, uint64_t off, void *buf, size_t len)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_range(bs, off, len) < 0)
         return -1;
     return bs->drv->read(bs, off, buf, len);
@@ -717,6 +728,8 @@ static int written(BlockDev *bs, int r)
 
 int blk_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
         return -1;
     return written(bs, bs->drv->write(bs, off, buf, len));
@@ -724,24 +737,49 @@ int blk_write(BlockDev *bs, uint64_t off, const void *buf, size_t len)
 
 int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
         return -1;
     return written(bs, bs->drv->write_zeroes(bs, off, len));
 }
 
+int blk_write_compressed_async(BlockDev *bs, uint64_t off, const void *buf,
+                               size_t len, void (*done)(void *opaque),
+                               void *opaque)
+{
+    int r = check_writable(bs) < 0 || check_range(bs, off, len) < 0 ? -1 : 0;
+    if (r == 0 && !bs->drv->write_compressed)
+        r = blk_set_error(bs, "%s: format %s does not support compression",
+                          bs->filename, bs->drv->name);
+    if (r < 0) {
+        if (done)
+            done(opaque);
+        return -1;
+    }
+    r = bs->drv->write_compressed(bs, off, buf, len, done, opaque);
+    if (r == 0 && (bs->flags & BLK_O_WRITETHROUGH))
+        r = settle(bs);
+    return r;
+}
+
 int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
                          size_t len)
 {
-    if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
-        return -1;
-    if (!bs->drv->write_compressed)
-        return blk_set_error(bs, "%s: format %s does not support "
-                             "compression", bs->filename, bs->drv->name);
-    return bs->drv->write_compressed(bs, off, buf, len);
+    int r = blk_write_compressed_async(bs, off, buf, len, NULL, NULL);
+    int d = settle(bs);
+    return r < 0 ? r : d;
+}
+
+int blk_drain(BlockDev *bs)
+{
+    return settle(bs);
 }
 
 int blk_discard(BlockDev *bs, uint64_t off, uint64_t len)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0 || check_range(bs, off, len) < 0)
         return -1;
     return bs->drv->discard(bs, off, len);
@@ -757,6 +795,8 @@ int blk_sync_file(BlockDev *bs)
 
 int blk_flush(BlockDev *bs)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (!(bs->flags & BLK_O_RDWR) || (bs->flags & BLK_O_UNSAFE))
         return 0;
     return bs->drv->flush(bs);
@@ -764,6 +804,8 @@ int blk_flush(BlockDev *bs)
 
 int blk_resize(BlockDev *bs, uint64_t size, bool allow_shrink)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0)
         return -1;
     if (size < bs->size && !allow_shrink)
@@ -777,6 +819,8 @@ int blk_resize(BlockDev *bs, uint64_t size, bool allow_shrink)
 int blk_block_status_layer(BlockDev *bs, uint64_t off, uint64_t len,
                            uint64_t *pnum, BlkStatus *st)
 {
+    if (settle(bs) < 0)
+        return -1;
     memset(st, 0, sizeof(*st));
     st->filename = bs->filename;
     if (check_range(bs, off, len) < 0)
@@ -820,6 +864,8 @@ int blk_block_status(BlockDev *bs, uint64_t off, uint64_t len,
 
 int blk_check(BlockDev *bs, int fix, BlkCheckResult *res)
 {
+    if (settle(bs) < 0)
+        return -1;
     memset(res, 0, sizeof(*res));
     if (!bs->drv->check)
         return blk_set_error(bs, "%s: format '%s' does not support checks",
@@ -829,6 +875,8 @@ int blk_check(BlockDev *bs, int fix, BlkCheckResult *res)
 
 int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0)
         return -1;
     if (!bs->drv->set_backing)
@@ -839,6 +887,8 @@ int blk_set_backing(BlockDev *bs, const char *backing, const char *fmt)
 
 int blk_snapshot_list(BlockDev *bs, BlkSnapshot **list, int *count)
 {
+    if (settle(bs) < 0)
+        return -1;
     *list = NULL;
     *count = 0;
     if (!bs->drv->snapshots)
@@ -890,6 +940,8 @@ int blk_parse_size(const char *s, uint64_t *out)
 
 int blk_bitmap_list(BlockDev *bs, BlkBitmap **list, int *count)
 {
+    if (settle(bs) < 0)
+        return -1;
     *list = NULL;
     *count = 0;
     if (!bs->drv->bitmaps)
@@ -907,6 +959,8 @@ void blk_bitmap_list_free(BlkBitmap *list, int count)
 int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
                     uint64_t *nbits, uint32_t *granularity)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (!bs->drv->bitmap_load)
         return blk_set_error(bs, "%s: %s images have no bitmaps",
                              bs->filename, bs->drv->name);
@@ -916,6 +970,8 @@ int blk_bitmap_load(BlockDev *bs, const char *name, uint8_t **bits,
 static int snapshot_op(BlockDev *bs, const char *arg,
                        int (*op)(BlockDev *, const char *))
 {
+    if (settle(bs) < 0)
+        return -1;
     if (check_writable(bs) < 0)
         return -1;
     if (!op)
@@ -941,6 +997,8 @@ int blk_snapshot_delete(BlockDev *bs, const char *id_or_name)
 
 int blk_snapshot_load(BlockDev *bs, const char *id, const char *name)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (bs->flags & BLK_O_RDWR)
         return blk_set_error(bs, "%s: a snapshot can only be loaded into an "
                              "image opened read-only", bs->filename);
@@ -990,6 +1048,8 @@ out:
 
 int blk_bitmap_edit(BlockDev *bs, const BlkBitmapEdit *ed)
 {
+    if (settle(bs) < 0)
+        return -1;
     if (!(bs->flags & BLK_O_RDWR))
         return blk_set_error(bs, "%s: image is opened read-only",
                              bs->filename);

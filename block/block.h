@@ -193,6 +193,23 @@ int blk_write_zeroes(BlockDev *bs, uint64_t off, uint64_t len);
  * len a multiple of the cluster size or reaching the end). */
 int blk_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
                          size_t len);
+/* The same, pipelined: the clusters are compressed on the image's
+ * threads while the caller goes on, and stored in order, at the latest
+ * before the next call on the image other than this one returns (say
+ * blk_flush, or blk_drain); an error storing them is reported by that
+ * call. buf must stay unchanged until done(opaque) is called (from the
+ * caller's thread, inside a call on this image, also on failure).
+ * A call queues its batches (of about 4 MiB) and stores the oldest while
+ * more than BLK_COMPRESS_INFLIGHT are queued, so at most that many are in
+ * flight when it returns (1: batch N is stored while N+1 is compressed;
+ * more cost CPU, in the caches, and did not pay on 2 cores). done may be
+ * NULL; with cache=writethrough the data is stored on return. */
+#define BLK_COMPRESS_INFLIGHT 1
+int blk_write_compressed_async(BlockDev *bs, uint64_t off, const void *buf,
+                               size_t len, void (*done)(void *opaque),
+                               void *opaque);
+/* Stores whatever blk_write_compressed_async left in flight. */
+int blk_drain(BlockDev *bs);
 /* Whole clusters in the range become unallocated (qcow2: reads fall
  * through to the backing file) or are punched out (raw). */
 int blk_discard(BlockDev *bs, uint64_t off, uint64_t len);

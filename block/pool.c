@@ -3,21 +3,17 @@
 #include "block/pool.h"
 
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 struct BlkPool {
     pthread_mutex_t lock;
-    pthread_cond_t work;      /* a new job (or quit) */
+    pthread_cond_t work;      /* a job was queued (or quit) */
     pthread_cond_t done;      /* the last item of a job finished */
     pthread_t *tid;
     int nthreads;             /* workers started */
-    uint64_t gen;             /* job number */
-    BlkPoolFn *fn;
-    void *ctx;
-    size_t n, next, finished;
+    BlkPoolJob *head, *tail;  /* jobs with items not yet started */
     bool quit;
 };
 
@@ -32,19 +28,36 @@ int blk_pool_default_threads(void)
     return c < 4 ? 4 : c > 8 ? 8 : (int)c;
 }
 
-/* Runs items of the current job until none is left; called locked. */
-static void run_items(BlkPool *p, int slot)
+/* Takes the next item of j (queued, with items left); called locked. */
+static size_t take(BlkPool *p, BlkPoolJob *j)
 {
-    while (p->next < p->n) {
-        size_t i = p->next++;
-        BlkPoolFn *fn = p->fn;
-        void *ctx = p->ctx;
-        pthread_mutex_unlock(&p->lock);
-        fn(ctx, i, slot);
-        pthread_mutex_lock(&p->lock);
-        if (++p->finished == p->n)
-            pthread_cond_signal(&p->done);
+    size_t i = j->next++;
+    if (j->next == j->n) { /* its last one: off the queue */
+        BlkPoolJob **pp = &p->head, *prev = NULL;
+        while (*pp != j) {
+            prev = *pp;
+            pp = &(*pp)->link;
+        }
+        *pp = j->link;
+        if (p->tail == j)
+            p->tail = prev;
+        j->link = NULL;
+        j->queued = false;
     }
+    return i;
+}
+
+/* Runs item i of j unlocked; called locked. */
+static void run_item(BlkPool *p, BlkPoolJob *j, size_t i, int slot)
+{
+    BlkPoolFn *fn = j->fn;
+    void *ctx = j->ctx;
+    pthread_mutex_unlock(&p->lock);
+    fn(ctx, i, slot);
+    pthread_mutex_lock(&p->lock);
+    /* j may be gone as soon as the waiter sees this (after the unlock). */
+    if (++j->finished == j->n)
+        pthread_cond_signal(&p->done);
 }
 
 typedef struct Start {
@@ -58,14 +71,13 @@ static void *worker(void *arg)
     BlkPool *p = st.p;
     free(arg);
     pthread_mutex_lock(&p->lock);
-    uint64_t seen = p->gen;
     for (;;) {
-        while (!p->quit && p->gen == seen)
+        while (!p->head && !p->quit)
             pthread_cond_wait(&p->work, &p->lock);
-        if (p->quit)
+        if (!p->head)
             break;
-        seen = p->gen;
-        run_items(p, st.slot);
+        BlkPoolJob *j = p->head;
+        run_item(p, j, take(p, j), st.slot);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -106,25 +118,57 @@ int blk_pool_slots(const BlkPool *p)
     return p->nthreads + 1;
 }
 
+void blk_pool_submit(BlkPool *p, BlkPoolJob *j, size_t n, BlkPoolFn *fn,
+                     void *ctx)
+{
+    pthread_mutex_lock(&p->lock);
+    j->fn = fn;
+    j->ctx = ctx;
+    j->n = n;
+    j->next = 0;
+    j->finished = 0;
+    j->link = NULL;
+    j->queued = n > 0;
+    if (n) {
+        if (p->tail)
+            p->tail->link = j;
+        else
+            p->head = j;
+        p->tail = j;
+        if (n > 1)
+            pthread_cond_broadcast(&p->work);
+        else
+            pthread_cond_signal(&p->work);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void blk_pool_wait(BlkPool *p, BlkPoolJob *j)
+{
+    pthread_mutex_lock(&p->lock);
+    while (j->finished < j->n) {
+        if (j->queued)
+            run_item(p, j, take(p, j), 0);
+        else if (p->head) { /* take() may unqueue it */
+            BlkPoolJob *h = p->head;
+            run_item(p, h, take(p, h), 0);
+        } else
+            pthread_cond_wait(&p->done, &p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 void blk_pool_run(BlkPool *p, size_t n, BlkPoolFn *fn, void *ctx)
 {
     if (!n)
         return;
-    pthread_mutex_lock(&p->lock);
-    p->fn = fn;
-    p->ctx = ctx;
-    p->n = n;
-    p->next = 0;
-    p->finished = 0;
-    p->gen++;
-    if (n > 1)
-        pthread_cond_broadcast(&p->work);
-    run_items(p, 0);
-    while (p->finished < p->n)
-        pthread_cond_wait(&p->done, &p->lock);
-    p->n = 0;
-    p->next = 0;
-    pthread_mutex_unlock(&p->lock);
+    if (n == 1) { /* not worth waking a worker */
+        fn(ctx, 0, 0);
+        return;
+    }
+    BlkPoolJob j;
+    blk_pool_submit(p, &j, n, fn, ctx);
+    blk_pool_wait(p, &j);
 }
 
 void blk_pool_free(BlkPool *p)

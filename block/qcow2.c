@@ -124,8 +124,10 @@ typedef struct Qcow2 {
     /* Compression and decompression: contexts per thread of the pool
      * (slot 0 is the caller's), created when first used. */
     struct Codec *codec;
-    uint8_t *batch_out;       /* compressed clusters of a batch */
-    size_t *batch_len;
+    /* Compressed writes in flight (see comp_queue): a ring of batches,
+     * the oldest at cb_first. */
+    struct CompBatch *cb;
+    int cb_first, cb_count;
     uint8_t *batch_in;        /* compressed input of a read batch */
 } Qcow2;
 
@@ -1148,8 +1150,6 @@ static void codecs_free(Qcow2 *q)
         free(q->codec);
         q->codec = NULL;
     }
-    free(q->batch_out);
-    free(q->batch_len);
     free(q->batch_in);
 }
 
@@ -1328,7 +1328,6 @@ static int data_write(BlockDev *bs, uint64_t host, uint64_t gc, uint64_t in,
 }
 
 static uint64_t batch_clusters(const Qcow2 *q);
-static int batch_buffers(BlockDev *bs);
 
 typedef struct DecJob {
     const Qcow2 *q;
@@ -1363,7 +1362,7 @@ static int64_t read_compressed_run(BlockDev *bs, uint64_t off,
     uint64_t max = batch_clusters(q), limit = 2 * max * q->cs;
     if (max > len >> q->cluster_bits)
         max = len >> q->cluster_bits;
-    if (max < 2 || batch_buffers(bs) < 0)
+    if (max < 2 || codecs_init(bs) < 0)
         return max < 2 ? 0 : -1;
     Entry *e = calloc(max, sizeof(Entry));
     bool *ok = calloc(max, sizeof(bool));
@@ -1879,71 +1878,101 @@ static uint64_t batch_clusters(const Qcow2 *q)
     return n < 1 ? 1 : n > 256 ? 256 : n;
 }
 
+/*
+ * Compressed writes can be pipelined (blk_write_compressed_async): each
+ * batch (about 4 MiB of input, read in place from the caller's buffer)
+ * takes a slot of a ring and its compression is queued on the worker
+ * pool; then, while more than COMP_DEPTH batches are queued, the call
+ * waits for the oldest and stores it (write_compressed_batch, on the
+ * calling thread) as the workers compress the newer ones. So batch N is
+ * written while N+1 is compressed, and the workers need not wait for the
+ * write. Stored batches keep their order, so the image is the same as
+ * with synchronous writes. The batches still in the ring are stored
+ * before any other operation on the image (the drain hook, called by
+ * block.c) and at close; an error storing one is reported by that next
+ * call. The caller's buffer is handed back by its done callback once its
+ * last batch is stored.
+ */
+#define COMP_DEPTH BLK_COMPRESS_INFLIGHT
+#define COMP_SLOTS (COMP_DEPTH + 1)   /* + the one being queued */
+
+typedef struct CompBatch {
+    BlkPoolJob job;
+    const Qcow2 *q;
+    const uint8_t *in;        /* the input: the caller's */
+    uint8_t *last;            /* a partial last cluster, zero padded */
+    uint8_t *out;             /* cluster i compressed at out + i * cs */
+    size_t *len;              /* its length, 0: it does not shrink */
+    uint64_t off;             /* guest offset (cluster aligned) */
+    size_t bytes, nb;         /* input length, clusters */
+    void (*done)(void *opaque); /* the call's last batch: buffer free */
+    void *opaque;
+} CompBatch;
+
 static int batch_buffers(BlockDev *bs)
 {
     Qcow2 *q = bs->opaque;
     uint64_t nb = batch_clusters(q);
     if (codecs_init(bs) < 0)
         return -1;
-    if (!q->batch_out)
-        q->batch_out = malloc(nb * q->cs);
-    if (!q->batch_len)
-        q->batch_len = calloc(nb, sizeof(size_t));
-    if (!q->batch_out || !q->batch_len)
+    if (!q->cb && !(q->cb = calloc(COMP_SLOTS, sizeof(CompBatch))))
         return blk_set_error(bs, "%s: out of memory", bs->filename);
+    for (int i = 0; i < COMP_SLOTS; i++) {
+        CompBatch *b = &q->cb[i];
+        if (!b->last)
+            b->last = malloc(q->cs);
+        if (!b->out)
+            b->out = malloc(nb * q->cs);
+        if (!b->len)
+            b->len = calloc(nb, sizeof(size_t));
+        if (!b->last || !b->out || !b->len)
+            return blk_set_error(bs, "%s: out of memory", bs->filename);
+    }
     return 0;
 }
 
-typedef struct CompJob {
-    const Qcow2 *q;
-    const uint8_t *src;       /* the clusters' data */
-    const uint8_t *last;      /* the last cluster, padded to a whole one */
-    size_t nb;
-} CompJob;
+static void batches_free(Qcow2 *q)
+{
+    if (!q->cb)
+        return;
+    for (int i = 0; i < COMP_SLOTS; i++) {
+        free(q->cb[i].last);
+        free(q->cb[i].out);
+        free(q->cb[i].len);
+    }
+    free(q->cb);
+    q->cb = NULL;
+}
 
+/* Runs on the pool: only the batch and the codec of its slot. */
 static void comp_item(void *ctx, size_t i, int slot)
 {
-    CompJob *j = ctx;
-    const Qcow2 *q = j->q;
-    const uint8_t *in = i + 1 == j->nb && j->last ? j->last
-                                                  : j->src + i * q->cs;
-    q->batch_len[i] = codec_compress(q, &q->codec[slot], in,
-                                     q->batch_out + i * q->cs);
+    CompBatch *b = ctx;
+    const Qcow2 *q = b->q;
+    const uint8_t *in = i + 1 == b->nb && b->bytes % q->cs ? b->last
+                                                           : b->in + i * q->cs;
+    b->len[i] = codec_compress(q, &q->codec[slot], in, b->out + i * q->cs);
 }
 
 /*
- * Compresses nb clusters at guest offset off (cluster aligned, all in one
- * L2 table; the last may be partial at the end of the image) on the
- * worker pool, then stores them with batched metadata: the compressed
- * clusters are packed one after the other (a cluster is never straddled),
- * first into what is left of the cluster the previous batch ended in,
- * then into a run of new clusters. Order, as for single writes: the
- * refcounts (the new run's written once per refcount block, each counting
- * the compressed clusters in it; the shared cluster's raised), then the
- * data, then the L2 entries in one write, then the old clusters are
- * released. Clusters that do not shrink are written uncompressed after.
+ * Stores batch b (compressed; nb clusters at guest offset off, all in
+ * one L2 table; the last may be partial at the end of the image) with
+ * batched metadata: the compressed clusters are packed one after the
+ * other (a cluster is never straddled), first into what is left of the
+ * cluster the previous batch ended in, then into a run of new clusters.
+ * Order, as for single writes: the refcounts (the new run's written once
+ * per refcount block, each counting the compressed clusters in it; the
+ * shared cluster's raised), then the data, then the L2 entries in one
+ * write, then the old clusters are released. Clusters that do not shrink
+ * are written uncompressed after.
  */
-static int write_compressed_batch(BlockDev *bs, uint64_t off,
-                                  const uint8_t *p, size_t len)
+static int write_compressed_batch(BlockDev *bs, CompBatch *b)
 {
     Qcow2 *q = bs->opaque;
-    size_t nb = (size_t)((len + q->cs - 1) >> q->cluster_bits);
+    uint64_t off = b->off;
+    const uint8_t *p = b->in;
+    size_t len = b->bytes, nb = b->nb;
     uint64_t i2 = (off >> q->cluster_bits) & (q->l2_entries - 1);
-    CompJob job = { .q = q, .src = p, .nb = nb };
-    if (len % q->cs) {
-        size_t tail = len % q->cs;
-        memcpy(q->dbuf, p + len - tail, tail);
-        memset(q->dbuf + tail, 0, q->cs - tail);
-        job.last = q->dbuf;
-    }
-    q->dec_valid = false;
-    BlkPool *pool = nb > 1 ? get_pool(bs) : NULL;
-    if (pool)
-        blk_pool_run(pool, nb, comp_item, &job);
-    else
-        for (size_t i = 0; i < nb; i++)
-            comp_item(&job, i, 0);
-
     uint64_t *t, l2off;
     if (get_l2_for_write(bs, off, &t, &l2off) < 0)
         return -1;
@@ -1970,7 +1999,7 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
         goto out;
     }
     for (size_t i = 0; i < nb; i++) {
-        size_t clen = q->batch_len[i];
+        size_t clen = b->len[i];
         if (!clen)
             continue;
         uint64_t cnt = where < 0 ? shared_rc + shared_refs : refs[where];
@@ -2004,17 +2033,17 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
         uint64_t run_end = 0;
         memset(refs, 0, nb * sizeof(uint64_t)); /* now: bytes used */
         for (size_t i = first; i <= lastc; i++) {
-            size_t clen = q->batch_len[i];
+            size_t clen = b->len[i];
             if (!clen)
                 continue;
             if (pwhere[i] < 0) {
-                memcpy(q->zbuf + pin[i], q->batch_out + i * q->cs, clen);
+                memcpy(q->zbuf + pin[i], b->out + i * q->cs, clen);
                 sh_hi = pin[i] + clen;
             } else {
                 uint64_t dst = (uint64_t)pwhere[i] * q->cs + pin[i];
                 if (dst > run_end)
-                    memset(q->batch_out + run_end, 0, dst - run_end);
-                memmove(q->batch_out + dst, q->batch_out + i * q->cs, clen);
+                    memset(b->out + run_end, 0, dst - run_end);
+                memmove(b->out + dst, b->out + i * q->cs, clen);
                 run_end = dst + clen;
                 refs[pwhere[i]] = pin[i] + clen;
             }
@@ -2027,7 +2056,7 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
          * hole in the file, as with single writes. */
         for (uint64_t r = 0; r < nnew; r++)
             if (refs[r] && blk_pwrite(bs, (uint64_t)at + r * q->cs,
-                                      q->batch_out + r * q->cs, refs[r],
+                                      b->out + r * q->cs, refs[r],
                                       "compressed data") < 0)
                 goto out;
         Entry *old = calloc(nb, sizeof(Entry));
@@ -2038,7 +2067,7 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
         unsigned x = 62 - (q->cluster_bits - 8);
         uint64_t last_end = 0;
         for (size_t i = first; i <= lastc; i++) {
-            size_t clen = q->batch_len[i];
+            size_t clen = b->len[i];
             if (!clen)
                 continue;
             uint64_t gc = off + ((uint64_t)i << q->cluster_bits);
@@ -2059,7 +2088,7 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
         }
         q->comp_next = last_end & (q->cs - 1) ? last_end : 0;
         for (size_t i = first; i <= lastc; i++)
-            if (q->batch_len[i] && release_entry(bs, &old[i]) < 0) {
+            if (b->len[i] && release_entry(bs, &old[i]) < 0) {
                 free(old);
                 goto out;
             }
@@ -2067,12 +2096,12 @@ static int write_compressed_batch(BlockDev *bs, uint64_t off,
     }
     /* What did not shrink goes uncompressed (runs of it in one write). */
     for (size_t i = 0; i < nb;) {
-        if (q->batch_len[i]) {
+        if (b->len[i]) {
             i++;
             continue;
         }
         size_t j = i;
-        while (j < nb && !q->batch_len[j])
+        while (j < nb && !b->len[j])
             j++;
         uint64_t a = (uint64_t)i << q->cluster_bits;
         uint64_t e = (uint64_t)j << q->cluster_bits;
@@ -2090,26 +2119,103 @@ out:
     return rc;
 }
 
+/* Takes the oldest batch off the ring (waiting for its compression);
+ * stores it unless drop, and hands its caller's buffer back. */
+static int comp_finish_oldest(BlockDev *bs, bool drop)
+{
+    Qcow2 *q = bs->opaque;
+    CompBatch *b = &q->cb[q->cb_first];
+    BlkPool *pool = get_pool(bs);
+    if (pool)
+        blk_pool_wait(pool, &b->job);
+    q->cb_first = (q->cb_first + 1) % COMP_SLOTS;
+    q->cb_count--;
+    int rc = drop ? 0 : write_compressed_batch(bs, b);
+    if (b->done)
+        b->done(b->opaque);
+    return rc;
+}
+
+/* Stores every batch in flight (drop: none); after an error, the rest
+ * are dropped (waited for and handed back, not written). */
+static int comp_flush(BlockDev *bs, bool drop)
+{
+    Qcow2 *q = bs->opaque;
+    int rc = drop ? -1 : 0;
+    while (q->cb_count)
+        if (comp_finish_oldest(bs, rc < 0) < 0)
+            rc = -1;
+    return drop ? 0 : rc;
+}
+
+static int qcow2_drain(BlockDev *bs)
+{
+    return comp_flush(bs, false);
+}
+
+/* Queues the compression of n bytes at guest offset off (one batch),
+ * then, when more than COMP_DEPTH are in flight, stores the oldest while
+ * the workers compress the new one. */
+static int comp_queue(BlockDev *bs, uint64_t off, const uint8_t *p, size_t n,
+                      void (*done)(void *), void *opaque)
+{
+    Qcow2 *q = bs->opaque;
+    CompBatch *b = &q->cb[(q->cb_first + q->cb_count) % COMP_SLOTS];
+    b->q = q;
+    b->in = p;
+    b->off = off;
+    b->bytes = n;
+    b->nb = (n + q->cs - 1) >> q->cluster_bits;
+    b->done = done;
+    b->opaque = opaque;
+    if (n % q->cs) {
+        size_t tail = n % q->cs;
+        memcpy(b->last, p + n - tail, tail);
+        memset(b->last + tail, 0, q->cs - tail);
+    }
+    q->cb_count++;
+    BlkPool *pool = b->nb > 1 ? get_pool(bs) : NULL;
+    if (pool) {
+        blk_pool_submit(pool, &b->job, b->nb, comp_item, b);
+    } else {
+        for (size_t i = 0; i < b->nb; i++)
+            comp_item(b, i, 0);
+        memset(&b->job, 0, sizeof(b->job)); /* nothing to wait for */
+    }
+    if (q->cb_count > COMP_DEPTH && comp_finish_oldest(bs, false) < 0)
+        return -1;
+    return 0;
+}
+
 static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
-                                  size_t len)
+                                  size_t len, void (*done)(void *),
+                                  void *opaque)
 {
     Qcow2 *q = bs->opaque;
     const uint8_t *p = buf;
-    if (q->crypto)
-        return blk_set_error(bs, "%s: Compression can't be used with "
-                             "encryption", bs->filename);
-    if (off % q->cs)
-        return blk_set_error(bs, "%s: compressed write at offset %llu is not "
-                             "cluster aligned", bs->filename,
-                             (unsigned long long)off);
+    int rc = -1;
+    if (q->crypto) {
+        blk_set_error(bs, "%s: Compression can't be used with encryption",
+                      bs->filename);
+        goto fail;
+    }
+    if (off % q->cs) {
+        blk_set_error(bs, "%s: compressed write at offset %llu is not "
+                      "cluster aligned", bs->filename,
+                      (unsigned long long)off);
+        goto fail;
+    }
     /* Only the image's last cluster may be written partially. */
-    if (len % q->cs && off + len - len % q->cs + q->cs < bs->size)
-        return blk_set_error(bs, "%s: compressed write of a partial "
-                             "cluster at offset %llu", bs->filename,
-                             (unsigned long long)(off + len - len % q->cs));
+    if (len % q->cs && off + len - len % q->cs + q->cs < bs->size) {
+        blk_set_error(bs, "%s: compressed write of a partial cluster at "
+                      "offset %llu", bs->filename,
+                      (unsigned long long)(off + len - len % q->cs));
+        goto fail;
+    }
     if (batch_buffers(bs) < 0)
-        return -1;
+        goto fail;
     bm_mark(bs, off, len);
+    q->dec_valid = false;
     while (len) {
         uint64_t i2 = (off >> q->cluster_bits) & (q->l2_entries - 1);
         uint64_t nb = batch_clusters(q);
@@ -2117,13 +2223,26 @@ static int qcow2_write_compressed(BlockDev *bs, uint64_t off, const void *buf,
             nb = q->l2_entries - i2;
         size_t n = len < (nb << q->cluster_bits) ? len
                                                  : (size_t)(nb << q->cluster_bits);
-        if (write_compressed_batch(bs, off, p, n) < 0)
+        /* the buffer goes back with the call's last batch */
+        bool lastb = n == len;
+        if (comp_queue(bs, off, p, n, lastb ? done : NULL,
+                       lastb ? opaque : NULL) < 0) {
+            /* the rest is dropped; the buffer goes back with the last
+             * batch if it was queued, else here */
+            comp_flush(bs, true);
+            if (!lastb && done)
+                done(opaque);
             return -1;
+        }
         p += n;
         off += n;
         len -= n;
     }
     return 0;
+fail:
+    if (done)
+        done(opaque);
+    return rc;
 }
 
 /* ---- status ---- */
@@ -4381,6 +4500,11 @@ fail:
 static void qcow2_close(BlockDev *bs)
 {
     Qcow2 *q = bs->opaque;
+    /* Compressed batches still in flight: blk_flush reports their errors;
+     * here say it on stderr, as for the bitmaps. */
+    if (q->cb && q->cb_count && qcow2_drain(bs) < 0)
+        fprintf(stderr, "%s: cannot store compressed clusters: %s\n",
+                bs->filename, bs->err);
     if (q->bm) {
         /* blk_close has no error return: say it on stderr (the bitmaps
          * stay in use, which qemu-img check and QEMU accept). */
@@ -4403,6 +4527,7 @@ static void qcow2_close(BlockDev *bs)
     free(q->dbuf);
     free(q->ebuf);
     codecs_free(q);
+    batches_free(q);
     if (q->crypto)
         memset(q->crypto, 0, sizeof(*q->crypto));
     free(q->crypto);
@@ -4856,6 +4981,7 @@ const BlockDriver blk_qcow2_driver = {
     .write = qcow2_write,
     .write_zeroes = qcow2_write_zeroes,
     .write_compressed = qcow2_write_compressed,
+    .drain = qcow2_drain,
     .discard = qcow2_discard,
     .flush = blk_sync_file,
     .resize = qcow2_resize,

@@ -1100,15 +1100,26 @@ static bool source_fill(Source *s, uint64_t off, uint8_t *buf, size_t len)
  * convert reads ahead on a thread of its own: while the main thread
  * writes chunk i, the reader fills chunk i+1 and marks its zero pieces
  * (so reading, zero detection and writing overlap, as qemu-img's
- * coroutines do). Only the reader touches the sources.
+ * coroutines do). Only the reader touches the sources. With -c the
+ * chunks are handed to blk_write_compressed_async, which compresses them
+ * in place on the target's threads while the main thread goes on: a
+ * chunk goes back to the reader when the main thread and every
+ * compressed write of it are done with it (pins), oldest first.
  */
 #define READ_AHEAD 3
+/* With -c: up to BLK_COMPRESS_INFLIGHT chunks held by the target, and
+ * as many read ahead as without. */
+#define READ_BUFS (BLK_COMPRESS_INFLIGHT + READ_AHEAD)
+
+struct Reader;
 
 typedef struct Chunk {
     uint8_t *buf;
     uint64_t off;
     size_t n;
     bool *pzero;              /* per piece of `step` bytes */
+    int pins;                 /* main thread only: holders of buf */
+    struct Reader *r;
 } Chunk;
 
 typedef struct Reader {
@@ -1117,9 +1128,11 @@ typedef struct Reader {
     pthread_cond_t cv;
     Source *src;
     uint64_t chunk, step, sparse;
-    Chunk c[READ_AHEAD];
-    int filled;               /* chunks ready, from index `next` on */
-    int next;
+    Chunk c[READ_BUFS];
+    int nbuf;                 /* buffers in use: READ_AHEAD or READ_BUFS */
+    int filled;               /* filled and not handed back (locked) */
+    int got, gi, pi;          /* main thread: chunks it holds, the next
+                               * to get, the oldest it holds */
 } Reader;
 
 static void *reader_main(void *arg)
@@ -1128,7 +1141,7 @@ static void *reader_main(void *arg)
     int w = 0;
     for (uint64_t off = 0; off < r->src->size; off += r->chunk) {
         pthread_mutex_lock(&r->lock);
-        while (r->filled == READ_AHEAD)
+        while (r->filled == r->nbuf)
             pthread_cond_wait(&r->cv, &r->lock);
         pthread_mutex_unlock(&r->lock);
         Chunk *c = &r->c[w];
@@ -1150,27 +1163,39 @@ static void *reader_main(void *arg)
         r->filled++;
         pthread_cond_signal(&r->cv);
         pthread_mutex_unlock(&r->lock);
-        w = (w + 1) % READ_AHEAD;
+        w = (w + 1) % r->nbuf;
     }
     return NULL;
 }
 
+/* The next chunk, pinned once (by the main thread). */
 static Chunk *reader_get(Reader *r)
 {
     pthread_mutex_lock(&r->lock);
-    while (!r->filled)
+    while (r->filled == r->got)
         pthread_cond_wait(&r->cv, &r->lock);
     pthread_mutex_unlock(&r->lock);
-    return &r->c[r->next];
+    Chunk *c = &r->c[r->gi];
+    r->gi = (r->gi + 1) % r->nbuf;
+    r->got++;
+    c->pins = 1;
+    return c;
 }
 
-static void reader_put(Reader *r)
+/* Drops a pin; chunks nobody holds go back to the reader, in order. */
+static void chunk_unpin(void *opaque)
 {
-    pthread_mutex_lock(&r->lock);
-    r->filled--;
-    r->next = (r->next + 1) % READ_AHEAD;
-    pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->lock);
+    Chunk *c = opaque;
+    Reader *r = c->r;
+    c->pins--;
+    while (r->got && !r->c[r->pi].pins) {
+        pthread_mutex_lock(&r->lock);
+        r->filled--;
+        pthread_cond_signal(&r->cv);
+        pthread_mutex_unlock(&r->lock);
+        r->pi = (r->pi + 1) % r->nbuf;
+        r->got--;
+    }
 }
 
 /* convert --bitmaps: the source's persistent bitmaps, bits and flags. */
@@ -1300,16 +1325,20 @@ static int cmd_convert(int argc, char **argv)
      * pieces that follow each other are written with one call. */
     uint64_t step = qcow2 ? cs : (sparse ? sparse : chunk);
     Reader rd = { .src = &src, .chunk = chunk, .step = step,
-                  .sparse = sparse };
-    for (int i = 0; i < READ_AHEAD; i++) {
+                  .sparse = sparse, .nbuf = compress ? READ_BUFS : READ_AHEAD };
+    for (int i = 0; i < rd.nbuf; i++) {
         rd.c[i].buf = xmalloc(chunk);
         rd.c[i].pzero = xmalloc((size_t)((chunk + step - 1) / step));
+        rd.c[i].r = &rd;
     }
     pthread_mutex_init(&rd.lock, NULL);
     pthread_cond_init(&rd.cv, NULL);
     if (pthread_create(&rd.tid, NULL, reader_main, &rd))
         die("convert: cannot start the reader thread");
     for (uint64_t off = 0; off < src.size; off += chunk) {
+        /* every buffer held (by compressed writes in flight): store them */
+        if (rd.got == rd.nbuf && blk_drain(dst) < 0)
+            die("%s", blk_error(dst));
         Chunk *ch = reader_get(&rd);
         uint8_t *buf = ch->buf;
         size_t n = ch->n;
@@ -1339,8 +1368,11 @@ static int cmd_convert(int argc, char **argv)
                 continue;
             }
             if (run_len) {
+                if (compress)
+                    ch->pins++;
                 int r = compress
-                    ? blk_write_compressed(dst, off + run, buf + run, run_len)
+                    ? blk_write_compressed_async(dst, off + run, buf + run,
+                                                 run_len, chunk_unpin, ch)
                     : blk_write(dst, off + run, buf + run, run_len);
                 if (r < 0)
                     die("%s", blk_error(dst));
@@ -1353,12 +1385,15 @@ static int cmd_convert(int argc, char **argv)
             if (blk_write_zeroes(dst, off + p, k) < 0)
                 die("%s", blk_error(dst));
         }
-        reader_put(&rd);
+        chunk_unpin(ch);
     }
+    /* the compressed writes still in flight use the buffers */
+    if (blk_drain(dst) < 0)
+        die("%s", blk_error(dst));
     pthread_join(rd.tid, NULL);
     pthread_mutex_destroy(&rd.lock);
     pthread_cond_destroy(&rd.cv);
-    for (int i = 0; i < READ_AHEAD; i++) {
+    for (int i = 0; i < rd.nbuf; i++) {
         free(rd.c[i].buf);
         free(rd.c[i].pzero);
     }

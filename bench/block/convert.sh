@@ -15,7 +15,9 @@
 # every output is checked with qemu-img compare against the source.
 #
 # Environment: TESSERA_IMG (default: tessera-img of the build tree or
-# tessera-img in PATH), QEMU_IMG (default: qemu-img).
+# tessera-img in PATH), QEMU_IMG (default: qemu-img), TESSERA_IMG_BASE
+# (optional: another tessera-img build, say the one before a change, run
+# as a third tool "base" in the same rotation).
 set -eu -o pipefail
 
 runs=5
@@ -52,6 +54,9 @@ if [ -x "$(dirname "$TESSERA_IMG")/.libs/tessera-img" ] &&
    head -c 2 "$TESSERA_IMG" | grep -q '#!'; then
     TESSERA_IMG=$(dirname "$TESSERA_IMG")/.libs/tessera-img
 fi
+TESSERA_IMG_BASE=${TESSERA_IMG_BASE:-}
+tools="tessera qemu"
+[ -z "$TESSERA_IMG_BASE" ] || tools="tessera base qemu"
 QEMU_IMG=${QEMU_IMG:-qemu-img}
 command -v "$QEMU_IMG" >/dev/null || {
     echo "convert.sh: $QEMU_IMG not found (apt-get install qemu-utils)" >&2
@@ -142,9 +147,11 @@ timeit() {
 }
 
 min() { sort -g | head -n 1; }
+mean() { awk '{ s += $1 } END { printf "%.3f", (NR ? s / NR : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
-printf '%-6s %-8s %9s %9s %10s %9s\n' case tool wall_min cpu_min 'wall/qemu' 'cpu/qemu'
+printf '%-6s %-8s %9s %9s %10s %9s %10s %9s\n' case tool wall_min cpu_min \
+    'wall/qemu' 'cpu/qemu' wall_mean cpu_mean
 for c in $cases; do
     case $c in
     q2r)  in=$srcq;  f=qcow2; o="-O raw";   ext=raw ;;
@@ -154,14 +161,23 @@ for c in $cases; do
           o="-O qcow2 -c -o compression_type=zstd"; ext=qcow2 ;;
     *) echo "convert.sh: unknown case $c" >&2; exit 2 ;;
     esac
-    : >"$work/t-tessera"
-    : >"$work/t-qemu"
+    for t in $tools; do : >"$work/t-$t"; done
     i=0
     while [ $i -lt "$runs" ]; do
-        # alternate which tool goes first, so a load change hits both
-        if [ $((i % 2)) = 0 ]; then order="tessera qemu"; else order="qemu tessera"; fi
+        # rotate which tool goes first, so a load change hits all
+        case "$tools:$((i % 2)):$((i % 3))" in
+        "tessera qemu:0:"*) order="tessera qemu" ;;
+        "tessera qemu:1:"*) order="qemu tessera" ;;
+        *:*:0) order="tessera base qemu" ;;
+        *:*:1) order="base qemu tessera" ;;
+        *) order="qemu tessera base" ;;
+        esac
         for t in $order; do
-            if [ $t = tessera ]; then tool=$TESSERA_IMG; else tool=$QEMU_IMG; fi
+            case $t in
+            tessera) tool=$TESSERA_IMG ;;
+            base) tool=$TESSERA_IMG_BASE ;;
+            *) tool=$QEMU_IMG ;;
+            esac
             out=$outdir/bench-out-$t.$ext
             # shellcheck disable=SC2086
             timeit "$out" "$tool" convert -q -f $f $o "$in" "$out" \
@@ -182,12 +198,14 @@ for c in $cases; do
     done
     qcpu=$(awk '{ printf "%.3f\n", $2 + $3 }' "$work/t-qemu" | min)
     qwall=$(awk '{ print $1 }' "$work/t-qemu" | min)
-    for t in tessera qemu; do
+    for t in $tools; do
         wall=$(awk '{ print $1 }' "$work/t-$t" | min)
         cpu=$(awk '{ printf "%.3f\n", $2 + $3 }' "$work/t-$t" | min)
-        printf '%-6s %-8s %9s %9s %10s %9s  (%d MiB on disk)\n' "$c" "$t" \
-            "$wall" "$cpu" "$(ratio "$wall" "$qwall")" "$(ratio "$cpu" "$qcpu")" \
-            "$(cat "$work/size-$t")"
+        wmean=$(awk '{ print $1 }' "$work/t-$t" | mean)
+        cmean=$(awk '{ print $2 + $3 }' "$work/t-$t" | mean)
+        printf '%-6s %-8s %9s %9s %10s %9s %10s %9s  (%d MiB on disk)\n' \
+            "$c" "$t" "$wall" "$cpu" "$(ratio "$wall" "$qwall")" \
+            "$(ratio "$cpu" "$qcpu")" "$wmean" "$cmean" "$(cat "$work/size-$t")"
     done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs; runs: $runs"

@@ -18,24 +18,9 @@
  *     the last flushed operation left there, or what a later one wrote
  *     (sector by sector: unflushed writes may be torn).
  */
-#include <inttypes.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "block/block.h"
-
-#define BS 4096
-
-static uint64_t rng;
-
-static uint32_t next(void)
-{
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng >> 33);
-}
+#include "tests/block/stress-common.h"
 
 enum { OP_WRITE, OP_ZERO, OP_FLUSH, OP_REOPEN, OP_BITMAP };
 
@@ -58,16 +43,6 @@ static Op gen(uint64_t nblocks)
     if (op.block + op.count > nblocks)
         op.count = nblocks - op.block;
     return op;
-}
-
-/* Block contents written by operation i: (i + 1, block) repeated. */
-static void fill(uint8_t *p, uint64_t i, uint64_t block)
-{
-    for (int k = 0; k < BS; k += 16) {
-        uint64_t a = i + 1, b = block;
-        memcpy(p + k, &a, 8);
-        memcpy(p + k + 8, &b, 8);
-    }
 }
 
 /* One bitmap edit in its own open (BLK_O_BITMAPS), the n-th of a cycle. */
@@ -123,18 +98,12 @@ static int run(const char *image, uint64_t seed, uint64_t nops,
         blk_close(e);
     }
     uint64_t edits = 0;
-    BlockDev *bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
-    if (!bs) {
-        fprintf(stderr, "%s\n", err);
+    Stress st;
+    if (stress_open(&st, image, logname))
         return 1;
-    }
-    FILE *log = fopen(logname, "w");
-    if (!log) {
-        perror(logname);
-        return 1;
-    }
-    uint64_t nblocks = blk_size(bs) / BS;
-    uint8_t *buf = malloc(4 * BS);
+    BlockDev *bs = st.bs;
+    uint64_t nblocks = st.nblocks;
+    uint8_t *buf = st.buf;
     rng = seed;
     for (uint64_t i = 0; i < nops; i++) {
         Op op = gen(nblocks);
@@ -149,46 +118,28 @@ static int run(const char *image, uint64_t seed, uint64_t nops,
             blk_close(bs);
             if (op.kind == OP_BITMAP && edit_bitmaps(image, edits++) < 0)
                 return 1;
-            bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
+            bs = st.bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
             if (!bs) {
                 fprintf(stderr, "%s\n", err);
                 return 1;
             }
         } else {
             r = blk_flush(bs);
-            if (r == 0) {
-                fprintf(log, "%" PRIu64 "\n", i);
-                fflush(log);
-                fdatasync(fileno(log));
-            }
+            if (r == 0)
+                stress_log(&st, i);
         }
         if (r < 0) {
             fprintf(stderr, "op %" PRIu64 ": %s\n", i, blk_error(bs));
             return 1;
         }
     }
-    if (blk_flush(bs) < 0) {
-        fprintf(stderr, "%s\n", blk_error(bs));
-        return 1;
-    }
-    fprintf(log, "%" PRIu64 "\n", nops);
-    fclose(log);
-    blk_close(bs);
-    printf("%" PRIu64 "\n", blk_debug_write_count());
-    free(buf);
-    return 0;
+    return stress_finish(&st, nops);
 }
 
 static int verify(const char *raw, uint64_t seed, uint64_t nops,
                   const char *logname)
 {
-    FILE *log = fopen(logname, "r");
-    int64_t flushed = -1;
-    char line[64];
-    while (log && fgets(line, sizeof(line), log))
-        flushed = strtoll(line, NULL, 10);
-    if (log)
-        fclose(log);
+    int64_t flushed = stress_last_logged(logname);
     FILE *f = fopen(raw, "rb");
     if (!f) {
         perror(raw);

@@ -18,25 +18,10 @@
  *     block of the active disk what it held after P or what an operation
  *     in (P, Q] put there (unfinished writes may be torn at sectors).
  */
-#include <inttypes.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "block/block.h"
-
-#define BS 4096
+#include "tests/block/stress-common.h"
 #define MAX_SNAPS 4
-
-static uint64_t rng;
-
-static uint32_t next(void)
-{
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng >> 33);
-}
 
 enum { OP_WRITE, OP_ZERO, OP_FLUSH, OP_CREATE, OP_DELETE, OP_APPLY };
 
@@ -83,81 +68,50 @@ static bool logged(int kind)
     return kind != OP_WRITE && kind != OP_ZERO;
 }
 
-/* Block contents written by operation i: (i + 1, block) repeated. */
-static void fill(uint8_t *p, uint64_t i, uint64_t block)
-{
-    for (int k = 0; k < BS; k += 16) {
-        uint64_t a = i + 1, b = block;
-        memcpy(p + k, &a, 8);
-        memcpy(p + k + 8, &b, 8);
-    }
-}
-
 static int run(const char *image, uint64_t seed, uint64_t nops,
                const char *logname)
 {
-    char err[1024], name[32];
-    BlockDev *bs = blk_open(image, NULL, BLK_O_RDWR, err, sizeof(err));
-    if (!bs) {
-        fprintf(stderr, "%s\n", err);
+    char name[32];
+    Stress st;
+    if (stress_open(&st, image, logname))
         return 1;
-    }
-    FILE *log = fopen(logname, "w");
-    if (!log) {
-        perror(logname);
-        return 1;
-    }
-    uint64_t nblocks = blk_size(bs) / BS;
-    uint8_t *buf = malloc(4 * BS);
     Model m = { .n = 0 };
     rng = seed;
     for (uint64_t i = 0; i < nops; i++) {
         Model before = m;
-        Op op = gen(&m, i, nblocks);
+        Op op = gen(&m, i, st.nblocks);
         int r = 0;
         switch (op.kind) {
         case OP_WRITE:
             for (uint64_t k = 0; k < op.count; k++)
-                fill(buf + k * BS, i, op.block + k);
-            r = blk_write(bs, op.block * BS, buf, op.count * BS);
+                fill(st.buf + k * BS, i, op.block + k);
+            r = blk_write(st.bs, op.block * BS, st.buf, op.count * BS);
             break;
         case OP_ZERO:
-            r = blk_write_zeroes(bs, op.block * BS, op.count * BS);
+            r = blk_write_zeroes(st.bs, op.block * BS, op.count * BS);
             break;
         case OP_FLUSH:
-            r = blk_flush(bs);
+            r = blk_flush(st.bs);
             break;
         case OP_CREATE:
             snprintf(name, sizeof(name), "s%" PRIu64, i);
-            r = blk_snapshot_create(bs, name);
+            r = blk_snapshot_create(st.bs, name);
             break;
         default:
             snprintf(name, sizeof(name), "s%" PRIu64,
                      before.snap[op.which]);
-            r = op.kind == OP_DELETE ? blk_snapshot_delete(bs, name)
-                                     : blk_snapshot_apply(bs, name);
+            r = op.kind == OP_DELETE ? blk_snapshot_delete(st.bs, name)
+                                     : blk_snapshot_apply(st.bs, name);
             break;
         }
         if (r < 0) {
-            fprintf(stderr, "op %" PRIu64 ": %s\n", i, blk_error(bs));
+            fprintf(stderr, "op %" PRIu64 ": %s\n", i, blk_error(st.bs));
             return 1;
         }
-        if (logged(op.kind)) {
-            fprintf(log, "%" PRIu64 "\n", i);
-            fflush(log);
-            fdatasync(fileno(log));
-        }
+        if (logged(op.kind))
+            stress_log(&st, i);
     }
-    if (blk_flush(bs) < 0) {
-        fprintf(stderr, "%s\n", blk_error(bs));
-        return 1;
-    }
-    fprintf(log, "%" PRIu64 "\n", nops);
-    fclose(log);
-    blk_close(bs);
-    printf("%" PRIu64 "\n", blk_debug_write_count());
-    free(buf);
-    return 0;
+    return stress_finish(&st, nops);
 }
 
 static uint8_t *read_file(const char *path, uint64_t *len)
@@ -218,13 +172,7 @@ static int verify(const char *raw, uint64_t seed, uint64_t nops,
                   const char *logname, const char *dir, int nnames,
                   char **names)
 {
-    FILE *log = fopen(logname, "r");
-    int64_t last = -1;
-    char line[64];
-    while (log && fgets(line, sizeof(line), log))
-        last = strtoll(line, NULL, 10);
-    if (log)
-        fclose(log);
+    int64_t last = stress_last_logged(logname);
     uint64_t len;
     uint8_t *img = read_file(raw, &len);
     if (!img)
