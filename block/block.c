@@ -581,7 +581,9 @@ int blk_create_file(const char *filename, const BlkCreateOpts *o, char *err,
 {
     uint64_t hint = o->has_extent_size_hint ? o->extent_size_hint : 1 << 20;
     if (hint > UINT32_MAX) {
-        snprintf(err, errlen, "%s: Extent size hint is too large", filename);
+        snprintf(err, errlen, "%s: Extent size hint is too large "
+                 "(extent_size_hint=%llu; at most 4294967295 bytes)",
+                 filename, (unsigned long long)hint);
         return -1;
     }
     int fd = open(filename, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
