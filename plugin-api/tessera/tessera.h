@@ -47,7 +47,8 @@ extern "C" {
  * _activate, _unregister); screens (tessera/display.h: tessera_display_new,
  * _set_surface, _dirty, _set_poll, tessera_pixel_bytes) and device-owned
  * video memory (tessera_dev_map_ram). */
-#define TESSERA_ABI_MINOR 3
+/* 2.4: tessera_cpu_set_hot_globals() (a register-allocation hint). */
+#define TESSERA_ABI_MINOR 4
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
