@@ -149,8 +149,8 @@ static const X86Reg alloc_regs[NREGS] = {
  * host instructions than with 5; RISC-V blocks rarely need 5). */
 #define MAX_TEMP_REGS NREGS
 
-/* Hot globals pinned to the first PIN_MAX of alloc_regs (the
- * callee-saved ones) across chained blocks (see "Pinned globals"). */
+/* Hot globals pinned to the first PIN_MAX of alloc_regs across chained
+ * blocks (see "Pinned globals"): only the callee-saved ones qualify. */
 #define PIN_MAX 4
 
 /* Code placed after the body. */
@@ -517,7 +517,9 @@ static bool reuse_src_binop(unsigned sub)
  * again after it. A block that uses another view of a pin's bytes (an
  * overlapping or narrower global) works on env instead: its chain entry
  * writes the pin to env, and its chained exits load it back (pin_out).
- * Pin registers are callee-saved, so calls keep them.
+ * Pin registers are callee-saved (checked here), so calls keep them and
+ * nothing saves them around a call: a caller-saved one (R8..R11) would
+ * come back from any helper or slow path with the C code's value in it.
  */
 static void plan_pins(const TesseraIR *b, unsigned nu)
 {
@@ -530,6 +532,7 @@ static void plan_pins(const TesseraIR *b, unsigned nu)
             break; /* never kept in registers */
         TesseraVal pv = ir_make_val(IR_VK_GLOBAL, off);
         uint16_t bit = (uint16_t)(1u << alloc_regs[k]);
+        g_assert(!(bit & VOLATILE_MASK));
         /* The block's GUses are all in GTab unless there were too many. */
         bool out = nu == G_MAX, seen = false;
         for (unsigned o = off; o < off + 8 && !out; o++) {
@@ -2870,8 +2873,52 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
     return x86_buf_offset(&N.b);
 }
 
+/*
+ * Code is written through the arena's writable mapping and run through the
+ * executable one, at another linear address. x86 keeps instruction fetch
+ * coherent with stores only partly across such aliases: the SDM (vol. 3,
+ * "Self-modifying code") says the check for instructions already fetched
+ * is made by linear address, and asks code written through another
+ * address to be run only after a serializing instruction. Without one, a
+ * block entered right after it was written can run the bytes that were
+ * there before (zeros: "add [rax], al"), seen on an AMD host as a SIGSEGV
+ * on the first instruction of a new block's loop entry, the last bytes
+ * written. So every write of code (a new block, a patched jump) sets
+ * code_written, and the next entry from the loop serializes first. The
+ * loop runs all CPUs and translates in one thread. Patches made while
+ * generated code runs (a helper that invalidates blocks unchains jumps to
+ * them) are to jumps the current run does not take: they lead to blocks
+ * that are only invalid, not overwritten, whose chain entry then leaves
+ * (cpu->limit is 0 after an invalidation that ends the block).
+ */
+static bool code_written;
+
+/* IRET to the next instruction: serializing, and unlike CPUID it does not
+ * exit to a hypervisor. Below the red zone of the C code around it. */
+static void sync_core(void)
+{
+    unsigned long scratch;
+    __asm__ volatile("sub $128, %%rsp\n\t"
+                     "mov %%ss, %k0\n\t"
+                     "push %0\n\t"
+                     "lea 8(%%rsp), %0\n\t"
+                     "push %0\n\t"
+                     "pushfq\n\t"
+                     "mov %%cs, %k0\n\t"
+                     "push %0\n\t"
+                     "lea 1f(%%rip), %0\n\t"
+                     "push %0\n\t"
+                     "iretq\n"
+                     "1:\n\t"
+                     "add $128, %%rsp"
+                     : "=&r"(scratch)
+                     :
+                     : "memory", "cc");
+}
+
 static void native_install(TB *tb, void *code, void *code_x)
 {
+    code_written = true;
     size_t size = x86_buf_offset(&N.b);
     memcpy(code, N.mem, size);
     tb->code = code_x;
@@ -2898,6 +2945,7 @@ static void set_exit_jump(TBExit *x, uintptr_t target)
     uint8_t *field_x = (uint8_t *)x->tb->code + x->jmp_field;
     uint8_t *field_w = field_x - tcache_exec_delta();
     bool ok = x86_set_rel32(field_w, (uintptr_t)field_x, target);
+    code_written = true;
     g_assert(ok); /* the arena is smaller than a rel32's reach */
 }
 
@@ -2948,6 +2996,10 @@ static void native_exec(Cpu *cpu, TB *tb)
     if (!trampoline)
         make_trampoline();
     memcpy(&run, &trampoline, sizeof(run));
+    if (unlikely(code_written)) {
+        code_written = false;
+        sync_core();
+    }
     run(cpu, cpu->env, (uint8_t *)tb->code + tb->code_entry);
 }
 
