@@ -594,15 +594,21 @@ void tessera_cpu_store(TesseraCpu *cpu, uint64_t vaddr, uint64_t value,
 /* ---------------------------------------------------------------------- */
 /* Self-modifying code                                                     */
 
-/* The backend finishes the running instruction and leaves the block. */
+/*
+ * The backend finishes the running instruction and leaves the block. Any
+ * running CPU stops chaining: a jump to tb that was just unchained may
+ * still be taken as fetched before the patch (kernel/native.c,
+ * code_written), and tb's chain entry then sends it back to the loop.
+ */
 void cpu_all_tb_invalidated(TB *tb)
 {
     for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
         Cpu *cpu = g_ptr_array_index(all_cpus, i);
-        if (cpu->running && cpu->cur_tb == tb) {
+        if (!cpu->running)
+            continue;
+        if (cpu->cur_tb == tb)
             cpu->end_insn = true;
-            cpu->limit = 0; /* and no chaining on from it */
-        }
+        cpu->limit = 0;
     }
 }
 

@@ -2885,11 +2885,12 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
  * on the first instruction of a new block's loop entry, the last bytes
  * written. So every write of code (a new block, a patched jump) sets
  * code_written, and the next entry from the loop serializes first. The
- * loop runs all CPUs and translates in one thread. Patches made while
- * generated code runs (a helper that invalidates blocks unchains jumps to
- * them) are to jumps the current run does not take: they lead to blocks
- * that are only invalid, not overwritten, whose chain entry then leaves
- * (cpu->limit is 0 after an invalidation that ends the block).
+ * loop runs all CPUs and translates in one thread. A jump unchained while
+ * generated code runs (a helper that invalidates blocks) may still be
+ * taken as fetched before: it leads to a block that is invalid but not
+ * overwritten (the arena is reused only after a flush, from the loop), and
+ * that block's chain entry sends the CPU back to the loop, since an
+ * invalidation sets cpu->limit to 0 for every running CPU.
  */
 static bool code_written;
 
