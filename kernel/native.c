@@ -30,7 +30,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/x86-emit.h"
 
 #if defined(__x86_64__)
@@ -1513,6 +1515,36 @@ static void end_in_cold(Cold *c, const IROp *op)
     }
 }
 
+/*
+ * A TESSERA_MO_RAM access (the arch checked that it lies in the RAM region
+ * holding the op's offset, memory never fetched as code): RDX = that
+ * region's host address minus its guest address, the access is then at
+ * [base + RDX + disp] with no TLB probe and no slow path. Not while
+ * watchpoints are set (they need the TLB's slow path; setting one drops
+ * all translations), nor for a region that is not plain RAM.
+ */
+static bool direct_ram(const IROp *op, uint64_t *addend)
+{
+    if (!(op->memop & TESSERA_MO_RAM) || debug_nwp ||
+        (N.ir->arch->big_endian && (op->memop & TESSERA_MO_SIZE_MASK) > 1))
+        return false;
+    const Region *r = bus_lookup((uint64_t)op->imm);
+    if (!r || r->kind != REGION_RAM || r->alias_delta || !r->host)
+        return false;
+    *addend = (uint64_t)(uintptr_t)r->host - r->base;
+    return true;
+}
+
+/* The host address of a direct access: [N.abase + RDX + N.adisp]. */
+static X86Mem direct_mem(uint64_t addend)
+{
+    int64_t disp = (int64_t)addend + N.adisp;
+    if (disp == (int32_t)disp)
+        return x86_mem(N.abase, (int32_t)disp);
+    x86_mov_ri(&N.b, 8, X86_RDX, addend);
+    return x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+}
+
 static void emit_load(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
@@ -1523,9 +1555,17 @@ static void emit_load(const IROp *op)
     X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
                                                    : reg_of(op->v[0]);
     emit_mem_address(op);
-    unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
-    g_array_index(N.colds, Cold, ci).reg = d;
-    X86Mem m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    uint64_t addend;
+    bool direct = direct_ram(op, &addend);
+    unsigned ci = 0;
+    X86Mem m;
+    if (direct) {
+        m = direct_mem(addend);
+    } else {
+        ci = emit_tlb_probe(op, false, COLD_LOAD);
+        g_array_index(N.colds, Cold, ci).reg = d;
+        m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    }
     if (size == 8) {
         x86_load(&N.b, 8, d, m);
         if (be)
@@ -1551,6 +1591,8 @@ static void emit_load(const IROp *op)
     store_val(op->v[0], d);
     if (clobbers(op->v[0], N.kp.base))
         N.kp.valid = false;
+    if (direct)
+        return;
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
     c->dst = op->v[0];
@@ -1567,6 +1609,12 @@ static void emit_store(const IROp *op)
     if (vr == X86_NOREG) {
         load_val(X86_RAX, op->v[0]);
         vr = X86_RAX;
+    }
+    uint64_t addend;
+    if (direct_ram(op, &addend)) {
+        /* (direct_ram() takes only bytes on big-endian archs) */
+        x86_store(&N.b, size, direct_mem(addend), vr);
+        return;
     }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
     g_array_index(N.colds, Cold, ci).reg = vr;
@@ -2422,9 +2470,11 @@ static void emit_op(const IROp *op)
 /* Ops after which the running block may have to stop (slow paths). */
 static bool may_end_insn(const IROp *op)
 {
+    uint64_t addend;
     switch ((IROpc)op->opc) {
     case IR_LOAD:
     case IR_STORE:
+        return !direct_ram(op, &addend);
     case IR_ATOMIC:
     case IR_CMPXCHG:
     case IR_CALL:
