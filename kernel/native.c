@@ -217,6 +217,7 @@ static struct {
      * check has been emitted at sink_from. */
     uint32_t sink_from, sink_goto;
     bool loop_checked;
+    uint32_t skip_op;  /* an op an earlier one did (setcond_to_global) */
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -2322,6 +2323,21 @@ static bool keeps_rax(const IROp *op)
     }
 }
 
+/* A setcond whose temp only goes, by the next op, into a byte global
+ * kept in env. */
+static bool setcond_to_global(const IROp *op)
+{
+    if (N.cur_op + 1 >= N.ir->nops)
+        return false;
+    const IROp *m = op + 1;
+    TesseraVal t = op->v[0], g = m->v[0];
+    return m->opc == IR_MOV && m->v[1] == t &&
+           ir_val_kind(t) == IR_VK_TEMP &&
+           N.tlast[IR_VAL_INDEX(t)] == N.cur_op + 1 &&
+           ir_val_kind(g) == IR_VK_GLOBAL && ir_global_size(g) == 1 &&
+           reg_of(g) == X86_NOREG && N.cur_op + 1 != N.sink_from;
+}
+
 static void emit_op(const IROp *op)
 {
     if (!keeps_rax(op))
@@ -2406,6 +2422,14 @@ static void emit_op(const IROp *op)
         break;
     case IR_SETCOND: {
         X86Reg d = reg_of(op->v[0]) != X86_NOREG ? reg_of(op->v[0]) : X86_RAX;
+        if (setcond_to_global(op)) {
+            /* "setcond t; mov g, t" with t dying there: set the byte of
+             * g in env (a flag) directly; the mov is skipped. */
+            emit_cmp(op);
+            x86_setcc_m(&N.b, cond_of(op->sub), global_mem(op[1].v[0]));
+            N.skip_op = N.cur_op + 1;
+            break;
+        }
         emit_cmp(op);
         x86_setcc(&N.b, cond_of(op->sub), d);
         x86_movzx_rr(&N.b, 4, 1, d, d);
@@ -2690,7 +2714,10 @@ static void emit_block(const TesseraIR *b)
                                    ? (int32_t)g[-1].imm : 0);
             N.loop_checked = true;
         }
-        emit_op(op);
+        if (N.skip_op == i) /* done with the op before */
+            N.skip_op = UINT32_MAX;
+        else
+            emit_op(op);
         if (op->opc != IR_LOAD && op->opc != IR_STORE)
             update_kept_probe(op);
         if (!N.reachable)
@@ -2733,6 +2760,7 @@ static void reset_state(const TesseraIR *b)
     }
     /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
     N.fix_label->len = 0;
+    N.skip_op = UINT32_MAX;
     N.patches->len = 0;
     N.exits->len = 0;
     N.colds->len = 0;

@@ -739,17 +739,16 @@ static TesseraVal lazy_flag(Ctx *c, unsigned f)
 static void lazy_flush(Ctx *c)
 {
     static const uint8_t order[] = {SR_C, SR_H, SR_V, SR_N, SR_Z, SR_S};
-    TesseraVal v[8];
     if (!c->lz.on)
         return;
     uint8_t mask = c->lz.mask;
+    /* Each written as soon as computed (F() still answers from c->lz
+     * meanwhile): a setcond right before its flag's write can set the
+     * byte in env directly (native). */
     for (unsigned i = 0; i < sizeof(order); i++)
         if (mask >> order[i] & 1)
-            v[order[i]] = F(c, order[i]);
+            WF(c, order[i], F(c, order[i]));
     c->lz.on = false;
-    for (unsigned i = 0; i < sizeof(order); i++)
-        if (mask >> order[i] & 1)
-            WF(c, order[i], v[order[i]]);
 }
 
 /* AND, OR, EOR, COM...: V = 0, S = N. */
