@@ -218,6 +218,9 @@ static struct {
     uint32_t sink_from, sink_goto;
     bool loop_checked;
     uint32_t skip_op;  /* an op an earlier one did (setcond_to_global) */
+    /* The guard at the start of a self-loop whose stub is sunk past it
+     * (plan_loop_stub), UINT32_MAX if none. */
+    uint32_t guard;
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -2018,6 +2021,8 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
  * stays is the chain entry's limit check: pre-commit the next round (less
  * what this exit gives back) and compare.
  */
+static size_t emit_guard_check(void);
+
 static void emit_loop_check(const IROp *op, int32_t extra)
 {
     uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
@@ -2031,8 +2036,11 @@ static void emit_loop_check(const IROp *op, int32_t extra)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)cyc);
     if (dx)
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    size_t out = N.guard != UINT32_MAX ? emit_guard_check() : 0;
     x86_alu_rm(&N.b, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     x86_patch_rel32(&N.b, x86_jcc(&N.b, X86_CC_BE), N.body);
+    if (out)
+        x86_patch_rel32(&N.b, out, x86_buf_offset(&N.b));
 }
 
 static void emit_self_loop(const IROp *op)
@@ -2088,17 +2096,29 @@ static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
  * written go into read, those written before being read into written.
  * Returns the index of the first op that is not pure (or nops).
  */
+static bool direct_ram(const IROp *op, uint64_t *addend);
+
 static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
-                          uint64_t *written)
+                          uint64_t *written, bool ram)
 {
     unsigned i;
     for (i = from; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
+        uint64_t addend;
         if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
             op->opc == IR_NOP)
             continue;
-        if (!pure_op(op))
+        /* ram: direct RAM accesses too (no slow path, env unseen) */
+        if (!pure_op(op) &&
+            !(ram && (op->opc == IR_LOAD || op->opc == IR_STORE) &&
+              direct_ram(op, &addend)))
             break;
+        if (op->opc == IR_STORE) {
+            for (unsigned k = 0; k < 2; k++)
+                if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                    bytes_add(read, written, op->v[k]);
+            continue;
+        }
         for (unsigned k = 1; k < nvals(op); k++)
             if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
                 bytes_add(read, written, op->v[k]);
@@ -2106,6 +2126,109 @@ static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
             bytes_add(written, read, op->v[0]);
     }
     return i;
+}
+
+/*
+ * The value v as the ops before op `before` compute it, from globals and
+ * constants through a chain of moves and binops with a constant operand:
+ * true if it is one; with emit, computed into RAX (at the loop check,
+ * where RAX is free and the globals hold what the next round reads).
+ */
+static bool chain_eval(const TesseraIR *b, unsigned before, TesseraVal v,
+                       bool emit, unsigned depth)
+{
+    if (depth > 8)
+        return false;
+    switch (ir_val_kind(v)) {
+    case IR_VK_CONST:
+        if (emit)
+            x86_mov_ri(&N.b, 8, X86_RAX, ir_const_value(N.ir, v));
+        return true;
+    case IR_VK_GLOBAL:
+        /* What the next round reads: not written before this read. */
+        for (unsigned i = 0; i < before; i++)
+            if (writes_v0(&b->ops[i]) && clobbers(b->ops[i].v[0], v))
+                return false;
+        if (emit) {
+            N.rax_val = TESSERA_IR_NONE;
+            load_val(X86_RAX, v);
+        }
+        return true;
+    case IR_VK_TEMP:
+        break;
+    default:
+        return false;
+    }
+    unsigned d = before;
+    while (d-- > 0)
+        if (writes_v0(&b->ops[d]) && b->ops[d].v[0] == v)
+            break;
+    if (d == UINT32_MAX || d >= before)
+        return false;
+    const IROp *op = &b->ops[d];
+    if (op->opc == IR_MOV)
+        return chain_eval(b, d, op->v[1], emit, depth + 1);
+    if (op->opc != IR_BINOP || ir_val_kind(op->v[2]) != IR_VK_CONST ||
+        (op->width != TESSERA_I32 && op->width != TESSERA_I64) ||
+        !fits_i32(ir_const_value(N.ir, op->v[2])))
+        return false;
+    X86Alu alu;
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_ADD: alu = X86_ADD; break;
+    case TESSERA_SUB: alu = X86_SUB; break;
+    case TESSERA_AND: alu = X86_AND; break;
+    case TESSERA_OR: alu = X86_OR; break;
+    case TESSERA_XOR: alu = X86_XOR; break;
+    default: return false;
+    }
+    if (!chain_eval(b, d, op->v[1], emit, depth + 1))
+        return false;
+    if (emit)
+        x86_alu_ri(&N.b, alu, sz_of(op->width), X86_RAX,
+                   (int32_t)ir_const_value(N.ir, op->v[2]));
+    return true;
+}
+
+/*
+ * A guard: the brcond at op gi (the first impure op of a self-loop)
+ * branches forward to its fast path, falling through into a slow path
+ * that only leaves the block (no branches, labels or fall-through), on a
+ * value chain_eval() can compute again and a constant. Returns the index
+ * of the fast path's label, 0 if op gi is no guard.
+ */
+static unsigned guard_fast(const TesseraIR *b, unsigned gi)
+{
+    if (gi >= b->nops || b->ops[gi].opc != IR_BRCOND ||
+        ir_val_kind(b->ops[gi].v[2]) != IR_VK_CONST ||
+        !fits_i32(ir_const_value(N.ir, b->ops[gi].v[2])) ||
+        (b->ops[gi].width != TESSERA_I32 && b->ops[gi].width != TESSERA_I64))
+        return 0;
+    unsigned f;
+    for (f = gi + 1; f < b->nops; f++) {
+        const IROp *op = &b->ops[f];
+        if (op->opc == IR_LABEL)
+            break;
+        if (op->opc == IR_BRCOND || op->opc == IR_BR)
+            return 0;
+    }
+    if (f >= b->nops || b->ops[f].imm != b->ops[gi].imm)
+        return 0;
+    IROpc last = (IROpc)b->ops[f - 1].opc;
+    if (last != IR_GOTO && last != IR_GOTO_DYN && last != IR_EXIT_LOOP)
+        return 0;
+    return chain_eval(b, gi, b->ops[gi].v[1], false, 0) ? f : 0;
+}
+
+/* At the loop check: the guard for the next round; jumps (rel32 to be
+ * patched, returned) out of the loop if it would not take its fast path. */
+static size_t emit_guard_check(void)
+{
+    const IROp *g = &N.ir->ops[N.guard];
+    chain_eval(N.ir, N.guard, g->v[1], true, 0);
+    N.rax_val = TESSERA_IR_NONE;
+    x86_alu_ri(&N.b, X86_CMP, sz_of(g->width), X86_RAX,
+               (int32_t)ir_const_value(N.ir, g->v[2]));
+    return x86_jcc(&N.b, (X86Cond)(cond_of(g->sub) ^ 1));
 }
 
 /*
@@ -2127,9 +2250,20 @@ static void plan_loop_stub(const TesseraIR *b)
 
     N.sink_from = N.sink_goto = UINT32_MAX;
     N.loop_checked = false;
+    N.guard = UINT32_MAX;
     if (!N.self_loop)
         return;
-    unsigned first_impure = scan_pure(b, 0, read, killed);
+    unsigned first_impure = scan_pure(b, 0, read, killed, false);
+    unsigned fast = guard_fast(b, first_impure);
+    uint32_t guard = UINT32_MAX;
+    if (fast) {
+        /* A guard, its slow path skipped: on the way round, the loop
+         * check runs the guard for the next round and leaves through
+         * the stub if it fails, so after a round that skipped the stub
+         * the guard branches to its fast path. */
+        guard = first_impure;
+        first_impure = scan_pure(b, fast + 1, read, killed, true);
+    }
     for (unsigned g = 1; g + 1 < b->nops; g++) {
         const IROp *op = &b->ops[g];
         if (op->opc != IR_GOTO || op->imm != N.insn_pc[0])
@@ -2160,7 +2294,7 @@ static void plan_loop_stub(const TesseraIR *b)
          * goto: what both paths set again. */
         if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
             b->ops[g + 1].imm == b->ops[s - 1].imm) {
-            scan_pure(b, g + 2, rl, wl);
+            scan_pure(b, g + 2, rl, wl, false);
             for (unsigned k = 0; k < KILL_BYTES / 64; k++)
                 ok[k] |= ws[k] & wl[k] & ~read[k];
         }
@@ -2174,6 +2308,7 @@ static void plan_loop_stub(const TesseraIR *b)
         if (sink) {
             N.sink_from = s;
             N.sink_goto = g;
+            N.guard = guard;
             return;
         }
     }

@@ -79,7 +79,8 @@ typedef struct Ctx {
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
     bool loop_end;       /* a conditional branch backwards: end the block */
-    bool pure;           /* the block so far has only ALU instructions */
+    bool pure;           /* the block so far has only ALU instructions
+                          * (after an SRAM access at its start) */
     uint32_t start;      /* the block's first instruction */
 } Ctx;
 
@@ -1360,6 +1361,22 @@ static bool is_alu(uint16_t op)
     }
 }
 
+/* LD, ST through X, Y or Z (also with post-increment, pre-decrement or
+ * a displacement): a data access behind in_sram() and nothing else. */
+static bool is_ptr_ldst(uint16_t op)
+{
+    if ((op & 0xd000) == 0x8000) /* LDD, STD (LD, ST Y and Z) */
+        return true;
+    if ((op & 0xfc00) != 0x9000)
+        return false;
+    switch (op & 15) {
+    case 0x1: case 0x2: case 0x9: case 0xa: case 0xc: case 0xd: case 0xe:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* BRBS, BRBC: the only instructions a Lazy flag state may reach. */
 static bool is_brbx(uint16_t op)
 {
@@ -1530,7 +1547,10 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
         c.next = wrap(&c, (uint32_t)pc + size);
         if (!insn(&c, op, op2w))
             return 0;
-        c.pure = c.pure && is_alu(op);
+        /* A loop may start with an SRAM access: its range check is the
+         * block's guard (the native backend checks it for the next round
+         * on the way round, plan_loop_stub()). */
+        c.pure = c.pure && (is_alu(op) || (n == 0 && is_ptr_ldst(op)));
         pc = c.next;
         if (c.inhibit || c.loop_end) {
             lazy_flush(&c);
