@@ -221,6 +221,10 @@ static struct {
     /* The guard at the start of a self-loop whose stub is sunk past it
      * (plan_loop_stub), UINT32_MAX if none. */
     uint32_t guard;
+    /* Constants written to globals in env in such a loop's body, written
+     * only on its ways out instead (plan_sunk_consts()). */
+    uint32_t sunk[8];
+    unsigned nsunk;
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -2232,6 +2236,63 @@ static size_t emit_guard_check(void)
 }
 
 /*
+ * In a self-loop whose body (but for a guard's slow path) is pure up to
+ * the branch back, a constant written to a global kept in env that
+ * nothing else in the block reads or writes matters only once the loop
+ * leaves: it is written in the stub (after the loop check) and after L
+ * instead of every round. Rounds that go on leave env's copy alone, and
+ * only the guard's slow path, which such rounds never reach, could see
+ * it. (AVR: LDI of a register only compared or masked with, e.g. the CRC
+ * loop's r19 and r22.)
+ */
+static void plan_sunk_consts(const TesseraIR *b, unsigned g, uint32_t guard,
+                             unsigned fast)
+{
+    unsigned s = N.sink_from;
+    for (unsigned j = 0; j + 1 < s && N.nsunk < 8; j++) {
+        const IROp *op = &b->ops[j];
+        TesseraVal d = op->v[0];
+        if (op->opc != IR_MOV || ir_val_kind(op->v[1]) != IR_VK_CONST ||
+            ir_val_kind(d) != IR_VK_GLOBAL || reg_of(d) != X86_NOREG ||
+            (guard != UINT32_MAX && j > guard && j < fast))
+            continue;
+        bool alone = true;
+        for (unsigned i = 0; i <= g && alone; i++) {
+            const IROp *x = &b->ops[i];
+            if (i == j || (guard != UINT32_MAX && i > guard && i < fast))
+                continue;
+            for (unsigned k = writes_v0(x) ? 1 : 0; k < nvals(x); k++)
+                if (clobbers(d, x->v[k]))
+                    alone = false;
+            if (writes_v0(x) && clobbers(x->v[0], d))
+                alone = false;
+        }
+        if (alone)
+            N.sunk[N.nsunk++] = j;
+    }
+}
+
+static bool is_sunk(uint32_t i)
+{
+    for (unsigned k = 0; k < N.nsunk; k++)
+        if (N.sunk[k] == i)
+            return true;
+    return false;
+}
+
+static void emit_op(const IROp *op);
+
+static void emit_sunk(void)
+{
+    uint32_t cur = N.cur_op;
+    for (unsigned k = 0; k < N.nsunk; k++) {
+        N.cur_op = N.sunk[k];
+        emit_op(&N.ir->ops[N.sunk[k]]);
+    }
+    N.cur_op = cur;
+}
+
+/*
  * A self-loop whose taken branch computes something only for the way out:
  * AVR sets the flags of the compare before a branch in the branch's stub
  * ("brcond L; stub; add_cycles; goto start; L: ...") and again after L.
@@ -2251,6 +2312,7 @@ static void plan_loop_stub(const TesseraIR *b)
     N.sink_from = N.sink_goto = UINT32_MAX;
     N.loop_checked = false;
     N.guard = UINT32_MAX;
+    N.nsunk = 0;
     if (!N.self_loop)
         return;
     unsigned first_impure = scan_pure(b, 0, read, killed, false);
@@ -2309,6 +2371,9 @@ static void plan_loop_stub(const TesseraIR *b)
             N.sink_from = s;
             N.sink_goto = g;
             N.guard = guard;
+            if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
+                b->ops[g + 1].imm == b->ops[s - 1].imm)
+                plan_sunk_consts(b, g, guard, fast);
             return;
         }
     }
@@ -2848,11 +2913,14 @@ static void emit_block(const TesseraIR *b)
             emit_loop_check(g, g[-1].opc == IR_ADD_CYCLES
                                    ? (int32_t)g[-1].imm : 0);
             N.loop_checked = true;
+            emit_sunk();
         }
         if (N.skip_op == i) /* done with the op before */
             N.skip_op = UINT32_MAX;
-        else
+        else if (!is_sunk(i))
             emit_op(op);
+        if (N.nsunk && i == N.sink_goto + 1) /* L */
+            emit_sunk();
         if (op->opc != IR_LOAD && op->opc != IR_STORE)
             update_kept_probe(op);
         if (!N.reachable)

@@ -150,6 +150,20 @@ static void t_loop_guard(void)
     printf("loop_guard %02x\n", v);
 }
 
+/* A loop entered by a jump, so that its first round runs in its own
+ * block: the LDI's register is written only when the loop leaves (the
+ * native backend's constant sinking), and must hold 0x50 then. */
+static void t_loop_const(void)
+{
+    uint8_t n = 0xf0, k = 0;
+    __asm__ volatile("rjmp 1f\n"
+                     "1: ldi %1, 0x50\n"
+                     " sub %0, %1\n"
+                     " brne 1b\n"
+                     : "+r"(n), "+d"(k));
+    printf("loop_const %02x %02x\n", n, k);
+}
+
 int main(void)
 {
     common_init();
@@ -157,6 +171,7 @@ int main(void)
     t_eor(); t_com(); t_neg(); t_inc(); t_dec(); t_asr(); t_lsr(); t_ror();
     t_swap(); t_subi0x80(); t_subi1(); t_sbci0x7f(); t_cpi0x10();
     t_andi0xf0(); t_ori0x81(); t_words(); t_mul(); t_loop_guard();
+    t_loop_const();
     common_stop();
     return 0;
 }
