@@ -321,7 +321,7 @@ static bool memop_ok(TesseraIR *b, unsigned memop, unsigned mmu_idx)
     if (size != 1 && size != 2 && size != 4 && size != 8)
         return false;
     if (memop & ~(unsigned)(TESSERA_MO_SIZE_MASK | TESSERA_MO_SIGN |
-                            TESSERA_MO_ALIGN))
+                            TESSERA_MO_ALIGN | TESSERA_MO_RAM))
         return false;
     if (b->arch && mmu_idx >= b->arch->nb_mmu_modes)
         return false;
@@ -740,16 +740,18 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
                     s[2], cond_names[op->sub], s[3], s[4]);
             break;
         case IR_LOAD:
-            fprintf(f, " ld%s%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+            fprintf(f, " ld%s%u%s%s %s, [%s%+" PRId64 "] mmu%u\n",
                     op->memop & TESSERA_MO_SIGN ? "s" : "u",
                     (op->memop & TESSERA_MO_SIZE_MASK) * 8,
-                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "",
+                    op->memop & TESSERA_MO_RAM ? "_ram" : "", s[0], s[1],
                     (int64_t)op->imm, op->mmu);
             break;
         case IR_STORE:
-            fprintf(f, " st%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+            fprintf(f, " st%u%s%s %s, [%s%+" PRId64 "] mmu%u\n",
                     (op->memop & TESSERA_MO_SIZE_MASK) * 8,
-                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "",
+                    op->memop & TESSERA_MO_RAM ? "_ram" : "", s[0], s[1],
                     (int64_t)op->imm, op->mmu);
             break;
         case IR_LABEL:

@@ -30,7 +30,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/x86-emit.h"
 
 #if defined(__x86_64__)
@@ -215,6 +217,14 @@ static struct {
      * check has been emitted at sink_from. */
     uint32_t sink_from, sink_goto;
     bool loop_checked;
+    uint32_t skip_op;  /* an op an earlier one did (setcond_to_global) */
+    /* The guard at the start of a self-loop whose stub is sunk past it
+     * (plan_loop_stub), UINT32_MAX if none. */
+    uint32_t guard;
+    /* Constants written to globals in env in such a loop's body, written
+     * only on its ways out instead (plan_sunk_consts()). */
+    uint32_t sunk[8];
+    unsigned nsunk;
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -1513,6 +1523,36 @@ static void end_in_cold(Cold *c, const IROp *op)
     }
 }
 
+/*
+ * A TESSERA_MO_RAM access (the arch checked that it lies in the RAM region
+ * holding the op's offset, memory never fetched as code): RDX = that
+ * region's host address minus its guest address, the access is then at
+ * [base + RDX + disp] with no TLB probe and no slow path. Not while
+ * watchpoints are set (they need the TLB's slow path; setting one drops
+ * all translations), nor for a region that is not plain RAM.
+ */
+static bool direct_ram(const IROp *op, uint64_t *addend)
+{
+    if (!(op->memop & TESSERA_MO_RAM) || debug_nwp ||
+        (N.ir->arch->big_endian && (op->memop & TESSERA_MO_SIZE_MASK) > 1))
+        return false;
+    const Region *r = bus_lookup((uint64_t)op->imm);
+    if (!r || r->kind != REGION_RAM || r->alias_delta || !r->host)
+        return false;
+    *addend = (uint64_t)(uintptr_t)r->host - r->base;
+    return true;
+}
+
+/* The host address of a direct access: [N.abase + RDX + N.adisp]. */
+static X86Mem direct_mem(uint64_t addend)
+{
+    int64_t disp = (int64_t)addend + N.adisp;
+    if (disp == (int32_t)disp)
+        return x86_mem(N.abase, (int32_t)disp);
+    x86_mov_ri(&N.b, 8, X86_RDX, addend);
+    return x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+}
+
 static void emit_load(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
@@ -1523,9 +1563,17 @@ static void emit_load(const IROp *op)
     X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
                                                    : reg_of(op->v[0]);
     emit_mem_address(op);
-    unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
-    g_array_index(N.colds, Cold, ci).reg = d;
-    X86Mem m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    uint64_t addend;
+    bool direct = direct_ram(op, &addend);
+    unsigned ci = 0;
+    X86Mem m;
+    if (direct) {
+        m = direct_mem(addend);
+    } else {
+        ci = emit_tlb_probe(op, false, COLD_LOAD);
+        g_array_index(N.colds, Cold, ci).reg = d;
+        m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    }
     if (size == 8) {
         x86_load(&N.b, 8, d, m);
         if (be)
@@ -1551,6 +1599,8 @@ static void emit_load(const IROp *op)
     store_val(op->v[0], d);
     if (clobbers(op->v[0], N.kp.base))
         N.kp.valid = false;
+    if (direct)
+        return;
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
     c->dst = op->v[0];
@@ -1567,6 +1617,12 @@ static void emit_store(const IROp *op)
     if (vr == X86_NOREG) {
         load_val(X86_RAX, op->v[0]);
         vr = X86_RAX;
+    }
+    uint64_t addend;
+    if (direct_ram(op, &addend)) {
+        /* (direct_ram() takes only bytes on big-endian archs) */
+        x86_store(&N.b, size, direct_mem(addend), vr);
+        return;
     }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
     g_array_index(N.colds, Cold, ci).reg = vr;
@@ -1969,6 +2025,8 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
  * stays is the chain entry's limit check: pre-commit the next round (less
  * what this exit gives back) and compare.
  */
+static size_t emit_guard_check(void);
+
 static void emit_loop_check(const IROp *op, int32_t extra)
 {
     uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
@@ -1982,8 +2040,11 @@ static void emit_loop_check(const IROp *op, int32_t extra)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)cyc);
     if (dx)
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    size_t out = N.guard != UINT32_MAX ? emit_guard_check() : 0;
     x86_alu_rm(&N.b, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     x86_patch_rel32(&N.b, x86_jcc(&N.b, X86_CC_BE), N.body);
+    if (out)
+        x86_patch_rel32(&N.b, out, x86_buf_offset(&N.b));
 }
 
 static void emit_self_loop(const IROp *op)
@@ -2039,17 +2100,29 @@ static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
  * written go into read, those written before being read into written.
  * Returns the index of the first op that is not pure (or nops).
  */
+static bool direct_ram(const IROp *op, uint64_t *addend);
+
 static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
-                          uint64_t *written)
+                          uint64_t *written, bool ram)
 {
     unsigned i;
     for (i = from; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
+        uint64_t addend;
         if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
             op->opc == IR_NOP)
             continue;
-        if (!pure_op(op))
+        /* ram: direct RAM accesses too (no slow path, env unseen) */
+        if (!pure_op(op) &&
+            !(ram && (op->opc == IR_LOAD || op->opc == IR_STORE) &&
+              direct_ram(op, &addend)))
             break;
+        if (op->opc == IR_STORE) {
+            for (unsigned k = 0; k < 2; k++)
+                if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                    bytes_add(read, written, op->v[k]);
+            continue;
+        }
         for (unsigned k = 1; k < nvals(op); k++)
             if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
                 bytes_add(read, written, op->v[k]);
@@ -2057,6 +2130,166 @@ static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
             bytes_add(written, read, op->v[0]);
     }
     return i;
+}
+
+/*
+ * The value v as the ops before op `before` compute it, from globals and
+ * constants through a chain of moves and binops with a constant operand:
+ * true if it is one; with emit, computed into RAX (at the loop check,
+ * where RAX is free and the globals hold what the next round reads).
+ */
+static bool chain_eval(const TesseraIR *b, unsigned before, TesseraVal v,
+                       bool emit, unsigned depth)
+{
+    if (depth > 8)
+        return false;
+    switch (ir_val_kind(v)) {
+    case IR_VK_CONST:
+        if (emit)
+            x86_mov_ri(&N.b, 8, X86_RAX, ir_const_value(N.ir, v));
+        return true;
+    case IR_VK_GLOBAL:
+        /* What the next round reads: not written before this read. */
+        for (unsigned i = 0; i < before; i++)
+            if (writes_v0(&b->ops[i]) && clobbers(b->ops[i].v[0], v))
+                return false;
+        if (emit) {
+            N.rax_val = TESSERA_IR_NONE;
+            load_val(X86_RAX, v);
+        }
+        return true;
+    case IR_VK_TEMP:
+        break;
+    default:
+        return false;
+    }
+    unsigned d = before;
+    while (d-- > 0)
+        if (writes_v0(&b->ops[d]) && b->ops[d].v[0] == v)
+            break;
+    if (d == UINT32_MAX || d >= before)
+        return false;
+    const IROp *op = &b->ops[d];
+    if (op->opc == IR_MOV)
+        return chain_eval(b, d, op->v[1], emit, depth + 1);
+    if (op->opc != IR_BINOP || ir_val_kind(op->v[2]) != IR_VK_CONST ||
+        (op->width != TESSERA_I32 && op->width != TESSERA_I64) ||
+        !fits_i32(ir_const_value(N.ir, op->v[2])))
+        return false;
+    X86Alu alu;
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_ADD: alu = X86_ADD; break;
+    case TESSERA_SUB: alu = X86_SUB; break;
+    case TESSERA_AND: alu = X86_AND; break;
+    case TESSERA_OR: alu = X86_OR; break;
+    case TESSERA_XOR: alu = X86_XOR; break;
+    default: return false;
+    }
+    if (!chain_eval(b, d, op->v[1], emit, depth + 1))
+        return false;
+    if (emit)
+        x86_alu_ri(&N.b, alu, sz_of(op->width), X86_RAX,
+                   (int32_t)ir_const_value(N.ir, op->v[2]));
+    return true;
+}
+
+/*
+ * A guard: the brcond at op gi (the first impure op of a self-loop)
+ * branches forward to its fast path, falling through into a slow path
+ * that only leaves the block (no branches, labels or fall-through), on a
+ * value chain_eval() can compute again and a constant. Returns the index
+ * of the fast path's label, 0 if op gi is no guard.
+ */
+static unsigned guard_fast(const TesseraIR *b, unsigned gi)
+{
+    if (gi >= b->nops || b->ops[gi].opc != IR_BRCOND ||
+        ir_val_kind(b->ops[gi].v[2]) != IR_VK_CONST ||
+        !fits_i32(ir_const_value(N.ir, b->ops[gi].v[2])) ||
+        (b->ops[gi].width != TESSERA_I32 && b->ops[gi].width != TESSERA_I64))
+        return 0;
+    unsigned f;
+    for (f = gi + 1; f < b->nops; f++) {
+        const IROp *op = &b->ops[f];
+        if (op->opc == IR_LABEL)
+            break;
+        if (op->opc == IR_BRCOND || op->opc == IR_BR)
+            return 0;
+    }
+    if (f >= b->nops || b->ops[f].imm != b->ops[gi].imm)
+        return 0;
+    IROpc last = (IROpc)b->ops[f - 1].opc;
+    if (last != IR_GOTO && last != IR_GOTO_DYN && last != IR_EXIT_LOOP)
+        return 0;
+    return chain_eval(b, gi, b->ops[gi].v[1], false, 0) ? f : 0;
+}
+
+/* At the loop check: the guard for the next round; jumps (rel32 to be
+ * patched, returned) out of the loop if it would not take its fast path. */
+static size_t emit_guard_check(void)
+{
+    const IROp *g = &N.ir->ops[N.guard];
+    chain_eval(N.ir, N.guard, g->v[1], true, 0);
+    N.rax_val = TESSERA_IR_NONE;
+    x86_alu_ri(&N.b, X86_CMP, sz_of(g->width), X86_RAX,
+               (int32_t)ir_const_value(N.ir, g->v[2]));
+    return x86_jcc(&N.b, (X86Cond)(cond_of(g->sub) ^ 1));
+}
+
+/*
+ * In a self-loop whose body (but for a guard's slow path) is pure up to
+ * the branch back, a constant written to a global kept in env that
+ * nothing else in the block reads or writes matters only once the loop
+ * leaves: it is written in the stub (after the loop check) and after L
+ * instead of every round. Rounds that go on leave env's copy alone, and
+ * only the guard's slow path, which such rounds never reach, could see
+ * it. (AVR: LDI of a register only compared or masked with, e.g. the CRC
+ * loop's r19 and r22.)
+ */
+static void plan_sunk_consts(const TesseraIR *b, unsigned g, uint32_t guard,
+                             unsigned fast)
+{
+    unsigned s = N.sink_from;
+    for (unsigned j = 0; j + 1 < s && N.nsunk < 8; j++) {
+        const IROp *op = &b->ops[j];
+        TesseraVal d = op->v[0];
+        if (op->opc != IR_MOV || ir_val_kind(op->v[1]) != IR_VK_CONST ||
+            ir_val_kind(d) != IR_VK_GLOBAL || reg_of(d) != X86_NOREG ||
+            (guard != UINT32_MAX && j > guard && j < fast))
+            continue;
+        bool alone = true;
+        for (unsigned i = 0; i <= g && alone; i++) {
+            const IROp *x = &b->ops[i];
+            if (i == j || (guard != UINT32_MAX && i > guard && i < fast))
+                continue;
+            for (unsigned k = writes_v0(x) ? 1 : 0; k < nvals(x); k++)
+                if (clobbers(d, x->v[k]))
+                    alone = false;
+            if (writes_v0(x) && clobbers(x->v[0], d))
+                alone = false;
+        }
+        if (alone)
+            N.sunk[N.nsunk++] = j;
+    }
+}
+
+static bool is_sunk(uint32_t i)
+{
+    for (unsigned k = 0; k < N.nsunk; k++)
+        if (N.sunk[k] == i)
+            return true;
+    return false;
+}
+
+static void emit_op(const IROp *op);
+
+static void emit_sunk(void)
+{
+    uint32_t cur = N.cur_op;
+    for (unsigned k = 0; k < N.nsunk; k++) {
+        N.cur_op = N.sunk[k];
+        emit_op(&N.ir->ops[N.sunk[k]]);
+    }
+    N.cur_op = cur;
 }
 
 /*
@@ -2078,9 +2311,21 @@ static void plan_loop_stub(const TesseraIR *b)
 
     N.sink_from = N.sink_goto = UINT32_MAX;
     N.loop_checked = false;
+    N.guard = UINT32_MAX;
+    N.nsunk = 0;
     if (!N.self_loop)
         return;
-    unsigned first_impure = scan_pure(b, 0, read, killed);
+    unsigned first_impure = scan_pure(b, 0, read, killed, false);
+    unsigned fast = guard_fast(b, first_impure);
+    uint32_t guard = UINT32_MAX;
+    if (fast) {
+        /* A guard, its slow path skipped: on the way round, the loop
+         * check runs the guard for the next round and leaves through
+         * the stub if it fails, so after a round that skipped the stub
+         * the guard branches to its fast path. */
+        guard = first_impure;
+        first_impure = scan_pure(b, fast + 1, read, killed, true);
+    }
     for (unsigned g = 1; g + 1 < b->nops; g++) {
         const IROp *op = &b->ops[g];
         if (op->opc != IR_GOTO || op->imm != N.insn_pc[0])
@@ -2111,7 +2356,7 @@ static void plan_loop_stub(const TesseraIR *b)
          * goto: what both paths set again. */
         if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
             b->ops[g + 1].imm == b->ops[s - 1].imm) {
-            scan_pure(b, g + 2, rl, wl);
+            scan_pure(b, g + 2, rl, wl, false);
             for (unsigned k = 0; k < KILL_BYTES / 64; k++)
                 ok[k] |= ws[k] & wl[k] & ~read[k];
         }
@@ -2125,6 +2370,10 @@ static void plan_loop_stub(const TesseraIR *b)
         if (sink) {
             N.sink_from = s;
             N.sink_goto = g;
+            N.guard = guard;
+            if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
+                b->ops[g + 1].imm == b->ops[s - 1].imm)
+                plan_sunk_consts(b, g, guard, fast);
             return;
         }
     }
@@ -2274,6 +2523,21 @@ static bool keeps_rax(const IROp *op)
     }
 }
 
+/* A setcond whose temp only goes, by the next op, into a byte global
+ * kept in env. */
+static bool setcond_to_global(const IROp *op)
+{
+    if (N.cur_op + 1 >= N.ir->nops)
+        return false;
+    const IROp *m = op + 1;
+    TesseraVal t = op->v[0], g = m->v[0];
+    return m->opc == IR_MOV && m->v[1] == t &&
+           ir_val_kind(t) == IR_VK_TEMP &&
+           N.tlast[IR_VAL_INDEX(t)] == N.cur_op + 1 &&
+           ir_val_kind(g) == IR_VK_GLOBAL && ir_global_size(g) == 1 &&
+           reg_of(g) == X86_NOREG && N.cur_op + 1 != N.sink_from;
+}
+
 static void emit_op(const IROp *op)
 {
     if (!keeps_rax(op))
@@ -2358,6 +2622,14 @@ static void emit_op(const IROp *op)
         break;
     case IR_SETCOND: {
         X86Reg d = reg_of(op->v[0]) != X86_NOREG ? reg_of(op->v[0]) : X86_RAX;
+        if (setcond_to_global(op)) {
+            /* "setcond t; mov g, t" with t dying there: set the byte of
+             * g in env (a flag) directly; the mov is skipped. */
+            emit_cmp(op);
+            x86_setcc_m(&N.b, cond_of(op->sub), global_mem(op[1].v[0]));
+            N.skip_op = N.cur_op + 1;
+            break;
+        }
         emit_cmp(op);
         x86_setcc(&N.b, cond_of(op->sub), d);
         x86_movzx_rr(&N.b, 4, 1, d, d);
@@ -2422,9 +2694,11 @@ static void emit_op(const IROp *op)
 /* Ops after which the running block may have to stop (slow paths). */
 static bool may_end_insn(const IROp *op)
 {
+    uint64_t addend;
     switch ((IROpc)op->opc) {
     case IR_LOAD:
     case IR_STORE:
+        return !direct_ram(op, &addend);
     case IR_ATOMIC:
     case IR_CMPXCHG:
     case IR_CALL:
@@ -2639,8 +2913,14 @@ static void emit_block(const TesseraIR *b)
             emit_loop_check(g, g[-1].opc == IR_ADD_CYCLES
                                    ? (int32_t)g[-1].imm : 0);
             N.loop_checked = true;
+            emit_sunk();
         }
-        emit_op(op);
+        if (N.skip_op == i) /* done with the op before */
+            N.skip_op = UINT32_MAX;
+        else if (!is_sunk(i))
+            emit_op(op);
+        if (N.nsunk && i == N.sink_goto + 1) /* L */
+            emit_sunk();
         if (op->opc != IR_LOAD && op->opc != IR_STORE)
             update_kept_probe(op);
         if (!N.reachable)
@@ -2683,6 +2963,7 @@ static void reset_state(const TesseraIR *b)
     }
     /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
     N.fix_label->len = 0;
+    N.skip_op = UINT32_MAX;
     N.patches->len = 0;
     N.exits->len = 0;
     N.colds->len = 0;

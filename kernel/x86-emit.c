@@ -396,6 +396,11 @@ void x86_setcc(X86Buf *b, X86Cond cc, X86Reg dst)
     emit_r(b, 1, 0, needs_rex8(dst), 0x0f90 + cc, 0, dst, 0, 0);
 }
 
+void x86_setcc_m(X86Buf *b, X86Cond cc, X86Mem m)
+{
+    emit_m(b, 1, 0, false, 0x0f90 + cc, 0, &m, 0, 0);
+}
+
 void x86_cmov(X86Buf *b, X86Cond cc, unsigned sz, X86Reg dst, X86Reg src)
 {
     check_sz48(sz);

@@ -136,6 +136,7 @@ void x86_cqo(X86Buf *b, unsigned sz);
 
 /* Conditions. */
 void x86_setcc(X86Buf *b, X86Cond cc, X86Reg dst); /* the low byte */
+void x86_setcc_m(X86Buf *b, X86Cond cc, X86Mem m);  /* a byte in memory */
 void x86_cmov(X86Buf *b, X86Cond cc, unsigned sz, X86Reg dst, X86Reg src);
 
 /* Bits, sz 4 or 8 (lzcnt, tzcnt and popcnt also 2). */

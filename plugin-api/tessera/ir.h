@@ -161,6 +161,16 @@ typedef enum TesseraMemOp {
     TESSERA_MO_SIZE_MASK = 15,
     TESSERA_MO_SIGN = 16,  /* loads: sign-extend to 64 bits */
     TESSERA_MO_ALIGN = 32, /* fault when not naturally aligned */
+    /*
+     * Loads and stores (ABI 2.4): the arch has checked that every byte the
+     * access touches lies in the board's RAM region that holds the address
+     * `offset` (the op's constant) itself, and that this memory is never
+     * fetched as code (Harvard data memory, e.g. AVR SRAM). A backend may
+     * then reach host memory directly, without the soft TLB; watchpoints
+     * and tools still see the access (the core falls back to the TLB path
+     * while watchpoints are set). Ignored on other ops.
+     */
+    TESSERA_MO_RAM = 64,
 } TesseraMemOp;
 
 /* ---------------------------------------------------------------------- */
