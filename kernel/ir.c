@@ -809,11 +809,141 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
             fprintf(f, " counter %p += %u\n", (void *)(uintptr_t)op->imm,
                     (unsigned)op->aux2);
             break;
+        case IR_SKIP:
+            fprintf(f, " skip %u insns, %u cycles\n", (unsigned)op->imm,
+                    (unsigned)(op->imm >> 32));
+            break;
         case IR_NB_OPC:
             break;
         }
     }
     fputc('\n', f);
+}
+
+/*
+ * Branches over instructions (ir.h): the backends pre-commit a block's
+ * instructions and cycles at entry and give back, at each exit, what
+ * follows the exit's instruction. A branch to a label past other
+ * instructions' starts (an if-then inside the block) skips those, so its
+ * taken side goes through a landing pad placed right before the label that
+ * gives them back (IR_SKIP) and then joins the label:
+ *
+ *     brcond P ... [fall-through: br L] P: skip n, c; L:
+ *
+ * Everything after the pad is counted as before (a fault or an exit
+ * further on gives back only what follows it), so retired counts stay
+ * exact on every path. One pad per such branch; none in most blocks.
+ */
+void ir_lower_skips(TesseraIR *b)
+{
+    unsigned n = b->nops, npads = 0;
+    uint32_t *lpos, *lcyc, *pad_of;
+    uint32_t pos = 0, cyc = 0;
+
+    /* Instruction starts and cycles before each label. */
+    lpos = g_new0(uint32_t, b->nlabels + 1);
+    lcyc = g_new0(uint32_t, b->nlabels + 1);
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if (op->opc == IR_LABEL) {
+            lpos[op->imm] = pos;
+            lcyc[op->imm] = cyc;
+        }
+    }
+    pos = cyc = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if ((op->opc == IR_BRCOND || op->opc == IR_BR) &&
+                   lpos[op->imm] > pos) {
+            npads++;
+        }
+    }
+    if (npads == 0) {
+        g_free(lpos);
+        g_free(lcyc);
+        return;
+    }
+
+    /* Each skipping branch gets a pad label; pads are laid out before
+     * their target label, in the order of their branches. */
+    IROp *out = g_new(IROp, n + 3 * npads);
+    unsigned o = 0;
+    pad_of = g_new0(uint32_t, n);
+    uint32_t *skip_n = g_new0(uint32_t, n), *skip_c = g_new0(uint32_t, n);
+    pos = cyc = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if ((op->opc == IR_BRCOND || op->opc == IR_BR) &&
+                   lpos[op->imm] > pos) {
+            pad_of[i] = ++b->nlabels;
+            skip_n[i] = lpos[op->imm] - pos;
+            skip_c[i] = lcyc[op->imm] - cyc;
+        }
+    }
+    bool open = true;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_LABEL) {
+            bool first = true;
+            for (unsigned j = 0; j < i; j++) {
+                const IROp *br = &b->ops[j];
+                if (!pad_of[j] || br->imm != op->imm)
+                    continue;
+                IROp *x;
+                if (open || !first) {
+                    x = &out[o++];
+                    memset(x, 0, sizeof(*x));
+                    x->opc = IR_BR;
+                    x->insn = op->insn;
+                    x->imm = op->imm;
+                }
+                first = false;
+                x = &out[o++];
+                memset(x, 0, sizeof(*x));
+                x->opc = IR_LABEL;
+                x->insn = op->insn;
+                x->imm = pad_of[j];
+                x = &out[o++];
+                memset(x, 0, sizeof(*x));
+                x->opc = IR_SKIP;
+                x->insn = op->insn;
+                x->imm = skip_n[j] | (uint64_t)skip_c[j] << 32;
+                open = true;
+            }
+        }
+        out[o] = *op;
+        if (pad_of[i])
+            out[o].imm = pad_of[i];
+        o++;
+        switch (op->opc) {
+        case IR_LABEL:
+            open = true;
+            break;
+        case IR_GOTO: case IR_GOTO_DYN: case IR_EXIT_LOOP: case IR_BR:
+            open = false;
+            break;
+        default:
+            break;
+        }
+    }
+    g_free(b->ops);
+    b->ops = out;
+    b->nops = o;
+    b->ops_cap = n + 3 * npads;
+    g_free(lpos);
+    g_free(lcyc);
+    g_free(pad_of);
+    g_free(skip_n);
+    g_free(skip_c);
 }
 
 void ir_dump_asm(const TesseraIR *b, FILE *f)

@@ -14,6 +14,11 @@
 #include "decode.h"
 #include "riscv.h"
 
+/* Forward branches followed inside a block: at most this many pending at
+ * once, to a target at most this many bytes ahead. */
+#define RISCV_PEND_MAX 4
+#define RISCV_PEND_REACH 64
+
 typedef struct Ctx {
     TesseraIR *b;
     const RiscvEnv *env;
@@ -26,6 +31,15 @@ typedef struct Ctx {
     uint64_t pc;     /* current instruction */
     uint64_t next_pc;
     bool ended;      /* the instruction ended the block */
+    uint64_t page;   /* of the block's first instruction */
+    /* Forward branches whose target the block may reach: the label is
+     * placed there (an if-then inside the block), or at the block's end
+     * as an exit to the target if the block stops before it. */
+    struct {
+        uint64_t pc;
+        TesseraLabel l;
+    } pend[RISCV_PEND_MAX];
+    unsigned npend;
     TesseraVal gpr[32];
     TesseraVal zero;
 } Ctx;
@@ -760,13 +774,43 @@ static void gen_branch(Ctx *c, const RiscvInsn *in)
         [RV_BLT] = TESSERA_LT,   [RV_BGE] = TESSERA_GE,
         [RV_BLTU] = TESSERA_LTU, [RV_BGEU] = TESSERA_GEU,
     };
-    TesseraLabel taken = tessera_ir_label_new(c->b);
+    static const TesseraCond inverse[RV_NB_OPS] = {
+        [RV_BEQ] = TESSERA_NE,   [RV_BNE] = TESSERA_EQ,
+        [RV_BLT] = TESSERA_GE,   [RV_BGE] = TESSERA_LT,
+        [RV_BLTU] = TESSERA_GEU, [RV_BGEU] = TESSERA_LTU,
+    };
+    uint64_t target = (c->pc + in->imm) & c->mask;
+    TesseraLabel l = tessera_ir_label_new(c->b);
 
+    if (target > c->pc && target - c->pc <= RISCV_PEND_REACH &&
+        (target >> 12) == c->page && c->npend < RISCV_PEND_MAX) {
+        /* Forward and near: the block goes on with the fall-through and
+         * the taken path joins it at the target (riscv_translate() places
+         * the label), skipping the instructions in between. */
+        tessera_ir_brcond(c->b, conds[in->op], c->w, reg(c, in->rs1),
+                          reg(c, in->rs2), l);
+        c->pend[c->npend].pc = target;
+        c->pend[c->npend++].l = l;
+        return;
+    }
+    if (target > c->pc) {
+        /* Forward: the taken path is a side exit (chained like any goto)
+         * and the block goes on with the fall-through. */
+        tessera_ir_brcond(c->b, inverse[in->op], c->w, reg(c, in->rs1),
+                          reg(c, in->rs2), l);
+        tessera_ir_goto(c->b, target);
+        tessera_ir_label_set(c->b, l);
+        return;
+    }
+    /* Backward (or to itself): the block ends here, so that a loop back
+     * to the block's start is a block of its own, which the backend runs
+     * round after round without leaving, and the code after the loop is
+     * not translated again with every block that enters the loop. */
     tessera_ir_brcond(c->b, conds[in->op], c->w, reg(c, in->rs1),
-                      reg(c, in->rs2), taken);
+                      reg(c, in->rs2), l);
     tessera_ir_goto(c->b, c->next_pc);
-    tessera_ir_label_set(c->b, taken);
-    tessera_ir_goto(c->b, (c->pc + in->imm) & c->mask);
+    tessera_ir_label_set(c->b, l);
+    tessera_ir_goto(c->b, target);
     c->ended = true;
 }
 
@@ -1087,12 +1131,14 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
         .priv = riscv_tbf_priv(flags),
     };
     uint64_t page = pc >> 12;
+    bool stop = false;
 
     c.w = c.xlen == 64 ? TESSERA_I64 : TESSERA_I32;
     c.mask = c.xlen == 64 ? UINT64_MAX : UINT32_MAX;
     c.mmu_idx = riscv_tbf_dpriv(flags);
     c.flags = flags;
     c.pc = pc;
+    c.page = page;
 
     for (;;) {
         uint8_t buf[4] = {0};
@@ -1116,6 +1162,20 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
               (uint32_t)buf[3] << 24;
         riscv_decode(raw, c.xlen, &in);
         c.next_pc = (c.pc + in.len) & c.mask;
+        /* Branches that join here; one into the middle of this
+         * instruction ends the block before it. */
+        for (unsigned i = 0; i < c.npend; i++) {
+            if (c.pend[i].pc == c.pc) {
+                tessera_ir_label_set(b, c.pend[i].l);
+                c.pend[i--] = c.pend[--c.npend];
+            } else if (c.pend[i].pc < c.next_pc) {
+                stop = true;
+            }
+        }
+        if (stop) {
+            tessera_ir_goto(b, c.pc);
+            break;
+        }
 
         tessera_ir_insn_start(b, c.pc, in.len, 1);
         /* Sdtrig: an execute trigger fires before the instruction. */
@@ -1136,6 +1196,11 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
             tessera_ir_goto(b, c.pc);
             break;
         }
+    }
+    /* Branches whose target the block did not reach leave for it. */
+    for (unsigned i = 0; i < c.npend; i++) {
+        tessera_ir_label_set(b, c.pend[i].l);
+        tessera_ir_goto(b, c.pend[i].pc);
     }
     return 0;
 }
