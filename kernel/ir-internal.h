@@ -160,6 +160,12 @@ struct TesseraIR {
     unsigned nconsts, consts_cap;
     unsigned ntemps;
     unsigned nlabels;
+    /* Per label: instructions started before its first branch
+     * (UINT32_MAX: none yet); skips: a label was placed after more
+     * instructions than that (ir_lower_skips() has work). */
+    uint32_t *label_insns;
+    unsigned label_insns_cap;
+    bool skips;
     unsigned ninsns;
     unsigned insn0_size; /* bytes of the first instruction */
     int cur_insn; /* -1 before the first insn_start */
