@@ -42,6 +42,7 @@ TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint64_t flags, unsigned code_mmu)
     b->nconsts = 0;
     b->ntemps = 0;
     b->nlabels = 0;
+    b->skips = false;
     b->ninsns = 0;
     b->insn0_size = 0;
     b->cur_insn = -1;
@@ -412,13 +413,23 @@ void tessera_ir_mb(TesseraIR *b, unsigned kinds)
 
 TesseraLabel tessera_ir_label_new(TesseraIR *b)
 {
-    return ++b->nlabels; /* 0 is never a label */
+    unsigned l = ++b->nlabels; /* 0 is never a label */
+    if (l >= b->label_insns_cap) {
+        b->label_insns_cap = b->label_insns_cap ? 2 * b->label_insns_cap : 64;
+        b->label_insns = g_renew(uint32_t, b->label_insns, b->label_insns_cap);
+    }
+    b->label_insns[l] = UINT32_MAX;
+    return l;
 }
 
 void tessera_ir_label_set(TesseraIR *b, TesseraLabel l)
 {
-    if (l == 0 || l > b->nlabels)
+    if (l == 0 || l > b->nlabels) {
         ir_fail(b, "label_set: unknown label");
+        return;
+    }
+    if (b->label_insns[l] < b->ninsns)
+        b->skips = true; /* a branch over instructions */
     ir_emit(b, IR_LABEL)->imm = l;
 }
 
@@ -428,6 +439,8 @@ void tessera_ir_brcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
     if (!is_src(a) || !is_src(b2) || c > TESSERA_GTU || l == 0 ||
         l > b->nlabels)
         ir_fail(b, "brcond: bad operand or label");
+    else if (b->label_insns[l] == UINT32_MAX)
+        b->label_insns[l] = b->ninsns;
     IROp *op = ir_emit(b, IR_BRCOND);
     op->sub = (uint8_t)c;
     op->width = (uint8_t)w;
@@ -811,11 +824,123 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
             fprintf(f, " counter %p += %u\n", (void *)(uintptr_t)op->imm,
                     (unsigned)op->aux2);
             break;
+        case IR_SKIP:
+            fprintf(f, " skip %u insns, %u cycles\n", (unsigned)op->imm,
+                    (unsigned)(op->imm >> 32));
+            break;
         case IR_NB_OPC:
             break;
         }
     }
     fputc('\n', f);
+}
+
+/*
+ * Branches over instructions (ir.h): the backends pre-commit a block's
+ * instructions and cycles at entry and give back, at each exit, what
+ * follows the exit's instruction. A branch to a label past other
+ * instructions' starts (an if-then inside the block) skips those, so its
+ * taken side goes through a landing pad placed right before the label that
+ * gives them back (IR_SKIP) and then joins the label:
+ *
+ *     brcond P ... [fall-through: br L] P: skip n, c; L:
+ *
+ * Everything after the pad is counted as before (a fault or an exit
+ * further on gives back only what follows it), so retired counts stay
+ * exact on every path. One pad per such branch; none in most blocks.
+ */
+void ir_lower_skips(TesseraIR *b)
+{
+    if (!b->skips)
+        return;
+    unsigned n = b->nops, nl = b->nlabels + 1, npads = 0;
+    uint32_t pos = 0, cyc = 0;
+    /* Per label: instruction starts and cycles before it, and the chain
+     * of its skipping branches (op index + 1, 0 ends); per op: the next
+     * in the chain, the pad label and the counts it gives back. */
+    uint32_t *lpos = g_new0(uint32_t, 4 * (size_t)nl + 4 * (size_t)n);
+    uint32_t *lcyc = lpos + nl, *head = lcyc + nl, *tail = head + nl;
+    uint32_t *next = tail + nl, *pad = next + n, *sn = pad + n, *sc = sn + n;
+
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if (op->opc == IR_LABEL) {
+            lpos[op->imm] = pos;
+            lcyc[op->imm] = cyc;
+        }
+    }
+    pos = cyc = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if ((op->opc == IR_BRCOND || op->opc == IR_BR) &&
+                   lpos[op->imm] > pos) {
+            pad[i] = ++b->nlabels;
+            sn[i] = lpos[op->imm] - pos;
+            sc[i] = lcyc[op->imm] - cyc;
+            if (tail[op->imm])
+                next[tail[op->imm] - 1] = i + 1;
+            else
+                head[op->imm] = i + 1;
+            tail[op->imm] = i + 1;
+            npads++;
+        }
+    }
+    if (npads == 0) {
+        g_free(lpos);
+        return;
+    }
+
+    IROp *out = g_new(IROp, n + 3 * npads);
+    unsigned o = 0;
+    bool open = true;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_LABEL) {
+            for (uint32_t j = head[op->imm]; j; j = next[j - 1]) {
+                IROp *x;
+                if (open) { /* the path before jumps over the pad */
+                    x = memset(&out[o++], 0, sizeof(*x));
+                    x->opc = IR_BR;
+                    x->insn = op->insn;
+                    x->imm = op->imm;
+                }
+                x = memset(&out[o++], 0, sizeof(*x));
+                x->opc = IR_LABEL;
+                x->insn = op->insn;
+                x->imm = pad[j - 1];
+                x = memset(&out[o++], 0, sizeof(*x));
+                x->opc = IR_SKIP;
+                x->insn = op->insn;
+                x->imm = sn[j - 1] | (uint64_t)sc[j - 1] << 32;
+                open = true;
+            }
+        }
+        out[o] = *op;
+        if (pad[i])
+            out[o].imm = pad[i];
+        o++;
+        switch (op->opc) {
+        case IR_LABEL:
+            open = true;
+            break;
+        case IR_GOTO: case IR_GOTO_DYN: case IR_EXIT_LOOP: case IR_BR:
+            open = false;
+            break;
+        default:
+            break;
+        }
+    }
+    g_free(b->ops);
+    b->ops = out;
+    b->nops = o;
+    b->ops_cap = n + 3 * npads;
+    g_free(lpos);
 }
 
 void ir_dump_asm(const TesseraIR *b, FILE *f)

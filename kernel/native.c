@@ -2559,6 +2559,16 @@ static void emit_op(const IROp *op)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)op->imm);
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
+    case IR_SKIP: {
+        /* A branch over instructions: they do not retire. */
+        uint32_t di = (uint32_t)op->imm, dc = (uint32_t)(op->imm >> 32);
+        if (dc != di)
+            x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles),
+                       (int32_t)(dc - di));
+        if (dc)
+            x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)dc);
+        break;
+    }
     case IR_COUNTER:
         x86_load(&N.b, 4, X86_RAX, CPU_FIELD(index));
         x86_mov_ri(&N.b, 8, X86_RCX, op->imm);

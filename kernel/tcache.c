@@ -561,6 +561,7 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
             log_translation(b, TESSERA_LOG_OP, "OP");
     }
     ir_optimize(b);
+    ir_lower_skips(b);
     if (unlikely(log_on(TESSERA_LOG_OP_OPT)))
         log_translation(b, TESSERA_LOG_OP_OPT, "OP after optimisation");
 

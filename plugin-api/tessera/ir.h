@@ -35,7 +35,11 @@
  *     (or a - b - borrow-in) and its carry, borrow or signed overflow over
  *     any width from 1 to 64 bits, so NZCV, x86's flags and AVR's SREG
  *     (including the half carry: width 4) are a few ops, not a helper;
- *   - branches go forward only, to a label later in the same block;
+ *   - branches go forward only, to a label later in the same block; a
+ *     branch to a label past other instructions' starts skips them: they
+ *     do not retire and their cycles are not counted on that path (so an
+ *     if-then can stay inside one block: branch over the "then" part to a
+ *     label placed before the next instruction's tessera_ir_insn_start);
  *   - every path through the block ends with an exit (goto, goto_dyn or
  *     exit_loop), and nothing follows an exit until the next label.
  *
