@@ -191,6 +191,41 @@ typedef struct GEntry {
     int8_t reg;
 } GEntry;
 static GEntry GTab[GTAB_SIZE];
+/*
+ * The growing lists of a block's compilation: GArray's data and len
+ * fields, so that g_array_index() reads them, appended to inline
+ * (g_array_append_vals() cost some 70 host instructions a call, half a
+ * million calls in a Linux boot). Emptied per block, never shrunk.
+ */
+typedef struct NArray {
+    gchar *data;
+    guint len, cap; /* in elements */
+    guint esize;
+} NArray;
+
+static NArray *narray_new(guint esize)
+{
+    NArray *a = g_new0(NArray, 1);
+    a->esize = esize;
+    return a;
+}
+
+static __attribute__((noinline)) void narray_grow(NArray *a)
+{
+    a->cap = a->cap ? a->cap * 2 : 64;
+    a->data = g_realloc(a->data, (gsize)a->cap * a->esize);
+}
+
+/* Appends the n elements at v (of a's element size, esize). */
+static inline void narray_put(NArray *a, const void *v, guint n, gsize esize)
+{
+    while (a->len + n > a->cap)
+        narray_grow(a);
+    memcpy(a->data + (gsize)a->len * esize, v, (gsize)n * esize);
+    a->len += n;
+}
+#define narray_append(a, v, n) narray_put((a), (v), (n), sizeof(*(v)))
+
 #define G_MAX 4096 /* GUses per block (IR_MAX_OPS ops of 5 operands at most
                       would be more: the rest stay in env) */
 
@@ -201,11 +236,11 @@ static struct {
     const TesseraIR *ir;
     const int16_t *slot_of;
     size_t *label_pos;
-    GArray *fix_label; /* pairs (rel32 field, label) */
-    GArray *patches;   /* Patch */
-    GArray *exits;     /* NExit */
-    GArray *colds;     /* Cold */
-    GArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    NArray *fix_label; /* pairs (rel32 field, label) */
+    NArray *patches;   /* Patch */
+    NArray *exits;     /* NExit */
+    NArray *colds;     /* Cold */
+    NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -272,13 +307,13 @@ static bool host_bmi2;
 static void jmp_to_epilogue(void)
 {
     size_t f = x86_jmp(&N.b);
-    g_array_append_val(N.to_epilogue, f);
+    narray_append(N.to_epilogue, &f, 1);
 }
 
 static void movabs_patch(X86Reg r, PatchKind kind, unsigned index)
 {
     Patch p = {x86_movabs(&N.b, r, 0), kind, index};
-    g_array_append_val(N.patches, p);
+    narray_append(N.patches, &p, 1);
 }
 
 /*
@@ -1406,7 +1441,7 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     if (same) /* the probe before this one keeps RDI and RCX for it */
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
     x86_load(&N.b, 8, X86_RDX,
              x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
@@ -1957,7 +1992,7 @@ static void emit_leave(uint64_t pc)
 static unsigned add_exit(const IROp *op, uint64_t pc)
 {
     NExit x = {pc, op->insn, SIZE_MAX, 0};
-    g_array_append_val(N.exits, x);
+    narray_append(N.exits, &x, 1);
     return N.exits->len - 1;
 }
 
@@ -2249,7 +2284,7 @@ static void emit_end_insn_check(unsigned insn)
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
               X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
 }
 
 /* Ops that leave RAX alone until they load their first operand into it
@@ -2371,13 +2406,13 @@ static void emit_op(const IROp *op)
         emit_cmp(op);
         size_t f = x86_jcc(&N.b, cond_of(op->sub));
         size_t pair[2] = {f, (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         break;
     }
     case IR_BR: {
         size_t pair[2] = {x86_jmp(&N.b), (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         N.reachable = false;
         break;
@@ -2556,7 +2591,7 @@ static void emit_colds(void)
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-                g_array_append_val(N.colds, e); /* c is stale from here */
+                narray_append(N.colds, &e, 1); /* c is stale from here */
                 break;
             }
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
@@ -2675,13 +2710,12 @@ static void emit_block(const TesseraIR *b)
 static void reset_state(const TesseraIR *b)
 {
     if (!N.fix_label) {
-        N.fix_label = g_array_new(FALSE, FALSE, sizeof(size_t));
-        N.patches = g_array_new(FALSE, FALSE, sizeof(Patch));
-        N.exits = g_array_new(FALSE, FALSE, sizeof(NExit));
-        N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
-        N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
+        N.fix_label = narray_new(sizeof(size_t));
+        N.patches = narray_new(sizeof(Patch));
+        N.exits = narray_new(sizeof(NExit));
+        N.colds = narray_new(sizeof(Cold));
+        N.to_epilogue = narray_new(sizeof(size_t));
     }
-    /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
     N.fix_label->len = 0;
     N.patches->len = 0;
     N.exits->len = 0;
