@@ -588,6 +588,9 @@ static void backward(Opt *o)
     uint32_t ogen = ++S.ogen;
     uint32_t *label_gen = scratch(&S.label_gen, &S.label_gen_cap,
                                   (b->nlabels + 1) * 4, ZERO_N);
+    /* Reads of each temp by the ops that stay, for fuse_sext(). */
+    uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4,
+                             ZERO_N);
     /* The stub the scan is in: the label after its exit (or UINT32_MAX),
      * and (byte, its stamp before the stub wrote it) pairs. */
     uint32_t stub_label = UINT32_MAX, stub[2 * STUB_MAX];
@@ -596,8 +599,10 @@ static void backward(Opt *o)
 #define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
 #define USE(v)                                                          \
     do {                                                                \
-        if (is_temp(v))                                                 \
+        if (is_temp(v)) {                                               \
             live[IR_VAL_INDEX(v) / 64] |= 1ull << (IR_VAL_INDEX(v) % 64); \
+            uses[IR_VAL_INDEX(v)]++;                                    \
+        }                                                               \
     } while (0)
 
     for (unsigned i = b->nops; i-- > 0;) {
@@ -711,18 +716,13 @@ static void backward(Opt *o)
 
 /*
  * "op32 d, ...; ext32s d, d" -> one op of width IR_W32S. Also when the
- * 32-bit result is a temp read only by the extension.
+ * 32-bit result is a temp read only by the extension (backward() counted
+ * the reads of each temp by the ops it kept).
  */
 static bool fuse_sext(TesseraIR *b)
 {
     bool fused = false;
-    uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4, ZERO_N);
-    for (unsigned i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        for (int k = op->opc == IR_STORE ? 0 : 1; k < 5; k++)
-            if (is_temp(op->v[k]))
-                uses[IR_VAL_INDEX(op->v[k])]++;
-    }
+    const uint32_t *uses = S.uses;
     for (unsigned i = 0; i + 1 < b->nops; i++) {
         IROp *op = &b->ops[i], *x = &b->ops[i + 1];
         if (x->opc != IR_UNOP || x->sub != TESSERA_EXT32S ||
@@ -767,11 +767,17 @@ void ir_optimize(TesseraIR *b)
 {
     Opt o = {.b = b};
 
-    for (unsigned i = 0; i < b->nops; i++)
-        for (int k = 0; k < 5; k++)
-            if (is_global(b->ops[i].v[k]) &&
-                IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
-                o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
+    /* The builder keeps globals inside the arch's env (a pass over the
+     * ops finds how far they reach only without an arch: tests). */
+    if (b->arch) {
+        o.nbytes = (unsigned)b->arch->env_size + 8;
+    } else {
+        for (unsigned i = 0; i < b->nops; i++)
+            for (int k = 0; k < 5; k++)
+                if (is_global(b->ops[i].v[k]) &&
+                    IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
+                    o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
+    }
     /* Facts are valid only at the current generation, and generations
      * go on from block to block, so the tables are cleared only when the
      * count would wrap (a block bumps them at most once per op). */
