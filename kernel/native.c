@@ -235,6 +235,8 @@ static struct {
     size_t cap;
     const TesseraIR *ir;
     const int16_t *slot_of;
+    int16_t *zero_slots; /* all 0, for blocks without temps */
+    size_t zero_slots_cap;
     size_t *label_pos;
     NArray *fix_label; /* pairs (rel32 field, label) */
     NArray *patches;   /* Patch */
@@ -277,6 +279,7 @@ static struct {
     uint8_t *twidth;              /* by temp: its values are below 2^w */
     uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
     uint32_t ntemps_cap;
+    bool temps;                   /* the block mentions a temp */
     uint32_t stamp;               /* of GTab entries of this block */
     int *delta;
     GUse u[G_MAX];
@@ -548,10 +551,14 @@ static void plan_registers(const TesseraIR *b)
         N.stamp = 1;
     }
     unsigned nu = 0;
-    bool branched = false;
+    bool branched = false, temps = false;
+    /* A block that loops on itself (emit_self_loop) loads and writes back
+     * once per entry, not per round: every mention counts. */
+    bool loops = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
+        loops |= op->opc == IR_GOTO && op->imm == b->pc && !b->nocache;
         /* Down to v0: an op reads its sources before it writes v0. */
         for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
@@ -582,6 +589,7 @@ static void plan_registers(const TesseraIR *b)
                 if (N.tfirst[t] == UINT32_MAX)
                     N.tfirst[t] = i;
                 N.tlast[t] = i;
+                temps = true;
             }
         }
         if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
@@ -591,11 +599,7 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
-    /* A block that loops on itself (emit_self_loop) loads and writes back
-     * once per entry, not per round: every mention counts. */
-    bool loops = false;
-    for (unsigned i = 0; i < b->nops && !b->nocache; i++)
-        loops |= b->ops[i].opc == IR_GOTO && b->ops[i].imm == b->pc;
+    N.temps = temps;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
@@ -630,14 +634,14 @@ static void plan_registers(const TesseraIR *b)
     }
     int *delta = N.delta;
     memset(delta, 0, (b->nops + 1) * sizeof(int));
-    for (unsigned t = 0; t < nt; t++) {
+    for (unsigned t = 0; t < nt && temps; t++) {
         if (N.tfirst[t] != UINT32_MAX) {
             delta[N.tfirst[t]]++;
             delta[N.tlast[t] + 1]--;
         }
     }
     int live = 0, pressure = 0;
-    for (unsigned i = 0; i < b->nops; i++) {
+    for (unsigned i = 0; i < b->nops && temps; i++) {
         live += delta[i];
         pressure = live > pressure ? live : pressure;
     }
@@ -647,6 +651,10 @@ static void plan_registers(const TesseraIR *b)
     unsigned max_g = NREGS - (unsigned)(pressure < MAX_TEMP_REGS ? pressure
                                                                  : MAX_TEMP_REGS);
     uint16_t used = 0;
+    /* A global that the block writes before anything reads it, and before
+     * any branch (so on every path), needs no load at entry: set_first
+     * (its first mention, and a register's only view: no overlaps). */
+    N.entry_load = 0;
     N.ng = 0;
     for (unsigned i = 0; i < nu && N.ng < max_g && u[i].gain > 0; i++) {
         if (u[i].overlaps)
@@ -654,6 +662,8 @@ static void plan_registers(const TesseraIR *b)
         N.gval[N.ng] = u[i].v;
         N.greg[N.ng] = alloc_regs[N.ng];
         used |= (uint16_t)(1u << alloc_regs[N.ng]);
+        if (!u[i].set_first)
+            N.entry_load |= (uint16_t)(1u << alloc_regs[N.ng]);
         N.ng++;
     }
     for (unsigned i = 0; i < N.ng; i++) {
@@ -663,27 +673,10 @@ static void plan_registers(const TesseraIR *b)
         g->regstamp = N.stamp;
     }
 
-    /* A global that the block writes before anything reads it, and before
-     * any branch (so on every path), needs no load at entry. */
-    uint16_t seen = 0;
-    N.entry_load = used;
-    for (unsigned i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        if (op->opc == IR_BRCOND || op->opc == IR_BR)
-            break;
-        for (unsigned k = nvals(op); k-- > 0;) {
-            X86Reg h = reg_of(op->v[k]);
-            if (ir_val_kind(op->v[k]) != IR_VK_GLOBAL || h == X86_NOREG ||
-                (seen & (1u << h)))
-                continue;
-            /* k counts down: v0 is the last operand looked at. */
-            if (k == 0 && op->opc != IR_STORE)
-                N.entry_load &= (uint16_t)~(1u << h);
-            seen |= (uint16_t)(1u << h);
-        }
-    }
-
-    /* Temps: linear scan with what is left. */
+    /* Temps: linear scan with what is left (none mentioned: nothing to
+     * do, N.treg is all -1). */
+    if (!temps)
+        return;
     unsigned nfree = 0;
     X86Reg freeregs[NREGS];
     int32_t owner[16]; /* the temp each register was last given to */
@@ -2765,8 +2758,19 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
         host_bmi2 = __builtin_cpu_supports("bmi2");
         probed = true;
     }
-    N.slot_of = backend_alloc_slots(b);
     plan_registers(b);
+    /* No temp mentioned: no slot either (all 0, as backend_alloc_slots()
+     * would say, at the cost of two passes over the ops). */
+    if (N.temps) {
+        N.slot_of = backend_alloc_slots(b);
+    } else {
+        if (b->ntemps + 1 > N.zero_slots_cap) {
+            N.zero_slots_cap = (b->ntemps + 1) * 2;
+            g_free(N.zero_slots);
+            N.zero_slots = g_new0(int16_t, N.zero_slots_cap);
+        }
+        N.slot_of = N.zero_slots;
+    }
     for (;;) {
         if (!N.mem) {
             N.cap = N.cap ? N.cap * 2 : 64 << 10;
