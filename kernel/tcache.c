@@ -87,6 +87,7 @@ static size_t default_budget(void)
 
 static void free_page(gpointer p)
 {
+    g_free(((CodePage *)p)->refs);
     g_free(p);
 }
 
@@ -282,10 +283,10 @@ static void page_recompute(CodePage *cp, uint64_t page)
     memset(cp->fine, 0, sizeof(cp->fine));
     cp->lo = TC_PAGE_SIZE;
     cp->hi = 0;
-    for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)]) {
-        const TBPage *tp = &tb->pages[page_slot(tb, page)];
-        m |= tp->mask;
-        fine_set(cp, tp->lo, tp->hi);
+    for (uint32_t i = 0; i < cp->nrefs; i++) {
+        const TB *tb = cp->refs[i].tb;
+        m |= tb->pages[page_slot(tb, page)].mask;
+        fine_set(cp, cp->refs[i].lo, cp->refs[i].hi);
     }
     cp->mask = m;
 }
@@ -301,8 +302,12 @@ static void page_link(TB *tb, unsigned k)
         engine_stats.code_pages++;
         cpu_all_code_page_added(page);
     }
-    tb->page_next[k] = cp->first;
-    cp->first = tb;
+    if (cp->nrefs == cp->refs_cap) {
+        cp->refs_cap = cp->refs_cap ? cp->refs_cap * 2 : 16;
+        cp->refs = g_renew(CodeRef, cp->refs, cp->refs_cap);
+    }
+    tb->page_ref[k] = cp->nrefs;
+    cp->refs[cp->nrefs++] = (CodeRef){tb->pages[k].lo, tb->pages[k].hi, tb};
     cp->mask |= tb->pages[k].mask;
     fine_set(cp, tb->pages[k].lo, tb->pages[k].hi);
 }
@@ -313,11 +318,13 @@ static void page_unlink(TB *tb, unsigned k)
     CodePage *cp = page_get(page);
     if (!cp)
         return;
-    for (TB **p = &cp->first; *p; p = &(*p)->page_next[page_slot(*p, page)]) {
-        if (*p == tb) {
-            *p = tb->page_next[k];
-            break;
-        }
+    uint32_t i = tb->page_ref[k];
+    g_assert(i < cp->nrefs && cp->refs[i].tb == tb);
+    /* The last one takes its place. */
+    cp->refs[i] = cp->refs[--cp->nrefs];
+    if (i < cp->nrefs) {
+        TB *moved = cp->refs[i].tb;
+        moved->page_ref[page_slot(moved, page)] = i;
     }
     page_recompute(cp, page);
 }
@@ -389,11 +396,10 @@ static void invalidate_in_page(uint64_t page, uint64_t addr, uint64_t len)
         hi = TC_PAGE_SIZE;
     do {
         n = 0;
-        for (TB *tb = cp->first; tb && n < 64;
-             tb = tb->page_next[page_slot(tb, page)]) {
-            const TBPage *tp = &tb->pages[page_slot(tb, page)];
-            if (tp->lo < hi && lo < tp->hi)
-                victims[n++] = tb;
+        for (uint32_t i = 0; i < cp->nrefs && n < 64; i++) {
+            const CodeRef *r = &cp->refs[i];
+            if (r->lo < hi && lo < r->hi)
+                victims[n++] = r->tb;
         }
         for (unsigned i = 0; i < n; i++)
             tb_invalidate(victims[i]);
