@@ -40,6 +40,7 @@ typedef struct Opt {
     Fact *facts;       /* by temp number */
     Fact *gfacts;      /* by global byte offset: known constants */
     uint32_t ggen;     /* generation of gfacts */
+    uint32_t gset;     /* == ggen: some gfact was set in this generation */
     unsigned nbytes;   /* env bytes the block's globals reach */
     uint32_t gen;
     uint32_t *copies;  /* temps that hold a FACT_COPY */
@@ -114,6 +115,8 @@ static bool is_const(TesseraVal v)
 
 static Fact *gfact_of(Opt *o, TesseraVal v)
 {
+    if (o->gset != o->ggen)
+        return NULL; /* none known */
     Fact *f = &o->gfacts[IR_GLOBAL_OFFSET(v)];
     return f->gen == o->ggen && f->kind == FACT_CONST && f->who == v ? f
                                                                      : NULL;
@@ -170,7 +173,7 @@ static void clobber(Opt *o, TesseraVal dst)
         Fact *f = &o->facts[IR_VAL_INDEX(dst)];
         f->gen = o->gen;
         f->kind = FACT_NONE;
-    } else if (is_global(dst)) {
+    } else if (is_global(dst) && o->gset == o->ggen) {
         uint32_t off = IR_GLOBAL_OFFSET(dst);
         for (uint32_t k = off > 7 ? off - 7 : 0;
              k < off + ir_global_size(dst); k++) {
@@ -190,6 +193,7 @@ static void set_fact(Opt *o, TesseraVal dst, FactKind kind, TesseraVal val)
         Fact *g = &o->gfacts[IR_GLOBAL_OFFSET(dst)];
         uint64_t c = ir_const_value(o->b, val);
         g->gen = o->ggen;
+        o->gset = o->ggen;
         g->kind = FACT_CONST;
         g->who = dst;
         /* What a read of the global gives back. */
@@ -401,9 +405,12 @@ static void forward(Opt *o)
                 drop_branch(o, op);
             continue;
         }
-        /* Sources: v[1..4] always; v[0] for stores and calls' args. */
+        /* Sources: v[1..4] always; v[0] for stores and calls' args.
+         * Constants and unused operands stay (the usual half). */
         for (int k = 1; k < 5; k++)
-            op->v[k] = subst(o, op->v[k]);
+            if (ir_val_kind(op->v[k]) == IR_VK_TEMP ||
+                ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                op->v[k] = subst(o, op->v[k]);
 
         switch ((IROpc)op->opc) {
         case IR_MOV:
