@@ -39,6 +39,9 @@ static struct {
     unsigned bucket_bits;
     unsigned count;
     GHashTable *pages; /* page number -> CodePage */
+    /* invalidate_in_page() drops a batch of this page's blocks: their
+     * unlinks leave its masks (a superset meanwhile) to one recompute. */
+    CodePage *batch_page;
     uint64_t flushes;
     uint64_t translated;
 } T;
@@ -271,8 +274,14 @@ static unsigned page_slot(const TB *tb, uint64_t page)
 
 static void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t u = lo >> TC_FINE_BITS; u <= (hi - 1) >> TC_FINE_BITS; u++)
-        cp->fine[u / 64] |= 1ull << (u % 64);
+    /* Units u0..u1, a word of the map at a time. */
+    uint32_t u0 = lo >> TC_FINE_BITS, u1 = (hi - 1) >> TC_FINE_BITS;
+    for (uint32_t w = u0 / 64; w <= u1 / 64; w++) {
+        uint32_t a = w == u0 / 64 ? u0 % 64 : 0;
+        uint32_t z = w == u1 / 64 ? u1 % 64 : 63;
+        cp->fine[w] |= (z == 63 ? UINT64_MAX : (2ull << z) - 1) &
+                       ~((1ull << a) - 1);
+    }
     cp->lo = MIN(cp->lo, lo);
     cp->hi = MAX(cp->hi, hi);
 }
@@ -326,7 +335,8 @@ static void page_unlink(TB *tb, unsigned k)
         TB *moved = cp->refs[i].tb;
         moved->page_ref[page_slot(moved, page)] = i;
     }
-    page_recompute(cp, page);
+    if (cp != T.batch_page)
+        page_recompute(cp, page);
 }
 
 static uint64_t granule_mask(uint32_t lo, uint32_t hi)
@@ -401,9 +411,13 @@ static void invalidate_in_page(uint64_t page, uint64_t addr, uint64_t len)
             if (r->lo < hi && lo < r->hi)
                 victims[n++] = r->tb;
         }
+        T.batch_page = cp;
         for (unsigned i = 0; i < n; i++)
             tb_invalidate(victims[i]);
+        T.batch_page = NULL;
         cp = page_get(page); /* still there: pages live until a flush */
+        if (n)
+            page_recompute(cp, page);
     } while (n == 64);
 }
 
