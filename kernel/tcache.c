@@ -272,10 +272,19 @@ static unsigned page_slot(const TB *tb, uint64_t page)
     return tb->npages > 1 && tb->pages[1].page == page ? 1 : 0;
 }
 
-static void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
+static inline void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
 {
-    /* Units u0..u1, a word of the map at a time. */
+    /* Units u0..u1, a word of the map at a time (usually one word: a
+     * page's masks are recomputed over all its blocks at each unlink). */
     uint32_t u0 = lo >> TC_FINE_BITS, u1 = (hi - 1) >> TC_FINE_BITS;
+    if (u0 / 64 == u1 / 64) {
+        /* 2 << 63 wraps to 0: all ones after the - 1. */
+        cp->fine[u0 / 64] |= ((2ull << (u1 % 64)) - 1) &
+                             ~((1ull << (u0 % 64)) - 1);
+        cp->lo = MIN(cp->lo, lo);
+        cp->hi = MAX(cp->hi, hi);
+        return;
+    }
     for (uint32_t w = u0 / 64; w <= u1 / 64; w++) {
         uint32_t a = w == u0 / 64 ? u0 % 64 : 0;
         uint32_t z = w == u1 / 64 ? u1 % 64 : 63;
