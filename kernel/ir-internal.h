@@ -142,6 +142,9 @@ typedef struct IRSpan {
     uint64_t vunit;
     uint64_t punit;
     uint32_t lo, hi;
+    /* The unit's bytes when one RAM or ROM region holds all of it (the
+     * fetch then reads them without a bus lookup), else NULL. */
+    const uint8_t *host;
 } IRSpan;
 
 #define IR_MAX_SPANS 2

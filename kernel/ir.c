@@ -528,6 +528,11 @@ static TesseraFault find_span(TesseraIR *b, uint64_t vaddr, IRSpan **out)
     s->punit = phys;
     s->lo = UINT32_MAX;
     s->hi = 0;
+    s->host = NULL;
+    Region *r = bus_lookup(phys);
+    if (r && (r->kind == REGION_RAM || r->kind == REGION_ROM) &&
+        phys - r->base + usize <= r->size && phys - r->base < r->size)
+        s->host = r->host + (phys - r->base);
     *out = s;
     return TESSERA_FAULT_NONE;
 }
@@ -561,6 +566,25 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
     if (len == 0 || len > 8) {
         ir_fail(b, "fetch: length must be 1..8");
         return false;
+    }
+    /* The usual case: inside a unit already found, in RAM or ROM. */
+    uint64_t vunit = pc & ~(usize - 1);
+    uint32_t off = (uint32_t)(pc - vunit);
+    uint64_t boff = pc - b->pc;
+    for (unsigned i = 0; i < b->nspans; i++) {
+        IRSpan *s = &b->spans[i];
+        if (s->vunit != vunit || !s->host || off + len > usize ||
+            boff + len > sizeof(b->bytes))
+            continue;
+        for (unsigned k = 0; k < len; k++)
+            out[k] = b->bytes[boff + k] = s->host[off + k];
+        if (off < s->lo)
+            s->lo = off;
+        if (off + len > s->hi)
+            s->hi = off + len;
+        if (boff + len > b->bytes_hi)
+            b->bytes_hi = (uint32_t)(boff + len);
+        return true;
     }
     while (len > 0) {
         IRSpan *s = NULL;
@@ -617,7 +641,12 @@ bool ir_validate(TesseraIR *b)
     }
     /* Labels placed once, after their branches; every path ends in an
      * exit; nothing after an exit but a label. */
-    uint8_t *state = g_malloc0(b->nlabels + 1); /* 1 used, 2 placed */
+    /* 1 used, 2 placed; on the stack for the usual few labels (a call
+     * to the allocator per block was half of this function's cost). */
+    uint8_t small[256];
+    uint8_t *state = b->nlabels < sizeof(small) ? small
+                                                : g_malloc(b->nlabels + 1);
+    memset(state, 0, b->nlabels + 1);
     bool open = true; /* the current point is reachable by falling in */
     for (unsigned i = 0; i < b->nops && !b->error; i++) {
         IROp *op = &b->ops[i];
@@ -654,7 +683,8 @@ bool ir_validate(TesseraIR *b)
     for (unsigned l = 1; l <= b->nlabels && !b->error; l++)
         if (state[l] == 1)
             ir_fail(b, "branch to a label that is never placed");
-    g_free(state);
+    if (state != small)
+        g_free(state);
     return !b->error;
 }
 

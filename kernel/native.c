@@ -193,6 +193,41 @@ typedef struct GEntry {
     int8_t reg;
 } GEntry;
 static GEntry GTab[GTAB_SIZE];
+/*
+ * The growing lists of a block's compilation: GArray's data and len
+ * fields, so that g_array_index() reads them, appended to inline
+ * (g_array_append_vals() cost some 70 host instructions a call, half a
+ * million calls in a Linux boot). Emptied per block, never shrunk.
+ */
+typedef struct NArray {
+    gchar *data;
+    guint len, cap; /* in elements */
+    guint esize;
+} NArray;
+
+static NArray *narray_new(guint esize)
+{
+    NArray *a = g_new0(NArray, 1);
+    a->esize = esize;
+    return a;
+}
+
+static __attribute__((noinline)) void narray_grow(NArray *a)
+{
+    a->cap = a->cap ? a->cap * 2 : 64;
+    a->data = g_realloc(a->data, (gsize)a->cap * a->esize);
+}
+
+/* Appends the n elements at v (of a's element size, esize). */
+static inline void narray_put(NArray *a, const void *v, guint n, gsize esize)
+{
+    while (a->len + n > a->cap)
+        narray_grow(a);
+    memcpy(a->data + (gsize)a->len * esize, v, (gsize)n * esize);
+    a->len += n;
+}
+#define narray_append(a, v, n) narray_put((a), (v), (n), sizeof(*(v)))
+
 #define G_MAX 4096 /* GUses per block (IR_MAX_OPS ops of 5 operands at most
                       would be more: the rest stay in env) */
 
@@ -202,12 +237,14 @@ static struct {
     size_t cap;
     const TesseraIR *ir;
     const int16_t *slot_of;
+    int16_t *zero_slots; /* all 0, for blocks without temps */
+    size_t zero_slots_cap;
     size_t *label_pos;
-    GArray *fix_label; /* pairs (rel32 field, label) */
-    GArray *patches;   /* Patch */
-    GArray *exits;     /* NExit */
-    GArray *colds;     /* Cold */
-    GArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    NArray *fix_label; /* pairs (rel32 field, label) */
+    NArray *patches;   /* Patch */
+    NArray *exits;     /* NExit */
+    NArray *colds;     /* Cold */
+    NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -252,6 +289,7 @@ static struct {
     uint8_t *twidth;              /* by temp: its values are below 2^w */
     uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
     uint32_t ntemps_cap;
+    bool temps;                   /* the block mentions a temp */
     uint32_t stamp;               /* of GTab entries of this block */
     int *delta;
     GUse u[G_MAX];
@@ -282,13 +320,13 @@ static bool host_bmi2;
 static void jmp_to_epilogue(void)
 {
     size_t f = x86_jmp(&N.b);
-    g_array_append_val(N.to_epilogue, f);
+    narray_append(N.to_epilogue, &f, 1);
 }
 
 static void movabs_patch(X86Reg r, PatchKind kind, unsigned index)
 {
     Patch p = {x86_movabs(&N.b, r, 0), kind, index};
-    g_array_append_val(N.patches, p);
+    narray_append(N.patches, &p, 1);
 }
 
 /*
@@ -523,10 +561,14 @@ static void plan_registers(const TesseraIR *b)
         N.stamp = 1;
     }
     unsigned nu = 0;
-    bool branched = false;
+    bool branched = false, temps = false;
+    /* A block that loops on itself (emit_self_loop) loads and writes back
+     * once per entry, not per round: every mention counts. */
+    bool loops = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
+        loops |= op->opc == IR_GOTO && op->imm == b->pc && !b->nocache;
         /* Down to v0: an op reads its sources before it writes v0. */
         for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
@@ -557,6 +599,7 @@ static void plan_registers(const TesseraIR *b)
                 if (N.tfirst[t] == UINT32_MAX)
                     N.tfirst[t] = i;
                 N.tlast[t] = i;
+                temps = true;
             }
         }
         if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
@@ -566,11 +609,7 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
-    /* A block that loops on itself (emit_self_loop) loads and writes back
-     * once per entry, not per round: every mention counts. */
-    bool loops = false;
-    for (unsigned i = 0; i < b->nops && !b->nocache; i++)
-        loops |= b->ops[i].opc == IR_GOTO && b->ops[i].imm == b->pc;
+    N.temps = temps;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
@@ -605,14 +644,14 @@ static void plan_registers(const TesseraIR *b)
     }
     int *delta = N.delta;
     memset(delta, 0, (b->nops + 1) * sizeof(int));
-    for (unsigned t = 0; t < nt; t++) {
+    for (unsigned t = 0; t < nt && temps; t++) {
         if (N.tfirst[t] != UINT32_MAX) {
             delta[N.tfirst[t]]++;
             delta[N.tlast[t] + 1]--;
         }
     }
     int live = 0, pressure = 0;
-    for (unsigned i = 0; i < b->nops; i++) {
+    for (unsigned i = 0; i < b->nops && temps; i++) {
         live += delta[i];
         pressure = live > pressure ? live : pressure;
     }
@@ -622,6 +661,10 @@ static void plan_registers(const TesseraIR *b)
     unsigned max_g = NREGS - (unsigned)(pressure < MAX_TEMP_REGS ? pressure
                                                                  : MAX_TEMP_REGS);
     uint16_t used = 0;
+    /* A global that the block writes before anything reads it, and before
+     * any branch (so on every path), needs no load at entry: set_first
+     * (its first mention, and a register's only view: no overlaps). */
+    N.entry_load = 0;
     N.ng = 0;
     for (unsigned i = 0; i < nu && N.ng < max_g && u[i].gain > 0; i++) {
         if (u[i].overlaps)
@@ -629,6 +672,8 @@ static void plan_registers(const TesseraIR *b)
         N.gval[N.ng] = u[i].v;
         N.greg[N.ng] = alloc_regs[N.ng];
         used |= (uint16_t)(1u << alloc_regs[N.ng]);
+        if (!u[i].set_first)
+            N.entry_load |= (uint16_t)(1u << alloc_regs[N.ng]);
         N.ng++;
     }
     for (unsigned i = 0; i < N.ng; i++) {
@@ -638,27 +683,10 @@ static void plan_registers(const TesseraIR *b)
         g->regstamp = N.stamp;
     }
 
-    /* A global that the block writes before anything reads it, and before
-     * any branch (so on every path), needs no load at entry. */
-    uint16_t seen = 0;
-    N.entry_load = used;
-    for (unsigned i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        if (op->opc == IR_BRCOND || op->opc == IR_BR)
-            break;
-        for (unsigned k = nvals(op); k-- > 0;) {
-            X86Reg h = reg_of(op->v[k]);
-            if (ir_val_kind(op->v[k]) != IR_VK_GLOBAL || h == X86_NOREG ||
-                (seen & (1u << h)))
-                continue;
-            /* k counts down: v0 is the last operand looked at. */
-            if (k == 0 && op->opc != IR_STORE)
-                N.entry_load &= (uint16_t)~(1u << h);
-            seen |= (uint16_t)(1u << h);
-        }
-    }
-
-    /* Temps: linear scan with what is left. */
+    /* Temps: linear scan with what is left (none mentioned: nothing to
+     * do, N.treg is all -1). */
+    if (!temps)
+        return;
     unsigned nfree = 0;
     X86Reg freeregs[NREGS];
     int32_t owner[16]; /* the temp each register was last given to */
@@ -1416,7 +1444,7 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     if (same) /* the probe before this one keeps RDI and RCX for it */
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
     x86_load(&N.b, 8, X86_RDX,
              x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
@@ -2013,7 +2041,7 @@ static void emit_leave(uint64_t pc)
 static unsigned add_exit(const IROp *op, uint64_t pc)
 {
     NExit x = {pc, op->insn, SIZE_MAX, 0};
-    g_array_append_val(N.exits, x);
+    narray_append(N.exits, &x, 1);
     return N.exits->len - 1;
 }
 
@@ -2498,7 +2526,7 @@ static void emit_end_insn_check(unsigned insn)
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
               X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
 }
 
 /* Ops that leave RAX alone until they load their first operand into it
@@ -2653,13 +2681,13 @@ static void emit_op(const IROp *op)
         emit_cmp(op);
         size_t f = x86_jcc(&N.b, cond_of(op->sub));
         size_t pair[2] = {f, (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         break;
     }
     case IR_BR: {
         size_t pair[2] = {x86_jmp(&N.b), (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         N.reachable = false;
         break;
@@ -2840,7 +2868,7 @@ static void emit_colds(void)
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-                g_array_append_val(N.colds, e); /* c is stale from here */
+                narray_append(N.colds, &e, 1); /* c is stale from here */
                 break;
             }
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
@@ -2965,13 +2993,12 @@ static void emit_block(const TesseraIR *b)
 static void reset_state(const TesseraIR *b)
 {
     if (!N.fix_label) {
-        N.fix_label = g_array_new(FALSE, FALSE, sizeof(size_t));
-        N.patches = g_array_new(FALSE, FALSE, sizeof(Patch));
-        N.exits = g_array_new(FALSE, FALSE, sizeof(NExit));
-        N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
-        N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
+        N.fix_label = narray_new(sizeof(size_t));
+        N.patches = narray_new(sizeof(Patch));
+        N.exits = narray_new(sizeof(NExit));
+        N.colds = narray_new(sizeof(Cold));
+        N.to_epilogue = narray_new(sizeof(size_t));
     }
-    /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
     N.fix_label->len = 0;
     N.skip_op = UINT32_MAX;
     N.patches->len = 0;
@@ -3022,8 +3049,19 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
         host_bmi2 = __builtin_cpu_supports("bmi2");
         probed = true;
     }
-    N.slot_of = backend_alloc_slots(b);
     plan_registers(b);
+    /* No temp mentioned: no slot either (all 0, as backend_alloc_slots()
+     * would say, at the cost of two passes over the ops). */
+    if (N.temps) {
+        N.slot_of = backend_alloc_slots(b);
+    } else {
+        if (b->ntemps + 1 > N.zero_slots_cap) {
+            N.zero_slots_cap = (b->ntemps + 1) * 2;
+            g_free(N.zero_slots);
+            N.zero_slots = g_new0(int16_t, N.zero_slots_cap);
+        }
+        N.slot_of = N.zero_slots;
+    }
     for (;;) {
         if (!N.mem) {
             N.cap = N.cap ? N.cap * 2 : 64 << 10;
