@@ -124,7 +124,7 @@ void x86_setcc(X86Buf *b, X86Cond cc, X86Reg dst)
 
 void x86_setcc_m(X86Buf *b, X86Cond cc, X86Mem m)
 {
-    emit_m(b, 1, 0, false, 0x0f90 + cc, 0, &m, 0, 0);
+    x86i_emit_m(b, 1, 0, false, 0x0f90 + cc, 0, &m, 0, 0);
 }
 
 void x86_cmov(X86Buf *b, X86Cond cc, unsigned sz, X86Reg dst, X86Reg src)
