@@ -81,6 +81,12 @@ typedef struct TlbCold {
 
 struct TB;
 
+/* A block with code in a CodePage: its byte range there, and the block. */
+typedef struct CodeRef {
+    uint32_t lo, hi;
+    struct TB *tb;
+} CodeRef;
+
 /*
  * A physical page holding translated code. The coarse mask comes first:
  * write TLB entries point at it, and the fine map is reached from there.
@@ -91,7 +97,10 @@ typedef struct CodePage {
     /* Page offsets of the first and past the last byte of code, for the
      * test that generated code does inline (empty: lo > hi). */
     uint32_t lo, hi;
-    struct TB *first;             /* linked through TB.page_next[] */
+    /* Its blocks, in no order (TB.page_ref[] is each one's index): an
+     * array, so that a store into code scans ranges, not a list. */
+    CodeRef *refs;
+    uint32_t nrefs, refs_cap;
 } CodePage;
 
 /* Whether [pa, pa + size), inside one code page, overlaps translated code
@@ -187,7 +196,7 @@ typedef struct TB {
 
     TBPage pages[2];
     unsigned npages;
-    struct TB *page_next[2]; /* lists of blocks per code page */
+    uint32_t page_ref[2];    /* index in each page's CodePage.refs */
     struct TB *hash_next;
     TBExit *in_list;         /* exits of other blocks chained to this one */
 

@@ -171,6 +171,9 @@ int debug_wp_insert(uint64_t addr, uint64_t len, DebugWatchKind kind)
     g_array_append_val(wps, wp);
     debug_nwp = wps->len;
     flush_all_tlbs(); /* entries of the page refill with the slow path */
+    if (debug_nwp == 1)
+        tcache_flush(); /* native code reaches RAM without the TLB
+                         * (TESSERA_MO_RAM) only while none is set */
     return 0;
 }
 
@@ -182,6 +185,8 @@ int debug_wp_remove(uint64_t addr, uint64_t len, DebugWatchKind kind)
             g_array_remove_index_fast(wps, i);
             debug_nwp = wps->len;
             flush_all_tlbs();
+            if (!debug_nwp)
+                tcache_flush();
             return 0;
         }
     }
@@ -198,6 +203,7 @@ void debug_remove_all(void)
         g_array_set_size(wps, 0);
         debug_nwp = 0;
         flush_all_tlbs();
+        tcache_flush();
     }
 }
 

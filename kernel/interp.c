@@ -63,6 +63,7 @@ static struct {
     const void *unop_any;         /* rare unops, through ir_eval_unop */
     const void *atomic;
     const void *counter; /* tool inline counters */
+    const void *skip;    /* a branch over instructions (IR_SKIP) */
     const void *go, *go_adj, *go_dyn, *go_dyn_adj, *exit_loop, *smc_exit;
     /* w: TESSERA_I32, TESSERA_I64, IR_W32S */
     const void *binop[TESSERA_ROTR + 1][2][3]; /* [op][imm][w] */
@@ -318,6 +319,7 @@ static void interp_run(Cpu *cpu, const IOp *ip)
         H.call = &&L_call;
         H.add_cycles = &&L_add_cycles;
         H.counter = &&L_counter;
+        H.skip = &&L_skip;
         H.go = &&L_goto;
         H.go_adj = &&L_goto_adj;
         H.go_dyn = &&L_goto_dyn;
@@ -665,6 +667,11 @@ L_br:
 L_add_cycles:
     cpu->cycles += ip->uimm;
     cpu->xcycles += ip->uimm;
+    NEXT(1);
+
+L_skip:
+    cpu->cycles -= ip->uimm >> 32;
+    cpu->xcycles -= (ip->uimm >> 32) - (uint32_t)ip->uimm;
     NEXT(1);
 
 L_counter:
@@ -1028,6 +1035,9 @@ static void compile_op(const TesseraIR *b, const IROp *op, bool be, bool f4k)
         break;
     case IR_ADD_CYCLES:
         cc_emit(H.add_cycles, insn)->uimm = op->imm;
+        break;
+    case IR_SKIP:
+        cc_emit(H.skip, insn)->uimm = op->imm;
         break;
     case IR_COUNTER:
         io = cc_emit(H.counter, insn);

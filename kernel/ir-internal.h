@@ -108,6 +108,10 @@ typedef enum IROpc {
     /* Instrumentation (kernel/tool.c): ((uint64_t *)imm)[cpu index] +=
      * aux2, no call. Never removed. */
     IR_COUNTER,
+    /* Made by ir_lower_skips() on the taken side of a branch over other
+     * instructions' starts: they do not retire. imm = instructions,
+     * aux2 unused; v none; the cycles in imm >> 32. */
+    IR_SKIP,
     IR_NB_OPC
 } IROpc;
 
@@ -138,6 +142,9 @@ typedef struct IRSpan {
     uint64_t vunit;
     uint64_t punit;
     uint32_t lo, hi;
+    /* The unit's bytes when one RAM or ROM region holds all of it (the
+     * fetch then reads them without a bus lookup), else NULL. */
+    const uint8_t *host;
 } IRSpan;
 
 #define IR_MAX_SPANS 2
@@ -156,6 +163,12 @@ struct TesseraIR {
     unsigned nconsts, consts_cap;
     unsigned ntemps;
     unsigned nlabels;
+    /* Per label: instructions started before its first branch
+     * (UINT32_MAX: none yet); skips: a label was placed after more
+     * instructions than that (ir_lower_skips() has work). */
+    uint32_t *label_insns;
+    unsigned label_insns_cap;
+    bool skips;
     unsigned ninsns;
     unsigned insn0_size; /* bytes of the first instruction */
     int cur_insn; /* -1 before the first insn_start */
@@ -196,6 +209,9 @@ IROp *ir_emit(TesseraIR *b, IROpc opc);
 
 /* The optimiser: folding, propagation, dead code. */
 void ir_optimize(TesseraIR *b);
+/* After the optimiser: a branch to a label past other instructions'
+ * starts gets a landing pad with an IR_SKIP (see ir.c). */
+void ir_lower_skips(TesseraIR *b);
 
 /* Writes the op list to f (for -d op / op_opt and tests). */
 void ir_dump(const TesseraIR *b, FILE *f, const char *title);

@@ -40,6 +40,7 @@ typedef struct Opt {
     Fact *facts;       /* by temp number */
     Fact *gfacts;      /* by global byte offset: known constants */
     uint32_t ggen;     /* generation of gfacts */
+    uint32_t gset;     /* == ggen: some gfact was set in this generation */
     unsigned nbytes;   /* env bytes the block's globals reach */
     uint32_t gen;
     uint32_t *copies;  /* temps that hold a FACT_COPY */
@@ -114,6 +115,8 @@ static bool is_const(TesseraVal v)
 
 static Fact *gfact_of(Opt *o, TesseraVal v)
 {
+    if (o->gset != o->ggen)
+        return NULL; /* none known */
     Fact *f = &o->gfacts[IR_GLOBAL_OFFSET(v)];
     return f->gen == o->ggen && f->kind == FACT_CONST && f->who == v ? f
                                                                      : NULL;
@@ -170,7 +173,7 @@ static void clobber(Opt *o, TesseraVal dst)
         Fact *f = &o->facts[IR_VAL_INDEX(dst)];
         f->gen = o->gen;
         f->kind = FACT_NONE;
-    } else if (is_global(dst)) {
+    } else if (is_global(dst) && o->gset == o->ggen) {
         uint32_t off = IR_GLOBAL_OFFSET(dst);
         for (uint32_t k = off > 7 ? off - 7 : 0;
              k < off + ir_global_size(dst); k++) {
@@ -190,6 +193,7 @@ static void set_fact(Opt *o, TesseraVal dst, FactKind kind, TesseraVal val)
         Fact *g = &o->gfacts[IR_GLOBAL_OFFSET(dst)];
         uint64_t c = ir_const_value(o->b, val);
         g->gen = o->ggen;
+        o->gset = o->ggen;
         g->kind = FACT_CONST;
         g->who = dst;
         /* What a read of the global gives back. */
@@ -401,9 +405,12 @@ static void forward(Opt *o)
                 drop_branch(o, op);
             continue;
         }
-        /* Sources: v[1..4] always; v[0] for stores and calls' args. */
+        /* Sources: v[1..4] always; v[0] for stores and calls' args.
+         * Constants and unused operands stay (the usual half). */
         for (int k = 1; k < 5; k++)
-            op->v[k] = subst(o, op->v[k]);
+            if (ir_val_kind(op->v[k]) == IR_VK_TEMP ||
+                ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                op->v[k] = subst(o, op->v[k]);
 
         switch ((IROpc)op->opc) {
         case IR_MOV:
@@ -588,6 +595,9 @@ static void backward(Opt *o)
     uint32_t ogen = ++S.ogen;
     uint32_t *label_gen = scratch(&S.label_gen, &S.label_gen_cap,
                                   (b->nlabels + 1) * 4, ZERO_N);
+    /* Reads of each temp by the ops that stay, for fuse_sext(). */
+    uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4,
+                             ZERO_N);
     /* The stub the scan is in: the label after its exit (or UINT32_MAX),
      * and (byte, its stamp before the stub wrote it) pairs. */
     uint32_t stub_label = UINT32_MAX, stub[2 * STUB_MAX];
@@ -596,8 +606,10 @@ static void backward(Opt *o)
 #define LIVE(set, t) (((set)[(t) / 64] >> ((t) % 64)) & 1)
 #define USE(v)                                                          \
     do {                                                                \
-        if (is_temp(v))                                                 \
+        if (is_temp(v)) {                                               \
             live[IR_VAL_INDEX(v) / 64] |= 1ull << (IR_VAL_INDEX(v) % 64); \
+            uses[IR_VAL_INDEX(v)]++;                                    \
+        }                                                               \
     } while (0)
 
     for (unsigned i = b->nops; i-- > 0;) {
@@ -711,18 +723,13 @@ static void backward(Opt *o)
 
 /*
  * "op32 d, ...; ext32s d, d" -> one op of width IR_W32S. Also when the
- * 32-bit result is a temp read only by the extension.
+ * 32-bit result is a temp read only by the extension (backward() counted
+ * the reads of each temp by the ops it kept).
  */
 static bool fuse_sext(TesseraIR *b)
 {
     bool fused = false;
-    uint32_t *uses = scratch(&S.uses, &S.uses_cap, (b->ntemps + 1) * 4, ZERO_N);
-    for (unsigned i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        for (int k = op->opc == IR_STORE ? 0 : 1; k < 5; k++)
-            if (is_temp(op->v[k]))
-                uses[IR_VAL_INDEX(op->v[k])]++;
-    }
+    const uint32_t *uses = S.uses;
     for (unsigned i = 0; i + 1 < b->nops; i++) {
         IROp *op = &b->ops[i], *x = &b->ops[i + 1];
         if (x->opc != IR_UNOP || x->sub != TESSERA_EXT32S ||
@@ -767,11 +774,17 @@ void ir_optimize(TesseraIR *b)
 {
     Opt o = {.b = b};
 
-    for (unsigned i = 0; i < b->nops; i++)
-        for (int k = 0; k < 5; k++)
-            if (is_global(b->ops[i].v[k]) &&
-                IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
-                o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
+    /* The builder keeps globals inside the arch's env (a pass over the
+     * ops finds how far they reach only without an arch: tests). */
+    if (b->arch) {
+        o.nbytes = (unsigned)b->arch->env_size + 8;
+    } else {
+        for (unsigned i = 0; i < b->nops; i++)
+            for (int k = 0; k < 5; k++)
+                if (is_global(b->ops[i].v[k]) &&
+                    IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8 > o.nbytes)
+                    o.nbytes = IR_GLOBAL_OFFSET(b->ops[i].v[k]) + 8;
+    }
     /* Facts are valid only at the current generation, and generations
      * go on from block to block, so the tables are cleared only when the
      * count would wrap (a block bumps them at most once per op). */

@@ -42,6 +42,7 @@ TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint64_t flags, unsigned code_mmu)
     b->nconsts = 0;
     b->ntemps = 0;
     b->nlabels = 0;
+    b->skips = false;
     b->ninsns = 0;
     b->insn0_size = 0;
     b->cur_insn = -1;
@@ -321,7 +322,7 @@ static bool memop_ok(TesseraIR *b, unsigned memop, unsigned mmu_idx)
     if (size != 1 && size != 2 && size != 4 && size != 8)
         return false;
     if (memop & ~(unsigned)(TESSERA_MO_SIZE_MASK | TESSERA_MO_SIGN |
-                            TESSERA_MO_ALIGN))
+                            TESSERA_MO_ALIGN | TESSERA_MO_RAM))
         return false;
     if (b->arch && mmu_idx >= b->arch->nb_mmu_modes)
         return false;
@@ -412,13 +413,23 @@ void tessera_ir_mb(TesseraIR *b, unsigned kinds)
 
 TesseraLabel tessera_ir_label_new(TesseraIR *b)
 {
-    return ++b->nlabels; /* 0 is never a label */
+    unsigned l = ++b->nlabels; /* 0 is never a label */
+    if (l >= b->label_insns_cap) {
+        b->label_insns_cap = b->label_insns_cap ? 2 * b->label_insns_cap : 64;
+        b->label_insns = g_renew(uint32_t, b->label_insns, b->label_insns_cap);
+    }
+    b->label_insns[l] = UINT32_MAX;
+    return l;
 }
 
 void tessera_ir_label_set(TesseraIR *b, TesseraLabel l)
 {
-    if (l == 0 || l > b->nlabels)
+    if (l == 0 || l > b->nlabels) {
         ir_fail(b, "label_set: unknown label");
+        return;
+    }
+    if (b->label_insns[l] < b->ninsns)
+        b->skips = true; /* a branch over instructions */
     ir_emit(b, IR_LABEL)->imm = l;
 }
 
@@ -428,6 +439,8 @@ void tessera_ir_brcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
     if (!is_src(a) || !is_src(b2) || c > TESSERA_GTU || l == 0 ||
         l > b->nlabels)
         ir_fail(b, "brcond: bad operand or label");
+    else if (b->label_insns[l] == UINT32_MAX)
+        b->label_insns[l] = b->ninsns;
     IROp *op = ir_emit(b, IR_BRCOND);
     op->sub = (uint8_t)c;
     op->width = (uint8_t)w;
@@ -515,6 +528,11 @@ static TesseraFault find_span(TesseraIR *b, uint64_t vaddr, IRSpan **out)
     s->punit = phys;
     s->lo = UINT32_MAX;
     s->hi = 0;
+    s->host = NULL;
+    Region *r = bus_lookup(phys);
+    if (r && (r->kind == REGION_RAM || r->kind == REGION_ROM) &&
+        phys - r->base + usize <= r->size && phys - r->base < r->size)
+        s->host = r->host + (phys - r->base);
     *out = s;
     return TESSERA_FAULT_NONE;
 }
@@ -548,6 +566,25 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
     if (len == 0 || len > 8) {
         ir_fail(b, "fetch: length must be 1..8");
         return false;
+    }
+    /* The usual case: inside a unit already found, in RAM or ROM. */
+    uint64_t vunit = pc & ~(usize - 1);
+    uint32_t off = (uint32_t)(pc - vunit);
+    uint64_t boff = pc - b->pc;
+    for (unsigned i = 0; i < b->nspans; i++) {
+        IRSpan *s = &b->spans[i];
+        if (s->vunit != vunit || !s->host || off + len > usize ||
+            boff + len > sizeof(b->bytes))
+            continue;
+        for (unsigned k = 0; k < len; k++)
+            out[k] = b->bytes[boff + k] = s->host[off + k];
+        if (off < s->lo)
+            s->lo = off;
+        if (off + len > s->hi)
+            s->hi = off + len;
+        if (boff + len > b->bytes_hi)
+            b->bytes_hi = (uint32_t)(boff + len);
+        return true;
     }
     while (len > 0) {
         IRSpan *s = NULL;
@@ -604,7 +641,12 @@ bool ir_validate(TesseraIR *b)
     }
     /* Labels placed once, after their branches; every path ends in an
      * exit; nothing after an exit but a label. */
-    uint8_t *state = g_malloc0(b->nlabels + 1); /* 1 used, 2 placed */
+    /* 1 used, 2 placed; on the stack for the usual few labels (a call
+     * to the allocator per block was half of this function's cost). */
+    uint8_t small[256];
+    uint8_t *state = b->nlabels < sizeof(small) ? small
+                                                : g_malloc(b->nlabels + 1);
+    memset(state, 0, b->nlabels + 1);
     bool open = true; /* the current point is reachable by falling in */
     for (unsigned i = 0; i < b->nops && !b->error; i++) {
         IROp *op = &b->ops[i];
@@ -641,7 +683,8 @@ bool ir_validate(TesseraIR *b)
     for (unsigned l = 1; l <= b->nlabels && !b->error; l++)
         if (state[l] == 1)
             ir_fail(b, "branch to a label that is never placed");
-    g_free(state);
+    if (state != small)
+        g_free(state);
     return !b->error;
 }
 
@@ -740,16 +783,18 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
                     s[2], cond_names[op->sub], s[3], s[4]);
             break;
         case IR_LOAD:
-            fprintf(f, " ld%s%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+            fprintf(f, " ld%s%u%s%s %s, [%s%+" PRId64 "] mmu%u\n",
                     op->memop & TESSERA_MO_SIGN ? "s" : "u",
                     (op->memop & TESSERA_MO_SIZE_MASK) * 8,
-                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "",
+                    op->memop & TESSERA_MO_RAM ? "_ram" : "", s[0], s[1],
                     (int64_t)op->imm, op->mmu);
             break;
         case IR_STORE:
-            fprintf(f, " st%u%s %s, [%s%+" PRId64 "] mmu%u\n",
+            fprintf(f, " st%u%s%s %s, [%s%+" PRId64 "] mmu%u\n",
                     (op->memop & TESSERA_MO_SIZE_MASK) * 8,
-                    op->memop & TESSERA_MO_ALIGN ? "a" : "", s[0], s[1],
+                    op->memop & TESSERA_MO_ALIGN ? "a" : "",
+                    op->memop & TESSERA_MO_RAM ? "_ram" : "", s[0], s[1],
                     (int64_t)op->imm, op->mmu);
             break;
         case IR_LABEL:
@@ -809,11 +854,123 @@ void ir_dump(const TesseraIR *b, FILE *f, const char *title)
             fprintf(f, " counter %p += %u\n", (void *)(uintptr_t)op->imm,
                     (unsigned)op->aux2);
             break;
+        case IR_SKIP:
+            fprintf(f, " skip %u insns, %u cycles\n", (unsigned)op->imm,
+                    (unsigned)(op->imm >> 32));
+            break;
         case IR_NB_OPC:
             break;
         }
     }
     fputc('\n', f);
+}
+
+/*
+ * Branches over instructions (ir.h): the backends pre-commit a block's
+ * instructions and cycles at entry and give back, at each exit, what
+ * follows the exit's instruction. A branch to a label past other
+ * instructions' starts (an if-then inside the block) skips those, so its
+ * taken side goes through a landing pad placed right before the label that
+ * gives them back (IR_SKIP) and then joins the label:
+ *
+ *     brcond P ... [fall-through: br L] P: skip n, c; L:
+ *
+ * Everything after the pad is counted as before (a fault or an exit
+ * further on gives back only what follows it), so retired counts stay
+ * exact on every path. One pad per such branch; none in most blocks.
+ */
+void ir_lower_skips(TesseraIR *b)
+{
+    if (!b->skips)
+        return;
+    unsigned n = b->nops, nl = b->nlabels + 1, npads = 0;
+    uint32_t pos = 0, cyc = 0;
+    /* Per label: instruction starts and cycles before it, and the chain
+     * of its skipping branches (op index + 1, 0 ends); per op: the next
+     * in the chain, the pad label and the counts it gives back. */
+    uint32_t *lpos = g_new0(uint32_t, 4 * (size_t)nl + 4 * (size_t)n);
+    uint32_t *lcyc = lpos + nl, *head = lcyc + nl, *tail = head + nl;
+    uint32_t *next = tail + nl, *pad = next + n, *sn = pad + n, *sc = sn + n;
+
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if (op->opc == IR_LABEL) {
+            lpos[op->imm] = pos;
+            lcyc[op->imm] = cyc;
+        }
+    }
+    pos = cyc = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_INSN_START) {
+            pos++;
+            cyc += op->aux2;
+        } else if ((op->opc == IR_BRCOND || op->opc == IR_BR) &&
+                   lpos[op->imm] > pos) {
+            pad[i] = ++b->nlabels;
+            sn[i] = lpos[op->imm] - pos;
+            sc[i] = lcyc[op->imm] - cyc;
+            if (tail[op->imm])
+                next[tail[op->imm] - 1] = i + 1;
+            else
+                head[op->imm] = i + 1;
+            tail[op->imm] = i + 1;
+            npads++;
+        }
+    }
+    if (npads == 0) {
+        g_free(lpos);
+        return;
+    }
+
+    IROp *out = g_new(IROp, n + 3 * npads);
+    unsigned o = 0;
+    bool open = true;
+    for (unsigned i = 0; i < n; i++) {
+        const IROp *op = &b->ops[i];
+        if (op->opc == IR_LABEL) {
+            for (uint32_t j = head[op->imm]; j; j = next[j - 1]) {
+                IROp *x;
+                if (open) { /* the path before jumps over the pad */
+                    x = memset(&out[o++], 0, sizeof(*x));
+                    x->opc = IR_BR;
+                    x->insn = op->insn;
+                    x->imm = op->imm;
+                }
+                x = memset(&out[o++], 0, sizeof(*x));
+                x->opc = IR_LABEL;
+                x->insn = op->insn;
+                x->imm = pad[j - 1];
+                x = memset(&out[o++], 0, sizeof(*x));
+                x->opc = IR_SKIP;
+                x->insn = op->insn;
+                x->imm = sn[j - 1] | (uint64_t)sc[j - 1] << 32;
+                open = true;
+            }
+        }
+        out[o] = *op;
+        if (pad[i])
+            out[o].imm = pad[i];
+        o++;
+        switch (op->opc) {
+        case IR_LABEL:
+            open = true;
+            break;
+        case IR_GOTO: case IR_GOTO_DYN: case IR_EXIT_LOOP: case IR_BR:
+            open = false;
+            break;
+        default:
+            break;
+        }
+    }
+    g_free(b->ops);
+    b->ops = out;
+    b->nops = o;
+    b->ops_cap = n + 3 * npads;
+    g_free(lpos);
 }
 
 void ir_dump_asm(const TesseraIR *b, FILE *f)

@@ -31,7 +31,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
+#include "kernel/debug.h"
 #include "kernel/x86-emit.h"
 
 #if defined(__x86_64__)
@@ -197,6 +199,41 @@ typedef struct GEntry {
     int8_t reg;
 } GEntry;
 static GEntry GTab[GTAB_SIZE];
+/*
+ * The growing lists of a block's compilation: GArray's data and len
+ * fields, so that g_array_index() reads them, appended to inline
+ * (g_array_append_vals() cost some 70 host instructions a call, half a
+ * million calls in a Linux boot). Emptied per block, never shrunk.
+ */
+typedef struct NArray {
+    gchar *data;
+    guint len, cap; /* in elements */
+    guint esize;
+} NArray;
+
+static NArray *narray_new(guint esize)
+{
+    NArray *a = g_new0(NArray, 1);
+    a->esize = esize;
+    return a;
+}
+
+static __attribute__((noinline)) void narray_grow(NArray *a)
+{
+    a->cap = a->cap ? a->cap * 2 : 64;
+    a->data = g_realloc(a->data, (gsize)a->cap * a->esize);
+}
+
+/* Appends the n elements at v (of a's element size, esize). */
+static inline void narray_put(NArray *a, const void *v, guint n, gsize esize)
+{
+    while (a->len + n > a->cap)
+        narray_grow(a);
+    memcpy(a->data + (gsize)a->len * esize, v, (gsize)n * esize);
+    a->len += n;
+}
+#define narray_append(a, v, n) narray_put((a), (v), (n), sizeof(*(v)))
+
 #define G_MAX 4096 /* GUses per block (IR_MAX_OPS ops of 5 operands at most
                       would be more: the rest stay in env) */
 
@@ -206,12 +243,14 @@ static struct {
     size_t cap;
     const TesseraIR *ir;
     const int16_t *slot_of;
+    int16_t *zero_slots; /* all 0, for blocks without temps */
+    size_t zero_slots_cap;
     size_t *label_pos;
-    GArray *fix_label; /* pairs (rel32 field, label) */
-    GArray *patches;   /* Patch */
-    GArray *exits;     /* NExit */
-    GArray *colds;     /* Cold */
-    GArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    NArray *fix_label; /* pairs (rel32 field, label) */
+    NArray *patches;   /* Patch */
+    NArray *exits;     /* NExit */
+    NArray *colds;     /* Cold */
+    NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -221,6 +260,14 @@ static struct {
      * check has been emitted at sink_from. */
     uint32_t sink_from, sink_goto;
     bool loop_checked;
+    uint32_t skip_op;  /* an op an earlier one did (setcond_to_global) */
+    /* The guard at the start of a self-loop whose stub is sunk past it
+     * (plan_loop_stub), UINT32_MAX if none. */
+    uint32_t guard;
+    /* Constants written to globals in env in such a loop's body, written
+     * only on its ways out instead (plan_sunk_consts()). */
+    uint32_t sunk[8];
+    unsigned nsunk;
     uint64_t *insn_pc; /* by instruction */
     uint32_t *cycles_before;
     uint32_t ninsns, ncycles;
@@ -248,6 +295,7 @@ static struct {
     uint8_t *twidth;              /* by temp: its values are below 2^w */
     uint32_t *tfirst, *tlast;     /* by temp: first and last op mention */
     uint32_t ntemps_cap;
+    bool temps;                   /* the block mentions a temp */
     uint32_t stamp;               /* of GTab entries of this block */
     int *delta;
     GUse u[G_MAX];
@@ -289,13 +337,13 @@ static bool host_bmi2;
 static void jmp_to_epilogue(void)
 {
     size_t f = x86_jmp(&N.b);
-    g_array_append_val(N.to_epilogue, f);
+    narray_append(N.to_epilogue, &f, 1);
 }
 
 static void movabs_patch(X86Reg r, PatchKind kind, unsigned index)
 {
     Patch p = {x86_movabs(&N.b, r, 0), kind, index};
-    g_array_append_val(N.patches, p);
+    narray_append(N.patches, &p, 1);
 }
 
 /*
@@ -606,10 +654,14 @@ static void plan_registers(const TesseraIR *b)
         N.stamp = 1;
     }
     unsigned nu = 0;
-    bool branched = false;
+    bool branched = false, temps = false;
+    /* A block that loops on itself (emit_self_loop) loads and writes back
+     * once per entry, not per round: every mention counts. */
+    bool loops = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
         branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
+        loops |= op->opc == IR_GOTO && op->imm == b->pc && !b->nocache;
         /* Down to v0: an op reads its sources before it writes v0. */
         for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
@@ -641,6 +693,7 @@ static void plan_registers(const TesseraIR *b)
                 if (N.tfirst[t] == UINT32_MAX)
                     N.tfirst[t] = i;
                 N.tlast[t] = i;
+                temps = true;
             }
         }
         if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
@@ -650,11 +703,7 @@ static void plan_registers(const TesseraIR *b)
                 N.twidth[t] = (uint8_t)w;
         }
     }
-    /* A block that loops on itself (emit_self_loop) loads and writes back
-     * once per entry, not per round: every mention counts. */
-    bool loops = false;
-    for (unsigned i = 0; i < b->nops && !b->nocache; i++)
-        loops |= b->ops[i].opc == IR_GOTO && b->ops[i].imm == b->pc;
+    N.temps = temps;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
@@ -690,14 +739,14 @@ static void plan_registers(const TesseraIR *b)
     }
     int *delta = N.delta;
     memset(delta, 0, (b->nops + 1) * sizeof(int));
-    for (unsigned t = 0; t < nt; t++) {
+    for (unsigned t = 0; t < nt && temps; t++) {
         if (N.tfirst[t] != UINT32_MAX) {
             delta[N.tfirst[t]]++;
             delta[N.tlast[t] + 1]--;
         }
     }
     int live = 0, pressure = 0;
-    for (unsigned i = 0; i < b->nops; i++) {
+    for (unsigned i = 0; i < b->nops && temps; i++) {
         live += delta[i];
         pressure = live > pressure ? live : pressure;
     }
@@ -709,6 +758,11 @@ static void plan_registers(const TesseraIR *b)
                                                          : MAX_TEMP_REGS);
     unsigned max_g = NREGS - N.npin > tneed ? NREGS - N.npin - tneed : 0;
     uint16_t used = N.pin_all;
+    /* A global that the block writes before anything reads it, and before
+     * any branch (so on every path), needs no load at entry: set_first
+     * (its first mention, and a register's only view: no overlaps). The
+     * pins are loaded by the loop-entry stub, never at the entry. */
+    N.entry_load = 0;
     N.ng = 0;
     for (unsigned k = 0; k < N.npin; k++) {
         if (N.pin_live & (1u << N.pinreg[k])) {
@@ -723,6 +777,8 @@ static void plan_registers(const TesseraIR *b)
         N.gval[N.ng] = u[i].v;
         N.greg[N.ng++] = r;
         used |= (uint16_t)(1u << r);
+        if (!u[i].set_first)
+            N.entry_load |= (uint16_t)(1u << r);
     }
     for (unsigned i = 0; i < N.ng; i++) {
         GEntry *g = &GTab[IR_GLOBAL_OFFSET(N.gval[i])];
@@ -731,27 +787,10 @@ static void plan_registers(const TesseraIR *b)
         g->regstamp = N.stamp;
     }
 
-    /* A global that the block writes before anything reads it, and before
-     * any branch (so on every path), needs no load at entry. */
-    uint16_t seen = 0;
-    N.entry_load = used & (uint16_t)~N.pin_all;
-    for (unsigned i = 0; i < b->nops; i++) {
-        const IROp *op = &b->ops[i];
-        if (op->opc == IR_BRCOND || op->opc == IR_BR)
-            break;
-        for (unsigned k = nvals(op); k-- > 0;) {
-            X86Reg h = reg_of(op->v[k]);
-            if (ir_val_kind(op->v[k]) != IR_VK_GLOBAL || h == X86_NOREG ||
-                (seen & (1u << h)))
-                continue;
-            /* k counts down: v0 is the last operand looked at. */
-            if (k == 0 && op->opc != IR_STORE)
-                N.entry_load &= (uint16_t)~(1u << h);
-            seen |= (uint16_t)(1u << h);
-        }
-    }
-
-    /* Temps: linear scan with what is left. */
+    /* Temps: linear scan with what is left (none mentioned: nothing to
+     * do, N.treg is all -1). */
+    if (!temps)
+        return;
     unsigned nfree = 0;
     X86Reg freeregs[NREGS];
     int32_t owner[16]; /* the temp each register was last given to */
@@ -1509,7 +1548,7 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     if (same) /* the probe before this one keeps RDI and RCX for it */
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
     x86_load(&N.b, 8, X86_RDX,
              x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
@@ -1616,6 +1655,36 @@ static void end_in_cold(Cold *c, const IROp *op)
     }
 }
 
+/*
+ * A TESSERA_MO_RAM access (the arch checked that it lies in the RAM region
+ * holding the op's offset, memory never fetched as code): RDX = that
+ * region's host address minus its guest address, the access is then at
+ * [base + RDX + disp] with no TLB probe and no slow path. Not while
+ * watchpoints are set (they need the TLB's slow path; setting one drops
+ * all translations), nor for a region that is not plain RAM.
+ */
+static bool direct_ram(const IROp *op, uint64_t *addend)
+{
+    if (!(op->memop & TESSERA_MO_RAM) || debug_nwp ||
+        (N.ir->arch->big_endian && (op->memop & TESSERA_MO_SIZE_MASK) > 1))
+        return false;
+    const Region *r = bus_lookup((uint64_t)op->imm);
+    if (!r || r->kind != REGION_RAM || r->alias_delta || !r->host)
+        return false;
+    *addend = (uint64_t)(uintptr_t)r->host - r->base;
+    return true;
+}
+
+/* The host address of a direct access: [N.abase + RDX + N.adisp]. */
+static X86Mem direct_mem(uint64_t addend)
+{
+    int64_t disp = (int64_t)addend + N.adisp;
+    if (disp == (int32_t)disp)
+        return x86_mem(N.abase, (int32_t)disp);
+    x86_mov_ri(&N.b, 8, X86_RDX, addend);
+    return x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+}
+
 static void emit_load(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
@@ -1626,9 +1695,17 @@ static void emit_load(const IROp *op)
     X86Reg d = be || reg_of(op->v[0]) == X86_NOREG ? X86_RAX
                                                    : reg_of(op->v[0]);
     emit_mem_address(op);
-    unsigned ci = emit_tlb_probe(op, false, COLD_LOAD);
-    g_array_index(N.colds, Cold, ci).reg = d;
-    X86Mem m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    uint64_t addend;
+    bool direct = direct_ram(op, &addend);
+    unsigned ci = 0;
+    X86Mem m;
+    if (direct) {
+        m = direct_mem(addend);
+    } else {
+        ci = emit_tlb_probe(op, false, COLD_LOAD);
+        g_array_index(N.colds, Cold, ci).reg = d;
+        m = x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
+    }
     if (size == 8) {
         x86_load(&N.b, 8, d, m);
         if (be)
@@ -1654,6 +1731,8 @@ static void emit_load(const IROp *op)
     store_val(op->v[0], d);
     if (clobbers(op->v[0], N.kp.base))
         N.kp.valid = false;
+    if (direct)
+        return;
     Cold *c = &g_array_index(N.colds, Cold, ci);
     c->back = x86_buf_offset(&N.b); /* the slow path stores v0 itself */
     c->dst = op->v[0];
@@ -1670,6 +1749,12 @@ static void emit_store(const IROp *op)
     if (vr == X86_NOREG) {
         load_val(X86_RAX, op->v[0]);
         vr = X86_RAX;
+    }
+    uint64_t addend;
+    if (direct_ram(op, &addend)) {
+        /* (direct_ram() takes only bytes on big-endian archs) */
+        x86_store(&N.b, size, direct_mem(addend), vr);
+        return;
     }
     unsigned ci = emit_tlb_probe(op, true, COLD_STORE);
     g_array_index(N.colds, Cold, ci).reg = vr;
@@ -2063,7 +2148,7 @@ static void emit_leave(uint64_t pc)
 static unsigned add_exit(const IROp *op, uint64_t pc)
 {
     NExit x = {pc, op->insn, SIZE_MAX, 0};
-    g_array_append_val(N.exits, x);
+    narray_append(N.exits, &x, 1);
     return N.exits->len - 1;
 }
 
@@ -2075,6 +2160,8 @@ static unsigned add_exit(const IROp *op, uint64_t pc)
  * stays is the chain entry's limit check: pre-commit the next round (less
  * what this exit gives back) and compare.
  */
+static size_t emit_guard_check(void);
+
 static void emit_loop_check(const IROp *op, int32_t extra)
 {
     uint32_t after = op->insn + 1 < N.ninsns ? op->insn + 1 : N.ninsns;
@@ -2088,8 +2175,11 @@ static void emit_loop_check(const IROp *op, int32_t extra)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)cyc);
     if (dx)
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)dx);
+    size_t out = N.guard != UINT32_MAX ? emit_guard_check() : 0;
     x86_alu_rm(&N.b, X86_CMP, 8, RCYC, CPU_FIELD(limit));
     x86_patch_rel32(&N.b, x86_jcc(&N.b, X86_CC_BE), N.body);
+    if (out)
+        x86_patch_rel32(&N.b, out, x86_buf_offset(&N.b));
 }
 
 static void emit_self_loop(const IROp *op)
@@ -2145,17 +2235,29 @@ static void bytes_add(uint64_t *set, const uint64_t *unless, TesseraVal v)
  * written go into read, those written before being read into written.
  * Returns the index of the first op that is not pure (or nops).
  */
+static bool direct_ram(const IROp *op, uint64_t *addend);
+
 static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
-                          uint64_t *written)
+                          uint64_t *written, bool ram)
 {
     unsigned i;
     for (i = from; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
+        uint64_t addend;
         if (op->opc == IR_INSN_START || op->opc == IR_ADD_CYCLES ||
             op->opc == IR_NOP)
             continue;
-        if (!pure_op(op))
+        /* ram: direct RAM accesses too (no slow path, env unseen) */
+        if (!pure_op(op) &&
+            !(ram && (op->opc == IR_LOAD || op->opc == IR_STORE) &&
+              direct_ram(op, &addend)))
             break;
+        if (op->opc == IR_STORE) {
+            for (unsigned k = 0; k < 2; k++)
+                if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
+                    bytes_add(read, written, op->v[k]);
+            continue;
+        }
         for (unsigned k = 1; k < nvals(op); k++)
             if (ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
                 bytes_add(read, written, op->v[k]);
@@ -2163,6 +2265,166 @@ static unsigned scan_pure(const TesseraIR *b, unsigned from, uint64_t *read,
             bytes_add(written, read, op->v[0]);
     }
     return i;
+}
+
+/*
+ * The value v as the ops before op `before` compute it, from globals and
+ * constants through a chain of moves and binops with a constant operand:
+ * true if it is one; with emit, computed into RAX (at the loop check,
+ * where RAX is free and the globals hold what the next round reads).
+ */
+static bool chain_eval(const TesseraIR *b, unsigned before, TesseraVal v,
+                       bool emit, unsigned depth)
+{
+    if (depth > 8)
+        return false;
+    switch (ir_val_kind(v)) {
+    case IR_VK_CONST:
+        if (emit)
+            x86_mov_ri(&N.b, 8, X86_RAX, ir_const_value(N.ir, v));
+        return true;
+    case IR_VK_GLOBAL:
+        /* What the next round reads: not written before this read. */
+        for (unsigned i = 0; i < before; i++)
+            if (writes_v0(&b->ops[i]) && clobbers(b->ops[i].v[0], v))
+                return false;
+        if (emit) {
+            N.rax_val = TESSERA_IR_NONE;
+            load_val(X86_RAX, v);
+        }
+        return true;
+    case IR_VK_TEMP:
+        break;
+    default:
+        return false;
+    }
+    unsigned d = before;
+    while (d-- > 0)
+        if (writes_v0(&b->ops[d]) && b->ops[d].v[0] == v)
+            break;
+    if (d == UINT32_MAX || d >= before)
+        return false;
+    const IROp *op = &b->ops[d];
+    if (op->opc == IR_MOV)
+        return chain_eval(b, d, op->v[1], emit, depth + 1);
+    if (op->opc != IR_BINOP || ir_val_kind(op->v[2]) != IR_VK_CONST ||
+        (op->width != TESSERA_I32 && op->width != TESSERA_I64) ||
+        !fits_i32(ir_const_value(N.ir, op->v[2])))
+        return false;
+    X86Alu alu;
+    switch ((TesseraBinop)op->sub) {
+    case TESSERA_ADD: alu = X86_ADD; break;
+    case TESSERA_SUB: alu = X86_SUB; break;
+    case TESSERA_AND: alu = X86_AND; break;
+    case TESSERA_OR: alu = X86_OR; break;
+    case TESSERA_XOR: alu = X86_XOR; break;
+    default: return false;
+    }
+    if (!chain_eval(b, d, op->v[1], emit, depth + 1))
+        return false;
+    if (emit)
+        x86_alu_ri(&N.b, alu, sz_of(op->width), X86_RAX,
+                   (int32_t)ir_const_value(N.ir, op->v[2]));
+    return true;
+}
+
+/*
+ * A guard: the brcond at op gi (the first impure op of a self-loop)
+ * branches forward to its fast path, falling through into a slow path
+ * that only leaves the block (no branches, labels or fall-through), on a
+ * value chain_eval() can compute again and a constant. Returns the index
+ * of the fast path's label, 0 if op gi is no guard.
+ */
+static unsigned guard_fast(const TesseraIR *b, unsigned gi)
+{
+    if (gi >= b->nops || b->ops[gi].opc != IR_BRCOND ||
+        ir_val_kind(b->ops[gi].v[2]) != IR_VK_CONST ||
+        !fits_i32(ir_const_value(N.ir, b->ops[gi].v[2])) ||
+        (b->ops[gi].width != TESSERA_I32 && b->ops[gi].width != TESSERA_I64))
+        return 0;
+    unsigned f;
+    for (f = gi + 1; f < b->nops; f++) {
+        const IROp *op = &b->ops[f];
+        if (op->opc == IR_LABEL)
+            break;
+        if (op->opc == IR_BRCOND || op->opc == IR_BR)
+            return 0;
+    }
+    if (f >= b->nops || b->ops[f].imm != b->ops[gi].imm)
+        return 0;
+    IROpc last = (IROpc)b->ops[f - 1].opc;
+    if (last != IR_GOTO && last != IR_GOTO_DYN && last != IR_EXIT_LOOP)
+        return 0;
+    return chain_eval(b, gi, b->ops[gi].v[1], false, 0) ? f : 0;
+}
+
+/* At the loop check: the guard for the next round; jumps (rel32 to be
+ * patched, returned) out of the loop if it would not take its fast path. */
+static size_t emit_guard_check(void)
+{
+    const IROp *g = &N.ir->ops[N.guard];
+    chain_eval(N.ir, N.guard, g->v[1], true, 0);
+    N.rax_val = TESSERA_IR_NONE;
+    x86_alu_ri(&N.b, X86_CMP, sz_of(g->width), X86_RAX,
+               (int32_t)ir_const_value(N.ir, g->v[2]));
+    return x86_jcc(&N.b, (X86Cond)(cond_of(g->sub) ^ 1));
+}
+
+/*
+ * In a self-loop whose body (but for a guard's slow path) is pure up to
+ * the branch back, a constant written to a global kept in env that
+ * nothing else in the block reads or writes matters only once the loop
+ * leaves: it is written in the stub (after the loop check) and after L
+ * instead of every round. Rounds that go on leave env's copy alone, and
+ * only the guard's slow path, which such rounds never reach, could see
+ * it. (AVR: LDI of a register only compared or masked with, e.g. the CRC
+ * loop's r19 and r22.)
+ */
+static void plan_sunk_consts(const TesseraIR *b, unsigned g, uint32_t guard,
+                             unsigned fast)
+{
+    unsigned s = N.sink_from;
+    for (unsigned j = 0; j + 1 < s && N.nsunk < 8; j++) {
+        const IROp *op = &b->ops[j];
+        TesseraVal d = op->v[0];
+        if (op->opc != IR_MOV || ir_val_kind(op->v[1]) != IR_VK_CONST ||
+            ir_val_kind(d) != IR_VK_GLOBAL || reg_of(d) != X86_NOREG ||
+            (guard != UINT32_MAX && j > guard && j < fast))
+            continue;
+        bool alone = true;
+        for (unsigned i = 0; i <= g && alone; i++) {
+            const IROp *x = &b->ops[i];
+            if (i == j || (guard != UINT32_MAX && i > guard && i < fast))
+                continue;
+            for (unsigned k = writes_v0(x) ? 1 : 0; k < nvals(x); k++)
+                if (clobbers(d, x->v[k]))
+                    alone = false;
+            if (writes_v0(x) && clobbers(x->v[0], d))
+                alone = false;
+        }
+        if (alone)
+            N.sunk[N.nsunk++] = j;
+    }
+}
+
+static bool is_sunk(uint32_t i)
+{
+    for (unsigned k = 0; k < N.nsunk; k++)
+        if (N.sunk[k] == i)
+            return true;
+    return false;
+}
+
+static void emit_op(const IROp *op);
+
+static void emit_sunk(void)
+{
+    uint32_t cur = N.cur_op;
+    for (unsigned k = 0; k < N.nsunk; k++) {
+        N.cur_op = N.sunk[k];
+        emit_op(&N.ir->ops[N.sunk[k]]);
+    }
+    N.cur_op = cur;
 }
 
 /*
@@ -2184,9 +2446,21 @@ static void plan_loop_stub(const TesseraIR *b)
 
     N.sink_from = N.sink_goto = UINT32_MAX;
     N.loop_checked = false;
+    N.guard = UINT32_MAX;
+    N.nsunk = 0;
     if (!N.self_loop)
         return;
-    unsigned first_impure = scan_pure(b, 0, read, killed);
+    unsigned first_impure = scan_pure(b, 0, read, killed, false);
+    unsigned fast = guard_fast(b, first_impure);
+    uint32_t guard = UINT32_MAX;
+    if (fast) {
+        /* A guard, its slow path skipped: on the way round, the loop
+         * check runs the guard for the next round and leaves through
+         * the stub if it fails, so after a round that skipped the stub
+         * the guard branches to its fast path. */
+        guard = first_impure;
+        first_impure = scan_pure(b, fast + 1, read, killed, true);
+    }
     for (unsigned g = 1; g + 1 < b->nops; g++) {
         const IROp *op = &b->ops[g];
         if (op->opc != IR_GOTO || op->imm != N.insn_pc[0])
@@ -2217,7 +2491,7 @@ static void plan_loop_stub(const TesseraIR *b)
          * goto: what both paths set again. */
         if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
             b->ops[g + 1].imm == b->ops[s - 1].imm) {
-            scan_pure(b, g + 2, rl, wl);
+            scan_pure(b, g + 2, rl, wl, false);
             for (unsigned k = 0; k < KILL_BYTES / 64; k++)
                 ok[k] |= ws[k] & wl[k] & ~read[k];
         }
@@ -2231,6 +2505,10 @@ static void plan_loop_stub(const TesseraIR *b)
         if (sink) {
             N.sink_from = s;
             N.sink_goto = g;
+            N.guard = guard;
+            if (s - 1 == first_impure && b->ops[g + 1].opc == IR_LABEL &&
+                b->ops[g + 1].imm == b->ops[s - 1].imm)
+                plan_sunk_consts(b, g, guard, fast);
             return;
         }
     }
@@ -2359,7 +2637,7 @@ static void emit_end_insn_check(unsigned insn)
     x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
     Cold c = {COLD_END_INSN, x86_jcc(&N.b, X86_CC_NE), 0, 0, insn, N.dirty,
               X86_RAX, X86_RSI, 0, TESSERA_IR_NONE, -1, 0, {-1, -1, -1, -1}, false};
-    g_array_append_val(N.colds, c);
+    narray_append(N.colds, &c, 1);
 }
 
 /* Ops that leave RAX alone until they load their first operand into it
@@ -2384,6 +2662,21 @@ static bool keeps_rax(const IROp *op)
     }
 }
 
+/* A setcond whose temp only goes, by the next op, into a byte global
+ * kept in env. */
+static bool setcond_to_global(const IROp *op)
+{
+    if (N.cur_op + 1 >= N.ir->nops)
+        return false;
+    const IROp *m = op + 1;
+    TesseraVal t = op->v[0], g = m->v[0];
+    return m->opc == IR_MOV && m->v[1] == t &&
+           ir_val_kind(t) == IR_VK_TEMP &&
+           N.tlast[IR_VAL_INDEX(t)] == N.cur_op + 1 &&
+           ir_val_kind(g) == IR_VK_GLOBAL && ir_global_size(g) == 1 &&
+           reg_of(g) == X86_NOREG && N.cur_op + 1 != N.sink_from;
+}
+
 static void emit_op(const IROp *op)
 {
     if (!keeps_rax(op))
@@ -2405,6 +2698,16 @@ static void emit_op(const IROp *op)
         x86_alu_ri(&N.b, X86_ADD, 8, RCYC, (int32_t)op->imm);
         x86_alu_mi(&N.b, X86_ADD, 8, CPU_FIELD(xcycles), (int32_t)op->imm);
         break;
+    case IR_SKIP: {
+        /* A branch over instructions: they do not retire. */
+        uint32_t di = (uint32_t)op->imm, dc = (uint32_t)(op->imm >> 32);
+        if (dc != di)
+            x86_alu_mi(&N.b, X86_SUB, 8, CPU_FIELD(xcycles),
+                       (int32_t)(dc - di));
+        if (dc)
+            x86_alu_ri(&N.b, X86_SUB, 8, RCYC, (int32_t)dc);
+        break;
+    }
     case IR_COUNTER:
         x86_load(&N.b, 4, X86_RAX, CPU_FIELD(index));
         x86_mov_ri(&N.b, 8, X86_RCX, op->imm);
@@ -2468,6 +2771,14 @@ static void emit_op(const IROp *op)
         break;
     case IR_SETCOND: {
         X86Reg d = reg_of(op->v[0]) != X86_NOREG ? reg_of(op->v[0]) : X86_RAX;
+        if (setcond_to_global(op)) {
+            /* "setcond t; mov g, t" with t dying there: set the byte of
+             * g in env (a flag) directly; the mov is skipped. */
+            emit_cmp(op);
+            x86_setcc_m(&N.b, cond_of(op->sub), global_mem(op[1].v[0]));
+            N.skip_op = N.cur_op + 1;
+            break;
+        }
         emit_cmp(op);
         x86_setcc(&N.b, cond_of(op->sub), d);
         x86_movzx_rr(&N.b, 4, 1, d, d);
@@ -2481,13 +2792,13 @@ static void emit_op(const IROp *op)
         emit_cmp(op);
         size_t f = x86_jcc(&N.b, cond_of(op->sub));
         size_t pair[2] = {f, (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         break;
     }
     case IR_BR: {
         size_t pair[2] = {x86_jmp(&N.b), (size_t)op->imm};
-        g_array_append_vals(N.fix_label, pair, 2);
+        narray_append(N.fix_label, pair, 2);
         N.label_dirty[op->imm] |= N.dirty;
         N.reachable = false;
         break;
@@ -2532,9 +2843,11 @@ static void emit_op(const IROp *op)
 /* Ops after which the running block may have to stop (slow paths). */
 static bool may_end_insn(const IROp *op)
 {
+    uint64_t addend;
     switch ((IROpc)op->opc) {
     case IR_LOAD:
     case IR_STORE:
+        return !direct_ram(op, &addend);
     case IR_ATOMIC:
     case IR_CMPXCHG:
     case IR_CALL:
@@ -2666,7 +2979,7 @@ static void emit_colds(void)
                 x86_cmp_mi8(&N.b, CPU_FIELD(end_insn), 0);
                 e.from = x86_jcc(&N.b, X86_CC_NE);
                 x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-                g_array_append_val(N.colds, e); /* c is stale from here */
+                narray_append(N.colds, &e, 1); /* c is stale from here */
                 break;
             }
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
@@ -2752,8 +3065,14 @@ static void emit_block(const TesseraIR *b)
             emit_loop_check(g, g[-1].opc == IR_ADD_CYCLES
                                    ? (int32_t)g[-1].imm : 0);
             N.loop_checked = true;
+            emit_sunk();
         }
-        emit_op(op);
+        if (N.skip_op == i) /* done with the op before */
+            N.skip_op = UINT32_MAX;
+        else if (!is_sunk(i))
+            emit_op(op);
+        if (N.nsunk && i == N.sink_goto + 1) /* L */
+            emit_sunk();
         if (op->opc != IR_LOAD && op->opc != IR_STORE)
             update_kept_probe(op);
         if (!N.reachable)
@@ -2798,14 +3117,14 @@ static void emit_block(const TesseraIR *b)
 static void reset_state(const TesseraIR *b)
 {
     if (!N.fix_label) {
-        N.fix_label = g_array_new(FALSE, FALSE, sizeof(size_t));
-        N.patches = g_array_new(FALSE, FALSE, sizeof(Patch));
-        N.exits = g_array_new(FALSE, FALSE, sizeof(NExit));
-        N.colds = g_array_new(FALSE, FALSE, sizeof(Cold));
-        N.to_epilogue = g_array_new(FALSE, FALSE, sizeof(size_t));
+        N.fix_label = narray_new(sizeof(size_t));
+        N.patches = narray_new(sizeof(Patch));
+        N.exits = narray_new(sizeof(NExit));
+        N.colds = narray_new(sizeof(Cold));
+        N.to_epilogue = narray_new(sizeof(size_t));
     }
-    /* Emptied in place (what g_array_set_size(a, 0) does, less a call). */
     N.fix_label->len = 0;
+    N.skip_op = UINT32_MAX;
     N.patches->len = 0;
     N.exits->len = 0;
     N.colds->len = 0;
@@ -2854,8 +3173,19 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
         host_bmi2 = __builtin_cpu_supports("bmi2");
         probed = true;
     }
-    N.slot_of = backend_alloc_slots(b);
     plan_registers(b);
+    /* No temp mentioned: no slot either (all 0, as backend_alloc_slots()
+     * would say, at the cost of two passes over the ops). */
+    if (N.temps) {
+        N.slot_of = backend_alloc_slots(b);
+    } else {
+        if (b->ntemps + 1 > N.zero_slots_cap) {
+            N.zero_slots_cap = (b->ntemps + 1) * 2;
+            g_free(N.zero_slots);
+            N.zero_slots = g_new0(int16_t, N.zero_slots_cap);
+        }
+        N.slot_of = N.zero_slots;
+    }
     for (;;) {
         if (!N.mem) {
             N.cap = N.cap ? N.cap * 2 : 64 << 10;

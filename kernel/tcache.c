@@ -39,6 +39,9 @@ static struct {
     unsigned bucket_bits;
     unsigned count;
     GHashTable *pages; /* page number -> CodePage */
+    /* invalidate_in_page() drops a batch of this page's blocks: their
+     * unlinks leave its masks (a superset meanwhile) to one recompute. */
+    CodePage *batch_page;
     uint64_t flushes;
     uint64_t translated;
 } T;
@@ -87,6 +90,7 @@ static size_t default_budget(void)
 
 static void free_page(gpointer p)
 {
+    g_free(((CodePage *)p)->refs);
     g_free(p);
 }
 
@@ -268,10 +272,25 @@ static unsigned page_slot(const TB *tb, uint64_t page)
     return tb->npages > 1 && tb->pages[1].page == page ? 1 : 0;
 }
 
-static void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
+static inline void fine_set(CodePage *cp, uint32_t lo, uint32_t hi)
 {
-    for (uint32_t u = lo >> TC_FINE_BITS; u <= (hi - 1) >> TC_FINE_BITS; u++)
-        cp->fine[u / 64] |= 1ull << (u % 64);
+    /* Units u0..u1, a word of the map at a time (usually one word: a
+     * page's masks are recomputed over all its blocks at each unlink). */
+    uint32_t u0 = lo >> TC_FINE_BITS, u1 = (hi - 1) >> TC_FINE_BITS;
+    if (u0 / 64 == u1 / 64) {
+        /* 2 << 63 wraps to 0: all ones after the - 1. */
+        cp->fine[u0 / 64] |= ((2ull << (u1 % 64)) - 1) &
+                             ~((1ull << (u0 % 64)) - 1);
+        cp->lo = MIN(cp->lo, lo);
+        cp->hi = MAX(cp->hi, hi);
+        return;
+    }
+    for (uint32_t w = u0 / 64; w <= u1 / 64; w++) {
+        uint32_t a = w == u0 / 64 ? u0 % 64 : 0;
+        uint32_t z = w == u1 / 64 ? u1 % 64 : 63;
+        cp->fine[w] |= (z == 63 ? UINT64_MAX : (2ull << z) - 1) &
+                       ~((1ull << a) - 1);
+    }
     cp->lo = MIN(cp->lo, lo);
     cp->hi = MAX(cp->hi, hi);
 }
@@ -282,10 +301,10 @@ static void page_recompute(CodePage *cp, uint64_t page)
     memset(cp->fine, 0, sizeof(cp->fine));
     cp->lo = TC_PAGE_SIZE;
     cp->hi = 0;
-    for (TB *tb = cp->first; tb; tb = tb->page_next[page_slot(tb, page)]) {
-        const TBPage *tp = &tb->pages[page_slot(tb, page)];
-        m |= tp->mask;
-        fine_set(cp, tp->lo, tp->hi);
+    for (uint32_t i = 0; i < cp->nrefs; i++) {
+        const TB *tb = cp->refs[i].tb;
+        m |= tb->pages[page_slot(tb, page)].mask;
+        fine_set(cp, cp->refs[i].lo, cp->refs[i].hi);
     }
     cp->mask = m;
 }
@@ -301,8 +320,12 @@ static void page_link(TB *tb, unsigned k)
         engine_stats.code_pages++;
         cpu_all_code_page_added(page);
     }
-    tb->page_next[k] = cp->first;
-    cp->first = tb;
+    if (cp->nrefs == cp->refs_cap) {
+        cp->refs_cap = cp->refs_cap ? cp->refs_cap * 2 : 16;
+        cp->refs = g_renew(CodeRef, cp->refs, cp->refs_cap);
+    }
+    tb->page_ref[k] = cp->nrefs;
+    cp->refs[cp->nrefs++] = (CodeRef){tb->pages[k].lo, tb->pages[k].hi, tb};
     cp->mask |= tb->pages[k].mask;
     fine_set(cp, tb->pages[k].lo, tb->pages[k].hi);
 }
@@ -313,13 +336,16 @@ static void page_unlink(TB *tb, unsigned k)
     CodePage *cp = page_get(page);
     if (!cp)
         return;
-    for (TB **p = &cp->first; *p; p = &(*p)->page_next[page_slot(*p, page)]) {
-        if (*p == tb) {
-            *p = tb->page_next[k];
-            break;
-        }
+    uint32_t i = tb->page_ref[k];
+    g_assert(i < cp->nrefs && cp->refs[i].tb == tb);
+    /* The last one takes its place. */
+    cp->refs[i] = cp->refs[--cp->nrefs];
+    if (i < cp->nrefs) {
+        TB *moved = cp->refs[i].tb;
+        moved->page_ref[page_slot(moved, page)] = i;
     }
-    page_recompute(cp, page);
+    if (cp != T.batch_page)
+        page_recompute(cp, page);
 }
 
 static uint64_t granule_mask(uint32_t lo, uint32_t hi)
@@ -389,15 +415,18 @@ static void invalidate_in_page(uint64_t page, uint64_t addr, uint64_t len)
         hi = TC_PAGE_SIZE;
     do {
         n = 0;
-        for (TB *tb = cp->first; tb && n < 64;
-             tb = tb->page_next[page_slot(tb, page)]) {
-            const TBPage *tp = &tb->pages[page_slot(tb, page)];
-            if (tp->lo < hi && lo < tp->hi)
-                victims[n++] = tb;
+        for (uint32_t i = 0; i < cp->nrefs && n < 64; i++) {
+            const CodeRef *r = &cp->refs[i];
+            if (r->lo < hi && lo < r->hi)
+                victims[n++] = r->tb;
         }
+        T.batch_page = cp;
         for (unsigned i = 0; i < n; i++)
             tb_invalidate(victims[i]);
+        T.batch_page = NULL;
         cp = page_get(page); /* still there: pages live until a flush */
+        if (n)
+            page_recompute(cp, page);
     } while (n == 64);
 }
 
@@ -561,6 +590,7 @@ static TB *translate(Cpu *cpu, uint64_t pc, uint64_t phys, uint32_t cflags)
             log_translation(b, TESSERA_LOG_OP, "OP");
     }
     ir_optimize(b);
+    ir_lower_skips(b);
     if (unlikely(log_on(TESSERA_LOG_OP_OPT)))
         log_translation(b, TESSERA_LOG_OP_OPT, "OP after optimisation");
 

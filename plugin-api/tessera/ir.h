@@ -35,7 +35,11 @@
  *     (or a - b - borrow-in) and its carry, borrow or signed overflow over
  *     any width from 1 to 64 bits, so NZCV, x86's flags and AVR's SREG
  *     (including the half carry: width 4) are a few ops, not a helper;
- *   - branches go forward only, to a label later in the same block;
+ *   - branches go forward only, to a label later in the same block; a
+ *     branch to a label past other instructions' starts skips them: they
+ *     do not retire and their cycles are not counted on that path (so an
+ *     if-then can stay inside one block: branch over the "then" part to a
+ *     label placed before the next instruction's tessera_ir_insn_start);
  *   - every path through the block ends with an exit (goto, goto_dyn or
  *     exit_loop), and nothing follows an exit until the next label.
  *
@@ -161,6 +165,16 @@ typedef enum TesseraMemOp {
     TESSERA_MO_SIZE_MASK = 15,
     TESSERA_MO_SIGN = 16,  /* loads: sign-extend to 64 bits */
     TESSERA_MO_ALIGN = 32, /* fault when not naturally aligned */
+    /*
+     * Loads and stores (ABI 2.4): the arch has checked that every byte the
+     * access touches lies in the board's RAM region that holds the address
+     * `offset` (the op's constant) itself, and that this memory is never
+     * fetched as code (Harvard data memory, e.g. AVR SRAM). A backend may
+     * then reach host memory directly, without the soft TLB; watchpoints
+     * and tools still see the access (the core falls back to the TLB path
+     * while watchpoints are set). Ignored on other ops.
+     */
+    TESSERA_MO_RAM = 64,
 } TesseraMemOp;
 
 /* ---------------------------------------------------------------------- */

@@ -47,7 +47,9 @@ extern "C" {
  * _activate, _unregister); screens (tessera/display.h: tessera_display_new,
  * _set_surface, _dirty, _set_poll, tessera_pixel_bytes) and device-owned
  * video memory (tessera_dev_map_ram). */
-/* 2.4: tessera_cpu_set_hot_globals() (a register-allocation hint). */
+/* 2.4: TESSERA_MO_RAM (loads and stores the arch has checked to be in
+ * data-only RAM: backends may skip the soft TLB);
+ * tessera_cpu_set_hot_globals() (a register-allocation hint). */
 #define TESSERA_ABI_MINOR 4
 
 #if defined(__GNUC__)

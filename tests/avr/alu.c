@@ -131,13 +131,47 @@ static void t_mul(void)
     printf("mul %04x\n", sum);
 }
 
+/* A loop that starts with a load walks out of SRAM onto SREG (data
+ * address 0x5f): the load must see the flags of the SUBI before it, not
+ * older ones (the native backend sets a loop's flags only on its way out,
+ * checking the load's range for the next round first). */
+static void t_loop_guard(void)
+{
+    uint8_t v, n = 0xf0, saved = SREG;
+    uint16_t z = 0x1a1; /* 0x1a1, 0x100, then 0x5f */
+    __asm__ volatile("out __SREG__, __zero_reg__\n"
+                     "1: ld %0, Z\n"
+                     " subi r30, 0xa1\n"
+                     " sbci r31, 0\n"
+                     " subi %1, 0x50\n"
+                     " brne 1b\n"
+                     : "=&r"(v), "+d"(n), "+z"(z));
+    SREG = saved;
+    printf("loop_guard %02x\n", v);
+}
+
+/* A loop entered by a jump, so that its first round runs in its own
+ * block: the LDI's register is written only when the loop leaves (the
+ * native backend's constant sinking), and must hold 0x50 then. */
+static void t_loop_const(void)
+{
+    uint8_t n = 0xf0, k = 0;
+    __asm__ volatile("rjmp 1f\n"
+                     "1: ldi %1, 0x50\n"
+                     " sub %0, %1\n"
+                     " brne 1b\n"
+                     : "+r"(n), "+d"(k));
+    printf("loop_const %02x %02x\n", n, k);
+}
+
 int main(void)
 {
     common_init();
     t_add(); t_adc(); t_sub(); t_sbc(); t_cp(); t_cpc(); t_and(); t_or();
     t_eor(); t_com(); t_neg(); t_inc(); t_dec(); t_asr(); t_lsr(); t_ror();
     t_swap(); t_subi0x80(); t_subi1(); t_sbci0x7f(); t_cpi0x10();
-    t_andi0xf0(); t_ori0x81(); t_words(); t_mul();
+    t_andi0xf0(); t_ori0x81(); t_words(); t_mul(); t_loop_guard();
+    t_loop_const();
     common_stop();
     return 0;
 }

@@ -144,6 +144,113 @@ static ulong instret_loop(unsigned n)
     return b - a;
 }
 
+/*
+ * Forward branches inside a block (translated as an if-then that the
+ * taken path joins): minstret counts only the instructions that ran, on
+ * both paths, also when a load after the join, or in the skipped part,
+ * faults (the trap hook skips it). x == 0 takes the branch; p is the
+ * address loaded.
+ */
+static ulong instret_if(ulong x, ulong p)
+{
+    ulong a, b, t;
+    __asm__ volatile(".option push\n\t.option norvc\n\t"
+                     "csrr %0, minstret\n\t"
+                     "beqz %3, 1f\n\t"
+                     "addi x0, x0, 1\n\taddi x0, x0, 2\n\t"
+                     "addi x0, x0, 3\n"
+                     "1:\tlw %2, 0(%4)\n\t"
+                     "addi x0, x0, 4\n\t"
+                     "csrr %1, minstret\n\t"
+                     ".option pop"
+                     : "=&r"(a), "=r"(b), "=&r"(t)
+                     : "r"(x), "r"(p)
+                     : "memory");
+    return b - a;
+}
+
+/* The same with the load in the part the branch skips. */
+static ulong instret_if_skipped(ulong x, ulong p)
+{
+    ulong a, b, t;
+    __asm__ volatile(".option push\n\t.option norvc\n\t"
+                     "csrr %0, minstret\n\t"
+                     "beqz %3, 1f\n\t"
+                     "lw %2, 0(%4)\n\t"
+                     "addi x0, x0, 1\n"
+                     "1:\taddi x0, x0, 2\n\t"
+                     "csrr %1, minstret\n\t"
+                     ".option pop"
+                     : "=&r"(a), "=r"(b), "=&r"(t)
+                     : "r"(x), "r"(p)
+                     : "memory");
+    return b - a;
+}
+
+/* One load between two reads: the trap's cost when p faults. */
+static ulong instret_load(ulong p)
+{
+    ulong a, b, t;
+    __asm__ volatile("csrr %0, minstret\n\t"
+                     "lw %2, 0(%3)\n\t"
+                     "csrr %1, minstret"
+                     : "=&r"(a), "=r"(b), "=&r"(t)
+                     : "r"(p)
+                     : "memory");
+    return b - a;
+}
+
+/*
+ * A loop whose body has an if-then (odd i: one more instruction) and a
+ * way out forward past the loop's end when i reaches k: 5 instructions a
+ * round, 6 for odd i, one less in the last round (it leaves by the beq,
+ * without the bnez); *odd counts the odd rounds.
+ */
+static ulong instret_loop_if(ulong n, ulong k, ulong *odd)
+{
+    ulong a, b, t, i = n, s = 0;
+    __asm__ volatile("csrr %0, minstret\n"
+                     "1:\tandi %2, %3, 1\n\t"
+                     "beqz %2, 2f\n\t"
+                     "addi %4, %4, 1\n"
+                     "2:\taddi %3, %3, -1\n\t"
+                     "beq %3, %5, 3f\n\t"
+                     "bnez %3, 1b\n"
+                     "3:\tcsrr %1, minstret"
+                     : "=&r"(a), "=r"(b), "=&r"(t), "+r"(i), "+r"(s)
+                     : "r"(k));
+    *odd = s;
+    return b - a;
+}
+
+static void test_instret_branches(void)
+{
+    ulong ok = (ulong)&traps, bad = 0x08000000UL; /* a hole on virt/spike */
+    ulong odd;
+
+    traps = 0;
+    CHECK_EQ(instret_if(1, ok), 7);
+    CHECK_EQ(instret_if(0, ok), 4);
+    CHECK_EQ(instret_if_skipped(1, ok), 5);
+    CHECK_EQ(instret_if_skipped(0, ok), 3);
+    CHECK_EQ(instret_load(ok), 2);
+    CHECK_EQ(traps, 0);
+    /* a faulting load does not retire; the hook's instructions do */
+    ulong trap = instret_load(bad) - 1;
+    CHECK_EQ(traps, 1);
+    CHECK_EQ(instret_if(1, bad), 6 + trap);
+    CHECK_EQ(instret_if(0, bad), 3 + trap);
+    CHECK_EQ(instret_if_skipped(1, bad), 4 + trap);
+    CHECK_EQ(traps, 4);
+    CHECK_EQ(instret_if_skipped(0, bad), 3);
+    CHECK_EQ(traps, 4);
+    traps = 0;
+    CHECK_EQ(instret_loop_if(1000, 0, &odd), 1 + 5 * 1000 - 1 + 500);
+    CHECK_EQ(odd, 500);
+    CHECK_EQ(instret_loop_if(1001, 300, &odd), 1 + 5 * 701 - 1 + 351);
+    CHECK_EQ(odd, 351);
+}
+
 static void test_counters(void)
 {
     /* the first csrr retires, the second reads before it retires */
@@ -219,6 +326,7 @@ int main(void)
     test_info();
     test_machine_regs();
     test_counters();
+    test_instret_branches();
     test_illegal();
     trap_hook = 0;
     return check_done("csr");

@@ -1257,6 +1257,68 @@ static void test_early_exit_counts(void)
     CU_ASSERT_EQUAL(tessera_cpu_cycles(cpu), cycles + 12 + 2 + 3 + 4);
 }
 
+/*
+ * Branches over instructions (an if-then inside the block): S0 != 0 jumps
+ * from the first instruction over the next two, S6 != 0 from the second
+ * over the third, both to the fourth, which calls a helper (it sees the
+ * counts of what ran before it) and leaves. Only what ran retires.
+ */
+static int emit_skip(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    TesseraLabel l = tessera_ir_label_new(b);
+    TesseraVal args[4] = {tessera_ir_const(b, 0), tessera_ir_const(b, 0),
+                          tessera_ir_const(b, 0), tessera_ir_const(b, 0)};
+    tessera_ir_insn_start(b, pc, 4, 2);
+    tessera_ir_brcond(b, TESSERA_NE, TESSERA_I64,
+                      tessera_ir_global(b, TOY_S(0)), tessera_ir_const(b, 0),
+                      l);
+    tessera_ir_insn_start(b, pc + 4, 4, 3);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(1)),
+                   tessera_ir_const(b, 1));
+    tessera_ir_brcond(b, TESSERA_NE, TESSERA_I64,
+                      tessera_ir_global(b, TOY_S(6)), tessera_ir_const(b, 0),
+                      l);
+    tessera_ir_insn_start(b, pc + 8, 4, 4);
+    tessera_ir_mov(b, TESSERA_I64, tessera_ir_global(b, TOY_S(2)),
+                   tessera_ir_const(b, 1));
+    tessera_ir_label_set(b, l);
+    tessera_ir_insn_start(b, pc + 12, 4, 5);
+    tessera_ir_call(b, helper4, 0, TESSERA_IR_NONE, 4, args);
+    tessera_ir_insn_start(b, pc + 16, 4, 6);
+    tessera_ir_exit_loop(b, pc + 20);
+    return 0;
+}
+
+static void test_skip_counts(void)
+{
+    static const struct {
+        uint64_t s0, s6, s1, s2, insns, cycles;
+    } cases[] = {
+        {0, 0, 1, 1, 5, 2 + 3 + 4 + 5 + 6},
+        {1, 0, 0, 0, 3, 2 + 5 + 6},
+        {0, 1, 1, 0, 4, 2 + 3 + 5 + 6},
+        {1, 1, 0, 0, 3, 2 + 5 + 6},
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t insns = tessera_cpu_insns(cpu);
+        uint64_t cycles = tessera_cpu_cycles(cpu);
+        env->scratch[0] = cases[i].s0;
+        env->scratch[6] = cases[i].s6;
+        env->scratch[1] = env->scratch[2] = 0;
+        run(emit_skip);
+        CU_ASSERT_EQUAL(env->scratch[1], cases[i].s1);
+        CU_ASSERT_EQUAL(env->scratch[2], cases[i].s2);
+        /* in the helper: the fourth instruction, all before it that ran */
+        CU_ASSERT_EQUAL(env->call_pc, PC0 + 12);
+        CU_ASSERT_EQUAL(env->call_insns, insns + cases[i].insns - 2);
+        CU_ASSERT_EQUAL(env->call_cycles, cycles + cases[i].cycles - 5 - 6);
+        CU_ASSERT_EQUAL(tessera_cpu_insns(cpu), insns + cases[i].insns);
+        CU_ASSERT_EQUAL(tessera_cpu_cycles(cpu), cycles + cases[i].cycles);
+        CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), PC0 + 20);
+    }
+    env->scratch[0] = env->scratch[6] = 0;
+}
+
 static int emit_goto_dyn(ToyEnv *e, TesseraIR *b, uint64_t pc)
 {
     tessera_ir_insn_start(b, pc, 4, 1);
@@ -2543,6 +2605,7 @@ int main(void)
         {"pure helpers", test_helper_pure},
         {"exit_loop from a helper", test_helper_exit_loop},
         {"early exits and add_cycles", test_early_exit_counts},
+        {"branches over instructions", test_skip_counts},
         {"goto_dyn", test_goto_dyn},
         {"moves with narrow globals", test_narrow_moves},
         {"carries: widths, constant operands, fused flag store",

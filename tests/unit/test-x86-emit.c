@@ -519,6 +519,12 @@ static void test_conditions(void)
                           cc_names[cc], reg(sz, d), reg(sz, r));
             }
         }
+    for (X86Cond cc = X86_CC_O; cc <= X86_CC_G; cc++)
+        for (unsigned i = cc; i < NMEMS; i += 16) {
+            X86Mem m = mems[i];
+            CHECK(x86_setcc_m(b, cc, m), 2 + mem_len(m) + rex(mem_hi(m)),
+                  "set%s %s", cc_names[cc], mem(1, m));
+        }
     end();
 }
 

@@ -175,6 +175,15 @@ reference() {
     # shellcheck disable=SC2046,SC2086
     timeout 60 "$tessera" $machine -nographic $(img_opts "$img") \
         </dev/null >"$work/$tag.tessera" 2>/dev/null
+    if [ "$arch" = riscv ]; then
+        # minstret: QEMU's -icount count differs from ours on some
+        # instructions that trap, so only the backends compare it
+        # (between themselves, under lockstep)
+        for f in ref tessera; do
+            grep -v '^instret ' "$work/$tag.$f" >"$work/$tag.$f.x" &&
+                mv "$work/$tag.$f.x" "$work/$tag.$f"
+        done
+    fi
     cmp -s "$work/$tag.ref" "$work/$tag.tessera" && [ -s "$work/$tag.ref" ] ||
         ref_ok=0
 }

@@ -7,7 +7,7 @@
  *   0x80000200  trap: skip the faulting instruction, count the trap and
  *               fold mcause into a hash (SAVE area)
  *   0x80000800  done: the stream ends with a jump here; dumps the
- *               registers, fcsr, the trap count and hash and hashes of
+ *               registers, fcsr, the trap count and hash, minstret and hashes of
  *               the scratch area on the UART, then exits through
  *               sifive-test
  *   0x80001000  STREAM: the random instructions
@@ -32,6 +32,8 @@ _start:
     csrw mtvec, t0
     li t0, SAVE
     csrw mscratch, t0
+    csrr t1, minstret       /* the dump prints instructions since here */
+    sd t1, 592(t0)
     li t0, 3 << 13          /* mstatus.FS = dirty */
     csrs mstatus, t0
     li t0, INIT
@@ -79,6 +81,13 @@ done:
     .irp n, 2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     sd x\n, 64+8*\n(x1)
     .endr
+    /* instructions retired since _start read minstret: compared between
+     * the backends only (QEMU's -icount count differs on instructions
+     * that trap: difftest.sh leaves this line out against it) */
+    csrr x2, minstret
+    ld x3, 592(x1)
+    sub x2, x2, x3
+    sd x2, 584(x1)
     csrr x2, mscratch
     sd x2, 64+8(x1)
     sd x0, 64(x1)
@@ -120,6 +129,10 @@ done:
     la a0, s_hash
     call puts
     ld a0, 24(s0)
+    call puthex
+    la a0, s_instret
+    call puts
+    ld a0, 584(s0)
     call puthex
     li a0, '\n'
     call putc
@@ -201,6 +214,7 @@ puthex:
 s_fcsr:  .asciz "fcsr "
 s_traps: .asciz "\ntraps "
 s_hash:  .asciz " hash "
+s_instret: .asciz "\ninstret "
 
     .org 0x1000
 stream:

@@ -79,7 +79,8 @@ typedef struct Ctx {
     unsigned next_size;  /* bytes of the next instruction (skips) */
     bool inhibit;        /* AVR_TBF_INHIBIT: one instruction, then check */
     bool loop_end;       /* a conditional branch backwards: end the block */
-    bool pure;           /* the block so far has only ALU instructions */
+    bool pure;           /* the block so far has only ALU instructions
+                          * (after an SRAM access at its start) */
     uint32_t start;      /* the block's first instruction */
 } Ctx;
 
@@ -351,20 +352,54 @@ static void skip_unless(Ctx *c, TesseraCond nocond, TesseraVal a,
  * (a 32-bit value; below 0 or above 0xffff means out of range) are SRAM.
  * What follows the call is the slow path, which must end with an exit.
  */
-static TesseraLabel in_sram(Ctx *c, TesseraVal a, unsigned n)
+static TesseraLabel in_sram(Ctx *c, TesseraVal a, unsigned n,
+                            TesseraVal *rel)
 {
     unsigned start = c->m->sram_start;
     unsigned size = c->m->sram_end + 1 - start;
     TesseraLabel fast = tessera_ir_label_new(c->b);
-    tessera_ir_brcond(c->b, TESSERA_LTU, I32, opi(c, TESSERA_SUB, a, start),
-                      K(c, size - (n - 1)), fast);
+    *rel = opi(c, TESSERA_SUB, a, start);
+    tessera_ir_brcond(c->b, TESSERA_LTU, I32, *rel, K(c, size - (n - 1)),
+                      fast);
     return fast;
+}
+
+/*
+ * An SRAM access on in_sram()'s fast path: rel is a - sram_start (0..size
+ * - n), at == i the byte a + i. SRAM is one RAM region that is never
+ * fetched (TESSERA_MO_RAM: the native backend skips the soft TLB).
+ */
+static unsigned sram_memop(const Ctx *c)
+{
+    uint64_t lo, hi;
+    /* The board maps the model's whole SRAM as one region (else the
+     * backend's direct access could run past it: the TLB path then). */
+    if (tessera_tool_region(AVR_DATA_BASE + c->m->sram_start, NULL, &lo) &&
+        tessera_tool_region(AVR_DATA_BASE + c->m->sram_end, NULL, &hi) &&
+        lo == hi)
+        return TESSERA_MO_8 | TESSERA_MO_RAM;
+    return TESSERA_MO_8;
+}
+
+static void sram_load(Ctx *c, TesseraVal dst, TesseraVal rel, int i)
+{
+    tessera_ir_load(c->b, dst, rel,
+                    (int64_t)AVR_DATA_BASE + c->m->sram_start + i,
+                    sram_memop(c), 0);
+}
+
+static void sram_store(Ctx *c, TesseraVal v, TesseraVal rel, int i)
+{
+    tessera_ir_store(c->b, v, rel,
+                     (int64_t)AVR_DATA_BASE + c->m->sram_start + i,
+                     sram_memop(c), 0);
 }
 
 /* Rd = data[a] (a: 0..0xffff, or out of range to wrap), last in the insn. */
 static void load_last(Ctx *c, unsigned d, TesseraVal a)
 {
-    TesseraLabel fast = in_sram(c, a, 1);
+    TesseraVal rel;
+    TesseraLabel fast = in_sram(c, a, 1, &rel);
     TesseraVal v = tessera_ir_temp(c->b);
     TesseraVal arg = opi(c, TESSERA_AND, a, 0xffff);
     call(c, avr_helper_ld, TESSERA_HELPER_NO_WRITE | TESSERA_HELPER_NO_RAISE,
@@ -373,19 +408,25 @@ static void load_last(Ctx *c, unsigned d, TesseraVal a)
     exit_goto(c, c->next);
     tessera_ir_label_set(c->b, fast);
     TesseraVal w = tessera_ir_temp(c->b);
-    tessera_ir_load(c->b, w, a, AVR_DATA_BASE, TESSERA_MO_8, 0);
+    sram_load(c, w, rel, 0);
     W(c, d, w);
 }
 
 /* data[a] = v, last in the instruction. */
 static void store_last(Ctx *c, TesseraVal a, TesseraVal v)
 {
-    TesseraLabel fast = in_sram(c, a, 1);
+    TesseraVal rel;
+    TesseraLabel fast = in_sram(c, a, 1, &rel);
     TesseraVal args[2] = {opi(c, TESSERA_AND, a, 0xffff), v};
     call(c, avr_helper_st, 0, TESSERA_IR_NONE, 2, args);
     exit_goto(c, c->next);
     tessera_ir_label_set(c->b, fast);
-    tessera_ir_store(c->b, v, a, AVR_DATA_BASE, TESSERA_MO_8, 0);
+    sram_store(c, v, rel, 0);
+}
+
+static bool sram(const Ctx *c, unsigned a)
+{
+    return a >= c->m->sram_start && a <= c->m->sram_end;
 }
 
 static bool mapped(unsigned a)
@@ -421,7 +462,9 @@ static TesseraVal read_const(Ctx *c, unsigned a)
         return read_glob(c, offsetof(AvrEnv, smcr), TESSERA_MO_8);
     }
     TesseraVal v = tessera_ir_temp(c->b);
-    if (mapped(a)) {
+    if (sram(c, a) && mapped(a)) {
+        sram_load(c, v, K(c, 0), (int)(a - c->m->sram_start));
+    } else if (mapped(a)) {
         tessera_ir_load(c->b, v, K(c, 0), AVR_DATA_BASE + a, TESSERA_MO_8, 0);
     } else {
         TesseraVal arg = K(c, a);
@@ -473,7 +516,9 @@ static void write_const(Ctx *c, unsigned a, TesseraVal v)
                    opi(c, TESSERA_AND, v, 0x0f));
         return;
     }
-    if (mapped(a)) {
+    if (sram(c, a) && mapped(a)) {
+        sram_store(c, v, K(c, 0), (int)(a - c->m->sram_start));
+    } else if (mapped(a)) {
         tessera_ir_store(c->b, v, K(c, 0), AVR_DATA_BASE + a, TESSERA_MO_8,
                          0);
     } else {
@@ -490,14 +535,14 @@ static void call_to(Ctx *c, uint32_t target)
     unsigned n = c->m->pc22 ? 3 : 2;
     uint32_t w = c->next >> 1;
     TesseraVal sp = SP(c);
-    TesseraLabel fast = in_sram(c, opi(c, TESSERA_SUB, sp, n - 1), n);
+    TesseraVal rel; /* sp - (n - 1) - sram_start */
+    TesseraLabel fast = in_sram(c, opi(c, TESSERA_SUB, sp, n - 1), n, &rel);
     TesseraVal arg = K(c, c->next);
     call(c, avr_helper_push_pc, 0, TESSERA_IR_NONE, 1, &arg);
     exit_goto(c, target);
     tessera_ir_label_set(c->b, fast);
     for (unsigned i = 0; i < n; i++)
-        tessera_ir_store(c->b, K(c, (w >> (8 * i)) & 0xff), sp,
-                         AVR_DATA_BASE - (int64_t)i, TESSERA_MO_8, 0);
+        sram_store(c, K(c, (w >> (8 * i)) & 0xff), rel, (int)(n - 1 - i));
     WSP(c, opi(c, TESSERA_SUB, sp, n));
     exit_goto(c, target);
 }
@@ -508,14 +553,14 @@ static void call_dyn(Ctx *c, TesseraVal target)
     unsigned n = c->m->pc22 ? 3 : 2;
     uint32_t w = c->next >> 1;
     TesseraVal sp = SP(c);
-    TesseraLabel fast = in_sram(c, opi(c, TESSERA_SUB, sp, n - 1), n);
+    TesseraVal rel;
+    TesseraLabel fast = in_sram(c, opi(c, TESSERA_SUB, sp, n - 1), n, &rel);
     TesseraVal arg = K(c, c->next);
     call(c, avr_helper_push_pc, 0, TESSERA_IR_NONE, 1, &arg);
     exit_dyn(c, target);
     tessera_ir_label_set(c->b, fast);
     for (unsigned i = 0; i < n; i++)
-        tessera_ir_store(c->b, K(c, (w >> (8 * i)) & 0xff), sp,
-                         AVR_DATA_BASE - (int64_t)i, TESSERA_MO_8, 0);
+        sram_store(c, K(c, (w >> (8 * i)) & 0xff), rel, (int)(n - 1 - i));
     WSP(c, opi(c, TESSERA_SUB, sp, n));
     exit_dyn(c, target);
 }
@@ -526,7 +571,8 @@ static void ret(Ctx *c, bool reti)
     unsigned n = c->m->pc22 ? 3 : 2;
     TesseraVal sp = SP(c);
     TesseraVal old_i = reti ? F(c, SR_I) : 0;
-    TesseraLabel fast = in_sram(c, opi(c, TESSERA_ADD, sp, 1), n);
+    TesseraVal rel; /* sp + 1 - sram_start */
+    TesseraLabel fast = in_sram(c, opi(c, TESSERA_ADD, sp, 1), n, &rel);
     TesseraVal t = tessera_ir_temp(c->b);
     call(c, avr_helper_pop_pc, 0, t, 0, NULL);
     if (reti) {
@@ -541,7 +587,7 @@ static void ret(Ctx *c, bool reti)
     TesseraVal w = K(c, 0);
     for (unsigned i = 0; i < n; i++) {
         TesseraVal v = tessera_ir_temp(c->b);
-        tessera_ir_load(c->b, v, sp, AVR_DATA_BASE + 1 + i, TESSERA_MO_8, 0);
+        sram_load(c, v, rel, (int)i);
         w = op2(c, TESSERA_OR, w, opi(c, TESSERA_SHL, v, 8 * (n - 1 - i)));
     }
     WSP(c, carry(c, TESSERA_ADDC, 16, sp, K(c, n), K(c, 0)));
@@ -694,17 +740,16 @@ static TesseraVal lazy_flag(Ctx *c, unsigned f)
 static void lazy_flush(Ctx *c)
 {
     static const uint8_t order[] = {SR_C, SR_H, SR_V, SR_N, SR_Z, SR_S};
-    TesseraVal v[8];
     if (!c->lz.on)
         return;
     uint8_t mask = c->lz.mask;
+    /* Each written as soon as computed (F() still answers from c->lz
+     * meanwhile): a setcond right before its flag's write can set the
+     * byte in env directly (native). */
     for (unsigned i = 0; i < sizeof(order); i++)
         if (mask >> order[i] & 1)
-            v[order[i]] = F(c, order[i]);
+            WF(c, order[i], F(c, order[i]));
     c->lz.on = false;
-    for (unsigned i = 0; i < sizeof(order); i++)
-        if (mask >> order[i] & 1)
-            WF(c, order[i], v[order[i]]);
 }
 
 /* AND, OR, EOR, COM...: V = 0, S = N. */
@@ -1316,6 +1361,22 @@ static bool is_alu(uint16_t op)
     }
 }
 
+/* LD, ST through X, Y or Z (also with post-increment, pre-decrement or
+ * a displacement): a data access behind in_sram() and nothing else. */
+static bool is_ptr_ldst(uint16_t op)
+{
+    if ((op & 0xd000) == 0x8000) /* LDD, STD (LD, ST Y and Z) */
+        return true;
+    if ((op & 0xfc00) != 0x9000)
+        return false;
+    switch (op & 15) {
+    case 0x1: case 0x2: case 0x9: case 0xa: case 0xc: case 0xd: case 0xe:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* BRBS, BRBC: the only instructions a Lazy flag state may reach. */
 static bool is_brbx(uint16_t op)
 {
@@ -1486,7 +1547,10 @@ int avr_translate(void *env, TesseraIR *b, uint64_t pc, uint64_t flags)
         c.next = wrap(&c, (uint32_t)pc + size);
         if (!insn(&c, op, op2w))
             return 0;
-        c.pure = c.pure && is_alu(op);
+        /* A loop may start with an SRAM access: its range check is the
+         * block's guard (the native backend checks it for the next round
+         * on the way round, plan_loop_stub()). */
+        c.pure = c.pure && (is_alu(op) || (n == 0 && is_ptr_ldst(op)));
         pc = c.next;
         if (c.inhibit || c.loop_end) {
             lazy_flush(&c);

@@ -14,6 +14,11 @@
 #include "decode.h"
 #include "riscv.h"
 
+/* Forward branches followed inside a block: at most this many pending at
+ * once, to a target at most this many bytes ahead. */
+#define RISCV_PEND_MAX 4
+#define RISCV_PEND_REACH 64
+
 typedef struct Ctx {
     TesseraIR *b;
     const RiscvEnv *env;
@@ -26,6 +31,16 @@ typedef struct Ctx {
     uint64_t pc;     /* current instruction */
     uint64_t next_pc;
     bool ended;      /* the instruction ended the block */
+    uint64_t start;  /* the block's first instruction */
+    uint64_t page;   /* of the block's first instruction */
+    /* Forward branches whose target the block may reach: the label is
+     * placed there (an if-then inside the block), or at the block's end
+     * as an exit to the target if the block stops before it. */
+    struct {
+        uint64_t pc;
+        TesseraLabel l;
+    } pend[RISCV_PEND_MAX];
+    unsigned npend;
     TesseraVal gpr[32];
     TesseraVal zero;
 } Ctx;
@@ -753,6 +768,58 @@ static void gen_cbo(Ctx *c, const RiscvInsn *in)
 /* ---------------------------------------------------------------------- */
 /* Control flow                                                            */
 
+/*
+ * Whether the instructions from pc up to target (all fetched, so the block
+ * covers their bytes) are ones that never end a block: then a branch to
+ * target is an if-then that the block keeps whole. A branch or jump back
+ * to the block's start on the way also qualifies: the block is a loop and
+ * the branch to target leaves it (a "break").
+ */
+static bool straight_to(Ctx *c, uint64_t pc, uint64_t target)
+{
+    while (pc < target) {
+        uint8_t buf[4] = {0};
+        RiscvInsn in;
+
+        if (!tessera_ir_fetch(c->b, pc, buf, 2) ||
+            ((buf[0] & 3) == 3 && !tessera_ir_fetch(c->b, pc + 2, buf + 2, 2)))
+            return false;
+        riscv_decode(buf[0] | buf[1] << 8 | (uint32_t)buf[2] << 16 |
+                         (uint32_t)buf[3] << 24,
+                     c->xlen, &in);
+        switch (riscv_op_formats[in.op]) {
+        case FMT_R: case FMT_I: case FMT_SHIFT: case FMT_U: case FMT_R1:
+        case FMT_LOAD: case FMT_STORE: case FMT_FLOAD: case FMT_FSTORE:
+        case FMT_LR: case FMT_AMO:
+            break;
+        case FMT_BRANCH:
+            if (in.imm <= 0)
+                return ((pc + in.imm) & c->mask) == c->start;
+            break;
+        case FMT_JAL:
+            return ((pc + in.imm) & c->mask) == c->start;
+        default:
+            return false;
+        }
+        pc += in.len;
+    }
+    return pc == target;
+}
+
+/*
+ * A forward branch over a few instructions that never end a block, to a
+ * target on the same page, is an if-then inside the block: the block goes
+ * on with the fall-through and the taken path joins it at the target,
+ * where riscv_translate() places the label (the core gives back the
+ * instructions it skips); should the block stop before the target after
+ * all (it is full), the taken path leaves for it from the block's end.
+ * Any other branch ends the block: a backward one so that a loop back to
+ * the block's start is a block of its own, which the backend runs round
+ * after round without leaving, and the code after the loop is not
+ * translated again with every block that enters the loop; a forward one
+ * over a call, a jump or a loop because going on past it (with a side
+ * exit) translated more code on a Linux boot and ran no faster.
+ */
 static void gen_branch(Ctx *c, const RiscvInsn *in)
 {
     static const TesseraCond conds[RV_NB_OPS] = {
@@ -760,13 +827,21 @@ static void gen_branch(Ctx *c, const RiscvInsn *in)
         [RV_BLT] = TESSERA_LT,   [RV_BGE] = TESSERA_GE,
         [RV_BLTU] = TESSERA_LTU, [RV_BGEU] = TESSERA_GEU,
     };
-    TesseraLabel taken = tessera_ir_label_new(c->b);
+    uint64_t target = (c->pc + in->imm) & c->mask;
+    TesseraLabel l = tessera_ir_label_new(c->b);
 
     tessera_ir_brcond(c->b, conds[in->op], c->w, reg(c, in->rs1),
-                      reg(c, in->rs2), taken);
+                      reg(c, in->rs2), l);
+    if (target > c->pc && target - c->pc <= RISCV_PEND_REACH &&
+        (target >> 12) == c->page && c->npend < RISCV_PEND_MAX &&
+        straight_to(c, c->next_pc, target)) {
+        c->pend[c->npend].pc = target;
+        c->pend[c->npend++].l = l;
+        return;
+    }
     tessera_ir_goto(c->b, c->next_pc);
-    tessera_ir_label_set(c->b, taken);
-    tessera_ir_goto(c->b, (c->pc + in->imm) & c->mask);
+    tessera_ir_label_set(c->b, l);
+    tessera_ir_goto(c->b, target);
     c->ended = true;
 }
 
@@ -1087,12 +1162,15 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
         .priv = riscv_tbf_priv(flags),
     };
     uint64_t page = pc >> 12;
+    bool stop = false;
 
     c.w = c.xlen == 64 ? TESSERA_I64 : TESSERA_I32;
     c.mask = c.xlen == 64 ? UINT64_MAX : UINT32_MAX;
     c.mmu_idx = riscv_tbf_dpriv(flags);
     c.flags = flags;
     c.pc = pc;
+    c.start = pc;
+    c.page = page;
 
     for (;;) {
         uint8_t buf[4] = {0};
@@ -1116,6 +1194,20 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
               (uint32_t)buf[3] << 24;
         riscv_decode(raw, c.xlen, &in);
         c.next_pc = (c.pc + in.len) & c.mask;
+        /* Branches that join here; one into the middle of this
+         * instruction ends the block before it. */
+        for (unsigned i = 0; i < c.npend; i++) {
+            if (c.pend[i].pc == c.pc) {
+                tessera_ir_label_set(b, c.pend[i].l);
+                c.pend[i--] = c.pend[--c.npend];
+            } else if (c.pend[i].pc < c.next_pc) {
+                stop = true;
+            }
+        }
+        if (stop) {
+            tessera_ir_goto(b, c.pc);
+            break;
+        }
 
         tessera_ir_insn_start(b, c.pc, in.len, 1);
         /* Sdtrig: an execute trigger fires before the instruction. */
@@ -1136,6 +1228,11 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
             tessera_ir_goto(b, c.pc);
             break;
         }
+    }
+    /* Branches whose target the block did not reach leave for it. */
+    for (unsigned i = 0; i < c.npend; i++) {
+        tessera_ir_label_set(b, c.pend[i].l);
+        tessera_ir_goto(b, c.pend[i].pc);
     }
     return 0;
 }
