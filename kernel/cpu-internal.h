@@ -277,6 +277,9 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
     return cpu_jc_hash(pc) & CPU_JC_GROUP_MASK;
 }
 
+/* At most this many hot globals (tessera_cpu_set_hot_globals). */
+#define CPU_MAX_HOT 8
+
 struct TesseraCpu {
     /* Hot: read and written by the interpreter. */
     /* cycles - retired instructions, pre-committed at block entry like
@@ -301,6 +304,10 @@ struct TesseraCpu {
     TB **jc;            /* jump cache by virtual pc */
     TBExit *last_exit;  /* unchained goto that returned to the loop */
     bool code_nocache;  /* last cpu_translate_code: TESSERA_PROT_NOCACHE */
+    /* tessera_cpu_set_hot_globals(): env offsets of the 8-byte globals
+     * the arch's blocks use most, most used first. */
+    uint16_t hot_off[CPU_MAX_HOT];
+    uint8_t nhot;
 
     /* Loop state. */
     uint64_t pc;

@@ -594,15 +594,21 @@ void tessera_cpu_store(TesseraCpu *cpu, uint64_t vaddr, uint64_t value,
 /* ---------------------------------------------------------------------- */
 /* Self-modifying code                                                     */
 
-/* The backend finishes the running instruction and leaves the block. */
+/*
+ * The backend finishes the running instruction and leaves the block. Any
+ * running CPU stops chaining: a jump to tb that was just unchained may
+ * still be taken as fetched before the patch (kernel/native.c,
+ * code_written), and tb's chain entry then sends it back to the loop.
+ */
 void cpu_all_tb_invalidated(TB *tb)
 {
     for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
         Cpu *cpu = g_ptr_array_index(all_cpus, i);
-        if (cpu->running && cpu->cur_tb == tb) {
+        if (!cpu->running)
+            continue;
+        if (cpu->cur_tb == tb)
             cpu->end_insn = true;
-            cpu->limit = 0; /* and no chaining on from it */
-        }
+        cpu->limit = 0;
     }
 }
 
@@ -896,6 +902,43 @@ void cpu_irq_set(Cpu *cpu, unsigned line, int level)
 
 /* ---------------------------------------------------------------------- */
 /* The CPU as the arch sees it                                             */
+
+void tessera_cpu_set_hot_globals(TesseraCpu *cpu, const size_t *offsets,
+                                 unsigned n)
+{
+    if (n > CPU_MAX_HOT) {
+        tessera_error("cpu %u: %u hot globals (at most %u)", cpu->index, n,
+                      CPU_MAX_HOT);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        bool dup = false;
+        for (unsigned j = 0; j < i; j++)
+            dup |= offsets[j] == offsets[i];
+        if ((offsets[i] & 7) || offsets[i] + 8 > cpu->arch->env_size ||
+            offsets[i] > 0xffff || dup) {
+            tessera_error("cpu %u: hot global at env offset %zu: not an "
+                          "8-byte field of env, or listed twice",
+                          cpu->index, offsets[i]);
+            return;
+        }
+    }
+    /* Blocks may be shared by the CPUs of an arch: one list for all. */
+    for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
+        Cpu *o = g_ptr_array_index(all_cpus, i);
+        bool same = o->nhot == n;
+        for (unsigned k = 0; same && k < n; k++)
+            same = o->hot_off[k] == offsets[k];
+        if (o != cpu && o->arch == cpu->arch && !same) {
+            tessera_error("cpu %u: hot globals differ from cpu %u's (one "
+                          "list per arch)", cpu->index, o->index);
+            return;
+        }
+    }
+    for (unsigned i = 0; i < n; i++)
+        cpu->hot_off[i] = (uint16_t)offsets[i];
+    cpu->nhot = (uint8_t)n;
+}
 
 unsigned tessera_cpu_index(TesseraCpu *cpu)
 {

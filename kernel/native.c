@@ -12,7 +12,8 @@
  * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI are
  * scratch within an op; RBP, R12..R14, R8..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
- * through their own epilogue.
+ * through their own epilogue. RBP and R12..R14 hold the CPU's hot globals,
+ * when its arch names them, across chained blocks ("Pinned globals").
  *
  * A block's code: a chain entry (the check that the block fits under
  * cpu->limit, then the pre-commit of its instructions and cycles), the
@@ -150,6 +151,10 @@ static const X86Reg alloc_regs[NREGS] = {
  * host instructions than with 5; RISC-V blocks rarely need 5). */
 #define MAX_TEMP_REGS NREGS
 
+/* Hot globals pinned to the first PIN_MAX of alloc_regs across chained
+ * blocks (see "Pinned globals"): only the callee-saved ones qualify. */
+#define PIN_MAX 4
+
 /* Code placed after the body. */
 typedef enum ColdKind { COLD_LOAD, COLD_STORE, COLD_END_INSN } ColdKind;
 
@@ -180,6 +185,7 @@ typedef struct GUse {
     int gain; /* memory accesses a register saves (see plan_registers) */
     bool overlaps;
     bool set_first; /* written before read, before any branch: no load */
+    bool pinned;    /* a pinned global (see "Pinned globals") */
 } GUse;
 
 /* By env offset (env is at most 30 KiB): the block's GUse that starts
@@ -311,6 +317,17 @@ static struct {
     bool *label_slow; /* by label: a branch to it follows a slow op in
                          the same instruction */
     uint32_t labels_cap, insns_cap, delta_cap; /* of the arrays above */
+
+    /* Pinned globals (plan_registers()): how many, their handles and
+     * registers; the pin registers that hold their global in this block
+     * (pin_live), those that stand aside because the block uses other
+     * views of its bytes (pin_out: the global is in env meanwhile), all
+     * of them, and the live ones the block does not mention. */
+    unsigned npin;
+    TesseraVal pinval[PIN_MAX];
+    X86Reg pinreg[PIN_MAX];
+    uint16_t pin_live, pin_out, pin_all, pin_foreign;
+    size_t loop_entry; /* where the loop enters: loads the pins */
 } N;
 
 static void *trampoline;
@@ -533,6 +550,82 @@ static bool reuse_src_binop(unsigned sub)
     }
 }
 
+/*
+ * Pinned globals: the first PIN_MAX of the CPU's hot globals
+ * (tessera_cpu_set_hot_globals) live in RBP, R12, R13, R14 for as long as
+ * generated code runs, across chained blocks: the loop's entry into a
+ * block (loop_entry) loads them, and only the epilogue (every return to
+ * the loop) writes them to env. In between they are globals kept in
+ * registers like the others, and dirty from the body's start on (an
+ * earlier block may have changed them): written back before a helper and
+ * on the slow path of a memory operation, reloaded after a helper that
+ * may write them; but a chained exit leaves them where they are. Helper
+ * flags speak of the globals the block uses, so the pins a block does not
+ * mention (pin_foreign) are written back before every helper and loaded
+ * again after it. A block that uses another view of a pin's bytes (an
+ * overlapping or narrower global) works on env instead: its chain entry
+ * writes the pin to env, and its chained exits load it back (pin_out).
+ * Pin registers are callee-saved (checked here), so calls keep them and
+ * nothing saves them around a call: a caller-saved one (R8..R11) would
+ * come back from any helper or slow path with the C code's value in it.
+ */
+static void plan_pins(const TesseraIR *b, unsigned nu)
+{
+    const Cpu *cpu = b->cpu;
+    N.npin = 0;
+    N.pin_live = N.pin_out = N.pin_all = N.pin_foreign = 0;
+    for (unsigned k = 0; cpu && k < cpu->nhot && k < PIN_MAX; k++) {
+        unsigned off = cpu->hot_off[k];
+        if (off >= GTAB_SIZE - 8)
+            break; /* never kept in registers */
+        TesseraVal pv = ir_make_val(IR_VK_GLOBAL, off);
+        uint16_t bit = (uint16_t)(1u << alloc_regs[k]);
+        g_assert(!(bit & VOLATILE_MASK));
+        /* The block's GUses are all in GTab unless there were too many. */
+        bool out = nu == G_MAX, seen = false;
+        for (unsigned o = off; o < off + 8 && !out; o++) {
+            if (GTab[o].stamp != N.stamp)
+                continue;
+            GUse *gu = &N.u[GTab[o].use];
+            if (o == off && gu->v == pv && !gu->overlaps) {
+                gu->pinned = true;
+                seen = true;
+            } else {
+                out = true;
+            }
+        }
+        N.pinval[k] = pv;
+        N.pinreg[k] = alloc_regs[k];
+        N.pin_all |= bit;
+        if (out) {
+            N.pin_out |= bit;
+        } else {
+            N.pin_live |= bit;
+            if (!seen)
+                N.pin_foreign |= bit;
+        }
+        N.npin++;
+    }
+}
+
+/* Stores (loads) the pins whose registers are in mask to (from) env. */
+static void store_pins(uint16_t mask)
+{
+    for (unsigned k = 0; k < N.npin; k++)
+        if (mask & (1u << N.pinreg[k]))
+            x86_store(&N.b, 8, x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(
+                                                 N.pinval[k])),
+                      N.pinreg[k]);
+}
+
+static void load_pins(uint16_t mask)
+{
+    for (unsigned k = 0; k < N.npin; k++)
+        if (mask & (1u << N.pinreg[k]))
+            x86_load(&N.b, 8, N.pinreg[k],
+                     x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(N.pinval[k])));
+}
+
 static void plan_registers(const TesseraIR *b)
 {
     unsigned nt = b->ntemps + 1;
@@ -583,7 +676,8 @@ static void plan_registers(const TesseraIR *b)
                     g->span = 0;
                     N.u[nu++] = (GUse){v, 0, 0, 0, false,
                                        !branched && k == 0 &&
-                                           writes_v0(op)};
+                                           writes_v0(op),
+                                       false};
                 }
                 if (ir_global_size(v) > g->span)
                     g->span = (uint8_t)ir_global_size(v);
@@ -624,6 +718,7 @@ static void plan_registers(const TesseraIR *b)
             u[i].gain -= (u[i].reads > 0 && !u[i].set_first) +
                          (u[i].writes > 0);
     }
+    plan_pins(b, nu);
     if (nu > 32) {
         qsort(u, nu, sizeof(GUse), cmp_guse_gain);
     } else {
@@ -656,25 +751,34 @@ static void plan_registers(const TesseraIR *b)
         pressure = live > pressure ? live : pressure;
     }
 
-    /* Globals that gain take registers, the best first, but leave the
-     * temps as many as they need at once, up to MAX_TEMP_REGS. */
-    unsigned max_g = NREGS - (unsigned)(pressure < MAX_TEMP_REGS ? pressure
-                                                                 : MAX_TEMP_REGS);
-    uint16_t used = 0;
+    /* The pinned globals keep their registers; the other globals that
+     * gain take registers, the best first, but leave the temps as many as
+     * they need at once, up to MAX_TEMP_REGS. */
+    unsigned tneed = (unsigned)(pressure < MAX_TEMP_REGS ? pressure
+                                                         : MAX_TEMP_REGS);
+    unsigned max_g = NREGS - N.npin > tneed ? NREGS - N.npin - tneed : 0;
+    uint16_t used = N.pin_all;
     /* A global that the block writes before anything reads it, and before
      * any branch (so on every path), needs no load at entry: set_first
-     * (its first mention, and a register's only view: no overlaps). */
+     * (its first mention, and a register's only view: no overlaps). The
+     * pins are loaded by the loop-entry stub, never at the entry. */
     N.entry_load = 0;
     N.ng = 0;
-    for (unsigned i = 0; i < nu && N.ng < max_g && u[i].gain > 0; i++) {
-        if (u[i].overlaps)
+    for (unsigned k = 0; k < N.npin; k++) {
+        if (N.pin_live & (1u << N.pinreg[k])) {
+            N.gval[N.ng] = N.pinval[k];
+            N.greg[N.ng++] = N.pinreg[k];
+        }
+    }
+    for (unsigned i = 0, n = 0; i < nu && n < max_g && u[i].gain > 0; i++) {
+        if (u[i].overlaps || u[i].pinned)
             continue;
+        X86Reg r = alloc_regs[N.npin + n++];
         N.gval[N.ng] = u[i].v;
-        N.greg[N.ng] = alloc_regs[N.ng];
-        used |= (uint16_t)(1u << alloc_regs[N.ng]);
+        N.greg[N.ng++] = r;
+        used |= (uint16_t)(1u << r);
         if (!u[i].set_first)
-            N.entry_load |= (uint16_t)(1u << alloc_regs[N.ng]);
-        N.ng++;
+            N.entry_load |= (uint16_t)(1u << r);
     }
     for (unsigned i = 0; i < N.ng; i++) {
         GEntry *g = &GTab[IR_GLOBAL_OFFSET(N.gval[i])];
@@ -1707,6 +1811,9 @@ static void emit_call(const IROp *op)
     if ((op->aux2 & quiet) != quiet) {
         flush_globals(N.dirty);
         N.dirty = 0;
+    } else {
+        flush_globals(N.dirty & N.pin_foreign);
+        N.dirty &= (uint16_t)~N.pin_foreign;
     }
     int32_t vt[NVOL];
     live_volatile_temps(vt);
@@ -1723,7 +1830,7 @@ static void emit_call(const IROp *op)
     set_cur_tb();
     call_fn((const void *)(uintptr_t)op->imm);
     restore_volatile((op->aux2 & TESSERA_HELPER_NO_WRITE)
-                         ? global_regs() & VOLATILE_MASK
+                         ? (global_regs() & VOLATILE_MASK) | N.pin_foreign
                          : global_regs(),
                      vt);
     store_val(op->v[0], X86_RAX);
@@ -2084,7 +2191,7 @@ static void emit_self_loop(const IROp *op)
     N.exit_cycles = 0;
     /* The next round does not fit: leave for the loop at the start. */
     emit_give_back(N.ninsns, N.ncycles);
-    flush_globals(N.dirty);
+    flush_globals(N.dirty & (uint16_t)~N.pin_all); /* pins: the epilogue */
     emit_leave(op->imm);
 }
 
@@ -2461,7 +2568,8 @@ static void emit_jc_probe(bool dyn, uint64_t pc)
 static void emit_goto_dyn(const IROp *op)
 {
     add_exit(op, 0);
-    flush_globals(N.dirty);
+    flush_globals(N.dirty & (uint16_t)~N.pin_all);
+    load_pins(N.pin_out);
     emit_adjust(op->insn);
     load_val(X86_RAX, op->v[1]);
     emit_jc_probe(true, 0);
@@ -2491,13 +2599,16 @@ static void emit_goto(const IROp *op)
          * this block's), so probe the jump cache, which a mapping change
          * empties, as goto_dyn does. */
         add_exit(op, op->imm);
-        flush_globals(N.dirty);
+        flush_globals(N.dirty & (uint16_t)~N.pin_all);
+        load_pins(N.pin_out);
         emit_adjust(op->insn);
         emit_jc_probe(false, op->imm);
         return;
     }
     unsigned i = add_exit(op, op->imm);
-    flush_globals(N.dirty);
+    /* Chained, the pins stay in their registers. */
+    flush_globals(N.dirty & (uint16_t)~N.pin_all);
+    load_pins(N.pin_out);
     emit_adjust(op->insn);
     size_t f = x86_jmp(&N.b);
     size_t home = x86_buf_offset(&N.b);
@@ -2515,7 +2626,7 @@ static void emit_goto(const IROp *op)
 static void emit_exit_loop(const IROp *op)
 {
     add_exit(op, op->imm);
-    flush_globals(N.dirty);
+    flush_globals(N.dirty & (uint16_t)~N.pin_all); /* pins: the epilogue */
     emit_adjust(op->insn);
     emit_leave(op->imm);
 }
@@ -2874,7 +2985,7 @@ static void emit_colds(void)
             x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
             break;
         case COLD_END_INSN:
-            flush_globals(c->dirty);
+            flush_globals(c->dirty & (uint16_t)~N.pin_all);
             /* Instructions insn.. did not run: give back their counts. */
             x86_store_imm(&N.b, 1, CPU_FIELD(end_insn), 0);
             emit_give_back(N.ninsns - c->insn,
@@ -2905,9 +3016,11 @@ static void emit_block(const TesseraIR *b)
      * those are loaded at entry even where the block sets them first (a
      * slow path may write them back before that). */
     if (N.self_loop)
-        N.entry_load |= N.d0;
+        N.entry_load |= N.d0 & (uint16_t)~N.pin_all;
     else
         N.d0 = 0;
+    /* Pins may differ from env wherever the block starts. */
+    N.d0 |= N.pin_live;
     plan_loop_stub(b);
 
     /* Chain entry: enter only if the whole block fits under the limit. */
@@ -2917,10 +3030,11 @@ static void emit_block(const TesseraIR *b)
     if (N.ncycles != N.ninsns)
         x86_alu_mi(xb, X86_ADD, 8, CPU_FIELD(xcycles),
                    (int32_t)((int64_t)N.ncycles - (int64_t)N.ninsns));
+    store_pins(N.pin_out);
     N.entry = x86_buf_offset(xb);
     reload_globals(N.entry_load);
     N.body = x86_buf_offset(xb);
-    N.dirty = N.self_loop ? N.d0 : 0;
+    N.dirty = N.d0;
 
     bool slow_before = false;
     for (unsigned i = 0; i < b->nops; i++) {
@@ -2968,13 +3082,23 @@ static void emit_block(const TesseraIR *b)
 
     x86_patch_rel32(xb, no_enter, x86_buf_offset(xb));
     x86_alu_ri(xb, X86_SUB, 8, RCYC, (int32_t)N.ncycles);
+    store_pins(N.pin_out);
     emit_leave(N.insn_pc[0]);
     emit_colds();
 
-    /* The epilogue: undo the trampoline's frame. */
+    /* The loop's entry: the pins from env, then the entry's loads. */
+    N.loop_entry = N.entry;
+    if (N.pin_live) {
+        N.loop_entry = x86_buf_offset(xb);
+        load_pins(N.pin_live);
+        x86_patch_rel32(xb, x86_jmp(xb), N.entry);
+    }
+
+    /* The epilogue: the pins to env, undo the trampoline's frame. */
     size_t epi = x86_buf_offset(xb);
     for (unsigned i = 0; i < N.to_epilogue->len; i++)
         x86_patch_rel32(xb, g_array_index(N.to_epilogue, size_t, i), epi);
+    store_pins(N.pin_live);
     x86_store(xb, 8, CPU_FIELD(cycles), RCYC);
     x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
     x86_pop(xb, X86_R15);
@@ -3079,12 +3203,57 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
     return x86_buf_offset(&N.b);
 }
 
+/*
+ * Code is written through the arena's writable mapping and run through the
+ * executable one, at another linear address. x86 keeps instruction fetch
+ * coherent with stores only partly across such aliases: the SDM (vol. 3,
+ * "Self-modifying code") says the check for instructions already fetched
+ * is made by linear address, and asks code written through another
+ * address to be run only after a serializing instruction. Without one, a
+ * block entered right after it was written can run the bytes that were
+ * there before (zeros: "add [rax], al"), seen on an AMD host as a SIGSEGV
+ * on the first instruction of a new block's loop entry, the last bytes
+ * written. So every write of code (a new block, a patched jump) sets
+ * code_written, and the next entry from the loop serializes first. The
+ * loop runs all CPUs and translates in one thread. A jump unchained while
+ * generated code runs (a helper that invalidates blocks) may still be
+ * taken as fetched before: it leads to a block that is invalid but not
+ * overwritten (the arena is reused only after a flush, from the loop), and
+ * that block's chain entry sends the CPU back to the loop, since an
+ * invalidation sets cpu->limit to 0 for every running CPU.
+ */
+static bool code_written;
+
+/* IRET to the next instruction: serializing, and unlike CPUID it does not
+ * exit to a hypervisor. Below the red zone of the C code around it. */
+static void sync_core(void)
+{
+    unsigned long scratch;
+    __asm__ volatile("sub $128, %%rsp\n\t"
+                     "mov %%ss, %k0\n\t"
+                     "push %0\n\t"
+                     "lea 8(%%rsp), %0\n\t"
+                     "push %0\n\t"
+                     "pushfq\n\t"
+                     "mov %%cs, %k0\n\t"
+                     "push %0\n\t"
+                     "lea 1f(%%rip), %0\n\t"
+                     "push %0\n\t"
+                     "iretq\n"
+                     "1:\n\t"
+                     "add $128, %%rsp"
+                     : "=&r"(scratch)
+                     :
+                     : "memory", "cc");
+}
+
 static void native_install(TB *tb, void *code, void *code_x)
 {
+    code_written = true;
     size_t size = x86_buf_offset(&N.b);
     memcpy(code, N.mem, size);
     tb->code = code_x;
-    tb->code_entry = (uint32_t)N.entry;
+    tb->code_entry = (uint32_t)N.loop_entry;
     for (unsigned i = 0; i < N.exits->len; i++) {
         const NExit *nx = &g_array_index(N.exits, NExit, i);
         TBExit *x = &tb->exits[i];
@@ -3107,6 +3276,7 @@ static void set_exit_jump(TBExit *x, uintptr_t target)
     uint8_t *field_x = (uint8_t *)x->tb->code + x->jmp_field;
     uint8_t *field_w = field_x - tcache_exec_delta();
     bool ok = x86_set_rel32(field_w, (uintptr_t)field_x, target);
+    code_written = true;
     g_assert(ok); /* the arena is smaller than a rel32's reach */
 }
 
@@ -3157,6 +3327,10 @@ static void native_exec(Cpu *cpu, TB *tb)
     if (!trampoline)
         make_trampoline();
     memcpy(&run, &trampoline, sizeof(run));
+    if (unlikely(code_written)) {
+        code_written = false;
+        sync_core();
+    }
     run(cpu, cpu->env, (uint8_t *)tb->code + tb->code_entry);
 }
 

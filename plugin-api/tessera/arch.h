@@ -232,6 +232,18 @@ void tessera_cpu_set_tb_flags(TesseraCpu *cpu, uint64_t flags);
  */
 void tessera_cpu_set_code_mmu_idx(TesseraCpu *cpu, unsigned mmu_idx);
 
+/**
+ * A speed hint (ABI 2.4): the env fields that the arch's blocks use most,
+ * as 8-byte globals (tessera_ir_global() offsets), most used first; at
+ * most 8. A backend may keep the first few in host registers across the
+ * blocks it chains, writing them to env wherever anything else may look
+ * (helpers, memory slow paths and faults, returns to the loop): nothing
+ * the arch sees changes. Call it from cpu_init(), with the same list for
+ * every CPU of the arch; an invalid list is reported and ignored.
+ */
+void tessera_cpu_set_hot_globals(TesseraCpu *cpu, const size_t *offsets,
+                                 unsigned n);
+
 /** Instructions retired and cycles spent so far (exact inside helpers). */
 uint64_t tessera_cpu_insns(TesseraCpu *cpu);
 uint64_t tessera_cpu_cycles(TesseraCpu *cpu);

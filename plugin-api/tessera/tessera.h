@@ -48,7 +48,8 @@ extern "C" {
  * _set_surface, _dirty, _set_poll, tessera_pixel_bytes) and device-owned
  * video memory (tessera_dev_map_ram). */
 /* 2.4: TESSERA_MO_RAM (loads and stores the arch has checked to be in
- * data-only RAM: backends may skip the soft TLB). */
+ * data-only RAM: backends may skip the soft TLB);
+ * tessera_cpu_set_hot_globals() (a register-allocation hint). */
 #define TESSERA_ABI_MINOR 4
 
 #if defined(__GNUC__)

@@ -2434,6 +2434,144 @@ static void test_exact_kick(void)
     check_kick(&toy_arch, 5, PC0 + 24, 5);
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* Hot globals (tessera_cpu_set_hot_globals): the native backend keeps    */
+/* them in host registers across chained blocks                           */
+
+#define PIN_PC PC0
+
+/* Reads s8 (a hot global block B does not mention), writes s11 (another
+ * one) and s14: declared as touching none of block B's globals. */
+static uint64_t helper_pins(void *e, uint64_t a0, uint64_t a1, uint64_t a2,
+                            uint64_t a3)
+{
+    ToyEnv *te = e;
+    te->scratch[14] += te->scratch[8];
+    te->scratch[11] = 2 * te->scratch[8];
+    return 0;
+}
+
+/* Three blocks that chain into a loop of eight rounds:
+ *   A: s8 += 1; s13 += s8; goto B
+ *   B: s9 += 3; bytes 2-3 of s10 = bytes 0-1 of s10 (16-bit views of a
+ *      hot global); helper_pins; goto C
+ *   C: s12 += s11; s10 += 1; mem64[0x8000] = s13; s8 < 8 ? goto A : exit
+ */
+static int emit_pins(ToyEnv *e, TesseraIR *b, uint64_t pc)
+{
+    (void)e;
+    TesseraVal s[16];
+    uint8_t insn[4];
+    for (unsigned i = 8; i < 16; i++)
+        s[i] = tessera_ir_global(b, TOY_S(i));
+    /* The fetch vouches for the page: gotos into it chain directly. */
+    if (!tessera_ir_fetch(b, pc, insn, 4))
+        return -1;
+    tessera_ir_insn_start(b, pc, 4, 1);
+    if (pc == PIN_PC) {
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, s[8], s[8],
+                         tessera_ir_const(b, 1));
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, s[13], s[13], s[8]);
+        tessera_ir_goto(b, PIN_PC + 0x10);
+    } else if (pc == PIN_PC + 0x10) {
+        TesseraVal t = tessera_ir_temp(b);
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, s[9], s[9],
+                         tessera_ir_const(b, 3));
+        tessera_ir_mov(b, TESSERA_I64, t,
+                       tessera_ir_global_sized(b, TOY_S(10), TESSERA_MO_16));
+        tessera_ir_mov(b, TESSERA_I32,
+                       tessera_ir_global_sized(b, TOY_S(10) + 2,
+                                               TESSERA_MO_16), t);
+        tessera_ir_call(b, helper_pins,
+                        TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE |
+                            TESSERA_HELPER_NO_RAISE,
+                        TESSERA_IR_NONE, 0, NULL);
+        tessera_ir_goto(b, PIN_PC + 0x20);
+    } else if (pc == PIN_PC + 0x20) {
+        TesseraLabel l = tessera_ir_label_new(b);
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, s[12], s[12], s[11]);
+        tessera_ir_binop(b, TESSERA_ADD, TESSERA_I64, s[10], s[10],
+                         tessera_ir_const(b, 1));
+        tessera_ir_store(b, s[13], tessera_ir_const(b, 0x8000), 0,
+                         TESSERA_MO_64, 0);
+        tessera_ir_brcond(b, TESSERA_LTU, TESSERA_I64, s[8],
+                          tessera_ir_const(b, 8), l);
+        tessera_ir_exit_loop(b, PIN_PC + 0x30);
+        tessera_ir_label_set(b, l);
+        tessera_ir_goto(b, PIN_PC);
+    } else {
+        /* D: s8 = 77, then a load that faults. */
+        tessera_ir_mov(b, TESSERA_I64, s[8], tessera_ir_const(b, 77));
+        tessera_ir_insn_start(b, pc + 4, 4, 1);
+        tessera_ir_load(b, s[9], tessera_ir_const(b, UNMAPPED), 0,
+                        TESSERA_MO_64, 0);
+        tessera_ir_exit_loop(b, pc + 8);
+    }
+    return 0;
+}
+
+static void test_hot_globals(void)
+{
+    size_t off[8];
+    for (unsigned i = 0; i < 8; i++)
+        off[i] = TOY_S(8 + i);
+    /* Bad lists are refused and change nothing. */
+    size_t bad[2] = {TOY_S(8), TOY_S(8) + 4};
+    tessera_cpu_set_hot_globals(cpu, bad, 2);
+    CU_ASSERT_EQUAL(cpu->nhot, 0);
+    bad[1] = TOY_S(8);
+    tessera_cpu_set_hot_globals(cpu, bad, 2);
+    CU_ASSERT_EQUAL(cpu->nhot, 0);
+    tessera_cpu_set_hot_globals(cpu, off, 9);
+    CU_ASSERT_EQUAL(cpu->nhot, 0);
+    tessera_cpu_set_hot_globals(cpu, off, 8);
+    CU_ASSERT_EQUAL(cpu->nhot, 8);
+
+    for (unsigned i = 8; i < 16; i++)
+        env->scratch[i] = 0;
+    env->scratch[10] = 0x1234;
+    /* The reference. */
+    uint64_t r[16] = {0};
+    r[10] = 0x1234;
+    do {
+        r[8]++;
+        r[13] += r[8];
+        r[9] += 3;
+        r[10] = (r[10] & ~0xffff0000ull) | (r[10] & 0xffff) << 16;
+        r[14] += r[8];
+        r[11] = 2 * r[8];
+        r[12] += r[11];
+        r[10]++;
+    } while (r[8] < 8);
+
+    toy_custom = emit_pins;
+    tcache_flush();
+    tessera_cpu_set_pc(cpu, PIN_PC);
+    uint64_t insns = tessera_cpu_insns(cpu);
+    cpu_exec(cpu, 24); /* the 24 instructions of the loop */
+    CU_ASSERT_EQUAL(tessera_cpu_get_pc(cpu), PIN_PC + 0x30);
+    CU_ASSERT_EQUAL(tessera_cpu_insns(cpu), insns + 24);
+    for (unsigned i = 8; i < 16; i++) {
+        if (env->scratch[i] != r[i])
+            printf("\nscratch[%u] = 0x%" PRIx64 ", want 0x%" PRIx64, i,
+                   env->scratch[i], r[i]);
+        CU_ASSERT_EQUAL(env->scratch[i], r[i]);
+    }
+    CU_ASSERT_EQUAL(mem64(0x8000), r[13]);
+
+    /* A fault sees the hot global written before it. */
+    fault_setup();
+    tessera_cpu_set_pc(cpu, PIN_PC + 0x40);
+    cpu_exec(cpu, 1000);
+    CU_ASSERT_EQUAL(env->faults, 1);
+    CU_ASSERT_EQUAL(env->fault_pc, PIN_PC + 0x44);
+    CU_ASSERT_EQUAL(env->scratch[8], 77);
+    toy_custom = NULL;
+    cpu->nhot = 0;
+    cpu_reset(cpu);
+}
+
 int main(void)
 {
     if (!toy_suite_backend())
@@ -2488,6 +2626,7 @@ int main(void)
         {"loads and stores keep known globals", test_mem_keeps_globals},
         {"exact interrupts: deadlines inside blocks", test_exact_deadline},
         {"exact interrupts: a kick ends the block", test_exact_kick},
+        {"hot globals across chained blocks", test_hot_globals},
     };
     return UNIT_RUN_WITH("interp", suite_init, toy_suite_clean, tests);
 }
