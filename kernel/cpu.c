@@ -912,14 +912,18 @@ void tessera_cpu_set_hot_globals(TesseraCpu *cpu, const size_t *offsets,
         return;
     }
     for (unsigned i = 0; i < n; i++) {
-        bool dup = false;
-        for (unsigned j = 0; j < i; j++)
-            dup |= offsets[j] == offsets[i];
-        if ((offsets[i] & 7) || offsets[i] + 8 > cpu->arch->env_size ||
-            offsets[i] > 0xffff || dup) {
-            tessera_error("cpu %u: hot global at env offset %zu: not an "
-                          "8-byte field of env, or listed twice",
-                          cpu->index, offsets[i]);
+        const char *why = NULL;
+        if (offsets[i] & 7)
+            why = "not 8-byte aligned";
+        else if (offsets[i] + 8 > cpu->arch->env_size || offsets[i] > 0xffff)
+            why = "past the end of env (or above 0xffff)";
+        for (unsigned j = 0; j < i && !why; j++)
+            if (offsets[j] == offsets[i])
+                why = "listed twice";
+        if (why) {
+            tessera_error("cpu %u: hot global %u at env offset %zu: %s "
+                          "(env is %zu bytes)", cpu->index, i, offsets[i],
+                          why, cpu->arch->env_size);
             return;
         }
     }
