@@ -157,8 +157,9 @@ static void call(Ctx *c, TesseraHelper fn, unsigned flags, TesseraVal dst,
 #define OFF_R(i) (offsetof(AvrEnv, r) + (i))
 #define OFF_F(f) (offsetof(AvrEnv, flag) + (f))
 
-/* X, Y, Z (r26-r31): the pointer pairs, read as words by the accesses. */
-#define PTR_PAIR(i) ((i) >= 26)
+/* r24-r31: the pairs ADIW, SBIW and (X, Y, Z) the pointer accesses read as
+ * words. */
+#define WORD_PAIR(i) ((i) >= 24)
 
 static TesseraVal R(Ctx *c, unsigned i)
 {
@@ -168,21 +169,22 @@ static TesseraVal R(Ctx *c, unsigned i)
 }
 
 /*
- * v must be 0..255 (it stays cached). A byte of X, Y or Z that the block
- * has read as a word pointer, whose other byte is known (or can be
- * extracted from the known pair), is written with it as a word: a loop
- * reads it as a word again in its next round (and in the loop check's
- * range check), and a host load of a word that two byte stores wrote
- * just before waits until they reach the cache (no store forwarding),
- * where one word store forwards. The byte written first is then
- * overwritten, and dropped. (Pairs used as data bytes only, like r26,
- * r27 in a CRC loop, stay bytes: the word costs a shift and an OR.)
+ * v must be 0..255 (it stays cached). A byte of r24-r31 whose pair the
+ * block has read as a word (a pointer, ADIW, SBIW), and whose other byte
+ * is known (or can be extracted from the known pair), is written with it
+ * as a word: a loop reads the pair as a word again in its next round (and
+ * in the loop check's range check), and a host load of a word that two
+ * byte stores wrote just before waits until they reach the cache (no
+ * store forwarding), where one word store forwards. The byte written
+ * first is then overwritten, and dropped. (Pairs used as data bytes only,
+ * like r26, r27 in a CRC loop, stay bytes: the word costs a shift and an
+ * OR.)
  */
 static void W(Ctx *c, unsigned i, TesseraVal v)
 {
     unsigned lo = i & ~1u;
     c->known &= ~(1u << i);
-    if (PTR_PAIR(i) && (c->word_read >> lo & 1) &&
+    if (WORD_PAIR(i) && (c->word_read >> lo & 1) &&
         (c->reg[i ^ 1] || c->pair[lo])) {
         if (!c->reg[i ^ 1])
             c->reg[i ^ 1] = i & 1 ? opi(c, TESSERA_AND, c->pair[lo], 0xff)
