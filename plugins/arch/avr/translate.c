@@ -74,6 +74,7 @@ typedef struct Ctx {
     TesseraVal sp;
     Lazy lz;
     uint32_t known;      /* registers holding a known constant (LDI) */
+    uint32_t word_read;  /* pairs (bit lo) this block has read as words */
     uint8_t kval[32];    /* their values */
     uint32_t pc, next;   /* this instruction, the next one */
     unsigned next_size;  /* bytes of the next instruction (skips) */
@@ -156,6 +157,10 @@ static void call(Ctx *c, TesseraHelper fn, unsigned flags, TesseraVal dst,
 #define OFF_R(i) (offsetof(AvrEnv, r) + (i))
 #define OFF_F(f) (offsetof(AvrEnv, flag) + (f))
 
+/* r24-r31: the pairs ADIW, SBIW and (X, Y, Z) the pointer accesses read as
+ * words. */
+#define WORD_PAIR(i) ((i) >= 24)
+
 static TesseraVal R(Ctx *c, unsigned i)
 {
     if (!c->reg[i])
@@ -163,13 +168,37 @@ static TesseraVal R(Ctx *c, unsigned i)
     return c->reg[i];
 }
 
-/* v must be 0..255 (it stays cached). */
+/*
+ * v must be 0..255 (it stays cached). A byte of r24-r31 whose pair the
+ * block has read as a word (a pointer, ADIW, SBIW), and whose other byte
+ * is known (or can be extracted from the known pair), is written with it
+ * as a word: a loop reads the pair as a word again in its next round (and
+ * in the loop check's range check), and a host load of a word that two
+ * byte stores wrote just before waits until they reach the cache (no
+ * store forwarding), where one word store forwards. The byte written
+ * first is then overwritten, and dropped. (Pairs used as data bytes only,
+ * like r26, r27 in a CRC loop, stay bytes: the word costs a shift and an
+ * OR.)
+ */
 static void W(Ctx *c, unsigned i, TesseraVal v)
 {
+    unsigned lo = i & ~1u;
+    c->known &= ~(1u << i);
+    if (WORD_PAIR(i) && (c->word_read >> lo & 1) &&
+        (c->reg[i ^ 1] || c->pair[lo])) {
+        if (!c->reg[i ^ 1])
+            c->reg[i ^ 1] = i & 1 ? opi(c, TESSERA_AND, c->pair[lo], 0xff)
+                                  : opi(c, TESSERA_SHR, c->pair[lo], 8);
+        TesseraVal l = i & 1 ? c->reg[lo] : v, h = i & 1 ? v : c->reg[lo + 1];
+        TesseraVal p = op2(c, TESSERA_OR, l, opi(c, TESSERA_SHL, h, 8));
+        write_glob(c, OFF_R(lo), TESSERA_MO_16, p);
+        c->reg[i] = v;
+        c->pair[lo] = p;
+        return;
+    }
     write_glob(c, OFF_R(i), TESSERA_MO_8, v);
     c->reg[i] = v;
-    c->pair[i & ~1u] = 0;
-    c->known &= ~(1u << i);
+    c->pair[lo] = 0;
 }
 
 /* The constant in Ri (set by LDI in this block and not written since),
@@ -183,6 +212,7 @@ static int konst(Ctx *c, unsigned i)
 /* The pair r[lo+1]:r[lo] (lo even), e.g. X = 26. */
 static TesseraVal R16(Ctx *c, unsigned lo)
 {
+    c->word_read |= 1u << lo;
     if (!c->pair[lo]) {
         if (c->reg[lo] && c->reg[lo + 1])
             c->pair[lo] = op2(c, TESSERA_OR, c->reg[lo],
