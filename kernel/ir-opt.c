@@ -708,12 +708,16 @@ static void backward(Opt *o)
             continue;
         }
         for (int k = 1; k < 5; k++) {
-            USE(op->v[k]);
-            if (is_global(op->v[k]))
-                for (unsigned j = 0; j < ir_global_size(op->v[k]); j++) {
-                    overwritten[IR_GLOBAL_OFFSET(op->v[k]) + j] = 0;
-                    stub_drop(stub, &nstub, IR_GLOBAL_OFFSET(op->v[k]) + j);
-                }
+            TesseraVal v = op->v[k];
+            USE(v);
+            if (is_global(v)) {
+                uint32_t off = IR_GLOBAL_OFFSET(v);
+                unsigned size = ir_global_size(v);
+                for (unsigned j = 0; j < size; j++)
+                    overwritten[off + j] = 0;
+                for (unsigned j = 0; nstub && j < size; j++)
+                    stub_drop(stub, &nstub, off + j);
+            }
         }
     }
 #undef LIVE
