@@ -46,6 +46,7 @@ typedef struct Opt {
     uint32_t *copies;  /* temps that hold a FACT_COPY */
     unsigned ncopies;
     uint32_t *refs;    /* live branches per label */
+    bool ext32s;       /* forward() saw a 64-bit ext32s (for fuse_sext) */
 } Opt;
 
 static void kill_copies(Opt *o, TesseraVal src, bool all_globals);
@@ -425,6 +426,7 @@ static void forward(Opt *o)
             after_write(o, op);
             break;
         case IR_UNOP:
+            o->ext32s |= op->sub == TESSERA_EXT32S;
             if (is_const(op->v[1]))
                 to_movi(o, op, ir_eval_unop(op->sub, op->width,
                                             cval(o, op->v[1])));
@@ -813,6 +815,6 @@ void ir_optimize(TesseraIR *b)
     S.ggen = o.ggen;
     backward(&o);
     compact(b);
-    if (fuse_sext(b))
+    if (o.ext32s && fuse_sext(b))
         compact(b);
 }
