@@ -408,10 +408,18 @@ static void forward(Opt *o)
         }
         /* Sources: v[1..4] always; v[0] for stores and calls' args.
          * Constants and unused operands stay (the usual half). */
-        for (int k = 1; k < 5; k++)
-            if (ir_val_kind(op->v[k]) == IR_VK_TEMP ||
-                ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
-                op->v[k] = subst(o, op->v[k]);
+        uint32_t gen = o->gen;
+        bool gknown = o->gset == o->ggen; /* some global constant known */
+        for (int k = 1; k < 5; k++) {
+            TesseraVal v = op->v[k];
+            if (ir_val_kind(v) == IR_VK_TEMP) {
+                const Fact *f = &o->facts[IR_VAL_INDEX(v)];
+                if (f->gen == gen && f->kind != FACT_NONE)
+                    op->v[k] = v = f->val;
+            }
+            if (gknown && ir_val_kind(v) == IR_VK_GLOBAL)
+                op->v[k] = subst(o, v);
+        }
 
         switch ((IROpc)op->opc) {
         case IR_MOV:
@@ -650,18 +658,17 @@ static void backward(Opt *o)
                 op->opc = IR_NOP;
                 continue;
             }
-            for (unsigned k = 0; k < size; k++) {
-                if (stub_label != UINT32_MAX) {
-                    if (nstub < STUB_MAX) {
-                        stub[2 * nstub] = off + k;
-                        stub[2 * nstub + 1] = overwritten[off + k];
-                        nstub++;
-                    } else {
-                        stub_label = UINT32_MAX;
-                    }
+            for (unsigned k = 0; k < size && stub_label != UINT32_MAX; k++) {
+                if (nstub < STUB_MAX) {
+                    stub[2 * nstub] = off + k;
+                    stub[2 * nstub + 1] = overwritten[off + k];
+                    nstub++;
+                } else {
+                    stub_label = UINT32_MAX;
                 }
-                overwritten[off + k] = ogen;
             }
+            for (unsigned k = 0; k < size; k++)
+                overwritten[off + k] = ogen;
         }
         switch ((IROpc)op->opc) {
         case IR_NOP:

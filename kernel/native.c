@@ -298,6 +298,7 @@ static struct {
     bool temps;                   /* the block mentions a temp */
     uint32_t stamp;               /* of GTab entries of this block */
     bool odd_globals;             /* some global not 8-byte aligned */
+    bool loops;                   /* a goto to b->pc (and not nocache) */
     int *delta;
     GUse u[G_MAX];
     /* While emitting: the op, the temp each register last held, the
@@ -710,6 +711,7 @@ static void plan_registers(const TesseraIR *b)
         }
     }
     N.temps = temps;
+    N.loops = loops;
     N.odd_globals = odd != 0;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
@@ -3012,7 +3014,10 @@ static void emit_block(const TesseraIR *b)
      * must not loop on its own. */
     N.self_loop = false;
     N.d0 = 0;
-    for (unsigned i = 0; i < b->nops && !b->nocache && !N.self_loop; i++)
+    if (N.insn_pc[0] == b->pc) /* as plan_registers() found */
+        N.self_loop = N.loops;
+    for (unsigned i = 0; i < b->nops && N.insn_pc[0] != b->pc &&
+                         !b->nocache && !N.self_loop; i++)
         N.self_loop = b->ops[i].opc == IR_GOTO &&
                       b->ops[i].imm == N.insn_pc[0];
     /* A self-loop keeps every register it writes dirty across rounds, so
