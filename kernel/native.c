@@ -661,6 +661,7 @@ static void plan_registers(const TesseraIR *b)
     unsigned nu = 0;
     bool branched = false, temps = false;
     unsigned odd = 0;
+    const uint32_t stamp = N.stamp;
     /* A block that loops on itself (emit_self_loop) loads and writes back
      * once per entry, not per round: every mention counts. */
     bool loops = false;
@@ -668,6 +669,7 @@ static void plan_registers(const TesseraIR *b)
         const IROp *op = &b->ops[i];
         branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
         loops |= op->opc == IR_GOTO && op->imm == b->pc && !b->nocache;
+        bool w0 = writes_v0(op);
         /* Down to v0: an op reads its sources before it writes v0. */
         for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
@@ -677,21 +679,19 @@ static void plan_registers(const TesseraIR *b)
                     continue; /* never kept (no arch limits offsets) */
                 odd |= off & 7;
                 GEntry *g = &GTab[off];
-                if (g->stamp != N.stamp) {
-                    g->stamp = N.stamp;
+                if (g->stamp != stamp) {
+                    g->stamp = stamp;
                     g->use = (uint16_t)nu;
                     g->span = 0;
                     N.u[nu++] = (GUse){v, 0, 0, 0, false,
-                                       !branched && k == 0 &&
-                                           writes_v0(op),
-                                       false};
+                                       !branched && k == 0 && w0, false};
                 }
                 if (ir_global_size(v) > g->span)
                     g->span = (uint8_t)ir_global_size(v);
                 GUse *gu = &N.u[g->use];
                 if (gu->v != v)
                     gu->overlaps = true; /* another view, same offset */
-                if (k == 0 && writes_v0(op))
+                if (k == 0 && w0)
                     gu->writes++;
                 else
                     gu->reads++;
@@ -703,7 +703,7 @@ static void plan_registers(const TesseraIR *b)
                 temps = true;
             }
         }
-        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
+        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && w0) {
             unsigned t = IR_VAL_INDEX(op->v[0]);
             unsigned w = result_width(op);
             if (w > N.twidth[t])
