@@ -46,6 +46,7 @@ typedef struct Opt {
     uint32_t *copies;  /* temps that hold a FACT_COPY */
     unsigned ncopies;
     uint32_t *refs;    /* live branches per label */
+    bool ext32s;       /* forward() saw a 64-bit ext32s (for fuse_sext) */
 } Opt;
 
 static void kill_copies(Opt *o, TesseraVal src, bool all_globals);
@@ -407,10 +408,18 @@ static void forward(Opt *o)
         }
         /* Sources: v[1..4] always; v[0] for stores and calls' args.
          * Constants and unused operands stay (the usual half). */
-        for (int k = 1; k < 5; k++)
-            if (ir_val_kind(op->v[k]) == IR_VK_TEMP ||
-                ir_val_kind(op->v[k]) == IR_VK_GLOBAL)
-                op->v[k] = subst(o, op->v[k]);
+        uint32_t gen = o->gen;
+        bool gknown = o->gset == o->ggen; /* some global constant known */
+        for (int k = 1; k < 5; k++) {
+            TesseraVal v = op->v[k];
+            if (ir_val_kind(v) == IR_VK_TEMP) {
+                const Fact *f = &o->facts[IR_VAL_INDEX(v)];
+                if (f->gen == gen && f->kind != FACT_NONE)
+                    op->v[k] = v = f->val;
+            }
+            if (gknown && ir_val_kind(v) == IR_VK_GLOBAL)
+                op->v[k] = subst(o, v);
+        }
 
         switch ((IROpc)op->opc) {
         case IR_MOV:
@@ -425,6 +434,7 @@ static void forward(Opt *o)
             after_write(o, op);
             break;
         case IR_UNOP:
+            o->ext32s |= op->sub == TESSERA_EXT32S;
             if (is_const(op->v[1]))
                 to_movi(o, op, ir_eval_unop(op->sub, op->width,
                                             cval(o, op->v[1])));
@@ -648,18 +658,17 @@ static void backward(Opt *o)
                 op->opc = IR_NOP;
                 continue;
             }
-            for (unsigned k = 0; k < size; k++) {
-                if (stub_label != UINT32_MAX) {
-                    if (nstub < STUB_MAX) {
-                        stub[2 * nstub] = off + k;
-                        stub[2 * nstub + 1] = overwritten[off + k];
-                        nstub++;
-                    } else {
-                        stub_label = UINT32_MAX;
-                    }
+            for (unsigned k = 0; k < size && stub_label != UINT32_MAX; k++) {
+                if (nstub < STUB_MAX) {
+                    stub[2 * nstub] = off + k;
+                    stub[2 * nstub + 1] = overwritten[off + k];
+                    nstub++;
+                } else {
+                    stub_label = UINT32_MAX;
                 }
-                overwritten[off + k] = ogen;
             }
+            for (unsigned k = 0; k < size; k++)
+                overwritten[off + k] = ogen;
         }
         switch ((IROpc)op->opc) {
         case IR_NOP:
@@ -708,12 +717,16 @@ static void backward(Opt *o)
             continue;
         }
         for (int k = 1; k < 5; k++) {
-            USE(op->v[k]);
-            if (is_global(op->v[k]))
-                for (unsigned j = 0; j < ir_global_size(op->v[k]); j++) {
-                    overwritten[IR_GLOBAL_OFFSET(op->v[k]) + j] = 0;
-                    stub_drop(stub, &nstub, IR_GLOBAL_OFFSET(op->v[k]) + j);
-                }
+            TesseraVal v = op->v[k];
+            USE(v);
+            if (is_global(v)) {
+                uint32_t off = IR_GLOBAL_OFFSET(v);
+                unsigned size = ir_global_size(v);
+                for (unsigned j = 0; j < size; j++)
+                    overwritten[off + j] = 0;
+                for (unsigned j = 0; nstub && j < size; j++)
+                    stub_drop(stub, &nstub, off + j);
+            }
         }
     }
 #undef LIVE
@@ -809,6 +822,6 @@ void ir_optimize(TesseraIR *b)
     S.ggen = o.ggen;
     backward(&o);
     compact(b);
-    if (fuse_sext(b))
+    if (o.ext32s && fuse_sext(b))
         compact(b);
 }

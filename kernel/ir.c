@@ -58,17 +58,26 @@ TesseraIR *ir_begin(Cpu *cpu, uint64_t pc, uint64_t flags, unsigned code_mmu)
     return b;
 }
 
+static __attribute__((noinline)) void grow_ops(TesseraIR *b)
+{
+    b->ops_cap = b->ops_cap ? b->ops_cap * 2 : 256;
+    b->ops = g_renew(IROp, b->ops, b->ops_cap);
+}
+
+/* Inlined into the builder's calls: an op is a few stores. */
+static inline IROp *emit(TesseraIR *b, IROpc opc)
+{
+    if (unlikely(b->nops == b->ops_cap))
+        grow_ops(b);
+    IROp *op = &b->ops[b->nops++];
+    *op = (IROp){.opc = (uint8_t)opc,
+                 .insn = b->cur_insn < 0 ? 0 : (uint32_t)b->cur_insn};
+    return op;
+}
+
 IROp *ir_emit(TesseraIR *b, IROpc opc)
 {
-    if (b->nops == b->ops_cap) {
-        b->ops_cap = b->ops_cap ? b->ops_cap * 2 : 256;
-        b->ops = g_renew(IROp, b->ops, b->ops_cap);
-    }
-    IROp *op = &b->ops[b->nops++];
-    memset(op, 0, sizeof(*op));
-    op->opc = (uint8_t)opc;
-    op->insn = b->cur_insn < 0 ? 0 : (uint32_t)b->cur_insn;
-    return op;
+    return emit(b, opc);
 }
 
 TesseraVal ir_const(TesseraIR *b, uint64_t value)
@@ -137,7 +146,7 @@ void tessera_ir_insn_start(TesseraIR *b, uint64_t pc, unsigned size,
     b->next_pc = pc + size;
     if (b->cur_insn == 0)
         b->insn0_size = size;
-    IROp *op = ir_emit(b, IR_INSN_START);
+    IROp *op = emit(b, IR_INSN_START);
     op->imm = pc;
     op->aux = (uint8_t)(size > 255 ? 255 : size);
     op->aux2 = (uint16_t)(cycles > 65535 ? 65535 : cycles);
@@ -148,7 +157,7 @@ void tessera_ir_insn_start(TesseraIR *b, uint64_t pc, unsigned size,
 void tessera_ir_add_cycles(TesseraIR *b, unsigned cycles)
 {
     if (cycles)
-        ir_emit(b, IR_ADD_CYCLES)->imm = cycles;
+        emit(b, IR_ADD_CYCLES)->imm = cycles;
 }
 
 static bool is_dst(TesseraVal v)
@@ -167,7 +176,7 @@ void tessera_ir_mov(TesseraIR *b, TesseraWidth w, TesseraVal dst,
 {
     if (!is_dst(dst) || !is_src(src))
         ir_fail(b, "mov: bad operand");
-    IROp *op = ir_emit(b, IR_MOV);
+    IROp *op = emit(b, IR_MOV);
     op->width = (uint8_t)w;
     op->v[0] = dst;
     op->v[1] = src;
@@ -178,7 +187,7 @@ void tessera_ir_binop(TesseraIR *b, TesseraBinop o, TesseraWidth w,
 {
     if (!is_dst(dst) || !is_src(a) || !is_src(b2) || o > TESSERA_ROTR)
         ir_fail(b, "binop: bad operand");
-    IROp *op = ir_emit(b, IR_BINOP);
+    IROp *op = emit(b, IR_BINOP);
     op->sub = (uint8_t)o;
     op->width = (uint8_t)w;
     op->v[0] = dst;
@@ -193,7 +202,7 @@ void tessera_ir_unop(TesseraIR *b, TesseraUnop o, TesseraWidth w,
         (w == TESSERA_I32 && (o == TESSERA_EXT32S || o == TESSERA_EXT32U ||
                               o == TESSERA_BSWAP64)))
         ir_fail(b, "unop: bad operand");
-    IROp *op = ir_emit(b, IR_UNOP);
+    IROp *op = emit(b, IR_UNOP);
     op->sub = (uint8_t)o;
     op->width = (uint8_t)w;
     op->v[0] = dst;
@@ -205,7 +214,7 @@ void tessera_ir_setcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
 {
     if (!is_dst(dst) || !is_src(a) || !is_src(b2) || c > TESSERA_GTU)
         ir_fail(b, "setcond: bad operand");
-    IROp *op = ir_emit(b, IR_SETCOND);
+    IROp *op = emit(b, IR_SETCOND);
     op->sub = (uint8_t)c;
     op->width = (uint8_t)w;
     op->v[0] = dst;
@@ -220,7 +229,7 @@ void tessera_ir_select(TesseraIR *b, TesseraCond c, TesseraWidth w,
     if (!is_dst(dst) || !is_src(a) || !is_src(b2) || !is_src(t) ||
         !is_src(f) || c > TESSERA_GTU)
         ir_fail(b, "select: bad operand");
-    IROp *op = ir_emit(b, IR_SELECT);
+    IROp *op = emit(b, IR_SELECT);
     op->sub = (uint8_t)c;
     op->width = (uint8_t)w;
     op->v[0] = dst;
@@ -237,7 +246,7 @@ void tessera_ir_carry(TesseraIR *b, TesseraCarryOp o, unsigned bits,
     if (!is_dst(dst) || !is_src(a) || !is_src(b2) || !is_src(cin) ||
         o > TESSERA_SUB_OVERFLOW || bits < 1 || bits > 64)
         ir_fail(b, "carry: bad operand, op or width");
-    IROp *op = ir_emit(b, IR_CARRY);
+    IROp *op = emit(b, IR_CARRY);
     op->sub = (uint8_t)o;
     op->width = TESSERA_I64;
     op->aux = (uint8_t)bits;
@@ -278,7 +287,7 @@ static void extract(TesseraIR *b, bool sign, TesseraWidth w, TesseraVal dst,
     if (!is_dst(dst) || !is_src(a) || len < 1 || pos >= bits ||
         len > bits - pos)
         ir_fail(b, "extract: bad operand or bit field");
-    IROp *op = ir_emit(b, IR_EXTRACT);
+    IROp *op = emit(b, IR_EXTRACT);
     op->sub = sign;
     op->width = (uint8_t)w;
     op->aux = (uint8_t)pos;
@@ -307,7 +316,7 @@ void tessera_ir_deposit(TesseraIR *b, TesseraWidth w, TesseraVal dst,
     if (!is_dst(dst) || !is_src(a) || !is_src(v) || len < 1 ||
         pos >= bits || len > bits - pos)
         ir_fail(b, "deposit: bad operand or bit field");
-    IROp *op = ir_emit(b, IR_DEPOSIT);
+    IROp *op = emit(b, IR_DEPOSIT);
     op->width = (uint8_t)w;
     op->aux = (uint8_t)pos;
     op->aux2 = (uint16_t)len;
@@ -339,7 +348,7 @@ void tessera_ir_load(TesseraIR *b, TesseraVal dst, TesseraVal addr,
     /* A sign flag on a 64-bit load means nothing. */
     if ((memop & TESSERA_MO_SIZE_MASK) == 8)
         memop &= ~(unsigned)TESSERA_MO_SIGN;
-    IROp *op = ir_emit(b, IR_LOAD);
+    IROp *op = emit(b, IR_LOAD);
     op->v[0] = dst;
     op->v[1] = addr;
     op->imm = (uint64_t)offset;
@@ -354,7 +363,7 @@ void tessera_ir_store(TesseraIR *b, TesseraVal val, TesseraVal addr,
         ir_fail(b, "store: bad operand, memop or mmu index");
         mmu_idx = 0;
     }
-    IROp *op = ir_emit(b, IR_STORE);
+    IROp *op = emit(b, IR_STORE);
     op->v[0] = val;
     op->v[1] = addr;
     op->imm = (uint64_t)offset;
@@ -371,7 +380,7 @@ void tessera_ir_atomic_rmw(TesseraIR *b, TesseraAtomicOp o, TesseraVal dst,
         ir_fail(b, "atomic_rmw: bad operand, op, memop or mmu index");
         mmu_idx = 0;
     }
-    IROp *op = ir_emit(b, IR_ATOMIC);
+    IROp *op = emit(b, IR_ATOMIC);
     op->sub = (uint8_t)o;
     op->v[0] = dst;
     op->v[1] = addr;
@@ -391,7 +400,7 @@ void tessera_ir_atomic_cmpxchg(TesseraIR *b, TesseraVal dst, TesseraVal addr,
         ir_fail(b, "atomic_cmpxchg: bad operand, memop or mmu index");
         mmu_idx = 0;
     }
-    IROp *op = ir_emit(b, IR_CMPXCHG);
+    IROp *op = emit(b, IR_CMPXCHG);
     op->v[0] = dst;
     op->v[1] = addr;
     op->v[2] = expected;
@@ -405,7 +414,7 @@ void tessera_ir_mb(TesseraIR *b, unsigned kinds)
 {
     if (kinds & ~TESSERA_MB_ALL)
         ir_fail(b, "mb: unknown barrier kind");
-    ir_emit(b, IR_MB)->aux = (uint8_t)(kinds & TESSERA_MB_ALL);
+    emit(b, IR_MB)->aux = (uint8_t)(kinds & TESSERA_MB_ALL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -430,7 +439,7 @@ void tessera_ir_label_set(TesseraIR *b, TesseraLabel l)
     }
     if (b->label_insns[l] < b->ninsns)
         b->skips = true; /* a branch over instructions */
-    ir_emit(b, IR_LABEL)->imm = l;
+    emit(b, IR_LABEL)->imm = l;
 }
 
 void tessera_ir_brcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
@@ -441,7 +450,7 @@ void tessera_ir_brcond(TesseraIR *b, TesseraCond c, TesseraWidth w,
         ir_fail(b, "brcond: bad operand or label");
     else if (b->label_insns[l] == UINT32_MAX)
         b->label_insns[l] = b->ninsns;
-    IROp *op = ir_emit(b, IR_BRCOND);
+    IROp *op = emit(b, IR_BRCOND);
     op->sub = (uint8_t)c;
     op->width = (uint8_t)w;
     op->v[1] = a;
@@ -456,7 +465,7 @@ void tessera_ir_call(TesseraIR *b, TesseraHelper fn, unsigned flags,
         ir_fail(b, "call: bad helper, destination or argument count");
     if (nargs > 4)
         nargs = 4;
-    IROp *op = ir_emit(b, IR_CALL);
+    IROp *op = emit(b, IR_CALL);
     op->v[0] = dst;
     for (unsigned i = 0; i < nargs; i++) {
         if (!is_src(args[i]))
@@ -470,19 +479,19 @@ void tessera_ir_call(TesseraIR *b, TesseraHelper fn, unsigned flags,
 
 void tessera_ir_goto(TesseraIR *b, uint64_t pc)
 {
-    ir_emit(b, IR_GOTO)->imm = pc;
+    emit(b, IR_GOTO)->imm = pc;
 }
 
 void tessera_ir_goto_dyn(TesseraIR *b, TesseraVal pc)
 {
     if (!is_src(pc))
         ir_fail(b, "goto_dyn: bad operand");
-    ir_emit(b, IR_GOTO_DYN)->v[1] = pc;
+    emit(b, IR_GOTO_DYN)->v[1] = pc;
 }
 
 void tessera_ir_exit_loop(TesseraIR *b, uint64_t pc)
 {
-    ir_emit(b, IR_EXIT_LOOP)->imm = pc;
+    emit(b, IR_EXIT_LOOP)->imm = pc;
 }
 
 bool tessera_ir_block_full(TesseraIR *b)
@@ -558,6 +567,9 @@ static bool copy_code(uint64_t pa, void *out, unsigned n)
     return true;
 }
 
+static bool fetch_slow(TesseraIR *b, uint64_t pc, uint8_t *out,
+                       unsigned len);
+
 bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
 {
     uint8_t *out = buf;
@@ -571,13 +583,23 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
     uint64_t vunit = pc & ~(usize - 1);
     uint32_t off = (uint32_t)(pc - vunit);
     uint64_t boff = pc - b->pc;
-    for (unsigned i = 0; i < b->nspans; i++) {
+    for (unsigned i = 0;
+         i < b->nspans && off + len <= usize && boff + len <= sizeof(b->bytes);
+         i++) {
         IRSpan *s = &b->spans[i];
-        if (s->vunit != vunit || !s->host || off + len > usize ||
-            boff + len > sizeof(b->bytes))
+        if (s->vunit != vunit || !s->host)
             continue;
-        for (unsigned k = 0; k < len; k++)
-            out[k] = b->bytes[boff + k] = s->host[off + k];
+        const uint8_t *src = s->host + off;
+        uint8_t *copy = b->bytes + boff;
+        if (len == 2) { /* RISC-V's parcels, Arm's and AVR's words */
+            uint16_t x;
+            memcpy(&x, src, 2);
+            memcpy(out, &x, 2);
+            memcpy(copy, &x, 2);
+        } else {
+            for (unsigned k = 0; k < len; k++)
+                out[k] = copy[k] = src[k];
+        }
         if (off < s->lo)
             s->lo = off;
         if (off + len > s->hi)
@@ -586,6 +608,15 @@ bool tessera_ir_fetch(TesseraIR *b, uint64_t pc, void *buf, unsigned len)
             b->bytes_hi = (uint32_t)(boff + len);
         return true;
     }
+    return fetch_slow(b, pc, out, len);
+}
+
+/* A unit not found yet, not RAM or ROM, or a fetch across units. */
+static __attribute__((noinline)) bool fetch_slow(TesseraIR *b, uint64_t pc,
+                                                 uint8_t *out, unsigned len)
+{
+    uint64_t usize = 1ull << b->unit_bits;
+
     while (len > 0) {
         IRSpan *s = NULL;
         TesseraFault f = find_span(b, pc, &s);

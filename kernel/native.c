@@ -297,6 +297,8 @@ static struct {
     uint32_t ntemps_cap;
     bool temps;                   /* the block mentions a temp */
     uint32_t stamp;               /* of GTab entries of this block */
+    bool odd_globals;             /* some global not 8-byte aligned */
+    bool loops;                   /* a goto to b->pc (and not nocache) */
     int *delta;
     GUse u[G_MAX];
     /* While emitting: the op, the temp each register last held, the
@@ -583,7 +585,10 @@ static void plan_pins(const TesseraIR *b, unsigned nu)
         g_assert(!(bit & VOLATILE_MASK));
         /* The block's GUses are all in GTab unless there were too many. */
         bool out = nu == G_MAX, seen = false;
-        for (unsigned o = off; o < off + 8 && !out; o++) {
+        /* Views at off + 1 .. off + 7 exist only if some global of the
+         * block is not 8-byte aligned. */
+        unsigned end = N.odd_globals ? off + 8 : off + 1;
+        for (unsigned o = off; o < end && !out; o++) {
             if (GTab[o].stamp != N.stamp)
                 continue;
             GUse *gu = &N.u[GTab[o].use];
@@ -655,6 +660,8 @@ static void plan_registers(const TesseraIR *b)
     }
     unsigned nu = 0;
     bool branched = false, temps = false;
+    unsigned odd = 0;
+    const uint32_t stamp = N.stamp;
     /* A block that loops on itself (emit_self_loop) loads and writes back
      * once per entry, not per round: every mention counts. */
     bool loops = false;
@@ -662,6 +669,7 @@ static void plan_registers(const TesseraIR *b)
         const IROp *op = &b->ops[i];
         branched |= op->opc == IR_BRCOND || op->opc == IR_BR;
         loops |= op->opc == IR_GOTO && op->imm == b->pc && !b->nocache;
+        bool w0 = writes_v0(op);
         /* Down to v0: an op reads its sources before it writes v0. */
         for (unsigned k = nvals(op); k-- > 0;) {
             TesseraVal v = op->v[k];
@@ -669,22 +677,21 @@ static void plan_registers(const TesseraIR *b)
                 unsigned off = IR_GLOBAL_OFFSET(v);
                 if (off >= GTAB_SIZE - 8 || nu == G_MAX)
                     continue; /* never kept (no arch limits offsets) */
+                odd |= off & 7;
                 GEntry *g = &GTab[off];
-                if (g->stamp != N.stamp) {
-                    g->stamp = N.stamp;
+                if (g->stamp != stamp) {
+                    g->stamp = stamp;
                     g->use = (uint16_t)nu;
                     g->span = 0;
                     N.u[nu++] = (GUse){v, 0, 0, 0, false,
-                                       !branched && k == 0 &&
-                                           writes_v0(op),
-                                       false};
+                                       !branched && k == 0 && w0, false};
                 }
                 if (ir_global_size(v) > g->span)
                     g->span = (uint8_t)ir_global_size(v);
                 GUse *gu = &N.u[g->use];
                 if (gu->v != v)
                     gu->overlaps = true; /* another view, same offset */
-                if (k == 0 && writes_v0(op))
+                if (k == 0 && w0)
                     gu->writes++;
                 else
                     gu->reads++;
@@ -696,7 +703,7 @@ static void plan_registers(const TesseraIR *b)
                 temps = true;
             }
         }
-        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && writes_v0(op)) {
+        if (ir_val_kind(op->v[0]) == IR_VK_TEMP && w0) {
             unsigned t = IR_VAL_INDEX(op->v[0]);
             unsigned w = result_width(op);
             if (w > N.twidth[t])
@@ -704,12 +711,15 @@ static void plan_registers(const TesseraIR *b)
         }
     }
     N.temps = temps;
+    N.loops = loops;
+    N.odd_globals = odd != 0;
     GUse *u = N.u;
     for (unsigned i = 0; i < nu; i++) {
         /* Overlapping views at other offsets: a view that starts inside
-         * this one's bytes. */
+         * this one's bytes (none if all start 8-byte aligned: views are
+         * at most 8 bytes). */
         unsigned lo = IR_GLOBAL_OFFSET(u[i].v);
-        for (unsigned o = lo + 1; o < lo + GTab[lo].span; o++) {
+        for (unsigned o = lo + 1; odd && o < lo + GTab[lo].span; o++) {
             if (GTab[o].stamp == N.stamp)
                 u[i].overlaps = u[GTab[o].use].overlaps = true;
         }
@@ -3004,21 +3014,23 @@ static void emit_block(const TesseraIR *b)
      * must not loop on its own. */
     N.self_loop = false;
     N.d0 = 0;
-    for (unsigned i = 0; i < b->nops && !b->nocache; i++) {
+    if (N.insn_pc[0] == b->pc) /* as plan_registers() found */
+        N.self_loop = N.loops;
+    for (unsigned i = 0; i < b->nops && N.insn_pc[0] != b->pc &&
+                         !b->nocache && !N.self_loop; i++)
+        N.self_loop = b->ops[i].opc == IR_GOTO &&
+                      b->ops[i].imm == N.insn_pc[0];
+    /* A self-loop keeps every register it writes dirty across rounds, so
+     * those are loaded at entry even where the block sets them first (a
+     * slow path may write them back before that). */
+    for (unsigned i = 0; i < b->nops && N.self_loop; i++) {
         const IROp *op = &b->ops[i];
-        if (op->opc == IR_GOTO && op->imm == N.insn_pc[0])
-            N.self_loop = true;
         if (writes_v0(op) && ir_val_kind(op->v[0]) == IR_VK_GLOBAL &&
             reg_of(op->v[0]) != X86_NOREG)
             N.d0 |= (uint16_t)(1u << reg_of(op->v[0]));
     }
-    /* A self-loop keeps every register it writes dirty across rounds, so
-     * those are loaded at entry even where the block sets them first (a
-     * slow path may write them back before that). */
     if (N.self_loop)
         N.entry_load |= N.d0 & (uint16_t)~N.pin_all;
-    else
-        N.d0 = 0;
     /* Pins may differ from env wherever the block starts. */
     N.d0 |= N.pin_live;
     plan_loop_stub(b);
@@ -3042,7 +3054,7 @@ static void emit_block(const TesseraIR *b)
         N.cur_op = i;
         /* v0 last: a temp born here in the register of a source that
          * dies here ("d = v1 op v2") is what the register holds after. */
-        for (unsigned k = nvals(op); k-- > 0;) {
+        for (unsigned k = N.temps ? nvals(op) : 0; k-- > 0;) {
             TesseraVal v = op->v[k];
             if (ir_val_kind(v) == IR_VK_TEMP && N.treg[IR_VAL_INDEX(v)] >= 0)
                 N.reg_temp[N.treg[IR_VAL_INDEX(v)]] = (int32_t)IR_VAL_INDEX(v);

@@ -144,6 +144,19 @@ X86I_ENCODER size_t x86i_last_field(const X86Buf *b, size_t n)
 
 X86I_ENCODER uint8_t *x86i_put_le(uint8_t *q, uint64_t v, unsigned n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* One store per field rather than a loop over bytes where the length
+     * is not a constant (an immediate of 1 or 4 bytes). */
+    if (n == 4) {
+        uint32_t x = (uint32_t)v;
+        memcpy(q, &x, 4);
+        return q + 4;
+    }
+    if (n == 8) {
+        memcpy(q, &v, 8);
+        return q + 8;
+    }
+#endif
     for (unsigned i = 0; i < n; i++)
         *q++ = (uint8_t)(v >> (8 * i));
     return q;

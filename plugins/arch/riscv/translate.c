@@ -766,6 +766,35 @@ static void gen_cbo(Ctx *c, const RiscvInsn *in)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Decoding                                                                */
+
+/*
+ * Decoded instructions by their bits and XLEN: a boot translates the same
+ * instruction words again and again (prologues, spills, calls), and a
+ * lookup costs less than decoding. Translation runs on one thread.
+ */
+#define DCACHE_BITS 11
+static struct {
+    uint32_t raw, xlen; /* xlen 0: empty */
+    RiscvInsn in;
+} dcache[1u << DCACHE_BITS];
+
+static void decode(uint32_t raw, unsigned xlen, RiscvInsn *in)
+{
+    if ((raw & 3) != 3)
+        raw &= 0xffff; /* a 16-bit instruction */
+    unsigned h = (raw * 0x9e3779b1u) >> (32 - DCACHE_BITS);
+    if (dcache[h].raw == raw && dcache[h].xlen == xlen) {
+        *in = dcache[h].in;
+        return;
+    }
+    riscv_decode(raw, xlen, in);
+    dcache[h].raw = raw;
+    dcache[h].xlen = xlen;
+    dcache[h].in = *in;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Control flow                                                            */
 
 /*
@@ -784,9 +813,9 @@ static bool straight_to(Ctx *c, uint64_t pc, uint64_t target)
         if (!tessera_ir_fetch(c->b, pc, buf, 2) ||
             ((buf[0] & 3) == 3 && !tessera_ir_fetch(c->b, pc + 2, buf + 2, 2)))
             return false;
-        riscv_decode(buf[0] | buf[1] << 8 | (uint32_t)buf[2] << 16 |
-                         (uint32_t)buf[3] << 24,
-                     c->xlen, &in);
+        decode(buf[0] | buf[1] << 8 | (uint32_t)buf[2] << 16 |
+                   (uint32_t)buf[3] << 24,
+               c->xlen, &in);
         switch (riscv_op_formats[in.op]) {
         case FMT_R: case FMT_I: case FMT_SHIFT: case FMT_U: case FMT_R1:
         case FMT_LOAD: case FMT_STORE: case FMT_FLOAD: case FMT_FSTORE:
@@ -1192,7 +1221,7 @@ int riscv_translate(void *opaque, TesseraIR *b, uint64_t pc, uint64_t flags)
         }
         raw = buf[0] | buf[1] << 8 | (uint32_t)buf[2] << 16 |
               (uint32_t)buf[3] << 24;
-        riscv_decode(raw, c.xlen, &in);
+        decode(raw, c.xlen, &in);
         c.next_pc = (c.pc + in.len) & c.mask;
         /* Branches that join here; one into the middle of this
          * instruction ends the block before it. */
