@@ -292,6 +292,9 @@ struct TesseraCpu {
     TB *cur_tb;
     TlbEntry *tlb; /* [nb_mmu][CPU_TLB_SIZE] */
     TlbCold *tlb_cold;
+    /* Native code: the addend its loads and stores expect (checked
+     * against the entry's, set from it when they differ). */
+    uintptr_t tlb_pred;
     uint64_t page_mask; /* ~(page size - 1) */
     unsigned page_bits;
     /* The running block must stop after its current instruction (its

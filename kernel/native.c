@@ -251,6 +251,7 @@ static struct {
     NArray *exits;     /* NExit */
     NArray *colds;     /* Cold */
     NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    NArray *preds;     /* triples (jcc field, back, entry disp) */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -1549,9 +1550,15 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
     narray_append(N.colds, &c, 1);
-    x86_load(&N.b, 8, X86_RDX,
-             x86_mem_index(RENV, X86_RDI, 1,
-                           base + (int32_t)offsetof(TlbEntry, addend)));
+    {
+        int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
+        x86_load(&N.b, 8, X86_RDX, CPU_FIELD(tlb_pred));
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
+                   x86_mem_index(RENV, X86_RDI, 1, ad));
+        size_t pr[3] = {x86_jcc(&N.b, X86_CC_NE), x86_buf_offset(&N.b),
+                        (size_t)(ssize_t)ad};
+        narray_put(N.preds, pr, 3, sizeof(size_t));
+    }
     N.kp.valid = N.kp.rcx = true;
     N.kp.base = op->v[1];
     N.kp.disp = op->imm;
@@ -3084,6 +3091,14 @@ static void emit_block(const TesseraIR *b)
     x86_alu_ri(xb, X86_SUB, 8, RCYC, (int32_t)N.ncycles);
     store_pins(N.pin_out);
     emit_leave(N.insn_pc[0]);
+    for (unsigned i = 0; i < N.preds->len; i += 3) {
+        size_t *pr = &g_array_index(N.preds, size_t, i);
+        x86_patch_rel32(xb, pr[0], x86_buf_offset(xb));
+        x86_load(xb, 8, X86_RDX,
+                 x86_mem_index(RENV, X86_RDI, 1, (int32_t)(ssize_t)pr[2]));
+        x86_store(xb, 8, CPU_FIELD(tlb_pred), X86_RDX);
+        x86_patch_rel32(xb, x86_jmp(xb), pr[1]);
+    }
     emit_colds();
 
     /* The loop's entry: the pins from env, then the entry's loads. */
@@ -3122,7 +3137,9 @@ static void reset_state(const TesseraIR *b)
         N.exits = narray_new(sizeof(NExit));
         N.colds = narray_new(sizeof(Cold));
         N.to_epilogue = narray_new(sizeof(size_t));
+        N.preds = narray_new(sizeof(size_t));
     }
+    N.preds->len = 0;
     N.fix_label->len = 0;
     N.skip_op = UINT32_MAX;
     N.patches->len = 0;
