@@ -251,7 +251,7 @@ static struct {
     NArray *exits;     /* NExit */
     NArray *colds;     /* Cold */
     NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
-    NArray *preds;     /* triples (jcc field, back, entry disp) */
+    NArray *preds;     /* (jcc field, back, entry disp, slot disp) */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -1557,13 +1557,19 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     live_volatile_temps(c.vol_temp);
     narray_append(N.colds, &c, 1);
     if (!same || !N.kp.rdx) {
+        /* Each access its own slot (round robin over all blocks): one
+         * that reads the stack and one that reads a table do not take
+         * turns at setting the same prediction. */
+        static unsigned next_slot;
         int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
-        x86_load(&N.b, 8, X86_RDX, CPU_FIELD(tlb_pred));
+        X86Mem slot = CPU_FIELD(tlb_pred);
+        slot.disp += (int32_t)(next_slot++ % CPU_PRED_SLOTS * sizeof(uintptr_t));
+        x86_load(&N.b, 8, X86_RDX, slot);
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
                    x86_mem_index(RENV, X86_RDI, 1, ad));
-        size_t pr[3] = {x86_jcc(&N.b, X86_CC_NE), x86_buf_offset(&N.b),
-                        (size_t)(ssize_t)ad};
-        narray_put(N.preds, pr, 3, sizeof(size_t));
+        size_t pr[4] = {x86_jcc(&N.b, X86_CC_NE), x86_buf_offset(&N.b),
+                        (size_t)(ssize_t)ad, (size_t)(ssize_t)slot.disp};
+        narray_put(N.preds, pr, 4, sizeof(size_t));
     }
     N.kp.valid = N.kp.rcx = N.kp.rdx = true;
     N.kp.base = op->v[1];
@@ -3168,12 +3174,12 @@ static void emit_block(const TesseraIR *b)
             emit_op(&b->ops[i]);
         }
     }
-    for (unsigned i = 0; i < N.preds->len; i += 3) {
+    for (unsigned i = 0; i < N.preds->len; i += 4) {
         size_t *pr = &g_array_index(N.preds, size_t, i);
         x86_patch_rel32(xb, pr[0], x86_buf_offset(xb));
         x86_load(xb, 8, X86_RDX,
                  x86_mem_index(RENV, X86_RDI, 1, (int32_t)(ssize_t)pr[2]));
-        x86_store(xb, 8, CPU_FIELD(tlb_pred), X86_RDX);
+        x86_store(xb, 8, x86_mem(RENV, (int32_t)(ssize_t)pr[3]), X86_RDX);
         x86_patch_rel32(xb, x86_jmp(xb), pr[1]);
     }
     emit_colds();
