@@ -277,6 +277,9 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
     return cpu_jc_hash(pc) & CPU_JC_GROUP_MASK;
 }
 
+/* Slots of predicted TLB addends (native code; a power of 2). */
+#define CPU_PRED_SLOTS 256
+
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
 #define CPU_MAX_HOT 8
 
@@ -332,6 +335,10 @@ struct TesseraCpu {
     unsigned smc_tail_cap;
     sigjmp_buf jmp;
 
+    /* Native code: the addend each load or store expects, by the slot
+     * its translation picked (checked against the TLB entry's, set from
+     * it when they differ). */
+    _Alignas(64) uintptr_t tlb_pred[CPU_PRED_SLOTS];
     _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
     _Alignas(16) unsigned char env[];
 };

@@ -251,6 +251,7 @@ static struct {
     NArray *exits;     /* NExit */
     NArray *colds;     /* Cold */
     NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
+    NArray *preds;     /* (jcc field, back, entry disp, slot disp) */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -280,7 +281,7 @@ static struct {
      * to the same address (base value, displacement, size, alignment,
      * MMU) only compares its own tag (see emit_tlb_probe()). */
     struct {
-        bool valid, rcx;
+        bool valid, rcx, rdx;
         TesseraVal base;
         uint64_t disp;
         uint8_t memop, mmu;
@@ -330,6 +331,12 @@ static struct {
     X86Reg pinreg[PIN_MAX];
     uint16_t pin_live, pin_out, pin_all, pin_foreign;
     size_t loop_entry; /* where the loop enters: loads the pins */
+    /* A self-loop's closing branch whose way out is emitted after the
+     * body (loop_branch()): ops defer_lo..defer_hi, entered by the jcc
+     * at defer_jcc with defer_dirty; defer_lo is UINT32_MAX if none. */
+    uint32_t defer_lo, defer_hi;
+    size_t defer_jcc;
+    uint16_t defer_dirty;
 } N;
 
 static void *trampoline;
@@ -1559,10 +1566,22 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
     narray_append(N.colds, &c, 1);
-    x86_load(&N.b, 8, X86_RDX,
-             x86_mem_index(RENV, X86_RDI, 1,
-                           base + (int32_t)offsetof(TlbEntry, addend)));
-    N.kp.valid = N.kp.rcx = true;
+    if (!same || !N.kp.rdx) {
+        /* Each access its own slot (round robin over all blocks): one
+         * that reads the stack and one that reads a table do not take
+         * turns at setting the same prediction. */
+        static unsigned next_slot;
+        int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
+        X86Mem slot = CPU_FIELD(tlb_pred);
+        slot.disp += (int32_t)(next_slot++ % CPU_PRED_SLOTS * sizeof(uintptr_t));
+        x86_load(&N.b, 8, X86_RDX, slot);
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
+                   x86_mem_index(RENV, X86_RDI, 1, ad));
+        size_t pr[4] = {x86_jcc(&N.b, X86_CC_NE), x86_buf_offset(&N.b),
+                        (size_t)(ssize_t)ad, (size_t)(ssize_t)slot.disp};
+        narray_put(N.preds, pr, 4, sizeof(size_t));
+    }
+    N.kp.valid = N.kp.rcx = N.kp.rdx = true;
     N.kp.base = op->v[1];
     N.kp.disp = op->imm;
     N.kp.memop = mo;
@@ -1692,6 +1711,7 @@ static X86Mem direct_mem(uint64_t addend)
     if (disp == (int32_t)disp)
         return x86_mem(N.abase, (int32_t)disp);
     x86_mov_ri(&N.b, 8, X86_RDX, addend);
+    N.kp.rdx = false; /* a probe of the same address loads it again */
     return x86_mem_index(N.abase, X86_RDX, 1, N.adisp);
 }
 
@@ -2687,6 +2707,35 @@ static bool setcond_to_global(const IROp *op)
            reg_of(g) == X86_NOREG && N.cur_op + 1 != N.sink_from;
 }
 
+/*
+ * "brcond L; [add_cycles;] goto X; L: [add_cycles;] goto start" closing a
+ * self-loop (a RISC-V loop's backward branch): the way out (the ops up to
+ * goto X, whose last is returned in *hi) is emitted after the body, so
+ * that a round that goes on takes one jump (back), not two.
+ */
+static bool loop_branch(const IROp *op, uint32_t *hi)
+{
+    const TesseraIR *b = N.ir;
+    uint32_t i = N.cur_op + 1;
+    if (!N.self_loop || N.defer_lo != UINT32_MAX ||
+        N.sink_from != UINT32_MAX || N.guard != UINT32_MAX || N.nsunk)
+        return false;
+    if (i < b->nops && b->ops[i].opc == IR_ADD_CYCLES)
+        i++;
+    if (i + 1 >= b->nops || b->ops[i].opc != IR_GOTO ||
+        b->ops[i].imm == N.insn_pc[0] || b->ops[i + 1].opc != IR_LABEL ||
+        b->ops[i + 1].imm != op->imm)
+        return false;
+    uint32_t k = i + 2;
+    if (k < b->nops && b->ops[k].opc == IR_ADD_CYCLES)
+        k++;
+    if (k >= b->nops || b->ops[k].opc != IR_GOTO ||
+        b->ops[k].imm != N.insn_pc[0])
+        return false;
+    *hi = i;
+    return true;
+}
+
 static void emit_op(const IROp *op)
 {
     if (!keeps_rax(op))
@@ -2800,6 +2849,16 @@ static void emit_op(const IROp *op)
         break;
     case IR_BRCOND: {
         emit_cmp(op);
+        uint32_t hi;
+        if (loop_branch(op, &hi)) {
+            /* The round goes on through L: jump out when it does not. */
+            N.defer_jcc = x86_jcc(&N.b, (X86Cond)(cond_of(op->sub) ^ 1));
+            N.defer_lo = N.cur_op + 1;
+            N.defer_hi = hi;
+            N.defer_dirty = N.dirty;
+            N.label_dirty[op->imm] |= N.dirty;
+            break;
+        }
         size_t f = x86_jcc(&N.b, cond_of(op->sub));
         size_t pair[2] = {f, (size_t)op->imm};
         narray_append(N.fix_label, pair, 2);
@@ -2969,10 +3028,17 @@ static void emit_colds(void)
                 unsigned size = memop & TESSERA_MO_SIZE_MASK;
                 unsigned pb = N.ir->arch->page_bits;
                 int32_t mask = (int32_t)~((1u << pb) - 1);
+                unsigned mmu = (c->desc >> 24) & 0xff;
+                int32_t ad = (int32_t)(mmu * CPU_TLB_SIZE * sizeof(TlbEntry) +
+                                       cpu_tlb_env_offset(N.ir->arch) +
+                                       offsetof(TlbEntry, addend));
                 x86_pop(&N.b, X86_RDI);
                 x86_pop(&N.b, X86_RCX);
                 x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
                 x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
+                /* and RDX the entry's addend, for a probe that matches */
+                x86_load(&N.b, 8, X86_RDX,
+                         x86_mem_index(RENV, X86_RDI, 1, ad));
                 if (memop & TESSERA_MO_ALIGN) {
                     x86_alu_ri(&N.b, X86_AND, 8, X86_RCX,
                                mask | (int32_t)(size - 1));
@@ -3045,12 +3111,25 @@ static void emit_block(const TesseraIR *b)
     store_pins(N.pin_out);
     N.entry = x86_buf_offset(xb);
     reload_globals(N.entry_load);
+    if (N.self_loop) {
+        /* The loop's head on a 32-byte boundary (the code starts on a
+         * cache line): on this AMD host a misplaced head made the
+         * bench's checksum loop half as slow again. */
+        unsigned pad = (unsigned)(-x86_buf_offset(xb) & 31);
+        while (pad) {
+            unsigned n = pad < 9 ? pad : 9;
+            x86_nop(xb, n);
+            pad -= n;
+        }
+    }
     N.body = x86_buf_offset(xb);
     N.dirty = N.d0;
 
     bool slow_before = false;
     for (unsigned i = 0; i < b->nops; i++) {
         const IROp *op = &b->ops[i];
+        if (i >= N.defer_lo && i <= N.defer_hi)
+            continue; /* emitted after the body */
         N.cur_op = i;
         /* v0 last: a temp born here in the register of a source that
          * dies here ("d = v1 op v2") is what the register holds after. */
@@ -3096,6 +3175,26 @@ static void emit_block(const TesseraIR *b)
     x86_alu_ri(xb, X86_SUB, 8, RCYC, (int32_t)N.ncycles);
     store_pins(N.pin_out);
     emit_leave(N.insn_pc[0]);
+    if (N.defer_lo != UINT32_MAX) {
+        x86_patch_rel32(xb, N.defer_jcc, x86_buf_offset(xb));
+        N.dirty = N.defer_dirty;
+        N.reachable = true;
+        N.rax_val = TESSERA_IR_NONE;
+        N.kp.valid = false;
+        N.exit_cycles = 0;
+        for (uint32_t i = N.defer_lo; i <= N.defer_hi; i++) {
+            N.cur_op = i;
+            emit_op(&b->ops[i]);
+        }
+    }
+    for (unsigned i = 0; i < N.preds->len; i += 4) {
+        size_t *pr = &g_array_index(N.preds, size_t, i);
+        x86_patch_rel32(xb, pr[0], x86_buf_offset(xb));
+        x86_load(xb, 8, X86_RDX,
+                 x86_mem_index(RENV, X86_RDI, 1, (int32_t)(ssize_t)pr[2]));
+        x86_store(xb, 8, x86_mem(RENV, (int32_t)(ssize_t)pr[3]), X86_RDX);
+        x86_patch_rel32(xb, x86_jmp(xb), pr[1]);
+    }
     emit_colds();
 
     /* The loop's entry: the pins from env, then the entry's loads. */
@@ -3134,7 +3233,11 @@ static void reset_state(const TesseraIR *b)
         N.exits = narray_new(sizeof(NExit));
         N.colds = narray_new(sizeof(Cold));
         N.to_epilogue = narray_new(sizeof(size_t));
+        N.preds = narray_new(sizeof(size_t));
     }
+    N.preds->len = 0;
+    N.defer_lo = UINT32_MAX;
+    N.defer_hi = 0;
     N.fix_label->len = 0;
     N.skip_op = UINT32_MAX;
     N.patches->len = 0;

@@ -436,6 +436,8 @@ void x86_xchg_mr(X86Buf *b, unsigned sz, X86Mem m, X86Reg r);
 void x86_lock_cmpxchg(X86Buf *b, unsigned sz, X86Mem m, X86Reg r);
 void x86_lock_xadd(X86Buf *b, unsigned sz, X86Mem m, X86Reg r);
 void x86_mfence(X86Buf *b);
+/* One NOP instruction of n bytes, 1 <= n <= 9 (padding). */
+void x86_nop(X86Buf *b, unsigned n);
 
 /* Control flow. The rel32 forms return their displacement's offset. */
 X86_FORM size_t x86_jcc(X86Buf *b, X86Cond cc)

@@ -593,6 +593,15 @@ static void test_atomics(void)
         }
     }
     CHECK(x86_mfence(b), 3, "mfence");
+    {
+        static const char *const nop_text[9] = {
+            "nop", "nop", "nop dword ptr [rax]", "nop dword ptr [rax]",
+            "nop dword ptr [rax + rax]", "nop word ptr [rax + rax]",
+            "nop dword ptr [rax]", "nop dword ptr [rax + rax]",
+            "nop word ptr [rax + rax]"};
+        for (unsigned n = 1; n <= 9; n++)
+            CHECK(x86_nop(b, n), n, "%s", nop_text[n - 1]);
+    }
     end();
 }
 
