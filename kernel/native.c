@@ -3560,18 +3560,20 @@ static void make_trampoline(void)
  * has pins and their thunk exists, else the plain one. */
 static void *cpu_trampoline(Cpu *cpu)
 {
-    static Cpu *last;
+    static uint64_t last_offs;
+    static unsigned last_npin;
     static void *last_t;
-    if (cpu == last)
-        return last_t;
     uint64_t offs;
     unsigned npin = cpu_pins(cpu, &offs);
+    if (last_t && npin == last_npin && offs == last_offs)
+        return last_t;
     ThunkKey k = {THUNK_TRAMPOLINE, offs, 0, (uint8_t)((1u << npin) - 1)};
     void *t = npin && Th.map ? g_hash_table_lookup(Th.map, &k) : NULL;
     if (!trampoline)
         make_trampoline();
     if (t || !npin) { /* for good: thunks stay */
-        last = cpu;
+        last_offs = offs;
+        last_npin = npin;
         last_t = t ? t : trampoline;
     }
     return t ? t : trampoline;
