@@ -683,31 +683,39 @@ typedef struct ThunkKey {
     uint8_t store, load; /* by pin index */
 } ThunkKey;
 
+/* Open addressing, by thunk_slot(): looked up at every call site while
+ * compiling, so no GHashTable call. Half full at most. */
+#define THUNK_SLOTS 4096
+
+typedef struct ThunkSlot {
+    ThunkKey k;
+    void *t; /* run-time address, NULL: empty */
+} ThunkSlot;
+
 static struct {
     uint8_t *w;      /* written through this mapping */
     ptrdiff_t delta; /* run-time address - written address */
     size_t used;
+    unsigned count;
     bool tried;
-    GHashTable *map; /* ThunkKey -> run-time address */
+    ThunkSlot *slot; /* [THUNK_SLOTS], NULL until the region is mapped */
 } Th;
 
 /* Set by every write of code (see sync_core). */
 static bool code_written;
 
-static guint thunk_hash(gconstpointer p)
+/* The slot of k, or the empty one where it would go. */
+static ThunkSlot *thunk_slot(const ThunkKey *k)
 {
-    const ThunkKey *k = p;
     uint64_t h = (k->fn ^ k->offs * 0x9e3779b97f4a7c15ull) +
                  ((uint64_t)k->store << 8 | k->load);
     h *= 0xff51afd7ed558ccdull;
-    return (guint)(h ^ h >> 32);
-}
-
-static gboolean thunk_equal(gconstpointer a, gconstpointer b)
-{
-    const ThunkKey *x = a, *y = b;
-    return x->fn == y->fn && x->offs == y->offs && x->store == y->store &&
-           x->load == y->load;
+    for (unsigned i = (unsigned)(h >> 32);; i++) {
+        ThunkSlot *e = &Th.slot[i & (THUNK_SLOTS - 1)];
+        if (!e->t || (e->k.fn == k->fn && e->k.offs == k->offs &&
+                      e->k.store == k->store && e->k.load == k->load))
+            return e;
+    }
 }
 
 static bool thunk_map(void)
@@ -732,7 +740,7 @@ static bool thunk_map(void)
     }
     Th.w = w;
     Th.delta = (uint8_t *)x - (uint8_t *)w;
-    Th.map = g_hash_table_new_full(thunk_hash, thunk_equal, g_free, NULL);
+    Th.slot = g_new0(ThunkSlot, THUNK_SLOTS);
     return true;
 }
 
@@ -744,11 +752,13 @@ static X86Mem thunk_pin_mem(const ThunkKey *k, unsigned i)
 /* The thunk for k, made if needed; NULL if there is no room. */
 static void *thunk_get(const ThunkKey *k)
 {
-    void *t = Th.map ? g_hash_table_lookup(Th.map, k) : NULL;
-    if (t)
-        return t;
-    if (!Th.map && (Th.tried || !thunk_map()))
+    if (!Th.slot && (Th.tried || !thunk_map()))
         return NULL;
+    ThunkSlot *e = thunk_slot(k);
+    if (e->t)
+        return e->t;
+    if (Th.count >= THUNK_SLOTS / 2)
+        return NULL; /* full */
     X86Buf b;
     x86_buf_init(&b, Th.w + Th.used, THUNK_SPACE - Th.used);
     if (k->fn == THUNK_TRAMPOLINE) {
@@ -798,11 +808,12 @@ static void *thunk_get(const ThunkKey *k)
     }
     if (b.overflow)
         return NULL; /* full */
-    t = Th.w + Th.used + Th.delta;
+    e->k = *k;
+    e->t = Th.w + Th.used + Th.delta;
     Th.used += (x86_buf_offset(&b) + 15) & ~(size_t)15;
-    g_hash_table_insert(Th.map, g_memdup2(k, sizeof(*k)), t);
+    Th.count++;
     code_written = true;
-    return t;
+    return e->t;
 }
 
 /*
@@ -3568,7 +3579,7 @@ static void *cpu_trampoline(Cpu *cpu)
     if (last_t && npin == last_npin && offs == last_offs)
         return last_t;
     ThunkKey k = {THUNK_TRAMPOLINE, offs, 0, (uint8_t)((1u << npin) - 1)};
-    void *t = npin && Th.map ? g_hash_table_lookup(Th.map, &k) : NULL;
+    void *t = npin && Th.slot ? thunk_slot(&k)->t : NULL;
     if (!trampoline)
         make_trampoline();
     if (t || !npin) { /* for good: thunks stay */
