@@ -12,8 +12,10 @@
  * code always sees the count in memory); RAX, RCX, RDX, RSI, RDI are
  * scratch within an op; RBP, R12..R14, R8..R11 hold values. Blocks run
  * below a trampoline that saves the callee-saved registers, and leave
- * through their own epilogue. RBP and R12..R14 hold the CPU's hot globals,
- * when its arch names them, across chained blocks ("Pinned globals").
+ * through an epilogue that restores them (one shared by the blocks with
+ * the same pins, see "Pin thunks"). RBP and R12..R14 hold the CPU's hot
+ * globals, when its arch names them, across chained blocks ("Pinned
+ * globals").
  *
  * A block's code: a chain entry (the check that the block fits under
  * cpu->limit, then the pre-commit of its instructions and cycles), the
@@ -26,10 +28,14 @@
  * boundary (each instruction after one with a slow path checks), and its
  * exits do not chain onwards (cpu->limit is 0 then).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <glib.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kernel/bus.h"
 #include "kernel/cpu-internal.h"
@@ -330,6 +336,7 @@ static struct {
     TesseraVal pinval[PIN_MAX];
     X86Reg pinreg[PIN_MAX];
     uint16_t pin_live, pin_out, pin_all, pin_foreign;
+    uint64_t pin_offs; /* their env offsets, 16 bits each (pin thunks) */
     size_t loop_entry; /* where the loop enters: loads the pins */
     /* A self-loop's closing branch whose way out is emitted after the
      * body (loop_branch()): ops defer_lo..defer_hi, entered by the jcc
@@ -563,12 +570,14 @@ static bool reuse_src_binop(unsigned sub)
  * Pinned globals: the first PIN_MAX of the CPU's hot globals
  * (tessera_cpu_set_hot_globals) live in RBP, R12, R13, R14 for as long as
  * generated code runs, across chained blocks: the loop's entry into a
- * block (loop_entry) loads them, and only the epilogue (every return to
- * the loop) writes them to env. In between they are globals kept in
- * registers like the others, and dirty from the body's start on (an
- * earlier block may have changed them): written back before a helper and
- * on the slow path of a memory operation, reloaded after a helper that
- * may write them; but a chained exit leaves them where they are. Helper
+ * block loads them (the pins' trampoline, else a stub at loop_entry), and
+ * only the epilogue (every return to the loop) writes them to env. In
+ * between they are globals kept in registers like the others, and dirty
+ * from the body's start on (an earlier block may have changed them):
+ * written back before a helper and on the slow path of a memory
+ * operation, reloaded after a helper that may write them (both in a
+ * thunk, see "Pin thunks"); but a chained exit leaves them where they
+ * are. Helper
  * flags speak of the globals the block uses, so the pins a block does not
  * mention (pin_foreign) are written back before every helper and loaded
  * again after it. A block that uses another view of a pin's bytes (an
@@ -578,15 +587,26 @@ static bool reuse_src_binop(unsigned sub)
  * nothing saves them around a call: a caller-saved one (R8..R11) would
  * come back from any helper or slow path with the C code's value in it.
  */
+/* How many pins cpu has, and their env offsets (as N.pin_offs). */
+static unsigned cpu_pins(const Cpu *cpu, uint64_t *offs)
+{
+    unsigned k = 0;
+    *offs = 0;
+    for (; cpu && k < cpu->nhot && k < PIN_MAX; k++) {
+        if (cpu->hot_off[k] >= GTAB_SIZE - 8)
+            break; /* never kept in registers */
+        *offs |= (uint64_t)cpu->hot_off[k] << (16 * k);
+    }
+    return k;
+}
+
 static void plan_pins(const TesseraIR *b, unsigned nu)
 {
-    const Cpu *cpu = b->cpu;
-    N.npin = 0;
     N.pin_live = N.pin_out = N.pin_all = N.pin_foreign = 0;
-    for (unsigned k = 0; cpu && k < cpu->nhot && k < PIN_MAX; k++) {
-        unsigned off = cpu->hot_off[k];
-        if (off >= GTAB_SIZE - 8)
-            break; /* never kept in registers */
+    unsigned npin = cpu_pins(b->cpu, &N.pin_offs);
+    N.npin = 0;
+    for (unsigned k = 0; k < npin; k++) {
+        unsigned off = (unsigned)(N.pin_offs >> 16 * k & 0xffff);
         TesseraVal pv = ir_make_val(IR_VK_GLOBAL, off);
         uint16_t bit = (uint16_t)(1u << alloc_regs[k]);
         g_assert(!(bit & VOLATILE_MASK));
@@ -636,6 +656,206 @@ static void load_pins(uint16_t mask)
         if (mask & (1u << N.pinreg[k]))
             x86_load(&N.b, 8, N.pinreg[k],
                      x86_mem(RENV, (int32_t)IR_GLOBAL_OFFSET(N.pinval[k])));
+}
+
+/*
+ * Pin thunks. A pin is dirty from the body's start on, so every slow path
+ * and every helper call would store up to four pins to env before the
+ * call (a fault leaves by siglongjmp, and C code may read guest
+ * registers), and a helper that may write globals would load them again
+ * after it: up to 32 bytes a site. Such a call goes through a thunk that
+ * does these stores and loads and calls the C function instead: the same
+ * bytes at the site as a direct call (the thunk's address instead of the
+ * function's), one thunk per callee, pins and masks, shared by every
+ * block. Pins live in callee-saved registers, so the call itself keeps
+ * them. What env holds when C code runs is what it was with the stores
+ * at the site.
+ *
+ * Two more thunks of the same kind serve the loop's entry and exit: the
+ * pins' trampoline (make_trampoline()'s code, then the pins from env) and
+ * a shared epilogue by live pins (the pins to env, then undo the
+ * trampoline's frame), so that blocks need neither a loop-entry stub nor
+ * an epilogue of their own (some 50 bytes a block with four pins).
+ *
+ * Thunks are made on first use, in a dual-mapped region of their own
+ * (written through one mapping, run through the other, as the arena is),
+ * and never freed nor rewritten; code_written makes the next entry from
+ * the loop serialize first, before any block that calls a new one runs.
+ * If the region cannot be had or is full, the stores and loads stay at
+ * the call site.
+ */
+#define THUNK_SPACE (64u << 10)
+/* Not functions: the shared epilogue and trampoline (see emit_block). */
+#define THUNK_EPILOGUE 1u
+#define THUNK_TRAMPOLINE 2u
+
+typedef struct ThunkKey {
+    uintptr_t fn; /* or THUNK_EPILOGUE, THUNK_TRAMPOLINE */
+    uint64_t offs; /* N.pin_offs */
+    uint8_t store, load; /* by pin index */
+} ThunkKey;
+
+/* Open addressing, by thunk_slot(): looked up at every call site while
+ * compiling, so no GHashTable call. Half full at most. */
+#define THUNK_SLOTS 4096
+
+typedef struct ThunkSlot {
+    ThunkKey k;
+    void *t; /* run-time address, NULL: empty */
+} ThunkSlot;
+
+static struct {
+    uint8_t *w;      /* written through this mapping */
+    ptrdiff_t delta; /* run-time address - written address */
+    size_t used;
+    unsigned count;
+    bool tried;
+    ThunkSlot *slot; /* [THUNK_SLOTS], NULL until the region is mapped */
+} Th;
+
+/* Set by every write of code (see sync_core). */
+static bool code_written;
+
+/* The slot of k, or the empty one where it would go. */
+static ThunkSlot *thunk_slot(const ThunkKey *k)
+{
+    uint64_t h = (k->fn ^ k->offs * 0x9e3779b97f4a7c15ull) +
+                 ((uint64_t)k->store << 8 | k->load);
+    h *= 0xff51afd7ed558ccdull;
+    for (unsigned i = (unsigned)(h >> 32);; i++) {
+        ThunkSlot *e = &Th.slot[i & (THUNK_SLOTS - 1)];
+        if (!e->t || (e->k.fn == k->fn && e->k.offs == k->offs &&
+                      e->k.store == k->store && e->k.load == k->load))
+            return e;
+    }
+}
+
+static bool thunk_map(void)
+{
+    Th.tried = true;
+    int fd = memfd_create("tessera-thunks", MFD_CLOEXEC);
+    if (fd < 0)
+        return false;
+    void *w = MAP_FAILED, *x = MAP_FAILED;
+    if (ftruncate(fd, THUNK_SPACE) == 0) {
+        w = mmap(NULL, THUNK_SPACE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                 0);
+        x = mmap(NULL, THUNK_SPACE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    }
+    close(fd);
+    if (w == MAP_FAILED || x == MAP_FAILED) {
+        if (w != MAP_FAILED)
+            munmap(w, THUNK_SPACE);
+        if (x != MAP_FAILED)
+            munmap(x, THUNK_SPACE);
+        return false;
+    }
+    Th.w = w;
+    Th.delta = (uint8_t *)x - (uint8_t *)w;
+    Th.slot = g_new0(ThunkSlot, THUNK_SLOTS);
+    return true;
+}
+
+static X86Mem thunk_pin_mem(const ThunkKey *k, unsigned i)
+{
+    return x86_mem(RENV, (int32_t)(k->offs >> 16 * i & 0xffff));
+}
+
+/* The thunk for k, made if needed; NULL if there is no room. */
+static void *thunk_get(const ThunkKey *k)
+{
+    if (!Th.slot && (Th.tried || !thunk_map()))
+        return NULL;
+    ThunkSlot *e = thunk_slot(k);
+    if (e->t)
+        return e->t;
+    if (Th.count >= THUNK_SLOTS / 2)
+        return NULL; /* full */
+    X86Buf b;
+    x86_buf_init(&b, Th.w + Th.used, THUNK_SPACE - Th.used);
+    if (k->fn == THUNK_TRAMPOLINE) {
+        /* make_trampoline()'s, and the pins from env. */
+        x86_push(&b, X86_RBP);
+        x86_push(&b, X86_RBX);
+        x86_push(&b, X86_R12);
+        x86_push(&b, X86_R13);
+        x86_push(&b, X86_R14);
+        x86_push(&b, X86_R15);
+        x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
+        x86_mov_rr(&b, 8, RENV, X86_RSI);
+        x86_load(&b, 8, RCYC, CPU_FIELD(cycles));
+    }
+    for (unsigned i = 0; i < PIN_MAX; i++)
+        if (k->store & (1u << i))
+            x86_store(&b, 8, thunk_pin_mem(k, i), alloc_regs[i]);
+    if (k->fn == THUNK_EPILOGUE) {
+        /* Undo the trampoline's frame. */
+        x86_store(&b, 8, CPU_FIELD(cycles), RCYC);
+        x86_alu_ri(&b, X86_ADD, 8, X86_RSP, 8);
+        x86_pop(&b, X86_R15);
+        x86_pop(&b, X86_R14);
+        x86_pop(&b, X86_R13);
+        x86_pop(&b, X86_R12);
+        x86_pop(&b, X86_RBX);
+        x86_pop(&b, X86_RBP);
+        x86_ret(&b);
+    } else if (k->fn == THUNK_TRAMPOLINE) {
+        for (unsigned i = 0; i < PIN_MAX; i++)
+            if (k->load & (1u << i))
+                x86_load(&b, 8, alloc_regs[i], thunk_pin_mem(k, i));
+        x86_jmp_r(&b, X86_RDX);
+    } else if (!k->load) {
+        x86_movabs(&b, X86_RAX, k->fn);
+        x86_jmp_r(&b, X86_RAX);
+    } else {
+        /* Entered with RSP 8 off a multiple of 16. */
+        x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
+        x86_movabs(&b, X86_RAX, k->fn);
+        x86_call_r(&b, X86_RAX);
+        x86_alu_ri(&b, X86_ADD, 8, X86_RSP, 8);
+        for (unsigned i = 0; i < PIN_MAX; i++)
+            if (k->load & (1u << i))
+                x86_load(&b, 8, alloc_regs[i], thunk_pin_mem(k, i));
+        x86_ret(&b);
+    }
+    if (b.overflow)
+        return NULL; /* full */
+    e->k = *k;
+    e->t = Th.w + Th.used + Th.delta;
+    Th.used += (x86_buf_offset(&b) + 15) & ~(size_t)15;
+    Th.count++;
+    code_written = true;
+    return e->t;
+}
+
+/*
+ * What to call for fn when the registers in *store are to be written to
+ * env before it and those in *load loaded from env after it: a thunk that
+ * does it for the pins among them (taken out of both masks), or fn itself
+ * (no pins among them, or no thunk to be had: the masks stay).
+ */
+static const void *pin_thunk(const void *fn, uint16_t *store, uint16_t *load)
+{
+    ThunkKey k = {(uintptr_t)fn, N.pin_offs, 0, 0};
+    for (unsigned i = 0; i < N.npin; i++) {
+        uint16_t bit = (uint16_t)(1u << N.pinreg[i]);
+        if (!(N.pin_live & bit))
+            continue;
+        k.store |= (uint8_t)((*store & bit) ? 1u << i : 0);
+        k.load |= (uint8_t)((*load & bit) ? 1u << i : 0);
+    }
+    if (!k.store && !k.load)
+        return fn;
+    void *t = thunk_get(&k);
+    if (!t)
+        return fn;
+    for (unsigned i = 0; i < N.npin; i++) {
+        if (N.pin_live & (1u << N.pinreg[i])) {
+            *store &= (uint16_t)~(1u << N.pinreg[i]);
+            *load &= (uint16_t)~(1u << N.pinreg[i]);
+        }
+    }
+    return t;
 }
 
 static void plan_registers(const TesseraIR *b)
@@ -1812,9 +2032,12 @@ static void emit_atomic(const IROp *op)
     load_val(X86_RDX, op->v[2]);
     if (op->opc == IR_CMPXCHG)
         load_val(X86_RCX, op->v[3]);
-    /* It may fault: env must be exact. R8 is written after the
-     * caller-saved registers are saved (it may hold a value). */
-    flush_globals(N.dirty);
+    /* It may fault: env must be exact (the dirty pins: in the thunk).
+     * R8 is written after the caller-saved registers are saved (it may
+     * hold a value). */
+    uint16_t flush = N.dirty, reload = 0;
+    const void *fn = pin_thunk((const void *)native_atomic, &flush, &reload);
+    flush_globals(flush);
     N.dirty = 0;
     int32_t vt[NVOL];
     live_volatile_temps(vt);
@@ -1824,7 +2047,7 @@ static void emit_atomic(const IROp *op)
                    (uint64_t)op->mmu << 24 | amo << 32);
     cpu_arg(X86_RDI);
     set_cur_tb();
-    call_fn((const void *)native_atomic);
+    call_fn(fn);
     restore_volatile(global_regs() & VOLATILE_MASK, vt);
     store_val(op->v[0], X86_RAX);
 }
@@ -1838,13 +2061,21 @@ static void emit_call(const IROp *op)
      * run with guest registers that env does not have yet. */
     const unsigned quiet = TESSERA_HELPER_NO_READ | TESSERA_HELPER_NO_WRITE |
                            TESSERA_HELPER_NO_RAISE;
+    uint16_t flush, reload;
     if ((op->aux2 & quiet) != quiet) {
-        flush_globals(N.dirty);
+        flush = N.dirty;
         N.dirty = 0;
     } else {
-        flush_globals(N.dirty & N.pin_foreign);
+        flush = N.dirty & N.pin_foreign;
         N.dirty &= (uint16_t)~N.pin_foreign;
     }
+    reload = (op->aux2 & TESSERA_HELPER_NO_WRITE)
+                 ? (global_regs() & VOLATILE_MASK) | N.pin_foreign
+                 : global_regs();
+    /* The pins' stores and loads: in a thunk. */
+    const void *fn = pin_thunk((const void *)(uintptr_t)op->imm, &flush,
+                               &reload);
+    flush_globals(flush);
     int32_t vt[NVOL];
     live_volatile_temps(vt);
     save_volatile(N.dirty, vt);
@@ -1858,11 +2089,8 @@ static void emit_call(const IROp *op)
     }
     x86_mov_rr(&N.b, 8, X86_RDI, RENV);
     set_cur_tb();
-    call_fn((const void *)(uintptr_t)op->imm);
-    restore_volatile((op->aux2 & TESSERA_HELPER_NO_WRITE)
-                         ? (global_regs() & VOLATILE_MASK) | N.pin_foreign
-                         : global_regs(),
-                     vt);
+    call_fn(fn);
+    restore_volatile(reload, vt);
     store_val(op->v[0], X86_RAX);
 }
 
@@ -3004,18 +3232,20 @@ static void emit_colds(void)
                 x86_push(&N.b, X86_RSI);
                 x86_push(&N.b, X86_RSI);
             }
-            /* It may fault: env gets every guest register. */
-            flush_globals(c->dirty);
+            /* It may fault: env gets every guest register (the pins
+             * in the thunk). */
+            uint16_t flush = c->dirty, reload = 0;
+            const void *fn = pin_thunk(
+                c->kind == COLD_LOAD ? (const void *)native_load_slow
+                                     : (const void *)native_store_slow,
+                &flush, &reload);
+            flush_globals(flush);
             save_volatile(0, c->vol_temp);
             set_cur_tb();
             cpu_arg(X86_RDI);
-            if (c->kind == COLD_LOAD) {
-                x86_mov_ri(&N.b, 8, X86_RDX, c->desc);
-                call_fn((const void *)native_load_slow);
-            } else {
-                x86_mov_ri(&N.b, 8, X86_RCX, c->desc);
-                call_fn((const void *)native_store_slow);
-            }
+            x86_mov_ri(&N.b, 8, c->kind == COLD_LOAD ? X86_RDX : X86_RCX,
+                       c->desc);
+            call_fn(fn);
             restore_volatile(global_regs() & VOLATILE_MASK, c->vol_temp);
             if (c->kind == COLD_LOAD) {
                 if (c->reg != X86_RAX)
@@ -3197,18 +3427,33 @@ static void emit_block(const TesseraIR *b)
     }
     emit_colds();
 
-    /* The loop's entry: the pins from env, then the entry's loads. */
+    /* The loop's entry: the pins from env, then the entry's loads. The
+     * pins' trampoline loads them (all of them: a pin_out register then
+     * holds what env does, as at a chained exit), else a stub here. */
     N.loop_entry = N.entry;
-    if (N.pin_live) {
+    ThunkKey tk = {THUNK_TRAMPOLINE, N.pin_offs, 0,
+                   (uint8_t)((1u << N.npin) - 1)};
+    if (N.pin_live && !thunk_get(&tk)) {
         N.loop_entry = x86_buf_offset(xb);
         load_pins(N.pin_live);
         x86_patch_rel32(xb, x86_jmp(xb), N.entry);
     }
 
-    /* The epilogue: the pins to env, undo the trampoline's frame. */
+    /* The epilogue: the pins to env, undo the trampoline's frame; one
+     * shared by the blocks with the same live pins, else here. */
     size_t epi = x86_buf_offset(xb);
     for (unsigned i = 0; i < N.to_epilogue->len; i++)
         x86_patch_rel32(xb, g_array_index(N.to_epilogue, size_t, i), epi);
+    tk = (ThunkKey){THUNK_EPILOGUE, N.pin_offs, 0, 0};
+    for (unsigned k = 0; k < N.npin; k++)
+        if (N.pin_live & (1u << N.pinreg[k]))
+            tk.store |= (uint8_t)(1u << k);
+    void *shared = thunk_get(&tk);
+    if (shared) {
+        x86_movabs(xb, X86_RAX, (uint64_t)(uintptr_t)shared);
+        x86_jmp_r(xb, X86_RAX);
+        goto labels;
+    }
     store_pins(N.pin_live);
     x86_store(xb, 8, CPU_FIELD(cycles), RCYC);
     x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
@@ -3220,6 +3465,7 @@ static void emit_block(const TesseraIR *b)
     x86_pop(xb, X86_RBP);
     x86_ret(xb);
 
+labels:
     for (unsigned i = 0; i < N.fix_label->len; i += 2)
         x86_patch_rel32(xb, g_array_index(N.fix_label, size_t, i),
                         N.label_pos[g_array_index(N.fix_label, size_t, i + 1)]);
@@ -3336,8 +3582,8 @@ static size_t native_compile(const TesseraIR *b, unsigned *nexits)
  * overwritten (the arena is reused only after a flush, from the loop), and
  * that block's chain entry sends the CPU back to the loop, since an
  * invalidation sets cpu->limit to 0 for every running CPU.
+ * (code_written is declared with the pin thunks.)
  */
-static bool code_written;
 
 /* IRET to the next instruction: serializing, and unlike CPUID it does not
  * exit to a hypervisor. Below the red zone of the C code around it. */
@@ -3436,12 +3682,34 @@ static void make_trampoline(void)
     trampoline = p;
 }
 
+/* The trampoline for cpu: the one of its pins (see emit_block), if it
+ * has pins and their thunk exists, else the plain one. */
+static void *cpu_trampoline(Cpu *cpu)
+{
+    static uint64_t last_offs;
+    static unsigned last_npin;
+    static void *last_t;
+    uint64_t offs;
+    unsigned npin = cpu_pins(cpu, &offs);
+    if (last_t && npin == last_npin && offs == last_offs)
+        return last_t;
+    ThunkKey k = {THUNK_TRAMPOLINE, offs, 0, (uint8_t)((1u << npin) - 1)};
+    void *t = npin && Th.slot ? thunk_slot(&k)->t : NULL;
+    if (!trampoline)
+        make_trampoline();
+    if (t || !npin) { /* for good: thunks stay */
+        last_offs = offs;
+        last_npin = npin;
+        last_t = t ? t : trampoline;
+    }
+    return t ? t : trampoline;
+}
+
 static void native_exec(Cpu *cpu, TB *tb)
 {
     void (*run)(Cpu *, unsigned char *, void *);
-    if (!trampoline)
-        make_trampoline();
-    memcpy(&run, &trampoline, sizeof(run));
+    void *t = cpu_trampoline(cpu);
+    memcpy(&run, &t, sizeof(run));
     if (unlikely(code_written)) {
         code_written = false;
         sync_core();
