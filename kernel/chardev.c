@@ -300,6 +300,11 @@ void chardev_flush(void)
         chr_disconnect(chr);
 }
 
+void tessera_console_flush(void)
+{
+    chardev_flush();
+}
+
 /*
  * From a fatal signal's handler: writes what the buffer holds, unless the
  * main loop was in the middle of writing it, and only while the fd takes
