@@ -335,10 +335,13 @@ void tessera_chr_write(TesseraChardev *chr, const uint8_t *buf, size_t len)
     if (!chr || len == 0)
         return;
     while (len > 0 && chr->out_fd >= 0 && !chr->out_broken) {
-        if (chr_out.owner != chr || chr_out.len == CHR_OUTBUF) {
+        if ((chr_out.owner && chr_out.owner != chr) ||
+            chr_out.len == CHR_OUTBUF) {
+            /* May call front ends back (a peer left): look again. */
             chardev_flush();
-            if (chr->out_fd < 0 || chr->out_broken)
-                return;
+            continue;
+        }
+        if (!chr_out.owner) {
             if (!chr_out_armed) {
                 chr_out_armed = true;
                 chr_install_signals();
