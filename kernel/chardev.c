@@ -2,8 +2,19 @@
 /*
  * Character backends. Each backend has at most one input fd, read only
  * when poll(2) says so, so the guest never waits on the host; and one
- * output fd written directly (no stdio buffering) so that whoever reads
- * our output through a pipe sees each byte as the guest sends it.
+ * output fd.
+ *
+ * Output is buffered: a UART sends one byte at a time, and a system call
+ * (and a reader's wake-up) per byte is most of what a chatty guest costs
+ * the host. There is one buffer for all backends, holding bytes of one
+ * backend at a time (another backend's write first writes it out), so
+ * bytes reach the host in exactly the order the guest sent them, across
+ * backends too. chardev_flush() writes it out; it runs when the buffer
+ * fills, in every chardev_poll() (before it reads input or waits, and
+ * after it delivered input, so that monitor replies go at once), which
+ * the main loop calls at least every millisecond of host time while a CPU
+ * runs; before the core writes messages to stderr or the log (log.c); at
+ * exit (chardev_cleanup(), atexit) and on the fatal signals.
  *
  * Input goes through a per-backend buffer and is handed to the receiver
  * only as fast as its can_read() allows. A pipe is read only while the
@@ -32,6 +43,7 @@
 #include <glib.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,18 +115,23 @@ static void chr_tty_restore(void)
     }
 }
 
+static void chr_out_flush_signal(void);
+
 static void chr_atexit(void)
 {
+    chardev_flush();
     chr_tty_restore();
 }
 
 /*
- * A fatal signal must not leave the user's shell in raw mode: restore the
- * terminal, then let the signal's default action run (SA_RESETHAND put it
- * back; the signal stays blocked until we return, then kills us).
+ * A fatal signal must not lose the output buffered so far, nor leave the
+ * user's shell in raw mode: write the one, restore the other, then let
+ * the signal's default action run (SA_RESETHAND put it back; the signal
+ * stays blocked until we return, then kills us).
  */
 static void chr_signal(int sig)
 {
+    chr_out_flush_signal();
     chr_tty_restore();
     raise(sig);
 }
@@ -188,11 +205,14 @@ static void chr_set_conn(TesseraChardev *chr, int fd)
     chr->escape = false;
 }
 
+static void chr_out_drop(TesseraChardev *chr);
+
 /* The peer left: listen again, plan a reconnection, or give up. */
 static void chr_disconnect(TesseraChardev *chr)
 {
     if (!chr->is_socket || chr->in_fd < 0)
         return;
+    chr_out_drop(chr);
     close(chr->in_fd);
     chr->in_fd = chr->out_fd = -1;
     chr->in_len = 0;
@@ -205,42 +225,141 @@ static void chr_disconnect(TesseraChardev *chr)
 /* ---------------------------------------------------------------------- */
 /* Output                                                                  */
 
-static void chr_write_fd(TesseraChardev *chr, const uint8_t *buf, size_t len)
+/*
+ * The output buffer (see the top of the file): bytes start..len-1 of buf
+ * are owner's and not written yet. A fatal signal's handler writes them
+ * too, so the fields it reads are volatile, a signal fence orders the
+ * bytes before len, and writing marks the moment a write(2) is under way
+ * (its bytes may be out already: the handler leaves them alone).
+ */
+#define CHR_OUTBUF 4096
+
+static struct {
+    TesseraChardev *volatile owner;   /* NULL: empty */
+    volatile sig_atomic_t start, len;
+    volatile sig_atomic_t writing;
+    uint8_t buf[CHR_OUTBUF];
+} chr_out;
+static bool chr_out_armed; /* the exit and signal hooks are installed */
+
+static void chr_out_reset(void)
 {
-    while (len > 0 && !chr->out_broken && chr->out_fd >= 0) {
-        ssize_t n = chr->is_socket ? send(chr->out_fd, buf, len, MSG_NOSIGNAL)
-                                   : write(chr->out_fd, buf, len);
+    chr_out.len = 0; /* first: start > len reads as empty */
+    chr_out.start = 0;
+    chr_out.owner = NULL;
+}
+
+/* Drops chr's unwritten output (its peer went away). */
+static void chr_out_drop(TesseraChardev *chr)
+{
+    if (chr_out.owner == chr)
+        chr_out_reset();
+}
+
+static ssize_t chr_out_syscall(const TesseraChardev *chr, const uint8_t *buf,
+                               size_t len)
+{
+    return chr->is_socket ? send(chr->out_fd, buf, len, MSG_NOSIGNAL)
+                          : write(chr->out_fd, buf, len);
+}
+
+void chardev_flush(void)
+{
+    TesseraChardev *chr = chr_out.owner;
+    bool lost_peer = false;
+
+    while (chr && chr_out.start < chr_out.len && !chr->out_broken &&
+           chr->out_fd >= 0) {
+        chr_out.writing = 1;
+        ssize_t n = chr_out_syscall(chr, chr_out.buf + chr_out.start,
+                                    (size_t)(chr_out.len - chr_out.start));
+        if (n > 0)
+            chr_out.start += (sig_atomic_t)n;
+        chr_out.writing = 0;
         if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
+            continue;
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
                    chr->kind == CHR_PTY) {
-            return; /* nobody reads the terminal: drop, never block */
+            break; /* nobody reads the terminal: drop, never block */
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             /* Someone made the fd non-blocking: wait until it drains. */
             struct pollfd p = {.fd = chr->out_fd, .events = POLLOUT};
             poll(&p, 1, -1);
         } else if (chr->is_socket) {
-            chr_disconnect(chr);
+            lost_peer = true;
+            break;
         } else {
             chr->out_broken = true;
         }
+    }
+    chr_out_reset();
+    /* Last: its front ends hear of it and may write (to a fresh buffer). */
+    if (lost_peer)
+        chr_disconnect(chr);
+}
+
+void tessera_console_flush(void)
+{
+    chardev_flush();
+}
+
+/*
+ * From a fatal signal's handler: writes what the buffer holds, unless the
+ * main loop was in the middle of writing it, and only while the fd takes
+ * it at once (a reader that stopped reading must not keep us alive).
+ */
+static void chr_out_flush_signal(void)
+{
+    TesseraChardev *chr = chr_out.owner;
+
+    if (!chr || chr_out.writing || chr->out_fd < 0 || chr->out_broken)
+        return;
+    sig_atomic_t len = chr_out.len;
+    atomic_signal_fence(memory_order_acquire);
+    while (chr_out.start < len) {
+        struct pollfd p = {.fd = chr->out_fd, .events = POLLOUT};
+        if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+            return;
+        ssize_t n = chr_out_syscall(chr, chr_out.buf + chr_out.start,
+                                    (size_t)(len - chr_out.start));
+        if (n <= 0)
+            return;
+        chr_out.start += (sig_atomic_t)n;
     }
 }
 
 void tessera_chr_write(TesseraChardev *chr, const uint8_t *buf, size_t len)
 {
-    if (!chr || chr->out_fd < 0 || len == 0)
+    if (!chr || len == 0)
         return;
-    chr_write_fd(chr, buf, len);
+    while (len > 0 && chr->out_fd >= 0 && !chr->out_broken) {
+        if ((chr_out.owner && chr_out.owner != chr) ||
+            chr_out.len == CHR_OUTBUF) {
+            /* May call front ends back (a peer left): look again. */
+            chardev_flush();
+            continue;
+        }
+        if (!chr_out.owner) {
+            if (!chr_out_armed) {
+                chr_out_armed = true;
+                chr_install_signals();
+            }
+            chr_out.owner = chr;
+        }
+        size_t n = MIN(len, (size_t)(CHR_OUTBUF - chr_out.len));
+        memcpy(chr_out.buf + chr_out.len, buf, n);
+        atomic_signal_fence(memory_order_release);
+        chr_out.len += (sig_atomic_t)n;
+        buf += n;
+        len -= n;
+    }
 }
 
 static void chr_print(TesseraChardev *chr, const char *s)
 {
-    if (chr->out_fd >= 0)
-        chr_write_fd(chr, (const uint8_t *)s, strlen(s));
+    tessera_chr_write(chr, (const uint8_t *)s, strlen(s));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -423,6 +542,7 @@ static void chr_read_input(TesseraChardev *chr)
     size_t room = escapes ? sizeof(tmp) : CHR_INBUF - chr->in_len;
     ssize_t n;
 
+    chardev_flush(); /* what the guest wrote comes before what it reads */
     do {
         n = read(chr->in_fd, dst, room);
     } while (n < 0 && errno == EINTR);
@@ -536,6 +656,9 @@ bool chardev_poll(int timeout_ms)
     unsigned nfds = 0;
     bool delivered = false;
 
+    /* Before it reads or waits; and at least every millisecond while a
+     * CPU runs, as the main loop calls us that often. */
+    chardev_flush();
     timeout_ms = chr_reconnect_due(timeout_ms);
     for (unsigned i = 0; chr_all && i < chr_all->len; i++)
         delivered |= chr_deliver(g_ptr_array_index(chr_all, i), true);
@@ -584,6 +707,7 @@ bool chardev_poll(int timeout_ms)
         }
     }
     delivered |= fdwatch_dispatch(r);
+    chardev_flush(); /* the replies of the monitors just fed */
     return delivered;
 }
 
@@ -1091,6 +1215,7 @@ out:
 
 void chardev_cleanup(void)
 {
+    chardev_flush();
     chr_tty_restore();
     for (unsigned i = 0; chr_all && i < chr_all->len; i++) {
         TesseraChardev *chr = g_ptr_array_index(chr_all, i);

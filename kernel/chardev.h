@@ -68,7 +68,14 @@ bool chardev_poll(int timeout_ms);
  * returns true without reading it.
  */
 void chardev_set_wakeup_fd(int fd);
-/* Restores the terminal and closes everything (at exit). */
+/*
+ * Writes out the output the backends buffer (kernel/chardev.c says when
+ * that happens by itself). Whoever writes to a descriptor a backend may
+ * share (stdout, stderr) calls it first, so that the guest's earlier
+ * output comes first.
+ */
+void chardev_flush(void);
+/* Writes buffered output, restores the terminal, closes everything. */
 void chardev_cleanup(void);
 
 #endif

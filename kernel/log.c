@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Messages to the user and the -d debug log. */
 #include "kernel/log.h"
+#include "kernel/chardev.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -89,6 +90,7 @@ int log_set_file(const char *path)
 
 FILE *log_stream(void)
 {
+    chardev_flush(); /* the guest's earlier output comes first */
     return log_file ? log_file : stderr;
 }
 
@@ -118,6 +120,7 @@ void tessera_error(const char *fmt, ...)
 {
     va_list ap;
     error_count++;
+    chardev_flush();
     fflush(stdout);
     fputs("tessera: ", stderr);
     va_start(ap, fmt);
@@ -129,6 +132,7 @@ void tessera_error(const char *fmt, ...)
 void tessera_warn(const char *fmt, ...)
 {
     va_list ap;
+    chardev_flush();
     fflush(stdout);
     fputs("tessera: warning: ", stderr);
     va_start(ap, fmt);

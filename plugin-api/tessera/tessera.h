@@ -50,7 +50,8 @@ extern "C" {
 /* 2.4: TESSERA_MO_RAM (loads and stores the arch has checked to be in
  * data-only RAM: backends may skip the soft TLB);
  * tessera_cpu_set_hot_globals() (a register-allocation hint). */
-#define TESSERA_ABI_MINOR 4
+/* 2.5: tessera_console_flush() (character backends buffer their output). */
+#define TESSERA_ABI_MINOR 5
 
 #if defined(__GNUC__)
 #define TESSERA_EXPORT __attribute__((visibility("default")))
@@ -106,6 +107,16 @@ typedef struct TesseraPluginDesc {
 TESSERA_PRINTF(1, 2) void tessera_error(const char *fmt, ...);
 /** Reports a warning (stderr, prefixed "tessera: warning: "). */
 TESSERA_PRINTF(1, 2) void tessera_warn(const char *fmt, ...);
+
+/**
+ * Writes out what the character backends (serial consoles and the like)
+ * buffered: they write the guest's output in batches, at the latest when
+ * the main loop next polls. A plugin that writes to the host's stdout or
+ * stderr itself (a semihosting console, a message of its own) calls this
+ * first, so that the guest's earlier output comes first. tessera_error(),
+ * tessera_warn() and tessera_log() do it already (ABI 2.5).
+ */
+void tessera_console_flush(void);
 
 /** Log categories for -d. A message is printed only when its mask is on. */
 typedef enum TesseraLogMask {

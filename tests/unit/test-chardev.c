@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "kernel/chardev.h"
+#include "kernel/log.h"
 #include "kernel/sched.h"
 #include "tests/unit/unit.h"
 
@@ -99,12 +102,19 @@ static void test_file(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     tessera_chr_write(c, (const uint8_t *)"hello", 5);
     tessera_chr_write(c, (const uint8_t *)"!", 1);
-    /* Written at once, not at exit. */
+    /* Buffered until the main loop polls, not kept until exit. */
     fd = open(path, O_RDONLY);
+    CU_ASSERT_EQUAL(read(fd, got, sizeof(got)), 0);
+    chardev_poll(0);
     CU_ASSERT_EQUAL(read(fd, got, sizeof(got)), 6);
     CU_ASSERT_STRING_EQUAL(got, "hello!");
-    close(fd);
+    /* The rest at exit. */
+    tessera_chr_write(c, (const uint8_t *)"bye", 3);
     chardev_cleanup();
+    memset(got, 0, sizeof(got));
+    CU_ASSERT_EQUAL(read(fd, got, sizeof(got)), 3);
+    CU_ASSERT_STRING_EQUAL(got, "bye");
+    close(fd);
     unlink(path);
 }
 
@@ -244,24 +254,209 @@ static void test_stdio_devnull(void)
     restore_fd(saved, 0);
 }
 
-/* Output goes straight to fd 1, unbuffered. */
+/*
+ * What a pipe holds now, without waiting: its bytes as a string ("" when
+ * empty). The read end must be non-blocking.
+ */
+static const char *drain(int fd)
+{
+    static char got[16384];
+    ssize_t n = read(fd, got, sizeof(got) - 1);
+    got[n > 0 ? n : 0] = 0;
+    return got;
+}
+
+/* stdin and stdout pipes for the stdio backend; out[0] non-blocking. */
+typedef struct StdioPipes {
+    int in[2], out[2], saved_in, saved_out;
+    TesseraChardev *chr;
+} StdioPipes;
+
+static void stdio_pipes_open(StdioPipes *p)
+{
+    char err[128];
+    CU_ASSERT_FATAL(pipe(p->in) == 0 && pipe(p->out) == 0);
+    fcntl(p->out[0], F_SETFL, O_NONBLOCK);
+    p->saved_in = swap_fd(p->in[0], 0);
+    p->saved_out = swap_fd(p->out[1], 1);
+    p->chr = chardev_new("serial0", "stdio", err, sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p->chr);
+}
+
+static void stdio_pipes_close(StdioPipes *p)
+{
+    chardev_cleanup();
+    restore_fd(p->saved_out, 1);
+    restore_fd(p->saved_in, 0);
+    close(p->in[1]);
+    close(p->out[0]);
+}
+
+/*
+ * Output is buffered, one write(2) for many bytes, and goes out in order
+ * when the main loop polls (at least every millisecond while a CPU runs,
+ * and before it waits), when the buffer fills, and at cleanup.
+ */
 static void test_stdio_output(void)
 {
-    int in[2], out[2];
-    char err[128], got[16] = {0};
+    StdioPipes p;
+    static char big[10000];
 
-    CU_ASSERT_FATAL(pipe(in) == 0 && pipe(out) == 0);
-    int saved_in = swap_fd(in[0], 0);
-    int saved_out = swap_fd(out[1], 1);
-    TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
-    tessera_chr_write(c, (const uint8_t *)"out", 3);
-    restore_fd(saved_out, 1);
-    CU_ASSERT_EQUAL(read(out[0], got, sizeof(got)), 3);
-    CU_ASSERT_STRING_EQUAL(got, "out");
+    stdio_pipes_open(&p);
+    tessera_chr_write(p.chr, (const uint8_t *)"o", 1);
+    tessera_chr_write(p.chr, (const uint8_t *)"ut", 2);
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), "");
+    chardev_poll(0);
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), "out");
+    chardev_poll(0);
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), "");
+
+    /* A byte at a time, more than the buffer holds: the full buffer goes
+     * by itself, the rest at the next poll, all in order. */
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = (char)('a' + i % 26);
+        tessera_chr_write(p.chr, (const uint8_t *)&big[i], 1);
+    }
+    size_t early = strlen(drain(p.out[0]));
+    CU_ASSERT(early > 0 && early < sizeof(big));
+    chardev_flush();
+    CU_ASSERT_EQUAL(strlen(drain(p.out[0])), sizeof(big) - early);
+
+    tessera_chr_write(p.chr, (const uint8_t *)"end", 3);
     chardev_cleanup();
-    restore_fd(saved_in, 0);
-    close(in[1]);
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), "end");
+    stdio_pipes_close(&p);
+}
+
+/* Two backends on one pipe: their bytes stay in the guest's order. */
+static void test_output_order_across_backends(void)
+{
+    StdioPipes p;
+    char err[128];
+
+    stdio_pipes_open(&p);
+    TesseraChardev *f = chardev_new("f", "file:/proc/self/fd/1", err,
+                                    sizeof(err));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    tessera_chr_write(p.chr, (const uint8_t *)"A", 1);
+    tessera_chr_write(f, (const uint8_t *)"B", 1);
+    tessera_chr_write(p.chr, (const uint8_t *)"C", 1);
+    tessera_chr_write(f, (const uint8_t *)"D", 1);
+    chardev_poll(0);
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), "ABCD");
+    stdio_pipes_close(&p);
+}
+
+/* A receiver that records what the output pipe held when input came. */
+static int seen_fd;
+static char seen[64];
+
+static int seen_can_read(void *opaque)
+{
+    (void)opaque;
+    return 64;
+}
+
+static void seen_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    (void)opaque;
+    (void)buf;
+    (void)len;
+    g_strlcpy(seen, drain(seen_fd), sizeof(seen));
+}
+
+/* The guest's prompt is out before its input is read (echo order). */
+static void test_output_before_input(void)
+{
+    StdioPipes p;
+
+    stdio_pipes_open(&p);
+    seen_fd = p.out[0];
+    seen[0] = 0;
+    tessera_chr_set_receiver(p.chr, seen_can_read, seen_receive, NULL);
+    tessera_chr_write(p.chr, (const uint8_t *)"login: ", 7);
+    write_all(p.in[1], "x", 1);
+    CU_ASSERT_TRUE(chardev_poll(100));
+    CU_ASSERT_STRING_EQUAL(seen, "login: ");
+    stdio_pipes_close(&p);
+}
+
+/* Our messages on stderr never overtake the guest's earlier output. */
+static void test_output_before_messages(void)
+{
+    StdioPipes p;
+    char want[128];
+
+    stdio_pipes_open(&p);
+    int saved_err = dup(2);
+    dup2(1, 2);
+    tessera_chr_write(p.chr, (const uint8_t *)"one ", 4);
+    tessera_warn("w");
+    tessera_chr_write(p.chr, (const uint8_t *)"two ", 4);
+    tessera_error("e");
+    tessera_chr_write(p.chr, (const uint8_t *)"three ", 6);
+    fprintf(log_stream(), "log\n");
+    tessera_chr_write(p.chr, (const uint8_t *)"four", 4);
+    restore_fd(saved_err, 2);
+    chardev_flush();
+    snprintf(want, sizeof(want), "one tessera: warning: w\ntwo tessera: "
+             "e\nthree log\nfour");
+    CU_ASSERT_STRING_EQUAL(drain(p.out[0]), want);
+    stdio_pipes_close(&p);
+}
+
+/*
+ * In a child: buffers output on the stdio backend (stdout the pipe's
+ * write end), then ends by how (0: exit(), else that signal). The parent
+ * checks that the bytes came out and how the child ended.
+ */
+static void check_output_at_end(int how)
+{
+    int out[2];
+    char got[64] = {0};
+    int status;
+
+    fflush(stdout);
+    CU_ASSERT_FATAL(pipe(out) == 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        char err[128];
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(out[1], 1);
+        close(out[0]);
+        TesseraChardev *c = chardev_new("serial0", "stdio", err, sizeof(err));
+        if (!c)
+            _exit(3);
+        tessera_chr_write(c, (const uint8_t *)"last words", 10);
+        if (how)
+            raise(how);
+        exit(0);
+    }
+    close(out[1]);
+    ssize_t n = read(out[0], got, sizeof(got) - 1);
+    CU_ASSERT_EQUAL(n, 10);
+    CU_ASSERT_STRING_EQUAL(got, "last words");
     close(out[0]);
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    if (how) {
+        CU_ASSERT_TRUE(WIFSIGNALED(status));
+        CU_ASSERT_EQUAL(WTERMSIG(status), how);
+    } else {
+        CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+}
+
+static void test_output_at_exit(void)
+{
+    check_output_at_end(0);
+}
+
+static void test_output_at_fatal_signal(void)
+{
+    check_output_at_end(SIGTERM);
+    check_output_at_end(SIGINT);
 }
 
 /* The stdio backend on a pseudo-terminal: stdin its slave side, stdout a
@@ -369,6 +564,11 @@ int main(void)
         {"reentrant accept_input", test_reentrant_accept},
         {"stdio /dev/null", test_stdio_devnull},
         {"stdio output", test_stdio_output},
+        {"output order across backends", test_output_order_across_backends},
+        {"output before input", test_output_before_input},
+        {"output before messages", test_output_before_messages},
+        {"output at exit", test_output_at_exit},
+        {"output at a fatal signal", test_output_at_fatal_signal},
         {"stdio terminal", test_stdio_tty},
         {"stdio terminal Ctrl-A x", test_stdio_tty_exit},
     };

@@ -75,6 +75,7 @@ static uint32_t rd32(uint32_t a)
 
 static void console_write(const void *buf, size_t n)
 {
+    tessera_console_flush(); /* the UARTs' earlier output first */
     fwrite(buf, 1, n, stderr);
     fflush(stderr);
 }
@@ -169,6 +170,7 @@ static uint32_t sys_write(uint32_t blk)
             break;
         if (fd == CONSOLE_OUT || fd == CONSOLE_ERR) {
             FILE *out = fd == CONSOLE_OUT ? stdout : stderr;
+            tessera_console_flush();
             fwrite(tmp, 1, n, out);
             fflush(out);
         } else {

@@ -228,6 +228,7 @@ uint64_t avr_helper_sleep(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
     if (!e->flag[SR_I]) {
         uint8_t wdt = avr_data_read(e, AVR_WDTCSR);
         if (!(wdt & 0x48)) { /* neither WDIE nor WDE */
+            tessera_console_flush(); /* the USART's output first */
             fprintf(stderr, "tessera: avr: sleeping with interrupts off and "
                             "no watchdog: the guest can never wake, "
                             "stopping\n");
@@ -245,6 +246,7 @@ uint64_t avr_helper_sleep(void *env, uint64_t a0, uint64_t a1, uint64_t a2,
         if (any_pending(e))
             wake = 1;
         if (!wake) {
+            tessera_console_flush(); /* the USART's output first */
             fprintf(stderr, "tessera: avr: sleeping in mode %u with no wake "
                             "source that this mode keeps clocked: the guest "
                             "can never wake, stopping\n",
