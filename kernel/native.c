@@ -684,6 +684,39 @@ static void load_pins(uint16_t mask)
  * If the region cannot be had or is full, the stores and loads stay at
  * the call site.
  */
+/*
+ * The frame generated code runs in. native_exec() calls the trampoline
+ * as run(cpu, env, code), so RSI = env and RDX = code: the callee-saved
+ * registers are saved, RSP is 16-byte aligned for calls, RBX = env and
+ * RCYC = cpu->cycles. Leaving it stores the count back and returns to
+ * the loop.
+ */
+static void emit_frame_enter(X86Buf *b)
+{
+    x86_push(b, X86_RBP);
+    x86_push(b, X86_RBX);
+    x86_push(b, X86_R12);
+    x86_push(b, X86_R13);
+    x86_push(b, X86_R14);
+    x86_push(b, X86_R15);
+    x86_alu_ri(b, X86_SUB, 8, X86_RSP, 8);
+    x86_mov_rr(b, 8, RENV, X86_RSI);
+    x86_load(b, 8, RCYC, CPU_FIELD(cycles));
+}
+
+static void emit_frame_leave(X86Buf *b)
+{
+    x86_store(b, 8, CPU_FIELD(cycles), RCYC);
+    x86_alu_ri(b, X86_ADD, 8, X86_RSP, 8);
+    x86_pop(b, X86_R15);
+    x86_pop(b, X86_R14);
+    x86_pop(b, X86_R13);
+    x86_pop(b, X86_R12);
+    x86_pop(b, X86_RBX);
+    x86_pop(b, X86_RBP);
+    x86_ret(b);
+}
+
 #define THUNK_SPACE (64u << 10)
 /* Not functions: the shared epilogue and trampoline (see emit_block). */
 #define THUNK_EPILOGUE 1u
@@ -775,30 +808,13 @@ static void *thunk_get(const ThunkKey *k)
     x86_buf_init(&b, Th.w + Th.used, THUNK_SPACE - Th.used);
     if (k->fn == THUNK_TRAMPOLINE) {
         /* make_trampoline()'s, and the pins from env. */
-        x86_push(&b, X86_RBP);
-        x86_push(&b, X86_RBX);
-        x86_push(&b, X86_R12);
-        x86_push(&b, X86_R13);
-        x86_push(&b, X86_R14);
-        x86_push(&b, X86_R15);
-        x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
-        x86_mov_rr(&b, 8, RENV, X86_RSI);
-        x86_load(&b, 8, RCYC, CPU_FIELD(cycles));
+        emit_frame_enter(&b);
     }
     for (unsigned i = 0; i < PIN_MAX; i++)
         if (k->store & (1u << i))
             x86_store(&b, 8, thunk_pin_mem(k, i), alloc_regs[i]);
     if (k->fn == THUNK_EPILOGUE) {
-        /* Undo the trampoline's frame. */
-        x86_store(&b, 8, CPU_FIELD(cycles), RCYC);
-        x86_alu_ri(&b, X86_ADD, 8, X86_RSP, 8);
-        x86_pop(&b, X86_R15);
-        x86_pop(&b, X86_R14);
-        x86_pop(&b, X86_R13);
-        x86_pop(&b, X86_R12);
-        x86_pop(&b, X86_RBX);
-        x86_pop(&b, X86_RBP);
-        x86_ret(&b);
+        emit_frame_leave(&b);
     } else if (k->fn == THUNK_TRAMPOLINE) {
         for (unsigned i = 0; i < PIN_MAX; i++)
             if (k->load & (1u << i))
@@ -3455,15 +3471,7 @@ static void emit_block(const TesseraIR *b)
         goto labels;
     }
     store_pins(N.pin_live);
-    x86_store(xb, 8, CPU_FIELD(cycles), RCYC);
-    x86_alu_ri(xb, X86_ADD, 8, X86_RSP, 8);
-    x86_pop(xb, X86_R15);
-    x86_pop(xb, X86_R14);
-    x86_pop(xb, X86_R13);
-    x86_pop(xb, X86_R12);
-    x86_pop(xb, X86_RBX);
-    x86_pop(xb, X86_RBP);
-    x86_ret(xb);
+    emit_frame_leave(xb);
 
 labels:
     for (unsigned i = 0; i < N.fix_label->len; i += 2)
@@ -3666,15 +3674,7 @@ static void make_trampoline(void)
     g_assert(p != MAP_FAILED);
     X86Buf b;
     x86_buf_init(&b, p, page);
-    x86_push(&b, X86_RBP);
-    x86_push(&b, X86_RBX);
-    x86_push(&b, X86_R12);
-    x86_push(&b, X86_R13);
-    x86_push(&b, X86_R14);
-    x86_push(&b, X86_R15);
-    x86_alu_ri(&b, X86_SUB, 8, X86_RSP, 8);
-    x86_mov_rr(&b, 8, RENV, X86_RSI);
-    x86_load(&b, 8, RCYC, CPU_FIELD(cycles));
+    emit_frame_enter(&b);
     x86_jmp_r(&b, X86_RDX);
     g_assert(!b.overflow);
     /* Written, then made executable: never both. */
