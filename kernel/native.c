@@ -1802,12 +1802,18 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
     narray_append(N.colds, &c, 1);
-    if (!same || !N.kp.rdx) {
+    int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
+    if ((!same || !N.kp.rdx) && !N.self_loop) {
+        /* Outside loops, the entry's addend: a prediction pays where the
+         * same access runs round after round; a Linux boot, with most of
+         * its blocks run a few times and pages of many addends, took
+         * 25% longer with predictions everywhere. */
+        x86_load(&N.b, 8, X86_RDX, x86_mem_index(RENV, X86_RDI, 1, ad));
+    } else if (!same || !N.kp.rdx) {
         /* Each access its own slot (round robin over all blocks): one
          * that reads the stack and one that reads a table do not take
          * turns at setting the same prediction. */
         static unsigned next_slot;
-        int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
         X86Mem slot = CPU_FIELD(tlb_pred);
         slot.disp += (int32_t)(next_slot++ % CPU_PRED_SLOTS * sizeof(uintptr_t));
         x86_load(&N.b, 8, X86_RDX, slot);
