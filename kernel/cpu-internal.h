@@ -277,8 +277,20 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
     return cpu_jc_hash(pc) & CPU_JC_GROUP_MASK;
 }
 
-/* Slots of predicted TLB addends (native code; a power of 2). */
-#define CPU_PRED_SLOTS 256
+/*
+ * Native code's TLB slots: in a loop, each load has a slot of its own (the
+ * page and addend of the TLB entry it hit last), checked before the TLB
+ * itself. Slots are by MMU index (the first CPU_SLOT_MMUS), CPU_SLOTS_PER
+ * of each, handed out round robin at translation. A slot holds a page
+ * only while its translation stands: TLB flushes, whole or of its page,
+ * clear it (cpu.c). Code pages need nothing: loads do not check them.
+ */
+#define CPU_SLOT_MMUS 4
+#define CPU_SLOTS_PER 64
+typedef struct TlbSlot {
+    uint64_t tag; /* as TlbEntry's tag_r, never with a flag */
+    uintptr_t addend;
+} TlbSlot;
 
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
 #define CPU_MAX_HOT 8
@@ -335,10 +347,8 @@ struct TesseraCpu {
     unsigned smc_tail_cap;
     sigjmp_buf jmp;
 
-    /* Native code: the addend each load or store expects, by the slot
-     * its translation picked (checked against the TLB entry's, set from
-     * it when they differ). */
-    _Alignas(64) uintptr_t tlb_pred[CPU_PRED_SLOTS];
+    /* Native code: the TLB slots of loops' loads and stores (above). */
+    _Alignas(64) TlbSlot tlb_slot[CPU_SLOT_MMUS][CPU_SLOTS_PER];
     _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
     _Alignas(16) unsigned char env[];
 };

@@ -87,6 +87,7 @@ static void tlb_flush_all(Cpu *cpu)
     size_t n = (size_t)cpu->nb_mmu * CPU_TLB_SIZE;
     memset(cpu->tlb, 0xff, n * sizeof(TlbEntry));
     memset(cpu->tlb_cold, 0xff, n * sizeof(TlbCold));
+    memset(cpu->tlb_slot, 0xff, sizeof(cpu->tlb_slot));
 }
 
 /*
@@ -123,6 +124,10 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
             c->tag_x = TLB_INVALID;
         }
     }
+    TlbSlot *s = &cpu->tlb_slot[0][0];
+    for (size_t i = 0; i < sizeof(cpu->tlb_slot) / sizeof(*s); i++)
+        if (s[i].tag == vpage)
+            s[i].tag = TLB_INVALID;
     /* Only blocks with code in that page leave the jump cache: the others'
      * mappings stand (a kernel that remaps one page keeps running its
      * cached blocks). The running chain stops, as in mapping_changed(). */

@@ -185,6 +185,15 @@ typedef struct Cold {
 } Cold;
 
 
+/* A load's TLB slot missed (see emit_tlb_probe()): the fill stub after
+ * the body probes the TLB and copies a hit into the slot. */
+typedef struct SlotFill {
+    size_t from;      /* rel32 field of the jump that leads here */
+    size_t back;      /* the access */
+    unsigned cold;    /* the slow path, for a TLB miss */
+    int32_t slot;     /* the slot's displacement from RBX */
+} SlotFill;
+
 typedef struct GUse {
     TesseraVal v;
     uint16_t reads, writes;
@@ -257,7 +266,7 @@ static struct {
     NArray *exits;     /* NExit */
     NArray *colds;     /* Cold */
     NArray *to_epilogue; /* rel32 fields that jump to the epilogue */
-    NArray *preds;     /* (jcc field, back, entry disp, slot disp) */
+    NArray *fills;     /* SlotFill: TLB slots' fill stubs */
     size_t entry;      /* offset of the body */
     size_t body;       /* after the entry's loads: where a self-loop goes */
     bool self_loop;    /* gotos to the block's own start jump to body */
@@ -287,7 +296,7 @@ static struct {
      * to the same address (base value, displacement, size, alignment,
      * MMU) only compares its own tag (see emit_tlb_probe()). */
     struct {
-        bool valid, rcx, rdx;
+        bool valid, rdi, rcx, rdx;
         TesseraVal base;
         uint64_t disp;
         uint8_t memop, mmu;
@@ -1756,31 +1765,64 @@ static void lea_or_mov(X86Reg dst, X86Reg base, int32_t disp)
         x86_mov_rr(&N.b, 8, dst, base);
 }
 
+/* RDI = the TLB index of the address N.abase + N.adisp (times 32). */
+static void emit_tlb_index(void)
+{
+    unsigned pb = N.ir->arch->page_bits;
+    if (N.adisp == 0 && host_bmi2) {
+        /* One instruction instead of mov and shr: the bits rotated in at
+         * the top are masked off below. */
+        x86_rorx(&N.b, 8, X86_RDI, N.abase, (uint8_t)(pb - 5));
+    } else {
+        lea_or_mov(X86_RDI, N.abase, N.adisp);
+        x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
+    }
+    x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
+}
+
+/* The displacement from RBX of the TLB entry field at offset field, for
+ * the entry RDI indexes in MMU mmu's TLB. */
+static int32_t tlb_field(unsigned mmu, size_t field)
+{
+    /* RBX + RDI + that = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
+     * 32 bytes, the TLB follows env. */
+    _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
+    return (int32_t)(mmu * CPU_TLB_SIZE * sizeof(TlbEntry) +
+                     cpu_tlb_env_offset(N.ir->arch) + field);
+}
+
+/*
+ * The soft-TLB probe of the address N.abase + N.adisp: RCX = the value a
+ * hit's tag equals, RDX = the entry's addend (the access is at
+ * [N.abase + RDX + N.adisp]); a miss jumps to a new cold path, whose index
+ * this returns.
+ *
+ * In a self-loop a load first compares RCX with its own TLB slot
+ * (cpu->tlb_slot, see cpu-internal.h), which holds the page and addend it
+ * found last time, and takes the slot's addend: 5 instructions and the
+ * access, with neither the entry's index nor its addend on the address's
+ * dependency chain. A slot miss goes to a fill stub after the body
+ * (SlotFill), which probes the TLB and copies a hit into the slot.
+ */
 static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 {
     unsigned pb = N.ir->arch->page_bits;
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
     int32_t mask = (int32_t)~((1u << pb) - 1);
-    int32_t base = (int32_t)(op->mmu * CPU_TLB_SIZE * sizeof(TlbEntry));
-
-    /* RBX + RDI + base = &tlb[mmu][(va >> pb) & (size - 1)]: entries are
-     * 32 bytes, the TLB follows env. */
-    _Static_assert(sizeof(TlbEntry) == 32, "TLB entries are 32 bytes");
-    base += (int32_t)cpu_tlb_env_offset(N.ir->arch);
     uint8_t mo = op->memop & (TESSERA_MO_SIZE_MASK | TESSERA_MO_ALIGN);
     bool same = N.kp.valid && N.kp.base == op->v[1] && N.kp.disp == op->imm &&
                 N.kp.memop == mo && N.kp.mmu == op->mmu;
-    if (!same) {
-        if (N.adisp == 0 && host_bmi2) {
-            /* One instruction instead of mov and shr: the bits rotated
-             * in at the top are masked off below. */
-            x86_rorx(&N.b, 8, X86_RDI, N.abase, (uint8_t)(pb - 5));
-        } else {
-            lea_or_mov(X86_RDI, N.abase, N.adisp);
-            x86_shift_ri(&N.b, X86_SHR, 8, X86_RDI, (uint8_t)(pb - 5));
-        }
-        x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
-    }
+    /* Loads only: a store to a page of code never hits a slot, and its
+     * slow path's code range check (emit_code_page_store()) behind a slot
+     * miss made the bench's same-page layout 1.15 times as long as the
+     * normal one, against 1.08 with slots for loads only. */
+    bool slotted = N.self_loop && op->mmu < CPU_SLOT_MMUS && !store;
+
+    /* RDI: only a probe without a slot needs it (a slot's fill stub
+     * computes its own). */
+    bool index = !slotted && (!same || !N.kp.rdi);
+    if (index)
+        emit_tlb_index();
     if (!same || !N.kp.rcx) {
         if (op->memop & TESSERA_MO_ALIGN) {
             lea_or_mov(X86_RCX, N.abase, N.adisp);
@@ -1790,39 +1832,39 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
             x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
         }
     }
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
-               x86_mem_index(RENV, X86_RDI, 1,
-                             base + (int32_t)(store ? offsetof(TlbEntry, tag_w)
-                                                    : offsetof(TlbEntry, tag_r))));
-    Cold c = {kind, x86_jcc(&N.b, X86_CC_NE), 0,
+    Cold c = {kind, 0, 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
               {-1, -1, -1, -1}, false};
-    if (same) /* the probe before this one keeps RDI and RCX for it */
+    if (same) /* the probe before this one keeps RDI, RCX, RDX for it */
         g_array_index(N.colds, Cold, N.kp.cold).keep = true;
     live_volatile_temps(c.vol_temp);
-    narray_append(N.colds, &c, 1);
-    int32_t ad = base + (int32_t)offsetof(TlbEntry, addend);
-    if ((!same || !N.kp.rdx) && !N.self_loop) {
-        /* Outside loops, the entry's addend: a prediction pays where the
-         * same access runs round after round; a Linux boot, with most of
-         * its blocks run a few times and pages of many addends, took
-         * 25% longer with predictions everywhere. */
-        x86_load(&N.b, 8, X86_RDX, x86_mem_index(RENV, X86_RDI, 1, ad));
-    } else if (!same || !N.kp.rdx) {
-        /* Each access its own slot (round robin over all blocks): one
-         * that reads the stack and one that reads a table do not take
-         * turns at setting the same prediction. */
-        static unsigned next_slot;
-        X86Mem slot = CPU_FIELD(tlb_pred);
-        slot.disp += (int32_t)(next_slot++ % CPU_PRED_SLOTS * sizeof(uintptr_t));
-        x86_load(&N.b, 8, X86_RDX, slot);
-        x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
-                   x86_mem_index(RENV, X86_RDI, 1, ad));
-        size_t pr[4] = {x86_jcc(&N.b, X86_CC_NE), x86_buf_offset(&N.b),
-                        (size_t)(ssize_t)ad, (size_t)(ssize_t)slot.disp};
-        narray_put(N.preds, pr, 4, sizeof(size_t));
+    int32_t tag = tlb_field(op->mmu, store ? offsetof(TlbEntry, tag_w)
+                                           : offsetof(TlbEntry, tag_r));
+    if (slotted) {
+        static unsigned next_slot[CPU_SLOT_MMUS];
+        unsigned k = next_slot[op->mmu]++ % CPU_SLOTS_PER;
+        X86Mem m = CPU_FIELD(tlb_slot);
+        m.disp += (int32_t)((op->mmu * CPU_SLOTS_PER + k) * sizeof(TlbSlot));
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX, m);
+        SlotFill f = {x86_jcc(&N.b, X86_CC_NE), 0, N.colds->len, m.disp};
+        if (!same || !N.kp.rdx)
+            x86_load(&N.b, 8, X86_RDX,
+                     x86_mem(RENV, m.disp + (int32_t)offsetof(TlbSlot, addend)));
+        f.back = x86_buf_offset(&N.b);
+        narray_append(N.fills, &f, 1);
+    } else {
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
+                   x86_mem_index(RENV, X86_RDI, 1, tag));
+        c.from = x86_jcc(&N.b, X86_CC_NE);
+        if (!same || !N.kp.rdx)
+            x86_load(&N.b, 8, X86_RDX,
+                     x86_mem_index(RENV, X86_RDI, 1,
+                                   tlb_field(op->mmu,
+                                             offsetof(TlbEntry, addend))));
     }
+    narray_append(N.colds, &c, 1);
+    N.kp.rdi = index || (same && N.kp.rdi);
     N.kp.valid = N.kp.rcx = N.kp.rdx = true;
     N.kp.base = op->v[1];
     N.kp.disp = op->imm;
@@ -1830,6 +1872,39 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     N.kp.mmu = op->mmu;
     N.kp.cold = N.colds->len - 1;
     return N.colds->len - 1;
+}
+
+/*
+ * The fill stubs of the block's TLB slots: RDI = the entry's index, the
+ * TLB's own compare (a miss goes on to the access's slow path), then the
+ * entry's tag and addend into the slot, and back to the access with the
+ * addend in RDX. A stub's Cold has the same address registers as the
+ * access, which nothing changes between the slot's compare and here.
+ */
+static void emit_slot_fills(void)
+{
+    for (unsigned i = 0; i < N.fills->len; i++) {
+        SlotFill *f = &g_array_index(N.fills, SlotFill, i);
+        Cold *c = &g_array_index(N.colds, Cold, f->cold);
+        unsigned mmu = (c->desc >> 24) & 0xff;
+        x86_patch_rel32(&N.b, f->from, x86_buf_offset(&N.b));
+        N.abase = c->abase;
+        N.adisp = c->adisp;
+        emit_tlb_index();
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
+                   x86_mem_index(RENV, X86_RDI, 1,
+                                 tlb_field(mmu, offsetof(TlbEntry, tag_r))));
+        c->from = x86_jcc(&N.b, X86_CC_NE);
+        x86_load(&N.b, 8, X86_RDX,
+                 x86_mem_index(RENV, X86_RDI, 1,
+                               tlb_field(mmu, offsetof(TlbEntry, addend))));
+        x86_store(&N.b, 8,
+                  x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, addend)),
+                  X86_RDX);
+        x86_store(&N.b, 8, x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, tag)),
+                  X86_RCX);
+        x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
+    }
 }
 
 /* Does writing w change what reading v gives (the same value, or
@@ -3439,14 +3514,7 @@ static void emit_block(const TesseraIR *b)
             emit_op(&b->ops[i]);
         }
     }
-    for (unsigned i = 0; i < N.preds->len; i += 4) {
-        size_t *pr = &g_array_index(N.preds, size_t, i);
-        x86_patch_rel32(xb, pr[0], x86_buf_offset(xb));
-        x86_load(xb, 8, X86_RDX,
-                 x86_mem_index(RENV, X86_RDI, 1, (int32_t)(ssize_t)pr[2]));
-        x86_store(xb, 8, x86_mem(RENV, (int32_t)(ssize_t)pr[3]), X86_RDX);
-        x86_patch_rel32(xb, x86_jmp(xb), pr[1]);
-    }
+    emit_slot_fills();
     emit_colds();
 
     /* The loop's entry: the pins from env, then the entry's loads. The
@@ -3493,9 +3561,9 @@ static void reset_state(const TesseraIR *b)
         N.exits = narray_new(sizeof(NExit));
         N.colds = narray_new(sizeof(Cold));
         N.to_epilogue = narray_new(sizeof(size_t));
-        N.preds = narray_new(sizeof(size_t));
+        N.fills = narray_new(sizeof(SlotFill));
     }
-    N.preds->len = 0;
+    N.fills->len = 0;
     N.defer_lo = UINT32_MAX;
     N.defer_hi = 0;
     N.fix_label->len = 0;
