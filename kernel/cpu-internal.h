@@ -278,18 +278,25 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
 }
 
 /*
- * Native code's TLB slots: in a loop, each load has a slot of its own (the
- * page and addend of the TLB entry it hit last), checked before the TLB
- * itself. Slots are by MMU index (the first CPU_SLOT_MMUS), CPU_SLOTS_PER
- * of each, handed out round robin at translation. A slot holds a page
- * only while its translation stands: TLB flushes, whole or of its page,
- * clear it (cpu.c). Code pages need nothing: loads do not check them.
+ * Native code's TLB slots: in a loop, each load or store has a slot of its
+ * own (the page and addend of the TLB entry it hit last), checked before
+ * the TLB itself. Slots are by MMU index (the first CPU_SLOT_MMUS) and
+ * kind (load, store), CPU_SLOTS_PER of each, handed out round robin at
+ * translation. A slot holds a page only while its translation stands: TLB
+ * flushes, whole or of its page, clear it, and a page that turns into
+ * code clears the store slots (cpu.c).
  */
 #define CPU_SLOT_MMUS 4
-#define CPU_SLOTS_PER 64
+#define CPU_SLOTS_PER 32
 typedef struct TlbSlot {
-    uint64_t tag; /* as TlbEntry's tag_r, never with a flag */
+    /* as TlbEntry's tag_r or tag_w with no flag; or a store slot in code
+     * mode: a page of code with TLB_FLAG_CODE (which no access's compare
+     * matches, so the store's fill stub checks its code range from
+     * codemask and takes the addend here) */
+    uint64_t tag;
     uintptr_t addend;
+    const uint64_t *codemask; /* as TlbEntry's, in code mode */
+    uint64_t pad;
 } TlbSlot;
 
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
@@ -348,7 +355,7 @@ struct TesseraCpu {
     sigjmp_buf jmp;
 
     /* Native code: the TLB slots of loops' loads and stores (above). */
-    _Alignas(64) TlbSlot tlb_slot[CPU_SLOT_MMUS][CPU_SLOTS_PER];
+    _Alignas(64) TlbSlot tlb_slot[CPU_SLOT_MMUS][2][CPU_SLOTS_PER];
     _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
     _Alignas(16) unsigned char env[];
 };

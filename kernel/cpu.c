@@ -124,9 +124,9 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
             c->tag_x = TLB_INVALID;
         }
     }
-    TlbSlot *s = &cpu->tlb_slot[0][0];
+    TlbSlot *s = &cpu->tlb_slot[0][0][0];
     for (size_t i = 0; i < sizeof(cpu->tlb_slot) / sizeof(*s); i++)
-        if (s[i].tag == vpage)
+        if ((s[i].tag & ~(uint64_t)TLB_FLAGS) == vpage)
             s[i].tag = TLB_INVALID;
     /* Only blocks with code in that page leave the jump cache: the others'
      * mappings stand (a kernel that remaps one page keeps running its
@@ -290,6 +290,10 @@ void cpu_all_code_page_added(uint64_t page)
             if (ppage < pbase + TC_PAGE_SIZE && pbase < ppage + psize)
                 e->tag_w = TLB_INVALID;
         }
+        /* Store slots do not say their physical page: all of them go. */
+        for (unsigned m = 0; m < CPU_SLOT_MMUS; m++)
+            for (unsigned k = 0; k < CPU_SLOTS_PER; k++)
+                cpu->tlb_slot[m][1][k].tag = TLB_INVALID;
     }
 }
 

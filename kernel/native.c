@@ -185,8 +185,8 @@ typedef struct Cold {
 } Cold;
 
 
-/* A load's TLB slot missed (see emit_tlb_probe()): the fill stub after
- * the body probes the TLB and copies a hit into the slot. */
+/* A load's or store's TLB slot missed (see emit_tlb_probe()): the fill
+ * stub after the body probes the TLB and copies a hit into the slot. */
 typedef struct SlotFill {
     size_t from;      /* rel32 field of the jump that leads here */
     size_t back;      /* the access */
@@ -1780,6 +1780,21 @@ static void emit_tlb_index(void)
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
 }
 
+/* RCX = the value a TLB slot's or entry's tag is compared with, for the
+ * access op at N.abase + N.adisp (see emit_tlb_probe()). */
+static void emit_tlb_compare_value(const IROp *op, bool slot)
+{
+    unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
+    int32_t mask = (int32_t)~((1u << N.ir->arch->page_bits) - 1);
+    if (slot || (op->memop & TESSERA_MO_ALIGN)) {
+        lea_or_mov(X86_RCX, N.abase, N.adisp);
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
+    } else {
+        lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
+        x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
+    }
+}
+
 /* The displacement from RBX of the TLB entry field at offset field, for
  * the entry RDI indexes in MMU mmu's TLB. */
 static int32_t tlb_field(unsigned mmu, size_t field)
@@ -1791,47 +1806,52 @@ static int32_t tlb_field(unsigned mmu, size_t field)
                      cpu_tlb_env_offset(N.ir->arch) + field);
 }
 
+/* Stores to pages of code check the code's range inline (see
+ * emit_code_page_store()). */
+static bool code_page_check(void)
+{
+    return !N.ir->arch->big_endian && N.ir->arch->page_bits == TC_PAGE_BITS;
+}
+
 /*
  * The soft-TLB probe of the address N.abase + N.adisp: RCX = the value a
  * hit's tag equals, RDX = the entry's addend (the access is at
  * [N.abase + RDX + N.adisp]); a miss jumps to a new cold path, whose index
  * this returns.
  *
- * In a self-loop a load first compares RCX with its own TLB slot
- * (cpu->tlb_slot, see cpu-internal.h), which holds the page and addend it
- * found last time, and takes the slot's addend: 5 instructions and the
- * access, with neither the entry's index nor its addend on the address's
- * dependency chain. A slot miss goes to a fill stub after the body
- * (SlotFill), which probes the TLB and copies a hit into the slot.
+ * In a self-loop a load or store first compares RCX with its own TLB
+ * slot (cpu->tlb_slot, see cpu-internal.h), which holds the page and
+ * addend it found last time, and takes the slot's addend: 5 instructions
+ * and the access, with neither the entry's index nor its addend on the
+ * address's dependency chain. A slot miss goes to a fill stub after the
+ * body (SlotFill, emit_slot_fills()), which probes the TLB and copies a
+ * hit into the slot.
  */
 static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 {
-    unsigned pb = N.ir->arch->page_bits;
-    unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
-    int32_t mask = (int32_t)~((1u << pb) - 1);
     uint8_t mo = op->memop & (TESSERA_MO_SIZE_MASK | TESSERA_MO_ALIGN);
     bool same = N.kp.valid && N.kp.base == op->v[1] && N.kp.disp == op->imm &&
                 N.kp.memop == mo && N.kp.mmu == op->mmu;
-    /* Loads only: a store to a page of code never hits a slot, and its
-     * slow path's code range check (emit_code_page_store()) behind a slot
-     * miss made the bench's same-page layout 1.15 times as long as the
-     * normal one, against 1.08 with slots for loads only. */
-    bool slotted = N.self_loop && op->mmu < CPU_SLOT_MMUS && !store;
+    /* Stores where the fill stub does the code-page check
+     * (emit_slot_fills()). */
+    bool slotted = N.self_loop && op->mmu < CPU_SLOT_MMUS &&
+                   (!store || code_page_check());
 
     /* RDI: only a probe without a slot needs it (a slot's fill stub
      * computes its own). */
     bool index = !slotted && (!same || !N.kp.rdi);
     if (index)
         emit_tlb_index();
-    if (!same || !N.kp.rcx) {
-        if (op->memop & TESSERA_MO_ALIGN) {
-            lea_or_mov(X86_RCX, N.abase, N.adisp);
-            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
-        } else {
-            lea_or_mov(X86_RCX, N.abase, N.adisp + (int32_t)size - 1);
-            x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask);
-        }
-    }
+    /* RCX: with a slot, the address with its page and the bits that
+     * must be clear when aligned, so that a misaligned access (one that
+     * may cross into the next page) never hits a slot; a probe of the TLB
+     * takes the page of the access's last byte unless the memop wants it
+     * aligned (the entry is the first byte's: a crossing access misses).
+     * Either value serves a later probe of the TLB for the same address
+     * (equal when aligned, a miss when not); a slot's probe always takes
+     * its own. */
+    if (!same || !N.kp.rcx || slotted)
+        emit_tlb_compare_value(op, slotted);
     Cold c = {kind, 0, 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
@@ -1842,10 +1862,11 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     int32_t tag = tlb_field(op->mmu, store ? offsetof(TlbEntry, tag_w)
                                            : offsetof(TlbEntry, tag_r));
     if (slotted) {
-        static unsigned next_slot[CPU_SLOT_MMUS];
-        unsigned k = next_slot[op->mmu]++ % CPU_SLOTS_PER;
+        static unsigned next_slot[CPU_SLOT_MMUS][2];
+        unsigned k = next_slot[op->mmu][store]++ % CPU_SLOTS_PER;
         X86Mem m = CPU_FIELD(tlb_slot);
-        m.disp += (int32_t)((op->mmu * CPU_SLOTS_PER + k) * sizeof(TlbSlot));
+        m.disp += (int32_t)(((op->mmu * 2 + store) * CPU_SLOTS_PER + k) *
+                            sizeof(TlbSlot));
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX, m);
         SlotFill f = {x86_jcc(&N.b, X86_CC_NE), 0, N.colds->len, m.disp};
         if (!same || !N.kp.rdx)
@@ -1874,12 +1895,19 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     return N.colds->len - 1;
 }
 
+static void emit_code_page_store(const Cold *c, int32_t slot, bool fill);
+
 /*
  * The fill stubs of the block's TLB slots: RDI = the entry's index, the
  * TLB's own compare (a miss goes on to the access's slow path), then the
- * entry's tag and addend into the slot, and back to the access with the
- * addend in RDX. A stub's Cold has the same address registers as the
- * access, which nothing changes between the slot's compare and here.
+ * entry's tag and addend into the slot. A load's stub goes back to the
+ * access with the addend in RDX. A store's stub first checks for a page
+ * of code (which no slot holds), as the store's slow path would, in
+ * place of the TLB's compare: a store to a page of code then costs no
+ * more than without the slot (the bench's same-page layout). It does
+ * the store itself, with the address in RSI, and goes back after it.
+ * A stub's Cold has the same address registers as the access, which
+ * nothing changes between the slot's compare and here.
  */
 static void emit_slot_fills(void)
 {
@@ -1887,13 +1915,29 @@ static void emit_slot_fills(void)
         SlotFill *f = &g_array_index(N.fills, SlotFill, i);
         Cold *c = &g_array_index(N.colds, Cold, f->cold);
         unsigned mmu = (c->desc >> 24) & 0xff;
+        unsigned size = (c->desc >> 16) & TESSERA_MO_SIZE_MASK;
+        bool store = c->kind == COLD_STORE;
         x86_patch_rel32(&N.b, f->from, x86_buf_offset(&N.b));
         N.abase = c->abase;
         N.adisp = c->adisp;
+        if (store) {
+            /* The address in RSI, for the code check and the store (and
+             * for the slow path, which is told so). A slot in code mode
+             * first: its page's code range, with no TLB probe. */
+            lea_or_mov(X86_RSI, c->abase, c->adisp);
+            c->abase = N.abase = X86_RSI;
+            c->adisp = N.adisp = 0;
+            emit_code_page_store(c, f->slot, false);
+        }
         emit_tlb_index();
+        IROp probe = {.memop = (uint8_t)((c->desc >> 16) & 0xff)};
+        emit_tlb_compare_value(&probe, false);
+        if (store)
+            emit_code_page_store(c, f->slot, true);
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                    x86_mem_index(RENV, X86_RDI, 1,
-                                 tlb_field(mmu, offsetof(TlbEntry, tag_r))));
+                                 tlb_field(mmu, store ? offsetof(TlbEntry, tag_w)
+                                                      : offsetof(TlbEntry, tag_r))));
         c->from = x86_jcc(&N.b, X86_CC_NE);
         x86_load(&N.b, 8, X86_RDX,
                  x86_mem_index(RENV, X86_RDI, 1,
@@ -1903,7 +1947,12 @@ static void emit_slot_fills(void)
                   X86_RDX);
         x86_store(&N.b, 8, x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, tag)),
                   X86_RCX);
-        x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
+        if (store) {
+            x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), c->reg);
+            x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+        } else {
+            x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
+        }
     }
 }
 
@@ -3261,7 +3310,7 @@ static bool may_end_insn(const IROp *op)
  * them and stay so for the slow path, which the code emitted here falls
  * into when the test fails.
  */
-static void emit_code_page_store(const Cold *c)
+static void emit_code_page_store(const Cold *c, int32_t slot, bool fill)
 {
     unsigned memop = (c->desc >> 16) & 0xff, mmu = (c->desc >> 24) & 0xff;
     unsigned size = memop & TESSERA_MO_SIZE_MASK;
@@ -3274,19 +3323,31 @@ static void emit_code_page_store(const Cold *c)
     bool save_rcx = u == X86_RCX && c->keep;
     int32_t cp_lo = (int32_t)(offsetof(CodePage, lo) - offsetof(CodePage, mask));
     int32_t cp_hi = (int32_t)(offsetof(CodePage, hi) - offsetof(CodePage, mask));
+    /* The entry's words, or (from a store slot in code mode) the slot's. */
+    bool from_slot = slot != INT32_MIN && !fill;
+    X86Mem tag_w = from_slot ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, tag))
+                             : x86_mem_index(RENV, X86_RDI, 1,
+                                             base + (int32_t)offsetof(TlbEntry, tag_w));
+    X86Mem codemask = from_slot
+        ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, codemask))
+        : x86_mem_index(RENV, X86_RDI, 1,
+                        base + (int32_t)offsetof(TlbEntry, codemask));
+    X86Mem addend = from_slot
+        ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend))
+        : x86_mem_index(RENV, X86_RDI, 1,
+                        base + (int32_t)offsetof(TlbEntry, addend));
 
     if (save_rcx)
         x86_push(&N.b, X86_RCX);
     /* Only a matching entry with no flag but TLB_FLAG_CODE. */
-    x86_load(&N.b, 8, p,
-             x86_mem_index(RENV, X86_RDI, 1,
-                           base + (int32_t)offsetof(TlbEntry, tag_w)));
+    x86_load(&N.b, 8, p, tag_w);
     x86_alu_ri(&N.b, X86_XOR, 8, p, TLB_FLAG_CODE);
     x86_alu_rr(&N.b, X86_CMP, 8, p, X86_RCX);
     size_t differs = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 8, p,
-             x86_mem_index(RENV, X86_RDI, 1,
-                           base + (int32_t)offsetof(TlbEntry, codemask)));
+    x86_load(&N.b, 8, p, codemask);
+    if (fill)
+        x86_store(&N.b, 8,
+                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, codemask)), p);
     /* No overlap when offset >= hi or offset + size <= lo (the store
      * does not cross the page: the probe's tag says so). */
     x86_mov_rr(&N.b, 4, u, X86_RSI);
@@ -3297,9 +3358,20 @@ static void emit_code_page_store(const Cold *c)
     x86_alu_rm(&N.b, X86_CMP, 4, u, x86_mem(p, cp_lo));
     size_t overlaps = x86_jcc(&N.b, X86_CC_A);
     x86_patch_rel32(&N.b, after, x86_buf_offset(&N.b));
-    x86_load(&N.b, 8, p,
-             x86_mem_index(RENV, X86_RDI, 1,
-                           base + (int32_t)offsetof(TlbEntry, addend)));
+    x86_load(&N.b, 8, p, addend);
+    if (fill) {
+        /* The slot in code mode: its page with TLB_FLAG_CODE, so that
+         * the access's compare misses it and its fill stub comes here
+         * with the slot's words (emit_slot_fills()). */
+        x86_store(&N.b, 8,
+                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend)), p);
+        x86_mov_rr(&N.b, 8, u, X86_RSI);
+        x86_alu_ri(&N.b, X86_AND, 8, u,
+                   (int32_t)~((1u << N.ir->arch->page_bits) - 1));
+        x86_alu_ri(&N.b, X86_OR, 8, u, TLB_FLAG_CODE);
+        x86_store(&N.b, 8, x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, tag)),
+                  u);
+    }
     if (save_rcx)
         x86_pop(&N.b, X86_RCX);
     x86_store(&N.b, size, x86_mem_index(X86_RSI, p, 1, 0), c->reg);
@@ -3320,9 +3392,8 @@ static void emit_colds(void)
         case COLD_STORE:
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
-            if (c->kind == COLD_STORE && !N.ir->arch->big_endian &&
-                N.ir->arch->page_bits == TC_PAGE_BITS)
-                emit_code_page_store(c);
+            if (c->kind == COLD_STORE && code_page_check())
+                emit_code_page_store(c, INT32_MIN, false);
             if (c->kind == COLD_STORE) /* before RAX is used */
                 x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
             if (c->keep) { /* the address, twice: RSP stays aligned */

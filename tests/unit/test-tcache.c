@@ -328,6 +328,71 @@ static void test_flush_second_page(void)
     tessera_tlb_flush(cpu);
 }
 
+/*
+ * A loop's load keeps the page it hit in a TLB slot (native code): a page
+ * flush must drop it when the page is remapped, and a misaligned load
+ * that crosses from the page before into the slot's page must not take
+ * the slot's addend (the two pages are not next to each other in RAM).
+ */
+static void test_tlb_slots(void)
+{
+    static const uint32_t start[] = {
+        LI(2, 100),        /* 0x1000 */
+        LI(1, 0),          /* 0x1004 */
+        LI(5, 0x6000),     /* 0x1008 */
+        JMP(0x3fd),        /* 0x100c -> 0x2000 */
+    };
+    static const uint32_t loop[] = {
+        LD32(3, 5, 0),     /* 0x2000 */
+        ADD(1, 1, 3),      /* 0x2004 */
+        ADDI(2, 2, -1),    /* 0x2008 */
+        BNEZ(2, -3),       /* 0x200c -> 0x2000 */
+        HALT,              /* 0x2010 */
+        JR(6),             /* 0x2014: woken, again with r1, r2, r5 set */
+    };
+    static const uint8_t before[2] = {0x22, 0x11}, after[2] = {0x44, 0x33};
+    static const uint32_t v7 = 7, v9 = 9;
+
+    tcache_flush();
+    load_prog(0x1000, start, 4);
+    load_prog(0x2000, loop, 6);
+    CU_ASSERT_TRUE(bus_write_buf(0x6000, &v7, 4));
+    CU_ASSERT_TRUE(bus_write_buf(0x16000, &v9, 4));
+    CU_ASSERT_TRUE(bus_write_buf(0x5ffe, before, 2));
+    run_prog();
+    CU_ASSERT_EQUAL(env->r[1], 700);
+
+    /* The loop again, its block and slot kept (no reset): page 0x6000
+     * now maps 0x16000. */
+    env->remap_lo = 0x6000;
+    env->remap_hi = 0x7000;
+    env->remap_offset = 0x10000;
+    tessera_tlb_flush_page(cpu, 0x6000);
+    env->r[1] = 0;
+    env->r[2] = 100;
+    env->r[6] = 0x2000;
+    env->irq_enabled = 0;
+    cpu_irq_set(cpu, 0, 1);
+    cpu_exec(cpu, 100000);
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    CU_ASSERT_EQUAL(env->r[1], 900);
+
+    /* A load of 0x5ffe: two bytes from 0x5ffe, two from 0x16000. */
+    CU_ASSERT_TRUE(bus_write_buf(0x16000, after, 2));
+    env->r[1] = 0;
+    env->r[2] = 100;
+    env->r[5] = 0x5ffe;
+    cpu_irq_set(cpu, 0, 1);
+    cpu_exec(cpu, 100000);
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    CU_ASSERT_EQUAL(env->r[1], 100 * (uint64_t)0x33441122);
+
+    env->remap_lo = env->remap_hi = env->remap_offset = 0;
+    tessera_tlb_flush(cpu);
+}
+
 static void test_smc_other_block(void)
 {
     static const uint32_t prog[] = {
@@ -935,6 +1000,7 @@ int main(void)
         {"goto_dyn through the jump cache", test_goto_dyn_loop},
         {"loop across two pages", test_cross_page_loop},
         {"page flush drops a block from the page before", test_flush_second_page},
+        {"TLB slots: page flush, crossing load", test_tlb_slots},
         {"SMC: another block", test_smc_other_block},
         {"SMC: the running block", test_smc_same_block},
         {"SMC: ops after the store", test_smc_same_block_tail},

@@ -148,6 +148,8 @@ static TesseraFault toy_translate_addr(void *opaque, uint64_t vaddr,
     if (env->nocache)
         *prot |= TESSERA_PROT_NOCACHE;
     *phys = mmu == 1 ? vaddr + env->mmu1_offset : vaddr;
+    if (mmu == 0 && vaddr >= env->remap_lo && vaddr < env->remap_hi)
+        *phys += env->remap_offset;
     return TESSERA_FAULT_NONE;
 }
 

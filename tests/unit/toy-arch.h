@@ -48,6 +48,8 @@ typedef struct ToyEnv {
     uint64_t unmapped_lo, unmapped_hi; /* page fault in this range */
     uint64_t readonly_lo, readonly_hi; /* no write permission */
     uint64_t mmu1_offset;              /* mmu 1: phys = vaddr + offset */
+    uint64_t remap_lo, remap_hi;       /* mmu 0: phys = vaddr + ... */
+    uint64_t remap_offset;             /* ... this in that range */
     uint64_t translations;             /* calls of translate_addr */
 
     /* Helpers. */
