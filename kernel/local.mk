@@ -37,7 +37,7 @@ kernel_libcore_a_SOURCES = \
 
 # Link flag for programs that embed the core (tessera, unit tests).
 CORE_LINK = -Wl,--whole-archive,kernel/libcore.a,--no-whole-archive
-CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(CAPSTONE_LIBS) $(BLOCK_LIBS) \
+CORE_LIBS = $(GLIB_LIBS) $(JSON_GLIB_LIBS) $(BLOCK_LIBS) \
 	$(ZSTD_LIBS) $(FDT_LIBS) $(SLIRP_LIBS) $(PNG_LIBS) $(LTDL_LIBS) -lm
 CORE_CC_FLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 

@@ -14,9 +14,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
-#include <capstone/capstone.h>
 #include <glib.h>
 #include <inttypes.h>
+#include <ltdl.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -26,6 +26,7 @@
 #include "kernel/cpu-internal.h"
 #include "kernel/debug.h"
 #include "kernel/log.h"
+#include "kernel/util.h"
 #include "kernel/tool.h"
 
 static struct {
@@ -478,15 +479,20 @@ void tcache_flush(void)
 /*
  * The arena's pages are committed a chunk ahead of use with one call
  * each (both mappings), not by a page fault per 4 KiB as blocks are
- * written and first run: a Linux boot writes some 28 MB of code.
+ * written and first run: a Linux boot writes some 28 MB of code. Chunks
+ * double from ARENA_CHUNK_MIN up to ARENA_CHUNK: a small program, whose
+ * code fits in 100 KB, does not commit 2 MiB (1 ms of its start).
  */
 #define ARENA_CHUNK (2u << 20)
+#define ARENA_CHUNK_MIN (64u << 10)
 
 static void arena_populate(size_t upto)
 {
 #if defined(MADV_POPULATE_WRITE) && defined(MADV_POPULATE_READ)
     while (T.populated < upto && T.populated < T.size) {
-        size_t n = MIN((size_t)ARENA_CHUNK, T.size - T.populated);
+        size_t n = MIN(MIN((size_t)ARENA_CHUNK,
+                           MAX((size_t)ARENA_CHUNK_MIN, T.populated)),
+                       T.size - T.populated);
         uint8_t *w = T.arena + T.populated;
         /* A hint: on an older kernel the pages fault in as they are used. */
         if (madvise(w, n, MADV_POPULATE_WRITE) == 0 && T.arena_fd >= 0)
@@ -538,29 +544,42 @@ static void log_translation(const TesseraIR *b, uint32_t mask,
     fflush(f);
 }
 
-/* -d out_asm: the block's host code, disassembled with capstone. */
+/*
+ * -d out_asm: the block's host code, disassembled by the host-disas
+ * module (capstone), loaded on the first block: tessera does not link
+ * capstone, whose relocations took some 6 ms of every start.
+ */
+typedef size_t (*HostDisasFn)(FILE *f, const void *code, size_t size,
+                              size_t entry);
+
+static HostDisasFn host_disas(void)
+{
+    static bool tried;
+    static HostDisasFn fn;
+    if (tried)
+        return fn;
+    tried = true;
+    const char *path = util_running_from_build_tree()
+                           ? TESSERA_BUILDDIR "/modules/.libs/host-disas.so"
+                           : TESSERA_MODDIR "/host-disas.so";
+    lt_dlinit();
+    lt_dlhandle h = lt_dlopen(path);
+    if (h)
+        fn = (HostDisasFn)lt_dlsym(h, "tessera_host_disas");
+    if (!fn)
+        tessera_warn("-d out_asm: cannot load %s: %s (no host code shown)",
+                     path, lt_dlerror());
+    return fn;
+}
+
 static void log_host_code(const TB *tb)
 {
     FILE *f = log_stream();
-    csh cs;
-    cs_insn *insn;
+    HostDisasFn disas = host_disas();
 
     fprintf(f, "OUT: [size=%zu] guest 0x%" PRIx64 "\n", tb->code_size, tb->pc);
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-        fprintf(f, "  (capstone cannot disassemble x86-64)\n\n");
-        return;
-    }
-    const uint8_t *code = (const uint8_t *)tb->code;
-    size_t n = cs_disasm(cs, code, tb->code_size, (uintptr_t)code, 0, &insn);
-    for (size_t i = 0; i < n; i++) {
-        const char *mark = insn[i].address == (uintptr_t)code + tb->code_entry
-                               ? "  <- entry from the loop" : "";
-        fprintf(f, "0x%" PRIx64 ":  %-8s %s%s\n", insn[i].address,
-                insn[i].mnemonic, insn[i].op_str, mark);
-    }
-    if (n)
-        cs_free(insn, n);
-    cs_close(&cs);
+    if (disas)
+        disas(f, tb->code, tb->code_size, tb->code_entry);
     fputc('\n', f);
     fflush(f);
 }

@@ -42,5 +42,5 @@ TESTS += $(X86_EMIT_TESTS)
 tests_unit_test_x86_emit_SOURCES = tests/unit/test-x86-emit.c
 tests_unit_test_x86_emit_CFLAGS = $(ENGINE_TEST_CFLAGS) $(CAPSTONE_CFLAGS)
 tests_unit_test_x86_emit_LDFLAGS = $(CORE_LINK)
-tests_unit_test_x86_emit_LDADD = $(ENGINE_TEST_LIBS)
+tests_unit_test_x86_emit_LDADD = $(ENGINE_TEST_LIBS) $(CAPSTONE_LIBS)
 tests_unit_test_x86_emit_DEPENDENCIES = kernel/libcore.a
