@@ -291,12 +291,11 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
 typedef struct TlbSlot {
     /* as TlbEntry's tag_r or tag_w with no flag; or a store slot in code
      * mode: a page of code with TLB_FLAG_CODE (which no access's compare
-     * matches, so the store's fill stub checks its code range from
-     * codemask and takes the addend here) */
+     * matches, so the store's fill stub checks the code's range, lo..hi,
+     * and takes the addend here) */
     uint64_t tag;
     uintptr_t addend;
-    const uint64_t *codemask; /* as TlbEntry's, in code mode */
-    uint64_t pad;
+    uint64_t lo, hi; /* code mode: the page's code, as virtual addresses */
 } TlbSlot;
 
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
@@ -356,6 +355,7 @@ struct TesseraCpu {
 
     /* Native code: the TLB slots of loops' loads and stores (above). */
     _Alignas(64) TlbSlot tlb_slot[CPU_SLOT_MMUS][2][CPU_SLOTS_PER];
+    bool code_slots; /* a store slot may be in code mode */
     _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
     _Alignas(16) unsigned char env[];
 };
@@ -426,6 +426,8 @@ uint64_t cpu_atomic(Cpu *cpu, unsigned insn, int amo, uint64_t vaddr,
 void cpu_all_tcache_flushed(void);
 void cpu_all_tb_invalidated(TB *tb);
 void cpu_all_code_page_added(uint64_t page);
+/* A page's code grew: store slots in code mode go (they copy its range). */
+void cpu_all_code_range_grew(void);
 
 /* tcache.c */
 /* The block for (phys_pc, pc, cpu mode), translating it if needed; NULL

@@ -297,6 +297,20 @@ void cpu_all_code_page_added(uint64_t page)
     }
 }
 
+void cpu_all_code_range_grew(void)
+{
+    for (unsigned i = 0; all_cpus && i < all_cpus->len; i++) {
+        Cpu *cpu = g_ptr_array_index(all_cpus, i);
+        if (!cpu->code_slots)
+            continue;
+        for (unsigned m = 0; m < CPU_SLOT_MMUS; m++)
+            for (unsigned k = 0; k < CPU_SLOTS_PER; k++)
+                if (cpu->tlb_slot[m][1][k].tag & TLB_FLAG_CODE)
+                    cpu->tlb_slot[m][1][k].tag = TLB_INVALID;
+        cpu->code_slots = false;
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* Precise state and faults                                                */
 

@@ -1895,7 +1895,47 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     return N.colds->len - 1;
 }
 
-static void emit_code_page_store(const Cold *c, int32_t slot, bool fill);
+static void emit_code_page_store(const Cold *c, int32_t slot);
+
+/*
+ * A store's fill stub, first: a slot in code mode whose page RCX is (an
+ * aligned store) and whose code the store misses goes back to the store
+ * with the slot's addend; else on to the TLB. RSI = the address (for the
+ * code check, the store and the slow path, which is told so).
+ */
+static void emit_code_slot_store(Cold *c, const SlotFill *f)
+{
+    unsigned size = (c->desc >> 16) & TESSERA_MO_SIZE_MASK;
+    /* Back to the access itself, unless that needs the RSI changed here. */
+    bool back = c->abase != X86_RSI;
+    X86Mem tag = x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, tag));
+    X86Mem addend = x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, addend));
+
+    if (c->abase != X86_RSI || c->adisp)
+        lea_or_mov(X86_RSI, c->abase, c->adisp);
+    c->abase = N.abase = X86_RSI;
+    c->adisp = N.adisp = 0;
+    x86_lea(&N.b, 8, X86_RDX, x86_mem(X86_RCX, TLB_FLAG_CODE));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX, tag);
+    size_t other = x86_jcc(&N.b, X86_CC_NE);
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RSI,
+               x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, hi)));
+    size_t above = x86_jcc(&N.b, X86_CC_AE);
+    x86_lea(&N.b, 8, X86_RDX, x86_mem(X86_RSI, (int32_t)size));
+    x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
+               x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, lo)));
+    size_t overlaps = x86_jcc(&N.b, X86_CC_A);
+    x86_patch_rel32(&N.b, above, x86_buf_offset(&N.b));
+    x86_load(&N.b, 8, X86_RDX, addend);
+    if (back) {
+        x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
+    } else {
+        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), c->reg);
+        x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
+    }
+    x86_patch_rel32(&N.b, other, x86_buf_offset(&N.b));
+    x86_patch_rel32(&N.b, overlaps, x86_buf_offset(&N.b));
+}
 
 /*
  * The fill stubs of the block's TLB slots: RDI = the entry's index, the
@@ -1920,20 +1960,13 @@ static void emit_slot_fills(void)
         x86_patch_rel32(&N.b, f->from, x86_buf_offset(&N.b));
         N.abase = c->abase;
         N.adisp = c->adisp;
-        if (store) {
-            /* The address in RSI, for the code check and the store (and
-             * for the slow path, which is told so). A slot in code mode
-             * first: its page's code range, with no TLB probe. */
-            lea_or_mov(X86_RSI, c->abase, c->adisp);
-            c->abase = N.abase = X86_RSI;
-            c->adisp = N.adisp = 0;
-            emit_code_page_store(c, f->slot, false);
-        }
+        if (store)
+            emit_code_slot_store(c, f);
         emit_tlb_index();
         IROp probe = {.memop = (uint8_t)((c->desc >> 16) & 0xff)};
         emit_tlb_compare_value(&probe, false);
         if (store)
-            emit_code_page_store(c, f->slot, true);
+            emit_code_page_store(c, f->slot);
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                    x86_mem_index(RENV, X86_RDI, 1,
                                  tlb_field(mmu, store ? offsetof(TlbEntry, tag_w)
@@ -3310,7 +3343,15 @@ static bool may_end_insn(const IROp *op)
  * them and stay so for the slow path, which the code emitted here falls
  * into when the test fails.
  */
-static void emit_code_page_store(const Cold *c, int32_t slot, bool fill)
+/*
+ * A store whose TLB entry is for a page of code (TLB_FLAG_CODE, RDI its
+ * index, RCX the compare value, RSI the address): if it misses the
+ * page's code it goes ahead here and jumps back after the store, else
+ * falls through (to the slow path, which invalidates the code). With a
+ * slot (slot != INT32_MIN: the store's fill stub), a store that goes
+ * ahead puts the slot in code mode (see TlbSlot).
+ */
+static void emit_code_page_store(const Cold *c, int32_t slot)
 {
     unsigned memop = (c->desc >> 16) & 0xff, mmu = (c->desc >> 24) & 0xff;
     unsigned size = memop & TESSERA_MO_SIZE_MASK;
@@ -3323,31 +3364,19 @@ static void emit_code_page_store(const Cold *c, int32_t slot, bool fill)
     bool save_rcx = u == X86_RCX && c->keep;
     int32_t cp_lo = (int32_t)(offsetof(CodePage, lo) - offsetof(CodePage, mask));
     int32_t cp_hi = (int32_t)(offsetof(CodePage, hi) - offsetof(CodePage, mask));
-    /* The entry's words, or (from a store slot in code mode) the slot's. */
-    bool from_slot = slot != INT32_MIN && !fill;
-    X86Mem tag_w = from_slot ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, tag))
-                             : x86_mem_index(RENV, X86_RDI, 1,
-                                             base + (int32_t)offsetof(TlbEntry, tag_w));
-    X86Mem codemask = from_slot
-        ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, codemask))
-        : x86_mem_index(RENV, X86_RDI, 1,
-                        base + (int32_t)offsetof(TlbEntry, codemask));
-    X86Mem addend = from_slot
-        ? x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend))
-        : x86_mem_index(RENV, X86_RDI, 1,
-                        base + (int32_t)offsetof(TlbEntry, addend));
 
     if (save_rcx)
         x86_push(&N.b, X86_RCX);
     /* Only a matching entry with no flag but TLB_FLAG_CODE. */
-    x86_load(&N.b, 8, p, tag_w);
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, tag_w)));
     x86_alu_ri(&N.b, X86_XOR, 8, p, TLB_FLAG_CODE);
     x86_alu_rr(&N.b, X86_CMP, 8, p, X86_RCX);
     size_t differs = x86_jcc(&N.b, X86_CC_NE);
-    x86_load(&N.b, 8, p, codemask);
-    if (fill)
-        x86_store(&N.b, 8,
-                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, codemask)), p);
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, codemask)));
     /* No overlap when offset >= hi or offset + size <= lo (the store
      * does not cross the page: the probe's tag says so). */
     x86_mov_rr(&N.b, 4, u, X86_RSI);
@@ -3358,20 +3387,31 @@ static void emit_code_page_store(const Cold *c, int32_t slot, bool fill)
     x86_alu_rm(&N.b, X86_CMP, 4, u, x86_mem(p, cp_lo));
     size_t overlaps = x86_jcc(&N.b, X86_CC_A);
     x86_patch_rel32(&N.b, after, x86_buf_offset(&N.b));
-    x86_load(&N.b, 8, p, addend);
-    if (fill) {
-        /* The slot in code mode: its page with TLB_FLAG_CODE, so that
-         * the access's compare misses it and its fill stub comes here
-         * with the slot's words (emit_slot_fills()). */
-        x86_store(&N.b, 8,
-                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend)), p);
+    if (slot != INT32_MIN) {
+        /* Code mode: the page's code as virtual addresses (page + lo,
+         * page + hi), the page with TLB_FLAG_CODE, the addend. */
+        X86Mem s_lo = x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, lo));
+        X86Mem s_hi = x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, hi));
+        x86_load(&N.b, 4, u, x86_mem(p, cp_lo));
+        x86_store(&N.b, 8, s_lo, u);
+        x86_load(&N.b, 4, u, x86_mem(p, cp_hi));
+        x86_store(&N.b, 8, s_hi, u);
         x86_mov_rr(&N.b, 8, u, X86_RSI);
         x86_alu_ri(&N.b, X86_AND, 8, u,
                    (int32_t)~((1u << N.ir->arch->page_bits) - 1));
+        x86_alu_mr(&N.b, X86_ADD, 8, s_lo, u);
+        x86_alu_mr(&N.b, X86_ADD, 8, s_hi, u);
         x86_alu_ri(&N.b, X86_OR, 8, u, TLB_FLAG_CODE);
         x86_store(&N.b, 8, x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, tag)),
                   u);
+        x86_store_imm(&N.b, 1, CPU_FIELD(code_slots), 1);
     }
+    x86_load(&N.b, 8, p,
+             x86_mem_index(RENV, X86_RDI, 1,
+                           base + (int32_t)offsetof(TlbEntry, addend)));
+    if (slot != INT32_MIN)
+        x86_store(&N.b, 8,
+                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend)), p);
     if (save_rcx)
         x86_pop(&N.b, X86_RCX);
     x86_store(&N.b, size, x86_mem_index(X86_RSI, p, 1, 0), c->reg);
@@ -3393,7 +3433,7 @@ static void emit_colds(void)
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
             if (c->kind == COLD_STORE && code_page_check())
-                emit_code_page_store(c, INT32_MIN, false);
+                emit_code_page_store(c, INT32_MIN);
             if (c->kind == COLD_STORE) /* before RAX is used */
                 x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
             if (c->keep) { /* the address, twice: RSP stays aligned */

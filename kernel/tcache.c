@@ -328,7 +328,10 @@ static void page_link(TB *tb, unsigned k)
     tb->page_ref[k] = cp->nrefs;
     cp->refs[cp->nrefs++] = (CodeRef){tb->pages[k].lo, tb->pages[k].hi, tb};
     cp->mask |= tb->pages[k].mask;
+    uint32_t lo = cp->lo, hi = cp->hi;
     fine_set(cp, tb->pages[k].lo, tb->pages[k].hi);
+    if (cp->lo < lo || cp->hi > hi)
+        cpu_all_code_range_grew();
 }
 
 static void page_unlink(TB *tb, unsigned k)

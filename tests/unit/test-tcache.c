@@ -393,6 +393,67 @@ static void test_tlb_slots(void)
     tessera_tlb_flush(cpu);
 }
 
+/* Wakes the halted CPU (the instruction after HALT runs) and runs it up
+ * to its next halt. */
+static void wake_and_run(void)
+{
+    env->irq_enabled = 0;
+    cpu_irq_set(cpu, 0, 1);
+    cpu_exec(cpu, 100000);
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+}
+
+/*
+ * A loop's store to a page of code, next to the code, puts its TLB slot in
+ * code mode (native code: the slot keeps the page's code range). Code
+ * translated later where the store writes grows that range: the store
+ * must then invalidate it.
+ */
+static void test_tlb_slot_code_mode(void)
+{
+    static const uint32_t start[] = {
+        LI(2, 100),        /* 0x1000 */
+        LI(5, 0x3800),     /* 0x1004 */
+        LI(6, 0x5000),     /* 0x1008 */
+        JMP(0x7fd),        /* 0x100c -> 0x3000 */
+    };
+    static const uint32_t loop[] = {
+        LD32(3, 6, 0),     /* 0x3000 */
+        ST32(3, 5, 0),     /* 0x3004 */
+        ADDI(2, 2, -1),    /* 0x3008 */
+        BNEZ(2, -3),       /* 0x300c -> 0x3000 */
+        HALT,              /* 0x3010 */
+        JR(7),             /* 0x3014 */
+    };
+    static const uint32_t target[] = {
+        LI(1, 5),          /* 0x3800: what the loop writes over */
+        HALT,              /* 0x3804 */
+        JR(7),             /* 0x3808 */
+    };
+    const uint32_t li5 = LI(1, 5), li7 = LI(1, 7);
+
+    tcache_flush();
+    load_prog(0x1000, start, 4);
+    load_prog(0x3000, loop, 6);
+    load_prog(0x3800, target, 3);
+    CU_ASSERT_TRUE(bus_write_buf(0x5000, &li5, 4));
+    run_prog(); /* the loop writes 0x3800 with what it holds */
+    CU_ASSERT_EQUAL(env->r[2], 0);
+
+    env->r[7] = 0x3800; /* translated now: the page's code grows */
+    wake_and_run();
+    CU_ASSERT_EQUAL(env->r[1], 5);
+
+    CU_ASSERT_TRUE(bus_write_buf(0x5000, &li7, 4));
+    env->r[2] = 100;
+    env->r[7] = 0x3000;
+    wake_and_run(); /* the loop writes new code at 0x3800 */
+    env->r[7] = 0x3800;
+    wake_and_run();
+    CU_ASSERT_EQUAL(env->r[1], 7);
+}
+
 static void test_smc_other_block(void)
 {
     static const uint32_t prog[] = {
@@ -1001,6 +1062,7 @@ int main(void)
         {"loop across two pages", test_cross_page_loop},
         {"page flush drops a block from the page before", test_flush_second_page},
         {"TLB slots: page flush, crossing load", test_tlb_slots},
+        {"TLB slot of a store next to code", test_tlb_slot_code_mode},
         {"SMC: another block", test_smc_other_block},
         {"SMC: the running block", test_smc_same_block},
         {"SMC: ops after the store", test_smc_same_block_tail},
