@@ -328,6 +328,17 @@ static void test_flush_second_page(void)
     tessera_tlb_flush(cpu);
 }
 
+/* Wakes the halted CPU (the instruction after HALT runs) and runs it up
+ * to its next halt. */
+static void wake_and_run(void)
+{
+    env->irq_enabled = 0;
+    cpu_irq_set(cpu, 0, 1);
+    cpu_exec(cpu, 100000);
+    cpu_irq_set(cpu, 0, 0);
+    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+}
+
 /*
  * A loop's load keeps the page it hit in a TLB slot (native code): a page
  * flush must drop it when the page is remapped, and a misaligned load
@@ -371,11 +382,7 @@ static void test_tlb_slots(void)
     env->r[1] = 0;
     env->r[2] = 100;
     env->r[6] = 0x2000;
-    env->irq_enabled = 0;
-    cpu_irq_set(cpu, 0, 1);
-    cpu_exec(cpu, 100000);
-    cpu_irq_set(cpu, 0, 0);
-    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    wake_and_run();
     CU_ASSERT_EQUAL(env->r[1], 900);
 
     /* A load of 0x5ffe: two bytes from 0x5ffe, two from 0x16000. */
@@ -383,25 +390,11 @@ static void test_tlb_slots(void)
     env->r[1] = 0;
     env->r[2] = 100;
     env->r[5] = 0x5ffe;
-    cpu_irq_set(cpu, 0, 1);
-    cpu_exec(cpu, 100000);
-    cpu_irq_set(cpu, 0, 0);
-    CU_ASSERT_TRUE(cpu_is_idle(cpu));
+    wake_and_run();
     CU_ASSERT_EQUAL(env->r[1], 100 * (uint64_t)0x33441122);
 
     env->remap_lo = env->remap_hi = env->remap_offset = 0;
     tessera_tlb_flush(cpu);
-}
-
-/* Wakes the halted CPU (the instruction after HALT runs) and runs it up
- * to its next halt. */
-static void wake_and_run(void)
-{
-    env->irq_enabled = 0;
-    cpu_irq_set(cpu, 0, 1);
-    cpu_exec(cpu, 100000);
-    cpu_irq_set(cpu, 0, 0);
-    CU_ASSERT_TRUE(cpu_is_idle(cpu));
 }
 
 /*
