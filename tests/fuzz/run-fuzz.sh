@@ -88,7 +88,7 @@ fi
 # config.h lives in the build tree; a source-tree build has it at the top.
 incs="-I$top -I$top/plugin-api -I${BUILDDIR:-$top}"
 # The core's sources expect the paths that AM_CPPFLAGS defines.
-defs="-DTESSERA_PLUGINDIR=\"/nonexistent\" -DTESSERA_UIDIR=\"/nonexistent\" -DTESSERA_BOARDDIR=\"$top/config/boards\""
+defs="-DTESSERA_PLUGINDIR=\"/nonexistent\" -DTESSERA_UIDIR=\"/nonexistent\" -DTESSERA_MODDIR=\"/nonexistent\" -DTESSERA_BOARDDIR=\"$top/config/boards\""
 defs="$defs ${defs_extra:-} -DTESSERA_BUILDDIR=\"${BUILDDIR:-$top}\" -DTESSERA_SRCDIR=\"$top\""
 
 # Plain objects (no fuzzer or sanitizer instrumentation), two at a time.
