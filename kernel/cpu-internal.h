@@ -279,23 +279,26 @@ static inline uint32_t cpu_jc_group(uint64_t jpage)
 
 /*
  * Native code's TLB slots: in a loop, each load or store has a slot of its
- * own (the page and addend of the TLB entry it hit last), checked before
- * the TLB itself. Slots are by MMU index (the first CPU_SLOT_MMUS) and
- * kind (load, store), CPU_SLOTS_PER of each, handed out round robin at
- * translation. A slot holds a page only while its translation stands: TLB
- * flushes, whole or of its page, clear it, and a page that turns into
- * code clears the store slots (cpu.c).
+ * own, checked before the TLB itself. A slot is a range of virtual
+ * addresses inside one page that the access may reach directly with the
+ * slot's addend: the whole page of the TLB entry it hit last, or for a
+ * store to a page of code, the part of the page on one side of the code
+ * (so that data next to code costs nothing). Slots are by MMU index (the
+ * first CPU_SLOT_MMUS) and kind (load, store), CPU_SLOTS_PER of each,
+ * handed out round robin at translation. A slot holds a range only while
+ * its translation stands: TLB flushes, whole or of its page, clear it; a
+ * page that turns into code clears the store slots, and so does code
+ * that grows towards a store slot's side (cpu.c).
  */
 #define CPU_SLOT_MMUS 4
 #define CPU_SLOTS_PER 32
 typedef struct TlbSlot {
-    /* as TlbEntry's tag_r or tag_w with no flag; or a store slot in code
-     * mode: a page of code with TLB_FLAG_CODE (which no access's compare
-     * matches, so the store's fill stub checks the code's range, lo..hi,
-     * and takes the addend here) */
-    uint64_t tag;
+    /* An access of up to 8 bytes at va hits when va - start < span
+     * (unsigned): span is the range's length less 7, so no access that
+     * hits leaves the range. 0: empty. */
+    uint64_t start, span;
     uintptr_t addend;
-    uint64_t lo, hi; /* code mode: the page's code, as virtual addresses */
+    uint64_t unused; /* a slot is 32 bytes */
 } TlbSlot;
 
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
@@ -355,7 +358,7 @@ struct TesseraCpu {
 
     /* Native code: the TLB slots of loops' loads and stores (above). */
     _Alignas(64) TlbSlot tlb_slot[CPU_SLOT_MMUS][2][CPU_SLOTS_PER];
-    bool code_slots; /* a store slot may be in code mode */
+    bool code_slots; /* a store slot may hold one side of a page of code */
     _Alignas(64) uint64_t temps[CPU_TEMP_SLOTS];
     _Alignas(16) unsigned char env[];
 };
@@ -426,7 +429,7 @@ uint64_t cpu_atomic(Cpu *cpu, unsigned insn, int amo, uint64_t vaddr,
 void cpu_all_tcache_flushed(void);
 void cpu_all_tb_invalidated(TB *tb);
 void cpu_all_code_page_added(uint64_t page);
-/* A page's code grew: store slots in code mode go (they copy its range). */
+/* A page's code grew: store slots on a side of code go (cpu->code_slots). */
 void cpu_all_code_range_grew(void);
 
 /* tcache.c */

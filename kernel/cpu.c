@@ -87,7 +87,7 @@ static void tlb_flush_all(Cpu *cpu)
     size_t n = (size_t)cpu->nb_mmu * CPU_TLB_SIZE;
     memset(cpu->tlb, 0xff, n * sizeof(TlbEntry));
     memset(cpu->tlb_cold, 0xff, n * sizeof(TlbCold));
-    memset(cpu->tlb_slot, 0xff, sizeof(cpu->tlb_slot));
+    memset(cpu->tlb_slot, 0, sizeof(cpu->tlb_slot));
 }
 
 /*
@@ -126,8 +126,8 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
     }
     TlbSlot *s = &cpu->tlb_slot[0][0][0];
     for (size_t i = 0; i < sizeof(cpu->tlb_slot) / sizeof(*s); i++)
-        if ((s[i].tag & ~(uint64_t)TLB_FLAGS) == vpage)
-            s[i].tag = TLB_INVALID;
+        if ((s[i].start & cpu->page_mask) == vpage)
+            s[i].span = 0;
     /* Only blocks with code in that page leave the jump cache: the others'
      * mappings stand (a kernel that remaps one page keeps running its
      * cached blocks). The running chain stops, as in mapping_changed(). */
@@ -293,7 +293,7 @@ void cpu_all_code_page_added(uint64_t page)
         /* Store slots do not say their physical page: all of them go. */
         for (unsigned m = 0; m < CPU_SLOT_MMUS; m++)
             for (unsigned k = 0; k < CPU_SLOTS_PER; k++)
-                cpu->tlb_slot[m][1][k].tag = TLB_INVALID;
+                cpu->tlb_slot[m][1][k].span = 0;
     }
 }
 
@@ -303,10 +303,11 @@ void cpu_all_code_range_grew(void)
         Cpu *cpu = g_ptr_array_index(all_cpus, i);
         if (!cpu->code_slots)
             continue;
+        /* Which slots those are is not kept: all store slots go (they
+         * fill again from the TLB in a few instructions). */
         for (unsigned m = 0; m < CPU_SLOT_MMUS; m++)
             for (unsigned k = 0; k < CPU_SLOTS_PER; k++)
-                if (cpu->tlb_slot[m][1][k].tag & TLB_FLAG_CODE)
-                    cpu->tlb_slot[m][1][k].tag = TLB_INVALID;
+                cpu->tlb_slot[m][1][k].span = 0;
         cpu->code_slots = false;
     }
 }

@@ -55,11 +55,55 @@
 /* ---------------------------------------------------------------------- */
 /* Slow paths and helpers called from generated code                       */
 
-/* desc: insn | memop << 16 | mmu << 24 */
+/*
+ * After the slow path of an access with a TLB slot (desc >> 32: its index
+ * + 1, see emit_tlb_probe()), the slot takes what the TLB holds now for
+ * va's page: all of it when the entry has no flag; for a store to a page
+ * of code (where generated code stores only in little-endian guests with
+ * the code's pages as theirs: code_page_check()), the side of the code
+ * that va is on, if the store misses the code. Nothing for MMIO,
+ * watchpoints and the like, which stay on the slow path.
+ */
+static void slot_fill(Cpu *cpu, uint64_t va, unsigned size, uint64_t desc)
+{
+    unsigned mmu = (desc >> 24) & 0xff;
+    unsigned index = (unsigned)(desc >> 32) - 1;
+    bool store = index / CPU_SLOTS_PER % 2;
+    TlbSlot *s = &cpu->tlb_slot[0][0][index];
+    const TlbEntry *e = &cpu->tlb[mmu * CPU_TLB_SIZE +
+                                  ((va >> cpu->page_bits) &
+                                   (CPU_TLB_SIZE - 1))];
+    uint64_t page = va & cpu->page_mask, tag = store ? e->tag_w : e->tag_r;
+    uint64_t start = page, len = ~cpu->page_mask + 1;
+
+    if (tag == (page | TLB_FLAG_CODE) && store) {
+        const CodePage *cp = (const CodePage *)(const void *)e->codemask;
+        uint64_t off = va - page;
+        cpu->code_slots = true;
+        if (off >= cp->hi) {
+            start = page + cp->hi;
+            len -= cp->hi;
+        } else if (off + size <= cp->lo) {
+            len = cp->lo;
+        } else {
+            return;
+        }
+    } else if (tag != page) {
+        return;
+    }
+    s->start = start;
+    s->addend = e->addend;
+    s->span = len >= 8 ? len - 7 : 0;
+}
+
+/* desc: insn | memop << 16 | mmu << 24 | (slot + 1) << 32 (0: none) */
 static uint64_t native_load_slow(Cpu *cpu, uint64_t va, uint64_t desc)
 {
-    return cpu_load_slow(cpu, desc & 0xffff, va, (desc >> 16) & 0xff,
-                         (desc >> 24) & 0xff);
+    uint64_t v = cpu_load_slow(cpu, desc & 0xffff, va, (desc >> 16) & 0xff,
+                               (desc >> 24) & 0xff);
+    if (desc >> 32)
+        slot_fill(cpu, va, (desc >> 16) & TESSERA_MO_SIZE_MASK, desc);
+    return v;
 }
 
 static void native_store_slow(Cpu *cpu, uint64_t va, uint64_t v,
@@ -78,6 +122,8 @@ static void native_store_slow(Cpu *cpu, uint64_t va, uint64_t v,
     if ((e->tag_w ^ TLB_FLAG_CODE) == cmp &&
         (!tcache_granule_hit(*e->codemask, va, size) ||
          !tcache_code_overlap(e->codemask, va, size))) {
+        if (desc >> 32)
+            slot_fill(cpu, va, size, desc);
         uint64_t x = v;
         if (cpu->arch->big_endian)
             x = size == 2   ? __builtin_bswap16((uint16_t)x)
@@ -88,6 +134,8 @@ static void native_store_slow(Cpu *cpu, uint64_t va, uint64_t v,
         return;
     }
     cpu_store_slow(cpu, desc & 0xffff, va, v, memop, mmu);
+    if (desc >> 32)
+        slot_fill(cpu, va, size, desc);
 }
 
 /* desc: insn | memop << 16 | mmu << 24 | (amo + 1) << 32 (0: cmpxchg) */
@@ -1780,13 +1828,13 @@ static void emit_tlb_index(void)
     x86_alu_ri(&N.b, X86_AND, 4, X86_RDI, (CPU_TLB_SIZE - 1) << 5);
 }
 
-/* RCX = the value a TLB slot's or entry's tag is compared with, for the
- * access op at N.abase + N.adisp (see emit_tlb_probe()). */
-static void emit_tlb_compare_value(const IROp *op, bool slot)
+/* RCX = the value a TLB entry's tag is compared with, for the access op
+ * at N.abase + N.adisp (see emit_tlb_probe()). */
+static void emit_tlb_compare_value(const IROp *op)
 {
     unsigned size = op->memop & TESSERA_MO_SIZE_MASK;
     int32_t mask = (int32_t)~((1u << N.ir->arch->page_bits) - 1);
-    if (slot || (op->memop & TESSERA_MO_ALIGN)) {
+    if (op->memop & TESSERA_MO_ALIGN) {
         lea_or_mov(X86_RCX, N.abase, N.adisp);
         x86_alu_ri(&N.b, X86_AND, 8, X86_RCX, mask | (int32_t)(size - 1));
     } else {
@@ -1819,22 +1867,26 @@ static bool code_page_check(void)
  * [N.abase + RDX + N.adisp]); a miss jumps to a new cold path, whose index
  * this returns.
  *
- * In a self-loop a load or store first compares RCX with its own TLB
- * slot (cpu->tlb_slot, see cpu-internal.h), which holds the page and
- * addend it found last time, and takes the slot's addend: 5 instructions
- * and the access, with neither the entry's index nor its addend on the
- * address's dependency chain. A slot miss goes to a fill stub after the
- * body (SlotFill, emit_slot_fills()), which probes the TLB and copies a
- * hit into the slot.
+ * In a self-loop a load or store first checks its own TLB slot
+ * (cpu->tlb_slot, see cpu-internal.h), which holds the range and addend
+ * it found last time: RCX = the address less the range's start, compared
+ * with the slot's span, then the slot's addend: 5 instructions and the
+ * access, with neither the entry's index nor its addend on the address's
+ * dependency chain. A slot miss goes to a fill stub after the body
+ * (SlotFill, emit_slot_fills()), which probes the TLB and copies a hit
+ * into the slot; the slow path fills it after a TLB miss, and with one
+ * side of the code for a store to a page of code (slot_fill()).
  */
 static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
 {
     uint8_t mo = op->memop & (TESSERA_MO_SIZE_MASK | TESSERA_MO_ALIGN);
     bool same = N.kp.valid && N.kp.base == op->v[1] && N.kp.disp == op->imm &&
                 N.kp.memop == mo && N.kp.mmu == op->mmu;
-    /* Stores where the fill stub does the code-page check
-     * (emit_slot_fills()). */
+    /* Stores only where the slow path knows the code's range
+     * (slot_fill()); never an access that must be aligned (a slot lets
+     * any access inside its range through). */
     bool slotted = N.self_loop && op->mmu < CPU_SLOT_MMUS &&
+                   !(op->memop & TESSERA_MO_ALIGN) &&
                    (!store || code_page_check());
 
     /* RDI: only a probe without a slot needs it (a slot's fill stub
@@ -1842,16 +1894,12 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     bool index = !slotted && (!same || !N.kp.rdi);
     if (index)
         emit_tlb_index();
-    /* RCX: with a slot, the address with its page and the bits that
-     * must be clear when aligned, so that a misaligned access (one that
-     * may cross into the next page) never hits a slot; a probe of the TLB
-     * takes the page of the access's last byte unless the memop wants it
-     * aligned (the entry is the first byte's: a crossing access misses).
-     * Either value serves a later probe of the TLB for the same address
-     * (equal when aligned, a miss when not); a slot's probe always takes
-     * its own. */
-    if (!same || !N.kp.rcx || slotted)
-        emit_tlb_compare_value(op, slotted);
+    /* RCX: a probe of the TLB takes the page of the access's last byte
+     * unless the memop wants it aligned (the entry is the first byte's: a
+     * crossing access misses); a slot takes its own (below), which no
+     * later probe can use. */
+    if (!slotted && (!same || !N.kp.rcx))
+        emit_tlb_compare_value(op);
     Cold c = {kind, 0, 0,
               op->insn | (uint64_t)op->memop << 16 | (uint64_t)op->mmu << 24,
               0, N.dirty, X86_RAX, N.abase, N.adisp, TESSERA_IR_NONE, -1, 0,
@@ -1864,16 +1912,22 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     if (slotted) {
         static unsigned next_slot[CPU_SLOT_MMUS][2];
         unsigned k = next_slot[op->mmu][store]++ % CPU_SLOTS_PER;
-        X86Mem m = CPU_FIELD(tlb_slot);
-        m.disp += (int32_t)(((op->mmu * 2 + store) * CPU_SLOTS_PER + k) *
-                            sizeof(TlbSlot));
-        x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX, m);
-        SlotFill f = {x86_jcc(&N.b, X86_CC_NE), 0, N.colds->len, m.disp};
+        unsigned index = (op->mmu * 2 + store) * CPU_SLOTS_PER + k;
+        int32_t slot = CPU_FIELD(tlb_slot).disp +
+                       (int32_t)(index * sizeof(TlbSlot));
+        lea_or_mov(X86_RCX, N.abase, N.adisp);
+        x86_alu_rm(&N.b, X86_SUB, 8, X86_RCX,
+                   x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, start)));
+        x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
+                   x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, span)));
+        SlotFill f = {x86_jcc(&N.b, X86_CC_AE), 0, N.colds->len, slot};
         if (!same || !N.kp.rdx)
             x86_load(&N.b, 8, X86_RDX,
-                     x86_mem(RENV, m.disp + (int32_t)offsetof(TlbSlot, addend)));
+                     x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend)));
         f.back = x86_buf_offset(&N.b);
         narray_append(N.fills, &f, 1);
+        /* The slow path fills the slot too (slot_fill()). */
+        c.desc |= (uint64_t)(index + 1) << 32;
     } else {
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                    x86_mem_index(RENV, X86_RDI, 1, tag));
@@ -1886,7 +1940,8 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     }
     narray_append(N.colds, &c, 1);
     N.kp.rdi = index || (same && N.kp.rdi);
-    N.kp.valid = N.kp.rcx = N.kp.rdx = true;
+    N.kp.valid = N.kp.rdx = true;
+    N.kp.rcx = !slotted;
     N.kp.base = op->v[1];
     N.kp.disp = op->imm;
     N.kp.memop = mo;
@@ -1895,78 +1950,28 @@ static unsigned emit_tlb_probe(const IROp *op, bool store, ColdKind kind)
     return N.colds->len - 1;
 }
 
-static void emit_code_page_store(const Cold *c, int32_t slot);
-
-/*
- * A store's fill stub, first: a slot in code mode whose page RCX is (an
- * aligned store) and whose code the store misses goes back to the store
- * with the slot's addend; else on to the TLB. RSI = the address (for the
- * code check, the store and the slow path, which is told so).
- */
-static void emit_code_slot_store(Cold *c, const SlotFill *f)
-{
-    unsigned size = (c->desc >> 16) & TESSERA_MO_SIZE_MASK;
-    /* Back to the access itself, unless that needs the RSI changed here. */
-    bool back = c->abase != X86_RSI;
-    X86Mem tag = x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, tag));
-    X86Mem addend = x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, addend));
-
-    if (c->abase != X86_RSI || c->adisp)
-        lea_or_mov(X86_RSI, c->abase, c->adisp);
-    c->abase = N.abase = X86_RSI;
-    c->adisp = N.adisp = 0;
-    x86_lea(&N.b, 8, X86_RDX, x86_mem(X86_RCX, TLB_FLAG_CODE));
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX, tag);
-    size_t other = x86_jcc(&N.b, X86_CC_NE);
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RSI,
-               x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, hi)));
-    size_t above = x86_jcc(&N.b, X86_CC_AE);
-    x86_lea(&N.b, 8, X86_RDX, x86_mem(X86_RSI, (int32_t)size));
-    x86_alu_rm(&N.b, X86_CMP, 8, X86_RDX,
-               x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, lo)));
-    size_t overlaps = x86_jcc(&N.b, X86_CC_A);
-    x86_patch_rel32(&N.b, above, x86_buf_offset(&N.b));
-    x86_load(&N.b, 8, X86_RDX, addend);
-    if (back) {
-        x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
-    } else {
-        x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), c->reg);
-        x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-    }
-    x86_patch_rel32(&N.b, other, x86_buf_offset(&N.b));
-    x86_patch_rel32(&N.b, overlaps, x86_buf_offset(&N.b));
-}
-
 /*
  * The fill stubs of the block's TLB slots: RDI = the entry's index, the
- * TLB's own compare (a miss goes on to the access's slow path), then the
- * entry's tag and addend into the slot. A load's stub goes back to the
- * access with the addend in RDX. A store's stub first checks for a page
- * of code (which no slot holds), as the store's slow path would, in
- * place of the TLB's compare: a store to a page of code then costs no
- * more than without the slot (the bench's same-page layout). It does
- * the store itself, with the address in RSI, and goes back after it.
- * A stub's Cold has the same address registers as the access, which
- * nothing changes between the slot's compare and here.
+ * TLB's own compare (a miss, or a store to a page of code, goes on to the
+ * access's slow path, which fills the slot after it: slot_fill()), then
+ * the entry's page and addend into the slot, and back to the access with
+ * the addend in RDX. A stub's Cold has the same address registers as the
+ * access, which nothing changes between the slot's check and here.
  */
 static void emit_slot_fills(void)
 {
+    unsigned pb = N.ir->arch->page_bits;
     for (unsigned i = 0; i < N.fills->len; i++) {
         SlotFill *f = &g_array_index(N.fills, SlotFill, i);
         Cold *c = &g_array_index(N.colds, Cold, f->cold);
         unsigned mmu = (c->desc >> 24) & 0xff;
-        unsigned size = (c->desc >> 16) & TESSERA_MO_SIZE_MASK;
         bool store = c->kind == COLD_STORE;
         x86_patch_rel32(&N.b, f->from, x86_buf_offset(&N.b));
         N.abase = c->abase;
         N.adisp = c->adisp;
-        if (store)
-            emit_code_slot_store(c, f);
         emit_tlb_index();
         IROp probe = {.memop = (uint8_t)((c->desc >> 16) & 0xff)};
-        emit_tlb_compare_value(&probe, false);
-        if (store)
-            emit_code_page_store(c, f->slot);
+        emit_tlb_compare_value(&probe);
         x86_alu_rm(&N.b, X86_CMP, 8, X86_RCX,
                    x86_mem_index(RENV, X86_RDI, 1,
                                  tlb_field(mmu, store ? offsetof(TlbEntry, tag_w)
@@ -1978,14 +1983,14 @@ static void emit_slot_fills(void)
         x86_store(&N.b, 8,
                   x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, addend)),
                   X86_RDX);
-        x86_store(&N.b, 8, x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, tag)),
+        /* A hit: RCX is the page (no access that hits crosses it). */
+        x86_store(&N.b, 8,
+                  x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, start)),
                   X86_RCX);
-        if (store) {
-            x86_store(&N.b, size, x86_mem_index(X86_RSI, X86_RDX, 1, 0), c->reg);
-            x86_patch_rel32(&N.b, x86_jmp(&N.b), c->back);
-        } else {
-            x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
-        }
+        x86_store_imm(&N.b, 8,
+                      x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, span)),
+                      (int32_t)((1u << pb) - 7));
+        x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
     }
 }
 
@@ -3334,24 +3339,16 @@ static bool may_end_insn(const IROp *op)
 }
 
 /*
- * A store whose TLB entry says "code page" (TLB_FLAG_CODE) comes here on
- * its way to native_store_slow. Most such stores write data that shares
- * the page with code, not the code itself: when the bytes lie outside the
- * span of the page's translated code (CodePage.lo, .hi), store directly,
- * as native_store_slow would, without the call; inside it the call checks
- * the 4-byte map. RSI holds the address; RDI and RCX are as the probe left
- * them and stay so for the slow path, which the code emitted here falls
- * into when the test fails.
- */
-/*
  * A store whose TLB entry is for a page of code (TLB_FLAG_CODE, RDI its
- * index, RCX the compare value, RSI the address): if it misses the
- * page's code it goes ahead here and jumps back after the store, else
- * falls through (to the slow path, which invalidates the code). With a
- * slot (slot != INT32_MIN: the store's fill stub), a store that goes
- * ahead puts the slot in code mode (see TlbSlot).
+ * index, RCX the compare value, RSI the address) comes here on its way to
+ * native_store_slow. Most such stores write data that shares the page
+ * with code, not the code itself: when the bytes lie outside the span of
+ * the page's translated code (CodePage.lo, .hi), store directly, as
+ * native_store_slow would, without the call, and jump back; else fall
+ * through to the call, which checks the 4-byte map. RDI and RCX stay as
+ * the probe left them, for the slow path.
  */
-static void emit_code_page_store(const Cold *c, int32_t slot)
+static void emit_code_page_store(const Cold *c)
 {
     unsigned memop = (c->desc >> 16) & 0xff, mmu = (c->desc >> 24) & 0xff;
     unsigned size = memop & TESSERA_MO_SIZE_MASK;
@@ -3387,31 +3384,9 @@ static void emit_code_page_store(const Cold *c, int32_t slot)
     x86_alu_rm(&N.b, X86_CMP, 4, u, x86_mem(p, cp_lo));
     size_t overlaps = x86_jcc(&N.b, X86_CC_A);
     x86_patch_rel32(&N.b, after, x86_buf_offset(&N.b));
-    if (slot != INT32_MIN) {
-        /* Code mode: the page's code as virtual addresses (page + lo,
-         * page + hi), the page with TLB_FLAG_CODE, the addend. */
-        X86Mem s_lo = x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, lo));
-        X86Mem s_hi = x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, hi));
-        x86_load(&N.b, 4, u, x86_mem(p, cp_lo));
-        x86_store(&N.b, 8, s_lo, u);
-        x86_load(&N.b, 4, u, x86_mem(p, cp_hi));
-        x86_store(&N.b, 8, s_hi, u);
-        x86_mov_rr(&N.b, 8, u, X86_RSI);
-        x86_alu_ri(&N.b, X86_AND, 8, u,
-                   (int32_t)~((1u << N.ir->arch->page_bits) - 1));
-        x86_alu_mr(&N.b, X86_ADD, 8, s_lo, u);
-        x86_alu_mr(&N.b, X86_ADD, 8, s_hi, u);
-        x86_alu_ri(&N.b, X86_OR, 8, u, TLB_FLAG_CODE);
-        x86_store(&N.b, 8, x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, tag)),
-                  u);
-        x86_store_imm(&N.b, 1, CPU_FIELD(code_slots), 1);
-    }
     x86_load(&N.b, 8, p,
              x86_mem_index(RENV, X86_RDI, 1,
                            base + (int32_t)offsetof(TlbEntry, addend)));
-    if (slot != INT32_MIN)
-        x86_store(&N.b, 8,
-                  x86_mem(RENV, slot + (int32_t)offsetof(TlbSlot, addend)), p);
     if (save_rcx)
         x86_pop(&N.b, X86_RCX);
     x86_store(&N.b, size, x86_mem_index(X86_RSI, p, 1, 0), c->reg);
@@ -3432,8 +3407,10 @@ static void emit_colds(void)
         case COLD_STORE:
             if (c->abase != X86_RSI || c->adisp)
                 lea_or_mov(X86_RSI, c->abase, c->adisp);
-            if (c->kind == COLD_STORE && code_page_check())
-                emit_code_page_store(c, INT32_MIN);
+            /* (a store with a slot leaves this to the call, which fills
+             * the slot: slot_fill()) */
+            if (c->kind == COLD_STORE && code_page_check() && !(c->desc >> 32))
+                emit_code_page_store(c);
             if (c->kind == COLD_STORE) /* before RAX is used */
                 x86_mov_rr(&N.b, 8, X86_RDX, c->reg);
             if (c->keep) { /* the address, twice: RSP stays aligned */

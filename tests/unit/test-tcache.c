@@ -398,50 +398,133 @@ static void test_tlb_slots(void)
 }
 
 /*
- * A loop's store to a page of code, next to the code, puts its TLB slot in
- * code mode (native code: the slot keeps the page's code range). Code
- * translated later where the store writes grows that range: the store
- * must then invalidate it.
+ * A loop's store to a page of code, next to the code, gets a TLB slot for
+ * the part of the page on that side of the code (native code; the loop at
+ * loop_at, the store to target_at). Code translated later where the store
+ * writes grows the page's code: the store must then invalidate it.
  */
-static void test_tlb_slot_code_mode(void)
+static void slot_code_side(uint32_t loop_at, uint32_t target_at)
 {
-    static const uint32_t start[] = {
-        LI(2, 100),        /* 0x1000 */
-        LI(5, 0x3800),     /* 0x1004 */
-        LI(6, 0x5000),     /* 0x1008 */
-        JMP(0x7fd),        /* 0x100c -> 0x3000 */
+    const uint32_t start[] = {
+        LI(2, 100),                        /* 0x1000 */
+        LI(5, target_at),                  /* 0x1004 */
+        LI(6, 0x5000),                     /* 0x1008 */
+        JMP((loop_at - 0x100c) / 4),       /* 0x100c -> loop_at */
     };
     static const uint32_t loop[] = {
-        LD32(3, 6, 0),     /* 0x3000 */
-        ST32(3, 5, 0),     /* 0x3004 */
-        ADDI(2, 2, -1),    /* 0x3008 */
-        BNEZ(2, -3),       /* 0x300c -> 0x3000 */
-        HALT,              /* 0x3010 */
-        JR(7),             /* 0x3014 */
+        LD32(3, 6, 0),     /* +0x00 */
+        ST32(3, 5, 0),     /* +0x04 */
+        ADDI(2, 2, -1),    /* +0x08 */
+        BNEZ(2, -3),       /* +0x0c -> +0x00 */
+        HALT,              /* +0x10 */
+        JR(7),             /* +0x14 */
     };
     static const uint32_t target[] = {
-        LI(1, 5),          /* 0x3800: what the loop writes over */
-        HALT,              /* 0x3804 */
-        JR(7),             /* 0x3808 */
+        LI(1, 5),          /* what the loop writes over */
+        HALT,
+        JR(7),
     };
     const uint32_t li5 = LI(1, 5), li7 = LI(1, 7);
 
     tcache_flush();
     load_prog(0x1000, start, 4);
-    load_prog(0x3000, loop, 6);
-    load_prog(0x3800, target, 3);
+    load_prog(loop_at, loop, 6);
+    load_prog(target_at, target, 3);
     CU_ASSERT_TRUE(bus_write_buf(0x5000, &li5, 4));
-    run_prog(); /* the loop writes 0x3800 with what it holds */
+    run_prog(); /* the loop writes target_at with what it holds */
     CU_ASSERT_EQUAL(env->r[2], 0);
 
-    env->r[7] = 0x3800; /* translated now: the page's code grows */
+    env->r[7] = target_at; /* translated now: the page's code grows */
     wake_and_run();
     CU_ASSERT_EQUAL(env->r[1], 5);
 
     CU_ASSERT_TRUE(bus_write_buf(0x5000, &li7, 4));
     env->r[2] = 100;
-    env->r[7] = 0x3000;
-    wake_and_run(); /* the loop writes new code at 0x3800 */
+    env->r[7] = loop_at;
+    wake_and_run(); /* the loop writes new code at target_at */
+    env->r[7] = target_at;
+    wake_and_run();
+    CU_ASSERT_EQUAL(env->r[1], 7);
+}
+
+static void test_tlb_slot_code_mode(void)
+{
+    slot_code_side(0x3000, 0x3800); /* the store above the code */
+    slot_code_side(0x3800, 0x3100); /* and below it */
+}
+
+/*
+ * A loop that stores on both sides of its own code, a 4-byte load that
+ * crosses from its page into the next (mapped elsewhere: no slot may hold
+ * it) and one that is misaligned inside a page (which a slot holds): all
+ * must take the right bytes every time. Then the store above the code
+ * moves from next to a block into it: its slot (the page above the
+ * block's code) must not let it through.
+ */
+static void test_tlb_slot_edges(void)
+{
+    static const uint32_t start[] = {
+        LI(2, 100),        /* 0x1000 */
+        LI(5, 0x3100),     /* 0x1004 */
+        LI(6, 0x3900),     /* 0x1008 */
+        LI(8, 0x5ffe),     /* 0x100c */
+        LI(9, 0x7003),     /* 0x1010 */
+        LI(1, 0),          /* 0x1014 */
+        LI(11, 0x5000),    /* 0x1018 */
+        LD32(10, 11, 0),   /* 0x101c */
+        JMP(0x8f8),        /* 0x1020 -> 0x3400 */
+    };
+    static const uint32_t loop[] = {
+        ST32(2, 5, 0),     /* 0x3400: below the code */
+        ST32(10, 6, 0),    /* 0x3404: above it */
+        LD32(3, 8, 0),     /* 0x3408: crossing into the next page */
+        ADD(1, 1, 3),      /* 0x340c */
+        LD32(3, 9, 0),     /* 0x3410: misaligned */
+        ADD(1, 1, 3),      /* 0x3414 */
+        ADDI(2, 2, -1),    /* 0x3418 */
+        BNEZ(2, -7),       /* 0x341c -> 0x3400 */
+        HALT,              /* 0x3420 */
+        JR(7),             /* 0x3424 */
+    };
+    static const uint32_t block[] = {LI(1, 5), HALT, JR(7)}; /* 0x3800 */
+    static const uint8_t data[8] = {0x01, 0x02, 0x03, 0x04,
+                                    0x10, 0x20, 0x30, 0x40};
+    static const uint8_t before[2] = {0x22, 0x11}, after[2] = {0x44, 0x33};
+    const uint32_t li7 = LI(1, 7);
+    uint32_t below = 0, above = 0;
+
+    tcache_flush();
+    load_prog(0x1000, start, 9);
+    load_prog(0x3400, loop, 10);
+    load_prog(0x3800, block, 3);
+    CU_ASSERT_TRUE(bus_write_buf(0x5000, &li7, 4));
+    CU_ASSERT_TRUE(bus_write_buf(0x5ffe, before, 2));
+    CU_ASSERT_TRUE(bus_write_buf(0x6000, data, 2));
+    CU_ASSERT_TRUE(bus_write_buf(0x16000, after, 2));
+    CU_ASSERT_TRUE(bus_write_buf(0x7000, data, 8));
+    env->remap_lo = 0x6000; /* page 0x6000 maps 0x16000 */
+    env->remap_hi = 0x7000;
+    env->remap_offset = 0x10000;
+    tessera_tlb_flush(cpu);
+    run_prog();
+    env->remap_lo = env->remap_hi = env->remap_offset = 0;
+    tessera_tlb_flush(cpu);
+    CU_ASSERT_EQUAL(env->r[2], 0);
+    CU_ASSERT_EQUAL(env->r[1], 100 * (uint64_t)(0x33441122u + 0x30201004u));
+    CU_ASSERT_TRUE(bus_read_buf(0x3100, &below, 4));
+    CU_ASSERT_TRUE(bus_read_buf(0x3900, &above, 4));
+    CU_ASSERT_EQUAL(below, 1);
+    CU_ASSERT_EQUAL(above, li7);
+
+    env->r[7] = 0x3800; /* the block, translated: the page's code grows */
+    wake_and_run();
+    CU_ASSERT_EQUAL(env->r[1], 5);
+    env->r[2] = 100;   /* the loop again: its store slot takes 0x380c.. */
+    env->r[7] = 0x3400;
+    wake_and_run();
+    env->r[2] = 100;   /* and now it writes LI r1, 7 over the block */
+    env->r[6] = 0x3800;
+    wake_and_run();
     env->r[7] = 0x3800;
     wake_and_run();
     CU_ASSERT_EQUAL(env->r[1], 7);
@@ -1056,6 +1139,8 @@ int main(void)
         {"page flush drops a block from the page before", test_flush_second_page},
         {"TLB slots: page flush, crossing load", test_tlb_slots},
         {"TLB slot of a store next to code", test_tlb_slot_code_mode},
+        {"TLB slots: both sides of code, crossing, misaligned",
+         test_tlb_slot_edges},
         {"SMC: another block", test_smc_other_block},
         {"SMC: the running block", test_smc_same_block},
         {"SMC: ops after the store", test_smc_same_block_tail},
