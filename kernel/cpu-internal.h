@@ -375,6 +375,16 @@ static inline uint64_t cpu_insns_raw(const struct TesseraCpu *cpu)
 }
 
 /*
+ * Code addresses are physical and never remapped (the arch has no
+ * translate_addr): a block's lookup then vouches for every page, and
+ * chained jumps may cross pages.
+ */
+static inline bool cpu_code_map_fixed(const struct TesseraCpu *cpu)
+{
+    return !cpu->arch->translate_addr;
+}
+
+/*
  * The soft TLB (cpu->tlb) follows env in the CPU's own allocation, this
  * many bytes after env's start, so that generated code reaches it from its
  * env register without loading a pointer.
@@ -442,8 +452,8 @@ ptrdiff_t tcache_exec_delta(void);
 void tcache_init_arena(size_t budget_bytes, bool executable);
 /* size bytes of the arena for code; *exec_addr is where they run. */
 void *tcache_code_alloc(size_t size, void **exec_addr);
-/* Chains exit x to tb when both allow it. */
-void tcache_chain(TBExit *x, TB *tb, unsigned page_bits);
+/* Chains exit x of a block of cpu's to tb when both allow it. */
+void tcache_chain(TBExit *x, TB *tb, const Cpu *cpu);
 /* The code page's granule mask, or NULL if the page never held code. */
 const uint64_t *tcache_page_mask(uint64_t page);
 /* A block whose key never matches (empty jump cache entries). */

@@ -853,7 +853,7 @@ static void exec_loop(Cpu *cpu)
                       unlikely(cpu->dbg & DBG_STEP);
         if (cpu->last_exit) {
             if (!single)
-                tcache_chain(cpu->last_exit, tb, cpu->page_bits);
+                tcache_chain(cpu->last_exit, tb, cpu);
             cpu->last_exit = NULL;
         }
         if (unlikely(single))

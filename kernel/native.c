@@ -3019,11 +3019,14 @@ static void emit_goto_dyn(const IROp *op)
 
 /*
  * True when the loop may chain a goto to pc: tcache_chain() chains only
- * to code in pages the block's own lookup vouched for (its spans).
+ * to code in pages the block's own lookup vouched for (its spans), unless
+ * the CPU's code mapping never changes.
  */
 static bool goto_may_chain(uint64_t pc)
 {
     unsigned bits = N.ir->cpu->page_bits;
+    if (cpu_code_map_fixed(N.ir->cpu))
+        return true;
     for (unsigned i = 0; i < N.ir->nspans; i++)
         if ((N.ir->spans[i].vunit >> bits) == (pc >> bits))
             return true;

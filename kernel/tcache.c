@@ -790,17 +790,19 @@ void tcache_exit_init(TB *tb, TBExit *x, uint64_t pc, uint32_t insn)
     x->cycle_adj = tb->ncycles - tb->cycles_before[after];
 }
 
-void tcache_chain(TBExit *x, TB *tb, unsigned page_bits)
+void tcache_chain(TBExit *x, TB *tb, const Cpu *cpu)
 {
     TB *src = x->tb;
+    unsigned page_bits = cpu->page_bits;
     if (x->next || (src->cflags & TB_CF_DEAD) || tb->flags != src->flags ||
         tb->cflags != src->cflags || x->pc != tb->pc || tb->nocache)
         return;
     /*
      * A chained jump skips the lookup, so the target's code must lie in
-     * pages whose mapping the source's own lookup already vouched for.
+     * pages whose mapping the source's own lookup already vouched for
+     * (unless no mapping ever changes: cpu_code_map_fixed()).
      */
-    for (unsigned i = 0; i < tb->nspans; i++) {
+    for (unsigned i = 0; i < tb->nspans && !cpu_code_map_fixed(cpu); i++) {
         uint64_t page = tb->vunit[i] >> page_bits;
         bool known = false;
         for (unsigned j = 0; j < src->nspans; j++)

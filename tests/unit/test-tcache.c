@@ -328,6 +328,55 @@ static void test_flush_second_page(void)
     tessera_tlb_flush(cpu);
 }
 
+/*
+ * A jump to a block in the same page that runs on into the next: the
+ * jump is chained only when the arch's code mapping never changes (no
+ * translate_addr); with an MMU the next page's mapping could change
+ * alone, and each round comes back to the loop. Counts stay exact.
+ */
+static void test_chain_fixed_map(void)
+{
+    static const uint32_t start[] = {
+        LI(2, 100),        /* 0x1000 */
+        LI(1, 0),          /* 0x1004 */
+        JMP(0x3fa),        /* 0x1008 -> 0x1ff0 */
+    };
+    static const uint32_t loop[] = {
+        ADDI(1, 1, 3),     /* 0x1ff0: A */
+        JMP(1),            /* 0x1ff4 -> 0x1ff8 */
+        ADDI(2, 2, -1),    /* 0x1ff8: B, on to the next page */
+        ADDI(1, 1, 1),     /* 0x1ffc */
+        BNEZ(2, -4),       /* 0x2000 -> 0x1ff0 */
+        HALT,              /* 0x2004 */
+    };
+    for (int flat = 0; flat < 2; flat++) {
+        Cpu *c = flat ? cpu_new(&toy_arch_flat, NULL, 4) : cpu;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        ToyEnv *e = tessera_cpu_env(c);
+        uint64_t loop0 = 0, i0 = 0;
+        tcache_flush();
+        load_prog(0x1000, start, 3);
+        load_prog(0x1ff0, loop, 6);
+        for (int round = 0; round < 2; round++) { /* the second one warm */
+            cpu_reset(c);
+            loop0 = engine_stats.loop_blocks;
+            i0 = tessera_cpu_insns(c);
+            for (int i = 0; i < 1000 && !cpu_is_idle(c); i++)
+                cpu_exec(c, 100000);
+            CU_ASSERT_TRUE(cpu_is_idle(c));
+        }
+        CU_ASSERT_EQUAL(e->r[1], 400);
+        CU_ASSERT_EQUAL(tessera_cpu_insns(c) - i0, 3 + 100 * 5 + 1);
+        uint64_t entered = engine_stats.loop_blocks - loop0;
+        if (flat) {
+            CU_ASSERT_TRUE(entered < 10);
+            cpu_free(c);
+        } else {
+            CU_ASSERT_TRUE(entered >= 100);
+        }
+    }
+}
+
 /* Wakes the halted CPU (the instruction after HALT runs) and runs it up
  * to its next halt. */
 static void wake_and_run(void)
@@ -1139,6 +1188,7 @@ int main(void)
         {"page flush drops a block from the page before", test_flush_second_page},
         {"TLB slots: page flush, crossing load", test_tlb_slots},
         {"TLB slot of a store next to code", test_tlb_slot_code_mode},
+        {"chained across pages without an MMU", test_chain_fixed_map},
         {"TLB slots: both sides of code, crossing, misaligned",
          test_tlb_slot_edges},
         {"SMC: another block", test_smc_other_block},

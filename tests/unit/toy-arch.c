@@ -235,7 +235,7 @@ static const TesseraRegInfo toy_regs[] = {
 
 static const char *const toy_irqs[] = {"irq", NULL};
 
-#define TOY_CLASS(name_, be_, exact_)                                \
+#define TOY_CLASS(name_, be_, exact_, xlate_)                        \
     {                                                                \
         .name = name_, .description = "engine test CPU",             \
         .models = toy_models, .default_model = "toy",                \
@@ -245,14 +245,18 @@ static const char *const toy_irqs[] = {"irq", NULL};
         .cpu_init = toy_cpu_init,                                    \
         .cpu_reset = toy_cpu_reset, .translate = toy_translate,      \
         .irq_set = toy_irq_set, .exec_interrupt = toy_exec_interrupt, \
-        .has_work = toy_has_work, .translate_addr = toy_translate_addr, \
+        .has_work = toy_has_work, .translate_addr = xlate_,          \
         .raise_fault = toy_raise_fault, .disas = toy_disas,          \
         .dump_state = NULL,                                          \
     }
 
-const TesseraArchClass toy_arch = TOY_CLASS("toy", false, false);
-const TesseraArchClass toy_arch_be = TOY_CLASS("toy-be", true, false);
-const TesseraArchClass toy_arch_exact = TOY_CLASS("toy-exact", false, true);
+const TesseraArchClass toy_arch =
+    TOY_CLASS("toy", false, false, toy_translate_addr);
+const TesseraArchClass toy_arch_be =
+    TOY_CLASS("toy-be", true, false, toy_translate_addr);
+const TesseraArchClass toy_arch_exact =
+    TOY_CLASS("toy-exact", false, true, toy_translate_addr);
+const TesseraArchClass toy_arch_flat = TOY_CLASS("toy-flat", false, false, NULL);
 
 static Cpu *suite_cpu;
 

@@ -72,6 +72,8 @@ extern const TesseraArchClass toy_arch;
 extern const TesseraArchClass toy_arch_be; /* big-endian variant */
 /* Interrupts and deadlines at the exact instruction (exact_interrupts). */
 extern const TesseraArchClass toy_arch_exact;
+/* No translate_addr: code at fixed addresses (as on microcontrollers). */
+extern const TesseraArchClass toy_arch_flat;
 
 /* The engine suites' CPU: a fresh translation cache and toy CPU 0 on the
  * bus the suite has set up, its ToyEnv in *env; NULL if it cannot be
