@@ -69,7 +69,8 @@ static void slot_fill(Cpu *cpu, uint64_t va, unsigned size, uint64_t desc)
     unsigned mmu = (desc >> 24) & 0xff;
     unsigned index = (unsigned)(desc >> 32) - 1;
     bool store = index / CPU_SLOTS_PER % 2;
-    TlbSlot *s = &cpu->tlb_slot[0][0][index];
+    TlbSlot *s = &cpu->tlb_slot[index / CPU_SLOTS_PER / 2][store]
+                               [index % CPU_SLOTS_PER];
     const TlbEntry *e = &cpu->tlb[mmu * CPU_TLB_SIZE +
                                   ((va >> cpu->page_bits) &
                                    (CPU_TLB_SIZE - 1))];
