@@ -124,13 +124,14 @@ void tessera_tlb_flush_page(TesseraCpu *cpu, uint64_t vaddr)
             c->tag_x = TLB_INVALID;
         }
     }
+    uint64_t mask = cpu->page_mask; /* (not reloaded after each store) */
     for (unsigned m = 0; m < CPU_SLOT_MMUS; m++)
-        for (unsigned k = 0; k < 2 * CPU_SLOTS_PER; k++) {
-            TlbSlot *s =
-                &cpu->tlb_slot[m][k / CPU_SLOTS_PER][k % CPU_SLOTS_PER];
-            if ((s->start & cpu->page_mask) == vpage)
-                s->span = 0;
-        }
+        for (unsigned d = 0; d < 2; d++)
+            for (unsigned k = 0; k < CPU_SLOTS_PER; k++) {
+                TlbSlot *s = &cpu->tlb_slot[m][d][k];
+                if ((s->start & mask) == vpage)
+                    s->span = 0;
+            }
     /* Only blocks with code in that page leave the jump cache: the others'
      * mappings stand (a kernel that remaps one page keeps running its
      * cached blocks). The running chain stops, as in mapping_changed(). */
