@@ -301,6 +301,12 @@ typedef struct TlbSlot {
     uint64_t unused; /* a slot is 32 bytes */
 } TlbSlot;
 
+/* The span of a slot for a range of len bytes (0 when under 8). */
+static inline uint64_t tlb_slot_span(uint64_t len)
+{
+    return len >= 8 ? len - 7 : 0;
+}
+
 /* At most this many hot globals (tessera_cpu_set_hot_globals). */
 #define CPU_MAX_HOT 8
 

@@ -77,10 +77,10 @@ static void slot_fill(Cpu *cpu, uint64_t va, unsigned size, uint64_t desc)
     uint64_t page = va & cpu->page_mask, tag = store ? e->tag_w : e->tag_r;
     uint64_t start = page, len = ~cpu->page_mask + 1;
 
-    if (tag == (page | TLB_FLAG_CODE) && store) {
+    bool code = tag == (page | TLB_FLAG_CODE) && store;
+    if (code) {
         const CodePage *cp = (const CodePage *)(const void *)e->codemask;
         uint64_t off = va - page;
-        cpu->code_slots = true;
         if (off >= cp->hi) {
             start = page + cp->hi;
             len -= cp->hi;
@@ -94,7 +94,8 @@ static void slot_fill(Cpu *cpu, uint64_t va, unsigned size, uint64_t desc)
     }
     s->start = start;
     s->addend = e->addend;
-    s->span = len >= 8 ? len - 7 : 0;
+    s->span = tlb_slot_span(len);
+    cpu->code_slots |= code;
 }
 
 /* desc: insn | memop << 16 | mmu << 24 | (slot + 1) << 32 (0: none) */
@@ -2021,7 +2022,7 @@ static void emit_slot_fills(void)
                   X86_RCX);
         x86_store_imm(&N.b, 8,
                       x86_mem(RENV, f->slot + (int32_t)offsetof(TlbSlot, span)),
-                      (int32_t)((1u << pb) - 7));
+                      (int32_t)tlb_slot_span(1u << pb));
         x86_patch_rel32(&N.b, x86_jmp(&N.b), f->back);
     }
 }

@@ -797,12 +797,13 @@ void tcache_chain(TBExit *x, TB *tb, const Cpu *cpu)
     if (x->next || (src->cflags & TB_CF_DEAD) || tb->flags != src->flags ||
         tb->cflags != src->cflags || x->pc != tb->pc || tb->nocache)
         return;
+    bool any_page = cpu_code_map_fixed(cpu);
     /*
      * A chained jump skips the lookup, so the target's code must lie in
      * pages whose mapping the source's own lookup already vouched for
      * (unless no mapping ever changes: cpu_code_map_fixed()).
      */
-    for (unsigned i = 0; i < tb->nspans && !cpu_code_map_fixed(cpu); i++) {
+    for (unsigned i = 0; i < tb->nspans && !any_page; i++) {
         uint64_t page = tb->vunit[i] >> page_bits;
         bool known = false;
         for (unsigned j = 0; j < src->nspans; j++)
